@@ -1,0 +1,319 @@
+"""The catalogue of every layer the project stores and serves.
+
+One entry per table: its columns (the common schema every importer writes and
+every store creates), its geometry type, and the metadata pygeoapi shows
+(titles, descriptions, keywords in German and English).  ``pygeoapi-config.yml``
+is generated from this catalogue (``buergergis config``) and a test checks the
+committed file is in step, so a layer is added in exactly one place.
+
+Column types are deliberately few: ``text``, ``integer``, ``real``, ``boolean``,
+``date`` (ISO string), ``datetime`` (ISO string, UTC), ``json`` (text holding a
+JSON document).  Both stores map them to their own SQL types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Storage CRS of the demo; a Kommune sets ``BUERGERGIS_STORAGE_EPSG`` for its own.
+DEFAULT_STORAGE_EPSG = 25832
+
+COLUMN_TYPES = {"text", "integer", "real", "boolean", "date", "datetime", "json"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A stored and served layer (one table, one OGC API collection)."""
+
+    id: str
+    title_de: str
+    title_en: str
+    description_de: str
+    description_en: str
+    geometry_type: str | None  # GeoPackage name: POINT, MULTIPOLYGON, GEOMETRY, ...; None = no geometry
+    columns: dict[str, str]
+    keywords: tuple[str, ...] = ()
+    #: Rows belong to one plan (column ``plan_id``); a re-import replaces them.
+    plan_scoped: bool = False
+    #: Rows belong to one imported source (column ``source``); a re-import replaces them.
+    source_scoped: bool = False
+    #: Citizens may write (through access control); other layers are planner-only.
+    citizen_writable: bool = False
+    title_field: str | None = None
+    #: Columns worth an index besides the primary key and the spatial index.
+    indexes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        unknown = {t for t in self.columns.values()} - COLUMN_TYPES
+        if unknown:
+            raise ValueError(f"layer {self.id}: unknown column types {unknown}")
+        if "id" not in self.columns:
+            raise ValueError(f"layer {self.id}: every layer needs an 'id' text column")
+
+
+# Columns shared by every XPlanung object: the original gml:id is the feature id,
+# so a plan object keeps its identity across re-imports and in links from contributions.
+_XPLAN_COMMON = {
+    "id": "text",  # original gml:id
+    "plan_id": "text",  # gml:id of the BP_Plan it belongs to
+    "bereich_id": "text",  # gml:id of the BP_Bereich (gehoertZuBereich), if any
+    "rechtscharakter": "text",  # e.g. "Festsetzung", "Hinweis" (decoded from the code list)
+    "xplan_class": "text",  # XPlanung class name, e.g. "BP_BaugebietsTeilFlaeche"
+}
+
+LAYERS: dict[str, Layer] = {}
+
+
+def _add(layer: Layer) -> Layer:
+    LAYERS[layer.id] = layer
+    return layer
+
+
+BP_PLAN = _add(Layer(
+    id="bp_plan",
+    title_de="Bebauungspläne",
+    title_en="Zoning plans (Bebauungspläne)",
+    description_de="Bebauungspläne (XPlanung BP_Plan) mit Geltungsbereich, Nummer, Rechtsstand und Verfahrensdaten.",
+    description_en="Zoning plans (XPlanung BP_Plan) with their area of application, number, legal status and procedure dates.",
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",
+        "plan_id": "text",
+        "name": "text",
+        "nummer": "text",
+        "beschreibung": "text",
+        "gemeinde": "text",
+        "planart": "text",
+        "rechtsstand": "text",
+        "rechtsstand_code": "text",
+        "aufstellungsbeschluss_datum": "date",
+        "auslegung_start_datum": "date",
+        "auslegung_end_datum": "date",
+        "satzungsbeschluss_datum": "date",
+        "inkrafttretens_datum": "date",
+        "rechtsverordnungs_datum": "date",
+        "xplan_version": "text",
+        "source_file": "text",
+        "imported_at": "datetime",
+        # participation phase (issue 3): comments allowed from .. until (ISO datetime, UTC)
+        "participation_start": "datetime",
+        "participation_end": "datetime",
+    },
+    keywords=("Bebauungsplan", "XPlanung", "BP_Plan", "zoning plan"),
+    plan_scoped=True,
+    title_field="name",
+    indexes=("nummer", "rechtsstand"),
+))
+
+BP_BEREICH = _add(Layer(
+    id="bp_bereich",
+    title_de="Planbereiche",
+    title_en="Plan sections (Bereiche)",
+    description_de="Bereiche eines Bebauungsplans (XPlanung BP_Bereich).",
+    description_en="Sections of a zoning plan (XPlanung BP_Bereich).",
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",
+        "plan_id": "text",
+        "nummer": "text",
+        "name": "text",
+        "xplan_class": "text",
+    },
+    keywords=("Bebauungsplan", "XPlanung", "BP_Bereich"),
+    plan_scoped=True,
+    title_field="name",
+    indexes=("plan_id",),
+))
+
+BP_BAUGEBIET = _add(Layer(
+    id="bp_baugebiet",
+    title_de="Baugebietsteilflächen",
+    title_en="Building zones (Baugebietsteilflächen)",
+    description_de=(
+        "Baugebietsteilflächen (XPlanung BP_BaugebietsTeilFlaeche) mit Art und Maß der baulichen Nutzung: "
+        "GRZ, GFZ, GR, GF, Zahl der Vollgeschosse (Z), BMZ und Bauweise."
+    ),
+    description_en=(
+        "Building zones (XPlanung BP_BaugebietsTeilFlaeche) with type and intensity of use: site occupancy (GRZ), "
+        "floor area ratio (GFZ), floor areas, number of full storeys (Z), building mass ratio (BMZ), building pattern."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        **_XPLAN_COMMON,
+        "allg_art_der_baulichen_nutzung": "text",  # decoded, e.g. "WohnBauflaeche"
+        "besondere_art_der_baulichen_nutzung": "text",  # decoded, e.g. "AllgWohngebiet" (WA)
+        "art_code": "text",  # short sign as on the plan, e.g. "WA", "MI", "GE"
+        "grz": "real", "grz_min": "real", "grz_max": "real",
+        "gfz": "real", "gfz_min": "real", "gfz_max": "real",
+        "gr": "real", "gr_min": "real", "gr_max": "real",  # m²
+        "gf": "real", "gf_min": "real", "gf_max": "real",  # m²
+        "bmz": "real",
+        "z": "integer", "z_min": "integer", "z_max": "integer", "z_zwingend": "integer",
+        "bauweise": "text",  # decoded, e.g. "OffeneBauweise"
+        "bauweise_code": "text",
+        "dachform": "text",
+        "h_max": "real",  # maximum height (m) where the plan fixes one
+        "flaeche_m2": "real",
+    },
+    keywords=("Bebauungsplan", "XPlanung", "BP_BaugebietsTeilFlaeche", "GRZ", "GFZ", "Festsetzung"),
+    plan_scoped=True,
+    title_field="art_code",
+    indexes=("plan_id", "besondere_art_der_baulichen_nutzung"),
+))
+
+BP_BAUGRENZE = _add(Layer(
+    id="bp_baugrenze",
+    title_de="Baugrenzen und Baulinien",
+    title_en="Building lines (Baugrenzen, Baulinien)",
+    description_de="Baugrenzen (dürfen nicht überschritten werden) und Baulinien (auf ihnen muss gebaut werden).",
+    description_en="Building limits (Baugrenze: must not be crossed) and building lines (Baulinie: must be built on).",
+    geometry_type="GEOMETRY",
+    columns={**_XPLAN_COMMON, "art": "text"},  # "Baugrenze" | "Baulinie"
+    keywords=("Bebauungsplan", "XPlanung", "BP_BauGrenze", "BP_BauLinie"),
+    plan_scoped=True,
+    indexes=("plan_id",),
+))
+
+BP_VERKEHRSFLAECHE = _add(Layer(
+    id="bp_verkehrsflaeche",
+    title_de="Verkehrsflächen",
+    title_en="Traffic areas",
+    description_de="Straßen- und Verkehrsflächen eines Bebauungsplans (BP_StrassenVerkehrsFlaeche, BP_VerkehrsflaecheBesondererZweckbestimmung).",
+    description_en="Streets and other traffic areas fixed by a zoning plan.",
+    geometry_type="GEOMETRY",
+    columns={**_XPLAN_COMMON, "zweckbestimmung": "text"},
+    keywords=("Bebauungsplan", "XPlanung", "Verkehrsfläche"),
+    plan_scoped=True,
+    indexes=("plan_id",),
+))
+
+BP_GRUENFLAECHE = _add(Layer(
+    id="bp_gruenflaeche",
+    title_de="Grünflächen",
+    title_en="Green spaces",
+    description_de="Öffentliche und private Grünflächen eines Bebauungsplans (BP_GruenFlaeche).",
+    description_en="Public and private green spaces fixed by a zoning plan.",
+    geometry_type="GEOMETRY",
+    columns={**_XPLAN_COMMON, "zweckbestimmung": "text", "nutzungsform": "text"},
+    keywords=("Bebauungsplan", "XPlanung", "Grünfläche"),
+    plan_scoped=True,
+    indexes=("plan_id",),
+))
+
+BP_TEXT = _add(Layer(
+    id="bp_textabschnitt",
+    title_de="Textliche Festsetzungen",
+    title_en="Textual provisions",
+    description_de="Textliche Festsetzungen und Hinweise eines Bebauungsplans (BP_TextAbschnitt).",
+    description_en="Textual provisions and notes of a zoning plan (BP_TextAbschnitt).",
+    geometry_type="MULTIPOLYGON",  # the plan's Geltungsbereich, so text can be found on the map
+    columns={
+        "id": "text",
+        "plan_id": "text",
+        "schluessel": "text",
+        "gesetzliche_grundlage": "text",
+        "text": "text",
+        "rechtscharakter": "text",
+        "sort_key": "integer",
+    },
+    keywords=("Bebauungsplan", "XPlanung", "BP_TextAbschnitt", "Festsetzung"),
+    plan_scoped=True,
+    title_field="schluessel",
+    indexes=("plan_id",),
+))
+
+BP_RASTER = _add(Layer(
+    id="bp_planraster",
+    title_de="Planzeichnungen (Raster)",
+    title_en="Plan drawings (raster)",
+    description_de="Georeferenzierte Planzeichnungen; Umriss als Fläche, Bild als PNG in Web-Mercator (image_url).",
+    description_en="Georeferenced plan drawings; footprint as a polygon, the image as PNG in Web Mercator (image_url).",
+    geometry_type="POLYGON",
+    columns={
+        "id": "text",
+        "plan_id": "text",
+        "name": "text",
+        "source_file": "text",
+        "image_url": "text",  # path below the server's /static/rasters/ (PNG warped to EPSG:3857)
+        "bounds_wgs84": "json",  # [[south, west], [north, east]] for a Leaflet ImageOverlay
+        "width_px": "integer",
+        "height_px": "integer",
+    },
+    keywords=("Bebauungsplan", "Planzeichnung", "Raster"),
+    plan_scoped=True,
+    title_field="name",
+))
+
+BUILDINGS = _add(Layer(
+    id="buildings",
+    title_de="Gebäude",
+    title_en="Buildings",
+    description_de="Gebäudegrundrisse mit Höhe und Geschosszahl (LoD1) aus CityGML, OpenStreetMap oder synthetisch erzeugt (Feld synthetic).",
+    description_en="Building footprints with height and storeys (LoD1) from CityGML, OpenStreetMap, or synthetic (see field synthetic).",
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",
+        "source": "text",  # e.g. "citygml:Berlin1b_3900_5820.gml", "osm:Helsinki.osm.pbf", "synthetic:langenhorn"
+        "source_id": "text",
+        "name": "text",
+        "function": "text",
+        "height": "real",  # m above ground
+        "storeys": "integer",
+        "height_estimated": "boolean",  # height derived from storeys or a default, not measured
+        "base_height": "real",  # terrain height (m) at the footprint, from the DEM where one exists
+        "roof_type": "text",
+        "synthetic": "boolean",
+    },
+    keywords=("Gebäude", "building", "LoD1", "CityGML", "OSM"),
+    source_scoped=True,
+    title_field="name",
+    indexes=("source",),
+))
+
+STREETS = _add(Layer(
+    id="streets",
+    title_de="Straßen",
+    title_en="Streets",
+    description_de="Straßen und Wege (Linien), z. B. aus OpenStreetMap.",
+    description_en="Streets and paths (lines), e.g. from OpenStreetMap.",
+    geometry_type="MULTILINESTRING",
+    columns={
+        "id": "text",
+        "source": "text",
+        "source_id": "text",
+        "name": "text",
+        "highway": "text",
+        "synthetic": "boolean",
+    },
+    keywords=("Straße", "street", "OSM"),
+    source_scoped=True,
+    title_field="name",
+    indexes=("source",),
+))
+
+PARCELS = _add(Layer(
+    id="parcels",
+    title_de="Flurstücke",
+    title_en="Parcels",
+    description_de="Flurstücke (z. B. aus ALKIS); synthetisch erzeugte sind im Feld synthetic gekennzeichnet.",
+    description_en="Cadastral parcels (e.g. from ALKIS); synthetic ones are flagged in the field synthetic.",
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",
+        "source": "text",
+        "source_id": "text",
+        "flurstueck_nummer": "text",
+        "synthetic": "boolean",
+    },
+    keywords=("Flurstück", "parcel", "ALKIS"),
+    source_scoped=True,
+    indexes=("source",),
+))
+
+
+def layer(layer_id: str) -> Layer:
+    """Return the catalogue entry, with a clear error for an unknown id."""
+    try:
+        return LAYERS[layer_id]
+    except KeyError:
+        raise KeyError(f"unknown layer {layer_id!r}; known: {', '.join(sorted(LAYERS))}") from None

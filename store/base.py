@@ -1,0 +1,97 @@
+"""The one small interface both stores implement.
+
+Importers (``layers/``) hand a store *frames*: ``{layer_id: GeoDataFrame}`` whose
+columns are a subset of the layer's catalogue columns plus ``geometry``, already
+in the storage CRS.  The store writes them in one transaction: a re-import of the
+same plan (or source) first deletes that plan's rows in every plan-scoped layer,
+so it replaces and never duplicates, and a failure leaves the store unchanged.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+
+from layers.catalog import LAYERS, Layer
+
+
+class StoreError(Exception):
+    """A store operation failed; the message says which layer and why."""
+
+
+class Store(ABC):
+    """A place where catalogue layers live: a GeoPackage file or a PostGIS schema."""
+
+    #: EPSG code every geometry is stored in.
+    epsg: int
+
+    @abstractmethod
+    def create_schema(self, layers: Iterable[Layer] = LAYERS.values()) -> None:
+        """Create the tables (and spatial indexes) of ``layers`` if missing."""
+
+    @abstractmethod
+    def replace(
+        self,
+        frames: Mapping[str, gpd.GeoDataFrame],
+        *,
+        plan_id: str | None = None,
+        source: str | None = None,
+    ) -> dict[str, int]:
+        """Atomically replace one plan's (or one source's) rows with ``frames``.
+
+        With ``plan_id`` every plan-scoped layer loses its rows of that plan,
+        including layers absent from ``frames``; with ``source`` every
+        source-scoped layer in ``frames`` loses its rows of that source.
+        Returns the number of rows written per layer.
+        """
+
+    @abstractmethod
+    def read(self, layer_id: str, where: Mapping[str, object] | None = None) -> gpd.GeoDataFrame:
+        """Read a layer (equality filters in ``where``) as a GeoDataFrame in the storage CRS."""
+
+    @abstractmethod
+    def count(self, layer_id: str) -> int:
+        """Number of rows in a layer."""
+
+    @abstractmethod
+    def delete_plan(self, plan_id: str) -> int:
+        """Delete every row of a plan in every plan-scoped layer; return how many."""
+
+    def close(self) -> None:  # pragma: no cover - trivial default
+        """Release connections."""
+
+
+def check_frames(frames: Mapping[str, gpd.GeoDataFrame], epsg: int) -> None:
+    """Refuse frames that do not fit the catalogue, before anything is written."""
+    for layer_id, frame in frames.items():
+        if layer_id not in LAYERS:
+            raise StoreError(f"unknown layer {layer_id!r}")
+        columns = LAYERS[layer_id].columns
+        extra = set(frame.columns) - set(columns) - {"geometry"}
+        if extra:
+            raise StoreError(f"layer {layer_id}: columns not in the catalogue: {sorted(extra)}")
+        if "id" not in frame.columns:
+            raise StoreError(f"layer {layer_id}: rows need an 'id'")
+        if frame["id"].isna().any():
+            raise StoreError(f"layer {layer_id}: some rows have no id")
+        if frame["id"].duplicated().any():
+            dup = frame.loc[frame["id"].duplicated(), "id"].iloc[0]
+            raise StoreError(f"layer {layer_id}: duplicate id {dup!r}")
+        if len(frame) and frame.crs is not None and frame.crs.to_epsg() != epsg:
+            raise StoreError(f"layer {layer_id}: frame is in {frame.crs}, the store expects EPSG:{epsg}")
+
+
+def open_store(url: str, epsg: int | None = None) -> Store:
+    """Open the store at ``url``: ``postgresql://…`` for PostGIS, else a GeoPackage path."""
+    from layers.catalog import DEFAULT_STORAGE_EPSG
+
+    epsg = epsg or DEFAULT_STORAGE_EPSG
+    if url.startswith(("postgresql://", "postgres://")):
+        from store.postgis import PostGISStore
+
+        return PostGISStore(url, epsg=epsg)
+    from store.geopackage import GeoPackageStore
+
+    return GeoPackageStore(url, epsg=epsg)
