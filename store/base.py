@@ -59,6 +59,30 @@ class Store(ABC):
     def delete_plan(self, plan_id: str) -> int:
         """Delete every row of a plan in every plan-scoped layer; return how many."""
 
+    def bounds(self, layer_id: str) -> tuple[float, float, float, float] | None:
+        """Bounding box of a layer in the storage CRS, or None when it is empty.
+
+        Stores override this with an index-only query; this default reads the layer.
+        """
+        frame = self.read(layer_id)
+        if frame.empty or frame.geometry.isna().all():
+            return None
+        return tuple(float(v) for v in frame.total_bounds)
+
+    def extents_crs84(self) -> dict[str, list[float]]:
+        """CRS84 bounding box of every non-empty layer with geometry (for collection metadata)."""
+        from pyproj import Transformer
+
+        to_crs84 = Transformer.from_crs(self.epsg, "OGC:CRS84", always_xy=True)
+        extents = {}
+        for layer in LAYERS.values():
+            if not layer.geometry_type:
+                continue
+            box = self.bounds(layer.id)
+            if box is not None:
+                extents[layer.id] = list(to_crs84.transform_bounds(*box))
+        return extents
+
     def close(self) -> None:  # pragma: no cover - trivial default
         """Release connections."""
 

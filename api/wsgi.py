@@ -1,0 +1,76 @@
+"""The one WSGI application: pygeoapi at /oapi, the Dash UI at /, access control in front.
+
+pygeoapi reads its configuration when ``pygeoapi.flask_app`` is first imported,
+so :func:`prepare` writes the runtime config and the OpenAPI document and sets
+the environment *before* that import. Run it with ``python -m api.serve`` (one
+process) or ``gunicorn 'api.wsgi:create_app()'`` (several workers; PostGIS).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+
+from api.settings import ROOT, Settings, get_settings
+
+
+def _export_environment(settings: Settings) -> None:
+    """Put the settings where pygeoapi's ${BUERGERGIS_*} placeholders look for them."""
+    os.environ["BUERGERGIS_STORE"] = settings.store
+    os.environ["BUERGERGIS_STORAGE_EPSG"] = str(settings.storage_epsg)
+    os.environ["BUERGERGIS_PUBLIC_URL"] = settings.public_url
+    os.environ["BUERGERGIS_HOST"] = settings.host
+    os.environ["BUERGERGIS_PORT"] = str(settings.port)
+    os.environ.setdefault("BUERGERGIS_DEM", str(ROOT / "data" / "sample" / "dem" / "dem.tif"))
+
+
+def collection_extents(settings: Settings) -> dict[str, list[float]]:
+    """CRS84 bbox of every non-empty collection, read from the store."""
+    from store.base import open_store
+
+    store = open_store(settings.store, epsg=settings.storage_epsg)
+    try:
+        return store.extents_crs84()
+    finally:
+        store.close()
+
+
+def prepare(settings: Settings | None = None) -> Settings:
+    """Write runtime config + OpenAPI document and set the environment for pygeoapi."""
+    from pygeoapi.openapi import generate_openapi_document
+
+    from api.config import write_runtime_config
+
+    settings = settings or get_settings()
+    _export_environment(settings)
+    config_path = write_runtime_config(settings, collection_extents(settings))
+    openapi_path = Path(os.environ["PYGEOAPI_OPENAPI"])
+    document = generate_openapi_document(config_path, "yaml", fail_on_invalid_collection=True)
+    openapi_path.write_text(document, encoding="utf-8")
+    return settings
+
+
+def create_app(settings: Settings | None = None, with_ui: bool = True) -> Flask:
+    """The Flask server with pygeoapi mounted at /oapi (and the Dash UI unless ``with_ui`` is False)."""
+    settings = prepare(settings)
+    from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
+
+    from api import access
+
+    server = Flask("buergergis", static_folder=None)
+    server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    access.install(server, settings)
+    server.register_blueprint(BLUEPRINT, url_prefix="/oapi")
+
+    @server.route("/rasters/<path:name>")
+    def plan_raster(name: str):
+        # Plan drawings warped to Web Mercator by the XPlanung importer.
+        return send_from_directory(settings.raster_dir, name, max_age=3600)
+
+    if with_ui:
+        from ui.app import create_dash
+
+        create_dash(server, settings)
+    return server

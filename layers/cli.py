@@ -1,0 +1,132 @@
+"""Command line: ``buergergis import-xplan FILE…``, ``import-citygml``, ``import-osm``, ``import-vector``, ``delete-plan``.
+
+The store comes from ``--store`` or ``BUERGERGIS_STORE`` (a GeoPackage path or a
+``postgresql://`` URL); every command creates the schema when it is missing.
+Exit code 0 on success, 1 when an input was refused (the message names the
+file and the reason, and nothing was written), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from api.settings import get_settings
+from store.base import StoreError, open_store
+
+
+def _store(args):
+    settings = get_settings()
+    store = open_store(args.store or settings.store, epsg=args.epsg or settings.storage_epsg)
+    store.create_schema()
+    return store
+
+
+def _print_report(report) -> None:
+    for plan in report.plans:
+        print(f"plan {plan}")
+    for layer_id, n in sorted(report.rows.items()):
+        print(f"  {layer_id}: {n} rows")
+    for warning in report.warnings:
+        print(f"  warning: {warning}", file=sys.stderr)
+
+
+def cmd_import_xplan(args) -> None:
+    from layers.importing import import_xplan_files
+
+    store = _store(args)
+    raster_dir = Path(args.raster_dir) if args.raster_dir else get_settings().raster_dir
+    _print_report(import_xplan_files(store, args.files, raster_dir=raster_dir))
+
+
+def cmd_import_citygml(args) -> None:
+    from layers.citygml import read_citygml
+    from layers.importing import import_layer_frames
+
+    store = _store(args)
+    for path in args.files:
+        frames = read_citygml(path, epsg=store.epsg)
+        _print_report(import_layer_frames(store, frames, source=f"citygml:{Path(path).name}"))
+
+
+def cmd_import_osm(args) -> None:
+    from layers.importing import import_layer_frames
+    from layers.osm import read_osm
+
+    store = _store(args)
+    frames = read_osm(args.file, epsg=store.epsg)
+    _print_report(import_layer_frames(store, frames, source=f"osm:{Path(args.file).name}"))
+
+
+def cmd_import_vector(args) -> None:
+    from layers.importing import import_layer_frames
+    from layers.vector import read_vector
+
+    store = _store(args)
+    source = args.source or f"file:{Path(args.file).name}"
+    frames = read_vector(args.file, args.layer_id, epsg=store.epsg, layer=args.source_layer, source=source,
+                         crs=args.crs)
+    _print_report(import_layer_frames(store, frames, source=source))
+
+
+def cmd_delete_plan(args) -> None:
+    store = _store(args)
+    print(f"deleted {store.delete_plan(args.plan_id)} rows of plan {args.plan_id}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="buergergis", description="Import data into the Bürger-GIS store.")
+    parser.add_argument("--store", help="GeoPackage path or postgresql:// URL (default: BUERGERGIS_STORE)")
+    parser.add_argument("--epsg", type=int, help="storage CRS (default: BUERGERGIS_STORAGE_EPSG or 25832)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import-xplan", help="import XPlanGML Bebauungspläne (5.1–6.0)")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--raster-dir", help="where warped plan images go (default: var/rasters)")
+    p.set_defaults(func=cmd_import_xplan)
+
+    p = sub.add_parser("import-citygml", help="import CityGML LoD1/LoD2 buildings")
+    p.add_argument("files", nargs="+", type=Path)
+    p.set_defaults(func=cmd_import_citygml)
+
+    p = sub.add_parser("import-osm", help="import buildings and streets from an OSM PBF file")
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_import_osm)
+
+    p = sub.add_parser("import-vector", help="import a GeoPackage/GeoJSON/Shapefile into a layer")
+    p.add_argument("file", type=Path)
+    p.add_argument("layer_id", help="target layer, e.g. buildings, streets, parcels")
+    p.add_argument("--source-layer", help="layer inside the file")
+    p.add_argument("--source", help="source label (default: file:<name>)")
+    p.add_argument("--crs", help="CRS of the file when it declares none, e.g. EPSG:25832")
+    p.set_defaults(func=cmd_import_vector)
+
+    p = sub.add_parser("delete-plan", help="delete a plan and all its objects")
+    p.add_argument("plan_id")
+    p.set_defaults(func=cmd_delete_plan)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    from layers.importing import ImportFailed
+
+    try:
+        args.func(args)
+    except (ImportFailed, StoreError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def import_xplan_main() -> int:
+    """Entry point ``import-xplan FILE…`` (same as ``buergergis import-xplan``)."""
+    return main(["import-xplan", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

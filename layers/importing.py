@@ -1,0 +1,63 @@
+"""Read source files with the format modules and write them to a store, all or nothing per run.
+
+Every file is read and checked first; only when all of them are good is
+anything written, so a broken file in a batch leaves the store unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from store.base import Store, check_frames
+
+LOG = logging.getLogger(__name__)
+
+
+class ImportFailed(Exception):
+    """One or more input files could not be read; nothing was written."""
+
+
+@dataclass
+class ImportReport:
+    plans: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, written: dict[str, int]) -> None:
+        for layer_id, n in written.items():
+            self.rows[layer_id] = self.rows.get(layer_id, 0) + n
+
+
+def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Path | None = None) -> ImportReport:
+    """Import XPlanGML files; each BP_Plan replaces its earlier import (matched by gml:id)."""
+    from layers.xplan import XPlanError, read_xplan
+
+    plans, errors = [], []
+    for path in paths:
+        try:
+            plans.extend(read_xplan(path, epsg=store.epsg, raster_dir=raster_dir))
+        except XPlanError as err:
+            errors.append(str(err))
+    if errors:
+        raise ImportFailed("nothing imported:\n  " + "\n  ".join(errors))
+    for plan in plans:
+        check_frames(plan.frames, store.epsg)
+    report = ImportReport()
+    for plan in plans:
+        report.add(store.replace(plan.frames, plan_id=plan.plan_id))
+        report.plans.append(f"{plan.plan_id} ({plan.name})")
+        report.warnings.extend(plan.warnings)
+    return report
+
+
+def import_layer_frames(store: Store, frames: dict[str, gpd.GeoDataFrame], source: str) -> ImportReport:
+    """Write city-layer frames (buildings, streets, parcels) replacing the same source's rows."""
+    check_frames(frames, store.epsg)
+    report = ImportReport()
+    report.add(store.replace(frames, source=source))
+    return report

@@ -1,0 +1,150 @@
+"""Session fixtures shared by all tests: the shared real data, a real PostGIS, live API servers.
+
+PostGIS: a throwaway cluster is started for the session (store/local_postgis.py).
+Where PostgreSQL/PostGIS cannot exist the PostGIS tests skip with the reason --
+unless BUERGERGIS_REQUIRE_POSTGIS=1 (set by ./dev test, so CI never skips silently).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("BUERGERGIS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE = ROOT / "data" / "sample"
+ARTIFACTS = ROOT / "test-artifacts"
+
+#: The planner token the live test servers accept.
+PLANNER_TOKEN = "test-planner-token"
+
+
+def pytest_configure(config):
+    ARTIFACTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA} (set BUERGERGIS_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def postgis():
+    """A running PostGIS server for the whole session; yields its LocalPostGIS."""
+    from store.local_postgis import LocalPostGIS, PostGISUnavailable
+
+    try:
+        server = LocalPostGIS().start()
+    except PostGISUnavailable as err:
+        if os.environ.get("BUERGERGIS_REQUIRE_POSTGIS") == "1":
+            pytest.fail(f"PostGIS is required here but unavailable: {err}")
+        pytest.skip(f"PostGIS unavailable: {err}")
+    yield server
+    server.stop()
+
+
+_db_counter = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def postgis_url(postgis) -> str:
+    """A fresh, empty PostGIS database per test."""
+    import psycopg2
+
+    name = f"t{next(_db_counter)}"
+    admin = psycopg2.connect(postgis.url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgis.dbname}"')
+    admin.close()
+    return postgis.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``python -m api.serve`` in a subprocess (pygeoapi reads one config per process)."""
+
+    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api = f"{self.url}/oapi"
+        self.store = store
+        self.data_dir = data_dir
+        env = {**os.environ, "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
+               "BUERGERGIS_PUBLIC_URL": self.url, "BUERGERGIS_PORT": str(self.port),
+               "BUERGERGIS_PLANNER_TOKEN": PLANNER_TOKEN, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+        self.log = open(data_dir / "server.log", "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "api.serve"], cwd=ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.api}/?f=json", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"server did not start: {(self.data_dir / 'server.log').read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def load_demo_store(store_url: str, data_dir: Path) -> None:
+    """The demo plans plus real CityGML and OSM buildings, as the API tests expect them."""
+    from api.settings import Settings
+    from layers.demo import load_demo
+
+    load_demo(Settings(store=store_url, data_dir=data_dir))
+
+
+@pytest.fixture(scope="session", params=["geopackage", "postgis"])
+def api_server(request, tmp_path_factory):
+    """A live server over the demo data, once per store backend."""
+    data_dir = tmp_path_factory.mktemp(f"api-{request.param}")
+    if request.param == "geopackage":
+        store = str(data_dir / "store.gpkg")
+    else:
+        postgis = request.getfixturevalue("postgis")
+        store = postgis.url
+    load_demo_store(store, data_dir)
+    server = LiveServer(store, data_dir)
+    server.backend = request.param
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_paths():
+    chrome, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chrome and driver):
+        if os.environ.get("BUERGERGIS_REQUIRE_BROWSER") == "1":
+            pytest.fail("Debian's chromium and chromium-driver are required (apt-get install chromium chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+    return chrome, driver
