@@ -154,6 +154,9 @@ BP_BAUGEBIET = _add(Layer(
         "dachform": "text",
         "h_max": "real",  # maximum height (m) where the plan fixes one
         "flaeche_m2": "real",
+        "bebauungsart": "text",  # decoded BP_BebauungsArt, e.g. "Einzelhaeuser", "EinzelDoppelhaeuser"
+        "max_zahl_wohnungen": "integer",  # MaxZahlWohnungen: most dwellings per building
+        "h_max_nhn": "real",  # maximum building top as absolute height (m above NHN), when the plan gives one
     },
     keywords=("Bebauungsplan", "XPlanung", "BP_BaugebietsTeilFlaeche", "GRZ", "GFZ", "Festsetzung"),
     plan_scoped=True,
