@@ -193,7 +193,7 @@ def _python_rows(frame: pd.DataFrame, names: list[str], layer: Layer) -> list[tu
         kind = layer.columns[name]
         out = []
         for v in values:
-            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
                 out.append(None)
             elif kind == "integer":
                 out.append(int(v))
