@@ -165,6 +165,12 @@ def runtime_config(settings: Settings, extents: dict[str, list[float]] | None = 
     with open(CONFIG_PATH, encoding="utf-8") as fh:
         config = yaml.safe_load(fh)
     config = copy.deepcopy(config)
+    for resource in config["resources"].values():
+        for provider in resource.get("providers", []):
+            if "crs" in provider:  # the storage CRS placeholder may repeat a fixed entry: resolve, keep one
+                resolved = [c.replace("${BUERGERGIS_STORAGE_EPSG:-25832}", str(settings.storage_epsg))
+                            for c in provider["crs"]]
+                provider["crs"] = list(dict.fromkeys(resolved))
     for collection_id, bbox in (extents or {}).items():
         if collection_id in config["resources"] and bbox:
             config["resources"][collection_id]["extents"]["spatial"]["bbox"] = [round(v, 6) for v in bbox]

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8050"
     host: str = "127.0.0.1"
     port: int = 8050
+    #: Serve the Dash UI at / (off: the OGC API alone, e.g. for an API-only worker).
+    ui: bool = True
     #: Largest accepted request body for writes (bytes).
     max_upload_bytes: int = 1_000_000
 

@@ -52,9 +52,12 @@ def prepare(settings: Settings | None = None) -> Settings:
     return settings
 
 
-def create_app(settings: Settings | None = None, with_ui: bool = True) -> Flask:
-    """The Flask server with pygeoapi mounted at /oapi (and the Dash UI unless ``with_ui`` is False)."""
+def create_app(settings: Settings | None = None) -> Flask:
+    """The Flask server with pygeoapi mounted at /oapi (and the Dash UI unless ``settings.ui`` is off)."""
     settings = prepare(settings)
+    from api import compat
+
+    compat.apply()
     from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
 
     from api import access
@@ -69,7 +72,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> Flask:
         # Plan drawings warped to Web Mercator by the XPlanung importer.
         return send_from_directory(settings.raster_dir, name, max_age=3600)
 
-    if with_ui:
+    if settings.ui:
         from ui.app import create_dash
 
         create_dash(server, settings)

@@ -34,6 +34,9 @@ class PostGISProvider(PostgreSQLProvider):
         super().__init__(provider_def)
 
     def query(self, offset=0, limit=10, resulttype="results", **kwargs):
+        from providers.cql import check_filter_properties
+
+        check_filter_properties(kwargs.get("filterq"), set(self.get_fields()) | {self.geom})
         if resulttype == "hits" or not self.count:
             return super().query(offset=offset, limit=limit, resulttype=resulttype, **kwargs)
         self.count = False
@@ -50,6 +53,18 @@ class PostGISProvider(PostgreSQLProvider):
         return page
 
     # -- writes (OGC API Features Part 4) ------------------------------------------
+
+    def update(self, identifier, item):
+        """Replace an item; the id comes from the URL (the stock provider wants it in the body too)."""
+        from sqlalchemy.orm import Session
+
+        identifier, json_data = self._load_and_prepare_item(item, identifier=identifier, raise_if_exists=False)
+        new_instance = self._feature_to_sqlalchemy(json_data, identifier)
+        with Session(self._engine) as session:
+            session.merge(new_instance)
+            session.commit()
+        return True
+
     # The stock provider stores GeoJSON coordinates as if they were in the storage
     # CRS and accepts any property; both stores share the checks in providers/incoming.py.
 

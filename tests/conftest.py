@@ -117,11 +117,20 @@ class LiveServer:
 
 
 def load_demo_store(store_url: str, data_dir: Path) -> None:
-    """The demo plans plus real CityGML and OSM buildings, as the API tests expect them."""
+    """The demo plans plus the real Berlin CityGML buildings, as the API tests expect them."""
     from api.settings import Settings
+    from layers.citygml import read_citygml
     from layers.demo import load_demo
+    from layers.importing import import_layer_frames
+    from store.base import open_store
 
     load_demo(Settings(store=store_url, data_dir=data_dir))
+    store = open_store(store_url)
+    try:
+        for path in sorted((SHARED_DATA / "citygml-berlin-mitte").glob("*.gml")):
+            import_layer_frames(store, read_citygml(path, epsg=store.epsg), source=f"citygml:{path.name}")
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="session", params=["geopackage", "postgis"])
@@ -134,7 +143,7 @@ def api_server(request, tmp_path_factory):
         postgis = request.getfixturevalue("postgis")
         store = postgis.url
     load_demo_store(store, data_dir)
-    server = LiveServer(store, data_dir)
+    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0"})  # the UI has its own tests
     server.backend = request.param
     yield server
     server.stop()

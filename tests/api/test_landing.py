@@ -16,8 +16,10 @@ def test_landing_html_german_and_english(api_server):
     de = requests.get(f"{api_server.api}/", params={"f": "html", "lang": "de"}, timeout=10)
     en = requests.get(f"{api_server.api}/", params={"f": "html", "lang": "en"}, timeout=10)
     assert de.ok and en.ok
-    assert "Bebauungspläne und Stadtmodell" in de.text
-    assert "zoning plans and city model" in en.text
+    # requests assumes ISO-8859-1 for text/html without a charset header; the page declares UTF-8
+    assert '<meta charset="utf-8">' in de.text
+    assert "Bebauungspläne und Stadtmodell" in de.content.decode("utf-8")
+    assert "zoning plans and city model" in en.content.decode("utf-8")
 
 
 def test_openapi_document(api_server):

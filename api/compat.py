@@ -1,0 +1,67 @@
+"""Small, documented fixes to third-party behaviour, applied once at start-up.
+
+Each is a few lines with the reason beside it; remove one when upstream fixes it.
+
+pygeofilter 0.4's CQL2-text grammar accepts property names of two or more
+characters only, so ``z <= 3`` (XPlanung's Z, the number of full storeys) is a
+syntax error. :func:`allow_one_letter_properties` rebuilds its parser with the
+one-character case allowed; everything else in the grammar is unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_ORIGINAL = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]+/"
+_FIXED = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]*/"
+
+
+def allow_one_letter_properties() -> None:
+    from lark import Lark
+    from pygeofilter.parsers.cql2_text import parser as cql2_text
+
+    grammar = Path(cql2_text.__file__).with_name("grammar.lark").read_text(encoding="utf-8")
+    if _ORIGINAL not in grammar:  # a newer pygeofilter changed the rule: nothing to fix, or check by hand
+        return
+    cql2_text.parser = Lark(
+        grammar.replace(_ORIGINAL, _FIXED),
+        parser="lalr",
+        maybe_placeholders=False,
+        transformer=cql2_text.CQLTransformer(),
+        import_paths=[os.path.dirname(os.path.dirname(cql2_text.__file__))],
+    )
+
+
+#: What our providers implement beyond pygeoapi 0.24's default list (tests/api/test_cql2.py shows each).
+EXTRA_FEATURES_CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+]
+
+
+def declare_filter_conformance() -> None:
+    """pygeoapi builds /conformance from this list at request time; add the filter classes once."""
+    from pygeoapi.api import itemtypes
+
+    for uri in EXTRA_FEATURES_CONFORMANCE:
+        if uri not in itemtypes.CONFORMANCE_CLASSES_FEATURES:
+            itemtypes.CONFORMANCE_CLASSES_FEATURES.append(uri)
+
+
+def invalid_data_is_a_client_error() -> None:
+    """pygeoapi 0.24 answers ProviderInvalidDataError (a bad feature in a POST/PUT) with 500; it is a 400."""
+    from http import HTTPStatus
+
+    from pygeoapi.provider.base import ProviderInvalidDataError
+
+    ProviderInvalidDataError.http_status_code = HTTPStatus.BAD_REQUEST
+    ProviderInvalidDataError.ogc_exception_code = "InvalidParameterValue"
+
+
+def apply() -> None:
+    allow_one_letter_properties()
+    declare_filter_conformance()
+    invalid_data_is_a_client_error()
