@@ -391,7 +391,7 @@ class FilterCompiler:
 
     # -- simple parameters ----------------------------------------------------------------
 
-    def properties(self, properties) -> list[Frag]:
+    def property_filters(self, properties) -> list[Frag]:
         frags = []
         for name, value in properties or []:
             col, kind = self.column(name)
@@ -424,7 +424,7 @@ class FilterCompiler:
             raise _invalid_query(f"invalid value {value!r} for property {name!r} ({kind}): {err}") from None
         return text
 
-    def bbox(self, bbox) -> Frag | None:
+    def bbox_filter(self, bbox) -> Frag | None:
         if not bbox:
             return None
         if self.schema.geometry_column is None:
@@ -444,7 +444,7 @@ class FilterCompiler:
             geom = shapely.box(*box)
         return self.spatial_test("intersects", geom)
 
-    def datetime(self, datetime_) -> Frag | None:
+    def datetime_filter(self, datetime_) -> Frag | None:
         if datetime_ in (None, "", "../..", "../", "/.."):
             return None
         name = self.provider.time_field
@@ -478,7 +478,7 @@ class FilterCompiler:
             raise _invalid_query(f"invalid datetime {text!r}; use RFC 3339, e.g. 2024-05-01T12:00:00Z") from None
         return format_date(moment) if kind == "date" else format_datetime(moment)
 
-    def q(self, q) -> Frag | None:
+    def text_search(self, q) -> Frag | None:
         """Free text: comma-separated alternatives, each a set of words that must all occur."""
         if not q or not str(q).strip():
             return None
@@ -504,7 +504,7 @@ class FilterCompiler:
 
     # -- CQL2 --------------------------------------------------------------------------------
 
-    def filter(self, node) -> Frag | None:
+    def cql(self, node) -> Frag | None:
         if node is None:
             return None
         return self.predicate(node)
@@ -837,7 +837,7 @@ class GeoPackageProvider(BaseProvider):
 
     def __init__(self, provider_def: dict):
         super().__init__(provider_def)
-        self.path = os.path.abspath(os.fspath(self.data))
+        self.path = os.path.abspath(os.path.expanduser(os.fspath(self.data)))
         self.table = provider_def.get("table")
         if not self.table:
             raise ProviderConnectionError("GeoPackageProvider needs 'table' in its configuration")
@@ -919,8 +919,8 @@ class GeoPackageProvider(BaseProvider):
         offset = max(int(offset or 0), 0)
         limit = 10 if limit is None else max(int(limit), 0)
         with FilterCompiler(self) as compiler:
-            frags = [*compiler.properties(properties), compiler.bbox(bbox), compiler.datetime(datetime_),
-                     compiler.q(q), compiler.filter(filterq)]
+            frags = [*compiler.property_filters(properties), compiler.bbox_filter(bbox),
+                     compiler.datetime_filter(datetime_), compiler.text_search(q), compiler.cql(filterq)]
             where = _join("AND", [f for f in frags if f is not None]) if any(frags) else Frag("1")
             if resulttype == "hits":
                 return self._collection([], self._count(where))

@@ -675,7 +675,9 @@ class GeoPackageStore(Store):
                         count = self._replace_layer(layer, scope, names, rows)
                         if layer.id in prepared:
                             written[layer.id] = count
-        except sqlite3.Error as err:
+        except StoreError:
+            raise
+        except Exception as err:  # any failure: the transaction was rolled back, say so
             raise StoreError(f"layer {current}: writing to {self.path} failed, nothing was changed: "
                              f"{_explain(err)}") from err
         return written
@@ -836,12 +838,11 @@ def _fast_column_values(kind: str, series: pd.Series) -> list | None:
     if kind == "boolean" and pd.api.types.is_bool_dtype(dtype) and not series.isna().any():
         return series.to_numpy(dtype="int64").tolist()
     if kind == "text":
-        values = series.to_numpy(dtype=object)
-        if all(type(v) is str or v is None for v in values.tolist()):
-            return values.tolist()
-        if pd.api.types.is_string_dtype(dtype):
-            return [None if is_missing(v) else v for v in values.tolist()] if all(
-                isinstance(v, str) or is_missing(v) for v in values.tolist()) else None
+        values = series.to_numpy(dtype=object).tolist()
+        if all(type(v) is str or v is None for v in values):
+            return values
+        if pd.api.types.is_string_dtype(dtype) and all(isinstance(v, str) or is_missing(v) for v in values):
+            return [None if is_missing(v) else v for v in values]
     return None
 
 
@@ -861,7 +862,7 @@ def _which_id(conn, table: str, names: list[str], rows: list[tuple]) -> str:
     return ""
 
 
-def _explain(err: sqlite3.Error) -> str:
+def _explain(err: Exception) -> str:
     return str(err) or type(err).__name__
 
 

@@ -330,6 +330,24 @@ def test_cql2_spatial_predicates_in_crs84(provider):
     assert matched_ids(provider, filterq=cql_text(f"NOT S_INTERSECTS(geometry, {poly})")) == {"b3", "b4", "b5"}
 
 
+def test_cql2_relate_touches_and_distance(provider):
+    from pygeofilter import ast, values
+
+    inside_b2 = _wkt_lonlat(shapely.Point(X0 + 110, Y0 + 10))
+    assert matched_ids(provider, filterq=cql_text(f"RELATE(geometry, {inside_b2}, 'T********')")) == {"b2"}
+    on_edge = f"SRID={EPSG};POINT({X0 + 20} {Y0 + 5})"
+    assert matched_ids(provider, filterq=cql_text(f"S_TOUCHES(geometry, {on_edge})")) == {"b1"}
+    near_b1 = values.Geometry({"type": "Point", "coordinates": (X0 + 25, Y0 + 5),
+                               "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{EPSG}"}}})
+    within = ast.DistanceWithin(ast.Attribute("geom"), near_b1, distance=10, units="meters")
+    assert matched_ids(provider, filterq=within) == {"b1"}
+    assert matched_ids(provider, filterq=ast.DistanceWithin(ast.Attribute("geom"), near_b1, 2, "meters")) == set()
+    beyond = ast.DistanceBeyond(ast.Attribute("geom"), near_b1, distance=10, units="meters")
+    assert matched_ids(provider, filterq=beyond) == {"b2", "b3", "b4", "b5"}
+    with pytest.raises(ProviderInvalidQueryError, match="metres"):
+        provider.query(filterq=ast.DistanceWithin(ast.Attribute("geom"), near_b1, 10, "feet"))
+
+
 def test_cql2_spatial_in_the_storage_crs_and_equals(provider):
     b3 = shapely.box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 310)
     ewkt = f"SRID={EPSG};{shapely.MultiPolygon([b3]).wkt}"
