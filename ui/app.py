@@ -1,12 +1,55 @@
-"""Placeholder until the front end lands: the Dash app mounted on the shared Flask server."""
+"""The Dash front end, mounted at / on the shared Flask server (``api.wsgi.create_app``).
+
+The UI reads and writes only through the OGC API below /oapi — the browser
+loads map layers itself, and server-side callbacks use ``ui.api.ApiClient``
+against ``settings.api_url`` — so one set of rules (validation, access
+control, moderation) holds for every client.
+"""
 
 from __future__ import annotations
 
 import dash
-from dash import html
+
+from api.settings import ROOT
+from ui import layout
+from ui.api import ApiClient
+
+ASSETS = ROOT / "assets"
+
+# <html lang="de">: the page language from the first byte (WCAG 3.1.1); the switch updates it.
+INDEX = """<!DOCTYPE html>
+<html lang="de">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
 
 
 def create_dash(server, settings) -> dash.Dash:
-    app = dash.Dash(__name__, server=server, url_base_pathname="/", title="Bürger-GIS")
-    app.layout = html.Main([html.H1("Bürger-GIS"), html.A("OGC API", href="/oapi/")])
+    """Build the Dash app on ``server`` for ``settings`` (keeps this name and signature: api.wsgi calls it)."""
+    app = dash.Dash(
+        __name__,
+        server=server,
+        url_base_pathname="/",
+        title="Bürger-GIS",
+        assets_folder=str(ASSETS),
+        # Layers and panel buttons are created by callbacks; their ids are not in the first layout.
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"},
+                   {"name": "description", "content": "Bebauungspläne verstehen und mitreden – Bürger-GIS"}],
+        serve_locally=True,  # no CDN: the portal works offline and without third-party requests
+    )
+    app.index_string = INDEX
+    client = ApiClient(settings.api_url)
+    app.layout = layout.build(settings)
+    layout.register(app, client, settings)
     return app

@@ -1,0 +1,156 @@
+/* Functions dash-leaflet calls by name ({"variable": "buergergis.xyz"}) and small page helpers.
+ *
+ * Why here: dash-leaflet style/tooltip functions must be JavaScript. The colour tables come
+ * from Python through `hideout`, so the legend and the map never disagree.
+ * Every text taken from feature properties is put into the DOM with textContent, never as
+ * HTML, because contributions carry user-supplied text.
+ */
+(function () {
+  "use strict";
+
+  function norm(value) {
+    if (value === null || value === undefined) { return ""; }
+    var text = String(value).trim().toLowerCase()
+      .replace(/ä/g, "ae").replace(/ö/g, "oe").replace(/ü/g, "ue").replace(/ß/g, "ss");
+    if (/^\d+\.0$/.test(text)) { text = text.slice(0, -2); }
+    return text.replace(/[^a-z0-9]/g, "");
+  }
+
+  function zoneColor(props, hideout) {
+    var table = (hideout && hideout.colors) || {};
+    var keys = [props.art_code, props.besondere_art_der_baulichen_nutzung, props.allg_art_der_baulichen_nutzung];
+    for (var i = 0; i < keys.length; i++) {
+      var key = norm(keys[i]);
+      if (key && table[key]) { return table[key]; }
+    }
+    return (hideout && hideout.fallback) || "#cbd5e1";
+  }
+
+  function lang() { return (window.buergergis && window.buergergis.lang) || "de"; }
+
+  function tooltipNode(lines) {
+    var div = document.createElement("div");
+    lines.forEach(function (line, i) {
+      if (line === null || line === undefined || line === "") { return; }
+      var el = document.createElement(i === 0 ? "strong" : "div");
+      el.textContent = String(line);
+      div.appendChild(el);
+    });
+    return div;
+  }
+
+  function fmt(value) {
+    if (value === null || value === undefined || value === 0) { return null; }
+    var s = String(value);
+    return lang() === "de" ? s.replace(".", ",") : s;
+  }
+
+  var ns = {
+    lang: "de",
+
+    zoneStyle: function (feature, context) {
+      var hideout = context && context.hideout;
+      var selected = hideout && hideout.selected && feature.id === hideout.selected;
+      return {
+        fillColor: zoneColor(feature.properties || {}, hideout),
+        fillOpacity: selected ? 0.8 : 0.55,
+        color: selected ? "#111827" : "#5b3a29",
+        weight: selected ? 3 : 1,
+      };
+    },
+
+    zoneTooltip: function (feature, layer) {
+      var p = feature.properties || {};
+      layer.bindTooltip(function () {
+        var measures = [];
+        if (fmt(p.grz)) { measures.push("GRZ " + fmt(p.grz)); }
+        if (fmt(p.gfz)) { measures.push("GFZ " + fmt(p.gfz)); }
+        var z = p.z || p.z_max;
+        if (z) { measures.push("Z " + z); }
+        return tooltipNode([p.art_code || p.besondere_art_der_baulichen_nutzung || "", measures.join(" · "),
+          lang() === "de" ? "Klicken für Details" : "Click for details"]);
+      }, {sticky: true});
+    },
+
+    planStyle: function () {
+      return {color: "#0b3a66", weight: 1, fill: true, fillColor: "#dbe4ee", fillOpacity: 0.35};
+    },
+
+    planOutlineStyle: function () {
+      return {color: "#0b3a66", weight: 3, fill: false};
+    },
+
+    planTooltip: function (feature, layer) {
+      var p = feature.properties || {};
+      layer.bindTooltip(function () { return tooltipNode([p.name, p.nummer]); }, {sticky: true});
+    },
+
+    baugrenzeStyle: function (feature) {
+      var art = norm((feature.properties || {}).art);
+      if (art.indexOf("baulinie") >= 0) { return {color: "#b91c1c", weight: 2.5, dashArray: "10 4 2 4", fill: false}; }
+      return {color: "#1d4ed8", weight: 2, dashArray: "6 5", fillOpacity: 0.0, fill: false};
+    },
+
+    greenStyle: function () { return {color: "#166534", weight: 1, fillColor: "#86c98a", fillOpacity: 0.5}; },
+    trafficStyle: function () { return {color: "#a16207", weight: 1, fillColor: "#fde68a", fillOpacity: 0.55}; },
+    streetStyle: function () { return {color: "#8b95a1", weight: 2, opacity: 0.9}; },
+    parcelStyle: function () { return {color: "#9aa3ad", weight: 0.6, fill: false, opacity: 0.8}; },
+
+    buildingStyle: function (feature) {
+      var p = feature.properties || {};
+      if (p.synthetic) { return {color: "#4b5563", weight: 1, dashArray: "3 3", fillColor: "#d1d5db", fillOpacity: 0.75}; }
+      return {color: "#374151", weight: 1, fillColor: "#9ca3af", fillOpacity: 0.8};
+    },
+
+    buildingTooltip: function (feature, layer) {
+      var p = feature.properties || {};
+      layer.bindTooltip(function () {
+        var de = lang() === "de";
+        var lines = [p.name || (de ? "Gebäude" : "Building")];
+        if (p.height) { lines.push((de ? "Höhe " : "Height ") + fmt(Math.round(p.height * 10) / 10) + " m"); }
+        if (p.storeys) { lines.push((de ? "Geschosse: " : "Storeys: ") + p.storeys); }
+        if (p.synthetic) { lines.push(de ? "synthetisch (erzeugt, nicht vermessen)" : "synthetic (generated, not surveyed)"); }
+        return tooltipNode(lines);
+      }, {sticky: true});
+    },
+
+    contributionPoint: function (feature, latlng) {
+      return L.circleMarker(latlng, {radius: 8, color: "#ffffff", weight: 2, fillColor: "#7c3aed", fillOpacity: 0.95});
+    },
+
+    contributionStyle: function () { return {color: "#7c3aed", weight: 3, fillColor: "#7c3aed", fillOpacity: 0.25}; },
+
+    contributionTooltip: function (feature, layer) {
+      var p = feature.properties || {};
+      layer.bindTooltip(function () {
+        var text = p.text ? String(p.text) : "";
+        if (text.length > 140) { text = text.slice(0, 140) + "…"; }
+        return tooltipNode([p.pseudonym || (lang() === "de" ? "anonym" : "anonymous"), text]);
+      }, {sticky: true});
+    },
+
+    isPoint: function (feature) { return feature.geometry && feature.geometry.type === "Point"; },
+    isNotPoint: function (feature) { return !(feature.geometry && feature.geometry.type === "Point"); },
+
+    selectionStyle: function () { return {color: "#facc15", weight: 5, fill: false, opacity: 1}; },
+  };
+
+  window.buergergis = Object.assign(window.buergergis || {}, ns);
+
+  /* Clientside callbacks (dash_clientside.buergergis.*). */
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    buergergis: {
+      // Keep <html lang> in step with the language switch (WCAG 3.1.1) and tell tooltips.
+      setLang: function (lang) {
+        document.documentElement.setAttribute("lang", lang || "de");
+        window.buergergis.lang = lang || "de";
+        return window.dash_clientside.no_update;
+      },
+      // Leaflet and deck.gl measure their container; a hidden tab has none, so re-measure on show.
+      resizeOnShow: function (tab) {
+        setTimeout(function () { window.dispatchEvent(new Event("resize")); }, 60);
+        return window.dash_clientside.no_update;
+      },
+    },
+  });
+})();

@@ -1,0 +1,326 @@
+"""The UI's pure parts, without a browser: texts, contribution path, envelope, list, layout."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+
+import pytest
+
+from ui import contribute
+from ui.api import api_path, items_url
+from ui.catalog import bbox_of, plan_label, union_bbox
+from ui.dashboard import contribution_counts, iso_week
+from ui.envelope import envelopes, zone_height
+from ui.i18n import TEXTS, T, normalize_lang, t
+from ui.listview import rows_for
+
+# --- i18n ----------------------------------------------------------------------------
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_text_has_german_and_english_with_the_same_placeholders():
+    for key, (de, en) in TEXTS.items():
+        assert de.strip() and en.strip(), key
+        assert _fields(de) == _fields(en), key
+
+
+def test_lookup_and_language_normalisation():
+    assert t("tab.map") == "Karte"
+    assert t("tab.map", "en") == "Map"
+    assert t("list.count", "de", n=3) == "3 Einträge"
+    assert normalize_lang("en-GB") == "en"
+    assert normalize_lang("fr") == "de"
+    assert normalize_lang(None) == "de"
+    with pytest.raises(KeyError):
+        t("no.such.key")
+
+
+def test_translated_component_carries_its_key():
+    span = T("tab.list")
+    assert span.children == "Liste"
+    assert span.id["type"] == "i18n" and span.id["key"] == "tab.list"
+
+
+def test_ui_modules_use_only_known_keys():
+    """Every literal t("...")/T("...") key in ui/ exists in the table (no KeyError at runtime)."""
+    from pathlib import Path
+
+    used = set()
+    for path in Path("ui").glob("*.py"):
+        used |= set(re.findall(r'\bt\(\s*"([a-z0-9_.]+)"', path.read_text()))
+        used |= set(re.findall(r'\bT\(\s*"([a-z0-9_.]+)"', path.read_text()))
+    missing = sorted(key for key in used if key not in TEXTS)
+    assert not missing
+
+
+# --- contributions: building the feature and reading the API's answer ------------------
+
+POINT = {"type": "Point", "coordinates": [10.01, 53.66]}
+
+
+def test_build_feature_with_drawn_point_and_link():
+    feature = contribute.build_feature(
+        text="  Mehr Bäume bitte  ", kind="proposal", category="green", pseudonym="Anna",
+        geometry=POINT, target={"collection": "bp_baugebiet", "id": "Z1", "plan_id": "P1"})
+    assert feature == {"type": "Feature", "geometry": POINT, "properties": {
+        "kind": "proposal", "category": "green", "text": "Mehr Bäume bitte", "pseudonym": "Anna",
+        "plan_id": "P1", "target_collection": "bp_baugebiet", "target_id": "Z1"}}
+
+
+def test_build_feature_falls_back_to_the_selected_objects_centre():
+    feature = contribute.build_feature(text="Hallo Welt", kind="x", category=None, pseudonym="", geometry=None,
+                                       target={"collection": "bp_plan", "id": "P1", "plan_id": "P1",
+                                               "bbox": [[53.0, 10.0], [54.0, 11.0]]})
+    assert feature["geometry"] == {"type": "Point", "coordinates": [10.5, 53.5]}
+    assert feature["properties"]["kind"] == "comment"  # unknown kinds fall back
+    assert "pseudonym" not in feature["properties"]
+
+
+@pytest.mark.parametrize("text, geometry, key", [
+    ("", POINT, "form.err.text"), ("ab", POINT, "form.err.text"),
+    ("x" * 2001, POINT, "form.err.text_long"), ("Genug Text", None, "form.err.geometry"),
+])
+def test_build_feature_refuses_incomplete_forms(text, geometry, key):
+    with pytest.raises(contribute.FormError) as err:
+        contribute.build_feature(text=text, kind="comment", category="general", pseudonym=None, geometry=geometry)
+    assert err.value.key == key
+
+
+def test_drawn_geometry_takes_the_last_feature():
+    line = {"type": "LineString", "coordinates": [[10, 53], [10.1, 53.1]]}
+    geojson = {"features": [{"geometry": POINT}, {"geometry": line}]}
+    assert contribute.drawn_geometry(geojson) == line
+    assert contribute.drawn_geometry({"features": []}) is None
+    assert contribute.drawn_geometry(None) is None
+
+
+@pytest.mark.parametrize("status, body, lang, css, text", [
+    (201, {}, "de", "ok", "Danke! Ihr Beitrag ist eingegangen. Er erscheint nach der Prüfung (Moderation) für alle."),
+    (201, {}, "en", "ok", "Thank you! Your contribution was received. It will appear for everyone after moderation."),
+    (401, None, "de", "error", "Sie sind nicht angemeldet oder das Schreiben ist hier nicht erlaubt (401). Bitte melden Sie sich an."),
+    (403, None, "en", "error", "This is not allowed right now (403) – for example because the participation phase is closed."),
+    (404, None, "de", "error", "Beiträge können noch nicht angenommen werden: die Sammlung „contributions“ gibt es auf diesem Server noch nicht (404)."),
+    (413, None, "de", "error", "Der Beitrag ist zu groß (413)."),
+    (400, {"description": "Geometrie außerhalb des Stadtgebiets"}, "de", "error",
+     "Der Beitrag wurde nicht angenommen (400): Geometrie außerhalb des Stadtgebiets"),
+    (422, None, "en", "error", "The contribution was not accepted (422): –"),
+    (500, None, "de", "error", "Der Server hat einen Fehler gemeldet (500). Bitte versuchen Sie es später erneut."),
+    (None, None, "en", "error", "The server cannot be reached. Please check the connection."),
+])
+def test_every_api_answer_gets_a_clear_message(status, body, lang, css, text):
+    assert contribute.message_for(status, body, lang) == (css, text)
+
+
+def test_submit_posts_geojson_to_the_contributions_collection():
+    """The real HTTP path against a throwaway server that records the request."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            seen["path"] = self.path
+            seen["type"] = self.headers["Content-Type"]
+            seen["body"] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"code": "Forbidden"}')
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        from ui.api import ApiClient
+
+        client = ApiClient(f"http://127.0.0.1:{httpd.server_port}/oapi")
+        feature = contribute.build_feature(text="Test", kind="comment", category="general", pseudonym=None,
+                                           geometry=POINT)
+        css, message, accepted = contribute.submit(client, feature, "de")
+    finally:
+        httpd.shutdown()
+    assert seen["path"] == "/oapi/collections/contributions/items"
+    assert seen["type"] == "application/geo+json"
+    assert seen["body"] == feature
+    assert (css, accepted) == ("error", False)
+    assert "403" in message
+
+
+def test_submit_reports_an_unreachable_server():
+    from ui.api import ApiClient
+
+    client = ApiClient("http://127.0.0.1:9/oapi", timeout=2)
+    css, message, accepted = contribute.submit(client, {"type": "Feature"}, "de")
+    assert (css, accepted) == ("error", False)
+    assert message == "Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung."
+
+
+# --- URLs, bboxes, labels ------------------------------------------------------------
+
+def test_browser_urls_follow_the_api_path():
+    assert api_path("http://host:8050/oapi") == "/oapi"
+    assert api_path("https://stadt.example/gis/oapi/") == "/gis/oapi"
+    assert items_url("http://h/oapi", "bp_plan", limit=5) == "/oapi/collections/bp_plan/items?f=json&limit=5"
+
+
+def test_bbox_helpers():
+    poly = {"type": "MultiPolygon", "coordinates": [[[[10, 53], [11, 53], [11, 54], [10, 53]]]]}
+    assert bbox_of(poly) == [[53, 10], [54, 11]]
+    assert bbox_of(None) is None
+    assert union_bbox([[[53, 10], [54, 11]], None, [[52, 9], [53, 10.5]]]) == [[52, 9], [54, 11]]
+
+
+def test_plan_label():
+    assert plan_label({"name": "Bebauungsplan LA 22", "nummer": "LA 22"}) == "Bebauungsplan LA 22"
+    assert plan_label({"name": "Langenhorn", "nummer": "51"}) == "51 – Langenhorn"
+    assert plan_label({"id": "X"}) == "X"
+
+
+# --- envelope --------------------------------------------------------------------------
+
+def _square(x0, y0, size, props, fid="Z"):
+    """A square in CRS84 around (x0, y0), size in degrees."""
+    ring = [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
+    return {"type": "Feature", "id": fid, "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}
+
+
+def test_zone_height():
+    assert zone_height({"z": 3}) == 9
+    assert zone_height({"z_max": 2, "z": None}) == 6
+    assert zone_height({"h_max": 12.5, "z": 3}) == 12.5
+    assert zone_height({"z": 0}) is None
+
+
+def test_envelope_is_the_window_inside_the_baugrenze():
+    zone = _square(10.0, 53.0, 0.002, {"z": 3, "plan_id": "P"})
+    # A Baugrenze drawn as a closed line inside the zone: the building window.
+    inner = [[10.0005, 53.0005], [10.0015, 53.0005], [10.0015, 53.0015], [10.0005, 53.0015], [10.0005, 53.0005]]
+    line = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": inner}, "properties": {"art": "Baugrenze"}}
+    result = envelopes([zone], [line])
+    assert len(result["features"]) == 1
+    props = result["features"][0]["properties"]
+    assert props["envelope_height"] == 9 and props["storeys"] == 3 and props["zone_id"] == "Z"
+    zone_area = 0.002 * 111_320 * 0.002 * 111_320 * 0.6  # rough m² at 53° N
+    assert props["area_m2"] < zone_area / 2  # the window, not the whole zone
+
+
+def test_envelope_without_baugrenzen_uses_the_zone():
+    result = envelopes([_square(10.0, 53.0, 0.001, {"z": 2})], [])
+    assert [f["properties"]["envelope_height"] for f in result["features"]] == [6]
+
+
+def test_envelope_ignores_zones_without_height():
+    assert envelopes([_square(10.0, 53.0, 0.001, {"grz": 0.4})], [])["features"] == []
+
+
+# --- list and dashboard ---------------------------------------------------------------
+
+CATALOG = {
+    "plans": [{"id": "P1", "plan_id": "P1", "name": "Langenhorn 51", "rechtsstand": "InkraftGetreten"},
+              {"id": "P2", "plan_id": "P2", "name": "LA 22", "rechtsstand": "Entwurf"}],
+    "zones": [{"id": "Z1", "plan_id": "P1", "art_code": "WA", "grz": 0.4, "z": 3},
+              {"id": "Z2", "plan_id": "P2", "art_code": "GE", "grz": 0.8}],
+    "texts": [{"id": "T1", "plan_id": "P1", "schluessel": "§2 Nr. 1", "text": "Dachbegrünung ist vorgeschrieben."}],
+}
+
+
+def test_list_rows_filter_by_search_and_plan():
+    columns, rows = rows_for("zones", CATALOG, None, "", None, "de")
+    assert columns[0] == "col.art" and len(rows) == 2
+    _, rows = rows_for("zones", CATALOG, None, "wohngebiet", None, "de")
+    assert [r[0] for r in rows] == ["WA – Allgemeines Wohngebiet"]
+    _, rows = rows_for("zones", CATALOG, None, "", "P2", "en")
+    assert [r[0] for r in rows] == ["GE – Commercial area"]
+    _, rows = rows_for("texts", CATALOG, None, "dachbegrünung", None, "de")
+    assert rows[0][:2] == ["§2 Nr. 1", "Dachbegrünung ist vorgeschrieben."]
+    _, rows = rows_for("plans", CATALOG, None, "kraft", None, "de")
+    assert [r[0] for r in rows] == ["Langenhorn 51"]
+
+
+def test_list_rows_of_contributions_keep_user_text_as_text():
+    contributions = [{"properties": {"text": "<script>alert(1)</script>", "kind": "comment", "plan_id": "P1",
+                                     "status": "freigegeben", "created": "2025-01-02T10:00:00Z"}}]
+    _, rows = rows_for("contributions", CATALOG, contributions, "", None, "de")
+    assert rows == [["<script>alert(1)</script>", "Hinweis / Kommentar zum Plan", "freigegeben", "02.01.2025",
+                     "Langenhorn 51"]]
+
+
+def test_dashboard_counts():
+    features = [{"properties": {"status": "eingereicht", "kind": "comment", "plan_id": "P1", "created": "2025-01-02"}},
+                {"properties": {"status": "freigegeben", "kind": "comment", "plan_id": "P1", "created": "2025-01-09"}},
+                {"properties": {"status": "freigegeben", "kind": "defect"}}]
+    counts = contribution_counts(features, CATALOG)
+    assert counts["status"] == {"eingereicht": 1, "freigegeben": 2}
+    assert counts["kind"] == {"comment": 2, "defect": 1}
+    assert counts["plan"] == {"Langenhorn 51": 2, "–": 1}
+    assert counts["week"] == {"2025-W01": 1, "2025-W02": 1}
+    assert iso_week("garbage") is None
+
+
+# --- the assembled app ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dash_app():
+    from flask import Flask
+
+    from api.settings import Settings
+    from ui.app import create_dash
+
+    return create_dash(Flask("t"), Settings(public_url="http://127.0.0.1:1"))
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if children is None:
+        return
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
+
+
+def test_layout_has_landmarks_skip_link_and_one_static_edit_control(dash_app):
+    components = list(_walk(dash_app.layout))
+    names = [type(c).__name__ for c in components]
+    assert {"Header", "Nav", "Main", "Aside", "Footer"} <= set(names)
+    assert names.count("EditControl") == 1
+    skip = next(c for c in components if getattr(c, "className", None) == "skip-link")
+    assert skip.href == "#main"
+
+
+def test_deck_accessors_are_fixed_strings(dash_app):
+    """No deck.gl expression string is built from data: all are literals from ui/view3d.py."""
+    from pathlib import Path
+
+    source = Path("ui/view3d.py").read_text()
+    deck = next(c for c in _walk(dash_app.layout) if type(c).__name__ == "DeckGL")
+    for layer in deck.layers:
+        for key, value in layer.items():
+            if isinstance(value, str) and value.startswith("@@="):
+                assert f'"{value}"' in source, (layer["id"], key)
+    assert not deck.tooltip  # picked objects are described by Dash, never by an HTML template
+
+
+def test_index_page_declares_german(dash_app):
+    with dash_app.server.test_client() as client:
+        page = client.get("/").get_data(as_text=True)
+    assert '<html lang="de">' in page
+
+
+def test_plans_with_equal_names_get_distinct_labels():
+    from ui.catalog import _label_plans
+
+    plans = [{"id": "a", "name": "Bebauungsplan LA 22", "nummer": "LA 22", "source_file": "LA22_5-2/xplan.gml"},
+             {"id": "b", "name": "Bebauungsplan LA 22", "nummer": "LA 22", "source_file": "LA67_5-2/xplan.gml"},
+             {"id": "c", "name": "Langenhorn 51"}]
+    _label_plans(plans)
+    assert [p["label"] for p in plans] == ["Bebauungsplan LA 22 (LA22_5-2)", "Bebauungsplan LA 22 (LA67_5-2)",
+                                           "Langenhorn 51"]

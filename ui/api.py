@@ -1,0 +1,141 @@
+"""How the UI talks to the OGC API: like any other client, over HTTP.
+
+Map layers are loaded by the browser (relative URLs below the API's path, so a
+portal behind a reverse proxy with a path prefix still works). Callbacks that
+need data on the server side (plan panel, list, dashboard, 3D envelopes) use
+:class:`ApiClient`, which requests ``settings.api_url`` and forwards the
+visitor's ``Authorization``/``Cookie`` headers, so the API applies the same
+access rules it applies to QGIS or a script.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+LOG = logging.getLogger(__name__)
+
+#: Upper bound the API accepts per page (api/config.py: max_items).
+MAX_ITEMS = 10000
+
+
+def api_path(api_url: str) -> str:
+    """The API's path as the browser sees it: ``http://host/x/oapi`` -> ``/x/oapi``."""
+    return urlsplit(api_url).path.rstrip("/") or "/oapi"
+
+
+def items_url(api_url: str, collection: str, limit: int = MAX_ITEMS, **params) -> str:
+    """Browser-side URL of a collection's items as GeoJSON (CRS84)."""
+    query = urlencode({"f": "json", "limit": limit, **params})
+    return f"{api_path(api_url)}/collections/{collection}/items?{query}"
+
+
+class ApiError(Exception):
+    """The API answered with an error status (``status``) or could not be reached (``status`` None)."""
+
+    def __init__(self, status: int | None, detail: str = ""):
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict | None
+    text: str
+
+
+def _forwarded_headers() -> dict[str, str]:
+    """The visitor's credentials, when called inside a Dash callback (a Flask request)."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover
+        return {}
+    if not has_request_context():
+        return {}
+    return {name: request.headers[name] for name in ("Authorization", "Cookie") if name in request.headers}
+
+
+class ApiClient:
+    """Small HTTP client for the OGC API with a short cache for public reads."""
+
+    def __init__(self, api_url: str, timeout: float = 15, cache_seconds: float = 20):
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+        self._session = requests.Session()
+
+    def get_json(self, path: str, params: dict | None = None, cache: bool = True) -> dict:
+        """GET ``path`` (relative to the API root) as JSON; raises :class:`ApiError`."""
+        params = {"f": "json", **(params or {})}
+        url = f"{self.api_url}/{path.lstrip('/')}"
+        key = f"{url}?{urlencode(sorted(params.items()))}"
+        headers = _forwarded_headers()
+        use_cache = cache and not headers  # personalised answers are never shared
+        now = time.monotonic()
+        if use_cache:
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit and now - hit[0] < self.cache_seconds:
+                return hit[1]
+        try:
+            reply = self._session.get(url, params=params, headers=headers, timeout=self.timeout)
+        except requests.RequestException as err:
+            raise ApiError(None, str(err)) from err
+        if not reply.ok:
+            raise ApiError(reply.status_code, _detail(reply))
+        body = reply.json()
+        if use_cache:
+            with self._lock:
+                self._cache[key] = (now, body)
+        return body
+
+    def items(self, collection: str, limit: int = MAX_ITEMS, cache: bool = True, **params) -> list[dict]:
+        """All features of a collection (one page up to ``limit``)."""
+        body = self.get_json(f"collections/{collection}/items", {"limit": limit, **params}, cache=cache)
+        return body.get("features", [])
+
+    def count(self, collection: str) -> int | None:
+        """numberMatched of a collection, None when the collection does not exist."""
+        try:
+            body = self.get_json(f"collections/{collection}/items", {"limit": 1, "skipGeometry": "true"})
+        except ApiError as err:
+            if err.status == 404:
+                return None
+            raise
+        matched = body.get("numberMatched")
+        return int(matched) if matched is not None else len(body.get("features", []))
+
+    def post_feature(self, collection: str, feature: dict) -> Response:
+        """POST one GeoJSON feature (OGC API Features Part 4 create)."""
+        url = f"{self.api_url}/collections/{collection}/items"
+        headers = {"Content-Type": "application/geo+json", "Accept": "application/json", **_forwarded_headers()}
+        try:
+            reply = self._session.post(url, json=feature, headers=headers, timeout=self.timeout)
+        except requests.RequestException as err:
+            raise ApiError(None, str(err)) from err
+        try:
+            body = reply.json()
+        except ValueError:
+            body = None
+        with self._lock:
+            self._cache.clear()  # a write makes cached lists stale
+        return Response(reply.status_code, body, reply.text)
+
+
+def _detail(reply: requests.Response) -> str:
+    try:
+        body = reply.json()
+    except ValueError:
+        return reply.text[:300]
+    if isinstance(body, dict):
+        return str(body.get("description") or body.get("detail") or body.get("code") or "")[:300]
+    return ""

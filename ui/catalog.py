@@ -1,0 +1,117 @@
+"""The plan catalogue the panels share: plans, zones and texts as plain dicts.
+
+Read once per page load from the OGC API (through :class:`ui.api.ApiClient`)
+and kept in a ``dcc.Store`` in the browser, so filtering the list or opening a
+panel needs no further round trip. Geometries are reduced to their bounding
+box ([[south, west], [north, east]], what Leaflet's ``fitBounds`` takes).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ui.api import ApiClient, ApiError
+
+LOG = logging.getLogger(__name__)
+
+
+def bbox_of(geometry: dict | None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of a GeoJSON geometry (CRS84), None for none."""
+    if not geometry:
+        return None
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            xs.append(coords[0])
+            ys.append(coords[1])
+        else:
+            for part in coords or ():
+                walk(part)
+
+    if geometry.get("type") == "GeometryCollection":
+        for part in geometry.get("geometries", []):
+            box = bbox_of(part)
+            if box:
+                ys.extend([box[0][0], box[1][0]])
+                xs.extend([box[0][1], box[1][1]])
+    else:
+        walk(geometry.get("coordinates"))
+    if not xs:
+        return None
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def union_bbox(boxes) -> list[list[float]] | None:
+    boxes = [b for b in boxes if b]
+    if not boxes:
+        return None
+    return [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
+
+
+def _rows(features: list[dict]) -> list[dict]:
+    rows = []
+    for feature in features:
+        props = dict(feature.get("properties") or {})
+        props["id"] = str(feature.get("id", props.get("id", "")))
+        props["bbox"] = bbox_of(feature.get("geometry"))
+        rows.append(props)
+    return rows
+
+
+def load_catalog(client: ApiClient) -> dict:
+    """``{"plans": [...], "zones": [...], "texts": [...], "bbox": ..., "errors": [...]}`` from the API."""
+    out: dict = {"plans": [], "zones": [], "texts": [], "errors": []}
+    for key, collection in (("plans", "bp_plan"), ("zones", "bp_baugebiet"), ("texts", "bp_textabschnitt")):
+        try:
+            out[key] = _rows(client.items(collection))
+        except ApiError as err:
+            LOG.warning("catalogue: %s not readable: %s", collection, err)
+            out["errors"].append(collection)
+    for text in out["texts"]:
+        text.pop("bbox", None)  # texts carry the plan's outline; the plan has it already
+    _label_plans(out["plans"])
+    out["plans"].sort(key=lambda p: p["label"].lower())
+    out["texts"].sort(key=lambda t: (str(t.get("plan_id")), t.get("sort_key") or 0, str(t.get("schluessel") or "")))
+    out["bbox"] = union_bbox(p["bbox"] for p in out["plans"]) or union_bbox(z["bbox"] for z in out["zones"])
+    return out
+
+
+def _label_plans(plans: list[dict]) -> None:
+    """Give every plan a display ``label``; equal names get their source (or id) appended."""
+    for plan in plans:
+        plan["label"] = plan_label({**plan, "label": None})
+    counts: dict[str, int] = {}
+    for plan in plans:
+        counts[plan["label"]] = counts.get(plan["label"], 0) + 1
+    for plan in plans:
+        if counts[plan["label"]] > 1:
+            source = str(plan.get("source_file") or "").split("/")[0] or str(plan.get("id", ""))[-8:]
+            plan["label"] = f"{plan['label']} ({source})"
+
+
+def plan_label(plan: dict) -> str:
+    """``51 – Langenhorn`` (number first: that is what people search for); a catalogue ``label`` wins."""
+    if plan.get("label"):
+        return str(plan["label"])
+    name, nummer = str(plan.get("name") or "").strip(), str(plan.get("nummer") or "").strip()
+    if nummer and nummer not in name:
+        return f"{nummer} – {name}" if name else nummer
+    return name or nummer or plan.get("id", "?")
+
+
+def find(catalog: dict | None, collection: str, feature_id: str) -> dict | None:
+    """The catalogue row of a plan or zone by id."""
+    key = {"bp_plan": "plans", "bp_baugebiet": "zones", "bp_textabschnitt": "texts"}.get(collection)
+    if not catalog or not key:
+        return None
+    return next((row for row in catalog.get(key, []) if row.get("id") == feature_id), None)
+
+
+def plan_of(catalog: dict | None, plan_id: str | None) -> dict | None:
+    """The plan row for a ``plan_id`` (plans carry their own gml:id as ``plan_id`` and ``id``)."""
+    if not catalog or not plan_id:
+        return None
+    return next((p for p in catalog.get("plans", []) if plan_id in (p.get("id"), p.get("plan_id"))), None)

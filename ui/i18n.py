@@ -1,0 +1,291 @@
+"""Every UI string in German (default) and English, in one table.
+
+Components show translated text through :func:`T` (a span or any tag whose
+children follow the language switch) or by calling :func:`t` inside callbacks.
+One pattern-matching callback (``ui.layout``) re-renders every ``T`` when the
+language changes, so panels keep their state (the map is never re-created).
+
+The plain-language explanations of Festsetzungen live in ``ui.festsetzungen``;
+this table holds the interface texts only.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from dash import html
+
+LANGS = ("de", "en")
+DEFAULT_LANG = "de"
+
+#: key -> (German, English). Keep keys grouped by the panel that uses them.
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- page frame ---------------------------------------------------------
+    "app.title": ("Bürger-GIS", "Bürger-GIS"),
+    "app.subtitle": ("Bebauungspläne verstehen und mitreden", "Understand zoning plans and have your say"),
+    "app.skip": ("Zum Inhalt springen", "Skip to content"),
+    "app.lang_label": ("Sprache", "Language"),
+    "app.lang_de": ("Deutsch", "German"),
+    "app.lang_en": ("Englisch", "English"),
+    "app.nav_label": ("Ansichten", "Views"),
+    "app.footer_api": ("Offene Schnittstelle (OGC API)", "Open interface (OGC API)"),
+    "app.footer_data": (
+        "Daten: Bebauungspläne Hamburg-Langenhorn (XPlanung, Testkopien), Gebäude teils synthetisch.",
+        "Data: zoning plans Hamburg-Langenhorn (XPlanung, test copies), buildings partly synthetic.",
+    ),
+    "app.footer_licence": ("Freie Software (AGPL-3.0)", "Free software (AGPL-3.0)"),
+    # --- tabs ----------------------------------------------------------------
+    "tab.map": ("Karte", "Map"),
+    "tab.3d": ("3D", "3D"),
+    "tab.list": ("Liste", "List"),
+    "tab.dashboard": ("Planer-Dashboard", "Planner dashboard"),
+    # --- map -----------------------------------------------------------------
+    "map.region": ("Karte der Bebauungspläne", "Map of the zoning plans"),
+    "map.search_label": ("Plan suchen", "Find a plan"),
+    "map.search_placeholder": ("Name oder Nummer, z. B. LA 22", "Name or number, e.g. LA 22"),
+    "map.layers": ("Ebenen", "Layers"),
+    "map.legend": ("Legende", "Legend"),
+    "map.help": (
+        "Tipp: Klicken Sie auf eine farbige Fläche, um ihre Festsetzungen in einfacher Sprache zu lesen. "
+        "Ohne Maus: Plan oben auswählen oder die Ansicht „Liste“ nutzen.",
+        "Tip: click a coloured area to read its provisions in plain language. "
+        "Without a mouse: choose a plan above or use the “List” view.",
+    ),
+    "layer.bp_plan": ("Geltungsbereiche", "Plan boundaries"),
+    "layer.bp_baugebiet": ("Baugebiete (Art der Nutzung)", "Building zones (type of use)"),
+    "layer.bp_baugrenze": ("Baugrenzen und Baulinien", "Building limits and lines"),
+    "layer.bp_gruenflaeche": ("Grünflächen", "Green spaces"),
+    "layer.bp_verkehrsflaeche": ("Verkehrsflächen", "Traffic areas"),
+    "layer.bp_planraster": ("Planzeichnung (Bild)", "Plan drawing (image)"),
+    "layer.buildings": ("Gebäude (Bestand)", "Buildings (existing)"),
+    "layer.streets": ("Straßen", "Streets"),
+    "layer.parcels": ("Flurstücke", "Parcels"),
+    "layer.contributions": ("Beiträge", "Contributions"),
+    "layer.osm": ("Stadtplan online (OpenStreetMap)", "Online street map (OpenStreetMap)"),
+    "layer.raster_opacity": ("Deckkraft der Planzeichnung", "Opacity of the plan drawing"),
+    "legend.baugrenze": ("Baugrenze (gestrichelt)", "Building limit (dashed)"),
+    "legend.baulinie": ("Baulinie", "Building line"),
+    "legend.plan": ("Geltungsbereich", "Plan boundary"),
+    "legend.building": ("Gebäude", "Building"),
+    "legend.building_synthetic": ("Gebäude, synthetisch", "Building, synthetic"),
+    "legend.gruen": ("Grünfläche", "Green space"),
+    "legend.verkehr": ("Verkehrsfläche", "Traffic area"),
+    "legend.contribution": ("Beitrag", "Contribution"),
+    # --- plan panel ----------------------------------------------------------
+    "panel.title": ("Details", "Details"),
+    "panel.empty": (
+        "Wählen Sie einen Plan oder klicken Sie in der Karte auf eine Fläche.",
+        "Choose a plan or click an area on the map.",
+    ),
+    "panel.close": ("Auswahl aufheben", "Clear selection"),
+    "panel.plan": ("Bebauungsplan", "Zoning plan"),
+    "panel.zone": ("Baugebietsteilfläche", "Building zone"),
+    "panel.line": ("Baugrenze / Baulinie", "Building limit / line"),
+    "panel.festsetzungen": ("Was hier gilt (einfach erklärt)", "What applies here (plain language)"),
+    "panel.overview": ("Festsetzungen im Überblick", "Provisions at a glance"),
+    "panel.zone_count": ("{n} Flächen", "{n} areas"),
+    "panel.no_festsetzungen": ("Für diese Fläche sind keine Maße festgesetzt.", "No measures are fixed for this area."),
+    "panel.status": ("Stand des Verfahrens", "Status of the procedure"),
+    "panel.participation": ("Beteiligung", "Participation"),
+    "panel.texts": ("Textliche Festsetzungen", "Textual provisions"),
+    "panel.no_texts": ("Keine textlichen Festsetzungen hinterlegt.", "No textual provisions recorded."),
+    "panel.contributions": ("Beiträge zu diesem Plan", "Contributions on this plan"),
+    "panel.no_contributions": ("Noch keine freigegebenen Beiträge.", "No approved contributions yet."),
+    "panel.contributions_unavailable": (
+        "Beiträge sind noch nicht verfügbar (Sammlung „contributions“ fehlt).",
+        "Contributions are not available yet (collection “contributions” missing).",
+    ),
+    "panel.of_plan": ("Teil des Plans", "Part of plan"),
+    "panel.zoom": ("In der Karte zeigen", "Show on map"),
+    "panel.load_error": ("Die Daten konnten nicht geladen werden.", "The data could not be loaded."),
+    "panel.likes": ("Zustimmungen", "likes"),
+    "panel.replies": ("Antworten", "replies"),
+    "panel.like": ("Zustimmen", "Like"),
+    "panel.anonymous": ("anonym", "anonymous"),
+    # --- contribution form ---------------------------------------------------
+    "form.title": ("Beitrag schreiben", "Write a contribution"),
+    "form.intro": (
+        "Zeichnen Sie in der Karte einen Punkt, eine Linie oder eine Fläche (Werkzeuge links oben in der Karte) – "
+        "oder beziehen Sie sich auf die ausgewählte Fläche.",
+        "Draw a point, line or area on the map (tools at the top left of the map) – "
+        "or refer to the selected area.",
+    ),
+    "form.kind": ("Art des Beitrags", "Kind of contribution"),
+    "form.kind.comment": ("Hinweis / Kommentar zum Plan", "Comment on the plan"),
+    "form.kind.proposal": ("Vorschlag", "Proposal"),
+    "form.kind.defect": ("Mängelmeldung", "Defect report"),
+    "form.category": ("Thema", "Topic"),
+    "form.category.general": ("Allgemein", "General"),
+    "form.category.traffic": ("Verkehr", "Traffic"),
+    "form.category.green": ("Grün und Klima", "Green and climate"),
+    "form.category.housing": ("Wohnen und Bauen", "Housing and building"),
+    "form.category.social": ("Soziales und Freizeit", "Social and leisure"),
+    "form.category.cleanliness": ("Sauberkeit", "Cleanliness"),
+    "form.category.lighting": ("Beleuchtung", "Lighting"),
+    "form.text": ("Ihr Text", "Your text"),
+    "form.text_hint": ("Höchstens 2.000 Zeichen. Bitte keine persönlichen Daten.", "At most 2,000 characters. Please no personal data."),
+    "form.pseudonym": ("Name oder Pseudonym (freiwillig)", "Name or pseudonym (optional)"),
+    "form.link": ("Bezug zur ausgewählten Fläche herstellen", "Link to the selected area"),
+    "form.linked_to": ("Bezug", "Linked to"),
+    "form.no_link": ("Keine Fläche ausgewählt.", "No area selected."),
+    "form.geometry": ("Ort", "Location"),
+    "form.geometry_none": ("Noch nichts gezeichnet.", "Nothing drawn yet."),
+    "form.geometry_drawn": ("Gezeichnet: {n} Objekt(e), verwendet wird das zuletzt gezeichnete ({kind}).",
+                            "Drawn: {n} object(s); the last one drawn is used ({kind})."),
+    "form.geometry_selected": ("Ohne Zeichnung wird die Mitte der ausgewählten Fläche verwendet.",
+                               "Without a drawing the centre of the selected area is used."),
+    "form.submit": ("Beitrag absenden", "Submit contribution"),
+    "form.sent": (
+        "Danke! Ihr Beitrag ist eingegangen. Er erscheint nach der Prüfung (Moderation) für alle.",
+        "Thank you! Your contribution was received. It will appear for everyone after moderation.",
+    ),
+    "form.err.text": ("Bitte schreiben Sie einen Text (mindestens 3 Zeichen).", "Please write a text (at least 3 characters)."),
+    "form.err.text_long": ("Der Text ist zu lang (höchstens 2.000 Zeichen).", "The text is too long (at most 2,000 characters)."),
+    "form.err.geometry": (
+        "Bitte zeichnen Sie einen Ort in der Karte oder wählen Sie eine Fläche aus.",
+        "Please draw a location on the map or select an area.",
+    ),
+    "form.err.401": (
+        "Sie sind nicht angemeldet oder das Schreiben ist hier nicht erlaubt (401). Bitte melden Sie sich an.",
+        "You are not signed in or writing is not allowed here (401). Please sign in.",
+    ),
+    "form.err.403": (
+        "Das ist gerade nicht erlaubt (403) – zum Beispiel, weil die Beteiligungsphase geschlossen ist.",
+        "This is not allowed right now (403) – for example because the participation phase is closed.",
+    ),
+    "form.err.404": (
+        "Beiträge können noch nicht angenommen werden: die Sammlung „contributions“ gibt es auf diesem Server noch nicht (404).",
+        "Contributions cannot be accepted yet: this server has no “contributions” collection (404).",
+    ),
+    "form.err.413": ("Der Beitrag ist zu groß (413).", "The contribution is too large (413)."),
+    "form.err.4xx": ("Der Beitrag wurde nicht angenommen ({status}): {detail}", "The contribution was not accepted ({status}): {detail}"),
+    "form.err.5xx": (
+        "Der Server hat einen Fehler gemeldet ({status}). Bitte versuchen Sie es später erneut.",
+        "The server reported an error ({status}). Please try again later.",
+    ),
+    "form.err.network": (
+        "Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung.",
+        "The server cannot be reached. Please check the connection.",
+    ),
+    "form.phase_closed": (
+        "Die Beteiligungsphase für diesen Plan ist geschlossen; Beiträge werden gerade nicht angenommen.",
+        "The participation phase for this plan is closed; contributions are not accepted right now.",
+    ),
+    # --- 3D ------------------------------------------------------------------
+    "3d.region": ("3D-Ansicht: Gebäude und zulässige Bebauung", "3D view: buildings and permitted building volume"),
+    "3d.camera": ("Blickwinkel", "Camera"),
+    "3d.cam.overview": ("Übersicht", "Overview"),
+    "3d.cam.oblique": ("Schräg von Süden", "Oblique from the south"),
+    "3d.cam.top": ("Von oben", "From above"),
+    "3d.cam.street": ("Straßenperspektive", "Street level"),
+    "3d.layers": ("Im 3D-Modell zeigen", "Show in the 3D model"),
+    "3d.buildings": ("Gebäude (Bestand, LoD1)", "Buildings (existing, LoD1)"),
+    "3d.envelope": ("Zulässiges Bauvolumen laut Plan", "Building volume permitted by the plan"),
+    "3d.contributions": ("Beiträge (Stecknadeln)", "Contributions (pins)"),
+    "3d.explain": (
+        "Graue Körper: vorhandene Gebäude, nach Höhe hochgezogen (synthetische Gebäude sind heller). "
+        "Durchscheinend orange: was der Plan höchstens erlaubt – Baufläche × Zahl der Vollgeschosse × 3 m.",
+        "Grey blocks: existing buildings extruded by height (synthetic buildings are lighter). "
+        "Translucent orange: the most the plan permits – buildable area × number of full storeys × 3 m.",
+    ),
+    "3d.synthetic_note": (
+        "Hinweis: Die Gebäude in Langenhorn sind synthetisch (erzeugt, keine Vermessung).",
+        "Note: the buildings in Langenhorn are synthetic (generated, not surveyed).",
+    ),
+    "3d.envelope_note": ("Zulässiges Bauvolumen: {n} Bauflächen – {plans}.", "Permitted volume: {n} building areas – {plans}."),
+    "3d.all_plans": ("alle Pläne", "all plans"),
+    # --- list ----------------------------------------------------------------
+    "list.region": ("Listenansicht", "List view"),
+    "list.search": ("Suchen", "Search"),
+    "list.search_placeholder": ("Suchbegriff, z. B. WA oder Langenhorn", "Search term, e.g. WA or Langenhorn"),
+    "list.what": ("Inhalt", "Content"),
+    "list.what.plans": ("Bebauungspläne", "Zoning plans"),
+    "list.what.zones": ("Festsetzungen (Baugebiete)", "Provisions (building zones)"),
+    "list.what.texts": ("Textliche Festsetzungen", "Textual provisions"),
+    "list.what.contributions": ("Beiträge", "Contributions"),
+    "list.plan_filter": ("Plan", "Plan"),
+    "list.all_plans": ("Alle Pläne", "All plans"),
+    "list.count": ("{n} Einträge", "{n} entries"),
+    "list.details": ("Details", "Details"),
+    "list.details_of": ("Details zu {name}", "Details of {name}"),
+    "list.empty": ("Keine Einträge gefunden.", "No entries found."),
+    "list.caption": ("{what}: {n} Einträge", "{what}: {n} entries"),
+    "col.name": ("Name", "Name"),
+    "col.nummer": ("Nummer", "Number"),
+    "col.rechtsstand": ("Rechtsstand", "Legal status"),
+    "col.participation": ("Beteiligung", "Participation"),
+    "col.plan": ("Plan", "Plan"),
+    "col.art": ("Art der Nutzung", "Type of use"),
+    "col.measures": ("Maß der Nutzung", "Intensity of use"),
+    "col.explanation": ("Einfach erklärt", "Plain language"),
+    "col.key": ("Nr.", "No."),
+    "col.text": ("Text", "Text"),
+    "col.kind": ("Art", "Kind"),
+    "col.status": ("Status", "Status"),
+    "col.date": ("Datum", "Date"),
+    "col.action": ("Aktion", "Action"),
+    # --- dashboard -----------------------------------------------------------
+    "dash.region": ("Planer-Dashboard", "Planner dashboard"),
+    "dash.intro": (
+        "Überblick über die Beteiligung. Die Moderation (Freigeben/Ablehnen) folgt, sobald Beiträge und Rollen verfügbar sind.",
+        "Overview of participation. Moderation (approve/reject) follows once contributions and roles are available.",
+    ),
+    "dash.refresh": ("Aktualisieren", "Refresh"),
+    "dash.total": ("Beiträge gesamt", "Contributions in total"),
+    "dash.plans": ("Bebauungspläne", "Zoning plans"),
+    "dash.zones": ("Baugebietsteilflächen", "Building zones"),
+    "dash.buildings": ("Gebäude", "Buildings"),
+    "dash.by_status": ("nach Status", "by status"),
+    "dash.by_kind": ("nach Art", "by kind"),
+    "dash.by_plan": ("nach Plan", "by plan"),
+    "dash.by_week": ("nach Woche", "by week"),
+    "dash.none": ("Keine Daten.", "No data."),
+    "dash.unavailable": (
+        "Die Sammlung „contributions“ ist noch nicht verfügbar; Zahlen erscheinen, sobald sie existiert.",
+        "The “contributions” collection is not available yet; counts appear once it exists.",
+    ),
+    # --- participation phase / general ----------------------------------------
+    "phase.open": ("Beteiligung läuft: bis {end}", "Participation open: until {end}"),
+    "phase.open_since": ("Beteiligung läuft seit {start}", "Participation open since {start}"),
+    "phase.upcoming": ("Beteiligung ab {start}", "Participation from {start}"),
+    "phase.closed": ("Beteiligung beendet am {end}", "Participation closed on {end}"),
+    "phase.none": ("Zurzeit keine Beteiligungsphase", "No participation phase at the moment"),
+    "common.loading": ("Lädt …", "Loading …"),
+    "common.synthetic": ("synthetisch", "synthetic"),
+    "common.unknown": ("nicht angegeben", "not stated"),
+    "common.height": ("Höhe", "Height"),
+    "common.storeys": ("Geschosse", "Storeys"),
+}
+
+_counter = itertools.count()
+
+
+def t(key: str, lang: str | None = None, **values) -> str:
+    """The text for ``key`` in ``lang`` (German when unknown), with ``{name}`` values filled in."""
+    try:
+        de, en = TEXTS[key]
+    except KeyError:
+        raise KeyError(f"no UI text {key!r} in ui/i18n.py") from None
+    text = en if lang == "en" else de
+    return text.format(**values) if values else text
+
+
+def normalize_lang(lang: str | None) -> str:
+    """``de`` or ``en`` from anything a URL or a browser may send (``en-GB``, ``EN``, None)."""
+    lang = (lang or "").lower()[:2]
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def text_id(key: str) -> dict:
+    """A unique pattern-matching id whose ``key`` tells the language callback what to show."""
+    return {"type": "i18n", "key": key, "n": next(_counter)}
+
+
+def T(key: str, tag=html.Span, lang: str = DEFAULT_LANG, **props):
+    """A component (span by default) whose text follows the language switch.
+
+    With an ``id`` of its own (e.g. for ``aria-labelledby``) the text goes into an inner span.
+    """
+    if "id" in props:
+        return tag(html.Span(t(key, lang), id=text_id(key)), **props)
+    return tag(t(key, lang), id=text_id(key), **props)

@@ -1,0 +1,162 @@
+"""The page frame: skip link, header with language switch, view tabs, main workspace, footer.
+
+Views are tabs over one workspace; hidden views stay mounted (``hidden``), so
+the map, its drawing and the 3D camera keep their state when a visitor
+switches back and forth. Shared state lives in a few ``dcc.Store``s:
+``lang``, ``active-tab``, ``selection`` (the object the details panel shows),
+``catalog`` (plans, zones, texts from the API) and ``contributions-version``
+(bumped after a successful submission so lists reload).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+
+from ui import contribute, dashboard, listview, plan_panel, view3d
+from ui import map as map_view
+from ui.api import ApiError, api_path
+from ui.catalog import load_catalog
+from ui.i18n import DEFAULT_LANG, LANGS, T, normalize_lang, t
+
+LOG = logging.getLogger(__name__)
+
+TABS = ("map", "3d", "list", "dashboard")
+
+
+def header(lang: str) -> html.Header:
+    return html.Header(className="site-header", children=[
+        html.Div(className="brand", children=[
+            html.Div("B", className="brand-mark", **{"aria-hidden": "true"}),
+            html.Div([T("app.title", html.H1), T("app.subtitle", html.P)]),
+        ]),
+        html.Div(className="lang-switch", role="group", id="lang-group",
+                 **{"aria-label": "Sprache / Language"}, children=[
+            html.Button("DE", id="lang-de", lang="de", n_clicks=0, **{"aria-label": "Deutsch", "aria-pressed": "true"}),
+            html.Button("EN", id="lang-en", lang="en", n_clicks=0, **{"aria-label": "English", "aria-pressed": "false"}),
+        ]),
+    ])
+
+
+def nav() -> html.Nav:
+    tabs = [html.Button(T(f"tab.{key}"), id=f"tab-{key}", className="tab", role="tab", n_clicks=0,
+                        **{"aria-selected": "true" if key == "map" else "false", "aria-controls": f"view-{key}"})
+            for key in TABS]
+    return html.Nav(className="view-nav", id="view-nav", **{"aria-label": t("app.nav_label")}, children=[
+        html.Div(tabs, className="tablist", role="tablist"),
+    ])
+
+
+def footer(api_url: str) -> html.Footer:
+    base = api_path(api_url)
+    return html.Footer(className="site-footer", children=[
+        html.A(T("app.footer_api"), href=f"{base}/"),
+        html.Span(T("app.footer_data")),
+        html.Span(T("app.footer_licence")),
+    ])
+
+
+def build(settings) -> html.Div:
+    """The whole page for ``settings`` (German first; the language switch re-labels in place)."""
+    lang = DEFAULT_LANG
+    api_url = settings.api_url
+    return html.Div(id="app-root", children=[
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="lang", data=lang),
+        dcc.Store(id="active-tab", data="map"),
+        dcc.Store(id="selection", data={}),
+        dcc.Store(id="catalog", data={}),
+        dcc.Store(id="contributions-version", data=0),
+        dcc.Store(id="focus-sink"),
+        html.A(T("app.skip"), href="#main", className="skip-link"),
+        header(lang),
+        nav(),
+        html.Main(id="main", tabIndex="-1", children=[
+            html.Div(id="workspace", className="workspace", children=[
+                html.Div(className="views", children=[
+                    map_view.layout(api_url, lang),
+                    view3d.layout(api_url, lang),
+                    listview.layout(lang),
+                    dashboard.layout(lang),
+                ]),
+                html.Aside(className="details", id="details", **{"aria-label": t("panel.title", lang)}, children=[
+                    plan_panel.layout(lang),
+                    contribute.layout(lang),
+                ]),
+            ]),
+        ]),
+        footer(api_url),
+    ])
+
+
+def register(app, client, settings) -> None:
+    """Frame callbacks (language, tabs, catalogue), then every panel's own callbacks."""
+
+    @app.callback(Output("lang", "data"),
+                  Input("lang-de", "n_clicks"), Input("lang-en", "n_clicks"), Input("url", "search"),
+                  State("lang", "data"))
+    def choose_lang(_de, _en, search, current):
+        trigger = callback_context.triggered_id
+        if trigger == "lang-de":
+            return "de"
+        if trigger == "lang-en":
+            return "en"
+        wanted = parse_qs((search or "").lstrip("?")).get("lang")
+        return normalize_lang(wanted[0]) if wanted else (current or DEFAULT_LANG)
+
+    @app.callback(Output({"type": "i18n", "key": ALL, "n": ALL}, "children"),
+                  Output("lang-de", "aria-pressed"), Output("lang-en", "aria-pressed"),
+                  Output("view-nav", "aria-label"), Output("details", "aria-label"),
+                  Input("lang", "data"))
+    def translate(lang):
+        lang = normalize_lang(lang)
+        keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
+        return ([t(key, lang) for key in keys], str(lang == "de").lower(), str(lang == "en").lower(),
+                t("app.nav_label", lang), t("panel.title", lang))
+
+    app.clientside_callback(
+        "function (lang) { return window.dash_clientside.buergergis.setLang(lang); }",
+        Output("focus-sink", "data", allow_duplicate=True), Input("lang", "data"), prevent_initial_call="initial_duplicate",
+    )
+
+    @app.callback(Output("active-tab", "data"),
+                  *[Input(f"tab-{key}", "n_clicks") for key in TABS], Input("url", "search"))
+    def choose_tab(*args):
+        trigger = callback_context.triggered_id
+        if isinstance(trigger, str) and trigger.startswith("tab-"):
+            return trigger[len("tab-"):]
+        wanted = parse_qs((args[-1] or "").lstrip("?")).get("view")
+        return wanted[0] if wanted and wanted[0] in TABS else "map"
+
+    @app.callback(*[Output(f"view-{key}", "hidden") for key in TABS],
+                  *[Output(f"tab-{key}", "aria-selected") for key in TABS],
+                  Output("workspace", "className"),
+                  Input("active-tab", "data"))
+    def show_tab(active):
+        active = active if active in TABS else "map"
+        hidden = [key != active for key in TABS]
+        selected = ["true" if key == active else "false" for key in TABS]
+        return (*hidden, *selected, "workspace wide" if active == "dashboard" else "workspace")
+
+    app.clientside_callback(
+        "function (tab) { return window.dash_clientside.buergergis.resizeOnShow(tab); }",
+        Output("focus-sink", "data", allow_duplicate=True), Input("active-tab", "data"), prevent_initial_call=True,
+    )
+
+    @app.callback(Output("catalog", "data"), Input("url", "pathname"))
+    def catalog(_path):
+        data = load_catalog(client)
+        try:
+            client.get_json("collections/contributions")
+            data["has_contributions"] = True
+        except ApiError:
+            data["has_contributions"] = False
+        return data
+
+    for module in (map_view, plan_panel, contribute, view3d, listview, dashboard):
+        module.register(app, client, settings)
+
+
+__all__ = ["build", "register", "LANGS"]

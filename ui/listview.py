@@ -1,0 +1,149 @@
+"""The list view: everything on the map as an accessible, searchable table.
+
+An equal alternative to the map for screen-reader and keyboard users: plans,
+Festsetzungen (zones with their plain-language meaning), textual
+Festsetzungen and contributions, each row with a "Details" button that opens
+the same panel a map click opens. Filtering is a pure function
+(:func:`rows_for`) over the catalogue already in the browser.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, dcc, html
+
+from ui.api import ApiError
+from ui.catalog import plan_label, plan_of
+from ui.festsetzungen import art_label, explain, explain_participation, explain_rechtsstand, format_date, measures_label
+from ui.controls import choice_buttons, choice_group, register_choice_group
+from ui.i18n import T, t
+from ui.plan_panel import select_button
+
+WHATS = ("plans", "zones", "texts", "contributions")
+MAX_ROWS = 300
+
+
+def _matches(query: str, *values) -> bool:
+    if not query:
+        return True
+    haystack = " ".join(str(v) for v in values if v is not None).lower()
+    return all(word in haystack for word in query.lower().split())
+
+
+def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, query: str = "",
+             plan_id: str | None = None, lang: str = "de") -> tuple[list[str], list[list]]:
+    """(column keys, rows) for a content type; each row's last cell is its Details button (or '')."""
+    catalog = catalog or {}
+    query = (query or "").strip()
+    rows: list[list] = []
+    if what == "plans":
+        columns = ["col.name", "col.rechtsstand", "col.participation", "col.action"]
+        for plan in catalog.get("plans", []):
+            if plan_id and plan["id"] != plan_id:
+                continue
+            label = plan_label(plan)
+            status = explain_rechtsstand(plan, lang) or "–"
+            if _matches(query, label, status, plan.get("gemeinde")):
+                rows.append([label, status, explain_participation(plan, lang),
+                             select_button(t("list.details", lang), "bp_plan", plan["id"], plan["id"],
+                                           aria_label=t("list.details_of", lang, name=label), className="btn small", where="list")])
+    elif what == "zones":
+        columns = ["col.art", "col.measures", "col.explanation", "col.plan", "col.action"]
+        for zone in catalog.get("zones", []):
+            if plan_id and zone.get("plan_id") != plan_id:
+                continue
+            plan = plan_of(catalog, zone.get("plan_id"))
+            label, measures = art_label(zone, lang), measures_label(zone, lang)
+            sentences = explain(zone, lang)
+            if _matches(query, label, measures, " ".join(sentences), plan_label(plan) if plan else ""):
+                rows.append([label, measures, html.Ul([html.Li(s) for s in sentences[1:]], className="plain-list"),
+                             plan_label(plan) if plan else "–",
+                             select_button(t("list.details", lang), "bp_baugebiet", zone["id"], zone.get("plan_id"),
+                                           aria_label=t("list.details_of", lang, name=f"{label} ({measures})"),
+                                           className="btn small", where="list")])
+    elif what == "texts":
+        columns = ["col.key", "col.text", "col.plan"]
+        for text in catalog.get("texts", []):
+            if plan_id and text.get("plan_id") != plan_id:
+                continue
+            plan = plan_of(catalog, text.get("plan_id"))
+            if _matches(query, text.get("schluessel"), text.get("text"), plan_label(plan) if plan else ""):
+                rows.append([str(text.get("schluessel") or ""), str(text.get("text") or ""),
+                             plan_label(plan) if plan else "–"])
+    else:
+        columns = ["col.text", "col.kind", "col.status", "col.date", "col.plan"]
+        for feature in contributions or []:
+            props = feature.get("properties") or {}
+            if plan_id and props.get("plan_id") != plan_id:
+                continue
+            plan = plan_of(catalog, props.get("plan_id"))
+            kind = props.get("kind") or ""
+            kind_label = t(f"form.kind.{kind}", lang) if kind in ("comment", "proposal", "defect") else str(kind)
+            if _matches(query, props.get("text"), props.get("pseudonym"), kind_label, props.get("status")):
+                rows.append([str(props.get("text") or ""), kind_label, str(props.get("status") or ""),
+                             format_date(props.get("created") or props.get("created_at"), lang),
+                             plan_label(plan) if plan else "–"])
+    return columns, rows[:MAX_ROWS]
+
+
+def table(what: str, columns: list[str], rows: list[list], lang: str) -> html.Div:
+    caption = t("list.caption", lang, what=t(f"list.what.{what}", lang), n=len(rows))
+    if not rows:
+        return html.Div([html.P(caption, className="hint"), html.P(t("list.empty", lang))])
+    return html.Div(className="table-wrap", children=html.Table(className="data", children=[
+        html.Caption(caption),
+        html.Thead(html.Tr([html.Th(t(c, lang), scope="col") for c in columns])),
+        html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+    ]))
+
+
+def layout(lang: str = "de") -> html.Section:
+    return html.Section(
+        id="view-list", className="view list-view", role="tabpanel", hidden=True, **{"aria-labelledby": "tab-list"},
+        children=[
+            T("list.region", html.H2),
+            html.Div(className="filters", role="search", children=[
+                choice_group("list-what", [(w, T(f"list.what.{w}")) for w in WHATS], "zones",
+                             label_key="list.what", className="choice-group chips"),
+                html.Div(className="field", children=[
+                    html.Label(T("list.search"), htmlFor="list-search"),
+                    dcc.Input(id="list-search", type="search", debounce=0.3, value="", autoComplete="off",
+                              placeholder=t("list.search_placeholder", lang)),
+                ]),
+                choice_group("list-plan", [("", T("list.all_plans"))], "", label_key="list.plan_filter",
+                             className="choice-group chips"),
+            ]),
+            html.Div(id="list-table", **{"aria-live": "polite"}),
+        ],
+    )
+
+
+def register(app, client, settings) -> None:
+    @app.callback(Output("list-table", "children"),
+                  Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),
+                  Input("lang", "data"), Input("catalog", "data"), Input("contributions-version", "data"),
+                  State("active-tab", "data"))
+    def render(what, query, plan_id, lang, catalog, _version, _tab):
+        contributions = None
+        if what == "contributions":
+            if not (catalog or {}).get("has_contributions"):
+                return html.P(t("panel.contributions_unavailable", lang), className="msg info")
+            try:
+                contributions = client.items("contributions", limit=2000, cache=False)
+            except ApiError:
+                return html.P(t("panel.load_error", lang), className="msg error")
+        columns, rows = rows_for(what, catalog, contributions, query, plan_id, lang)
+        return table(what, columns, rows, lang)
+
+    register_choice_group(app, "list-what")
+    register_choice_group(app, "list-plan")
+
+    @app.callback(Output("list-search", "placeholder"), Input("lang", "data"))
+    def translate(lang):
+        return t("list.search_placeholder", lang)
+
+    @app.callback(Output("list-plan-buttons", "children"), Input("catalog", "data"), Input("lang", "data"),
+                  State("list-plan", "data"))
+    def plan_filter(catalog, lang, current):
+        options = [("", t("list.all_plans", lang))]
+        options += [(p["id"], plan_label(p)) for p in (catalog or {}).get("plans", [])]
+        return choice_buttons("list-plan", options, current or "")

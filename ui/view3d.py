@@ -1,0 +1,248 @@
+"""3D view (deck.gl through deckgl-dash): LoD1 buildings, the plan's permitted envelope, contribution pins.
+
+Buildings and plan outlines are loaded by the browser straight from the OGC
+API. The envelope (buildable windows × Z × 3 m, see ``ui.envelope``) and the
+pins are prepared server-side from API data and passed as layer *data*.
+Every accessor below is a fixed string written here; user-supplied text
+(contribution texts, pseudonyms) only ever travels as data and is never
+shown through deck.gl's HTML tooltip templates — details of a picked object
+are rendered by Dash, which escapes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from dash import Input, Output, State, callback_context, html, no_update
+from deckgl_dash import DeckGL
+from deckgl_dash.layers import GeoJsonLayer, LineLayer, ScatterplotLayer
+
+from ui.api import ApiError, items_url
+from ui.catalog import find, plan_label, plan_of
+from ui.envelope import envelopes
+from ui.festsetzungen import number
+from ui.i18n import T, t
+
+LOG = logging.getLogger(__name__)
+
+PIN_HEIGHT_M = 25
+
+#: Camera presets: key -> (pitch, bearing, zoom offset from the fitted zoom).
+CAMERAS = {
+    "overview": (45, -20, 0.0),
+    "oblique": (60, 0, 0.6),
+    "top": (0, 0, 0.0),
+    "street": (75, 30, 1.6),
+}
+
+
+def _layers(api_url: str) -> list:
+    """The deck.gl layers; data of ``envelope`` and ``pins*`` is filled in by callbacks (layer_data)."""
+    return [
+        GeoJsonLayer(
+            id="plans", data=items_url(api_url, "bp_plan"), filled=True, stroked=True,
+            get_fill_color=[11, 58, 102, 18], get_line_color=[11, 58, 102, 230], line_width_min_pixels=2,
+        ),
+        GeoJsonLayer(
+            id="streets", data=items_url(api_url, "streets"), stroked=True, filled=False,
+            get_line_color=[120, 128, 140, 200], line_width_min_pixels=1,
+        ),
+        GeoJsonLayer(
+            id="buildings", data=items_url(api_url, "buildings"), extruded=True, filled=True, wireframe=True,
+            get_elevation="@@=properties.height",
+            # Synthetic buildings lighter than measured ones (legend and note say so).
+            get_fill_color="@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]",
+            get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True,
+        ),
+        GeoJsonLayer(
+            id="envelope", data={"type": "FeatureCollection", "features": []}, extruded=True, filled=True,
+            wireframe=True, get_elevation="@@=properties.envelope_height",
+            get_fill_color=[234, 120, 20, 70], get_line_color=[190, 80, 0, 200], pickable=True,
+        ),
+        LineLayer(
+            id="pins-stick", data=[], get_source_position="@@=base", get_target_position="@@=top",
+            get_color=[124, 58, 237, 255], get_width=3,
+        ),
+        ScatterplotLayer(
+            id="pins", data=[], get_position="@@=top", get_radius=6, radius_units="pixels",
+            get_fill_color=[124, 58, 237, 255], get_line_color=[255, 255, 255, 255], stroked=True,
+            line_width_min_pixels=2, pickable=True,
+        ),
+    ]
+
+
+def layout(api_url: str, lang: str = "de") -> html.Section:
+    cameras = [html.Button(T(f"3d.cam.{key}"), id={"type": "camera", "key": key}, className="btn secondary small",
+                           n_clicks=0) for key in CAMERAS]
+    return html.Section(
+        id="view-3d", className="view view3d", role="tabpanel", hidden=True, **{"aria-labelledby": "tab-3d"},
+        children=[
+            html.Div(className="sidebar", children=[
+                html.Section([
+                    T("3d.camera", html.H2, id="camera-heading"),
+                    html.Div(cameras, className="btn-row", role="group", **{"aria-labelledby": "camera-heading"}),
+                ]),
+                html.Section([
+                    T("3d.layers", html.H2),
+                    html.P(T("3d.explain"), className="hint"),
+                    html.P(T("3d.synthetic_note"), className="msg info"),
+                    html.P(id="envelope-note", className="hint", **{"aria-live": "polite"}),
+                    html.Div(id="deck-info", className="msg info", role="status"),
+                ]),
+            ]),
+            html.Div(
+                className="deck-wrap", id="deck-region", role="region", **{"aria-label": t("3d.region", lang)},
+                children=[DeckGL(
+                    id="deck", layers=_layers(api_url),
+                    initial_view_state={"longitude": 10.01, "latitude": 53.664, "zoom": 15, "pitch": 45, "bearing": -20},
+                    controller=True, enable_events=["click"],
+                    style={"position": "absolute", "top": 0, "left": 0, "width": "100%", "height": "100%"},
+                )],
+            ),
+        ],
+    )
+
+
+class _TTLCache:
+    """Envelopes take a second or two per plan; plans change rarely."""
+
+    def __init__(self, seconds: float = 300):
+        self.seconds = seconds
+        self._data: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._data.get(key)
+        if hit and now - hit[0] < self.seconds:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            self._data[key] = (now, value)
+        return value
+
+
+def pins_data(features: list[dict]) -> list[dict]:
+    """Contribution positions (a line's or area's first vertex) as pin data; no text travels."""
+    pins = []
+    for feature in features:
+        geom = feature.get("geometry") or {}
+        coords = geom.get("coordinates")
+        while isinstance(coords, list) and coords and isinstance(coords[0], list):
+            coords = coords[0]
+        if not coords or len(coords) < 2:
+            continue
+        lon, lat = float(coords[0]), float(coords[1])
+        pins.append({"base": [lon, lat, 0], "top": [lon, lat, PIN_HEIGHT_M], "id": str(feature.get("id", ""))})
+    return pins
+
+
+def camera(key: str, bbox: list | None) -> dict:
+    """initial_view_state for a preset, centred on ``bbox`` ([[s, w], [n, e]])."""
+    import math
+
+    pitch, bearing, zoom_offset = CAMERAS.get(key, CAMERAS["overview"])
+    if bbox:
+        (south, west), (north, east) = bbox
+        lat, lon = (south + north) / 2, (west + east) / 2
+        span = max(east - west, (north - south) * 1.6, 1e-4)
+        zoom = max(10.0, min(18.0, math.log2(360 / span) + 0.6))
+    else:
+        lat, lon, zoom = 53.664, 10.01, 15
+    return {"longitude": lon, "latitude": lat, "zoom": round(zoom + zoom_offset, 2), "pitch": pitch,
+            "bearing": bearing, "transitionDuration": 600}
+
+
+def register(app, client, settings) -> None:
+    cache = _TTLCache()
+
+    def plan_envelope(plan_id: str | None) -> dict:
+        def compute():
+            params = {"plan_id": plan_id} if plan_id else {}
+            zones = client.items("bp_baugebiet", **params)
+            lines = client.items("bp_baugrenze", **params)
+            return envelopes(zones, lines)
+        return cache.get(plan_id or "*", compute)
+
+    @app.callback(Output("deck", "layerData"), Output("envelope-note", "children"),
+                  Input("active-tab", "data"), Input("selection", "data"), Input("contributions-version", "data"),
+                  Input("lang", "data"), State("catalog", "data"))
+    def fill_layers(tab, selection, _version, lang, catalog):
+        if tab != "3d":
+            return no_update, no_update
+        plan_id = _plan_id_of(selection, catalog)
+        try:
+            envelope = plan_envelope(plan_id)
+        except ApiError as err:
+            LOG.warning("3D envelope not available: %s", err)
+            envelope = {"type": "FeatureCollection", "features": []}
+        pins = []
+        if (catalog or {}).get("has_contributions"):
+            try:
+                pins = pins_data(client.items("contributions", limit=5000))
+            except ApiError:
+                pins = []
+        plan = plan_of(catalog, plan_id)
+        plans = plan_label(plan) if plan else t("3d.all_plans", lang)
+        note = t("3d.envelope_note", lang, n=len(envelope["features"]), plans=plans)
+        return {"envelope": envelope, "pins": pins, "pins-stick": pins}, note
+
+    @app.callback(Output("deck", "initialViewState"),
+                  Input({"type": "camera", "key": "overview"}, "n_clicks"),
+                  Input({"type": "camera", "key": "oblique"}, "n_clicks"),
+                  Input({"type": "camera", "key": "top"}, "n_clicks"),
+                  Input({"type": "camera", "key": "street"}, "n_clicks"),
+                  Input("active-tab", "data"),
+                  State("selection", "data"), State("catalog", "data"))
+    def move_camera(*args):
+        selection, catalog = args[-2], args[-1]
+        trigger = callback_context.triggered_id
+        if trigger == "active-tab" and args[4] != "3d":
+            return no_update
+        key = trigger["key"] if isinstance(trigger, dict) else "overview"
+        plan_id = _plan_id_of(selection, catalog)
+        row = find(catalog, (selection or {}).get("collection", ""), (selection or {}).get("id", ""))
+        bbox = (row or {}).get("bbox") or (plan_of(catalog, plan_id) or {}).get("bbox") or (catalog or {}).get("bbox")
+        return camera(key, bbox)
+
+    @app.callback(Output("deck-info", "children"), Input("deck", "clickInfo"), Input("lang", "data"),
+                  prevent_initial_call=True)
+    def describe_pick(info, lang):
+        """Details of the clicked object, rendered by Dash (escaped), never by a deck.gl template."""
+        obj = (info or {}).get("object") or {}
+        layer = (info or {}).get("layer") or (info or {}).get("layerId")
+        if isinstance(layer, dict):
+            layer = layer.get("id")
+        props = obj.get("properties") or {}
+        if layer == "envelope" or "envelope_height" in props:
+            return (f"{t('3d.envelope', lang)}: {number(props.get('envelope_height', 0), lang)} m "
+                    f"({props.get('storeys')} × 3 m), {props.get('art_code') or ''}")
+        if layer == "buildings" or "height" in props:
+            parts = [t("legend.building", lang)]
+            if props.get("height") is not None:
+                parts.append(f"{t('common.height', lang)} {number(float(props['height']), lang, 1)} m")
+            if props.get("storeys"):
+                parts.append(f"{t('common.storeys', lang)}: {props['storeys']}")
+            if props.get("synthetic"):
+                parts.append(t("common.synthetic", lang))
+            return " · ".join(parts)
+        if layer == "pins":
+            return t("legend.contribution", lang)
+        return no_update
+
+    @app.callback(Output("deck-region", "aria-label"), Input("lang", "data"))
+    def translate(lang):
+        return t("3d.region", lang)
+
+
+def _plan_id_of(selection: dict | None, catalog: dict | None) -> str | None:
+    selection = selection or {}
+    if selection.get("collection") == "bp_plan":
+        return selection.get("id")
+    if selection.get("plan_id"):
+        return selection["plan_id"]
+    row = find(catalog, selection.get("collection", ""), selection.get("id", ""))
+    return (row or {}).get("plan_id")
