@@ -424,7 +424,8 @@ class FilterCompiler:
             raise _invalid_query(f"invalid value {value!r} for property {name!r} ({kind}): {err}") from None
         return text
 
-    def bbox_filter(self, bbox) -> Frag | None:
+    def bbox_geometry(self, bbox):
+        """The bbox parameter (in pygeoapi's storage CRS) as a box in the file's CRS, or None."""
         if not bbox:
             return None
         if self.schema.geometry_column is None:
@@ -442,7 +443,32 @@ class FilterCompiler:
         if file_crs is not None and api_crs != file_crs:
             box = _transformer(api_crs, file_crs, always_xy=True).transform_bounds(minx, miny, maxx, maxy)
             geom = shapely.box(*box)
-        return self.spatial_test("intersects", geom)
+        return geom
+
+    def bbox_scan(self, geom) -> Frag:
+        """The exact bbox test alone, without R-tree candidates (for a page read in storage order)."""
+        return Frag(f"bgis_spatial({quote(self.schema.geometry_column)}, ?, ?)", ["intersects", self._token(geom)])
+
+    def bbox_count(self, geom) -> int | None:
+        """Rows intersecting a box, counted mostly in the R-tree; None when there is no R-tree.
+
+        An R-tree envelope inside the box (rounded outwards, so the true one is
+        inside too) means the geometry intersects: counted without reading the
+        row. Only envelopes crossing the box edge need the exact test.
+        """
+        rtree = self.schema.rtree
+        if rtree is None:
+            return None
+        minx, miny, maxx, maxy = geom.bounds
+        inside = "minx >= ? AND maxx <= ? AND miny >= ? AND maxy <= ?"
+        overlap = "minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?"
+        conn = self.provider.conn
+        n_inside = conn.execute(f"SELECT count(*) FROM {rtree} WHERE {inside}", [minx, maxx, miny, maxy]).fetchone()[0]
+        n_edge = conn.execute(
+            f"SELECT count(*) FROM {quote(self.schema.table)} WHERE fid IN (SELECT id FROM {rtree} "
+            f"WHERE {overlap} AND NOT ({inside})) AND bgis_spatial({quote(self.schema.geometry_column)}, ?, ?)",
+            [maxx, minx, maxy, miny, minx, maxx, miny, maxy, "intersects", self._token(geom)]).fetchone()[0]
+        return n_inside + n_edge
 
     def datetime_filter(self, datetime_) -> Frag | None:
         if datetime_ in (None, "", "../..", "../", "/.."):
@@ -919,22 +945,54 @@ class GeoPackageProvider(BaseProvider):
         offset = max(int(offset or 0), 0)
         limit = 10 if limit is None else max(int(limit), 0)
         with FilterCompiler(self) as compiler:
-            frags = [*compiler.property_filters(properties), compiler.bbox_filter(bbox),
-                     compiler.datetime_filter(datetime_), compiler.text_search(q), compiler.cql(filterq)]
-            where = _join("AND", [f for f in frags if f is not None]) if any(frags) else Frag("1")
+            box = compiler.bbox_geometry(bbox)
+            others = [f for f in (*compiler.property_filters(properties), compiler.datetime_filter(datetime_),
+                                  compiler.text_search(q), compiler.cql(filterq)) if f is not None]
+            indexed = [compiler.spatial_test("intersects", box)] if box is not None else []
+            where = _join("AND", indexed + others) if indexed or others else Frag("1")
+
+            def count() -> int:
+                if box is not None and not others:  # bbox only: count in the R-tree
+                    fast = compiler.bbox_count(box)
+                    if fast is not None:
+                        return fast
+                return self._count(where)
+
             if resulttype == "hits":
-                return self._collection([], self._count(where))
+                return self._collection([], count())
             names = self._output_columns(select_properties)
-            order = self._order_by(sortby)
-            features = self._fetch(names, where, order, limit, offset, skip_geometry, crs_transform_spec)
+            page_where = where
+            if box is not None and not sortby and self._scan_is_cheaper(box, offset + limit):
+                page_where = _join("AND", [compiler.bbox_scan(box), *others])
+            features = self._fetch(names, page_where, self._order_by(sortby), limit, offset, skip_geometry,
+                                   crs_transform_spec)
             matched = None
             if self.count:
                 returned = len(features)
                 if returned < limit and (returned > 0 or offset == 0):
                     matched = offset + returned  # a short page tells the total, no count query
                 else:
-                    matched = self._count(where)
+                    matched = count()
         return self._collection(features, matched)
+
+    def _scan_is_cheaper(self, box, rows_needed: int) -> bool:
+        """Read a bbox page in storage order, testing rows, instead of collecting all R-tree candidates?
+
+        Collecting costs about one unit per candidate (share ``s`` of the
+        table's extent times its ``n`` rows); scanning about four units per row
+        read, ``rows_needed / s`` of them. So scan when ``s² · n > 4 · rows_needed``:
+        a box covering much of a large table.
+        """
+        row = self._execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
+                            [self.table])
+        if not row or row[0][0] is None:
+            return False
+        extent = shapely.box(*row[0])
+        if extent.area <= 0:
+            return False
+        share = shapely.intersection(extent, box).area / extent.area
+        rows = self._execute(f"SELECT max(fid) FROM {quote(self.table)}", [])[0][0] or 0
+        return share * share * rows > 4 * rows_needed
 
     @staticmethod
     def _collection(features: list, matched: int | None) -> dict:
