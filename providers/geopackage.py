@@ -191,7 +191,7 @@ class TableSchema:
 
 
 _SCHEMAS: dict[tuple, TableSchema] = {}
-_SCHEMAS_LOCK = threading.Lock()
+_SCHEMAS_LOCK = threading.RLock()
 
 
 def table_schema(path: str, table: str, create_epsg: int | None = None) -> TableSchema:
@@ -200,18 +200,17 @@ def table_schema(path: str, table: str, create_epsg: int | None = None) -> Table
     A catalogue layer whose table does not exist yet (a fresh store) is
     created empty, so every configured collection answers from the start.
     """
-    try:
-        stat = os.stat(path)
-    except OSError:
-        raise ProviderConnectionError(f"GeoPackage store not found: {path}") from None
-    key = (path, stat.st_dev, stat.st_ino, table)
+    conn = connection_for(path)
+    stat = os.stat(path)
+    # schema_version changes with every CREATE/ALTER, so an added column is seen at once.
+    key = (path, stat.st_dev, stat.st_ino, conn.execute("PRAGMA schema_version").fetchone()[0], table)
     schema = _SCHEMAS.get(key)
     if schema is not None:
         return schema
     with _SCHEMAS_LOCK:
-        conn = connection_for(path)
         if not table_exists(conn, table):
             _create_catalogue_table(path, table, create_epsg)
+            return table_schema(path, table)
         schema = _introspect(conn, table)
         _SCHEMAS[key] = schema
     return schema

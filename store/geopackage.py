@@ -282,11 +282,15 @@ def layer_srs_id(conn: sqlite3.Connection, table: str) -> int | None:
 
 
 def create_layer_table(conn: sqlite3.Connection, layer: Layer, epsg: int) -> bool:
-    """Create ``layer``'s table, R-tree, triggers and indexes unless it exists; True if created."""
+    """Create ``layer``'s table, R-tree, triggers and indexes; True if anything was created.
+
+    An existing table gains the catalogue columns it lacks (a file written by
+    an older version of the catalogue), so imports never fail on them.
+    """
     if not _SAFE_NAME.match(layer.id):
         raise StoreError(f"layer id {layer.id!r} is not a safe GeoPackage table name")
     if table_exists(conn, layer.id):
-        return False
+        return _add_missing_columns(conn, layer)
     columns = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "id TEXT UNIQUE NOT NULL"]
     columns += [f"{quote(name)} {SQL_TYPES[kind]}" for name, kind in layer.columns.items() if name != "id"]
     if layer.geometry_type:
@@ -304,6 +308,22 @@ def create_layer_table(conn: sqlite3.Connection, layer: Layer, epsg: int) -> boo
         conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'idx_{layer.id}_{column}')} "
                      f"ON {layer.id} ({quote(column)})")
     return True
+
+
+def missing_columns(conn: sqlite3.Connection, layer: Layer) -> list[str]:
+    stored = table_columns(conn, layer.id)
+    return [name for name in layer.columns if name not in stored]
+
+
+def _add_missing_columns(conn: sqlite3.Connection, layer: Layer) -> bool:
+    missing = missing_columns(conn, layer)
+    for name in missing:
+        conn.execute(f"ALTER TABLE {layer.id} ADD COLUMN {quote(name)} {SQL_TYPES[layer.columns[name]]}")
+    for column in _indexed_columns(layer):
+        if column in missing:
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'idx_{layer.id}_{column}')} "
+                         f"ON {layer.id} ({quote(column)})")
+    return bool(missing)
 
 
 def _create_rtree(conn: sqlite3.Connection, table: str, column: str = GEOMETRY_COLUMN) -> None:
@@ -643,7 +663,8 @@ class GeoPackageStore(Store):
 
     def create_schema(self, layers: Iterable[Layer] = LAYERS.values()) -> None:
         layers = list(layers)
-        missing = [layer for layer in layers if not table_exists(self.conn, layer.id)]
+        missing = [layer for layer in layers
+                   if not table_exists(self.conn, layer.id) or missing_columns(self.conn, layer)]
         if not missing:
             return
         try:

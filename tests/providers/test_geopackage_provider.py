@@ -783,3 +783,10 @@ def test_served_through_pygeoapi(gpkg_path):
     assert status == 409
     _, status, body = itemtypes.get_collection_item(api, _request(query={"f": "json"}), "buildings", "nope")
     assert status == 404
+
+
+def test_schema_cache_sees_added_columns(gpkg_path, provider):
+    conn = connect(gpkg_path)
+    conn.execute("ALTER TABLE buildings ADD COLUMN extra_note TEXT")
+    conn.close()
+    assert "extra_note" in GeoPackageProvider(provider_def(gpkg_path)).fields

@@ -343,3 +343,18 @@ def test_readers_are_not_blocked_by_a_writer(store):
     assert reader.execute("SELECT count(*) FROM bp_baugebiet").fetchone()[0] == 2
     store.conn.execute("ROLLBACK")
     reader.close()
+
+
+def test_tables_of_an_older_catalogue_gain_new_columns(tmp_path):
+    """A file written before a catalogue column existed still takes imports (the column is added)."""
+    path = tmp_path / "old.gpkg"
+    with GeoPackageStore(path, epsg=EPSG) as s:
+        s.create_schema()
+        s.conn.execute("ALTER TABLE bp_baugebiet DROP COLUMN grz")  # as if grz were new in the catalogue
+        assert "grz" not in {r[1] for r in s.conn.execute("PRAGMA table_info(bp_baugebiet)")}
+    with GeoPackageStore(path, epsg=EPSG) as s:
+        s.replace({"bp_baugebiet": zones("P1", 2, grz=0.35)}, plan_id="P1")
+        assert s.read("bp_baugebiet")["grz"].tolist() == [0.35, 0.35]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=RuntimeWarning, module="pyogrio")
+        assert "grz" in list(pyogrio.read_info(str(path), layer="bp_baugebiet")["fields"])
