@@ -702,6 +702,8 @@ class FilterCompiler:
         else:
             raise _invalid_query("temporal predicates compare with a date, timestamp or interval")
         op = node.op.value
+        if (op == "AFTER" and end is None) or (op == "BEFORE" and start is None):
+            return Frag("0")  # nothing is after (before) an interval open at that end
         conditions = {
             "AFTER": [(">", end)],
             "BEFORE": [("<", start)],
@@ -816,10 +818,9 @@ class FilterCompiler:
         if file_crs is None:
             return geom
         if source:
-            try:
-                source_crs = get_crs(source)
-            except Exception:
-                raise _invalid_query(f"unknown CRS {source!r} in filter") from None
+            source_crs = _crs_from_uri(source)
+            if source_crs is None:
+                raise _invalid_query(f"unknown CRS {source!r} in filter")
         else:
             source_crs = CRS84 if _looks_lonlat(geom) else self.provider.api_crs
         if source_crs == file_crs:
@@ -830,6 +831,18 @@ class FilterCompiler:
         token = gpkg_functions.add_literal(geom)
         self.tokens.append(token)
         return token
+
+
+def _crs_from_uri(uri: str) -> pyproj.CRS | None:
+    """A CRS from an OGC URI or URN (pygeoapi's parser) or a short form like ``EPSG:25832``."""
+    try:
+        return get_crs(uri)
+    except Exception:  # pygeoapi raises CRSError or ValueError for forms it does not parse
+        pass
+    try:
+        return pyproj.CRS.from_user_input(uri)
+    except pyproj.exceptions.CRSError:
+        return None
 
 
 def _transpose_de9im(pattern: str | None) -> str | None:
@@ -1258,10 +1271,10 @@ class GeoPackageProvider(BaseProvider):
         uri = content_crs or legacy
         if not uri:
             return CRS84
-        try:
-            return get_crs(str(uri).strip("<>"))
-        except Exception:
-            raise InvalidFeatureError(f"unknown CRS {uri!r}") from None
+        crs = _crs_from_uri(str(uri).strip().strip("<>"))
+        if crs is None:
+            raise InvalidFeatureError(f"unknown CRS {uri!r}")
+        return crs
 
     def _conformed(self, geom):
         expected = self.schema.geometry_type or "GEOMETRY"

@@ -379,6 +379,12 @@ def test_cql2_bbox_forms(provider):
     # Coordinates that cannot be lon/lat are taken as the storage CRS (filter-crs=EPSG:25832).
     document["args"][1]["bbox"] = [X0 - 5, Y0 - 5, X0 + 140, Y0 + 30]
     assert matched_ids(provider, filterq=cql_json(document, filter_crs=STORAGE)) == {"b1", "b2"}
+    from pygeofilter import ast
+
+    ecql = ast.BBox(ast.Attribute("geometry"), X0 - 5, Y0 - 5, X0 + 140, Y0 + 30, f"EPSG:{EPSG}")
+    assert matched_ids(provider, filterq=ecql) == {"b1", "b2"}
+    with pytest.raises(ProviderInvalidQueryError, match="unknown CRS"):
+        provider.query(filterq=ast.BBox(ast.Attribute("geometry"), 0, 0, 1, 1, "EPSG:999999"))
 
 
 def test_cql2_json_matches_text(provider):
@@ -412,6 +418,10 @@ def test_cql2_temporal(make_provider):
     assert matched_ids(plans, filterq=cql_text(
         "participation_end T_INTERSECTS INTERVAL('2024-06-30T12:00:00Z', '2024-07-01T00:00:00Z')")) == {"P1"}
     assert matched_ids(plans, filterq=cql_text("participation_start IS NULL")) == {"P2"}
+    assert matched_ids(plans, filterq=cql_json({"op": "t_after", "args": [
+        {"property": "participation_end"}, {"interval": ["2020-01-01T00:00:00Z", ".."]}]})) == set()
+    assert matched_ids(plans, filterq=cql_json({"op": "t_before", "args": [
+        {"property": "participation_end"}, {"interval": ["..", "2025-01-01T00:00:00Z"]}]})) == set()
     with pytest.raises(ProviderInvalidQueryError, match="not a date"):
         plans.query(filterq=cql_text("name T_AFTER DATE('2020-01-01')"))
 
@@ -544,6 +554,8 @@ def test_create_in_another_crs(provider, make_provider):
     point = lines.create(json.dumps({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lat, lon]},
                                      "properties": {"plan_id": "P1"}}), content_crs=EPSG4326)
     assert lines.get(point)["geometry"]["coordinates"] == pytest.approx([X0 + 900, Y0], abs=1e-6)
+    with pytest.raises(InvalidFeatureError, match="unknown CRS"):
+        provider.create(json.dumps(feature(square)), content_crs="EPSG:999999")
 
 
 def test_update_replaces_and_delete_removes(gpkg_path, provider, make_provider):
