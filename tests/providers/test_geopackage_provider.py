@@ -802,3 +802,38 @@ def test_schema_cache_sees_added_columns(gpkg_path, provider):
     conn.execute("ALTER TABLE buildings ADD COLUMN extra_note TEXT")
     conn.close()
     assert "extra_note" in GeoPackageProvider(provider_def(gpkg_path)).fields
+
+
+def test_concurrent_writers_and_readers(gpkg_path):
+    """Threads (as under a threaded server) each with their own connection: no lock errors, nothing lost."""
+    import threading
+
+    errors, created = [], []
+
+    def writer(n):
+        try:
+            provider = GeoPackageProvider(provider_def(gpkg_path))
+            for i in range(15):
+                created.append(provider.create(json.dumps({**feature(), "id": f"t{n}_{i}"})))
+        except Exception as err:  # collected for the assertion below
+            errors.append(err)
+
+    def reader():
+        try:
+            provider = GeoPackageProvider(provider_def(gpkg_path))
+            for _ in range(30):
+                result = provider.query(limit=1000, bbox=[X0 - 10, Y0 - 10, X0 + 1000, Y0 + 1000])
+                assert result["numberMatched"] == result["numberReturned"]
+        except Exception as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)] + \
+        [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(created) == 60
+    assert GeoPackageProvider(provider_def(gpkg_path)).query(resulttype="hits")["numberMatched"] == 65
+    assert_rtree_consistent(gpkg_path, "buildings")
