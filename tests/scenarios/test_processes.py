@@ -1,0 +1,180 @@
+"""The pygeoapi processes, executed through ``execute(data)`` against real stores (GeoPackage, PostGIS)."""
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+import shapely.geometry
+from pygeoapi.process.base import ProcessorExecuteError
+
+from scenarios.processes import (
+    AREA_INDICATORS_METADATA,
+    RUN_SCENARIO_METADATA,
+    AreaIndicatorsProcessor,
+    RunScenarioProcessor,
+)
+from store.base import open_store
+
+X0, Y0 = 566_000.0, 5_947_000.0  # as in conftest.hand_frames
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "xplan"
+
+
+def fill_store(url: str, frames: dict) -> None:
+    from layers.catalog import LAYERS
+
+    for layer_id, frame in frames.items():  # the catalogue stores polygons as MultiPolygon, as importers write
+        if LAYERS[layer_id].geometry_type == "MULTIPOLYGON":
+            frame["geometry"] = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in frame.geometry]
+    store = open_store(url)
+    try:
+        store.create_schema()
+        store.replace({k: v for k, v in frames.items() if k != "buildings"}, plan_id="plan-a")
+        store.replace({"buildings": frames["buildings"]}, source="test")
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def gpkg_store(tmp_path, monkeypatch, hand_frames):
+    url = str(tmp_path / "processes.gpkg")
+    fill_store(url, hand_frames)
+    monkeypatch.setenv("BUERGERGIS_STORE", url)
+    return url
+
+
+INLINE = {
+    "id": "dichter", "title_de": "Dichter", "title_en": "Denser",
+    "changes": [
+        {"op": "change_festsetzung", "zones": ["wa"], "add": {"z": 2, "gfz": 0.8}},
+        {"op": "fill_envelope", "zones": ["wa"]},
+    ],
+}
+
+
+def run(data):
+    mimetype, out = RunScenarioProcessor({"name": "run-scenario"}).execute(data)
+    assert mimetype == "application/json"
+    json.dumps(out)
+    return out
+
+
+def test_metadata_in_german_and_english():
+    for meta in (RUN_SCENARIO_METADATA, AREA_INDICATORS_METADATA):
+        assert set(meta["title"]) == {"de", "en"} and set(meta["description"]) == {"de", "en"}
+        assert meta["jobControlOptions"] == ["sync-execute", "async-execute"]
+        assert meta["inputs"] and meta["outputs"]
+    assert RUN_SCENARIO_METADATA["id"] == "run-scenario" and AREA_INDICATORS_METADATA["id"] == "area-indicators"
+
+
+def test_run_inline_scenario_with_deltas(gpkg_store):
+    out = run({"scenario": INLINE})
+    assert out["scenario"]["id"] == "dichter" and out["compare_to"] == "baseline"
+    # hand-computed in test_engine: the WA zone gains 2400 - 240 = 2160 m² of floor area
+    assert out["indicators"]["totals"]["floor_area_m2"] == pytest.approx(840 + 2160)
+    assert out["deltas"]["totals"]["floor_area_m2"]["delta"] == pytest.approx(2160.0)
+    zones = {z["zone_id"]: z for z in out["deltas"]["zones"]}
+    assert zones["wa"]["floor_area_m2"]["delta"] == pytest.approx(2160.0)
+    assert zones["mi"]["floor_area_m2"]["delta"] == pytest.approx(0.0)
+
+
+def test_run_inline_yaml_against_another_variant(gpkg_store):
+    yaml_text = "id: hoeher\ntitle_de: Höher\ntitle_en: Taller\nchanges:\n  - op: modify_buildings\n" \
+                "    ids: [b1]\n    set: {storeys: 3}\n"
+    out = run({"scenario": yaml_text, "compare_to": "none", "include_buildings": True})
+    assert out["deltas"] is None
+    assert out["indicators"]["totals"]["floor_area_m2"] == pytest.approx(960.0)
+    features = out["indicators"]["buildings"]["features"]
+    assert {f["properties"]["id"] for f in features} == {"b1", "b2"}
+
+
+def test_run_baseline_by_id(gpkg_store):
+    out = run({"scenario": "baseline"})
+    assert out["compare_to"] is None and out["indicators"]["totals"]["floor_area_m2"] == pytest.approx(840.0)
+
+
+def test_run_errors(gpkg_store):
+    with pytest.raises(ProcessorExecuteError, match="required"):
+        run({})
+    with pytest.raises(ProcessorExecuteError, match="unknown scenario 'nope'"):
+        run({"scenario": "nope"})
+    with pytest.raises(ProcessorExecuteError, match=r"invalid scenario: inline scenario, line 5, column 5: "
+                                                    r"changes\[0\]\.colour: unknown key"):
+        run({"scenario": "id: x\ntitle_de: X\ntitle_en: X\nchanges:\n  - colour: red\n    op: remove_buildings\n"
+                         "    ids: [b1]\n"})
+    with pytest.raises(ProcessorExecuteError, match="unknown zone"):
+        run({"scenario": {**INLINE, "changes": [{"op": "fill_envelope", "zones": ["elsewhere"]}]}})
+    with pytest.raises(ProcessorExecuteError, match="unknown variant"):
+        run({"scenario": INLINE, "compare_to": "nope"})
+
+
+def crs84(geom):
+    return shapely.geometry.mapping(gpd.GeoSeries([geom], crs=25832).to_crs("OGC:CRS84").iloc[0])
+
+
+def test_area_indicators(gpkg_store):
+    # the WA zone (50 × 40 = 2000 m²) holds b1: 120 m², 2 storeys, 6 m; street and b2 lie outside
+    area = crs84(shapely.box(X0, Y0, X0 + 50, Y0 + 40))
+    mimetype, out = AreaIndicatorsProcessor({"name": "area-indicators"}).execute({"geometry": area})
+    assert mimetype == "application/json" and out["scenario"] == "baseline"
+    i = out["indicators"]
+    assert i["area_m2"] == pytest.approx(2000.0, rel=1e-4)
+    assert (i["buildings"], i["footprint_m2"], i["floor_area_m2"], i["volume_m3"]) == \
+        (1, pytest.approx(120.0), pytest.approx(240.0), pytest.approx(720.0))
+    assert i["grz"] == pytest.approx(0.06, rel=1e-3) and i["gfz"] == pytest.approx(0.12, rel=1e-3)
+    assert i["dwellings"] == pytest.approx(240 / 90) and i["residents"] == pytest.approx(480 / 90)
+    assert i["sealed_share"] == pytest.approx(0.06, rel=1e-3)
+    # half of b2 (x 60..80) inside an area cut at x = 70: 100 m², 3 storeys, in the MI zone (half housing)
+    half = crs84(shapely.box(X0 + 50, Y0, X0 + 70, Y0 + 40))
+    i = AreaIndicatorsProcessor({"name": "area-indicators"}).execute({"geometry": half})[1]["indicators"]
+    assert i["footprint_m2"] == pytest.approx(100.0, rel=1e-3) and i["floor_area_m2"] == pytest.approx(300.0, rel=1e-3)
+    assert i["dwellings"] == pytest.approx(150 / 90, rel=1e-3)
+
+
+def test_area_indicators_errors(gpkg_store):
+    proc = AreaIndicatorsProcessor({"name": "area-indicators"})
+    with pytest.raises(ProcessorExecuteError, match="required"):
+        proc.execute({})
+    with pytest.raises(ProcessorExecuteError, match="CRS84"):
+        proc.execute({"geometry": shapely.geometry.mapping(shapely.box(X0, Y0, X0 + 10, Y0 + 10))})
+    with pytest.raises(ProcessorExecuteError, match="Polygon"):
+        proc.execute({"geometry": {"type": "Point", "coordinates": [10.0, 53.6]}})
+    with pytest.raises(ProcessorExecuteError, match="unknown scenario"):
+        proc.execute({"geometry": crs84(shapely.box(X0, Y0, X0 + 5, Y0 + 5)), "scenario": "nope"})
+
+
+@pytest.mark.skipif(not (SAMPLE / "LA22_5-2" / "xplan.gml").exists(), reason="demo plans not bundled")
+def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
+    from layers.demo import demo_plan_files
+    from layers.importing import import_layer_frames, import_xplan_files
+    from twin.synthetic import synthetic_buildings
+
+    url = str(tmp_path / "demo.gpkg")
+    store = open_store(url)
+    try:
+        store.create_schema()
+        import_xplan_files(store, demo_plan_files())
+        frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
+        import_layer_frames(store, frames, source="synthetic:demo")
+    finally:
+        store.close()
+    monkeypatch.setenv("BUERGERGIS_STORE", url)
+    out = run({"scenario": "langenhorn_nachverdichtung"})
+    assert out["compare_to"] == "langenhorn_baseline"
+    zones = {z["zone_id"]: z for z in out["deltas"]["zones"]}
+    # hand-computed in test_engine: 1.6 · 1703.634 m² - 240 m²
+    assert zones["GML_EB65860A-38F9-413D-A572-9A47630BE542"]["floor_area_m2"]["delta"] == \
+        pytest.approx(2485.81, abs=0.05)
+    assert out["indicators"]["totals"]["violations"] == 0
+
+
+@pytest.mark.postgis
+def test_run_scenario_on_postgis(postgis_url, monkeypatch, hand_frames):
+    fill_store(postgis_url, hand_frames)
+    monkeypatch.setenv("BUERGERGIS_STORE", postgis_url)
+    out = run({"scenario": INLINE})
+    assert out["deltas"]["totals"]["floor_area_m2"]["delta"] == pytest.approx(2160.0)
+    area = crs84(shapely.box(X0, Y0, X0 + 50, Y0 + 40))
+    i = AreaIndicatorsProcessor({"name": "area-indicators"}).execute({"geometry": area, "scenario": "baseline"})[1]
+    assert i["indicators"]["floor_area_m2"] == pytest.approx(240.0)

@@ -1,0 +1,374 @@
+"""Cast shadows of LoD1 buildings and sun-hours of open spaces, vectorised with shapely 2.
+
+A building is a prism: footprint :math:`P` extruded to height :math:`h`.  On flat
+ground its shadow for a sun at azimuth :math:`A` and elevation :math:`\\epsilon`
+is the Minkowski sum of :math:`P` with the segment from the origin to the shadow
+vector
+
+.. math:: \\mathbf{s} = -\\frac{h}{\\tan\\epsilon}(\\sin A, \\cos A),
+
+i.e. :math:`P` swept along :math:`\\mathbf{s}`.  It equals :math:`P` united with
+the quadrilaterals :math:`(p_0, p_1, p_1+\\mathbf{s}, p_0+\\mathbf{s})` of the
+footprint edges that face away from the sun (outward normal
+:math:`\\mathbf{n}` with :math:`\\mathbf{n}\\cdot\\mathbf{s} > 0`) -- exact for
+non-convex footprints and courtyards.  For a convex footprint this is simply
+the convex hull of :math:`P` and :math:`P+\\mathbf{s}`, the fast path most
+buildings take.
+
+Assumptions: flat terrain (base heights are ignored), the building is the only
+occluder (no trees), the sun is a point (no penumbra).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from twin.sun import day_times, solar_position
+
+
+def _parallel_map(fn, items: list) -> list:
+    """``map`` over threads: shapely 2 and numpy release the GIL, so time steps run on all cores."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
+
+#: Share of a target that must be in the sun for a time step to count as a sun-hour.
+DEFAULT_MIN_SUNLIT_SHARE = 0.5
+
+
+def _geometry_array(geoms) -> tuple[np.ndarray, object]:
+    """Geometries as a numpy object array plus the CRS (if any) to hand back a GeoSeries."""
+    crs = getattr(geoms, "crs", None)
+    if isinstance(geoms, pd.DataFrame):
+        geoms = geoms.geometry
+    if isinstance(geoms, pd.Series):
+        geoms = geoms.values
+    arr = np.asarray(geoms, dtype=object)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    return arr, crs
+
+
+def shadow_vectors(heights, sun_azimuth, sun_elevation) -> tuple[np.ndarray, np.ndarray]:
+    """Shadow offset :math:`(dx, dy)` in metres of a height for a sun position.
+
+    .. math:: L = h / \\tan\\epsilon, \\quad dx = -L \\sin A, \\quad dy = -L \\cos A
+
+    The shadow points away from the sun.  Where the sun is at or below the
+    horizon the result is NaN: there is no cast shadow, it is night.
+    """
+    h = np.asarray(heights, dtype=float)
+    az = np.radians(np.asarray(sun_azimuth, dtype=float))
+    el = np.asarray(sun_elevation, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        length = np.where(el > 0, h / np.tan(np.radians(el)), np.nan)
+    return -length * np.sin(az), -length * np.cos(az)
+
+
+def _single_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Single-part MultiPolygons (the catalogue stores footprints as MultiPolygon) as their Polygon."""
+    out = geoms.copy()
+    single_multi = (shapely.get_type_id(geoms) == 6) & (shapely.get_num_geometries(geoms) == 1)
+    out[single_multi] = shapely.get_geometry(geoms[single_multi], 0)
+    return out
+
+
+def is_convex(footprints) -> np.ndarray:
+    """True for footprints equal to their convex hull (one polygon, no hole), within 1e-9 relative area."""
+    geoms, _ = _geometry_array(footprints)
+    geoms = _single_polygons(geoms)
+    area = shapely.area(geoms)
+    hull = shapely.area(shapely.convex_hull(geoms))
+    simple = shapely.get_type_id(geoms) == 3  # Polygon
+    holes = shapely.get_num_interior_rings(geoms)
+    return simple & (holes == 0) & (hull - area <= 1e-9 * np.maximum(area, 1.0))
+
+
+class ShadowCaster:
+    """Footprints prepared once, shadowed for many sun positions.
+
+    Convex footprints (most buildings) are shadowed in pure numpy: walking the
+    counter-clockwise ring, the chain of edges facing away from the sun is
+    replaced by its copy shifted by the shadow vector, joined at the two
+    silhouette vertices -- that polygon is exactly the convex hull of the
+    footprint and its shifted copy, built without any hull or union.  Other
+    footprints are united with the quadrilaterals their away-facing edges sweep.
+    """
+
+    def __init__(self, footprints, heights):
+        geoms, self.crs = _geometry_array(footprints)
+        geoms = _single_polygons(geoms)
+        self.geoms = geoms
+        self.n = len(geoms)
+        self.heights = np.broadcast_to(np.asarray(heights, dtype=float), (self.n,)).copy()
+        present = ~shapely.is_missing(geoms)
+        present[present] = ~shapely.is_empty(geoms[present])
+        self.present = present & np.isfinite(self.heights)
+        convex = np.zeros(self.n, dtype=bool)
+        convex[self.present] = is_convex(geoms[self.present])
+        self.convex = convex
+        self._prepare_convex(np.flatnonzero(convex))
+        self._prepare_edges(np.flatnonzero(self.present & ~convex))
+
+    def _prepare_convex(self, which: np.ndarray) -> None:
+        self.convex_idx = which
+        rings = shapely.get_exterior_ring(shapely.orient_polygons(self.geoms[which], exterior_cw=False))
+        coords, owner = shapely.get_coordinates(rings, return_index=True)
+        # drop each ring's closing vertex: vertices v_0..v_{n-1}, edge i runs v_i -> v_{i+1 mod n}
+        last = np.r_[owner[1:] != owner[:-1], True][: len(owner)]
+        self.cv, self.cv_owner = coords[~last], owner[~last]
+        counts = np.bincount(self.cv_owner, minlength=len(which))
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        pos = np.arange(len(self.cv_owner)) - starts[self.cv_owner]
+        nxt = np.where(pos + 1 == counts[self.cv_owner], starts[self.cv_owner], np.arange(len(pos)) + 1)
+        prv = np.where(pos == 0, starts[self.cv_owner] + counts[self.cv_owner] - 1, np.arange(len(pos)) - 1)
+        self.cv_edge = self.cv[nxt] - self.cv  # outgoing edge of each vertex
+        self.cv_prev = prv
+
+    def _prepare_edges(self, which: np.ndarray) -> None:
+        self.swept_idx = which
+        parts, part_of = shapely.get_parts(self.geoms[which], return_index=True)
+        # Exterior counter-clockwise, holes clockwise: the outward normal of edge e is (e_y, -e_x) for both.
+        parts = shapely.orient_polygons(parts, exterior_cw=False)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+        same_ring = coord_of[:-1] == coord_of[1:]
+        self.e0, self.e1 = coords[:-1][same_ring], coords[1:][same_ring]
+        self.e_owner = part_of[ring_of[coord_of[:-1][same_ring]]]
+
+    def cast(self, sun_azimuth: float, sun_elevation: float) -> np.ndarray:
+        """Shadow polygon (footprint included) per footprint; None where the sun is down."""
+        out = np.full(self.n, None, dtype=object)
+        if not sun_elevation > 0:
+            return out
+        dx, dy = shadow_vectors(self.heights, sun_azimuth, sun_elevation)
+        if len(self.convex_idx):
+            out[self.convex_idx] = self._cast_convex(dx[self.convex_idx], dy[self.convex_idx])
+        if len(self.swept_idx):
+            out[self.swept_idx] = self._cast_swept(dx[self.swept_idx], dy[self.swept_idx])
+        return out
+
+    def _cast_convex(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        sx, sy = dx[self.cv_owner], dy[self.cv_owner]
+        away = self.cv_edge[:, 1] * sx - self.cv_edge[:, 0] * sy > 1e-12
+        away_in = away[self.cv_prev]
+        shift = np.column_stack([sx, sy])
+        shifted = self.cv + shift
+        # per vertex: keep v (no away edge), v+s (both away), or both points at a silhouette vertex
+        first = np.where((away & away_in)[:, None] | (away_in & ~away)[:, None], shifted, self.cv)
+        second_needed = away != away_in
+        second = np.where(away[:, None], shifted, self.cv)  # into the shifted chain, or back out of it
+        n_out = 1 + second_needed
+        total = n_out.sum()
+        slot = np.cumsum(n_out) - n_out
+        points = np.empty((total, 2))
+        owner = np.empty(total, dtype=np.int64)
+        points[slot] = first
+        owner[slot] = self.cv_owner
+        points[slot[second_needed] + 1] = second[second_needed]
+        owner[slot[second_needed] + 1] = self.cv_owner[second_needed]
+        rings = shapely.linearrings(points, indices=owner)
+        return shapely.polygons(rings)
+
+    def _cast_swept(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        sx, sy = dx[self.e_owner], dy[self.e_owner]
+        edge = self.e1 - self.e0
+        facing_away = edge[:, 1] * sx - edge[:, 0] * sy > 1e-12
+        p0, p1, building = self.e0[facing_away], self.e1[facing_away], self.e_owner[facing_away]
+        s = np.column_stack([sx[facing_away], sy[facing_away]])
+        quads = shapely.polygons(np.stack([p0, p1, p1 + s, p0 + s, p0], axis=1))
+        geoms = self.geoms[self.swept_idx]
+        # Union per building in one C-level pass: a (buildings x max pieces) array padded with None.
+        pieces = np.concatenate([geoms, quads])
+        owner = np.concatenate([np.arange(len(geoms)), building])
+        order = np.argsort(owner, kind="stable")
+        owner, pieces = owner[order], pieces[order]
+        counts = np.bincount(owner, minlength=len(geoms))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        column = np.arange(len(owner)) - starts[owner]
+        table = np.full((len(geoms), counts.max()), None, dtype=object)
+        table[owner, column] = pieces
+        return shapely.union_all(table, axis=1)
+
+
+def shadow_polygons(footprints, heights, sun_azimuth, sun_elevation):
+    """Ground shadow of each LoD1 building for one sun position.
+
+    Parameters
+    ----------
+    footprints : GeoSeries or array of (Multi)Polygon
+        Building footprints in a projected CRS (metres).
+    heights : array-like of float
+        Building heights above ground (m).
+    sun_azimuth, sun_elevation : float or array-like
+        Sun position in degrees (see :func:`twin.sun.solar_position`); scalars
+        or one value per building.
+
+    Returns
+    -------
+    GeoSeries or ndarray
+        One shadow polygon per building, the footprint included (shaped like
+        ``footprints``; a GeoSeries keeps index and CRS).  Missing (None) where
+        the sun is at or below the horizon or the footprint is missing.
+
+    Notes
+    -----
+    Shadow length :math:`L = h/\\tan\\epsilon`; the shadow is the footprint
+    swept along :math:`\\mathbf{s} = -L(\\sin A, \\cos A)`.  A 10 m high building
+    under a 45° sun casts a shadow 10 m long.  For many sun positions over
+    the same buildings use :class:`ShadowCaster` directly (prepares once).
+    """
+    geoms, crs = _geometry_array(footprints)
+    n = len(geoms)
+    az = np.broadcast_to(np.asarray(sun_azimuth, dtype=float), (n,))
+    el = np.broadcast_to(np.asarray(sun_elevation, dtype=float), (n,))
+    if n and (np.ptp(az) > 0 or np.ptp(el) > 0):
+        # one sun position per building: group by position (rarely more than a few)
+        out = np.full(n, None, dtype=object)
+        keys, inverse = np.unique(np.column_stack([az, el]), axis=0, return_inverse=True)
+        for k, (a, e) in enumerate(keys):
+            sel = inverse.ravel() == k
+            out[sel] = ShadowCaster(geoms[sel], np.broadcast_to(heights, (n,))[sel]).cast(a, e)
+    else:
+        out = ShadowCaster(geoms, heights).cast(az[0], el[0]) if n else np.empty(0, dtype=object)
+    if isinstance(footprints, (pd.Series, pd.DataFrame)):
+        import geopandas as gpd
+
+        return gpd.GeoSeries(out, index=footprints.index, crs=crs)
+    return out
+
+
+def _lonlat(geoms: np.ndarray, crs, lat, lon) -> tuple[float, float]:
+    """Latitude/longitude for the sun: given, or the centre of the geometries transformed from ``crs``."""
+    if lat is not None and lon is not None:
+        return float(lat), float(lon)
+    if crs is None:
+        raise ValueError("lat/lon are needed when the geometries carry no CRS")
+    from pyproj import Transformer
+
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon_c, lat_c = to_wgs84.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    return (float(lat) if lat is not None else lat_c), (float(lon) if lon is not None else lon_c)
+
+
+def shaded_share(targets, shadows) -> np.ndarray:
+    """Share of each target's area covered by the union of ``shadows``.
+
+    .. math:: s_i = \\frac{|T_i \\cap \\bigcup_j S_j|}{|T_i|}
+
+    Computed with :func:`twin.indicators.union_area_per_target`.
+    """
+    from twin.indicators import union_area_per_target
+
+    t_geoms, _ = _geometry_array(targets)
+    s_geoms, _ = _geometry_array(shadows)
+    area = shapely.area(t_geoms)
+    covered = union_area_per_target(t_geoms, s_geoms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(area > 0, covered / area, 0.0)
+    return np.clip(share, 0.0, 1.0)
+
+
+def hourly_shadows(footprints, heights, day, lat=None, lon=None, step_minutes: float = 60, ids=None):
+    """Shadow polygons of every building for each daylight step of one day.
+
+    Returns a GeoDataFrame with ``building_id`` (``ids`` or the footprint
+    index), ``time`` (UTC), ``sun_azimuth``, ``sun_elevation`` and the shadow
+    geometry; steps with the sun below the horizon are left out.
+    """
+    import geopandas as gpd
+
+    geoms, crs = _geometry_array(footprints)
+    lat, lon = _lonlat(geoms, crs, lat, lon)
+    times = day_times(day, lon, step_minutes)
+    pos = solar_position(times, lat, lon)
+    heights = np.broadcast_to(np.asarray(heights, dtype=float), (len(geoms),))
+    if ids is None:
+        ids = footprints.index.values if isinstance(footprints, (pd.Series, pd.DataFrame)) else np.arange(len(geoms))
+    ids = np.asarray(ids)
+    caster = ShadowCaster(geoms, heights)
+    steps = [(t, az, el) for t, az, el in zip(times, pos.azimuth, pos.elevation) if el > 0]
+    casts = _parallel_map(lambda step: caster.cast(step[1], step[2]), steps)
+    frames = [pd.DataFrame({"building_id": ids, "time": t, "sun_azimuth": az, "sun_elevation": el,
+                            "geometry": shadows}) for (t, az, el), shadows in zip(steps, casts)]
+    if not frames:
+        return gpd.GeoDataFrame({"building_id": [], "time": [], "sun_azimuth": [], "sun_elevation": []},
+                                geometry=[], crs=crs)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
+
+
+def sun_hours(targets, buildings, day, lat=None, lon=None, step_minutes: float = 60, *,
+              heights=None, min_sunlit_share: float = DEFAULT_MIN_SUNLIT_SHARE, height_column: str = "height"):
+    """Hours of sun each target area gets on one day.
+
+    Parameters
+    ----------
+    targets : GeoSeries or array of Polygon
+        Areas to assess (public spaces, neighbouring parcels), projected CRS.
+    buildings : GeoDataFrame, GeoSeries or array
+        Building footprints; with a GeoDataFrame the heights come from
+        ``height_column`` unless ``heights`` is given.
+    day : date, ISO string or preset name
+        ``"equinox"`` (20 March), ``"winter_solstice"`` (21 December), ...
+        (:data:`twin.sun.DAY_PRESETS`).
+    lat, lon : float, optional
+        Location for the sun position; default the centre of ``targets``
+        transformed from their CRS.
+    step_minutes : float
+        Sampling step; each step stands for ``step_minutes/60`` hours (midpoint rule).
+    min_sunlit_share : float
+        A step counts as sunny for a target when at least this share of its
+        area lies outside every shadow (default 0.5).
+
+    Returns
+    -------
+    ndarray of float
+        Sun-hours per target:
+
+        .. math:: H_i = \\frac{\\Delta t}{60} \\sum_k [\\epsilon_k > 0]\\,
+                  [1 - s_{ik} \\ge m]
+
+        with :math:`s_{ik}` the shaded share of target :math:`i` at step
+        :math:`k` (:func:`shaded_share`) and :math:`m` = ``min_sunlit_share``.
+        Building footprints count as shadow (a roofed area gets no sun at
+        ground level); a step with the sun at or below the horizon never counts.
+    """
+    t_geoms, t_crs = _geometry_array(targets)
+    if heights is None:
+        heights = buildings[height_column].to_numpy(dtype=float)
+    b_geoms, _ = _geometry_array(buildings)
+    heights = np.broadcast_to(np.asarray(heights, dtype=float), (len(b_geoms),))
+    lat, lon = _lonlat(t_geoms, t_crs or getattr(buildings, "crs", None), lat, lon)
+    times = day_times(day, lon, step_minutes)
+    pos = solar_position(times, lat, lon)
+    hours = np.zeros(len(t_geoms))
+    up = pos.elevation > 0
+    if not up.any() or not len(t_geoms):
+        return hours
+    # Only buildings whose longest shadow of the day can reach a target matter.
+    valid = ~shapely.is_missing(b_geoms) & np.isfinite(heights)
+    if len(b_geoms) and valid.any():
+        reach = np.nanmax(heights[valid]) / np.tan(np.radians(pos.elevation[up].min()))
+        tree = shapely.STRtree(b_geoms)
+        near = np.unique(tree.query(shapely.buffer(t_geoms, min(reach, 5000.0)), predicate="intersects")[1])
+        near = near[valid[near]]
+    else:
+        near = np.array([], dtype=int)
+    b_geoms, heights = b_geoms[near], heights[near]
+    caster = ShadowCaster(b_geoms, heights)
+
+    def sunny(step) -> np.ndarray:
+        sunlit = 1.0 - shaded_share(t_geoms, caster.cast(*step))
+        return sunlit >= min_sunlit_share - 1e-12
+
+    for hit in _parallel_map(sunny, list(zip(pos.azimuth[up], pos.elevation[up]))):
+        hours += hit * (step_minutes / 60.0)
+    return hours
