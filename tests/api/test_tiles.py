@@ -1,0 +1,44 @@
+"""OGC API Tiles: Mapbox vector tiles of buildings and Baugebietsteilflächen on both stores."""
+
+import mapbox_vector_tile
+import requests
+
+from providers.geopackage_tiles import lonlat_to_tile
+
+
+def test_tilesets_listed(api_server):
+    r = requests.get(f"{api_server.api}/collections/bp_baugebiet/tiles", params={"f": "json"}, timeout=10)
+    assert r.ok, r.text[:300]
+    sets = [t["tileMatrixSetURI"] for t in r.json()["tilesets"]]
+    assert "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad" in sets
+
+
+def _first_zone_lonlat(server):
+    feature = requests.get(f"{server.api}/collections/bp_baugebiet/items", params={"f": "json", "limit": 1},
+                           timeout=10).json()["features"][0]
+    c = feature["geometry"]["coordinates"]
+    while isinstance(c[0], list):
+        c = c[0]
+    return c
+
+
+def test_mvt_tile_holds_the_zone(api_server):
+    lon, lat = _first_zone_lonlat(api_server)
+    for z in (14, 16):
+        x, y = lonlat_to_tile(lon, lat, z)
+        r = requests.get(f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/{z}/{y}/{x}",
+                         params={"f": "pbf"}, timeout=30)
+        assert r.status_code == 200, (z, r.status_code, r.text[:300])
+        tile = mapbox_vector_tile.decode(r.content)
+        assert tile["bp_baugebiet"]["features"], z
+        props = tile["bp_baugebiet"]["features"][0]["properties"]
+        assert "plan_id" in props
+
+
+def test_tile_outside_data_is_empty_or_204(api_server):
+    x, y = lonlat_to_tile(-40.0, -40.0, 14)  # South Atlantic
+    r = requests.get(f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/14/{y}/{x}",
+                     params={"f": "pbf"}, timeout=30)
+    assert r.status_code in (200, 204, 404)
+    if r.status_code == 200 and r.content:
+        assert not mapbox_vector_tile.decode(r.content).get("bp_baugebiet", {}).get("features")
