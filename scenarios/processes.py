@@ -157,8 +157,9 @@ AREA_INDICATORS_METADATA = {
             "schema": {"type": "object", "contentMediaType": "application/json"},
         }
     },
+    # a block of Langenhorn 51 in the demo
     "example": {"inputs": {"geometry": {"type": "Polygon", "coordinates": [[
-        [10.0165, 53.6495], [10.0215, 53.6495], [10.0215, 53.6525], [10.0165, 53.6525], [10.0165, 53.6495]]]}}},
+        [9.9986, 53.6702], [10.0038, 53.6702], [10.0038, 53.6734], [9.9986, 53.6734], [9.9986, 53.6702]]]}}},
 }
 
 

@@ -1,6 +1,9 @@
-"""The pygeoapi processes, executed through ``execute(data)`` against real stores (GeoPackage, PostGIS)."""
+"""The pygeoapi processes: ``execute(data)`` against real stores (GeoPackage, PostGIS), and through the OGC API."""
 
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import geopandas as gpd
@@ -178,3 +181,98 @@ def test_run_scenario_on_postgis(postgis_url, monkeypatch, hand_frames):
     area = crs84(shapely.box(X0, Y0, X0 + 50, Y0 + 40))
     i = AreaIndicatorsProcessor({"name": "area-indicators"}).execute({"geometry": area, "scenario": "baseline"})[1]
     assert i["indicators"]["floor_area_m2"] == pytest.approx(240.0)
+
+
+# ----------------------------------------------------------------------------- through the OGC API
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONFIG = """
+server:
+  bind: {{host: 127.0.0.1, port: 5000}}
+  url: http://localhost:5000
+  mimetype: application/json; charset=UTF-8
+  encoding: utf-8
+  languages: [de-DE, en-US]
+  limits: {{default_items: 10, max_items: 100}}
+  map:
+    url: "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"
+    attribution: OpenStreetMap
+  manager:
+    name: TinyDB
+    connection: {tmp}/jobs.db
+    output_dir: {tmp}/jobs
+logging: {{level: ERROR}}
+metadata:
+  identification: {{title: test, description: test, keywords: [test], keywords_type: theme,
+                    terms_of_service: "https://example.org", url: "https://example.org"}}
+  license: {{name: test, url: "https://example.org"}}
+  provider: {{name: test, url: "https://example.org"}}
+  contact: {{name: test, email: test@example.org, url: "https://example.org", role: pointOfContact}}
+resources:
+  run-scenario:
+    type: process
+    processor:
+      name: scenarios.processes.RunScenarioProcessor
+  area-indicators:
+    type: process
+    processor:
+      name: scenarios.processes.AreaIndicatorsProcessor
+"""
+
+CLIENT = """
+import json, os, sys, time
+from pathlib import Path
+from pygeoapi.openapi import generate_openapi_document
+Path(os.environ["PYGEOAPI_OPENAPI"]).write_text(generate_openapi_document(Path(os.environ["PYGEOAPI_CONFIG"]), "yaml"))
+from pygeoapi.flask_app import APP
+c = APP.test_client()
+out = {}
+r = c.get("/processes/run-scenario?f=json&lang=de")
+out["describe"] = [r.status_code, r.json["title"], sorted(r.json["inputs"])]
+r = c.post("/processes/run-scenario/execution", json={"inputs": {"scenario": json.loads(sys.argv[1])}})
+out["sync"] = [r.status_code, r.json]
+r = c.post("/processes/run-scenario/execution", json={"inputs": {"scenario": "baseline"}},
+           headers={"Prefer": "respond-async"})
+job = r.headers["Location"].split("localhost:5000")[1]
+for _ in range(100):
+    status = c.get(job + "?f=json").json["status"]
+    if status in ("successful", "failed"):
+        break
+    time.sleep(0.1)
+out["async"] = [r.status_code, status, c.get(job + "/results?f=json").json]
+r = c.post("/processes/area-indicators/execution", json={"inputs": {"geometry": json.loads(sys.argv[2])}})
+out["area"] = [r.status_code, r.json]
+r = c.post("/processes/run-scenario/execution",
+           json={"inputs": {"scenario": "id: x\\ntitle_de: X\\ntitle_en: X\\nchanges:\\n  - op: nope\\n"}})
+out["error"] = [r.status_code, r.json]
+print("RESULT" + json.dumps(out))
+"""
+
+
+def test_processes_through_the_ogc_api(tmp_path, hand_frames):
+    """Sync, async and error responses through pygeoapi, in a fresh interpreter (config read at import)."""
+    store = str(tmp_path / "api.gpkg")
+    fill_store(store, hand_frames)
+    (tmp_path / "jobs").mkdir()
+    config = tmp_path / "config.yml"
+    config.write_text(CONFIG.format(tmp=tmp_path))
+    area = crs84(shapely.box(566_000, 5_947_000, 566_050, 5_947_040))
+    env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(tmp_path / "openapi.yml"),
+           "BUERGERGIS_STORE": store, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(CLIENT), json.dumps(INLINE), json.dumps(area)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, proc.stderr[-3000:]
+    out = json.loads(line[len("RESULT"):])
+    assert out["describe"] == [200, "Planungsszenario rechnen",
+                               ["compare_to", "include_buildings", "scenario", "sun_hours_day"]]
+    status, body = out["sync"]
+    assert status == 200 and body["deltas"]["totals"]["floor_area_m2"]["delta"] == 2160.0
+    status, job_status, body = out["async"]
+    assert (status, job_status) == (201, "successful")
+    assert body["indicators"]["totals"]["floor_area_m2"] == 840.0
+    status, body = out["area"]
+    assert status == 200 and round(body["indicators"]["floor_area_m2"], 6) == 240.0
+    status, body = out["error"]
+    assert status == 400 and "line 5, column 5: changes[0]: unknown op 'nope'" in body["description"]
