@@ -137,6 +137,28 @@
 
   window.buergergis = Object.assign(window.buergergis || {}, ns);
 
+  /* Leaflet.draw ships English button titles; give them the page language (title + aria-label). */
+  var DRAW_TITLES = {
+    de: {"leaflet-draw-draw-polyline": "Linie zeichnen", "leaflet-draw-draw-polygon": "Fläche zeichnen",
+         "leaflet-draw-draw-marker": "Punkt setzen", "leaflet-draw-edit-edit": "Gezeichnetes bearbeiten",
+         "leaflet-draw-edit-remove": "Gezeichnetes löschen"},
+    en: {"leaflet-draw-draw-polyline": "Draw a line", "leaflet-draw-draw-polygon": "Draw an area",
+         "leaflet-draw-draw-marker": "Place a point", "leaflet-draw-edit-edit": "Edit drawings",
+         "leaflet-draw-edit-remove": "Delete drawings"},
+  };
+  function localiseDraw() {
+    var titles = DRAW_TITLES[lang()] || DRAW_TITLES.de;
+    Object.keys(titles).forEach(function (cls) {
+      document.querySelectorAll("a." + cls).forEach(function (a) {
+        if (a.title !== titles[cls]) { a.title = titles[cls]; a.setAttribute("aria-label", titles[cls]); }
+        a.setAttribute("role", "button");
+      });
+    });
+  }
+  window.buergergis.localiseDraw = localiseDraw;
+  new MutationObserver(function () { localiseDraw(); })
+    .observe(document.documentElement, {childList: true, subtree: true});
+
   /* Clientside callbacks (dash_clientside.buergergis.*). */
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     buergergis: {
@@ -144,6 +166,7 @@
       setLang: function (lang) {
         document.documentElement.setAttribute("lang", lang || "de");
         window.buergergis.lang = lang || "de";
+        window.buergergis.localiseDraw();
         return window.dash_clientside.no_update;
       },
       // Leaflet and deck.gl measure their container; a hidden tab has none, so re-measure on show.

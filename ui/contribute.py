@@ -143,6 +143,10 @@ def layout(lang: str = "de") -> html.Div:
             html.Div(className="field", children=[
                 html.Span(T("form.geometry"), className="label"),
                 html.P(id="form-geometry-status", className="hint", **{"aria-live": "polite"}),
+                # Without a mouse: move the map with the arrow keys, then take its centre.
+                html.Button(T("form.use_centre"), id="form-centre-btn", type="button", n_clicks=0,
+                            className="btn secondary small"),
+                dcc.Store(id="form-centre"),
             ]),
             choice_group("form-link", [("link", T("form.link"))], ["link"], multi=True,
                          className="choice-group switches"),
@@ -160,14 +164,25 @@ def register(app, client: ApiClient, settings) -> None:
     register_choice_group(app, "form-category")
     register_choice_group(app, "form-link", multi=True)
 
+    @app.callback(Output("form-centre", "data"), Input("form-centre-btn", "n_clicks"), State("map", "center"),
+                  prevent_initial_call=True)
+    def use_centre(n, center):
+        if not n or not center:
+            return no_update
+        lat, lon = (center["lat"], center["lng"]) if isinstance(center, dict) else center
+        return {"type": "Point", "coordinates": [round(float(lon), 7), round(float(lat), 7)]}
+
     @app.callback(Output("form-geometry-status", "children"), Output("form-link-status", "children"),
-                  Input("edit", "geojson"), Input("selection", "data"), Input("lang", "data"),
-                  State("catalog", "data"))
-    def describe(geojson, selection, lang, catalog):
+                  Input("edit", "geojson"), Input("form-centre", "data"), Input("selection", "data"),
+                  Input("lang", "data"), State("catalog", "data"))
+    def describe(geojson, centre, selection, lang, catalog):
         features = (geojson or {}).get("features") or []
         geometry = drawn_geometry(geojson)
         if geometry:
             geometry_text = t("form.geometry_drawn", lang, n=len(features), kind=geometry["type"])
+        elif centre:
+            lon, lat = centre["coordinates"]
+            geometry_text = t("form.geometry_centre", lang, lat=f"{lat:.5f}", lon=f"{lon:.5f}")
         elif (selection or {}).get("id"):
             geometry_text = t("form.geometry_selected", lang)
         else:
@@ -186,30 +201,32 @@ def register(app, client: ApiClient, settings) -> None:
 
     @app.callback(Output("form-feedback", "children"), Output("form-feedback", "className"),
                   Output("form-text", "value"), Output("edit", "editToolbar"),
-                  Output("contributions-version", "data"),
+                  Output("contributions-version", "data"), Output("form-centre", "data", allow_duplicate=True),
                   Input("form-submit", "n_clicks"),
                   State("form-text", "value"), State("form-kind", "data"), State("form-category", "data"),
                   State("form-pseudonym", "value"), State("form-link", "data"), State("edit", "geojson"),
+                  State("form-centre", "data"),
                   State("selection", "data"), State("catalog", "data"), State("lang", "data"),
                   State("contributions-version", "data"),
                   prevent_initial_call=True)
-    def send(n, text, kind, category, pseudonym, link, geojson, selection, catalog, lang, version):
+    def send(n, text, kind, category, pseudonym, link, geojson, centre, selection, catalog, lang, version):
+        keep = (no_update,) * 4
         if not n or callback_context.triggered_id != "form-submit":
-            return (no_update,) * 5
+            return (no_update,) * 6
         target = _target(selection, catalog) if "link" in (link or []) else None
         plan = plan_of(catalog, (target or {}).get("plan_id"))
         if plan and participation_phase(plan) in ("closed", "upcoming"):
-            return t("form.phase_closed", lang), "msg error", no_update, no_update, no_update
+            return (t("form.phase_closed", lang), "msg error", *keep)
         try:
             feature = build_feature(text=text, kind=kind, category=category, pseudonym=pseudonym,
-                                    geometry=drawn_geometry(geojson), target=target)
+                                    geometry=drawn_geometry(geojson) or centre, target=target)
         except FormError as err:
-            return t(err.key, lang), "msg error", no_update, no_update, no_update
+            return (t(err.key, lang), "msg error", *keep)
         kind_class, message, accepted = submit(client, feature, lang)
         if not accepted:
-            return message, f"msg {kind_class}", no_update, no_update, no_update
+            return (message, f"msg {kind_class}", *keep)
         clear = {"mode": "remove", "action": "clear all", "n_clicks": n}
-        return message, "msg ok", "", clear, (version or 0) + 1
+        return message, "msg ok", "", clear, (version or 0) + 1, None
 
 
 def _target(selection: dict | None, catalog: dict | None) -> dict | None:

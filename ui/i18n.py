@@ -132,8 +132,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form.geometry_none": ("Noch nichts gezeichnet.", "Nothing drawn yet."),
     "form.geometry_drawn": ("Gezeichnet: {n} Objekt(e), verwendet wird das zuletzt gezeichnete ({kind}).",
                             "Drawn: {n} object(s); the last one drawn is used ({kind})."),
-    "form.geometry_selected": ("Ohne Zeichnung wird die Mitte der ausgewählten Fläche verwendet.",
-                               "Without a drawing the centre of the selected area is used."),
+    "form.geometry_selected": ("Ohne Zeichnung wird die Mitte der ausgewählten Fläche verwendet (wenn der Bezug gesetzt ist).",
+                               "Without a drawing the centre of the selected area is used (when linked)."),
+    "form.use_centre": ("Kartenmitte als Ort verwenden", "Use the map centre as location"),
+    "form.geometry_centre": ("Ort: Kartenmitte ({lat}, {lon}).", "Location: map centre ({lat}, {lon})."),
     "form.submit": ("Beitrag absenden", "Submit contribution"),
     "form.sent": (
         "Danke! Ihr Beitrag ist eingegangen. Er erscheint nach der Prüfung (Moderation) für alle.",

@@ -223,17 +223,25 @@ def register(app, client, settings) -> None:
     def clear(n):
         return {} if n else no_update
 
-    # Move keyboard focus to the panel heading when a list/panel button opened it.
+    # Move keyboard focus to the panel heading when a list/search button opened it, once the
+    # panel has re-rendered (focusing earlier would land on the heading about to be replaced).
     app.clientside_callback(
         """function (selection) {
-            if (selection && selection.source === "list") {
+            window.buergergis.focusPanel = !!(selection && selection.source === "list");
+            return window.dash_clientside.no_update;
+        }""",
+        Output("focus-sink", "data", allow_duplicate=True), Input("selection", "data"), prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        """function (children) {
+            if (window.buergergis.focusPanel) {
+                window.buergergis.focusPanel = false;
                 setTimeout(function () {
                     var h = document.getElementById("panel-heading");
                     if (h) { h.focus(); }
-                }, 150);
+                }, 30);
             }
             return window.dash_clientside.no_update;
         }""",
-        Output("focus-sink", "data"), Input("selection", "data"), prevent_initial_call=True,
+        Output("focus-sink", "data", allow_duplicate=True), Input("panel-body", "children"), prevent_initial_call=True,
     )
-

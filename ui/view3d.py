@@ -149,7 +149,7 @@ def camera(key: str, bbox: list | None) -> dict:
         (south, west), (north, east) = bbox
         lat, lon = (south + north) / 2, (west + east) / 2
         span = max(east - west, (north - south) * 1.6, 1e-4)
-        zoom = max(10.0, min(18.0, math.log2(360 / span) + 0.6))
+        zoom = max(10.0, min(18.0, math.log2(360 / span) - 0.2))
     else:
         lat, lon, zoom = 53.664, 10.01, 15
     return {"longitude": lon, "latitude": lat, "zoom": round(zoom + zoom_offset, 2), "pitch": pitch,
@@ -204,8 +204,8 @@ def register(app, client, settings) -> None:
             return no_update
         key = trigger["key"] if isinstance(trigger, dict) else "overview"
         plan_id = _plan_id_of(selection, catalog)
-        row = find(catalog, (selection or {}).get("collection", ""), (selection or {}).get("id", ""))
-        bbox = (row or {}).get("bbox") or (plan_of(catalog, plan_id) or {}).get("bbox") or (catalog or {}).get("bbox")
+        # Frame the whole plan of the selection: the envelope makes sense beside its neighbours.
+        bbox = (plan_of(catalog, plan_id) or {}).get("bbox") or (catalog or {}).get("bbox")
         return camera(key, bbox)
 
     @app.callback(Output("deck-info", "children"), Input("deck", "clickInfo"), Input("lang", "data"),
