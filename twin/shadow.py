@@ -13,7 +13,11 @@ footprint edges that face away from the sun (outward normal
 :math:`\\mathbf{n}` with :math:`\\mathbf{n}\\cdot\\mathbf{s} > 0`) -- exact for
 non-convex footprints and courtyards.  For a convex footprint this is simply
 the convex hull of :math:`P` and :math:`P+\\mathbf{s}`, the fast path most
-buildings take.
+buildings take.  A non-convex footprint is cut once into convex pieces
+(Hertel-Mehlhorn); since sweeping distributes over union, its shadow is the
+union of its pieces' convex shadows -- the same polygon as the union with the
+edge quadrilaterals (kept as the fallback and checked against it in the
+tests), but 3-4 times faster.
 
 Assumptions: flat terrain (base heights are ignored), the building is the only
 occluder (no trees), the sun is a point (no penumbra).
@@ -91,6 +95,72 @@ def is_convex(footprints) -> np.ndarray:
     return simple & (holes == 0) & (hull - area <= 1e-9 * np.maximum(area, 1.0))
 
 
+def _merge_triangles(tris: list) -> list:
+    """Hertel-Mehlhorn on one polygon's triangles (lists of three (x, y), any orientation): convex loops."""
+    ids: dict[tuple, int] = {}
+    pieces: list[list[int] | None] = []
+    for (x0, y0), (x1, y1), (x2, y2) in tris:
+        loop = [ids.setdefault(p, len(ids)) for p in ((x0, y0), (x1, y1), (x2, y2))]
+        pieces.append(loop if (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0) > 0 else loop[::-1])  # CCW
+    xy = list(ids)
+    edge_of = {}
+    for k, loop in enumerate(pieces):
+        edge_of[(loop[0], loop[1])] = edge_of[(loop[1], loop[2])] = edge_of[(loop[2], loop[0])] = k
+
+    def turns_left(o: int, a: int, b: int) -> bool:
+        (ox, oy), (ax, ay), (bx, by) = xy[o], xy[a], xy[b]
+        return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox) >= -1e-9
+
+    for (a, b) in list(edge_of):
+        k, m = edge_of.get((a, b)), edge_of.get((b, a))
+        if k is None or m is None or k == m:
+            continue  # an outer edge, or already merged
+        p, q = pieces[k], pieces[m]
+        i, j = p.index(a), q.index(b)
+        merged = p[i + 1:] + p[:i + 1] + (q[j + 1:] + q[:j + 1])[1:-1]  # b .. a, then q's vertices a .. b inside
+        n = len(merged)
+        ia, ib = merged.index(a), merged.index(b)
+        if turns_left(merged[ia - 1], a, merged[(ia + 1) % n]) and turns_left(merged[ib - 1], b, merged[(ib + 1) % n]):
+            pieces[k], pieces[m] = merged, None
+            for e in zip(q, q[1:] + q[:1]):
+                edge_of.pop(e, None)
+            edge_of.pop((a, b), None)
+            for e in zip(merged, merged[1:] + merged[:1]):
+                edge_of[e] = k
+    return [[xy[v] for v in loop] for loop in pieces if loop is not None]
+
+
+def convex_decomposition(polygons) -> tuple[np.ndarray, np.ndarray]:
+    """Convex pieces tiling each polygon (holes allowed), with the position of the polygon of each piece.
+
+    Hertel-Mehlhorn: every polygon is triangulated (constrained Delaunay, no
+    new vertices; all polygons in one GEOS call), then every diagonal whose
+    removal leaves a convex piece is removed.  The pieces tile the polygon
+    exactly; there are at most four times as many as in an optimal
+    decomposition (an L-shape gives 2).
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    tris, owner = shapely.get_parts(shapely.constrained_delaunay_triangles(polygons), return_index=True)
+    corners = shapely.get_coordinates(tris).reshape(len(tris), 4, 2)[:, :3].tolist()
+    loops, loop_owner = [], []
+    bounds = np.r_[0, np.flatnonzero(np.diff(owner)) + 1, len(owner)] if len(owner) else np.array([0])
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        merged = _merge_triangles([[tuple(c) for c in t] for t in corners[start:stop]])
+        loops.extend(merged)
+        loop_owner.extend([owner[start]] * len(merged))
+    if not loops:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    sizes = np.array([len(loop) for loop in loops])
+    coords = np.array([pt for loop in loops for pt in (*loop, loop[0])], dtype=float)
+    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(loops)), sizes + 1))
+    return shapely.polygons(rings), np.asarray(loop_owner, dtype=np.int64)
+
+
+def convex_parts(polygon) -> list:
+    """Convex pieces that tile one polygon (:func:`convex_decomposition`)."""
+    return list(convex_decomposition([polygon])[0])
+
+
 class ShadowCaster:
     """Footprints prepared once, shadowed for many sun positions.
 
@@ -98,8 +168,12 @@ class ShadowCaster:
     counter-clockwise ring, the chain of edges facing away from the sun is
     replaced by its copy shifted by the shadow vector, joined at the two
     silhouette vertices -- that polygon is exactly the convex hull of the
-    footprint and its shifted copy, built without any hull or union.  Other
-    footprints are united with the quadrilaterals their away-facing edges sweep.
+    footprint and its shifted copy, built without any hull or union.
+    Non-convex footprints are cut once into convex pieces
+    (:func:`convex_parts`); their shadow is the union of the pieces' shadows
+    (the sweep of a union is the union of the sweeps).  Should a footprint
+    not decompose, it is united with the quadrilaterals its away-facing edges
+    sweep instead.
     """
 
     def __init__(self, footprints, heights):
@@ -113,18 +187,56 @@ class ShadowCaster:
         self.present = present & np.isfinite(self.heights)
         convex = np.zeros(self.n, dtype=bool)
         convex[self.present] = is_convex(geoms[self.present])
-        self.convex = convex
-        self._prepare_convex(np.flatnonzero(convex))
-        self._prepare_edges(np.flatnonzero(self.present & ~convex))
+        pieces, owner, swept = [geoms[convex]], [np.flatnonzero(convex)], []
+        other = np.flatnonzero(self.present & ~convex)
+        if len(other):
+            parts, part_of = shapely.get_parts(geoms[other], return_index=True)
+            part_of = other[part_of]
+            simple = is_convex(parts)  # convex parts of a MultiPolygon need no cutting
+            pieces.append(parts[simple])
+            owner.append(part_of[simple])
+            hard, hard_of = parts[~simple], part_of[~simple]
+            try:
+                batches = [(convex_decomposition(hard), hard_of)]
+            except Exception:  # GEOS could not triangulate one of them: find it, one by one
+                batches = []
+                for part, i in zip(hard, hard_of):
+                    try:
+                        batches.append((convex_decomposition([part]), np.array([i])))
+                    except Exception:  # e.g. an invalid ring: this building takes the exact edge sweep
+                        swept.append(i)
+            for (cut, cut_of), of in batches:
+                pieces.append(cut)
+                owner.append(of[cut_of])
+            if swept:  # a building is either cut or swept, never both
+                swept = list(np.unique(swept))
+                keep = ~np.isin(np.concatenate(owner), swept)
+                pieces, owner = [np.concatenate(pieces)[keep]], [np.concatenate(owner)[keep]]
+        self.piece_owner = np.concatenate(owner).astype(np.int64)
+        self._prepare_convex(np.concatenate(pieces) if pieces else np.empty(0, dtype=object))
+        counts = np.bincount(self.piece_owner, minlength=self.n)
+        self.single = counts[self.piece_owner] == 1
+        # buildings of several pieces: a padded (buildings x pieces) table, filled per cast
+        self.multi_idx = np.flatnonzero(counts > 1)
+        multi_piece = ~self.single
+        order = np.argsort(self.piece_owner[multi_piece], kind="stable")
+        self.multi_pieces = np.flatnonzero(multi_piece)[order]
+        row_of = np.full(self.n, -1)
+        row_of[self.multi_idx] = np.arange(len(self.multi_idx))
+        rows = row_of[self.piece_owner[self.multi_pieces]]
+        starts = np.r_[0, np.cumsum(counts[self.multi_idx])[:-1]] if len(self.multi_idx) else np.empty(0, int)
+        self.multi_rows = rows
+        self.multi_cols = np.arange(len(rows)) - starts[rows] if len(rows) else rows
+        self.multi_width = int(counts.max()) if len(self.multi_idx) else 0
+        self._prepare_edges(np.asarray(swept, dtype=np.int64))
 
-    def _prepare_convex(self, which: np.ndarray) -> None:
-        self.convex_idx = which
-        rings = shapely.get_exterior_ring(shapely.orient_polygons(self.geoms[which], exterior_cw=False))
+    def _prepare_convex(self, pieces: np.ndarray) -> None:
+        rings = shapely.get_exterior_ring(shapely.orient_polygons(pieces, exterior_cw=False))
         coords, owner = shapely.get_coordinates(rings, return_index=True)
         # drop each ring's closing vertex: vertices v_0..v_{n-1}, edge i runs v_i -> v_{i+1 mod n}
         last = np.r_[owner[1:] != owner[:-1], True][: len(owner)]
         self.cv, self.cv_owner = coords[~last], owner[~last]
-        counts = np.bincount(self.cv_owner, minlength=len(which))
+        counts = np.bincount(self.cv_owner, minlength=len(pieces))
         starts = np.r_[0, np.cumsum(counts)[:-1]]
         pos = np.arange(len(self.cv_owner)) - starts[self.cv_owner]
         nxt = np.where(pos + 1 == counts[self.cv_owner], starts[self.cv_owner], np.arange(len(pos)) + 1)
@@ -149,8 +261,13 @@ class ShadowCaster:
         if not sun_elevation > 0:
             return out
         dx, dy = shadow_vectors(self.heights, sun_azimuth, sun_elevation)
-        if len(self.convex_idx):
-            out[self.convex_idx] = self._cast_convex(dx[self.convex_idx], dy[self.convex_idx])
+        if len(self.piece_owner):
+            shadows = self._cast_convex(dx[self.piece_owner], dy[self.piece_owner])
+            out[self.piece_owner[self.single]] = shadows[self.single]
+            if len(self.multi_idx):
+                table = np.full((len(self.multi_idx), self.multi_width), None, dtype=object)
+                table[self.multi_rows, self.multi_cols] = shadows[self.multi_pieces]
+                out[self.multi_idx] = shapely.union_all(table, axis=1)
         if len(self.swept_idx):
             out[self.swept_idx] = self._cast_swept(dx[self.swept_idx], dy[self.swept_idx])
         return out

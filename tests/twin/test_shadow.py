@@ -6,7 +6,16 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from twin.shadow import ShadowCaster, hourly_shadows, is_convex, shadow_polygons, shadow_vectors, sun_hours
+import twin.shadow
+from twin.shadow import (
+    ShadowCaster,
+    convex_parts,
+    hourly_shadows,
+    is_convex,
+    shadow_polygons,
+    shadow_vectors,
+    sun_hours,
+)
 
 
 def brute_force_shadow(footprint, dx, dy):
@@ -48,8 +57,11 @@ def test_non_convex_and_courtyard_shadows_are_exact(azimuth, elevation):
     l_shape = Polygon([(0, 0), (20, 0), (20, 10), (10, 10), (10, 20), (0, 20)])
     courtyard = box(0, 0, 30, 30).difference(box(10, 10, 20, 20))
     u_shape = Polygon([(0, 0), (30, 0), (30, 20), (20, 20), (20, 8), (10, 8), (10, 20), (0, 20)])
-    footprints = [l_shape, courtyard, u_shape, shapely.MultiPolygon([box(50, 0, 55, 5), box(60, 0, 70, 3)])]
-    heights = [10.0, 12.0, 7.0, 5.0]
+    angles = np.linspace(0, 2 * np.pi, 31)[:-1]
+    star = Polygon([(100 + np.cos(a) * (10 if k % 2 else 4), np.sin(a) * (10 if k % 2 else 4))
+                    for k, a in enumerate(angles)])
+    footprints = [l_shape, courtyard, u_shape, shapely.MultiPolygon([box(50, 0, 55, 5), box(60, 0, 70, 3)]), star]
+    heights = [10.0, 12.0, 7.0, 5.0, 20.0]
     shadows = shadow_polygons(footprints, heights, azimuth, elevation)
     for footprint, h, shadow in zip(footprints, heights, shadows):
         dx, dy = shadow_vectors(h, azimuth, elevation)
@@ -57,7 +69,33 @@ def test_non_convex_and_courtyard_shadows_are_exact(azimuth, elevation):
         expected = shapely.union_all([brute_force_shadow(p, dx, dy) for p in parts])
         assert shadow.is_valid
         assert shadow.symmetric_difference(expected).area < 1e-6
-        assert shadow.covers(footprint)
+        assert shadow.buffer(1e-6).covers(footprint)  # floating point: unions move vertices by ~1e-12
+
+
+def test_convex_parts_tile_the_polygon():
+    l_shape = Polygon([(0, 0), (20, 0), (20, 10), (10, 10), (10, 20), (0, 20)])
+    assert len(convex_parts(l_shape)) == 2
+    angles = np.linspace(0, 2 * np.pi, 41)[:-1]
+    star = Polygon([(np.cos(a) * (10 if k % 2 else 4), np.sin(a) * (10 if k % 2 else 4)) for k, a in enumerate(angles)])
+    courtyard = box(0, 0, 30, 30).difference(box(10, 10, 20, 20))
+    for polygon in (l_shape, star, courtyard):
+        parts = convex_parts(polygon)
+        assert is_convex(parts).all()
+        assert sum(p.area for p in parts) == pytest.approx(polygon.area)
+        assert shapely.union_all(parts).symmetric_difference(polygon).area < 1e-9
+
+
+def test_swept_fallback_is_exact_too(monkeypatch):
+    # where a footprint cannot be cut into convex pieces, the edge-sweep path gives the same shadow
+    def fail(polygons):
+        raise shapely.errors.GEOSException("no triangulation")
+
+    courtyard = box(0, 0, 30, 30).difference(box(10, 10, 20, 20))
+    expected = shadow_polygons([courtyard], [12.0], 135.0, 20.0)[0]
+    monkeypatch.setattr(twin.shadow, "convex_decomposition", fail)
+    caster = ShadowCaster([courtyard], [12.0])
+    assert len(caster.swept_idx) == 1
+    assert caster.cast(135.0, 20.0)[0].symmetric_difference(expected).area < 1e-6
 
 
 def test_convex_fast_path_equals_hull():
