@@ -41,12 +41,10 @@ def load_demo(settings: Settings, force: bool = False) -> None:
 
 def _load_demo_buildings(store) -> None:
     """Synthetic existing buildings for the demo area (no real LoD data for Langenhorn is bundled)."""
-    try:
-        from twin.synthetic import synthetic_buildings
-    except ImportError:  # the twin package arrives with the scenarios work
-        return
+    from twin.synthetic import synthetic_buildings
+
     from layers.importing import import_layer_frames
 
-    plans = store.read("bp_baugebiet")
-    frames = synthetic_buildings(plans)
+    # Inside the Baufenster (Baugrenzen), so the baseline itself breaks no Festsetzung.
+    frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
     import_layer_frames(store, frames, source="synthetic:demo")
