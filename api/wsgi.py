@@ -1,4 +1,5 @@
-"""The one WSGI application: pygeoapi at /oapi, the Dash UI at /, access control in front.
+"""The one WSGI application: pygeoapi at /oapi, /api and /open311/v2 beside it, the Dash UI at /,
+access control in front.
 
 pygeoapi reads its configuration when ``pygeoapi.flask_app`` is first imported,
 so :func:`prepare` writes the runtime config and the OpenAPI document and sets
@@ -23,6 +24,7 @@ def _export_environment(settings: Settings) -> None:
     os.environ["BUERGERGIS_PUBLIC_URL"] = settings.public_url
     os.environ["BUERGERGIS_HOST"] = settings.host
     os.environ["BUERGERGIS_PORT"] = str(settings.port)
+    os.environ["BUERGERGIS_DATA_DIR"] = str(settings.data_dir)
     os.environ.setdefault("BUERGERGIS_DEM", str(ROOT / "data" / "sample" / "dem" / "dem.tif"))
 
 
@@ -42,9 +44,11 @@ def prepare(settings: Settings | None = None) -> Settings:
     from pygeoapi.openapi import generate_openapi_document
 
     from api.config import write_runtime_config
+    from providers.contributions import create_tables
 
     settings = settings or get_settings()
     _export_environment(settings)
+    create_tables(settings.store, settings.storage_epsg)  # contributions, phases, likes (older stores lack them)
     config_path = write_runtime_config(settings, collection_extents(settings))
     openapi_path = Path(os.environ["PYGEOAPI_OPENAPI"])
     document = generate_openapi_document(config_path, "yaml", fail_on_invalid_collection=True)
@@ -60,12 +64,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     compat.apply()
     from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
 
-    from api import access
+    from api import access, contributions, open311
 
     server = Flask("buergergis", static_folder=None)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     access.install(server, settings)
     server.register_blueprint(BLUEPRINT, url_prefix="/oapi")
+    server.register_blueprint(contributions.BLUEPRINT, url_prefix="/api")  # likes, moderation, phases
+    server.register_blueprint(open311.BLUEPRINT, url_prefix="/open311/v2")  # Mängelmeldungen (GeoReport v2)
 
     @server.route("/rasters/<path:name>")
     def plan_raster(name: str):
