@@ -49,6 +49,7 @@ class Response:
     status: int
     body: dict | None
     text: str
+    headers: dict | None = None
 
 
 def _forwarded_headers() -> dict[str, str]:
@@ -73,12 +74,13 @@ class ApiClient:
         self._lock = threading.Lock()
         self._session = requests.Session()
 
-    def get_json(self, path: str, params: dict | None = None, cache: bool = True) -> dict:
+    def get_json(self, path: str, params: dict | None = None, cache: bool = True,
+                 headers: dict | None = None) -> dict:
         """GET ``path`` (relative to the API root) as JSON; raises :class:`ApiError`."""
         params = {"f": "json", **(params or {})}
         url = f"{self.api_url}/{path.lstrip('/')}"
         key = f"{url}?{urlencode(sorted(params.items()))}"
-        headers = _forwarded_headers()
+        headers = {**_forwarded_headers(), **(headers or {})}
         use_cache = cache and not headers  # personalised answers are never shared
         now = time.monotonic()
         if use_cache:
@@ -98,9 +100,11 @@ class ApiClient:
                 self._cache[key] = (now, body)
         return body
 
-    def items(self, collection: str, limit: int = MAX_ITEMS, cache: bool = True, **params) -> list[dict]:
+    def items(self, collection: str, limit: int = MAX_ITEMS, cache: bool = True, headers: dict | None = None,
+              **params) -> list[dict]:
         """All features of a collection (one page up to ``limit``)."""
-        body = self.get_json(f"collections/{collection}/items", {"limit": limit, **params}, cache=cache)
+        body = self.get_json(f"collections/{collection}/items", {"limit": limit, **params}, cache=cache,
+                             headers=headers)
         return body.get("features", [])
 
     def count(self, collection: str) -> int | None:
@@ -114,21 +118,45 @@ class ApiClient:
         matched = body.get("numberMatched")
         return int(matched) if matched is not None else len(body.get("features", []))
 
-    def post_feature(self, collection: str, feature: dict) -> Response:
+    @property
+    def site_url(self) -> str:
+        """The portal root the API hangs below (``…/oapi`` -> ``…``): home of the ``/api/…`` routes."""
+        return self.api_url.rsplit("/", 1)[0]
+
+    def get_site_json(self, path: str, params: dict | None = None) -> dict | list:
+        """GET a non-OGC route below the portal root (e.g. ``api/participation-phases``); never cached."""
+        try:
+            reply = self._session.get(f"{self.site_url}/{path.lstrip('/')}", params=params,
+                                      headers=_forwarded_headers(), timeout=self.timeout)
+        except requests.RequestException as err:
+            raise ApiError(None, str(err)) from err
+        if not reply.ok:
+            raise ApiError(reply.status_code, _detail(reply))
+        return reply.json()
+
+    def post_feature(self, collection: str, feature: dict, headers: dict | None = None) -> Response:
         """POST one GeoJSON feature (OGC API Features Part 4 create)."""
         url = f"{self.api_url}/collections/{collection}/items"
-        headers = {"Content-Type": "application/geo+json", "Accept": "application/json", **_forwarded_headers()}
+        return self._post(url, feature, {"Content-Type": "application/geo+json", **(headers or {})})
+
+    def post_site_json(self, path: str, body: dict | None, headers: dict | None = None) -> Response:
+        """POST JSON to a non-OGC route below the portal root (likes, moderation)."""
+        return self._post(f"{self.site_url}/{path.lstrip('/')}", body or {},
+                          {"Content-Type": "application/json", **(headers or {})})
+
+    def _post(self, url: str, body, headers: dict) -> Response:
+        headers = {"Accept": "application/json", **_forwarded_headers(), **headers}
         try:
-            reply = self._session.post(url, json=feature, headers=headers, timeout=self.timeout)
+            reply = self._session.post(url, json=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as err:
             raise ApiError(None, str(err)) from err
         try:
-            body = reply.json()
+            parsed = reply.json()
         except ValueError:
-            body = None
+            parsed = None
         with self._lock:
             self._cache.clear()  # a write makes cached lists stale
-        return Response(reply.status_code, body, reply.text)
+        return Response(reply.status_code, parsed, reply.text, dict(reply.headers))
 
 
 def _detail(reply: requests.Response) -> str:

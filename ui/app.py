@@ -41,6 +41,7 @@ def create_dash(server, settings) -> dash.Dash:
         server=server,
         url_base_pathname="/",
         title="Bürger-GIS",
+        update_title=None,  # keep the title; "Updating..." flickers in tabs and screen readers
         assets_folder=str(ASSETS),
         # Layers and panel buttons are created by callbacks; their ids are not in the first layout.
         suppress_callback_exceptions=True,

@@ -11,13 +11,14 @@ a server.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiClient, ApiError
-from ui.catalog import find, plan_of
-from ui.festsetzungen import participation_phase
-from ui.controls import choice_group, register_choice_group
+from ui.catalog import find, plan_label
+from ui.controls import choice_buttons, choice_group, register_choice_group
+from ui.festsetzungen import art_label, explain_participation, participation_phase
 from ui.i18n import T, t
 
 LOG = logging.getLogger(__name__)
@@ -25,11 +26,18 @@ LOG = logging.getLogger(__name__)
 COLLECTION = "contributions"
 MAX_TEXT = 2000
 MIN_TEXT = 3
-MAX_PSEUDONYM = 60
+MAX_PSEUDONYM = 40
+SECRET_HEADER = "X-Contribution-Secret"
 
-#: Kinds and categories the form offers; values are what the API stores.
-KINDS = ("comment", "proposal", "defect")
-CATEGORIES = ("general", "traffic", "green", "housing", "social", "cleanliness", "lighting")
+#: Kinds and categories as the contributions collection stores them (providers/contributions.py).
+KINDS = ("kommentar", "vorschlag", "maengelmeldung")
+#: Topics of comments and proposals; Mängelmeldungen use the Open311 service codes.
+TOPICS = ("allgemein", "wohnen", "verkehr", "gruen", "soziales")
+DEFECTS = ("strasse", "verkehr", "beleuchtung", "gruen", "muell", "sonstiges")
+
+
+def categories_for(kind: str | None) -> tuple[str, ...]:
+    return DEFECTS if kind == "maengelmeldung" else TOPICS
 
 
 class FormError(ValueError):
@@ -59,11 +67,11 @@ def drawn_geometry(geojson: dict | None) -> dict | None:
 
 
 def build_feature(*, text: str | None, kind: str | None, category: str | None, pseudonym: str | None,
-                  geometry: dict | None, target: dict | None = None) -> dict:
+                  geometry: dict | None, target: dict | None = None, parent_id: str | None = None) -> dict:
     """The GeoJSON Feature to POST; raises :class:`FormError` for what the visitor must fix.
 
     ``target`` is the linked plan object: ``{"collection", "id", "plan_id"}``; without a
-    drawn geometry its centre (``bbox``) is used as the location.
+    drawn geometry its centre (``bbox``) is used as the location. ``parent_id`` makes it a reply.
     """
     text = (text or "").strip()
     if len(text) < MIN_TEXT:
@@ -74,11 +82,9 @@ def build_feature(*, text: str | None, kind: str | None, category: str | None, p
         geometry = {"type": "Point", "coordinates": centre_of_bbox(target["bbox"])}
     if geometry is None:
         raise FormError("form.err.geometry")
-    properties = {
-        "kind": kind if kind in KINDS else "comment",
-        "category": category if category in CATEGORIES else "general",
-        "text": text,
-    }
+    kind = kind if kind in KINDS else "kommentar"
+    allowed = categories_for(kind)
+    properties = {"kind": kind, "category": category if category in allowed else allowed[0], "text": text}
     pseudonym = (pseudonym or "").strip()[:MAX_PSEUDONYM]
     if pseudonym:
         properties["pseudonym"] = pseudonym
@@ -86,7 +92,17 @@ def build_feature(*, text: str | None, kind: str | None, category: str | None, p
         properties["plan_id"] = target.get("plan_id")
         properties["target_collection"] = target.get("collection")
         properties["target_id"] = target.get("id")
+    if parent_id:
+        properties["parent_id"] = parent_id
     return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def localized(detail: str, lang: str) -> str:
+    """The half of a bilingual API message (``"Deutsch … / English …"``) in ``lang``."""
+    if " / " not in detail:
+        return detail
+    german, english = detail.split(" / ", 1)
+    return english.strip() if lang == "en" else german.strip()
 
 
 def message_for(status: int | None, body: dict | None, lang: str) -> tuple[str, str]:
@@ -95,26 +111,34 @@ def message_for(status: int | None, body: dict | None, lang: str) -> tuple[str, 
         return "error", t("form.err.network", lang)
     if status in (200, 201, 202):
         return "ok", t("form.sent", lang)
+    detail = ""
+    if isinstance(body, dict):
+        detail = localized(str(body.get("description") or body.get("detail") or ""), lang)[:400]
     if status in (401, 403, 404, 413):
-        return "error", t(f"form.err.{status}", lang)
+        message = t(f"form.err.{status}", lang)
+        return "error", f"{message} {detail}".strip() if status == 403 and detail else message
     if 400 <= status < 500:
-        detail = ""
-        if isinstance(body, dict):
-            detail = str(body.get("description") or body.get("detail") or body.get("code") or "")
-        return "error", t("form.err.4xx", lang, status=status, detail=detail[:300] or "–")
+        return "error", t("form.err.4xx", lang, status=status, detail=detail or "–")
     return "error", t("form.err.5xx", lang, status=status)
 
 
-def submit(client: ApiClient, feature: dict, lang: str) -> tuple[str, str, bool]:
-    """POST the feature; (css class, message, accepted)."""
+def submit(client: ApiClient, feature: dict, lang: str, secret: str | None = None) -> tuple[str, str, bool, str | None]:
+    """POST the feature; (css class, message, accepted, the author secret to keep).
+
+    The browser keeps one secret for all its contributions (the API accepts a client's own,
+    or returns a fresh one in ``X-Contribution-Secret``); with it the author sees their
+    pending contributions and may change or delete them.
+    """
+    headers = {SECRET_HEADER: secret} if secret else {}
     try:
-        reply = client.post_feature(COLLECTION, feature)
+        reply = client.post_feature(COLLECTION, feature, headers=headers)
     except ApiError as err:
         LOG.warning("contribution POST failed: %s", err)
         kind, message = message_for(None, None, lang)
-        return kind, message, False
+        return kind, message, False, secret
     kind, message = message_for(reply.status, reply.body, lang)
-    return kind, message, reply.status in (200, 201, 202)
+    returned = next((v for k, v in (reply.headers or {}).items() if k.lower() == SECRET_HEADER.lower()), None)
+    return kind, message, reply.status in (200, 201, 202), returned or secret
 
 
 # ----------------------------------------------------------------------------
@@ -122,14 +146,51 @@ def submit(client: ApiClient, feature: dict, lang: str) -> tuple[str, str, bool]
 # ----------------------------------------------------------------------------
 
 
+def relevant_phase(phases: list[dict], now: datetime | None = None) -> dict:
+    """Participation window props (``participation_start``/``_end``) of the phase that matters now.
+
+    The open one, else the next to open, else the last closed; ``{}`` when none is set up.
+    Feeds :func:`ui.festsetzungen.explain_participation`.
+    """
+    from ui.festsetzungen import _parse_datetime
+
+    now = now or datetime.now(timezone.utc)
+    never, forever = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
+
+    def window(phase):
+        return _parse_datetime(phase.get("opens_at")) or never, _parse_datetime(phase.get("closes_at")) or forever
+
+    open_now = [p for p in phases if window(p)[0] <= now < window(p)[1]]
+    upcoming = sorted((p for p in phases if window(p)[0] > now), key=lambda p: window(p)[0])
+    past = sorted((p for p in phases if window(p)[1] <= now), key=lambda p: window(p)[1])
+    chosen = (open_now or upcoming or past[-1:] or [None])[0]
+    if chosen is None:
+        return {}
+    return {"participation_start": chosen.get("opens_at") or "1970-01-01T00:00:00+00:00",
+            "participation_end": chosen.get("closes_at")}
+
+
+def plan_phases(client: ApiClient, plan_id: str | None) -> list[dict]:
+    """The participation phases of a plan from ``/api/participation-phases`` ([] when unavailable)."""
+    if not plan_id:
+        return []
+    try:
+        phases = client.get_site_json("api/participation-phases", {"plan_id": plan_id})
+    except ApiError:
+        return []
+    if isinstance(phases, dict):
+        phases = phases.get("phases") or phases.get("items") or []
+    return [p for p in phases if isinstance(p, dict) and p.get("plan_id") in (None, plan_id)]
+
+
 def layout(lang: str = "de") -> html.Div:
     return html.Div(className="card", id="form-card", children=[
         T("form.title", html.H2, id="form-heading"),
         html.P(T("form.intro"), className="hint"),
+        html.Div(id="form-reply", className="msg info"),
         html.Form(id="contribution-form", **{"aria-labelledby": "form-heading"}, children=[
-            choice_group("form-kind", [(k, T(f"form.kind.{k}")) for k in KINDS], "comment",
-                         label_key="form.kind"),
-            choice_group("form-category", [(c, T(f"form.category.{c}")) for c in CATEGORIES], "general",
+            choice_group("form-kind", [(k, T(f"form.kind.{k}")) for k in KINDS], KINDS[0], label_key="form.kind"),
+            choice_group("form-category", [(c, T(f"form.category.{c}")) for c in TOPICS], TOPICS[0],
                          label_key="form.category", className="choice-group chips"),
             html.Div(className="field", children=[
                 html.Label(T("form.text"), htmlFor="form-text"),
@@ -139,6 +200,7 @@ def layout(lang: str = "de") -> html.Div:
             html.Div(className="field", children=[
                 html.Label(T("form.pseudonym"), htmlFor="form-pseudonym"),
                 dcc.Input(id="form-pseudonym", type="text", maxLength=MAX_PSEUDONYM, value="", autoComplete="nickname"),
+                html.Span(T("form.pseudonym_hint"), className="hint"),
             ]),
             html.Div(className="field", children=[
                 html.Span(T("form.geometry"), className="label"),
@@ -151,11 +213,14 @@ def layout(lang: str = "de") -> html.Div:
             choice_group("form-link", [("link", T("form.link"))], ["link"], multi=True,
                          className="choice-group switches"),
             html.P(id="form-link-status", className="hint"),
+            html.P(id="form-phase-status", className="hint"),
             html.Div(className="btn-row", children=[
                 html.Button(T("form.submit"), id="form-submit", className="btn", type="button", n_clicks=0),
             ]),
         ]),
         html.Div(id="form-feedback", role="status", **{"aria-live": "polite"}, className="msg"),
+        # One secret per browser for all its contributions (kept locally, sent only to this portal).
+        dcc.Store(id="author-secret", storage_type="local"),
     ])
 
 
@@ -163,6 +228,14 @@ def register(app, client: ApiClient, settings) -> None:
     register_choice_group(app, "form-kind")
     register_choice_group(app, "form-category")
     register_choice_group(app, "form-link", multi=True)
+
+    @app.callback(Output("form-category-buttons", "children"), Output("form-category", "data", allow_duplicate=True),
+                  Input("form-kind", "data"), State("form-category", "data"), prevent_initial_call=True)
+    def categories(kind, current):
+        """Mängelmeldungen use the city's service categories, comments and proposals topics."""
+        allowed = categories_for(kind)
+        chosen = current if current in allowed else allowed[0]
+        return choice_buttons("form-category", [(c, T(f"form.category.{c}")) for c in allowed], chosen), chosen
 
     @app.callback(Output("form-centre", "data"), Input("form-centre-btn", "n_clicks"), State("map", "center"),
                   prevent_initial_call=True)
@@ -189,9 +262,6 @@ def register(app, client: ApiClient, settings) -> None:
             geometry_text = t("form.geometry_none", lang)
         target = _target(selection, catalog)
         if target:
-            from ui.festsetzungen import art_label
-            from ui.catalog import plan_label
-
             row = find(catalog, target["collection"], target["id"]) or (selection or {}).get("properties") or {}
             name = plan_label(row) if target["collection"] == "bp_plan" else art_label(row, lang)
             link_text = f"{t('form.linked_to', lang)}: {name}"
@@ -199,34 +269,61 @@ def register(app, client: ApiClient, settings) -> None:
             link_text = t("form.no_link", lang)
         return geometry_text, link_text
 
+    @app.callback(Output("form-phase-status", "children"),
+                  Input("selection", "data"), Input("form-kind", "data"), Input("lang", "data"),
+                  Input("form-feedback", "children"), State("catalog", "data"))
+    def phase_hint(selection, kind, lang, _feedback, catalog):
+        """Say before writing whether comments on this plan are accepted now (the API decides)."""
+        target = _target(selection, catalog)
+        if not target or not target.get("plan_id") or kind == "maengelmeldung":
+            return ""
+        window = relevant_phase(plan_phases(client, target["plan_id"]))
+        if participation_phase(window) == "open":
+            return explain_participation(window, lang)
+        return t("form.phase_closed", lang)
+
+    @app.callback(Output("form-reply", "children"), Input("reply-to", "data"), Input("lang", "data"))
+    def show_reply(reply, lang):
+        if not reply:
+            return ""
+        text = str(reply.get("text") or "")
+        return [html.Span(t("form.reply_to", lang, text=text[:80] + ("…" if len(text) > 80 else ""))), " ",
+                html.Button(t("form.reply_cancel", lang), id="form-reply-cancel", type="button", n_clicks=0,
+                            className="link-button")]
+
+    @app.callback(Output("reply-to", "data", allow_duplicate=True), Input("form-reply-cancel", "n_clicks"),
+                  prevent_initial_call=True)
+    def cancel_reply(n):
+        return None if n else no_update
+
     @app.callback(Output("form-feedback", "children"), Output("form-feedback", "className"),
                   Output("form-text", "value"), Output("edit", "editToolbar"),
                   Output("contributions-version", "data"), Output("form-centre", "data", allow_duplicate=True),
+                  Output("author-secret", "data"), Output("reply-to", "data", allow_duplicate=True),
                   Input("form-submit", "n_clicks"),
                   State("form-text", "value"), State("form-kind", "data"), State("form-category", "data"),
                   State("form-pseudonym", "value"), State("form-link", "data"), State("edit", "geojson"),
-                  State("form-centre", "data"),
+                  State("form-centre", "data"), State("reply-to", "data"), State("author-secret", "data"),
                   State("selection", "data"), State("catalog", "data"), State("lang", "data"),
                   State("contributions-version", "data"),
                   prevent_initial_call=True)
-    def send(n, text, kind, category, pseudonym, link, geojson, centre, selection, catalog, lang, version):
-        keep = (no_update,) * 4
+    def send(n, text, kind, category, pseudonym, link, geojson, centre, reply, secret, selection, catalog, lang,
+             version):
+        keep = (no_update,) * 6
         if not n or callback_context.triggered_id != "form-submit":
-            return (no_update,) * 6
+            return (no_update,) * 8
         target = _target(selection, catalog) if "link" in (link or []) else None
-        plan = plan_of(catalog, (target or {}).get("plan_id"))
-        if plan and participation_phase(plan) in ("closed", "upcoming"):
-            return (t("form.phase_closed", lang), "msg error", *keep)
         try:
             feature = build_feature(text=text, kind=kind, category=category, pseudonym=pseudonym,
-                                    geometry=drawn_geometry(geojson) or centre, target=target)
+                                    geometry=drawn_geometry(geojson) or centre or (reply or {}).get("geometry"),
+                                    target=target, parent_id=(reply or {}).get("id"))
         except FormError as err:
             return (t(err.key, lang), "msg error", *keep)
-        kind_class, message, accepted = submit(client, feature, lang)
+        css, message, accepted, secret = submit(client, feature, lang, secret)
         if not accepted:
-            return (message, f"msg {kind_class}", *keep)
+            return (message, f"msg {css}", *keep)
         clear = {"mode": "remove", "action": "clear all", "n_clicks": n}
-        return message, "msg ok", "", clear, (version or 0) + 1, None
+        return message, "msg ok", "", clear, (version or 0) + 1, None, secret, None
 
 
 def _target(selection: dict | None, catalog: dict | None) -> dict | None:

@@ -101,6 +101,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "panel.likes": ("Zustimmungen", "likes"),
     "panel.replies": ("Antworten", "replies"),
     "panel.like": ("Zustimmen", "Like"),
+    "panel.reply": ("Antworten", "Reply"),
     "panel.anonymous": ("anonym", "anonymous"),
     # --- contribution form ---------------------------------------------------
     "form.title": ("Beitrag schreiben", "Write a contribution"),
@@ -111,19 +112,29 @@ TEXTS: dict[str, tuple[str, str]] = {
         "or refer to the selected area.",
     ),
     "form.kind": ("Art des Beitrags", "Kind of contribution"),
-    "form.kind.comment": ("Hinweis / Kommentar zum Plan", "Comment on the plan"),
-    "form.kind.proposal": ("Vorschlag", "Proposal"),
-    "form.kind.defect": ("Mängelmeldung", "Defect report"),
+    "form.kind.kommentar": ("Hinweis / Kommentar zum Plan", "Comment on the plan"),
+    "form.kind.vorschlag": ("Vorschlag", "Proposal"),
+    "form.kind.maengelmeldung": ("Mängelmeldung", "Defect report"),
     "form.category": ("Thema", "Topic"),
-    "form.category.general": ("Allgemein", "General"),
-    "form.category.traffic": ("Verkehr", "Traffic"),
-    "form.category.green": ("Grün und Klima", "Green and climate"),
-    "form.category.housing": ("Wohnen und Bauen", "Housing and building"),
-    "form.category.social": ("Soziales und Freizeit", "Social and leisure"),
-    "form.category.cleanliness": ("Sauberkeit", "Cleanliness"),
-    "form.category.lighting": ("Beleuchtung", "Lighting"),
+    "form.category.allgemein": ("Allgemein", "General"),
+    "form.category.wohnen": ("Wohnen und Bauen", "Housing and building"),
+    "form.category.verkehr": ("Verkehr", "Traffic"),
+    "form.category.gruen": ("Grün und Bäume", "Green spaces and trees"),
+    "form.category.soziales": ("Soziales und Freizeit", "Social and leisure"),
+    "form.category.strasse": ("Straßenschaden", "Road damage"),
+    "form.category.beleuchtung": ("Straßenbeleuchtung", "Street lighting"),
+    "form.category.muell": ("Müll und Sauberkeit", "Litter and cleanliness"),
+    "form.category.sonstiges": ("Sonstiges", "Other"),
+    "form.reply_to": ("Antwort auf: „{text}“", "Reply to: “{text}”"),
+    "form.reply_cancel": ("Keine Antwort, neuer Beitrag", "Not a reply, new contribution"),
+    "status.eingereicht": ("eingereicht (wird geprüft)", "submitted (being reviewed)"),
+    "status.freigegeben": ("freigegeben", "approved"),
+    "status.abgelehnt": ("abgelehnt", "rejected"),
+    "status.in_bearbeitung": ("in Bearbeitung", "in progress"),
+    "status.erledigt": ("erledigt", "done"),
     "form.text": ("Ihr Text", "Your text"),
     "form.text_hint": ("Höchstens 2.000 Zeichen. Bitte keine persönlichen Daten.", "At most 2,000 characters. Please no personal data."),
+    "form.pseudonym_hint": ("Höchstens 40 Zeichen; wird öffentlich angezeigt.", "At most 40 characters; shown publicly."),
     "form.pseudonym": ("Name oder Pseudonym (freiwillig)", "Name or pseudonym (optional)"),
     "form.link": ("Bezug zur ausgewählten Fläche herstellen", "Link to the selected area"),
     "form.linked_to": ("Bezug", "Linked to"),
@@ -152,8 +163,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You are not signed in or writing is not allowed here (401). Please sign in.",
     ),
     "form.err.403": (
-        "Das ist gerade nicht erlaubt (403) – zum Beispiel, weil die Beteiligungsphase geschlossen ist.",
-        "This is not allowed right now (403) – for example because the participation phase is closed.",
+        "Das ist gerade nicht erlaubt (403).",
+        "This is not allowed right now (403).",
     ),
     "form.err.404": (
         "Beiträge können noch nicht angenommen werden: die Sammlung „contributions“ gibt es auf diesem Server noch nicht (404).",
@@ -170,8 +181,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The server cannot be reached. Please check the connection.",
     ),
     "form.phase_closed": (
-        "Die Beteiligungsphase für diesen Plan ist geschlossen; Beiträge werden gerade nicht angenommen.",
-        "The participation phase for this plan is closed; contributions are not accepted right now.",
+        "Für diesen Plan läuft gerade keine Beteiligungsphase; Hinweise und Vorschläge werden nicht angenommen. "
+        "Mängelmeldungen sind jederzeit möglich.",
+        "No participation phase is open for this plan; comments and proposals are not accepted. "
+        "Defect reports are possible at any time.",
     ),
     # --- 3D ------------------------------------------------------------------
     "3d.region": ("3D-Ansicht: Gebäude und zulässige Bebauung", "3D view: buildings and permitted building volume"),
@@ -229,10 +242,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     # --- dashboard -----------------------------------------------------------
     "dash.region": ("Planer-Dashboard", "Planner dashboard"),
     "dash.intro": (
-        "Überblick über die Beteiligung. Die Moderation (Freigeben/Ablehnen) folgt, sobald Beiträge und Rollen verfügbar sind.",
-        "Overview of participation. Moderation (approve/reject) follows once contributions and roles are available.",
+        "Überblick über die Beteiligung; mit einem Moderations-Token auch die Warteschlange zum Freigeben und Ablehnen.",
+        "Overview of participation; with a moderation token also the queue to approve and reject.",
     ),
     "dash.refresh": ("Aktualisieren", "Refresh"),
+    "dash.token": ("Token für Moderation (Moderator/Planer)", "Moderation token (moderator/planner)"),
+    "dash.login": ("Anmelden", "Sign in"),
+    "dash.logout": ("Abmelden", "Sign out"),
+    "dash.signed_in": ("Angemeldet: Zahlen und Warteschlange enthalten alle Beiträge.",
+                       "Signed in: counts and queue include all contributions."),
+    "dash.public_only": ("Ohne Anmeldung zählen nur öffentliche (freigegebene) Beiträge.",
+                         "Without signing in only public (approved) contributions are counted."),
+    "dash.bad_token": ("Das Token wurde nicht akzeptiert; gezeigt werden nur öffentliche Beiträge.",
+                       "The token was not accepted; only public contributions are shown."),
+    "dash.queue": ("Moderation: wartende Beiträge", "Moderation: waiting contributions"),
+    "dash.queue_caption": ("{n} Beiträge warten auf Prüfung", "{n} contributions waiting for review"),
+    "dash.queue_empty": ("Keine Beiträge warten auf Prüfung.", "No contributions are waiting for review."),
+    "dash.approve": ("Freigeben", "Approve"),
+    "dash.reject": ("Ablehnen", "Reject"),
+    "dash.moderated": ("Erledigt: Beitrag ist jetzt „{status}“.", "Done: the contribution is now “{status}”."),
+    "col.author": ("Verfasst von", "Written by"),
     "dash.total": ("Beiträge gesamt", "Contributions in total"),
     "dash.plans": ("Bebauungspläne", "Zoning plans"),
     "dash.zones": ("Baugebietsteilflächen", "Building zones"),
@@ -270,6 +299,15 @@ def t(key: str, lang: str | None = None, **values) -> str:
         raise KeyError(f"no UI text {key!r} in ui/i18n.py") from None
     text = en if lang == "en" else de
     return text.format(**values) if values else text
+
+
+def value_label(prefix: str, value, lang: str | None = None) -> str:
+    """The translated label of a stored code (``value_label("status", "freigegeben", "en")`` -> ``approved``).
+
+    Unknown codes are shown as they are, so new values from the API never break a page.
+    """
+    key = f"{prefix}.{value}"
+    return t(key, lang) if key in TEXTS else str(value if value not in (None, "") else "–")
 
 
 def normalize_lang(lang: str | None) -> str:

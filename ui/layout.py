@@ -70,6 +70,8 @@ def build(settings) -> html.Div:
         dcc.Store(id="catalog", data={}),
         dcc.Store(id="contributions-version", data=0),
         dcc.Store(id="focus-sink"),
+        dcc.Store(id="reply-to"),
+        dcc.Store(id="voter-id", storage_type="local"),
         html.A(T("app.skip"), href="#main", className="skip-link"),
         header(lang),
         nav(),

@@ -15,7 +15,7 @@ from ui.api import ApiError
 from ui.catalog import plan_label, plan_of
 from ui.festsetzungen import art_label, explain, explain_participation, explain_rechtsstand, format_date, measures_label
 from ui.controls import choice_buttons, choice_group, register_choice_group
-from ui.i18n import T, t
+from ui.i18n import T, t, value_label
 from ui.plan_panel import select_button
 
 WHATS = ("plans", "zones", "texts", "contributions")
@@ -54,7 +54,10 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             plan = plan_of(catalog, zone.get("plan_id"))
             label, measures = art_label(zone, lang), measures_label(zone, lang)
             sentences = explain(zone, lang)
-            if _matches(query, label, measures, " ".join(sentences), plan_label(plan) if plan else ""):
+            # Search in both languages: "Gewerbegebiet" finds GE in the English view, too.
+            other = "en" if lang != "en" else "de"
+            if _matches(query, label, art_label(zone, other), zone.get("art_code"), measures, " ".join(sentences),
+                        plan_label(plan) if plan else ""):
                 rows.append([label, measures, html.Ul([html.Li(s) for s in sentences[1:]], className="plain-list"),
                              plan_label(plan) if plan else "–",
                              select_button(t("list.details", lang), "bp_baugebiet", zone["id"], zone.get("plan_id"),
@@ -76,11 +79,12 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             if plan_id and props.get("plan_id") != plan_id:
                 continue
             plan = plan_of(catalog, props.get("plan_id"))
-            kind = props.get("kind") or ""
-            kind_label = t(f"form.kind.{kind}", lang) if kind in ("comment", "proposal", "defect") else str(kind)
-            if _matches(query, props.get("text"), props.get("pseudonym"), kind_label, props.get("status")):
-                rows.append([str(props.get("text") or ""), kind_label, str(props.get("status") or ""),
-                             format_date(props.get("created") or props.get("created_at"), lang),
+            kind_label, status_label = value_label("form.kind", props.get("kind"), lang), \
+                value_label("status", props.get("status"), lang)
+            if _matches(query, props.get("text"), props.get("pseudonym"), kind_label, status_label,
+                        value_label("form.category", props.get("category"), lang)):
+                rows.append([str(props.get("text") or ""), kind_label, status_label,
+                             format_date(props.get("created_at") or props.get("created"), lang),
                              plan_label(plan) if plan else "–"])
     return columns, rows[:MAX_ROWS]
 

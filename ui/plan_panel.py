@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import ALL, Input, Output, callback_context, html, no_update
+from dash import ALL, Input, Output, State, callback_context, html, no_update
 
 from ui.api import ApiError
 from ui.catalog import find, plan_label, plan_of
@@ -24,7 +24,7 @@ from ui.festsetzungen import (
     measures_label,
     participation_phase,
 )
-from ui.i18n import T, t
+from ui.i18n import T, t, value_label
 
 LOG = logging.getLogger(__name__)
 
@@ -78,28 +78,52 @@ def texts_block(texts: list[dict], lang: str) -> html.Details:
     return html.Details([html.Summary(f"{t('panel.texts', lang)} ({len(texts)})"), *body])
 
 
+def contribution_item(feature: dict, replies: list[dict], lang: str) -> html.Article:
+    """One contribution with its replies, like and reply buttons; user text only ever as text."""
+    props = feature.get("properties") or {}
+    cid = str(feature.get("id", props.get("id", "")))
+    who = props.get("pseudonym") or t("panel.anonymous", lang)
+    when = format_date(props.get("created_at") or props.get("created"), lang)
+    likes = props.get("like_count") or props.get("likes") or 0
+    meta = [who, when]
+    if props.get("status") and props["status"] != "freigegeben":
+        meta.append(value_label("status", props["status"], lang))  # e.g. the author's own, still pending
+    return html.Article(className="contribution", children=[
+        html.Div(str(props.get("text") or "")),  # Dash escapes text: user input stays text
+        html.Div(" · ".join(m for m in meta if m), className="meta"),
+        html.Div(className="btn-row", children=[
+            html.Button(f"{t('panel.like', lang)} ({likes})", id={"type": "like", "id": cid}, n_clicks=0,
+                        type="button", className="btn secondary small",
+                        **{"aria-label": f"{t('panel.like', lang)}: {likes} {t('panel.likes', lang)}"}),
+            html.Button(t("panel.reply", lang), id={"type": "reply", "id": cid}, n_clicks=0, type="button",
+                        className="btn secondary small"),
+        ]),
+        html.Div(className="replies", children=[
+            html.Div(className="contribution reply", children=[
+                html.Div(str((r.get("properties") or {}).get("text") or "")),
+                html.Div(" · ".join(x for x in (
+                    (r.get("properties") or {}).get("pseudonym") or t("panel.anonymous", lang),
+                    format_date((r.get("properties") or {}).get("created_at"), lang)) if x), className="meta"),
+            ]) for r in replies
+        ]) if replies else None,
+    ])
+
+
 def contributions_block(items: list[dict] | None, lang: str) -> html.Div:
-    """Approved contributions about the plan; ``None`` when the collection does not exist yet."""
+    """Contributions about the plan, replies under their parent; ``None``: the collection does not exist."""
     heading = html.H3(t("panel.contributions", lang))
     if items is None:
         return html.Div([heading, html.P(t("panel.contributions_unavailable", lang), className="hint")])
-    if not items:
+    top = [f for f in items if not (f.get("properties") or {}).get("parent_id")]
+    if not top:
         return html.Div([heading, html.P(t("panel.no_contributions", lang), className="hint")])
-    rows = []
-    for feature in items[:50]:
-        props = feature.get("properties") or {}
-        who = props.get("pseudonym") or t("panel.anonymous", lang)
-        when = format_date(props.get("created") or props.get("created_at"), lang)
-        likes = props.get("likes") or props.get("like_count") or 0
-        replies = props.get("replies") or props.get("reply_count") or 0
-        if isinstance(replies, list):
-            replies = len(replies)
-        rows.append(html.Div(className="contribution", children=[
-            html.Div(str(props.get("text") or "")),  # Dash escapes text: user input stays text
-            html.Div(f"{who} · {when} · {likes} {t('panel.likes', lang)} · {replies} {t('panel.replies', lang)}",
-                     className="meta"),
-        ]))
-    return html.Div([heading, *rows])
+    children: dict[str, list] = {}
+    for feature in items:
+        parent = (feature.get("properties") or {}).get("parent_id")
+        if parent:
+            children.setdefault(str(parent), []).append(feature)
+    top.sort(key=lambda f: str((f.get("properties") or {}).get("created_at") or ""), reverse=True)
+    return html.Div([heading, *[contribution_item(f, children.get(str(f.get("id")), []), lang) for f in top[:50]]])
 
 
 def zone_details(zone: dict, plan: dict | None, texts: list[dict], contributions, lang: str) -> list:
@@ -174,19 +198,24 @@ def layout(lang: str = "de") -> html.Div:
 
 
 def register(app, client, settings) -> None:
-    def contributions_for(plan_id: str | None, catalog: dict | None):
+    from ui.contribute import plan_phases, relevant_phase
+
+    def contributions_for(plan_id: str | None, catalog: dict | None, secret: str | None):
         if not (catalog or {}).get("has_contributions"):
             return None
+        if not plan_id:
+            return []
+        headers = {"X-Contribution-Secret": secret} if secret else None  # the author also sees their pending ones
         try:
-            return client.items("contributions", limit=200, plan_id=plan_id, cache=False) if plan_id else []
+            return client.items("contributions", limit=500, plan_id=plan_id, cache=False, headers=headers)
         except ApiError as err:
             LOG.info("contributions for %s not readable: %s", plan_id, err)
             return None
 
     @app.callback(Output("panel-body", "children"),
                   Input("selection", "data"), Input("lang", "data"), Input("catalog", "data"),
-                  Input("contributions-version", "data"))
-    def render(selection, lang, catalog, _version):
+                  Input("contributions-version", "data"), State("author-secret", "data"))
+    def render(selection, lang, catalog, _version, secret):
         selection = selection or {}
         collection, feature_id = selection.get("collection"), selection.get("id")
         if not collection or not feature_id:
@@ -194,15 +223,55 @@ def register(app, client, settings) -> None:
         row = find(catalog, collection, feature_id) or {**(selection.get("properties") or {}), "id": feature_id}
         plan_id = row.get("plan_id") or selection.get("plan_id") or (feature_id if collection == "bp_plan" else None)
         plan = plan_of(catalog, plan_id)
+        if plan:
+            plan = {**plan, **relevant_phase(plan_phases(client, plan_id))}
         texts = [x for x in (catalog or {}).get("texts", []) if x.get("plan_id") == plan_id]
         if collection == "bp_baugebiet":
-            return zone_details(row, plan, texts, contributions_for(plan_id, catalog), lang)
+            return zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang)
         if collection == "bp_baugrenze":
             return line_details(row, plan, lang)
         if collection == "bp_plan" and plan:
             zones = [z for z in (catalog or {}).get("zones", []) if z.get("plan_id") == plan_id]
-            return plan_details(plan, zones, texts, contributions_for(plan_id, catalog), lang)
+            return plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang)
         return empty_panel(lang)
+
+    @app.callback(Output("contributions-version", "data", allow_duplicate=True),
+                  Input({"type": "like", "id": ALL}, "n_clicks"), State("voter-id", "data"),
+                  State("contributions-version", "data"), prevent_initial_call=True)
+    def like(clicks, voter, version):
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
+            return no_update
+        try:
+            client.post_site_json(f"api/contributions/{trigger['id']}/like", {}, {"X-Voter-Id": voter or ""})
+        except ApiError as err:
+            LOG.info("like failed: %s", err)
+            return no_update
+        return (version or 0) + 1
+
+    @app.callback(Output("reply-to", "data"), Input({"type": "reply", "id": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def reply(clicks):
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
+            return no_update
+        try:
+            feature = client.get_json(f"collections/contributions/items/{trigger['id']}", cache=False)
+        except ApiError:
+            return no_update
+        return {"id": trigger["id"], "text": (feature.get("properties") or {}).get("text"),
+                "geometry": feature.get("geometry")}
+
+    # A random per-browser id for likes (one like per person), made once and kept locally.
+    app.clientside_callback(
+        """function (_path, current) {
+            if (current) { return window.dash_clientside.no_update; }
+            var bytes = new Uint8Array(24);
+            window.crypto.getRandomValues(bytes);
+            return Array.from(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+        }""",
+        Output("voter-id", "data"), Input("url", "pathname"), State("voter-id", "data"),
+    )
 
     @app.callback(Output("selection", "data", allow_duplicate=True),
                   Input({"type": "select", "where": ALL, "collection": ALL, "id": ALL, "plan": ALL}, "n_clicks"),

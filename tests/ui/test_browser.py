@@ -13,6 +13,7 @@ import pytest
 import requests
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import ARTIFACTS, PLANNER_TOKEN
 from tests.ui.conftest import pixel_stats, screenshot, wait_until
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.browser
 GRZ_DE = "% des Grundstücks dürfen überbaut werden"
 GRZ_EN = "of the plot may be built on"
 WA_COLOUR = "#ee8f8f"  # ui.map.NUTZUNG_COLORS["WA"]
+CONTRIBUTION_TEXT = "Hier fehlt ein Zebrastreifen zur Schule."
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,12 @@ def _click_at(driver, x: float, y: float) -> None:
     action.pointer_action.move_to_location(int(x), int(y))
     action.pointer_action.click()
     action.perform()
+
+
+def _clear(field) -> None:
+    """Empty a React-controlled input the way a person does (WebElement.clear() bypasses React)."""
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.BACKSPACE)
 
 
 def _contributions_exist(ui_server) -> bool:
@@ -75,7 +83,7 @@ def test_map_draws_plan_features_not_a_blank_map(page):
 
 def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
     # Centres of WA zones that are really on top at that point (not covered by a line or outline).
-    points = page.execute_script("""
+    find_points = lambda: page.execute_script("""
         const out = [];
         for (const p of document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')) {
             if (p.getAttribute('fill') !== arguments[0]) continue;
@@ -84,6 +92,7 @@ def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
             if (r.width > 12 && r.height > 12 && document.elementFromPoint(x, y) === p) out.push([x, y]);
         }
         return out;""", WA_COLOUR)
+    points = wait_until(find_points, 20, message="a clickable WA zone (map settled)")
     assert points, "no clickable WA zone found"
     for x, y in points[:6]:
         _click_at(page, x, y)
@@ -102,7 +111,7 @@ def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
 
 def test_choosing_a_plan_from_the_search_list(page):
     search = page.find_element(By.ID, "plan-search")
-    search.clear()
+    _clear(search)
     search.send_keys("LA 22")
     button = wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#plan-results button"), 10,
                         message="plan search results")[0]
@@ -166,21 +175,26 @@ def test_3d_view_draws_the_envelope(page):
     screenshot(page, "page-3d")
 
 
-@pytest.mark.parametrize("view", ["map", "list", "3d", "dashboard"])
-def test_axe_finds_no_serious_or_critical_violations(page, view):
+def _assert_axe_clean(page, name: str) -> None:
+    """axe-core (bundled with axe-selenium-python) on the page as it is: no serious or critical violations."""
     from axe_selenium_python import Axe
 
-    page.find_element(By.ID, f"tab-{view}").click()
-    wait_until(lambda: page.find_element(By.ID, f"view-{view}").is_displayed(), 10, message=f"{view} view")
-    if view == "dashboard":
-        wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#dash-body .kpi"), 20, message="dashboard counts")
     axe = Axe(page)
     axe.inject()
     results = axe.run(options=json.dumps({"runOnly": {"type": "tag", "values": [
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}))
-    (ARTIFACTS / f"ui-axe-{view}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
+    (ARTIFACTS / f"ui-axe-{name}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
     bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, axe.report(bad)
+
+
+@pytest.mark.parametrize("view", ["map", "list", "3d", "dashboard"])
+def test_axe_finds_no_serious_or_critical_violations(page, view):
+    page.find_element(By.ID, f"tab-{view}").click()
+    wait_until(lambda: page.find_element(By.ID, f"view-{view}").is_displayed(), 10, message=f"{view} view")
+    if view == "dashboard":
+        wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#dash-body .kpi"), 20, message="dashboard counts")
+    _assert_axe_clean(page, view)
 
 
 def test_keyboard_users_can_take_the_map_centre_as_location(page):
@@ -193,6 +207,12 @@ def test_keyboard_users_can_take_the_map_centre_as_location(page):
     assert "53." in status and "10." in status  # Hamburg-Langenhorn
 
 
+def _submit(page, previous: str = "") -> str:
+    page.find_element(By.ID, "form-submit").click()
+    return wait_until(lambda: _text(page, "#form-feedback") not in ("", previous) and _text(page, "#form-feedback"),
+                      15, message="submission feedback")
+
+
 def test_drawing_a_point_and_submitting_it(page, ui_server):
     page.find_element(By.ID, "tab-map").click()
     wait_until(lambda: page.find_element(By.ID, "view-map").is_displayed(), 5, message="map view")
@@ -200,33 +220,77 @@ def test_drawing_a_point_and_submitting_it(page, ui_server):
     map_box = page.find_element(By.ID, "map").rect
     _click_at(page, map_box["x"] + map_box["width"] * 0.55, map_box["y"] + map_box["height"] * 0.5)
     wait_until(lambda: "Gezeichnet: 1" in _text(page, "#form-geometry-status"), 10, message="drawn point in the form")
-    page.find_element(By.ID, "form-text").send_keys("Hier fehlt ein Zebrastreifen zur Schule.")
-    page.find_element(By.ID, "form-submit").click()
-    feedback = wait_until(lambda: _text(page, "#form-feedback"), 15, message="submission feedback")
+    page.find_element(By.ID, "form-text").send_keys(CONTRIBUTION_TEXT)
+    page.find_element(By.ID, "form-pseudonym").send_keys("Nachbarin")
+    feedback = _submit(page)
     screenshot(page, "submitted")
-    if _contributions_exist(ui_server):
-        assert feedback.startswith("Danke!"), feedback
-    else:
+    css = page.find_element(By.ID, "form-feedback").get_attribute("class")
+    if not _contributions_exist(ui_server):
         # Until the contributions collection exists the API refuses the write; the visitor is told why.
-        assert "msg error" in page.find_element(By.ID, "form-feedback").get_attribute("class")
+        assert "msg error" in css
         assert any(code in feedback for code in ("(401)", "(403)", "(404)")), feedback
-
-
-@pytest.mark.xfail(reason="the moderated contributions collection (issue 3) has not landed yet", strict=False)
-def test_contribution_appears_after_moderation(page, ui_server):
-    assert _contributions_exist(ui_server), "no contributions collection"
-    auth = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
-    items = requests.get(f"{ui_server.api}/collections/contributions/items?f=json&limit=1000",
-                         headers=auth, timeout=10).json()["features"]
-    mine = [f for f in items if "Zebrastreifen" in (f["properties"].get("text") or "")]
-    assert mine, "submitted contribution not stored"
-    feature = mine[-1]
-    feature["properties"]["status"] = "freigegeben"
-    reply = requests.put(f"{ui_server.api}/collections/contributions/items/{feature['id']}", json=feature,
-                         headers={**auth, "Content-Type": "application/geo+json"}, timeout=10)
+        return
+    # No participation phase is open for the plan yet: the API refuses comments, and says so.
+    assert "msg error" in css and "(403)" in feedback, feedback
+    plan_id = _selected_plan_id(page)
+    reply = requests.post(f"{ui_server.url}/api/participation-phases", json={"plan_id": plan_id, "title": "UI-Test"},
+                          headers={"Authorization": f"Bearer {PLANNER_TOKEN}"}, timeout=10)
     assert reply.ok, reply.text
-    page.refresh()
-    wait_until(lambda: _count_paths(page) > 50, 60, message="map after reload")
+    feedback = _submit(page, feedback)
+    assert feedback.startswith("Danke!"), feedback
+    screenshot(page, "submitted-ok")
+
+
+def _selected_plan_id(page) -> str:
+    """The plan of the zone in the panel: its "part of plan" button carries the id (Dash pattern id as JSON)."""
+    button = page.find_element(By.CSS_SELECTOR, "#panel-body button[id*='\"collection\":\"bp_plan\"']")
+    return json.loads(button.get_attribute("id"))["id"]
+
+
+def test_contribution_appears_after_moderation(page, ui_server):
+    if not _contributions_exist(ui_server):
+        pytest.xfail("the moderated contributions collection (issue 3) has not landed yet")
+    # A moderator signs in on the planner dashboard and approves it there.
+    page.find_element(By.ID, "tab-dashboard").click()
+    page.find_element(By.ID, "mod-token-input").send_keys(PLANNER_TOKEN)
+    page.find_element(By.ID, "mod-login-btn").click()
+    table = wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 20, message="moderation queue")[0]
+    _assert_axe_clean(page, "moderation")
+    row = next(r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if CONTRIBUTION_TEXT in r.text)
+    row.find_element(By.XPATH, ".//button[normalize-space()='Freigeben']").click()
+    wait_until(lambda: "freigegeben" in _text(page, "#mod-feedback"), 15, message="moderation done")
+    screenshot(page, "dashboard")
+    # ... and everyone sees it: in the list,
     page.find_element(By.ID, "tab-list").click()
     page.find_element(By.CSS_SELECTOR, "#list-what-buttons button:nth-child(4)").click()
-    wait_until(lambda: "Zebrastreifen" in _text(page, "#list-table"), 20, message="approved contribution in the list")
+    _clear(page.find_element(By.ID, "list-search"))
+    wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#list-table"), 20, message="approved contribution in the list")
+    assert "freigegeben" in _text(page, "#list-table")
+    # in the panel of its plan (with like and reply buttons),
+    wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#panel-body"), 20, message="contribution in the panel")
+    like = page.find_element(By.CSS_SELECTOR, "#panel-body button[id*='\"type\":\"like\"']")
+    assert like.text == "Zustimmen (0)"
+    like.click()
+    wait_until(lambda: "Zustimmen (1)" in _text(page, "#panel-body"), 15, message="like counted")
+    _assert_axe_clean(page, "panel-with-contribution")
+    # on the map (a purple contribution marker),
+    page.find_element(By.ID, "tab-map").click()
+    wait_until(lambda: page.execute_script(
+        "return document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon, "
+        ".leaflet-overlay-pane path[fill=\"#7c3aed\"]').length") > 0, 20, message="contribution on the map")
+    screenshot(page, "map-with-contribution")
+    # and as a pin in 3D.
+    page.find_element(By.ID, "tab-3d").click()
+    wait_until(lambda: page.execute_script(
+        "return document.getElementById('envelope-note').textContent.length") > 0, 20, message="3D data")
+    region = page.find_element(By.ID, "deck-region")
+
+    def pin_pixels():
+        from PIL import Image
+        import io
+
+        image = Image.open(io.BytesIO(screenshot(page, "3d-with-pin", region))).convert("RGB")
+        pixels = image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata()
+        return sum(1 for r, g, b in pixels if 100 < r < 150 and g < 80 and b > 200)
+
+    wait_until(pin_pixels, 20, interval=1.5, message="purple pin pixels in 3D")

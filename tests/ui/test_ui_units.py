@@ -65,11 +65,20 @@ POINT = {"type": "Point", "coordinates": [10.01, 53.66]}
 
 def test_build_feature_with_drawn_point_and_link():
     feature = contribute.build_feature(
-        text="  Mehr Bäume bitte  ", kind="proposal", category="green", pseudonym="Anna",
+        text="  Mehr Bäume bitte  ", kind="vorschlag", category="gruen", pseudonym="Anna",
         geometry=POINT, target={"collection": "bp_baugebiet", "id": "Z1", "plan_id": "P1"})
     assert feature == {"type": "Feature", "geometry": POINT, "properties": {
-        "kind": "proposal", "category": "green", "text": "Mehr Bäume bitte", "pseudonym": "Anna",
+        "kind": "vorschlag", "category": "gruen", "text": "Mehr Bäume bitte", "pseudonym": "Anna",
         "plan_id": "P1", "target_collection": "bp_baugebiet", "target_id": "Z1"}}
+
+
+def test_defect_reports_use_service_categories_and_replies_carry_their_parent():
+    feature = contribute.build_feature(text="Laterne defekt", kind="maengelmeldung", category="allgemein",
+                                       pseudonym="x" * 50, geometry=POINT, parent_id="C1")
+    props = feature["properties"]
+    assert props["category"] == "strasse"  # "allgemein" is no Open311 service: first service instead
+    assert props["parent_id"] == "C1"
+    assert len(props["pseudonym"]) == 40
 
 
 def test_build_feature_falls_back_to_the_selected_objects_centre():
@@ -77,7 +86,8 @@ def test_build_feature_falls_back_to_the_selected_objects_centre():
                                        target={"collection": "bp_plan", "id": "P1", "plan_id": "P1",
                                                "bbox": [[53.0, 10.0], [54.0, 11.0]]})
     assert feature["geometry"] == {"type": "Point", "coordinates": [10.5, 53.5]}
-    assert feature["properties"]["kind"] == "comment"  # unknown kinds fall back
+    assert feature["properties"]["kind"] == "kommentar"  # unknown kinds fall back
+    assert feature["properties"]["category"] == "allgemein"
     assert "pseudonym" not in feature["properties"]
 
 
@@ -87,7 +97,7 @@ def test_build_feature_falls_back_to_the_selected_objects_centre():
 ])
 def test_build_feature_refuses_incomplete_forms(text, geometry, key):
     with pytest.raises(contribute.FormError) as err:
-        contribute.build_feature(text=text, kind="comment", category="general", pseudonym=None, geometry=geometry)
+        contribute.build_feature(text=text, kind="kommentar", category="allgemein", pseudonym=None, geometry=geometry)
     assert err.value.key == key
 
 
@@ -103,7 +113,11 @@ def test_drawn_geometry_takes_the_last_feature():
     (201, {}, "de", "ok", "Danke! Ihr Beitrag ist eingegangen. Er erscheint nach der Prüfung (Moderation) für alle."),
     (201, {}, "en", "ok", "Thank you! Your contribution was received. It will appear for everyone after moderation."),
     (401, None, "de", "error", "Sie sind nicht angemeldet oder das Schreiben ist hier nicht erlaubt (401). Bitte melden Sie sich an."),
-    (403, None, "en", "error", "This is not allowed right now (403) – for example because the participation phase is closed."),
+    (403, None, "en", "error", "This is not allowed right now (403)."),
+    (403, {"description": "Die Beteiligung ist nicht geöffnet. / Participation is closed."}, "en", "error",
+     "This is not allowed right now (403). Participation is closed."),
+    (403, {"description": "Die Beteiligung ist nicht geöffnet. / Participation is closed."}, "de", "error",
+     "Das ist gerade nicht erlaubt (403). Die Beteiligung ist nicht geöffnet."),
     (404, None, "de", "error", "Beiträge können noch nicht angenommen werden: die Sammlung „contributions“ gibt es auf diesem Server noch nicht (404)."),
     (413, None, "de", "error", "Der Beitrag ist zu groß (413)."),
     (400, {"description": "Geometrie außerhalb des Stadtgebiets"}, "de", "error",
@@ -127,6 +141,7 @@ def test_submit_posts_geojson_to_the_contributions_collection():
         def do_POST(self):  # noqa: N802
             seen["path"] = self.path
             seen["type"] = self.headers["Content-Type"]
+            seen["secret"] = self.headers["X-Contribution-Secret"]
             seen["body"] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             self.send_response(403)
             self.send_header("Content-Type", "application/json")
@@ -142,13 +157,14 @@ def test_submit_posts_geojson_to_the_contributions_collection():
         from ui.api import ApiClient
 
         client = ApiClient(f"http://127.0.0.1:{httpd.server_port}/oapi")
-        feature = contribute.build_feature(text="Test", kind="comment", category="general", pseudonym=None,
+        feature = contribute.build_feature(text="Test", kind="kommentar", category="allgemein", pseudonym=None,
                                            geometry=POINT)
-        css, message, accepted = contribute.submit(client, feature, "de")
+        css, message, accepted, secret = contribute.submit(client, feature, "de", "s" * 30)
     finally:
         httpd.shutdown()
     assert seen["path"] == "/oapi/collections/contributions/items"
     assert seen["type"] == "application/geo+json"
+    assert seen["secret"] == "s" * 30 and secret == "s" * 30
     assert seen["body"] == feature
     assert (css, accepted) == ("error", False)
     assert "403" in message
@@ -158,7 +174,7 @@ def test_submit_reports_an_unreachable_server():
     from ui.api import ApiClient
 
     client = ApiClient("http://127.0.0.1:9/oapi", timeout=2)
-    css, message, accepted = contribute.submit(client, {"type": "Feature"}, "de")
+    css, message, accepted, _ = contribute.submit(client, {"type": "Feature"}, "de")
     assert (css, accepted) == ("error", False)
     assert message == "Der Server ist nicht erreichbar. Bitte prüfen Sie die Verbindung."
 
@@ -246,20 +262,22 @@ def test_list_rows_filter_by_search_and_plan():
 
 
 def test_list_rows_of_contributions_keep_user_text_as_text():
-    contributions = [{"properties": {"text": "<script>alert(1)</script>", "kind": "comment", "plan_id": "P1",
-                                     "status": "freigegeben", "created": "2025-01-02T10:00:00Z"}}]
+    contributions = [{"properties": {"text": "<script>alert(1)</script>", "kind": "kommentar", "plan_id": "P1",
+                                     "status": "freigegeben", "created_at": "2025-01-02T10:00:00Z"}}]
     _, rows = rows_for("contributions", CATALOG, contributions, "", None, "de")
     assert rows == [["<script>alert(1)</script>", "Hinweis / Kommentar zum Plan", "freigegeben", "02.01.2025",
                      "Langenhorn 51"]]
+    _, rows = rows_for("contributions", CATALOG, contributions, "approved", None, "en")
+    assert rows[0][1:3] == ["Comment on the plan", "approved"]
 
 
 def test_dashboard_counts():
-    features = [{"properties": {"status": "eingereicht", "kind": "comment", "plan_id": "P1", "created": "2025-01-02"}},
-                {"properties": {"status": "freigegeben", "kind": "comment", "plan_id": "P1", "created": "2025-01-09"}},
-                {"properties": {"status": "freigegeben", "kind": "defect"}}]
-    counts = contribution_counts(features, CATALOG)
-    assert counts["status"] == {"eingereicht": 1, "freigegeben": 2}
-    assert counts["kind"] == {"comment": 2, "defect": 1}
+    features = [{"properties": {"status": "eingereicht", "kind": "kommentar", "plan_id": "P1", "created_at": "2025-01-02"}},
+                {"properties": {"status": "freigegeben", "kind": "kommentar", "plan_id": "P1", "created_at": "2025-01-09"}},
+                {"properties": {"status": "freigegeben", "kind": "maengelmeldung"}}]
+    counts = contribution_counts(features, CATALOG, "en")
+    assert counts["status"] == {"submitted (being reviewed)": 1, "approved": 2}
+    assert counts["kind"] == {"Comment on the plan": 2, "Defect report": 1}
     assert counts["plan"] == {"Langenhorn 51": 2, "–": 1}
     assert counts["week"] == {"2025-W01": 1, "2025-W02": 1}
     assert iso_week("garbage") is None
@@ -324,3 +342,20 @@ def test_plans_with_equal_names_get_distinct_labels():
     _label_plans(plans)
     assert [p["label"] for p in plans] == ["Bebauungsplan LA 22 (LA22_5-2)", "Bebauungsplan LA 22 (LA67_5-2)",
                                            "Langenhorn 51"]
+
+
+def test_relevant_participation_phase():
+    from datetime import datetime, timezone
+
+    from ui.contribute import relevant_phase
+    from ui.festsetzungen import participation_phase
+
+    now = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    past = {"opens_at": "2025-01-01T00:00:00Z", "closes_at": "2025-02-01T00:00:00Z"}
+    running = {"opens_at": "2025-05-01T00:00:00Z", "closes_at": "2025-07-01T00:00:00Z"}
+    later = {"opens_at": "2025-09-01T00:00:00Z", "closes_at": None}
+    assert relevant_phase([past, running, later], now)["participation_end"] == "2025-07-01T00:00:00Z"
+    assert participation_phase(relevant_phase([past, later], now), now) == "upcoming"
+    assert participation_phase(relevant_phase([past], now), now) == "closed"
+    assert participation_phase(relevant_phase([{"opens_at": None, "closes_at": None}], now), now) == "open"
+    assert relevant_phase([], now) == {}
