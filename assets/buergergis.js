@@ -28,12 +28,15 @@
 
   function lang() { return (window.buergergis && window.buergergis.lang) || "de"; }
 
+  // pygeoapi writes < and > as &lt; &gt; into its JSON; show the text as it was written (as text).
+  function unescapeApi(text) { return String(text).replace(/&lt;/g, "<").replace(/&gt;/g, ">"); }
+
   function tooltipNode(lines) {
     var div = document.createElement("div");
     lines.forEach(function (line, i) {
       if (line === null || line === undefined || line === "") { return; }
       var el = document.createElement(i === 0 ? "strong" : "div");
-      el.textContent = String(line);
+      el.textContent = unescapeApi(line);
       div.appendChild(el);
     });
     return div;

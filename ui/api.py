@@ -35,6 +35,22 @@ def items_url(api_url: str, collection: str, limit: int = MAX_ITEMS, **params) -
     return f"{api_path(api_url)}/collections/{collection}/items?{query}"
 
 
+def unescape_pygeoapi(value):
+    """Undo pygeoapi's ``<``/``>`` -> ``&lt;``/``&gt;`` in its JSON (``pygeoapi.util.to_json``).
+
+    pygeoapi escapes these two characters in every JSON document it writes; the UI
+    shows text through Dash (which escapes when rendering), so it reads the text
+    back as it was written: a plan named ``…API>`` stays ``…API>``.
+    """
+    if isinstance(value, str):
+        return value.replace("&lt;", "<").replace("&gt;", ">") if "&" in value else value
+    if isinstance(value, list):
+        return [unescape_pygeoapi(v) for v in value]
+    if isinstance(value, dict):
+        return {k: unescape_pygeoapi(v) for k, v in value.items()}
+    return value
+
+
 class ApiError(Exception):
     """The API answered with an error status (``status``) or could not be reached (``status`` None)."""
 
@@ -94,7 +110,7 @@ class ApiClient:
             raise ApiError(None, str(err)) from err
         if not reply.ok:
             raise ApiError(reply.status_code, _detail(reply))
-        body = reply.json()
+        body = unescape_pygeoapi(reply.json())
         if use_cache:
             with self._lock:
                 self._cache[key] = (now, body)
@@ -151,7 +167,7 @@ class ApiClient:
         except requests.RequestException as err:
             raise ApiError(None, str(err)) from err
         try:
-            parsed = reply.json()
+            parsed = unescape_pygeoapi(reply.json())
         except ValueError:
             parsed = None
         with self._lock:
@@ -165,5 +181,5 @@ def _detail(reply: requests.Response) -> str:
     except ValueError:
         return reply.text[:300]
     if isinstance(body, dict):
-        return str(body.get("description") or body.get("detail") or body.get("code") or "")[:300]
+        return unescape_pygeoapi(str(body.get("description") or body.get("detail") or body.get("code") or ""))[:300]
     return ""

@@ -211,9 +211,13 @@ def map_component(api_url: str) -> dl.MapContainer:
         style={"height": "100%", "width": "100%"},
         children=[
             dl.LayerGroup(id="grp-osm"),
-            dl.Pane(dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": 390}),
-            *[dl.LayerGroup(vector_layer(api_url, key) if LAYERS[key][2] else [], id=f"grp-{key}") for key in LAYERS],
-            dl.LayerGroup(id="grp-contributions"),
+            # One pane per layer, stacked by zIndex: layers load asynchronously, and without panes
+            # whichever answer arrives last would be drawn on top.
+            # Between the tiles (200) and Leaflet's overlay pane (400), where drawings go on top.
+            dl.Pane(dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": 300}),
+            *[dl.Pane(dl.LayerGroup(vector_layer(api_url, key) if LAYERS[key][2] else [], id=f"grp-{key}"),
+                      name=f"pane-{key}", style={"zIndex": 310 + i}) for i, key in enumerate(LAYERS)],
+            dl.Pane(dl.LayerGroup(id="grp-contributions"), name="pane-contributions", style={"zIndex": 390}),
             dl.FeatureGroup([
                 dl.EditControl(
                     id="edit", position="topleft",

@@ -24,6 +24,7 @@ GRZ_DE = "% des Grundstücks dürfen überbaut werden"
 GRZ_EN = "of the plot may be built on"
 WA_COLOUR = "#ee8f8f"  # ui.map.NUTZUNG_COLORS["WA"]
 CONTRIBUTION_TEXT = "Hier fehlt ein Zebrastreifen zur Schule."
+HOSTILE_TEXT = "Bitte prüfen <img src=x onerror=\"window.__xss=1\"> & <b>danke</b>"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def page(browser, ui_server):
 
 
 def _count_paths(driver) -> int:
-    return driver.execute_script("return document.querySelectorAll('.leaflet-overlay-pane path').length")
+    return driver.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length")
 
 
 def _text(driver, css: str) -> str:
@@ -46,6 +47,15 @@ def _click_at(driver, x: float, y: float) -> None:
     action.pointer_action.move_to_location(int(x), int(y))
     action.pointer_action.click()
     action.perform()
+
+
+def _click(driver, css: str) -> None:
+    """Click an element, finding it again if Dash re-rendered it in between."""
+    def attempt():
+        driver.find_element(By.CSS_SELECTOR, css).click()
+        return True
+
+    wait_until(attempt, 10, message=f"clickable {css}")
 
 
 def _clear(field) -> None:
@@ -70,10 +80,10 @@ def test_page_loads_in_german_with_landmarks(page):
 def test_map_draws_plan_features_not_a_blank_map(page):
     # Baugebietsteilflächen carry the Art-der-Nutzung colour from the legend table.
     fills = page.execute_script(
-        "return Array.from(document.querySelectorAll('.leaflet-overlay-pane path')).map(p => p.getAttribute('fill'))")
+        "return Array.from(document.querySelectorAll('.leaflet-map-pane path')).map(p => p.getAttribute('fill'))")
     assert fills.count(WA_COLOUR) >= 5
     dashed = page.execute_script(
-        "return document.querySelectorAll('.leaflet-overlay-pane path[stroke-dasharray]').length")
+        "return document.querySelectorAll('.leaflet-map-pane path[stroke-dasharray]').length")
     assert dashed > 10  # Baugrenzen
     png = screenshot(page, "map", page.find_element(By.ID, "map"))
     stats = pixel_stats(png)
@@ -85,7 +95,7 @@ def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
     # Centres of WA zones that are really on top at that point (not covered by a line or outline).
     find_points = lambda: page.execute_script("""
         const out = [];
-        for (const p of document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')) {
+        for (const p of document.querySelectorAll('.leaflet-map-pane path.leaflet-interactive')) {
             if (p.getAttribute('fill') !== arguments[0]) continue;
             const r = p.getBoundingClientRect();
             const x = r.left + r.width / 2, y = r.top + r.height / 2;
@@ -241,6 +251,20 @@ def test_drawing_a_point_and_submitting_it(page, ui_server):
     screenshot(page, "submitted-ok")
 
 
+def _post_and_approve(ui_server, plan_id: str, text: str) -> None:
+    """Create a contribution through the OGC API and approve it through the moderation route."""
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
+               "properties": {"kind": "kommentar", "category": "allgemein", "text": text, "plan_id": plan_id}}
+    created = requests.post(f"{ui_server.api}/collections/contributions/items", json=feature, timeout=10,
+                            headers={"Content-Type": "application/geo+json"})
+    assert created.status_code == 201, created.text
+    contribution_id = created.headers["Location"].rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    approved = requests.post(f"{ui_server.url}/api/contributions/{contribution_id}/status",
+                             json={"status": "freigegeben"}, timeout=10,
+                             headers={"Authorization": f"Bearer {PLANNER_TOKEN}"})
+    assert approved.ok, approved.text
+
+
 def _selected_plan_id(page) -> str:
     """The plan of the zone in the panel: its "part of plan" button carries the id (Dash pattern id as JSON)."""
     button = page.find_element(By.CSS_SELECTOR, "#panel-body button[id*='\"collection\":\"bp_plan\"']")
@@ -260,12 +284,18 @@ def test_contribution_appears_after_moderation(page, ui_server):
     row.find_element(By.XPATH, ".//button[normalize-space()='Freigeben']").click()
     wait_until(lambda: "freigegeben" in _text(page, "#mod-feedback"), 15, message="moderation done")
     screenshot(page, "dashboard")
+    # A second, hostile one arrives through the API (as any client could send it) and is approved too.
+    _post_and_approve(ui_server, _selected_plan_id(page), HOSTILE_TEXT)
+    page.find_element(By.ID, "dash-refresh").click()
     # ... and everyone sees it: in the list,
     page.find_element(By.ID, "tab-list").click()
-    page.find_element(By.CSS_SELECTOR, "#list-what-buttons button:nth-child(4)").click()
+    _click(page, "#list-what-buttons button:nth-child(4)")
     _clear(page.find_element(By.ID, "list-search"))
     wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#list-table"), 20, message="approved contribution in the list")
     assert "freigegeben" in _text(page, "#list-table")
+    # User text is shown as text, never run as HTML.
+    wait_until(lambda: HOSTILE_TEXT in _text(page, "#list-table"), 20, message="hostile text shown literally")
+    assert page.execute_script("return window.__xss === undefined && !document.querySelector('img[src=\"x\"]')")
     # in the panel of its plan (with like and reply buttons),
     wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#panel-body"), 20, message="contribution in the panel")
     like = page.find_element(By.CSS_SELECTOR, "#panel-body button[id*='\"type\":\"like\"']")
@@ -277,7 +307,7 @@ def test_contribution_appears_after_moderation(page, ui_server):
     page.find_element(By.ID, "tab-map").click()
     wait_until(lambda: page.execute_script(
         "return document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon, "
-        ".leaflet-overlay-pane path[fill=\"#7c3aed\"]').length") > 0, 20, message="contribution on the map")
+        ".leaflet-map-pane path[fill=\"#7c3aed\"]').length") > 0, 20, message="contribution on the map")
     screenshot(page, "map-with-contribution")
     # and as a pin in 3D.
     page.find_element(By.ID, "tab-3d").click()

@@ -181,6 +181,13 @@ def test_submit_reports_an_unreachable_server():
 
 # --- URLs, bboxes, labels ------------------------------------------------------------
 
+def test_pygeoapi_json_escaping_is_undone_for_display():
+    from ui.api import unescape_pygeoapi
+
+    assert unescape_pygeoapi({"features": [{"properties": {"name": "Plan&gt;", "text": "&lt;b&gt;", "n": 3}}]}) == \
+        {"features": [{"properties": {"name": "Plan>", "text": "<b>", "n": 3}}]}
+
+
 def test_browser_urls_follow_the_api_path():
     assert api_path("http://host:8050/oapi") == "/oapi"
     assert api_path("https://stadt.example/gis/oapi/") == "/gis/oapi"
