@@ -30,6 +30,12 @@ GERMANY_BBOX = [5.86, 47.27, 15.04, 55.06]
 #: Layers also served as Mapbox vector tiles (city scale, 2D and 3D views).
 TILED_LAYERS = ("buildings", "bp_baugebiet")
 
+#: Collections served by a provider of their own (over the same two stores, with extra rules).
+PROVIDER_NAMES = {"contributions": "providers.contributions.ContributionsProvider"}
+
+#: Collections with a time field, for ``datetime=`` queries.
+TIME_FIELDS = {"contributions": "created_at"}
+
 HEADER = """\
 # pygeoapi configuration of the Bürger-GIS.
 # GENERATED from layers/catalog.py by `python -m api.config write` -- edit the catalogue, not this file.
@@ -54,7 +60,7 @@ def _collection(layer: Layer) -> dict:
     epsg = "${BUERGERGIS_STORAGE_EPSG:-25832}"
     feature_provider = {
         "type": "feature",
-        "name": "providers.store.StoreFeatureProvider",
+        "name": PROVIDER_NAMES.get(layer.id, "providers.store.StoreFeatureProvider"),
         "data": store,
         "table": layer.id,
         "id_field": "id",
@@ -63,6 +69,8 @@ def _collection(layer: Layer) -> dict:
         "crs": _crs_list(epsg),
         "editable": True,  # writes pass api/access.py first: planners only, citizens only where allowed
     }
+    if layer.id in TIME_FIELDS:
+        feature_provider["time_field"] = TIME_FIELDS[layer.id]
     if layer.title_field:
         feature_provider["title_field"] = layer.title_field
     providers = [feature_provider]

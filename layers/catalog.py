@@ -314,6 +314,95 @@ PARCELS = _add(Layer(
 ))
 
 
+CONTRIBUTIONS = _add(Layer(
+    id="contributions",
+    title_de="Bürgerbeiträge",
+    title_en="Citizen contributions",
+    description_de=(
+        "Kommentare, Vorschläge und Mängelmeldungen von Bürgerinnen und Bürgern, verknüpft mit dem Plan, "
+        "der Festsetzung oder dem Szenario, auf das sie sich beziehen. Öffentlich sind nur freigegebene "
+        "Beiträge (und Mängelmeldungen in Bearbeitung oder erledigt, mit ihrem Statusverlauf)."
+    ),
+    description_en=(
+        "Comments, proposals and defect reports (Mängelmeldungen) by citizens, linked to the plan, provision "
+        "or scenario they are about. Only approved contributions are public (and defect reports in progress "
+        "or done, with their status history)."
+    ),
+    geometry_type="GEOMETRY",  # point, line or polygon
+    columns={
+        "id": "text",
+        "kind": "text",  # kommentar | vorschlag | maengelmeldung
+        "category": "text",  # e.g. strasse, beleuchtung, gruen, muell, sonstiges (Open311 service_code)
+        "text": "text",  # at most 2000 characters, stored as plain text
+        "plan_id": "text",  # gml:id of the BP_Plan it is about
+        "target_collection": "text",  # bp_plan, bp_baugebiet, bp_textabschnitt, ... (the linked object)
+        "target_id": "text",  # gml:id of the linked plan object
+        "scenario_id": "text",  # or a scenario variant
+        "parent_id": "text",  # the contribution this one replies to
+        "pseudonym": "text",  # optional, at most 40 characters
+        "status": "text",  # eingereicht -> freigegeben | abgelehnt; Mängel: in_bearbeitung -> erledigt
+        "status_history": "json",  # [{"status": ..., "at": ISO datetime}, ...]
+        "like_count": "integer",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+        # SHA-256 of the author's edit secret; never served (providers/contributions.py hides it)
+        "author_secret_hash": "text",
+    },
+    keywords=("Bürgerbeteiligung", "Mängelmeldung", "public participation", "Open311"),
+    citizen_writable=True,
+    title_field="kind",
+    indexes=("plan_id", "status", "parent_id", "author_secret_hash", "created_at"),
+))
+
+#: Tables that support a layer but are no collection of their own (no geometry, never served by
+#: pygeoapi, not in LAYERS): stores create them like layers, ``store.create_schema(SUPPORT_TABLES.values())``.
+SUPPORT_TABLES: dict[str, Layer] = {}
+
+
+def _add_support(table: Layer) -> Layer:
+    SUPPORT_TABLES[table.id] = table
+    return table
+
+
+# Participation phases live apart from bp_plan: a plan re-import rewrites bp_plan rows, not these.
+PARTICIPATION_PHASES = _add_support(Layer(
+    id="participation_phases",
+    title_de="Beteiligungsphasen",
+    title_en="Participation phases",
+    description_de="Zeitfenster, in denen Beiträge zu einem Plan, einem Szenario oder allgemein angenommen werden.",
+    description_en="Time windows in which contributions on a plan, a scenario or in general are accepted.",
+    geometry_type=None,
+    columns={
+        "id": "text",
+        "plan_id": "text",  # the plan it opens, or
+        "scenario_id": "text",  # the scenario it opens; neither = general (unlinked) contributions
+        "title": "text",
+        "opens_at": "datetime",  # null = open since ever
+        "closes_at": "datetime",  # null = open-ended
+        "created_at": "datetime",
+        "updated_at": "datetime",
+    },
+    indexes=("plan_id", "scenario_id"),
+))
+
+# One row per (contribution, voter): the id is "<contribution id>:<voter hash>", so a second like is a no-op.
+CONTRIBUTION_LIKES = _add_support(Layer(
+    id="contribution_likes",
+    title_de="Unterstützungen von Beiträgen",
+    title_en="Likes of contributions",
+    description_de="Wer (pseudonym, als Hash einer Browser-Kennung) welchen Beitrag unterstützt.",
+    description_en="Who (as the hash of a per-browser id) likes which contribution.",
+    geometry_type=None,
+    columns={
+        "id": "text",
+        "contribution_id": "text",
+        "voter_hash": "text",
+        "created_at": "datetime",
+    },
+    indexes=("contribution_id",),
+))
+
+
 def layer(layer_id: str) -> Layer:
     """Return the catalogue entry, with a clear error for an unknown id."""
     try:

@@ -1,0 +1,73 @@
+"""A live server per store (GeoPackage, PostGIS) with a moderator token and participation phases.
+
+Phases set up through the API as a planner: general contributions open, plan
+``open`` open, plan ``closed`` closed since yesterday, plan ``upcoming`` opening
+tomorrow. ``server.plans`` names the plan ids, ``server.zone`` a
+Baugebietsteilfläche of the open plan.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from tests.conftest import LiveServer
+from tests.contributions.common import MODERATOR_TOKEN, PLANNER, TIMEOUT
+
+
+def _iso(delta_days: float) -> str:
+    return (datetime.now(UTC) + timedelta(days=delta_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fresh_postgis_database(postgis, name: str) -> str:
+    import psycopg2
+
+    admin = psycopg2.connect(postgis.url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgis.dbname}"')
+    admin.close()
+    return postgis.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session", params=["geopackage", "postgis"])
+def contrib_server(request, tmp_path_factory):
+    from layers.demo import demo_plan_files
+    from layers.importing import import_xplan_files
+    from store.base import open_store
+
+    data_dir = tmp_path_factory.mktemp(f"contributions-{request.param}")
+    if request.param == "geopackage":
+        store = str(data_dir / "store.gpkg")
+    else:
+        store = _fresh_postgis_database(request.getfixturevalue("postgis"), "contributions")
+    opened = open_store(store)  # the demo plans only (no buildings: not needed here, and faster)
+    try:
+        opened.create_schema()
+        import_xplan_files(opened, demo_plan_files(), raster_dir=data_dir / "rasters")
+    finally:
+        opened.close()
+    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0",
+                                                     "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN})
+    server.backend = request.param
+    try:
+        plans = requests.get(f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100},
+                             timeout=TIMEOUT).json()["features"]
+        zones = requests.get(f"{server.api}/collections/bp_baugebiet/items",
+                             params={"f": "json", "limit": 1000, "skipGeometry": "true"},
+                             timeout=TIMEOUT).json()["features"]
+        zone = sorted(zones, key=lambda z: z["id"])[0]
+        others = sorted(p["id"] for p in plans if p["id"] != zone["properties"]["plan_id"])
+        server.plans = {"open": zone["properties"]["plan_id"], "closed": others[0], "upcoming": others[1]}
+        server.zone = zone["id"]
+        for body in ({"title": "Allgemeine Beiträge (Test)", "opens_at": _iso(-1), "closes_at": _iso(30)},
+                     {"plan_id": server.plans["open"], "opens_at": _iso(-1), "closes_at": _iso(30)},
+                     {"plan_id": server.plans["closed"], "opens_at": _iso(-30), "closes_at": _iso(-1)},
+                     {"plan_id": server.plans["upcoming"], "opens_at": _iso(1), "closes_at": _iso(30)}):
+            r = requests.post(f"{server.url}/api/participation-phases", json=body, headers=PLANNER, timeout=TIMEOUT)
+            assert r.status_code == 201, r.text
+        yield server
+    finally:
+        server.stop()
