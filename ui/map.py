@@ -204,6 +204,11 @@ def sidebar(lang: str = "de") -> html.Div:
     ])
 
 
+def _pane_z(layer_id: str) -> int:
+    """Stacking order of a layer's pane (gaps of two leave room for the raster)."""
+    return 310 + 2 * list(LAYERS).index(layer_id)
+
+
 def map_component(api_url: str) -> dl.MapContainer:
     """The Leaflet map, centred on Hamburg-Langenhorn until the plans' extent is known."""
     return dl.MapContainer(
@@ -214,9 +219,10 @@ def map_component(api_url: str) -> dl.MapContainer:
             # One pane per layer, stacked by zIndex: layers load asynchronously, and without panes
             # whichever answer arrives last would be drawn on top.
             # Between the tiles (200) and Leaflet's overlay pane (400), where drawings go on top.
-            dl.Pane(dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": 300}),
+            # The plan drawing, once switched on, lies over the zone colours, under lines and outlines.
+            dl.Pane(dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": _pane_z("bp_baugebiet") + 1}),
             *[dl.Pane(dl.LayerGroup(vector_layer(api_url, key) if LAYERS[key][2] else [], id=f"grp-{key}"),
-                      name=f"pane-{key}", style={"zIndex": 310 + i}) for i, key in enumerate(LAYERS)],
+                      name=f"pane-{key}", style={"zIndex": _pane_z(key)}) for key in LAYERS],
             dl.Pane(dl.LayerGroup(id="grp-contributions"), name="pane-contributions", style={"zIndex": 390}),
             dl.FeatureGroup([
                 dl.EditControl(

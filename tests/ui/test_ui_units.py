@@ -366,3 +366,25 @@ def test_relevant_participation_phase():
     assert participation_phase(relevant_phase([past], now), now) == "closed"
     assert participation_phase(relevant_phase([{"opens_at": None, "closes_at": None}], now), now) == "open"
     assert relevant_phase([], now) == {}
+
+
+def test_raster_overlays_from_the_api_rows():
+    from ui.map import raster_overlays
+
+    rows = [{"properties": {"name": "Blatt 1", "image_url": "rasters/P1/blatt.png",
+                            "bounds_wgs84": [[53.5, 9.7], [53.6, 9.8]]}},
+            {"properties": {"name": "alt", "image_url": "rasters/P2/x.png", "bounds_wgs84": "[[1, 2], [3, 4]]"}},
+            {"properties": {"name": "ohne Bild", "bounds_wgs84": [[1, 2], [3, 4]]}}]
+    overlays = raster_overlays(rows, "/gis", 0.5)
+    assert [(o.url, o.bounds, o.opacity, o.alt) for o in overlays] == [
+        ("/gis/rasters/P1/blatt.png", [[53.5, 9.7], [53.6, 9.8]], 0.5, "Blatt 1"),
+        ("/gis/rasters/P2/x.png", [[1, 2], [3, 4]], 0.5, "alt")]
+
+
+def test_zone_colours_follow_the_planzeichenverordnung_families():
+    from ui.map import NUTZUNG_COLORS, zone_color_table
+
+    table = zone_color_table()
+    assert table["wa"] == table["allgwohngebiet"] == table["1200"] == NUTZUNG_COLORS["WA"]
+    assert table["gewerbegebiet"] == NUTZUNG_COLORS["GE"]
+    assert table["wohnbauflaeche"]  # zones with only the general type of use get their family colour
