@@ -1,0 +1,59 @@
+"""``python -m benchmarks`` (``./dev bench``): every benchmark, one after the other, printing tables.
+
+* ``api``: our OGC API vs tipg vs raw SQL vs the GeoPackage store on a synthetic city
+  (:mod:`benchmarks.api`; 400 000 buildings: about 3 minutes to generate the data,
+  then about 10 minutes of requests on 2 cores);
+* ``imports``: XPlanGML plans/s and CityGML buildings/s into both stores
+  (:mod:`benchmarks.imports`, about a minute);
+* ``scenarios``: scenario run times for 1k-50k synthetic buildings
+  (:mod:`benchmarks.bench_scenarios`).
+
+``--quick`` runs them small (20 000 buildings, fewer requests): a few minutes in all.
+``--only api imports`` picks some. Figures are comparable only within one run on one
+machine; each table's header says how loaded the machine was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
+    parser.add_argument("--only", nargs="+", choices=["api", "imports", "scenarios"],
+                        default=["api", "imports", "scenarios"])
+    parser.add_argument("--pg", help="use this postgresql:// database instead of a throwaway cluster")
+    args = parser.parse_args(argv)
+    pg = ["--pg", args.pg] if args.pg else []
+    failures = 0
+    for name in args.only:
+        print(f"\n===== {name} =====", flush=True)
+        started = time.perf_counter()
+        try:
+            if name == "api":
+                from benchmarks import api
+
+                sizes = (["--buildings", "20000", "--plans", "250", "--contributions", "5000",
+                          "--requests", "15", "--clients", "1", "4"] if args.quick else ["--gunicorn", "2"])
+                failures += api.main(sizes + pg) != 0
+            elif name == "imports":
+                from benchmarks import imports
+
+                failures += imports.main((["--rounds", "1"] if args.quick else []) + pg) != 0
+            else:
+                from benchmarks import bench_scenarios
+
+                failures += bench_scenarios.main(["--sizes", "1000", "10000", "--repeat", "1"]
+                                                 if args.quick else []) != 0
+        except Exception as err:  # one broken benchmark must not hide the others' tables
+            failures += 1
+            print(f"{name} failed: {type(err).__name__}: {err}", flush=True)
+        print(f"({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
