@@ -119,6 +119,11 @@ def template() -> dict:
             "format": {"name": "GTiff", "mimetype": "application/tiff"},
         }],
     }
+    # OGC API Processes: scenario runs and indicators for a drawn area (scenarios/processes.py).
+    resources["run-scenario"] = {"type": "process",
+                                 "processor": {"name": "scenarios.processes.RunScenarioProcessor"}}
+    resources["area-indicators"] = {"type": "process",
+                                    "processor": {"name": "scenarios.processes.AreaIndicatorsProcessor"}}
     return {
         "server": {
             "bind": {"host": "${BUERGERGIS_HOST:-127.0.0.1}", "port": "${BUERGERGIS_PORT:-8050}"},
@@ -129,6 +134,9 @@ def template() -> dict:
             "languages": ["de-DE", "en-US"],
             "cors": True,
             "pretty_print": False,
+            # Async process jobs are kept in a small TinyDB file beside the runtime config.
+            "manager": {"name": "TinyDB", "connection": "${BUERGERGIS_DATA_DIR:-var}/process-jobs.db",
+                        "output_dir": "${BUERGERGIS_DATA_DIR:-var}/process-outputs"},
             "limits": {"default_items": 50, "max_items": 10000, "on_exceed": "throttle"},
             "map": {
                 # pygeoapi's HTML pages draw a basemap; offline they simply show none.
@@ -191,6 +199,7 @@ def write_runtime_config(settings: Settings, extents: dict[str, list[float]] | N
     path = settings.data_dir / "pygeoapi-config.runtime.yml"
     path.write_text(yaml.safe_dump(runtime_config(settings, extents), sort_keys=False, allow_unicode=True),
                     encoding="utf-8")
+    (settings.data_dir / "process-outputs").mkdir(exist_ok=True)  # pygeoapi's job manager expects it
     os.environ["PYGEOAPI_CONFIG"] = str(path)
     os.environ["PYGEOAPI_OPENAPI"] = str(settings.data_dir / "pygeoapi-openapi.yml")
     return path
