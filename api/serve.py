@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     get_settings.cache_clear()
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Werkzeug's access log names client IP addresses; keep personal data out of the logs (DSGVO).
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if args.demo:
         from layers.demo import load_demo
 

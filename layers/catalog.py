@@ -95,9 +95,6 @@ BP_PLAN = _add(Layer(
         "xplan_version": "text",
         "source_file": "text",
         "imported_at": "datetime",
-        # participation phase (issue 3): comments allowed from .. until (ISO datetime, UTC)
-        "participation_start": "datetime",
-        "participation_end": "datetime",
     },
     keywords=("Bebauungsplan", "XPlanung", "BP_Plan", "zoning plan"),
     plan_scoped=True,

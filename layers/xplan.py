@@ -1443,7 +1443,6 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
                         + ", ".join(f"{k} ×{v}" for k, v in sorted(not_imported.items())))
 
     frames = {layer_id: _frame(layer_id, layer_rows, ctx.epsg) for layer_id, layer_rows in rows.items()}
-    frames["bp_plan"] = frames["bp_plan"].drop(columns=["participation_start", "participation_end"])
     return PlanImport(plan_id=plan_id, name=plan_row["name"] or plan_id, frames=frames, warnings=warnings)
 
 
