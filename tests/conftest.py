@@ -49,10 +49,25 @@ def postgis():
         if os.environ.get("BUERGERGIS_REQUIRE_POSTGIS") == "1":
             pytest.fail(f"PostGIS is required here but unavailable: {err}")
         pytest.skip(f"PostGIS unavailable: {err}")
+    # Per-test databases are copied from a template nobody connects to (PostgreSQL refuses to
+    # copy a database in use, and the session's live servers use the main one).
+    import psycopg2
+
+    admin = psycopg2.connect(server.url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    admin.close()
+    template = psycopg2.connect(server.url.rsplit("/", 1)[0] + f"/{TEMPLATE_DB}")
+    template.autocommit = True
+    with template.cursor() as cur:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    template.close()
     yield server
     server.stop()
 
 
+TEMPLATE_DB = "template_buergergis"
 _db_counter = iter(range(1, 10_000))
 
 
@@ -65,7 +80,7 @@ def postgis_url(postgis) -> str:
     admin = psycopg2.connect(postgis.url)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgis.dbname}"')
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
     admin.close()
     return postgis.url.rsplit("/", 1)[0] + f"/{name}"
 
