@@ -16,8 +16,10 @@ Hamburg; transformed when the store uses another storage CRS):
   WA, MI, GE with GRZ, GFZ, Z) / ``bp_baugrenze`` (Baufenster 6 m inside the block) /
   ``bp_verkehrsflaeche`` (the plan's streets) / ``bp_textabschnitt`` (two per plan):
   every plan covers a square of blocks (3 × 3 at the defaults); Gemeinde "Synthetika";
-* ``contributions``: only when the catalogue has such a layer (points, columns filled
-  by their catalogue type); otherwise skipped with a note.
+* ``contributions``: only when the catalogue has such a layer (points, 70 % inside a plan
+  and linked to it; columns filled by name or catalogue type); otherwise skipped.
+
+Layers and columns the catalogue does not have (any more) are left out with a note.
 
 Labelled synthetic everywhere: ``synthetic = True`` where the layer has that column,
 and "Synthetisch…"/"synthetic" in names, numbers, ids and sources, so nobody mistakes
@@ -428,7 +430,23 @@ def generate_frames(buildings: int, plans: int, contributions: int, parcels: int
     for layer_id in ("bp_gruenflaeche", "bp_planraster"):
         if plans > 0:
             notes.append(f"{layer_id}: not generated (the benchmarks do not query it)")
-    return {"city": city_frames, "plans": plans_frames, "contributions": contribution_frames}
+    return {name: _fit_catalogue(group, notes) for name, group in
+            (("city", city_frames), ("plans", plans_frames), ("contributions", contribution_frames))}
+
+
+def _fit_catalogue(frames: dict[str, gpd.GeoDataFrame], notes: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """Only layers and columns the catalogue has (it changes while the generator stays the same)."""
+    fitted = {}
+    for layer_id, frame in frames.items():
+        if layer_id not in LAYERS:
+            notes.append(f"{layer_id}: not in the catalogue; skipped")
+            continue
+        extra = [c for c in frame.columns if c != "geometry" and c not in LAYERS[layer_id].columns]
+        frame = frame.drop(columns=extra) if extra else frame
+        if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometry
+            frame = gpd.GeoDataFrame(frame, geometry=None, crs=f"EPSG:{GENERATOR_EPSG}")
+        fitted[layer_id] = frame
+    return fitted
 
 
 def _to_store_crs(frames: dict[str, gpd.GeoDataFrame], epsg: int) -> dict[str, gpd.GeoDataFrame]:

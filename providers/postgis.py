@@ -46,10 +46,12 @@ geometry in ``ST_CurveToLine`` although the stores hold no curves.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import uuid
 from collections.abc import MutableSequence
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 from pygeoapi.provider.mvt_postgresql import MVTPostgreSQLProvider
@@ -283,6 +285,76 @@ def _sql_text(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
+#: PostgreSQL's OFFSET is a bigint.
+MAX_OFFSET = 2 ** 63 - 1
+
+
+def _invalid_query(message: str):
+    from pygeoapi.provider.base import ProviderInvalidQueryError
+
+    return ProviderInvalidQueryError(message, user_msg=message)
+
+
+@contextmanager
+def client_errors():
+    """Input PostgreSQL cannot take is the client's error (400), not the server's (500).
+
+    SQLSTATE class 22 (data exception: a value of the wrong type for the column, out of
+    range, a bad date) and text with NUL characters, which psycopg2 refuses to send.
+    """
+    from sqlalchemy.exc import DataError, StatementError
+
+    try:
+        yield
+    except DataError as err:
+        detail = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        raise _invalid_query(f"a value in the query does not fit the data: {detail}") from None
+    except StatementError as err:
+        if isinstance(err.orig, ValueError) and "NUL" in str(err.orig):
+            raise _invalid_query("text in the query may not contain NUL characters") from None
+        raise
+    except ValueError as err:
+        if "NUL" in str(err):
+            raise _invalid_query("text in the query may not contain NUL characters") from None
+        raise
+
+
+def _typed(name: str, column, value):
+    """A query-string value as the column's type; a 400 naming the property when it is not one."""
+    from datetime import date, datetime
+
+    text = str(value)
+    if "\x00" in text:
+        raise _invalid_query(f"property {name!r}: NUL characters are not allowed")
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return text
+    try:
+        if kind is bool:
+            lowered = text.strip().lower()
+            if lowered not in ("true", "false", "1", "0"):
+                raise ValueError("expected true or false")
+            return lowered in ("true", "1")
+        if kind is int:
+            number = int(text.strip())
+            if not -2 ** 63 <= number < 2 ** 63:
+                raise ValueError("out of range")
+            return number
+        if kind is float:
+            number = float(text.strip())
+            if not math.isfinite(number):
+                raise ValueError("not a finite number")
+            return number
+        if kind is datetime:
+            return datetime.fromisoformat(text.strip())
+        if kind is date:
+            return date.fromisoformat(text.strip())
+    except (TypeError, ValueError) as err:
+        raise _invalid_query(f"invalid value {text!r} for property {name!r}: {err}") from None
+    return text
+
+
 class PostGISProvider(PostgreSQLProvider):
     """PostgreSQL provider whose ``data`` may be a ``postgresql://`` URL; one statement per page."""
 
@@ -304,6 +376,8 @@ class PostGISProvider(PostgreSQLProvider):
 
         check_filter_properties(filterq, set(self.get_fields()) | {self.geom})
         offset, limit = int(offset or 0), int(limit if limit is not None else 10)
+        if offset > MAX_OFFSET:
+            raise _invalid_query(f"offset is larger than {MAX_OFFSET}")
         where = self._where(bbox, datetime_, properties, filterq)
         table = self.table_model.__table__
         if resulttype == "hits":
@@ -315,7 +389,7 @@ class PostGISProvider(PostgreSQLProvider):
                                      select_properties, skip_geometry, q, filterq, crs_transform_spec, **kwargs)
         statement = (select(feature).select_from(table).where(*where)
                      .order_by(*self._order_by(sortby)).offset(offset).limit(limit))
-        with self._engine.connect() as conn:
+        with client_errors(), self._engine.connect() as conn:
             rows = conn.execute(statement).fetchall()
             returned = len(rows)
             matched = None
@@ -356,10 +430,34 @@ class PostGISProvider(PostgreSQLProvider):
                    self._get_bbox_filter(bbox), self._get_datetime_filter(datetime_)]
         return [c for c in clauses if c is not True]
 
+    def _get_property_filters(self, properties):
+        """``name=value`` query parameters, each value typed as its column (the stock one compares text)."""
+        if not properties:
+            return True
+        from sqlalchemy import Text, and_, cast
+        from sqlalchemy.dialects.postgresql import JSON, JSONB
+
+        clauses = []
+        for name, value in properties:
+            column = getattr(self.table_model, name)
+            if isinstance(column.type, (JSON, JSONB)):
+                clauses.append(cast(column, Text) == _typed(name, cast(column, Text), value))
+            else:
+                clauses.append(column == _typed(name, column, value))
+        return and_(*clauses)
+
+    def _get_datetime_filter(self, datetime_):
+        """The stock filter; without a time field a datetime is the client's error (400, the stock one: 500)."""
+        if datetime_ not in (None, "../..") and self.time_field is None:
+            raise _invalid_query("this collection has no time field; datetime is not applicable")
+        return super()._get_datetime_filter(datetime_)
+
     def _get_bbox_filter(self, bbox: list[float]):
-        """The stock filter (``ST_Intersects`` with the box in the storage CRS), SRID cached."""
+        """The stock filter (``ST_Intersects`` with the box in the storage CRS), SRID cached; 3D boxes too."""
         if not bbox:
             return True
+        if len(bbox) == 6:  # minx, miny, minz, maxx, maxy, maxz: the stock one fails with a 500
+            bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
         from geoalchemy2.functions import ST_Intersects, ST_MakeEnvelope
 
         return ST_Intersects(ST_MakeEnvelope(*bbox, storage_srid(self)), getattr(self.table_model, self.geom))
@@ -367,7 +465,7 @@ class PostGISProvider(PostgreSQLProvider):
     def _count(self, where: list) -> int:
         from sqlalchemy import func, select
 
-        with self._engine.connect() as conn:
+        with client_errors(), self._engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(self.table_model.__table__)
                                 .where(*where)).scalar_one()
 
@@ -465,6 +563,8 @@ class PostGISProvider(PostgreSQLProvider):
         feature = self._feature_json(self._output_names([]), False, crs_transform_spec)
         if feature is None:
             return super().get(identifier, crs_transform_spec=crs_transform_spec, **kwargs)
+        if "\x00" in str(identifier):
+            raise ProviderItemNotFoundError(f"No such item: {self.id_field}={identifier!r}.")
         table = self.table_model.__table__
         key = table.c[self.id_field]
         prev_id = select(key).where(key < identifier).order_by(key.desc()).limit(1).scalar_subquery()
@@ -547,9 +647,13 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
         from pygeoapi.provider.tile import ProviderTileNotFoundError
         from sqlalchemy import func, literal_column, select
 
-        z, y, x = map(int, [z, y, x])
+        try:
+            z, y, x = map(int, [z, y, x])
+        except (TypeError, ValueError):  # /tiles/WebMercatorQuad/abc/1/2: no such tile (the stock one: 500)
+            raise ProviderTileNotFoundError from None
         schemes = [s for s in self.get_tiling_schemes() if tileset == s.tileMatrixSet]
-        if not schemes or not self.is_in_limits(schemes[0], z, x, y):
+        if not schemes or min(z, x, y) < 0 or z >= len(schemes[0].tileMatrices) \
+                or not self.is_in_limits(schemes[0], z, x, y):  # the stock one: IndexError (500) for z >= 30
             raise ProviderTileNotFoundError
         if tileset == TileMatrixSetEnum.WORLDCRS84QUAD.value.tileMatrixSet:
             size = 180 / 2 ** z
@@ -565,7 +669,7 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
                 .where(geom.op("&&")(func.ST_Transform(envelope, srid)))
                 .subquery("mvtrow"))
         statement = select(func.ST_AsMVT(literal_column("mvtrow.*"), layer, 4096, "mvtgeom")).select_from(rows)
-        with self._engine.connect() as conn:
+        with client_errors(), self._engine.connect() as conn:
             result = conn.execute(statement).scalar()
         return (bytes(result) or None) if result is not None else None
 
