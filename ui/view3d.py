@@ -19,8 +19,10 @@ from dash import Input, Output, State, callback_context, html, no_update
 from deckgl_dash import DeckGL
 from deckgl_dash.layers import GeoJsonLayer, LineLayer, ScatterplotLayer
 
+from ui import variants
 from ui.api import ApiError, items_url
 from ui.catalog import find, plan_label, plan_of
+from ui.controls import choice_group, register_choice_group
 from ui.envelope import envelopes
 from ui.festsetzungen import number
 from ui.i18n import T, t
@@ -38,8 +40,13 @@ CAMERAS = {
 }
 
 
-def _layers(api_url: str) -> list:
-    """The deck.gl layers; data of ``envelope`` and ``pins*`` is filled in by callbacks (layer_data)."""
+def _layers(api_url: str, buildings_url: bool = True) -> list:
+    """The deck.gl layers; data of ``envelope``, ``pins*`` and a variant's ``buildings`` is filled in by callbacks.
+
+    ``buildings_url``: load the stored buildings from the API until a variant's buildings arrive
+    (the second, variant-B view starts empty).
+    """
+    empty = {"type": "FeatureCollection", "features": []}
     return [
         GeoJsonLayer(
             id="plans", data=items_url(api_url, "bp_plan"), filled=True, stroked=True,
@@ -50,14 +57,14 @@ def _layers(api_url: str) -> list:
             get_line_color=[120, 128, 140, 200], line_width_min_pixels=1,
         ),
         GeoJsonLayer(
-            id="buildings", data=items_url(api_url, "buildings"), extruded=True, filled=True, wireframe=True,
+            id="buildings", data=items_url(api_url, "buildings") if buildings_url else empty, extruded=True, filled=True, wireframe=True,
             get_elevation="@@=properties.height",
             # Synthetic buildings lighter than measured ones (legend and note say so).
             get_fill_color="@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]",
             get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True,
         ),
         GeoJsonLayer(
-            id="envelope", data={"type": "FeatureCollection", "features": []}, extruded=True, filled=True,
+            id="envelope", data=empty, extruded=True, filled=True,
             wireframe=True, get_elevation="@@=properties.envelope_height",
             get_fill_color=[234, 120, 20, 70], get_line_color=[190, 80, 0, 200], pickable=True,
         ),
@@ -73,6 +80,30 @@ def _layers(api_url: str) -> list:
     ]
 
 
+_DECK_STYLE = {"position": "absolute", "top": 0, "left": 0, "width": "100%", "height": "100%"}
+_LABEL_STYLE = {"position": "absolute", "top": "8px", "left": "8px", "zIndex": 2, "pointerEvents": "none",
+                "background": "rgba(255,255,255,.88)", "padding": ".2rem .5rem", "borderRadius": "4px",
+                "fontWeight": 600, "fontSize": ".9rem"}
+_INITIAL_VIEW = {"longitude": 10.01, "latitude": 53.664, "zoom": 15, "pitch": 45, "bearing": -20}
+MODES = ("a", "b", "side")
+
+
+def _variant_controls() -> html.Section:
+    if not variants.VARIANT_IDS:
+        return html.Section([T("variants.heading", html.H2), html.P(T("variants.none"), className="hint")])
+    def options():  # fresh components per group (each T carries its own id)
+        return [(sid, T(f"variant.{sid}")) for sid in variants.VARIANT_IDS]
+
+    return html.Section(id="variant-controls", children=[
+        T("variants.heading", html.H2),
+        choice_group("variant-a", options(), variants.DEFAULT_A, label_key="variants.a"),
+        choice_group("variant-b", options(), variants.DEFAULT_B, label_key="variants.b"),
+        choice_group("variant-mode", [(m, T(f"variants.mode.{m}")) for m in MODES], "a", label_key="variants.mode"),
+        html.P(T("variants.explain"), className="hint"),
+        html.P(id="variant-status", className="hint", role="status"),
+    ])
+
+
 def layout(api_url: str, lang: str = "de") -> html.Section:
     cameras = [html.Button(T(f"3d.cam.{key}"), id={"type": "camera", "key": key}, className="btn secondary small",
                            n_clicks=0) for key in CAMERAS]
@@ -84,6 +115,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
                     T("3d.camera", html.H2, id="camera-heading"),
                     html.Div(cameras, className="btn-row", role="group", **{"aria-labelledby": "camera-heading"}),
                 ]),
+                _variant_controls(),
                 html.Section([
                     T("3d.layers", html.H2),
                     html.P(T("3d.explain"), className="hint"),
@@ -92,15 +124,35 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
                     html.Div(id="deck-info", className="msg info", role="status"),
                 ]),
             ]),
-            html.Div(
-                className="deck-wrap", id="deck-region", role="region", **{"aria-label": t("3d.region", lang)},
-                children=[DeckGL(
-                    id="deck", layers=_layers(api_url),
-                    initial_view_state={"longitude": 10.01, "latitude": 53.664, "zoom": 15, "pitch": 45, "bearing": -20},
-                    controller=True, enable_events=["click"],
-                    style={"position": "absolute", "top": 0, "left": 0, "width": "100%", "height": "100%"},
-                )],
-            ),
+            html.Div(className="deck-column", style={"display": "flex", "flexDirection": "column", "minWidth": 0,
+                                                     "overflowY": "auto"}, children=[
+                html.Div(id="deck-pair", style={"display": "flex", "gap": "4px", "flex": "1 0 auto"}, children=[
+                    html.Div(
+                        className="deck-wrap", id="deck-region", role="region",
+                        style={"flex": "1 1 0", "minWidth": 0}, **{"aria-label": t("3d.region", lang)},
+                        children=[
+                            DeckGL(id="deck", layers=_layers(api_url), initial_view_state=_INITIAL_VIEW,
+                                   controller=True, enable_events=["click"], style=_DECK_STYLE),
+                            html.Div(id="deck-label-a", style=_LABEL_STYLE, hidden=True),
+                        ],
+                    ),
+                    html.Div(
+                        className="deck-wrap", id="deck-region-b", role="region", hidden=True,
+                        style={"flex": "1 1 0", "minWidth": 0}, **{"aria-label": t("variants.region_b", lang)},
+                        children=[
+                            DeckGL(id="deck-b", layers=_layers(api_url, buildings_url=False),
+                                   initial_view_state=_INITIAL_VIEW, controller=True, enable_events=["click"],
+                                   style=_DECK_STYLE),
+                            html.Div(id="deck-label-b", style=_LABEL_STYLE),
+                        ],
+                    ),
+                ]),
+                html.Section(id="variant-compare", style={"padding": ".75rem 0 0"},
+                             **{"aria-labelledby": "variant-compare-heading"}, children=[
+                    T("variants.compare", html.H2, id="variant-compare-heading"),
+                    html.Div(id="variant-compare-body", className="table-wrap", **{"aria-live": "polite"}),
+                ]),
+            ]),
         ],
     )
 
@@ -167,12 +219,41 @@ def register(app, client, settings) -> None:
             return envelopes(zones, lines)
         return cache.get(plan_id or "*", compute)
 
-    @app.callback(Output("deck", "layerData"), Output("envelope-note", "children"),
+    variant_cache = _TTLCache()
+    compare_cache = _TTLCache()
+
+    def variant_buildings(variant_id: str) -> dict:
+        """A variant's buildings from the run-scenario Process (cached per variant)."""
+        def compute():
+            reply = variants.run_scenario(settings.api_url, {"scenario": variant_id, "compare_to": "none",
+                                                             "include_buildings": True})
+            return variants.slim_buildings((reply.get("indicators") or {}).get("buildings"))
+        return variant_cache.get(variant_id, compute)
+
+    def variant_deltas(a: str, b: str) -> dict:
+        """Indicator deltas A -> B (``deltas`` of run-scenario for B compared to A), cached per pair."""
+        def compute():
+            reply = variants.run_scenario(settings.api_url, {"scenario": b, "compare_to": a})
+            return reply.get("deltas") or {}
+        return compare_cache.get((a, b), compute)
+
+    for group in ("variant-a", "variant-b", "variant-mode"):
+        if variants.VARIANT_IDS:
+            register_choice_group(app, group)
+
+    has_variants = bool(variants.VARIANT_IDS)
+    variant_inputs = ([Input("variant-a", "data"), Input("variant-b", "data"), Input("variant-mode", "data")]
+                      if has_variants else [])
+
+    @app.callback(Output("deck", "layerData"), Output("deck-b", "layerData"), Output("envelope-note", "children"),
+                  Output("variant-status", "children") if has_variants else Output("deck-label-b", "title"),
                   Input("active-tab", "data"), Input("selection", "data"), Input("contributions-version", "data"),
-                  Input("lang", "data"), State("catalog", "data"))
-    def fill_layers(tab, selection, _version, lang, catalog):
+                  Input("lang", "data"), *variant_inputs, State("catalog", "data"))
+    def fill_layers(tab, selection, _version, lang, *rest):
+        catalog = rest[-1]
+        a, b, mode = (rest[:3] if has_variants else (None, None, "a"))
         if tab != "3d":
-            return no_update, no_update
+            return no_update, no_update, no_update, no_update
         plan_id = _plan_id_of(selection, catalog)
         try:
             envelope = plan_envelope(plan_id)
@@ -188,9 +269,54 @@ def register(app, client, settings) -> None:
         plan = plan_of(catalog, plan_id)
         plans = plan_label(plan) if plan else t("3d.all_plans", lang)
         note = t("3d.envelope_note", lang, n=len(envelope["features"]), plans=plans)
-        return {"envelope": envelope, "pins": pins, "pins-stick": pins}, note
+        left_data = {"envelope": envelope, "pins": pins, "pins-stick": pins}
+        right_data = no_update
+        status = ""
+        left = b if mode == "b" else a
+        try:
+            if left:
+                left_data["buildings"] = variant_buildings(left)
+            if mode == "side" and b:
+                right_data = {"envelope": envelope, "pins": pins, "pins-stick": pins, "buildings": variant_buildings(b)}
+        except ApiError as err:
+            LOG.warning("scenario variant not available: %s", err)
+            left_data.pop("buildings", None)
+            status = t("variants.unavailable", lang)
+        return left_data, right_data, note, status
 
-    @app.callback(Output("deck", "initialViewState"),
+    if has_variants:
+        @app.callback(Output("deck-region-b", "hidden"), Output("deck-label-a", "hidden"),
+                      Output("deck-label-a", "children"), Output("deck-label-b", "children"),
+                      Output("deck-region-b", "aria-label"),
+                      Input("variant-a", "data"), Input("variant-b", "data"), Input("variant-mode", "data"),
+                      Input("lang", "data"))
+        def show_variants(a, b, mode, lang):
+            left = b if mode == "b" else a
+            return (mode != "side", False, f"{'B' if mode == 'b' else 'A'}: {variants.variant_title(left, lang)}",
+                    f"B: {variants.variant_title(b, lang)}", t("variants.region_b", lang))
+
+        app.clientside_callback(
+            "function (mode) { return window.dash_clientside.buergergis.resizeOnShow(mode); }",
+            Output("focus-sink", "data", allow_duplicate=True), Input("variant-mode", "data"),
+            prevent_initial_call=True,
+        )
+
+        @app.callback(Output("variant-compare-body", "children"),
+                      Input("active-tab", "data"), Input("variant-a", "data"), Input("variant-b", "data"),
+                      Input("lang", "data"))
+        def compare(tab, a, b, lang):
+            if tab != "3d" or not a or not b:
+                return no_update
+            try:
+                deltas = variant_deltas(a, b)
+            except ApiError as err:
+                LOG.warning("scenario deltas not available: %s", err)
+                return html.P(t("variants.unavailable", lang), className="msg error")
+            table = variants.compare_table(deltas, variants.variant_title(a, lang), variants.variant_title(b, lang),
+                                           lang)
+            return [html.P(t("variants.same", lang), className="hint"), table] if a == b else table
+
+    @app.callback(Output("deck", "initialViewState"), Output("deck-b", "initialViewState"),
                   Input({"type": "camera", "key": "overview"}, "n_clicks"),
                   Input({"type": "camera", "key": "oblique"}, "n_clicks"),
                   Input({"type": "camera", "key": "top"}, "n_clicks"),
@@ -201,17 +327,19 @@ def register(app, client, settings) -> None:
         selection, catalog = args[-2], args[-1]
         trigger = callback_context.triggered_id
         if trigger == "active-tab" and args[4] != "3d":
-            return no_update
+            return no_update, no_update
         key = trigger["key"] if isinstance(trigger, dict) else "overview"
         plan_id = _plan_id_of(selection, catalog)
         # Frame the whole plan of the selection: the envelope makes sense beside its neighbours.
         bbox = (plan_of(catalog, plan_id) or {}).get("bbox") or (catalog or {}).get("bbox")
-        return camera(key, bbox)
+        view = camera(key, bbox)
+        return view, view
 
-    @app.callback(Output("deck-info", "children"), Input("deck", "clickInfo"), Input("lang", "data"),
-                  prevent_initial_call=True)
-    def describe_pick(info, lang):
+    @app.callback(Output("deck-info", "children"), Input("deck", "clickInfo"), Input("deck-b", "clickInfo"),
+                  Input("lang", "data"), prevent_initial_call=True)
+    def describe_pick(info_a, info_b, lang):
         """Details of the clicked object, rendered by Dash (escaped), never by a deck.gl template."""
+        info = info_b if callback_context.triggered_id == "deck-b" else info_a
         obj = (info or {}).get("object") or {}
         layer = (info or {}).get("layer") or (info or {}).get("layerId")
         if isinstance(layer, dict):

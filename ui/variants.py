@@ -1,0 +1,168 @@
+"""Scenario variants in the 3D view: choose A and B, show them alone or side by side, compare indicators.
+
+Variants are the shipped scenarios (``scenarios/examples``; only their ids and
+titles are read here). Everything computed comes from the OGC API Process
+``run-scenario`` over HTTP, like any other client: the variant's buildings
+(``include_buildings``) and the indicator deltas A -> B (``deltas.totals``).
+Buildings travel to deck.gl as layer *data* with a few numeric properties;
+no scenario or user text ever goes into an accessor.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from dash import html
+
+from ui.api import ApiError, _detail, _forwarded_headers, unescape_pygeoapi
+from ui.festsetzungen import number
+from ui.i18n import TEXTS, t
+
+LOG = logging.getLogger(__name__)
+
+PROCESS = "run-scenario"
+
+#: Rows of the compare table: (indicator in deltas.totals, i18n key, kind).
+#: kind: "m2" (square metres, whole), "ratio" (2 decimals), "count" (whole), "share" (percent, 1 decimal).
+INDICATORS = (
+    ("floor_area_m2", "variants.ind.floor_area", "m2"),
+    ("grz", "variants.ind.grz", "ratio"),
+    ("gfz", "variants.ind.gfz", "ratio"),
+    ("dwellings", "variants.ind.dwellings", "count"),
+    ("residents", "variants.ind.residents", "count"),
+    ("sealed_share", "variants.ind.sealed_share", "share"),
+    ("violations", "variants.ind.violations", "count"),
+)
+
+#: Building properties deck.gl and the pick details need; everything else stays on the server.
+_BUILDING_PROPS = ("id", "height", "storeys", "synthetic")
+
+
+def _short(title: str) -> str:
+    """``Nachverdichtung Langenhorn: zwei Vollgeschosse …`` -> ``Nachverdichtung Langenhorn``."""
+    return (title or "").split(":", 1)[0].strip()
+
+
+def _load_variants() -> list[tuple[str, str, str]]:
+    """(id, German title, English title) of the shipped scenarios, baseline-like ones first."""
+    try:
+        from scenarios.model import shipped_scenarios
+
+        scenarios = shipped_scenarios()
+    except Exception as err:  # noqa: BLE001 - the 3D view works without variants
+        LOG.warning("shipped scenarios not readable: %s", err)
+        return []
+    rows = [(sid, s.title_de or sid, s.title_en or s.title_de or sid) for sid, s in scenarios.items()]
+    return sorted(rows, key=lambda row: (not row[0].endswith("baseline"), row[0]))
+
+
+VARIANTS = _load_variants()
+VARIANT_IDS = [row[0] for row in VARIANTS]
+DEFAULT_A = VARIANT_IDS[0] if VARIANT_IDS else None
+DEFAULT_B = next((v for v in VARIANT_IDS if v != DEFAULT_A), DEFAULT_A)
+
+# Short titles as i18n entries, so the buttons follow the language switch like every other label.
+for _sid, _de, _en in VARIANTS:
+    TEXTS.setdefault(f"variant.{_sid}", (_short(_de), _short(_en)))
+
+
+def variant_title(variant_id: str | None, lang: str = "de") -> str:
+    if not variant_id:
+        return ""
+    if f"variant.{variant_id}" in TEXTS:
+        return t(f"variant.{variant_id}", lang)
+    return variant_id
+
+
+def run_scenario(api_url: str, inputs: dict, timeout: float = 120) -> dict:
+    """POST …/processes/run-scenario/execution (synchronous) and return its JSON; raises :class:`ApiError`."""
+    url = f"{api_url.rstrip('/')}/processes/{PROCESS}/execution"
+    headers = {"Content-Type": "application/json", "Accept": "application/json", **_forwarded_headers()}
+    try:
+        reply = requests.post(url, json={"inputs": inputs}, headers=headers, timeout=timeout)
+    except requests.RequestException as err:
+        raise ApiError(None, str(err)) from err
+    if not reply.ok:
+        raise ApiError(reply.status_code, _detail(reply))
+    try:
+        return unescape_pygeoapi(reply.json())
+    except ValueError as err:
+        raise ApiError(reply.status_code, "no JSON") from err
+
+
+def slim_buildings(collection: dict | None) -> dict:
+    """The variant's buildings with only the numeric properties the 3D view uses."""
+    features = []
+    for feature in (collection or {}).get("features") or []:
+        props = feature.get("properties") or {}
+        slim = {key: props.get(key) for key in _BUILDING_PROPS if key in props}
+        try:
+            slim["height"] = float(slim.get("height") or 0)
+        except (TypeError, ValueError):
+            slim["height"] = 0.0
+        slim["synthetic"] = bool(slim.get("synthetic"))
+        features.append({"type": "Feature", "properties": slim, "geometry": feature.get("geometry")})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _fmt(value, kind: str, lang: str, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    sign = ""
+    if signed:
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        value = abs(value)
+    if kind == "m2":
+        return f"{sign}{number(value, lang, 0)} m²"
+    if kind == "ratio":
+        return sign + number(value, lang, 2)
+    if kind == "share":
+        return f"{sign}{number(value * 100, lang, 1)} %"
+    return sign + number(value, lang, 0)
+
+
+def compare_rows(deltas: dict | None, lang: str = "de") -> list[dict]:
+    """The compare table's rows from a process ``deltas`` object: formatted a, b, delta, relative."""
+    totals = (deltas or {}).get("totals") or {}
+    rows = []
+    for name, key, kind in INDICATORS:
+        entry = totals.get(name)
+        if not entry:
+            continue
+        relative = entry.get("relative")
+        rows.append({
+            "indicator": name,
+            "label": t(key, lang),
+            "a": _fmt(entry.get("a"), kind, lang),
+            "b": _fmt(entry.get("b"), kind, lang),
+            "delta": _fmt(entry.get("delta"), kind, lang, signed=True),
+            "relative": "–" if relative is None else _fmt(relative, "share", lang, signed=True),
+            "direction": "up" if (entry.get("delta") or 0) > 0 else ("down" if (entry.get("delta") or 0) < 0 else "same"),
+        })
+    return rows
+
+
+def compare_table(deltas: dict | None, a_title: str, b_title: str, lang: str = "de") -> html.Table:
+    """Accessible table (caption, ``th scope``) of the indicator deltas A -> B."""
+    rows = compare_rows(deltas, lang)
+    head = html.Thead(html.Tr([
+        html.Th(t("variants.col.indicator", lang), scope="col"),
+        html.Th(f"A: {a_title}", scope="col"),
+        html.Th(f"B: {b_title}", scope="col"),
+        html.Th(t("variants.col.delta", lang), scope="col"),
+        html.Th(t("variants.col.relative", lang), scope="col"),
+    ]))
+    body = html.Tbody([
+        html.Tr([
+            html.Th(row["label"], scope="row"),
+            html.Td(row["a"]), html.Td(row["b"]),
+            html.Td(row["delta"], className=f"delta {row['direction']}", **{"data-indicator": row["indicator"]}),
+            html.Td(row["relative"]),
+        ])
+        for row in rows
+    ])
+    return html.Table(className="data compare-table", id="variant-compare-table", children=[
+        html.Caption(t("variants.caption", lang, a=a_title, b=b_title)), head, body,
+    ])
