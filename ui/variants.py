@@ -144,6 +144,9 @@ def compare_rows(deltas: dict | None, lang: str = "de") -> list[dict]:
     return rows
 
 
+_NOWRAP = {"whiteSpace": "nowrap"}
+
+
 def compare_table(deltas: dict | None, a_title: str, b_title: str, lang: str = "de") -> html.Table:
     """Accessible table (caption, ``th scope``) of the indicator deltas A -> B."""
     rows = compare_rows(deltas, lang)
@@ -157,9 +160,10 @@ def compare_table(deltas: dict | None, a_title: str, b_title: str, lang: str = "
     body = html.Tbody([
         html.Tr([
             html.Th(row["label"], scope="row"),
-            html.Td(row["a"]), html.Td(row["b"]),
-            html.Td(row["delta"], className=f"delta {row['direction']}", **{"data-indicator": row["indicator"]}),
-            html.Td(row["relative"]),
+            html.Td(row["a"], style=_NOWRAP), html.Td(row["b"], style=_NOWRAP),
+            html.Td(row["delta"], className=f"delta {row['direction']}", style=_NOWRAP,
+                    **{"data-indicator": row["indicator"]}),
+            html.Td(row["relative"], style=_NOWRAP),
         ])
         for row in rows
     ])

@@ -322,11 +322,12 @@ def register(app, client, settings) -> None:
                   Input({"type": "camera", "key": "top"}, "n_clicks"),
                   Input({"type": "camera", "key": "street"}, "n_clicks"),
                   Input("active-tab", "data"),
-                  State("selection", "data"), State("catalog", "data"))
+                  Input("catalog", "data"),  # a direct ?view=3d link: frame the plans once they are known
+                  State("selection", "data"))
     def move_camera(*args):
-        selection, catalog = args[-2], args[-1]
+        catalog, selection = args[-2], args[-1]
         trigger = callback_context.triggered_id
-        if trigger == "active-tab" and args[4] != "3d":
+        if trigger in ("active-tab", "catalog", None) and args[4] != "3d":
             return no_update, no_update
         key = trigger["key"] if isinstance(trigger, dict) else "overview"
         plan_id = _plan_id_of(selection, catalog)
