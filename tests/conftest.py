@@ -71,18 +71,23 @@ TEMPLATE_DB = "template_buergergis"
 _db_counter = iter(range(1, 10_000))
 
 
-@pytest.fixture
-def postgis_url(postgis) -> str:
-    """A fresh, empty PostGIS database per test."""
+def fresh_postgis_database(postgis, name: str | None = None) -> str:
+    """Create an empty PostGIS database (copied from the unused template); return its URL."""
     import psycopg2
 
-    name = f"t{next(_db_counter)}"
+    name = name or f"t{next(_db_counter)}"
     admin = psycopg2.connect(postgis.url)
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
     admin.close()
     return postgis.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def postgis_url(postgis) -> str:
+    """A fresh, empty PostGIS database per test."""
+    return fresh_postgis_database(postgis)
 
 
 def free_port() -> int:

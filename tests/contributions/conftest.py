@@ -13,23 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, fresh_postgis_database
 from tests.contributions.common import MODERATOR_TOKEN, PLANNER, TIMEOUT
 
 
 def _iso(delta_days: float) -> str:
     return (datetime.now(UTC) + timedelta(days=delta_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _fresh_postgis_database(postgis, name: str) -> str:
-    import psycopg2
-
-    admin = psycopg2.connect(postgis.url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgis.dbname}"')
-    admin.close()
-    return postgis.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session", params=["geopackage", "postgis"])
@@ -42,7 +31,7 @@ def contrib_server(request, tmp_path_factory):
     if request.param == "geopackage":
         store = str(data_dir / "store.gpkg")
     else:
-        store = _fresh_postgis_database(request.getfixturevalue("postgis"), "contributions")
+        store = fresh_postgis_database(request.getfixturevalue("postgis"), "contributions")
     opened = open_store(store)  # the demo plans only (no buildings: not needed here, and faster)
     try:
         opened.create_schema()

@@ -55,8 +55,7 @@ PLANS = gpd.GeoDataFrame({
     "plan_id": ["P1", "P2"],
     "name": ["Testplan Langenhorn 1", "Testplan Ohlsdorf 2"],
     "inkrafttretens_datum": ["2001-05-17", "2015-01-01"],
-    "participation_start": ["2024-06-01T00:00:00Z", None],
-    "participation_end": ["2024-06-30T12:00:00Z", "2025-03-01T00:00:00Z"],
+    "imported_at": ["2024-06-30T12:00:00Z", "2025-03-01T00:00:00Z"],
 }, geometry=[_box(X0 - 50, Y0 - 50, X0 + 700, Y0 + 400), _box(X0 + 3000, Y0 + 3000, X0 + 3500, Y0 + 3500)],
     crs=EPSG)
 

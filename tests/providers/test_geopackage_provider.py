@@ -98,7 +98,7 @@ def test_fields_and_schema_follow_the_catalogue(provider, make_provider):
     assert "fid" not in fields and "geom" not in fields
     plan_fields = make_provider("bp_plan").fields
     assert plan_fields["inkrafttretens_datum"] == {"type": "string", "format": "date"}
-    assert plan_fields["participation_end"] == {"type": "string", "format": "date-time"}
+    assert plan_fields["imported_at"] == {"type": "string", "format": "date-time"}
     assert make_provider("bp_planraster").fields["bounds_wgs84"] == {"type": "object"}
     media_type, schema = provider.get_schema(SchemaType.create)
     assert media_type == "application/geo+json"
@@ -235,7 +235,7 @@ def test_datetime_on_date_and_datetime_fields(make_provider):
     assert matched_ids(by_date, datetime_="2001-05-17") == {"P1"}
     assert matched_ids(by_date, datetime_="2010-01-01T00:00:00Z/..") == {"P2"}
     assert matched_ids(by_date, datetime_="../2001-05-17") == {"P1"}
-    by_time = make_provider("bp_plan", time_field="participation_end")
+    by_time = make_provider("bp_plan", time_field="imported_at")
     assert matched_ids(by_time, datetime_="2024-06-30") == {"P1"}  # a date matches its whole day
     assert matched_ids(by_time, datetime_="2024-06-30T14:00:00+02:00") == {"P1"}  # same instant
     assert matched_ids(by_time, datetime_="2024-07-01T00:00:00Z/2025-12-31T00:00:00Z") == {"P2"}
@@ -408,20 +408,20 @@ def test_cql2_temporal(make_provider):
     plans = make_provider("bp_plan")
     assert matched_ids(plans, filterq=cql_text("inkrafttretens_datum > DATE('2010-01-01')")) == {"P2"}
     assert matched_ids(plans, filterq=cql_text(
-        "participation_end T_AFTER TIMESTAMP('2024-12-31T23:00:00Z')")) == {"P2"}
+        "imported_at T_AFTER TIMESTAMP('2024-12-31T23:00:00Z')")) == {"P2"}
     assert matched_ids(plans, filterq=cql_text(
-        "participation_end T_BEFORE TIMESTAMP('2024-06-30T12:00:01Z')")) == {"P1"}
+        "imported_at T_BEFORE TIMESTAMP('2024-06-30T12:00:01Z')")) == {"P1"}
     assert matched_ids(plans, filterq=cql_json({"op": "t_during", "args": [
         {"property": "inkrafttretens_datum"}, {"interval": ["2000-01-01", "2002-01-01"]}]})) == {"P1"}
     assert matched_ids(plans, filterq=cql_json({"op": "t_during", "args": [
-        {"property": "participation_end"}, {"interval": ["2025-01-01T00:00:00Z", ".."]}]})) == {"P2"}
+        {"property": "imported_at"}, {"interval": ["2025-01-01T00:00:00Z", ".."]}]})) == {"P2"}
     assert matched_ids(plans, filterq=cql_text(
-        "participation_end T_INTERSECTS INTERVAL('2024-06-30T12:00:00Z', '2024-07-01T00:00:00Z')")) == {"P1"}
-    assert matched_ids(plans, filterq=cql_text("participation_start IS NULL")) == {"P2"}
+        "imported_at T_INTERSECTS INTERVAL('2024-06-30T12:00:00Z', '2024-07-01T00:00:00Z')")) == {"P1"}
+    assert matched_ids(plans, filterq=cql_text("satzungsbeschluss_datum IS NULL")) == {"P1", "P2"}
     assert matched_ids(plans, filterq=cql_json({"op": "t_after", "args": [
-        {"property": "participation_end"}, {"interval": ["2020-01-01T00:00:00Z", ".."]}]})) == set()
+        {"property": "imported_at"}, {"interval": ["2020-01-01T00:00:00Z", ".."]}]})) == set()
     assert matched_ids(plans, filterq=cql_json({"op": "t_before", "args": [
-        {"property": "participation_end"}, {"interval": ["..", "2025-01-01T00:00:00Z"]}]})) == set()
+        {"property": "imported_at"}, {"interval": ["..", "2025-01-01T00:00:00Z"]}]})) == set()
     with pytest.raises(ProviderInvalidQueryError, match="not a date"):
         plans.query(filterq=cql_text("name T_AFTER DATE('2020-01-01')"))
 

@@ -43,7 +43,7 @@ def zones(plan_id: str, n: int, grz: float = 0.4, start: int = 0) -> gpd.GeoData
 def plan(plan_id: str, x: float = X0) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({
         "id": [plan_id], "plan_id": [plan_id], "name": [f"Testplan {plan_id}"],
-        "inkrafttretens_datum": ["2001-05-17"], "participation_end": ["2024-06-30T12:00:00+02:00"],
+        "inkrafttretens_datum": ["2001-05-17"], "imported_at": ["2024-06-30T12:00:00+02:00"],
     }, geometry=[shapely.MultiPolygon([shapely.box(x - 10, Y0 - 10, x + 400, Y0 + 60)])], crs=EPSG)
 
 
@@ -151,7 +151,7 @@ def test_gdal_reads_layers_crs_and_features(store):
     assert all(a.equals(b) for a, b in zip(frame.geometry, zones("P1", 3).geometry))
     plans = pyogrio.read_dataframe(path, layer="bp_plan")
     assert str(plans["inkrafttretens_datum"].iloc[0])[:10] == "2001-05-17"
-    assert str(plans["participation_end"].iloc[0]).startswith("2024-06-30 10:00:00")  # stored as UTC
+    assert str(plans["imported_at"].iloc[0]).startswith("2024-06-30 10:00:00")  # stored as UTC
     assert pyogrio.read_dataframe(path, layer="bp_baugrenze").geometry.iloc[0].geom_type == "LineString"
 
 
@@ -298,7 +298,7 @@ def test_read_types_filters_and_bounds(store):
     assert zones_back.crs.to_epsg() == EPSG
     plans = store.read("bp_plan")
     assert plans["inkrafttretens_datum"].iloc[0] == "2001-05-17"
-    assert plans["participation_end"].iloc[0] == "2024-06-30T10:00:00.000Z"
+    assert plans["imported_at"].iloc[0] == "2024-06-30T10:00:00.000Z"
     assert store.read("buildings")["synthetic"].tolist() == [True, False]
     assert store.read("bp_baugebiet", where={"plan_id": "nope"}).empty
     with pytest.raises(StoreError, match="unknown columns"):
