@@ -81,13 +81,13 @@ def bench_citygml(store, directory: Path, rounds: int) -> dict:
     return best
 
 
-def run_store(name: str, url: str, args, out: list[str]) -> None:
+def run_store(name: str, url: str, args, out: list[str], work: Path) -> None:
     from store.base import open_store
 
     store = open_store(url)
     try:
         store.create_schema()
-        raster_dir = None if args.no_rasters else Path(tempfile.mkdtemp(prefix="bench-rasters-"))
+        raster_dir = None if args.no_rasters else Path(tempfile.mkdtemp(prefix="rasters-", dir=work))
         files = plan_files(SHARED / "xplan")
         rows, total = bench_xplan(store, files, raster_dir, args.rounds)
         rate = total["plans"] / total["total"]
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     out = [f"Import speed ({os.cpu_count()} cores, load average {load[0]:.2f} at the start)"]
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
-        run_store("GeoPackage", str(Path(tmp) / "imports.gpkg"), args, out)
+        run_store("GeoPackage", str(Path(tmp) / "imports.gpkg"), args, out, Path(tmp))
         if not args.no_postgis:
             pg = None
             try:
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                         out.append(f"\nPostGIS skipped: {err}")
                         url = None
                 if url:
-                    run_store("PostGIS", url, args, out)
+                    run_store("PostGIS", url, args, out, Path(tmp))
             finally:
                 if pg is not None:
                     pg.stop()
