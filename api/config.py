@@ -113,7 +113,7 @@ def template() -> dict:
                                 "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
         "providers": [{
             "type": "coverage",
-            "name": "rasterio",
+            "name": "providers.dem.DEMCoverageProvider",
             "data": "${BUERGERGIS_DEM:-data/sample/dem/dem.tif}",
             "options": {"DATA_ENCODING": "COMPRESSED_BASE64"},
             "format": {"name": "GTiff", "mimetype": "application/tiff"},

@@ -172,6 +172,10 @@ _JSON_SCHEMA = {
 }
 
 
+#: SQLite binds integers as signed 64-bit; a larger offset is a client error, not an OverflowError.
+_SQLITE_MAX_INT = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class TableSchema:
     """What the provider knows about one table; built once per file and table."""
@@ -955,6 +959,8 @@ class GeoPackageProvider(BaseProvider):
               sortby=[], select_properties=[], skip_geometry=False, q=None, filterq=None,
               crs_transform_spec=None, **kwargs):
         offset = max(int(offset or 0), 0)
+        if offset > _SQLITE_MAX_INT or int(limit or 0) > _SQLITE_MAX_INT:
+            raise _invalid_query(f"offset and limit must be below {_SQLITE_MAX_INT + 1}")
         limit = 10 if limit is None else max(int(limit), 0)
         with FilterCompiler(self) as compiler:
             box = compiler.bbox_geometry(bbox)

@@ -18,6 +18,7 @@ import numpy as np
 import pyproj
 import shapely
 from pygeoapi.models.provider.base import TileMatrixSetEnum
+from pygeoapi.provider.base import ProviderInvalidQueryError
 from pygeoapi.provider.base_mvt import BaseMVTProvider
 from pygeoapi.provider.tile import ProviderTileNotFoundError
 from pygeoapi.util import url_join
@@ -32,6 +33,8 @@ _ORIGIN = 20037508.342789244
 #: A tile holds at most this many features; city-scale tiles at low zoom stay small.
 MAX_FEATURES_PER_TILE = 20000
 EXTENT = 4096
+#: Deepest WebMercatorQuad level (OGC TMS 2.0 defines 0..24).
+MAX_ZOOM = 24
 
 
 def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
@@ -96,9 +99,12 @@ class GeoPackageTileProvider(BaseMVTProvider):
         }
 
     def get_tiles(self, layer=None, tileset=None, z=None, y=None, x=None, format_=None) -> bytes | None:
-        z, y, x = int(z), int(y), int(x)
+        try:
+            z, y, x = int(z), int(y), int(x)
+        except (TypeError, ValueError):
+            raise ProviderInvalidQueryError(user_msg="tile matrix, row and column must be integers") from None
         [scheme] = [s for s in self.get_tiling_schemes() if s.tileMatrixSet == tileset] or [None]
-        if scheme is None or not self.is_in_limits(scheme, z, x, y):
+        if scheme is None or not (0 <= z <= MAX_ZOOM) or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
             raise ProviderTileNotFoundError
         bounds = tile_bounds_3857(z, x, y)
         features = self._features(bounds)

@@ -36,11 +36,9 @@ class StoreTileProvider:
 
     def __new__(cls, provider_def: dict):
         if is_postgis_url(provider_def.get("data")):
-            from pygeoapi.provider.mvt_postgresql import MVTPostgreSQLProvider
+            from providers.postgis import PostGISTileProvider
 
-            from providers.postgis import pygeoapi_connection
-
-            return MVTPostgreSQLProvider({**provider_def, "data": pygeoapi_connection(provider_def["data"])})
+            return PostGISTileProvider(provider_def)
         from providers.geopackage_tiles import GeoPackageTileProvider
 
         return GeoPackageTileProvider(provider_def)

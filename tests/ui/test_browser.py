@@ -12,6 +12,7 @@ import json
 import pytest
 import requests
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -123,11 +124,20 @@ def test_choosing_a_plan_from_the_search_list(page):
     search = page.find_element(By.ID, "plan-search")
     _clear(search)
     search.send_keys("LA 22")
-    button = wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#plan-results button"), 10,
-                        message="plan search results")[0]
-    label = button.text
+    # The result list re-renders after every keystroke: find, read and click in one go, again if it was replaced.
+    def click_first_result():
+        try:
+            buttons = page.find_elements(By.CSS_SELECTOR, "#plan-results button")
+            if not buttons or "LA 22" not in buttons[0].text:
+                return None
+            text = buttons[0].text
+            buttons[0].click()
+            return text
+        except StaleElementReferenceException:
+            return None
+
+    label = wait_until(click_first_result, 10, message="plan search results")
     assert "LA 22" in label
-    button.click()
     wait_until(lambda: label in _text(page, "#panel-heading"), 10, message="plan panel")
     body = _text(page, "#panel-body")
     assert "BEBAUUNGSPLAN" in body.upper() and "Festsetzungen im Überblick" in body
