@@ -136,6 +136,22 @@ class LiveServer:
         self.log.close()
 
 
+def store_with_demo_plans(request, tmp_path: Path) -> str:
+    """A fresh store of the requested backend holding just the demo plans; returns its URL."""
+    from layers.demo import demo_plan_files
+    from layers.importing import import_xplan_files
+    from store.base import open_store
+
+    url = str(tmp_path / "store.gpkg") if request.param == "geopackage" else request.getfixturevalue("postgis_url")
+    store = open_store(url)
+    try:
+        store.create_schema()
+        import_xplan_files(store, demo_plan_files(), raster_dir=tmp_path / "rasters")
+    finally:
+        store.close()
+    return url
+
+
 def load_demo_store(store_url: str, data_dir: Path) -> None:
     """The demo plans plus the real Berlin CityGML buildings, as the API tests expect them."""
     from api.settings import Settings

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.conftest import ARTIFACTS, PLANNER_TOKEN, LiveServer
+from tests.conftest import ARTIFACTS, PLANNER_TOKEN, LiveServer, store_with_demo_plans
 
 pytestmark = pytest.mark.heavy
 
@@ -41,17 +41,7 @@ LON, LAT = 10.0, 53.67
 @pytest.fixture(params=["geopackage", "postgis"])
 def crash_store(request, tmp_path):
     """A store with the demo plans (the contributions' city extent and plan links need them)."""
-    from layers.demo import demo_plan_files
-    from layers.importing import import_xplan_files
-    from store.base import open_store
-
-    url = str(tmp_path / "store.gpkg") if request.param == "geopackage" else request.getfixturevalue("postgis_url")
-    store = open_store(url)
-    try:
-        store.create_schema()
-        import_xplan_files(store, demo_plan_files(), raster_dir=tmp_path / "rasters")
-    finally:
-        store.close()
+    url = store_with_demo_plans(request, tmp_path)
     return request.param, url, tmp_path
 
 

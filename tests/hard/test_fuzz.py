@@ -25,7 +25,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ARTIFACTS, LiveServer
+from tests.conftest import ARTIFACTS, LiveServer, store_with_demo_plans
 
 pytestmark = pytest.mark.heavy
 
@@ -70,17 +70,8 @@ def localise(document: dict) -> dict:
 @pytest.fixture(params=["geopackage", "postgis"])
 def fuzz_server(request, tmp_path):
     from benchmarks.generate import generate
-    from layers.demo import demo_plan_files
-    from layers.importing import import_xplan_files
-    from store.base import open_store
 
-    url = str(tmp_path / "store.gpkg") if request.param == "geopackage" else request.getfixturevalue("postgis_url")
-    store = open_store(url)
-    try:
-        store.create_schema()
-        import_xplan_files(store, demo_plan_files(), raster_dir=tmp_path / "rasters")
-    finally:
-        store.close()
+    url = store_with_demo_plans(request, tmp_path)
     generate(url, buildings=2000, plans=20, contributions=200, parcels=200, log=lambda *a: None)
     server = LiveServer(url, tmp_path, extra_env={"BUERGERGIS_UI": "0"})
     server.backend = request.param
