@@ -61,6 +61,29 @@ def invalid_data_is_a_client_error() -> None:
     ProviderInvalidDataError.ogc_exception_code = "InvalidParameterValue"
 
 
+def install_request_checks(server) -> None:
+    """pygeoapi 0.24's coverage route answers an invalid ``bbox`` (e.g. miny > maxy) with 500; check it first.
+
+    The message is pygeoapi's own; only the status becomes the 400 a client error deserves.
+    """
+    from flask import jsonify, request
+    from pygeoapi.api import validate_bbox
+
+    @server.before_request
+    def coverage_bbox_is_a_client_error():
+        if not (request.path.startswith("/oapi/collections/") and request.path.endswith("/coverage")):
+            return None
+        bbox = request.args.get("bbox")
+        if bbox is None:
+            return None
+        try:
+            validate_bbox(bbox)
+        except ValueError as err:
+            return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue",
+                            "description": str(err)}), 400
+        return None
+
+
 def apply() -> None:
     allow_one_letter_properties()
     declare_filter_conformance()

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     server = Flask("buergergis", static_folder=None)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     access.install(server, settings)
+    compat.install_request_checks(server)
     server.register_blueprint(BLUEPRINT, url_prefix="/oapi")
     server.register_blueprint(contributions.BLUEPRINT, url_prefix="/api")  # likes, moderation, phases
     server.register_blueprint(open311.BLUEPRINT, url_prefix="/open311/v2")  # Mängelmeldungen (GeoReport v2)

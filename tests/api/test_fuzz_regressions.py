@@ -75,3 +75,5 @@ def test_coverage_bbox_outside_the_raster_is_no_server_error(api_server):
     assert r.status_code == 400, r.text[:300]
     r = _get(api_server, "collections/dem/coverage", bbox="-97.4,32.6,0,-97.3,32.7,10")
     assert r.status_code == 400, r.text[:300]
+    r = _get(api_server, "collections/dem/coverage", bbox="6.1e16,5.9e16,0.0,0.0")  # miny > maxy
+    assert r.status_code == 400, r.text[:300]
