@@ -136,19 +136,24 @@ class LiveServer:
         self.log.close()
 
 
-def store_with_demo_plans(request, tmp_path: Path) -> str:
-    """A fresh store of the requested backend holding just the demo plans; returns its URL."""
+def import_demo_plans(url: str, raster_dir: Path) -> None:
+    """Create the schema at ``url`` and import just the demo plans (no buildings)."""
     from layers.demo import demo_plan_files
     from layers.importing import import_xplan_files
     from store.base import open_store
 
-    url = str(tmp_path / "store.gpkg") if request.param == "geopackage" else request.getfixturevalue("postgis_url")
     store = open_store(url)
     try:
         store.create_schema()
-        import_xplan_files(store, demo_plan_files(), raster_dir=tmp_path / "rasters")
+        import_xplan_files(store, demo_plan_files(), raster_dir=raster_dir)
     finally:
         store.close()
+
+
+def store_with_demo_plans(request, tmp_path: Path) -> str:
+    """A fresh store of the requested backend holding just the demo plans; returns its URL."""
+    url = str(tmp_path / "store.gpkg") if request.param == "geopackage" else request.getfixturevalue("postgis_url")
+    import_demo_plans(url, tmp_path / "rasters")
     return url
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.conftest import LiveServer, fresh_postgis_database
+from tests.conftest import LiveServer, fresh_postgis_database, import_demo_plans
 from tests.contributions.common import MODERATOR_TOKEN, PLANNER, TIMEOUT
 
 
@@ -23,21 +23,12 @@ def _iso(delta_days: float) -> str:
 
 @pytest.fixture(scope="session", params=["geopackage", "postgis"])
 def contrib_server(request, tmp_path_factory):
-    from layers.demo import demo_plan_files
-    from layers.importing import import_xplan_files
-    from store.base import open_store
-
     data_dir = tmp_path_factory.mktemp(f"contributions-{request.param}")
     if request.param == "geopackage":
         store = str(data_dir / "store.gpkg")
     else:
         store = fresh_postgis_database(request.getfixturevalue("postgis"), "contributions")
-    opened = open_store(store)  # the demo plans only (no buildings: not needed here, and faster)
-    try:
-        opened.create_schema()
-        import_xplan_files(opened, demo_plan_files(), raster_dir=data_dir / "rasters")
-    finally:
-        opened.close()
+    import_demo_plans(store, data_dir / "rasters")  # no buildings: not needed here, and faster
     server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0",
                                                      "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN})
     server.backend = request.param
