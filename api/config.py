@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import sys
 from pathlib import Path
@@ -180,7 +179,6 @@ def runtime_config(settings: Settings, extents: dict[str, list[float]] | None = 
     """The committed config with real extents (CRS84 bboxes by collection id) filled in."""
     with open(CONFIG_PATH, encoding="utf-8") as fh:
         config = yaml.safe_load(fh)
-    config = copy.deepcopy(config)
     for resource in config["resources"].values():
         for provider in resource.get("providers", []):
             if "crs" in provider:  # the storage CRS placeholder may repeat a fixed entry: resolve, keep one
