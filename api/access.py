@@ -65,6 +65,7 @@ _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 _VOTER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 _MAX_SECRETS = 50
 _ITEMS_ROUTE = re.compile(r"^/oapi/collections/(?P<collection>[^/]+)/items(?:/(?P<item>[^/]+))?/?$")
+_PROCESS_EXECUTION = re.compile(r"^/oapi/processes/[^/]+/execution/?$")
 #: Non-OGC write routes and the role they need (checked here, before the view runs).
 _API_ROLES = (
     (re.compile(r"^/api/participation-phases(/[^/]+)?/?$"), PLANNER),
@@ -323,6 +324,18 @@ def _json_body() -> tuple[object, str | None]:
         return None, f"Fehlerhaftes JSON / malformed JSON: {err}"
 
 
+def _asks_to_store(settings: Settings) -> bool:
+    """A process execution whose inputs ask to store results (``store_results``: true, "true", 1, ...)."""
+    if _too_large(settings) is not None:
+        return False  # refused as too large by Flask anyway
+    body, error = _json_body()
+    inputs = body.get("inputs") if error is None and isinstance(body, dict) else None
+    if not isinstance(inputs, dict) or "store_results" not in inputs:
+        return False
+    value = inputs["store_results"]
+    return value.strip().lower() not in ("", "0", "false", "no", "nein") if isinstance(value, str) else bool(value)
+
+
 def _looks_like_features(body) -> bool:
     return isinstance(body, dict) and body.get("type") in ("Feature", "FeatureCollection")
 
@@ -390,6 +403,9 @@ def install(server: Flask, settings: Settings) -> None:
         if match:
             return _guard_items(settings, viewer, match["collection"], match["item"])
         if path.startswith("/oapi/collections/"):
+            return _planner_refusal(viewer)
+        if _PROCESS_EXECUTION.match(path) and _asks_to_store(settings):
+            # running a process is open to all; writing its result into a collection is planners' work
             return _planner_refusal(viewer)
         if path.startswith(("/api/", "/open311/")):
             if viewer.token_invalid:

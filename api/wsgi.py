@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     compat.apply()
     from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
 
-    from api import access, contributions, open311
+    from api import access, contributions, open311, scenarios
 
     server = Flask("buergergis", static_folder=None)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     compat.install_request_checks(server)
     server.register_blueprint(BLUEPRINT, url_prefix="/oapi")
     server.register_blueprint(contributions.BLUEPRINT, url_prefix="/api")  # likes, moderation, phases
+    server.register_blueprint(scenarios.BLUEPRINT, url_prefix="/api")  # likes of planning variants
     server.register_blueprint(open311.BLUEPRINT, url_prefix="/open311/v2")  # Mängelmeldungen (GeoReport v2)
 
     @server.route("/rasters/<path:name>")

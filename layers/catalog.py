@@ -351,6 +351,132 @@ CONTRIBUTIONS = _add(Layer(
     indexes=("plan_id", "status", "parent_id", "author_secret_hash", "created_at"),
 ))
 
+# Scenario results (written by ``scenarios/results.py``: ``buergergis run-scenarios``, the demo loader, or the
+# run-scenario process with ``store_results``). Rows of one variant share ``source = "scenario:<id>"``, so
+# re-running a variant replaces its rows and nothing else.
+SCENARIOS = _add(Layer(
+    id="scenarios",
+    title_de="Planungsvarianten (Szenarien)",
+    title_en="Planning variants (scenarios)",
+    description_de=(
+        "Gerechnete Planungsvarianten mit ihren Kennzahlen insgesamt (Geschossfläche, GRZ, GFZ, Wohneinheiten, "
+        "Einwohner, Versiegelung, Verstöße) und der Zahl der Unterstützungen durch Bürgerinnen und Bürger. "
+        "Geometrie: das Plangebiet, für das gerechnet wurde. Varianten auf synthetischem Gebäudebestand sind im "
+        "Feld synthetic gekennzeichnet."
+    ),
+    description_en=(
+        "Computed planning variants with their total indicators (floor area, GRZ, GFZ, dwellings, residents, "
+        "sealed share, violations) and how many citizens prefer each. Geometry: the plan area the variant was "
+        "computed for. Variants computed on synthetic buildings are flagged in the field synthetic."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",  # scenario id, e.g. langenhorn_nachverdichtung (baseline: "baseline")
+        "source": "text",  # "scenario:<id>"
+        "title_de": "text",
+        "title_en": "text",
+        "description": "text",
+        "base": "text",  # the variant it builds on
+        "plan_ids": "json",  # plans it was computed for
+        "buildings": "integer",
+        "footprint_m2": "real",
+        "floor_area_m2": "real",
+        "volume_m3": "real",
+        "grz": "real",
+        "gfz": "real",
+        "dwellings": "real",
+        "residents": "real",
+        "sealed_share": "real",
+        "green_share": "real",
+        "violations": "integer",
+        "totals": "json",  # every total of ScenarioResult.totals
+        "changes": "json",  # what was applied: [{"op", "line", ...counts}]
+        "like_count": "integer",  # citizens preferring this variant (api/scenarios.py)
+        "synthetic": "boolean",  # computed on synthetic buildings
+        "computed_at": "datetime",
+    },
+    keywords=("Szenario", "Planungsvariante", "scenario", "digital twin"),
+    source_scoped=True,
+    title_field="title_de",
+    indexes=("source",),
+))
+
+SCENARIO_BUILDINGS = _add(Layer(
+    id="scenario_buildings",
+    title_de="Gebäude je Planungsvariante",
+    title_en="Buildings per planning variant",
+    description_de=(
+        "Die Gebäude (LoD1) jeder gerechneten Variante, mit Geschossfläche und Kubatur; filtern mit "
+        "scenario_id. Gebäude des synthetischen Bestands sind im Feld synthetic gekennzeichnet."
+    ),
+    description_en=(
+        "The buildings (LoD1) of every computed variant, with floor area and volume; filter by scenario_id. "
+        "Buildings of the synthetic stock are flagged in the field synthetic."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",  # "<scenario id>/<building id>": unique across variants
+        "source": "text",  # "scenario:<scenario id>"
+        "scenario_id": "text",
+        "building_id": "text",  # id in the buildings layer (or the scenario's id of a planned building)
+        "building_source": "text",  # source of the building (e.g. synthetic:demo, scenario:<id>)
+        "name": "text",
+        "function": "text",
+        "height": "real",
+        "storeys": "integer",
+        "height_estimated": "boolean",
+        "base_height": "real",
+        "floor_area_m2": "real",  # footprint × storeys
+        "volume_m3": "real",  # footprint × height
+        "synthetic": "boolean",
+    },
+    keywords=("Szenario", "Gebäude", "scenario", "building", "LoD1"),
+    source_scoped=True,
+    title_field="name",
+    indexes=("source", "scenario_id"),
+))
+
+SCENARIO_ZONE_INDICATORS = _add(Layer(
+    id="scenario_zone_indicators",
+    title_de="Kennzahlen je Baugebietsteilfläche und Variante",
+    title_en="Indicators per building zone and variant",
+    description_de=(
+        "Für jede gerechnete Variante und jede Baugebietsteilfläche: erreichte und zulässige GRZ und GFZ, "
+        "Grundfläche, Geschossfläche, Kubatur, Wohneinheiten und Einwohner (Schätzung); filtern mit scenario_id."
+    ),
+    description_en=(
+        "For every computed variant and building zone: achieved and permitted GRZ and GFZ, footprint, floor "
+        "area, volume, dwellings and residents (estimated); filter by scenario_id."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",  # "<scenario id>/<zone id>"
+        "source": "text",  # "scenario:<scenario id>"
+        "scenario_id": "text",
+        "zone_id": "text",  # gml:id of the BP_BaugebietsTeilFlaeche
+        "plan_id": "text",
+        "art_code": "text",
+        "area_m2": "real",
+        "buildings": "integer",
+        "footprint_m2": "real",
+        "floor_area_m2": "real",
+        "volume_m3": "real",
+        "grz": "real",
+        "grz_permitted": "real",
+        "gfz": "real",
+        "gfz_permitted": "real",
+        "z_permitted": "real",
+        "max_storeys": "real",
+        "dwellings": "real",
+        "residents": "real",
+    },
+    keywords=("Szenario", "GRZ", "GFZ", "Kennzahlen", "indicators"),
+    source_scoped=True,
+    title_field="zone_id",
+    indexes=("source", "scenario_id", "plan_id"),
+))
+
+
 #: Tables that support a layer but are no collection of their own (no geometry, never served by
 #: pygeoapi, not in LAYERS): stores create them like layers, ``store.create_schema(SUPPORT_TABLES.values())``.
 SUPPORT_TABLES: dict[str, Layer] = {}
@@ -397,6 +523,25 @@ CONTRIBUTION_LIKES = _add_support(Layer(
         "created_at": "datetime",
     },
     indexes=("contribution_id",),
+))
+
+
+# One row per (scenario, voter), like contribution_likes: a simple preference count per variant. Kept apart
+# from ``scenarios`` so re-running a variant keeps its likes.
+SCENARIO_LIKES = _add_support(Layer(
+    id="scenario_likes",
+    title_de="Unterstützungen von Planungsvarianten",
+    title_en="Likes of planning variants",
+    description_de="Wer (als Hash einer Browser-Kennung) welche Variante bevorzugt.",
+    description_en="Who (as the hash of a per-browser id) prefers which variant.",
+    geometry_type=None,
+    columns={
+        "id": "text",  # "<scenario id>:<voter hash>"
+        "scenario_id": "text",
+        "voter_hash": "text",
+        "created_at": "datetime",
+    },
+    indexes=("scenario_id",),
 ))
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``buergergis import-xplan FILE…``, ``import-citygml``, ``import-osm``, ``import-vector``, ``delete-plan``.
+"""Command line: ``buergergis import-xplan FILE…``, ``import-citygml``, ``import-osm``, ``import-vector``,
+``run-scenarios``, ``delete-plan``.
 
 The store comes from ``--store`` or ``BUERGERGIS_STORE`` (a GeoPackage path or a
 ``postgresql://`` URL); every command creates the schema when it is missing.
@@ -76,8 +77,23 @@ def cmd_delete_plan(args) -> None:
     print(f"deleted {store.delete_plan(args.plan_id)} rows of plan {args.plan_id}")
 
 
+def cmd_run_scenarios(args) -> None:
+    from scenarios.results import run_and_store
+
+    store = _store(args)
+    try:
+        results = run_and_store(store, args.scenarios or None)
+    except KeyError as err:
+        raise ValueError(str(err).strip("'\"")) from None
+    for result in results:
+        t = result.totals
+        print(f"scenario {result.scenario_id}: {t['buildings']} buildings, floor area {t['floor_area_m2']:.0f} m², "
+              f"GRZ {t['grz'] or 0:.3f}, GFZ {t['gfz'] or 0:.3f}, {t['violations']} violations")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="buergergis", description="Import data into the Bürger-GIS store.")
+    parser = argparse.ArgumentParser(prog="buergergis", description="Import data into the Bürger-GIS store "
+                                                                     "and compute scenario results.")
     parser.add_argument("--store", help="GeoPackage path or postgresql:// URL (default: BUERGERGIS_STORE)")
     parser.add_argument("--epsg", type=int, help="storage CRS (default: BUERGERGIS_STORAGE_EPSG or 25832)")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -103,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="source label (default: file:<name>)")
     p.add_argument("--crs", help="CRS of the file when it declares none, e.g. EPSG:25832")
     p.set_defaults(func=cmd_import_vector)
+
+    p = sub.add_parser("run-scenarios", help="run planning scenarios on the stored twin and store their results "
+                                             "(collections scenarios, scenario_buildings, scenario_zone_indicators)")
+    p.add_argument("scenarios", nargs="*", help="scenario ids (default: every shipped scenario)")
+    p.set_defaults(func=cmd_run_scenarios)
 
     p = sub.add_parser("delete-plan", help="delete a plan and all its objects")
     p.add_argument("plan_id")

@@ -35,6 +35,7 @@ def load_demo(settings: Settings, force: bool = False) -> None:
         report = import_xplan_files(store, demo_plan_files(), raster_dir=settings.raster_dir)
         LOG.info("demo imported: %s; rows %s", ", ".join(report.plans), report.rows)
         _load_demo_buildings(store)
+        _store_demo_scenarios(store)
     finally:
         store.close()
 
@@ -48,3 +49,11 @@ def _load_demo_buildings(store) -> None:
     # Inside the Baufenster (Baugrenzen), so the baseline itself breaks no Festsetzung.
     frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
     import_layer_frames(store, frames, source="synthetic:demo")
+
+
+def _store_demo_scenarios(store) -> None:
+    """The two shipped Langenhorn variants, computed and stored as OGC API collections."""
+    from scenarios.results import run_and_store
+
+    for result in run_and_store(store):
+        LOG.info("demo scenario %s stored", result.scenario_id)

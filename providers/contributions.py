@@ -61,6 +61,8 @@ LOGGER = logging.getLogger(__name__)
 TABLE = "contributions"
 PHASES = "participation_phases"
 LIKES = "contribution_likes"
+SCENARIOS = "scenarios"
+SCENARIO_LIKES = "scenario_likes"
 
 KINDS = ("kommentar", "vorschlag", "maengelmeldung")
 KIND_ALIASES = {"comment": "kommentar", "hinweis": "kommentar", "proposal": "vorschlag",
@@ -406,17 +408,24 @@ class Rows:
 
     def like(self, contribution_id: str, voter_hash: str, add: bool = True) -> tuple[bool, int]:
         """Add (or remove) one voter's like; (changed, like_count). The count is recounted in the same transaction."""
-        params = {"id": f"{contribution_id}:{voter_hash}", "cid": contribution_id, "voter": voter_hash,
-                  "now": now_iso()}
+        return self._like(TABLE, LIKES, "contribution_id", contribution_id, voter_hash, add)
+
+    def like_scenario(self, scenario_id: str, voter_hash: str, add: bool = True) -> tuple[bool, int]:
+        """The same for a planning variant (a row of the ``scenarios`` collection): a preference count."""
+        return self._like(SCENARIOS, SCENARIO_LIKES, "scenario_id", scenario_id, voter_hash, add)
+
+    def _like(self, table: str, likes: str, key: str, identifier: str, voter_hash: str,
+              add: bool) -> tuple[bool, int]:
+        params = {"id": f"{identifier}:{voter_hash}", "cid": identifier, "voter": voter_hash, "now": now_iso()}
         with self.transaction() as tx:
-            if not tx.fetch(f"SELECT id FROM {TABLE} WHERE id = :cid{self.lock}", params):
-                raise _not_found(contribution_id)
+            if not tx.fetch(f"SELECT id FROM {table} WHERE id = :cid{self.lock}", params):
+                raise _not_found(identifier)
             if add:
-                changed = tx.execute(f"INSERT INTO {LIKES} (id, contribution_id, voter_hash, created_at) "
+                changed = tx.execute(f"INSERT INTO {likes} (id, {key}, voter_hash, created_at) "
                                      "VALUES (:id, :cid, :voter, :now) ON CONFLICT (id) DO NOTHING", params) > 0
             else:
-                changed = tx.execute(f"DELETE FROM {LIKES} WHERE id = :id", params) > 0
-            count = self._recount(tx, contribution_id)
+                changed = tx.execute(f"DELETE FROM {likes} WHERE id = :id", params) > 0
+            count = self._recount(tx, identifier, table, likes, key)
         return changed, count
 
     def recount(self, contribution_id: str) -> int:
@@ -425,10 +434,10 @@ class Rows:
             return self._recount(tx, contribution_id)
 
     @staticmethod
-    def _recount(tx, contribution_id: str) -> int:
-        tx.execute(f"UPDATE {TABLE} SET like_count = (SELECT count(*) FROM {LIKES} WHERE contribution_id = :cid) "
-                   "WHERE id = :cid", {"cid": contribution_id})
-        rows = tx.fetch(f"SELECT like_count FROM {TABLE} WHERE id = :cid", {"cid": contribution_id})
+    def _recount(tx, identifier: str, table: str = TABLE, likes: str = LIKES, key: str = "contribution_id") -> int:
+        tx.execute(f"UPDATE {table} SET like_count = (SELECT count(*) FROM {likes} WHERE {key} = :cid) "
+                   "WHERE id = :cid", {"cid": identifier})
+        rows = tx.fetch(f"SELECT like_count FROM {table} WHERE id = :cid", {"cid": identifier})
         return int(rows[0]["like_count"] or 0) if rows else 0
 
     def set_status(self, contribution_id: str, decide) -> dict:
@@ -972,11 +981,12 @@ class ContributionsProvider:
 
 
 def create_tables(store_url: str, epsg: int) -> None:
-    """Create the contributions, phases and likes tables if missing (both stores; called at start-up)."""
+    """Create the contributions, phases and likes tables (and the scenarios' likes) if missing (at start-up)."""
     from store.base import open_store
 
     store = open_store(store_url, epsg=epsg)
     try:
-        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[PHASES], SUPPORT_TABLES[LIKES]])
+        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[PHASES], SUPPORT_TABLES[LIKES],
+                             LAYERS[SCENARIOS], SUPPORT_TABLES[SCENARIO_LIKES]])
     finally:
         store.close()

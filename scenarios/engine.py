@@ -83,6 +83,7 @@ class ScenarioResult:
     shadows: gpd.GeoDataFrame | None = None
     sun_hours: pd.DataFrame | None = None
     timings: dict = field(default_factory=dict)
+    description: str = ""
 
     @property
     def buildings(self) -> gpd.GeoDataFrame:
@@ -109,25 +110,60 @@ class ScenarioResult:
         return out
 
 
-    def to_frames(self) -> dict[str, gpd.GeoDataFrame]:
-        """The variant as frames for storing and serving as OGC API collections.
+    def to_frames(self, computed_at: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+        """The variant as catalogue frames, for storing and serving as OGC API collections.
 
-        ``scenario_buildings``: the variant's buildings with ``scenario_id``
-        and ids ``<scenario>/<building id>`` (unique across variants in one
-        table); ``scenario_zone_indicators``: the zone table with the zone
-        geometries and ``scenario_id``.  (These layers need catalogue entries
-        before a store accepts them.)
+        ``scenarios``: one row with the totals and the computed plan area;
+        ``scenario_buildings``: the variant's buildings with floor area and
+        volume, ids ``<scenario>/<building id>`` (unique across variants in
+        one table); ``scenario_zone_indicators``: the zone table with the
+        zone geometries.  Every row has ``source = "scenario:<id>"`` (a
+        re-run replaces exactly its own rows, see ``scenarios/results.py``).
+        ``like_count`` is left 0: the store counts the likes when writing.
         """
-        b = self.buildings.copy()
-        b.insert(0, "building_id", b["id"])
-        b["id"] = self.scenario_id + "/" + b["id"].astype(str)
-        b.insert(1, "scenario_id", self.scenario_id)
+        from layers.catalog import LAYERS
+        from twin.indicators import building_volume, floor_area
+
+        source = f"scenario:{self.scenario_id}"
+        crs = self.zones.crs or self.buildings.crs
+
+        b = self.buildings
+        geoms = b.geometry.values
+        buildings = gpd.GeoDataFrame({
+            "id": self.scenario_id + "/" + b["id"].astype(str),
+            "source": source,
+            "scenario_id": self.scenario_id,
+            "building_id": b["id"].astype(str),
+            "building_source": b["source"] if "source" in b else None,
+            "floor_area_m2": floor_area(geoms, np.nan_to_num(pd.to_numeric(b["storeys"], errors="coerce")
+                                                              .to_numpy(dtype=float, na_value=np.nan))),
+            "volume_m3": building_volume(geoms, np.nan_to_num(pd.to_numeric(b["height"], errors="coerce")
+                                                               .to_numpy(dtype=float, na_value=np.nan))),
+        }, geometry=b.geometry.values, crs=b.crs)
+        for column in LAYERS["scenario_buildings"].columns:
+            if column not in buildings and column in b:
+                buildings[column] = b[column].to_numpy()
+
         zones = self.zones[["id", "geometry"]].rename(columns={"id": "zone_id"})
         table = zones.merge(self.zone_table, on="zone_id", how="right")
         table.insert(0, "id", self.scenario_id + "/" + table["zone_id"].astype(str))
-        table.insert(1, "scenario_id", self.scenario_id)
-        return {"scenario_buildings": b,
-                "scenario_zone_indicators": gpd.GeoDataFrame(table, geometry="geometry", crs=self.zones.crs)}
+        table.insert(1, "source", source)
+        table.insert(2, "scenario_id", self.scenario_id)
+        zone_frame = gpd.GeoDataFrame(table, geometry="geometry", crs=crs)
+
+        area = self.model.plan_area()
+        t = _jsonable(self.totals)
+        synthetic = bool(b["synthetic"].fillna(False).astype(bool).any()) if "synthetic" in b and len(b) else False
+        summary = gpd.GeoDataFrame([{
+            "id": self.scenario_id, "source": source, "title_de": self.title_de, "title_en": self.title_en,
+            "description": self.description, "base": self.base,
+            "plan_ids": sorted(self.model.plans["id"].astype(str)) if "id" in self.model.plans else [],
+            **{k: t.get(k) for k in ("buildings", "footprint_m2", "floor_area_m2", "volume_m3", "grz", "gfz",
+                                     "dwellings", "residents", "sealed_share", "green_share", "violations")},
+            "totals": t, "changes": _jsonable(self.log), "like_count": 0, "synthetic": synthetic,
+            "computed_at": computed_at,
+        }], geometry=[_multipolygon(area[0]) if len(area) else None], crs=crs)
+        return {"scenarios": summary, "scenario_buildings": buildings, "scenario_zone_indicators": zone_frame}
 
 
 def _jsonable(value):
@@ -243,7 +279,13 @@ def _to_model_crs(geom, crs: str, model: CityModel):
 
 
 def _multipolygon(geom):
-    return geom if geom.geom_type == "MultiPolygon" else shapely.MultiPolygon([geom])
+    if geom.geom_type == "MultiPolygon":
+        return geom
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    # a union may come back as a collection (slivers, touching lines): keep its polygons
+    parts = [g for g in shapely.get_parts(shapely.get_parts(geom)) if g.geom_type == "Polygon"]
+    return shapely.MultiPolygon(parts)
 
 
 def _new_rows(model: CityModel, rows: list[dict]) -> gpd.GeoDataFrame:
@@ -637,7 +679,8 @@ def run_scenario(scenario, model: CityModel, *, library: Mapping[str, Scenario] 
         scenario_id=scenario.id, title_de=scenario.title_de, title_en=scenario.title_en,
         base=None if scenario.id == BASELINE else scenario.base, model=changed,
         zone_table=results["zone_table"], totals=results["totals"], violations=results["violations"],
-        log=log, shadows=results["shadows"], sun_hours=results["sun_hours"], timings=timings)
+        log=log, shadows=results["shadows"], sun_hours=results["sun_hours"], timings=timings,
+        description=scenario.description)
 
 
 # ----------------------------------------------------------------------------- compare

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 
 import numpy as np
 import shapely
@@ -89,6 +90,18 @@ RUN_SCENARIO_METADATA = {
             "title": {"de": "Gebäude mitliefern", "en": "Include buildings"},
             "description": {"de": "Gebäude der Variante als GeoJSON (CRS84) mitliefern.",
                             "en": "Return the variant's buildings as GeoJSON (CRS84)."},
+            "schema": {"type": "boolean", "default": False},
+            "minOccurs": 0,
+            "maxOccurs": 1,
+        },
+        "store_results": {
+            "title": {"de": "Ergebnis speichern", "en": "Store the result"},
+            "description": {
+                "de": "Nur Planung (Bearer-Token): die Variante in den Collections scenarios, scenario_buildings "
+                      "und scenario_zone_indicators speichern (ersetzt eine frühere Rechnung derselben Variante).",
+                "en": "Planners only (bearer token): store the variant in the collections scenarios, "
+                      "scenario_buildings and scenario_zone_indicators (replaces an earlier run of the variant).",
+            },
             "schema": {"type": "boolean", "default": False},
             "minOccurs": 0,
             "maxOccurs": 1,
@@ -172,20 +185,29 @@ def _store_url(processor_def: dict) -> str:
     return get_settings().store
 
 
-def load_model(processor_def: dict):
-    """The baseline CityModel from the configured store (or a Store object in ``processor_def['store']``)."""
+@contextmanager
+def opened_store(processor_def: dict):
+    """The configured store (or the Store object in ``processor_def['store']``, left open)."""
     from store.base import Store, open_store
-    from twin.model import CityModel
 
     store = processor_def.get("store")
     if isinstance(store, Store):
-        return CityModel.from_store(store)
+        yield store
+        return
     epsg = int(os.environ["BUERGERGIS_STORAGE_EPSG"]) if os.environ.get("BUERGERGIS_STORAGE_EPSG") else None
     store = open_store(_store_url(processor_def), epsg=epsg)
     try:
-        return CityModel.from_store(store)
+        yield store
     finally:
         store.close()
+
+
+def load_model(processor_def: dict):
+    """The baseline CityModel from the configured store."""
+    from twin.model import CityModel
+
+    with opened_store(processor_def) as store:
+        return CityModel.from_store(store)
 
 
 def _scenario_input(value):
@@ -215,6 +237,8 @@ class RunScenarioProcessor(BaseProcessor):
 
     def execute(self, data: dict, outputs=None):
         from scenarios.engine import compare, run_scenario
+        from scenarios.results import store_result
+        from twin.model import CityModel
 
         if not data or data.get("scenario") in (None, ""):
             raise ProcessorExecuteError("input 'scenario' is required (a scenario id or document)")
@@ -234,8 +258,12 @@ class RunScenarioProcessor(BaseProcessor):
                 compare_to = None
             if compare_to is not None and compare_to != BASELINE and compare_to not in library:
                 raise ProcessorExecuteError(f"unknown variant to compare to: {compare_to!r}")
-            model = load_model(self.processor_def)
-            result = run_scenario(requested, model, library=library, sun_hours_day=data.get("sun_hours_day"))
+            store_results = _flag(data.get("store_results", False))  # api/access.py lets only planners ask
+            with opened_store(self.processor_def) as store:
+                model = CityModel.from_store(store)
+                result = run_scenario(requested, model, library=library, sun_hours_day=data.get("sun_hours_day"))
+                if store_results:
+                    store_result(store, result)
             summary = result.to_dict(include_buildings=_flag(data.get("include_buildings", False)))
             response = {
                 "id": "result",
@@ -243,6 +271,7 @@ class RunScenarioProcessor(BaseProcessor):
                 "indicators": summary,
                 "compare_to": compare_to,
                 "deltas": None,
+                "stored": store_results,
             }
             if compare_to is not None:
                 other = run_scenario(compare_to, model, library=library)

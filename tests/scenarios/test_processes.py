@@ -266,7 +266,7 @@ def test_processes_through_the_ogc_api(tmp_path, hand_frames):
     assert line, proc.stderr[-3000:]
     out = json.loads(line[len("RESULT"):])
     assert out["describe"] == [200, "Planungsszenario rechnen",
-                               ["compare_to", "include_buildings", "scenario", "sun_hours_day"]]
+                               ["compare_to", "include_buildings", "scenario", "store_results", "sun_hours_day"]]
     status, body = out["sync"]
     assert status == 200 and body["deltas"]["totals"]["floor_area_m2"]["delta"] == 2160.0
     status, job_status, body = out["async"]
