@@ -9,7 +9,9 @@ the same panel a map click opens. Filtering is a pure function
 
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html
+import logging
+
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiError
 from ui.catalog import plan_label, plan_of
@@ -17,8 +19,11 @@ from ui.festsetzungen import art_label, explain, explain_participation, explain_
 from ui.controls import choice_buttons, choice_group, register_choice_group
 from ui.i18n import T, t, value_label
 from ui.plan_panel import select_button
+from ui.variants import format_indicator, prefer_button, stored_variants
 
-WHATS = ("plans", "zones", "texts", "contributions")
+LOG = logging.getLogger(__name__)
+
+WHATS = ("plans", "zones", "texts", "contributions", "variants")
 MAX_ROWS = 300
 
 
@@ -30,8 +35,12 @@ def _matches(query: str, *values) -> bool:
 
 
 def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, query: str = "",
-             plan_id: str | None = None, lang: str = "de") -> tuple[list[str], list[list]]:
-    """(column keys, rows) for a content type; each row's last cell is its Details button (or '')."""
+             plan_id: str | None = None, lang: str = "de",
+             variants: list[dict] | None = None) -> tuple[list[str], list[list]]:
+    """(column keys, rows) for a content type; each row's last cell is its Details button (or '').
+
+    ``variants``: features of the ``scenarios`` collection (for ``what="variants"``).
+    """
     catalog = catalog or {}
     query = (query or "").strip()
     rows: list[list] = []
@@ -72,6 +81,26 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             if _matches(query, text.get("schluessel"), text.get("text"), plan_label(plan) if plan else ""):
                 rows.append([str(text.get("schluessel") or ""), str(text.get("text") or ""),
                              plan_label(plan) if plan else "–"])
+    elif what == "variants":
+        columns = ["col.variant", "col.floor_area", "col.grz", "col.gfz", "col.dwellings", "col.violations",
+                   "col.likes", "col.action"]
+        for feature in variants or []:
+            props = feature.get("properties") or {}
+            if plan_id and plan_id not in (props.get("plan_ids") or []):
+                continue
+            title = str(props.get("title_en" if lang == "en" else "title_de") or feature.get("id") or "")
+            if not _matches(query, title, props.get("title_de"), props.get("title_en"), props.get("description")):
+                continue
+            likes = int(props.get("like_count") or 0)
+            name = [html.Strong(title)]
+            if props.get("synthetic"):
+                name += [html.Br(), html.Span(t("variants.synthetic_note", lang), className="hint")]
+            rows.append([name, format_indicator(props.get("floor_area_m2"), "m2", lang),
+                         format_indicator(props.get("grz"), "ratio", lang),
+                         format_indicator(props.get("gfz"), "ratio", lang),
+                         format_indicator(props.get("dwellings"), "count", lang),
+                         format_indicator(props.get("violations"), "count", lang), str(likes),
+                         prefer_button(str(feature.get("id")), title, likes, lang)])
     else:
         columns = ["col.text", "col.kind", "col.status", "col.date", "col.plan"]
         for feature in contributions or []:
@@ -127,7 +156,14 @@ def register(app, client, settings) -> None:
                   Input("lang", "data"), Input("catalog", "data"), Input("contributions-version", "data"),
                   State("active-tab", "data"))
     def render(what, query, plan_id, lang, catalog, _version, _tab):
-        contributions = None
+        contributions = variants = None
+        if what == "variants":
+            try:
+                variants = stored_variants(client)
+            except ApiError:
+                return html.P(t("panel.load_error", lang), className="msg error")
+            if not variants:
+                return html.P(t("variants.none_stored", lang), className="msg info")
         if what == "contributions":
             if not (catalog or {}).get("has_contributions"):
                 return html.P(t("panel.contributions_unavailable", lang), className="msg info")
@@ -135,8 +171,22 @@ def register(app, client, settings) -> None:
                 contributions = client.items("contributions", limit=2000, cache=False)
             except ApiError:
                 return html.P(t("panel.load_error", lang), className="msg error")
-        columns, rows = rows_for(what, catalog, contributions, query, plan_id, lang)
+        columns, rows = rows_for(what, catalog, contributions, query, plan_id, lang, variants=variants)
         return table(what, columns, rows, lang)
+
+    @app.callback(Output("contributions-version", "data", allow_duplicate=True),
+                  Input({"type": "variant-like", "id": ALL}, "n_clicks"), State("voter-id", "data"),
+                  State("contributions-version", "data"), prevent_initial_call=True)
+    def prefer(clicks, voter, version):
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
+            return no_update
+        try:
+            client.post_site_json(f"api/scenarios/{trigger['id']}/like", {}, {"X-Voter-Id": voter or ""})
+        except ApiError as err:
+            LOG.info("variant like failed: %s", err)
+            return no_update
+        return (version or 0) + 1  # re-renders the table with the new count
 
     register_choice_group(app, "list-what")
     register_choice_group(app, "list-plan")

@@ -106,7 +106,8 @@ def slim_buildings(collection: dict | None) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _fmt(value, kind: str, lang: str, signed: bool = False) -> str:
+def format_indicator(value, kind: str, lang: str, signed: bool = False) -> str:
+    """A number as the UI shows it: kind ``m2``, ``ratio``, ``share`` (percent) or ``count``."""
     if value is None:
         return "–"
     value = float(value)
@@ -135,10 +136,10 @@ def compare_rows(deltas: dict | None, lang: str = "de") -> list[dict]:
         rows.append({
             "indicator": name,
             "label": t(key, lang),
-            "a": _fmt(entry.get("a"), kind, lang),
-            "b": _fmt(entry.get("b"), kind, lang),
-            "delta": _fmt(entry.get("delta"), kind, lang, signed=True),
-            "relative": "–" if relative is None else _fmt(relative, "share", lang, signed=True),
+            "a": format_indicator(entry.get("a"), kind, lang),
+            "b": format_indicator(entry.get("b"), kind, lang),
+            "delta": format_indicator(entry.get("delta"), kind, lang, signed=True),
+            "relative": "–" if relative is None else format_indicator(relative, "share", lang, signed=True),
             "direction": "up" if (entry.get("delta") or 0) > 0 else ("down" if (entry.get("delta") or 0) < 0 else "same"),
         })
     return rows
@@ -170,3 +171,16 @@ def compare_table(deltas: dict | None, a_title: str, b_title: str, lang: str = "
     return html.Table(className="data compare-table", id="variant-compare-table", children=[
         html.Caption(t("variants.caption", lang, a=a_title, b=b_title)), head, body,
     ])
+
+
+def stored_variants(client) -> list[dict]:
+    """The computed variants from the ``scenarios`` collection (indicators and like counts), baseline first."""
+    features = client.items("scenarios", limit=500, cache=False, skipGeometry="true")
+    return sorted(features, key=lambda f: (not str(f.get("id", "")).endswith("baseline"), str(f.get("id", ""))))
+
+
+def prefer_button(variant_id: str, title: str, likes: int, lang: str) -> html.Button:
+    """One like per person and variant (``POST /api/scenarios/<id>/like``); the label says the count."""
+    return html.Button(f"{t('variants.prefer', lang)} ({likes})", id={"type": "variant-like", "id": variant_id},
+                       n_clicks=0, className="btn small",
+                       **{"aria-label": t("variants.prefer_of", lang, name=title, n=likes)})

@@ -388,3 +388,31 @@ def test_zone_colours_follow_the_planzeichenverordnung_families():
     assert table["wa"] == table["allgwohngebiet"] == table["1200"] == NUTZUNG_COLORS["WA"]
     assert table["gewerbegebiet"] == NUTZUNG_COLORS["GE"]
     assert table["wohnbauflaeche"]  # zones with only the general type of use get their family colour
+
+
+VARIANT_FEATURES = [
+    {"id": "langenhorn_baseline", "properties": {
+        "title_de": "Bestand Langenhorn", "title_en": "Langenhorn as it is", "plan_ids": ["P1"],
+        "floor_area_m2": 114698.4, "grz": 0.1094, "gfz": 0.1513, "dwellings": 810.3, "violations": 0,
+        "like_count": 2, "synthetic": True}},
+    {"id": "dicht", "properties": {
+        "title_de": "Dichter <b>bauen</b>", "title_en": "Denser", "plan_ids": ["P2"],
+        "floor_area_m2": 294607.9, "grz": 0.1685, "gfz": 0.3887, "dwellings": 2809.3, "violations": 1,
+        "like_count": 0, "synthetic": False}},
+]
+
+
+def test_list_rows_of_variants_show_indicators_likes_and_a_prefer_button():
+    columns, rows = rows_for("variants", CATALOG, None, "", None, "de", variants=VARIANT_FEATURES)
+    assert columns[-2:] == ["col.likes", "col.action"] and len(rows) == 2
+    name, floor, grz, gfz, dwellings, violations, likes, button = rows[0]
+    assert name[0].children == "Bestand Langenhorn" and "synthetisch" in name[2].children
+    assert (floor, grz, gfz, dwellings, violations, likes) == ("114.698 m²", "0,11", "0,15", "810", "0", "2")
+    assert button.id == {"type": "variant-like", "id": "langenhorn_baseline"}
+    assert button.children == "Bevorzugen (2)"
+    assert button.to_plotly_json()["props"]["aria-label"] == "Variante „Bestand Langenhorn“ bevorzugen, bisher 2"
+    # title text stays text (Dash escapes it), plan filter and search apply, English titles in English
+    _, rows = rows_for("variants", CATALOG, None, "", "P2", "de", variants=VARIANT_FEATURES)
+    assert [r[0][0].children for r in rows] == ["Dichter <b>bauen</b>"] and len(rows[0][0]) == 1
+    _, rows = rows_for("variants", CATALOG, None, "denser", None, "en", variants=VARIANT_FEATURES)
+    assert rows[0][0][0].children == "Denser" and rows[0][-1].children == "Prefer (0)"
