@@ -32,6 +32,7 @@ parameters, which sqlite3 and SQLAlchemy both accept.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -317,6 +318,17 @@ def clean_phase(body) -> dict:
 _ROW_COLUMNS = [c for c in LAYERS[TABLE].columns]
 
 
+@functools.cache
+def _shipped_scenario_ids() -> frozenset[str]:
+    from scenarios.model import shipped_scenarios
+
+    try:
+        return frozenset(shipped_scenarios())
+    except Exception as err:  # noqa: BLE001 - a broken example file must not stop contributions
+        LOGGER.warning("shipped scenarios not readable: %s", err)
+        return frozenset()
+
+
 class Rows:
     """Direct statements on the contribution tables of the provider's store."""
 
@@ -371,6 +383,12 @@ class Rows:
         if not rows:
             return None
         return rows[0]["id"] if collection == "bp_plan" else rows[0]["plan_id"]
+
+    def scenario_known(self, scenario_id: str) -> bool:
+        """A stored variant (``scenarios`` collection) or a shipped scenario (``scenarios/examples``)."""
+        if self.fetch(f"SELECT id FROM {SCENARIOS} WHERE id = :id", {"id": scenario_id}):
+            return True
+        return scenario_id in _shipped_scenario_ids()
 
     def phases(self, plan_id: str | None = None, scenario_id: str | None = None,
                scope: str | None = None) -> list[dict]:
@@ -878,6 +896,9 @@ class ContributionsMixin:
             props["plan_id"] = plan
         elif props["plan_id"] and self.rows.target_plan("bp_plan", props["plan_id"]) is None:
             raise InvalidContribution(f"Den Plan {props['plan_id']!r} gibt es nicht / no plan {props['plan_id']!r}")
+        if props["scenario_id"] and not self.rows.scenario_known(props["scenario_id"]):
+            raise InvalidContribution(f"Die Planungsvariante {props['scenario_id']!r} gibt es nicht / no planning "
+                                      f"variant {props['scenario_id']!r}")
 
     def _require_phase(self, viewer: access.Viewer, props: dict) -> None:
         if viewer.is_moderator or props["kind"] == "maengelmeldung":

@@ -24,6 +24,8 @@ def test_phases_are_public_with_open_now(contrib_server):
 def test_scenario_phase_lifecycle(contrib_server):
     body = feature(scenario_id="langenhorn_nachverdichtung", kind="vorschlag")
     assert create(contrib_server, body).status_code == 403  # no phase for the scenario yet
+    r = create(contrib_server, feature(scenario_id="no_such_variant", kind="vorschlag"), MODERATOR)
+    assert r.status_code == 400 and "no planning variant 'no_such_variant'" in r.json()["description"]
     r = requests.post(url(contrib_server), json={"scenario_id": "langenhorn_nachverdichtung",
                                                  "opens_at": "2020-01-01T00:00:00Z", "title": "Szenario"},
                       headers=PLANNER, timeout=TIMEOUT)
