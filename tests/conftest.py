@@ -97,9 +97,13 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``python -m api.serve`` in a subprocess (pygeoapi reads one config per process)."""
+    """``python -m api.serve`` in a subprocess (pygeoapi reads one config per process).
 
-    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None):
+    With ``workers`` the app runs as a city deploys it: ``gunicorn -w N -k gthread --preload``
+    (API only), each request's worker pid in ``data_dir/access.log``.
+    """
+
+    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.url}/oapi"
@@ -109,8 +113,14 @@ class LiveServer:
                "BUERGERGIS_PUBLIC_URL": self.url, "BUERGERGIS_PORT": str(self.port),
                "BUERGERGIS_PLANNER_TOKEN": PLANNER_TOKEN, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         self.log = open(data_dir / "server.log", "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "api.serve"], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "api.serve"]
+        if workers:
+            env["BUERGERGIS_UI"] = "0"
+            command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers), "-k", "gthread",
+                       "--threads", "4", "--preload", "-b", f"127.0.0.1:{self.port}",
+                       "--access-logfile", str(data_dir / "access.log"),
+                       "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "api.wsgi:create_app()"]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 
     def _wait(self, timeout: float = 90) -> None:

@@ -1,0 +1,118 @@
+"""Scale-out as a city runs it: gunicorn with several worker processes on one PostGIS.
+
+Every worker serves requests, simultaneous writes through different workers are each
+stored exactly once, a write through one worker is read back through the others,
+and likes counted by different workers add up. Throughput per worker count is
+measured by ``python -m benchmarks.scaling`` and, with a threshold, by the heavy
+test ``tests/hard/test_worker_scaling.py`` (timings do not belong in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+import requests
+
+from tests.conftest import LiveServer, fresh_postgis_database, import_demo_plans
+from tests.contributions.common import GEOJSON, MODERATOR, MODERATOR_TOKEN, TIMEOUT, feature, items
+
+pytestmark = pytest.mark.postgis
+
+WORKERS = 3
+THREADS, PER_THREAD = 30, 4
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(postgis, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("gunicorn")
+    store = fresh_postgis_database(postgis, "gunicorn")
+    import_demo_plans(store, data_dir / "rasters")
+    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN},
+                        workers=WORKERS)
+    yield server
+    server.stop()
+
+
+def _pids(server, method: str, path_part: str) -> Counter:
+    """Worker pid -> requests of that method whose path contains ``path_part`` (gunicorn's access log)."""
+    counts = Counter()
+    for line in (server.data_dir / "access.log").read_text().splitlines():
+        pid, m, path, _status = line.split(" ", 3)
+        if m == method and path_part in path:
+            counts[pid] += 1
+    return counts
+
+
+def test_simultaneous_writes_through_several_workers_are_stored_once(gunicorn_server):
+    server = gunicorn_server
+    run = uuid.uuid4().hex[:8]
+    url = f"{server.api}/collections/contributions/items"
+    barrier = Barrier(THREADS)
+
+    def writer(thread: int) -> list[tuple[int, str | None]]:
+        session = requests.Session()
+        barrier.wait()
+        out = []
+        for n in range(PER_THREAD):
+            # Mängelmeldungen need no open participation phase
+            body = feature(text=f"workers-{run}-{thread}-{n}", kind="maengelmeldung", category="strasse",
+                           geometry={"type": "Point", "coordinates": [10.0 + thread * 1e-4, 53.67 + n * 1e-4]})
+            r = session.post(url, data=json.dumps(body), headers=GEOJSON, timeout=60)
+            out.append((r.status_code, r.headers.get("Location")))
+        return out
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = [x for chunk in pool.map(writer, range(THREADS)) for x in chunk]
+    assert Counter(s for s, _ in results) == {201: THREADS * PER_THREAD}
+    created = {location.rsplit("/", 1)[-1] for _, location in results}
+    assert len(created) == THREADS * PER_THREAD
+
+    stored = items(server, MODERATOR, filter=f"text LIKE 'workers-{run}-%'")["features"]
+    assert Counter(f["properties"]["text"] for f in stored) == Counter(
+        f"workers-{run}-{t}-{n}" for t in range(THREADS) for n in range(PER_THREAD))
+    assert {f["id"] for f in stored} == created
+    writers = _pids(server, "POST", "/collections/contributions/items")
+    assert len(writers) >= 2, f"the writes all went to one worker: {writers}"
+
+
+def test_every_worker_reads_what_another_wrote(gunicorn_server):
+    server = gunicorn_server
+    r = requests.post(f"{server.api}/collections/contributions/items", headers=GEOJSON, timeout=TIMEOUT,
+                      data=json.dumps(feature(text=f"read-back-{uuid.uuid4().hex}", kind="maengelmeldung",
+                                              category="beleuchtung")))
+    assert r.status_code == 201
+    cid = r.headers["Location"].rsplit("/", 1)[-1]
+    before = _pids(server, "GET", f"/items/{cid}")
+    with ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(lambda _: requests.get(f"{server.api}/collections/contributions/items/{cid}",
+                                                        params={"f": "json"}, headers=MODERATOR,
+                                                        timeout=TIMEOUT).status_code, range(36)))
+    assert statuses == [200] * 36
+    readers = _pids(server, "GET", f"/items/{cid}") - before
+    assert len(readers) == WORKERS, f"not every worker answered: {readers}"
+
+
+def test_likes_counted_by_different_workers_add_up(gunicorn_server):
+    server = gunicorn_server
+    r = requests.post(f"{server.api}/collections/contributions/items", headers=GEOJSON, timeout=TIMEOUT,
+                      data=json.dumps(feature(text="likes across workers", kind="maengelmeldung",
+                                              category="gruen")))
+    cid = r.headers["Location"].rsplit("/", 1)[-1]
+    r = requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": "in_bearbeitung"},
+                      headers=MODERATOR, timeout=TIMEOUT)  # public from now on, so citizens can like it
+    assert r.status_code == 200, r.text[:300]
+    voters = [f"voter-{uuid.uuid4().hex}" for _ in range(24)]
+    with ThreadPoolExecutor(12) as pool:
+        replies = list(pool.map(lambda v: requests.post(f"{server.url}/api/contributions/{cid}/like",
+                                                        headers={"X-Voter-Id": v}, timeout=TIMEOUT), voters))
+    assert [x.status_code for x in replies] == [200] * len(voters)
+    assert max(x.json()["like_count"] for x in replies) == len(voters)
+    r = requests.get(f"{server.api}/collections/contributions/items/{cid}", params={"f": "json"},
+                     headers=MODERATOR, timeout=TIMEOUT)
+    assert r.json()["properties"]["like_count"] == len(voters)
+    assert len(_pids(server, "POST", f"/api/contributions/{cid}/like")) >= 2
