@@ -7,7 +7,9 @@ anything written, so a broken file in a batch leaves the store unchanged.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,9 @@ import geopandas as gpd
 from store.base import Store, check_frames
 
 LOG = logging.getLogger(__name__)
+
+#: Files read at the same time by :func:`import_xplan_files`.
+READ_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 class ImportFailed(Exception):
@@ -37,12 +42,19 @@ def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Pa
     """Import XPlanGML files; each BP_Plan replaces its earlier import (matched by gml:id)."""
     from layers.xplan import XPlanError, read_xplan
 
-    plans, errors = [], []
-    for path in paths:
+    def read(path):
         try:
-            plans.extend(read_xplan(path, epsg=store.epsg, raster_dir=raster_dir))
+            return read_xplan(path, epsg=store.epsg, raster_dir=raster_dir), None
         except XPlanError as err:
-            errors.append(str(err))
+            return [], str(err)
+
+    # Two files at a time: GDAL (plan images) and lxml (parsing) release the GIL, so one file's
+    # image warp overlaps another's Python work. Results keep the order of ``paths``.
+    paths = list(paths)
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        results = list(pool.map(read, paths)) if len(paths) > 1 else [read(p) for p in paths]
+    plans = [plan for read_plans, _ in results for plan in read_plans]
+    errors = [error for _, error in results if error]
     if errors:
         raise ImportFailed("nothing imported:\n  " + "\n  ".join(errors))
     for plan in plans:

@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import threading
 import warnings as pywarnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -71,6 +73,8 @@ _XPLAN_NS = re.compile(r"^http://www\.xplanung\.de/xplangml/(\d+)/(\d+)$")
 
 #: Longest side (px) of a warped plan raster; larger scans are downsampled.
 MAX_RASTER_PX = 4096
+#: GDAL warp threads for plan images (GDAL releases the GIL; more than the cores gains nothing).
+WARP_THREADS = max(1, min(4, os.cpu_count() or 1))
 #: Arcs are densified with at most this angle (degrees) per segment ...
 ARC_MAX_STEP_DEG = 2.0
 #: ... and at most this deviation from the true arc (CRS units, i.e. metres).
@@ -223,22 +227,26 @@ MASS_INT = {"Z": "z", "Zmin": "z_min", "Zmax": "z_max", "Zzwingend": "z_zwingend
 
 
 def _local(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    # "{namespace}name" -> "name"; called ~300 000 times per batch of plans, so no QName object
+    return tag[tag.index("}") + 1:] if tag[:1] == "{" else tag
 
 
 def _is_gml(el) -> bool:
-    return isinstance(el.tag, str) and (etree.QName(el).namespace or "").startswith("http://www.opengis.net/gml")
+    tag = el.tag
+    return isinstance(tag, str) and tag.startswith("{http://www.opengis.net/gml")
 
+
+# "{*}name": lxml matches the local name in any namespace (or none) in C, not element by element in Python.
 
 def _children(el, name: str) -> list:
-    return [c for c in el if isinstance(c.tag, str) and _local(c) == name]
+    return list(el.iterchildren("{*}" + name))
 
 
 def _child(el, name: str):
-    for c in el:
-        if isinstance(c.tag, str) and _local(c) == name:
-            return c
-    return None
+    return next(el.iterchildren("{*}" + name), None)
 
 
 def _clean(text: str | None, multiline: bool = False) -> str | None:
@@ -265,9 +273,7 @@ def _texts(el, name: str) -> list[str]:
 def _deep_texts(el, name: str) -> list[str]:
     """Texts of every descendant ``name`` outside geometries (6.0 nests values in data types)."""
     out = []
-    for c in el.iter():
-        if not isinstance(c.tag, str) or _local(c) != name:
-            continue
+    for c in el.iter("{*}" + name):
         inside_geometry = False
         for a in c.iterancestors():
             if a is el:
@@ -614,9 +620,29 @@ def epsg_of_srs_name(srs_name: str | None) -> int | None:
     return None
 
 
-@lru_cache(maxsize=64)
+_THREAD = threading.local()
+
+
+def _crs(epsg: int) -> CRS:
+    """This thread's CRS object of an EPSG code (parsing "EPSG:25832" anew costs more than a small frame)."""
+    cache = getattr(_THREAD, "crs", None)
+    if cache is None:
+        cache = _THREAD.crs = {}
+    crs = cache.get(epsg)
+    if crs is None:
+        crs = cache[epsg] = CRS.from_epsg(epsg)
+    return crs
+
+
 def _transformer(src: int, dst: int) -> Transformer:
-    return Transformer.from_crs(src, dst, always_xy=True)
+    """A cached transformer of this thread (pyproj objects must not be shared between threads)."""
+    cache = getattr(_THREAD, "transformers", None)
+    if cache is None:
+        cache = _THREAD.transformers = {}
+    transformer = cache.get((src, dst))
+    if transformer is None:
+        transformer = cache[(src, dst)] = Transformer.from_crs(src, dst, always_xy=True)
+    return transformer
 
 
 @lru_cache(maxsize=64)
@@ -688,8 +714,8 @@ def _features(root, xplan_ns: str) -> list:
     """The XPlanung features: elements of the XPlanung namespace that carry a gml:id
     directly below a feature member (or the root)."""
     out = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or etree.QName(el).namespace != xplan_ns or _gml_id(el) is None:
+    for el in root.iter(f"{{{xplan_ns}}}*"):  # the namespace test in C: most elements are not XPlanung's
+        if _gml_id(el) is None:
             continue
         parent = el.getparent()
         if parent is None:
@@ -1215,7 +1241,9 @@ def _warp_raster(image: Path, world: Path | None, native_epsg: int, out_png: Pat
 
     mx, my = _transformer(src_epsg, 3857).transform(np.asarray(xs), np.asarray(ys))
     left, right, bottom, top = float(np.min(mx)), float(np.max(mx)), float(np.min(my)), float(np.max(my))
-    # Keep about the source's pixel count, capped at MAX_RASTER_PX on the long side.
+    # Keep about the source's pixel count, capped at MAX_RASTER_PX on the long side. At this ~1:1 scale
+    # (big scans were already averaged down while reading) nearest neighbour looks the same as bilinear,
+    # which costs GDAL four times as long on an RGBA plan scan.
     res = math.sqrt((right - left) * (top - bottom) / (width * height))
     dst_w, dst_h = max(1, round((right - left) / res)), max(1, round((top - bottom) / res))
     shrink = min(1.0, MAX_RASTER_PX / max(dst_w, dst_h))
@@ -1224,7 +1252,7 @@ def _warp_raster(image: Path, world: Path | None, native_epsg: int, out_png: Pat
     out = np.zeros((4, dst_h, dst_w), np.uint8)  # alpha 0 outside the image: transparent
     reproject(rgba, out, src_transform=src_transform, src_crs=src_crs,
               dst_transform=dst_transform, dst_crs=RioCRS.from_epsg(3857),
-              resampling=Resampling.bilinear, src_nodata=None, dst_nodata=None)
+              resampling=Resampling.nearest, src_nodata=None, dst_nodata=None, num_threads=WARP_THREADS)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore", NotGeoreferencedWarning)
@@ -1286,18 +1314,38 @@ def _raster_rows(plan_id: str, refs: list[_RasterRef], native_epsg: int | None, 
 
 
 def _frame(layer_id: str, rows: list[dict], epsg: int) -> gpd.GeoDataFrame:
-    """GeoDataFrame with the catalogue's column order and types (Int64, float64, object)."""
+    """GeoDataFrame with the catalogue's column order and types (Int64, float64, object).
+
+    Built column by column from plain lists: a plan has ~10 small frames, and pandas'
+    per-column ``astype``/``where`` cost more than the XML parsing did.
+    """
     columns = LAYERS[layer_id].columns
-    data = pd.DataFrame(rows, columns=[c for c in columns] + ["geometry"])
-    data = data[[c for c in columns if c in data.columns] + ["geometry"]]
+    data = {}
     for name, kind in columns.items():
+        values = [row.get(name) for row in rows]
         if kind == "integer":
-            data[name] = pd.array(data[name], dtype="Int64")
+            data[name] = pd.array([None if _missing(v) else v for v in values], dtype="Int64")
         elif kind == "real":
-            data[name] = pd.to_numeric(data[name], errors="coerce").astype("float64")
+            data[name] = np.array([_real(v) for v in values], dtype="float64")
         else:
-            data[name] = data[name].astype(object).where(data[name].notna(), None)
-    return gpd.GeoDataFrame(data, geometry="geometry", crs=f"EPSG:{epsg}")
+            # object, not pandas' "str" dtype: missing values stay None (not NaN) for every store and test
+            data[name] = pd.Series([None if _missing(v) else v for v in values], dtype=object)
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [row.get("geometry") for row in rows]
+    data["geometry"] = gpd.array.GeometryArray(geoms, crs=_crs(epsg))
+    return gpd.GeoDataFrame(data, geometry="geometry")
+
+
+def _real(value) -> float:
+    """A number, NaN where missing or not a number (as ``pd.to_numeric(errors="coerce")``)."""
+    try:
+        return float(value) if value is not None else np.nan
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 # =========================================================================== entry point
