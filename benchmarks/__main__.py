@@ -6,7 +6,9 @@
 * ``imports``: XPlanGML plans/s and CityGML buildings/s into both stores
   (:mod:`benchmarks.imports`, about a minute);
 * ``scenarios``: scenario run times for 1k-50k synthetic buildings
-  (:mod:`benchmarks.bench_scenarios`).
+  (:mod:`benchmarks.bench_scenarios`);
+* ``scaling``: requests/s with 1, 2 and 4 gunicorn workers on one PostGIS
+  (:mod:`benchmarks.scaling`, a few minutes).
 
 ``--quick`` runs them small (20 000 buildings, fewer requests): a few minutes in all.
 ``--only api imports`` picks some. Figures are comparable only within one run on one
@@ -23,8 +25,8 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
-    parser.add_argument("--only", nargs="+", choices=["api", "imports", "scenarios"],
-                        default=["api", "imports", "scenarios"])
+    parser.add_argument("--only", nargs="+", choices=["api", "imports", "scenarios", "scaling"],
+                        default=["api", "imports", "scenarios", "scaling"])
     parser.add_argument("--pg", help="use this postgresql:// database instead of a throwaway cluster")
     args = parser.parse_args(argv)
     pg = ["--pg", args.pg] if args.pg else []
@@ -43,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
                 from benchmarks import imports
 
                 failures += imports.main((["--rounds", "1"] if args.quick else []) + pg) != 0
+            elif name == "scaling":
+                from benchmarks import scaling
+
+                failures += scaling.main((["--buildings", "20000", "--seconds", "8"] if args.quick else []) + pg) != 0
             else:
                 from benchmarks import bench_scenarios
 
