@@ -409,7 +409,7 @@ class FilterCompiler:
         text = str(value).strip()
         try:
             if kind == "integer":
-                return int(text)
+                return _sqlite_number(int(text))
             if kind == "real":
                 return float(text)
             if kind == "boolean":
@@ -614,9 +614,7 @@ class FilterCompiler:
         if isinstance(value, bool):
             return int(value)
         if isinstance(value, (int, float)):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise _invalid_query("numbers in filters must be finite")
-            return value
+            return _sqlite_number(value)
         if isinstance(value, datetime):
             return format_date(value) if hint == "date" else format_datetime(value)
         if isinstance(value, date):
@@ -810,6 +808,8 @@ class FilterCompiler:
             geom, source = value, crs
         else:
             raise _invalid_query("spatial predicates need a geometry literal")
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            raise _invalid_query("coordinates in filters must be finite numbers")
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
         return self.to_file_crs(geom, source)
@@ -835,6 +835,18 @@ class FilterCompiler:
         token = gpkg_functions.add_literal(geom)
         self.tokens.append(token)
         return token
+
+
+def _sqlite_number(value: int | float) -> int | float:
+    """A filter number SQLite can bind: finite; an integer beyond 64 bits compares as a real."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _invalid_query("numbers in filters must be finite")
+    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:
+        try:
+            return float(value)
+        except OverflowError:
+            raise _invalid_query("numbers in filters must be finite") from None
+    return value
 
 
 def _crs_from_uri(uri: str) -> pyproj.CRS | None:
@@ -1316,12 +1328,23 @@ def _identifier(value) -> str:
     return text
 
 
+_EPSG_CODES: dict[str, int | None] = {}
+
+
 def _epsg_of(crs: pyproj.CRS) -> int | None:
-    try:
-        code = crs.to_epsg()
-    except pyproj.exceptions.CRSError:
-        return None
-    return code if code and code != 4326 else None
+    """The EPSG code of a projected storage CRS (None for 4326/CRS84 or none), looked up once per process.
+
+    ``pyproj.CRS.to_epsg`` searches proj.db: ~15 ms in a thread that has not used PROJ
+    yet, which under the dev server is every request (see ``providers.postgis.storage_srid``).
+    """
+    key = crs.srs
+    if key not in _EPSG_CODES:
+        try:
+            code = crs.to_epsg()
+        except pyproj.exceptions.CRSError:
+            code = None
+        _EPSG_CODES[key] = code if code and code != 4326 else None
+    return _EPSG_CODES[key]
 
 
 __all__ = ["GeoPackageProvider", "FilterCompiler", "InvalidFeatureError", "FeatureConflictError",
