@@ -559,13 +559,18 @@ class PostGISRows(Rows):
     lock = " FOR UPDATE"
 
     def fetch(self, sql, params=None):
+        from providers.postgis import client_errors
+
         # A connection is held only for the statement, never while another is asked for (pool safety).
-        with self.provider._engine.connect() as conn:
+        # client_errors: an id with a NUL character (PostgreSQL text cannot hold one) is a 400, not a 500.
+        with client_errors(), self.provider._engine.connect() as conn:
             return _SqlAlchemyTx(conn).fetch(sql, params or {})
 
     @contextmanager
     def transaction(self):
-        with self.provider._engine.begin() as conn:
+        from providers.postgis import client_errors
+
+        with client_errors(), self.provider._engine.begin() as conn:
             yield _SqlAlchemyTx(conn)
 
     def layer_boxes(self, layer_ids):
