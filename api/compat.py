@@ -6,6 +6,12 @@ pygeofilter 0.4's CQL2-text grammar accepts property names of two or more
 characters only, so ``z <= 3`` (XPlanung's Z, the number of full storeys) is a
 syntax error. :func:`allow_one_letter_properties` rebuilds its parser with the
 one-character case allowed; everything else in the grammar is unchanged.
+
+pygeoapi 0.24's item page (``collections/items/item.html``) shows any property
+value ending in ``.png``/``.jpg``/... as ``<a href=VALUE><img src=VALUE>``: a
+contribution whose text is ``javascript:…//.png`` became a script link on
+``/items/<id>?f=html``. :func:`item_page_links_only_for_web_urls` serves that
+template with the image branch limited to http(s) URLs; other values stay text.
 """
 
 from __future__ import annotations
@@ -84,7 +90,41 @@ def install_request_checks(server) -> None:
         return None
 
 
+_IMAGE_TEST = "{% if val|length and val.lower().endswith(('.jpg', '.jpeg', '.png', '.gif', '.bmp')) %}"
+_WEB_IMAGE_TEST = ("{% if val|length and val.lower().startswith(('http://', 'https://')) "
+                   "and val.lower().endswith(('.jpg', '.jpeg', '.png', '.gif', '.bmp')) %}")
+
+
+def item_page_links_only_for_web_urls(directory: Path) -> None:
+    """Serve pygeoapi's item page with links and images for http(s) values only (``javascript:…//.png`` is text).
+
+    The fixed copy of ``collections/items/item.html`` is written to ``directory``, which is put in front of
+    pygeoapi's own templates for collection pages (every other template is still pygeoapi's).
+    """
+    from pygeoapi.api import API
+    from pygeoapi.util import TEMPLATESDIR
+
+    source = (Path(TEMPLATESDIR) / "collections" / "items" / "item.html").read_text(encoding="utf-8")
+    if _IMAGE_TEST not in source:  # a newer pygeoapi changed the template: check it by hand
+        return
+    target = Path(directory) / "collections" / "items" / "item.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source.replace(_IMAGE_TEST, _WEB_IMAGE_TEST), encoding="utf-8")
+    original = getattr(API.get_dataset_templates, "_bgis_original", API.get_dataset_templates)
+
+    def get_dataset_templates(self, dataset: str) -> dict:
+        templates = original(self, dataset)
+        if templates.get("path") not in (None, TEMPLATESDIR):  # a collection with its own templates
+            return templates
+        return {**templates, "path": str(directory)}
+
+    get_dataset_templates._bgis_original = original
+    API.get_dataset_templates = get_dataset_templates
+
+
 def apply() -> None:
     allow_one_letter_properties()
     declare_filter_conformance()
     invalid_data_is_a_client_error()
+    data_dir = Path(os.environ.get("BUERGERGIS_DATA_DIR") or Path(__file__).resolve().parents[1] / "var")
+    item_page_links_only_for_web_urls(data_dir / "pygeoapi-templates")
