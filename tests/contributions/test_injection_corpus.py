@@ -1,0 +1,565 @@
+"""The injection corpus (tests/injection_payloads.py) through every text field, filter and route, on both stores.
+
+Issue 6, item 7: none of the XSS, SQL and CQL2 payloads executes or leaks.
+
+* **Text fields**: every payload goes into every field a client can write. Stored:
+  a contribution's ``text`` and ``pseudonym`` (when <= 40 characters; longer ones
+  are refused), Open311 ``description``, a participation phase's ``title`` and
+  ``scenario_id`` (planners). Refused with a 4xx: ``kind``, ``category``, ``plan_id``,
+  ``parent_id``, ``scenario_id``, ``target_collection``, ``target_id`` (no such value
+  or object), Open311 ``service_code``; the ``X-Contribution-Secret`` and
+  ``X-Voter-Id`` headers, contribution and variant ids in the like/status paths,
+  a status value. Open311's personal fields (``email``, ``first_name``, ...) take
+  the payload and must be dropped. Each answer is a 2xx or a clean 4xx (JSON with a
+  description), never a 5xx, never slow (``pg_sleep``).
+* **Read back**: what was stored comes back verbatim from ``/api`` and ``/open311``
+  (Flask JSON) and in pygeoapi's documented form from ``/oapi`` (its JSON writes
+  ``<`` and ``>`` as ``&lt;`` and ``&gt;``, nothing else). pygeoapi's HTML pages
+  (item pages of the XSS payloads, the items page with all of them, error pages,
+  collection pages) show it as text: no element, attribute, script or URL of a
+  payload's making; the map data in the page is still one JSON string.
+* **Filters** on ``contributions``: every payload as the whole CQL2 filter
+  (anonymously), pasted into CQL2 string literals, as property filter, ``q``,
+  ``sortby``, ``properties``, ``bbox``, ``datetime`` and item id; all payloads at
+  once as CQL2 JSON string values (POST, must find exactly the corpus), as CQL2 JSON
+  property names (GET), as Open311 ids and service codes. On ``bp_baugebiet``:
+  every payload as CQL2 filter, property filter and item id, the generic parameters
+  in turn, all at once in ``art_code IN (...)`` and a CQL2 JSON ``like``. Open311
+  ``status``/``start_date`` and phase ``plan_id``/``scenario_id`` queries too.
+  Never a 5xx, no database error text or stack trace, no author hash, nothing
+  pending revealed (someone else's pending and rejected contributions, the pending
+  Open311 reports; for anonymous requests the pending corpus itself), and
+  afterwards every table holds what it held.
+
+pygeofilter 0.4's CQL2 text has no escaped quote inside a string literal (CQL2's
+``''``): a payload with a quote pasted into a literal ends it early; the test only
+asks that such filters are refused or answered within the visibility rules.
+
+One module-scoped corpus per store (the contributions server of
+tests/contributions/conftest.py); problems are collected and reported together,
+so one run shows every payload that misbehaves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from urllib.parse import quote
+
+import pytest
+import requests
+from jinja2 import Environment
+from lxml import html as lxml_html
+
+from api.access import hash_secret
+from tests.contributions.common import GEOJSON, INSIDE, MODERATOR, PLANNER, SECRET, TIMEOUT
+from tests.injection_payloads import PAYLOADS, Payload
+
+PUBLIC_STATUSES = {"freigegeben", "in_bearbeitung", "erledigt"}
+#: One client-chosen author secret for every contribution of the corpus (so one header shows them all).
+AUTHOR_SECRET = "injection-corpus-author-secret-0001"
+#: Text of a contribution that stays pending: it must never appear in a public answer.
+PENDING_MARKER = "GEHEIM-ausstehend-7f3c9a"
+#: Signs of an internal error or a database message in a response body.
+LEAK_SIGNS = ("Traceback", 'File "/', "[SQL:", "sqlite3.", "psycopg2", "sqlalchemy", "OperationalError",
+              "ProgrammingError", "syntax error at or near", "LINE 1:", "Internal Server Error")
+#: A request that takes longer ran something it should not have (pg_sleep(5) payloads).
+SLOW_S = 4.0
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_REFERENCE = re.compile(r"^[^\x00-\x1f\x7f/]{1,256}$")
+_TRUNCATE = Environment(autoescape=False).from_string("{{ v | string | truncate(35) }}")
+
+
+def pygeoapi_json(text: str) -> str:
+    """How pygeoapi's JSON writes a stored string (``pygeoapi.util.to_json``)."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html_text(text: str) -> str:
+    """A string as an HTML parser hands it back (CR LF and lone CR become LF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_ok(value: str, limit: int) -> bool:
+    """Whether a free-text field takes the value (as providers/contributions.py documents it)."""
+    value = value.strip()
+    return bool(value) and not _CONTROL.search(value) and len(value) <= limit
+
+
+def reference_ok(value: str) -> bool:
+    return text_ok(value, 256) and bool(_REFERENCE.match(value.strip()))
+
+
+def cql_literal_ok(value: str) -> bool:
+    """Whether pygeofilter 0.4's CQL2 text takes the value as a string literal (no quote, no line break)."""
+    return not re.search(r"['\r\n]", value)
+
+
+class Corpus:
+    """The seeded server and every problem found on it; ``call`` wraps each request."""
+
+    def __init__(self, server):
+        self.server = server
+        self.session = requests.Session()
+        self.problems: dict[str, list[str]] = {}
+        self.requests = 0
+        self.secret_hashes = {hash_secret(AUTHOR_SECRET)}
+        self.hidden: set[str] = set()  # ids the public must never see
+        self.stored: dict[Payload, str] = {}  # payload -> id of its contribution (text and pseudonym)
+        self.reports: dict[Payload, str] = {}  # payload -> id of its Open311 request (pending)
+        self.phases: dict[Payload, str] = {}  # payload -> id of its participation phase
+        self.baseline: dict[str, object] = {}
+
+    def problem(self, area: str, payload, message: str) -> None:
+        self.problems.setdefault(area, []).append(f"{payload}: {message}")
+
+    def call(self, area: str, payload, method: str, url: str, expect=None, **kwargs) -> requests.Response | None:
+        """Send a request; note a 5xx, an unclean 4xx, a slow answer, leak signs, or a status not in ``expect``."""
+        kwargs.setdefault("timeout", TIMEOUT)
+        self.requests += 1
+        try:
+            r = self.session.request(method, url, **kwargs)
+        except requests.RequestException as err:
+            self.problem(area, payload, f"{method} {url}: no answer ({err})")
+            return None
+        where = f"{method} {url.replace(self.server.url, '')}"
+        if r.status_code >= 500:
+            self.problem(area, payload, f"{where} -> {r.status_code}: {r.text[:200]}")
+            return r
+        if r.elapsed.total_seconds() > SLOW_S:
+            self.problem(area, payload, f"{where} took {r.elapsed.total_seconds():.1f} s")
+        for sign in LEAK_SIGNS:
+            if sign in r.text:
+                self.problem(area, payload, f"{where} -> {r.status_code} shows {sign!r}: {r.text[:200]}")
+        for secret_hash in self.secret_hashes:
+            if secret_hash in r.text:
+                self.problem(area, payload, f"{where} reveals an author hash")
+        if 400 <= r.status_code < 500 and "json" in r.headers.get("Content-Type", ""):
+            body = r.json()
+            described = (body.get("description") if isinstance(body, dict)
+                         else body[0].get("description") if isinstance(body, list) and body else None)
+            if not described:
+                self.problem(area, payload, f"{where} -> {r.status_code} without a description: {r.text[:200]}")
+        if expect is not None and r.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
+            self.problem(area, payload, f"{where} -> {r.status_code}, expected {expect}: {r.text[:200]}")
+        return r
+
+
+# -- seeding: every payload through every writable field --------------------------------------------------
+
+
+def _create(c: Corpus, area: str, payload, properties: dict, expect, headers: dict | None = None):
+    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": INSIDE}, "properties": properties}
+    return c.call(area, payload, "POST", f"{c.server.api}/collections/contributions/items", expect,
+                  data=json.dumps(body), headers={**GEOJSON, SECRET: AUTHOR_SECRET, **(headers or {})})
+
+
+def _header(name: str, value: str) -> dict:
+    """The value as a request header, where HTTP allows it (latin-1, no line breaks)."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return {}
+    return {} if ("\r" in value or "\n" in value or "\x00" in value) else {name: value}
+
+
+def _seed(c: Corpus, p: Payload) -> None:
+    s, value = c.server, p.text
+    # a participation phase for a scenario named by the payload (planner): title and scenario_id are stored
+    phase = {"title": value, **({"scenario_id": value} if reference_ok(value) else {})}
+    r = c.call("text fields", p, "POST", f"{s.url}/api/participation-phases", 201 if text_ok(value, 200) else 400,
+               json=phase, headers=PLANNER)
+    if r is not None and r.status_code == 201:
+        c.phases[p] = r.json()["id"]
+        if (r.json().get("title"), r.json().get("scenario_id")) != (value, phase.get("scenario_id")):
+            c.problem("text fields", p, f"the phase came back as {r.json()}")
+    # the contribution (citizen): text and pseudonym carry the payload
+    props = {"kind": "vorschlag", "text": value}
+    if text_ok(value, 40):
+        props["pseudonym"] = value
+    r = _create(c, "text fields", p, props, 201 if text_ok(value, 2000) else 400)
+    if r is not None and r.status_code == 201:
+        c.stored[p] = r.headers["Location"].rsplit("/", 1)[-1]
+    if not text_ok(value, 40) and text_ok(value, 2000):
+        _create(c, "text fields", p, {"text": "Pseudonym zu lang", "pseudonym": value}, 400)
+    # fields with fixed values or references to existing objects: refused (the payload as author secret, too)
+    for extra in ({"kind": value}, {"category": value}, {"plan_id": value}, {"parent_id": value},
+                  {"scenario_id": value}, {"target_collection": value, "target_id": "GML_x"},
+                  {"target_collection": "bp_baugebiet", "target_id": value}):
+        _create(c, "text fields", p, {"text": "Feldtest", **extra}, 400, headers=_header(SECRET, value))
+    # Open311: the description is stored; the personal fields are dropped; an unknown service is refused
+    form = {"service_code": "strasse", "lat": str(INSIDE[1]), "long": str(INSIDE[0]), "description": value,
+            **{name: value for name in ("email", "first_name", "last_name", "phone", "address_string",
+                                        "device_id", "account_id", "media_url")}}
+    send = {"json": form} if len(c.reports) % 2 else {"data": form}  # form-encoded as in the spec, or JSON
+    r = c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", 201 if text_ok(value, 2000) else 400,
+               **send)
+    if r is not None and r.status_code == 201:
+        c.reports[p] = r.json()[0]["service_request_id"]
+    c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", (400, 404),
+           data={**form, "service_code": value})
+    # /api routes: the payload as contribution id, voter id, status, author secret
+    path, some_id = quote(value, safe=""), c.baseline["id"]
+    for route in ("contributions", "scenarios"):
+        c.call("text fields", p, "POST", f"{s.url}/api/{route}/{path}/like", (400, 404, 405),
+               headers={"X-Voter-Id": "injection-voter-000001"})
+    c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/like", 400, json={"voter_id": value},
+           headers=_header("X-Voter-Id", value))
+    c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/status", 400, json={"status": value},
+           headers=MODERATOR)
+    c.call("text fields", p, "POST", f"{s.url}/api/contributions/{path}/status", (400, 404, 405),
+           json={"status": "freigegeben"}, headers=MODERATOR)
+    if (header := _header(SECRET, value)) and p.kind == "sql":
+        c.call("text fields", p, "DELETE", f"{s.url}/api/contributions/mine", (400, 401), headers=header)
+
+
+@pytest.fixture(scope="module")
+def corpus(contrib_server):
+    c = Corpus(contrib_server)
+    s = contrib_server
+    # a pending and a rejected contribution of someone else: never shown, whatever the filter
+    other = "someone-elses-secret-000000000000"
+    c.secret_hashes.add(hash_secret(other))
+    for text, status in ((PENDING_MARKER, None), (PENDING_MARKER + " abgelehnt", "abgelehnt")):
+        r = _create(c, "setup", "-", {"text": text, "kind": "kommentar"}, 201, headers={SECRET: other})
+        cid = r.headers["Location"].rsplit("/", 1)[-1]
+        c.hidden.add(cid)
+        if status:
+            c.call("setup", "-", "POST", f"{s.url}/api/contributions/{cid}/status", 200, json={"status": status},
+                   headers=MODERATOR)
+    r = _create(c, "setup", "-", {"text": "Baseline ohne Sonderzeichen", "pseudonym": "Basis", "kind": "vorschlag"},
+                201)
+    c.baseline["id"] = r.headers["Location"].rsplit("/", 1)[-1]
+    for p in PAYLOADS:
+        _seed(c, p)
+    c.hidden |= set(c.reports.values())  # Open311 reports stay pending (their authors' secrets are not sent)
+    c.counts = table_counts(s)
+    yield c
+    for phase in c.phases.values():
+        requests.delete(f"{s.url}/api/participation-phases/{phase}", headers=PLANNER, timeout=TIMEOUT)
+
+
+def table_counts(server) -> dict[str, int]:
+    """Rows per table, read from the store itself."""
+    tables = ("contributions", "participation_phases", "contribution_likes", "bp_plan", "bp_baugebiet")
+    if server.backend == "geopackage":
+        import sqlite3
+
+        with sqlite3.connect(server.store) as conn:
+            return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    import psycopg2
+
+    with psycopg2.connect(server.store) as conn, conn.cursor() as cur:
+        counts = {}
+        for t in tables:
+            cur.execute(f"SELECT count(*) FROM {t}")
+            counts[t] = cur.fetchone()[0]
+        return counts
+
+
+def _report(c: Corpus, *areas: str) -> None:
+    found = [f"[{area}] {line}" for area in areas for line in c.problems.get(area, [])]
+    assert not found, f"{len(found)} problems on {c.server.backend}:\n" + "\n".join(found[:40])
+
+
+# -- the tests ------------------------------------------------------------------------------------------------
+
+AUTHOR = {SECRET: AUTHOR_SECRET}
+
+
+def test_every_text_field_takes_every_payload_or_refuses_it_cleanly(corpus):
+    _report(corpus, "setup", "text fields")
+    assert len(corpus.stored) >= len(PAYLOADS) - 2  # all but the ones with control characters are stored
+
+
+def test_stored_payloads_come_back_verbatim_as_json(corpus):
+    c, s = corpus, corpus.server
+    # OGC API (pygeoapi's escaped form): the author's list, and each item through the HTML page's map data below
+    r = c.call("read", "-", "GET", f"{s.api}/collections/contributions/items", 200,
+               params={"f": "json", "limit": 10000, "skipGeometry": "true"}, headers=AUTHOR)
+    listed = {f["id"]: f["properties"] for f in r.json()["features"]}
+    for p, cid in c.stored.items():
+        expected = pygeoapi_json(p.text)
+        single = None
+        if p.kind != "xss":  # the XSS ones are read one by one through their HTML page (its map data)
+            r = c.call("read", p, "GET", f"{s.api}/collections/contributions/items/{cid}", 200,
+                       params={"f": "json"}, headers=AUTHOR)
+            single = r.json()["properties"] if r is not None and r.ok else {}
+        for where, props in (("list", listed.get(cid)), ("item", single)):
+            if props is None:
+                continue
+            if props.get("text") != expected:
+                c.problem("read", p, f"{where}: text {props.get('text')!r} != {expected!r}")
+            if text_ok(p.text, 40) and props.get("pseudonym") != expected:
+                c.problem("read", p, f"{where}: pseudonym {props.get('pseudonym')!r} != {expected!r}")
+        if cid not in listed:
+            c.problem("read", p, "not listed for its author")
+    # Open311 (Flask JSON, not escaped): a back office with a moderator token sees the pending reports
+    r = c.call("read", "-", "GET", f"{s.url}/open311/v2/requests.json", 200,
+               params={"service_request_id": ",".join(c.reports.values())}, headers=MODERATOR)
+    by_id = {req["service_request_id"]: req for req in r.json()}
+    for p, rid in c.reports.items():
+        report = by_id.get(rid, {})
+        if report.get("description") != p.text:
+            c.problem("read", p, f"open311 description {report.get('description')!r} != {p.text!r}")
+        if any(p.text in str(v) for k, v in report.items() if k != "description"):
+            c.problem("read", p, "a dropped personal field came back")
+    # participation phases (Flask JSON)
+    phases = {ph["id"]: ph for ph in c.call("read", "-", "GET", f"{s.url}/api/participation-phases", 200).json()[
+        "phases"]}
+    for p, phase in c.phases.items():
+        got = phases.get(phase, {})
+        if (got.get("title"), got.get("scenario_id")) != (p.text, p.text if reference_ok(p.text) else None):
+            c.problem("read", p, f"phase came back as {got}")
+    _report(c, "read")
+
+
+# -- HTML ---------------------------------------------------------------------------------------------------
+
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "srcdoc", "background", "poster", "xlink:href"}
+
+
+def _parse(r: requests.Response):
+    """pygeoapi sends text/html without a charset; the page itself says UTF-8."""
+    return lxml_html.document_fromstring(r.content.decode("utf-8") or "<p></p>")
+
+
+def _element_problems(doc) -> list[str]:
+    """Event handlers, script URLs or payload markers in attributes or scripts anywhere on the page."""
+    found = []
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            squeezed = re.sub(r"[\s\x00-\x1f]", "", value).lower()
+            if name.lower().startswith("on"):
+                found.append(f"<{el.tag} {name}=...>")
+            elif name.lower() in _URL_ATTRIBUTES and squeezed.startswith(("javascript:", "vbscript:", "data:")):
+                found.append(f"<{el.tag} {name}={value[:60]!r}>")
+            elif "__xss" in value and name.lower() not in ("title", "alt", "aria-label", "value"):
+                found.append(f"<{el.tag} {name}={value[:60]!r}>")
+        if el.tag in ("script", "style") and "__xss" in (el.text or "") and "geojson_data" not in (el.text or ""):
+            found.append(f"<{el.tag}> with a payload")
+    return found
+
+
+def _tags(doc) -> Counter:
+    return Counter(el.tag for el in doc.iter() if isinstance(el.tag, str))
+
+
+def _extra_tags(doc, baseline: Counter) -> list[str]:
+    """Elements beyond the clean page's, except urlize's http(s)/mailto links."""
+    extra = _tags(doc) - baseline
+    links = [a for a in doc.iter("a") if a.get("href", "").lower().startswith(("http://", "https://", "mailto:"))]
+    if extra.get("a", 0) <= len(links):
+        extra.pop("a", None)
+    return [f"{n} x <{tag}>" for tag, n in extra.items()]
+
+
+def _geojson_in_script(doc):
+    """pygeoapi's map data (``var geojson_data = …;``) as parsed JSON: proves no payload left the string."""
+    for script in doc.iter("script"):
+        match = re.search(r"var geojson_data = (.*);\s*$", script.text or "", re.M)
+        if match:
+            return json.loads(match.group(1))
+    return None
+
+
+def _property_cells(doc) -> dict[str, object]:
+    cells = {}
+    for row in doc.xpath("//table//tr[count(td) = 2]"):
+        key, value = row.findall("td")
+        cells[key.text_content().strip()] = value
+    return cells
+
+
+def test_html_pages_show_payloads_as_text(corpus):
+    """The item page of every payload, the items page with all of them, the collection pages."""
+    c, s = corpus, corpus.server
+    page = c.call("html", "-", "GET", f"{s.api}/collections/contributions/items/{c.baseline['id']}", 200,
+                  params={"f": "html"}, headers=AUTHOR)
+    baseline_item = _tags(_parse(page))
+    for p, cid in c.stored.items():
+        if p.kind != "xss":  # the items page below shows the others (and the JSON test reads them all)
+            continue
+        r = c.call("html", p, "GET", f"{s.api}/collections/contributions/items/{cid}", 200, params={"f": "html"},
+                   headers=AUTHOR)
+        if r is None or not r.ok:
+            continue
+        doc = _parse(r)
+        for issue in _element_problems(doc) + _extra_tags(doc, baseline_item):
+            c.problem("html", p, f"item page: {issue}")
+        cells = _property_cells(doc)
+        fields = ["text"] + (["pseudonym"] if text_ok(p.text, 40) else [])
+        for field in fields:
+            cell = cells.get(field)
+            shown = cell.text_content().strip() if cell is not None else None
+            if shown != _html_text(p.text):
+                c.problem("html", p, f"item page shows {field} as {shown!r}")
+            if cell is not None and any(child.tag != "a" for child in cell.iter() if child is not cell):
+                c.problem("html", p, f"item page: elements inside the {field} cell")
+        data = _geojson_in_script(doc)
+        if data is None or data["properties"]["text"] != pygeoapi_json(p.text):
+            c.problem("html", p, "item page: the map data does not hold the text as one string")
+    # the items page: all of the corpus, as its author sees it
+    r = c.call("html", "-", "GET", f"{s.api}/collections/contributions/items", 200,
+               params={"f": "html", "limit": 10000}, headers=AUTHOR)
+    doc = _parse(r)
+    for issue in _element_problems(doc):
+        c.problem("html", "items page", issue)
+    rows = {}
+    for row in doc.xpath("//tbody/tr"):
+        link, text_cell = row.xpath(".//a[@href]"), row.xpath("./td[@data-label='text']")
+        if link and text_cell:
+            rows[link[0].get("href").rsplit("/", 1)[-1]] = text_cell[0]
+        for cell in row.xpath("./td[position() > 1]"):
+            if len(cell):
+                c.problem("html", "items page", f"elements inside a cell: {lxml_html.tostring(cell)[:120]!r}")
+    for p, cid in c.stored.items():
+        cell, expected = rows.get(cid), _html_text(_TRUNCATE.render(v=p.text))
+        shown = cell.text_content().strip() if cell is not None else None
+        if shown != expected:
+            c.problem("html", p, f"items page shows {shown!r}, expected {expected!r}")
+    data = _geojson_in_script(doc)
+    if data is None or {f["id"] for f in data} != set(rows):
+        c.problem("html", "items page", "map data and table disagree")
+    if PENDING_MARKER in r.text or c.hidden & set(rows):
+        c.problem("html", "items page", "a hidden contribution is listed")
+    for collection in ("contributions", "bp_baugebiet"):  # no user text there at all
+        r = c.call("html", "-", "GET", f"{s.api}/collections/{collection}", 200, params={"f": "html"})
+        for issue in _element_problems(_parse(r)):
+            c.problem("html", collection, issue)
+    _report(c, "html")
+
+
+# -- filters -----------------------------------------------------------------------------------------------------
+
+
+def _check_answer(c: Corpus, area: str, p, r, expect_ids: set[str] | None = None) -> None:
+    """A 200 holds no hidden contribution; with ``expect_ids``, at least those (the filter's own matches)."""
+    if r is None or r.status_code != 200:
+        return
+    if r.headers.get("Content-Type", "").startswith("text/html"):
+        if PENDING_MARKER in r.text or any(h in r.text for h in c.hidden):
+            c.problem(area, p, "an HTML answer lists a hidden contribution")
+        for issue in _element_problems(_parse(r)):
+            c.problem(area, p, f"HTML answer: {issue}")
+        return
+    features = r.json()["features"]
+    found = {f["id"] for f in features}
+    if found & c.hidden or PENDING_MARKER in r.text:
+        c.problem(area, p, f"hidden contributions in the answer: {sorted(found & c.hidden)}")
+    if expect_ids is not None and not expect_ids <= found:
+        c.problem(area, p, f"the filter missed {len(expect_ids - found)} of its own contributions")
+
+
+def _public(c: Corpus, area: str, p, r) -> None:
+    """An anonymous 200 holds public contributions only (none of the corpus: it is pending)."""
+    _check_answer(c, area, p, r)
+    if r is not None and r.status_code == 200 and not r.headers.get("Content-Type", "").startswith("text/html"):
+        features = r.json()["features"]
+        if any(f["properties"].get("status", "freigegeben") not in PUBLIC_STATUSES for f in features):
+            c.problem(area, p, "a non-public status in an anonymous answer")
+        if {f["id"] for f in features} & set(c.stored.values()):
+            c.problem(area, p, "a pending contribution of the corpus in an anonymous answer")
+
+
+def test_contribution_filters_never_fail_or_leak(corpus):
+    c, s = corpus, corpus.server
+    url = f"{s.api}/collections/contributions/items"
+    base = {"f": "json", "limit": 10000, "skipGeometry": "true"}
+    stored = [p for p in PAYLOADS if p in c.stored]
+    mine = set(c.stored.values())
+    # every stored payload as a CQL2 JSON string, in one query: must find exactly the corpus
+    query = {"op": "or", "args": [{"op": "=", "args": [{"property": "text"}, p.text]} for p in stored]}
+    r = c.call("filters", "all", "POST", url, 200, params=base, data=json.dumps(query),
+               headers={"Content-Type": "application/json", **AUTHOR})
+    _check_answer(c, "filters", "CQL2 JSON (all)", r, mine)
+    # every payload as a property name, in one query: refused, naming them
+    names = {"op": "or", "args": [{"op": "=", "args": [{"property": p.text}, "x"]} for p in PAYLOADS]}
+    c.call("filters", "all", "GET", url, 400, params={**base, "filter-lang": "cql2-json", "filter": json.dumps(names)})
+    # Open311: all payloads as ids and as service codes (comma-separated lists), anonymously: nothing pending
+    o311 = f"{s.url}/open311/v2/requests.json"
+    for name in ("service_request_id", "service_code"):
+        r = c.call("filters", "all", "GET", o311, (200, 400, 404),
+                   params={name: ",".join([*(p.text for p in PAYLOADS), *c.reports.values()])})
+        if r is not None and r.status_code == 200 and any(q["service_request_id"] in c.hidden for q in r.json()):
+            c.problem("filters", "all", f"open311 {name} lists a pending report")
+    for p in PAYLOADS:
+        v = p.text
+        # the payload as the whole CQL2 filter, anonymously: 4xx or public contributions only
+        _public(c, "filters", p, c.call("filters", p, "GET", url, (200, 400), params={**base, "filter": v}))
+        # pasted into CQL2 string literals, as a careless client would: where the payload holds a quote
+        # (pygeofilter 0.4's CQL2 text has no escaped quote) it may make a valid filter of its own, but the
+        # visibility filter still holds
+        exact = 200 if text_ok(v, 2000) else (200, 400)  # PostgreSQL refuses NUL in text: 400
+        literal = f"text = '{v}' OR pseudonym LIKE '{v}'"
+        r = c.call("filters", p, "GET", url, exact if cql_literal_ok(v) else (200, 400),
+                   params={**base, "filter": literal}, headers=AUTHOR)
+        _check_answer(c, "filters", p, r, {c.stored[p]} if p in c.stored and cql_literal_ok(v) else None)
+        # property filter and free text: find the payload's own contribution (the author asks)
+        r = c.call("filters", p, "GET", url, exact, params={**base, "text": v}, headers=AUTHOR)
+        _check_answer(c, "filters", p, r, {c.stored[p]} if p in c.stored else None)
+        _public(c, "filters", p, c.call("filters", p, "GET", url, exact, params={**base, "q": v}))
+        # every other query parameter, and the payload as item id
+        for name in ("sortby", "properties", "bbox", "datetime"):
+            _public(c, "filters", p, c.call("filters", p, "GET", url, (200, 400), params={**base, name: v}))
+        fmt = "html" if p.kind == "xss" else "json"  # the HTML error page shows the id
+        r = c.call("filters", p, "GET", f"{url}/{quote(v, safe='')}", (400, 404), params={"f": fmt})
+        if r is not None and fmt == "html":
+            for issue in _element_problems(_parse(r)):
+                c.problem("filters", p, f"error page: {issue}")
+        # Open311 and participation phase queries (phases: plan_id and scenario_id take turns, one SQL path)
+        for params in ({"status": v}, {"start_date": v}):
+            c.call("filters", p, "GET", o311, (200, 400), params=params)
+        name = ("plan_id", "scenario_id")[PAYLOADS.index(p) % 2]
+        r = c.call("filters", p, "GET", f"{s.url}/api/participation-phases", (200, 400), params={name: v})
+        if r is not None and r.ok and name == "scenario_id" and p in c.phases and reference_ok(v) and (
+                [ph["id"] for ph in r.json()["phases"]] != [c.phases[p]]):
+            c.problem("filters", p, f"phases for scenario {v!r}: {r.text[:200]}")
+    _report(c, "filters")
+
+
+def test_plan_collection_filters_never_fail(corpus):
+    c, s = corpus, corpus.server
+    url = f"{s.api}/collections/bp_baugebiet/items"
+    base = {"f": "json", "limit": 5, "skipGeometry": "true"}
+    total = c.call("plan filters", "-", "GET", url, 200, params=base).json()["numberMatched"]
+    literals = ", ".join(f"'{p.text}'" for p in PAYLOADS if text_ok(p.text, 2000) and cql_literal_ok(p.text))
+    r = c.call("plan filters", "all", "GET", url, 200, params={**base, "filter": f"art_code IN ({literals})"})
+    if r is not None and r.ok and r.json()["numberMatched"]:
+        c.problem("plan filters", "all", f"art_code IN (payloads) matched {r.json()['numberMatched']} zones")
+    query = {"op": "or", "args": [{"op": "like", "args": [{"property": "besondere_art_der_baulichen_nutzung"},
+                                                          p.text]} for p in PAYLOADS if text_ok(p.text, 2000)]}
+    c.call("plan filters", "all", "POST", url, 200, params=base, data=json.dumps(query),
+           headers={"Content-Type": "application/json"})
+    for p in PAYLOADS:
+        v = p.text
+        exact = 200 if text_ok(v, 2000) else (200, 400)
+        c.call("plan filters", p, "GET", url, (200, 400), params={**base, "filter": v})
+        r = c.call("plan filters", p, "GET", url, exact, params={**base, "art_code": v})
+        if r is not None and r.ok and r.json()["numberMatched"]:
+            c.problem("plan filters", p, f"art_code={v!r} matched {r.json()['numberMatched']} zones")
+        # the generic parameters take turns (pygeoapi parses them alike for every collection; the
+        # contributions test gives each of them every payload)
+        name = ("sortby", "properties", "bbox", "datetime")[PAYLOADS.index(p) % 4]
+        c.call("plan filters", p, "GET", url, (200, 400), params={**base, name: v})
+        fmt = "html" if p.kind == "xss" else "json"
+        r = c.call("plan filters", p, "GET", f"{url}/{quote(v, safe='')}", (400, 404), params={"f": fmt})
+        if r is not None and fmt == "html":
+            for issue in _element_problems(_parse(r)):
+                c.problem("plan filters", p, f"error page: {issue}")
+    after = c.call("plan filters", "-", "GET", url, 200, params=base).json()["numberMatched"]
+    if after != total:
+        c.problem("plan filters", "-", f"bp_baugebiet held {total} zones, now {after}")
+    _report(c, "plan filters")
+
+
+def test_tables_are_intact_afterwards(corpus):
+    assert table_counts(corpus.server) == corpus.counts
+    r = requests.get(f"{corpus.server.api}/collections/contributions/items", params={"f": "json", "limit": 10000},
+                     headers=MODERATOR, timeout=TIMEOUT)
+    ids = {f["id"] for f in r.json()["features"]}
+    assert set(corpus.stored.values()) | corpus.hidden <= ids  # nothing deleted
+    print(f"\n{corpus.server.backend}: {len(PAYLOADS)} payloads, {corpus.requests} requests")
