@@ -65,7 +65,7 @@ PENDING_MARKER = "GEHEIM-ausstehend-7f3c9a"
 LEAK_SIGNS = ("Traceback", 'File "/', "[SQL:", "sqlite3.", "psycopg2", "sqlalchemy", "OperationalError",
               "ProgrammingError", "syntax error at or near", "LINE 1:", "Internal Server Error")
 #: A request that takes longer ran something it should not have (pg_sleep(5) payloads).
-SLOW_S = 4.0
+SLOW_S = 4.5
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REFERENCE = re.compile(r"^[^\x00-\x1f\x7f/]{1,256}$")
 _TRUNCATE = Environment(autoescape=False).from_string("{{ v | string | truncate(35) }}")
