@@ -219,6 +219,8 @@ def test_axe_finds_no_serious_or_critical_violations(page, view):
 
 def test_keyboard_users_can_take_the_map_centre_as_location(page):
     page.find_element(By.ID, "tab-map").click()
+    # The previous test may have left another view open: the form is interactable once the map view shows.
+    wait_until(lambda: page.find_element(By.ID, "view-map").is_displayed(), 10, message="map view")
     button = page.find_element(By.ID, "form-centre-btn")
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.send_keys(" ")  # a keyboard press, no mouse
