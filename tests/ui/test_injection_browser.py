@@ -201,6 +201,7 @@ def test_map_tooltips_show_payloads_as_text(page, portal):
 
 def test_moderation_queue_shows_payloads_as_text(page):
     page.find_element(By.ID, "tab-dashboard").click()
+    wait_until(lambda: page.find_element(By.ID, "view-dashboard").is_displayed(), 10, message="dashboard view")
     page.find_element(By.ID, "mod-token-input").send_keys(PLANNER_TOKEN)
     page.find_element(By.ID, "mod-login-btn").click()
     wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 30, message="the moderation queue")
