@@ -561,6 +561,24 @@ def restrict_to_plans(model: CityModel, plan_ids, margin: float = 100.0) -> City
     return out
 
 
+def replaced_building_ids(model: CityModel, result: ScenarioResult) -> list[str]:
+    """Ids of the stored buildings a variant stands in for, so a city view can hide them.
+
+    These are the buildings of the variant's area (its plans plus the margin of
+    :func:`restrict_to_plans`), including those the variant removed or rebuilt,
+    together with the variant's own buildings that exist in ``model``. A 3D view
+    that shows the whole city from vector tiles hides these ids and draws the
+    variant's buildings in their place.
+    """
+    stored = set(model.buildings["id"].astype(str)) if len(model.buildings) else set()
+    plan_ids = result.model.plans["id"].astype(str) if "id" in result.model.plans else []
+    area = restrict_to_plans(model, plan_ids).buildings if len(plan_ids) else model.buildings.iloc[0:0]
+    ids = set(area["id"].astype(str)) if len(area) else set()
+    if len(result.buildings):
+        ids |= set(result.buildings["id"].astype(str)) & stored
+    return sorted(ids)
+
+
 # ----------------------------------------------------------------------------- run
 
 def baseline_scenario() -> Scenario:

@@ -88,8 +88,10 @@ RUN_SCENARIO_METADATA = {
         },
         "include_buildings": {
             "title": {"de": "Gebäude mitliefern", "en": "Include buildings"},
-            "description": {"de": "Gebäude der Variante als GeoJSON (CRS84) mitliefern.",
-                            "en": "Return the variant's buildings as GeoJSON (CRS84)."},
+            "description": {"de": "Gebäude der Variante als GeoJSON (CRS84) mitliefern, dazu die Ids der "
+                                  "gespeicherten Gebäude, an deren Stelle sie treten (replaced_building_ids).",
+                            "en": "Return the variant's buildings as GeoJSON (CRS84), and the ids of the stored "
+                                  "buildings they stand in for (replaced_building_ids)."},
             "schema": {"type": "boolean", "default": False},
             "minOccurs": 0,
             "maxOccurs": 1,
@@ -236,7 +238,7 @@ class RunScenarioProcessor(BaseProcessor):
         self.supports_outputs = True
 
     def execute(self, data: dict, outputs=None):
-        from scenarios.engine import compare, run_scenario
+        from scenarios.engine import compare, replaced_building_ids, run_scenario
         from scenarios.results import store_result
         from twin.model import CityModel
 
@@ -264,7 +266,10 @@ class RunScenarioProcessor(BaseProcessor):
                 result = run_scenario(requested, model, library=library, sun_hours_day=data.get("sun_hours_day"))
                 if store_results:
                     store_result(store, result)
-            summary = result.to_dict(include_buildings=_flag(data.get("include_buildings", False)))
+            include_buildings = _flag(data.get("include_buildings", False))
+            summary = result.to_dict(include_buildings=include_buildings)
+            if include_buildings:
+                summary["replaced_building_ids"] = replaced_building_ids(model, result)
             response = {
                 "id": "result",
                 "scenario": summary.pop("scenario"),

@@ -8,7 +8,7 @@ import pytest
 import shapely
 import shapely.geometry
 
-from scenarios.engine import apply_scenario, compare, run_scenario
+from scenarios.engine import apply_scenario, compare, replaced_building_ids, run_scenario
 from scenarios.model import ScenarioError, parse_scenario
 
 HEADER = "title_de: Test\ntitle_en: Test\n"
@@ -138,6 +138,30 @@ def test_remove_and_modify_selections(hand_model):
     none = run_scenario(scenario("changes:\n  - op: remove_buildings\n    where: {function: Kirche}\n"), hand_model)
     assert len(none.buildings) == 2 and "selected nothing" in none.log[0]["warning"]
     assert "test.yaml, line 6" in none.log[0]["warning"]
+
+
+def test_replaced_building_ids_cover_the_variants_area(hand_frames):
+    """A city view hides these ids: the area's buildings, removed ones included, and nothing far away."""
+    import pandas as pd
+    from shapely.geometry import box
+
+    from twin.model import CityModel
+
+    from tests.scenarios.conftest import X0, Y0
+
+    far = gpd.GeoDataFrame({"id": ["far"], "source": ["test"], "height": [6.0], "storeys": pd.array([2], dtype="Int64"),
+                            "synthetic": [False]}, geometry=[box(X0 + 5000, Y0, X0 + 5010, Y0 + 10)], crs=25832)
+    hand_frames["buildings"] = pd.concat([hand_frames["buildings"], far], ignore_index=True)
+    model = CityModel.from_frames(hand_frames)
+    text = "plan_ids: [plan-a]\nchanges:\n  - op: remove_buildings\n    ids: [b2]\n"
+    removed = run_scenario(scenario(text), model)
+    assert removed.buildings["id"].tolist() == ["b1"]
+    assert replaced_building_ids(model, removed) == ["b1", "b2"]  # b2 was removed: still hidden, "far" stays
+    added = run_scenario(scenario("plan_ids: [plan-a]\nchanges:\n  - op: add_building\n    id: neu\n"
+                                  "    storeys: 2\n    geometry: {type: Polygon, coordinates: "
+                                  f"[[[{X0 + 30}, {Y0 + 30}], [{X0 + 35}, {Y0 + 30}], [{X0 + 35}, {Y0 + 35}], "
+                                  f"[{X0 + 30}, {Y0 + 30}]]]}}\n    crs: EPSG:25832\n"), model)
+    assert "neu" in set(added.buildings["id"]) and "neu" not in replaced_building_ids(model, added)
 
 
 def test_add_building_in_crs84(hand_model):
