@@ -159,6 +159,16 @@
     });
   }
   window.buergergis.localiseDraw = localiseDraw;
+
+  /* 3D: the city's buildings come as vector tiles; where a planning variant is shown, its buildings
+   * replace the stored ones. The tile layer's filter accessor (ui/view3d.py) asks here whether a
+   * building id is replaced in that deck.gl view (1: hide, 0: show). */
+  var replacedIds = {};
+  window.buergergis.replaced3d = function (deckId, id) {
+    var ids = replacedIds[deckId];
+    return ids && ids.has(id) ? 1 : 0;
+  };
+  window.buergergis.setReplaced3d = function (deckId, ids) { replacedIds[deckId] = new Set(ids || []); };
   new MutationObserver(function () { localiseDraw(); })
     .observe(document.documentElement, {childList: true, subtree: true});
 
@@ -171,6 +181,16 @@
         window.buergergis.lang = lang || "de";
         window.buergergis.localiseDraw();
         return window.dash_clientside.no_update;
+      },
+      // A variant's replaced ids into the filter table, then a new update trigger, so deck.gl
+      // re-evaluates the tile layer's filter (done here, in one step, so the order is certain).
+      replaceBuildings: function (replaced, layers) {
+        if (!replaced || !layers) { return window.dash_clientside.no_update; }
+        window.buergergis.setReplaced3d(replaced.deck, replaced.ids);
+        return layers.map(function (layer) {
+          if (layer.id !== "city-buildings") { return layer; }
+          return Object.assign({}, layer, {updateTriggers: {getFilterValue: replaced.version}});
+        });
       },
       // Leaflet and deck.gl measure their container; a hidden tab has none, so re-measure on show.
       resizeOnShow: function (tab) {

@@ -29,10 +29,24 @@ def api_path(api_url: str) -> str:
     return urlsplit(api_url).path.rstrip("/") or "/oapi"
 
 
+def portal_path(api_url: str) -> str:
+    """The portal's path prefix as the browser sees it: ``http://host/x/oapi`` -> ``/x`` (``""`` at the root)."""
+    path = api_path(api_url)
+    return path[: -len("/oapi")] if path.endswith("/oapi") else ""
+
+
 def items_url(api_url: str, collection: str, limit: int = MAX_ITEMS, **params) -> str:
     """Browser-side URL of a collection's items as GeoJSON (CRS84)."""
     query = urlencode({"f": "json", "limit": limit, **params})
     return f"{api_path(api_url)}/collections/{collection}/items?{query}"
+
+
+def tiles_url(api_url: str, collection: str) -> str:
+    """Browser-side URL template of a collection's Mapbox vector tiles (OGC API Tiles, WebMercatorQuad).
+
+    ``{z}/{y}/{x}`` is the OGC order (tileMatrix/tileRow/tileCol); deck.gl fills the names, not the order.
+    """
+    return f"{api_path(api_url)}/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?f=mvt"
 
 
 def unescape_pygeoapi(value):

@@ -43,6 +43,7 @@ def create_dash(server, settings) -> dash.Dash:
         title="Bürger-GIS",
         update_title=None,  # keep the title; "Updating..." flickers in tabs and screen readers
         assets_folder=str(ASSETS),
+        assets_ignore=r"vendor/.*",  # served, but not page scripts (e.g. the vector-tile worker of the 3D view)
         # Layers and panel buttons are created by callbacks; their ids are not in the first layout.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"},

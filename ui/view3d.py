@@ -1,7 +1,13 @@
 """3D view (deck.gl through deckgl-dash): LoD1 buildings, the plan's permitted envelope, contribution pins.
 
-Buildings and plan outlines are loaded by the browser straight from the OGC
-API. The envelope (buildable windows × Z × 3 m, see ``ui.envelope``) and the
+The city's buildings are loaded by the browser as Mapbox vector tiles from the
+OGC API (``/collections/buildings/tiles``), so a whole city of ~400 000
+buildings can be browsed: only the tiles in view travel (figures:
+``benchmarks/view3d.py``). Plan outlines come as GeoJSON. A planning
+variant's buildings (run-scenario Process) are drawn as GeoJSON over its
+area, and the tiles hide the stored buildings it stands in for
+(``replaced_building_ids``; the filter lives in ``assets/buergergis.js``).
+The envelope (buildable windows × Z × 3 m, see ``ui.envelope``) and the
 pins are prepared server-side from API data and passed as layer *data*.
 Every accessor below is a fixed string written here; user-supplied text
 (contribution texts, pseudonyms) only ever travels as data and is never
@@ -15,12 +21,14 @@ import logging
 import threading
 import time
 
-from dash import Input, Output, State, callback_context, html, no_update
+from urllib.parse import parse_qs
+
+from dash import Input, Output, State, callback_context, dcc, html, no_update
 from deckgl_dash import DeckGL
-from deckgl_dash.layers import GeoJsonLayer, LineLayer, ScatterplotLayer
+from deckgl_dash.layers import GeoJsonLayer, LineLayer, MVTLayer, ScatterplotLayer
 
 from ui import variants
-from ui.api import ApiError, items_url
+from ui.api import ApiError, items_url, portal_path, tiles_url
 from ui.catalog import find, plan_label, plan_of
 from ui.controls import choice_group, register_choice_group
 from ui.envelope import envelopes
@@ -31,6 +39,19 @@ LOG = logging.getLogger(__name__)
 
 PIN_HEIGHT_M = 25
 
+#: The vector-tile parser worker (loaders.gl, same version as deckgl-dash bundles; see its SOURCE.txt).
+MVT_WORKER = "/assets/vendor/loaders.gl-mvt-4.4.3/mvt-worker.js"
+
+#: Zoom levels the buildings tiles are served at (api/config.py); deck.gl over-zooms beyond the last.
+TILE_MIN_ZOOM, TILE_MAX_ZOOM = 10, 16
+
+#: Colours of buildings: measured ones darker than synthetic ones (legend and note say so).
+_BUILDING_FILL = "@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]"
+
+#: The tiles' filter: 1 where a variant shown in that view replaces the stored building (hidden), else 0.
+_REPLACED = {"deck": "@@=window.buergergis.replaced3d('deck', properties.id)",
+             "deck-b": "@@=window.buergergis.replaced3d('deck-b', properties.id)"}
+
 #: Camera presets: key -> (pitch, bearing, zoom offset from the fitted zoom).
 CAMERAS = {
     "overview": (45, -20, 0.0),
@@ -40,11 +61,11 @@ CAMERAS = {
 }
 
 
-def _layers(api_url: str, buildings_url: bool = True) -> list:
-    """The deck.gl layers; data of ``envelope``, ``pins*`` and a variant's ``buildings`` is filled in by callbacks.
+def _layers(api_url: str, deck_id: str = "deck") -> list:
+    """The deck.gl layers of one view (``deck`` or ``deck-b``).
 
-    ``buildings_url``: load the stored buildings from the API until a variant's buildings arrive
-    (the second, variant-B view starts empty).
+    ``city-buildings`` are the stored buildings as vector tiles; data of ``envelope``, ``pins*`` and a
+    variant's ``buildings`` is filled in by callbacks.
     """
     empty = {"type": "FeatureCollection", "features": []}
     return [
@@ -56,11 +77,17 @@ def _layers(api_url: str, buildings_url: bool = True) -> list:
             id="streets", data=items_url(api_url, "streets"), stroked=True, filled=False,
             get_line_color=[120, 128, 140, 200], line_width_min_pixels=1,
         ),
+        MVTLayer(
+            id="city-buildings", data=tiles_url(api_url, "buildings"), min_zoom=TILE_MIN_ZOOM, max_zoom=TILE_MAX_ZOOM,
+            extruded=True, filled=True, wireframe=True, get_elevation="@@=properties.height || 0",
+            get_fill_color=_BUILDING_FILL, get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True,
+            get_filter_value=_REPLACED[deck_id], filter_range=[0, 0.5], update_triggers={"getFilterValue": ""},
+            # loaders.gl parses tiles in a worker it would fetch from a CDN; ours is served with the portal.
+            load_options={"mvt": {"workerUrl": portal_path(api_url) + MVT_WORKER}},
+        ),
         GeoJsonLayer(
-            id="buildings", data=items_url(api_url, "buildings") if buildings_url else empty, extruded=True, filled=True, wireframe=True,
-            get_elevation="@@=properties.height",
-            # Synthetic buildings lighter than measured ones (legend and note say so).
-            get_fill_color="@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]",
+            id="buildings", data=empty, extruded=True, filled=True, wireframe=True,
+            get_elevation="@@=properties.height", get_fill_color=_BUILDING_FILL,
             get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True,
         ),
         GeoJsonLayer(
@@ -84,7 +111,9 @@ _DECK_STYLE = {"position": "absolute", "top": 0, "left": 0, "width": "100%", "he
 _LABEL_STYLE = {"position": "absolute", "top": "8px", "left": "8px", "zIndex": 2, "pointerEvents": "none",
                 "background": "rgba(255,255,255,.88)", "padding": ".2rem .5rem", "borderRadius": "4px",
                 "fontWeight": 600, "fontSize": ".9rem"}
-_INITIAL_VIEW = {"longitude": 10.01, "latitude": 53.664, "zoom": 15, "pitch": 45, "bearing": -20}
+#: Until the camera callback frames the plans (or a link's place): Germany, below the tiles' zoom levels,
+#: so no building tile is fetched for a place the view is about to leave.
+_INITIAL_VIEW = {"longitude": 10.45, "latitude": 51.16, "zoom": 5, "pitch": 45, "bearing": -20}
 MODES = ("a", "b", "side")
 
 
@@ -131,7 +160,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
                         className="deck-wrap", id="deck-region", role="region",
                         style={"flex": "1 1 0", "minWidth": 0}, **{"aria-label": t("3d.region", lang)},
                         children=[
-                            DeckGL(id="deck", layers=_layers(api_url), initial_view_state=_INITIAL_VIEW,
+                            DeckGL(id="deck", layers=_layers(api_url, "deck"), initial_view_state=_INITIAL_VIEW,
                                    controller=True, enable_events=["click"], style=_DECK_STYLE),
                             html.Div(id="deck-label-a", style=_LABEL_STYLE, hidden=True),
                         ],
@@ -140,12 +169,14 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
                         className="deck-wrap", id="deck-region-b", role="region", hidden=True,
                         style={"flex": "1 1 0", "minWidth": 0}, **{"aria-label": t("variants.region_b", lang)},
                         children=[
-                            DeckGL(id="deck-b", layers=_layers(api_url, buildings_url=False),
+                            DeckGL(id="deck-b", layers=_layers(api_url, "deck-b"),
                                    initial_view_state=_INITIAL_VIEW, controller=True, enable_events=["click"],
                                    style=_DECK_STYLE),
                             html.Div(id="deck-label-b", style=_LABEL_STYLE),
                         ],
                     ),
+                    # Ids of stored buildings each view's variant replaces (see assets/buergergis.js).
+                    dcc.Store(id="deck-replaced-a"), dcc.Store(id="deck-replaced-b"),
                 ]),
                 html.Section(id="variant-compare", style={"padding": ".75rem 0 0"},
                              **{"aria-labelledby": "variant-compare-heading"}, children=[
@@ -208,6 +239,36 @@ def camera(key: str, bbox: list | None) -> dict:
             "bearing": bearing, "transitionDuration": 600}
 
 
+#: Camera fields a link may carry (``?view=3d&lon=10.01&lat=53.66&zoom=15&pitch=45&bearing=-20``) and their range.
+_LINK_CAMERA = {"longitude": ("lon", -180, 180), "latitude": ("lat", -85, 85), "zoom": ("zoom", 0, 22),
+                "pitch": ("pitch", 0, 85), "bearing": ("bearing", -360, 360)}
+
+
+def camera_from_link(search: str | None) -> dict | None:
+    """The camera of a shared 3D link, or None when the link names none (or an unusable one).
+
+    ``lon``, ``lat`` and ``zoom`` are needed; ``pitch`` and ``bearing`` default to the overview's.
+    Values out of range are clamped, anything not a number makes the link camera-less.
+    """
+    query = parse_qs((search or "").lstrip("?"))
+    pitch, bearing, _ = CAMERAS["overview"]
+    view = {"pitch": pitch, "bearing": bearing}
+    for field, (name, low, high) in _LINK_CAMERA.items():
+        raw = (query.get(name) or [None])[0]
+        if raw is None:
+            if name in ("lon", "lat", "zoom"):
+                return None
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            return None
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        view[field] = min(high, max(low, value))
+    return view
+
+
 def register(app, client, settings) -> None:
     cache = _TTLCache()
 
@@ -222,13 +283,18 @@ def register(app, client, settings) -> None:
     variant_cache = _TTLCache()
     compare_cache = _TTLCache()
 
-    def variant_buildings(variant_id: str) -> dict:
-        """A variant's buildings from the run-scenario Process (cached per variant)."""
+    def variant_buildings(variant_id: str) -> tuple[dict, list[str]]:
+        """A variant's buildings from the run-scenario Process and the stored ids they replace (cached)."""
         def compute():
             reply = variants.run_scenario(settings.api_url, {"scenario": variant_id, "compare_to": "none",
                                                              "include_buildings": True})
-            return variants.slim_buildings((reply.get("indicators") or {}).get("buildings"))
+            indicators = reply.get("indicators") or {}
+            return (variants.slim_buildings(indicators.get("buildings")),
+                    [str(i) for i in indicators.get("replaced_building_ids") or []])
         return variant_cache.get(variant_id, compute)
+
+    def replaced(deck_id: str, variant_id: str | None, ids: list[str]) -> dict:
+        return {"deck": deck_id, "ids": ids, "version": f"{variant_id or ''}:{len(ids)}"}
 
     def variant_deltas(a: str, b: str) -> dict:
         """Indicator deltas A -> B (``deltas`` of run-scenario for B compared to A), cached per pair."""
@@ -247,13 +313,14 @@ def register(app, client, settings) -> None:
 
     @app.callback(Output("deck", "layerData"), Output("deck-b", "layerData"), Output("envelope-note", "children"),
                   Output("variant-status", "children") if has_variants else Output("deck-label-b", "title"),
+                  Output("deck-replaced-a", "data"), Output("deck-replaced-b", "data"),
                   Input("active-tab", "data"), Input("selection", "data"), Input("contributions-version", "data"),
                   Input("lang", "data"), *variant_inputs, State("catalog", "data"))
     def fill_layers(tab, selection, _version, lang, *rest):
         catalog = rest[-1]
         a, b, mode = (rest[:3] if has_variants else (None, None, "a"))
         if tab != "3d":
-            return no_update, no_update, no_update, no_update
+            return (no_update,) * 6
         plan_id = _plan_id_of(selection, catalog)
         try:
             envelope = plan_envelope(plan_id)
@@ -269,20 +336,32 @@ def register(app, client, settings) -> None:
         plan = plan_of(catalog, plan_id)
         plans = plan_label(plan) if plan else t("3d.all_plans", lang)
         note = t("3d.envelope_note", lang, n=len(envelope["features"]), plans=plans)
-        left_data = {"envelope": envelope, "pins": pins, "pins-stick": pins}
+        empty = {"type": "FeatureCollection", "features": []}
+        left_data = {"envelope": envelope, "pins": pins, "pins-stick": pins, "buildings": empty}
         right_data = no_update
+        replaced_a, replaced_b = replaced("deck", None, []), no_update
         status = ""
         left = b if mode == "b" else a
         try:
             if left:
-                left_data["buildings"] = variant_buildings(left)
+                left_data["buildings"], ids = variant_buildings(left)
+                replaced_a = replaced("deck", left, ids)
             if mode == "side" and b:
-                right_data = {"envelope": envelope, "pins": pins, "pins-stick": pins, "buildings": variant_buildings(b)}
+                buildings, ids = variant_buildings(b)
+                right_data = {"envelope": envelope, "pins": pins, "pins-stick": pins, "buildings": buildings}
+                replaced_b = replaced("deck-b", b, ids)
         except ApiError as err:
+            # Without the variant the view shows the stored buildings (tiles), none hidden.
             LOG.warning("scenario variant not available: %s", err)
-            left_data.pop("buildings", None)
+            left_data["buildings"], replaced_a = empty, replaced("deck", None, [])
             status = t("variants.unavailable", lang)
-        return left_data, right_data, note, status
+        return left_data, right_data, note, status, replaced_a, replaced_b
+
+    for store, deck in (("deck-replaced-a", "deck"), ("deck-replaced-b", "deck-b")):
+        app.clientside_callback(
+            "function (replaced, layers) { return window.dash_clientside.buergergis.replaceBuildings(replaced, layers); }",
+            Output(deck, "layers"), Input(store, "data"), State(deck, "layers"), prevent_initial_call=True,
+        )
 
     if has_variants:
         @app.callback(Output("deck-region-b", "hidden"), Output("deck-label-a", "hidden"),
@@ -323,17 +402,22 @@ def register(app, client, settings) -> None:
                   Input({"type": "camera", "key": "street"}, "n_clicks"),
                   Input("active-tab", "data"),
                   Input("catalog", "data"),  # a direct ?view=3d link: frame the plans once they are known
-                  State("selection", "data"))
+                  State("selection", "data"), State("url", "search"))
     def move_camera(*args):
-        catalog, selection = args[-2], args[-1]
+        catalog, selection, search = args[-3], args[-2], args[-1]
         trigger = callback_context.triggered_id
         if trigger in ("active-tab", "catalog", None) and args[4] != "3d":
             return no_update, no_update
+        linked = camera_from_link(search) if not isinstance(trigger, dict) else None
+        if linked:  # a shared link with a camera (lon, lat, zoom, ...) shows exactly that place
+            return linked, linked
         key = trigger["key"] if isinstance(trigger, dict) else "overview"
         plan_id = _plan_id_of(selection, catalog)
         # Frame the whole plan of the selection: the envelope makes sense beside its neighbours.
         bbox = (plan_of(catalog, plan_id) or {}).get("bbox") or (catalog or {}).get("bbox")
         view = camera(key, bbox)
+        if not isinstance(trigger, dict):  # the first framing jumps; only a chosen preset glides
+            view.pop("transitionDuration", None)
         return view, view
 
     @app.callback(Output("deck-info", "children"), Input("deck", "clickInfo"), Input("deck-b", "clickInfo"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -416,3 +417,59 @@ def test_list_rows_of_variants_show_indicators_likes_and_a_prefer_button():
     assert [r[0][0].children for r in rows] == ["Dichter <b>bauen</b>"] and len(rows[0][0]) == 1
     _, rows = rows_for("variants", CATALOG, None, "denser", None, "en", variants=VARIANT_FEATURES)
     assert rows[0][0][0].children == "Denser" and rows[0][-1].children == "Prefer (0)"
+
+
+def test_both_3d_views_load_the_city_buildings_as_vector_tiles(dash_app):
+    """City scale: buildings come as OGC API Tiles (MVT) in both views, never as one big GeoJSON page."""
+    decks = [c for c in _walk(dash_app.layout) if type(c).__name__ == "DeckGL"]
+    assert {d.id for d in decks} == {"deck", "deck-b"}
+    for deck in decks:
+        layers = {layer["id"]: layer for layer in deck.layers}
+        tiles = layers["city-buildings"]
+        assert tiles["@@type"] == "MVTLayer"
+        assert tiles["data"] == "/oapi/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt"
+        assert tiles["extruded"] and (tiles["minZoom"], tiles["maxZoom"]) == (10, 16)
+        # each view filters its own replaced ids (assets/buergergis.js), with a fixed accessor
+        assert tiles["getFilterValue"] == f"@@=window.buergergis.replaced3d('{deck.id}', properties.id)"
+        assert tiles["filterRange"] == [0, 0.5] and "DataFilterExtension" in tiles["extensions"]
+        assert layers["buildings"]["data"] == {"type": "FeatureCollection", "features": []}
+        assert not any("collections/buildings/items" in str(layer.get("data")) for layer in deck.layers)
+        for layer in deck.layers:
+            for key, value in layer.items():
+                if isinstance(value, str) and value.startswith("@@="):
+                    assert f'"{value}"' in Path("ui/view3d.py").read_text(), (deck.id, layer["id"], key)
+
+
+def test_tile_url_template_is_the_served_tiles_route():
+    """The template deck.gl fills is the route pygeoapi serves (tileMatrix/tileRow/tileCol = z/y/x)."""
+    from api.config import TILED_LAYERS, template
+    from ui.api import tiles_url
+    from ui.view3d import TILE_MAX_ZOOM, TILE_MIN_ZOOM
+
+    url = tiles_url("http://example.org/city/oapi", "buildings").format(z=14, y=5290, x=8647)
+    assert url == "/city/oapi/collections/buildings/tiles/WebMercatorQuad/14/5290/8647?f=mvt"
+    assert "buildings" in TILED_LAYERS
+    [tiles] = [p for p in template()["resources"]["buildings"]["providers"] if p["type"] == "tile"]
+    zoom = tiles["options"]["zoom"]
+    assert zoom["min"] == TILE_MIN_ZOOM and zoom["max"] >= TILE_MAX_ZOOM
+
+
+@pytest.mark.parametrize("search, expected", [
+    ("?view=3d&lon=10.01&lat=53.66&zoom=15.5", {"longitude": 10.01, "latitude": 53.66, "zoom": 15.5,
+                                                "pitch": 45, "bearing": -20}),
+    ("?view=3d&lon=10&lat=53.6&zoom=11&pitch=0&bearing=90", {"longitude": 10.0, "latitude": 53.6, "zoom": 11.0,
+                                                             "pitch": 0.0, "bearing": 90.0}),
+    ("?lon=500&lat=-99&zoom=40&pitch=120", {"longitude": 180.0, "latitude": -85.0, "zoom": 22.0, "pitch": 85.0,
+                                             "bearing": -20}),
+    ("?view=3d", None),
+    ("?view=3d&lon=10&lat=53", None),  # no zoom
+    ("?lon=abc&lat=53&zoom=12", None),
+    ("?lon=nan&lat=53&zoom=12", None),
+    ("?lon=10&lat=inf&zoom=12", None),
+    ("", None),
+    (None, None),
+])
+def test_a_3d_link_can_carry_its_camera(search, expected):
+    from ui.view3d import camera_from_link
+
+    assert camera_from_link(search) == expected
