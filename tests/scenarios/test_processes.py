@@ -90,6 +90,8 @@ def test_run_inline_yaml_against_another_variant(gpkg_store):
     assert out["indicators"]["totals"]["floor_area_m2"] == pytest.approx(960.0)
     features = out["indicators"]["buildings"]["features"]
     assert {f["properties"]["id"] for f in features} == {"b1", "b2"}
+    assert out["indicators"]["replaced_building_ids"] == ["b1", "b2"]  # a city view hides these stored ones
+    assert "replaced_building_ids" not in run({"scenario": "baseline"})["indicators"]  # only with the buildings
 
 
 def test_run_baseline_by_id(gpkg_store):
