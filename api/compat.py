@@ -12,11 +12,20 @@ value ending in ``.png``/``.jpg``/... as ``<a href=VALUE><img src=VALUE>``: a
 contribution whose text is ``javascript:…//.png`` became a script link on
 ``/items/<id>?f=html``. :func:`item_page_links_only_for_web_urls` serves that
 template with the image branch limited to http(s) URLs; other values stay text.
+
+pygeoapi 0.24 answers some request bodies with 500 (found by schemathesis, see
+``tests/hard/test_fuzz.py``): a CQL2-JSON query body (``POST …/items``) or an execute
+request that is not UTF-8, an execute request that is JSON but no object, and a
+``subscriber`` whose callback URL it cannot reach. :func:`install_request_checks`
+answers those with 400 before pygeoapi sees them. Callbacks are not offered at all
+(:func:`no_process_callbacks`): the server would POST to any address a client names.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 _ORIGINAL = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]+/"
@@ -67,13 +76,74 @@ def invalid_data_is_a_client_error() -> None:
     ProviderInvalidDataError.ogc_exception_code = "InvalidParameterValue"
 
 
-def install_request_checks(server) -> None:
-    """pygeoapi 0.24's coverage route answers an invalid ``bbox`` (e.g. miny > maxy) with 500; check it first.
+PROCESS_CALLBACK_CONFORMANCE = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/callback"
 
-    The message is pygeoapi's own; only the status becomes the 400 a client error deserves.
+_ITEMS_QUERY = re.compile(r"^/oapi/collections/[^/]+/items/?$")
+_EXECUTION = re.compile(r"^/oapi/processes/[^/]+/execution/?$")
+
+
+def no_process_callbacks() -> None:
+    """/conformance stops claiming OGC API Processes callbacks; an execute request's ``subscriber`` is a 400."""
+    from pygeoapi.api import processes
+
+    if PROCESS_CALLBACK_CONFORMANCE in processes.CONFORMANCE_CLASSES:
+        processes.CONFORMANCE_CLASSES.remove(PROCESS_CALLBACK_CONFORMANCE)
+
+
+def execute_request_problem(raw: bytes) -> str | None:
+    """Why pygeoapi 0.24 would answer this execute request body with 500 (None: it will not).
+
+    An empty or malformed body pygeoapi itself answers with 400, so those pass.
+    """
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "Der Inhalt ist kein UTF-8 / the execute request is not UTF-8 encoded JSON"
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return ('Erwartet wird ein JSON-Objekt / the execute request must be a JSON object: '
+                '{"inputs": {…}}')
+    if "inputs" in body and not isinstance(body["inputs"], dict):
+        return "'inputs' muss ein Objekt sein / 'inputs' must be an object of input values by name"
+    if "subscriber" in body:
+        return ("Rückrufe (subscriber) werden nicht unterstützt / callbacks are not supported: "
+                "leave out 'subscriber' (use Prefer: respond-async and poll the job instead)")
+    return None
+
+
+def install_request_checks(server) -> None:
+    """Requests pygeoapi 0.24 answers with 500 are answered with 400 first.
+
+    * the coverage route: an invalid ``bbox`` (e.g. miny > maxy); the message is pygeoapi's own;
+    * ``POST …/items`` read as a CQL2-JSON query: a body that is not UTF-8;
+    * ``POST /processes/*/execution``: see :func:`execute_request_problem`.
     """
     from flask import jsonify, request
     from pygeoapi.api import validate_bbox
+
+    def refuse(message: str):
+        return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue",
+                        "description": message}), 400
+
+    @server.before_request
+    def request_bodies_pygeoapi_cannot_read_are_client_errors():
+        if request.method != "POST":
+            return None
+        if _EXECUTION.match(request.path):
+            problem = execute_request_problem(request.get_data(cache=True))
+            return refuse(problem) if problem else None
+        if _ITEMS_QUERY.match(request.path):  # a feature (geo+json) has been checked by api/access.py already
+            try:
+                request.get_data(cache=True).decode("utf-8")
+            except UnicodeDecodeError:
+                return refuse("Der Inhalt ist kein UTF-8 / the body is not UTF-8: send a CQL2-JSON query as "
+                              "application/json or a GeoJSON Feature as application/geo+json")
+        return None
 
     @server.before_request
     def coverage_bbox_is_a_client_error():
@@ -125,6 +195,7 @@ def item_page_links_only_for_web_urls(directory: Path) -> None:
 def apply() -> None:
     allow_one_letter_properties()
     declare_filter_conformance()
+    no_process_callbacks()
     invalid_data_is_a_client_error()
     data_dir = Path(os.environ.get("BUERGERGIS_DATA_DIR") or Path(__file__).resolve().parents[1] / "var")
     item_page_links_only_for_web_urls(data_dir / "pygeoapi-templates")

@@ -6,8 +6,12 @@ test marks itself as an expected failure naming the place to fix, and starts pas
 (XPASS) once it is fixed.
 """
 
+import json
+
 import pytest
 import requests
+
+from tests.conftest import PLANNER_TOKEN
 
 TIMEOUT = 30
 
@@ -77,3 +81,40 @@ def test_coverage_bbox_outside_the_raster_is_no_server_error(api_server):
     assert r.status_code == 400, r.text[:300]
     r = _get(api_server, "collections/dem/coverage", bbox="6.1e16,5.9e16,0.0,0.0")  # miny > maxy
     assert r.status_code == 400, r.text[:300]
+
+
+# -- write routes (tests/hard/test_fuzz.py::test_generated_write_requests_never_get_a_server_error) ---------
+
+
+PLANNER = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
+
+
+def _post(server, path: str, body, content_type: str = "application/json", **headers) -> requests.Response:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return requests.post(f"{server.api}/{path}", data=data, headers={"Content-Type": content_type, **headers},
+                         timeout=TIMEOUT)
+
+
+def test_cql2_json_query_body_that_is_not_utf8_is_a_400(api_server):
+    r = _post(api_server, "collections/buildings/items", b"\xbf|C\xa3\xc9u")
+    assert r.status_code == 400, r.text[:300]
+    assert "UTF-8" in r.json()["description"]
+
+
+@pytest.mark.parametrize("body", [b"\xbf|C\xa3", b"0", b"-74310", b"[]", b'"x"', b'{"inputs": [1]}',
+                                  b'{"inputs": "abc"}'])
+@pytest.mark.parametrize("process", ["run-scenario", "area-indicators"])
+def test_execute_request_that_is_no_json_object_is_a_400(api_server, process, body):
+    r = _post(api_server, f"processes/{process}/execution", body)
+    assert r.status_code == 400, r.text[:300]
+
+
+@pytest.mark.parametrize("subscriber", ["x", {"successUri": "https://unreachable.invalid/done"},
+                                        {"successUri": "https://a.invalid/", "inProgressUri": "https://b.invalid/"}])
+def test_execute_request_with_a_subscriber_is_a_400(api_server, subscriber):
+    r = _post(api_server, "processes/run-scenario/execution",
+              {"inputs": {"scenario": "baseline"}, "subscriber": subscriber})
+    assert r.status_code == 400, r.text[:300]
+    assert "subscriber" in r.json()["description"]
+    conformance = requests.get(f"{api_server.api}/conformance", params={"f": "json"}, timeout=TIMEOUT).json()
+    assert not any(c.endswith("/conf/callback") for c in conformance["conformsTo"])
