@@ -34,6 +34,30 @@ def check_filter_properties(filterq, known: set[str]) -> None:
                      f"see /queryables for the properties of this collection")
 
 
+def check_condition(filterq) -> None:
+    """Refuse a filter that is no condition (400): a bare value, property or list, alone or inside and/or/not.
+
+    CQL2 filters are boolean expressions: comparisons, spatial/temporal/array predicates,
+    ``true``/``false``, combined with and/or/not. pygeofilter parses a CQL2-JSON body such as
+    ``-179`` or ``{"property": "name"}`` into a plain value, which SQLAlchemy cannot put into
+    a WHERE clause (a 500 on PostGIS).
+    """
+    if filterq is None:
+        return
+    stack = [filterq]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Not):
+            stack.append(item.sub_node)
+        elif isinstance(item, ast.Combination):
+            stack.extend((item.lhs, item.rhs))
+        elif not isinstance(item, (ast.Predicate, bool)):
+            shown = type(item).__name__ if isinstance(item, ast.Node) else repr(item)[:60]
+            raise ProviderInvalidQueryError(
+                user_msg=f"a filter must be a condition (a comparison, a spatial, temporal or array predicate, "
+                         f"or and/or/not of them), not {shown}")
+
+
 def _numbers(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         yield value

@@ -455,10 +455,12 @@ class PostGISProvider(PostgreSQLProvider):
         """The stock translation; what it cannot translate is the client's error (400), not a 500.
 
         pygeofilter's SQLAlchemy backend maps one function (``lower``): any other name is a
-        KeyError; and PostGIS cannot parse a geometry literal with an infinite coordinate.
+        KeyError; PostGIS cannot parse a geometry literal with an infinite coordinate; and a
+        filter that is a bare value (a CQL2-JSON body ``-179``) is no WHERE clause.
         """
-        from providers.cql import check_finite_coordinates
+        from providers.cql import check_condition, check_finite_coordinates
 
+        check_condition(filterq)
         check_finite_coordinates(filterq)
         try:
             return super()._get_cql_filters(filterq)

@@ -118,3 +118,19 @@ def test_execute_request_with_a_subscriber_is_a_400(api_server, subscriber):
     assert "subscriber" in r.json()["description"]
     conformance = requests.get(f"{api_server.api}/conformance", params={"f": "json"}, timeout=TIMEOUT).json()
     assert not any(c.endswith("/conf/callback") for c in conformance["conformsTo"])
+
+
+@pytest.mark.parametrize("query", [-179, -26946.1, "", [], {"property": "name"},
+                                   {"op": "and", "args": [5, {"op": "=", "args": [{"property": "name"}, "x"]}]},
+                                   {"op": "not", "args": ["x"]}])
+def test_cql2_json_query_that_is_no_condition_is_a_400(api_server, query):
+    r = _post(api_server, "collections/buildings/items", query)
+    assert r.status_code == 400, r.text[:300]
+
+
+def test_cql2_json_query_that_is_a_condition_still_works(api_server):
+    r = requests.post(f"{api_server.api}/collections/buildings/items", params={"f": "json", "limit": 1},
+                      data=json.dumps({"op": ">=", "args": [{"property": "storeys"}, 1]}),
+                      headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["numberMatched"] > 0
