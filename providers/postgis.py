@@ -48,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import threading
 import uuid
 from collections.abc import MutableSequence
@@ -329,6 +330,29 @@ def client_errors():
     except ValueError as err:
         if "NUL" in str(err):
             raise _invalid_query("text in the query may not contain NUL characters") from None
+        raise
+
+
+@contextmanager
+def write_errors():
+    """A feature PostgreSQL cannot store (a value out of its column's range, NUL in text) is a 400, not a 500.
+
+    :meth:`PostGISProvider._check_column_values` names the property for the known cases first;
+    this is the net for the rest (SQLSTATE class 22).
+    """
+    from pygeoapi.provider.base import ProviderInvalidDataError
+    from sqlalchemy.exc import DataError, StatementError
+
+    try:
+        yield
+    except DataError as err:
+        detail = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        raise ProviderInvalidDataError(f"a value does not fit its column: {detail}",
+                                       user_msg=f"a value does not fit its column: {detail}") from None
+    except StatementError as err:
+        if isinstance(err.orig, ValueError) and "NUL" in str(err.orig):
+            message = "text may not contain NUL characters"
+            raise ProviderInvalidDataError(message, user_msg=message) from None
         raise
 
 
@@ -627,10 +651,38 @@ class PostGISProvider(PostgreSQLProvider):
 
         identifier, json_data = self._load_and_prepare_item(item, identifier=identifier, raise_if_exists=False)
         new_instance = self._feature_to_sqlalchemy(json_data, identifier)
-        with Session(self._engine) as session:
+        with write_errors(), Session(self._engine) as session:
             session.merge(new_instance)
             session.commit()
         return True
+
+    def create(self, item):
+        with write_errors():
+            return super().create(item)
+
+    def _check_column_values(self, attributes: dict) -> None:
+        """Values PostgreSQL would refuse with an error: integers beyond the column's type, NUL in text."""
+        from pygeoapi.provider.base import ProviderInvalidDataError
+        from sqlalchemy import BigInteger, Float, Integer, SmallInteger
+
+        columns = self.table_model.__table__.c
+        for name, value in attributes.items():
+            if name not in columns or value is None or isinstance(value, bool):
+                continue
+            column_type = columns[name].type
+            problem = None
+            if isinstance(value, int) and isinstance(column_type, Integer):
+                bits = 64 if isinstance(column_type, BigInteger) else 16 if isinstance(column_type, SmallInteger) \
+                    else 32
+                if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+                    problem = f"must be an integer from {-(2 ** (bits - 1))} to {2 ** (bits - 1) - 1}"
+            elif isinstance(value, int) and isinstance(column_type, Float) and abs(value) > sys.float_info.max:
+                problem = "is beyond the range of a double precision number"
+            elif isinstance(value, str) and "\x00" in value:
+                problem = "may not contain NUL characters"
+            if problem:
+                message = f"property {name!r} {problem}"
+                raise ProviderInvalidDataError(message, user_msg=message)
 
     # The stock provider stores GeoJSON coordinates as if they were in the storage
     # CRS and accepts any property; both stores share the checks in providers/incoming.py.
@@ -646,6 +698,7 @@ class PostGISProvider(PostgreSQLProvider):
         layer = LAYERS.get(self.table)
         fields = {k: v for k, v in self.get_fields().items() if k != self.id_field}
         attributes = check_properties(json_data.get("properties") or {}, fields, readonly={"identifier"})
+        self._check_column_values(attributes)
         geom = check_geometry(json_data.get("geometry"), layer.geometry_type if layer else "GEOMETRY", srid)
         if geom is not None and layer and layer.geometry_type and layer.geometry_type.startswith("MULTI") and (
                 not geom.geom_type.startswith("Multi")):

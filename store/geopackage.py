@@ -28,6 +28,7 @@ import math
 import os
 import re
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -61,6 +62,8 @@ SQL_TYPES = {
     "datetime": "DATETIME",
     "json": "TEXT",
 }
+#: SQLite's INTEGER range (signed 64 bits).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 #: Table names go into DDL unquoted (the spec's R-tree SQL is compared textually by validators).
 _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -510,21 +513,27 @@ def to_sql_value(kind: str, value, *, strict: bool = False):
             if strict:
                 raise ValueError("expected an integer, got a boolean")
             return int(value)
-        if isinstance(value, int):
-            return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            value = int(value)
         if isinstance(value, str) and not strict:
             try:
-                return int(value.strip())
+                value = int(value.strip())
             except ValueError:
                 pass
+        if isinstance(value, int):
+            if not INT64_MIN <= value <= INT64_MAX:  # SQLite stores 64 bits; sqlite3 would raise OverflowError
+                raise ValueError(f"expected an integer from {INT64_MIN} to {INT64_MAX}, got {_short(value)}")
+            return value
         raise ValueError(f"expected an integer, got {value!r}")
     if kind == "real":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if not math.isfinite(value):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond what a double holds
+                raise ValueError(f"expected a number within ±{sys.float_info.max:.3g}, got {_short(value)}") from None
+            if not math.isfinite(number):
                 raise ValueError(f"expected a finite number, got {value!r}")
-            return float(value)
+            return number
         if isinstance(value, str) and not strict:
             try:
                 return to_sql_value(kind, float(value.strip()))
@@ -556,6 +565,11 @@ def to_sql_value(kind: str, value, *, strict: bool = False):
             return value
         return json.dumps(value, ensure_ascii=False)
     raise ValueError(f"unknown column type {kind!r}")
+
+
+def _short(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 24 else f"{text[:20]}… ({len(text)} digits)"
 
 
 def from_sql_value(kind: str, value):

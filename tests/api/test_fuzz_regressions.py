@@ -134,3 +134,43 @@ def test_cql2_json_query_that_is_a_condition_still_works(api_server):
                       headers={"Content-Type": "application/json"}, timeout=TIMEOUT)
     assert r.status_code == 200, r.text[:300]
     assert r.json()["numberMatched"] > 0
+
+
+@pytest.mark.parametrize("value", [6483587450067370788179408846848, 2**63, -(2**63) - 1, 3e30])
+def test_integer_property_beyond_64_bits_is_a_400(api_server, value):
+    feature = {"type": "Feature", "properties": {"storeys": value},
+               "geometry": {"type": "Polygon", "coordinates": [[[13.40, 52.52], [13.401, 52.52], [13.401, 52.521],
+                                                               [13.40, 52.52]]]}}
+    before = requests.get(f"{api_server.api}/collections/buildings/items", params={"f": "json", "limit": 1},
+                          timeout=TIMEOUT).json()
+    r = _post(api_server, "collections/buildings/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+    target = before["features"][0]["id"]
+    r = requests.put(f"{api_server.api}/collections/buildings/items/{target}", data=json.dumps(feature),
+                     headers={"Content-Type": "application/geo+json", **PLANNER}, timeout=TIMEOUT)
+    assert r.status_code == 400, r.text[:300]
+    after = requests.get(f"{api_server.api}/collections/buildings/items", params={"f": "json", "limit": 1},
+                         timeout=TIMEOUT).json()
+    assert after["numberMatched"] == before["numberMatched"]
+
+
+def test_real_property_beyond_float_range_is_a_400(api_server):
+    feature = {"type": "Feature", "properties": {"height": 10**400},
+               "geometry": {"type": "Polygon", "coordinates": [[[13.40, 52.52], [13.401, 52.52], [13.401, 52.521],
+                                                               [13.40, 52.52]]]}}
+    r = requests.post(f"{api_server.api}/collections/buildings/items", data=json.dumps(feature),
+                      headers={"Content-Type": "application/geo+json", **PLANNER}, timeout=TIMEOUT)
+    assert r.status_code == 400, r.text[:300]
+
+
+@pytest.mark.parametrize("properties", [{"storeys": 2**31}, {"storeys": -(2**31) - 1}, {"name": "a\x00b"}])
+def test_value_postgis_cannot_store_is_a_400(api_server, properties):
+    """PostgreSQL's integer is 32 bits and its text holds no NUL; the GeoPackage stores both (64-bit INTEGER)."""
+    if api_server.backend != "postgis":
+        pytest.skip("the GeoPackage stores these values")
+    feature = {"type": "Feature", "properties": properties,
+               "geometry": {"type": "Polygon", "coordinates": [[[13.40, 52.52], [13.401, 52.52], [13.401, 52.521],
+                                                               [13.40, 52.52]]]}}
+    r = _post(api_server, "collections/buildings/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+    assert repr(next(iter(properties))) in r.json()["description"]
