@@ -200,7 +200,9 @@ def _reference(name: str, value) -> str | None:
 def normalise_kind(value) -> str:
     if value is None:
         return "kommentar"
-    key = str(value).strip().lower() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        raise InvalidContribution(f"'kind' muss Text sein / 'kind' must be a string, one of {', '.join(KINDS)}")
+    key = value.strip().lower()
     kind = KIND_ALIASES.get(key, key)
     if kind not in KINDS:
         raise InvalidContribution(f"unbekannte Art / unknown kind {value!r}; erlaubt / allowed: {', '.join(KINDS)}")
@@ -928,7 +930,7 @@ class ContributionsMixin:
                                       "a contribution needs a geometry (point, line or polygon)")
         if not isinstance(geometry, dict) or "type" not in geometry:
             raise InvalidContribution("'geometry' muss ein GeoJSON-Objekt sein / must be a GeoJSON geometry object")
-        if geometry["type"] not in ACCEPTED_TYPES["GEOMETRY"]:
+        if not isinstance(geometry["type"], str) or geometry["type"] not in ACCEPTED_TYPES["GEOMETRY"]:
             raise InvalidContribution(f"Geometrietyp {geometry['type']!r} not accepted here; use Point, LineString "
                                       "or Polygon (or their Multi- forms)")
         try:

@@ -17,6 +17,14 @@ from pygeoapi.provider.base import ProviderInvalidDataError
 from pyproj import Transformer
 from shapely.geometry import shape
 
+
+class InvalidFeature(ProviderInvalidDataError):
+    """A refusal (400) whose message reaches the client (pygeoapi shows "generic error" without ``user_msg``)."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg, user_msg=msg)
+
+
 #: Allowed geometry types per catalogue geometry type (GeoJSON names).
 ACCEPTED_TYPES = {
     "POINT": {"Point"},
@@ -44,21 +52,21 @@ def new_id() -> str:
 def check_properties(properties: dict, fields: dict[str, dict], readonly: set[str] = frozenset()) -> dict:
     """Refuse unknown properties and values of the wrong type; return a clean copy."""
     if not isinstance(properties, dict):
-        raise ProviderInvalidDataError("'properties' must be a JSON object")
+        raise InvalidFeature("'properties' must be a JSON object")
     clean = {}
     for name, value in properties.items():
         if name in readonly:
             continue
         if name not in fields:
-            raise ProviderInvalidDataError(
+            raise InvalidFeature(
                 f"unknown property {name!r}; allowed: {', '.join(sorted(set(fields) - readonly))}")
         kind = fields[name].get("type", "string")
         if value is not None:
             allowed = _JSON_TYPES.get(kind)
             if allowed and (not isinstance(value, allowed) or (kind != "boolean" and isinstance(value, bool))):
-                raise ProviderInvalidDataError(f"property {name!r} must be a {kind}, got {type(value).__name__}")
+                raise InvalidFeature(f"property {name!r} must be a {kind}, got {type(value).__name__}")
             if isinstance(value, float) and not math.isfinite(value):
-                raise ProviderInvalidDataError(f"property {name!r} must be a finite number")
+                raise InvalidFeature(f"property {name!r} must be a finite number")
         clean[name] = value
     return clean
 
@@ -69,22 +77,22 @@ def check_geometry(geometry: dict | None, geometry_type: str | None, storage_eps
     if geometry_type is None:
         return None
     if not isinstance(geometry, dict) or "type" not in geometry:
-        raise ProviderInvalidDataError("'geometry' must be a GeoJSON geometry object")
+        raise InvalidFeature("'geometry' must be a GeoJSON geometry object")
     accepted = ACCEPTED_TYPES.get(geometry_type, ACCEPTED_TYPES["GEOMETRY"])
-    if geometry["type"] not in accepted:
-        raise ProviderInvalidDataError(
+    if not isinstance(geometry["type"], str) or geometry["type"] not in accepted:
+        raise InvalidFeature(
             f"geometry type {geometry['type']} not accepted here; use {' or '.join(sorted(accepted))}")
     try:
         geom = shape(geometry)
     except Exception as err:  # shapely raises several types for malformed coordinates
-        raise ProviderInvalidDataError(f"malformed geometry: {err}") from None
+        raise InvalidFeature(f"malformed geometry: {err}") from None
     if geom.is_empty:
-        raise ProviderInvalidDataError("geometry is empty")
+        raise InvalidFeature("geometry is empty")
     coords = shapely.get_coordinates(geom)
     if not (coords.size and math.isfinite(coords.sum())):
-        raise ProviderInvalidDataError("geometry has non-finite coordinates")
+        raise InvalidFeature("geometry has non-finite coordinates")
     if source_crs in ("OGC:CRS84", "EPSG:4326") and (abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90):
-        raise ProviderInvalidDataError(
+        raise InvalidFeature(
             "coordinates are outside longitude/latitude range: GeoJSON must be in WGS84 lon/lat (CRS84)")
     geom = shapely.transform(geom, lambda xy: _stack(*_to_storage(storage_epsg, source_crs).transform(
         xy[:, 0], xy[:, 1])))
@@ -92,7 +100,7 @@ def check_geometry(geometry: dict | None, geometry_type: str | None, storage_eps
         reason = shapely.is_valid_reason(geom)
         repaired = shapely.make_valid(geom)
         if repaired.geom_type.replace("Multi", "") != geom.geom_type.replace("Multi", "") or repaired.is_empty:
-            raise ProviderInvalidDataError(f"invalid geometry ({reason}) that cannot be repaired; please redraw it")
+            raise InvalidFeature(f"invalid geometry ({reason}) that cannot be repaired; please redraw it")
         geom = repaired
     return geom
 

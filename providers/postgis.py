@@ -711,7 +711,7 @@ class PostGISProvider(PostgreSQLProvider):
         try:
             return self.table_model(**attributes)
         except Exception as err:
-            raise ProviderInvalidDataError(str(err)) from None
+            raise ProviderInvalidDataError(str(err), user_msg=str(err)) from None
 
 
 # -- vector tiles ---------------------------------------------------------------------------------------------

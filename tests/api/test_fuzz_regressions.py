@@ -174,3 +174,25 @@ def test_value_postgis_cannot_store_is_a_400(api_server, properties):
     r = _post(api_server, "collections/buildings/items", feature, "application/geo+json", **PLANNER)
     assert r.status_code == 400, r.text[:300]
     assert repr(next(iter(properties))) in r.json()["description"]
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Polygon", "coordinates": [[[13.40, 52.52], [13.40, 52.52], [13.40, 52.52], [13.40, 52.52]]]},
+    {"type": {"a": 1}, "coordinates": [13.40, 52.52]},
+    {"type": "Polygon", "coordinates": "abc"},
+])
+def test_refused_feature_says_why(api_server, geometry):
+    """A refused feature's 400 names the problem on both stores (PostGIS said 'generic error (check logs)')."""
+    feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": geometry}
+    r = _post(api_server, "collections/buildings/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+    description = r.json()["description"]
+    assert "geometry" in description and "generic error" not in description, description
+
+
+def test_contribution_kind_that_is_no_string_says_so(api_server):
+    feature = {"type": "Feature", "properties": {"kind": {"a": 1}, "text": "Hallo"},
+               "geometry": {"type": "Point", "coordinates": [10.0, 53.67]}}
+    r = _post(api_server, "collections/contributions/items", feature, "application/geo+json")
+    assert r.status_code == 400, r.text[:300]
+    assert "'kind'" in r.json()["description"], r.text[:300]
