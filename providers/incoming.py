@@ -49,6 +49,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def check_identifier(value) -> str:
+    """A feature id a client sends: a string (or integer), 1-256 characters without control characters."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidFeature(f"the feature id must be a string, got {type(value).__name__}")
+    text = str(value)
+    if not text or len(text) > 256 or any(ord(c) < 32 for c in text):
+        raise InvalidFeature("the feature id must be 1-256 characters without control characters")
+    return text
+
+
 def check_properties(properties: dict, fields: dict[str, dict], readonly: set[str] = frozenset()) -> dict:
     """Refuse unknown properties and values of the wrong type; return a clean copy."""
     if not isinstance(properties, dict):

@@ -354,6 +354,11 @@ def write_errors():
             message = "text may not contain NUL characters"
             raise ProviderInvalidDataError(message, user_msg=message) from None
         raise
+    except ValueError as err:  # psycopg2 refuses NUL while SQLAlchemy flushes, unwrapped
+        if "NUL" in str(err):
+            message = "text may not contain NUL characters"
+            raise ProviderInvalidDataError(message, user_msg=message) from None
+        raise
 
 
 def _typed(name: str, column, value):
@@ -624,7 +629,8 @@ class PostGISProvider(PostgreSQLProvider):
         feature = self._feature_json(self._output_names([]), False, crs_transform_spec)
         if feature is None:
             return super().get(identifier, crs_transform_spec=crs_transform_spec, **kwargs)
-        if "\x00" in str(identifier):
+        if isinstance(identifier, bool) or not isinstance(identifier, (str, int)) or "\x00" in str(identifier):
+            # a NUL PostgreSQL text cannot hold; an id that is an object in a POSTed feature
             raise ProviderItemNotFoundError(f"No such item: {self.id_field}={identifier!r}.")
         table = self.table_model.__table__
         key = table.c[self.id_field]
@@ -692,7 +698,7 @@ class PostGISProvider(PostgreSQLProvider):
         from pygeoapi.provider.base import ProviderInvalidDataError
 
         from layers.catalog import LAYERS
-        from providers.incoming import check_geometry, check_properties, new_id
+        from providers.incoming import check_geometry, check_identifier, check_properties, new_id
 
         srid = storage_srid(self)
         layer = LAYERS.get(self.table)
@@ -707,7 +713,7 @@ class PostGISProvider(PostgreSQLProvider):
             geom = {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString,
                     "Polygon": shapely.MultiPolygon}[geom.geom_type]([geom])
         attributes[self.geom] = from_shape(geom, srid=srid) if geom is not None else None
-        attributes[self.id_field] = identifier if identifier is not None else new_id()
+        attributes[self.id_field] = check_identifier(identifier) if identifier is not None else new_id()
         try:
             return self.table_model(**attributes)
         except Exception as err:

@@ -196,3 +196,31 @@ def test_contribution_kind_that_is_no_string_says_so(api_server):
     r = _post(api_server, "collections/contributions/items", feature, "application/geo+json")
     assert r.status_code == 400, r.text[:300]
     assert "'kind'" in r.json()["description"], r.text[:300]
+
+
+@pytest.mark.parametrize("identifier", [{}, [1], "a\x00b", {"a": "b"}])
+def test_feature_id_that_is_no_text_or_has_control_characters_is_a_400(api_server, identifier):
+    feature = {"type": "Feature", "id": identifier, "properties": {"name": "x"},
+               "geometry": {"type": "Polygon", "coordinates": [[[13.40, 52.52], [13.401, 52.52], [13.401, 52.521],
+                                                               [13.40, 52.52]]]}}
+    r = _post(api_server, "collections/buildings/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+    assert "id" in r.json()["description"], r.text[:300]
+
+
+def test_identifier_property_with_a_nul_character_is_a_400(api_server):
+    feature = {"type": "Feature", "properties": {"identifier": "a\x00b", "highway": "residential"},
+               "geometry": {"type": "LineString", "coordinates": [[13.40, 52.52], [13.401, 52.521]]}}
+    r = _post(api_server, "collections/streets/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+
+
+@pytest.mark.parametrize("item", ["variant/zone-1", "a/b/c"])
+def test_replacing_an_item_whose_id_holds_a_slash_checks_the_body_too(api_server, item):
+    """Stored variants' rows have ids with '/'; the access checks (body is UTF-8 JSON) apply to them as well."""
+    r = requests.put(f"{api_server.api}/collections/scenario_zone_indicators/items/{item}", data=b"\xceZE\x93e",
+                     headers={"Content-Type": "application/geo+json", **PLANNER}, timeout=TIMEOUT)
+    assert r.status_code == 400, r.text[:300]
+    r = requests.put(f"{api_server.api}/collections/scenario_zone_indicators/items/{item}", data=b"{}",
+                     headers={"Content-Type": "application/geo+json"}, timeout=TIMEOUT)
+    assert r.status_code == 401, r.text[:300]
