@@ -923,7 +923,7 @@ class ContributionsMixin:
 
     def _checked_geometry(self, geometry) -> dict:
         """The GeoJSON geometry to store (CRS84, 2D, valid), or a 400 saying what is wrong with it."""
-        from providers.incoming import ACCEPTED_TYPES
+        from providers.incoming import ACCEPTED_TYPES, make_valid_or_none
 
         if geometry is None:
             raise InvalidContribution("Ein Beitrag braucht einen Ort (Punkt, Linie oder Fläche) / "
@@ -955,8 +955,9 @@ class ContributionsMixin:
                                       "city's extent (GeoJSON coordinates are longitude, latitude in WGS 84)")
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            repaired = shapely.make_valid(geom)
-            if repaired.is_empty or repaired.geom_type.replace("Multi", "") != geom.geom_type.replace("Multi", ""):
+            repaired = make_valid_or_none(geom)
+            if repaired is None or repaired.is_empty or (
+                    repaired.geom_type.replace("Multi", "") != geom.geom_type.replace("Multi", "")):
                 raise InvalidContribution(f"Ungültige Geometrie ({reason}), die sich nicht reparieren lässt / "
                                           f"invalid geometry ({reason}) that cannot be repaired; please redraw it")
             geom = repaired

@@ -1304,9 +1304,12 @@ class GeoPackageProvider(BaseProvider):
             return fitted
         reason = shapely.is_valid_reason(fitted)
         polygonal = fitted.geom_type in ("Polygon", "MultiPolygon")
-        repaired = shapely.make_valid(fitted, method="structure", keep_collapsed=False) if polygonal \
-            else shapely.make_valid(fitted)
-        repaired = self._fit(repaired, expected) if not repaired.is_empty else None
+        try:
+            repaired = shapely.make_valid(fitted, method="structure", keep_collapsed=False) if polygonal \
+                else shapely.make_valid(fitted)
+        except shapely.errors.GEOSException:  # GEOS gives up on some inputs (mixed-dimension overlay)
+            repaired = None
+        repaired = self._fit(repaired, expected) if repaired is not None and not repaired.is_empty else None
         if repaired is None or not repaired.is_valid:
             raise InvalidFeatureError(f"invalid geometry ({reason}) that cannot be repaired into a {expected}")
         LOGGER.info("%s: repaired an invalid geometry (%s)", self.table, reason)

@@ -108,11 +108,21 @@ def check_geometry(geometry: dict | None, geometry_type: str | None, storage_eps
         xy[:, 0], xy[:, 1])))
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
-        repaired = shapely.make_valid(geom)
-        if repaired.geom_type.replace("Multi", "") != geom.geom_type.replace("Multi", "") or repaired.is_empty:
+        repaired = make_valid_or_none(geom)
+        if repaired is None or repaired.is_empty or (
+                repaired.geom_type.replace("Multi", "") != geom.geom_type.replace("Multi", "")):
             raise InvalidFeature(f"invalid geometry ({reason}) that cannot be repaired; please redraw it")
         geom = repaired
     return geom
+
+
+def make_valid_or_none(geom) -> shapely.Geometry | None:
+    """``shapely.make_valid``, or None where GEOS gives up (e.g. a polygon collapsed to a point beside a
+    self-intersecting one: "Overlay input is mixed-dimension")."""
+    try:
+        return shapely.make_valid(geom)
+    except shapely.errors.GEOSException:
+        return None
 
 
 def _stack(x, y):

@@ -632,6 +632,7 @@ class PostGISProvider(PostgreSQLProvider):
         if isinstance(identifier, bool) or not isinstance(identifier, (str, int)) or "\x00" in str(identifier):
             # a NUL PostgreSQL text cannot hold; an id that is an object in a POSTed feature
             raise ProviderItemNotFoundError(f"No such item: {self.id_field}={identifier!r}.")
+        identifier = str(identifier)  # a number as id in a POSTed feature: text < integer has no operator
         table = self.table_model.__table__
         key = table.c[self.id_field]
         prev_id = select(key).where(key < identifier).order_by(key.desc()).limit(1).scalar_subquery()

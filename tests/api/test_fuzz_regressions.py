@@ -224,3 +224,30 @@ def test_replacing_an_item_whose_id_holds_a_slash_checks_the_body_too(api_server
     r = requests.put(f"{api_server.api}/collections/scenario_zone_indicators/items/{item}", data=b"{}",
                      headers={"Content-Type": "application/geo+json"}, timeout=TIMEOUT)
     assert r.status_code == 401, r.text[:300]
+
+
+#: A polygon collapsed to one point beside a self-intersecting one: GEOS's make_valid gives up on it.
+UNREPAIRABLE = {"type": "MultiPolygon", "coordinates": [
+    [[[10.0, 53.67], [10.0, 53.67], [10.0, 53.67], [10.0, 53.67]],
+     [[10.001, 53.671], [10.003, 53.669], [10.001, 53.669], [10.003, 53.671]]]]}
+
+
+def test_geometry_geos_cannot_repair_is_a_400(api_server):
+    feature = {"type": "Feature", "properties": {}, "geometry": UNREPAIRABLE}
+    r = _post(api_server, "collections/bp_textabschnitt/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+    assert "repaired" in r.json()["description"], r.text[:300]
+    feature = {"type": "Feature", "properties": {"kind": "maengelmeldung", "text": "Schlagloch"},
+               "geometry": UNREPAIRABLE}
+    r = _post(api_server, "collections/contributions/items", feature, "application/geo+json")
+    assert r.status_code == 400, r.text[:300]
+    assert "repar" in r.json()["description"], r.text[:300]  # reached the repair, not refused before
+
+
+@pytest.mark.parametrize("identifier", [0, 517])
+def test_feature_id_that_is_a_number_is_no_server_error(api_server, identifier):
+    """A numeric id in a POSTed feature (the id column is text); the body is refused for its geometry."""
+    feature = {"type": "Feature", "id": identifier, "properties": {}, "geometry": {"type": "Polygon",
+                                                                                  "coordinates": 0.0}}
+    r = _post(api_server, "collections/bp_planraster/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
