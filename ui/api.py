@@ -105,12 +105,15 @@ class ApiClient:
         self._session = requests.Session()
 
     def get_json(self, path: str, params: dict | None = None, cache: bool = True,
-                 headers: dict | None = None) -> dict:
-        """GET ``path`` (relative to the API root) as JSON; raises :class:`ApiError`."""
+                 headers: dict | None = None, forward: bool = True) -> dict:
+        """GET ``path`` (relative to the API root) as JSON; raises :class:`ApiError`.
+
+        ``forward=False``: without the visitor's credentials (public data shared by all visitors).
+        """
         params = {"f": "json", **(params or {})}
         url = f"{self.api_url}/{path.lstrip('/')}"
         key = f"{url}?{urlencode(sorted(params.items()))}"
-        headers = {**_forwarded_headers(), **(headers or {})}
+        headers = {**(_forwarded_headers() if forward else {}), **(headers or {})}
         use_cache = cache and not headers  # personalised answers are never shared
         now = time.monotonic()
         if use_cache:
@@ -131,10 +134,10 @@ class ApiClient:
         return body
 
     def items(self, collection: str, limit: int = MAX_ITEMS, cache: bool = True, headers: dict | None = None,
-              **params) -> list[dict]:
+              forward: bool = True, **params) -> list[dict]:
         """All features of a collection (one page up to ``limit``)."""
         body = self.get_json(f"collections/{collection}/items", {"limit": limit, **params}, cache=cache,
-                             headers=headers)
+                             headers=headers, forward=forward)
         return body.get("features", [])
 
     def count(self, collection: str) -> int | None:

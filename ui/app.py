@@ -43,7 +43,8 @@ def create_dash(server, settings) -> dash.Dash:
         title="Bürger-GIS",
         update_title=None,  # keep the title; "Updating..." flickers in tabs and screen readers
         assets_folder=str(ASSETS),
-        assets_ignore=r"vendor/.*",  # served, but not page scripts (e.g. the vector-tile worker of the 3D view)
+        # Dash matches this against file names: the 3D view's vector-tile worker is served, never a page script.
+        assets_ignore=r"-worker\.js$",
         # Layers and panel buttons are created by callbacks; their ids are not in the first layout.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"},
@@ -54,4 +55,9 @@ def create_dash(server, settings) -> dash.Dash:
     client = ApiClient(settings.api_url)
     app.layout = layout.build(settings)
     layout.register(app, client, settings)
+    # Dash fills its registry of scripts on its first request, without a lock: under gunicorn's threads
+    # a script request racing a worker's first page load found it empty (500, a blank portal). One
+    # request now, before any visitor's, fills it (with --preload once, in the parent of all workers).
+    with server.test_client() as warm_up:
+        warm_up.get(app.config.requests_pathname_prefix)
     return app

@@ -1,14 +1,21 @@
 """The plan catalogue the panels share: plans, zones and texts as plain dicts.
 
 Read once per page load from the OGC API (through :class:`ui.api.ApiClient`)
-and kept in a ``dcc.Store`` in the browser, so filtering the list or opening a
-panel needs no further round trip. Geometries are reduced to their bounding
-box ([[south, west], [north, east]], what Leaflet's ``fitBounds`` takes).
+and kept on the server (:class:`SharedCatalog`, one per process): the browser's
+``catalog`` store holds only a small summary (version, extent, whether
+contributions exist), and each callback resolves it to the full catalogue.
+A city's catalogue (thousands of plans, tens of thousands of zones) runs to
+many megabytes: sent with every callback, it would make each one slow and
+exceed the request size limit. Geometries are reduced to their bounding box
+([[south, west], [north, east]], what Leaflet's ``fitBounds`` takes).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import threading
 
 from ui.api import ApiClient, ApiError
 
@@ -62,11 +69,14 @@ def _rows(features: list[dict]) -> list[dict]:
 
 
 def load_catalog(client: ApiClient) -> dict:
-    """``{"plans": [...], "zones": [...], "texts": [...], "bbox": ..., "errors": [...]}`` from the API."""
+    """``{"plans": [...], "zones": [...], "texts": [...], "bbox": ..., "errors": [...]}`` from the API.
+
+    Public data, read without the visitor's credentials, so one copy serves everyone.
+    """
     out: dict = {"plans": [], "zones": [], "texts": [], "errors": []}
     for key, collection in (("plans", "bp_plan"), ("zones", "bp_baugebiet"), ("texts", "bp_textabschnitt")):
         try:
-            out[key] = _rows(client.items(collection))
+            out[key] = _rows(client.items(collection, forward=False))
         except ApiError as err:
             LOG.warning("catalogue: %s not readable: %s", collection, err)
             out["errors"].append(collection)
@@ -77,6 +87,64 @@ def load_catalog(client: ApiClient) -> dict:
     out["texts"].sort(key=lambda t: (str(t.get("plan_id")), t.get("sort_key") or 0, str(t.get("schluessel") or "")))
     out["bbox"] = union_bbox(p["bbox"] for p in out["plans"]) or union_bbox(z["bbox"] for z in out["zones"])
     return out
+
+
+class SharedCatalog:
+    """The catalogue on the server; the browser holds its :meth:`summary` and callbacks :meth:`resolve` it.
+
+    :meth:`refresh` runs at each page load. With several server processes (gunicorn workers) a
+    callback may reach a process whose copy is older than the page's summary: the versions differ,
+    and :meth:`resolve` reloads before answering.
+    """
+
+    def __init__(self, client: ApiClient):
+        self.client = client
+        self._catalog: dict = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> dict:
+        """Read the catalogue from the API now; returns the summary for the browser."""
+        catalog = load_catalog(self.client)
+        try:
+            self.client.get_json("collections/contributions", forward=False)
+            catalog["has_contributions"] = True
+        except ApiError:
+            catalog["has_contributions"] = False
+        catalog["version"] = hashlib.sha1(json.dumps(catalog, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        with self._lock:
+            self._catalog = catalog
+        return summary_of(catalog)
+
+    def resolve(self, summary: dict | None) -> dict:
+        """The full catalogue the ``summary`` stands for (``{}`` before the page's first load)."""
+        if not summary or not summary.get("version"):
+            return {}
+        with self._lock:
+            catalog = self._catalog
+        if catalog.get("version") != summary["version"]:
+            self.refresh()
+            with self._lock:
+                catalog = self._catalog
+        return catalog
+
+
+def summary_of(catalog: dict) -> dict:
+    """What the browser keeps of the catalogue: small, whatever the size of the city."""
+    return {"version": catalog.get("version"), "bbox": catalog.get("bbox"),
+            "has_contributions": bool(catalog.get("has_contributions")),
+            "plans": len(catalog.get("plans", [])), "errors": catalog.get("errors", [])}
+
+
+_SHARED: dict[str, SharedCatalog] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_catalog(client: ApiClient) -> SharedCatalog:
+    """The process's catalogue for the API ``client`` talks to."""
+    with _SHARED_LOCK:
+        if client.api_url not in _SHARED:
+            _SHARED[client.api_url] = SharedCatalog(client)
+        return _SHARED[client.api_url]
 
 
 def _label_plans(plans: list[dict]) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiClient, ApiError
-from ui.catalog import find, plan_label
+from ui.catalog import find, plan_label, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
 from ui.festsetzungen import art_label, explain_participation, participation_phase
 from ui.i18n import T, t
@@ -249,6 +249,7 @@ def register(app, client: ApiClient, settings) -> None:
                   Input("edit", "geojson"), Input("form-centre", "data"), Input("selection", "data"),
                   Input("lang", "data"), State("catalog", "data"))
     def describe(geojson, centre, selection, lang, catalog):
+        catalog = shared_catalog(client).resolve(catalog)
         features = (geojson or {}).get("features") or []
         geometry = drawn_geometry(geojson)
         if geometry:
@@ -274,7 +275,7 @@ def register(app, client: ApiClient, settings) -> None:
                   Input("form-feedback", "children"), State("catalog", "data"))
     def phase_hint(selection, kind, lang, _feedback, catalog):
         """Say before writing whether comments on this plan are accepted now (the API decides)."""
-        target = _target(selection, catalog)
+        target = _target(selection, shared_catalog(client).resolve(catalog))
         if not target or not target.get("plan_id") or kind == "maengelmeldung":
             return ""
         window = relevant_phase(plan_phases(client, target["plan_id"]))
@@ -312,7 +313,7 @@ def register(app, client: ApiClient, settings) -> None:
         keep = (no_update,) * 6
         if not n or callback_context.triggered_id != "form-submit":
             return (no_update,) * 8
-        target = _target(selection, catalog) if "link" in (link or []) else None
+        target = _target(selection, shared_catalog(client).resolve(catalog)) if "link" in (link or []) else None
         try:
             feature = build_feature(text=text, kind=kind, category=category, pseudonym=pseudonym,
                                     geometry=drawn_geometry(geojson) or centre or (reply or {}).get("geometry"),

@@ -16,7 +16,7 @@ from datetime import datetime
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiError
-from ui.catalog import plan_label, plan_of
+from ui.catalog import plan_label, plan_of, shared_catalog
 from ui.i18n import T, t, value_label
 
 
@@ -166,6 +166,7 @@ def register(app, client, settings) -> None:
             features = client.items("contributions", skipGeometry="true", cache=False)
             note = html.P(t("dash.bad_token", lang), className="msg error")
         counts["total"] = len(features)
+        catalog = shared_catalog(client).resolve(catalog)
         by = contribution_counts(features, catalog, lang)
         return [_kpis(counts, lang), note, html.Div(className="charts", children=[
             bars(t("dash.by_status", lang), by["status"], lang),

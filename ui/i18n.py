@@ -209,6 +209,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "3d.envelope_note": ("Zulässiges Bauvolumen: {n} Bauflächen – {plans}.", "Permitted volume: {n} building areas – {plans}."),
     "3d.all_plans": ("alle Pläne", "all plans"),
+    "3d.choose_plan": ("Wählen Sie einen Plan (Karte, Liste oder Suche), um sein zulässiges Bauvolumen zu sehen.",
+                       "Choose a plan (map, list or search) to see its permitted volume."),
+    "variants.not_here": ("Die Planungsvarianten betreffen Pläne, die hier nicht geladen sind; "
+                          "gezeigt wird der Gebäudebestand.",
+                          "The planning variants concern plans not loaded here; the stored buildings are shown."),
     # --- scenario variants (3D view) ------------------------------------------
     "variants.heading": ("Varianten vergleichen", "Compare variants"),
     "variants.a": ("Variante A", "Variant A"),

@@ -4,7 +4,8 @@ Views are tabs over one workspace; hidden views stay mounted (``hidden``), so
 the map, its drawing and the 3D camera keep their state when a visitor
 switches back and forth. Shared state lives in a few ``dcc.Store``s:
 ``lang``, ``active-tab``, ``selection`` (the object the details panel shows),
-``catalog`` (plans, zones, texts from the API) and ``contributions-version``
+``catalog`` (the summary of the plans, zones and texts kept on the server, see
+``ui.catalog``) and ``contributions-version``
 (bumped after a successful submission so lists reload).
 """
 
@@ -17,8 +18,8 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 
 from ui import contribute, dashboard, listview, plan_panel, view3d
 from ui import map as map_view
-from ui.api import ApiError, api_path
-from ui.catalog import load_catalog
+from ui.api import api_path
+from ui.catalog import shared_catalog
 from ui.i18n import DEFAULT_LANG, LANGS, T, normalize_lang, t
 
 LOG = logging.getLogger(__name__)
@@ -149,13 +150,7 @@ def register(app, client, settings) -> None:
 
     @app.callback(Output("catalog", "data"), Input("url", "pathname"))
     def catalog(_path):
-        data = load_catalog(client)
-        try:
-            client.get_json("collections/contributions")
-            data["has_contributions"] = True
-        except ApiError:
-            data["has_contributions"] = False
-        return data
+        return shared_catalog(client).refresh()  # the browser keeps the summary (ui/catalog.py)
 
     for module in (map_view, plan_panel, contribute, view3d, listview, dashboard):
         module.register(app, client, settings)

@@ -14,7 +14,7 @@ import logging
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiError
-from ui.catalog import plan_label, plan_of
+from ui.catalog import plan_label, plan_of, shared_catalog
 from ui.festsetzungen import art_label, explain, explain_participation, explain_rechtsstand, format_date, measures_label
 from ui.controls import choice_buttons, choice_group, register_choice_group
 from ui.i18n import T, t, value_label
@@ -156,6 +156,7 @@ def register(app, client, settings) -> None:
                   Input("lang", "data"), Input("catalog", "data"), Input("contributions-version", "data"),
                   State("active-tab", "data"))
     def render(what, query, plan_id, lang, catalog, _version, _tab):
+        catalog = shared_catalog(client).resolve(catalog)
         contributions = variants = None
         if what == "variants":
             try:
@@ -199,5 +200,5 @@ def register(app, client, settings) -> None:
                   State("list-plan", "data"))
     def plan_filter(catalog, lang, current):
         options = [("", t("list.all_plans", lang))]
-        options += [(p["id"], plan_label(p)) for p in (catalog or {}).get("plans", [])]
+        options += [(p["id"], plan_label(p)) for p in shared_catalog(client).resolve(catalog).get("plans", [])]
         return choice_buttons("list-plan", options, current or "")

@@ -14,6 +14,7 @@ import dash_leaflet as dl
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiError, api_path, items_url
+from ui.catalog import shared_catalog
 from ui.festsetzungen import BAUFLAECHEN, BAUGEBIETE, _norm
 from ui.controls import choice_group, register_choice_group
 from ui.i18n import T, t
@@ -296,7 +297,7 @@ def register(app, client, settings) -> None:
     @app.callback(Output("plan-results", "children"), Input("plan-search", "value"), Input("catalog", "data"),
                   Input("lang", "data"))
     def plan_results(query, catalog, lang):
-        return [html.Li(button) for button in plan_buttons(catalog, query, lang)]
+        return [html.Li(button) for button in plan_buttons(shared_catalog(client).resolve(catalog), query, lang)]
 
     # --- selection from the map ------------------------------------------------
     @app.callback(Output("selection", "data", allow_duplicate=True),
@@ -326,6 +327,7 @@ def register(app, client, settings) -> None:
     def fly_to(selection, catalog):
         from ui.catalog import find
 
+        catalog = shared_catalog(client).resolve(catalog)
         trigger = callback_context.triggered_id
         if trigger == "catalog":
             box = (catalog or {}).get("bbox")

@@ -13,7 +13,7 @@ import logging
 from dash import ALL, Input, Output, State, callback_context, html, no_update
 
 from ui.api import ApiError
-from ui.catalog import find, plan_label, plan_of
+from ui.catalog import find, plan_label, plan_of, shared_catalog
 from ui.festsetzungen import (
     art_label,
     explain,
@@ -216,6 +216,7 @@ def register(app, client, settings) -> None:
                   Input("selection", "data"), Input("lang", "data"), Input("catalog", "data"),
                   Input("contributions-version", "data"), State("author-secret", "data"))
     def render(selection, lang, catalog, _version, secret):
+        catalog = shared_catalog(client).resolve(catalog)
         selection = selection or {}
         collection, feature_id = selection.get("collection"), selection.get("id")
         if not collection or not feature_id:

@@ -44,20 +44,27 @@ def _short(title: str) -> str:
     return (title or "").split(":", 1)[0].strip()
 
 
-def _load_variants() -> list[tuple[str, str, str]]:
-    """(id, German title, English title) of the shipped scenarios, baseline-like ones first."""
+def _load_variants() -> tuple[list[tuple[str, str, str]], dict[str, frozenset]]:
+    """(id, German title, English title) of the shipped scenarios, baseline-like ones first; their plans."""
     try:
         from scenarios.model import shipped_scenarios
 
         scenarios = shipped_scenarios()
     except Exception as err:  # noqa: BLE001 - the 3D view works without variants
         LOG.warning("shipped scenarios not readable: %s", err)
-        return []
+        return [], {}
     rows = [(sid, s.title_de or sid, s.title_en or s.title_de or sid) for sid, s in scenarios.items()]
-    return sorted(rows, key=lambda row: (not row[0].endswith("baseline"), row[0]))
+    plans = {}
+    for sid in scenarios:  # a variant's plans are its own or, where it names none, those of its base
+        seen, scenario = set(), scenarios[sid]
+        while not scenario.plan_ids and scenario.base in scenarios and scenario.base not in seen:
+            seen.add(scenario.base)
+            scenario = scenarios[scenario.base]
+        plans[sid] = frozenset(str(p) for p in scenario.plan_ids or ())
+    return sorted(rows, key=lambda row: (not row[0].endswith("baseline"), row[0])), plans
 
 
-VARIANTS = _load_variants()
+VARIANTS, VARIANT_PLANS = _load_variants()
 VARIANT_IDS = [row[0] for row in VARIANTS]
 DEFAULT_A = VARIANT_IDS[0] if VARIANT_IDS else None
 DEFAULT_B = next((v for v in VARIANT_IDS if v != DEFAULT_A), DEFAULT_A)
@@ -65,6 +72,19 @@ DEFAULT_B = next((v for v in VARIANT_IDS if v != DEFAULT_A), DEFAULT_A)
 # Short titles as i18n entries, so the buttons follow the language switch like every other label.
 for _sid, _de, _en in VARIANTS:
     TEXTS.setdefault(f"variant.{_sid}", (_short(_de), _short(_en)))
+
+
+def applies(variant_id: str | None, catalog: dict | None) -> bool:
+    """Whether a shipped variant is about plans this installation holds.
+
+    The demo's variants are about Hamburg-Langenhorn; on another city's data running them would
+    only compute an empty result, at the cost of reading the whole city. A variant naming no
+    plans is about the whole city and always applies.
+    """
+    if not variant_id:
+        return False
+    plans = VARIANT_PLANS.get(variant_id, frozenset())
+    return not plans or any(str(p.get("id")) in plans for p in (catalog or {}).get("plans", []))
 
 
 def variant_title(variant_id: str | None, lang: str = "de") -> str:

@@ -29,7 +29,7 @@ from deckgl_dash.layers import GeoJsonLayer, LineLayer, MVTLayer, ScatterplotLay
 
 from ui import variants
 from ui.api import ApiError, items_url, portal_path, tiles_url
-from ui.catalog import find, plan_label, plan_of
+from ui.catalog import find, plan_label, plan_of, shared_catalog
 from ui.controls import choice_group, register_choice_group
 from ui.envelope import envelopes
 from ui.festsetzungen import number
@@ -41,6 +41,9 @@ PIN_HEIGHT_M = 25
 
 #: The vector-tile parser worker (loaders.gl, same version as deckgl-dash bundles; see its SOURCE.txt).
 MVT_WORKER = "/assets/vendor/loaders.gl-mvt-4.4.3/mvt-worker.js"
+
+#: Up to this many plans the envelope of all is shown before one is chosen (a city has thousands).
+ENVELOPE_ALL_PLANS = 20
 
 #: Zoom levels the buildings tiles are served at (api/config.py); deck.gl over-zooms beyond the last.
 TILE_MIN_ZOOM, TILE_MAX_ZOOM = 10, 16
@@ -315,18 +318,20 @@ def register(app, client, settings) -> None:
                   Output("variant-status", "children") if has_variants else Output("deck-label-b", "title"),
                   Output("deck-replaced-a", "data"), Output("deck-replaced-b", "data"),
                   Input("active-tab", "data"), Input("selection", "data"), Input("contributions-version", "data"),
-                  Input("lang", "data"), *variant_inputs, State("catalog", "data"))
+                  Input("lang", "data"), *variant_inputs, Input("catalog", "data"))
     def fill_layers(tab, selection, _version, lang, *rest):
-        catalog = rest[-1]
+        catalog = shared_catalog(client).resolve(rest[-1])
         a, b, mode = (rest[:3] if has_variants else (None, None, "a"))
-        if tab != "3d":
+        if tab != "3d" or not catalog:  # hidden, or the page's catalogue is not there yet
             return (no_update,) * 6
         plan_id = _plan_id_of(selection, catalog)
-        try:
-            envelope = plan_envelope(plan_id)
-        except ApiError as err:
-            LOG.warning("3D envelope not available: %s", err)
-            envelope = {"type": "FeatureCollection", "features": []}
+        empty = {"type": "FeatureCollection", "features": []}
+        envelope = empty
+        if plan_id or len(catalog.get("plans", [])) <= ENVELOPE_ALL_PLANS:
+            try:
+                envelope = plan_envelope(plan_id)
+            except ApiError as err:
+                LOG.warning("3D envelope not available: %s", err)
         pins = []
         if (catalog or {}).get("has_contributions"):
             try:
@@ -335,18 +340,21 @@ def register(app, client, settings) -> None:
                 pins = []
         plan = plan_of(catalog, plan_id)
         plans = plan_label(plan) if plan else t("3d.all_plans", lang)
-        note = t("3d.envelope_note", lang, n=len(envelope["features"]), plans=plans)
-        empty = {"type": "FeatureCollection", "features": []}
+        note = (t("3d.envelope_note", lang, n=len(envelope["features"]), plans=plans) if envelope is not empty
+                else t("3d.choose_plan", lang))
         left_data = {"envelope": envelope, "pins": pins, "pins-stick": pins, "buildings": empty}
         right_data = no_update
         replaced_a, replaced_b = replaced("deck", None, []), no_update
         status = ""
         left = b if mode == "b" else a
+        if not any(variants.applies(v, catalog) for v in (left, b if mode == "side" else None)):
+            # the shipped variants are about plans this city does not hold: its stored buildings only
+            return left_data, right_data, note, t("variants.not_here", lang) if left else "", replaced_a, replaced_b
         try:
-            if left:
+            if left and variants.applies(left, catalog):
                 left_data["buildings"], ids = variant_buildings(left)
                 replaced_a = replaced("deck", left, ids)
-            if mode == "side" and b:
+            if mode == "side" and variants.applies(b, catalog):
                 buildings, ids = variant_buildings(b)
                 right_data = {"envelope": envelope, "pins": pins, "pins-stick": pins, "buildings": buildings}
                 replaced_b = replaced("deck-b", b, ids)
@@ -382,10 +390,15 @@ def register(app, client, settings) -> None:
 
         @app.callback(Output("variant-compare-body", "children"),
                       Input("active-tab", "data"), Input("variant-a", "data"), Input("variant-b", "data"),
-                      Input("lang", "data"))
-        def compare(tab, a, b, lang):
+                      Input("lang", "data"), Input("catalog", "data"))
+        def compare(tab, a, b, lang, catalog):
             if tab != "3d" or not a or not b:
                 return no_update
+            catalog = shared_catalog(client).resolve(catalog)
+            if not catalog:
+                return no_update  # the page's catalogue is not there yet
+            if not (variants.applies(a, catalog) and variants.applies(b, catalog)):
+                return html.P(t("variants.not_here", lang), className="msg info")
             try:
                 deltas = variant_deltas(a, b)
             except ApiError as err:
@@ -404,7 +417,7 @@ def register(app, client, settings) -> None:
                   Input("catalog", "data"),  # a direct ?view=3d link: frame the plans once they are known
                   State("selection", "data"), State("url", "search"))
     def move_camera(*args):
-        catalog, selection, search = args[-3], args[-2], args[-1]
+        catalog, selection, search = shared_catalog(client).resolve(args[-3]), args[-2], args[-1]
         trigger = callback_context.triggered_id
         if trigger in ("active-tab", "catalog", None) and args[4] != "3d":
             return no_update, no_update

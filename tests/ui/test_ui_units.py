@@ -473,3 +473,14 @@ def test_a_3d_link_can_carry_its_camera(search, expected):
     from ui.view3d import camera_from_link
 
     assert camera_from_link(search) == expected
+
+
+def test_vector_tile_worker_is_served_but_never_a_page_script(dash_app):
+    """deck.gl's MVT parser runs in a worker from our assets (offline: no CDN), not as a page script."""
+    from ui.view3d import MVT_WORKER
+
+    with dash_app.server.test_client() as client:
+        page = client.get("/").get_data(as_text=True)
+        worker = client.get(MVT_WORKER)
+    assert "mvt-worker" not in page and "buergergis.js" in page
+    assert worker.status_code == 200 and b"createLoaderWorker" in worker.data
