@@ -100,10 +100,11 @@ class LiveServer:
     """``python -m api.serve`` in a subprocess (pygeoapi reads one config per process).
 
     With ``workers`` the app runs as a city deploys it: ``gunicorn -w N -k gthread --preload``
-    (API only), each request's worker pid in ``data_dir/access.log``.
+    (API only, unless ``ui``), each request's worker pid in ``data_dir/access.log``.
     """
 
-    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0):
+    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0,
+                 ui: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.url}/oapi"
@@ -115,7 +116,7 @@ class LiveServer:
         self.log = open(data_dir / "server.log", "w")
         command = [sys.executable, "-m", "api.serve"]
         if workers:
-            env["BUERGERGIS_UI"] = "0"
+            env["BUERGERGIS_UI"] = "1" if ui else "0"
             command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers), "-k", "gthread",
                        "--threads", "4", "--preload", "-b", f"127.0.0.1:{self.port}",
                        "--access-logfile", str(data_dir / "access.log"),
