@@ -52,8 +52,10 @@ TILE_MIN_ZOOM, TILE_MAX_ZOOM = 10, 16
 _BUILDING_FILL = "@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]"
 
 #: The tiles' filter: 1 where a variant shown in that view replaces the stored building (hidden), else 0.
-_REPLACED = {"deck": "@@=window.buergergis.replaced3d('deck', properties.id)",
-             "deck-b": "@@=window.buergergis.replaced3d('deck-b', properties.id)"}
+#: (deckgl-dash compiles an expression into a function only when it holds an operator; without one it
+#: reads it as a property path, so the comparison is needed.)
+_REPLACED = {"deck": "@@=window.buergergis.replaced3d('deck', properties.id) === 1 ? 1 : 0",
+             "deck-b": "@@=window.buergergis.replaced3d('deck-b', properties.id) === 1 ? 1 : 0"}
 
 #: Camera presets: key -> (pitch, bearing, zoom offset from the fitted zoom).
 CAMERAS = {

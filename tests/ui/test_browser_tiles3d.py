@@ -26,7 +26,17 @@ return performance.getEntriesByType('resource')
 
 
 def test_buildings_come_as_vector_tiles_from_the_portal(browser, ui_server):
+    from benchmarks.view3d import INSTRUMENT  # counts the tiles' filter calls (and the hidden buildings)
+
     page = browser
+    script = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INSTRUMENT})["identifier"]
+    try:
+        _check_tiles(page, ui_server)
+    finally:
+        page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+
+
+def _check_tiles(page, ui_server):
     page.get(ui_server.url + LINK)
     wait_until(lambda: page.find_element(By.ID, "view-3d").get_attribute("hidden") is None, 30, message="3D tab")
 
@@ -54,6 +64,11 @@ def test_buildings_come_as_vector_tiles_from_the_portal(browser, ui_server):
                                            building_id) == 1, 60, message="variant's replaced ids in the filter")
     assert page.execute_script("return window.buergergis.replaced3d('deck', 'no-such-building');") == 0
     assert page.execute_script("return window.buergergis.replaced3d('deck-b', arguments[0]);", building_id) == 0
+    # deck.gl really filters the tiles with it: stored buildings of the variant's area are hidden
+    calls, hidden = wait_until(lambda: (lambda m: m if m[1] > 0 else None)(
+        page.execute_script("return [window.__bench3d.calls, window.__bench3d.hidden];")), 30,
+        message="tile buildings hidden by the filter")
+    assert calls >= hidden > 0
 
     region = page.find_element(By.ID, "deck-region")
 

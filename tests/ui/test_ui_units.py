@@ -430,7 +430,7 @@ def test_both_3d_views_load_the_city_buildings_as_vector_tiles(dash_app):
         assert tiles["data"] == "/oapi/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt"
         assert tiles["extruded"] and (tiles["minZoom"], tiles["maxZoom"]) == (10, 16)
         # each view filters its own replaced ids (assets/buergergis.js), with a fixed accessor
-        assert tiles["getFilterValue"] == f"@@=window.buergergis.replaced3d('{deck.id}', properties.id)"
+        assert tiles["getFilterValue"] == f"@@=window.buergergis.replaced3d('{deck.id}', properties.id) === 1 ? 1 : 0"
         assert tiles["filterRange"] == [0, 0.5] and "DataFilterExtension" in tiles["extensions"]
         assert layers["buildings"]["data"] == {"type": "FeatureCollection", "features": []}
         assert not any("collections/buildings/items" in str(layer.get("data")) for layer in deck.layers)
