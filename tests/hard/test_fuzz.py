@@ -21,15 +21,17 @@ contributions of theirs exist). So that bodies can get past the first check, the
 given local detail it lacks: a GeoJSON Feature schema where it has none (on PostGIS pygeoapi
 serves ``{}``: the properties are then the collection's queryables), GeoJSON geometry schemas
 (of the collection's geometry type, coordinates within the data's extent) instead of
-pygeoapi's ``{"type": "object"}``, ids that
-exist as choices for ``featureId`` and the id properties, the contribution vocabularies,
-and execute requests built from each process's description (pygeoapi refers to the remote
-OGC ``execute.yaml``). A general participation phase is open, so citizens' comments can be
-accepted, and a planning variant is stored, so the scenario collections have rows. The test
-fails on any 5xx, on fewer than 2000 write requests, and when no POST, PUT or DELETE succeeded
-at all (bodies or tokens that never get past the checks would test little). Every 5xx goes to
-``test-artifacts/fuzz-writes-<store>.json`` with method, URL, role and body, beside the counts
-by method, role, content type and operation.
+pygeoapi's ``{"type": "object"}``, ids that exist as choices for ``featureId`` and the id
+properties, the contribution vocabularies, and execute requests built from each process's
+description (pygeoapi refers to the remote OGC ``execute.yaml``). A general participation
+phase is open, so citizens' comments can be accepted, and a planning variant is stored, so
+the scenario collections have rows. The test fails on any 5xx, on fewer than 2000 write
+requests, and when no POST, PUT or DELETE succeeded at all (bodies or tokens that never get
+past the checks would test little). Every 5xx goes to ``test-artifacts/fuzz-writes-<store>.json``
+with method, URL, role and body, beside the counts by method, role, content type and operation.
+
+``BUERGERGIS_FUZZ_SCALE=4`` (or more) generates that many times the examples in both tests,
+for a deeper search than the regular run.
 
 Run with ``./dev heavy``.
 """
