@@ -101,6 +101,9 @@ class SharedCatalog:
         self.client = client
         self._catalog: dict = {}
         self._lock = threading.Lock()
+        # One reload at a time: the callbacks of a page load arrive together, and each reading the
+        # whole catalogue from the API at once made all of them wait many times as long.
+        self._loading = threading.Lock()
 
     def refresh(self) -> dict:
         """Read the catalogue from the API now; returns the summary for the browser."""
@@ -122,9 +125,13 @@ class SharedCatalog:
         with self._lock:
             catalog = self._catalog
         if catalog.get("version") != summary["version"]:
-            self.refresh()
-            with self._lock:
-                catalog = self._catalog
+            with self._loading:
+                with self._lock:
+                    catalog = self._catalog
+                if catalog.get("version") != summary["version"]:  # nobody reloaded while we waited
+                    self.refresh()
+                    with self._lock:
+                        catalog = self._catalog
         return catalog
 
 

@@ -222,8 +222,10 @@ def map_component(api_url: str) -> dl.MapContainer:
             # Between the tiles (200) and Leaflet's overlay pane (400), where drawings go on top.
             # The plan drawing, once switched on, lies over the zone colours, under lines and outlines.
             dl.Pane(dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": _pane_z("bp_baugebiet") + 1}),
-            *[dl.Pane(dl.LayerGroup(vector_layer(api_url, key) if LAYERS[key][2] else [], id=f"grp-{key}"),
-                      name=f"pane-{key}", style={"zIndex": _pane_z(key)}) for key in LAYERS],
+            # Empty until the map is first shown (toggle_layers): a page opened on another view,
+            # e.g. a 3D link, does not load and draw a city's layers in a hidden map.
+            *[dl.Pane(dl.LayerGroup(id=f"grp-{key}"), name=f"pane-{key}", style={"zIndex": _pane_z(key)})
+              for key in LAYERS],
             dl.Pane(dl.LayerGroup(id="grp-contributions"), name="pane-contributions", style={"zIndex": 390}),
             dl.FeatureGroup([
                 dl.EditControl(
@@ -243,6 +245,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
         id="view-map", className="view map-view", role="tabpanel", **{"aria-labelledby": "tab-map"},
         children=[
             sidebar(lang),
+            dcc.Store(id="map-layers-loaded", data=False),
             html.Div(className="map-wrap", role="region", **{"aria-label": t("map.region", lang)},
                      id="map-region", children=[map_component(api_url)]),
         ],
@@ -256,12 +259,16 @@ def register(app, client, settings) -> None:
 
     outputs = [Output(f"grp-{key}", "children") for key in LAYERS]
 
-    @app.callback(*outputs, Input("layer-toggle", "data"), State("selection", "data"),
-                  prevent_initial_call=True)
-    def toggle_layers(active, selection):
+    @app.callback(*outputs, Output("map-layers-loaded", "data"),
+                  Input("layer-toggle", "data"), Input("active-tab", "data"),
+                  State("selection", "data"), State("map-layers-loaded", "data"))
+    def toggle_layers(active, tab, selection, loaded):
+        """The chosen layers: when the map is shown the first time, and whenever the choice changes."""
+        if tab != "map" and not loaded or callback_context.triggered_id == "active-tab" and loaded:
+            return (no_update,) * (len(outputs) + 1)
         active = set(active or [])
         selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None
-        return [vector_layer(api_url, key, selected_zone) if toggle_of(key) in active else [] for key in LAYERS]
+        return [vector_layer(api_url, key, selected_zone) if toggle_of(key) in active else [] for key in LAYERS] + [True]
 
     @app.callback(Output("grp-osm", "children"), Input("layer-toggle", "data"))
     def toggle_osm(active):

@@ -419,13 +419,14 @@ def register(app, client, settings) -> None:
                   Input("catalog", "data"),  # a direct ?view=3d link: frame the plans once they are known
                   State("selection", "data"), State("url", "search"))
     def move_camera(*args):
-        catalog, selection, search = shared_catalog(client).resolve(args[-3]), args[-2], args[-1]
+        selection, search = args[-2], args[-1]
         trigger = callback_context.triggered_id
         if trigger in ("active-tab", "catalog", None) and args[4] != "3d":
             return no_update, no_update
         linked = camera_from_link(search) if not isinstance(trigger, dict) else None
         if linked:  # a shared link with a camera (lon, lat, zoom, ...) shows exactly that place
             return linked, linked
+        catalog = shared_catalog(client).resolve(args[-3])
         key = trigger["key"] if isinstance(trigger, dict) else "overview"
         plan_id = _plan_id_of(selection, catalog)
         # Frame the whole plan of the selection: the envelope makes sense beside its neighbours.

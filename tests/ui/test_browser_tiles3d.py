@@ -53,6 +53,11 @@ def _check_tiles(page, ui_server):
         z, y, x = map(int, entry["url"].split("/WebMercatorQuad/")[1].split("?")[0].split("/"))
         assert z == 16 and 34580 <= x <= 34600 and 21135 <= y <= 21155, entry
 
+    # The hidden 2D map loads nothing yet: a city's layers are fetched (and drawn) once the map is shown.
+    loaded = ("return performance.getEntriesByType('resource').filter(e => /collections\\/(buildings|bp_baugebiet|"
+              "bp_baugrenze)\\/items/.test(e.name)).map(e => e.name);")
+    assert page.execute_script(loaded) == []
+
     # The variant shown (Bestand Langenhorn) stands in for the stored buildings there: the tiles hide them.
     building_id = page.execute_async_script("""
         const done = arguments[arguments.length - 1];
@@ -80,3 +85,8 @@ def _check_tiles(page, ui_server):
     # Offline and self-contained: no worker from a CDN, no failed loads.
     errors = [e["message"] for e in page.get_log("browser") if e["level"] == "SEVERE"]
     assert not [m for m in errors if "worker" in m.lower() or "unpkg" in m or "mvt" in m.lower()], errors
+
+    page.find_element(By.ID, "tab-map").click()  # now the map's layers come
+    wait_until(lambda: page.execute_script(
+        "return performance.getEntriesByType('resource').some(e => e.name.includes('/collections/bp_baugebiet/items'));"),
+        20, message="the map's layers once the map is shown")
