@@ -24,6 +24,8 @@ from ui.variants import format_indicator, prefer_button, stored_variants
 LOG = logging.getLogger(__name__)
 
 WHATS = ("plans", "zones", "texts", "contributions", "variants")
+#: Rows per page of the list (more on request).
+LIST_PAGE = 200
 MAX_ROWS = 300
 
 
@@ -118,15 +120,27 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
     return columns, rows[:MAX_ROWS]
 
 
-def table(what: str, columns: list[str], rows: list[list], lang: str) -> html.Div:
-    caption = t("list.caption", lang, what=t(f"list.what.{what}", lang), n=len(rows))
+def table(what: str, columns: list[str], rows: list[list], lang: str, limit: int | None = None) -> html.Div:
+    """The rows as an accessible table; beyond ``limit`` rows a button shows the next page.
+
+    A city has tens of thousands of zones: rendering all at once took the page half a minute.
+    """
+    shown = rows if limit is None else rows[:limit]
+    what_text = t(f"list.what.{what}", lang)
+    caption = (t("list.caption", lang, what=what_text, n=len(rows)) if len(shown) == len(rows)
+               else t("list.caption_part", lang, what=what_text, shown=len(shown), n=len(rows)))
     if not rows:
         return html.Div([html.P(caption, className="hint"), html.P(t("list.empty", lang))])
-    return html.Div(className="table-wrap", children=html.Table(className="data", children=[
+    more = []
+    if len(shown) < len(rows):
+        k = min(LIST_PAGE, len(rows) - len(shown))
+        more = [html.Button(t("list.more", lang, k=k), id="list-more", n_clicks=0, type="button",
+                            className="btn secondary")]
+    return html.Div([html.Div(className="table-wrap", children=html.Table(className="data", children=[
         html.Caption(caption),
         html.Thead(html.Tr([html.Th(t(c, lang), scope="col") for c in columns])),
-        html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
-    ]))
+        html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in shown]),
+    ])), *more])
 
 
 def layout(lang: str = "de") -> html.Section:
@@ -145,6 +159,7 @@ def layout(lang: str = "de") -> html.Section:
                 choice_group("list-plan", [("", T("list.all_plans"))], "", label_key="list.plan_filter",
                              className="choice-group chips"),
             ]),
+            dcc.Store(id="list-limit", data=LIST_PAGE),
             html.Div(id="list-table", **{"aria-live": "polite"}),
         ],
     )
@@ -154,8 +169,10 @@ def register(app, client, settings) -> None:
     @app.callback(Output("list-table", "children"),
                   Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),
                   Input("lang", "data"), Input("catalog", "data"), Input("contributions-version", "data"),
-                  State("active-tab", "data"))
-    def render(what, query, plan_id, lang, catalog, _version, _tab):
+                  Input("active-tab", "data"), Input("list-limit", "data"))
+    def render(what, query, plan_id, lang, catalog, _version, tab, limit):
+        if tab != "list":  # rendered when shown: a hidden table of a whole city only slows the page
+            return no_update
         catalog = shared_catalog(client).resolve(catalog)
         contributions = variants = None
         if what == "variants":
@@ -173,7 +190,16 @@ def register(app, client, settings) -> None:
             except ApiError:
                 return html.P(t("panel.load_error", lang), className="msg error")
         columns, rows = rows_for(what, catalog, contributions, query, plan_id, lang, variants=variants)
-        return table(what, columns, rows, lang)
+        return table(what, columns, rows, lang, limit or LIST_PAGE)
+
+    @app.callback(Output("list-limit", "data"), Input("list-more", "n_clicks"),
+                  Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),
+                  State("list-limit", "data"), prevent_initial_call=True)
+    def page(more, _what, _query, _plan, limit):
+        """The next rows on "more"; a new choice or search starts at the first page again."""
+        if callback_context.triggered_id == "list-more":
+            return (limit or LIST_PAGE) + LIST_PAGE if more else no_update
+        return LIST_PAGE
 
     @app.callback(Output("contributions-version", "data", allow_duplicate=True),
                   Input({"type": "variant-like", "id": ALL}, "n_clicks"), State("voter-id", "data"),

@@ -484,3 +484,23 @@ def test_vector_tile_worker_is_served_but_never_a_page_script(dash_app):
         worker = client.get(MVT_WORKER)
     assert "mvt-worker" not in page and "buergergis.js" in page
     assert worker.status_code == 200 and b"createLoaderWorker" in worker.data
+
+
+def test_long_lists_come_in_pages_with_a_more_button():
+    from ui.listview import LIST_PAGE, table
+
+    rows = [[f"Zone {i}", "WA"] for i in range(LIST_PAGE * 2 + 5)]
+
+    def texts(component):
+        return [c.children for c in _walk(component) if type(c).__name__ == "Caption"]
+
+    first = table("zones", ["col.name", "col.art"], rows, "de", LIST_PAGE)
+    body = next(c for c in _walk(first) if type(c).__name__ == "Tbody")
+    assert len(body.children) == LIST_PAGE
+    assert any(f"die ersten {LIST_PAGE} von {len(rows)}" in x for x in texts(first))
+    more = next(c for c in _walk(first) if getattr(c, "id", None) == "list-more")
+    assert more.children == f"Weitere {LIST_PAGE} anzeigen"
+    last = table("zones", ["col.name", "col.art"], rows, "en", LIST_PAGE * 3)
+    assert len(next(c for c in _walk(last) if type(c).__name__ == "Tbody").children) == len(rows)
+    assert not any(getattr(c, "id", None) == "list-more" for c in _walk(last))
+    assert any(f"{len(rows)} entries" in x for x in texts(last))
