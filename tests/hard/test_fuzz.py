@@ -296,20 +296,20 @@ def writable(document: dict, base: str, known: dict[str, list[str]], bbox: list[
             schema = localise(copy.deepcopy(spec.get("schema") or {}))
             if schema.get("contentMediaType") == "application/geo+json" or name == "geometry":
                 schema = geometry_schema("MULTIPOLYGON", bbox)
-            elif name in ("scenario", "compare_to"):
+            elif name == "scenario":  # a known id (positive cases); anything else in the negative ones
+                schema = {"enum": scenario_ids}
+            elif name == "compare_to":
                 schema = {"anyOf": [{"enum": [*scenario_ids, "none"]}, schema]}
             elif schema.get("examples"):
                 schema = {"anyOf": [{"enum": schema.pop("examples")}, schema]}
             inputs[name] = schema
             if spec.get("minOccurs", 1) >= 1:
                 required.append(name)
-        uri = {"type": "string", "format": "uri"}
-        return {"type": "object", "required": ["inputs"], "properties": {  # OGC execute.yaml, locally
+        # OGC execute.yaml, locally; without 'subscriber': callbacks are refused (api/compat.py)
+        return {"type": "object", "required": ["inputs"], "properties": {
             "inputs": {"type": "object", "properties": inputs, "required": required},
             "outputs": {"type": "object"},
-            "response": {"type": "string", "enum": ["raw", "document"]},
-            "subscriber": {"type": "object", "required": ["successUri"],
-                           "properties": {"successUri": uri, "inProgressUri": uri, "failedUri": uri}}}}
+            "response": {"type": "string", "enum": ["raw", "document"]}}}
 
     for path, operations in document["paths"].items():
         items = re.fullmatch(r"/collections/([^/]+)/items(/\{featureId\})?", path)
