@@ -378,10 +378,12 @@ def register(app, client, settings) -> None:
                       Output("deck-label-a", "children"), Output("deck-label-b", "children"),
                       Output("deck-region-b", "aria-label"),
                       Input("variant-a", "data"), Input("variant-b", "data"), Input("variant-mode", "data"),
-                      Input("lang", "data"))
-        def show_variants(a, b, mode, lang):
+                      Input("lang", "data"), Input("catalog", "data"))
+        def show_variants(a, b, mode, lang, catalog):
             left = b if mode == "b" else a
-            return (mode != "side", False, f"{'B' if mode == 'b' else 'A'}: {variants.variant_title(left, lang)}",
+            # no variant label over a city the variants are not about (it shows the stored buildings)
+            here = variants.applies(left, shared_catalog(client).resolve(catalog))
+            return (mode != "side", not here, f"{'B' if mode == 'b' else 'A'}: {variants.variant_title(left, lang)}",
                     f"B: {variants.variant_title(b, lang)}", t("variants.region_b", lang))
 
         app.clientside_callback(
