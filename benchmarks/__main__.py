@@ -8,7 +8,10 @@
 * ``scenarios``: scenario run times for 1k-50k synthetic buildings
   (:mod:`benchmarks.bench_scenarios`);
 * ``scaling``: requests/s with 1, 2 and 4 gunicorn workers on one PostGIS
-  (:mod:`benchmarks.scaling`, a few minutes).
+  (:mod:`benchmarks.scaling`, a few minutes);
+* ``view3d``: the 3D view in headless Chromium at city scale: tile bytes and time to the
+  first rendered frame for a district and the whole city (:mod:`benchmarks.view3d`; 400 000
+  buildings: about 3 minutes to generate, then a few minutes of page loads).
 
 ``--quick`` runs them small (20 000 buildings, fewer requests): a few minutes in all.
 ``--only api imports`` picks some. Figures are comparable only within one run on one
@@ -25,8 +28,8 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
-    parser.add_argument("--only", nargs="+", choices=["api", "imports", "scenarios", "scaling"],
-                        default=["api", "imports", "scenarios", "scaling"])
+    parser.add_argument("--only", nargs="+", choices=["api", "imports", "scenarios", "scaling", "view3d"],
+                        default=["api", "imports", "scenarios", "scaling", "view3d"])
     parser.add_argument("--pg", help="use this postgresql:// database instead of a throwaway cluster")
     args = parser.parse_args(argv)
     pg = ["--pg", args.pg] if args.pg else []
@@ -45,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
                 from benchmarks import imports
 
                 failures += imports.main((["--rounds", "1"] if args.quick else []) + pg) != 0
+            elif name == "view3d":
+                from benchmarks import view3d
+
+                failures += view3d.main((["--buildings", "20000", "--runs", "1"] if args.quick else []) + pg) != 0
             elif name == "scaling":
                 from benchmarks import scaling
 

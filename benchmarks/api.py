@@ -345,11 +345,13 @@ class Server:
         self.log.close()
 
 
-def start_ours(name: str, store: str, work: Path, gunicorn_workers: int = 0, cwd: Path = ROOT) -> Server:
+def start_ours(name: str, store: str, work: Path, gunicorn_workers: int = 0, cwd: Path = ROOT,
+               ui: bool = False) -> Server:
+    """Our server on ``store``: the OGC API alone, or with ``ui`` the whole portal."""
     port = free_port()
     data_dir = work / name.replace(" ", "_").replace("(", "").replace(")", "").replace("×", "x")
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {"BUERGERGIS_UI": "0", "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
+    env = {"BUERGERGIS_UI": "1" if ui else "0", "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
            "BUERGERGIS_PORT": str(port), "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "PYTHONUNBUFFERED": "1"}
     if gunicorn_workers:
