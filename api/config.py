@@ -26,8 +26,8 @@ CONFIG_PATH = ROOT / "pygeoapi-config.yml"
 #: Germany, as the fallback extent of an empty collection (CRS84).
 GERMANY_BBOX = [5.86, 47.27, 15.04, 55.06]
 
-#: Layers also served as Mapbox vector tiles (city scale, 2D and 3D views).
-TILED_LAYERS = ("buildings", "bp_baugebiet")
+#: Layers also served as Mapbox vector tiles (city scale: the 3D view draws buildings, plans and streets from them).
+TILED_LAYERS = ("buildings", "bp_baugebiet", "bp_plan", "streets")
 
 #: Collections served by a provider of their own (over the same two stores, with extra rules).
 PROVIDER_NAMES = {"contributions": "providers.contributions.ContributionsProvider"}

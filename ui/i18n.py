@@ -283,6 +283,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "list.caption": ("{what}: {n} Einträge", "{what}: {n} entries"),
     "list.caption_part": ("{what}: die ersten {shown} von {n} Einträgen (Suche und Planfilter grenzen ein)",
                           "{what}: the first {shown} of {n} entries (search and the plan filter narrow it down)"),
+    "list.many_plans": ("{n} Pläne: geben Sie Nummer oder Name des Plans in die Suche ein.",
+                        "{n} plans: type the plan's number or name into the search."),
     "list.more": ("Weitere {k} anzeigen", "Show {k} more"),
     "col.name": ("Name", "Name"),
     "col.nummer": ("Nummer", "Number"),

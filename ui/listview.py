@@ -26,6 +26,8 @@ LOG = logging.getLogger(__name__)
 WHATS = ("plans", "zones", "texts", "contributions", "variants")
 #: Rows per page of the list (more on request).
 LIST_PAGE = 200
+#: Up to this many plans the list offers one filter button each.
+PLAN_BUTTONS_MAX = 40
 MAX_ROWS = 300
 
 
@@ -225,6 +227,12 @@ def register(app, client, settings) -> None:
     @app.callback(Output("list-plan-buttons", "children"), Input("catalog", "data"), Input("lang", "data"),
                   State("list-plan", "data"))
     def plan_filter(catalog, lang, current):
+        """One button per plan; a city with more plans than fit on a screen filters by search instead."""
         options = [("", t("list.all_plans", lang))]
-        options += [(p["id"], plan_label(p)) for p in shared_catalog(client).resolve(catalog).get("plans", [])]
+        plans = shared_catalog(client).resolve(catalog).get("plans", [])
+        if len(plans) > PLAN_BUTTONS_MAX:
+            options += [(p["id"], plan_label(p)) for p in plans if p["id"] == current]
+            return [*choice_buttons("list-plan", options, current or ""),
+                    html.P(t("list.many_plans", lang, n=len(plans)), className="hint")]
+        options += [(p["id"], plan_label(p)) for p in plans]
         return choice_buttons("list-plan", options, current or "")

@@ -28,7 +28,7 @@ from deckgl_dash import DeckGL
 from deckgl_dash.layers import GeoJsonLayer, LineLayer, MVTLayer, ScatterplotLayer
 
 from ui import variants
-from ui.api import ApiError, items_url, portal_path, tiles_url
+from ui.api import ApiError, portal_path, tiles_url
 from ui.catalog import find, plan_label, plan_of, shared_catalog
 from ui.controls import choice_group, register_choice_group
 from ui.envelope import envelopes
@@ -73,14 +73,18 @@ def _layers(api_url: str, deck_id: str = "deck") -> list:
     variant's ``buildings`` is filled in by callbacks.
     """
     empty = {"type": "FeatureCollection", "features": []}
+    worker = {"mvt": {"workerUrl": portal_path(api_url) + MVT_WORKER}}
     return [
-        GeoJsonLayer(
-            id="plans", data=items_url(api_url, "bp_plan"), filled=True, stroked=True,
-            get_fill_color=[11, 58, 102, 18], get_line_color=[11, 58, 102, 230], line_width_min_pixels=2,
+        # Plans and streets as tiles too: a city has thousands of plans and ~100 000 street segments.
+        MVTLayer(
+            id="plans", data=tiles_url(api_url, "bp_plan"), min_zoom=TILE_MIN_ZOOM, max_zoom=TILE_MAX_ZOOM,
+            filled=True, stroked=True, get_fill_color=[11, 58, 102, 18], get_line_color=[11, 58, 102, 230],
+            line_width_min_pixels=2, load_options=worker,
         ),
-        GeoJsonLayer(
-            id="streets", data=items_url(api_url, "streets"), stroked=True, filled=False,
-            get_line_color=[120, 128, 140, 200], line_width_min_pixels=1,
+        MVTLayer(
+            id="streets", data=tiles_url(api_url, "streets"), min_zoom=TILE_MIN_ZOOM, max_zoom=TILE_MAX_ZOOM,
+            stroked=True, filled=False, get_line_color=[120, 128, 140, 200], line_width_min_pixels=1,
+            load_options=worker,
         ),
         MVTLayer(
             id="city-buildings", data=tiles_url(api_url, "buildings"), min_zoom=TILE_MIN_ZOOM, max_zoom=TILE_MAX_ZOOM,
@@ -88,7 +92,7 @@ def _layers(api_url: str, deck_id: str = "deck") -> list:
             get_fill_color=_BUILDING_FILL, get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True,
             get_filter_value=_REPLACED[deck_id], filter_range=[0, 0.5], update_triggers={"getFilterValue": ""},
             # loaders.gl parses tiles in a worker it would fetch from a CDN; ours is served with the portal.
-            load_options={"mvt": {"workerUrl": portal_path(api_url) + MVT_WORKER}},
+            load_options=worker,
         ),
         GeoJsonLayer(
             id="buildings", data=empty, extruded=True, filled=True, wireframe=True,

@@ -433,7 +433,10 @@ def test_both_3d_views_load_the_city_buildings_as_vector_tiles(dash_app):
         assert tiles["getFilterValue"] == f"@@=window.buergergis.replaced3d('{deck.id}', properties.id) === 1 ? 1 : 0"
         assert tiles["filterRange"] == [0, 0.5] and "DataFilterExtension" in tiles["extensions"]
         assert layers["buildings"]["data"] == {"type": "FeatureCollection", "features": []}
-        assert not any("collections/buildings/items" in str(layer.get("data")) for layer in deck.layers)
+        assert not any("/items" in str(layer.get("data")) for layer in deck.layers)  # nothing city-wide as GeoJSON
+        for layer_id, collection in (("plans", "bp_plan"), ("streets", "streets")):
+            assert layers[layer_id]["@@type"] == "MVTLayer"
+            assert layers[layer_id]["data"] == f"/oapi/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?f=mvt"
         for layer in deck.layers:
             for key, value in layer.items():
                 if isinstance(value, str) and value.startswith("@@="):
@@ -448,7 +451,7 @@ def test_tile_url_template_is_the_served_tiles_route():
 
     url = tiles_url("http://example.org/city/oapi", "buildings").format(z=14, y=5290, x=8647)
     assert url == "/city/oapi/collections/buildings/tiles/WebMercatorQuad/14/5290/8647?f=mvt"
-    assert "buildings" in TILED_LAYERS
+    assert {"buildings", "bp_plan", "streets"} <= set(TILED_LAYERS)
     [tiles] = [p for p in template()["resources"]["buildings"]["providers"] if p["type"] == "tile"]
     zoom = tiles["options"]["zoom"]
     assert zoom["min"] == TILE_MIN_ZOOM and zoom["max"] >= TILE_MAX_ZOOM
