@@ -53,6 +53,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -423,6 +424,27 @@ def prepare_postgis(pg_url: str, sizes: dict, parallel: int) -> None:
         # JIT off for every target alike (our providers turn it off for their own sessions anyway)
         cur.execute(f'ALTER DATABASE "{db}" SET jit = off')
     conn.close()
+
+
+@contextmanager
+def city_postgis(url: str | None, dbname: str, buildings: int):
+    """A PostGIS holding the synthetic city (one plan per 80 buildings, no contributions): the database
+    at ``url``, or a throwaway local cluster that is stopped afterwards."""
+    pg_server = None
+    try:
+        if url:
+            pg_url = url
+        else:
+            from store.local_postgis import LocalPostGIS
+
+            pg_server = LocalPostGIS(dbname=dbname).start()
+            pg_url = pg_server.url
+        prepare_postgis(pg_url, {"buildings": buildings, "plans": max(buildings // 80, 1), "contributions": 0},
+                        parallel=0)
+        yield pg_url
+    finally:
+        if pg_server is not None:
+            pg_server.stop()
 
 
 def prepare_geopackage(path: Path, sizes: dict) -> None:

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.api import HttpTarget, Workload, machine_note, prepare_postgis, run_cell, say, start_ours
+from benchmarks.api import HttpTarget, Workload, city_postgis, machine_note, run_cell, say, start_ours
 
 
 def measure(pg_url: str, workers: list[int], clients: int, seconds: float, buildings: int, work: Path,
@@ -67,27 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="buergergis-scaling-"))
-    pg_server = None
     try:
-        if args.pg:
-            pg_url = args.pg
-        else:
-            from store.local_postgis import LocalPostGIS
-
-            pg_server = LocalPostGIS(dbname="scaling").start()
-            pg_url = pg_server.url
-        prepare_postgis(pg_url, {"buildings": args.buildings, "plans": max(args.buildings // 80, 1),
-                                 "contributions": 0}, parallel=0)
-        print(f"\nScale-out: items?limit=1000&bbox on {args.buildings} synthetic buildings, {args.clients} clients, "
-              f"{args.seconds:.0f} s per row, gunicorn gthread ×4 threads per worker")
-        print(machine_note())
-        rows = measure(pg_url, args.workers, args.clients, args.seconds, args.buildings, work)
-        print()
-        print(table(rows))
-        print(f"({os.cpu_count()} CPU cores; client threads and PostgreSQL run on the same machine)")
+        with city_postgis(args.pg, "scaling", args.buildings) as pg_url:
+            print(f"\nScale-out: items?limit=1000&bbox on {args.buildings} synthetic buildings, {args.clients} "
+                  f"clients, {args.seconds:.0f} s per row, gunicorn gthread ×4 threads per worker")
+            print(machine_note())
+            rows = measure(pg_url, args.workers, args.clients, args.seconds, args.buildings, work)
+            print()
+            print(table(rows))
+            print(f"({os.cpu_count()} CPU cores; client threads and PostgreSQL run on the same machine)")
     finally:
-        if pg_server is not None:
-            pg_server.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

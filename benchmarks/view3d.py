@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.api import machine_note, prepare_postgis, say, start_ours
+from benchmarks.api import city_postgis, machine_note, say, start_ours
 from benchmarks.generate import City
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -251,44 +251,35 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="buergergis-view3d-"))
-    pg_server = server = None
+    server = None
     try:
-        if args.pg:
-            pg_url = args.pg
-        else:
-            from store.local_postgis import LocalPostGIS
-
-            pg_server = LocalPostGIS(dbname="view3d").start()
-            pg_url = pg_server.url
-        prepare_postgis(pg_url, {"buildings": args.buildings, "plans": max(args.buildings // 80, 1),
-                                 "contributions": 0}, parallel=0)
-        server = start_ours("portal", pg_url, work, gunicorn_workers=args.gunicorn, ui=True).wait()
-        places = city_places(args.buildings)
-        rows = []
-        for place, where in places.items():
-            link = link_for(where)
-            say(f"{place}: {link}")
-            runs = [measure_once(server.base.removesuffix("/oapi"), link, place.replace(" ", "-"))
-                    for _ in range(args.runs)]
-            rows.append((place, where, summarise(runs), geojson_bytes(server.base, where["bbox"])))
-        print(f"\n3D view: {args.buildings:,} synthetic buildings on PostGIS, portal under "
-              f"{'gunicorn ×' + str(args.gunicorn) if args.gunicorn else 'python -m api.serve'}, "
-              f"headless Chromium with SwiftShader (software WebGL, no GPU), cold page, median of {args.runs}")
-        print(machine_note())
-        print()
-        print(table(rows))
-        print(f"(screenshots: {OUT}/view3d-*.png; ms from navigation start)")
-        bad = [place for place, _, s, _ in rows
-               if s["first_frame"] is None or (s["drawn_share"] is not None and s["drawn_share"] < 0.05)]
-        if bad:
-            print(f"NOT DRAWN: {', '.join(bad)} (no tile building reached the screen)")
-            return 1
+        with city_postgis(args.pg, "view3d", args.buildings) as pg_url:
+            server = start_ours("portal", pg_url, work, gunicorn_workers=args.gunicorn, ui=True).wait()
+            rows = []
+            for place, where in city_places(args.buildings).items():
+                link = link_for(where)
+                say(f"{place}: {link}")
+                runs = [measure_once(server.base.removesuffix("/oapi"), link, place.replace(" ", "-"))
+                        for _ in range(args.runs)]
+                rows.append((place, where, summarise(runs), geojson_bytes(server.base, where["bbox"])))
+            server.stop()
+            server = None
     finally:
         if server is not None:
             server.stop()
-        if pg_server is not None:
-            pg_server.stop()
         shutil.rmtree(work, ignore_errors=True)
+    print(f"\n3D view: {args.buildings:,} synthetic buildings on PostGIS, portal under "
+          f"{'gunicorn ×' + str(args.gunicorn) if args.gunicorn else 'python -m api.serve'}, "
+          f"headless Chromium with SwiftShader (software WebGL, no GPU), cold page, median of {args.runs}")
+    print(machine_note())
+    print()
+    print(table(rows))
+    print(f"(screenshots: {OUT}/view3d-*.png; ms from navigation start)")
+    bad = [place for place, _, s, _ in rows
+           if s["first_frame"] is None or (s["drawn_share"] is not None and s["drawn_share"] < 0.05)]
+    if bad:
+        print(f"NOT DRAWN: {', '.join(bad)} (no tile building reached the screen)")
+        return 1
     return 0
 
 
