@@ -24,6 +24,7 @@ from pygeoapi.provider.tile import ProviderTileNotFoundError
 from pygeoapi.util import url_join
 
 from providers.geopackage import connection_for, table_schema
+from providers.tile_detail import keep_column
 from store import gpkg_functions
 
 LOG = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class GeoPackageTileProvider(BaseMVTProvider):
         if scheme is None or not (0 <= z <= MAX_ZOOM) or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
             raise ProviderTileNotFoundError
         bounds = tile_bounds_3857(z, x, y)
-        features = self._features(bounds)
+        features = self._features(bounds, z)
         if not features:
             return None
         return mapbox_vector_tile.encode(
@@ -115,7 +116,7 @@ class GeoPackageTileProvider(BaseMVTProvider):
             default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False},
         )
 
-    def _features(self, bounds: tuple[float, float, float, float]) -> list[dict]:
+    def _features(self, bounds: tuple[float, float, float, float], z: int) -> list[dict]:
         schema = self.schema
         wkt = schema.crs.to_wkt()
         # The tile square, densified so its curved outline in the storage CRS is covered.
@@ -124,7 +125,8 @@ class GeoPackageTileProvider(BaseMVTProvider):
         coords = shapely.get_coordinates(square)
         sx, sy = to_storage.transform(coords[:, 0], coords[:, 1])
         minx, miny, maxx, maxy = float(np.min(sx)), float(np.min(sy)), float(np.max(sx)), float(np.max(sy))
-        columns = [c for c in schema.columns if c != "geometry"]
+        columns = [c for c, kind in schema.columns.items()
+                   if c != "geometry" and keep_column(c, kind, self.id_field, z)]  # fewer at low zoom (tile_detail)
         select = ", ".join(f't."{c}"' for c in columns)
         sql = (f'SELECT {select}, t."{schema.geometry_column}" FROM "{schema.table}" AS t '
                f'JOIN "{schema.rtree}" AS r ON t.fid = r.id '

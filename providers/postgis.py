@@ -58,6 +58,8 @@ from urllib.parse import unquote, urlsplit
 from pygeoapi.provider.mvt_postgresql import MVTPostgreSQLProvider
 from pygeoapi.provider.sql import PostgreSQLProvider
 
+from providers.tile_detail import keep_column, sql_kind
+
 # -- the store URL ---------------------------------------------------------------------------------
 
 
@@ -762,7 +764,9 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
         geom = table.c[self.geom]
         srid = storage_srid(self)
         mvtgeom = func.ST_AsMVTGeom(func.ST_Transform(geom, out_srid), envelope).label("mvtgeom")
-        rows = (select(mvtgeom, *self.fields.values())
+        columns = [c for name, c in self.fields.items()
+                   if keep_column(name, sql_kind(c), self.id_field, z)]  # fewer at low zoom (tile_detail)
+        rows = (select(mvtgeom, *columns)
                 .where(geom.op("&&")(func.ST_Transform(envelope, srid)))
                 .subquery("mvtrow"))
         statement = select(func.ST_AsMVT(literal_column("mvtrow.*"), layer, 4096, "mvtgeom")).select_from(rows)

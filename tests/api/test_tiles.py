@@ -42,3 +42,29 @@ def test_tile_outside_data_is_empty_or_204(api_server):
     assert r.status_code in (200, 204, 404)
     if r.status_code == 200 and r.content:
         assert not mapbox_vector_tile.decode(r.content).get("bp_baugebiet", {}).get("features")
+
+
+def test_low_zoom_tiles_carry_ids_and_numbers_only(api_server):
+    """A city in view (zoom < 14): id, height, storeys, flags; names and source ids from zoom 14 on."""
+    from providers.tile_detail import DETAIL_ZOOM
+
+    feature = requests.get(f"{api_server.api}/collections/buildings/items", params={"f": "json", "limit": 1},
+                           timeout=10).json()["features"][0]
+    lon, lat = _first_coordinate(feature["geometry"]["coordinates"])[:2]
+    carried = {}
+    for z in (12, DETAIL_ZOOM):
+        x, y = lonlat_to_tile(lon, lat, z)
+        r = requests.get(f"{api_server.api}/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}",
+                         params={"f": "mvt"}, timeout=60)
+        assert r.status_code == 200, (z, r.status_code, r.text[:300])
+        features = mapbox_vector_tile.decode(r.content)["buildings"]["features"]
+        carried[z] = set().union(*(f["properties"] for f in features))
+    assert {"id", "height", "synthetic"} <= carried[12], carried
+    assert carried[12] <= {"id", "height", "storeys", "height_estimated", "base_height", "synthetic"}, carried
+    assert {"id", "height", "source", "source_id", "function"} <= carried[DETAIL_ZOOM], carried
+
+
+def _first_coordinate(c):
+    while isinstance(c[0], list):
+        c = c[0]
+    return c
