@@ -135,14 +135,16 @@ def measure_once(base: str, link: str, place: str, quiet: float = 3.0, cap: floa
             time.sleep(0.5)
             try:
                 state = browser.execute_script(
-                    "const m = window.__bench3d || {}; return [m.calls || 0, performance.getEntriesByType('resource')"
-                    ".filter(e => e.name.includes('/buildings/tiles/')).length];")
+                    "const m = window.__bench3d || {}; const f = m.frames || [];"
+                    "return [m.calls || 0, performance.getEntriesByType('resource')"
+                    ".filter(e => e.name.includes('/buildings/tiles/')).length,"
+                    " f.length > 0 && m.last !== null && f[f.length - 1] >= m.last];")
             except TimeoutException:  # the renderer is busy drawing; ask again
                 continue
             if state != seen:
                 seen, last_change = state, time.monotonic()
-            elif state[0] > 0 and time.monotonic() - last_change >= quiet:
-                break
+            elif state[0] > 0 and state[2] and time.monotonic() - last_change >= quiet:
+                break  # quiet, and the frame after the last tile's features has been drawn
         result = browser.execute_script(COLLECT)
         result["timed_out"] = time.monotonic() - started >= cap
         result["drawn_share"] = None

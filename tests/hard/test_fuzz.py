@@ -83,6 +83,38 @@ OGC_PARAMETERS = {
 }
 
 
+def generation_modes() -> tuple:
+    """Requests that fit the document (positive) and requests that break it (negative)."""
+    import schemathesis
+
+    return schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
+
+
+def send_generated(operations, per_operation: int, send) -> list[str]:
+    """``send(operation, mode, case)`` for ``per_operation`` deterministic cases of each operation and mode.
+
+    Returns the operations and modes no case exists for (e.g. no negative case of an operation
+    without parameters).
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+
+    not_generated = []
+    for operation in operations:
+        for mode in generation_modes():
+            @given(operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=per_operation, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck), print_blob=False)
+            def probe(case):
+                send(operation, mode, case)
+
+            try:
+                probe()
+            except Unsatisfiable:
+                not_generated.append(f"{operation.method.upper()} {operation.path} ({mode.value})")
+    return not_generated
+
+
 def localise(document: dict) -> dict:
     """The OpenAPI document with every remote ``$ref`` replaced by a local equivalent."""
 
@@ -134,8 +166,6 @@ def write_fuzz_server(request, tmp_path):
 
 def test_generated_get_requests_never_get_a_server_error(fuzz_server):
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis.errors import Unsatisfiable
 
     base = fuzz_server.api
     document = requests.get(f"{base}/openapi", params={"f": "json"}, timeout=60).json()
@@ -144,30 +174,22 @@ def test_generated_get_requests_never_get_a_server_error(fuzz_server):
     broken = [str(r.err())[:200] for r in results if type(r).__name__ != "Ok"]
     assert not broken, f"operations schemathesis cannot read: {broken[:3]}"
     operations = [r.ok() for r in results if r.ok().method.upper() == "GET"]
-    modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
-    per_operation = math.ceil(MIN_REQUESTS * 1.25 * SCALE / (len(operations) * len(modes)))
+    per_operation = math.ceil(MIN_REQUESTS * 1.25 * SCALE / (len(operations) * len(generation_modes())))
 
     session = requests.Session()
-    sent, statuses, server_errors, not_generated = [0], {}, [], []
+    sent, statuses, server_errors = [0], {}, []
     started = time.perf_counter()
-    for operation in operations:
-        for mode in modes:
-            @given(operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=per_operation, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck), print_blob=False)
-            def probe(case):
-                response = case.call(base_url=base, session=session, timeout=120)
-                sent[0] += 1
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                if response.status_code >= 500:
-                    server_errors.append({"operation": operation.path, "mode": mode.value,
-                                          "url": response.request.url, "status": response.status_code,
-                                          "body": response.text[:300]})
 
-            try:
-                probe()
-            except Unsatisfiable:  # e.g. no negative case exists for an operation without parameters
-                not_generated.append(f"{operation.path} ({mode.value})")
+    def send(operation, mode, case):
+        response = case.call(base_url=base, session=session, timeout=120)
+        sent[0] += 1
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if response.status_code >= 500:
+            server_errors.append({"operation": operation.path, "mode": mode.value,
+                                  "url": response.request.url, "status": response.status_code,
+                                  "body": response.text[:300]})
+
+    not_generated = send_generated(operations, per_operation, send)
 
     figures = {"store": fuzz_server.backend, "operations": len(operations), "requests": sent[0],
                "seconds": round(time.perf_counter() - started), "statuses": statuses,
@@ -358,8 +380,6 @@ def _setup_writes(base: str, bbox: list[float]) -> list[str]:
 
 def test_generated_write_requests_never_get_a_server_error(write_fuzz_server):
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis.errors import Unsatisfiable
 
     base = write_fuzz_server.api
     bbox = _data_bbox(base)
@@ -377,40 +397,32 @@ def test_generated_write_requests_never_get_a_server_error(write_fuzz_server):
     operations = sorted((r.ok() for r in results if r.ok().method.upper() in WRITE_METHODS),
                         key=lambda o: (WRITE_METHODS.index(o.method.upper()), o.path))
     assert any(o.path.endswith("/execution") for o in operations), [o.path for o in operations]
-    modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
-    per_operation = math.ceil(MIN_WRITE_REQUESTS * 1.25 * SCALE / (len(operations) * len(modes)))
+    per_operation = math.ceil(MIN_WRITE_REQUESTS * 1.25 * SCALE / (len(operations) * len(generation_modes())))
     roles = list(ROLES)
 
     session = requests.Session()
-    sent, samples, server_errors, not_generated = [], {}, [], []
+    sent, samples, server_errors = [], {}, []
     started = time.perf_counter()
-    for operation in operations:
-        for mode in modes:
-            @given(operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=per_operation, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck), print_blob=False)
-            def probe(case):
-                role = roles[len(sent) % len(roles)]
-                response = case.call(base_url=base, session=session, headers=ROLES[role], timeout=120)
-                method, status = response.request.method, response.status_code
-                media = (response.request.headers.get("Content-Type") or "-").split(";")[0]
-                sent.append((method, operation.path, role, media, status))
-                answers = samples.setdefault(f"{method} {operation.path} {status}", [])
-                if len(answers) < 2 and status < 500:  # what the answers say, to judge the generated bodies
-                    answers.append(f"{role}: {response.text[:160]}")
-                if status >= 500:
-                    body = response.request.body
-                    if isinstance(body, bytes):
-                        body = body.decode("utf-8", errors="backslashreplace")
-                    server_errors.append({"operation": f"{method} {operation.path}", "mode": mode.value,
-                                          "role": role, "url": response.request.url, "content_type": media,
-                                          "request_body": (body or "")[:2000], "status": status,
-                                          "body": response.text[:300]})
 
-            try:
-                probe()
-            except Unsatisfiable:  # e.g. no negative case exists for an operation without parameters
-                not_generated.append(f"{operation.method.upper()} {operation.path} ({mode.value})")
+    def send(operation, mode, case):
+        role = roles[len(sent) % len(roles)]
+        response = case.call(base_url=base, session=session, headers=ROLES[role], timeout=120)
+        method, status = response.request.method, response.status_code
+        media = (response.request.headers.get("Content-Type") or "-").split(";")[0]
+        sent.append((method, operation.path, role, media, status))
+        answers = samples.setdefault(f"{method} {operation.path} {status}", [])
+        if len(answers) < 2 and status < 500:  # what the answers say, to judge the generated bodies
+            answers.append(f"{role}: {response.text[:160]}")
+        if status >= 500:
+            body = response.request.body
+            if isinstance(body, bytes):
+                body = body.decode("utf-8", errors="backslashreplace")
+            server_errors.append({"operation": f"{method} {operation.path}", "mode": mode.value,
+                                  "role": role, "url": response.request.url, "content_type": media,
+                                  "request_body": (body or "")[:2000], "status": status,
+                                  "body": response.text[:300]})
+
+    not_generated = send_generated(operations, per_operation, send)
 
     def tally(key) -> dict:
         counts: dict = {}
