@@ -77,6 +77,14 @@ def wait_until(predicate, timeout: float = 20, interval: float = 0.25, message: 
     raise AssertionError(f"timed out waiting for {message}" + (f" (last error: {last_error})" if last_error else ""))
 
 
+def show_view(driver, key: str, timeout: float = 10) -> None:
+    """Click a view's tab and wait until the view shows (its controls are not interactable before)."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, f"tab-{key}").click()
+    wait_until(lambda: driver.find_element(By.ID, f"view-{key}").is_displayed(), timeout, message=f"{key} view")
+
+
 def screenshot(driver, name: str, element=None) -> bytes:
     """Save a PNG into test-artifacts/ (the whole window or one element) and return its bytes."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import ARTIFACTS, PLANNER_TOKEN
-from tests.ui.conftest import pixel_stats, screenshot, wait_until
+from tests.ui.conftest import pixel_stats, screenshot, show_view, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -287,7 +287,7 @@ def test_contribution_appears_after_moderation(page, ui_server):
     if not _contributions_exist(ui_server):
         pytest.xfail("the moderated contributions collection (issue 3) has not landed yet")
     # A moderator signs in on the planner dashboard and approves it there.
-    page.find_element(By.ID, "tab-dashboard").click()
+    show_view(page, "dashboard")
     page.find_element(By.ID, "mod-token-input").send_keys(PLANNER_TOKEN)
     page.find_element(By.ID, "mod-login-btn").click()
     table = wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 20, message="moderation queue")[0]
@@ -300,7 +300,7 @@ def test_contribution_appears_after_moderation(page, ui_server):
     _post_and_approve(ui_server, _selected_plan_id(page), HOSTILE_TEXT)
     page.find_element(By.ID, "dash-refresh").click()
     # ... and everyone sees it: in the list,
-    page.find_element(By.ID, "tab-list").click()
+    show_view(page, "list")
     _click(page, "#list-what-buttons button:nth-child(4)")
     _clear(page.find_element(By.ID, "list-search"))
     wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#list-table"), 20, message="approved contribution in the list")

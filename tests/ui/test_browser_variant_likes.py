@@ -10,7 +10,7 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 
-from tests.ui.conftest import screenshot, wait_until
+from tests.ui.conftest import screenshot, show_view, wait_until
 from tests.ui.test_browser import _assert_axe_clean
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def test_variants_listed_with_indicators_and_a_prefer_button(browser, ui_server)
                           timeout=30).json()["properties"]["like_count"]
     page.get(ui_server.url + "/")
     wait_until(lambda: page.find_element(By.ID, "tab-list").is_displayed(), 30, message="tabs")
-    page.find_element(By.ID, "tab-list").click()
+    show_view(page, "list")
     wait_until(lambda: any('"value":"variants"' in (b.get_attribute("id") or "")
                            for b in page.find_elements(By.CSS_SELECTOR, "#list-what-buttons button")), 20,
                message="variants choice")

@@ -30,7 +30,7 @@ from selenium.webdriver.common.by import By
 
 from tests.conftest import PLANNER_TOKEN, LiveServer, import_demo_plans
 from tests.injection_payloads import MARKER, XSS
-from tests.ui.conftest import screenshot, wait_until
+from tests.ui.conftest import screenshot, show_view, wait_until
 from ui.api import unescape_pygeoapi
 
 pytestmark = pytest.mark.browser
@@ -142,7 +142,7 @@ def _missing(driver, element_id: str, texts: list[str]) -> list[str]:
 
 
 def test_list_view_shows_every_payload_as_text(page):
-    page.find_element(By.ID, "tab-list").click()
+    show_view(page, "list")
     _choose(page, "list-what", "contributions")
     expected = [shown(p.text) for p in XSS]
     wait_until(lambda: not _missing(page, "list-table", expected), 30, message="every payload in the list")
@@ -200,8 +200,7 @@ def test_map_tooltips_show_payloads_as_text(page, portal):
 
 
 def test_moderation_queue_shows_payloads_as_text(page):
-    page.find_element(By.ID, "tab-dashboard").click()
-    wait_until(lambda: page.find_element(By.ID, "view-dashboard").is_displayed(), 10, message="dashboard view")
+    show_view(page, "dashboard")
     page.find_element(By.ID, "mod-token-input").send_keys(PLANNER_TOKEN)
     page.find_element(By.ID, "mod-login-btn").click()
     wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 30, message="the moderation queue")
