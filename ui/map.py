@@ -13,7 +13,7 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 
-from ui.api import ApiError, api_path, items_url
+from ui.api import ApiError, items_url, portal_path
 from ui.catalog import shared_catalog
 from ui.festsetzungen import BAUFLAECHEN, BAUGEBIETE, _norm
 from ui.controls import choice_group, register_choice_group
@@ -255,7 +255,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
 def register(app, client, settings) -> None:
     """Callbacks that drive the map: layers, raster overlay, selection from clicks, viewport."""
     api_url = settings.api_url
-    public_path = api_path(api_url).rsplit("/", 1)[0]  # "" for a portal at the host root
+    public_path = portal_path(api_url)  # "" for a portal at the host root
 
     outputs = [Output(f"grp-{key}", "children") for key in LAYERS]
 

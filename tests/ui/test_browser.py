@@ -147,8 +147,7 @@ def test_choosing_a_plan_from_the_search_list(page):
 
 
 def test_opening_a_zone_from_the_list_view(page):
-    page.find_element(By.ID, "tab-list").click()
-    wait_until(lambda: page.find_element(By.ID, "view-list").is_displayed(), 5, message="list view")
+    show_view(page, "list")
     search = page.find_element(By.ID, "list-search")
     search.send_keys("Gewerbegebiet")
     wait_until(lambda: "GE – Gewerbegebiet" in _text(page, "#list-table")
@@ -218,9 +217,7 @@ def test_axe_finds_no_serious_or_critical_violations(page, view):
 
 
 def test_keyboard_users_can_take_the_map_centre_as_location(page):
-    page.find_element(By.ID, "tab-map").click()
-    # The previous test may have left another view open: the form is interactable once the map view shows.
-    wait_until(lambda: page.find_element(By.ID, "view-map").is_displayed(), 10, message="map view")
+    show_view(page, "map")  # the previous test may have left another view open
     button = page.find_element(By.ID, "form-centre-btn")
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.send_keys(" ")  # a keyboard press, no mouse
@@ -236,8 +233,7 @@ def _submit(page, previous: str = "") -> str:
 
 
 def test_drawing_a_point_and_submitting_it(page, ui_server):
-    page.find_element(By.ID, "tab-map").click()
-    wait_until(lambda: page.find_element(By.ID, "view-map").is_displayed(), 5, message="map view")
+    show_view(page, "map")
     page.find_element(By.CSS_SELECTOR, ".leaflet-draw-draw-marker").click()
     map_box = page.find_element(By.ID, "map").rect
     _click_at(page, map_box["x"] + map_box["width"] * 0.55, map_box["y"] + map_box["height"] * 0.5)
