@@ -25,6 +25,7 @@ pytestmark = pytest.mark.postgis
 
 WORKERS = 3
 THREADS, PER_THREAD = 30, 4
+ROUNDS = 5
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +49,22 @@ def _pids(server, method: str, path_part: str) -> Counter:
     return counts
 
 
-def test_simultaneous_writes_through_several_workers_are_stored_once(gunicorn_server):
-    server = gunicorn_server
-    run = uuid.uuid4().hex[:8]
+def _write_round(server, tag: str) -> Counter:
+    """THREADS × PER_THREAD simultaneous POSTs, each stored exactly once; returns worker pid -> POSTs."""
     url = f"{server.api}/collections/contributions/items"
     barrier = Barrier(THREADS)
+    before = _pids(server, "POST", "/collections/contributions/items")
 
     def writer(thread: int) -> list[tuple[int, str | None]]:
-        session = requests.Session()
         barrier.wait()
         out = []
         for n in range(PER_THREAD):
             # Mängelmeldungen need no open participation phase
-            body = feature(text=f"workers-{run}-{thread}-{n}", kind="maengelmeldung", category="strasse",
+            body = feature(text=f"{tag}-{thread}-{n}", kind="maengelmeldung", category="strasse",
                            geometry={"type": "Point", "coordinates": [10.0 + thread * 1e-4, 53.67 + n * 1e-4]})
-            r = session.post(url, data=json.dumps(body), headers=GEOJSON, timeout=60)
+            # a new connection per request, so the kernel hands each one to whichever worker accepts first
+            # (a kept-alive connection stays with one worker)
+            r = requests.post(url, data=json.dumps(body), headers={**GEOJSON, "Connection": "close"}, timeout=60)
             out.append((r.status_code, r.headers.get("Location")))
         return out
 
@@ -72,12 +74,23 @@ def test_simultaneous_writes_through_several_workers_are_stored_once(gunicorn_se
     created = {location.rsplit("/", 1)[-1] for _, location in results}
     assert len(created) == THREADS * PER_THREAD
 
-    stored = items(server, MODERATOR, filter=f"text LIKE 'workers-{run}-%'")["features"]
+    stored = items(server, MODERATOR, filter=f"text LIKE '{tag}-%'")["features"]
     assert Counter(f["properties"]["text"] for f in stored) == Counter(
-        f"workers-{run}-{t}-{n}" for t in range(THREADS) for n in range(PER_THREAD))
+        f"{tag}-{t}-{n}" for t in range(THREADS) for n in range(PER_THREAD))
     assert {f["id"] for f in stored} == created
-    writers = _pids(server, "POST", "/collections/contributions/items")
-    assert len(writers) >= 2, f"the writes all went to one worker: {writers}"
+    return _pids(server, "POST", "/collections/contributions/items") - before
+
+
+def test_simultaneous_writes_through_several_workers_are_stored_once(gunicorn_server):
+    # Which worker accepts a connection is the kernel's choice: on a busy machine one worker can take a
+    # whole round. Every round must store each write once; some round must have spread over workers.
+    run = uuid.uuid4().hex[:8]
+    writers = Counter()
+    for round_ in range(ROUNDS):
+        writers += _write_round(gunicorn_server, f"workers-{run}-{round_}")
+        if len(writers) >= 2:
+            break
+    assert len(writers) >= 2, f"in {ROUNDS} rounds the writes all went to one worker: {writers}"
 
 
 def test_every_worker_reads_what_another_wrote(gunicorn_server):
@@ -106,13 +119,19 @@ def test_likes_counted_by_different_workers_add_up(gunicorn_server):
     r = requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": "in_bearbeitung"},
                       headers=MODERATOR, timeout=TIMEOUT)  # public from now on, so citizens can like it
     assert r.status_code == 200, r.text[:300]
-    voters = [f"voter-{uuid.uuid4().hex}" for _ in range(24)]
-    with ThreadPoolExecutor(12) as pool:
-        replies = list(pool.map(lambda v: requests.post(f"{server.url}/api/contributions/{cid}/like",
-                                                        headers={"X-Voter-Id": v}, timeout=TIMEOUT), voters))
-    assert [x.status_code for x in replies] == [200] * len(voters)
-    assert max(x.json()["like_count"] for x in replies) == len(voters)
-    r = requests.get(f"{server.api}/collections/contributions/items/{cid}", params={"f": "json"},
-                     headers=MODERATOR, timeout=TIMEOUT)
-    assert r.json()["properties"]["like_count"] == len(voters)
+    like_url = f"{server.url}/api/contributions/{cid}/like"
+    voters = 0
+    for _ in range(ROUNDS):  # until likes have gone through several workers (the kernel picks the worker)
+        round_voters = [f"voter-{uuid.uuid4().hex}" for _ in range(24)]
+        with ThreadPoolExecutor(12) as pool:
+            replies = list(pool.map(lambda v: requests.post(like_url, timeout=TIMEOUT, headers={
+                "X-Voter-Id": v, "Connection": "close"}), round_voters))
+        voters += len(round_voters)
+        assert [x.status_code for x in replies] == [200] * len(round_voters)
+        assert max(x.json()["like_count"] for x in replies) == voters
+        r = requests.get(f"{server.api}/collections/contributions/items/{cid}", params={"f": "json"},
+                         headers=MODERATOR, timeout=TIMEOUT)
+        assert r.json()["properties"]["like_count"] == voters
+        if len(_pids(server, "POST", f"/api/contributions/{cid}/like")) >= 2:
+            break
     assert len(_pids(server, "POST", f"/api/contributions/{cid}/like")) >= 2
