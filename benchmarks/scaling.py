@@ -1,19 +1,22 @@
 """Scale-out: throughput of the API under gunicorn with 1, 2, 4 … worker processes on one PostGIS.
 
-``python -m benchmarks.scaling [--buildings 50000] [--workers 1 2 4] [--clients 8] [--seconds 15]``
+``python -m benchmarks.scaling [--buildings 50000] [--workers 1 2 4] [--clients 8] [--seconds 15]
+[--queries items_bbox item]``
 
 The synthetic city (:mod:`benchmarks.generate`) goes into one PostGIS (a throwaway
 cluster, or ``--pg URL``). For each worker count the API-only app
 (``BUERGERGIS_UI=0``) is started as ``gunicorn -w N -k gthread --threads 4 --preload
-'api.wsgi:create_app()'`` and ``--clients`` threads send ``items?limit=1000&bbox``
-(2 km windows, as in :mod:`benchmarks.api`) for ``--seconds``. The table gives
+'api.wsgi:create_app()'`` and ``--clients`` threads send each of ``--queries`` (those of :mod:`benchmarks.api`: pages of
+1000 in 2 km windows, single items, tiles) for ``--seconds``. A table per query gives
 requests/s, the speed-up over one worker and p50/p95 latency.
 
 Throughput grows with workers until the CPU cores are used up: the Python side
 (pygeoapi request handling) is single-threaded per process because of the GIL, the
 SQL side runs in PostgreSQL's own processes. On this 2-core machine the client threads
-and PostgreSQL share the same two cores, so expect well under 2× from 2 workers and
-little more from 4; on a city's server the same run shows how many workers its cores carry.
+and PostgreSQL share the same two cores: pages of 1000 (half of their time in PostgreSQL)
+saturate both cores with one worker already, single items and tiles (mostly Python) gain
+≈ 1.5× from a second worker; on a city's server the same run shows how many workers its
+cores carry.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.api import HttpTarget, Workload, city_postgis, machine_note, run_cell, say, start_ours
+from benchmarks.api import QUERIES, HttpTarget, Workload, city_postgis, machine_note, run_cell, say, start_ours
 
 
 def measure(pg_url: str, workers: list[int], clients: int, seconds: float, buildings: int, work: Path,
@@ -64,17 +67,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per worker count")
+    parser.add_argument("--queries", nargs="+", default=["items_bbox", "item"], choices=list(QUERIES),
+                        help="the queries of benchmarks.api to send, one table each")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="buergergis-scaling-"))
     try:
         with city_postgis(args.pg, "scaling", args.buildings) as pg_url:
-            print(f"\nScale-out: items?limit=1000&bbox on {args.buildings} synthetic buildings, {args.clients} "
-                  f"clients, {args.seconds:.0f} s per row, gunicorn gthread ×4 threads per worker")
-            print(machine_note())
-            rows = measure(pg_url, args.workers, args.clients, args.seconds, args.buildings, work)
-            print()
-            print(table(rows))
+            for query in args.queries:
+                print(f"\nScale-out: {QUERIES[query]} on {args.buildings} synthetic buildings, {args.clients} "
+                      f"clients, {args.seconds:.0f} s per row, gunicorn gthread ×4 threads per worker")
+                print(machine_note())
+                rows = measure(pg_url, args.workers, args.clients, args.seconds, args.buildings, work, query)
+                print()
+                print(table(rows))
             print(f"({os.cpu_count()} CPU cores; client threads and PostgreSQL run on the same machine)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -3,7 +3,7 @@
 Every worker serves requests, simultaneous writes through different workers are each
 stored exactly once, a write through one worker is read back through the others,
 and likes counted by different workers add up. Throughput per worker count is
-measured by ``python -m benchmarks.scaling`` and, with a threshold, by the heavy
+measured by ``python -m benchmarks.scaling`` and, with a loose threshold, by the heavy
 test ``tests/hard/test_worker_scaling.py`` (timings do not belong in CI).
 """
 
