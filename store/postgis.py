@@ -45,6 +45,10 @@ POSTGIS_GEOMETRY_TYPES = {
 }
 
 
+#: Advisory lock key held while tables are created (any constant; "bgis" in ASCII).
+SCHEMA_LOCK = 0x62676973
+
+
 class PostGISStore(Store):
     """Catalogue layers as tables in one PostgreSQL schema (``public`` by default)."""
 
@@ -64,6 +68,10 @@ class PostGISStore(Store):
 
     def create_schema(self, layers: Iterable[Layer] = LAYERS.values()) -> None:
         with self.conn, self.conn.cursor() as cur:
+            # IF NOT EXISTS does not make DDL safe to run twice at once: two servers (or importers)
+            # starting on one fresh database both create the table, one fails on the catalogue's
+            # unique index. One transaction-scoped lock lets them take turns.
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
             for layer in layers:
                 cur.execute(self._create_table_sql(layer))

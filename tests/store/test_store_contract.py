@@ -96,3 +96,31 @@ def test_bounds_and_crs84_extents(store):
     assert store.bounds("buildings") is None
     west, south, east, north = store.extents_crs84()["bp_plan"]
     assert 9.9 < west < east < 10.1 and 53.6 < south < north < 53.75
+
+
+@pytest.mark.postgis
+def test_servers_starting_together_create_the_tables_once(postgis_url):
+    """Two servers (or an importer and a server) on one fresh database create the schema at once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from providers.contributions import create_tables
+
+    barrier = Barrier(6)
+
+    def start(_):
+        barrier.wait()
+        create_tables(postgis_url, EPSG)  # what every server does at start-up
+        s = open_store(postgis_url, epsg=EPSG)
+        try:
+            s.create_schema()
+        finally:
+            s.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(start, range(6)))
+    s = open_store(postgis_url, epsg=EPSG)
+    try:
+        assert s.count("contributions") == 0 and s.count("bp_plan") == 0
+    finally:
+        s.close()
