@@ -639,7 +639,8 @@ def main(argv: list[str] | None = None) -> int:
 
         ours_name = "ours (PostGIS)"
         targets = []
-        pending = [("ours", start_ours(ours_name, pg_url, work))]
+        # the first server creates the tables a fresh database lacks; the others start once it is up
+        pending = [("ours", start_ours(ours_name, pg_url, work).wait())]
         if args.gunicorn:
             pending.append(("ours", start_ours(f"ours gunicorn×{args.gunicorn}", pg_url, work, args.gunicorn)))
             pending.append(("raw", start_raw_http(pg_url, work, args.gunicorn)))
