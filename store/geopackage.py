@@ -62,8 +62,9 @@ SQL_TYPES = {
     "datetime": "DATETIME",
     "json": "TEXT",
 }
-#: SQLite's INTEGER range (signed 64 bits).
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: The catalogue's ``integer`` range: PostgreSQL's integer (signed 32 bits). SQLite would store 64 bits,
+#: but a value one store takes must fit the other, so both refuse the same values.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 
 #: Table names go into DDL unquoted (the spec's R-tree SQL is compared textually by validators).
 _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -504,6 +505,8 @@ def to_sql_value(kind: str, value, *, strict: bool = False):
         value = value.item()
     if kind == "text":
         if isinstance(value, str):
+            if "\x00" in value:  # PostgreSQL's text holds no NUL: refused on both stores alike
+                raise ValueError("text must not contain NUL characters (\\u0000)")
             return value
         if strict or isinstance(value, (dict, list)):
             raise ValueError(f"expected a string, got {type(value).__name__}")
@@ -521,8 +524,8 @@ def to_sql_value(kind: str, value, *, strict: bool = False):
             except ValueError:
                 pass
         if isinstance(value, int):
-            if not INT64_MIN <= value <= INT64_MAX:  # SQLite stores 64 bits; sqlite3 would raise OverflowError
-                raise ValueError(f"expected an integer from {INT64_MIN} to {INT64_MAX}, got {_short(value)}")
+            if not INTEGER_MIN <= value <= INTEGER_MAX:
+                raise ValueError(f"expected an integer from {INTEGER_MIN} to {INTEGER_MAX}, got {_short(value)}")
             return value
         raise ValueError(f"expected an integer, got {value!r}")
     if kind == "real":
