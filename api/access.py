@@ -64,7 +64,7 @@ GEOJSON = "application/geo+json"
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 _VOTER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 _MAX_SECRETS = 50
-#: pygeoapi routes item ids as paths: an id may hold '/' (stored planning variants' rows do).
+#: pygeoapi routes item ids as paths: an id may hold '/' (PostGIS stores such ids; the GeoPackage refuses them).
 _ITEMS_ROUTE = re.compile(r"^/oapi/collections/(?P<collection>[^/]+)/items(?:/(?P<item>.+?))?/?$")
 _PROCESS_EXECUTION = re.compile(r"^/oapi/processes/[^/]+/execution/?$")
 #: Non-OGC write routes and the role they need (checked here, before the view runs).

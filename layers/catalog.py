@@ -415,7 +415,7 @@ SCENARIO_BUILDINGS = _add(Layer(
     ),
     geometry_type="MULTIPOLYGON",
     columns={
-        "id": "text",  # "<scenario id>/<building id>": unique across variants
+        "id": "text",  # "<scenario id>~<building id>": unique across variants
         "source": "text",  # "scenario:<scenario id>"
         "scenario_id": "text",
         "building_id": "text",  # id in the buildings layer (or the scenario's id of a planned building)
@@ -450,7 +450,7 @@ SCENARIO_ZONE_INDICATORS = _add(Layer(
     ),
     geometry_type="MULTIPOLYGON",
     columns={
-        "id": "text",  # "<scenario id>/<zone id>"
+        "id": "text",  # "<scenario id>~<zone id>"
         "source": "text",  # "scenario:<scenario id>"
         "scenario_id": "text",
         "zone_id": "text",  # gml:id of the BP_BaugebietsTeilFlaeche

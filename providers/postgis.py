@@ -769,7 +769,15 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         srid = storage_srid(self)
         layer = LAYERS.get(self.table)
         fields = {k: v for k, v in self.get_fields().items() if k != self.id_field}
-        attributes = check_properties(json_data.get("properties") or {}, fields, readonly={"identifier"})
+        identifier = check_identifier(identifier) if identifier is not None else new_id()
+        properties = dict(json_data.get("properties") or {})
+        # A feature read from this API carries its id among the properties too: sent back unchanged
+        # (GET, edit, PUT, as QGIS does), that is no conflict; another value is (as on the GeoPackage).
+        echoed = properties.pop(self.id_field, None)
+        if echoed is not None and str(echoed) != identifier:
+            message = f"properties.{self.id_field} {echoed!r} differs from the feature id {identifier!r}"
+            raise ProviderInvalidDataError(message, user_msg=message)
+        attributes = check_properties(properties, fields, readonly={"identifier"})
         self._check_column_values(attributes)
         geom = check_geometry(json_data.get("geometry"), layer.geometry_type if layer else "GEOMETRY", srid)
         if geom is not None and layer and layer.geometry_type and layer.geometry_type.startswith("MULTI") and (
@@ -779,7 +787,7 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
             geom = {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString,
                     "Polygon": shapely.MultiPolygon}[geom.geom_type]([geom])
         attributes[self.geom] = from_shape(geom, srid=srid) if geom is not None else None
-        attributes[self.id_field] = check_identifier(identifier) if identifier is not None else new_id()
+        attributes[self.id_field] = identifier
         try:
             return self.table_model(**attributes)
         except Exception as err:

@@ -52,6 +52,10 @@ from twin.model import CityModel
 DEFAULT_Z = {"WS": 1, "WR": 2, "WA": 2, "WB": 4, "MD": 2, "MDW": 2, "MI": 3, "MU": 4, "MK": 4,
              "GE": 2, "GI": 2, "SO": 2}
 
+#: Between the variant id and a building's or zone's id in stored variant rows (``nachverdichtung~GML_1``).
+#: Not '/': ids are URL path segments (``…/items/{id}``), and scenario ids never hold '~' (``ID_PATTERN``).
+ROW_ID_SEPARATOR = "~"
+
 #: Indicators compared per zone and in the totals.
 ZONE_METRICS = ("buildings", "footprint_m2", "floor_area_m2", "volume_m3", "grz", "gfz", "dwellings", "residents",
                 "grz_permitted", "gfz_permitted", "z_permitted", "max_storeys")
@@ -130,7 +134,7 @@ class ScenarioResult:
         b = self.buildings
         geoms = b.geometry.values
         buildings = gpd.GeoDataFrame({
-            "id": self.scenario_id + "/" + b["id"].astype(str),
+            "id": self.scenario_id + ROW_ID_SEPARATOR + b["id"].astype(str),
             "source": source,
             "scenario_id": self.scenario_id,
             "building_id": b["id"].astype(str),
@@ -146,7 +150,7 @@ class ScenarioResult:
 
         zones = self.zones[["id", "geometry"]].rename(columns={"id": "zone_id"})
         table = zones.merge(self.zone_table, on="zone_id", how="right")
-        table.insert(0, "id", self.scenario_id + "/" + table["zone_id"].astype(str))
+        table.insert(0, "id", self.scenario_id + ROW_ID_SEPARATOR + table["zone_id"].astype(str))
         table.insert(1, "source", source)
         table.insert(2, "scenario_id", self.scenario_id)
         zone_frame = gpd.GeoDataFrame(table, geometry="geometry", crs=crs)

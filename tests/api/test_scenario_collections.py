@@ -60,9 +60,22 @@ def test_buildings_per_variant_filter_by_scenario_and_by_cql2(api_server):
     assert dense["numberMatched"] > base["numberMatched"] >= variant(api_server, BASE)["buildings"] > 0
     tall = items(api_server, "scenario_buildings", filter=f"scenario_id = '{DENSE}' AND storeys >= 4", limit=1000)
     assert tall["features"] and all(f["properties"]["storeys"] >= 4 for f in tall["features"])
-    assert all(f["id"].startswith(f"{DENSE}/") for f in tall["features"])
+    assert all(f["id"] == f"{DENSE}~{f['properties']['building_id']}" for f in tall["features"])
     one = tall["features"][0]["properties"]
     assert one["floor_area_m2"] > 0 and one["volume_m3"] > one["floor_area_m2"]  # storeys of 3 m > 1 m
+
+
+def test_a_stored_variant_row_can_be_replaced_on_both_stores(api_server):
+    """Row ids are URL path segments (no '/'), so a planner's PUT reaches the row on either store."""
+    row = items(api_server, "scenario_zone_indicators", scenario_id=DENSE, limit=1)["features"][0]
+    url = f"{api_server.api}/collections/scenario_zone_indicators/items/{row['id']}"
+    changed = {**row, "properties": {**row["properties"], "residents": 123.0}}
+    r = requests.put(url, json=changed, timeout=30, headers={"Content-Type": "application/geo+json",
+                                                             "Authorization": f"Bearer {PLANNER_TOKEN}"})
+    assert r.status_code in (200, 204), r.text[:300]
+    back = requests.get(url, params={"f": "json"}, timeout=30).json()
+    assert back["id"] == row["id"] and back["properties"]["residents"] == 123.0
+    assert back["properties"]["zone_id"] == row["properties"]["zone_id"]
 
 
 def test_likes_per_variant_give_a_preference_count(api_server):

@@ -50,3 +50,22 @@ def test_planner_create_replace_delete(api_server):
     r = requests.delete(location, headers=auth, timeout=10)
     assert r.status_code == 200
     assert _count(api_server) == before
+
+
+def test_a_feature_read_from_the_api_goes_back_unchanged(api_server):
+    """GET, edit, PUT (as QGIS does): the id among the properties is no conflict, another id is (both stores)."""
+    auth = {**GEOJSON, "Authorization": f"Bearer {PLANNER_TOKEN}"}
+    r = requests.post(f"{api_server.api}/collections/bp_baugrenze/items", data=json.dumps(_feature()),
+                      headers=auth, timeout=10)
+    assert r.status_code == 201, r.text[:300]
+    location = r.headers["Location"]
+    item = requests.get(location, params={"f": "json"}, timeout=10).json()
+    assert item["properties"]["id"] == item["id"]
+    item["properties"]["art"] = "Baulinie"
+    r = requests.put(location, data=json.dumps(item), headers=auth, timeout=10)
+    assert r.status_code == 204, r.text[:300]
+    assert requests.get(location, params={"f": "json"}, timeout=10).json()["properties"]["art"] == "Baulinie"
+    item["properties"]["id"] = "somebody-else"
+    r = requests.put(location, data=json.dumps(item), headers=auth, timeout=10)
+    assert r.status_code == 400 and "differs" in r.json()["description"], r.text[:300]
+    assert requests.delete(location, headers=auth, timeout=10).status_code == 200

@@ -245,9 +245,9 @@ def test_result_frames_for_collections(hand_model):
     result = run_scenario(scenario(VARIANT_A, "variant-a"), hand_model)
     frames = result.to_frames()
     b, z = frames["scenario_buildings"], frames["scenario_zone_indicators"]
-    assert b["id"].tolist() == ["variant-a/b1", "variant-a/b2"] and (b["scenario_id"] == "variant-a").all()
+    assert b["id"].tolist() == ["variant-a~b1", "variant-a~b2"] and (b["scenario_id"] == "variant-a").all()
     assert b["building_id"].tolist() == ["b1", "b2"]
-    assert z["id"].tolist() == ["variant-a/wa", "variant-a/mi"] and z.geometry.notna().all()
+    assert z["id"].tolist() == ["variant-a~wa", "variant-a~mi"] and z.geometry.notna().all()
     assert z.set_index("zone_id").loc["wa", "floor_area_m2"] == pytest.approx(360.0)
 
 

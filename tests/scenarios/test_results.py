@@ -44,14 +44,14 @@ def test_results_become_rows_of_the_three_collections(hand_store):
     assert variants.geometry.area.round(1).tolist() == [3600.0, 3600.0]  # the plan's 90 m × 40 m
 
     buildings = hand_store.read("scenario_buildings", where={"scenario_id": "baseline"}).set_index("building_id")
-    assert buildings.loc["b1", "id"] == "baseline/b1" and buildings.loc["b1", "building_source"] == "test"
+    assert buildings.loc["b1", "id"] == "baseline~b1" and buildings.loc["b1", "building_source"] == "test"
     assert buildings.loc["b1", "floor_area_m2"] == pytest.approx(240.0)  # 120 m² × 2
     assert buildings.loc["b2", "volume_m3"] == pytest.approx(1800.0)  # 200 m² × 9 m
 
     zones = hand_store.read("scenario_zone_indicators").set_index("id")
-    assert zones.loc["dichter/wa", "floor_area_m2"] == pytest.approx(2400.0)
-    assert zones.loc["baseline/mi", "gfz"] == pytest.approx(600 / 1600)
-    assert zones.loc["dichter/wa", "z_permitted"] == 4
+    assert zones.loc["dichter~wa", "floor_area_m2"] == pytest.approx(2400.0)
+    assert zones.loc["baseline~mi", "gfz"] == pytest.approx(600 / 1600)
+    assert zones.loc["dichter~wa", "z_permitted"] == 4
 
 
 def test_a_rerun_replaces_only_its_own_rows(hand_store):
