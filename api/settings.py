@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     ui: bool = True
     #: Largest accepted request body for writes (bytes).
     max_upload_bytes: int = 1_000_000
+    #: A 2D map layer with at most this many features is loaded whole; a larger one (a city's
+    #: buildings) only for the area in view, once zoomed in far enough (``ui.map.VIEWPORT_MIN_ZOOM``).
+    map_whole_layer_max: int = 10_000
 
     @property
     def api_url(self) -> str:

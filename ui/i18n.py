@@ -44,6 +44,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map.search_label": ("Plan suchen", "Find a plan"),
     "map.search_placeholder": ("Name oder Nummer, z. B. LA 22", "Name or number, e.g. LA 22"),
     "map.layers": ("Ebenen", "Layers"),
+    "map.zoom_in_for": ("Erst ab Zoomstufe {zoom} sichtbar (zu viele für die ganze Stadt), bitte hineinzoomen: {layers}",
+                        "Shown from zoom level {zoom} on (too many for the whole city), please zoom in: {layers}"),
     "map.legend": ("Legende", "Legend"),
     "map.help": (
         "Tipp: Klicken Sie auf eine farbige Fläche, um ihre Festsetzungen in einfacher Sprache zu lesen. "

@@ -1,7 +1,9 @@
 """The 2D map (dash-leaflet): plan and city layers from the OGC API, layer switcher, legend, drawing.
 
 The browser loads every vector layer itself from ``/oapi/collections/<id>/items``
-(GeoJSON ``url=``), exactly as any OGC API client would. There is no tile
+(GeoJSON ``url=``), exactly as any OGC API client would: a layer of a few thousand
+features whole, a city-sized one (more than ``Settings.map_whole_layer_max``) only
+for the area in view (``bbox=``), from zoom :data:`VIEWPORT_MIN_ZOOM` on. There is no tile
 download: the background is a styled CSS surface plus the streets and parcels
 collections; an OpenStreetMap basemap can be switched on where the portal is
 online. The EditControl is created once, statically, inside the map (Dash >= 3.0.2
@@ -75,6 +77,63 @@ TOGGLES = ("bp_plan", "bp_baugebiet", "bp_baugrenze", "bp_planraster", "bp_gruen
 DEFAULT_ON = [key for key in TOGGLES if LAYERS.get(key, (None, None, False))[2]] + ["contributions"]
 
 
+#: From this zoom on (≈ 1.5 km across on a laptop screen) a city-sized layer loads the area in view.
+VIEWPORT_MIN_ZOOM = 15
+#: The area in view is widened to this grid (degrees): small pans reuse what is loaded (and the HTTP cache).
+VIEWPORT_GRID = 0.005
+#: Feature counts per collection are read again after this many seconds (imports add features).
+COUNT_TTL_S = 60.0
+
+
+def viewport_bbox(bounds) -> str | None:
+    """``west,south,east,north`` of Leaflet bounds ``[[south, west], [north, east]]``, widened to the grid."""
+    import math
+
+    try:
+        (south, west), (north, east) = bounds
+        south, west, north, east = (float(v) for v in (south, west, north, east))
+    except (TypeError, ValueError):
+        return None
+    if not all(map(math.isfinite, (south, west, north, east))) or south > north or west > east:
+        return None
+    snap_down = lambda v: math.floor(v / VIEWPORT_GRID) * VIEWPORT_GRID  # noqa: E731
+    snap_up = lambda v: math.ceil(v / VIEWPORT_GRID) * VIEWPORT_GRID  # noqa: E731
+    west, south = max(snap_down(west), -180.0), max(snap_down(south), -90.0)
+    east, north = min(snap_up(east), 180.0), min(snap_up(north), 90.0)
+    return ",".join(f"{v:.3f}" for v in (west, south, east, north))
+
+
+def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom) -> str | None:
+    """Where the browser loads a map layer from; None while a city-sized layer waits for the visitor to zoom in."""
+    collection = COLLECTION_OF.get(layer_id, layer_id)
+    if count is None or count <= whole_max:
+        return items_url(api_url, collection)
+    bbox = viewport_bbox(bounds) if zoom is not None and zoom >= VIEWPORT_MIN_ZOOM else None
+    return items_url(api_url, collection, bbox=bbox) if bbox else None
+
+
+class LayerCounts:
+    """numberMatched of the map's collections, read from the API at most every :data:`COUNT_TTL_S` seconds."""
+
+    def __init__(self, client):
+        self.client = client
+        self._counts: dict[str, int | None] = {}
+        self._read_at = -COUNT_TTL_S
+
+    def get(self) -> dict[str, int | None]:
+        import time
+
+        if time.monotonic() - self._read_at > COUNT_TTL_S:
+            counts = {}
+            for collection in {COLLECTION_OF.get(key, key) for key in LAYERS}:
+                try:
+                    counts[collection] = self.client.count(collection)
+                except ApiError:
+                    counts[collection] = None  # unreadable: loaded whole, as before counts were known
+            self._counts, self._read_at = counts, time.monotonic()
+        return self._counts
+
+
 def toggle_of(layer_id: str) -> str:
     """The switcher entry that controls a map layer."""
     return next((toggle for toggle, layers in TOGGLE_LAYERS.items() if layer_id in layers), layer_id)
@@ -87,12 +146,12 @@ def _fn(name: str | None) -> dict | None:
     return {"variable": f"buergergis.{name}"} if name else None
 
 
-def vector_layer(api_url: str, layer_id: str, selected: str | None = None):
-    """A GeoJSON layer the browser loads from the OGC API."""
+def vector_layer(api_url: str, layer_id: str, selected: str | None = None, url: str | None = None):
+    """A GeoJSON layer the browser loads from the OGC API (the whole collection unless ``url`` says otherwise)."""
     style, tooltip, _, interactive = LAYERS[layer_id]
     return dl.GeoJSON(
         id=f"layer-{layer_id}",
-        url=items_url(api_url, COLLECTION_OF.get(layer_id, layer_id)),
+        url=url or items_url(api_url, COLLECTION_OF.get(layer_id, layer_id)),
         style=_fn(style),
         onEachFeature=_fn(tooltip),
         interactive=interactive,
@@ -190,6 +249,8 @@ def sidebar(lang: str = "de") -> html.Div:
             html.Ul(id="plan-results", className="result-list", **{"aria-live": "polite"}),
             html.P(T("map.help"), className="hint"),
         ]),
+        # Which city-sized layers wait for the visitor to zoom in (empty otherwise).
+        html.P(id="map-zoom-hint", className="hint", role="status"),
         html.Section([
             choice_group("layer-toggle", [(key, T(f"layer.{key}")) for key in TOGGLES], DEFAULT_ON, multi=True,
                          label_key="map.layers", label_tag=html.H2, className="choice-group switches"),
@@ -258,17 +319,41 @@ def register(app, client, settings) -> None:
     public_path = portal_path(api_url)  # "" for a portal at the host root
 
     outputs = [Output(f"grp-{key}", "children") for key in LAYERS]
+    counts = LayerCounts(client)
+    whole_max = settings.map_whole_layer_max
 
-    @app.callback(*outputs, Output("map-layers-loaded", "data"),
-                  Input("layer-toggle", "data"), Input("active-tab", "data"),
-                  State("selection", "data"), State("map-layers-loaded", "data"))
-    def toggle_layers(active, tab, selection, loaded):
-        """The chosen layers: when the map is shown the first time, and whenever the choice changes."""
-        if tab != "map" and not loaded or callback_context.triggered_id == "active-tab" and loaded:
-            return (no_update,) * (len(outputs) + 1)
+    @app.callback(*outputs, Output("map-layers-loaded", "data"), Output("map-zoom-hint", "children"),
+                  Input("layer-toggle", "data"), Input("active-tab", "data"), Input("map", "bounds"),
+                  Input("lang", "data"),
+                  State("map", "zoom"), State("selection", "data"), State("map-layers-loaded", "data"))
+    def toggle_layers(active, tab, bounds, lang, zoom, selection, loaded):
+        """The chosen layers: when the map is first shown, when the choice changes, and, for city-sized
+        layers, when the area in view does."""
+        trigger = callback_context.triggered_id
+        if tab != "map" and not loaded or trigger == "active-tab" and loaded:
+            return (no_update,) * (len(outputs) + 2)
         active = set(active or [])
         selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None
-        return [vector_layer(api_url, key, selected_zone) if toggle_of(key) in active else [] for key in LAYERS] + [True]
+        known = counts.get()
+        layers, waiting = [], []
+        for key in LAYERS:
+            count = known.get(COLLECTION_OF.get(key, key))
+            by_view = count is not None and count > whole_max
+            if trigger in ("map", "lang") and loaded and not by_view:
+                layers.append(no_update)  # a whole layer does not change with the view
+                continue
+            if toggle_of(key) not in active:
+                layers.append([])
+                continue
+            url = layer_url(api_url, key, count, whole_max, bounds, zoom)
+            if url is None:
+                waiting.append(t(f"layer.{toggle_of(key)}", lang))
+                layers.append([])
+            else:
+                layers.append(vector_layer(api_url, key, selected_zone, url))
+        hint = t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM,
+                 layers=", ".join(dict.fromkeys(waiting))) if waiting else ""
+        return layers + [True, hint]
 
     @app.callback(Output("grp-osm", "children"), Input("layer-toggle", "data"))
     def toggle_osm(active):

@@ -507,3 +507,30 @@ def test_long_lists_come_in_pages_with_a_more_button():
     assert len(next(c for c in _walk(last) if type(c).__name__ == "Tbody").children) == len(rows)
     assert not any(getattr(c, "id", None) == "list-more" for c in _walk(last))
     assert any(f"{len(rows)} entries" in x for x in texts(last))
+
+
+def test_viewport_bbox_widens_to_the_grid_and_refuses_nonsense():
+    from ui.map import viewport_bbox
+
+    assert viewport_bbox([[53.6612, 9.9951], [53.6688, 10.0149]]) == "9.995,53.660,10.015,53.670"
+    # a small pan inside the same grid cells asks for the same area (the browser reuses it)
+    assert viewport_bbox([[53.6613, 9.9952], [53.6689, 10.0148]]) == viewport_bbox([[53.6612, 9.9951],
+                                                                                     [53.6688, 10.0149]])
+    assert viewport_bbox([[-91, -181], [91, 181]]) == "-180.000,-90.000,180.000,90.000"
+    for nonsense in (None, [], [[1, 2]], [["a", 2], [3, 4]], [[54, 10], [53, 11]], [[float("nan"), 1], [2, 3]]):
+        assert viewport_bbox(nonsense) is None, nonsense
+
+
+def test_layer_url_whole_small_layers_and_the_view_of_city_sized_ones():
+    from ui.map import VIEWPORT_MIN_ZOOM, layer_url
+
+    api = "http://portal/oapi"
+    view = [[53.66, 9.99], [53.67, 10.01]]
+    whole = layer_url(api, "bp_plan", 5, 100, view, 3)
+    assert "bbox" not in whole and "/collections/bp_plan/items" in whole
+    assert "bbox" not in layer_url(api, "buildings", None, 100, view, 3)  # count unknown: as before, whole
+    assert layer_url(api, "buildings", 400_000, 100, view, VIEWPORT_MIN_ZOOM - 1) is None  # wait for zoom
+    assert layer_url(api, "buildings", 400_000, 100, None, VIEWPORT_MIN_ZOOM) is None
+    url = layer_url(api, "buildings", 400_000, 100, view, VIEWPORT_MIN_ZOOM)
+    assert "/collections/buildings/items" in url and "bbox=9.990%2C53.660%2C10.010%2C53.670" in url
+    assert "/collections/bp_plan/items" in layer_url(api, "bp_plan_outline", 400_000, 100, view, 16)
