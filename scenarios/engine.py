@@ -547,6 +547,36 @@ def apply_scenario(scenario: Scenario, model: CityModel, library: Mapping[str, S
     return changed, log
 
 
+def plans_read_by(scenarios, library: Mapping[str, Scenario] | None = None) -> list[str] | None:
+    """The plans a run of ``scenarios`` (ids or Scenario objects) needs from the store, or None for all.
+
+    :func:`apply_scenario` cuts the model to a scenario's ``plan_ids`` after its base chain
+    was applied, and every change is local (a building, a zone), so nothing outside those
+    plans reaches the result: the union of the ``plan_ids`` along each chain is enough, read
+    with the plans' extent plus the margin of :func:`restrict_to_plans`
+    (``CityModel.from_store(plan_ids=…)``). A chain where no scenario names plans (the
+    baseline itself among them) covers the whole store: None. Unknown bases and cycles
+    also give None; running them reports the error.
+    """
+    library = resolve_library(library)
+    needed: set[str] = set()
+    for scenario in scenarios:
+        chain_plans: set[str] = set()
+        seen: set[str] = set()
+        while scenario != BASELINE:
+            if isinstance(scenario, str):
+                scenario = library.get(scenario)
+            if scenario is None or scenario.id in seen:
+                return None
+            seen.add(scenario.id)
+            chain_plans.update(str(pid) for pid in scenario.plan_ids or ())
+            scenario = scenario.base
+        if not chain_plans:
+            return None
+        needed |= chain_plans
+    return sorted(needed)
+
+
 def restrict_to_plans(model: CityModel, plan_ids, margin: float = 100.0) -> CityModel:
     """The model cut to the given plans: their plan-scoped layers, and city layers near them."""
     ids = set(plan_ids)

@@ -238,7 +238,7 @@ class RunScenarioProcessor(BaseProcessor):
         self.supports_outputs = True
 
     def execute(self, data: dict, outputs=None):
-        from scenarios.engine import compare, replaced_building_ids, run_scenario
+        from scenarios.engine import compare, plans_read_by, replaced_building_ids, run_scenario
         from scenarios.results import store_result
         from twin.model import CityModel
 
@@ -262,7 +262,9 @@ class RunScenarioProcessor(BaseProcessor):
                 raise ProcessorExecuteError(f"unknown variant to compare to: {compare_to!r}")
             store_results = _flag(data.get("store_results", False))  # api/access.py lets only planners ask
             with opened_store(self.processor_def) as store:
-                model = CityModel.from_store(store)
+                # only the plans (and the buildings around them) the variants are cut to, not a whole city
+                plan_ids = plans_read_by([requested] + ([compare_to] if compare_to is not None else []), library)
+                model = CityModel.from_store(store, plan_ids=plan_ids)
                 result = run_scenario(requested, model, library=library, sun_hours_day=data.get("sun_hours_day"))
                 if store_results:
                     store_result(store, result)

@@ -9,6 +9,7 @@ so it replaces and never duplicates, and a failure leaves the store unchanged.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 
@@ -19,6 +20,17 @@ from layers.catalog import LAYERS, Layer
 
 class StoreError(Exception):
     """A store operation failed; the message says which layer and why."""
+
+
+def checked_bbox(bbox) -> tuple[float, float, float, float]:
+    """``(minx, miny, maxx, maxy)`` as four finite floats with min <= max, else :class:`StoreError`."""
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise StoreError(f"bbox must be four numbers (minx, miny, maxx, maxy), got {bbox!r}") from None
+    if not all(map(math.isfinite, (minx, miny, maxx, maxy))) or minx > maxx or miny > maxy:
+        raise StoreError(f"bbox must be finite with min <= max, got {bbox!r}")
+    return minx, miny, maxx, maxy
 
 
 class Store(ABC):
@@ -48,8 +60,13 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def read(self, layer_id: str, where: Mapping[str, object] | None = None) -> gpd.GeoDataFrame:
-        """Read a layer (equality filters in ``where``) as a GeoDataFrame in the storage CRS."""
+    def read(self, layer_id: str, where: Mapping[str, object] | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """Read a layer (equality filters in ``where``) as a GeoDataFrame in the storage CRS.
+
+        ``bbox`` (minx, miny, maxx, maxy in the storage CRS) keeps the rows whose geometry's
+        bounding box meets it, found through the spatial index: a district out of a city.
+        """
 
     @abstractmethod
     def count(self, layer_id: str) -> int:

@@ -42,7 +42,7 @@ from pyproj import CRS
 
 from layers.catalog import LAYERS, Layer
 from store import gpkg_functions
-from store.base import Store, StoreError, check_frames
+from store.base import Store, StoreError, check_frames, checked_bbox
 
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
 GPKG_USER_VERSION = 10400  # GeoPackage 1.4.0
@@ -778,7 +778,8 @@ class GeoPackageStore(Store):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def read(self, layer_id: str, where: Mapping[str, object] | None = None) -> gpd.GeoDataFrame:
+    def read(self, layer_id: str, where: Mapping[str, object] | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
         layer = _layer(layer_id)
         if not table_exists(self.conn, layer_id):
             return _empty_frame(layer, self.epsg)
@@ -801,6 +802,12 @@ class GeoPackageStore(Store):
                     clauses.append(f"{quote(name)} = ?")
                     params.append(to_sql_value(layer.columns[name], value))
             sql += " WHERE " + " AND ".join(clauses)
+        if bbox is not None and layer.geometry_type:
+            minx, miny, maxx, maxy = checked_bbox(bbox)
+            sql += (" AND " if where else " WHERE ") + (
+                f"fid IN (SELECT id FROM rtree_{layer_id}_{GEOMETRY_COLUMN} "
+                "WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)")
+            params += [minx, maxx, miny, maxy]
         rows = self.conn.execute(sql + " ORDER BY fid", params).fetchall()
         return _frame(layer, names, rows, self.epsg)
 

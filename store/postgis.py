@@ -20,7 +20,7 @@ import shapely
 from psycopg2 import sql
 
 from layers.catalog import LAYERS, Layer
-from store.base import Store, StoreError, check_frames
+from store.base import Store, StoreError, check_frames, checked_bbox
 
 #: Catalogue column type -> PostgreSQL type.
 PG_TYPES = {
@@ -149,18 +149,21 @@ class PostGISStore(Store):
 
     # -- reading ----------------------------------------------------------------
 
-    def read(self, layer_id: str, where: Mapping[str, object] | None = None) -> gpd.GeoDataFrame:
+    def read(self, layer_id: str, where: Mapping[str, object] | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
         layer = LAYERS[layer_id]
         names = list(layer.columns)
         select = [sql.Identifier(n) for n in names]
         if layer.geometry_type:
             select.append(sql.SQL("ST_AsBinary(geom) AS geom"))
         query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select), sql.Identifier(self.schema, layer_id))
-        params: list[object] = []
-        if where:
-            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
-                sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where)
-            params = list(where.values())
+        clauses = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in (where or {})]
+        params = list((where or {}).values())
+        if bbox is not None and layer.geometry_type:
+            clauses.append(sql.SQL("geom && ST_MakeEnvelope(%s, %s, %s, %s, %s)"))
+            params += [*checked_bbox(bbox), self.epsg]
+        if clauses:
+            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses)
         query += sql.SQL(" ORDER BY id")
         with self.conn, self.conn.cursor() as cur:
             cur.execute(query, params)

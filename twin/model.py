@@ -196,11 +196,15 @@ class CityModel:
             else:
                 frames[layer_id] = store.read(layer_id)
         area = frames["bp_plan"] if len(frames["bp_plan"]) else frames["bp_baugebiet"]
+        box = None
+        if len(area) and not area.geometry.isna().all():
+            x0, y0, x1, y1 = area.total_bounds
+            box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
         for layer_id in ("buildings", "parcels"):
-            frame = store.read(layer_id)
-            if len(area) and len(frame):
-                x0, y0, x1, y1 = area.total_bounds
-                frame = frame.cx[x0 - margin:x1 + margin, y0 - margin:y1 + margin]
+            # Through the spatial index: a district's buildings, not a city's 400,000 read and dropped.
+            frame = store.read(layer_id, bbox=box)
+            if box is not None and len(frame):
+                frame = frame.cx[box[0]:box[2], box[1]:box[3]]
             frames[layer_id] = frame
         return cls.from_frames(frames, epsg=store.epsg, dem_path=dem_path, assumptions=assumptions,
                                synthesize=synthesize, seed=seed)

@@ -254,3 +254,31 @@ def test_result_frames_for_collections(hand_model):
 def test_plan_ids_not_in_the_model_warn(hand_model):
     result = run_scenario("langenhorn_baseline", hand_model)
     assert result.totals["zones"] == 0 and "none of the scenario's plan_ids" in result.log[0]["warning"]
+
+
+def test_plans_read_by_follows_the_chains_of_bases():
+    from scenarios.engine import plans_read_by
+    from scenarios.model import scenario_from_dict
+
+    def scenario(id_, base="baseline", plan_ids=None):
+        return scenario_from_dict({"id": id_, "title_de": id_, "title_en": id_, "base": base,
+                                   "plan_ids": plan_ids, "changes": []}, source="test")
+
+    library = {s.id: s for s in (
+        scenario("district", plan_ids=["p1", "p2"]),
+        scenario("denser", base="district"),  # no plans of its own: cut by its base
+        scenario("corner", base="denser", plan_ids=["p2", "p3"]),
+        scenario("citywide"),
+        scenario("on-citywide", base="citywide", plan_ids=["p4"]),
+        scenario("loop-a", base="loop-b", plan_ids=["p1"]),
+        scenario("loop-b", base="loop-a", plan_ids=["p1"]),
+        scenario("orphan", base="missing", plan_ids=["p1"]),
+    )}
+    assert plans_read_by(["district"], library) == ["p1", "p2"]
+    assert plans_read_by(["denser"], library) == ["p1", "p2"]
+    assert plans_read_by(["corner"], library) == ["p1", "p2", "p3"]
+    assert plans_read_by([library["corner"], "district"], library) == ["p1", "p2", "p3"]
+    assert plans_read_by(["on-citywide"], library) == ["p4"]  # cut to p4 after the citywide base was applied
+    assert plans_read_by(["denser", "on-citywide"], library) == ["p1", "p2", "p4"]
+    for whole_store in (["baseline"], ["citywide"], ["denser", "baseline"], ["loop-a"], ["orphan"], ["nowhere"]):
+        assert plans_read_by(whole_store, library) is None, whole_store

@@ -174,6 +174,60 @@ def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
     assert out["indicators"]["totals"]["violations"] == 0
 
 
+def _close(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-9)
+    return a == b
+
+
+def test_a_run_reads_only_its_plans_and_gets_what_the_whole_store_gives(tmp_path, monkeypatch, shared_data):
+    """Beside the demo plans the store holds a Bremen plan with buildings: a city, in small. The Process reads
+    the Langenhorn plans and the buildings around them only; the indicators are those of the whole store."""
+    from layers.demo import demo_plan_files
+    from layers.importing import import_layer_frames, import_xplan_files
+    from scenarios.engine import compare, run_scenario
+    from twin.model import CityModel
+    from twin.synthetic import synthetic_buildings
+
+    url = str(tmp_path / "city.gpkg")
+    store = open_store(url)
+    try:
+        store.create_schema()
+        import_xplan_files(store, [*demo_plan_files(), shared_data / "xplan" / "Bremen_BP2070_5-2" / "xplan.gml"])
+        frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
+        import_layer_frames(store, frames, source="synthetic:test")
+        whole = CityModel.from_store(store)
+    finally:
+        store.close()
+    assert whole.plans["id"].nunique() == 6
+    monkeypatch.setenv("BUERGERGIS_STORE", url)
+    read = []
+    original = CityModel.from_store.__func__
+
+    def recording(cls, store, **kwargs):
+        model = original(cls, store, **kwargs)
+        read.append((kwargs.get("plan_ids"), len(model.plans), len(model.buildings)))
+        return model
+
+    monkeypatch.setattr(CityModel, "from_store", classmethod(recording))
+    out = run({"scenario": "langenhorn_nachverdichtung"})
+    (plan_ids, plans, buildings), = read
+    assert plan_ids is not None and plans == 5 and buildings < len(whole.buildings)
+    expected = compare(run_scenario("langenhorn_baseline", whole), run_scenario("langenhorn_nachverdichtung", whole))
+    expected = json.loads(json.dumps(expected))
+    for deltas in (out["deltas"], expected):  # the same zones, whichever order the stores read them in
+        deltas["zones"] = sorted(deltas["zones"], key=lambda z: z["zone_id"])
+    assert _close(out["deltas"], expected)  # sums taken in another order differ in the last digits
+
+    read.clear()
+    run({"scenario": "langenhorn_nachverdichtung", "compare_to": "baseline"})  # the baseline is the whole store
+    assert read[0][0] is None and read[0][1] == 6
+
+
 @pytest.mark.postgis
 def test_run_scenario_on_postgis(postgis_url, monkeypatch, hand_frames):
     fill_store(postgis_url, hand_frames)

@@ -124,3 +124,16 @@ def test_servers_starting_together_create_the_tables_once(postgis_url):
         assert s.count("contributions") == 0 and s.count("bp_plan") == 0
     finally:
         s.close()
+
+
+def test_read_a_bbox_through_the_spatial_index(store):
+    store.replace({"bp_plan": plan("P1"), "bp_baugebiet": zones("P1", 5)}, plan_id="P1")
+    # zones are 50 m squares every 60 m from x = 566000: this box meets the second and third
+    got = store.read("bp_baugebiet", bbox=(566070, 5947010, 566130, 5947020))
+    assert sorted(got["id"]) == ["P1_zone1", "P1_zone2"]
+    assert list(store.read("bp_baugebiet", where={"plan_id": "P1"}, bbox=(565000, 5946000, 566010, 5947001))["id"]) \
+        == ["P1_zone0"]
+    assert store.read("bp_baugebiet", bbox=(0, 0, 1, 1)).empty
+    for bad in ((1, 2, 3), (0, 0, float("nan"), 1), (5, 0, 1, 1), "abcd"):
+        with pytest.raises(StoreError, match="bbox"):
+            store.read("bp_baugebiet", bbox=bad)
