@@ -7,6 +7,8 @@
   (:mod:`benchmarks.imports`, about a minute);
 * ``scenarios``: scenario run times for 1k-50k synthetic buildings
   (:mod:`benchmarks.bench_scenarios`);
+* ``scenario_city``: the ``run-scenario`` Process on a 100 000-building city, reading only the
+  variant's plans vs the whole store (:mod:`benchmarks.scenario_city`, a few minutes);
 * ``scaling``: requests/s with 1, 2 and 4 gunicorn workers on one PostGIS
   (:mod:`benchmarks.scaling`, a few minutes);
 * ``view3d``: the 3D view in headless Chromium at city scale: tile bytes and time to the
@@ -28,8 +30,8 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
-    parser.add_argument("--only", nargs="+", choices=["api", "imports", "scenarios", "scaling", "view3d"],
-                        default=["api", "imports", "scenarios", "scaling", "view3d"])
+    names = ["api", "imports", "scenarios", "scenario_city", "scaling", "view3d"]
+    parser.add_argument("--only", nargs="+", choices=names, default=names)
     parser.add_argument("--pg", help="use this postgresql:// database instead of a throwaway cluster")
     args = parser.parse_args(argv)
     pg = ["--pg", args.pg] if args.pg else []
@@ -52,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
                 from benchmarks import view3d
 
                 failures += view3d.main((["--buildings", "20000", "--runs", "1"] if args.quick else []) + pg) != 0
+            elif name == "scenario_city":
+                from benchmarks import scenario_city
+
+                failures += scenario_city.main((["--buildings", "20000", "--repeat", "1"] if args.quick else [])
+                                               + pg) != 0
             elif name == "scaling":
                 from benchmarks import scaling
 
