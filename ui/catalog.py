@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 
 from ui.api import ApiClient, ApiError
 
@@ -76,7 +77,7 @@ def load_catalog(client: ApiClient) -> dict:
     out: dict = {"plans": [], "zones": [], "texts": [], "errors": []}
     for key, collection in (("plans", "bp_plan"), ("zones", "bp_baugebiet"), ("texts", "bp_textabschnitt")):
         try:
-            out[key] = _rows(client.items(collection, forward=False))
+            out[key] = _rows(client.all_items(collection, forward=False))
         except ApiError as err:
             LOG.warning("catalogue: %s not readable: %s", collection, err)
             out["errors"].append(collection)
@@ -89,24 +90,34 @@ def load_catalog(client: ApiClient) -> dict:
     return out
 
 
+#: A page load reads the catalogue again once the process's copy is this old (seconds): a city's
+#: catalogue (every page of 45,000 zones) is read at most twice a minute, not for every visitor.
+CATALOG_MAX_AGE_S = 30.0
+
+
 class SharedCatalog:
     """The catalogue on the server; the browser holds its :meth:`summary` and callbacks :meth:`resolve` it.
 
-    :meth:`refresh` runs at each page load. With several server processes (gunicorn workers) a
-    callback may reach a process whose copy is older than the page's summary: the versions differ,
-    and :meth:`resolve` reloads before answering.
+    :meth:`refresh` runs at each page load (reading the API again once the copy is older than
+    :data:`CATALOG_MAX_AGE_S`). With several server processes (gunicorn workers) a callback may
+    reach a process whose copy is older than the page's summary: the versions differ, and
+    :meth:`resolve` reloads before answering.
     """
 
     def __init__(self, client: ApiClient):
         self.client = client
         self._catalog: dict = {}
+        self._read_at = float("-inf")
         self._lock = threading.Lock()
         # One reload at a time: the callbacks of a page load arrive together, and each reading the
         # whole catalogue from the API at once made all of them wait many times as long.
         self._loading = threading.Lock()
 
-    def refresh(self) -> dict:
-        """Read the catalogue from the API now; returns the summary for the browser."""
+    def refresh(self, max_age: float = CATALOG_MAX_AGE_S) -> dict:
+        """The summary for the browser, read from the API again when the copy is older than ``max_age``."""
+        with self._lock:
+            if self._catalog and time.monotonic() - self._read_at < max_age:
+                return summary_of(self._catalog)
         catalog = load_catalog(self.client)
         try:
             self.client.get_json("collections/contributions", forward=False)
@@ -114,30 +125,41 @@ class SharedCatalog:
         except ApiError:
             catalog["has_contributions"] = False
         catalog["version"] = hashlib.sha1(json.dumps(catalog, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        catalog["loaded_at"] = time.time()  # wall clock: comparable between worker processes
         with self._lock:
-            self._catalog = catalog
+            self._catalog, self._read_at = catalog, time.monotonic()
         return summary_of(catalog)
 
     def resolve(self, summary: dict | None) -> dict:
-        """The full catalogue the ``summary`` stands for (``{}`` before the page's first load)."""
+        """The full catalogue the ``summary`` stands for (``{}`` before the page's first load).
+
+        A copy read after the summary's is at least as new: it answers as it is (an old page
+        must not make every callback read a city's catalogue again).
+        """
         if not summary or not summary.get("version"):
             return {}
         with self._lock:
             catalog = self._catalog
-        if catalog.get("version") != summary["version"]:
+        if _behind(catalog, summary):
             with self._loading:
                 with self._lock:
                     catalog = self._catalog
-                if catalog.get("version") != summary["version"]:  # nobody reloaded while we waited
-                    self.refresh()
+                if _behind(catalog, summary):  # nobody reloaded while we waited
+                    self.refresh(max_age=0)
                     with self._lock:
                         catalog = self._catalog
         return catalog
 
 
+def _behind(catalog: dict, summary: dict) -> bool:
+    """Is this copy other than, and older than, the one the page's summary was made from?"""
+    return catalog.get("version") != summary["version"] and \
+        catalog.get("loaded_at", float("-inf")) < float(summary.get("loaded_at") or 0)
+
+
 def summary_of(catalog: dict) -> dict:
     """What the browser keeps of the catalogue: small, whatever the size of the city."""
-    return {"version": catalog.get("version"), "bbox": catalog.get("bbox"),
+    return {"version": catalog.get("version"), "loaded_at": catalog.get("loaded_at"), "bbox": catalog.get("bbox"),
             "has_contributions": bool(catalog.get("has_contributions")),
             "plans": len(catalog.get("plans", [])), "errors": catalog.get("errors", [])}
 
@@ -177,16 +199,37 @@ def plan_label(plan: dict) -> str:
     return name or nummer or plan.get("id", "?")
 
 
+def _index(catalog: dict, key: str) -> dict:
+    """id (and, for plans, plan_id) -> first row with it, built once per catalogue and list.
+
+    A city's catalogue holds 45,000 zones: a linear search per lookup made the list view of
+    them take 13 s. The index lives in the catalogue dict, so it goes when a new one is read.
+    """
+    indexes = catalog.get("_index")
+    if indexes is None:
+        indexes = catalog["_index"] = {}
+    index = indexes.get(key)
+    if index is None:
+        index = {}
+        for row in catalog.get(key, []):
+            index.setdefault(row.get("id"), row)
+            if key == "plans":
+                index.setdefault(row.get("plan_id"), row)
+        index.pop(None, None)
+        indexes[key] = index
+    return index
+
+
 def find(catalog: dict | None, collection: str, feature_id: str) -> dict | None:
     """The catalogue row of a plan or zone by id."""
     key = {"bp_plan": "plans", "bp_baugebiet": "zones", "bp_textabschnitt": "texts"}.get(collection)
-    if not catalog or not key:
+    if not catalog or not key or not feature_id:
         return None
-    return next((row for row in catalog.get(key, []) if row.get("id") == feature_id), None)
+    return _index(catalog, key).get(feature_id)
 
 
 def plan_of(catalog: dict | None, plan_id: str | None) -> dict | None:
     """The plan row for a ``plan_id`` (plans carry their own gml:id as ``plan_id`` and ``id``)."""
     if not catalog or not plan_id:
         return None
-    return next((p for p in catalog.get("plans", []) if plan_id in (p.get("id"), p.get("plan_id"))), None)
+    return _index(catalog, "plans").get(plan_id)

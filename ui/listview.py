@@ -28,7 +28,6 @@ WHATS = ("plans", "zones", "texts", "contributions", "variants")
 LIST_PAGE = 200
 #: Up to this many plans the list offers one filter button each.
 PLAN_BUTTONS_MAX = 40
-MAX_ROWS = 300
 
 
 def _matches(query: str, *values) -> bool:
@@ -39,15 +38,23 @@ def _matches(query: str, *values) -> bool:
 
 
 def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, query: str = "",
-             plan_id: str | None = None, lang: str = "de",
-             variants: list[dict] | None = None) -> tuple[list[str], list[list]]:
-    """(column keys, rows) for a content type; each row's last cell is its Details button (or '').
+             plan_id: str | None = None, lang: str = "de", variants: list[dict] | None = None,
+             limit: int | None = None) -> tuple[list[str], list[list], int]:
+    """(column keys, rows, number of matches) for a content type; each row's last cell is its Details
+    button (or '').
 
-    ``variants``: features of the ``scenarios`` collection (for ``what="variants"``).
+    Only the first ``limit`` matches become rows (Dash components): a city's 45,000 zones are
+    all searched, but building a table row for each took seconds. ``variants``: features of
+    the ``scenarios`` collection (for ``what="variants"``).
     """
     catalog = catalog or {}
     query = (query or "").strip()
-    rows: list[list] = []
+    makers: list = []  # one function per match, called for the rows that are shown
+
+    def plan_name(pid) -> str:
+        plan = plan_of(catalog, pid)
+        return plan_label(plan) if plan else ""
+
     if what == "plans":
         columns = ["col.name", "col.rechtsstand", "col.participation", "col.action"]
         for plan in catalog.get("plans", []):
@@ -56,35 +63,38 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             label = plan_label(plan)
             status = explain_rechtsstand(plan, lang) or "–"
             if _matches(query, label, status, plan.get("gemeinde")):
-                rows.append([label, status, explain_participation(plan, lang),
-                             select_button(t("list.details", lang), "bp_plan", plan["id"], plan["id"],
-                                           aria_label=t("list.details_of", lang, name=label), className="btn small", where="list")])
+                makers.append(lambda plan=plan, label=label, status=status: [
+                    label, status, explain_participation(plan, lang),
+                    select_button(t("list.details", lang), "bp_plan", plan["id"], plan["id"],
+                                  aria_label=t("list.details_of", lang, name=label), className="btn small",
+                                  where="list")])
     elif what == "zones":
         columns = ["col.art", "col.measures", "col.explanation", "col.plan", "col.action"]
+        other = "en" if lang != "en" else "de"
         for zone in catalog.get("zones", []):
             if plan_id and zone.get("plan_id") != plan_id:
                 continue
-            plan = plan_of(catalog, zone.get("plan_id"))
             label, measures = art_label(zone, lang), measures_label(zone, lang)
-            sentences = explain(zone, lang)
+            sentences = explain(zone, lang) if query or len(makers) < (limit or float("inf")) else None
             # Search in both languages: "Gewerbegebiet" finds GE in the English view, too.
-            other = "en" if lang != "en" else "de"
-            if _matches(query, label, art_label(zone, other), zone.get("art_code"), measures, " ".join(sentences),
-                        plan_label(plan) if plan else ""):
-                rows.append([label, measures, html.Ul([html.Li(s) for s in sentences[1:]], className="plain-list"),
-                             plan_label(plan) if plan else "–",
-                             select_button(t("list.details", lang), "bp_baugebiet", zone["id"], zone.get("plan_id"),
-                                           aria_label=t("list.details_of", lang, name=f"{label} ({measures})"),
-                                           className="btn small", where="list")])
+            if query and not _matches(query, label, art_label(zone, other), zone.get("art_code"), measures,
+                                      " ".join(sentences), plan_name(zone.get("plan_id"))):
+                continue
+            makers.append(lambda zone=zone, label=label, measures=measures, sentences=sentences: [
+                label, measures, html.Ul([html.Li(s) for s in (sentences or explain(zone, lang))[1:]],
+                                         className="plain-list"),
+                plan_name(zone.get("plan_id")) or "–",
+                select_button(t("list.details", lang), "bp_baugebiet", zone["id"], zone.get("plan_id"),
+                              aria_label=t("list.details_of", lang, name=f"{label} ({measures})"),
+                              className="btn small", where="list")])
     elif what == "texts":
         columns = ["col.key", "col.text", "col.plan"]
         for text in catalog.get("texts", []):
             if plan_id and text.get("plan_id") != plan_id:
                 continue
-            plan = plan_of(catalog, text.get("plan_id"))
-            if _matches(query, text.get("schluessel"), text.get("text"), plan_label(plan) if plan else ""):
-                rows.append([str(text.get("schluessel") or ""), str(text.get("text") or ""),
-                             plan_label(plan) if plan else "–"])
+            if _matches(query, text.get("schluessel"), text.get("text"), plan_name(text.get("plan_id"))):
+                makers.append(lambda text=text: [str(text.get("schluessel") or ""), str(text.get("text") or ""),
+                                                 plan_name(text.get("plan_id")) or "–"])
     elif what == "variants":
         columns = ["col.variant", "col.floor_area", "col.grz", "col.gfz", "col.dwellings", "col.violations",
                    "col.likes", "col.action"]
@@ -93,55 +103,60 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             if plan_id and plan_id not in (props.get("plan_ids") or []):
                 continue
             title = str(props.get("title_en" if lang == "en" else "title_de") or feature.get("id") or "")
-            if not _matches(query, title, props.get("title_de"), props.get("title_en"), props.get("description")):
-                continue
-            likes = int(props.get("like_count") or 0)
-            name = [html.Strong(title)]
-            if props.get("synthetic"):
-                name += [html.Br(), html.Span(t("variants.synthetic_note", lang), className="hint")]
-            rows.append([name, format_indicator(props.get("floor_area_m2"), "m2", lang),
-                         format_indicator(props.get("grz"), "ratio", lang),
-                         format_indicator(props.get("gfz"), "ratio", lang),
-                         format_indicator(props.get("dwellings"), "count", lang),
-                         format_indicator(props.get("violations"), "count", lang), str(likes),
-                         prefer_button(str(feature.get("id")), title, likes, lang)])
+            if _matches(query, title, props.get("title_de"), props.get("title_en"), props.get("description")):
+                makers.append(lambda feature=feature, props=props, title=title: _variant_row(feature, props, title,
+                                                                                              lang))
     else:
         columns = ["col.text", "col.kind", "col.status", "col.date", "col.plan"]
         for feature in contributions or []:
             props = feature.get("properties") or {}
             if plan_id and props.get("plan_id") != plan_id:
                 continue
-            plan = plan_of(catalog, props.get("plan_id"))
             kind_label, status_label = value_label("form.kind", props.get("kind"), lang), \
                 value_label("status", props.get("status"), lang)
             if _matches(query, props.get("text"), props.get("pseudonym"), kind_label, status_label,
                         value_label("form.category", props.get("category"), lang)):
-                rows.append([str(props.get("text") or ""), kind_label, status_label,
-                             format_date(props.get("created_at") or props.get("created"), lang),
-                             plan_label(plan) if plan else "–"])
-    return columns, rows[:MAX_ROWS]
+                makers.append(lambda props=props, kind_label=kind_label, status_label=status_label: [
+                    str(props.get("text") or ""), kind_label, status_label,
+                    format_date(props.get("created_at") or props.get("created"), lang),
+                    plan_name(props.get("plan_id")) or "–"])
+    shown = makers if limit is None else makers[:limit]
+    return columns, [make() for make in shown], len(makers)
 
 
-def table(what: str, columns: list[str], rows: list[list], lang: str, limit: int | None = None) -> html.Div:
-    """The rows as an accessible table; beyond ``limit`` rows a button shows the next page.
+def _variant_row(feature: dict, props: dict, title: str, lang: str) -> list:
+    likes = int(props.get("like_count") or 0)
+    name = [html.Strong(title)]
+    if props.get("synthetic"):
+        name += [html.Br(), html.Span(t("variants.synthetic_note", lang), className="hint")]
+    return [name, format_indicator(props.get("floor_area_m2"), "m2", lang),
+            format_indicator(props.get("grz"), "ratio", lang),
+            format_indicator(props.get("gfz"), "ratio", lang),
+            format_indicator(props.get("dwellings"), "count", lang),
+            format_indicator(props.get("violations"), "count", lang), str(likes),
+            prefer_button(str(feature.get("id")), title, likes, lang)]
+
+
+def table(what: str, columns: list[str], rows: list[list], lang: str, total: int | None = None) -> html.Div:
+    """The shown ``rows`` of ``total`` matches as an accessible table; a button shows the next page.
 
     A city has tens of thousands of zones: rendering all at once took the page half a minute.
     """
-    shown = rows if limit is None else rows[:limit]
+    total = len(rows) if total is None else total
     what_text = t(f"list.what.{what}", lang)
-    caption = (t("list.caption", lang, what=what_text, n=len(rows)) if len(shown) == len(rows)
-               else t("list.caption_part", lang, what=what_text, shown=len(shown), n=len(rows)))
+    caption = (t("list.caption", lang, what=what_text, n=total) if len(rows) == total
+               else t("list.caption_part", lang, what=what_text, shown=len(rows), n=total))
     if not rows:
         return html.Div([html.P(caption, className="hint"), html.P(t("list.empty", lang))])
     more = []
-    if len(shown) < len(rows):
-        k = min(LIST_PAGE, len(rows) - len(shown))
+    if len(rows) < total:
+        k = min(LIST_PAGE, total - len(rows))
         more = [html.Button(t("list.more", lang, k=k), id="list-more", n_clicks=0, type="button",
                             className="btn secondary")]
     return html.Div([html.Div(className="table-wrap", children=html.Table(className="data", children=[
         html.Caption(caption),
         html.Thead(html.Tr([html.Th(t(c, lang), scope="col") for c in columns])),
-        html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in shown]),
+        html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
     ])), *more])
 
 
@@ -191,8 +206,9 @@ def register(app, client, settings) -> None:
                 contributions = client.items("contributions", limit=2000, cache=False)
             except ApiError:
                 return html.P(t("panel.load_error", lang), className="msg error")
-        columns, rows = rows_for(what, catalog, contributions, query, plan_id, lang, variants=variants)
-        return table(what, columns, rows, lang, limit or LIST_PAGE)
+        columns, rows, total = rows_for(what, catalog, contributions, query, plan_id, lang, variants=variants,
+                                        limit=limit or LIST_PAGE)
+        return table(what, columns, rows, lang, total)
 
     @app.callback(Output("list-limit", "data"), Input("list-more", "n_clicks"),
                   Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),

@@ -257,25 +257,25 @@ CATALOG = {
 
 
 def test_list_rows_filter_by_search_and_plan():
-    columns, rows = rows_for("zones", CATALOG, None, "", None, "de")
+    columns, rows, _ = rows_for("zones", CATALOG, None, "", None, "de")
     assert columns[0] == "col.art" and len(rows) == 2
-    _, rows = rows_for("zones", CATALOG, None, "wohngebiet", None, "de")
+    _, rows, _ = rows_for("zones", CATALOG, None, "wohngebiet", None, "de")
     assert [r[0] for r in rows] == ["WA – Allgemeines Wohngebiet"]
-    _, rows = rows_for("zones", CATALOG, None, "", "P2", "en")
+    _, rows, _ = rows_for("zones", CATALOG, None, "", "P2", "en")
     assert [r[0] for r in rows] == ["GE – Commercial area"]
-    _, rows = rows_for("texts", CATALOG, None, "dachbegrünung", None, "de")
+    _, rows, _ = rows_for("texts", CATALOG, None, "dachbegrünung", None, "de")
     assert rows[0][:2] == ["§2 Nr. 1", "Dachbegrünung ist vorgeschrieben."]
-    _, rows = rows_for("plans", CATALOG, None, "kraft", None, "de")
+    _, rows, _ = rows_for("plans", CATALOG, None, "kraft", None, "de")
     assert [r[0] for r in rows] == ["Langenhorn 51"]
 
 
 def test_list_rows_of_contributions_keep_user_text_as_text():
     contributions = [{"properties": {"text": "<script>alert(1)</script>", "kind": "kommentar", "plan_id": "P1",
                                      "status": "freigegeben", "created_at": "2025-01-02T10:00:00Z"}}]
-    _, rows = rows_for("contributions", CATALOG, contributions, "", None, "de")
+    _, rows, _ = rows_for("contributions", CATALOG, contributions, "", None, "de")
     assert rows == [["<script>alert(1)</script>", "Hinweis / Kommentar zum Plan", "freigegeben", "02.01.2025",
                      "Langenhorn 51"]]
-    _, rows = rows_for("contributions", CATALOG, contributions, "approved", None, "en")
+    _, rows, _ = rows_for("contributions", CATALOG, contributions, "approved", None, "en")
     assert rows[0][1:3] == ["Comment on the plan", "approved"]
 
 
@@ -404,7 +404,7 @@ VARIANT_FEATURES = [
 
 
 def test_list_rows_of_variants_show_indicators_likes_and_a_prefer_button():
-    columns, rows = rows_for("variants", CATALOG, None, "", None, "de", variants=VARIANT_FEATURES)
+    columns, rows, _ = rows_for("variants", CATALOG, None, "", None, "de", variants=VARIANT_FEATURES)
     assert columns[-2:] == ["col.likes", "col.action"] and len(rows) == 2
     name, floor, grz, gfz, dwellings, violations, likes, button = rows[0]
     assert name[0].children == "Bestand Langenhorn" and "synthetisch" in name[2].children
@@ -413,9 +413,9 @@ def test_list_rows_of_variants_show_indicators_likes_and_a_prefer_button():
     assert button.children == "Bevorzugen (2)"
     assert button.to_plotly_json()["props"]["aria-label"] == "Variante „Bestand Langenhorn“ bevorzugen, bisher 2"
     # title text stays text (Dash escapes it), plan filter and search apply, English titles in English
-    _, rows = rows_for("variants", CATALOG, None, "", "P2", "de", variants=VARIANT_FEATURES)
+    _, rows, _ = rows_for("variants", CATALOG, None, "", "P2", "de", variants=VARIANT_FEATURES)
     assert [r[0][0].children for r in rows] == ["Dichter <b>bauen</b>"] and len(rows[0][0]) == 1
-    _, rows = rows_for("variants", CATALOG, None, "denser", None, "en", variants=VARIANT_FEATURES)
+    _, rows, _ = rows_for("variants", CATALOG, None, "denser", None, "en", variants=VARIANT_FEATURES)
     assert rows[0][0][0].children == "Denser" and rows[0][-1].children == "Prefer (0)"
 
 
@@ -497,13 +497,13 @@ def test_long_lists_come_in_pages_with_a_more_button():
     def texts(component):
         return [c.children for c in _walk(component) if type(c).__name__ == "Caption"]
 
-    first = table("zones", ["col.name", "col.art"], rows, "de", LIST_PAGE)
+    first = table("zones", ["col.name", "col.art"], rows[:LIST_PAGE], "de", len(rows))
     body = next(c for c in _walk(first) if type(c).__name__ == "Tbody")
     assert len(body.children) == LIST_PAGE
     assert any(f"die ersten {LIST_PAGE} von {len(rows)}" in x for x in texts(first))
     more = next(c for c in _walk(first) if getattr(c, "id", None) == "list-more")
     assert more.children == f"Weitere {LIST_PAGE} anzeigen"
-    last = table("zones", ["col.name", "col.art"], rows, "en", LIST_PAGE * 3)
+    last = table("zones", ["col.name", "col.art"], rows, "en", len(rows))
     assert len(next(c for c in _walk(last) if type(c).__name__ == "Tbody").children) == len(rows)
     assert not any(getattr(c, "id", None) == "list-more" for c in _walk(last))
     assert any(f"{len(rows)} entries" in x for x in texts(last))
@@ -534,3 +534,19 @@ def test_layer_url_whole_small_layers_and_the_view_of_city_sized_ones():
     url = layer_url(api, "buildings", 400_000, 100, view, VIEWPORT_MIN_ZOOM)
     assert "/collections/buildings/items" in url and "bbox=9.990%2C53.660%2C10.010%2C53.670" in url
     assert "/collections/bp_plan/items" in layer_url(api, "bp_plan_outline", 400_000, 100, view, 16)
+
+
+def test_a_city_of_zones_lists_the_first_page_fast_and_counts_every_match():
+    """45,000 zones: every one searched and counted, rows built only for the page shown."""
+    from ui.listview import LIST_PAGE, rows_for
+
+    zones = [{"id": f"z{i}", "plan_id": f"p{i // 9}", "art_code": ["WA", "MI", "GE"][i % 3], "grz": 0.4,
+              "gfz": 1.2, "z": 3} for i in range(45_000)]
+    catalog = {"plans": [{"id": f"p{i}", "name": f"Plan {i}"} for i in range(5_000)], "zones": zones, "texts": []}
+    _, rows, total = rows_for("zones", catalog, None, "", None, "de", limit=LIST_PAGE)
+    assert (len(rows), total) == (LIST_PAGE, 45_000) and rows[0][3] == "Plan 0"
+    _, rows, total = rows_for("zones", catalog, None, "Mischgebiet", "p4999", "de", limit=LIST_PAGE)
+    assert total == 3 and all("Mischgebiet" in str(r[0]) for r in rows)
+    assert [r[3] for r in rows] == ["Plan 4999"] * 3
+    _, rows, total = rows_for("zones", catalog, None, "Mischgebiet", None, "de", limit=5)
+    assert (len(rows), total) == (5, 15_000)
