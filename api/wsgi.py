@@ -60,8 +60,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     """The Flask server with pygeoapi mounted at /oapi (and the Dash UI unless ``settings.ui`` is off)."""
     settings = prepare(settings)
     from api import compat
+    from providers.passthrough import install_json_passthrough
 
     compat.apply()
+    install_json_passthrough()  # pages written as text by the stores, CRS work kept (both stores)
     from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
 
     from api import access, contributions, open311, scenarios
