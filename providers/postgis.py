@@ -586,10 +586,13 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         layer = LAYERS.get(self.table)
         fields = {k: v for k, v in self.get_fields().items() if k != self.id_field}
         identifier = check_identifier(identifier) if identifier is not None else new_id()
-        properties = dict(json_data.get("properties") or {})
+        properties = json_data.get("properties") or {}
         # A feature read from this API carries its id among the properties too: sent back unchanged
         # (GET, edit, PUT, as QGIS does), that is no conflict; another value is (as on the GeoPackage).
-        echoed = properties.pop(self.id_field, None)
+        echoed = None
+        if isinstance(properties, dict):  # anything else: check_properties says what is wrong
+            properties = dict(properties)
+            echoed = properties.pop(self.id_field, None)
         if echoed is not None and str(echoed) != identifier:
             message = f"properties.{self.id_field} {echoed!r} differs from the feature id {identifier!r}"
             raise ProviderInvalidDataError(message, user_msg=message)

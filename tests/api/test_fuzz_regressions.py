@@ -250,3 +250,13 @@ def test_feature_id_that_is_a_number_is_no_server_error(api_server, identifier):
                                                                                   "coordinates": 0.0}}
     r = _post(api_server, "collections/bp_planraster/items", feature, "application/geo+json", **PLANNER)
     assert r.status_code == 400, r.text[:300]
+
+
+@pytest.mark.parametrize("properties", ["3", ["id", "x"], 7])
+def test_properties_that_are_no_object_are_a_400(api_server, properties):
+    """Found by the write fuzzing after PUT learned to take a feature's own id among its properties."""
+    feature = {"type": "Feature", "id": "fuzz-props", "properties": properties,
+               "geometry": {"type": "Point", "coordinates": [13.40, 52.52]}}
+    r = _post(api_server, "collections/bp_textabschnitt/items", feature, "application/geo+json", **PLANNER)
+    assert r.status_code == 400, r.text[:300]
+    assert "propert" in r.json()["description"], r.text[:300]
