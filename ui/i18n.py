@@ -288,6 +288,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "list.many_plans": ("{n} Pläne: geben Sie Nummer oder Name des Plans in die Suche ein.",
                         "{n} plans: type the plan's number or name into the search."),
     "list.more": ("Weitere {k} anzeigen", "Show {k} more"),
+    "list.contributions_newest": (
+        "Durchsucht werden die neuesten {n} von {total} Beiträgen; der Planfilter holt die Beiträge eines Plans.",
+        "Searching the newest {n} of {total} contributions; the plan filter fetches the contributions of one plan."),
     "col.name": ("Name", "Name"),
     "col.nummer": ("Nummer", "Number"),
     "col.rechtsstand": ("Rechtsstand", "Legal status"),

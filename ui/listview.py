@@ -26,6 +26,8 @@ LOG = logging.getLogger(__name__)
 WHATS = ("plans", "zones", "texts", "contributions", "variants")
 #: Rows per page of the list (more on request).
 LIST_PAGE = 200
+#: The newest this many contributions are searched in the list (of one plan, when filtered).
+CONTRIBUTIONS_MAX = 2000
 #: Up to this many plans the list offers one filter button each.
 PLAN_BUTTONS_MAX = 40
 
@@ -182,6 +184,18 @@ def layout(lang: str = "de") -> html.Section:
     )
 
 
+def newest_contributions(client, plan_id: str | None = None,
+                         limit: int = CONTRIBUTIONS_MAX) -> tuple[list[dict], int | None]:
+    """The newest ``limit`` visible contributions (of one plan, if given) and how many there are in all.
+
+    The API selects and sorts, so a city's 100,000 contributions never travel whole.
+    """
+    params = {"limit": limit, "sortby": "-created_at", **({"plan_id": plan_id} if plan_id else {})}
+    body = client.get_json("collections/contributions/items", params, cache=False)
+    matched = body.get("numberMatched")
+    return body.get("features", []), int(matched) if matched is not None else None
+
+
 def register(app, client, settings) -> None:
     @app.callback(Output("list-table", "children"),
                   Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),
@@ -191,7 +205,7 @@ def register(app, client, settings) -> None:
         if tab != "list":  # rendered when shown: a hidden table of a whole city only slows the page
             return no_update
         catalog = shared_catalog(client).resolve(catalog)
-        contributions = variants = None
+        contributions = variants = matched = None
         if what == "variants":
             try:
                 variants = stored_variants(client)
@@ -203,12 +217,16 @@ def register(app, client, settings) -> None:
             if not (catalog or {}).get("has_contributions"):
                 return html.P(t("panel.contributions_unavailable", lang), className="msg info")
             try:
-                contributions = client.items("contributions", limit=2000, cache=False)
+                contributions, matched = newest_contributions(client, plan_id)
             except ApiError:
                 return html.P(t("panel.load_error", lang), className="msg error")
         columns, rows, total = rows_for(what, catalog, contributions, query, plan_id, lang, variants=variants,
                                         limit=limit or LIST_PAGE)
-        return table(what, columns, rows, lang, total)
+        shown = table(what, columns, rows, lang, total)
+        if what == "contributions" and matched is not None and matched > len(contributions):
+            return html.Div([html.P(t("list.contributions_newest", lang, n=len(contributions), total=matched),
+                                    className="hint"), shown])
+        return shown
 
     @app.callback(Output("list-limit", "data"), Input("list-more", "n_clicks"),
                   Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),
