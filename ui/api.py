@@ -149,13 +149,14 @@ class ApiClient:
             batch = body.get("features", [])
             features.extend(batch)
             matched = body.get("numberMatched")
-            if len(batch) < page or not batch or (matched is not None and len(features) >= int(matched)):
+            if len(batch) < page or (matched is not None and len(features) >= int(matched)):
                 return features
 
-    def count(self, collection: str) -> int | None:
+    def count(self, collection: str, forward: bool = True) -> int | None:
         """numberMatched of a collection, None when the collection does not exist."""
         try:
-            body = self.get_json(f"collections/{collection}/items", {"limit": 1, "skipGeometry": "true"})
+            body = self.get_json(f"collections/{collection}/items", {"limit": 1, "skipGeometry": "true"},
+                                 forward=forward)
         except ApiError as err:
             if err.status == 404:
                 return None

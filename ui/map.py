@@ -12,6 +12,8 @@ loses its geojson when it is created dynamically).
 
 from __future__ import annotations
 
+import math
+
 import dash_leaflet as dl
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 
@@ -81,14 +83,10 @@ DEFAULT_ON = [key for key in TOGGLES if LAYERS.get(key, (None, None, False))[2]]
 VIEWPORT_MIN_ZOOM = 15
 #: The area in view is widened to this grid (degrees): small pans reuse what is loaded (and the HTTP cache).
 VIEWPORT_GRID = 0.005
-#: Feature counts per collection are read again after this many seconds (imports add features).
-COUNT_TTL_S = 60.0
 
 
 def viewport_bbox(bounds) -> str | None:
     """``west,south,east,north`` of Leaflet bounds ``[[south, west], [north, east]]``, widened to the grid."""
-    import math
-
     try:
         (south, west), (north, east) = bounds
         south, west, north, east = (float(v) for v in (south, west, north, east))
@@ -103,35 +101,29 @@ def viewport_bbox(bounds) -> str | None:
     return ",".join(f"{v:.3f}" for v in (west, south, east, north))
 
 
+def loads_by_view(count: int | None, whole_max: int) -> bool:
+    """Is a layer of ``count`` features city-sized, loaded for the area in view only?"""
+    return count is not None and count > whole_max
+
+
 def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom) -> str | None:
     """Where the browser loads a map layer from; None while a city-sized layer waits for the visitor to zoom in."""
     collection = COLLECTION_OF.get(layer_id, layer_id)
-    if count is None or count <= whole_max:
+    if not loads_by_view(count, whole_max):
         return items_url(api_url, collection)
     bbox = viewport_bbox(bounds) if zoom is not None and zoom >= VIEWPORT_MIN_ZOOM else None
     return items_url(api_url, collection, bbox=bbox) if bbox else None
 
 
-class LayerCounts:
-    """numberMatched of the map's collections, read from the API at most every :data:`COUNT_TTL_S` seconds."""
-
-    def __init__(self, client):
-        self.client = client
-        self._counts: dict[str, int | None] = {}
-        self._read_at = -COUNT_TTL_S
-
-    def get(self) -> dict[str, int | None]:
-        import time
-
-        if time.monotonic() - self._read_at > COUNT_TTL_S:
-            counts = {}
-            for collection in {COLLECTION_OF.get(key, key) for key in LAYERS}:
-                try:
-                    counts[collection] = self.client.count(collection)
-                except ApiError:
-                    counts[collection] = None  # unreadable: loaded whole, as before counts were known
-            self._counts, self._read_at = counts, time.monotonic()
-        return self._counts
+def layer_counts(client) -> dict[str, int | None]:
+    """numberMatched of the map's collections (public reads: the API client caches them for every visitor)."""
+    counts = {}
+    for collection in {COLLECTION_OF.get(key, key) for key in LAYERS}:
+        try:
+            counts[collection] = client.count(collection, forward=False)
+        except ApiError:
+            counts[collection] = None  # unreadable: loaded whole, as before counts were known
+    return counts
 
 
 def toggle_of(layer_id: str) -> str:
@@ -146,12 +138,12 @@ def _fn(name: str | None) -> dict | None:
     return {"variable": f"buergergis.{name}"} if name else None
 
 
-def vector_layer(api_url: str, layer_id: str, selected: str | None = None, url: str | None = None):
-    """A GeoJSON layer the browser loads from the OGC API (the whole collection unless ``url`` says otherwise)."""
+def vector_layer(layer_id: str, url: str, selected: str | None = None):
+    """A GeoJSON layer the browser loads from the OGC API at ``url`` (:func:`layer_url`)."""
     style, tooltip, _, interactive = LAYERS[layer_id]
     return dl.GeoJSON(
         id=f"layer-{layer_id}",
-        url=url or items_url(api_url, COLLECTION_OF.get(layer_id, layer_id)),
+        url=url,
         style=_fn(style),
         onEachFeature=_fn(tooltip),
         interactive=interactive,
@@ -319,7 +311,6 @@ def register(app, client, settings) -> None:
     public_path = portal_path(api_url)  # "" for a portal at the host root
 
     outputs = [Output(f"grp-{key}", "children") for key in LAYERS]
-    counts = LayerCounts(client)
     whole_max = settings.map_whole_layer_max
 
     @app.callback(*outputs, Output("map-layers-loaded", "data"), Output("map-zoom-hint", "children"),
@@ -334,12 +325,11 @@ def register(app, client, settings) -> None:
             return (no_update,) * (len(outputs) + 2)
         active = set(active or [])
         selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None
-        known = counts.get()
+        known = layer_counts(client)
         layers, waiting = [], []
         for key in LAYERS:
             count = known.get(COLLECTION_OF.get(key, key))
-            by_view = count is not None and count > whole_max
-            if trigger in ("map", "lang") and loaded and not by_view:
+            if trigger in ("map", "lang") and loaded and not loads_by_view(count, whole_max):
                 layers.append(no_update)  # a whole layer does not change with the view
                 continue
             if toggle_of(key) not in active:
@@ -350,7 +340,7 @@ def register(app, client, settings) -> None:
                 waiting.append(t(f"layer.{toggle_of(key)}", lang))
                 layers.append([])
             else:
-                layers.append(vector_layer(api_url, key, selected_zone, url))
+                layers.append(vector_layer(key, url, selected_zone))
         hint = t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM,
                  layers=", ".join(dict.fromkeys(waiting))) if waiting else ""
         return layers + [True, hint]
