@@ -1065,7 +1065,7 @@ class GeoPackageProvider(BaseProvider):
         return ", ".join(parts)
 
     def _fetch(self, names, where: Frag, order: str, limit: int, offset: int, skip_geometry: bool,
-               crs_transform_spec, as_text: bool = False) -> list[dict]:
+               crs_transform_spec, as_text: bool = False) -> list[dict] | RawFeatures:
         with_geometry = not skip_geometry and self.schema.geometry_column is not None
         select = [quote(self.id_field), *(quote(n) for n in names)]
         if with_geometry:
@@ -1081,33 +1081,28 @@ class GeoPackageProvider(BaseProvider):
                        crs_transform_spec) -> RawFeatures:
         """The page as JSON text (:mod:`providers.passthrough`): GEOS writes the geometries, and nothing
         is parsed and written again (json.loads + json.dumps of the coordinates took half the page)."""
-        convert = [(i, self.schema.columns[n]) for i, n in enumerate(names)
-                   if self.schema.columns[n] in ("boolean", "json")]
         geometries = self._geometry_texts([r[-1] for r in rows], crs_transform_spec) if with_geometry \
             else ["null"] * len(rows)
         dumps = json.JSONEncoder(default=json_serial, separators=(",", ":")).encode
-        parts = []
-        for row, geometry in zip(rows, geometries):
-            values_ = list(row[1:1 + len(names)])
-            for i, kind in convert:
-                values_[i] = from_sql_value(kind, values_[i])
-            parts.append(f'{{"type":"Feature","id":{dumps(row[0])},"geometry":{geometry},'
-                         f'"properties":{dumps(dict(zip(names, values_)))}}}')
+        parts = [f'{{"type":"Feature","id":{dumps(row[0])},"geometry":{geometry},"properties":{dumps(properties)}}}'
+                 for row, properties, geometry in zip(rows, self._properties(rows, names), geometries)]
         return RawFeatures("[" + ",".join(parts) + "]", len(parts))
 
     def _features(self, rows: list[tuple], names: list[str], with_geometry: bool, crs_transform_spec) -> list[dict]:
-        convert = [(i, self.schema.columns[n]) for i, n in enumerate(names)
-                   if self.schema.columns[n] in ("boolean", "json")]
         geometries = self._geometries([r[-1] for r in rows], crs_transform_spec) if with_geometry \
             else [None] * len(rows)
-        features = []
-        for row, geometry in zip(rows, geometries):
+        return [{"type": "Feature", "id": row[0], "geometry": geometry, "properties": properties}
+                for row, properties, geometry in zip(rows, self._properties(rows, names), geometries)]
+
+    def _properties(self, rows: list[tuple], names: list[str]):
+        """Each row's properties (the columns after the id), booleans and JSON as Python values."""
+        convert = [(i, self.schema.columns[n]) for i, n in enumerate(names)
+                   if self.schema.columns[n] in ("boolean", "json")]
+        for row in rows:
             values_ = list(row[1:1 + len(names)])
             for i, kind in convert:
                 values_[i] = from_sql_value(kind, values_[i])
-            features.append({"type": "Feature", "id": row[0], "geometry": geometry,
-                             "properties": dict(zip(names, values_))})
-        return features
+            yield dict(zip(names, values_))
 
     def _geometries(self, blobs: list, crs_transform_spec) -> list[dict | None]:
         return _geojson(self._output_geometries(blobs, crs_transform_spec))
