@@ -78,6 +78,14 @@ def say(*args) -> None:
     print(*args, file=sys.stderr, flush=True)
 
 
+def run_timed(main) -> None:
+    """Run a benchmark's ``main()`` as a script: its tables, then how long it took, then its exit code."""
+    started = time.perf_counter()
+    code = main()
+    print(f"({time.perf_counter() - started:.0f} s)")
+    sys.exit(code)
+
+
 # -- the request sequence ----------------------------------------------------------------------------
 
 

@@ -24,12 +24,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.api import QUERIES, HttpTarget, Workload, city_postgis, machine_note, run_cell, say, start_ours
+from benchmarks.api import (QUERIES, HttpTarget, Workload, city_postgis, machine_note, run_cell, run_timed, say,
+                            start_ours)
 
 
 def measure(pg_url: str, workers: list[int], clients: int, seconds: float, buildings: int, work: Path,
@@ -88,7 +87,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
-    code = main()
-    print(f"({time.perf_counter() - started:.0f} s)")
-    sys.exit(code)
+    run_timed(main)

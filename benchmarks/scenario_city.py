@@ -23,27 +23,15 @@ import time
 
 from benchmarks.api import city_postgis, machine_note
 
-SCENARIO = """
-id: bench_city_variant
-title_de: Benchmark-Variante
-title_en: Benchmark variant
-base: bench_city_base
-changes:
-  - op: change_festsetzung
-    where: {art_code: WA}
-    add: {z: 1, gfz: 0.4}
-  - op: modify_buildings
-    where: {function: Wohnhaus}
-    set: {storeys: 3}
-"""
-
-
-def _scenarios(plan_ids: list[str]) -> dict:
+def _scenarios(plan_ids: list[str]) -> tuple[dict, str]:
+    """The densification of :mod:`benchmarks.bench_scenarios` on a base cut to ``plan_ids``: (library, its id)."""
+    from benchmarks.bench_scenarios import SCENARIO
     from scenarios.model import parse_scenario, scenario_from_dict
 
     base = scenario_from_dict({"id": "bench_city_base", "title_de": "Bestand", "title_en": "As it is",
                                "plan_ids": plan_ids, "changes": []}, source="benchmark")
-    return {"bench_city_base": base, "bench_city_variant": parse_scenario(SCENARIO, source="benchmark")}
+    variant = parse_scenario(SCENARIO + "base: bench_city_base\n", source="benchmark")
+    return {base.id: base, variant.id: variant}, variant.id
 
 
 def run_once(pg_url: str, plan_ids: list[str], whole_store: bool) -> tuple[float, int, int]:
@@ -53,7 +41,7 @@ def run_once(pg_url: str, plan_ids: list[str], whole_store: bool) -> tuple[float
     from scenarios import processes
     from twin.model import CityModel
 
-    library = _scenarios(plan_ids)
+    library, variant_id = _scenarios(plan_ids)
     read = {}
     original = CityModel.from_store.__func__
 
@@ -69,7 +57,7 @@ def run_once(pg_url: str, plan_ids: list[str], whole_store: bool) -> tuple[float
             mock.patch.object(CityModel, "from_store", classmethod(from_store)), \
             mock.patch.dict(os.environ, {"BUERGERGIS_STORE": pg_url}):
         started = time.perf_counter()
-        _, out = processor.execute({"scenario": "bench_city_variant", "sun_hours_day": "equinox"})
+        _, out = processor.execute({"scenario": variant_id, "sun_hours_day": "equinox"})
         seconds = time.perf_counter() - started
     return seconds, read["buildings"], int(out["indicators"]["totals"]["buildings"])
 

@@ -39,12 +39,11 @@ import io
 import math
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.api import city_postgis, machine_note, say, start_ours
+from benchmarks.api import city_postgis, machine_note, run_timed, say, start_ours
 from benchmarks.generate import City
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,7 +289,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
-    code = main()
-    print(f"({time.perf_counter() - started:.0f} s)")
-    sys.exit(code)
+    run_timed(main)
