@@ -805,7 +805,7 @@ class GeoPackageStore(Store):
         if bbox is not None and layer.geometry_type:
             minx, miny, maxx, maxy = checked_bbox(bbox)
             sql += (" AND " if where else " WHERE ") + (
-                f"fid IN (SELECT id FROM rtree_{layer_id}_{GEOMETRY_COLUMN} "
+                f"fid IN (SELECT id FROM {rtree_name(layer_id)} "
                 "WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)")
             params += [minx, maxx, miny, maxy]
         rows = self.conn.execute(sql + " ORDER BY fid", params).fetchall()

@@ -202,6 +202,7 @@ class CityModel:
             box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
         for layer_id in ("buildings", "parcels"):
             # Through the spatial index: a district's buildings, not a city's 400,000 read and dropped.
+            # The index's boxes are rounded outwards; .cx keeps exactly the rows the margin names.
             frame = store.read(layer_id, bbox=box)
             if box is not None and len(frame):
                 frame = frame.cx[box[0]:box[2], box[1]:box[3]]
