@@ -77,7 +77,7 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             if plan_id and zone.get("plan_id") != plan_id:
                 continue
             label, measures = art_label(zone, lang), measures_label(zone, lang)
-            sentences = explain(zone, lang) if query or len(makers) < (limit or float("inf")) else None
+            sentences = explain(zone, lang) if query else None  # searched; a shown row explains itself
             # Search in both languages: "Gewerbegebiet" finds GE in the English view, too.
             if query and not _matches(query, label, art_label(zone, other), zone.get("art_code"), measures,
                                       " ".join(sentences), plan_name(zone.get("plan_id"))):
