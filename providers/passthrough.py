@@ -127,11 +127,11 @@ def _cached_crs_transform_spec(create):
 
     @functools.lru_cache(maxsize=256)
     def cached(always_xy, storage_crs, crs_list, query_crs_uri):
-        definition = {"always_xy": always_xy, "crs": list(crs_list) if crs_list is not None else None}
+        definition = {"always_xy": always_xy}
         if storage_crs is not None:
             definition["storage_crs"] = storage_crs
-        if crs_list is None:
-            del definition["crs"]
+        if crs_list is not None:
+            definition["crs"] = list(crs_list)
         return create(definition, query_crs_uri)
 
     def create_crs_transform_spec(provider_def: dict, query_crs_uri=None):

@@ -14,7 +14,7 @@ import threading
 #: PostGIS providers by their definition: pygeoapi makes a provider per request, and building
 #: one (SQLAlchemy table model, CRS objects) costs ~0.4 ms of a ~12 ms page. They hold no
 #: per-request state (the engine and its pool are shared anyway), so one per definition serves
-#: every thread. The GeoPackage providers keep per-instance connections and are made anew.
+#: every thread. GeoPackage providers are made per request, as pygeoapi does.
 _POSTGIS_PROVIDERS: dict[tuple[str, str], object] = {}
 _LOCK = threading.Lock()
 
