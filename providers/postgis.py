@@ -32,9 +32,10 @@ degrees), as ``ST_AsGeoJSON`` and tipg give them. ``datetime`` columns are writt
 ``2024-05-01T08:00:00.000Z``, the form the GeoPackage store serves.
 
 Connections: the SQLAlchemy engine (a pool) and the reflected table are cached per
-(URL, table) by pygeoapi's ``get_engine``/``get_table_model``; pygeoapi builds a
-provider per request, so everything else derived from the table (field types, output
-CRS plans) is cached here at module level too.
+(URL, table) by pygeoapi's ``get_engine``/``get_table_model``; pygeoapi asks for a
+provider per request, and ``providers/store.py`` hands it one shared instance per
+collection. What is derived from the table (field types, output CRS plans) is cached
+at module level.
 
 Vector tiles: :class:`PostGISTileProvider` is the stock ``MVTPostgreSQLProvider`` with
 one SQL statement that transforms with integer SRIDs: the stock one passes
