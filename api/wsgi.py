@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_json_passthrough()  # pages written as text by the stores, CRS work kept (both stores)
     from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
 
-    from api import access, contributions, open311, scenarios
+    from api import access, contributions, open311, scenarios, xplan_export
 
     server = Flask("buergergis", static_folder=None)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     server.register_blueprint(contributions.BLUEPRINT, url_prefix="/api")  # likes, moderation, phases
     server.register_blueprint(scenarios.BLUEPRINT, url_prefix="/api")  # likes of planning variants
     server.register_blueprint(open311.BLUEPRINT, url_prefix="/open311/v2")  # Mängelmeldungen (GeoReport v2)
+    # plans as XPlanGML 6.0 / JSON-FG downloads, read from this app's store
+    server.register_blueprint(xplan_export.BLUEPRINT, url_prefix="/api", settings=settings)
 
     @server.route("/rasters/<path:name>")
     def plan_raster(name: str):

@@ -3,7 +3,7 @@
 ``python -m benchmarks.imports [--rounds 3] [--pg URL | --no-postgis] [--no-rasters]``
 
 * XPlanGML: every plan in ``$BUERGERGIS_SHARED_DATA/xplan`` (the 13 shared plans) is
-  read with ``layers.xplan.read_xplan`` (plan drawings warped to PNG, as the importer
+  read with ``layers.xplanung.read_xplan`` (plan drawings warped to PNG, as the importer
   does; ``--no-rasters`` leaves them out) and written with ``store.replace(frames,
   plan_id=…)`` — one transaction per plan, a re-import replacing the last one. A round
   is all plans once; plans/s = plans / (read + write) of the fastest round.
@@ -35,7 +35,7 @@ def plan_files(directory: Path) -> list[Path]:
 
 def bench_xplan(store, files: list[Path], raster_dir: Path | None, rounds: int) -> tuple[list[dict], dict]:
     """Per-file timings of the fastest round, and the round totals."""
-    from layers.xplan import read_xplan
+    from layers.xplanung import read_xplan
 
     best = None
     for _ in range(rounds):

@@ -161,6 +161,32 @@ BP_BAUGEBIET = _add(Layer(
     indexes=("plan_id", "besondere_art_der_baulichen_nutzung"),
 ))
 
+BP_BAUFENSTER = _add(Layer(
+    id="bp_baufenster",
+    title_de="Überbaubare Grundstücksflächen (Baufenster)",
+    title_en="Buildable areas (building envelopes)",
+    description_de=(
+        "Überbaubare Grundstücksflächen (XPlanung BP_UeberbaubareGrundstuecksFlaeche): nur hier dürfen Gebäude "
+        "stehen. Mit den Maßen, die das Baufenster selbst festsetzt (Z, GRZ, GFZ, Höhen)."
+    ),
+    description_en=(
+        "Buildable areas (XPlanung BP_UeberbaubareGrundstuecksFlaeche): buildings may stand only here. With the "
+        "measures the area itself fixes (storeys, GRZ, GFZ, heights)."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        **_XPLAN_COMMON,
+        "grz": "real", "gfz": "real", "gr": "real", "gf": "real",
+        "z": "integer", "z_min": "integer", "z_max": "integer", "z_zwingend": "integer",
+        "h_max": "real",  # highest building top above the local reference (m), from its Höhenangaben
+        "h_max_nhn": "real",  # the same as absolute height (m above NHN)
+        "bauweise": "text", "bauweise_code": "text",
+    },
+    keywords=("Bebauungsplan", "XPlanung", "BP_UeberbaubareGrundstuecksFlaeche", "Baufenster"),
+    plan_scoped=True,
+    indexes=("plan_id",),
+))
+
 BP_BAUGRENZE = _add(Layer(
     id="bp_baugrenze",
     title_de="Baugrenzen und Baulinien",
@@ -243,6 +269,97 @@ BP_RASTER = _add(Layer(
     plan_scoped=True,
     title_field="name",
 ))
+
+# Every plan of every plan type (BP, FP, SO, RP, LP) and XPlanung version, with its validation report.
+XPLAN_PLAN = _add(Layer(
+    id="xplan_plan",
+    title_de="Pläne (alle Planarten)",
+    title_en="Plans (all plan types)",
+    description_de=(
+        "Jeder importierte XPlanung-Plan: Bebauungspläne (BP), Flächennutzungspläne (FP), sonstige Planwerke (SO), "
+        "Raumordnungspläne (RP) und Landschaftspläne (LP), XPlanung 4.0 bis 6.0, mit Geltungsbereich, Rechtsstand, "
+        "Daten, allen Attributen (attributes) und dem Prüfbericht der Validierung (validation)."
+    ),
+    description_en=(
+        "Every imported XPlanung plan: zoning plans (BP), land-use plans (FP), other plans (SO), regional plans (RP) "
+        "and landscape plans (LP), XPlanung 4.0 to 6.0, with area of application, legal status, dates, every "
+        "attribute (attributes) and the validation report (validation)."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",  # gml:id of the plan
+        "plan_id": "text",  # the same (plan-scoped layers are replaced by plan_id)
+        "plan_type": "text",  # BP | FP | SO | RP | LP
+        "xplan_class": "text",  # BP_Plan, FP_Plan, ...
+        "name": "text",
+        "nummer": "text",
+        "gemeinde": "text",
+        "planart": "text",  # decoded label(s) of planArt
+        "rechtsstand": "text",  # decoded name, e.g. "InkraftGetreten", "Wirksamkeit"
+        "rechtsstand_label": "text",  # German label from the schema
+        "in_kraft": "boolean",  # in force / wirksam by its Rechtsstand (null when the plan says nothing)
+        "aufstellungsbeschluss_datum": "date",
+        "auslegung_start_datum": "date",
+        "auslegung_end_datum": "date",
+        "satzungsbeschluss_datum": "date",  # BP: Satzungsbeschluss; FP: planbeschlussDatum
+        "inkrafttretens_datum": "date",  # BP: inkrafttretensDatum; FP: wirksamkeitsDatum
+        "untergangs_datum": "date",
+        "aendert": "json",  # plans this one changes ([{"name", "nummer", "art"}] from aendert / wurdeGeaendertVon)
+        "xplan_version": "text",
+        "source_file": "text",
+        "imported_at": "datetime",
+        "valid": "boolean",  # no error in the validation report
+        "error_count": "integer",
+        "warning_count": "integer",
+        "validation": "json",  # the report: {"valid", "findings": [{severity, rule, object_id, message_de, ...}]}
+        "import_report": "json",  # per class: {"BP_BaugebietsTeilFlaeche": {"in_file": 12, "stored": 12}, ...}
+        "attributes": "json",  # every property of the plan as read (see layers/xplanung/model.py)
+    },
+    keywords=("XPlanung", "Bebauungsplan", "Flächennutzungsplan", "Landschaftsplan", "Raumordnungsplan"),
+    plan_scoped=True,
+    title_field="name",
+    indexes=("plan_type", "nummer"),
+))
+
+# Every object of every plan, whatever its class: the complete plan, served generically.
+XPLAN_OBJEKT = _add(Layer(
+    id="xplan_objekt",
+    title_de="Planinhalte (alle Objekte aller Pläne)",
+    title_en="Plan contents (every object of every plan)",
+    description_de=(
+        "Jedes Objekt jedes importierten XPlanung-Plans (alle Klassen: Festsetzungen, Darstellungen, Hinweise, "
+        "Bereiche, Texte und Präsentationsobjekte) mit gml:id, Klasse, Plan, Bereich, Rechtscharakter, Geometrie "
+        "wie in der Datei und allen Attributen als JSON (Codes mit ihren Bezeichnungen). Filtern z. B. mit "
+        "xplan_class, plan_id oder rechtscharakter."
+    ),
+    description_en=(
+        "Every object of every imported XPlanung plan (all classes: provisions, representations, notes, sections, "
+        "texts and presentation objects) with gml:id, class, plan, section, legal character, geometry as in the "
+        "file and every attribute as JSON (codes with their labels). Filter e.g. by xplan_class, plan_id or "
+        "rechtscharakter."
+    ),
+    geometry_type="GEOMETRY",
+    columns={
+        "id": "text",  # gml:id
+        "plan_id": "text",
+        "bereich_id": "text",
+        "plan_type": "text",  # BP | FP | SO | RP | LP | XP (classes shared by all plan types)
+        "xplan_class": "text",
+        "class_group": "text",  # the abstract base class, e.g. BP_Ueberlagerungsobjekt, FP_Flaechenschlussobjekt
+        "geometry_kind": "text",  # Flaeche | Linie | Punkt | null (texts, Rasterdarstellung)
+        "rechtscharakter": "text",  # name from the schema, e.g. "Festsetzung", "FestsetzungBPlan", "Hinweis"
+        "ebene": "integer",
+        "flaechenschluss": "boolean",
+        "label": "text",  # Schriftinhalt, name, Schlüssel or number, for map labels and lists
+        "attributes": "json",  # every property as read (see layers/xplanung/model.py)
+        "xplan_version": "text",
+    },
+    keywords=("XPlanung", "Festsetzung", "Darstellung", "Planinhalt", "plan content"),
+    plan_scoped=True,
+    title_field="label",
+    indexes=("plan_id", "xplan_class"),
+))
+
 
 BUILDINGS = _add(Layer(
     id="buildings",

@@ -28,6 +28,15 @@ def _store(args):
 def _print_report(report) -> None:
     for plan in report.plans:
         print(f"plan {plan}")
+        classes = report.classes.get(plan)
+        if classes:
+            print(f"  {'class / Klasse':42s} {'in file':>8s} {'stored':>8s}")
+            for name, n in classes.items():
+                flag = "" if n["in_file"] == n["stored"] else "  <-- differs"
+                print(f"  {name:42s} {n['in_file']:8d} {n['stored']:8d}{flag}")
+        validation = report.validation.get(plan)
+        if validation is not None:
+            print("  " + validation.text().replace("\n", "\n  "))
     for layer_id, n in sorted(report.rows.items()):
         print(f"  {layer_id}: {n} rows")
     for warning in report.warnings:
@@ -39,7 +48,7 @@ def cmd_import_xplan(args) -> None:
 
     store = _store(args)
     raster_dir = Path(args.raster_dir) if args.raster_dir else get_settings().raster_dir
-    _print_report(import_xplan_files(store, args.files, raster_dir=raster_dir))
+    _print_report(import_xplan_files(store, args.files, raster_dir=raster_dir, strict=args.strict))
 
 
 def cmd_import_citygml(args) -> None:
@@ -99,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("import-xplan", help="import XPlanGML Bebauungspläne (5.1–6.0)")
+    p = sub.add_parser("import-xplan", help="import XPlanGML plans of any type (BP, FP, SO, RP, LP; XPlanung 4.0–6.0), "
+                                            "validated")
     p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--strict", action="store_true", help="refuse plans whose validation finds errors (nothing written)")
     p.add_argument("--raster-dir", help="where warped plan images go (default: var/rasters)")
     p.set_defaults(func=cmd_import_xplan)
 

@@ -32,15 +32,24 @@ class ImportReport:
     plans: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: plan label -> class -> {"in_file": n, "stored": n}
+    classes: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    #: plan label -> its validation report (XPlanung plans)
+    validation: dict[str, object] = field(default_factory=dict)
 
     def add(self, written: dict[str, int]) -> None:
         for layer_id, n in written.items():
             self.rows[layer_id] = self.rows.get(layer_id, 0) + n
 
 
-def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Path | None = None) -> ImportReport:
-    """Import XPlanGML files; each BP_Plan replaces its earlier import (matched by gml:id)."""
-    from layers.xplan import XPlanError, read_xplan
+def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Path | None = None,
+                       strict: bool = False) -> ImportReport:
+    """Import XPlanGML files of any plan type; each plan replaces its earlier import (matched by gml:id).
+
+    Every plan is validated and stored with its report; with ``strict`` a plan whose report has an
+    error refuses the whole batch (nothing written).
+    """
+    from layers.xplanung import XPlanError, read_xplan
 
     def read(path):
         try:
@@ -57,12 +66,22 @@ def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Pa
     errors = [error for _, error in results if error]
     if errors:
         raise ImportFailed("nothing imported:\n  " + "\n  ".join(errors))
+    if strict:
+        invalid = [f"{plan.name} ({plan.plan_id}): {plan.report.counts.get('error', 0)} error(s)"
+                   for plan in plans if plan.report is not None and not plan.report.valid]
+        if invalid:
+            raise ImportFailed("nothing imported (--strict), invalid plans / ungültige Pläne:\n  "
+                               + "\n  ".join(invalid))
     for plan in plans:
         check_frames(plan.frames, store.epsg)
     report = ImportReport()
     for plan in plans:
         report.add(store.replace(plan.frames, plan_id=plan.plan_id))
-        report.plans.append(f"{plan.plan_id} ({plan.name})")
+        label = f"{plan.plan_id} ({plan.name})"
+        report.plans.append(label)
+        report.classes[label] = plan.class_counts
+        if plan.report is not None:
+            report.validation[label] = plan.report
         report.warnings.extend(plan.warnings)
     return report
 

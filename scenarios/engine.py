@@ -40,7 +40,6 @@ from scenarios.model import (
 from twin.indicators import (
     GRZ_ORIENTATION,
     assign_to_plots,
-    buildable_windows,
     compliance,
     permitted_gfz,
     permitted_grz,
@@ -445,7 +444,7 @@ def _fill_envelope(model: CityModel, change: FillEnvelope, mask: np.ndarray, sce
 
     envelope = zone_geoms[idx].copy()
     if change.use_baugrenzen:
-        windows = buildable_windows(model.baugrenzen.geometry) if len(model.baugrenzen) else np.empty(0, object)
+        windows = model.windows()
         if len(windows):
             zi, wi = shapely.STRtree(windows).query(envelope, predicate="intersects")
             for k in np.unique(zi):

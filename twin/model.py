@@ -38,6 +38,7 @@ MODEL_LAYERS = {
     "plans": "bp_plan",
     "zones": "bp_baugebiet",
     "baugrenzen": "bp_baugrenze",
+    "baufenster": "bp_baufenster",
     "traffic": "bp_verkehrsflaeche",
     "green": "bp_gruenflaeche",
     "buildings": "buildings",
@@ -120,9 +121,10 @@ class CityModel:
         ``storeys`` filled in, see :func:`prepare_buildings`).
     zones : GeoDataFrame
         Baugebietsteilflächen (``bp_baugebiet``) with their Festsetzungen.
-    baugrenzen, traffic, green, plans, parcels : GeoDataFrame
+    baugrenzen, traffic, green, plans, parcels, baufenster : GeoDataFrame
         ``bp_baugrenze``, ``bp_verkehrsflaeche``, ``bp_gruenflaeche``,
-        ``bp_plan``, ``parcels``.
+        ``bp_plan``, ``parcels``, ``bp_baufenster`` (the plan's own
+        überbaubare Grundstücksflächen).
     assumptions : Assumptions
         Storey height, m² per dwelling, persons per dwelling, tolerances.
     """
@@ -134,6 +136,7 @@ class CityModel:
     green: gpd.GeoDataFrame
     plans: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame
+    baufenster: gpd.GeoDataFrame
     epsg: int = DEFAULT_STORAGE_EPSG
     assumptions: Assumptions = field(default_factory=Assumptions)
 
@@ -229,8 +232,19 @@ class CityModel:
         return replace(self, **{attr: getattr(self, attr).copy() for attr in MODEL_LAYERS})
 
     def windows(self) -> np.ndarray:
-        """Baufenster polygons of the model's Baugrenzen (:func:`twin.indicators.buildable_windows`)."""
-        return buildable_windows(self.baugrenzen.geometry)
+        """Baufenster polygons: the plans' überbaubare Grundstücksflächen where they have them, else the
+        faces the Baugrenzen enclose (:func:`twin.indicators.buildable_windows`)."""
+        own = self.baufenster.geometry.values if len(self.baufenster) else np.empty(0, dtype=object)
+        own = own[~shapely.is_missing(own) & ~shapely.is_empty(own)]
+        if not len(own):
+            return buildable_windows(self.baugrenzen.geometry)
+        # Plans without their own areas still get the faces of their Baugrenzen.
+        covered = self.baufenster["plan_id"].dropna().unique() if "plan_id" in self.baufenster else []
+        lines = self.baugrenzen
+        if "plan_id" in lines and len(covered):
+            lines = lines[~lines["plan_id"].isin(covered)]
+        rest = buildable_windows(lines.geometry) if len(lines) else np.empty(0, dtype=object)
+        return np.concatenate([shapely.get_parts(own), rest]).astype(object)
 
     def plan_area(self) -> np.ndarray:
         """Area the plan-wide shares refer to: the plans' Geltungsbereiche, else the zones (one geometry)."""

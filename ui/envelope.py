@@ -1,6 +1,8 @@
-"""The plan's permitted building envelope for the 3D view: buildable area × Z storeys × 3 m.
+"""The plan's permitted building envelope for the 3D view: buildable area × permitted height.
 
-XPlanung draws Baugrenzen/Baulinien as lines. The buildable windows are the
+Where the plan has them, the buildable windows are its BP_UeberbaubareGrundstuecksFlaechen
+(``bp_baufenster``), each with the height it fixes itself (its Höhenangaben ``h_max``, else its
+Z × 3 m), else the height of the zone it lies in.  Otherwise XPlanung draws Baugrenzen/Baulinien as lines. The buildable windows are the
 faces they enclose: we polygonize the lines together with the zone outlines
 and keep each face whose outline runs mostly along Baugrenzen (a face bounded
 only by zone edges is open space outside the building windows). Each window
@@ -50,8 +52,9 @@ def zone_height(props: dict) -> float | None:
     return storeys * STOREY_HEIGHT_M if storeys else None
 
 
-def envelopes(zones: list[dict], lines: list[dict]) -> dict:
-    """A FeatureCollection of buildable windows with ``envelope_height`` (m), ``storeys`` and ``zone_id``."""
+def envelopes(zones: list[dict], lines: list[dict], baufenster: list[dict] | None = None) -> dict:
+    """A FeatureCollection of buildable windows with ``envelope_height`` (m), ``storeys``, ``zone_id``
+    and ``source`` ("baufenster": the plan's own areas, "baugrenzen": faces of its lines, "zone")."""
     zone_shapes = []
     for feature in zones:
         height = zone_height(feature.get("properties") or {})
@@ -62,7 +65,21 @@ def envelopes(zones: list[dict], lines: list[dict]) -> dict:
             zone_shapes.append((geom, height, feature))
     line_geoms = [_reproject(shape(f["geometry"]), _TO_METRIC) for f in lines if f.get("geometry")]
     out = []
-    if line_geoms:
+    windows = [f for f in (baufenster or []) if f.get("geometry")]
+    if windows:
+        for window in windows:
+            geom = _reproject(shape(window["geometry"]), _TO_METRIC).buffer(0)
+            if geom.is_empty:
+                continue
+            point = geom.representative_point()
+            zone = next(((g, h, f) for g, h, f in zone_shapes if g.contains(point)), None)
+            own = zone_height(window.get("properties") or {})
+            height = own or (zone[1] if zone else None)
+            if not height:
+                continue
+            owner = (geom, height, zone[2] if zone else window)
+            out.append(_feature(geom, owner, "baufenster", own_height=bool(own)))
+    elif line_geoms:
         limit = unary_union(line_geoms)
         # Buffered line pieces in a spatial index: each face meets only a few of them.
         pieces = [g.buffer(_SNAP_M) for g in line_geoms]
@@ -80,13 +97,13 @@ def envelopes(zones: list[dict], lines: list[dict]) -> dict:
             owner = next(((g, h, f) for g, h, f in zone_shapes if g.contains(point)), None)
             if owner is None:
                 continue
-            out.append(_feature(face, owner))
+            out.append(_feature(face, owner, "baugrenzen"))
     elif zone_shapes:  # a plan without Baugrenzen: the zone itself is the window
-        out = [_feature(geom, (geom, height, feature)) for geom, height, feature in zone_shapes]
+        out = [_feature(geom, (geom, height, feature), "zone") for geom, height, feature in zone_shapes]
     return {"type": "FeatureCollection", "features": out}
 
 
-def _feature(face, owner) -> dict:
+def _feature(face, owner, source: str, own_height: bool = False) -> dict:
     _, height, zone = owner
     props = zone.get("properties") or {}
     return {
@@ -99,5 +116,7 @@ def _feature(face, owner) -> dict:
             "plan_id": props.get("plan_id"),
             "art_code": props.get("art_code"),
             "area_m2": round(face.area, 1),
+            "source": source,
+            "height_from": "baufenster" if own_height else "zone",
         },
     }

@@ -286,7 +286,8 @@ def register(app, client, settings) -> None:
             params = {"plan_id": plan_id} if plan_id else {}
             zones = client.items("bp_baugebiet", **params)
             lines = client.items("bp_baugrenze", **params)
-            return envelopes(zones, lines)
+            baufenster = client.items("bp_baufenster", **params)
+            return envelopes(zones, lines, baufenster)
         return cache.get(plan_id or "*", compute)
 
     variant_cache = _TTLCache()

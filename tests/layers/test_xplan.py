@@ -24,9 +24,10 @@ import shapely
 from lxml import etree
 from pyproj import Transformer
 
-from layers import xplan as xplan_module
+from layers.xplanung import bplan as xplan_module
+from layers.xplanung import rasters as raster_module
 from layers.catalog import LAYERS
-from layers.xplan import XPlanError, read_xplan, xplan_version
+from layers.xplanung import XPlanError, read_xplan, xplan_version
 from store.base import check_frames
 
 EPSG = 25832
@@ -126,7 +127,7 @@ def test_plan_imports_into_the_common_schema(imported, name):
     plans = imported[name]
     assert len(plans) == n_plans
     for plan in plans:
-        assert set(plan.frames) == set(xplan_module.XPLAN_LAYERS)
+        assert set(plan.frames) == set(xplan_module.XPLAN_LAYERS) | {"xplan_plan", "xplan_objekt"}
         check_frames(plan.frames, EPSG)  # what the store will check before writing
         for layer_id, f in plan.frames.items():
             assert set(f.columns) <= set(LAYERS[layer_id].columns) | {"geometry"}, layer_id
@@ -332,7 +333,7 @@ def test_rasters_are_warped_to_web_mercator_pngs(with_rasters):
             with rasterio.open(png) as ds:
                 assert (ds.width, ds.height, ds.count) == (row.width_px, row.height_px, 4)
                 alpha = ds.read(4)
-            assert max(row.width_px, row.height_px) <= xplan_module.MAX_RASTER_PX
+            assert max(row.width_px, row.height_px) <= raster_module.MAX_RASTER_PX
             assert (alpha == 0).any() and (alpha == 255).any()  # transparent outside, opaque plan
             (south, west), (north, east) = json.loads(row.bounds_wgs84)
             assert south < north and west < east
@@ -369,7 +370,7 @@ def test_no_raster_rows_without_raster_dir(imported):
 
 
 def test_big_rasters_are_downsampled(tmp_path, monkeypatch):
-    monkeypatch.setattr(xplan_module, "MAX_RASTER_PX", 200)
+    monkeypatch.setattr(raster_module, "MAX_RASTER_PX", 200)
     (plan,) = read_xplan(gml("BPlan006_6-0_tiff"), raster_dir=tmp_path)
     row = plan.frames["bp_planraster"].iloc[0]
     assert 190 <= max(row.width_px, row.height_px) <= 200  # 878 px high in the tiff
@@ -415,10 +416,10 @@ def test_truncated_xplangml(tmp_path):
     _expect_error(path, "abgeschnitten.gml", "not well-formed XML")
 
 
-def test_xplangml_without_bp_plan(tmp_path):
-    path = tmp_path / "fplan.gml"
-    path.write_text(gml("Bahrenfeld74_5-2").read_text(encoding="utf-8").replace("BP_Plan", "FP_Plan"))
-    _expect_error(path, "fplan.gml", "without any BP_Plan", "FP_Plan")
+def test_xplangml_without_any_plan(tmp_path):
+    path = tmp_path / "keinplan.gml"
+    path.write_text(gml("Bahrenfeld74_5-2").read_text(encoding="utf-8").replace("BP_Plan", "XP_Plan_unbekannt"))
+    _expect_error(path, "keinplan.gml", "without any plan")
 
 
 def test_unreadable_geometry_names_the_object(tmp_path):
@@ -547,7 +548,9 @@ def test_geometry_kinds_of_a_synthetic_plan(tmp_path):
     assert (baulinie.art, baulinie.geometry.geom_type, baulinie.geometry.length) == ("Baulinie", "MultiLineString", 20)
     text = plan.frames["bp_textabschnitt"].iloc[0]  # not in BP_Plan.texte: the only plan's
     assert (text.id, text.rechtscharakter, text.sort_key) == ("T1", "Hinweis", 1)
-    assert any("not imported (no target layer): BP_HoehenMass ×1" in w for w in plan.warnings)
+    objekte = plan.frames["xplan_objekt"].set_index("id")
+    assert "BP_HoehenMass" in set(objekte["xplan_class"])  # no dedicated layer, stored with every other object
+    assert not any("not imported" in w for w in plan.warnings)
 
 
 def test_reprojection_to_another_storage_crs(tmp_path):

@@ -61,7 +61,7 @@ def hand_model(hand_frames):
 def demo_frames() -> dict:
     """The three Langenhorn demo plans read with layers/xplan.py, merged per layer."""
     try:
-        from layers.xplan import read_xplan
+        from layers.xplanung import read_xplan
     except ImportError:
         pytest.skip("layers/xplan.py not available")
     merged: dict[str, list] = {}

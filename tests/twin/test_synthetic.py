@@ -148,7 +148,7 @@ def test_synthetic_parcels_tile_the_zones():
 
 @pytest.mark.skipif(not (SAMPLE / "LA22_5-2" / "xplan.gml").exists(), reason="demo plans not bundled")
 def test_real_demo_plans():
-    from layers.xplan import read_xplan
+    from layers.xplanung import read_xplan
 
     plans = [p for name in ("Langenhorn51_5-2", "LA22_5-2", "LA67_5-2")
              for p in read_xplan(SAMPLE / name / "xplan.gml")]
