@@ -48,8 +48,96 @@
     return lang() === "de" ? s.replace(".", ",") : s;
   }
 
+
+  // ---- every other plan object (xplan_objekt), styled after the PlanZV table from Python (hideout)
+  function attributesOf(props) {
+    var a = props.attributes;
+    if (typeof a === "string") { try { a = JSON.parse(a); } catch (e) { a = {}; } }
+    return a || {};
+  }
+
+  function codeOf(value) {
+    if (Array.isArray(value)) { value = value[0]; }
+    if (value && typeof value === "object") { return value.code !== undefined ? String(value.code) : null; }
+    return value === null || value === undefined ? null : String(value);
+  }
+
+  function kindOf(geometry) {
+    var type = geometry && geometry.type || "";
+    if (type.indexOf("Polygon") >= 0) { return "area"; }
+    if (type.indexOf("LineString") >= 0) { return "line"; }
+    return "point";
+  }
+
+  function xplanEntry(feature, hideout) {
+    var p = feature.properties || {};
+    var entry = ((hideout && hideout.styles) || {})[p.xplan_class] || {};
+    var kind = kindOf(feature.geometry);
+    var style = entry[kind] || entry.area || entry.line || entry.point ||
+      {color: "#64748b", weight: 1, fillColor: "#cbd5e1", fillOpacity: 0.2};
+    (entry.by || []).some(function (rule) {
+      var code = codeOf(attributesOf(p)[rule.attribute]);
+      var found = code !== null && rule.values[code] && rule.values[code][kind];
+      if (found) { style = found; }
+      return !!found;
+    });
+    return {entry: entry, style: style};
+  }
+
+  // Plan labels are written for the plan's own scale: zoomed further out they would only pile up.
+  var LABEL_MIN_ZOOM = 17;
+  function watchLabelZoom(map) {
+    if (!map || map._buergergisLabels) { return; }
+    map._buergergisLabels = true;
+    var update = function () {
+      map.getContainer().classList.toggle("plan-labels-hidden", map.getZoom() < LABEL_MIN_ZOOM);
+    };
+    map.on("zoomend", update);
+    update();
+  }
+
+  var SYMBOLS = {baum: "🌳", strauch: "🌿", einfahrt: "▲", dreieck: "▲", quadrat: "■", stern: "✱", kreis: "●"};
+
   var ns = {
     lang: "de",
+
+    xplanStyle: function (feature, context) {
+      return xplanEntry(feature, context && context.hideout).style;
+    },
+
+    xplanFilter: function (feature, context) {
+      var skip = (context && context.hideout && context.hideout.skip) || [];
+      return !!feature.geometry && skip.indexOf((feature.properties || {}).xplan_class) < 0;
+    },
+
+    xplanPoint: function (feature, latlng, context) {
+      var p = feature.properties || {};
+      var found = xplanEntry(feature, context && context.hideout);
+      var style = found.style || {};
+      var el = document.createElement("span");
+      // Texts of Präsentationsobjekte are plan labels; other points get their PlanZV symbol.
+      if (p.xplan_class === "XP_PTO" || p.xplan_class === "XP_LTO") {
+        if (!p.label) { return L.circleMarker(latlng, {radius: 0, opacity: 0, fillOpacity: 0}); }
+        el.className = "plan-label";
+        el.textContent = unescapeApi(p.label);
+      } else {
+        el.className = "plan-symbol";
+        el.textContent = SYMBOLS[style.symbol] || "●";
+        el.style.color = style.color || "#334155";
+      }
+      el.setAttribute("aria-hidden", "true");
+      var marker = L.marker(latlng, {icon: L.divIcon({html: el, className: "plan-divicon", iconSize: null}),
+                               keyboard: false, interactive: p.xplan_class !== "XP_PTO"});
+      marker.on("add", function (e) { watchLabelZoom(e.target._map); });
+      return marker;
+    },
+
+    xplanTooltip: function (feature, layer, context) {
+      var p = feature.properties || {};
+      if (p.xplan_class === "XP_PTO" || p.xplan_class === "XP_LTO") { return; }  // a label says itself
+      var entry = xplanEntry(feature, context && context.hideout).entry;
+      layer.bindTooltip(function () { return tooltipNode([entry.title || p.xplan_class, p.label]); }, {sticky: true});
+    },
 
     zoneStyle: function (feature, context) {
       var hideout = context && context.hideout;

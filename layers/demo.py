@@ -42,12 +42,13 @@ def load_demo(settings: Settings, force: bool = False) -> None:
 
 def _load_demo_buildings(store) -> None:
     """Synthetic existing buildings for the demo area (no real LoD data for Langenhorn is bundled)."""
+    from layers.importing import import_layer_frames
+    from twin.model import windows_of
     from twin.synthetic import synthetic_buildings
 
-    from layers.importing import import_layer_frames
-
-    # Inside the Baufenster (Baugrenzen), so the baseline itself breaks no Festsetzung.
-    frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
+    # Inside the Baufenster (the plans' own areas, else the faces of their Baugrenzen), so the baseline itself breaks no Festsetzung.
+    frames = synthetic_buildings(store.read("bp_baugebiet"),
+                                 baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze")))
     import_layer_frames(store, frames, source="synthetic:demo")
 
 

@@ -643,7 +643,7 @@ def evaluate(model: CityModel, *, shadows_day=None, sun_hours_day=None, step_min
     table = model.zone_indicators()
     timings["zones_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    violations = compliance(model.buildings, model.zones, model.baugrenzen.geometry,
+    violations = compliance(model.buildings, model.zones, model.windows(),
                             tolerance=model.assumptions.baugrenze_tolerance)
     timings["compliance_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -48,6 +48,21 @@ MODEL_LAYERS = {
 DEFAULT_MARGIN = 100.0
 
 
+def windows_of(baufenster: gpd.GeoDataFrame, baugrenzen: gpd.GeoDataFrame) -> np.ndarray:
+    """Baufenster polygons: the plans' überbaubare Grundstücksflächen (``bp_baufenster``) where a plan has
+    them, else the faces its Baugrenzen enclose (:func:`twin.indicators.buildable_windows`)."""
+    own = baufenster.geometry.values if len(baufenster) else np.empty(0, dtype=object)
+    own = own[~shapely.is_missing(own) & ~shapely.is_empty(own)]
+    if not len(own):
+        return buildable_windows(baugrenzen.geometry)
+    covered = baufenster["plan_id"].dropna().unique() if "plan_id" in baufenster else []
+    lines = baugrenzen
+    if "plan_id" in lines and len(covered):
+        lines = lines[~lines["plan_id"].isin(covered)]
+    rest = buildable_windows(lines.geometry) if len(lines) else np.empty(0, dtype=object)
+    return np.concatenate([shapely.get_parts(own), rest]).astype(object)
+
+
 def empty_frame(layer_id: str, crs) -> gpd.GeoDataFrame:
     """An empty GeoDataFrame with the catalogue columns of ``layer_id``."""
     columns = [c for c in LAYERS[layer_id].columns]
@@ -168,8 +183,8 @@ class CityModel:
         if synthesize and parts["buildings"].empty and not parts["zones"].empty:
             from twin.synthetic import synthetic_buildings
 
-            parts["buildings"] = synthetic_buildings(parts["zones"], seed=seed,
-                                                     baugrenzen=parts["baugrenzen"])["buildings"]
+            windows = windows_of(parts["baufenster"], parts["baugrenzen"])
+            parts["buildings"] = synthetic_buildings(parts["zones"], seed=seed, baugrenzen=windows)["buildings"]
         parts["buildings"] = prepare_buildings(parts["buildings"], assumptions.storey_height)
         model = cls(**parts, epsg=epsg, assumptions=assumptions)
         if dem_path is not None:
@@ -232,19 +247,8 @@ class CityModel:
         return replace(self, **{attr: getattr(self, attr).copy() for attr in MODEL_LAYERS})
 
     def windows(self) -> np.ndarray:
-        """Baufenster polygons: the plans' überbaubare Grundstücksflächen where they have them, else the
-        faces the Baugrenzen enclose (:func:`twin.indicators.buildable_windows`)."""
-        own = self.baufenster.geometry.values if len(self.baufenster) else np.empty(0, dtype=object)
-        own = own[~shapely.is_missing(own) & ~shapely.is_empty(own)]
-        if not len(own):
-            return buildable_windows(self.baugrenzen.geometry)
-        # Plans without their own areas still get the faces of their Baugrenzen.
-        covered = self.baufenster["plan_id"].dropna().unique() if "plan_id" in self.baufenster else []
-        lines = self.baugrenzen
-        if "plan_id" in lines and len(covered):
-            lines = lines[~lines["plan_id"].isin(covered)]
-        rest = buildable_windows(lines.geometry) if len(lines) else np.empty(0, dtype=object)
-        return np.concatenate([shapely.get_parts(own), rest]).astype(object)
+        """Baufenster polygons (:func:`windows_of`)."""
+        return windows_of(self.baufenster, self.baugrenzen)
 
     def plan_area(self) -> np.ndarray:
         """Area the plan-wide shares refer to: the plans' Geltungsbereiche, else the zones (one geometry)."""

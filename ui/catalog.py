@@ -69,6 +69,11 @@ def _rows(features: list[dict]) -> list[dict]:
     return rows
 
 
+#: What the catalogue keeps of a plan of another type (its attributes and report are read when shown).
+OTHER_PLAN_PROPERTIES = ("plan_id,plan_type,xplan_class,name,nummer,gemeinde,rechtsstand,in_kraft,source_file,"
+                         "import_report")
+
+
 def load_catalog(client: ApiClient) -> dict:
     """``{"plans": [...], "zones": [...], "texts": [...], "bbox": ..., "errors": [...]}`` from the API.
 
@@ -81,12 +86,31 @@ def load_catalog(client: ApiClient) -> dict:
         except ApiError as err:
             LOG.warning("catalogue: %s not readable: %s", collection, err)
             out["errors"].append(collection)
+    # Plans of the other types (Flächennutzungsplan, Landschaftsplan, …): searchable and selectable too.
+    try:
+        rows = _rows(client.all_items("xplan_plan", forward=False, properties=OTHER_PLAN_PROPERTIES))
+        classes: set[str] = set()
+        for row in rows:  # the import report lists every class of the plan: the map styles and legend need them
+            report = row.pop("import_report", None)
+            if isinstance(report, str):
+                try:
+                    report = json.loads(report)
+                except ValueError:
+                    report = None
+            classes.update(report or {})
+        out["xplan_classes"] = sorted(classes)
+        out["other_plans"] = [row for row in rows if row.get("plan_type") != "BP"]
+    except ApiError as err:
+        LOG.warning("catalogue: xplan_plan not readable: %s", err)
+        out["errors"].append("xplan_plan")
+        out["other_plans"], out["xplan_classes"] = [], []
     for text in out["texts"]:
         text.pop("bbox", None)  # texts carry the plan's outline; the plan has it already
     _label_plans(out["plans"])
     out["plans"].sort(key=lambda p: p["label"].lower())
     out["texts"].sort(key=lambda t: (str(t.get("plan_id")), t.get("sort_key") or 0, str(t.get("schluessel") or "")))
-    out["bbox"] = union_bbox(p["bbox"] for p in out["plans"]) or union_bbox(z["bbox"] for z in out["zones"])
+    out["bbox"] = (union_bbox(p["bbox"] for p in out["plans"]) or union_bbox(p["bbox"] for p in out["other_plans"])
+                   or union_bbox(z["bbox"] for z in out["zones"]))
     return out
 
 
@@ -129,6 +153,11 @@ class SharedCatalog:
         with self._lock:
             self._catalog, self._read_at = catalog, time.monotonic()
         return summary_of(catalog)
+
+    def current(self) -> dict:
+        """The catalogue as this process holds it now (``{}`` before the first page load)."""
+        with self._lock:
+            return self._catalog or {}
 
     def resolve(self, summary: dict | None) -> dict:
         """The full catalogue the ``summary`` stands for (``{}`` before the page's first load).
@@ -222,7 +251,8 @@ def _index(catalog: dict, key: str) -> dict:
 
 def find(catalog: dict | None, collection: str, feature_id: str) -> dict | None:
     """The catalogue row of a plan or zone by id."""
-    key = {"bp_plan": "plans", "bp_baugebiet": "zones", "bp_textabschnitt": "texts"}.get(collection)
+    key = {"bp_plan": "plans", "bp_baugebiet": "zones", "bp_textabschnitt": "texts",
+           "xplan_plan": "other_plans"}.get(collection)
     if not catalog or not key or not feature_id:
         return None
     return _index(catalog, key).get(feature_id)

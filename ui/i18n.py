@@ -56,6 +56,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "layer.bp_plan": ("Geltungsbereiche", "Plan boundaries"),
     "layer.bp_baugebiet": ("Baugebiete (Art der Nutzung)", "Building zones (type of use)"),
     "layer.bp_baugrenze": ("Baugrenzen und Baulinien", "Building limits and lines"),
+    "layer.xplan_objekt": ("Weitere Planinhalte (Planzeichen)", "Further plan contents (plan symbols)"),
     "layer.bp_gruenflaeche": ("Grünflächen", "Green spaces"),
     "layer.bp_verkehrsflaeche": ("Verkehrsflächen", "Traffic areas"),
     "layer.bp_planraster": ("Planzeichnung (Bild)", "Plan drawing (image)"),
@@ -257,6 +258,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "list.search_placeholder": ("Suchbegriff, z. B. WA oder Langenhorn", "Search term, e.g. WA or Langenhorn"),
     "list.what": ("Inhalt", "Content"),
     "list.what.plans": ("Bebauungspläne", "Zoning plans"),
+    "list.what.objects": ("Alle Planinhalte", "All plan contents"),
+    "list.objects_choose_plan": ("Bitte unten einen Plan wählen: Dann stehen hier alle seine Inhalte, nach Themen "
+                                 "geordnet und erklärt.",
+                                 "Please choose a plan below: all its contents are then listed here, grouped by "
+                                 "topic and explained."),
+    "col.object": ("Inhalt", "Content"),
+    "col.label": ("Beschriftung", "Label"),
+    "col.values": ("Festgesetzte Werte", "Values set"),
     "list.what.zones": ("Festsetzungen (Baugebiete)", "Provisions (building zones)"),
     "list.what.texts": ("Textliche Festsetzungen", "Textual provisions"),
     "list.what.contributions": ("Beiträge", "Contributions"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qs
 
-from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback_context, dcc, html
 
 from ui import contribute, dashboard, listview, plan_panel, view3d
 from ui import map as map_view

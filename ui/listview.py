@@ -23,7 +23,7 @@ from ui.variants import format_indicator, prefer_button, stored_variants
 
 LOG = logging.getLogger(__name__)
 
-WHATS = ("plans", "zones", "texts", "contributions", "variants")
+WHATS = ("plans", "zones", "texts", "contributions", "variants", "objects")
 #: Rows per page of the list (more on request).
 LIST_PAGE = 200
 #: The newest this many contributions are searched in the list (of one plan, when filtered).
@@ -196,6 +196,32 @@ def newest_contributions(client, plan_id: str | None = None,
     return body.get("features", []), int(matched) if matched is not None else None
 
 
+def objects_view(client, plan_id: str | None, query: str, lang: str) -> html.Div:
+    """Every object of one plan, grouped as in the legend, each explained: the list equal to the map."""
+    from ui.plan_contents import object_rows
+
+    if not plan_id:
+        return html.P(t("list.objects_choose_plan", lang), className="msg info")
+    try:
+        features = client.all_items("xplan_objekt", plan_id=plan_id, skipGeometry="true",
+                                    properties="xplan_class,label,attributes")
+    except ApiError:
+        return html.P(t("panel.load_error", lang), className="msg error")
+    grouped = object_rows(features, query, lang)
+    total = sum(len(rows) for _, rows in grouped)
+    if not total:
+        return html.P(t("list.empty", lang))
+    columns = ["col.object", "col.explanation", "col.label", "col.values"]
+    sections = [html.P(t("list.caption", lang, what=t("list.what.objects", lang), n=total), className="hint")]
+    for title, rows in grouped:
+        sections.append(html.Div(className="table-wrap", children=html.Table(className="data", children=[
+            html.Caption(f"{title} ({len(rows)})"),
+            html.Thead(html.Tr([html.Th(t(c, lang), scope="col") for c in columns])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+        ])))
+    return html.Div(sections)
+
+
 def register(app, client, settings) -> None:
     @app.callback(Output("list-table", "children"),
                   Input("list-what", "data"), Input("list-search", "value"), Input("list-plan", "data"),
@@ -205,6 +231,8 @@ def register(app, client, settings) -> None:
         if tab != "list":  # rendered when shown: a hidden table of a whole city only slows the page
             return no_update
         catalog = shared_catalog(client).resolve(catalog)
+        if what == "objects":
+            return objects_view(client, plan_id, query, lang)
         contributions = variants = matched = None
         if what == "variants":
             try:
@@ -263,7 +291,8 @@ def register(app, client, settings) -> None:
     def plan_filter(catalog, lang, current):
         """One button per plan; a city with more plans than fit on a screen filters by search instead."""
         options = [("", t("list.all_plans", lang))]
-        plans = shared_catalog(client).resolve(catalog).get("plans", [])
+        full = shared_catalog(client).resolve(catalog)
+        plans = full.get("plans", []) + full.get("other_plans", [])
         if len(plans) > PLAN_BUTTONS_MAX:
             options += [(p["id"], plan_label(p)) for p in plans if p["id"] == current]
             return [*choice_buttons("list-plan", options, current or ""),

@@ -65,6 +65,8 @@ LAYERS = {
     "bp_gruenflaeche": ("greenStyle", None, True, False),
     "bp_verkehrsflaeche": ("trafficStyle", None, False, False),
     "bp_baugebiet": ("zoneStyle", "zoneTooltip", True, True),
+    # Every other object of every plan (overlays such as Baufenster and trees, FNP areas, labels), PlanZV-styled.
+    "xplan_objekt": ("xplanStyle", "xplanTooltip", True, True),
     "buildings": ("buildingStyle", None, True, False),  # not interactive: clicks reach the zone below
     "bp_baugrenze": ("baugrenzeStyle", None, True, True),
     # ... and its outline once more on top, so zones do not hide the boundary.
@@ -74,7 +76,7 @@ LAYERS = {
 COLLECTION_OF = {"bp_plan_outline": "bp_plan"}
 #: Which map layers a switcher entry controls.
 TOGGLE_LAYERS = {"bp_plan": ("bp_plan", "bp_plan_outline")}
-TOGGLES = ("bp_plan", "bp_baugebiet", "bp_baugrenze", "bp_planraster", "bp_gruenflaeche", "bp_verkehrsflaeche",
+TOGGLES = ("bp_plan", "bp_baugebiet", "xplan_objekt", "bp_baugrenze", "bp_planraster", "bp_gruenflaeche", "bp_verkehrsflaeche",
            "buildings", "streets", "parcels", "contributions", "osm")
 DEFAULT_ON = [key for key in TOGGLES if LAYERS.get(key, (None, None, False))[2]] + ["contributions"]
 
@@ -106,13 +108,56 @@ def loads_by_view(count: int | None, whole_max: int) -> bool:
     return count is not None and count > whole_max
 
 
+#: Query parameters of a map layer's requests: only what the map draws and tells travels.
+LAYER_PARAMS = {"xplan_objekt": {"properties": "plan_id,xplan_class,label,attributes"}}
+
+
 def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom) -> str | None:
     """Where the browser loads a map layer from; None while a city-sized layer waits for the visitor to zoom in."""
     collection = COLLECTION_OF.get(layer_id, layer_id)
+    params = LAYER_PARAMS.get(layer_id, {})
     if not loads_by_view(count, whole_max):
-        return items_url(api_url, collection)
+        return items_url(api_url, collection, **params)
     bbox = viewport_bbox(bounds) if zoom is not None and zoom >= VIEWPORT_MIN_ZOOM else None
-    return items_url(api_url, collection, bbox=bbox) if bbox else None
+    return items_url(api_url, collection, bbox=bbox, **params) if bbox else None
+
+
+#: Classes the map draws in their own layers (zones, lines, plan outline): not drawn twice.
+OWN_LAYER_CLASSES = ("BP_BaugebietsTeilFlaeche", "BP_BauGrenze", "BP_BauLinie", "BP_Plan", "BP_Bereich")
+
+
+def xplan_styles(classes, lang: str) -> dict:
+    """The PlanZV styles (Leaflet options) and titles of ``classes``, for the ``xplanStyle`` function.
+
+    Only the classes the stored plans have (their import reports list them), so the page carries
+    a few kilobytes, not the table of every class of every version.
+    """
+    from ui.xplan_classes import _data, class_info, leaflet_style, style
+
+    table = {}
+    for cls in classes:
+        info = class_info(cls)
+        kinds = ["area", "line", "point"] if info.geometry == "any" else [info.geometry]
+        kinds = [k for k in kinds if k in ("area", "line", "point")]
+        if not kinds:
+            continue
+
+        def styled(attributes, kind, cls=cls):
+            one = style(cls, attributes, kind)
+            out = leaflet_style(one)
+            if kind == "point":
+                out["symbol"] = one.get("symbol")
+            return out
+
+        entry = {"title": info.title(lang), **{k: styled(None, k) for k in kinds}}
+        rules = (_data()["classes"].get(cls) or {}).get("style_by") or []
+        by = [{"attribute": rule["attribute"],
+               "values": {code: {k: styled({rule["attribute"]: {"code": code}}, k) for k in kinds}
+                          for code in rule["values"]}} for rule in rules]
+        if by:
+            entry["by"] = by
+        table[cls] = entry
+    return {"styles": table, "skip": list(OWN_LAYER_CLASSES)}
 
 
 def layer_counts(client) -> dict[str, int | None]:
@@ -138,9 +183,13 @@ def _fn(name: str | None) -> dict | None:
     return {"variable": f"buergergis.{name}"} if name else None
 
 
-def vector_layer(layer_id: str, url: str, selected: str | None = None):
+def vector_layer(layer_id: str, url: str, selected: str | None = None, hideout: dict | None = None):
     """A GeoJSON layer the browser loads from the OGC API at ``url`` (:func:`layer_url`)."""
     style, tooltip, _, interactive = LAYERS[layer_id]
+    if layer_id == "xplan_objekt":
+        return dl.GeoJSON(id=f"layer-{layer_id}", url=url, style=_fn(style), onEachFeature=_fn(tooltip),
+                          pointToLayer=_fn("xplanPoint"), filter=_fn("xplanFilter"), interactive=interactive,
+                          bubblingMouseEvents=False, hideout=hideout)
     return dl.GeoJSON(
         id=f"layer-{layer_id}",
         url=url,
@@ -213,6 +262,41 @@ def legend(lang: str = "de") -> html.Ul:
     return html.Ul(items, className="legend-list")
 
 
+def _swatch(one: dict) -> html.Span:
+    """A legend swatch drawn like the map draws the style (fill, outline, dashes, symbol)."""
+    kind = one.get("kind")
+    if kind == "point":
+
+        return html.Span("●" if one.get("symbol") not in ("baum", "strauch") else "🌳",
+                         className="swatch symbol", style={"color": one.get("color")}, **{"aria-hidden": "true"})
+    border = f"{max(1, int(one.get('weight') or 1))}px {'dashed' if one.get('dash') else 'solid'} {one.get('stroke')}"
+    css = {"border": border} if kind == "area" else {"borderTop": border, "height": 0, "marginTop": ".5em"}
+    if kind == "area":
+        css["background"] = one.get("fill")
+    return html.Span(className="swatch", style=css, **{"aria-hidden": "true"})
+
+
+def plan_legend(classes, lang: str) -> html.Details | None:
+    """Legend of the further plan contents the stored plans have (after the PlanZV), grouped, collapsed."""
+    from ui.xplan_classes import legend_entries
+
+    entries = [e for e in legend_entries([c for c in classes if c not in OWN_LAYER_CLASSES
+                                          and not c.endswith(("_Plan", "_Bereich"))], lang)]
+    if not entries:
+        return None
+    items, group_title = [], None
+    for entry in entries:
+        if entry["group_title"] != group_title:
+            group_title = entry["group_title"]
+            items.append(html.Li(html.Strong(group_title), className="legend-group"))
+        one = entry["style"]
+        if one.get("kind") == "any":
+            one = one.get("area") or one.get("line") or one.get("point")
+        items.append(html.Li([_swatch(one), html.Span(entry["title"])]))
+    return html.Details([html.Summary(t("layer.xplan_objekt", lang)), html.Ul(items, className="legend-list")],
+                        className="plan-legend")
+
+
 def plan_buttons(catalog: dict | None, query: str | None, lang: str, limit: int = 8) -> list:
     """Plans whose name or number matches ``query`` (all plans for an empty query), as select buttons."""
     from ui.catalog import plan_label
@@ -225,6 +309,14 @@ def plan_buttons(catalog: dict | None, query: str | None, lang: str, limit: int 
         haystack = f"{label} {plan.get('nummer') or ''} {plan.get('gemeinde') or ''}".lower()
         if all(word in haystack for word in words):
             found.append(select_button(label, "bp_plan", plan["id"], plan["id"], where="search"))
+    from ui.plan_contents import PLAN_TYPE_NAMES
+
+    for plan in (catalog or {}).get("other_plans", []):
+        kind = PLAN_TYPE_NAMES.get(plan.get("plan_type"), ("Plan", "Plan"))[1 if lang == "en" else 0]
+        label = f"{plan_label(plan)} ({kind})"
+        haystack = f"{label} {plan.get('gemeinde') or ''}".lower()
+        if all(word in haystack for word in words):
+            found.append(select_button(label, "xplan_plan", plan["id"], plan["id"], where="search"))
     return found[:limit]
 
 
@@ -339,6 +431,9 @@ def register(app, client, settings) -> None:
             if url is None:
                 waiting.append(t(f"layer.{toggle_of(key)}", lang))
                 layers.append([])
+            elif key == "xplan_objekt":
+                classes = shared_catalog(client).current().get("xplan_classes", [])
+                layers.append(vector_layer(key, url, hideout=xplan_styles(classes, lang)))
             else:
                 layers.append(vector_layer(key, url, selected_zone))
         hint = t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM,
@@ -372,9 +467,11 @@ def register(app, client, settings) -> None:
     register_choice_group(app, "layer-toggle", multi=True)
 
     @app.callback(Output("legend", "children"), Output("plan-search", "placeholder"),
-                  Output("map-region", "aria-label"), Input("lang", "data"))
-    def translate(lang):
-        return legend(lang), t("map.search_placeholder", lang), t("map.region", lang)
+                  Output("map-region", "aria-label"), Input("lang", "data"), Input("catalog", "data"))
+    def translate(lang, catalog):
+        classes = shared_catalog(client).resolve(catalog).get("xplan_classes", [])
+        return ([legend(lang), plan_legend(classes, lang)], t("map.search_placeholder", lang),
+                t("map.region", lang))
 
     @app.callback(Output("plan-results", "children"), Input("plan-search", "value"), Input("catalog", "data"),
                   Input("lang", "data"))
@@ -396,6 +493,11 @@ def register(app, client, settings) -> None:
                   Input("layer-bp_plan", "clickData"), prevent_initial_call=True)
     def click_plan(feature):
         return _selection_from_click("bp_plan", feature)
+
+    @app.callback(Output("selection", "data", allow_duplicate=True),
+                  Input("layer-xplan_objekt", "clickData"), prevent_initial_call=True)
+    def click_object(feature):
+        return _selection_from_click("xplan_objekt", feature)
 
     # --- selection -> map ------------------------------------------------------------
     @app.callback(Output("layer-bp_baugebiet", "hideout"), Input("selection", "data"),

@@ -25,6 +25,7 @@ from ui.festsetzungen import (
     participation_phase,
 )
 from ui.i18n import T, t, value_label
+from ui.plan_contents import fetch_applicable, here_block, object_details, plan_status_line, validation_block
 
 LOG = logging.getLogger(__name__)
 
@@ -182,6 +183,34 @@ def plan_details(plan: dict, zones: list[dict], texts: list[dict], contributions
     ]
 
 
+def xplan_plan_details(plan: dict, counts: list[tuple[str, int]], lang: str) -> list:
+    """Panel content of a plan of any type (``xplan_plan``: FNP, Landschaftsplan, …): status, report, contents."""
+    name = " ".join(str(v) for v in (plan.get("name"), f"({plan['nummer']})" if plan.get("nummer") else None) if v)
+    return [
+        html.P(plan_status_line(plan, lang), className="kicker"),
+        html.H2(name or str(plan.get("id")), id="panel-heading", tabIndex="-1"),
+        html.P(str(plan.get("rechtsstand_label") or ""), className="hint") if plan.get("rechtsstand_label") else None,
+        html.H3(t("panel.overview", lang)),
+        html.Ul([html.Li(f"{title}: {n}") for title, n in counts], className="plain-list") if counts else None,
+        validation_block(plan, lang),
+    ]
+
+
+def here_section(client, selection: dict, row: dict | None, lang: str):
+    """"What applies here" at the centre of the selected object (None when it has no place)."""
+    box = (row or {}).get("bbox") or selection.get("bbox")
+    try:
+        (south, west), (north, east) = box
+        lon, lat = (float(west) + float(east)) / 2, (float(south) + float(north)) / 2
+    except (TypeError, ValueError):
+        return None
+    try:
+        return here_block(fetch_applicable(client, lon, lat), lang)
+    except ApiError as err:
+        LOG.info("what applies at %s,%s not readable: %s", lon, lat, err)
+        return None
+
+
 def empty_panel(lang: str) -> list:
     return [html.H2(t("panel.title", lang), id="panel-heading", tabIndex="-1"),
             html.P(t("panel.empty", lang), className="hint")]
@@ -228,13 +257,53 @@ def register(app, client, settings) -> None:
             plan = {**plan, **relevant_phase(plan_phases(client, plan_id))}
         texts = [x for x in (catalog or {}).get("texts", []) if x.get("plan_id") == plan_id]
         if collection == "bp_baugebiet":
-            return zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang)
+            return [*zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang),
+                    here_section(client, selection, row, lang)]
         if collection == "bp_baugrenze":
-            return line_details(row, plan, lang)
+            return [*line_details(row, plan, lang), here_section(client, selection, row, lang)]
         if collection == "bp_plan" and plan:
             zones = [z for z in (catalog or {}).get("zones", []) if z.get("plan_id") == plan_id]
-            return plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang)
+            report = full_plan(plan_id)
+            return [*plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang),
+                    validation_block(report, lang) if report else None]
+        if collection == "xplan_plan":
+            report = full_plan(feature_id)
+            if report:
+                return xplan_plan_details(report, object_counts(feature_id, lang), lang)
+        if collection == "xplan_objekt":
+            try:
+                feature = client.get_json(f"collections/xplan_objekt/items/{feature_id}")
+            except ApiError:
+                return empty_panel(lang)
+            from ui.catalog import bbox_of
+
+            return [*object_details(feature, lang),
+                    here_section(client, {"bbox": bbox_of(feature.get("geometry"))}, None, lang)]
         return empty_panel(lang)
+
+    def full_plan(plan_id: str | None) -> dict | None:
+        """The plan's ``xplan_plan`` row (Rechtsstand of every plan type, validation report)."""
+        if not plan_id:
+            return None
+        try:
+            feature = client.get_json(f"collections/xplan_plan/items/{plan_id}")
+        except ApiError:
+            return None
+        return {**(feature.get("properties") or {}), "id": feature.get("id")}
+
+    def object_counts(plan_id: str, lang: str) -> list[tuple[str, int]]:
+        """(group title, number of objects) of a plan, in the groups' order."""
+        from collections import Counter
+
+        from ui.xplan_classes import class_info, groups
+
+        try:
+            features = client.all_items("xplan_objekt", plan_id=plan_id, skipGeometry="true",
+                                        properties="xplan_class")
+        except ApiError:
+            return []
+        counts = Counter(class_info((f.get("properties") or {}).get("xplan_class")).group for f in features)
+        return [(title, counts[key]) for key, title in groups(lang) if counts.get(key)]
 
     @app.callback(Output("contributions-version", "data", allow_duplicate=True),
                   Input({"type": "like", "id": ALL}, "n_clicks"), State("voter-id", "data"),

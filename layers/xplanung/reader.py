@@ -146,6 +146,7 @@ def read_xplan(path, epsg: int = 25832, raster_dir: Path | None = None,
         xsd_findings = validation.validate_xsd(doc.root, doc.version, limit=None)
     model = schema(nearest_version(doc.version))
 
+    plan_names = {o.id: o.attributes for o in doc.objects if o.is_plan}
     results = []
     for plan_id, members in plans_of(doc.objects).items():
         plan = members[0]
@@ -159,7 +160,7 @@ def read_xplan(path, epsg: int = 25832, raster_dir: Path | None = None,
             own_ids = {o.id for o in members}
             xsd = [f for f in xsd_findings if f.object_id is None or f.object_id in own_ids]
             report = validation.validate(members, version=doc.version, xsd_findings=xsd)
-        plan_row = _plan_row(plan, members, ctx, imported_at, class_counts, report)
+        plan_row = _plan_row(plan, members, ctx, imported_at, class_counts, report, plan_names)
         frames = {"xplan_plan": _frame("xplan_plan", [plan_row], ctx.epsg),
                   "xplan_objekt": _frame("xplan_objekt", objekt_rows, ctx.epsg)}
         bp = bp_imports.get(plan_id)
@@ -212,7 +213,9 @@ def _date(attributes: dict, *names: str, last: bool = False) -> str | None:
 
 
 def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, imported_at: str,
-              class_counts: dict, report) -> dict:
+              class_counts: dict, report, plan_names: dict[str, dict]) -> dict:
+    """The ``xplan_plan`` row; ``plan_names``: gml:id -> attributes of every plan of the document, so a
+    link to another plan of the file (``aendert``/``wurdeGeaendertVon`` by xlink) gets its name."""
     a = plan.attributes
     gemeinden = [g.get("gemeindeName") for g in (a.get("gemeinde") or []) if isinstance(g, dict)]
     planart = a.get("planArt")
@@ -228,8 +231,13 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
     for prop in ("aendert", "wurdeGeaendertVon", "aendertPlan", "wurdeGeaendertVonPlan"):
         for v in (a.get(prop) or []) if isinstance(a.get(prop), list) else [a.get(prop)]:
             if isinstance(v, dict):
-                aendert.append({"beziehung": prop, "name": v.get("planName"), "nummer": v.get("nummer"),
-                                "art": _name_of(v.get("rechtscharakter"))})
+                ref = v.get("verbundenerPlan")
+                other = str(ref.get("href", "")).rsplit("#", 1)[-1] if isinstance(ref, dict) else None
+                known = plan_names.get(other) or {}
+                aendert.append({"beziehung": prop, "plan_id": other or None,
+                                "name": v.get("planName") or known.get("name"),
+                                "nummer": v.get("nummer") or known.get("nummer"),
+                                "art": _name_of(v.get("rechtscharakter") or v.get("aenderungsArt"))})
     geom = _polygonal(plan.geometry, plan.id, []) if plan.geometry is not None else None
     if geom is None:  # a plan without Geltungsbereich: the union of its Bereiche, else nothing
         parts = [o.geometry for o in members if o.is_bereich and o.geometry is not None]

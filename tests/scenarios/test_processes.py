@@ -153,6 +153,7 @@ def test_area_indicators_errors(gpkg_store):
 def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
     from layers.demo import demo_plan_files
     from layers.importing import import_layer_frames, import_xplan_files
+    from twin.model import windows_of
     from twin.synthetic import synthetic_buildings
 
     url = str(tmp_path / "demo.gpkg")
@@ -160,7 +161,8 @@ def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
     try:
         store.create_schema()
         import_xplan_files(store, demo_plan_files())
-        frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
+        frames = synthetic_buildings(store.read("bp_baugebiet"),
+                                     baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze")))
         import_layer_frames(store, frames, source="synthetic:demo")
     finally:
         store.close()
@@ -191,6 +193,7 @@ def test_a_run_reads_only_its_plans_and_gets_what_the_whole_store_gives(tmp_path
     from layers.importing import import_layer_frames, import_xplan_files
     from scenarios.engine import compare, run_scenario
     from twin.model import CityModel
+    from twin.model import windows_of
     from twin.synthetic import synthetic_buildings
 
     url = str(tmp_path / "city.gpkg")
@@ -198,7 +201,8 @@ def test_a_run_reads_only_its_plans_and_gets_what_the_whole_store_gives(tmp_path
     try:
         store.create_schema()
         import_xplan_files(store, [*demo_plan_files(), shared_data / "xplan" / "Bremen_BP2070_5-2" / "xplan.gml"])
-        frames = synthetic_buildings(store.read("bp_baugebiet"), baugrenzen=store.read("bp_baugrenze"))
+        frames = synthetic_buildings(store.read("bp_baugebiet"),
+                                     baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze")))
         import_layer_frames(store, frames, source="synthetic:test")
         whole = CityModel.from_store(store)
     finally:
