@@ -135,6 +135,12 @@
     xplanTooltip: function (feature, layer, context) {
       var p = feature.properties || {};
       if (p.xplan_class === "XP_PTO" || p.xplan_class === "XP_LTO") { return; }  // a label says itself
+      // Areas of a Bebauungsplan (overlays such as Baufenster or a water protection area) let clicks through to
+      // the zone below; "Was gilt hier?" in the panel names them. Set before Leaflet adds the path.
+      if (kindOf(feature.geometry) === "area" && /^(BP|SO|XP)_/.test(p.xplan_class || "")) {
+        layer.options.interactive = false;
+        return;
+      }
       var entry = xplanEntry(feature, context && context.hideout).entry;
       layer.bindTooltip(function () { return tooltipNode([entry.title || p.xplan_class, p.label]); }, {sticky: true});
     },

@@ -5,6 +5,8 @@
   then about 10 minutes of requests on 2 cores);
 * ``imports``: XPlanGML plans/s and CityGML buildings/s into both stores
   (:mod:`benchmarks.imports`, about a minute);
+* ``xplan_all``: every shared plan of every type read, validated and stored, and a synthetic
+  FNP of 3,600 objects (:mod:`benchmarks.xplan_all`, about half a minute);
 * ``scenarios``: scenario run times for 1k-50k synthetic buildings
   (:mod:`benchmarks.bench_scenarios`);
 * ``scenario_city``: the ``run-scenario`` Process on a 100 000-building city, reading only the
@@ -30,7 +32,7 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
-    names = ["api", "imports", "scenarios", "scenario_city", "scaling", "view3d"]
+    names = ["api", "imports", "xplan_all", "scenarios", "scenario_city", "scaling", "view3d"]
     parser.add_argument("--only", nargs="+", choices=names, default=names)
     parser.add_argument("--pg", help="use this postgresql:// database instead of a throwaway cluster")
     args = parser.parse_args(argv)
@@ -50,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                 from benchmarks import imports
 
                 failures += imports.main((["--rounds", "1"] if args.quick else []) + pg) != 0
+            elif name == "xplan_all":
+                from benchmarks import xplan_all
+
+                xplan_all.main(["--fnp-side", "30"] if args.quick else [])
             elif name == "view3d":
                 from benchmarks import view3d
 

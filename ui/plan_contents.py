@@ -202,8 +202,10 @@ def validation_block(plan: dict, lang: str, limit: int = 20) -> html.Details | N
     valid = plan.get("valid") if plan.get("valid") is not None else report.get("valid")
     errors = plan.get("error_count") or 0
     warnings = plan.get("warning_count") or 0
-    summary = (_lang(lang, "Prüfbericht: gültig", "Validation: valid") if valid else
-               _lang(lang, "Prüfbericht: nicht gültig", "Validation: not valid"))
+    # For planners and GIS staff: whether the file keeps the XPlanung rules, not whether the plan is in force.
+    summary = (_lang(lang, "Technischer Prüfbericht (XPlanung): gültig", "Technical validation (XPlanung): valid")
+               if valid else _lang(lang, "Technischer Prüfbericht (XPlanung): nicht gültig",
+                                   "Technical validation (XPlanung): not valid"))
     summary += f" ({errors} {_lang(lang, 'Fehler', 'errors')}, {warnings} {_lang(lang, 'Hinweise', 'warnings')})"
     findings = report.get("findings") or []
     items = [html.Li([html.Strong(f"{f.get('severity', '')} · {f.get('rule', '')}"),

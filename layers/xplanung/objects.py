@@ -19,7 +19,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from layers.xplanung.gml import XPlanError, _Context, _read_geometry
+from layers.xplanung.gml import XPlanError, _Context, _read_geometry, read_geometries
 from layers.xplanung.model import PlanObject
 from layers.xplanung.schema import ModelClass, Property, XPlanSchema
 from layers.xplanung.xml import XLINK_HREF, _gml_id, _is_gml, _local, _ref_id
@@ -48,6 +48,8 @@ def read_objects(features: list, ctx: _Context, model: XPlanSchema) -> ReadObjec
     result = ReadObjects(objects=[])
     unknown_props: Counter = Counter()
     unknown_classes: Counter = Counter()
+    read_geometries([(prop, el) for el in features for prop in _geometry_properties(el, model)], ctx,
+                    result.warnings)
     for el in features:
         name = _local(el)
         result.classes_in_file[name] += 1
@@ -110,6 +112,20 @@ def _read_object(el, cls: ModelClass | None, name: str, ctx: _Context, model: XP
         flaechenschluss_class=cls is not None and any(
             a.endswith("_Flaechenschlussobjekt") for a in (cls.name, *cls.ancestors)),
     )
+
+
+def _geometry_properties(el, model: XPlanSchema) -> list:
+    """The first geometry property of a feature (the one :func:`_read_object` stores), if any."""
+    cls = model.classes.get(_local(el))
+    props = cls.properties if cls is not None else {}
+    for child in el:
+        pname = _local(child)
+        if not pname or child.get(XLINK_HREF) is not None or (pname in _GML_SKIP and _is_gml(child)):
+            continue
+        prop = props.get(pname)
+        if (prop is not None and prop.kind == "geometry") or (prop is None and _holds_geometry(child)):
+            return [child]
+    return []
 
 
 def _holds_geometry(el) -> bool:

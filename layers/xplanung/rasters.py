@@ -181,7 +181,9 @@ def _warp_raster(image: Path, world: Path | None, native_epsg: int, out_png: Pat
     out_png.parent.mkdir(parents=True, exist_ok=True)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(out_png, "w", driver="PNG", width=dst_w, height=dst_h, count=4, dtype="uint8") as dst:
+        # ZLEVEL 1: a third of the default level's time for a few percent more bytes (the PNG is written once).
+        with rasterio.open(out_png, "w", driver="PNG", width=dst_w, height=dst_h, count=4, dtype="uint8",
+                           ZLEVEL=1) as dst:
             dst.write(out)
     return footprint, src_epsg, (left, bottom, right, top), dst_w, dst_h
 

@@ -126,3 +126,24 @@ def test_a_file_without_any_plan_is_refused(tmp_path):
         '</gml:featureMember></xplan:XPlanAuszug>')
     with pytest.raises(XPlanError, match="noplan.gml: XPlanGML document without any plan"):
         read_xplan(path, validate=False)
+
+
+def test_a_tiled_fnp_reads_completely_and_closes_its_flaechenschluss(tmp_path):
+    """The benchmark's synthetic FNP: every square stored; squares that tile the plan leave no gap or overlap."""
+    from benchmarks.xplan_all import synthetic_fnp
+
+    path = tmp_path / "fnp.gml"
+    n = synthetic_fnp(path, 10)
+    (plan,) = read_xplan(path)
+    assert plan.plan_type == "FP"
+    assert len(plan.frames["xplan_objekt"]) == n == 102
+    assert plan.report.valid, plan.report.text()
+    assert not [f for f in plan.report.findings if f.rule.startswith("flaechenschluss")]
+    # one square removed: the hole is reported as a gap with its area
+    text = path.read_text(encoding="utf-8")
+    start = text.index('<gml:featureMember><xplan:FP_BebauungsFlaeche gml:id="SYN_0_1"')
+    end = text.index("</gml:featureMember>", start) + len("</gml:featureMember>")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    (plan,) = read_xplan(path)
+    gaps = [f for f in plan.report.findings if f.rule == "flaechenschluss.luecke"]
+    assert len(gaps) == 1 and "2500" in gaps[0].message_de
