@@ -41,7 +41,7 @@ from layers.xplanung.gml import (
 from layers.xplanung.model import PlanObject
 from layers.xplanung.objects import check_readable, label_of, plans_of, read_objects
 from layers.xplanung.schema import SchemaError, nearest_version, schema
-from layers.xplanung.xml import _gml_id, xplan_version
+from layers.xplanung.xml import GML_NAMESPACES, xplan_version
 
 if TYPE_CHECKING:
     from layers.xplanung.validation import ValidationReport
@@ -82,11 +82,12 @@ def parse_document(path, epsg: int = 25832) -> tuple[_Context, list, object]:
     except CRSError as err:
         raise XPlanError(f"{label}: unknown target CRS EPSG:{epsg} ({err})") from None
     by_id = {}
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            gid = _gml_id(el)
-            if gid:
-                by_id[gid] = el
+    for ns in GML_NAMESPACES:  # the attribute test runs in C: most elements carry no gml:id
+        attr = f"{{{ns}}}id"
+        if root.get(attr):
+            by_id[root.get(attr)] = root
+        for el in root.iterfind(f".//*[@{attr}]"):
+            by_id[el.get(attr)] = el
     ctx = _Context(path=path, label=label, version=version, epsg=epsg, target_crs=target_crs,
                    default_srs=_default_srs(root), by_id=by_id)
     xplan_ns = f"http://www.xplanung.de/xplangml/{version.replace('.', '/')}"
