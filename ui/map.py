@@ -123,7 +123,9 @@ def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bo
 
 
 #: Classes the map draws in their own layers (zones, lines, plan outline): not drawn twice.
-OWN_LAYER_CLASSES = ("BP_BaugebietsTeilFlaeche", "BP_BauGrenze", "BP_BauLinie", "BP_Plan", "BP_Bereich")
+OWN_LAYER_CLASSES = ("BP_BaugebietsTeilFlaeche", "BP_BauGrenze", "BP_BauLinie", "BP_Plan", "BP_Bereich",
+                     "BP_GruenFlaeche", "BP_StrassenVerkehrsFlaeche", "BP_VerkehrsflaecheBesondererZweckbestimmung",
+                     "SO_Strassenverkehr")
 
 
 def xplan_styles(classes, lang: str) -> dict:

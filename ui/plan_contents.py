@@ -33,6 +33,32 @@ _PRESENTATION = {"XP_PPO", "XP_PTO", "XP_LPO", "XP_LTO", "XP_FPO", "XP_Praesenta
 #: Attributes worth a line in the panel (value as the plan states it).
 KEY_VALUES = ("GRZ", "GRZmax", "GFZ", "GFZmax", "Z", "Zmax", "Zzwingend", "GR", "GF", "BMZ", "MaxZahlWohnungen",
               "bauweise", "zweckbestimmung", "massnahme", "nutzungsform", "hoehenangabe", "gegenstand")
+#: How the panel names those attributes (German, English).
+KEY_LABELS = {
+    "GRZ": ("GRZ", "GRZ"), "GRZmax": ("GRZ höchstens", "GRZ at most"), "GFZ": ("GFZ", "GFZ"),
+    "GFZmax": ("GFZ höchstens", "GFZ at most"), "Z": ("Vollgeschosse", "Full storeys"),
+    "Zmax": ("Vollgeschosse höchstens", "Full storeys at most"), "Zzwingend": ("Vollgeschosse genau", "Exactly storeys"),
+    "GR": ("Grundfläche m²", "Ground area m²"), "GF": ("Geschossfläche m²", "Floor area m²"),
+    "BMZ": ("Baumassenzahl", "Building mass ratio"),
+    "MaxZahlWohnungen": ("Wohnungen je Gebäude höchstens", "Dwellings per building at most"),
+    "bauweise": ("Bauweise", "Building pattern"), "zweckbestimmung": ("Zweck", "Purpose"),
+    "massnahme": ("Maßnahme", "Measure"), "nutzungsform": ("Nutzung", "Use"), "hoehenangabe": ("Höhe", "Height"),
+    "gegenstand": ("Gegenstand", "Subject"),
+}
+#: Maß values written as 0 by some writers mean "not set" (see layers/xplanung/bplan.py).
+_ZERO_IS_UNSET = {"GRZ", "GRZmax", "GFZ", "GFZmax", "Z", "Zmax", "Zzwingend", "GR", "GF", "BMZ"}
+
+
+def key_values(attributes: dict, lang: str) -> str:
+    """"GRZ: 0,4 · Vollgeschosse: 2" — the values the plan sets, named for people, numbers in ``lang``."""
+    parts = []
+    for key in KEY_VALUES:
+        value = attributes.get(key)
+        if value in (None, "", []) or (key in _ZERO_IS_UNSET and value == 0):
+            continue
+        label = KEY_LABELS[key][1 if lang == "en" else 0]
+        parts.append(f"{label}: {value_text(value, lang)}")
+    return " · ".join(parts)
 
 
 def attributes_of(props: dict) -> dict:
@@ -50,20 +76,24 @@ def _lang(lang: str, de: str, en: str) -> str:
     return en if lang == "en" else de
 
 
-def value_text(value) -> str:
-    """An attribute value as a short readable text (labels of codes, numbers German-style)."""
+def value_text(value, lang: str = "de") -> str:
+    """An attribute value as a short readable text (labels of codes, numbers German-style in German)."""
     if isinstance(value, list):
-        return ", ".join(t for t in (value_text(v) for v in value) if t)
+        return ", ".join(t for t in (value_text(v, lang) for v in value) if t)
     if isinstance(value, dict):
         if "label" in value or "name" in value or "code" in value:
             return str(value.get("label") or value.get("name") or value.get("code"))
         if value.get("_type") == "XP_Hoehenangabe":
             h = next((value[k] for k in ("hMax", "hZwingend", "h", "hMin") if value.get(k) is not None), None)
-            ref = value_text(value.get("bezugspunkt")) or ""
-            return f"{ref} {h} m".strip() if h is not None else ref
-        return ", ".join(f"{k}: {value_text(v)}" for k, v in value.items() if not k.startswith("_") and k != "href")
-    if isinstance(value, float):
-        return f"{value:g}"
+            ref = value_text(value.get("bezugspunkt"), lang) or ""
+            return f"{ref} {value_text(h, lang)} m".strip() if h is not None else ref
+        return ", ".join(f"{k}: {value_text(v, lang)}" for k, v in value.items()
+                         if not k.startswith("_") and k != "href")
+    if isinstance(value, bool):
+        return ("ja" if value else "nein") if lang != "en" else ("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        text = f"{value:g}"
+        return text.replace(".", ",") if lang != "en" else text
     return "" if value is None else str(value)
 
 
@@ -95,8 +125,18 @@ def applicable(plans: list[dict], objects: list[dict], lon: float, lat: float) -
         if (g.covers(here) if g.geom_type in ("Polygon", "MultiPolygon") else g.intersects(near)):
             found[props["plan_id"]]["objects"].append(obj)
     return sorted(found.values(), key=lambda e: (PLAN_ORDER.get(e["plan"].get("plan_type"), 9),
-                                                 not e["plan"].get("in_kraft"),
+                                                 not e["plan"].get("in_kraft"), _amends(e["plan"]),
                                                  str(e["plan"].get("inkrafttretens_datum") or "9999")))
+
+
+def _amends(plan: dict) -> int:
+    """How many plans this one amends: an original comes before its amendments."""
+    raw = plan.get("aendert")
+    try:
+        links = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    except ValueError:
+        return 0
+    return sum(1 for link in links if not str(link.get("beziehung", "")).startswith("wurde"))
 
 
 def fetch_applicable(client, lon: float, lat: float) -> list[dict]:
@@ -154,12 +194,12 @@ def object_line(feature: dict, lang: str) -> html.Li:
     cls = props.get("xplan_class") or ""
     attributes = attributes_of(props)
     info = class_info(cls)
-    values = [f"{k}: {value_text(attributes[k])}" for k in KEY_VALUES if attributes.get(k) not in (None, "", [])]
+    values = key_values(attributes, lang)
     return html.Li([
         html.Strong(info.title(lang)),
         html.Span(f" ({props.get('label')})", className="hint") if props.get("label") else None,
         html.Div(explain(cls, attributes, lang)),
-        html.Div(" · ".join(values), className="hint") if values else None,
+        html.Div(values, className="hint") if values else None,
     ], className="here-object")
 
 
@@ -230,7 +270,7 @@ def object_details(feature: dict, lang: str) -> list:
     cls = props.get("xplan_class") or ""
     info = class_info(cls)
     attributes = attributes_of(props)
-    rows = [html.Tr([html.Th(k, scope="row"), html.Td(value_text(v))]) for k, v in attributes.items()
+    rows = [html.Tr([html.Th(k, scope="row"), html.Td(value_text(v, lang))]) for k, v in attributes.items()
             if not isinstance(v, dict) or "href" not in v]
     return [
         html.P(info.group and group(cls, lang), className="kicker"),
@@ -256,8 +296,7 @@ def object_rows(features: Iterable[dict], query: str, lang: str) -> list[tuple[s
         info = class_info(cls)
         attributes = attributes_of(props)
         text = explain(cls, attributes, lang)
-        values = " · ".join(f"{k}: {value_text(attributes[k])}" for k in KEY_VALUES
-                            if attributes.get(k) not in (None, "", []))
+        values = key_values(attributes, lang)
         haystack = f"{info.title_de} {info.title_en} {cls} {text} {props.get('label') or ''} {values}".lower()
         if words and not all(w in haystack for w in words):
             continue

@@ -225,9 +225,14 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
     rs = _first(a.get("rechtsstand"))
     rs_name = _name_of(rs)
     in_kraft = None
+    announced = _date(a, "inkrafttretensDatum", "wirksamkeitsDatum", "datumDesInkrafttretens", "rechtsverordnungsDatum")
     if rs_name:
         key = rs_name.lower()
         in_kraft = any(k in key for k in _IN_FORCE) and not (key in _NOT_IN_FORCE)
+        # A Satzung (or Hamburg's Verordnung) with the date it took effect is in force, whatever stage the
+        # writer left in rechtsstand.
+        if key == "satzung" and announced:
+            in_kraft = True
     aendert = []
     for prop in ("aendert", "wurdeGeaendertVon", "aendertPlan", "wurdeGeaendertVonPlan"):
         for v in (a.get(prop) or []) if isinstance(a.get(prop), list) else [a.get(prop)]:
@@ -254,7 +259,7 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
         "auslegung_start_datum": _date(a, "auslegungsStartDatum", "auslegungStartDatum"),
         "auslegung_end_datum": _date(a, "auslegungsEndDatum", "auslegungEndDatum", last=True),
         "satzungsbeschluss_datum": _date(a, "satzungsbeschlussDatum", "planbeschlussDatum"),
-        "inkrafttretens_datum": _date(a, "inkrafttretensDatum", "wirksamkeitsDatum", "datumDesInkrafttretens"),
+        "inkrafttretens_datum": announced,
         "untergangs_datum": _date(a, "untergangsDatum"),
         "aendert": json.dumps(aendert, ensure_ascii=False) if aendert else None,
         "xplan_version": ctx.version, "source_file": ctx.label, "imported_at": imported_at,

@@ -7,7 +7,14 @@ import json
 
 from ui.envelope import envelopes
 from ui.map import OWN_LAYER_CLASSES, plan_legend, xplan_styles
-from ui.plan_contents import applicable, object_rows, plan_status_line, validation_block, value_text
+from ui.plan_contents import (
+    applicable,
+    key_values,
+    object_rows,
+    plan_status_line,
+    validation_block,
+    value_text,
+)
 
 
 def square(x0, y0, size, **props):
@@ -59,7 +66,11 @@ def test_values_are_shown_with_their_labels():
     assert value_text([{"code": "1000", "name": "A"}, {"code": "2000", "name": "B"}]) == "A, B"
     assert value_text({"_type": "XP_Hoehenangabe", "bezugspunkt": {"code": "6000", "name": "GBH",
                                                                     "label": "Gebäudehöhe"}, "h": 12.5}) == \
-        "Gebäudehöhe 12.5 m"
+        "Gebäudehöhe 12,5 m"
+    assert value_text(0.4, "en") == "0.4" and value_text(0.4, "de") == "0,4"
+    # the names people read, and 0 (a writer's "not set") left out
+    assert key_values({"GRZ": 0.4, "GFZ": 0, "Z": 2, "MaxZahlWohnungen": 2}, "de") == \
+        "GRZ: 0,4 · Vollgeschosse: 2 · Wohnungen je Gebäude höchstens: 2"
 
 
 def test_list_rows_group_objects_and_leave_out_presentation():
@@ -80,15 +91,16 @@ def test_validation_report_is_shown_with_its_findings():
 
 
 def test_map_styles_follow_the_planzv_and_skip_own_layers():
-    styles = xplan_styles(["BP_GruenFlaeche", "BP_AnpflanzungBindungErhaltung", "XP_TextAbschnitt"], "de")
+    styles = xplan_styles(["FP_Gruen", "BP_AnpflanzungBindungErhaltung", "XP_TextAbschnitt"], "de")
     assert set(OWN_LAYER_CLASSES) <= set(styles["skip"])
-    green = styles["styles"]["BP_GruenFlaeche"]["area"]["fillColor"].lstrip("#")
+    green = styles["styles"]["FP_Gruen"]["area"]["fillColor"].lstrip("#")
     r, g, b = (int(green[i:i + 2], 16) for i in (0, 2, 4))
     assert g > r and g > b  # green
     assert styles["styles"]["BP_AnpflanzungBindungErhaltung"]["point"]["symbol"] == "baum"
     assert "XP_TextAbschnitt" not in styles["styles"]  # no geometry to draw
-    legend = str(plan_legend(["BP_GruenFlaeche", "BP_BaugebietsTeilFlaeche"], "de").to_plotly_json())
-    assert "Grünfläche" in legend and "Baugebiet" not in legend  # zones have their own legend
+    legend = str(plan_legend(["FP_Gruen", "BP_BaugebietsTeilFlaeche", "BP_GruenFlaeche"], "de").to_plotly_json())
+    # zones and the green spaces of Bebauungspläne have layers and legend entries of their own
+    assert legend.count("Grünfläche") == 1 and "Baugebiet" not in legend
 
 
 def test_envelope_uses_the_plans_baufenster_and_their_own_heights():
