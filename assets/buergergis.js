@@ -84,6 +84,53 @@
     return {entry: entry, style: style};
   }
 
+  // PlanZV hatching (e.g. Vorbehaltsgebiete, Flächen mit besonderem Nutzungszweck): an SVG pattern of the
+  // fill colour with lines over it, defined once per look in a hidden <svg> and used as url(#id) fill.
+  var HATCH_LINES = {diagonal: ["M0,8 L8,0"], cross: ["M0,8 L8,0", "M0,0 L8,8"], horizontal: ["M0,4 L8,4"],
+                     vertical: ["M4,0 L4,8"]};
+  function hatchFill(style) {
+    var id = ("hatch-" + style.hatch + "-" + style.hatchColor + "-" + style.fillColor + "-" + style.fillOpacity)
+      .replace(/[^a-zA-Z0-9-]/g, "");
+    if (!document.getElementById(id)) {
+      var svgNs = "http://www.w3.org/2000/svg";
+      var holder = document.getElementById("buergergis-patterns");
+      if (!holder) {
+        holder = document.createElementNS(svgNs, "svg");
+        holder.setAttribute("id", "buergergis-patterns");
+        holder.setAttribute("aria-hidden", "true");
+        holder.setAttribute("style", "position:absolute;width:0;height:0;overflow:hidden");
+        holder.appendChild(document.createElementNS(svgNs, "defs"));
+        document.body.appendChild(holder);
+      }
+      var pattern = document.createElementNS(svgNs, "pattern");
+      pattern.setAttribute("id", id);
+      pattern.setAttribute("patternUnits", "userSpaceOnUse");
+      pattern.setAttribute("width", "8");
+      pattern.setAttribute("height", "8");
+      var rect = document.createElementNS(svgNs, "rect");
+      rect.setAttribute("width", "8"); rect.setAttribute("height", "8");
+      rect.setAttribute("fill", style.fillColor || "none");
+      rect.setAttribute("fill-opacity", String(style.fillOpacity === undefined ? 0.3 : style.fillOpacity));
+      pattern.appendChild(rect);
+      if (style.hatch === "dots") {
+        var dot = document.createElementNS(svgNs, "circle");
+        dot.setAttribute("cx", "4"); dot.setAttribute("cy", "4"); dot.setAttribute("r", "1.2");
+        dot.setAttribute("fill", style.hatchColor);
+        pattern.appendChild(dot);
+      } else {
+        (HATCH_LINES[style.hatch] || HATCH_LINES.diagonal).forEach(function (d) {
+          var line = document.createElementNS(svgNs, "path");
+          line.setAttribute("d", d);
+          line.setAttribute("stroke", style.hatchColor);
+          line.setAttribute("stroke-width", "1.2");
+          pattern.appendChild(line);
+        });
+      }
+      holder.firstChild.appendChild(pattern);
+    }
+    return "url(#" + id + ")";
+  }
+
   // Plan labels are written for the plan's own scale: zoomed further out they would only pile up.
   var LABEL_MIN_ZOOM = 17;
   function watchLabelZoom(map) {
@@ -102,7 +149,11 @@
     lang: "de",
 
     xplanStyle: function (feature, context) {
-      return xplanEntry(feature, context && context.hideout).style;
+      var style = xplanEntry(feature, context && context.hideout).style;
+      if (style.hatch && kindOf(feature.geometry) === "area") {
+        return Object.assign({}, style, {fillColor: hatchFill(style), fillOpacity: 1});
+      }
+      return style;
     },
 
     xplanFilter: function (feature, context) {

@@ -149,6 +149,8 @@ def xplan_styles(classes, lang: str) -> dict:
             out = leaflet_style(one)
             if kind == "point":
                 out["symbol"] = one.get("symbol")
+            if kind == "area" and one.get("hatch"):  # drawn as an SVG pattern (assets/buergergis.js)
+                out["hatch"], out["hatchColor"] = one["hatch"], one.get("hatch_color") or one.get("stroke")
             return out
 
         entry = {"title": info.title(lang), **{k: styled(None, k) for k in kinds}}

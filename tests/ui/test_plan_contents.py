@@ -114,3 +114,8 @@ def test_envelope_uses_the_plans_baufenster_and_their_own_heights():
     assert out[0]["properties"]["envelope_height"] == 15.0  # its own Z 5 × 3 m, not the zone's Z 2
     inherited = envelopes([zone], [], [square(10.0005, 53.0005, 0.0005, id="w2")])["features"][0]["properties"]
     assert (inherited["envelope_height"], inherited["height_from"]) == (6.0, "zone")
+
+
+def test_hatched_planzv_areas_carry_their_hatch_to_the_map():
+    area = xplan_styles(["BP_BesondererNutzungszweckFlaeche"], "de")["styles"]["BP_BesondererNutzungszweckFlaeche"]
+    assert area["area"]["hatch"] == "diagonal" and area["area"]["hatchColor"].startswith("#")
