@@ -8,6 +8,14 @@ Roles
     ``planner``    ``Authorization: Bearer $BUERGERGIS_PLANNER_TOKEN``; everything a
                    moderator may, plus writes to plan and city-layer collections and
                    participation phases.
+    ``admin``      everything a planner may, plus managing service tokens.
+
+Staff are people: they sign in with the Kommune's identity provider (OpenID Connect,
+``access/``) and get a server-side session (cookie); writes with the session cookie need
+its CSRF token (``X-CSRF-Token``). Scripts use named service tokens (``buergergis token
+create``) or the environment tokens above. :func:`viewer_from_request` resolves, in this
+order: Authorization Bearer (environment tokens, then service tokens), session cookie,
+anonymous citizen; the :class:`Viewer` names who it is (``name``, ``via``) for the audit trail.
 
 Tokens are compared in constant time (:func:`hmac.compare_digest`). A request that
 carries a token matching no role is refused (403) on every write route.
@@ -56,6 +64,7 @@ from api.settings import Settings
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CITIZEN, MODERATOR, PLANNER = "citizen", "moderator", "planner"
+ADMIN = "admin"
 
 SECRET_HEADER = "X-Contribution-Secret"
 VOTER_HEADER = "X-Voter-Id"
@@ -69,8 +78,13 @@ _ITEMS_ROUTE = re.compile(r"^/oapi/collections/(?P<collection>[^/]+)/items(?:/(?
 _PROCESS_EXECUTION = re.compile(r"^/oapi/processes/[^/]+/execution/?$")
 #: Non-OGC write routes and the role they need (checked here, before the view runs).
 _API_ROLES = (
-    (re.compile(r"^/api/participation-phases(/[^/]+)?/?$"), PLANNER),
-    (re.compile(r"^/api/contributions/[^/]+/status/?$"), MODERATOR),
+    (re.compile(r"^/api/procedures(/.*)?$"), PLANNER),
+    (re.compile(r"^/api/statements/[^/]+/abwaegung/?$"), PLANNER),
+    (re.compile(r"^/api/answer-templates(/[^/]+)?/?$"), PLANNER),
+    # the scenario studio (api/variants.py); computing indicators of a document stores nothing: open to all
+    (re.compile(r"^/api/variants(?!/evaluate/?$)(/.*)?$"), PLANNER),
+    (re.compile(r"^/api/contributions/([^/]+/)?status/?$"), MODERATOR),
+    (re.compile(r"^/api/service-tokens(/[^/]+)?/?$"), ADMIN),  # access/web.py
 )
 
 
@@ -114,14 +128,21 @@ class Viewer:
     #: An Authorization header was sent but matches no role.
     token_invalid: bool = False
     token_sent: bool = False
+    #: Who: the person (OpenID Connect name, else e-mail or subject), "token:<name>" for a service token,
+    #: "token:planner-env"/"token:moderator-env" for the environment tokens; "" for anonymous citizens.
+    name: str = ""
+    #: How: "oidc" (session cookie), "service-token", "env-token", or "" (anonymous).
+    via: str = ""
+    #: A session cookie was sent whose session has ended (expired, signed out): treated as anonymous.
+    session_expired: bool = False
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in (MODERATOR, PLANNER)
+        return self.role in (MODERATOR, PLANNER, ADMIN)
 
     @property
     def is_planner(self) -> bool:
-        return self.role == PLANNER
+        return self.role in (PLANNER, ADMIN)
 
     def owns(self, author_secret_hash: str | None) -> bool:
         if not author_secret_hash:
@@ -152,14 +173,37 @@ def role_tokens() -> dict[str, str]:
 
 def role_for(authorization: str | None) -> tuple[str, bool]:
     """(role, invalid) for an Authorization header; every configured token is compared."""
+    role, invalid, _name, _via = identify(authorization)
+    return role, invalid
+
+
+def identify(authorization: str | None) -> tuple[str, bool, str, str]:
+    """(role, invalid, name, via) for an Authorization header: environment tokens, then service tokens."""
     if not authorization:
-        return CITIZEN, False
+        return CITIZEN, False, "", ""
     matches = {role: hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
                for role, token in role_tokens().items()}
     for role in (PLANNER, MODERATOR):
         if matches.get(role):
-            return role, False
-    return CITIZEN, True
+            return role, False, f"token:{role}-env", "env-token"
+    context = _staff_access()
+    scheme, _, token = authorization.partition(" ")
+    if context is not None and scheme.lower() == "bearer" and token.strip():
+        row = context.tokens.lookup(token.strip())
+        if row is not None:
+            return row["role"], False, f"token:{row['name']}", "service-token"
+    return CITIZEN, True, "", ""
+
+
+def _staff_access():
+    """The app's sessions and service tokens (access/web.py installs them), or None outside such an app."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None
+    from access.sessions import EXTENSION
+
+    return current_app.extensions.get(EXTENSION)
 
 
 def _secret_hashes(header: str | None) -> tuple[str, ...]:
@@ -170,10 +214,25 @@ def _secret_hashes(header: str | None) -> tuple[str, ...]:
 
 
 def viewer_from_request() -> Viewer:
+    """Authorization Bearer (environment tokens, then service tokens), else the session cookie, else citizen."""
     authorization = request.headers.get("Authorization")
-    role, invalid = role_for(authorization)
-    return Viewer(role=role, secret_hashes=_secret_hashes(request.headers.get(SECRET_HEADER)),
-                  token_invalid=invalid, token_sent=bool(authorization))
+    secret_hashes = _secret_hashes(request.headers.get(SECRET_HEADER))
+    if authorization:
+        role, invalid, name, via = identify(authorization)
+        return Viewer(role=role, secret_hashes=secret_hashes, token_invalid=invalid, token_sent=True,
+                      name=name, via=via)
+    context = _staff_access()
+    if context is not None:
+        from access.sessions import COOKIE
+
+        session, stale = context.sessions.lookup(request.cookies.get(COOKIE))
+        if session is not None:
+            g.staff_session = session
+            return Viewer(role=session["role"] or CITIZEN, secret_hashes=secret_hashes,
+                          name=session["name"] or session["subject"] or "", via="oidc")
+        if stale:
+            return Viewer(secret_hashes=secret_hashes, session_expired=True)
+    return Viewer(secret_hashes=secret_hashes)
 
 
 def current_viewer() -> Viewer:
@@ -232,10 +291,23 @@ def require_author_or_moderator(viewer: Viewer, author_secret_hash: str | None) 
 def require_moderator(viewer: Viewer) -> None:
     if viewer.is_moderator:
         return
-    if viewer.token_sent:
+    if viewer.session_expired:
+        raise CredentialsRequired(SESSION_EXPIRED)
+    if viewer.token_sent or viewer.via:
         raise Forbidden("Nur Moderation oder Planung / only moderators or planners may do this")
     raise CredentialsRequired("Anmeldung als Moderation nötig / a moderator token is required "
                               "(Authorization: Bearer …)")
+
+
+def require_planner(viewer: Viewer) -> None:
+    if viewer.token_invalid:
+        raise Forbidden("Unbekanntes Token / unknown token")
+    if viewer.is_planner:
+        return
+    if viewer.token_sent or viewer.role != CITIZEN or viewer.via:
+        raise Forbidden("Nur die Planung / only planners may do this")
+    raise CredentialsRequired("Anmeldung als Planung nötig / sign in as a planner (or send a planner token: "
+                              "Authorization: Bearer …)")
 
 
 def phase_is_open(phase: dict, now: datetime) -> bool:
@@ -295,10 +367,16 @@ def _refuse(status: int, message: str, code: str | None = None):
     return jsonify({"code": code or codes.get(status, "Error"), "description": message}), status
 
 
+SESSION_EXPIRED = ("Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
+                   "your session has expired or ended; please sign in again")
+
+
 def _planner_refusal(viewer: Viewer):
     if viewer.is_planner:
         return None
-    if viewer.token_sent:
+    if viewer.session_expired:
+        return _refuse(401, SESSION_EXPIRED, "SessionExpired")
+    if viewer.token_sent or viewer.via:
         return _refuse(403, "Schreiben nur mit Planungs-Berechtigung / writing here needs the planner role")
     return _refuse(401, "Schreiben nur mit Berechtigung / writing needs a planner token "
                         "(Authorization: Bearer …)")
@@ -396,10 +474,17 @@ def install(server: Flask, settings: Settings) -> None:
 
     @server.before_request
     def guard():
-        viewer = g.viewer = viewer_from_request()
         path = request.path
         if request.method not in WRITE_METHODS:
-            return None
+            return None  # reads resolve the viewer when they need it (current_viewer)
+        viewer = g.viewer = viewer_from_request()
+        if viewer.via == "oidc" and path.startswith(("/oapi/", "/api/", "/open311/")):
+            from access.sessions import CSRF_HEADER, csrf_ok
+            from access.web import CSRF_MESSAGE
+
+            # a write authenticated by the session cookie: only with the session's CSRF token
+            if not csrf_ok(g.get("staff_session"), request.headers.get(CSRF_HEADER)):
+                return _refuse(403, CSRF_MESSAGE)
         match = _ITEMS_ROUTE.match(path)
         if match:
             return _guard_items(settings, viewer, match["collection"], match["item"])
@@ -416,8 +501,15 @@ def install(server: Flask, settings: Settings) -> None:
                     if role == PLANNER and (refusal := _planner_refusal(viewer)) is not None:
                         return refusal
                     if role == MODERATOR and not viewer.is_moderator:
-                        return _refuse(403 if viewer.token_sent else 401,
+                        if viewer.session_expired:
+                            return _refuse(401, SESSION_EXPIRED, "SessionExpired")
+                        return _refuse(403 if viewer.token_sent or viewer.via else 401,
                                        "Nur Moderation oder Planung / only moderators or planners may do this")
+                    if role == ADMIN and viewer.role != ADMIN:
+                        if viewer.session_expired:
+                            return _refuse(401, SESSION_EXPIRED, "SessionExpired")
+                        return _refuse(403 if viewer.token_sent or viewer.via else 401,
+                                       "Nur für die Administration / only admins may do this")
             return _too_large(settings)
         return None
 
@@ -429,6 +521,7 @@ def install(server: Flask, settings: Settings) -> None:
             response.headers["Cache-Control"] = "no-store"
         if request.path.startswith(("/oapi/collections/contributions", "/api/", "/open311/")):
             response.vary.add("Authorization")
+            response.vary.add("Cookie")  # a staff session sees more
             response.vary.add(SECRET_HEADER)
         response.headers["Access-Control-Expose-Headers"] = f"Location, {SECRET_HEADER}"
         return response

@@ -66,7 +66,9 @@ def _collection(layer: Layer) -> dict:
         "geom_field": "geom",
         "storage_crs": f"http://www.opengis.net/def/crs/EPSG/0/{epsg}",
         "crs": _crs_list(epsg),
-        "editable": True,  # writes pass api/access.py first: planners only, citizens only where allowed
+        # writes pass api/access.py first: planners only, citizens only where allowed; read-only layers
+        # (procedures, published Abwägung) are written through their /api routes
+        "editable": not layer.read_only,
     }
     if layer.id in TIME_FIELDS:
         feature_provider["time_field"] = TIME_FIELDS[layer.id]

@@ -48,12 +48,39 @@ def prepare(settings: Settings | None = None) -> Settings:
 
     settings = settings or get_settings()
     _export_environment(settings)
-    create_tables(settings.store, settings.storage_epsg)  # contributions, phases, likes (older stores lack them)
+    create_tables(settings.store, settings.storage_epsg)  # contributions, procedures, likes (older stores lack them)
     config_path = write_runtime_config(settings, collection_extents(settings))
     openapi_path = Path(os.environ["PYGEOAPI_OPENAPI"])
     document = generate_openapi_document(config_path, "yaml", fail_on_invalid_collection=True)
     openapi_path.write_text(document, encoding="utf-8")
     return settings
+
+
+#: Text the server sends compressed (brotli where the client takes it, else gzip): pages, scripts, styles,
+#: GeoJSON/JSON pages of the OGC API, CSV and vector tiles. Binary downloads (XLSX, DOCX, PNG) are left alone.
+COMPRESSED_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/javascript", "application/javascript",
+                    "application/json", "application/geo+json", "application/schema+json", "application/ld+json",
+                    "application/vnd.oai.openapi+json", "application/xml", "application/gml+xml", "image/svg+xml",
+                    "application/vnd.mapbox-vector-tile"]
+
+
+def _compress(server: Flask) -> None:
+    """Compress text answers with Flask-Compress (a maintained extension; no reverse proxy needed for it)."""
+    from flask_compress import Compress
+    from werkzeug.datastructures import Headers
+
+    server.config.update(COMPRESS_MIMETYPES=COMPRESSED_TYPES, COMPRESS_ALGORITHM=["br", "gzip"],
+                         COMPRESS_LEVEL=6, COMPRESS_BR_LEVEL=4, COMPRESS_MIN_SIZE=1024,
+                         COMPRESS_ALGORITHM_STREAMING=["br", "deflate"])
+    Compress(server)
+
+    @server.after_request  # runs before Compress's hook (Flask runs them last-registered first)
+    def real_headers(response):
+        # pygeoapi's views assign a plain dict to response.headers; its case-sensitive lookups hide the
+        # Content-Type from Response.mimetype, and so from Flask-Compress.
+        if not isinstance(response.headers, Headers):
+            response.headers = Headers(response.headers)
+        return response
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -66,18 +93,31 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_json_passthrough()  # pages written as text by the stores, CRS work kept (both stores)
     from pygeoapi.flask_app import BLUEPRINT  # imported only now: it reads the config at import time
 
-    from api import access, contributions, open311, scenarios, xplan_export
+    from api import access, contributions, limits, open311, procedures, scenarios, xplan_export
 
     server = Flask("buergergis", static_folder=None)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    _compress(server)
+    limits.install(server, settings)  # abuse limits per client, counted before any other check
     access.install(server, settings)
+    from access import web as staff_access
+
+    # staff sign-in (OpenID Connect), sessions, /api/me, service tokens
+    staff_access.install(server, settings)
     compat.install_request_checks(server)
     server.register_blueprint(BLUEPRINT, url_prefix="/oapi")
-    server.register_blueprint(contributions.BLUEPRINT, url_prefix="/api")  # likes, moderation, phases
+    server.register_blueprint(contributions.BLUEPRINT, url_prefix="/api")  # likes, moderation
+    server.register_blueprint(procedures.BLUEPRINT, url_prefix="/api")  # procedures, Abwägung, audit trail
     server.register_blueprint(scenarios.BLUEPRINT, url_prefix="/api")  # likes of planning variants
+    from api import variants
+
+    server.register_blueprint(variants.BLUEPRINT, url_prefix="/api")  # the scenario studio's variants
     server.register_blueprint(open311.BLUEPRINT, url_prefix="/open311/v2")  # Mängelmeldungen (GeoReport v2)
     # plans as XPlanGML 6.0 / JSON-FG downloads, read from this app's store
     server.register_blueprint(xplan_export.BLUEPRINT, url_prefix="/api", settings=settings)
+    from api import search
+
+    server.register_blueprint(search.BLUEPRINT, url_prefix="/api", settings=settings)  # places, plans, zones
 
     @server.route("/rasters/<path:name>")
     def plan_raster(name: str):

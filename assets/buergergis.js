@@ -246,8 +246,9 @@
 
     buildingStyle: function (feature) {
       var p = feature.properties || {};
-      if (p.synthetic) { return {color: "#4b5563", weight: 1, dashArray: "3 3", fillColor: "#d1d5db", fillOpacity: 0.75}; }
-      return {color: "#374151", weight: 1, fillColor: "#9ca3af", fillOpacity: 0.8};
+      // Quiet greys: buildings are the background's, the plan's colours stay the strongest (ui/basemap.py).
+      if (p.synthetic) { return {color: "#8b9098", weight: 1, dashArray: "3 3", fillColor: "#dcdde0", fillOpacity: 0.9}; }
+      return {color: "#9a9ea5", weight: 1, fillColor: "#c8c9cc", fillOpacity: 0.9};
     },
 
     buildingTooltip: function (feature, layer) {

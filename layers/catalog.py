@@ -39,6 +39,8 @@ class Layer:
     source_scoped: bool = False
     #: Citizens may write (through access control); other layers are planner-only.
     citizen_writable: bool = False
+    #: Served read-only over OGC API (written through its own ``/api`` routes, e.g. procedures).
+    read_only: bool = False
     title_field: str | None = None
     #: Columns worth an index besides the primary key and the spatial index.
     indexes: tuple[str, ...] = field(default=())
@@ -427,6 +429,63 @@ PARCELS = _add(Layer(
     indexes=("source",),
 ))
 
+# What the place search finds (api/search.py): house addresses, named streets and places, from OpenStreetMap
+# (addr:*, named ways, place=*) and the Kommune's own address list (Hauskoordinaten/ALKIS); layers/addresses.py.
+ADDRESSES = _add(Layer(
+    id="addresses",
+    title_de="Adressen, Straßen und Orte",
+    title_en="Addresses, streets and places",
+    description_de=(
+        "Hausadressen (Straße, Hausnummer, Postleitzahl, Ort), benannte Straßen und Orte aus den importierten Daten "
+        "(OpenStreetMap addr:*, Hauskoordinaten/ALKIS der Kommune); Grundlage der Ortssuche. kind: address, street "
+        "oder place; search_key: der Name in Suchschreibweise (klein, ohne Umlaute, 'str' für Straße)."
+    ),
+    description_en=(
+        "House addresses (street, house number, postcode, city), named streets and places from the imported data "
+        "(OpenStreetMap addr:*, the Kommune's house coordinates/ALKIS); what the place search finds. kind: address, "
+        "street or place; search_key: the name as searched (lower case, umlauts folded, 'str' for Straße)."
+    ),
+    geometry_type="GEOMETRY",  # points (addresses, places), lines (streets)
+    columns={
+        "id": "text",
+        "source": "text",
+        "source_id": "text",
+        "kind": "text",  # address | street | place
+        "name": "text",  # "Kaivokatu 8", "Kaivokatu", "Kluuvi"
+        "street": "text",
+        "housenumber": "text",
+        "postcode": "text",
+        "city": "text",
+        "search_key": "text",  # layers.addresses.search_key(name)
+    },
+    keywords=("Adresse", "Straße", "Hauskoordinaten", "address", "street", "geocoding"),
+    source_scoped=True,
+    title_field="name",
+    indexes=("source", "kind", "search_key"),
+))
+
+# Water and green areas for the map's background drawn from the store's own data (e.g. OSM natural/landuse).
+LANDCOVER = _add(Layer(
+    id="landcover",
+    title_de="Wasser- und Grünflächen",
+    title_en="Water and green areas",
+    description_de="Gewässer und Grünflächen (z. B. aus OpenStreetMap) für die Hintergrundkarte; kind: water oder green.",
+    description_en="Water bodies and green areas (e.g. from OpenStreetMap) for the background map; kind: water or green.",
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",
+        "source": "text",
+        "source_id": "text",
+        "kind": "text",  # water | green
+        "category": "text",  # the source's own word, e.g. water, park, grass, wood
+        "name": "text",
+    },
+    keywords=("Gewässer", "Grünfläche", "water", "green", "OSM"),
+    source_scoped=True,
+    title_field="name",
+    indexes=("source",),
+))
+
 
 CONTRIBUTIONS = _add(Layer(
     id="contributions",
@@ -455,7 +514,12 @@ CONTRIBUTIONS = _add(Layer(
         "parent_id": "text",  # the contribution this one replies to
         "pseudonym": "text",  # optional, at most 40 characters
         "status": "text",  # eingereicht -> freigegeben | abgelehnt; Mängel: in_bearbeitung -> erledigt
-        "status_history": "json",  # [{"status": ..., "at": ISO datetime}, ...]
+        "status_history": "json",  # [{"status": ..., "at": ISO datetime, "note": ...}, ...]
+        # public note of the moderation: reason of a rejection, state of a Mängelmeldung
+        "status_note": "text",
+        "procedure_id": "text",  # the participation procedure it was made in (a statement)
+        "reference": "text",  # reference number of a statement, e.g. LA22-2026-0042
+        "late": "boolean",  # made after the procedure's end, admitted by staff
         "like_count": "integer",
         "created_at": "datetime",
         "updated_at": "datetime",
@@ -465,7 +529,88 @@ CONTRIBUTIONS = _add(Layer(
     keywords=("Bürgerbeteiligung", "Mängelmeldung", "public participation", "Open311"),
     citizen_writable=True,
     title_field="kind",
-    indexes=("plan_id", "status", "parent_id", "author_secret_hash", "created_at"),
+    indexes=("plan_id", "status", "parent_id", "author_secret_hash", "created_at", "procedure_id", "reference"),
+))
+
+# Participation procedures (participation/model.py): written through /api/procedures, served read-only.
+PROCEDURES = _add(Layer(
+    id="procedures",
+    title_de="Beteiligungsverfahren",
+    title_en="Participation procedures",
+    description_de=(
+        "Verfahren, in denen Stellungnahmen zu Plänen angenommen werden: Art (frühzeitige Beteiligung "
+        "§ 3 Abs. 1 BauGB, Veröffentlichung § 3 Abs. 2, Behördenbeteiligung § 4, informell), Zeitraum, Pläne. "
+        "Geometrie: das Gebiet der Pläne oder eine gezeichnete Fläche."
+    ),
+    description_en=(
+        "Procedures in which statements on plans are accepted: kind (early participation § 3 (1) BauGB, "
+        "publication § 3 (2), authorities § 4, informal), period, plans. Geometry: the plans' area or a drawn area."
+    ),
+    geometry_type="MULTIPOLYGON",
+    columns={
+        "id": "text",
+        "source": "text",  # "procedure:<id>" (one row per source)
+        "kind": "text",  # fruehzeitig | veroeffentlichung | behoerden | informell
+        "title_de": "text",
+        "title_en": "text",
+        "description_de": "text",
+        "description_en": "text",
+        "plan_ids": "json",  # gml:ids of the plans; [] with a drawn area or for general contributions
+        "scenario_id": "text",  # or a planning variant
+        "opens_at": "datetime",
+        "closes_at": "datetime",
+        "allowed_kinds": "json",  # ["kommentar", "vorschlag"]
+        "reference_prefix": "text",  # e.g. LA22: statements are numbered LA22-2026-0001, ...
+        "closed_at": "datetime",  # closed early by a planner
+        "created_by": "text",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+    },
+    keywords=("Beteiligung", "Verfahren", "BauGB", "participation"),
+    source_scoped=True,
+    read_only=True,
+    title_field="title_de",
+    indexes=("source", "kind"),
+))
+
+# The published Abwägung: one row per statement (or section) whose result the council decided and a planner
+# published; written by api/procedures.py, served read-only so GIS tools see results beside the plan objects.
+STATEMENT_RESULTS = _add(Layer(
+    id="statement_results",
+    title_de="Stellungnahmen und ihre Abwägung",
+    title_en="Statements and how they were weighed",
+    description_de=(
+        "Veröffentlichte Ergebnisse der Abwägung (§ 1 Abs. 7 BauGB): je Stellungnahme (oder Abschnitt) "
+        "Eingangsnummer, Text, Abwägungsvorschlag, Ergebnis und Beschluss, mit dem Planinhalt, den sie betrifft."
+    ),
+    description_en=(
+        "Published results of the Abwägung (weighing, § 1 (7) BauGB): per statement (or section) its reference "
+        "number, text, proposed answer, result and decision, with the plan object it concerns."
+    ),
+    geometry_type="GEOMETRY",
+    columns={
+        "id": "text",  # reference, "/n" for sections
+        "source": "text",  # "procedure:<id>"
+        "procedure_id": "text",
+        "reference": "text",
+        "section_no": "integer",
+        "contribution_id": "text",
+        "plan_id": "text",
+        "target_collection": "text",
+        "target_id": "text",
+        "kind": "text",
+        "text": "text",
+        "proposal": "text",  # Abwägungsvorschlag
+        "result": "text",  # beruecksichtigt | teilweise_beruecksichtigt | nicht_beruecksichtigt | zur_kenntnis
+        "result_label": "text",
+        "decision": "text",  # Beschluss
+        "published_at": "datetime",
+    },
+    keywords=("Abwägung", "Stellungnahme", "BauGB"),
+    source_scoped=True,
+    read_only=True,
+    title_field="reference",
+    indexes=("source", "procedure_id", "reference", "plan_id", "target_id"),
 ))
 
 # Scenario results (written by ``scenarios/results.py``: ``buergergis run-scenarios``, the demo loader, or the
@@ -604,25 +749,74 @@ def _add_support(table: Layer) -> Layer:
     return table
 
 
-# Participation phases live apart from bp_plan: a plan re-import rewrites bp_plan rows, not these.
-PARTICIPATION_PHASES = _add_support(Layer(
-    id="participation_phases",
-    title_de="Beteiligungsphasen",
-    title_en="Participation phases",
-    description_de="Zeitfenster, in denen Beiträge zu einem Plan, einem Szenario oder allgemein angenommen werden.",
-    description_en="Time windows in which contributions on a plan, a scenario or in general are accepted.",
+# The planners' working Abwägung: one row per statement, or per section of one (section_no 1, 2, ...).
+ABWAEGUNG = _add_support(Layer(
+    id="abwaegung",
+    title_de="Abwägung (Arbeitsstand)",
+    title_en="Abwägung (work in progress)",
+    description_de="Abwägungsvorschläge, Ergebnisse und Beschlussvorschläge der Planung je Stellungnahme.",
+    description_en="Proposed answers, results and decisions of the planners per statement.",
+    geometry_type=None,
+    columns={
+        "id": "text",  # "<contribution id>" or "<contribution id>#<section no>"
+        "contribution_id": "text",
+        "procedure_id": "text",
+        "section_no": "integer",  # null: the whole statement
+        "section_text": "text",  # the part of the statement this section covers
+        "proposal": "text",  # Abwägungsvorschlag
+        "result": "text",
+        "decision": "text",  # Beschlussvorschlag / Beschluss
+        "tags": "json",
+        "group_name": "text",
+        "published_at": "datetime",
+        "updated_by": "text",
+        "updated_at": "datetime",
+    },
+    indexes=("contribution_id", "procedure_id"),
+))
+
+# Every staff action: who, when, what (participation/audit.py).
+AUDIT_LOG = _add_support(Layer(
+    id="audit_log",
+    title_de="Protokoll der Handlungen der Verwaltung",
+    title_en="Audit trail of staff actions",
+    description_de="Wer hat wann was getan: Freigaben, Ablehnungen, Status, Abwägung, Verfahren.",
+    description_en="Who did what when: approvals, rejections, statuses, Abwägung, procedures.",
     geometry_type=None,
     columns={
         "id": "text",
-        "plan_id": "text",  # the plan it opens, or
-        "scenario_id": "text",  # the scenario it opens; neither = general (unlinked) contributions
-        "title": "text",
-        "opens_at": "datetime",  # null = open since ever
-        "closes_at": "datetime",  # null = open-ended
-        "created_at": "datetime",
-        "updated_at": "datetime",
+        "at": "datetime",
+        "actor": "text",  # person (OpenID Connect) or "token:<name>"
+        "role": "text",
+        "action": "text",  # e.g. contribution.status, procedure.create, abwaegung.save
+        "target_type": "text",
+        "target_id": "text",
+        "detail": "json",
     },
-    indexes=("plan_id", "scenario_id"),
+    indexes=("at", "actor", "target_id"),
+))
+
+# Counters for reference numbers: id "<prefix>-<year>", value the last number given (atomic upsert).
+REFERENCE_COUNTERS = _add_support(Layer(
+    id="reference_counters",
+    title_de="Zähler der Eingangsnummern",
+    title_en="Counters of reference numbers",
+    description_de="Die zuletzt vergebene laufende Nummer je Präfix und Jahr.",
+    description_en="The last sequence number given per prefix and year.",
+    geometry_type=None,
+    columns={"id": "text", "value": "integer"},
+))
+
+# Reusable answers for the Abwägung.
+ANSWER_TEMPLATES = _add_support(Layer(
+    id="answer_templates",
+    title_de="Textbausteine der Abwägung",
+    title_en="Answer templates of the Abwägung",
+    description_de="Wiederkehrende Abwägungsvorschläge, von der Planung gepflegt.",
+    description_en="Recurring proposed answers, kept by the planners.",
+    geometry_type=None,
+    columns={"id": "text", "title": "text", "text": "text", "result": "text", "created_by": "text",
+             "created_at": "datetime"},
 ))
 
 # One row per (contribution, voter): the id is "<contribution id>:<voter hash>", so a second like is a no-op.
@@ -659,6 +853,83 @@ SCENARIO_LIKES = _add_support(Layer(
         "created_at": "datetime",
     },
     indexes=("scenario_id",),
+))
+
+
+# Staff sign-in (access/sessions.py): one row per signed-in person, or per sign-in under way (kind "login",
+# holding the OpenID Connect state, nonce and PKCE verifier). The id is the SHA-256 of the cookie's value, so
+# whoever reads the table cannot take over a session. Shared by every worker of an installation.
+STAFF_SESSIONS = _add_support(Layer(
+    id="staff_sessions",
+    title_de="Sitzungen der Mitarbeitenden",
+    title_en="Staff sessions",
+    description_de="Angemeldete Mitarbeitende (OpenID Connect): Person, Rolle, Ablauf; nur der Hash der Sitzungs-ID.",
+    description_en="Signed-in staff (OpenID Connect): person, role, expiry; only the hash of the session id.",
+    geometry_type=None,
+    columns={
+        "id": "text",  # SHA-256 (hex) of the session id in the cookie
+        "kind": "text",  # "session" | "login" (an OpenID Connect sign-in under way)
+        "subject": "text",  # the identity provider's "sub"
+        "name": "text",
+        "email": "text",
+        "role": "text",  # citizen | moderator | planner | admin
+        "csrf_token": "text",
+        "login_state": "json",  # kind "login": state, nonce, PKCE verifier, where to go next
+        "created_at": "datetime",
+        "last_seen_at": "datetime",
+        "expires_at": "datetime",  # absolute end; idle end = last_seen_at + idle time
+    },
+    indexes=("expires_at",),
+))
+
+# Named, revocable tokens for scripts and other systems (access/tokens.py); only the token's SHA-256 is stored.
+SERVICE_TOKENS = _add_support(Layer(
+    id="service_tokens",
+    title_de="Dienst-Tokens",
+    title_en="Service tokens",
+    description_de="Benannte, widerrufbare Zugangs-Tokens für Skripte und Fachverfahren (nur als Hash).",
+    description_en="Named, revocable access tokens for scripts and other systems (stored as hashes only).",
+    geometry_type=None,
+    columns={
+        "id": "text",
+        "name": "text",
+        "role": "text",  # moderator | planner | admin
+        "token_hash": "text",  # SHA-256 (hex)
+        "created_at": "datetime",
+        "revoked_at": "datetime",
+        "last_used_at": "datetime",
+    },
+    indexes=("name", "token_hash"),
+))
+
+# Planning variants made in the scenario studio (scenarios/studio.py, api/variants.py): per variant one working
+# row (version 0: the document being edited, its redo steps, status) and one row per saved version (1, 2, ...).
+# Only published ones reach the public collection ``scenarios``; internal ones stay here, for planners.
+SCENARIO_VARIANTS = _add_support(Layer(
+    id="scenario_variants",
+    title_de="Planungsvarianten des Szenario-Studios",
+    title_en="Planning variants of the scenario studio",
+    description_de="Szenario-Dokumente der Planung mit Versionen, Autor, Zeit und Status (intern/veröffentlicht).",
+    description_en="The planners' scenario documents with versions, author, time and status (internal/published).",
+    geometry_type=None,
+    columns={
+        "id": "text",  # "<variant id>~v<version>" (version 0: the working copy)
+        "variant_id": "text",
+        "version": "integer",
+        "document": "text",  # the scenario as YAML (scenarios/model.py)
+        "redo": "json",  # version 0: changes undone, most recent last
+        "title_de": "text",
+        "title_en": "text",
+        "description_de": "text",
+        "description_en": "text",
+        "base": "text",
+        "status": "text",  # internal | published (version 0)
+        "published_version": "integer",  # version 0: the saved version citizens see
+        "author": "text",
+        "saved_at": "datetime",
+        "note": "text",
+    },
+    indexes=("variant_id",),
 ))
 
 

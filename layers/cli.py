@@ -1,5 +1,7 @@
 """Command line: ``buergergis import-xplan FILE…``, ``import-citygml``, ``import-osm``, ``import-vector``,
-``run-scenarios``, ``delete-plan``.
+``import-addresses`` (the Kommune's address list for the place search),
+``run-scenarios``, ``delete-plan``, ``token create NAME --role planner`` / ``token list`` / ``token revoke NAME``
+(service tokens, access/tokens.py).
 
 The store comes from ``--store`` or ``BUERGERGIS_STORE`` (a GeoPackage path or a
 ``postgresql://`` URL); every command creates the schema when it is missing.
@@ -68,6 +70,7 @@ def cmd_import_osm(args) -> None:
     store = _store(args)
     frames = read_osm(args.file, epsg=store.epsg)
     _print_report(import_layer_frames(store, frames, source=f"osm:{Path(args.file).name}"))
+    _search_index(args)
 
 
 def cmd_import_vector(args) -> None:
@@ -79,6 +82,32 @@ def cmd_import_vector(args) -> None:
     frames = read_vector(args.file, args.layer_id, epsg=store.epsg, layer=args.source_layer, source=source,
                          crs=args.crs)
     _print_report(import_layer_frames(store, frames, source=source))
+
+
+def cmd_import_addresses(args) -> None:
+    from layers.addresses import read_address_list, summary
+    from layers.importing import import_layer_frames
+
+    columns = {}
+    for item in args.column or []:
+        field, sep, name = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--column wants FIELD=NAME, e.g. housenumber=HNR; got {item!r}")
+        columns[field.strip()] = name.strip()
+    store = _store(args)
+    source = args.source or f"addresses:{Path(args.file).name}"
+    frames = read_address_list(args.file, epsg=store.epsg, crs=args.crs, columns=columns, layer=args.source_layer,
+                               source=source)
+    _print_report(import_layer_frames(store, frames, source=source))
+    print(f"  {summary(frames['addresses'])}")
+    _search_index(args)
+
+
+def _search_index(args) -> None:
+    """PostGIS: the prefix index of the place search (api/search.py), made once the addresses table exists."""
+    from api.search import ensure_search_index
+
+    ensure_search_index(args.store or get_settings().store)
 
 
 def cmd_delete_plan(args) -> None:
@@ -100,6 +129,33 @@ def cmd_run_scenarios(args) -> None:
               f"GRZ {t['grz'] or 0:.3f}, GFZ {t['gfz'] or 0:.3f}, {t['violations']} violations")
 
 
+def cmd_token(args) -> None:
+    """``token create NAME --role R`` (prints the token once), ``token list``, ``token revoke NAME``."""
+    from access.db import Db
+    from access.tokens import TokenError, ServiceTokens
+
+    settings = get_settings()
+    db = Db(args.store or settings.store)
+    db.create_tables(args.epsg or settings.storage_epsg)
+    tokens = ServiceTokens(db)
+    try:
+        if args.token_command == "create":
+            token, row = tokens.create(args.name, args.role)
+            print(token)
+            print(f"service token {row['name']!r} ({row['role']}) created; it is shown only now: keep it safe. "
+                  f"Send it as 'Authorization: Bearer <token>'.", file=sys.stderr)
+        elif args.token_command == "revoke":
+            row = tokens.revoke(args.name)
+            print(f"revoked service token {row['name']!r} ({row['role']}) at {row['revoked_at']}")
+        else:
+            print(f"{'name':24s} {'role':10s} {'created':25s} {'last used':25s} revoked")
+            for row in tokens.list():
+                print(f"{row['name']:24s} {row['role']:10s} {row['created_at'] or '-':25s} "
+                      f"{row['last_used_at'] or '-':25s} {row['revoked_at'] or '-'}")
+    except TokenError as err:
+        raise ValueError(str(err)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buergergis", description="Import data into the Bürger-GIS store "
                                                                      "and compute scenario results.")
@@ -119,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path)
     p.set_defaults(func=cmd_import_citygml)
 
-    p = sub.add_parser("import-osm", help="import buildings and streets from an OSM PBF file")
+    p = sub.add_parser("import-osm", help="import buildings, streets, addresses, water and green areas from an OSM "
+                                          "PBF file")
     p.add_argument("file", type=Path)
     p.set_defaults(func=cmd_import_osm)
 
@@ -131,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="CRS of the file when it declares none, e.g. EPSG:25832")
     p.set_defaults(func=cmd_import_vector)
 
+    p = sub.add_parser("import-addresses", help="import the Kommune's address list (Hauskoordinaten/ALKIS CSV with "
+                                                "x/y or lon/lat, or a GeoPackage) for the place search")
+    p.add_argument("file", type=Path)
+    p.add_argument("--crs", help="CRS of x/y columns, e.g. EPSG:25832 (lon/lat columns are WGS84)")
+    p.add_argument("--column", action="append", metavar="FIELD=NAME",
+                   help="column of a field when its name is unusual (street, housenumber, suffix, postcode, city, "
+                        "id, x, y, lon, lat); repeatable")
+    p.add_argument("--source-layer", help="layer inside a GeoPackage")
+    p.add_argument("--source", help="source label (default: addresses:<file name>); a re-import replaces it")
+    p.set_defaults(func=cmd_import_addresses)
+
     p = sub.add_parser("run-scenarios", help="run planning scenarios on the stored twin and store their results "
                                              "(collections scenarios, scenario_buildings, scenario_zone_indicators)")
     p.add_argument("scenarios", nargs="*", help="scenario ids (default: every shipped scenario)")
@@ -139,6 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete-plan", help="delete a plan and all its objects")
     p.add_argument("plan_id")
     p.set_defaults(func=cmd_delete_plan)
+
+    p = sub.add_parser("token", help="named service tokens for scripts and other systems (stored hashed)")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    t = tokens.add_parser("create", help="make a token (printed once) for NAME with a role")
+    t.add_argument("name")
+    t.add_argument("--role", required=True, choices=("moderator", "planner", "admin"))
+    tokens.add_parser("list", help="list the tokens (names, roles, dates; never the tokens)")
+    t = tokens.add_parser("revoke", help="revoke NAME's active token")
+    t.add_argument("name")
+    p.set_defaults(func=cmd_token)
     return parser
 
 

@@ -5,16 +5,19 @@ portal behind a reverse proxy with a path prefix still works). Callbacks that
 need data on the server side (plan panel, list, dashboard, 3D envelopes) use
 :class:`ApiClient`, which requests ``settings.api_url`` and forwards the
 visitor's ``Authorization``/``Cookie`` headers, so the API applies the same
-access rules it applies to QGIS or a script.
+access rules it applies to QGIS or a script. For a signed-in staff member it adds
+the session's CSRF token, when the callback came from the portal's own page
+(``access.sessions.csrf_for_dash_callback``).
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
@@ -90,7 +93,29 @@ def _forwarded_headers() -> dict[str, str]:
         return {}
     if not has_request_context():
         return {}
-    return {name: request.headers[name] for name in ("Authorization", "Cookie") if name in request.headers}
+    headers = {name: request.headers[name] for name in ("Authorization", "Cookie") if name in request.headers}
+    # A signed-in staff member's writes need the session's CSRF token. It is added only when this callback
+    # request came from our own page (Sec-Fetch-Site/Origin; why that is safe: access/sessions.py).
+    from access.sessions import CSRF_HEADER, csrf_for_dash_callback
+
+    token = csrf_for_dash_callback()
+    if token:
+        headers[CSRF_HEADER] = token
+    headers.update(_visitor_address())
+    return headers
+
+
+def _visitor_address() -> dict[str, str]:
+    """The visitor's address, signed, so the API's abuse limits count each visitor on their own (api/limits.py)."""
+    from flask import current_app
+
+    from api.limits import CLIENT_HEADER, SIGNATURE_HEADER, LimitSettings, client_address, sign
+
+    key = current_app.extensions.get("buergergis.portal_key")
+    if not key:
+        return {}
+    address = client_address(key, LimitSettings().trusted_proxies)
+    return {CLIENT_HEADER: address, SIGNATURE_HEADER: sign(key, address)}
 
 
 class ApiClient:
@@ -103,6 +128,9 @@ class ApiClient:
         self._cache: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
         self._session = requests.Session()
+        # Shared by all visitors: it must never keep a cookie one of them was sent (their own Cookie header
+        # is forwarded per request instead).
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     def get_json(self, path: str, params: dict | None = None, cache: bool = True,
                  headers: dict | None = None, forward: bool = True) -> dict:
@@ -169,11 +197,11 @@ class ApiClient:
         """The portal root the API hangs below (``…/oapi`` -> ``…``): home of the ``/api/…`` routes."""
         return self.api_url.rsplit("/", 1)[0]
 
-    def get_site_json(self, path: str, params: dict | None = None) -> dict | list:
-        """GET a non-OGC route below the portal root (e.g. ``api/participation-phases``); never cached."""
+    def get_site_json(self, path: str, params: dict | None = None, headers: dict | None = None) -> dict | list:
+        """GET a non-OGC route below the portal root (e.g. ``api/procedures``); never cached."""
         try:
             reply = self._session.get(f"{self.site_url}/{path.lstrip('/')}", params=params,
-                                      headers=_forwarded_headers(), timeout=self.timeout)
+                                      headers={**_forwarded_headers(), **(headers or {})}, timeout=self.timeout)
         except requests.RequestException as err:
             raise ApiError(None, str(err)) from err
         if not reply.ok:
@@ -187,13 +215,23 @@ class ApiClient:
 
     def post_site_json(self, path: str, body: dict | None, headers: dict | None = None) -> Response:
         """POST JSON to a non-OGC route below the portal root (likes, moderation)."""
-        return self._post(f"{self.site_url}/{path.lstrip('/')}", body or {},
-                          {"Content-Type": "application/json", **(headers or {})})
+        return self.send_site_json("POST", path, body, headers)
 
-    def _post(self, url: str, body, headers: dict) -> Response:
+    def send_site_json(self, method: str, path: str, body: dict | None = None,
+                       headers: dict | None = None) -> Response:
+        """POST, PUT or DELETE a non-OGC route below the portal root as the visitor (procedures, Abwägung)."""
+        return self._post(f"{self.site_url}/{path.lstrip('/')}", body if method != "DELETE" else None,
+                          {"Content-Type": "application/json", **(headers or {})}, method=method)
+
+    def delete_item(self, collection: str, item_id: str, headers: dict | None = None) -> Response:
+        """DELETE one feature (OGC API Features Part 4), as the visitor (e.g. an author with their secret)."""
+        return self._post(f"{self.api_url}/collections/{collection}/items/{quote(str(item_id), safe='')}", None,
+                          headers or {}, method="DELETE")
+
+    def _post(self, url: str, body, headers: dict, method: str = "POST") -> Response:
         headers = {"Accept": "application/json", **_forwarded_headers(), **headers}
         try:
-            reply = self._session.post(url, json=body, headers=headers, timeout=self.timeout)
+            reply = self._session.request(method, url, json=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as err:
             raise ApiError(None, str(err)) from err
         try:

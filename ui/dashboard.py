@@ -1,21 +1,25 @@
 """Planner dashboard: counts read from the OGC API as accessible bar lists, and the moderation queue.
 
 Bars are plain HTML (a labelled row per value) rather than a canvas chart, so
-screen readers get the numbers. Without a token the counts cover the public
-(approved) contributions; with a moderator or planner token (kept in this
-browser tab's sessionStorage and sent as ``Authorization: Bearer``) they cover
-all, and pending contributions can be approved or rejected through
-``POST /api/contributions/<id>/status`` — the API checks the role.
+screen readers get the numbers. Without signing in the counts cover the public
+(approved) contributions. Staff sign in with the Kommune's identity provider
+("Anmelden" links to ``/auth/login``, OpenID Connect); the session lives on the
+server, the browser holds only its HttpOnly cookie, which the callbacks forward
+to the API (ui/api.py, with the session's CSRF token for writes). Moderators and
+planners then see all contributions and approve or reject pending ones through
+``POST /api/contributions/<id>/status`` — the API checks the role. Who is signed
+in comes from ``/api/me``; an ended session is said so, and only public data shows.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from urllib.parse import urlencode
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
-from ui.api import ApiError
+from ui.api import ApiError, portal_path
 from ui.catalog import plan_label, plan_of, shared_catalog
 from ui.i18n import T, t, value_label
 
@@ -110,40 +114,70 @@ def layout(lang: str = "de") -> html.Section:
         children=[
             T("dash.region", html.H2),
             html.P(T("dash.intro"), className="hint"),
-            html.Form(className="login-row", id="mod-login", children=[
-                html.Div(className="field", children=[
-                    html.Label(T("dash.token"), htmlFor="mod-token-input"),
-                    dcc.Input(id="mod-token-input", type="password", value="", autoComplete="off"),
-                ]),
-                html.Button(T("dash.login"), id="mod-login-btn", type="button", n_clicks=0, className="btn small"),
-                html.Button(T("dash.logout"), id="mod-logout-btn", type="button", n_clicks=0,
-                            className="btn secondary small"),
+            html.Div(className="login-row", children=[
+                # "Anmelden" or "Angemeldet als … (Rolle)" with "Abmelden", from /api/me (no credential here)
+                html.Div(id="staff-session", className="staff-session", **{"aria-live": "polite"}),
                 html.Button(T("dash.refresh"), id="dash-refresh", type="button", className="btn secondary small",
                             n_clicks=0),
             ]),
-            # Moderator/planner token for this browser tab only (sessionStorage), sent as a Bearer token.
-            dcc.Store(id="mod-token", storage_type="session"),
             html.Div(id="mod-feedback", role="status", className="msg", **{"aria-live": "polite"}),
             html.Div(id="dash-body", **{"aria-live": "polite"}),
         ],
     )
 
 
-def register(app, client, settings) -> None:
-    @app.callback(Output("mod-token", "data"), Output("mod-token-input", "value"),
-                  Input("mod-login-btn", "n_clicks"), Input("mod-logout-btn", "n_clicks"),
-                  State("mod-token-input", "value"), prevent_initial_call=True)
-    def login(_login, _logout, token):
-        if callback_context.triggered_id == "mod-logout-btn":
-            return None, ""
-        return ((token or "").strip() or None), ""
+STAFF_ROLES = ("moderator", "planner", "admin")
 
-    @app.callback(Output("dash-body", "children"),
+
+def who_is_asking(client) -> tuple[dict, str | None]:
+    """(``/api/me`` answer, problem): problem is "expired" (401), "bad_token" (403), "unavailable" or None."""
+    try:
+        me = client.get_site_json("api/me")
+    except ApiError as err:
+        return {}, {401: "expired", 403: "bad_token"}.get(err.status, "unavailable")
+    return (me if isinstance(me, dict) else {}), None
+
+
+def session_view(me: dict, problem: str | None, lang: str, portal: str) -> list:
+    """Sign-in link, or "Angemeldet als NAME (Rolle)" with a sign-out form (plain HTML: works by keyboard)."""
+    back = f"{portal}/?view=dashboard"
+    if me.get("signed_in"):
+        role = value_label("role", me.get("role"), lang)
+        parts = [html.Span(t("dash.signed_in_as", lang, name=me.get("name") or "–", role=role),
+                           className="signed-in-as")]
+        if me.get("via") == "oidc" and me.get("csrf_token"):
+            parts.append(html.Form(method="post", action=f"{portal}/auth/logout", className="inline-form", children=[
+                dcc.Input(type="hidden", name="csrf_token", value=me["csrf_token"], id="logout-csrf"),
+                dcc.Input(type="hidden", name="next", value=back, id="logout-next"),
+                html.Button(t("dash.logout", lang), type="submit", id="logout-btn", className="btn secondary small"),
+            ]))
+        return parts
+    parts = []
+    if problem == "expired":
+        parts.append(html.P(t("dash.session_expired", lang), className="msg error", role="alert"))
+    if me.get("sign_in_available") or problem == "expired":
+        parts.append(html.A(t("dash.login", lang), href=f"{portal}/auth/login?{urlencode({'next': back})}",
+                            id="login-link", className="btn small"))
+    elif problem != "unavailable":
+        parts.append(html.P(t("dash.sign_in_unavailable", lang), className="hint"))
+    return parts
+
+
+def register(app, client, settings) -> None:
+    portal = portal_path(settings.api_url)
+
+    @app.callback(Output("staff-session", "children"), Output("dash-body", "children"),
                   Input("active-tab", "data"), Input("dash-refresh", "n_clicks"), Input("lang", "data"),
-                  Input("contributions-version", "data"), Input("mod-token", "data"), State("catalog", "data"))
-    def render(tab, _n, lang, _version, token, catalog):
+                  Input("contributions-version", "data"), State("catalog", "data"))
+    def render(tab, _n, lang, _version, catalog):
         if tab != "dashboard":
-            return html.Div()
+            return no_update, html.Div()
+        me, problem = who_is_asking(client)
+        staff = bool(me.get("signed_in")) and me.get("role") in STAFF_ROLES
+        signed_in = session_view(me, problem, lang, portal)
+        return signed_in, _body(lang, catalog, me, problem, staff)
+
+    def _body(lang, catalog, me, problem, staff):
         counts = {}
         for key, collection in (("plans", "bp_plan"), ("zones", "bp_baugebiet"), ("buildings", "buildings"),
                                 ("total", "contributions")):
@@ -154,17 +188,19 @@ def register(app, client, settings) -> None:
         if counts["total"] is None:
             kpis = _kpis(counts, lang)
             return [kpis, html.P(t("dash.unavailable", lang), className="msg info")]
-        headers = {"Authorization": f"Bearer {token}"} if token else None
-        note = html.P(t("dash.public_only", lang), className="hint")
+        # the visitor's session cookie goes along (ui/api.py): staff see every contribution, others the public ones
         try:
-            features = client.items("contributions", skipGeometry="true", cache=False, headers=headers)
-            if token:
-                note = html.P(t("dash.signed_in", lang), className="msg ok")
-        except ApiError as err:
-            if not token or err.status not in (401, 403):
-                return [_kpis(counts, lang), html.P(t("panel.load_error", lang), className="msg error")]
             features = client.items("contributions", skipGeometry="true", cache=False)
-            note = html.P(t("dash.bad_token", lang), className="msg error")
+        except ApiError:
+            return [_kpis(counts, lang), html.P(t("panel.load_error", lang), className="msg error")]
+        if staff:
+            note = html.P(t("dash.signed_in", lang), className="msg ok")
+        elif problem in ("expired", "bad_token"):
+            note = html.P(t("dash.bad_token" if problem == "bad_token" else "dash.public_only", lang), className="hint")
+        elif me.get("signed_in"):
+            note = html.P(t("dash.no_staff_role", lang), className="msg info")
+        else:
+            note = html.P(t("dash.public_only", lang), className="hint")
         counts["total"] = len(features)
         catalog = shared_catalog(client).resolve(catalog)
         by = contribution_counts(features, catalog, lang)
@@ -173,20 +209,19 @@ def register(app, client, settings) -> None:
             bars(t("dash.by_kind", lang), by["kind"], lang),
             bars(t("dash.by_plan", lang), by["plan"], lang),
             bars(t("dash.by_week", lang), by["week"], lang, sort_by_key=True),
-        ]), moderation_table(features, catalog, lang) if token else None]
+        ]), moderation_table(features, catalog, lang) if staff else None]
 
     @app.callback(Output("mod-feedback", "children"), Output("mod-feedback", "className"),
                   Output("contributions-version", "data", allow_duplicate=True),
                   Input({"type": "moderate", "id": ALL, "status": ALL}, "n_clicks"),
-                  State("mod-token", "data"), State("contributions-version", "data"), State("lang", "data"),
+                  State("contributions-version", "data"), State("lang", "data"),
                   prevent_initial_call=True)
-    def moderate(_clicks, token, version, lang):
+    def moderate(_clicks, version, lang):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
             return no_update, no_update, no_update
-        try:
-            reply = client.post_site_json(f"api/contributions/{trigger['id']}/status", {"status": trigger["status"]},
-                                          {"Authorization": f"Bearer {token or ''}"})
+        try:  # as the signed-in visitor: their session cookie and CSRF token (ui/api.py)
+            reply = client.post_site_json(f"api/contributions/{trigger['id']}/status", {"status": trigger["status"]})
         except ApiError:
             return t("form.err.network", lang), "msg error", no_update
         if reply.status >= 400:

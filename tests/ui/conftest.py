@@ -105,3 +105,18 @@ def pixel_stats(png: bytes) -> dict:
     background = max(counts.values())
     warm = sum(n for (r, g, b), n in counts.items() if r - b > 40 and r > 150)
     return {"colours": len(counts), "non_background": 1 - background / len(pixels), "warm": warm / len(pixels)}
+
+
+def sign_in_staff(driver, server, role: str = "planner", name: str = "Test Planung") -> None:
+    """Sign the browser in as staff: a session made in the portal's store (as /auth/callback makes one after
+    the identity provider's answer) and its HttpOnly cookie set in the browser, which must be on the portal.
+    The whole OpenID Connect sign-in is tested in tests/access/."""
+    store = getattr(server, "store", None)
+    if store is None:
+        pytest.skip("signing in needs the portal's store (not with BUERGERGIS_UI_URL)")
+    from access.db import Db
+    from access.sessions import COOKIE, Sessions
+    from access.settings import AccessSettings
+
+    session_id, _ = Sessions(Db(store), AccessSettings()).create(f"test-{role}", name, "", role)
+    driver.add_cookie({"name": COOKIE, "value": session_id, "path": "/", "httpOnly": True, "sameSite": "Lax"})

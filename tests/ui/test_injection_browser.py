@@ -30,7 +30,7 @@ from selenium.webdriver.common.by import By
 
 from tests.conftest import PLANNER_TOKEN, LiveServer, import_demo_plans
 from tests.injection_payloads import MARKER, XSS
-from tests.ui.conftest import screenshot, show_view, wait_until
+from tests.ui.conftest import screenshot, show_view, sign_in_staff, wait_until
 from ui.api import unescape_pygeoapi
 
 pytestmark = pytest.mark.browser
@@ -199,13 +199,13 @@ def test_map_tooltips_show_payloads_as_text(page, portal):
     _assert_nothing_ran(page, "map tooltips")
 
 
-def test_moderation_queue_shows_payloads_as_text(page):
+def test_moderation_queue_shows_payloads_as_text(page, portal):
     show_view(page, "dashboard")
-    page.find_element(By.ID, "mod-token-input").send_keys(PLANNER_TOKEN)
-    page.find_element(By.ID, "mod-login-btn").click()
+    sign_in_staff(page, portal)
+    page.find_element(By.ID, "dash-refresh").click()
     wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 30, message="the moderation queue")
     expected = [shown(p.text) + PENDING_SUFFIX for p in XSS] + [shown(pseudonym_for(p.text)) for p in XSS]
     wait_until(lambda: not _missing(page, "moderation-table", expected), 30, message="every payload in the queue")
     screenshot(page, "injection-moderation")
     _assert_nothing_ran(page, "moderation queue")
-    page.find_element(By.ID, "mod-logout-btn").click()
+    page.delete_cookie("bgis_session")  # signed out
