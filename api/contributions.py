@@ -7,20 +7,20 @@ in front by ``api/access.py`` as well.
 ``POST   /api/contributions/<id>/like``     like (one per person: ``X-Voter-Id``, a random per-browser
                                             id of 16-128 characters ``[A-Za-z0-9_-]``, stored hashed)
 ``DELETE /api/contributions/<id>/like``     take the like back
-``POST   /api/contributions/<id>/status``   moderators/planners: ``{"status": "freigegeben"}``; appends to
-                                            the status history
+``POST   /api/contributions/<id>/status``   moderators/planners: ``{"status": "abgelehnt", "note": "…"}``;
+                                            the note is public (reason of a rejection, state of a
+                                            Mängelmeldung); appends to the status history and the audit trail
+``POST   /api/contributions/status``        the same for many: ``{"ids": [...], "status", "note"}``
+``GET    /api/contributions/<id>/duplicates``  moderators: same kind and category within 50 m in 30 days
+``GET    /api/contributions/mine``          the author's own contributions (every status), with reference
+                                            number, moderation note and published Abwägung
 ``DELETE /api/contributions/mine``          delete every contribution written with the secret(s) in
                                             ``X-Contribution-Secret``, with their likes (DSGVO Art. 17)
-``GET    /api/participation-phases``        all phases (``?plan_id=`` / ``?scenario_id=``), with ``open_now``
-``POST   /api/participation-phases``        planners: ``{"plan_id"|"scenario_id"|neither, "opens_at",
-                                            "closes_at", "title"}``
-``PUT    /api/participation-phases/<id>``   planners: replace; ``DELETE`` removes
+
+Participation procedures (the windows in which comments are taken) are in ``api/procedures.py``.
 """
 
 from __future__ import annotations
-
-import uuid
-from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
@@ -94,61 +94,69 @@ def set_status(contribution_id: str):
     if error is not None:
         return error
     status = body.get("status") if isinstance(body, dict) else None
-    if not isinstance(status, str):
-        return _error(400, 'Erwartet / expected {"status": "freigegeben"}')
-    row = contributions_provider().set_status(contribution_id, status)
-    return jsonify({"id": row["id"], "status": row["status"], "status_history": row["status_history"],
-                    "updated_at": row["updated_at"]})
+    note = body.get("note") if isinstance(body, dict) else None
+    if not isinstance(status, str) or not isinstance(note, (str, type(None))):
+        return _error(400, 'Erwartet / expected {"status": "freigegeben", "note": optional text}')
+    row = contributions_provider().set_status(contribution_id, status, note=note)
+    return jsonify(_status_json(row))
+
+
+def _status_json(row: dict) -> dict:
+    return {"id": row["id"], "status": row["status"], "status_note": row.get("status_note"),
+            "status_history": row["status_history"], "updated_at": row["updated_at"],
+            "reference": row.get("reference")}
+
+
+@BLUEPRINT.post("/contributions/status")
+def set_status_many():
+    """Bulk moderation: one status (and note) for many contributions; each is changed on its own."""
+    body, error = _body()
+    if error is not None:
+        return error
+    ids = body.get("ids") if isinstance(body, dict) else None
+    status, note = (body.get("status"), body.get("note")) if isinstance(body, dict) else (None, None)
+    if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(isinstance(i, str) for i in ids) \
+            or not isinstance(status, str) or not isinstance(note, (str, type(None))):
+        return _error(400, 'Erwartet / expected {"ids": [1-500 ids], "status": "freigegeben", "note": optional}')
+    provider = contributions_provider()
+    done, failed = [], []
+    for identifier in dict.fromkeys(ids):
+        try:
+            done.append(_status_json(provider.set_status(identifier, status, note=note)))
+        except ProviderGenericError as err:
+            if int(err.http_status_code) in (401, 403):
+                raise
+            failed.append({"id": identifier, "description": err.message})
+    return jsonify({"changed": done, "failed": failed})
+
+
+@BLUEPRINT.get("/contributions/<contribution_id>/duplicates")
+def duplicates(contribution_id: str):
+    """Contributions of the same kind and category within 50 m, made in the 30 days before or after."""
+    access.require_moderator(access.current_viewer())
+    provider = contributions_provider()
+    return jsonify({"id": contribution_id, "duplicates": provider.near_duplicates(contribution_id)})
+
+
+@BLUEPRINT.get("/contributions/mine")
+def list_mine():
+    """The author's own contributions (secret(s) in ``X-Contribution-Secret``), every status, with the state of
+    each statement (moderation note, published Abwägung) and its procedure's title."""
+    from participation import store as pstore
+
+    provider = contributions_provider()
+    found = provider.mine()
+    titles = {p["id"]: (p["title_de"], p["title_en"]) for p in pstore.procedures(provider.rows)}
+    for row in found:
+        published = pstore.by_reference(provider.rows, row["reference"]) if row.get("reference") else None
+        row["abwaegung"] = (published or {}).get("abwaegung", [])
+        row["procedure_title_de"], row["procedure_title_en"] = titles.get(row.get("procedure_id"), (None, None))
+    response = jsonify({"contributions": found})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @BLUEPRINT.delete("/contributions/mine")
 def delete_mine():
     deleted = contributions_provider().delete_by_author()
     return jsonify({"deleted": len(deleted), "ids": deleted})
-
-
-# -- participation phases --------------------------------------------------------------------------------------
-
-
-def _phase_json(phase: dict) -> dict:
-    return {**phase, "open_now": access.phase_is_open(phase, datetime.now(UTC))}
-
-
-@BLUEPRINT.get("/participation-phases")
-def list_phases():
-    rows = contributions_provider().rows
-    plan_id, scenario_id = request.args.get("plan_id"), request.args.get("scenario_id")
-    phases = rows.phases(plan_id=plan_id, scenario_id=scenario_id) if (plan_id or scenario_id) else rows.phases()
-    return jsonify({"phases": [_phase_json(p) for p in phases]})
-
-
-def _save_phase(identifier: str, creating: bool):
-    from providers.contributions import clean_phase
-
-    body, error = _body()
-    if error is not None:
-        return error
-    phase = clean_phase(body)
-    rows = contributions_provider().rows
-    if phase["plan_id"] and rows.target_plan("bp_plan", phase["plan_id"]) is None:
-        return _error(400, f"Den Plan {phase['plan_id']!r} gibt es nicht / no plan {phase['plan_id']!r}")
-    if not rows.save_phase(identifier, phase, creating=creating):
-        return _error(404, f"Keine Phase {identifier!r} / no participation phase {identifier!r}")
-    return jsonify(_phase_json({"id": identifier, **phase})), 201 if creating else 200
-
-
-@BLUEPRINT.post("/participation-phases")
-def create_phase():
-    return _save_phase(str(uuid.uuid4()), creating=True)
-
-
-@BLUEPRINT.put("/participation-phases/<phase_id>")
-def replace_phase(phase_id: str):
-    return _save_phase(phase_id, creating=False)
-
-
-@BLUEPRINT.delete("/participation-phases/<phase_id>")
-def delete_phase(phase_id: str):
-    if not contributions_provider().rows.delete_phase(phase_id):
-        return _error(404, f"Keine Phase {phase_id!r} / no participation phase {phase_id!r}")
-    return jsonify({"deleted": phase_id})

@@ -55,12 +55,13 @@ from pygeofilter import ast
 
 from api import access
 from layers.catalog import LAYERS, SUPPORT_TABLES
+from participation.store import next_reference
 from providers.store import is_postgis_url
 
 LOGGER = logging.getLogger(__name__)
 
 TABLE = "contributions"
-PHASES = "participation_phases"
+PROCEDURES = "procedures"
 LIKES = "contribution_likes"
 SCENARIOS = "scenarios"
 SCENARIO_LIKES = "scenario_likes"
@@ -100,7 +101,8 @@ STATUSES = {
 CITIZEN_FIELDS = ("kind", "category", "text", "plan_id", "target_collection", "target_id", "scenario_id",
                   "parent_id", "pseudonym")
 #: Set by the server; in a request body they are ignored (status: only moderators may change it).
-SERVER_FIELDS = ("status", "status_history", "like_count", "created_at", "updated_at")
+SERVER_FIELDS = ("status", "status_history", "like_count", "created_at", "updated_at", "status_note", "procedure_id",
+                 "reference", "late")
 #: Stored, never served.
 HIDDEN_FIELDS = ("author_secret_hash",)
 #: Plan objects a contribution may be about.
@@ -108,6 +110,7 @@ TARGET_COLLECTIONS = ("bp_plan", "bp_bereich", "bp_baugebiet", "bp_baugrenze", "
                       "bp_gruenflaeche", "bp_textabschnitt")
 
 MAX_TEXT = 2000
+MAX_NOTE = 1000
 MAX_PSEUDONYM = 40
 MAX_REFERENCE = 256
 MAX_VERTICES = 10_000
@@ -285,35 +288,6 @@ def parse_feature(item) -> dict:
     return item
 
 
-def clean_phase(body) -> dict:
-    """A participation phase from a JSON body: plan_id or scenario_id (or neither), opens_at/closes_at."""
-    if not isinstance(body, dict):
-        raise InvalidContribution("Erwartet wird ein JSON-Objekt / expected a JSON object")
-    unknown = set(body) - {"id", "plan_id", "scenario_id", "title", "opens_at", "closes_at", "open_now"}
-    if unknown:
-        raise InvalidContribution(f"unbekannte Felder / unknown fields {sorted(unknown)}")
-    phase = {"plan_id": _reference("plan_id", body.get("plan_id")),
-             "scenario_id": _reference("scenario_id", body.get("scenario_id")),
-             "title": _text("title", body.get("title"), 200)}
-    if phase["plan_id"] and phase["scenario_id"]:
-        raise InvalidContribution("Eine Phase gilt für einen Plan oder ein Szenario / "
-                                  "a phase opens either a plan or a scenario")
-    for name in ("opens_at", "closes_at"):
-        value = body.get(name)
-        if value in (None, ""):
-            phase[name] = None
-            continue
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidContribution(f"'{name}' ist kein ISO-8601-Zeitpunkt / '{name}' is not an ISO 8601 "
-                                      "date-time, e.g. 2025-05-01T00:00:00Z") from None
-        phase[name] = iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    if phase["opens_at"] and phase["closes_at"] and phase["opens_at"] >= phase["closes_at"]:
-        raise InvalidContribution("'opens_at' muss vor 'closes_at' liegen / 'opens_at' must be before 'closes_at'")
-    return phase
-
-
 # -- statements beyond OGC CRUD, one SQL text for both stores ------------------------------------------------
 
 
@@ -373,6 +347,7 @@ class Rows:
             except ValueError:
                 history = []
         row["status_history"] = history or []
+        row["late"] = bool(row.get("late"))
         for name in ("created_at", "updated_at"):
             row[name] = iso(row.get(name))
         return row
@@ -391,40 +366,6 @@ class Rows:
         if self.fetch(f"SELECT id FROM {SCENARIOS} WHERE id = :id", {"id": scenario_id}):
             return True
         return scenario_id in _shipped_scenario_ids()
-
-    def phases(self, plan_id: str | None = None, scenario_id: str | None = None,
-               scope: str | None = None) -> list[dict]:
-        """Phases of one plan, one scenario, the general ones (``scope='general'``) or all."""
-        sql = f"SELECT id, plan_id, scenario_id, title, opens_at, closes_at FROM {PHASES}"
-        if scope == "general":
-            sql += " WHERE plan_id IS NULL AND scenario_id IS NULL"
-            params = {}
-        elif plan_id is not None or scenario_id is not None:
-            column = "scenario_id" if scenario_id is not None else "plan_id"
-            sql += f" WHERE {column} = :value"
-            params = {"value": scenario_id if scenario_id is not None else plan_id}
-        else:
-            params = {}
-        phases = self.fetch(sql + " ORDER BY opens_at, id", params)
-        for phase in phases:
-            phase["opens_at"], phase["closes_at"] = iso(phase["opens_at"]), iso(phase["closes_at"])
-        return phases
-
-    def save_phase(self, identifier: str, phase: dict, creating: bool) -> bool:
-        values = {**phase, "id": identifier, "now": now_iso()}
-        with self.transaction() as tx:
-            if creating:
-                tx.execute(f"INSERT INTO {PHASES} (id, plan_id, scenario_id, title, opens_at, closes_at, "
-                           "created_at, updated_at) VALUES (:id, :plan_id, :scenario_id, :title, :opens_at, "
-                           ":closes_at, :now, :now)", values)
-                return True
-            return tx.execute(f"UPDATE {PHASES} SET plan_id = :plan_id, scenario_id = :scenario_id, title = :title, "
-                              "opens_at = :opens_at, closes_at = :closes_at, updated_at = :now WHERE id = :id",
-                              values) > 0
-
-    def delete_phase(self, identifier: str) -> bool:
-        with self.transaction() as tx:
-            return tx.execute(f"DELETE FROM {PHASES} WHERE id = :id", {"id": identifier}) > 0
 
     def like(self, contribution_id: str, voter_hash: str, add: bool = True) -> tuple[bool, int]:
         """Add (or remove) one voter's like; (changed, like_count). The count is recounted in the same transaction."""
@@ -460,30 +401,37 @@ class Rows:
         rows = tx.fetch(f"SELECT like_count FROM {table} WHERE id = :cid", {"cid": identifier})
         return int(rows[0]["like_count"] or 0) if rows else 0
 
-    def set_status(self, contribution_id: str, decide) -> dict:
-        """Read-modify-write of status and history under a row lock; ``decide(row)`` returns the new status."""
+    def set_status(self, contribution_id: str, decide, note: str | None = None, audit=None) -> dict:
+        """Read-modify-write of status, public note and history under a row lock; ``decide(row)`` returns the
+        new status; ``audit(tx, before, after)`` records the change in the same transaction."""
         with self.transaction() as tx:
             rows = tx.fetch(f"SELECT {', '.join(_ROW_COLUMNS)} FROM {TABLE} WHERE id = :id{self.lock}",
                             {"id": contribution_id})
             if not rows:
                 raise _not_found(contribution_id)
             row = self._normalise(rows[0])
+            before = dict(row)
             status = decide(row)
-            if status != row["status"]:
+            if status != row["status"] or (note is not None and note != row.get("status_note")):
                 now = now_iso()
-                row["status_history"] = [*row["status_history"], {"status": status, "at": now}]
+                entry = {"status": status, "at": now, **({"note": note} if note else {})}
+                row["status_history"] = [*row["status_history"], entry]
                 row["status"], row["updated_at"] = status, now
-                tx.execute(f"UPDATE {TABLE} SET status = :status, status_history = "
+                if note is not None:
+                    row["status_note"] = note or None
+                tx.execute(f"UPDATE {TABLE} SET status = :status, status_note = :note, status_history = "
                            f"{self.json_param.format('history')}, updated_at = :now WHERE id = :id",
                            {"status": status, "history": json.dumps(row["status_history"]), "now": now,
-                            "id": contribution_id})
+                            "note": row.get("status_note"), "id": contribution_id})
                 self.touch(tx)
+                if audit is not None:
+                    audit(tx, before, row)
         return row
 
     def delete(self, contribution_id: str) -> bool:
-        """Delete a contribution and its likes, in one transaction (DSGVO: nothing of it stays)."""
+        """Delete a contribution, its likes and its Abwägung, in one transaction (DSGVO: nothing of it stays)."""
         with self.transaction() as tx:
-            tx.execute(f"DELETE FROM {LIKES} WHERE contribution_id = :id", {"id": contribution_id})
+            _forget(tx, contribution_id)
             deleted = tx.execute(f"DELETE FROM {TABLE} WHERE id = :id", {"id": contribution_id}) > 0
             if deleted:
                 self.touch(tx)
@@ -497,12 +445,18 @@ class Rows:
                 rows = tx.fetch(f"SELECT id FROM {TABLE} WHERE author_secret_hash = :h", {"h": author})
                 ids = [r["id"] for r in rows]
                 for identifier in ids:
-                    tx.execute(f"DELETE FROM {LIKES} WHERE contribution_id = :id", {"id": identifier})
+                    _forget(tx, identifier)
                 tx.execute(f"DELETE FROM {TABLE} WHERE author_secret_hash = :h", {"h": author})
                 deleted += ids
             if deleted:
                 self.touch(tx)
         return deleted
+
+
+def _forget(tx, contribution_id: str) -> None:
+    """What hangs on a contribution besides its row: likes, the Abwägung, its published result."""
+    for table in (LIKES, "abwaegung", "statement_results"):
+        tx.execute(f"DELETE FROM {table} WHERE contribution_id = :id", {"id": contribution_id})
 
 
 class _SqliteTx:
@@ -655,6 +609,8 @@ class ContributionsMixin:
     def __init__(self, provider_def: dict):
         self._internal_depth = 0
         self._all_fields = None
+        #: The store's URL or path as configured (the PostGIS provider turns ``data`` into a dict).
+        self.store_url = str(provider_def.get("data"))
         super().__init__(provider_def)
         all_fields = {name: dict(spec) for name, spec in super().get_fields().items()}
         for name, kind in LAYERS[TABLE].columns.items():
@@ -775,8 +731,8 @@ class ContributionsMixin:
             if not viewer.is_moderator:
                 raise access.Forbidden("Den Status setzt die Moderation / only moderators may set 'status'")
             status = check_status(props["kind"], requested)
-        self._require_phase(viewer, props)
         geometry = self._checked_geometry(feature.get("geometry"))
+        procedure, late = self._procedure(viewer, props, geometry)
         secret = access.secret_for_new_contribution()
         now = now_iso()
         identifier = str(uuid.uuid4())
@@ -784,7 +740,9 @@ class ContributionsMixin:
         if status != SUBMITTED:
             history.append({"status": status, "at": now})
         props.update(status=status, status_history=history, like_count=0, created_at=now, updated_at=now,
-                     author_secret_hash=access.hash_secret(secret))
+                     author_secret_hash=access.hash_secret(secret), late=late,
+                     procedure_id=procedure["id"] if procedure else None,
+                     reference=next_reference(self.rows, procedure) if procedure else None)
         with self._internal():
             created = super().create(json.dumps({"type": "Feature", "id": identifier, "geometry": geometry,
                                                  "properties": props}))
@@ -807,6 +765,10 @@ class ContributionsMixin:
             raise InvalidContribution("Ein Beitrag antwortet nicht auf sich selbst / a contribution cannot reply "
                                       "to itself")
         self._resolve_links(props, viewer, replacing=identifier)
+        if stored.get("procedure_id") and any(props[k] != stored.get(k) for k in ("plan_id", "scenario_id")):
+            raise InvalidContribution("Eine Stellungnahme bleibt bei ihrem Plan; schreiben Sie zu einem anderen Plan "
+                                      "bitte eine neue / a statement stays with its plan: write a new one for "
+                                      "another plan")
         now = now_iso()
         history = list(stored["status_history"])
         if viewer.is_moderator:
@@ -814,14 +776,16 @@ class ContributionsMixin:
         else:
             if requested is not None and requested != stored["status"]:
                 raise access.Forbidden("Den Status setzt die Moderation / only moderators may change 'status'")
-            self._require_phase(viewer, props)
+            if stored.get("procedure_id"):
+                self._require_still_open(stored["procedure_id"])
             status = SUBMITTED  # an edited contribution is moderated again
         if status != stored["status"]:
             history.append({"status": status, "at": now})
         geometry = self._checked_geometry(feature.get("geometry"))
         props.update(status=status, status_history=history, like_count=stored.get("like_count") or 0,
                      created_at=stored["created_at"], updated_at=now,
-                     author_secret_hash=stored.get("author_secret_hash"))
+                     author_secret_hash=stored.get("author_secret_hash"),
+                     **{k: stored.get(k) for k in ("procedure_id", "reference", "late", "status_note")})
         with self._internal():
             super().update(identifier, json.dumps({"type": "Feature", "id": identifier, "geometry": geometry,
                                                    "properties": props}))
@@ -840,22 +804,75 @@ class ContributionsMixin:
 
     # -- beyond OGC CRUD (used by api/contributions.py and api/open311.py) ---------------------------------
 
-    def set_status(self, identifier: str, status: str) -> dict:
+    def set_status(self, identifier: str, status: str, note: str | None = None) -> dict:
+        """Moderation: a new status and, optionally, a public note (the reason of a rejection, the state of
+        a Mängelmeldung), recorded in the audit trail with who did it."""
+        from participation.store import record
+
         viewer = access.current_viewer()
         access.require_moderator(viewer)
+        note = _text("note", note, MAX_NOTE) if note is not None else None
 
         def decide(row):
             return check_status(row["kind"], status)
 
-        row = self.rows.set_status(str(identifier), decide)
+        def audit(tx, before, after):
+            record(self.rows, viewer, "contribution.status", "contribution", after["id"],
+                   {"from": before["status"], "to": after["status"], "note": after.get("status_note"),
+                    "reference": after.get("reference")}, tx=tx)
+
+        row = self.rows.set_status(str(identifier), decide, note=note, audit=audit)
         row.pop("author_secret_hash", None)
         return row
+
+    def near_duplicates(self, identifier: str, radius_m: float = 50.0, days: float = 30.0) -> list[dict]:
+        """Contributions of the same kind and category within ``radius_m`` made up to ``days`` apart
+        (the moderation's duplicate hint: two reports of one broken street light)."""
+        from store.base import open_store
+
+        row = self.rows.row(str(identifier))
+        if row is None:
+            raise _not_found(identifier)
+        store = open_store(_store_key(self), epsg=self.storage_epsg)
+        try:
+            where = {"kind": row["kind"], "category": row["category"]}
+            frame = store.read(TABLE, where=where)
+        finally:
+            store.close()
+        if frame.empty:
+            return []
+        own = frame.loc[frame["id"] == row["id"]]
+        if own.empty or own.geometry.iloc[0] is None:
+            return []
+        created = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+        near = frame[(frame["id"] != row["id"]) & (frame.geometry.distance(own.geometry.iloc[0]) <= radius_m)]
+        found = []
+        for _, other in near.iterrows():
+            moment = datetime.fromisoformat(iso(other["created_at"]).replace("Z", "+00:00"))
+            if abs((moment - created).total_seconds()) <= days * 86400:
+                found.append({"id": other["id"], "reference": other.get("reference"), "status": other["status"],
+                              "text": other["text"], "created_at": iso(other["created_at"]),
+                              "distance_m": round(float(other.geometry.distance(own.geometry.iloc[0])), 1)})
+        return sorted(found, key=lambda d: d["distance_m"])
 
     def like(self, identifier: str, voter_id: str, add: bool = True) -> tuple[bool, int]:
         row = self.rows.row(str(identifier))
         if row is None or not visible_to(access.current_viewer(), row):
             raise _not_found(identifier)
         return self.rows.like(str(identifier), access.hash_voter(voter_id), add=add)
+
+    def mine(self) -> list[dict]:
+        """Every contribution written with the secret(s) the viewer sent, newest first, every status."""
+        viewer = access.current_viewer()
+        if not viewer.secret_hashes:
+            raise access.CredentialsRequired(f"Nur mit Ihrem Geheimnis ({access.SECRET_HEADER}) / "
+                                             f"send your secret in the {access.SECRET_HEADER} header")
+        marks = ", ".join(f":h{i}" for i in range(len(viewer.secret_hashes)))
+        columns = [c for c in _ROW_COLUMNS if c not in HIDDEN_FIELDS]
+        rows = self.rows.fetch(f"SELECT {', '.join(columns)} FROM {TABLE} WHERE author_secret_hash IN ({marks}) "
+                               "ORDER BY created_at DESC, id",
+                               {f"h{i}": h for i, h in enumerate(viewer.secret_hashes)})
+        return [self.rows._normalise(row) for row in rows]
 
     def delete_by_author(self) -> list[str]:
         viewer = access.current_viewer()
@@ -907,19 +924,69 @@ class ContributionsMixin:
             raise InvalidContribution(f"Die Planungsvariante {props['scenario_id']!r} gibt es nicht / no planning "
                                       f"variant {props['scenario_id']!r}")
 
-    def _require_phase(self, viewer: access.Viewer, props: dict) -> None:
-        if viewer.is_moderator or props["kind"] == "maengelmeldung":
-            return
+    def _procedure(self, viewer: access.Viewer, props: dict, geometry: dict) -> tuple[dict | None, bool]:
+        """(the procedure a new contribution is a statement in, made late?); refuses what no open procedure takes.
+
+        Mängelmeldungen are always accepted (no planning procedure needed). Staff may file a statement
+        after the end (e.g. one that came by letter): it joins the procedure's latest candidate, marked late.
+        """
+        from participation.model import CONTRIBUTION_KINDS, is_open
+        from participation.store import procedure_for
+
+        point = shapely.geometry.shape(geometry).representative_point()
+        found, candidates = procedure_for(self.rows, props["kind"], props["plan_id"], props["scenario_id"],
+                                          point=point, area_of=self._covers)
+        if found is not None:
+            return found, False
+        if props["kind"] == "maengelmeldung":
+            return None, False
+        if viewer.is_moderator:
+            latest = max(candidates, key=lambda p: p["closes_at"] or "", default=None)
+            return latest, latest is not None
+        open_now = [p for p in candidates if is_open(p)]
+        if open_now:
+            kinds = sorted({k for p in open_now for k in p["allowed_kinds"]}, key=CONTRIBUTION_KINDS.index)
+            raise access.Forbidden(f"In diesem Verfahren sind nur {', '.join(kinds)} möglich, nicht {props['kind']} "
+                                   f"/ this procedure accepts only {', '.join(kinds)}, not {props['kind']}")
         if props["scenario_id"]:
             scope = ("scenario", props["scenario_id"])
-            phases = self.rows.phases(scenario_id=props["scenario_id"])
         elif props["plan_id"]:
             scope = ("plan", props["plan_id"])
-            phases = self.rows.phases(plan_id=props["plan_id"])
         else:
             scope = ("general", None)
-            phases = self.rows.phases(scope="general")
-        access.require_open_phase(viewer, props["kind"], scope, phases)
+        windows = [{"opens_at": p["opens_at"], "closes_at": min(c for c in (p["closes_at"], p["closed_at"]) if c)}
+                   for p in candidates]
+        access.require_open_phase(viewer, props["kind"], scope, windows)
+
+    def _require_still_open(self, procedure_id: str) -> None:
+        """An author may change a statement only while its procedure is open."""
+        from participation.model import is_open
+        from participation.store import procedure
+
+        found = procedure(self.rows, procedure_id)
+        if found is not None and not is_open(found):
+            raise access.Forbidden("Das Verfahren ist beendet; Stellungnahmen lassen sich nicht mehr ändern / the "
+                                   "procedure has ended; statements can no longer be changed")
+
+    def _covers(self, proc: dict, point) -> bool:
+        """A procedure without plans covers a point when it has no area (general) or its area holds it."""
+        rows = self.rows.fetch(f"SELECT id FROM {PROCEDURES} WHERE id = :id AND geom IS NULL", {"id": proc["id"]})
+        if rows:
+            return True
+        from pyproj import Transformer
+
+        from store.base import open_store
+
+        store = open_store(_store_key(self), epsg=self.storage_epsg)
+        try:
+            area = store.read(PROCEDURES, where={"id": proc["id"]})
+        finally:
+            store.close()
+        if area.empty or area.geometry.iloc[0] is None:
+            return True
+        to_storage = Transformer.from_crs(4326, self.storage_epsg, always_xy=True)
+        x, y = to_storage.transform(point.x, point.y)
+        return bool(area.geometry.iloc[0].buffer(1.0).contains(shapely.Point(x, y)))
 
     def _checked_geometry(self, geometry) -> dict:
         """The GeoJSON geometry to store (CRS84, 2D, valid), or a 400 saying what is wrong with it."""
@@ -949,8 +1016,36 @@ class ContributionsMixin:
         if abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90:
             raise InvalidContribution("Koordinaten außerhalb von Länge/Breite / coordinates are outside "
                                       "longitude/latitude range: GeoJSON must be in WGS84 lon/lat (CRS84)")
+        # Caps: a place in the city drawn by a person -- not the whole earth, not 2,400 islands.
+        import numpy as np
+
+        max_parts, max_holes, max_area_km2 = 100, 100, 25.0
+        parts = shapely.get_parts(geom)
+        if len(parts) > max_parts:
+            raise InvalidContribution(f"Die Geometrie hat zu viele Teile ({len(parts)}, höchstens {max_parts}) / the "
+                                      f"geometry has too many parts ({len(parts)}, at most {max_parts})")
+        polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
+        holes = int(shapely.get_num_interior_rings(parts).sum()) if polygonal else 0
+        if holes > max_holes:
+            raise InvalidContribution(f"Die Fläche hat zu viele Löcher ({holes}, höchstens {max_holes}) / the polygon "
+                                      f"has too many holes ({holes}, at most {max_holes})")
+        if polygonal:
+            west, south, east, north = geom.bounds
+            if east - west > 5 or north - south > 5:
+                size = "mehr als 5° weit / spans more than 5°"
+            else:  # equal-area (Lambert cylindrical) of the vertices: within a few per cent, enough for a cap
+                area_km2 = shapely.transform(geom, lambda xy: np.column_stack([
+                    6371.0072 * np.radians(xy[:, 0]), 6371.0072 * np.sin(np.radians(xy[:, 1]))])).area
+                size = f"{area_km2:,.1f} km²" if area_km2 > max_area_km2 else None
+            if size:
+                raise InvalidContribution(f"Die Fläche ist zu groß ({size}; höchstens {max_area_km2:g} km²) / the "
+                                          f"polygon is too large ({size}; at most {max_area_km2:g} km²): please "
+                                          "draw the place you mean")
         extent = city_extent(self.rows, self.storage_epsg, _store_key(self))
-        if extent is not None and not geom.intersects(extent):
+        if extent is not None and not extent.covers(geom):
+            if geom.intersects(extent):
+                raise InvalidContribution("Der Ort reicht über das Stadtgebiet hinaus / the geometry reaches beyond "
+                                          "the city's extent (outside it in part)")
             raise InvalidContribution("Der Ort liegt außerhalb des Stadtgebiets / the geometry lies outside the "
                                       "city's extent (GeoJSON coordinates are longitude, latitude in WGS 84)")
         if not geom.is_valid:
@@ -965,7 +1060,8 @@ class ContributionsMixin:
 
 
 def _store_key(provider) -> str:
-    return str(getattr(provider, "path", None) or provider.data)
+    """The store's path (GeoPackage) or URL (PostGIS), as ``store.base.open_store`` takes it."""
+    return str(getattr(provider, "path", None) or getattr(provider, "store_url", None) or provider.data)
 
 
 def _request_method() -> str | None:
@@ -1010,12 +1106,14 @@ class ContributionsProvider:
 
 
 def create_tables(store_url: str, epsg: int) -> None:
-    """Create the contributions, phases and likes tables (and the scenarios' likes) if missing (at start-up)."""
+    """Create the contributions, procedures, Abwägung, audit and likes tables (and the scenarios' likes) if missing (at start-up)."""
     from store.base import open_store
 
     store = open_store(store_url, epsg=epsg)
     try:
-        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[PHASES], SUPPORT_TABLES[LIKES],
-                             LAYERS[SCENARIOS], SUPPORT_TABLES[SCENARIO_LIKES]])
+        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[LIKES], LAYERS[SCENARIOS], SUPPORT_TABLES[SCENARIO_LIKES],
+                             LAYERS[PROCEDURES], LAYERS["statement_results"],
+                             *(SUPPORT_TABLES[t] for t in ("abwaegung", "audit_log", "reference_counters",
+                                                           "answer_templates"))])
     finally:
         store.close()

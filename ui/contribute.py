@@ -11,14 +11,15 @@ a server.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from urllib.parse import quote
 
-from dash import Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiClient, ApiError
 from ui.catalog import find, plan_label, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
-from ui.festsetzungen import art_label, explain_participation, participation_phase
+from ui import procedure_info
+from ui.festsetzungen import art_label
 from ui.i18n import T, t
 
 LOG = logging.getLogger(__name__)
@@ -138,49 +139,30 @@ def submit(client: ApiClient, feature: dict, lang: str, secret: str | None = Non
         return kind, message, False, secret
     kind, message = message_for(reply.status, reply.body, lang)
     returned = next((v for k, v in (reply.headers or {}).items() if k.lower() == SECRET_HEADER.lower()), None)
-    return kind, message, reply.status in (200, 201, 202), returned or secret
+    accepted = reply.status in (200, 201, 202)
+    if accepted:
+        reference = _reference_of(client, reply.headers or {}, returned or secret)
+        if reference:
+            message = t("form.sent_reference", lang, reference=reference)
+    return kind, message, accepted, returned or secret
+
+
+def _reference_of(client: ApiClient, headers: dict, secret: str | None) -> str | None:
+    """The new statement's reference number (its receipt), read back as its author; None for a Mängelmeldung."""
+    location = next((v for k, v in headers.items() if k.lower() == "location"), None)
+    if not location or not secret:
+        return None
+    try:
+        item = client.get_json(f"collections/{COLLECTION}/items/{location.rstrip('/').rsplit('/', 1)[-1]}",
+                               cache=False, headers={SECRET_HEADER: secret})
+    except ApiError:
+        return None
+    return (item.get("properties") or {}).get("reference")
 
 
 # ----------------------------------------------------------------------------
 # Layout and callbacks
 # ----------------------------------------------------------------------------
-
-
-def relevant_phase(phases: list[dict], now: datetime | None = None) -> dict:
-    """Participation window props (``participation_start``/``_end``) of the phase that matters now.
-
-    The open one, else the next to open, else the last closed; ``{}`` when none is set up.
-    Feeds :func:`ui.festsetzungen.explain_participation`.
-    """
-    from ui.festsetzungen import _parse_datetime
-
-    now = now or datetime.now(timezone.utc)
-    never, forever = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
-
-    def window(phase):
-        return _parse_datetime(phase.get("opens_at")) or never, _parse_datetime(phase.get("closes_at")) or forever
-
-    open_now = [p for p in phases if window(p)[0] <= now < window(p)[1]]
-    upcoming = sorted((p for p in phases if window(p)[0] > now), key=lambda p: window(p)[0])
-    past = sorted((p for p in phases if window(p)[1] <= now), key=lambda p: window(p)[1])
-    chosen = (open_now or upcoming or past[-1:] or [None])[0]
-    if chosen is None:
-        return {}
-    return {"participation_start": chosen.get("opens_at") or "1970-01-01T00:00:00+00:00",
-            "participation_end": chosen.get("closes_at")}
-
-
-def plan_phases(client: ApiClient, plan_id: str | None) -> list[dict]:
-    """The participation phases of a plan from ``/api/participation-phases`` ([] when unavailable)."""
-    if not plan_id:
-        return []
-    try:
-        phases = client.get_site_json("api/participation-phases", {"plan_id": plan_id})
-    except ApiError:
-        return []
-    if isinstance(phases, dict):
-        phases = phases.get("phases") or phases.get("items") or []
-    return [p for p in phases if isinstance(p, dict) and p.get("plan_id") in (None, plan_id)]
 
 
 def layout(lang: str = "de") -> html.Div:
@@ -219,6 +201,24 @@ def layout(lang: str = "de") -> html.Div:
             ]),
         ]),
         html.Div(id="form-feedback", role="status", **{"aria-live": "polite"}, className="msg"),
+        # Everything this browser submitted (its secret), every status: reference, note, answer, delete.
+        html.Details(className="lookup", id="mine-details", children=[
+            html.Summary(T("mine.title"), id="mine-summary", n_clicks=0),
+            html.Div(id="mine-list", **{"aria-live": "polite"}),
+            html.Div(id="mine-feedback", role="status", className="msg"),
+        ]),
+        # Follow a statement by its reference number (the receipt): state, moderation note, published Abwägung.
+        html.Details(className="lookup", id="lookup-details", children=[
+            html.Summary(T("lookup.title")),
+            html.Div(className="field", children=[
+                html.Label(T("lookup.label"), htmlFor="lookup-reference"),
+                dcc.Input(id="lookup-reference", type="text", maxLength=40, value="", autoComplete="off",
+                          placeholder="LGH-2026-0001", debounce=True),
+            ]),
+            html.Button(T("lookup.submit"), id="lookup-submit", className="btn secondary small", type="button",
+                        n_clicks=0),
+            html.Div(id="lookup-result", role="status", **{"aria-live": "polite"}),
+        ]),
         # One secret per browser for all its contributions (kept locally, sent only to this portal).
         dcc.Store(id="author-secret", storage_type="local"),
     ])
@@ -270,18 +270,71 @@ def register(app, client: ApiClient, settings) -> None:
             link_text = t("form.no_link", lang)
         return geometry_text, link_text
 
-    @app.callback(Output("form-phase-status", "children"),
+    @app.callback(Output("form-phase-status", "children"), Output("form-phase-status", "className"),
+                  Output("form-submit", "disabled"), Output("form-submit", "title"),
                   Input("selection", "data"), Input("form-kind", "data"), Input("lang", "data"),
-                  Input("form-feedback", "children"), State("catalog", "data"))
-    def phase_hint(selection, kind, lang, _feedback, catalog):
-        """Say before writing whether comments on this plan are accepted now (the API decides)."""
-        target = _target(selection, shared_catalog(client).resolve(catalog))
-        if not target or not target.get("plan_id") or kind == "maengelmeldung":
+                  Input("form-link", "data"), Input("form-feedback", "children"), State("catalog", "data"))
+    def phase_hint(selection, kind, lang, link, _feedback, catalog):
+        """Say before anyone writes whether this plan takes their contribution now; if not, the button is off.
+
+        The API decides in the end (and refuses with a message); this only spares writing in vain.
+        """
+        target = _target(selection, shared_catalog(client).resolve(catalog)) if "link" in (link or []) else None
+        if kind == "maengelmeldung":
+            return "", "hint", False, None
+        if target and target.get("plan_id"):
+            proc = procedure_info.current(procedure_info.fetch(client, target["plan_id"]))
+            text = procedure_info.sentence(proc, lang, kind=kind)
+        else:  # not about a plan: only a general procedure (no plans, no variant) takes it
+            general = [p for p in procedure_info.fetch(client) if not p.get("plan_ids") and not p.get("scenario_id")]
+            proc = procedure_info.current(general)
+            text = procedure_info.sentence(proc, lang, kind=kind) if proc else t("form.general_closed", lang)
+        if procedure_info.accepts(proc, kind):
+            return text, "hint procedure-open", False, None
+        return text, "msg warn", True, text
+
+    @app.callback(Output("mine-list", "children"), Input("author-secret", "data"),
+                  Input("contributions-version", "data"), Input("lang", "data"), Input("mine-summary", "n_clicks"))
+    def mine(secret, _version, lang, opened):
+        if not opened:  # read once the visitor opens the section (a click or Enter on its summary)
+            return no_update
+        if not secret:
+            return html.P(t("mine.none", lang), className="hint")
+        try:
+            found = client.get_site_json("api/contributions/mine", headers={SECRET_HEADER: secret})
+        except ApiError:
+            found = None
+        if not isinstance(found, dict):
+            return html.P(t("panel.load_error", lang), className="msg error")
+        return own_contributions(found.get("contributions") or [], lang)
+
+    @app.callback(Output("mine-feedback", "children"), Output("contributions-version", "data", allow_duplicate=True),
+                  Input({"type": "delete-mine", "id": ALL}, "n_clicks"), State("author-secret", "data"),
+                  State("contributions-version", "data"), State("lang", "data"), prevent_initial_call=True)
+    def delete_own(clicks, secret, version, lang):
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks or []) or not secret:
+            return no_update, no_update
+        try:
+            reply = client.delete_item(COLLECTION, trigger["id"], headers={SECRET_HEADER: secret})
+        except ApiError:
+            return t("form.err.network", lang), no_update
+        if reply.status not in (200, 204):
+            return t("mine.delete_failed", lang, status=reply.status), no_update
+        return t("mine.deleted", lang), (version or 0) + 1
+
+    @app.callback(Output("lookup-result", "children"), Input("lookup-submit", "n_clicks"),
+                  Input("lookup-reference", "value"), State("lang", "data"), prevent_initial_call=True)
+    def lookup(_n, reference, lang):
+        reference = (reference or "").strip()
+        if not reference:
             return ""
-        window = relevant_phase(plan_phases(client, target["plan_id"]))
-        if participation_phase(window) == "open":
-            return explain_participation(window, lang)
-        return t("form.phase_closed", lang)
+        try:
+            found = client.get_site_json(f"api/statements/{quote(reference, safe='')}")
+        except ApiError as err:
+            return html.P(t("lookup.unknown" if err.status == 404 else "form.err.network", lang,
+                            reference=reference), className="msg error")
+        return statement_state(found, lang)
 
     @app.callback(Output("form-reply", "children"), Input("reply-to", "data"), Input("lang", "data"))
     def show_reply(reply, lang):
@@ -325,6 +378,54 @@ def register(app, client: ApiClient, settings) -> None:
             return (message, f"msg {css}", *keep)
         clear = {"mode": "remove", "action": "clear all", "n_clicks": n}
         return message, "msg ok", "", clear, (version or 0) + 1, None, secret, None
+
+
+def own_contributions(found: list[dict], lang: str) -> html.Div:
+    """"Meine Beiträge": what this browser submitted, newest first, with state, number, note and answer."""
+    if not found:
+        return html.P(t("mine.none", lang), className="hint")
+    items = []
+    for row in found:
+        text = str(row.get("text") or "")
+        heading = " · ".join(x for x in (t(f"form.kind.{row.get('kind')}", lang), row.get("reference"),
+                                         (row.get("created_at") or "")[:10]) if x)
+        items.append(html.Li(className="own-contribution", children=[
+            html.P(html.Strong(heading)),
+            html.P(text[:300] + ("…" if len(text) > 300 else "")),
+            statement_state({**row, "reference": None, "procedure_title_de": row.get("procedure_title_de")}, lang),
+            html.Button(t("mine.delete", lang), type="button", n_clicks=0, className="btn secondary small",
+                        id={"type": "delete-mine", "id": row["id"]},
+                        **{"aria-label": t("mine.delete_of", lang, what=heading)}),
+        ]))
+    return html.Div([html.P(t("mine.count", lang, n=len(found)), className="hint"),
+                     html.Ul(items, className="plain-list")])
+
+
+def statement_state(found: dict, lang: str) -> html.Div:
+    """What a citizen learns from their reference number: procedure, state, note, and the published Abwägung."""
+    status = str(found.get("status") or "")
+    procedure = (found.get("procedure_title_en") if lang == "en" else None) or found.get("procedure_title_de")
+    head = [x for x in (html.Strong(found["reference"]) if found.get("reference") else None, procedure) if x]
+    lines = [html.P([head[0], " · ", head[1]] if len(head) == 2 else head) if head else None,
+             html.P(t("lookup.status", lang, status=t(f"status.{status}", lang) if status else "–"))]
+    if found.get("late"):
+        lines.append(html.P(t("lookup.late", lang), className="hint"))
+    if found.get("status_note"):
+        lines.append(html.P(t("lookup.note", lang, note=found["status_note"])))
+    entries = found.get("abwaegung") or []
+    if not entries and found.get("procedure_id"):
+        lines.append(html.P(t("lookup.pending", lang), className="hint"))
+    for entry in entries:
+        label = entry.get("result_label_en" if lang == "en" else "result_label_de") or ""
+        heading = t("lookup.section", lang, n=entry["section_no"]) if entry.get("section_no") else t(
+            "lookup.result", lang)
+        lines.append(html.Div(className="abwaegung-result", children=[
+            html.H4(f"{heading}: {label}"),
+            html.P(entry.get("section_text"), className="hint") if entry.get("section_text") else None,
+            html.P(entry.get("proposal")) if entry.get("proposal") else None,
+            html.P(t("lookup.decision", lang, decision=entry["decision"])) if entry.get("decision") else None,
+        ]))
+    return html.Div(lines, className="statement-state")
 
 
 def _target(selection: dict | None, catalog: dict | None) -> dict | None:

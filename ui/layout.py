@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html
 
-from ui import contribute, dashboard, listview, plan_panel, view3d
+from ui import admin, contribute, dashboard, listview, plan_panel, studio, view3d
 from ui import map as map_view
 from ui.api import api_path
 from ui.catalog import shared_catalog
@@ -24,7 +24,7 @@ from ui.i18n import DEFAULT_LANG, LANGS, T, normalize_lang, t
 
 LOG = logging.getLogger(__name__)
 
-TABS = ("map", "3d", "list", "dashboard")
+TABS = ("map", "3d", "list", "dashboard", "admin", "studio")
 
 
 def header(lang: str) -> html.Header:
@@ -83,6 +83,8 @@ def build(settings) -> html.Div:
                     view3d.layout(api_url, lang),
                     listview.layout(lang),
                     dashboard.layout(lang),
+                    admin.layout(lang),
+                    studio.layout(api_url, lang),
                 ]),
                 html.Aside(className="details", id="details", **{"aria-label": t("panel.title", lang)}, children=[
                     plan_panel.layout(lang),
@@ -141,7 +143,7 @@ def register(app, client, settings) -> None:
         active = active if active in TABS else "map"
         hidden = [key != active for key in TABS]
         selected = ["true" if key == active else "false" for key in TABS]
-        return (*hidden, *selected, "workspace wide" if active == "dashboard" else "workspace")
+        return (*hidden, *selected, "workspace wide" if active in ("dashboard", "admin", "studio") else "workspace")
 
     app.clientside_callback(
         "function (tab) { return window.dash_clientside.buergergis.resizeOnShow(tab); }",
@@ -152,7 +154,7 @@ def register(app, client, settings) -> None:
     def catalog(_path):
         return shared_catalog(client).refresh()  # the browser keeps the summary (ui/catalog.py)
 
-    for module in (map_view, plan_panel, contribute, view3d, listview, dashboard):
+    for module in (map_view, plan_panel, contribute, view3d, listview, dashboard, admin, studio):
         module.register(app, client, settings)
 
 

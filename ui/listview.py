@@ -15,7 +15,8 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 
 from ui.api import ApiError
 from ui.catalog import plan_label, plan_of, shared_catalog
-from ui.festsetzungen import art_label, explain, explain_participation, explain_rechtsstand, format_date, measures_label
+from ui import procedure_info
+from ui.festsetzungen import art_label, explain, explain_rechtsstand, format_date, measures_label
 from ui.controls import choice_buttons, choice_group, register_choice_group
 from ui.i18n import T, t, value_label
 from ui.plan_panel import select_button
@@ -41,13 +42,14 @@ def _matches(query: str, *values) -> bool:
 
 def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, query: str = "",
              plan_id: str | None = None, lang: str = "de", variants: list[dict] | None = None,
-             limit: int | None = None) -> tuple[list[str], list[list], int]:
+             limit: int | None = None, procedures: list[dict] | None = None) -> tuple[list[str], list[list], int]:
     """(column keys, rows, number of matches) for a content type; each row's last cell is its Details
     button (or '').
 
     Only the first ``limit`` matches become rows (Dash components): a city's 45,000 zones are
     all searched, but building a table row for each took seconds. ``variants``: features of
-    the ``scenarios`` collection (for ``what="variants"``).
+    the ``scenarios`` collection (for ``what="variants"``); ``procedures``: from ``/api/procedures``
+    (for ``what="plans"``: which procedure runs on each plan, until when).
     """
     catalog = catalog or {}
     query = (query or "").strip()
@@ -66,7 +68,8 @@ def rows_for(what: str, catalog: dict | None, contributions: list[dict] | None, 
             status = explain_rechtsstand(plan, lang) or "–"
             if _matches(query, label, status, plan.get("gemeinde")):
                 makers.append(lambda plan=plan, label=label, status=status: [
-                    label, status, explain_participation(plan, lang),
+                    label, status, procedure_info.sentence(procedure_info.current(
+                        [p for p in procedures or [] if plan["id"] in (p.get("plan_ids") or [])]), lang),
                     select_button(t("list.details", lang), "bp_plan", plan["id"], plan["id"],
                                   aria_label=t("list.details_of", lang, name=label), className="btn small",
                                   where="list")])
@@ -233,7 +236,9 @@ def register(app, client, settings) -> None:
         catalog = shared_catalog(client).resolve(catalog)
         if what == "objects":
             return objects_view(client, plan_id, query, lang)
-        contributions = variants = matched = None
+        contributions = variants = matched = procedures = None
+        if what == "plans":
+            procedures = procedure_info.fetch(client)
         if what == "variants":
             try:
                 variants = stored_variants(client)
@@ -249,7 +254,7 @@ def register(app, client, settings) -> None:
             except ApiError:
                 return html.P(t("panel.load_error", lang), className="msg error")
         columns, rows, total = rows_for(what, catalog, contributions, query, plan_id, lang, variants=variants,
-                                        limit=limit or LIST_PAGE)
+                                        limit=limit or LIST_PAGE, procedures=procedures)
         shown = table(what, columns, rows, lang, total)
         if what == "contributions" and matched is not None and matched > len(contributions):
             return html.Div([html.P(t("list.contributions_newest", lang, n=len(contributions), total=matched),

@@ -3,21 +3,29 @@
 The browser loads every vector layer itself from ``/oapi/collections/<id>/items``
 (GeoJSON ``url=``), exactly as any OGC API client would: a layer of a few thousand
 features whole, a city-sized one (more than ``Settings.map_whole_layer_max``) only
-for the area in view (``bbox=``), from zoom :data:`VIEWPORT_MIN_ZOOM` on. There is no tile
-download: the background is a styled CSS surface plus the streets and parcels
-collections; an OpenStreetMap basemap can be switched on where the portal is
-online. The EditControl is created once, statically, inside the map (Dash >= 3.0.2
-loses its geojson when it is created dynamically).
+for the area in view (``bbox=``), from zoom :data:`VIEWPORT_MIN_ZOOM` on. The background is a
+basemap the Kommune configures (``BUERGERGIS_BASEMAP``: basemap.de, OpenStreetMap, its own XYZ, WMTS
+or WMS; :mod:`ui.basemap`), shown by default; without one (offline, the demo) the map draws its own
+from the store: water and green, the plans' Verkehrsflächen and the streets with their names, under
+grey buildings. No tile is requested from a third party unless a basemap is configured.
+
+The search box finds addresses, streets, places, plans and Baugebiete through ``GET /api/search``
+(:mod:`api.search`) as you type: a list of buttons (arrow keys move through it, assets/search.js);
+a place zooms the map there and marks it, a plan or zone is selected as from the map. "Standort
+verwenden" asks the browser for its position only when clicked. The EditControl is created once,
+statically, inside the map (Dash >= 3.0.2 loses its geojson when it is created dynamically).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 import dash_leaflet as dl
-from dash import Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from ui.api import ApiError, items_url, portal_path
+from ui.basemap import BACKGROUND_LAYERS, BACKGROUND_PARAMS, Basemap, BasemapError, basemap_from
 from ui.catalog import shared_catalog
 from ui.festsetzungen import BAUFLAECHEN, BAUGEBIETE, _norm
 from ui.controls import choice_group, register_choice_group
@@ -58,8 +66,10 @@ def zone_hideout(selected: str | None = None) -> dict:
 #: Map layers: id -> (style function, tooltip function, on by default, interactive).
 #: Drawn bottom to top in this order.
 LAYERS = {
+    # The own background (ui.basemap), under everything; one switcher entry, "background".
+    **{key: (style, label, True, False) for key, (_, style, label) in BACKGROUND_LAYERS.items()},
     "parcels": ("parcelStyle", None, False, False),
-    "streets": ("streetStyle", None, True, False),
+    "streets": ("backgroundStreet", None, True, False),  # white road lines by class (assets/background.js)
     # The plan area below everything (clicks on open ground select the plan) ...
     "bp_plan": ("planStyle", "planTooltip", True, True),
     "bp_gruenflaeche": ("greenStyle", None, True, False),
@@ -73,12 +83,29 @@ LAYERS = {
     "bp_plan_outline": ("planOutlineStyle", None, True, False),
 }
 #: Map layers that are views of another collection.
-COLLECTION_OF = {"bp_plan_outline": "bp_plan"}
+COLLECTION_OF = {"bp_plan_outline": "bp_plan", **{key: spec[0] for key, spec in BACKGROUND_LAYERS.items()}}
 #: Which map layers a switcher entry controls.
-TOGGLE_LAYERS = {"bp_plan": ("bp_plan", "bp_plan_outline")}
+TOGGLE_LAYERS = {"bp_plan": ("bp_plan", "bp_plan_outline"), "background": tuple(BACKGROUND_LAYERS)}
 TOGGLES = ("bp_plan", "bp_baugebiet", "xplan_objekt", "bp_baugrenze", "bp_planraster", "bp_gruenflaeche", "bp_verkehrsflaeche",
-           "buildings", "streets", "parcels", "contributions", "osm")
-DEFAULT_ON = [key for key in TOGGLES if LAYERS.get(key, (None, None, False))[2]] + ["contributions"]
+           "buildings", "streets", "parcels", "contributions", "background")
+DEFAULT_ON = [key for key in TOGGLES if LAYERS.get(key, (None, None, False))[2]] + ["contributions", "background"]
+LOG = logging.getLogger(__name__)
+
+
+def configured_basemap() -> Basemap | None:
+    """The basemap of ``BUERGERGIS_BASEMAP*`` (ui.basemap); an unusable setting is logged, and the map draws its own."""
+    try:
+        return basemap_from()
+    except BasemapError as err:
+        LOG.error("basemap not shown: %s", err)
+        return None
+
+
+def toggles(basemap: Basemap | None) -> tuple[list[str], list[str]]:
+    """(switcher entries, those on at first): a configured basemap first and on, the own background then off."""
+    if basemap is None:
+        return list(TOGGLES), list(DEFAULT_ON)
+    return ["basemap", *TOGGLES], ["basemap", *(k for k in DEFAULT_ON if k not in ("background", "streets"))]
 
 
 #: From this zoom on (≈ 1.5 km across on a laptop screen) a city-sized layer loads the area in view.
@@ -109,7 +136,9 @@ def loads_by_view(count: int | None, whole_max: int) -> bool:
 
 
 #: Query parameters of a map layer's requests: only what the map draws and tells travels.
-LAYER_PARAMS = {"xplan_objekt": {"properties": "plan_id,xplan_class,label,attributes"}}
+LAYER_PARAMS = {"xplan_objekt": {"properties": "plan_id,xplan_class,label,attributes"},
+                "streets": BACKGROUND_PARAMS["streets"],
+                **{key: BACKGROUND_PARAMS[collection] for key, (collection, _, _) in BACKGROUND_LAYERS.items()}}
 
 
 def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom) -> str | None:
@@ -179,8 +208,10 @@ def toggle_of(layer_id: str) -> str:
     """The switcher entry that controls a map layer."""
     return next((toggle for toggle, layers in TOGGLE_LAYERS.items() if layer_id in layers), layer_id)
 
-OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+#: Credit of layers drawn from imported OpenStreetMap data (ODbL asks for it wherever the data is shown).
+OSM_DATA_ATTRIBUTION = "Daten: © OpenStreetMap-Mitwirkende (ODbL)"
+#: Switcher entries whose layers may show rows of an OSM import (credited when they do).
+OSM_TOGGLES = {"streets": ("streets",), "buildings": ("buildings",), "background": ("landcover", "addresses")}
 
 
 def _fn(name: str | None) -> dict | None:
@@ -257,7 +288,7 @@ def legend(lang: str = "de") -> html.Ul:
         ("swatch line solid", None, "legend.baulinie"),
         ("swatch", {"background": "#86c98a"}, "legend.gruen"),
         ("swatch", {"background": "#fde68a"}, "legend.verkehr"),
-        ("swatch", {"background": "#9ca3af"}, "legend.building"),
+        ("swatch", {"background": "#c8c9cc", "border": "1px solid #9a9ea5"}, "legend.building"),
         ("swatch synthetic", None, "legend.building_synthetic"),
         ("swatch pin", None, "legend.contribution"),
     ]
@@ -324,23 +355,120 @@ def plan_buttons(catalog: dict | None, query: str | None, lang: str, limit: int 
     return found[:limit]
 
 
-def sidebar(lang: str = "de") -> html.Div:
-    """Plan search, layer switcher and legend beside the map."""
+#: Results the search list shows.
+SEARCH_LIMIT = 10
+
+
+def search_items(features: list[dict], catalog: dict | None, lang: str) -> tuple[list, list[dict]]:
+    """List items (buttons) for ``GET /api/search`` features, and what a place button needs to move the map.
+
+    A plan or zone becomes a select button (selected as from the map: panel, highlight, zoom); an address,
+    street, place or geocoder answer a place button (the map goes there and marks it).
+    """
+    from ui.catalog import find
+    from ui.plan_panel import select_button
+
+    items, places = [], []
+    for feature in features:
+        props = feature.get("properties") or {}
+        kind = str(props.get("kind") or "")
+        name = str(props.get("name") or "")
+        if lang == "en" and props.get("name_en"):
+            name = str(props["name_en"])
+        context = str(props.get("context") or "")
+        kind_label = t(f"search.kind.{kind}", lang) if kind in ("address", "street", "place", "plan", "zone",
+                                                                   "geocoder") else kind
+        collection, feature_id = props.get("collection"), props.get("feature_id")
+        if kind == "plan" and collection in ("bp_plan", "xplan_plan") and feature_id:
+            row = find(catalog, collection, str(feature_id))
+            label = (row or {}).get("label") or name
+            button = select_button(label, collection, str(feature_id), str(feature_id), where="search",
+                                   aria_label=f"{kind_label}: {label}")
+        elif kind == "zone" and collection == "bp_baugebiet" and feature_id:
+            label = f"{name} ({context})" if context else name
+            button = select_button(label, collection, str(feature_id), props.get("plan_id") or None, where="search",
+                                   aria_label=f"{kind_label}: {label}")
+        else:
+            label = f"{name}, {context}" if context else name
+            places.append({"label": label, "bbox": feature.get("bbox"), "geometry": feature.get("geometry"),
+                           "kind": kind})
+            button = html.Button(label, id={"type": "place", "index": len(places) - 1}, type="button", n_clicks=0,
+                                 className="link-button", **{"aria-label": f"{kind_label}: {label}"})
+        items.append(html.Li([button, html.Span(kind_label, className="result-kind", **{"aria-hidden": "true"})]))
+    return items, places
+
+
+def place_viewport(place: dict) -> dict:
+    """Where the map goes for a found place: a point close up, a street or area fitted."""
+    box = place.get("bbox") or []
+    if len(box) == 4:
+        west, south, east, north = (float(v) for v in box)
+        if east - west > 1e-5 or north - south > 1e-5:
+            return {"bounds": [[south, west], [north, east]], "transition": "flyToBounds",
+                    "options": {"maxZoom": 18, "padding": [30, 30]}}
+        return {"center": [south, west], "zoom": 17, "transition": "flyTo"}
+    coordinates = ((place.get("geometry") or {}).get("coordinates")) or [0, 0]
+    return {"center": [coordinates[1], coordinates[0]], "zoom": 17, "transition": "flyTo"}
+
+
+def place_marker(place: dict):
+    """The found place on the map: a street highlighted along its length, a point as a ring."""
+    feature = {"type": "Feature", "geometry": place.get("geometry"), "properties": {"name": place.get("label")}}
+    return dl.GeoJSON(id="search-marker", data={"type": "FeatureCollection", "features": [feature]},
+                      style=_fn("searchStyle"), pointToLayer=_fn("searchPoint"), interactive=False)
+
+
+def osm_collections(client) -> set[str]:
+    """Collections whose (first) rows came from an OpenStreetMap import: their map layers credit OSM."""
+    found = set()
+    for collection in ("streets", "buildings", "landcover", "addresses"):
+        try:
+            body = client.get_json(f"collections/{collection}/items",
+                                   {"limit": 1, "skipGeometry": "true", "properties": "source"}, forward=False)
+        except ApiError:
+            continue
+        features = body.get("features") or []
+        if features and str((features[0].get("properties") or {}).get("source") or "").startswith("osm:"):
+            found.add(collection)
+    return found
+
+
+def locate_texts() -> dict:
+    """The texts of "Standort verwenden" in both languages, for the browser-side callback."""
+    keys = ("map.locate_wait", "map.locate_done", "map.locate_failed")
+    return {lang: {key.split(".", 1)[1]: t(key, lang) for key in keys} for lang in ("de", "en")}
+
+
+def sidebar(lang: str = "de", basemap: Basemap | None = None) -> html.Div:
+    """Place search, "Standort verwenden", layer switcher and legend beside the map."""
+    entries, chosen = toggles(basemap)
     return html.Div(className="sidebar", children=[
-        html.Section(role="search", children=[
+        # Procedures open now: what a citizen may comment on, until when; each plan one click away.
+        html.Section(id="open-procedures", className="open-procedures", **{"aria-live": "polite"}),
+        html.Section(role="search", className="place-search", children=[
             html.Div(className="field", children=[
                 html.Label(T("map.search_label"), htmlFor="plan-search"),
                 dcc.Input(id="plan-search", type="search", value="", debounce=0.25, autoComplete="off",
                           placeholder=t("map.search_placeholder", lang)),
             ]),
-            # Matching plans as buttons: a searchable list that works with keyboard and screen reader.
-            html.Ul(id="plan-results", className="result-list", **{"aria-live": "polite"}),
+            # How many were found, or "Nichts gefunden" (announced; the list itself is not re-read).
+            html.P(id="search-status", className="hint", role="status"),
+            # Matches as buttons: a list that works with keyboard (arrow keys: assets/search.js) and screen reader.
+            html.Ul(id="plan-results", className="result-list"),
+            dcc.Store(id="search-places", data=[]),
+            html.Div(className="locate", children=[
+                html.Button(T("map.locate"), id="locate-me", type="button", n_clicks=0, className="btn secondary small",
+                            **{"aria-describedby": "locate-hint"}),
+                html.P(T("map.locate_hint"), id="locate-hint", className="hint"),
+                html.P(id="locate-status", className="hint", role="status"),
+                dcc.Store(id="locate-texts", data=locate_texts()),
+            ]),
             html.P(T("map.help"), className="hint"),
         ]),
         # Which city-sized layers wait for the visitor to zoom in (empty otherwise).
         html.P(id="map-zoom-hint", className="hint", role="status"),
         html.Section([
-            choice_group("layer-toggle", [(key, T(f"layer.{key}")) for key in TOGGLES], DEFAULT_ON, multi=True,
+            choice_group("layer-toggle", [(key, T(f"layer.{key}")) for key in entries], chosen, multi=True,
                          label_key="map.layers", label_tag=html.H2, className="choice-group switches"),
             html.Div(className="field", children=[
                 html.Label(T("layer.raster_opacity"), htmlFor="raster-opacity"),
@@ -359,13 +487,18 @@ def _pane_z(layer_id: str) -> int:
     return 310 + 2 * list(LAYERS).index(layer_id)
 
 
-def map_component(api_url: str) -> dl.MapContainer:
-    """The Leaflet map, centred on Hamburg-Langenhorn until the plans' extent is known."""
+def map_component(api_url: str, basemap: Basemap | None = None) -> dl.MapContainer:
+    """The Leaflet map, centred on Hamburg-Langenhorn until the plans' extent is known.
+
+    A configured basemap is there from the first paint; without one the map's own background layers
+    load with the others (toggle_layers) over a plain paper tone (``offline-bg``).
+    """
     return dl.MapContainer(
-        id="map", center=[53.664, 10.010], zoom=15, maxZoom=20, keyboard=True, className="offline-bg",
+        id="map", center=[53.664, 10.010], zoom=15, maxZoom=20, keyboard=True,
+        className="with-basemap" if basemap else "offline-bg",
         style={"height": "100%", "width": "100%"},
         children=[
-            dl.LayerGroup(id="grp-osm"),
+            dl.LayerGroup(basemap.layer() if basemap else [], id="grp-basemap"),
             # One pane per layer, stacked by zIndex: layers load asynchronously, and without panes
             # whichever answer arrives last would be drawn on top.
             # Between the tiles (200) and Leaflet's overlay pane (400), where drawings go on top.
@@ -376,6 +509,10 @@ def map_component(api_url: str) -> dl.MapContainer:
             *[dl.Pane(dl.LayerGroup(id=f"grp-{key}"), name=f"pane-{key}", style={"zIndex": _pane_z(key)})
               for key in LAYERS],
             dl.Pane(dl.LayerGroup(id="grp-contributions"), name="pane-contributions", style={"zIndex": 390}),
+            # The place a search found (or the visitor's own position), marked above the plan layers.
+            dl.Pane(dl.LayerGroup(id="grp-search"), name="pane-search", style={"zIndex": 395}),
+            # The credit of imported OpenStreetMap data while it is shown (GeoJSON layers carry none).
+            dl.LayerGroup(id="grp-credits"),
             dl.FeatureGroup([
                 dl.EditControl(
                     id="edit", position="topleft",
@@ -390,15 +527,40 @@ def map_component(api_url: str) -> dl.MapContainer:
 
 
 def layout(api_url: str, lang: str = "de") -> html.Section:
+    basemap = configured_basemap()
     return html.Section(
         id="view-map", className="view map-view", role="tabpanel", **{"aria-labelledby": "tab-map"},
         children=[
-            sidebar(lang),
+            sidebar(lang, basemap),
             dcc.Store(id="map-layers-loaded", data=False),
             html.Div(className="map-wrap", role="region", **{"aria-label": t("map.region", lang)},
-                     id="map-region", children=[map_component(api_url)]),
+                     id="map-region", children=[map_component(api_url, basemap)]),
         ],
     )
+
+
+def open_procedures_block(procedures: list[dict], plan_names: dict[str, str], lang: str) -> list:
+    """The sidebar's "Beteiligung läuft" section: each open procedure, its dates, and its plans as buttons."""
+    from ui import procedure_info
+
+    shown = [p for p in procedures if procedure_info.state(p) == "open"]
+    if not shown:
+        return []
+    items = []
+    for proc in shown:
+        plans = [html.Button(plan_names.get(pid) or name or pid, type="button", n_clicks=0, className="link-button",
+                             id={"type": "select", "where": "procedures", "collection": "bp_plan", "id": pid,
+                                 "plan": pid})
+                 for pid, name in zip(proc.get("plan_ids") or [], proc.get("plan_names") or [])
+                 if pid in plan_names]
+        items.append(html.Li([
+            html.Strong(procedure_info.title(proc, lang)),
+            html.P(procedure_info.sentence(proc, lang), className="hint"),
+            # the plans folded away: on a phone the search and the map come first
+            html.Details([html.Summary(t("procedures.plans_n", lang, n=len(plans))),
+                          html.Div(plans, className="procedure-plans")]) if plans else None,
+        ]))
+    return [html.H2(t("procedures.open_now", lang)), html.Ul(items, className="plain-list")]
 
 
 def register(app, client, settings) -> None:
@@ -408,6 +570,15 @@ def register(app, client, settings) -> None:
 
     outputs = [Output(f"grp-{key}", "children") for key in LAYERS]
     whole_max = settings.map_whole_layer_max
+
+    @app.callback(Output("open-procedures", "children"), Input("lang", "data"), Input("catalog", "data"))
+    def open_procedures(lang, catalog):
+        from ui import procedure_info
+        from ui.catalog import plan_label
+
+        catalog = shared_catalog(client).resolve(catalog)
+        names = {p["id"]: plan_label(p) for p in (catalog or {}).get("plans", [])}
+        return open_procedures_block(procedure_info.fetch(client), names, lang)
 
     @app.callback(*outputs, Output("map-layers-loaded", "data"), Output("map-zoom-hint", "children"),
                   Input("layer-toggle", "data"), Input("active-tab", "data"), Input("map", "bounds"),
@@ -444,11 +615,23 @@ def register(app, client, settings) -> None:
                  layers=", ".join(dict.fromkeys(waiting))) if waiting else ""
         return layers + [True, hint]
 
-    @app.callback(Output("grp-osm", "children"), Input("layer-toggle", "data"))
-    def toggle_osm(active):
-        if "osm" not in (active or []):
+    basemap = configured_basemap()
+
+    @app.callback(Output("grp-credits", "children"), Input("layer-toggle", "data"), Input("map-layers-loaded", "data"))
+    def credits(active, loaded):
+        if not loaded:
+            return no_update
+        shown = {c for key in (active or []) for c in OSM_TOGGLES.get(key, ())}
+        if not shown & osm_collections(client):
             return []
-        return [dl.TileLayer(url=OSM_URL, attribution=OSM_ATTRIBUTION, maxZoom=20, maxNativeZoom=19)]
+        return [dl.AttributionControl(prefix=OSM_DATA_ATTRIBUTION, position="bottomright")]
+
+    @app.callback(Output("grp-basemap", "children"), Input("layer-toggle", "data"), prevent_initial_call=True)
+    def toggle_basemap(active):
+        # Only a configured basemap is ever requested; without one this group stays empty.
+        if basemap is None or "basemap" not in (active or []):
+            return []
+        return [basemap.layer()]
 
     @app.callback(Output("grp-contributions", "children"),
                   Input("layer-toggle", "data"), Input("catalog", "data"), Input("contributions-version", "data"))
@@ -477,10 +660,85 @@ def register(app, client, settings) -> None:
         return ([legend(lang), plan_legend(classes, lang)], t("map.search_placeholder", lang),
                 t("map.region", lang))
 
-    @app.callback(Output("plan-results", "children"), Input("plan-search", "value"), Input("catalog", "data"),
-                  Input("lang", "data"))
+    @app.callback(Output("plan-results", "children"), Output("search-places", "data"),
+                  Output("search-status", "children"),
+                  Input("plan-search", "value"), Input("catalog", "data"), Input("lang", "data"))
     def plan_results(query, catalog, lang):
-        return [html.Li(button) for button in plan_buttons(shared_catalog(client).resolve(catalog), query, lang)]
+        catalog = shared_catalog(client).resolve(catalog)
+        if not (query or "").strip():  # every plan, as a start
+            return [html.Li(button) for button in plan_buttons(catalog, query, lang)], [], ""
+        try:
+            features = client.get_site_json("api/search", {"q": query.strip()[:200], "limit": SEARCH_LIMIT})
+            features = (features or {}).get("features", [])
+        except ApiError:  # the search route failing must not take the plan search with it
+            buttons = plan_buttons(catalog, query, lang)
+            return [html.Li(button) for button in buttons], [], t("map.search_failed", lang)
+        items, places = search_items(features, catalog, lang)
+        status = t("map.search_found", lang, n=len(items)) if items else t("map.search_nothing", lang)
+        return items, places, status
+
+    @app.callback(Output("map", "viewport", allow_duplicate=True), Output("grp-search", "children"),
+                  Output("search-status", "children", allow_duplicate=True),
+                  Input({"type": "place", "index": ALL}, "n_clicks"), State("search-places", "data"),
+                  State("lang", "data"), prevent_initial_call=True)
+    def go_to_place(clicks, places, lang):
+        trigger = callback_context.triggered_id
+        # Re-rendered buttons arrive with n_clicks 0: only a real click moves the map.
+        if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
+            return no_update, no_update, no_update
+        index = trigger.get("index")
+        if not isinstance(index, int) or not 0 <= index < len(places or []):
+            return no_update, no_update, no_update
+        place = places[index]
+        return place_viewport(place), [place_marker(place)], t("map.showing", lang, name=place.get("label", ""))
+
+    # On a phone the map lies below the search: bring it into view when it shows a found place (focus stays put).
+    app.clientside_callback(
+        """function (marked) {
+            var map = document.getElementById("map-region");
+            if (marked && marked.length && map && window.innerWidth < 1100) {
+                var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+                map.scrollIntoView({behavior: reduce ? "auto" : "smooth", block: "start"});
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("map-region", "className"), Input("grp-search", "children"), prevent_initial_call=True,
+    )
+
+    # "Standort verwenden": the browser asks for consent only now, after the click; nothing leaves the browser
+    # but the map's own tile/feature requests for the area. Without consent the portal goes on as before.
+    app.clientside_callback(
+        """async function (n, lang, texts) {
+            var no = window.dash_clientside.no_update;
+            if (!n) { return [no, no, no]; }
+            var say = (texts && texts[lang === "en" ? "en" : "de"]) || {};
+            if (!navigator.geolocation) { return [no, no, say.locate_failed || ""]; }
+            var status = document.getElementById("locate-status");
+            if (status) { status.textContent = say.locate_wait || ""; }
+            try {
+                var pos = await new Promise(function (resolve, reject) {
+                    navigator.geolocation.getCurrentPosition(resolve, reject,
+                        {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+                });
+                var lat = pos.coords.latitude, lon = pos.coords.longitude;
+                var metres = Math.max(1, Math.round(pos.coords.accuracy || 0));
+                var marker = {"namespace": "dash_leaflet", "type": "CircleMarker",
+                              "props": {"center": [lat, lon], "radius": 9, "color": "#ffffff", "weight": 3,
+                                        "fillColor": "#1d4ed8", "fillOpacity": 1}};
+                var circle = {"namespace": "dash_leaflet", "type": "Circle",
+                              "props": {"center": [lat, lon], "radius": metres, "color": "#1d4ed8", "weight": 1,
+                                        "fillOpacity": 0.1, "interactive": false}};
+                return [{"center": [lat, lon], "zoom": 17, "transition": "flyTo"}, [circle, marker],
+                        (say.locate_done || "").replace("{m}", String(metres))];
+            } catch (err) {
+                return [no, no, say.locate_failed || ""];
+            }
+        }""",
+        Output("map", "viewport", allow_duplicate=True), Output("grp-search", "children", allow_duplicate=True),
+        Output("locate-status", "children"),
+        Input("locate-me", "n_clicks"), State("lang", "data"), State("locate-texts", "data"),
+        prevent_initial_call=True,
+    )
 
     # --- selection from the map ------------------------------------------------
     @app.callback(Output("selection", "data", allow_duplicate=True),

@@ -12,17 +12,16 @@ import logging
 
 from dash import ALL, Input, Output, State, callback_context, html, no_update
 
+from ui import procedure_info
 from ui.api import ApiError
 from ui.catalog import find, plan_label, plan_of, shared_catalog
 from ui.festsetzungen import (
     art_label,
     explain,
     explain_baulinie,
-    explain_participation,
     explain_rechtsstand,
     format_date,
     measures_label,
-    participation_phase,
 )
 from ui.i18n import T, t, value_label
 from ui.plan_contents import fetch_applicable, here_block, object_details, plan_status_line, validation_block
@@ -51,8 +50,6 @@ def status_block(plan: dict | None, lang: str) -> html.Div:
     """Rechtsstand and participation phase of a plan."""
     if not plan:
         return html.Div()
-    phase = participation_phase(plan)
-    badge_class = {"open": "badge open", "closed": "badge closed"}.get(phase, "badge")
     status = explain_rechtsstand(plan, lang) or t("common.unknown", lang)
     dates = []
     for key, de, en in (("rechtsverordnungs_datum", "Verordnung vom", "Ordinance of"),
@@ -66,7 +63,7 @@ def status_block(plan: dict | None, lang: str) -> html.Div:
         html.P(status, className="rechtsstand"),
         html.P(" · ".join(dates), className="hint") if dates else None,
         html.H3(t("panel.participation", lang)),
-        html.P([html.Span(explain_participation(plan, lang), className=badge_class)], className="participation"),
+        procedure_info.block(plan.get("procedure"), lang),
     ])
 
 
@@ -227,8 +224,6 @@ def layout(lang: str = "de") -> html.Div:
 
 
 def register(app, client, settings) -> None:
-    from ui.contribute import plan_phases, relevant_phase
-
     def contributions_for(plan_id: str | None, catalog: dict | None, secret: str | None):
         if not (catalog or {}).get("has_contributions"):
             return None
@@ -254,7 +249,7 @@ def register(app, client, settings) -> None:
         plan_id = row.get("plan_id") or selection.get("plan_id") or (feature_id if collection == "bp_plan" else None)
         plan = plan_of(catalog, plan_id)
         if plan:
-            plan = {**plan, **relevant_phase(plan_phases(client, plan_id))}
+            plan = {**plan, "procedure": procedure_info.current(procedure_info.fetch(client, plan_id))}
         texts = [x for x in (catalog or {}).get("texts", []) if x.get("plan_id") == plan_id]
         if collection == "bp_baugebiet":
             return [*zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang),

@@ -1,6 +1,6 @@
-"""A live server per store (GeoPackage, PostGIS) with a moderator token and participation phases.
+"""A live server per store (GeoPackage, PostGIS) with a moderator token and participation procedures.
 
-Phases set up through the API as a planner: general contributions open, plan
+Procedures set up through the API as a planner: general contributions open, plan
 ``open`` open, plan ``closed`` closed since yesterday, plan ``upcoming`` opening
 tomorrow. ``server.plans`` names the plan ids, ``server.zone`` a
 Baugebietsteilfläche of the open plan.
@@ -42,12 +42,18 @@ def contrib_server(request, tmp_path_factory):
         others = sorted(p["id"] for p in plans if p["id"] != zone["properties"]["plan_id"])
         server.plans = {"open": zone["properties"]["plan_id"], "closed": others[0], "upcoming": others[1]}
         server.zone = zone["id"]
-        for body in ({"title": "Allgemeine Beiträge (Test)", "opens_at": _iso(-1), "closes_at": _iso(30)},
-                     {"plan_id": server.plans["open"], "opens_at": _iso(-1), "closes_at": _iso(30)},
-                     {"plan_id": server.plans["closed"], "opens_at": _iso(-30), "closes_at": _iso(-1)},
-                     {"plan_id": server.plans["upcoming"], "opens_at": _iso(1), "closes_at": _iso(30)}):
-            r = requests.post(f"{server.url}/api/participation-phases", json=body, headers=PLANNER, timeout=TIMEOUT)
+        server.procedures = {}
+        for name, body in (("general", {"title_de": "Allgemeine Beiträge (Test)", "opens_at": _iso(-1),
+                                        "closes_at": _iso(30)}),
+                           ("open", {"plan_ids": [server.plans["open"]], "opens_at": _iso(-1), "closes_at": _iso(30)}),
+                           ("closed", {"plan_ids": [server.plans["closed"]], "opens_at": _iso(-30),
+                                       "closes_at": _iso(-1)}),
+                           ("upcoming", {"plan_ids": [server.plans["upcoming"]], "opens_at": _iso(1),
+                                         "closes_at": _iso(30)})):
+            body = {"kind": "informell", "title_de": f"Testverfahren {name}", **body}
+            r = requests.post(f"{server.url}/api/procedures", json=body, headers=PLANNER, timeout=TIMEOUT)
             assert r.status_code == 201, r.text
+            server.procedures[name] = r.json()["id"]
         yield server
     finally:
         server.stop()

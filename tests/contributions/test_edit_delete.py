@@ -69,7 +69,7 @@ def test_citizen_edit_outside_phase_refused(contrib_server):
     cid, secret = r.headers["Location"].rsplit("/", 1)[-1], r.headers[SECRET]
     refused = put(contrib_server, cid, feature(text="nachträglich", plan_id=contrib_server.plans["closed"]),
                   with_secret(secret))
-    assert refused.status_code == 403 and "closed" in refused.json()["description"]
+    assert refused.status_code == 403 and "ended" in refused.json()["description"]
 
 
 def test_author_deletes_fully(contrib_server):
@@ -100,3 +100,20 @@ def test_delete_all_of_an_author_by_secret(contrib_server):
     assert r.status_code == 200 and set(r.json()["ids"]) == own and r.json()["deleted"] == 3
     remaining = ids(contrib_server, MODERATOR)
     assert not own & remaining and keep in remaining
+
+
+def test_my_contributions_lists_every_status_of_mine_only(contrib_server):
+    secret = "mine-list-secret-" + "x" * 16
+    first, _ = created(contrib_server, headers={SECRET: secret}, plan_id=contrib_server.plans["open"], text="erster")
+    second, _ = created(contrib_server, headers={SECRET: secret}, kind="maengelmeldung", category="muell",
+                        text="zweiter")
+    created(contrib_server, text="von jemand anderem")
+    set_status(contrib_server, second, "in_bearbeitung")
+    url = f"{contrib_server.url}/api/contributions/mine"
+    mine = requests.get(url, headers={SECRET: secret}, timeout=20).json()["contributions"]
+    assert [c["id"] for c in mine] == [second, first]  # newest first
+    assert mine[1]["reference"] and mine[1]["procedure_title_de"] and mine[0]["status"] == "in_bearbeitung"
+    assert "author_secret_hash" not in mine[0]
+    assert requests.get(url, timeout=20).status_code == 401
+    assert requests.delete(item_url(contrib_server, first), headers={SECRET: secret}, timeout=20).status_code == 200
+    assert [c["id"] for c in requests.get(url, headers={SECRET: secret}, timeout=20).json()["contributions"]] == [second]

@@ -45,6 +45,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -166,14 +167,16 @@ def _header(name: str, value: str) -> dict:
 
 def _seed(c: Corpus, p: Payload) -> None:
     s, value = c.server, p.text
-    # a participation phase for a scenario named by the payload (planner): title and scenario_id are stored
-    phase = {"title": value, **({"scenario_id": value} if reference_ok(value) else {})}
-    r = c.call("text fields", p, "POST", f"{s.url}/api/participation-phases", 201 if text_ok(value, 200) else 400,
+    # a participation procedure titled and described by the payload (planner), one day of its own in 2000
+    start = (datetime(2000, 1, 1, tzinfo=UTC) + timedelta(days=2 * PAYLOADS.index(p))).strftime("%Y-%m-%d")
+    end = (datetime(2000, 1, 2, tzinfo=UTC) + timedelta(days=2 * PAYLOADS.index(p))).strftime("%Y-%m-%d")
+    phase = {"title_de": value, "description_de": value, "opens_at": start, "closes_at": end}
+    r = c.call("text fields", p, "POST", f"{s.url}/api/procedures", 201 if text_ok(value, 200) else 400,
                json=phase, headers=PLANNER)
     if r is not None and r.status_code == 201:
         c.phases[p] = r.json()["id"]
-        if (r.json().get("title"), r.json().get("scenario_id")) != (value, phase.get("scenario_id")):
-            c.problem("text fields", p, f"the phase came back as {r.json()}")
+        if (r.json().get("title_de"), r.json().get("description_de")) != (value.strip(), value.strip()):
+            c.problem("text fields", p, f"the procedure came back as {r.json()}")
     # the contribution (citizen): text and pseudonym carry the payload
     props = {"kind": "vorschlag", "text": value}
     if text_ok(value, 40):
@@ -237,12 +240,12 @@ def corpus(contrib_server):
     c.counts = table_counts(s)
     yield c
     for phase in c.phases.values():
-        requests.delete(f"{s.url}/api/participation-phases/{phase}", headers=PLANNER, timeout=TIMEOUT)
+        requests.delete(f"{s.url}/api/procedures/{phase}", headers=PLANNER, timeout=TIMEOUT)
 
 
 def table_counts(server) -> dict[str, int]:
     """Rows per table, read from the store itself."""
-    tables = ("contributions", "participation_phases", "contribution_likes", "bp_plan", "bp_baugebiet")
+    tables = ("contributions", "procedures", "contribution_likes", "bp_plan", "bp_baugebiet")
     if server.backend == "geopackage":
         import sqlite3
 
@@ -305,13 +308,13 @@ def test_stored_payloads_come_back_verbatim_as_json(corpus):
             c.problem("read", p, f"open311 description {report.get('description')!r} != {p.text!r}")
         if any(p.text in str(v) for k, v in report.items() if k != "description"):
             c.problem("read", p, "a dropped personal field came back")
-    # participation phases (Flask JSON)
-    phases = {ph["id"]: ph for ph in c.call("read", "-", "GET", f"{s.url}/api/participation-phases", 200).json()[
-        "phases"]}
+    # participation procedures (Flask JSON)
+    phases = {ph["id"]: ph for ph in c.call("read", "-", "GET", f"{s.url}/api/procedures", 200).json()[
+        "procedures"]}
     for p, phase in c.phases.items():
         got = phases.get(phase, {})
-        if (got.get("title"), got.get("scenario_id")) != (p.text, p.text if reference_ok(p.text) else None):
-            c.problem("read", p, f"phase came back as {got}")
+        if (got.get("title_de"), got.get("description_de")) != (p.text.strip(), p.text.strip()):
+            c.problem("read", p, f"procedure came back as {got}")
     _report(c, "read")
 
 
@@ -510,14 +513,13 @@ def test_contribution_filters_never_fail_or_leak(corpus):
         if r is not None and fmt == "html":
             for issue in _element_problems(_parse(r)):
                 c.problem("filters", p, f"error page: {issue}")
-        # Open311 and participation phase queries (phases: plan_id and scenario_id take turns, one SQL path)
+        # Open311 and participation procedure queries, the statement lookup by reference number
         for params in ({"status": v}, {"start_date": v}):
             c.call("filters", p, "GET", o311, (200, 400), params=params)
-        name = ("plan_id", "scenario_id")[PAYLOADS.index(p) % 2]
-        r = c.call("filters", p, "GET", f"{s.url}/api/participation-phases", (200, 400), params={name: v})
-        if r is not None and r.ok and name == "scenario_id" and p in c.phases and reference_ok(v) and (
-                [ph["id"] for ph in r.json()["phases"]] != [c.phases[p]]):
-            c.problem("filters", p, f"phases for scenario {v!r}: {r.text[:200]}")
+        r = c.call("filters", p, "GET", f"{s.url}/api/procedures", (200, 400), params={"plan_id": v})
+        if r is not None and r.ok and r.json()["procedures"]:
+            c.problem("filters", p, f"procedures for plan {v!r}: {r.text[:200]}")
+        c.call("filters", p, "GET", f"{s.url}/api/statements/{quote(v, safe='')}", (400, 404))
     _report(c, "filters")
 
 

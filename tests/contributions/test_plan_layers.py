@@ -1,4 +1,4 @@
-"""Plan and city-layer collections and participation phases: planners only, for citizens and moderators 401/403."""
+"""Plan and city-layer collections, procedures and the Abwägung: planners only, for citizens and moderators 401/403."""
 
 import json
 
@@ -53,7 +53,13 @@ def test_planner_writes_plan_layers(contrib_server):
 
 
 @pytest.mark.parametrize("headers,status", REFUSED)
-def test_only_planners_manage_participation_phases(contrib_server, headers, status):
-    url = f"{contrib_server.url}/api/participation-phases"
+def test_only_planners_manage_procedures_and_the_abwaegung(contrib_server, headers, status):
+    url = f"{contrib_server.url}/api/procedures"
     assert requests.post(url, json={"scenario_id": "x"}, headers=headers, timeout=TIMEOUT).status_code == status
     assert requests.delete(f"{url}/any", headers=headers, timeout=TIMEOUT).status_code == status
+    assert requests.post(f"{url}/any/close", headers=headers, timeout=TIMEOUT).status_code == status
+    assert requests.put(f"{contrib_server.url}/api/statements/any/abwaegung", json={}, headers=headers,
+                        timeout=TIMEOUT).status_code == status
+    for path in ("procedures/any/abwaegung.xlsx", "audit", "answer-templates"):
+        assert requests.get(f"{contrib_server.url}/api/{path}", headers=headers, timeout=TIMEOUT).status_code \
+            == status, path

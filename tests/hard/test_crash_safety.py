@@ -57,11 +57,11 @@ def _body(collection: str, marker: str, k: int, n: int) -> dict:
 
 def _open_general_phase(server) -> None:
     now = datetime.now(UTC)
-    body = {"title": "Allgemeine Beiträge (Crash-Test)",
+    body = {"title_de": "Allgemeine Beiträge (Crash-Test)",
             "opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "closes_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    r = requests.post(f"{server.url}/api/participation-phases", json=body, headers=PLANNER, timeout=30)
-    assert r.status_code == 201, f"cannot open a participation phase: {r.status_code} {r.text[:300]}"
+    r = requests.post(f"{server.url}/api/procedures", json=body, headers=PLANNER, timeout=30)
+    assert r.status_code == 201, f"cannot open a participation procedure: {r.status_code} {r.text[:300]}"
 
 
 def _stored(server, collection: str, run: str) -> list[dict]:

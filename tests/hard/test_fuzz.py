@@ -358,13 +358,13 @@ def writable(document: dict, base: str, known: dict[str, list[str]], bbox: list[
 
 
 def _setup_writes(base: str, bbox: list[float]) -> list[str]:
-    """A stored planning variant (rows in the scenario collections), an open general participation phase
+    """A stored planning variant (rows in the scenario collections), an open general participation procedure
     and a few contributions of the author (the citizen with a secret); returns their ids."""
     r = requests.post(f"{base}/processes/run-scenario/execution", headers=ROLES["planner"], timeout=300,
                       json={"inputs": {"scenario": "langenhorn_nachverdichtung", "store_results": True}})
     assert r.status_code == 200, r.text[:300]
-    r = requests.post(f"{base.removesuffix('/oapi')}/api/participation-phases", headers=ROLES["planner"],
-                      json={"title": "Fuzzing"}, timeout=60)
+    r = requests.post(f"{base.removesuffix('/oapi')}/api/procedures", headers=ROLES["planner"],
+                      json={"title_de": "Fuzzing", "opens_at": "2020-01-01", "closes_at": "2099-01-01"}, timeout=60)
     assert r.status_code == 201, r.text[:300]
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     created = []

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ui-*.png.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
@@ -17,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import ARTIFACTS, PLANNER_TOKEN
-from tests.ui.conftest import pixel_stats, screenshot, show_view, wait_until
+from tests.ui.conftest import pixel_stats, screenshot, show_view, sign_in_staff, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -248,15 +249,20 @@ def test_drawing_a_point_and_submitting_it(page, ui_server):
         assert "msg error" in css
         assert any(code in feedback for code in ("(401)", "(403)", "(404)")), feedback
         return
-    # No participation phase is open for the plan yet: the API refuses comments, and says so.
-    assert "msg error" in css and "(403)" in feedback, feedback
-    plan_id = _selected_plan_id(page)
-    reply = requests.post(f"{ui_server.url}/api/participation-phases", json={"plan_id": plan_id, "title": "UI-Test"},
-                          headers={"Authorization": f"Bearer {PLANNER_TOKEN}"}, timeout=10)
-    assert reply.ok, reply.text
-    feedback = _submit(page, feedback)
-    assert feedback.startswith("Danke!"), feedback
+    # The demo opens a §3 (2) procedure on its plans: the form said so before, and the receipt names the number.
+    assert "msg ok" in css and feedback.startswith("Danke!"), feedback
+    reference = re.search(r"Eingangsnummer: (LGH-\d{4}-\d{4})", feedback)
+    assert reference, feedback
     screenshot(page, "submitted-ok")
+    # the citizen follows it by that number
+    page.find_element(By.CSS_SELECTOR, "#lookup-details summary").click()
+    page.find_element(By.ID, "lookup-reference").send_keys(reference.group(1))
+    page.find_element(By.ID, "lookup-submit").click()
+    wait_until(lambda: "Stand: eingereicht" in _text(page, "#lookup-result"), 15, message="statement state")
+    # ... and finds it under "Meine Beiträge", pending, with its number
+    page.find_element(By.CSS_SELECTOR, "#mine-details summary").click()
+    wait_until(lambda: reference.group(1) in _text(page, "#mine-list") and CONTRIBUTION_TEXT[:20] in _text(
+        page, "#mine-list"), 15, message="my contributions")
 
 
 def _post_and_approve(ui_server, plan_id: str, text: str) -> None:
@@ -284,14 +290,17 @@ def test_contribution_appears_after_moderation(page, ui_server):
         pytest.xfail("the moderated contributions collection (issue 3) has not landed yet")
     # A moderator signs in on the planner dashboard and approves it there.
     show_view(page, "dashboard")
-    page.find_element(By.ID, "mod-token-input").send_keys(PLANNER_TOKEN)
-    page.find_element(By.ID, "mod-login-btn").click()
+    sign_in_staff(page, ui_server)
+    page.find_element(By.ID, "dash-refresh").click()
+    wait_until(lambda: "Angemeldet als Test Planung (Planung)" in _text(page, "#staff-session"), 20,
+               message="signed in")
     table = wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 20, message="moderation queue")[0]
     _assert_axe_clean(page, "moderation")
     row = next(r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if CONTRIBUTION_TEXT in r.text)
     row.find_element(By.XPATH, ".//button[normalize-space()='Freigeben']").click()
     wait_until(lambda: "freigegeben" in _text(page, "#mod-feedback"), 15, message="moderation done")
     screenshot(page, "dashboard")
+    page.delete_cookie("bgis_session")  # signed out: what follows is what every visitor sees
     # A second, hostile one arrives through the API (as any client could send it) and is approved too.
     _post_and_approve(ui_server, _selected_plan_id(page), HOSTILE_TEXT)
     page.find_element(By.ID, "dash-refresh").click()

@@ -352,21 +352,31 @@ def test_plans_with_equal_names_get_distinct_labels():
                                            "Langenhorn 51"]
 
 
-def test_relevant_participation_phase():
+def test_the_procedure_that_matters_and_what_the_citizen_reads():
     from datetime import datetime, timezone
 
-    from ui.contribute import relevant_phase
-    from ui.festsetzungen import participation_phase
+    from ui import procedure_info
 
     now = datetime(2025, 6, 1, tzinfo=timezone.utc)
-    past = {"opens_at": "2025-01-01T00:00:00Z", "closes_at": "2025-02-01T00:00:00Z"}
-    running = {"opens_at": "2025-05-01T00:00:00Z", "closes_at": "2025-07-01T00:00:00Z"}
-    later = {"opens_at": "2025-09-01T00:00:00Z", "closes_at": None}
-    assert relevant_phase([past, running, later], now)["participation_end"] == "2025-07-01T00:00:00Z"
-    assert participation_phase(relevant_phase([past, later], now), now) == "upcoming"
-    assert participation_phase(relevant_phase([past], now), now) == "closed"
-    assert participation_phase(relevant_phase([{"opens_at": None, "closes_at": None}], now), now) == "open"
-    assert relevant_phase([], now) == {}
+    past = {"kind_label_de": "Frühzeitig", "opens_at": "2025-01-01T00:00:00Z", "closes_at": "2025-02-01T00:00:00Z"}
+    running = {"kind_label_de": "Veröffentlichung", "opens_at": "2025-05-01T00:00:00Z",
+               "closes_at": "2025-06-30T22:00:00Z", "allowed_kinds": ["kommentar"]}
+    later = {"kind_label_de": "Behörden", "opens_at": "2025-09-01T00:00:00Z", "closes_at": "2025-10-01T00:00:00Z"}
+    assert procedure_info.current([past, running, later], now) is running
+    assert procedure_info.current([past, later], now) is later
+    assert procedure_info.current([past], now) is past and procedure_info.current([], now) is None
+    assert procedure_info.sentence(running, "de", now=now) == \
+        "Veröffentlichung: Stellungnahmen bis 30.06.2025 möglich (noch 30 Tage)."
+    assert procedure_info.sentence(running, "de", kind="vorschlag", now=now).startswith(
+        "Veröffentlichung: bis 30.06.2025 sind nur Hinweise möglich")
+    assert procedure_info.accepts(running, "kommentar", now) and not procedure_info.accepts(running, "vorschlag", now)
+    assert procedure_info.sentence(past, "de", now=now) == \
+        "Frühzeitig: endete am 01.02.2025; Stellungnahmen werden nicht mehr angenommen."
+    assert procedure_info.sentence(later, "en", now=now) == "Behörden: opens on 1 September 2025."
+    closed_early = {**running, "closed_at": "2025-05-20T10:00:00Z"}
+    assert procedure_info.state(closed_early, now) == "closed"
+    assert procedure_info.accepts(None, "maengelmeldung") and not procedure_info.accepts(None, "kommentar")
+    assert "kein Beteiligungsverfahren" in procedure_info.sentence(None, "de")
 
 
 def test_raster_overlays_from_the_api_rows():
