@@ -13,6 +13,8 @@
   variant's plans vs the whole store (:mod:`benchmarks.scenario_city`, a few minutes);
 * ``scaling``: requests/s with 1, 2 and 4 gunicorn workers on one PostGIS
   (:mod:`benchmarks.scaling`, a few minutes);
+* ``studio``: one editing step of the scenario studio (``/api/variants``) for districts of 300-1,000
+  buildings, through the HTTP API (:mod:`benchmarks.studio_steps`, about a minute);
 * ``view3d``: the 3D view in headless Chromium at city scale: tile bytes and time to the
   first rendered frame for a district and the whole city (:mod:`benchmarks.view3d`; 400 000
   buildings: about 3 minutes to generate, then a few minutes of page loads).
@@ -32,7 +34,7 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
-    names = ["api", "imports", "xplan_all", "scenarios", "scenario_city", "scaling", "view3d"]
+    names = ["api", "imports", "xplan_all", "scenarios", "scenario_city", "scaling", "view3d", "studio"]
     parser.add_argument("--only", nargs="+", choices=names, default=names)
     parser.add_argument("--pg", help="use this postgresql:// database instead of a throwaway cluster")
     args = parser.parse_args(argv)
@@ -65,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 failures += scenario_city.main((["--buildings", "20000", "--repeat", "1"] if args.quick else [])
                                                + pg) != 0
+            elif name == "studio":  # its own process: it starts the WSGI app (pygeoapi reads one config each)
+                import subprocess
+
+                failures += subprocess.run([sys.executable, "-m", "benchmarks.studio_steps"]
+                                           + (["--sizes", "300", "--repeat", "2"] if args.quick else [])).returncode != 0
             elif name == "scaling":
                 from benchmarks import scaling
 

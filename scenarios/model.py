@@ -327,6 +327,8 @@ class Scenario(_Strict):
     title_de: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     description: str = ""
+    #: English description where ``description`` is the German one (the studio writes both).
+    description_en: str = ""
     base: str = Field(default=BASELINE, pattern=ID_PATTERN)
     #: Restrict the scenario to these plans (gml:id of BP_Plan); all plans in the model when empty.
     plan_ids: list[str] | None = None

@@ -31,7 +31,7 @@ import shapely
 import shapely.geometry
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 
-from scenarios.model import BASELINE, ScenarioError, parse_scenario, scenario_from_dict, shipped_scenarios
+from scenarios.model import BASELINE, ScenarioError, parse_scenario, scenario_from_dict
 
 LOG = logging.getLogger(__name__)
 
@@ -212,6 +212,37 @@ def load_model(processor_def: dict):
         return CityModel.from_store(store)
 
 
+def _store_url_of(processor_def: dict) -> str | None:
+    from scenarios.studio import store_url_of
+    from store.base import Store
+
+    store = processor_def.get("store")
+    return store_url_of(store) if isinstance(store, Store) else _store_url(processor_def)
+
+
+def variant_library(processor_def: dict) -> dict:
+    """The shipped scenarios plus the scenario studio's variants the requester may see: published ones for
+    everyone, internal ones for planners (``scenarios/studio.py``)."""
+    from api.access import current_viewer
+    from scenarios.studio import full_library
+
+    epsg = int(os.environ["BUERGERGIS_STORAGE_EPSG"]) if os.environ.get("BUERGERGIS_STORAGE_EPSG") else None
+    return full_library(_store_url_of(processor_def), current_viewer().is_planner, epsg)
+
+
+def _record_stored(processor_def: dict, store, scenario) -> None:
+    """A variant stored by this Process becomes a published version in the studio (A/B lists, comments)."""
+    from api.access import current_viewer
+    from scenarios.studio import record_stored
+
+    if scenario is None:
+        return
+    viewer = current_viewer()
+    url = _store_url_of(processor_def)
+    if url:
+        record_stored(url, scenario, viewer.name or viewer.role or "run-scenario", epsg=store.epsg)
+
+
 def _scenario_input(value):
     """A scenario id (str without newline), a YAML document (str), or a dict; returns (id or Scenario)."""
     if isinstance(value, dict):
@@ -246,7 +277,7 @@ class RunScenarioProcessor(BaseProcessor):
             raise ProcessorExecuteError("input 'scenario' is required (a scenario id or document)")
         try:
             requested = _scenario_input(data["scenario"])
-            library = shipped_scenarios()
+            library = variant_library(self.processor_def)  # shipped, and the studio's this requester may see
             if isinstance(requested, str):
                 if requested != BASELINE and requested not in library:
                     raise ProcessorExecuteError(
@@ -268,6 +299,8 @@ class RunScenarioProcessor(BaseProcessor):
                 result = run_scenario(requested, model, library=library, sun_hours_day=data.get("sun_hours_day"))
                 if store_results:
                     store_result(store, result)
+                    _record_stored(self.processor_def, store, requested if not isinstance(requested, str)
+                                   else library.get(requested))
             include_buildings = _flag(data.get("include_buildings", False))
             summary = result.to_dict(include_buildings=include_buildings)
             if include_buildings:
@@ -376,7 +409,7 @@ class AreaIndicatorsProcessor(BaseProcessor):
         variant = (data or {}).get("scenario") or BASELINE
         model = load_model(self.processor_def)
         if variant != BASELINE:
-            library = shipped_scenarios()
+            library = variant_library(self.processor_def)
             if variant not in library:
                 raise ProcessorExecuteError(
                     f"unknown scenario {variant!r}; known: {', '.join(['baseline', *sorted(library)])}")

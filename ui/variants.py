@@ -83,7 +83,7 @@ def applies(variant_id: str | None, catalog: dict | None) -> bool:
     """
     if not variant_id:
         return False
-    plans = VARIANT_PLANS.get(variant_id, frozenset())
+    plans = VARIANT_PLANS.get(variant_id) or STORED_PLANS.get(variant_id, frozenset())
     return not plans or any(str(p.get("id")) in plans for p in (catalog or {}).get("plans", []))
 
 
@@ -204,3 +204,52 @@ def prefer_button(variant_id: str, title: str, likes: int, lang: str) -> html.Bu
     return html.Button(f"{t('variants.prefer', lang)} ({likes})", id={"type": "variant-like", "id": variant_id},
                        n_clicks=0, className="btn small",
                        **{"aria-label": t("variants.prefer_of", lang, name=title, n=likes)})
+
+
+# -- the studio's stored variants in the A/B choice ---------------------------------------------------------------
+
+#: Plans and a version token of the studio's variants, from the last listing (``GET /api/variants``).
+STORED_PLANS: dict[str, frozenset] = {}
+STORED_VERSIONS: dict[str, str] = {}
+
+
+def variant_choices(client) -> list[tuple[str, str, str]]:
+    """(id, German title, English title) for the A/B choice: the shipped variants, then the studio's that the
+    visitor may see -- published ones for everyone, internal ones too for planners (``GET /api/variants``,
+    with the visitor's credentials). Their short titles become i18n entries like the shipped ones'."""
+    rows = list(VARIANTS)
+    try:
+        body = client.get_site_json("api/variants")
+    except ApiError as err:
+        LOG.warning("studio variants not listed: %s", err)
+        return rows
+    planner = bool(body.get("planner"))
+    for variant in body.get("variants") or []:
+        vid = str(variant.get("id") or "")
+        if not vid or vid in VARIANT_IDS:
+            continue
+        de, en = variant.get("title_de") or vid, variant.get("title_en") or variant.get("title_de") or vid
+        if planner and variant.get("status") != "published":
+            de, en = f"{_short(de)} (intern)", f"{_short(en)} (internal)"
+        TEXTS[f"variant.{vid}"] = (_short(de), _short(en))
+        STORED_PLANS[vid] = frozenset(str(p) for p in variant.get("plan_ids") or ())
+        STORED_VERSIONS[vid] = f"{variant.get('published_version')}:{len(variant.get('versions') or [])}:" \
+                               f"{variant.get('status')}"
+        rows.append((vid, de, en))
+    return rows
+
+
+def cache_key(variant_id: str | None):
+    """What a computed variant depends on: its id, its stored version, and whether a planner asks (planners see
+    the latest saved version of a studio variant, citizens the published one)."""
+    planner = False
+    try:
+        from flask import has_request_context
+
+        if has_request_context():
+            from api.access import current_viewer
+
+            planner = current_viewer().is_planner
+    except Exception:  # noqa: BLE001 - outside the app
+        planner = False
+    return (variant_id, STORED_VERSIONS.get(variant_id or ""), planner)

@@ -30,7 +30,7 @@ from deckgl_dash.layers import GeoJsonLayer, LineLayer, MVTLayer, ScatterplotLay
 from ui import variants
 from ui.api import ApiError, portal_path, tiles_url
 from ui.catalog import find, plan_label, plan_of, shared_catalog
-from ui.controls import choice_group, register_choice_group
+from ui.controls import choice_buttons, choice_group, register_choice_group
 from ui.envelope import envelopes
 from ui.festsetzungen import number
 from ui.i18n import T, t
@@ -301,7 +301,7 @@ def register(app, client, settings) -> None:
             indicators = reply.get("indicators") or {}
             return (variants.slim_buildings(indicators.get("buildings")),
                     [str(i) for i in indicators.get("replaced_building_ids") or []])
-        return variant_cache.get(variant_id, compute)
+        return variant_cache.get(variants.cache_key(variant_id), compute)
 
     def replaced(deck_id: str, variant_id: str | None, ids: list[str]) -> dict:
         return {"deck": deck_id, "ids": ids, "version": f"{variant_id or ''}:{len(ids)}"}
@@ -311,13 +311,24 @@ def register(app, client, settings) -> None:
         def compute():
             reply = variants.run_scenario(settings.api_url, {"scenario": b, "compare_to": a})
             return reply.get("deltas") or {}
-        return compare_cache.get((a, b), compute)
+        return compare_cache.get((variants.cache_key(a), variants.cache_key(b)), compute)
 
     for group in ("variant-a", "variant-b", "variant-mode"):
         if variants.VARIANT_IDS:
             register_choice_group(app, group)
 
     has_variants = bool(variants.VARIANT_IDS)
+    if has_variants:
+        @app.callback(Output("variant-a-buttons", "children"), Output("variant-b-buttons", "children"),
+                      Input("active-tab", "data"), Input("lang", "data"),
+                      State("variant-a", "data"), State("variant-b", "data"), prevent_initial_call=True)
+        def list_variants(tab, lang, a, b):
+            """The shipped variants and the scenario studio's (published ones; planners also see internal)."""
+            if tab != "3d":
+                return no_update, no_update
+            options = [(vid, variants.variant_title(vid, lang)) for vid, _, _ in variants.variant_choices(client)]
+            return choice_buttons("variant-a", options, a), choice_buttons("variant-b", options, b)
+
     variant_inputs = ([Input("variant-a", "data"), Input("variant-b", "data"), Input("variant-mode", "data")]
                       if has_variants else [])
 

@@ -1,0 +1,862 @@
+"""The scenario studio's core: planners' variants as scenario documents, step by step, with versions.
+
+A studio variant is a scenario document (:mod:`scenarios.model`, the format of
+``scenarios/examples/*.yaml``) kept in the support table ``scenario_variants``:
+
+* version 0 is the *working copy*: the document being edited, the steps undone
+  (``redo``), its status (``internal`` or ``published``) and which saved version
+  citizens see (``published_version``);
+* versions 1, 2, ... are saved states, each with title and description (de/en),
+  author (the signed-in person's name) and time.
+
+Every step is one of the engine's operations (``add_building``,
+``remove_buildings``, ``modify_buildings``, ``change_festsetzung``,
+``fill_envelope``), appended to ``changes``; undo moves the last one to the
+redo list. Before a step is kept it is checked (schema, plausible values,
+footprints inside the variant's plans, zones of the variant's own plans) and
+computed; a bad step raises :class:`StudioError` with a German and an English
+message naming the control (``field``) and nothing is written.
+
+Publishing computes the published version and writes it to the public
+collections ``scenarios``, ``scenario_buildings`` and
+``scenario_zone_indicators`` (:func:`scenarios.results.store_result`), where
+the 3D view's A/B choice, the list of variants, likes and comments find it;
+keeping a variant internal removes those rows again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from scenarios.model import (
+    BASELINE,
+    ID_PATTERN,
+    Change,
+    Scenario,
+    ScenarioError,
+    parse_scenario,
+    scenario_from_dict,
+    shipped_scenarios,
+)
+
+LOG = logging.getLogger(__name__)
+
+TABLE = "scenario_variants"
+INTERNAL, PUBLISHED = "internal", "published"
+
+#: Plausibility limits of the studio (the schema's own limits are wider): the tallest building in Germany
+#: is 259 m; a Bebauungsplan with more than 60 Vollgeschosse or a 5 ha single footprint is a typing error.
+MAX_HEIGHT_M = 300.0
+MAX_STOREYS = 60
+MAX_FOOTPRINT_M2 = 50_000.0
+MIN_FOOTPRINT_M2 = 4.0
+#: A new footprint may reach this far beyond the variant's plans (m): buildings on the edge of the area.
+AREA_TOLERANCE_M = 1.0
+
+_COLUMNS = ("id", "variant_id", "version", "document", "redo", "title_de", "title_en", "description_de",
+            "description_en", "base", "status", "published_version", "author", "saved_at", "note")
+
+
+class StudioError(ValueError):
+    """A refused step or request: German and English message, the control it is about, an HTTP status."""
+
+    def __init__(self, de: str, en: str, field: str | None = None, status: int = 400):
+        self.de, self.en, self.field, self.status = de, en, field, status
+        super().__init__(f"{de} / {en}")
+
+    def to_json(self) -> dict:
+        code = {400: "InvalidParameterValue", 404: "NotFound", 409: "Conflict"}.get(self.status, "Error")
+        return {"code": code, "description": str(self), "description_de": self.de, "description_en": self.en,
+                "field": self.field}
+
+
+def _now() -> str:
+    moment = datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _iso(value) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- messages
+
+#: Names of the fields a step may set, as the studio's controls call them (de, en).
+FIELD_NAMES = {
+    "grz": ("GRZ", "GRZ"), "grz_min": ("GRZ (Mindestmaß)", "GRZ (minimum)"), "grz_max": ("GRZ (Höchstmaß)", "GRZ (maximum)"),
+    "gfz": ("GFZ", "GFZ"), "gfz_min": ("GFZ (Mindestmaß)", "GFZ (minimum)"), "gfz_max": ("GFZ (Höchstmaß)", "GFZ (maximum)"),
+    "z": ("Z (Vollgeschosse)", "Z (full storeys)"), "z_max": ("Z (Höchstmaß)", "Z (maximum)"),
+    "z_min": ("Z (Mindestmaß)", "Z (minimum)"), "z_zwingend": ("Z (zwingend)", "Z (mandatory)"),
+    "h_max": ("Höhe (Höchstmaß)", "height (maximum)"), "height": ("Höhe", "height"),
+    "storeys": ("Geschosse", "storeys"), "geometry": ("Grundriss", "footprint"), "crs": ("Koordinatensystem", "CRS"),
+    "zones": ("Zonen", "zones"), "ids": ("Gebäude", "buildings"), "plan_id": ("Plan", "plan"),
+    "where": ("Auswahl", "selection"), "filter": ("Filter", "filter"), "op": ("Operation", "operation"),
+    "set": ("Werte", "values"), "add": ("Erhöhung", "increment"), "storey_height": ("Geschosshöhe", "storey height"),
+    "id": ("Kennung", "id"), "title_de": ("Titel (deutsch)", "title (German)"),
+    "title_en": ("Titel (englisch)", "title (English)"), "base": ("Ausgangsvariante", "base variant"),
+}
+_OPS = ("add_building", "remove_buildings", "modify_buildings", "change_festsetzung", "fill_envelope")
+
+
+def _field_of(loc: tuple) -> str:
+    """The last meaningful key of a pydantic location (``('change_festsetzung', 'set', 'grz')`` -> ``grz``)."""
+    names = [str(p) for p in loc if not isinstance(p, int) and p not in _OPS]
+    for name in reversed(names):
+        if name in FIELD_NAMES and name not in ("set", "add"):
+            return name
+    return names[-1] if names else ""
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _explain(error: dict) -> tuple[str, str, str]:
+    """(field, German, English) for one pydantic error."""
+    loc = tuple(error.get("loc") or ())
+    field = _field_of(loc)
+    de_name, en_name = FIELD_NAMES.get(field, (field or "Eingabe", field or "input"))
+    kind, ctx, msg = error.get("type", ""), error.get("ctx") or {}, error.get("msg", "")
+    if field in ("grz", "grz_min", "grz_max") and kind in ("less_than_equal", "greater_than_equal"):
+        return field, f"{de_name} muss zwischen 0 und 1 liegen", f"{en_name} must be between 0 and 1"
+    if kind == "less_than_equal" and field in ("height", "h_max"):
+        return field, f"{de_name}: höchstens {MAX_HEIGHT_M:g} m", f"{en_name}: at most {MAX_HEIGHT_M:g} m"
+    if kind == "less_than_equal" and field in ("storeys", "z", "z_max", "z_min", "z_zwingend"):
+        return field, f"{de_name}: höchstens {MAX_STOREYS}", f"{en_name}: at most {MAX_STOREYS}"
+    if kind == "less_than_equal":
+        return field, f"{de_name} darf höchstens {_number(ctx.get('le'))} sein", \
+            f"{en_name} must be at most {_number(ctx.get('le'))}"
+    if kind == "greater_than_equal":
+        return field, f"{de_name} muss mindestens {_number(ctx.get('ge'))} sein", \
+            f"{en_name} must be at least {_number(ctx.get('ge'))}"
+    if kind == "greater_than":
+        return field, f"{de_name} muss größer als {_number(ctx.get('gt'))} sein", \
+            f"{en_name} must be greater than {_number(ctx.get('gt'))}"
+    if kind == "less_than":
+        return field, f"{de_name} muss kleiner als {_number(ctx.get('lt'))} sein", \
+            f"{en_name} must be less than {_number(ctx.get('lt'))}"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return field, f"{de_name} muss eine ganze Zahl sein", f"{en_name} must be a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return field, f"{de_name} muss eine Zahl sein", f"{en_name} must be a number"
+    if kind == "missing":
+        return field, f"{de_name} fehlt", f"{en_name} is missing"
+    if kind == "extra_forbidden":
+        return field, f"unbekanntes Feld {field!r}", f"unknown field {field!r}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return "op", ("unbekannte Operation; erlaubt: " + ", ".join(_OPS)), ("unknown operation; allowed: "
+                                                                           + ", ".join(_OPS))
+    text = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+    if "Self-intersection" in text or "Ring Self-intersection" in text:
+        return field or "geometry", "Der Grundriss überschneidet sich selbst", f"the footprint intersects itself ({text})"
+    if "no area" in text or "is empty" in text:
+        return field or "geometry", "Der Grundriss hat keine Fläche", f"the footprint has no area ({text})"
+    if "not a valid" in text or "invalid Polygon" in text or "invalid MultiPolygon" in text:
+        return field or "geometry", "Der Grundriss ist kein gültiges Polygon", f"the footprint is not valid ({text})"
+    if "needs height or storeys" in text:
+        return "height", "Ein neues Gebäude braucht Höhe oder Geschosse", "a new building needs height or storeys"
+    if "needs set or add" in text:
+        return "set", "Bitte mindestens einen Wert ändern (GRZ, GFZ, Z, Höhe)", \
+            "please change at least one value (GRZ, GFZ, Z, height)"
+    if "choose zones" in text or "choose buildings" in text:
+        return "zones", "Bitte zuerst Zonen oder Gebäude auswählen", "please choose zones or buildings first"
+    if "String should match pattern" in text:
+        return field, (f"{de_name}: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)"), \
+            f"{en_name}: letters, digits, _ . - only (at most 100 characters)"
+    return field, f"{de_name}: ungültiger Wert ({text})", f"{en_name}: invalid value ({text})"
+
+
+def _from_validation(err: ValidationError) -> StudioError:
+    parts = [_explain(e) for e in err.errors()]
+    field = parts[0][0] if parts else None
+    return StudioError("; ".join(p[1] for p in parts), "; ".join(p[2] for p in parts), field=field)
+
+
+_GERMAN = (
+    (r"^Input should be less than or equal to (.+)$", r"höchstens \1 erlaubt"),
+    (r"^Input should be greater than or equal to (.+)$", r"mindestens \1 nötig"),
+    (r"^Input should be greater than (.+)$", r"muss größer als \1 sein"),
+    (r"^Input should be less than (.+)$", r"muss kleiner als \1 sein"),
+    (r"^Input should be a valid integer.*$", "muss eine ganze Zahl sein"),
+    (r"^Input should be a valid number.*$", "muss eine Zahl sein"),
+    (r"^Input should be a valid (string|list|dictionary).*$", "hat den falschen Typ"),
+    (r"^Field required$", "fehlt"),
+    (r"^unknown key \(not part of the scenario schema\)$", "unbekannter Schlüssel (nicht im Szenario-Format)"),
+    (r"^unknown op (.+?);.*$", r"unbekannte Operation \1"),
+    (r"^a change needs an 'op'$", "ein Schritt braucht 'op'"),
+    (r"^YAML syntax: (.*)$", r"YAML-Syntaxfehler (\1)"),
+    (r"^a scenario must be a mapping.*$", "ein Szenario muss eine Zuordnung sein (id, title_de, title_en, changes, …)"),
+    (r"^unknown (zone|building) id\(s\): (.*)$", r"unbekannte Kennung(en): \2"),
+    (r"^String should match pattern.*$", "nur Buchstaben, Ziffern, _ . - erlaubt"),
+)
+
+
+def _german(message: str) -> str:
+    import re
+
+    for pattern, replacement in _GERMAN:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+def _from_scenario_error(err: ScenarioError, what_de: str, what_en: str) -> StudioError:
+    lines = []
+    for issue in err.issues:
+        where = f"Zeile {issue.line}" if issue.line else ""
+        where_en = f"line {issue.line}" if issue.line else ""
+        if issue.column and issue.line:
+            where += f", Spalte {issue.column}"
+            where_en += f", column {issue.column}"
+        lines.append((where, where_en, issue.path, issue.message))
+    de = "; ".join(f"{w + ': ' if w else ''}{p + ': ' if p else ''}{_german(m)}" for w, _, p, m in lines)
+    en = "; ".join(f"{w + ': ' if w else ''}{p + ': ' if p else ''}{m}" for _, w, p, m in lines)
+    return StudioError(f"{what_de}: {de}", f"{what_en}: {en}")
+
+
+_CHANGE = TypeAdapter(Change)
+
+
+def validate_change(change: Mapping) -> object:
+    """One step as a :data:`scenarios.model.Change`; bilingual :class:`StudioError` naming the field otherwise."""
+    if not isinstance(change, Mapping):
+        raise StudioError("Ein Schritt muss ein Objekt mit 'op' sein", "a step must be an object with 'op'", "op")
+    try:
+        parsed = _CHANGE.validate_python(dict(change))
+    except ValidationError as err:
+        raise _from_validation(err) from None
+    _plausible(parsed)
+    return parsed
+
+
+def _plausible(change) -> None:
+    """The studio's limits beyond the schema: heights, storeys, footprint sizes."""
+    values = getattr(change, "set", None)
+    height = getattr(change, "height", None) if change.op == "add_building" else getattr(values, "height", None)
+    storeys = getattr(change, "storeys", None) if change.op == "add_building" else getattr(values, "storeys", None)
+    if height is not None and height > MAX_HEIGHT_M:
+        raise StudioError(f"Höhe {height:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
+                          f"a height of {height:g} m is absurd (at most {MAX_HEIGHT_M:g} m)", "height")
+    if storeys is not None and storeys > MAX_STOREYS:
+        raise StudioError(f"{storeys} Geschosse sind unrealistisch (höchstens {MAX_STOREYS})",
+                          f"{storeys} storeys are absurd (at most {MAX_STOREYS})", "storeys")
+    if change.op == "change_festsetzung":
+        for part in (change.set, change.add):
+            for name in (part.model_fields_set if part is not None else ()):
+                value = getattr(part, name)
+                if value is None:
+                    continue
+                if name.startswith("z") and part is change.set and value > MAX_STOREYS:
+                    raise StudioError(f"Z = {value} ist unrealistisch (höchstens {MAX_STOREYS} Vollgeschosse)",
+                                      f"Z = {value} is absurd (at most {MAX_STOREYS} full storeys)", name)
+                if name == "h_max" and part is change.set and value > MAX_HEIGHT_M:
+                    raise StudioError(f"Höhe {value:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
+                                      f"a height of {value:g} m is absurd (at most {MAX_HEIGHT_M:g} m)", name)
+
+
+def check_values_after(model) -> None:
+    """Festsetzungen after a step (increments included) must stay in range: GRZ 0..1, Z and heights plausible."""
+    z = model.zones
+    checks = (("grz", 0.0, 1.0), ("grz_max", 0.0, 1.0), ("grz_min", 0.0, 1.0), ("gfz", 0.0, 30.0),
+              ("gfz_max", 0.0, 30.0), ("z", 0, MAX_STOREYS), ("z_max", 0, MAX_STOREYS),
+              ("h_max", 0.0, MAX_HEIGHT_M))
+    for column, low, high in checks:
+        if column not in z:
+            continue
+        values = pd.to_numeric(z[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isfinite(values) & ((values < low) | (values > high))
+        if bad.any():
+            de_name, en_name = FIELD_NAMES.get(column, (column, column))
+            value = values[bad][0]
+            if column.startswith("grz"):
+                raise StudioError(f"{de_name} muss zwischen 0 und 1 liegen (ergäbe {value:g})",
+                                  f"{en_name} must be between 0 and 1 (would be {value:g})", column)
+            raise StudioError(f"{de_name} muss zwischen {low:g} und {high:g} liegen (ergäbe {value:g})",
+                              f"{en_name} must be between {low:g} and {high:g} (would be {value:g})", column)
+
+
+# ----------------------------------------------------------------------------- documents
+
+def document_yaml(scenario: Scenario, header: str | None = None) -> str:
+    """The scenario as YAML in the format of ``scenarios/examples`` (explicit nulls kept: they remove values)."""
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    data = {"id": scenario.id, "title_de": scenario.title_de, "title_en": scenario.title_en, **data}
+    if "changes" in data:
+        data["changes"] = change_dicts(scenario)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    if header:
+        text = "".join(f"# {line}\n" for line in header.splitlines()) + text
+    return text
+
+
+def parse_document(text: str, source: str = "scenario.yaml") -> Scenario:
+    """A YAML (or JSON) scenario text; bilingual :class:`StudioError` when it does not parse or validate."""
+    if not isinstance(text, str) or not text.strip():
+        raise StudioError("Die YAML-Datei ist leer", "the YAML file is empty", "yaml")
+    try:
+        return parse_scenario(text, source=source)
+    except ScenarioError as err:
+        syntax = any("YAML syntax" in i.message or "mapping" in i.message for i in err.issues)
+        error = _from_scenario_error(err, "Die YAML-Datei lässt sich nicht lesen" if syntax
+                                     else "Die YAML-Datei ist kein gültiges Szenario",
+                                     "the YAML file does not parse" if syntax else "the YAML file is no valid scenario")
+        error.field = "yaml"
+        raise error from None
+
+
+def with_changes(scenario: Scenario, changes: list[dict], **fields) -> Scenario:
+    """A copy of ``scenario`` with other ``changes`` (dicts) and fields; validated."""
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    data.update({"id": scenario.id, "title_de": scenario.title_de, "title_en": scenario.title_en})
+    data.update(fields)
+    data["changes"] = changes
+    try:
+        return scenario_from_dict(data, source=f"variant {scenario.id}")
+    except ScenarioError as err:
+        raise _from_scenario_error(err, "Ungültige Variante", "invalid variant") from None
+
+
+def change_dict(change) -> dict:
+    """One change as it is written in a document: ``op`` first, only what was given (explicit nulls kept)."""
+    data = change.model_dump(mode="json", exclude_unset=True)
+    return {"op": change.op, **{k: v for k, v in data.items() if k != "op"}}
+
+
+def change_dicts(scenario: Scenario) -> list[dict]:
+    return [change_dict(c) for c in scenario.changes]
+
+
+def describe_change(change: dict, lang: str = "de") -> str:
+    """One step in words, for the studio's list of steps."""
+    op = change.get("op")
+    de = lang == "de"
+    zones = change.get("zones") or change.get("ids") or []
+    where = change.get("where") or {}
+    if zones:
+        target = (f"{len(zones)} Zone(n)" if de else f"{len(zones)} zone(s)") if op in (
+            "change_festsetzung", "fill_envelope") else (f"{len(zones)} Gebäude" if de else f"{len(zones)} building(s)")
+    elif change.get("plan_id"):
+        target = f"Plan {change['plan_id']}"
+    elif where:
+        target = ", ".join(f"{k} = {v}" for k, v in where.items())
+    else:
+        target = change.get("filter") or ""
+    if op == "change_festsetzung":
+        parts = [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {v if v is not None else '–'}"
+                 for k, v in (change.get("set") or {}).items()]
+        parts += [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} + {v}" for k, v in (change.get("add") or {}).items()]
+        return (f"Festsetzung ändern ({target}): " if de else f"Change provisions ({target}): ") + ", ".join(parts)
+    if op == "fill_envelope":
+        return (f"Baufenster füllen, maximal bebaut ({target})" if de else f"Fill the building envelope ({target})")
+    if op == "add_building":
+        size = ""
+        try:
+            geom = shapely.geometry.shape(change["geometry"])
+            size = f", {geom.area:.0f} m²" if change.get("crs", "EPSG:25832").upper().startswith("EPSG:25") else ""
+        except Exception:  # noqa: BLE001 - a description only
+            pass
+        height = f"{change['storeys']} {'Geschosse' if de else 'storeys'}" if change.get("storeys") else \
+            f"{change.get('height')} m"
+        return (f"Gebäude hinzufügen ({height}{size})" if de else f"Add a building ({height}{size})")
+    if op == "remove_buildings":
+        return f"Gebäude entfernen ({target})" if de else f"Remove buildings ({target})"
+    if op == "modify_buildings":
+        values = ", ".join(f"{k} = {v}" for k, v in (change.get("set") or {}).items() if k != "geometry")
+        return (f"Gebäude ändern ({target}): {values}" if de else f"Change buildings ({target}): {values}")
+    return str(op)
+
+
+
+# ----------------------------------------------------------------------------- the table
+
+class VariantStore:
+    """Rows of ``scenario_variants`` in one store (GeoPackage or PostGIS), through :class:`access.db.Db`."""
+
+    _created: set[str] = set()
+    _lock = threading.Lock()
+
+    _dbs: dict = {}
+
+    def __init__(self, url: str, epsg: int | None = None):
+        from access.db import Db
+
+        self.url = url
+        self.epsg = epsg
+        with self._lock:  # one Db (its small connection pool) per store and process
+            self.db = self._dbs.get(url) or self._dbs.setdefault(url, Db(url))
+        self._ensure_table()
+
+    def _ensure_table(self) -> None:
+        with self._lock:
+            if self.url in self._created:
+                return
+            from layers.catalog import SUPPORT_TABLES
+            from store.base import open_store
+
+            store = open_store(self.url, epsg=self.epsg)
+            try:
+                store.create_schema([SUPPORT_TABLES[TABLE]])
+            finally:
+                store.close()
+            self._created.add(self.url)
+
+    def _json(self, name: str) -> str:
+        return f"CAST(:{name} AS jsonb)" if self.db.postgis else f":{name}"
+
+    @staticmethod
+    def _row(row: dict) -> dict:
+        out = {k: row.get(k) for k in _COLUMNS}
+        redo = out.get("redo")
+        out["redo"] = json.loads(redo) if isinstance(redo, str) else (redo or [])
+        out["saved_at"] = _iso(out["saved_at"])
+        for name in ("version", "published_version"):
+            out[name] = int(out[name]) if out[name] is not None else None
+        return out
+
+    def rows(self, variant_id: str | None = None) -> list[dict]:
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE}"
+        params = {}
+        if variant_id is not None:
+            sql += " WHERE variant_id = :variant_id"
+            params["variant_id"] = variant_id
+        return [self._row(r) for r in self.db.fetch(sql + " ORDER BY variant_id, version", params)]
+
+    def working(self, variant_id: str) -> dict | None:
+        found = self.db.fetch(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE id = :id",
+                              {"id": f"{variant_id}~v0"})
+        return self._row(found[0]) if found else None
+
+    def version(self, variant_id: str, version: int) -> dict | None:
+        found = self.db.fetch(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE id = :id",
+                              {"id": f"{variant_id}~v{int(version)}"})
+        return self._row(found[0]) if found else None
+
+    def exists(self, variant_id: str) -> bool:
+        return bool(self.db.fetch(f"SELECT id FROM {TABLE} WHERE variant_id = :v", {"v": variant_id}))
+
+    def _insert(self, tx, values: dict) -> None:
+        names = list(_COLUMNS)
+        placeholders = [self._json(n) if n == "redo" else f":{n}" for n in names]
+        values = {**{n: None for n in names}, **values}
+        values["redo"] = json.dumps(values.get("redo") or [], ensure_ascii=False)
+        tx.execute(f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join(placeholders)})", values)
+
+    def create(self, scenario: Scenario, author: str, description_de: str = "", description_en: str = "") -> dict:
+        with self.db.transaction(lock=f"variant:{scenario.id}") as tx:
+            if tx.fetch(f"SELECT id FROM {TABLE} WHERE variant_id = :v", {"v": scenario.id}):
+                raise StudioError(f"Eine Variante mit der Kennung {scenario.id!r} gibt es schon",
+                                  f"a variant with the id {scenario.id!r} exists already", "id", status=409)
+            self._insert(tx, {"id": f"{scenario.id}~v0", "variant_id": scenario.id, "version": 0,
+                              "document": document_yaml(scenario), "redo": [], "title_de": scenario.title_de,
+                              "title_en": scenario.title_en, "description_de": description_de or scenario.description,
+                              "description_en": description_en or scenario.description_en, "base": scenario.base,
+                              "status": INTERNAL, "author": author, "saved_at": _now()})
+        return self.working(scenario.id)
+
+    def update_working(self, variant_id: str, **values) -> dict:
+        sets = []
+        for name in values:
+            if name not in _COLUMNS or name in ("id", "variant_id", "version"):
+                raise KeyError(name)
+            sets.append(f"{name} = {self._json(name) if name == 'redo' else ':' + name}")
+        if "redo" in values:
+            values["redo"] = json.dumps(values["redo"], ensure_ascii=False)
+        with self.db.transaction(lock=f"variant:{variant_id}") as tx:
+            tx.execute(f"UPDATE {TABLE} SET {', '.join(sets)} WHERE id = :id", {**values, "id": f"{variant_id}~v0"})
+        return self.working(variant_id)
+
+    def save_version(self, variant_id: str, scenario: Scenario, author: str, description_de: str,
+                     description_en: str, note: str = "") -> dict:
+        """A new saved version (the next number) of the working document; the working row takes the titles."""
+        with self.db.transaction(lock=f"variant:{variant_id}") as tx:
+            found = tx.fetch(f"SELECT MAX(version) AS n FROM {TABLE} WHERE variant_id = :v", {"v": variant_id})
+            number = int(found[0]["n"] or 0) + 1
+            now = _now()
+            self._insert(tx, {"id": f"{variant_id}~v{number}", "variant_id": variant_id, "version": number,
+                              "document": document_yaml(scenario), "title_de": scenario.title_de,
+                              "title_en": scenario.title_en, "description_de": description_de,
+                              "description_en": description_en, "base": scenario.base, "author": author,
+                              "saved_at": now, "note": note})
+            tx.execute(f"UPDATE {TABLE} SET document = :document, title_de = :title_de, title_en = :title_en, "
+                       f"description_de = :description_de, description_en = :description_en WHERE id = :id",
+                       {"document": document_yaml(scenario), "title_de": scenario.title_de,
+                        "title_en": scenario.title_en, "description_de": description_de,
+                        "description_en": description_en, "id": f"{variant_id}~v0"})
+        return self.version(variant_id, number)
+
+    def delete(self, variant_id: str) -> int:
+        return self.db.execute(f"DELETE FROM {TABLE} WHERE variant_id = :v", {"v": variant_id})
+
+    # -- what the engine and the portal see ---------------------------------------------------------------
+
+    def variants(self, include_internal: bool) -> list[dict]:
+        """One summary per variant (working row), internal ones only on request (planners)."""
+        rows = self.rows()
+        by_id: dict[str, dict] = {}
+        saved: dict[str, list[int]] = {}
+        for row in rows:
+            if row["version"] == 0:
+                by_id[row["variant_id"]] = row
+            else:
+                saved.setdefault(row["variant_id"], []).append(row["version"])
+        out = []
+        for variant_id, row in sorted(by_id.items()):
+            if row["status"] != PUBLISHED and not include_internal:
+                continue
+            summary = {k: row[k] for k in ("variant_id", "title_de", "title_en", "description_de", "description_en",
+                                           "base", "status", "published_version", "author", "saved_at")}
+            summary["id"] = summary.pop("variant_id")
+            summary["versions"] = sorted(saved.get(variant_id, []))
+            summary["steps"] = len(parse_document(row["document"]).changes) if include_internal else None
+            if not include_internal:  # citizens see the published version's titles
+                published = self.version(variant_id, row["published_version"] or 0)
+                if published:
+                    summary.update({k: published[k] for k in ("title_de", "title_en", "description_de",
+                                                              "description_en", "author", "saved_at")})
+            out.append(summary)
+        return out
+
+    def library(self, include_internal: bool) -> dict[str, Scenario]:
+        """Scenario documents by id for the engine: the published version of every published variant, and --
+        for planners -- the latest saved version (the working copy where none is saved) of the internal ones."""
+        rows = self.rows()
+        latest: dict[str, dict] = {}
+        working: dict[str, dict] = {}
+        versions: dict[tuple[str, int], dict] = {}
+        for row in rows:
+            versions[(row["variant_id"], row["version"])] = row
+            if row["version"] == 0:
+                working[row["variant_id"]] = row
+            elif row["version"] > latest.get(row["variant_id"], {}).get("version", 0):
+                latest[row["variant_id"]] = row
+        out = {}
+        for variant_id, row in working.items():
+            if row["status"] == PUBLISHED and row["published_version"]:
+                chosen = versions.get((variant_id, row["published_version"]))
+                if not include_internal:
+                    if chosen is None:
+                        continue
+                else:
+                    chosen = latest.get(variant_id, chosen)
+            elif include_internal:
+                chosen = latest.get(variant_id, row)
+            else:
+                continue
+            try:
+                out[variant_id] = parse_document(chosen["document"], source=f"variant {variant_id}")
+            except StudioError as err:
+                LOG.warning("stored variant %s not readable: %s", variant_id, err)
+        return out
+
+
+def store_url_of(store) -> str | None:
+    """The URL (GeoPackage path or PostgreSQL URL) a :class:`store.base.Store` was opened with."""
+    url = getattr(store, "url", None)
+    if url:
+        return str(url)
+    path = getattr(store, "path", None)
+    return str(path) if path else None
+
+
+def stored_library(url: str | None, include_internal: bool, epsg: int | None = None) -> dict[str, Scenario]:
+    """Studio variants of the store at ``url`` for the engine's library ({} where there is none)."""
+    if not url:
+        return {}
+    try:
+        return VariantStore(url, epsg=epsg).library(include_internal)
+    except StudioError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a store that cannot hold the table still runs shipped scenarios
+        LOG.warning("studio variants not readable from the store: %s", err)
+        return {}
+
+
+def full_library(url: str | None, include_internal: bool, epsg: int | None = None) -> dict[str, Scenario]:
+    """Shipped scenarios plus the studio's (a studio variant never shadows a shipped one)."""
+    library = dict(shipped_scenarios())
+    for variant_id, scenario in stored_library(url, include_internal, epsg).items():
+        library.setdefault(variant_id, scenario)
+    return library
+
+
+# ----------------------------------------------------------------------------- computing
+
+class ModelCache:
+    """Baseline city models per (store, plans), read once and reused for a short while (each step copies)."""
+
+    def __init__(self, seconds: float = 120):
+        self.seconds = seconds
+        self._data: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, epsg: int | None, plan_ids: list[str] | None):
+        from store.base import open_store
+        from twin.model import CityModel
+
+        key = (url, epsg, tuple(plan_ids) if plan_ids else None)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._data.get(key)
+        if hit and now - hit[0] < self.seconds:
+            return hit[1]
+        store = open_store(url, epsg=epsg)
+        try:
+            model = CityModel.from_store(store, plan_ids=plan_ids)
+        finally:
+            store.close()
+        with self._lock:
+            self._data[key] = (now, model)
+        return model
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+MODELS = ModelCache()
+_RESULTS: dict = {}
+_RESULTS_LOCK = threading.Lock()
+
+
+def _doc_key(scenario: Scenario, library: Mapping[str, Scenario]) -> str:
+    chain, seen, current = [], set(), scenario
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        chain.append(document_yaml(current))
+        current = library.get(current.base) if current.base != BASELINE else None
+    return hashlib.sha256("\n---\n".join(chain).encode()).hexdigest()
+
+
+def plans_of(scenario: Scenario, library: Mapping[str, Scenario]) -> list[str] | None:
+    from scenarios.engine import plans_read_by
+
+    return plans_read_by([scenario], {**library, scenario.id: scenario})
+
+
+def compute(scenario: Scenario, library: Mapping[str, Scenario], url: str, epsg: int | None = None,
+            model=None):
+    """Run a variant on the store's twin (cut to its plans); (result, baseline model). Bilingual errors."""
+    from scenarios.engine import run_scenario
+
+    plan_ids = plans_of(scenario, library)
+    model = model if model is not None else MODELS.get(url, epsg, plan_ids)
+    key = (url, _doc_key(scenario, library), tuple(plan_ids or ()))
+    with _RESULTS_LOCK:
+        hit = _RESULTS.get(key)
+    if hit is not None and hit[1] is model:
+        return hit[0], model
+    try:
+        result = run_scenario(scenario, model, library={**library, scenario.id: scenario})
+    except ScenarioError as err:
+        raise _from_scenario_error(err, "Der Schritt lässt sich nicht anwenden", "the step cannot be applied") \
+            from None
+    except KeyError as err:
+        raise StudioError(f"Unbekannte Variante: {err}", f"unknown variant: {err}", "base") from None
+    with _RESULTS_LOCK:
+        if len(_RESULTS) > 64:
+            _RESULTS.clear()
+        _RESULTS[key] = (result, model)
+    return result, model
+
+
+def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int | None) -> None:
+    """Zones of the variant's own plans; new or moved footprints inside the variant's plans."""
+    op = change.op
+    if op in ("change_festsetzung", "fill_envelope"):
+        known = set(model.zones["id"].astype(str)) if len(model.zones) else set()
+        ids = change.zone_ids() or []
+        missing = [i for i in ids if i not in known]
+        if missing:
+            other = _plans_of_zones(url, epsg, missing)
+            if other:
+                zone, plan = next(iter(other.items()))
+                raise StudioError(f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen "
+                                  "dieser Variante", f"zone {zone} belongs to another plan ({plan}), not to this "
+                                                     "variant's plans", "zones")
+            raise StudioError(f"Unbekannte Zone(n): {', '.join(missing[:5])}", f"unknown zone(s): "
+                                                                               f"{', '.join(missing[:5])}", "zones")
+        if change.plan_id and change.plan_id not in set(model.zones["plan_id"].astype(str)):
+            raise StudioError(f"Der Plan {change.plan_id} gehört nicht zu dieser Variante",
+                              f"plan {change.plan_id} is not part of this variant", "plan_id")
+        if not ids and not change.plan_id and not change.criteria():
+            raise StudioError("Bitte zuerst Zonen auswählen", "please choose zones first", "zones")
+    geometry, crs = None, None
+    if op == "add_building":
+        geometry, crs = change.geometry, change.crs
+    elif op == "modify_buildings" and change.set.geometry is not None:
+        geometry, crs = change.set.geometry, change.set.crs
+    if geometry is not None:
+        from scenarios.engine import _to_model_crs
+
+        geom = _to_model_crs(geometry.to_shapely(), crs, model)
+        area = float(geom.area)
+        if area < MIN_FOOTPRINT_M2:
+            raise StudioError(f"Der Grundriss ist mit {area:.1f} m² zu klein (mindestens {MIN_FOOTPRINT_M2:g} m²)",
+                              f"the footprint of {area:.1f} m² is too small (at least {MIN_FOOTPRINT_M2:g} m²)",
+                              "geometry")
+        if area > MAX_FOOTPRINT_M2:
+            raise StudioError(f"Der Grundriss ist mit {area:,.0f} m² unrealistisch groß".replace(",", "."),
+                              f"the footprint of {area:,.0f} m² is absurdly large", "geometry")
+        plans = model.plan_area()
+        if len(plans) and not shapely.covers(shapely.buffer(plans[0], AREA_TOLERANCE_M), geom):
+            raise StudioError("Der Grundriss liegt außerhalb des Gebiets der Variante (ihrer Bebauungspläne)",
+                              "the footprint lies outside the variant's area (its zoning plans)", "geometry")
+
+
+def _plans_of_zones(url: str, epsg: int | None, zone_ids: list[str]) -> dict[str, str]:
+    from store.base import open_store
+
+    store = open_store(url, epsg=epsg)
+    try:
+        out = {}
+        for zone_id in zone_ids[:20]:
+            found = store.read("bp_baugebiet", where={"id": zone_id})
+            if len(found):
+                out[zone_id] = str(found["plan_id"].iloc[0])
+        return out
+    finally:
+        store.close()
+
+
+# ----------------------------------------------------------------------------- indicators
+
+def _f(value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+def indicators(result, model_before=None) -> dict:
+    """What the studio shows after each step: totals with permitted GRZ/GFZ, assumptions, zones, violations."""
+    totals = result.totals
+    table = result.zone_table
+    zones = result.zones
+    area = pd.to_numeric(table["area_m2"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    grz_p = pd.to_numeric(table["grz_permitted"], errors="coerce").to_numpy(dtype=float)
+    gfz_p = pd.to_numeric(table["gfz_permitted"], errors="coerce").to_numpy(dtype=float)
+
+    def weighted(values):
+        ok = np.isfinite(values) & (area > 0)
+        return float((values[ok] * area[ok]).sum() / area[ok].sum()) if ok.any() else None
+
+    a = result.model.assumptions
+    out = {
+        "buildings": int(len(result.buildings)),
+        "footprint_m2": _f(totals.get("footprint_m2")),
+        "floor_area_m2": _f(totals.get("floor_area_m2")),
+        "grz": _f(totals.get("grz")),
+        "grz_permitted": weighted(grz_p),
+        "gfz": _f(totals.get("gfz")),
+        "gfz_permitted": weighted(gfz_p),
+        "dwellings": _f(totals.get("dwellings")),
+        "residents": _f(totals.get("residents")),
+        "sealed_share": _f(totals.get("sealed_share")),
+        "violations": int(totals.get("violations") or 0),
+        "violations_by_rule": totals.get("violations_by_rule") or {},
+        "assumptions": {"m2_per_dwelling": a.m2_per_dwelling, "persons_per_dwelling": a.persons_per_dwelling,
+                        "storey_height": a.storey_height},
+    }
+    by_id = zones.set_index(zones["id"].astype(str)) if len(zones) else zones
+    rows = []
+    for record in table.to_dict(orient="records"):
+        zone_id = str(record["zone_id"])
+        zone = by_id.loc[zone_id] if zone_id in by_id.index else {}
+        rows.append({
+            "id": zone_id, "plan_id": record.get("plan_id"), "art_code": record.get("art_code"),
+            "area_m2": _f(record.get("area_m2")), "buildings": int(record.get("buildings") or 0),
+            "grz": _f(record.get("grz")), "grz_permitted": _f(record.get("grz_permitted")),
+            "gfz": _f(record.get("gfz")), "gfz_permitted": _f(record.get("gfz_permitted")),
+            "z": _f(zone.get("z")) if hasattr(zone, "get") else None,
+            "h_max": _f(zone.get("h_max")) if hasattr(zone, "get") and "h_max" in zone else None,
+            "z_permitted": _f(record.get("z_permitted")),
+            "floor_area_m2": _f(record.get("floor_area_m2")),
+        })
+    out["zones"] = rows
+    v = result.violations
+    out["violation_list"] = [{"rule": r.get("rule"), "zone_id": r.get("zone_id"), "building_id": r.get("building_id"),
+                              "message_de": r.get("message_de"), "message_en": r.get("message_en")}
+                             for r in v.head(50).to_dict(orient="records")] if len(v) else []
+    return out
+
+
+def geojson(result, plan_names: Mapping[str, str] | None = None) -> dict:
+    """Zones and buildings of a variant in CRS84 for the studio's map (a few numbers each, no free text)."""
+    zones = result.zones
+    out = {}
+    if len(zones):
+        z = zones[["id", "plan_id", "art_code", "geometry"]].copy() if "art_code" in zones else \
+            zones[["id", "plan_id", "geometry"]].copy()
+        out["zones"] = json.loads(z.to_crs("OGC:CRS84").to_json(drop_id=True, na="null"))
+    else:
+        out["zones"] = {"type": "FeatureCollection", "features": []}
+    b = result.buildings
+    if len(b):
+        frame = b[["id", "height", "storeys", "geometry"]].copy()
+        frame["height"] = pd.to_numeric(frame["height"], errors="coerce").astype(float)
+        frame["storeys"] = pd.to_numeric(frame["storeys"], errors="coerce").astype(float)
+        frame["new"] = b["source"].astype(str).str.startswith("scenario:").to_numpy() if "source" in b else False
+        out["buildings"] = json.loads(frame.to_crs("OGC:CRS84").to_json(drop_id=True, na="null"))
+    else:
+        out["buildings"] = {"type": "FeatureCollection", "features": []}
+    return out
+
+
+def compare_totals(a: dict, b: dict) -> dict:
+    """``{"a", "b", "delta"}`` per indicator of two :func:`indicators` answers (b - a)."""
+    out = {}
+    for name in ("buildings", "footprint_m2", "floor_area_m2", "grz", "grz_permitted", "gfz", "gfz_permitted",
+                 "dwellings", "residents", "sealed_share", "violations"):
+        x, y = a.get(name), b.get(name)
+        out[name] = {"a": x, "b": y, "delta": (y - x) if isinstance(x, (int, float)) and isinstance(y, (int, float))
+                     else None}
+    return out
+
+
+def new_variant_id(title: str, taken) -> str:
+    """An id from a title (``Mehr Wohnungen am Markt`` -> ``mehr_wohnungen_am_markt``), unique among ``taken``."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", title.replace("ß", "ss")).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()[:60] or "variante"
+    if not re.match(ID_PATTERN, base):
+        base = "variante_" + base
+    candidate, n = base, 2
+    while candidate in taken or candidate == BASELINE:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate
+
+
+def record_stored(url: str, scenario: Scenario, author: str, epsg: int | None = None) -> dict:
+    """A variant stored through the ``run-scenario`` Process (``store_results``) as a published studio version,
+    so the portal lists it for A/B and planners can open it in the studio. Shipped scenarios are not recorded."""
+    if scenario.id in shipped_scenarios() or scenario.id == BASELINE:
+        return {}
+    store = VariantStore(url, epsg=epsg)
+    if not store.exists(scenario.id):
+        store.create(scenario, author, scenario.description, scenario.description_en)
+    else:
+        store.update_working(scenario.id, document=document_yaml(scenario), redo=[])
+    saved = store.save_version(scenario.id, scenario, author, scenario.description, scenario.description_en,
+                               note="run-scenario (store_results)")
+    return store.update_working(scenario.id, status=PUBLISHED, published_version=saved["version"])
