@@ -5,7 +5,10 @@ into geometries; we only pick and translate:
 
 * ``multipolygons`` with a ``building`` tag → layer ``buildings``
   (``building=*`` value as ``function``, ``roof:shape`` as ``roof_type``);
-* ``lines`` with a ``highway`` tag → layer ``streets``.
+* ``lines`` with a ``highway`` tag → layer ``streets``;
+* ``addr:housenumber`` of nodes and areas (``addr:street``/``addr:place``, ``addr:postcode``, ``addr:city``),
+  named highways (merged per street) and named ``place=*`` → layer ``addresses`` (the place search);
+* water and green areas (``natural``, ``landuse``, ``leisure``) → layer ``landcover`` (the map's background).
 
 Tags GDAL has no column for arrive packed in ``other_tags``, an hstore-like
 string (``"height"=>"12 m","building:levels"=>"4"``) that :func:`parse_other_tags`
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 
 from layers.catalog import DEFAULT_STORAGE_EPSG
@@ -169,7 +173,7 @@ def read_osm(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG) -> dict[
     Returns
     -------
     dict
-        ``{"buildings": GeoDataFrame, "streets": GeoDataFrame}`` with the
+        ``{"buildings", "streets", "addresses", "landcover"}`` GeoDataFrames with the
         catalogue columns, MultiPolygons / MultiLineStrings in EPSG:``epsg``.
         ``id`` is ``osm:<OSM id>``; ``source_id`` says ``way/<id>`` or
         ``relation/<id>``.  Repairs and drops are warned as
@@ -181,7 +185,8 @@ def read_osm(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG) -> dict[
     messages: list[str] = []
     buildings = _buildings(path, epsg, messages)
     streets = _streets(path, epsg, messages)
-    frames = {"buildings": buildings, "streets": streets}
+    frames = {"buildings": buildings, "streets": streets, "addresses": _addresses(path, epsg, streets, messages),
+              "landcover": _landcover(path, epsg, messages)}
     emit(frames, messages)
     return frames
 
@@ -296,3 +301,94 @@ def _num(value) -> str:
     if isinstance(value, float):
         return str(int(value))
     return str(value).strip()
+
+
+# --------------------------------------------------------------------------- addresses, places, landcover
+
+#: OSM tag values drawn as water / green in the map's own background (layer ``landcover``).
+WATER = {"natural": {"water", "wetland", "bay"}, "landuse": {"basin", "reservoir", "pond", "salt_pond"},
+         "leisure": {"swimming_area"}}
+GREEN = {"natural": {"wood", "scrub", "heath", "grassland", "fell"},
+         "landuse": {"grass", "forest", "meadow", "village_green", "recreation_ground", "cemetery", "allotments",
+                     "orchard", "flowerbed"},
+         "leisure": {"park", "garden", "playground", "pitch", "golf_course", "nature_reserve", "dog_park"}}
+
+
+def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[str]) -> gpd.GeoDataFrame:
+    """Layer ``addresses``: ``addr:*`` of nodes and areas, named streets (from ``streets``), named places."""
+    from layers.addresses import PLACE_VALUES, address_frame, osm_address_records, street_frame
+
+    source = f"osm:{path.name}"
+    bad_tags: list[str] = []
+
+    def tags_of(text):
+        try:
+            return parse_other_tags(text)
+        except ValueError as err:
+            bad_tags.append(str(err))
+            return {}
+
+    has_number = "other_tags LIKE '%\"addr:housenumber\"=>%'"
+    points = _read_layer(path, "points", has_number, ["osm_id", "other_tags"], messages)
+    areas = _read_layer(path, "multipolygons", has_number, ["osm_id", "osm_way_id", "other_tags"], messages)
+    area_ids, area_sources = _osm_ids(areas)
+    point_sources = [f"node/{_num(v)}" for v in points["osm_id"]]
+    records, geoms = [], []
+    rows = zip(point_sources, point_sources, points["other_tags"])
+    found, used = osm_address_records(rows, tags_of, "osm:addr/")
+    records += found
+    geoms += [points.geometry.values[i] for i in used]
+    found, used = osm_address_records(zip(area_sources, area_sources, areas["other_tags"]), tags_of, "osm:addr/")
+    area_geoms = [g.representative_point() if g is not None and not g.is_empty else None for g in areas.geometry.values]
+    records += found
+    geoms += [area_geoms[i] for i in used]
+
+    place = "place IS NOT NULL AND name IS NOT NULL"
+    place_points = _read_layer(path, "points", place, ["osm_id", "name", "place"], messages)
+    place_areas = _read_layer(path, "multipolygons", place, ["osm_id", "osm_way_id", "name", "place"], messages)
+    _, place_area_sources = _osm_ids(place_areas)
+    for frame, sources in ((place_points, [f"node/{_num(v)}" for v in place_points["osm_id"]]),
+                           (place_areas, place_area_sources)):
+        for sid, name, kind, geom in zip(sources, frame["name"], frame["place"], frame.geometry.values):
+            if kind in PLACE_VALUES and geom is not None and not geom.is_empty:
+                records.append({"id": f"osm:place/{sid}", "source_id": sid, "kind": "place", "name": name})
+                geoms.append(geom if geom.geom_type == "Point" else geom.representative_point())
+    messages += filter(None, [summarize(bad_tags, f"{path.name}: other_tags of addresses not parsed (skipped)")])
+    points_frame = address_frame(records, geoms, points.crs or "EPSG:4326", epsg, source)
+    named = streets[streets["name"].notna()][["name", "source_id", "geometry"]]
+    street_rows = street_frame(named, epsg, source, "osm:")
+    # A street's city: the one its addresses name most often (ways carry none).
+    cities: dict[str, Counter] = {}
+    for record in records:
+        if record.get("street") and record.get("city"):
+            cities.setdefault(record["street"], Counter())[record["city"]] += 1
+    street_rows["city"] = [cities[n].most_common(1)[0][0] if n in cities else None for n in street_rows["name"]]
+    return conform(pd.concat([points_frame, street_rows], ignore_index=True), "addresses")
+
+
+def _landcover(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
+    """Layer ``landcover``: water and green areas (natural, landuse, leisure) for the map's background."""
+    def clause(key):
+        values = sorted(WATER.get(key, set()) | GREEN.get(key, set()))
+        return f"{key} IN ({', '.join(repr(v) for v in values)})"
+
+    where = " OR ".join(clause(key) for key in ("natural", "landuse", "leisure"))
+    frame = _read_layer(path, "multipolygons", where,
+                        ["osm_id", "osm_way_id", "name", "natural", "landuse", "leisure"], messages)
+    ids, source_ids = _osm_ids(frame)
+    kinds, categories = [], []
+    for natural, landuse, leisure in zip(frame["natural"], frame["landuse"], frame["leisure"]):
+        tags = {"natural": natural, "landuse": landuse, "leisure": leisure}
+        water = next((v for k, v in tags.items() if v in WATER.get(k, ())), None)
+        green = next((v for k, v in tags.items() if v in GREEN.get(k, ())), None)
+        kinds.append("water" if water else "green")
+        categories.append(water or green)
+    geoms, _ = repair_all(list(frame.geometry.values), source_ids)
+    geoms = [to_multipolygon(g) for g in geoms]
+    out = gpd.GeoDataFrame({"id": ids, "source": f"osm:{path.name}", "source_id": source_ids, "kind": kinds,
+                            "category": categories,
+                            "name": [None if _isnan(n) or n is None else n for n in frame["name"]]},
+                           geometry=geoms, crs=frame.crs)
+    out = reproject(out[out.geometry.notna()], epsg)
+    out["geometry"] = tidy_polygons(out.geometry)
+    return conform(out[out.geometry.notna()], "landcover")
