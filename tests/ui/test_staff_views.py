@@ -358,13 +358,14 @@ PROPOSAL = "Die Eichen werden als zu erhaltende Bäume festgesetzt."
 DECISION = "Der Anregung wird gefolgt."
 
 
-@pytest.fixture(scope="module")
-def staff_portal(tmp_path_factory, chromium_paths):
-    """A portal over the demo plans only, with no procedure yet (the planner opens the first one)."""
-    from tests.conftest import LiveServer, import_demo_plans
+@pytest.fixture(scope="module", params=["geopackage", "postgis"])
+def staff_portal(request, tmp_path_factory, chromium_paths):
+    """A portal over the demo plans only, with no procedure yet (the planner opens the first one); once per store."""
+    from tests.conftest import LiveServer, fresh_postgis_database, import_demo_plans
 
-    data_dir = tmp_path_factory.mktemp("ui-staff")
-    store = str(data_dir / "store.gpkg")
+    data_dir = tmp_path_factory.mktemp(f"ui-staff-{request.param}")
+    store = str(data_dir / "store.gpkg") if request.param == "geopackage" else \
+        fresh_postgis_database(request.getfixturevalue("postgis"), "ui_staff")
     import_demo_plans(store, data_dir / "rasters")
     server = LiveServer(store, data_dir)
     yield server
