@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app(settings)
     print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (OGC API: {settings.api_url})\n", flush=True)
-    app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False)
+    from api.headers import QuietRequestHandler  # no "Server: Werkzeug/… Python/…" banner
+
+    app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False,
+            request_handler=QuietRequestHandler)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     server = Flask("buergergis", static_folder=None)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     _compress(server)
+    from api import csv_cells, edges, headers, pygeoapi_pages
+
+    csv_cells.install()  # ?f=csv: a cell starting with = + - @ is written as text, never a formula
+    headers.install(server, settings)  # CSP, nosniff, framing, referrer, no version banners
+    pygeoapi_pages.install(server, settings.data_dir)  # pygeoapi's HTML pages with local copies of their scripts
     limits.install(server, settings)  # abuse limits per client, counted before any other check
+    edges.install(server, settings)  # JSON depth, chunked 413, storage down -> 503 (before bodies are parsed)
     access.install(server, settings)
     from access import web as staff_access
 
@@ -127,5 +133,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.ui:
         from ui.app import create_dash
 
-        create_dash(server, settings)
+        headers.allow_dash_scripts(server, create_dash(server, settings))  # Dash's inline scripts by hash
     return server

@@ -163,19 +163,28 @@ def iter_buildings(path: str | os.PathLike, *, src_epsg: int | None = None
     """
     path = Path(path)
     default_srs: str | None = None
-    context = etree.iterparse(str(path), events=("end",), tag=[*BUILDING, *ENVELOPE],
-                              huge_tree=True, remove_comments=True)
-    for _, elem in context:
-        if elem.tag in ENVELOPE:
-            default_srs = default_srs or elem.get("srsName")
-            continue
-        srs = _first_srs_name(elem) or default_srs
-        code = src_epsg or epsg_from_srs_name(srs)
-        if code is None:
-            raise ValueError(f"{path.name}: cannot tell the CRS (srsName {srs!r}); pass src_epsg / --crs")
-        record, footprint = _building(elem, path.name)
-        yield record, footprint, code
-        _forget(elem)
+    # no entity is expanded, no DTD or other file loaded, nothing fetched; a DTD is refused (CityGML has none)
+    context = etree.iterparse(str(path), events=("end",), tag=[*BUILDING, *ENVELOPE], huge_tree=True,
+                              remove_comments=True, resolve_entities=False, load_dtd=False, no_network=True)
+    try:
+        for _, elem in context:
+            if elem.getroottree().docinfo.doctype:
+                raise ValueError(f"{path.name}: a document type declaration (<!DOCTYPE …>) is not allowed in "
+                                 "CityGML (entities and DTDs are not read)")
+            if elem.tag in ENVELOPE:
+                default_srs = default_srs or elem.get("srsName")
+                continue
+            srs = _first_srs_name(elem) or default_srs
+            code = src_epsg or epsg_from_srs_name(srs)
+            if code is None:
+                raise ValueError(f"{path.name}: cannot tell the CRS (srsName {srs!r}); pass src_epsg / --crs")
+            record, footprint = _building(elem, path.name)
+            yield record, footprint, code
+            _forget(elem)
+        if context.root is not None and context.root.getroottree().docinfo.doctype:
+            raise ValueError(f"{path.name}: a document type declaration (<!DOCTYPE …>) is not allowed in CityGML")
+    except etree.XMLSyntaxError as err:
+        raise ValueError(f"{path.name}: not well-formed XML ({err.msg})") from None
 
 
 # --------------------------------------------------------------------------- one building

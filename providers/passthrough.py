@@ -11,6 +11,7 @@ FeatureCollection and keeps the CRS work.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import uuid
@@ -178,12 +179,81 @@ def _transform_bbox_in_proj_thread(bbox: list, from_crs, to_crs, always_xy: bool
     if entry is None:
         from_obj, to_obj = get_crs(from_crs), get_crs(to_crs)
         entry = _PROJ["cache"][key] = (pyproj.Transformer.from_crs(from_obj, to_obj, always_xy).transform,
-                                       to_obj.to_epsg() == 3857)
-    transform, mercator = entry
+                                       to_obj.to_epsg() == 3857, _usable_degrees(from_obj, to_obj, always_xy))
+    transform, mercator, usable = entry
     if mercator:
         bbox = [bbox[0], max(-85.0511, bbox[1]), bbox[2], min(85.0511, bbox[3])]
     n_dims = len(bbox) // 2
-    return list(transform(*bbox[:n_dims]) + transform(*bbox[n_dims:]))
+    lower, upper = list(bbox[:n_dims]), list(bbox[n_dims:])
+    if usable is not None:  # lon/lat in: keep to where the storage CRS is used (widened), see _usable_degrees
+        (x_low, y_low, x_high, y_high) = usable
+        if upper[0] < x_low or lower[0] > x_high or upper[1] < y_low or lower[1] > y_high:
+            # nowhere near: a point box at the region's corner (beyond any stored data) holds nothing
+            point = list(transform(x_high, y_high))
+            return [*point, *lower[2:], *point, *upper[2:]]
+        if lower[0] < x_low or lower[1] < y_low or upper[0] > x_high or upper[1] > y_high:
+            lower[0], lower[1] = max(lower[0], x_low), max(lower[1], y_low)
+            upper[0], upper[1] = min(upper[0], x_high), min(upper[1], y_high)
+            return envelope_of_transformed(transform, lower, upper)
+    # within the region: the two corners, as pygeoapi does (unless one has no image)
+    corners = list(transform(*lower) + transform(*upper))
+    if all(math.isfinite(v) for v in corners):
+        return corners
+    return envelope_of_transformed(transform, lower, upper)
+
+
+#: Degrees the storage CRS's area of use is widened by before a lon/lat bbox is kept to it.
+_AREA_MARGIN = 30.0
+
+
+def _usable_degrees(from_obj, to_obj, always_xy: bool) -> tuple[float, float, float, float] | None:
+    """For a geographic bbox: the storage CRS's area of use widened by 30°, in the bbox's axis order.
+
+    A projected CRS maps only part of the earth sensibly; far from it Transverse Mercator wraps around
+    (a box in the southern hemisphere would find Hamburg). A bbox is kept to this region before it is
+    transformed: ``-180,-90,180,90`` finds everything stored, a box on the other side of the earth
+    nothing. None where no clipping applies (a projected bbox, a global storage CRS).
+    """
+    area = getattr(to_obj, "area_of_use", None)
+    if not from_obj.is_geographic or area is None or to_obj.is_geographic or area.west > area.east:
+        return None
+    west, east = area.west - _AREA_MARGIN, area.east + _AREA_MARGIN
+    south, north = max(-90.0, area.south - _AREA_MARGIN), min(90.0, area.north + _AREA_MARGIN)
+    if west <= -180 and east >= 180 and south <= -90 and north >= 90:
+        return None
+    lat_first = not always_xy and (from_obj.axis_info[0].direction or "").lower() in ("north", "south")
+    return (south, west, north, east) if lat_first else (west, south, east, north)
+
+
+#: Points per side of the grid a bbox is sampled with before it is transformed.
+_BBOX_GRID = 33
+
+
+def envelope_of_transformed(transform, lower: list, upper: list) -> list:
+    """The envelope of a box's image: a grid of its points transformed, those without an image left out.
+
+    Only the corners, as pygeoapi transforms them, go wrong for a box reaching ±180°/±90°: in a UTM zone
+    (Transverse Mercator) both poles lie on the central meridian, so ``-180,-90,180,90`` became a box of
+    zero width that holds nothing, and points 90° from the zone have no image at all (inf). A grid of
+    33 × 33 points takes the image's true extent. Used for boxes reaching beyond the storage CRS's
+    region (after they are kept to it) and where a corner has no image; a box within the region keeps
+    pygeoapi's two corners (answers unchanged). A third (height) value stays as given.
+    """
+    import numpy as np
+
+    xs = np.linspace(float(lower[0]), float(upper[0]), _BBOX_GRID)
+    ys = np.linspace(float(lower[1]), float(upper[1]), _BBOX_GRID)
+    grid_x, grid_y = (a.ravel() for a in np.meshgrid(xs, ys))
+    out_x, out_y = (np.asarray(v, dtype=float) for v in transform(grid_x, grid_y))
+    finite = np.isfinite(out_x) & np.isfinite(out_y)
+    if not finite.any():  # nothing of it has an image: the corners, as pygeoapi does (refused downstream)
+        return list(transform(*lower[:2]) + transform(*upper[:2])) if len(lower) == 2 else \
+            list(transform(*lower) + transform(*upper))
+    low = [float(out_x[finite].min()), float(out_y[finite].min())]
+    high = [float(out_x[finite].max()), float(out_y[finite].max())]
+    if len(lower) > 2:
+        return [*low, *lower[2:], *high, *upper[2:]]
+    return [*low, *high]
 
 
 def transform_bbox(bbox: list, from_crs, to_crs, always_xy: bool = False) -> list:
@@ -191,6 +261,8 @@ def transform_bbox(bbox: list, from_crs, to_crs, always_xy: bool = False) -> lis
 
     pygeoapi builds a new Transformer for every request with a bbox: 10 ms, half the
     page query at limit=1000. Same result: the two corners are transformed, and a
-    Web Mercator target is clipped to ±85.0511° first, as pygeoapi does.
+    Web Mercator target is clipped to ±85.0511° first, as pygeoapi does -- except for a
+    lon/lat box reaching beyond where the storage CRS is used (``-180,-90,180,90``): it is
+    kept to that region and its image's envelope taken (:func:`envelope_of_transformed`).
     """
     return _proj_thread().submit(_transform_bbox_in_proj_thread, bbox, from_crs, to_crs, always_xy).result()

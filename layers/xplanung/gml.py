@@ -423,11 +423,14 @@ def _parse(path: Path, label: str):
         raise XPlanError(f"{label}: not a file ({path})")
     parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True, remove_comments=True)
     try:
-        return etree.parse(str(path), parser).getroot()
+        tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as err:
         raise XPlanError(f"{label}: not well-formed XML ({err})") from None
     except OSError as err:
         raise XPlanError(f"{label}: cannot be read ({err})") from None
+    if tree.docinfo.doctype:  # XPlanGML has none; its entities would not be expanded (resolve_entities=False)
+        raise XPlanError(f"{label}: a document type declaration (<!DOCTYPE …>) is not allowed in XPlanGML")
+    return tree.getroot()
 
 
 def _features(root, xplan_ns: str) -> list:
