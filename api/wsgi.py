@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask, jsonify, request, send_from_directory
 
 from api.settings import ROOT, Settings, get_settings
 
@@ -124,6 +124,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api import search
 
     server.register_blueprint(search.BLUEPRINT, url_prefix="/api", settings=settings)  # places, plans, zones
+
+    @server.route("/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @server.route("/oapi/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @server.route("/open311/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def unknown_api_path(rest: str):
+        # Below the API roots an unknown path is a 404 in JSON, not the portal's page (Dash answers every
+        # other path); routes of the blueprints are more specific and win.
+        message = (f"Diese Adresse gibt es nicht / no such resource: {request.path[:200]}")
+        return jsonify({"code": "NotFound", "description": message}), 404
 
     @server.route("/rasters/<path:name>")
     def plan_raster(name: str):
