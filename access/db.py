@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from layers.catalog import SUPPORT_TABLES
+from store.statements import SqlAlchemyStatements, SqliteStatements
 
 TABLES = ("staff_sessions", "service_tokens")
 
@@ -111,9 +112,9 @@ class Db:
     def fetch(self, sql: str, params: dict | None = None) -> list[dict]:
         if self.postgis:
             with self._engine().connect() as conn:
-                return _PgTx(conn).fetch(sql, params or {})
+                return SqlAlchemyStatements(conn).fetch(sql, params or {})
         with self._sqlite() as conn:
-            return _SqliteTx(conn).fetch(sql, params or {})
+            return SqliteStatements(conn).fetch(sql, params or {})
 
     def execute(self, sql: str, params: dict | None = None) -> int:
         with self.transaction() as tx:
@@ -124,7 +125,7 @@ class Db:
         """One transaction; ``lock`` names a lock held until it ends (serialises e.g. name checks)."""
         if self.postgis:
             with self._engine().begin() as conn:
-                tx = _PgTx(conn)
+                tx = SqlAlchemyStatements(conn)
                 if lock:
                     tx.execute("SELECT pg_advisory_xact_lock(hashtext(:lock))", {"lock": f"buergergis:{lock}"})
                 yield tx
@@ -132,7 +133,7 @@ class Db:
         from store.geopackage import write_transaction
 
         with self._sqlite() as conn, write_transaction(conn):  # BEGIN IMMEDIATE: the whole file is the lock
-            yield _SqliteTx(conn)
+            yield SqliteStatements(conn)
 
     def create_tables(self, epsg: int | None = None) -> None:
         from store.base import open_store
@@ -142,31 +143,3 @@ class Db:
             store.create_schema([SUPPORT_TABLES[name] for name in TABLES])
         finally:
             store.close()
-
-
-class _SqliteTx:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def execute(self, sql: str, params: dict) -> int:
-        return self.conn.execute(sql, params).rowcount
-
-    def fetch(self, sql: str, params: dict) -> list[dict]:
-        cursor = self.conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-class _PgTx:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def execute(self, sql: str, params: dict) -> int:
-        from sqlalchemy import text
-
-        return self.conn.execute(text(sql), params).rowcount
-
-    def fetch(self, sql: str, params: dict) -> list[dict]:
-        from sqlalchemy import text
-
-        return [dict(r._mapping) for r in self.conn.execute(text(sql), params)]

@@ -57,6 +57,7 @@ from api import access
 from layers.catalog import LAYERS, SUPPORT_TABLES
 from participation.store import next_reference
 from providers.store import is_postgis_url
+from store.statements import SqlAlchemyStatements, SqliteStatements
 
 LOGGER = logging.getLogger(__name__)
 
@@ -459,29 +460,16 @@ def _forget(tx, contribution_id: str) -> None:
         tx.execute(f"DELETE FROM {table} WHERE contribution_id = :id", {"id": contribution_id})
 
 
-class _SqliteTx:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def execute(self, sql: str, params: dict) -> int:
-        return self.conn.execute(sql, params).rowcount
-
-    def fetch(self, sql: str, params: dict) -> list[dict]:
-        cursor = self.conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 class GeoPackageRows(Rows):
     def fetch(self, sql, params=None):
-        return _SqliteTx(self.provider.conn).fetch(sql, params or {})
+        return SqliteStatements(self.provider.conn).fetch(sql, params or {})
 
     @contextmanager
     def transaction(self):
         from store.geopackage import write_transaction
 
         with write_transaction(self.provider.conn) as conn:
-            yield _SqliteTx(conn)
+            yield SqliteStatements(conn)
 
     def touch(self, tx) -> None:
         from store.geopackage import touch_contents
@@ -495,21 +483,6 @@ class GeoPackageRows(Rows):
         return [(r["min_x"], r["min_y"], r["max_x"], r["max_y"]) for r in rows]
 
 
-class _SqlAlchemyTx:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def execute(self, sql: str, params: dict) -> int:
-        from sqlalchemy import text
-
-        return self.conn.execute(text(sql), params).rowcount
-
-    def fetch(self, sql: str, params: dict) -> list[dict]:
-        from sqlalchemy import text
-
-        return [dict(r._mapping) for r in self.conn.execute(text(sql), params)]
-
-
 class PostGISRows(Rows):
     json_param = "CAST(:{} AS jsonb)"
     lock = " FOR UPDATE"
@@ -520,14 +493,14 @@ class PostGISRows(Rows):
         # A connection is held only for the statement, never while another is asked for (pool safety).
         # client_errors: an id with a NUL character (PostgreSQL text cannot hold one) is a 400, not a 500.
         with client_errors(), self.provider._engine.connect() as conn:
-            return _SqlAlchemyTx(conn).fetch(sql, params or {})
+            return SqlAlchemyStatements(conn).fetch(sql, params or {})
 
     @contextmanager
     def transaction(self):
         from providers.postgis import client_errors
 
         with client_errors(), self.provider._engine.begin() as conn:
-            yield _SqlAlchemyTx(conn)
+            yield SqlAlchemyStatements(conn)
 
     def layer_boxes(self, layer_ids):
         boxes = []
