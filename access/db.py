@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from layers.catalog import SUPPORT_TABLES
+from store.base import is_postgis_url
 from store.statements import SqlAlchemyStatements, SqliteStatements
 
 TABLES = ("staff_sessions", "service_tokens")
@@ -31,6 +32,14 @@ def now() -> datetime:
 
 def later(seconds: float, start: datetime | None = None) -> str:
     return iso((start or now()) + timedelta(seconds=seconds))
+
+
+def required_instant(value) -> datetime:
+    """A stored date-time of a NOT NULL column (:func:`instant` that cannot be None)."""
+    moment = instant(value)
+    if moment is None:
+        raise ValueError("a required date-time column is empty")
+    return moment
 
 
 def instant(value) -> datetime | None:
@@ -53,10 +62,6 @@ def json_value(value):
     if value is None or isinstance(value, (dict, list)):
         return value
     return json.loads(value)
-
-
-def is_postgis_url(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
 
 
 class Db:

@@ -82,7 +82,7 @@ class Oidc:
         """{"url", "state", "nonce", "code_verifier", "redirect_uri"} of a new sign-in."""
         try:
             found = self.client.create_authorization_url(self.redirect_uri)
-        except Exception as err:  # noqa: BLE001 - requests errors, a broken discovery document, ...
+        except Exception as err:  # requests errors, a broken discovery document, ...: re-raised as SignInFailed
             raise SignInFailed(f"discovery: {type(err).__name__}: {err}", unreachable=True) from err
         return {"url": found["url"], "state": found["state"], "nonce": found.get("nonce"),
                 "code_verifier": found.get("code_verifier"), "redirect_uri": self.redirect_uri}

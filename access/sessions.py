@@ -28,9 +28,13 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import TYPE_CHECKING, TypeGuard
 
 from access import db as rows
 from access.settings import AccessSettings
+
+if TYPE_CHECKING:
+    from access.oidc import Oidc
 
 COOKIE = "bgis_session"
 LOGIN_COOKIE = "bgis_login"
@@ -46,8 +50,8 @@ def hash_id(session_id: str) -> str:
     return hashlib.sha256(b"buergergis-session:" + session_id.encode()).hexdigest()
 
 
-def _valid_cookie(value: str | None) -> bool:
-    return bool(value) and 20 <= len(value) <= 128 and all(c.isalnum() or c in "-_" for c in value)
+def _valid_cookie(value: str | None) -> TypeGuard[str]:
+    return value is not None and 20 <= len(value) <= 128 and all(c.isalnum() or c in "-_" for c in value)
 
 
 class Sessions:
@@ -81,7 +85,7 @@ class Sessions:
                              {"id": key})
             if found:
                 tx.execute("DELETE FROM staff_sessions WHERE id = :id", {"id": key})
-        if not found or rows.instant(found[0]["expires_at"]) <= rows.now():
+        if not found or rows.required_instant(found[0]["expires_at"]) <= rows.now():
             return None
         return rows.json_value(found[0]["login_state"])
 
@@ -115,9 +119,9 @@ class Sessions:
             return None, True
         row = found[0]
         moment = rows.now()
-        last_seen = rows.instant(row["last_seen_at"])
+        last_seen = rows.required_instant(row["last_seen_at"])
         idle = (moment - last_seen).total_seconds()
-        if rows.instant(row["expires_at"]) <= moment or idle > self.settings.idle_seconds:
+        if rows.required_instant(row["expires_at"]) <= moment or idle > self.settings.idle_seconds:
             self.db.execute("DELETE FROM staff_sessions WHERE id = :id", {"id": key})
             return None, True
         if idle > TOUCH_SECONDS:
@@ -165,7 +169,7 @@ def clear_login_cookie(response, settings: AccessSettings) -> None:
 
 def csrf_ok(session: dict | None, sent: str | None) -> bool:
     expected = (session or {}).get("csrf_token") or ""
-    return bool(expected and sent) and hmac.compare_digest(expected.encode(), sent.encode())
+    return bool(expected) and sent is not None and hmac.compare_digest(expected.encode(), sent.encode())
 
 
 def same_origin(request, settings: AccessSettings) -> bool:
@@ -209,4 +213,4 @@ class AccessContext:
         self.db = rows.Db(store_url)
         self.sessions = Sessions(self.db, settings)
         self.tokens = ServiceTokens(self.db)
-        self.oidc = None  # access.oidc.Oidc, set by access.web.install when configured
+        self.oidc: Oidc | None = None  # set by access.web.install when configured

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, request
 from markupsafe import escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from access import sessions as staff
 from access.oidc import Oidc, SignInFailed, display_name
@@ -65,7 +66,7 @@ def local_path(value: str | None) -> str:
     return _portal_root()
 
 
-def _no_store(response: Response) -> Response:
+def _no_store(response: BaseResponse) -> BaseResponse:
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     response.vary.add("Authorization")
@@ -264,7 +265,9 @@ def create_token():
                            'Erwartet: {"name": …, "role": "planner"} als JSON / expected a JSON object '
                            '{"name": …, "role": "planner"}')
     try:
-        token, row = _context().tokens.create(body.get("name"), body.get("role"))
+        name, role = body.get("name"), body.get("role")
+        # not text: the checks of tokens.create refuse "" with the message that names the field
+        token, row = _context().tokens.create(name if isinstance(name, str) else "", role if isinstance(role, str) else "")
     except TokenError as err:
         return _json_error(err.status, "InvalidParameterValue" if err.status == 400 else "Conflict", str(err))
     LOG.info("service token %s (%s) created", row["name"], row["role"])

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 failures += bench_scenarios.main(["--sizes", "1000", "10000", "--repeat", "1"]
                                                  if args.quick else []) != 0
-        except Exception as err:  # one broken benchmark must not hide the others' tables
+        except Exception as err:  # noqa: BLE001 — one broken benchmark must not hide the others' tables
             failures += 1
             print(f"{name} failed: {type(err).__name__}: {err}", flush=True)
         print(f"({name}: {time.perf_counter() - started:.0f} s)", flush=True)

@@ -76,7 +76,7 @@ def synthetic_city(n_buildings: int, nonconvex: float = 0.0, seed: int = 0) -> C
         rng = np.random.default_rng(seed)
         pick = rng.random(len(buildings)) < nonconvex
         geoms = buildings.geometry.values.copy()
-        x0, y0, x1, y1 = shapely.bounds(geoms[pick]).T
+        x0, y0, x1, _y1 = shapely.bounds(geoms[pick]).T
         wing = shapely.box(x0, y0, x0 + (x1 - x0) / 2, y0 - 6.0)  # a wing on the south side: an L
         geoms[pick] = shapely.multipolygons(shapely.get_parts(shapely.union(geoms[pick], wing)),
                                             indices=np.arange(int(pick.sum())))

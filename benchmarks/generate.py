@@ -359,7 +359,7 @@ def generic_frame(layer_id: str, n: int, city: City, rng: np.random.Generator,
         "target_id": plan,
         "pseudonym": np.char.add("Synthetische Person ", (k % 997 + 1).astype(str)),
         "status": status,
-        "status_history": [json.dumps([{"status": s, "at": c}]) for s, c in zip(status, created_text)],
+        "status_history": [json.dumps([{"status": s, "at": c}]) for s, c in zip(status, created_text, strict=True)],
         "like_count": rng.poisson(1.5, n).astype("int64"),
         "created_at": created_text,
         "updated_at": created_text,
@@ -374,7 +374,7 @@ def generic_frame(layer_id: str, n: int, city: City, rng: np.random.Generator,
             data[name] = SOURCE
         elif name in known:
             data[name] = known[name]
-        elif name.endswith("_id") or name.endswith("_hash"):
+        elif name.endswith(("_id", "_hash")):
             data[name] = None
         elif kind == "text":
             data[name] = np.char.add(f"synthetisch ({name}) ", (k + 1).astype(str))

@@ -27,8 +27,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks.api import (QUERIES, HttpTarget, Workload, city_postgis, machine_note, run_cell, run_timed, say,
-                            start_ours)
+from benchmarks.api import (
+    QUERIES,
+    HttpTarget,
+    Workload,
+    city_postgis,
+    machine_note,
+    run_cell,
+    run_timed,
+    say,
+    start_ours,
+)
 
 
 def measure(pg_url: str, workers: list[int], clients: int, seconds: float, buildings: int, work: Path,

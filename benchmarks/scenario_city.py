@@ -23,6 +23,7 @@ import time
 
 from benchmarks.api import city_postgis, machine_note
 
+
 def _scenarios(plan_ids: list[str]) -> tuple[dict, str]:
     """The densification of :mod:`benchmarks.bench_scenarios` on a base cut to ``plan_ids``: (library, its id)."""
     from benchmarks.bench_scenarios import SCENARIO

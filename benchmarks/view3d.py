@@ -114,9 +114,9 @@ def non_background_share(png: bytes) -> float:
     from PIL import Image
 
     image = Image.open(io.BytesIO(png)).convert("RGB").reduce(2)
-    pixels = list(zip(*(band.tobytes() for band in image.split())))
+    pixels = list(zip(*(band.tobytes() for band in image.split()), strict=True))
     background = max(set(pixels), key=pixels.count)
-    far = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background)) > 24)
+    far = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background, strict=True)) > 24)
     return far / len(pixels)
 
 

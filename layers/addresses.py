@@ -135,7 +135,7 @@ def street_frame(lines: gpd.GeoDataFrame, epsg: int, source: str, id_prefix: str
             point = part.interpolate(0.5, normalized=True)
             k = next((k for k, zone in enumerate(clusters) if zone.intersects(point)), 0)
             members[k].append(i)
-        for k, indexes in sorted(members.items(), key=lambda item: min(ids[i] for i in item[1])):
+        for _k, indexes in sorted(members.items(), key=lambda item: min(ids[i] for i in item[1])):
             merged = shapely.line_merge(shapely.union_all([parts[i] for i in indexes]))
             first = min(ids[i] for i in indexes)
             records.append({"id": f"{id_prefix}street/{first}", "source_id": ",".join(sorted(ids[i] for i in indexes)),
@@ -250,7 +250,7 @@ def read_address_list(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG,
         ok = np.isfinite(xs) & np.isfinite(ys)
         if (~ok).any():
             messages.append(f"{path.name}: {int((~ok).sum())} row(s) without coordinates skipped")
-        geometries = [shapely.Point(x, y) if good else None for x, y, good in zip(xs, ys, ok)]
+        geometries = [shapely.Point(x, y) if good else None for x, y, good in zip(xs, ys, ok, strict=True)]
     else:
         import pyogrio
 

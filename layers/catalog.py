@@ -46,7 +46,7 @@ class Layer:
     indexes: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
-        unknown = {t for t in self.columns.values()} - COLUMN_TYPES
+        unknown = set(self.columns.values()) - COLUMN_TYPES
         if unknown:
             raise ValueError(f"layer {self.id}: unknown column types {unknown}")
         if "id" not in self.columns:

@@ -37,12 +37,12 @@ from layers.geometry import (
     STOREY_HEIGHT_M,
     conform,
     emit,
-    epsg_from_srs_name,
     reproject,
     summarize,
     tidy_polygons,
     to_multipolygon,
 )
+from store.crs import epsg_from_srs_name
 
 GML_NS = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")
 BLDG_NS = ("http://www.opengis.net/citygml/building/1.0", "http://www.opengis.net/citygml/building/2.0")
@@ -364,7 +364,7 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _first(values: Iterable) -> object | None:
+def _first[T](values: Iterable[T | None]) -> T | None:
     return next((v for v in values if v is not None), None)
 
 

@@ -132,7 +132,7 @@ def cmd_run_scenarios(args) -> None:
 def cmd_token(args) -> None:
     """``token create NAME --role R`` (prints the token once), ``token list``, ``token revoke NAME``."""
     from access.db import Db
-    from access.tokens import TokenError, ServiceTokens
+    from access.tokens import ServiceTokens, TokenError
 
     settings = get_settings()
     db = Db(args.store or settings.store)

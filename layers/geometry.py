@@ -14,7 +14,6 @@ messages are also kept on the frame in ``frame.attrs["warnings"]``.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -121,7 +120,7 @@ def repair_all(geoms: Sequence[BaseGeometry | None], idents: Sequence[str]
     ok = shapely.is_valid(arr) & ~shapely.is_empty(arr) & ~shapely.is_missing(arr)
     out = list(arr)
     messages = []
-    for i in np.flatnonzero(~ok):
+    for i in np.flatnonzero(~ok).tolist():
         out[i], message = repair(arr[i], idents[i])
         if message:
             messages.append(message)
@@ -144,7 +143,7 @@ def drop_sliver_holes(geom: BaseGeometry | None, min_width: float) -> BaseGeomet
         return not shapely.Polygon(ring).buffer(-min_width / 2).is_empty
 
     kept = [shapely.Polygon(p.exterior, [r for r in p.interiors if keep(r)]) for p in parts]
-    return MultiPolygon(kept) if geom.geom_type == "MultiPolygon" else kept[0]
+    return MultiPolygon(kept) if geom is not None and geom.geom_type == "MultiPolygon" else kept[0]
 
 
 def tidy_polygons(geoms: gpd.GeoSeries, grid: float | None = 0.001,
@@ -161,28 +160,9 @@ def tidy_polygons(geoms: gpd.GeoSeries, grid: float | None = 0.001,
     if metric and grid:
         values = shapely.set_precision(values, grid)
     if metric and min_hole_width:
-        values = [drop_sliver_holes(g, min_hole_width) for g in values]
-    values = [to_multipolygon(g if g is None or g.is_valid else shapely.make_valid(g)) for g in values]
-    return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
-
-
-def epsg_from_srs_name(srs_name: str | None) -> int | None:
-    """EPSG code of a GML ``srsName``, or None when it names no EPSG CRS.
-
-    Understands ``EPSG:25832``, ``urn:ogc:def:crs:EPSG::25832`` (also the
-    compound ``urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837``, taking the
-    horizontal part), ``http://www.opengis.net/def/crs/EPSG/0/25832`` and the
-    German AdV names ``urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH``.
-    """
-    if not srs_name:
-        return None
-    match = re.search(r"EPSG:(?:[\d.]*:)?(\d+)|/EPSG/[\d.]+/(\d+)", srs_name, re.IGNORECASE)
-    if match:
-        return int(match.group(1) or match.group(2))
-    match = re.search(r"ETRS89_UTM(\d{2})", srs_name, re.IGNORECASE)
-    if match:  # AdV: ETRS89 / UTM zone NN (vertical datum after the '*')
-        return 25800 + int(match.group(1))
-    return None
+        values = np.asarray([drop_sliver_holes(g, min_hole_width) for g in values], dtype=object)
+    tidy = [to_multipolygon(g if g is None or g.is_valid else shapely.make_valid(g)) for g in values]
+    return gpd.GeoSeries(tidy, index=geoms.index, crs=geoms.crs)
 
 
 # --------------------------------------------------------------------------- frames

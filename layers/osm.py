@@ -215,7 +215,7 @@ def _osm_ids(frame: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
     """
     way_ids = frame["osm_way_id"] if "osm_way_id" in frame else [None] * len(frame)
     ids, source_ids = [], []
-    for rel, way in zip(frame["osm_id"], way_ids):
+    for rel, way in zip(frame["osm_id"], way_ids, strict=True):
         if way is not None and not _isnan(way):
             ids.append(f"osm:{_num(way)}")
             source_ids.append(f"way/{_num(way)}")
@@ -226,7 +226,7 @@ def _osm_ids(frame: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
             ids.append(f"osm:{_num(rel)}")
             source_ids.append(f"way/{_num(rel)}")
     seen = Counter(ids)
-    for i, (ident, sid) in enumerate(zip(ids, source_ids)):
+    for i, (ident, sid) in enumerate(zip(ids, source_ids, strict=True)):
         if seen[ident] > 1 and sid.startswith("relation/"):
             ids[i] = f"osm:{sid}"
     return ids, source_ids
@@ -241,7 +241,7 @@ def _buildings(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
     geoms = [to_multipolygon(g) for g in geoms]
     why = {m.split(": ", 1)[0]: m for m in repaired}
     lost = [why[sid] if src is not None else f"{sid}: GDAL could not build its rings (nodes missing from the extract?)"
-            for sid, src, g in zip(source_ids, frame.geometry.values, geoms) if g is None]
+            for sid, src, g in zip(source_ids, frame.geometry.values, geoms, strict=True) if g is None]
     messages += filter(None, [
         summarize([m for m in repaired if "repaired" in m], f"{path.name}: buildings repaired"),
         summarize(lost, f"{path.name}: buildings dropped (geometry unusable)"),
@@ -258,7 +258,7 @@ def _building_records(frame: gpd.GeoDataFrame, ids: list[str], source_ids: list[
                       file_name: str, messages: list[str]) -> list[dict]:
     """Catalogue attributes of each building row (tags parsed, height chosen)."""
     records, bad_tags = [], []
-    for ident, sid, name, kind, other in zip(ids, source_ids, frame["name"], frame["building"], frame["other_tags"]):
+    for ident, sid, name, kind, other in zip(ids, source_ids, frame["name"], frame["building"], frame["other_tags"], strict=True):
         try:
             tags = parse_other_tags(other)
         except ValueError as err:
@@ -283,7 +283,7 @@ def _streets(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
         "id": ids, "source": f"osm:{path.name}", "source_id": source_ids, "name": frame["name"].values,
         "highway": frame["highway"].values, "synthetic": False,
     }, geometry=geoms, crs=frame.crs)
-    dropped = [sid for sid, g in zip(source_ids, geoms) if g is None]
+    dropped = [sid for sid, g in zip(source_ids, geoms, strict=True) if g is None]
     messages += filter(None, [
         summarize([m for m in repaired if "repaired" in m], f"{path.name}: streets repaired"),
         summarize(dropped, f"{path.name}: streets dropped (no usable geometry)"),
@@ -331,14 +331,14 @@ def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[
     has_number = "other_tags LIKE '%\"addr:housenumber\"=>%'"
     points = _read_layer(path, "points", has_number, ["osm_id", "other_tags"], messages)
     areas = _read_layer(path, "multipolygons", has_number, ["osm_id", "osm_way_id", "other_tags"], messages)
-    area_ids, area_sources = _osm_ids(areas)
+    _area_ids, area_sources = _osm_ids(areas)
     point_sources = [f"node/{_num(v)}" for v in points["osm_id"]]
     records, geoms = [], []
-    rows = zip(point_sources, point_sources, points["other_tags"])
+    rows = zip(point_sources, point_sources, points["other_tags"], strict=True)
     found, used = osm_address_records(rows, tags_of, "osm:addr/")
     records += found
     geoms += [points.geometry.values[i] for i in used]
-    found, used = osm_address_records(zip(area_sources, area_sources, areas["other_tags"]), tags_of, "osm:addr/")
+    found, used = osm_address_records(zip(area_sources, area_sources, areas["other_tags"], strict=True), tags_of, "osm:addr/")
     area_geoms = [g.representative_point() if g is not None and not g.is_empty else None for g in areas.geometry.values]
     records += found
     geoms += [area_geoms[i] for i in used]
@@ -349,7 +349,7 @@ def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[
     _, place_area_sources = _osm_ids(place_areas)
     for frame, sources in ((place_points, [f"node/{_num(v)}" for v in place_points["osm_id"]]),
                            (place_areas, place_area_sources)):
-        for sid, name, kind, geom in zip(sources, frame["name"], frame["place"], frame.geometry.values):
+        for sid, name, kind, geom in zip(sources, frame["name"], frame["place"], frame.geometry.values, strict=True):
             if kind in PLACE_VALUES and geom is not None and not geom.is_empty:
                 records.append({"id": f"osm:place/{sid}", "source_id": sid, "kind": "place", "name": name})
                 geoms.append(geom if geom.geom_type == "Point" else geom.representative_point())
@@ -377,7 +377,7 @@ def _landcover(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
                         ["osm_id", "osm_way_id", "name", "natural", "landuse", "leisure"], messages)
     ids, source_ids = _osm_ids(frame)
     kinds, categories = [], []
-    for natural, landuse, leisure in zip(frame["natural"], frame["landuse"], frame["leisure"]):
+    for natural, landuse, leisure in zip(frame["natural"], frame["landuse"], frame["leisure"], strict=True):
         tags = {"natural": natural, "landuse": landuse, "leisure": leisure}
         water = next((v for k, v in tags.items() if v in WATER.get(k, ())), None)
         green = next((v for k, v in tags.items() if v in GREEN.get(k, ())), None)

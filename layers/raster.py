@@ -183,7 +183,7 @@ def _sample(ds: rasterio.DatasetReader, xs: np.ndarray, ys: np.ndarray) -> np.nd
         values = block[rows[inside] - r0, cols[inside] - c0]
         out[inside] = np.ma.filled(values.astype("float64"), np.nan)
     else:  # points spread over a huge DEM: read pixel by pixel
-        picked = ds.sample(zip(xs[inside], ys[inside]), indexes=1, masked=True)
+        picked = ds.sample(zip(xs[inside], ys[inside], strict=True), indexes=1, masked=True)
         out[inside] = [np.ma.filled(v.astype("float64"), np.nan)[0] for v in picked]
     return out
 

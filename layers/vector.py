@@ -110,7 +110,7 @@ def read_vector(
 
     frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, on_invalid="fix")
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise ValueError(f"{path.name} has no geometry; layer {layer_id} needs {_KIND.get(target.geometry_type)}")
+        raise ValueError(f"{path.name} has no geometry; layer {layer_id} needs {_KIND.get(target.geometry_type or "")}")
     frame = _with_crs(frame, crs, path, messages)
     columns = _column_mapping(list(frame.columns.drop("geometry")), target, mapping, path, messages)
 
@@ -197,7 +197,8 @@ def _same_name(column: str, target: Layer) -> str | None:
 
 def _coerce(values: np.ndarray, kind: str, column: str, messages: list[str]) -> list:
     """Values of one column in the catalogue type; unconvertible ones become None (and are reported)."""
-    out, bad = [], 0
+    out: list = []
+    bad = 0
     for v in values:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA:
             out.append(None)
@@ -266,8 +267,8 @@ def _geometries(frame: gpd.GeoDataFrame, target: Layer, ids: list[str], path: Pa
     kind = target.geometry_type
     geoms = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))
     present = shapely.get_type_id(geoms) >= 0
-    accepted = _ACCEPTS.get(kind)
-    if accepted:
+    accepted = _ACCEPTS.get(kind or "")
+    if kind and accepted:
         types = Counter(g.geom_type for g in geoms[present])
         # Collections pass when every member fits (GDAL writes some multipolygons that way).
         wrong = {t: n for t, n in types.items() if t not in accepted and t != "GeometryCollection"}
@@ -276,11 +277,11 @@ def _geometries(frame: gpd.GeoDataFrame, target: Layer, ids: list[str], path: Pa
             found = ", ".join(f"{n} {t}" for t, n in sorted(wrong.items()))
             raise ValueError(f"{path.name}: layer {target.id} needs {_KIND[kind]}, but the file has {found}")
     missing = [ids[i] for i in np.flatnonzero(~present)]
-    if missing:
-        messages.append(summarize(missing, f"{path.name}: rows without geometry dropped"))
+    if missing and (line := summarize(missing, f"{path.name}: rows without geometry dropped")):
+        messages.append(line)
     repaired, notes = repair_all(list(geoms), ids)
-    if notes:
-        messages.append(summarize(notes, f"{path.name}: invalid geometries"))
+    if notes and (line := summarize(notes, f"{path.name}: invalid geometries")):
+        messages.append(line)
     if kind in ("MULTIPOLYGON", "POLYGON"):
         return [to_multipolygon(g) for g in repaired]
     if kind in ("MULTILINESTRING", "LINESTRING"):
@@ -295,7 +296,7 @@ def _geometries(frame: gpd.GeoDataFrame, target: Layer, ids: list[str], path: Pa
 
 def _bad_collections(geoms: np.ndarray, accepted: set[str]) -> dict[str, int]:
     """Count GeometryCollections holding a member of a type ``accepted`` does not include."""
-    bad = Counter()
+    bad: Counter[str] = Counter()
     for g in geoms:
         if g.geom_type == "GeometryCollection":
             for member in g.geoms:

@@ -84,13 +84,14 @@ class Store(ABC):
         frame = self.read(layer_id)
         if frame.empty or frame.geometry.isna().all():
             return None
-        return tuple(float(v) for v in frame.total_bounds)
+        minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+        return minx, miny, maxx, maxy
 
     def extents_crs84(self) -> dict[str, list[float]]:
         """CRS84 bounding box of every non-empty layer with geometry (for collection metadata)."""
-        from pyproj import Transformer
+        from store.crs import transformer
 
-        to_crs84 = Transformer.from_crs(self.epsg, "OGC:CRS84", always_xy=True)
+        to_crs84 = transformer(self.epsg, "OGC:CRS84")
         extents = {}
         for layer in LAYERS.values():
             if not layer.geometry_type:
@@ -100,7 +101,7 @@ class Store(ABC):
                 extents[layer.id] = list(to_crs84.transform_bounds(*box))
         return extents
 
-    def close(self) -> None:  # pragma: no cover - trivial default
+    def close(self) -> None:  # noqa: B027 — optional hook: stores without connections keep this no-op
         """Release connections."""
 
 
@@ -124,12 +125,21 @@ def check_frames(frames: Mapping[str, gpd.GeoDataFrame], epsg: int) -> None:
             raise StoreError(f"layer {layer_id}: frame is in {frame.crs}, the store expects EPSG:{epsg}")
 
 
+def is_postgis_url(url: object) -> bool:
+    """Whether a store setting names PostGIS (a ``postgresql://`` or ``postgres://`` URL); else a GeoPackage path.
+
+    The one test every package uses, so that a ``postgres://`` URL (Heroku's spelling) reaches PostGIS
+    everywhere or nowhere.  Anything but a string (a provider's missing ``data``) is no URL.
+    """
+    return isinstance(url, str) and url.startswith(("postgresql://", "postgres://"))
+
+
 def open_store(url: str, epsg: int | None = None) -> Store:
     """Open the store at ``url``: ``postgresql://…`` for PostGIS, else a GeoPackage path."""
     from layers.catalog import DEFAULT_STORAGE_EPSG
 
     epsg = epsg or DEFAULT_STORAGE_EPSG
-    if url.startswith(("postgresql://", "postgres://")):
+    if is_postgis_url(url):
         from store.postgis import PostGISStore
 
         return PostGISStore(url, epsg=epsg)

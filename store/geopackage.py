@@ -358,8 +358,8 @@ def _load_rtree(conn: sqlite3.Connection, table: str, column: str) -> None:
             envelopes.append(env)
     if not fids:
         return
-    env = np.asarray(envelopes, dtype=float)
-    order = np.argsort(_morton((env[:, 0] + env[:, 1]) / 2, (env[:, 2] + env[:, 3]) / 2), kind="stable")
+    boxes = np.asarray(envelopes, dtype=float)
+    order = np.argsort(_morton((boxes[:, 0] + boxes[:, 1]) / 2, (boxes[:, 2] + boxes[:, 3]) / 2), kind="stable")
     conn.executemany(f"INSERT OR REPLACE INTO {rtree_name(table, column)} VALUES (?, ?, ?, ?, ?)",
                      ((fids[i], *envelopes[i]) for i in order.tolist()))
 
@@ -414,7 +414,7 @@ def exact_bounds(conn: sqlite3.Connection, table: str) -> tuple[float, float, fl
         return None
     result = []
     for value, (func, agg, col, cmp) in zip(row, (("ST_MinX", "min", "minx", "<="), ("ST_MaxX", "max", "maxx", ">="),
-                                                  ("ST_MinY", "min", "miny", "<="), ("ST_MaxY", "max", "maxy", ">="))):
+                                                  ("ST_MinY", "min", "miny", "<="), ("ST_MaxY", "max", "maxy", ">=")), strict=True):
         slack = 2 * float(np.spacing(np.float32(abs(value)))) + 1e-9
         limit = value + slack if cmp == "<=" else value - slack
         exact = conn.execute(
@@ -570,7 +570,7 @@ def to_sql_value(kind: str, value, *, strict: bool = False):
     raise ValueError(f"unknown column type {kind!r}")
 
 
-def _short(number: int) -> str:
+def _short(number: int | float) -> str:
     text = str(number)
     return text if len(text) <= 24 else f"{text[:20]}… ({len(text)} digits)"
 
@@ -674,7 +674,7 @@ class GeoPackageStore(Store):
         except sqlite3.Error:
             pass
         self.conn.close()
-        self.conn = None
+        del self.conn  # closed: a second close() finds no connection and returns
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -845,7 +845,7 @@ def frame_rows(layer: Layer, frame: gpd.GeoDataFrame, epsg: int) -> tuple[list[s
                              f"the layer stores {layer.geometry_type}")
         columns.append(gpkg_functions.encode(geoms, epsg))
         names.append(GEOMETRY_COLUMN)
-    return names, list(zip(*columns)) if columns else []
+    return names, list(zip(*columns, strict=True)) if columns else []
 
 
 def _frame_geometry(frame) -> np.ndarray | None:
@@ -860,7 +860,7 @@ def _column_values(layer: Layer, name: str, series: pd.Series, ids: list) -> lis
     if fast is not None:
         return fast
     out = []
-    for row_id, value in zip(ids, series.to_numpy(dtype=object)):
+    for row_id, value in zip(ids, series.to_numpy(dtype=object), strict=True):
         try:
             out.append(to_sql_value(kind, value))
         except ValueError as err:
@@ -927,7 +927,7 @@ def _frame(layer: Layer, names: list[str], rows: list[tuple], epsg: int) -> gpd.
         elif kind == "real":
             data[name] = pd.array([np.nan if v is None else v for v in values], dtype="float64")
         else:
-            data[name] = pd.Series(values, dtype=object) if not values else values
+            data[name] = values if values else pd.Series(values, dtype=object)
     frame = pd.DataFrame(data, columns=names)
     geometry = gpkg_functions.decode([row[-1] for row in rows]) if layer.geometry_type else None
     if geometry is not None and not len(rows):

@@ -63,7 +63,7 @@ def encode(geometries: Sequence[Geometry | None] | np.ndarray, srs_id: int) -> l
     empty = shapely.is_empty(geoms)
     out: list[bytes | None] = []
     pack_xy, pack_none = _LITTLE_ENDIAN_XY.pack, _LITTLE_ENDIAN_NONE.pack
-    for blob, (minx, miny, maxx, maxy), is_empty in zip(wkb, bounds.tolist(), empty.tolist()):
+    for blob, (minx, miny, maxx, maxy), is_empty in zip(wkb, bounds.tolist(), empty.tolist(), strict=True):
         if blob is None:
             out.append(None)
         elif is_empty:
@@ -193,7 +193,8 @@ def gpkg_is_assignable(expected: str | None, actual: str | None) -> int | None:
     """1 when a geometry of type ``actual`` may be stored in a column declared ``expected``."""
     if expected is None or actual is None:
         return None
-    expected, current = expected.upper(), actual.upper()
+    expected = expected.upper()
+    current: str | None = actual.upper()
     if expected == "GEOMETRYCOLLECTION":
         expected = "GEOMCOLLECTION"
     if current == "GEOMETRYCOLLECTION":

@@ -68,7 +68,7 @@ class LocalPostGIS:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
-    def start(self) -> "LocalPostGIS":
+    def start(self) -> LocalPostGIS:
         if self.as_postgres:
             shutil.chown(self.dir, user="postgres")
         try:
@@ -114,7 +114,7 @@ class LocalPostGIS:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "LocalPostGIS":
+    def __enter__(self) -> LocalPostGIS:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -130,7 +130,7 @@ class PostGISStore(Store):
             targets.append(sql.Identifier("geom"))
             values += f", ST_SetSRID(%s::geometry, {int(self.epsg)})"
             wkb = shapely.to_wkb(frame.geometry.values, hex=True, output_dimension=2)
-            rows = [(*row, None if pd.isna(g) else g) for row, g in zip(rows, wkb)]
+            rows = [(*row, None if pd.isna(g) else g) for row, g in zip(rows, wkb, strict=True)]
         values += ")"
         query = sql.SQL("INSERT INTO {} ({}) VALUES %s").format(
             sql.Identifier(self.schema, layer.id), sql.SQL(", ").join(targets))
@@ -202,7 +202,7 @@ def _python_rows(frame: pd.DataFrame, names: list[str], layer: Layer) -> list[tu
     for name in names:
         values = frame[name].to_numpy(dtype=object)
         kind = layer.columns[name]
-        out = []
+        out: list[object] = []
         for v in values:
             if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
                 out.append(None)
@@ -217,7 +217,7 @@ def _python_rows(frame: pd.DataFrame, names: list[str], layer: Layer) -> list[tu
             else:
                 out.append(v if not isinstance(v, np.generic) else v.item())
         columns.append(out)
-    return list(zip(*columns)) if columns else [() for _ in range(len(frame))]
+    return list(zip(*columns, strict=True)) if columns else [() for _ in range(len(frame))]
 
 
 def _redact(url: str) -> str:

@@ -20,7 +20,7 @@ class SqliteStatements:
     def fetch(self, sql: str, params: dict) -> list[dict]:
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class SqlAlchemyStatements:

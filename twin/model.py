@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from layers.catalog import DEFAULT_STORAGE_EPSG, LAYERS
+from layers.raster import sample_heights
 from twin.indicators import (
     Assumptions,
     buildable_windows,
@@ -65,37 +66,8 @@ def windows_of(baufenster: gpd.GeoDataFrame, baugrenzen: gpd.GeoDataFrame) -> np
 
 def empty_frame(layer_id: str, crs) -> gpd.GeoDataFrame:
     """An empty GeoDataFrame with the catalogue columns of ``layer_id``."""
-    columns = [c for c in LAYERS[layer_id].columns]
+    columns = list(LAYERS[layer_id].columns)
     return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=crs)
-
-
-def sample_base_heights(dem_path, geoms: gpd.GeoSeries) -> np.ndarray:
-    """Terrain height (m) at each footprint from a DEM.
-
-    Uses ``layers.raster.sample_heights`` where that module exists; otherwise
-    samples the DEM with rasterio at each footprint's representative point
-    (transformed into the DEM's CRS).  NaN outside the DEM or on nodata.
-    """
-    try:
-        from layers.raster import sample_heights  # written alongside; optional
-    except ImportError:
-        sample_heights = None
-    if sample_heights is not None:
-        return np.asarray(sample_heights(dem_path, geoms), dtype=float)
-
-    import rasterio
-
-    points = geoms.representative_point()
-    with rasterio.open(dem_path) as dem:
-        if dem.crs is not None and geoms.crs is not None:
-            points = points.to_crs(dem.crs)
-        xy = list(zip(points.x, points.y))
-        values = np.array([v[0] for v in dem.sample(xy, masked=True)], dtype=object)
-        left, bottom, right, top = dem.bounds
-    out = np.array([np.nan if np.ma.is_masked(v) else float(v) for v in values], dtype=float)
-    x, y = points.x.to_numpy(), points.y.to_numpy()
-    out[(x < left) | (x > right) | (y < bottom) | (y > top)] = np.nan
-    return out
 
 
 def prepare_buildings(buildings: gpd.GeoDataFrame, storey_height: float = 3.0) -> gpd.GeoDataFrame:
@@ -172,7 +144,7 @@ class CityModel:
         parts = {}
         for attr, layer_id in MODEL_LAYERS.items():
             frame = frames.get(layer_id)
-            if frame is None or frame.empty and frame.columns.size <= 1:
+            if frame is None or (frame.empty and frame.columns.size <= 1):
                 frame = empty_frame(layer_id, crs)
             elif frame.crs is None:
                 frame = frame.set_crs(crs)
@@ -232,9 +204,13 @@ class CityModel:
         """Set ``base_height`` of every building from a DEM; keeps old values where sampling fails."""
         if self.buildings.empty:
             return
+        from pyproj.exceptions import ProjError
+        from rasterio.errors import RasterioError
+
         try:
-            heights = sample_base_heights(dem_path, self.buildings.geometry)
-        except Exception as err:  # a missing or unreadable DEM must not stop the twin
+            heights = sample_heights(dem_path, self.buildings.geometry)
+        except (RasterioError, ProjError, ValueError, OSError) as err:
+            # a missing or unreadable DEM (or buildings without a CRS) must not stop the twin
             LOG.warning("base heights not sampled from %s: %s", dem_path, err)
             return
         old = pd.to_numeric(self.buildings["base_height"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

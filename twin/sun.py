@@ -50,7 +50,29 @@ def _as_utc(times) -> np.ndarray:
 
 
 def julian_day(times) -> np.ndarray:
-    """Julian day (UTC) of ``times``: JD = days since 1970-01-01T00:00Z + 2440587.5."""
+    """Julian day (UTC) of ``times``.
+
+    Parameters
+    ----------
+    times : datetime-like or array-like of datetime-like
+        Instants (aware ones converted to UTC; naive ones are UTC).
+
+    Returns
+    -------
+    ndarray of float
+        Julian days.
+
+    Notes
+    -----
+    .. math:: JD = \\frac{t - \\text{1970-01-01T00:00Z}}{1\\,\\text{d}} + 2440587.5
+
+    Examples
+    --------
+    The J2000.0 epoch:
+
+    >>> julian_day("2000-01-01T12:00:00").tolist()
+    [2451545.0]
+    """
     utc = _as_utc(times)
     return (utc - np.datetime64("1970-01-01T00:00:00", "ns")) / np.timedelta64(1, "D") + 2440587.5
 
@@ -102,6 +124,14 @@ def solar_position(times, lat, lon) -> SolarPosition:
       elevation :math:`90 - \\theta` plus refraction;
     * azimuth from :math:`\\cos A' = (\\sin\\varphi\\cos\\theta - \\sin\\delta)/(\\cos\\varphi\\sin\\theta)`,
       :math:`A = A' + 180` when :math:`H > 0`, else :math:`540 - A'` (mod 360).
+
+    Examples
+    --------
+    Hamburg at solar noon on the summer solstice: the sun stands 60° high in the south.
+
+    >>> position = solar_position("2024-06-21T11:21:00", 53.55, 10.0)
+    >>> round(float(position.elevation[0]), 1), round(float(position.azimuth[0]), 1)
+    (59.9, 179.6)
     """
     jd = julian_day(times)
     utc = _as_utc(times)
@@ -150,7 +180,32 @@ def solar_position(times, lat, lon) -> SolarPosition:
 
 
 def resolve_day(day) -> dt.date:
-    """A date from a ``datetime.date``, an ISO string, or a preset name (``"equinox"``, ``"winter_solstice"``)."""
+    """A date from a ``datetime.date``, an ISO string, or a preset name.
+
+    Parameters
+    ----------
+    day : date, datetime, str
+        A date, a datetime (its date counts), an ISO date or one of
+        :data:`DAY_PRESETS` (``"equinox"``, ``"summer_solstice"``, ``"winter_solstice"``).
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+
+    Notes
+    -----
+    Presets fix the year (2024) so results are reproducible.
+
+    Examples
+    --------
+    >>> resolve_day("winter_solstice"), resolve_day("2025-05-01")
+    (datetime.date(2024, 12, 21), datetime.date(2025, 5, 1))
+    """
     if isinstance(day, str):
         key = day.strip().lower()
         if key in DAY_PRESETS:
@@ -166,22 +221,78 @@ def resolve_day(day) -> dt.date:
 def day_times(day, lon: float, step_minutes: float = 60) -> np.ndarray:
     """UTC instants sampling one day at ``lon``, at the middle of each step.
 
+    Parameters
+    ----------
+    day : date, ISO string or preset name
+        The day (:func:`resolve_day`).
+    lon : float
+        Longitude in degrees east.
+    step_minutes : float
+        Sampling step; must divide 1440.
+
+    Returns
+    -------
+    ndarray of datetime64[ns]
+        ``24 * 60 / step_minutes`` instants (UTC).
+
+    Raises
+    ------
+    ValueError
+        If ``step_minutes`` does not divide a day.
+
+    Notes
+    -----
     The day runs from local mean solar midnight to midnight (UTC minus
     ``lon/15`` hours), so the steps sit symmetrically around solar noon and a
-    midpoint rule integrates sunshine without a bias towards morning or
-    evening.  ``24 * 60 / step_minutes`` instants.
+    midpoint rule integrates sunshine without a bias towards morning or evening:
+
+    .. math:: t_k = \\text{day} - \\frac{\\text{lon}}{15}\\,\\text{h} + (k + \\tfrac12)\\,\\Delta t
+
+    Examples
+    --------
+    Six-hour steps at 10° E (solar midnight is 23:20 UTC the evening before):
+
+    >>> [str(t) for t in day_times("equinox", 10.0, 360)]
+    ['2024-03-20T02:20:00.000000000', '2024-03-20T08:20:00.000000000', '2024-03-20T14:20:00.000000000', '2024-03-20T20:20:00.000000000']
     """
     if step_minutes <= 0 or (24 * 60) % step_minutes:
         raise ValueError(f"step_minutes must divide a day (1440 min), got {step_minutes}")
     day = resolve_day(day)
     n = int(24 * 60 // step_minutes)
-    start = np.datetime64(day.isoformat(), "ns") - np.timedelta64(int(round(lon / 15.0 * 3600e9)), "ns")
+    start = np.datetime64(day.isoformat(), "ns") - np.timedelta64(round(lon / 15.0 * 3600e9), "ns")
     offsets = (np.arange(n) + 0.5) * step_minutes * 60e9
     return start + offsets.astype("timedelta64[ns]")
 
 
 def sun_path(day, lat: float, lon: float, step_minutes: float = 60) -> pd.DataFrame:
-    """The sun's path over one day: ``time`` (UTC), ``elevation``, ``azimuth`` per step."""
+    """The sun's path over one day: ``time`` (UTC), ``elevation``, ``azimuth`` per step.
+
+    Parameters
+    ----------
+    day : date, ISO string or preset name
+        The day (:func:`resolve_day`).
+    lat, lon : float
+        Location in degrees.
+    step_minutes : float
+        Sampling step (:func:`day_times`).
+
+    Returns
+    -------
+    DataFrame
+        One row per step, night included (negative elevation).
+
+    Notes
+    -----
+    :func:`solar_position` at the instants of :func:`day_times`.
+
+    Examples
+    --------
+    Hamburg at the equinox, every three hours: the sun is up for the four steps around noon.
+
+    >>> path = sun_path("equinox", 53.55, 10.0, 180)
+    >>> path["elevation"].round(1).tolist()
+    [-33.8, -14.1, 12.2, 32.9, 33.9, 14.4, -11.9, -32.5]
+    """
     times = day_times(day, lon, step_minutes)
     pos = solar_position(times, lat, lon)
     return pd.DataFrame({"time": times, "elevation": pos.elevation, "azimuth": pos.azimuth})

@@ -29,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from twin.indicators import GRZ_ORIENTATION, buildable_windows, permitted_grz, permitted_gfz, permitted_z
+from twin.indicators import GRZ_ORIENTATION, buildable_windows, permitted_gfz, permitted_grz, permitted_z
 
 SOURCE = "synthetic:demo"
 NAME = "Synthetisches Gebäude (Demo)"
@@ -239,7 +239,7 @@ def synthetic_buildings(zones: gpd.GeoDataFrame, seed: int = 0, baugrenzen=None)
     keys = _zone_keys(ids, seed)
     art = zones["art_code"].to_numpy(dtype=object) if "art_code" in zones else np.full(len(zones), None)
     bauweise = zones["bauweise"].to_numpy(dtype=object) if "bauweise" in zones else np.full(len(zones), None)
-    kinds = [_kind(a, b) for a, b in zip(art, bauweise)]
+    kinds = [_kind(a, b) for a, b in zip(art, bauweise, strict=True)]
 
     # candidates: a grid over every part of the allowed area (a Baufenster, or the zone without one)
     allowed = _allowed_areas(zones, baugrenzen)
@@ -314,7 +314,7 @@ def synthetic_buildings(zones: gpd.GeoDataFrame, seed: int = 0, baugrenzen=None)
     zone, kind, rect, storeys, height = zone[order], kind[order], rect[order], storeys[order], height[order]
     start = np.r_[0, np.flatnonzero(np.diff(zone)) + 1] if len(zone) else np.empty(0, int)
     n = np.arange(len(zone)) - np.repeat(start, np.diff(np.r_[start, len(zone)])) + 1
-    building_ids = [f"synthetic:{ids[z]}:{k}" for z, k in zip(zone, n)]
+    building_ids = [f"synthetic:{ids[z]}:{k}" for z, k in zip(zone, n, strict=True)]
     frame = gpd.GeoDataFrame({
         "id": building_ids,
         "source": SOURCE,
@@ -349,17 +349,17 @@ def synthetic_parcels(zones: gpd.GeoDataFrame, seed: int = 0, min_area: float = 
     ids = zones["id"].astype(str).to_numpy() if "id" in zones else np.arange(len(zones)).astype(str)
     art = zones["art_code"].to_numpy(dtype=object) if "art_code" in zones else np.full(len(zones), None)
     bauweise = zones["bauweise"].to_numpy(dtype=object) if "bauweise" in zones else np.full(len(zones), None)
-    kinds = [_kind(a, b) for a, b in zip(art, bauweise)]
+    kinds = [_kind(a, b) for a, b in zip(art, bauweise, strict=True)]
     cw = np.array([TYPES[k].cell_width for k in kinds], dtype=float)
     cd = np.array([TYPES[k].cell_depth for k in kinds], dtype=float)
-    zone, ix, iy, cu, cv, su, sv, angle, centre = _cells(zones.geometry.values, cw, cd, fit=False)
+    zone, _ix, _iy, cu, cv, su, sv, angle, centre = _cells(zones.geometry.values, cw, cd, fit=False)
     cells = _rectangles(cu, cv, su, sv, angle[zone], centre[zone])
     pieces = shapely.intersection(cells, zones.geometry.values[zone])
     keep = (shapely.area(pieces) >= min_area) & np.isin(shapely.get_type_id(pieces), [3, 6])
     zone, pieces = zone[keep], pieces[keep]
     start = np.r_[0, np.flatnonzero(np.diff(zone)) + 1] if len(zone) else np.empty(0, int)
     n = np.arange(len(zone)) - np.repeat(start, np.diff(np.r_[start, len(zone)])) + 1
-    parcel_ids = [f"synthetic:{ids[z]}:p{k}" for z, k in zip(zone, n)]
+    parcel_ids = [f"synthetic:{ids[z]}:p{k}" for z, k in zip(zone, n, strict=True)]
     frame = gpd.GeoDataFrame({
         "id": parcel_ids, "source": SOURCE, "source_id": parcel_ids,
         "flurstueck_nummer": [str(k) for k in n], "synthetic": True,

@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import overload
 
 import geopandas as gpd
 import numpy as np
@@ -38,11 +39,9 @@ from layers.xplanung.gml import (
     _any_geometry,
     _area_m2,
     _Context,
-    _crs,
     _geometry_srs,
     _polygonal,
     _read_geometry,
-    epsg_of_srs_name,
 )
 from layers.xplanung.rasters import _raster_refs, _raster_rows
 from layers.xplanung.xml import (
@@ -50,12 +49,13 @@ from layers.xplanung.xml import (
     _children,
     _clean,
     _deep_texts,
-    _gml_id,
+    _feature_id,
     _hrefs,
     _local,
     _text,
     _texts,
 )
+from store.crs import crs_from_epsg, epsg_from_srs_name
 
 XPLAN_LAYERS = (
     "bp_plan", "bp_bereich", "bp_baugebiet", "bp_baufenster", "bp_baugrenze",
@@ -201,6 +201,10 @@ MASS_INT = {"Z": "z", "Zmin": "z_min", "Zmax": "z_max", "Zzwingend": "z_zwingend
 # =========================================================================== values
 
 
+@overload
+def _decode(table: dict, code: str, what: str, unknown: Counter) -> str: ...
+@overload
+def _decode(table: dict, code: str | None, what: str, unknown: Counter) -> str | None: ...
 def _decode(table: dict, code: str | None, what: str, unknown: Counter) -> str | None:
     """Name for ``code`` in ``table``; unknown codes stay as they are and are counted for a warning."""
     if code is None:
@@ -245,12 +249,12 @@ def _rechtscharakter(el, version: str, unknown: Counter) -> str | None:
 
 def _zweckbestimmung(el, table: dict, unknown: Counter) -> str | None:
     """5.x: codes directly in ``zweckbestimmung``; 6.0: inside ``BP_KomplexeZweckbest*/allgemein``."""
-    codes = []
+    codes: list[str] = []
     for z in _children(el, "zweckbestimmung"):
         if len(z):
             codes.extend(_deep_texts(z, "allgemein"))
-        elif _clean(z.text):
-            codes.append(_clean(z.text))
+        elif code := _clean(z.text):
+            codes.append(code)
     names = [_decode(table, c, "zweckbestimmung", unknown) for c in codes]
     return ", ".join(dict.fromkeys(names)) or None
 
@@ -279,7 +283,7 @@ def _heights(el) -> tuple[float | None, float | None]:
 
 def _common(el, plan_id: str, bereich_id: str | None, ctx: _Context, unknown: Counter) -> dict:
     return {
-        "id": _gml_id(el),
+        "id": _feature_id(el),
         "plan_id": plan_id,
         "bereich_id": bereich_id,
         "rechtscharakter": _rechtscharakter(el, ctx.version, unknown),
@@ -288,22 +292,20 @@ def _common(el, plan_id: str, bereich_id: str | None, ctx: _Context, unknown: Co
 
 
 def _baugebiet_row(el, unknown: Counter, zeros: Counter) -> dict:
-    row = {}
+    row: dict[str, object] = {}
     allg = _text(el, "allgArtDerBaulNutzung")
     besondere = _text(el, "besondereArtDerBaulNutzung")
     row["allg_art_der_baulichen_nutzung"] = _decode(ALLG_ART, allg, "allgArtDerBaulNutzung", unknown)
     row["besondere_art_der_baulichen_nutzung"] = _decode(
         BESONDERE_ART, besondere, "besondereArtDerBaulNutzung", unknown)
-    row["art_code"] = BESONDERE_ART_CODE.get(besondere) or ALLG_ART_CODE.get(allg)
+    row["art_code"] = BESONDERE_ART_CODE.get(besondere or "") or ALLG_ART_CODE.get(allg or "")
     for name, column in {**MASS_REAL, **MASS_INT}.items():
         values = _deep_texts(el, name) if _child(el, name) is None else [_text(el, name)]
-        value = _number(values[0]) if values else None
+        value: float | None = _number(values[0]) if values else None
         if value == 0:
             zeros[name] += 1
             value = None
-        if value is not None and column in MASS_INT.values():
-            value = int(round(value))
-        row[column] = value
+        row[column] = round(value) if value is not None and column in MASS_INT.values() else value
     bauweise = _text(el, "bauweise")
     row["bauweise_code"] = bauweise
     row["bauweise"] = _decode(BAUWEISE, bauweise, "bauweise", unknown)
@@ -326,8 +328,8 @@ def _plan_row(el, ctx: _Context, unknown: Counter, imported_at: str) -> dict:
     planarten = [_decode(PLANART, c, "planArt", unknown) for c in _texts(el, "planArt")]
     rechtsstand = _text(el, "rechtsstand")
     return {
-        "id": _gml_id(el),
-        "plan_id": _gml_id(el),
+        "id": _feature_id(el),
+        "plan_id": _feature_id(el),
         "name": _text(el, "name"),
         "nummer": _text(el, "nummer"),
         "beschreibung": _text(el, "beschreibung", multiline=True),
@@ -373,17 +375,17 @@ class _Membership:
 
 
 def _assign(features: list, plans: list, ctx: _Context) -> _Membership:
-    plan_ids = [_gml_id(p) for p in plans]
+    plan_ids = [_feature_id(p) for p in plans]
     plan_of_bereich: dict[str, str] = {}
     for plan in plans:
         for b in _hrefs(plan, "bereich"):
-            plan_of_bereich[b] = _gml_id(plan)
+            plan_of_bereich[b] = _feature_id(plan)
     bereich_of_object: dict[str, str] = {}
     bereiche: dict[str, object] = {}
     for f in features:
         if _local(f) != "BP_Bereich":
             continue
-        bid = _gml_id(f)
+        bid = _feature_id(f)
         bereiche[bid] = f
         owner = next(iter(_hrefs(f, "gehoertZuPlan")), None)
         if owner in plan_ids:
@@ -401,46 +403,46 @@ def _assign(features: list, plans: list, ctx: _Context) -> _Membership:
     objects, texts = defaultdict(list), defaultdict(list)
     orphans, text_elements = [], []
     for f in features:
-        name, fid = _local(f), _gml_id(f)
+        name, fid = _local(f), _feature_id(f)
         if name in TEXT_CLASSES:
             text_elements.append(f)
             continue
         if _NOT_PLAN_CONTENT.match(name):  # plans, Bereiche, presentation objects, Begründung
             continue
-        bid = next(iter(_hrefs(f, "gehoertZuBereich")), None) or bereich_of_object.get(fid)
-        if bid in bereiche and bid not in plan_of_bereich:
+        of_bereich = next(iter(_hrefs(f, "gehoertZuBereich")), None) or bereich_of_object.get(fid)
+        if of_bereich in bereiche and of_bereich not in plan_of_bereich:
             continue  # its Bereich has no plan: reported once for the Bereich above
-        owner = plan_of_bereich.get(bid) if bid else None
+        owner = plan_of_bereich.get(of_bereich) if of_bereich else None
         if owner is None and single:
             owner = single  # a plan without Bereiche, or a reference to a Bereich the file lacks
         if owner is None:
             orphans.append(fid)
             continue
-        objects[owner].append((f, bid if bid in bereiche else None))
+        objects[owner].append((f, of_bereich if of_bereich in bereiche else None))
 
     # Texts: BP_Plan.texte, else the plan whose objects cite them (refTextInhalt), else the only plan.
-    plan_of_text = {t: _gml_id(p) for p in plans for t in _hrefs(p, "texte")}
+    plan_of_text = {t: _feature_id(p) for p in plans for t in _hrefs(p, "texte")}
     for owner, members in objects.items():
         for el, _ in members:
             for t in _hrefs(el, "refTextInhalt"):
                 plan_of_text.setdefault(t, owner)
     for t in text_elements:
-        owner = plan_of_text.get(_gml_id(t)) or single
+        owner = plan_of_text.get(_feature_id(t)) or single
         if owner:
             texts[owner].append(t)
         else:
-            orphans.append(_gml_id(t))
+            orphans.append(_feature_id(t))
     # XP_Rasterdarstellung (5.x): referenced by BP_Bereich.rasterBasis, or the only plan's.
     plan_of_raster = {r: plan_of_bereich[bid] for bid, b in bereiche.items() if bid in plan_of_bereich
                       for r in _hrefs(b, "rasterBasis")}
     rasters = defaultdict(list)
     for f in features:
         if _local(f) == "XP_Rasterdarstellung":
-            owner = plan_of_raster.get(_gml_id(f)) or single
+            owner = plan_of_raster.get(_feature_id(f)) or single
             if owner:
                 rasters[owner].append(f)
             else:
-                orphans.append(_gml_id(f))
+                orphans.append(_feature_id(f))
     if orphans:
         warnings.append(f"{len(orphans)} object(s) belong to no BP_Plan and are not imported: "
                         + ", ".join(orphans[:5]) + (" ..." if len(orphans) > 5 else ""))
@@ -469,7 +471,7 @@ def _frame(layer_id: str, rows: list[dict], epsg: int) -> gpd.GeoDataFrame:
             data[name] = pd.Series([None if _missing(v) else v for v in values], dtype=object)
     geoms = np.empty(len(rows), dtype=object)
     geoms[:] = [row.get("geometry") for row in rows]
-    data["geometry"] = gpd.array.GeometryArray(geoms, crs=_crs(epsg))
+    data["geometry"] = gpd.array.GeometryArray(geoms, crs=crs_from_epsg(epsg))
     return gpd.GeoDataFrame(data, geometry="geometry")
 
 
@@ -506,7 +508,7 @@ def read_bp_plans(features: list, ctx: _Context, raster_dir: Path | None, raster
 
 def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_prefix: str,
                imported_at: str) -> PlanImport:
-    plan_id = _gml_id(plan)
+    plan_id = _feature_id(plan)
     warnings: list[str] = []
     unknown: Counter = Counter()
     zeros: Counter = Counter()
@@ -524,7 +526,7 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
     # -- Bereiche (their own geltungsbereich, else the plan's)
     bereiche = membership.bereiche_of_plan.get(plan_id, [])
     for b in bereiche:
-        bid = _gml_id(b)
+        bid = _feature_id(b)
         geom = _polygonal(_read_geometry(_child(b, "geltungsbereich"), b, ctx, warnings), bid, warnings)
         rows["bp_bereich"].append({
             "id": bid, "plan_id": plan_id, "nummer": _text(b, "nummer"), "name": _text(b, "name"),
@@ -535,7 +537,7 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
     height_sources = []  # (geometry, h relative, h absolute) of objects stating building heights
     baugebiete = []
     for el, bid in membership.objects.get(plan_id, []):
-        name, fid = _local(el), _gml_id(el)
+        name, fid = _local(el), _feature_id(el)
         layer_id = _layer_of_class(name)
         if layer_id is None:
             heights = _heights(el)
@@ -574,7 +576,7 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
     # -- texts, in document order, located on the plan's Geltungsbereich
     for n, t in enumerate(membership.texts.get(plan_id, []), start=1):
         rows["bp_textabschnitt"].append({
-            "id": _gml_id(t), "plan_id": plan_id, "schluessel": _text(t, "schluessel"),
+            "id": _feature_id(t), "plan_id": plan_id, "schluessel": _text(t, "schluessel"),
             "gesetzliche_grundlage": _gesetzliche_grundlage(t), "text": _text(t, "text", multiline=True),
             "rechtscharakter": _rechtscharakter(t, ctx.version, unknown), "sort_key": n,
             "geometry": geltungsbereich,
@@ -612,10 +614,10 @@ def _layer_of_class(name: str) -> str | None:
 def _native_epsg(prop, feature, ctx: _Context) -> int | None:
     """EPSG of the plan's own geometry: the CRS of world-file rasters that name none."""
     if prop is None:
-        return epsg_of_srs_name(ctx.default_srs)
+        return epsg_from_srs_name(ctx.default_srs)
     geom_el = next((c for c in prop if isinstance(c.tag, str)), None)
     srs = _geometry_srs(geom_el, feature, ctx) if geom_el is not None else ctx.default_srs
-    return epsg_of_srs_name(srs)
+    return epsg_from_srs_name(srs)
 
 
 def _heights_from_overlays(baugebiete: list[dict], sources: list) -> None:

@@ -51,7 +51,6 @@ from typing import Any
 import numpy as np
 import shapely
 from lxml import etree
-from pyproj import CRS, Transformer
 from shapely.geometry import (
     LineString,
     MultiLineString,
@@ -71,6 +70,7 @@ from layers.xplanung.schema import (
     nearest_version,
     schema,
 )
+from store.crs import transformer
 
 TARGET_VERSION = "6.0"
 XPLAN_NS = "http://www.xplanung.de/xplangml/6/0"
@@ -549,7 +549,7 @@ class _Migration:
             tprop = tcls.properties.get(tname) if tname else None
             if tprop is None and not self.same and self._move(o, key, sprop, value):
                 continue
-            if tprop is None or tprop.kind == "geometry":
+            if tname is None or tprop is None or tprop.kind == "geometry":
                 later.append((key, value))
                 continue
             if tname != key:
@@ -691,7 +691,7 @@ class _Migration:
         """A combined enumeration value as the several 6.0 values of a repeatable property (ENUM_SPLITS)."""
         if self.same or tprop.kind != "enum" or not isinstance(item, dict) or sprop is None or sprop.kind != "enum":
             return [item]
-        names = ENUM_SPLITS.get((sprop.target.removesuffix("Type"), item.get("name")))
+        names = ENUM_SPLITS.get((sprop.target.removesuffix("Type"), str(item.get("name"))))
         if names is None:
             return [item]
         self.migrations[f"{sprop.target} {item.get('name')} ({item.get('code')}) -> {tprop.target} "
@@ -759,7 +759,7 @@ class _Migration:
     def _match_enum(self, value: dict, source_enum: str | None, target_enum: str) -> str | None:
         enum = self.tgt.enumerations[target_enum]
         code, name = str(value.get("code")), value.get("name")
-        base = source_enum.removesuffix("Type") if source_enum else None
+        base = source_enum.removesuffix("Type") if source_enum else ""
         by_name = {n: c for c, (n, _) in enum.values.items()}
         wanted = ENUM_RENAMES.get((base, name)) if name else None
         if wanted in by_name:
@@ -797,12 +797,12 @@ class _Migration:
             if key == "_type":
                 continue
             sprop = scls.properties.get(key) if scls is not None else None
-            name = DATA_PROPERTY_RENAMES.get((source_type, key)) if not self.same else None
+            name = DATA_PROPERTY_RENAMES.get((str(source_type), key)) if not self.same else None
             if name is None:
                 name = key if (self.same or key in cls.properties) else next(
                     (n for n in cls.properties if n.lower() == key.lower()), None)
             prop = cls.properties.get(name) if name else None
-            if prop is None:
+            if name is None or prop is None:
                 self.dropped(o, f"{path}.{key}", f"{cls.name} hat in XPlanGML 6.0 kein Attribut {key}",
                              f"{cls.name} has no property {key} in XPlanGML 6.0")
                 continue
@@ -834,6 +834,8 @@ class _Migration:
     def _pair_details(self, out: dict, tcls: ModelClass, base: str, key: str, value, o: _Source) -> None:
         """5.x ``detaillierteZweckbestimmung[i]`` -> ``detail`` of the i-th 6.0 Komplex value."""
         dt = self._komplex(tcls.properties.get(base))
+        if dt is None:  # _rename maps to ".detail" only where the 6.0 property is a Komplex type
+            raise ValueError(f"{tcls.name}.{base} is no Komplex data type with a detail")
         items = out.get(base)
         items = items if isinstance(items, list) else ([items] if items else [])
         values = value if isinstance(value, list) else [value]
@@ -952,6 +954,8 @@ class _Migration:
         data: dict = {"_type": dt.name}
         for key, value in found.items():
             name = keys[key]
+            if name is None or src_cls is None:  # the flag was taken out above; sprop implies src_cls
+                continue
             converted = self._convert(value, src_cls.properties.get(key), dt.properties[name], o, key)
             if converted is not None:
                 data[name] = converted
@@ -1032,20 +1036,28 @@ class _Migration:
                 out.setdefault("dachgestaltung", []).append(converted)
         self.migrations[f"{o.xplan_class}.dachform/DN* -> dachgestaltung"] += 1
 
+    def _kept_class(self, oid: str) -> str:
+        """The 6.0 class of an object that is exported (every kept object has one)."""
+        target = self.targets[oid]
+        if target is None:
+            raise KeyError(f"{oid} is not exported")
+        return target
+
     def _move(self, o: _Source, key: str, sprop: Property | None, value) -> bool:
         """A plan property 6.0 only knows on the Bereich (``verfahren``): to every Bereich of the plan."""
         if not o.is_plan:
             return False
         bereiche = [b for b in self.objects if b.is_bereich and b.plan_id == o.id and b.id in self.kept]
-        props = [self.tgt.classes[self.targets[b.id]].properties.get(key) for b in bereiche]
-        bereich_class = self.tgt.classes.get(f"{self.targets[o.id].split('_')[0]}_Bereich")
+        props = [self.tgt.classes[self._kept_class(b.id)].properties.get(key) for b in bereiche]
+        bereich_class = self.tgt.classes.get(f"{self._kept_class(o.id).split('_')[0]}_Bereich")
         if not bereiche and bereich_class is not None and key in bereich_class.properties:
             self.dropped(o, key, f"{key} steht in XPlanGML 6.0 am Bereich; der Plan hat keinen Bereich",
                          f"{key} belongs to the Bereich in XPlanGML 6.0; the plan has no Bereich")
             return True
-        if not bereiche or any(p is None for p in props):
+        usable = [p for p in props if p is not None]
+        if not bereiche or len(usable) < len(props):
             return False
-        for b, prop in zip(bereiche, props, strict=True):
+        for b, prop in zip(bereiche, usable, strict=True):
             converted = self._convert(value, sprop, prop, o, key)
             if converted is not None:
                 self.moves.append((b.id, key, converted, o, key))
@@ -1057,7 +1069,7 @@ class _Migration:
         for target_id, name, value, source, key in self.moves:
             obj = by_id.get(target_id)
             prop = self.tgt.classes[obj.xplan_class].properties.get(name) if obj is not None else None
-            if prop is None:
+            if obj is None or prop is None:
                 self.dropped(source, key, f"kein Zielobjekt für {name} in XPlanGML 6.0",
                              f"no object to take {name} in XPlanGML 6.0")
             elif prop.many:
@@ -1305,7 +1317,7 @@ def to_jsonfg(plan_row, object_rows, epsg: int = 25832) -> dict:
     ``plan_id``, ``bereich_id``, ``xplan_class`` and ``xplan_version``.
     """
     plan, objects, version = _plan_sources(plan_row, object_rows, None)
-    to_wgs84 = Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(4326), always_xy=True)
+    to_wgs84 = transformer(epsg, 4326)
 
     def wgs84(xy: np.ndarray) -> np.ndarray:
         lon, lat = to_wgs84.transform(xy[:, 0], xy[:, 1])

@@ -10,8 +10,6 @@ CRS's area of use catches files with swapped axes.
 from __future__ import annotations
 
 import math
-import re
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +18,7 @@ import numpy as np
 import shapely
 import shapely.errors
 from lxml import etree
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Geod
 from shapely.geometry import (
     GeometryCollection,
     LineString,
@@ -32,7 +30,9 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
-from layers.xplanung.xml import XLINK_HREF, _child, _children, _gml_id, _local, _ref_id
+from layers.geometry import polygonal_parts, repair, to_multipolygon
+from layers.xplanung.xml import XLINK_HREF, _child, _children, _feature_id, _gml_id, _local, _ref_id
+from store.crs import epsg_from_srs_name, transformer
 
 #: Arcs are densified with at most this angle (degrees) per segment ...
 ARC_MAX_STEP_DEG = 2.0
@@ -311,57 +311,6 @@ class _GmlReader:
 # =========================================================================== CRS
 
 
-_SRS_PATTERNS = (
-    re.compile(r"EPSG:(?:[\d.]*:)?(\d+)", re.IGNORECASE),  # EPSG:25832, urn:ogc:def:crs:EPSG::25832
-    re.compile(r"/EPSG/[\d.]+/(\d+)", re.IGNORECASE),  # http://www.opengis.net/def/crs/EPSG/0/25832
-    re.compile(r"epsg\.xml#(\d+)", re.IGNORECASE),  # http://www.opengis.net/gml/srs/epsg.xml#25832
-)
-_ADV_SRS = {  # German AdV CRS names (vertical datum after a '*')
-    "ETRS89_UTM32": 25832, "ETRS89_UTM33": 25833, "DE_DHDN_3GK2": 31466,
-    "DE_DHDN_3GK3": 31467, "DE_DHDN_3GK4": 31468, "DE_DHDN_3GK5": 31469,
-    "ETRS89_LAT-LON": 4258, "ETRS89_LAT_LON": 4258,
-}
-
-
-def epsg_of_srs_name(srs_name: str | None) -> int | None:
-    """EPSG code named by a GML ``srsName``, or None if it names none we know."""
-    if not srs_name:
-        return None
-    for pattern in _SRS_PATTERNS:
-        match = pattern.search(srs_name)
-        if match:
-            return int(match.group(1))
-    for adv, code in _ADV_SRS.items():
-        if adv.lower() in srs_name.lower():
-            return code
-    return None
-
-
-_THREAD = threading.local()
-
-
-def _crs(epsg: int) -> CRS:
-    """This thread's CRS object of an EPSG code (parsing "EPSG:25832" anew costs more than a small frame)."""
-    cache = getattr(_THREAD, "crs", None)
-    if cache is None:
-        cache = _THREAD.crs = {}
-    crs = cache.get(epsg)
-    if crs is None:
-        crs = cache[epsg] = CRS.from_epsg(epsg)
-    return crs
-
-
-def _transformer(src: int, dst: int) -> Transformer:
-    """A cached transformer of this thread (pyproj objects must not be shared between threads)."""
-    cache = getattr(_THREAD, "transformers", None)
-    if cache is None:
-        cache = _THREAD.transformers = {}
-    transformer = cache.get((src, dst))
-    if transformer is None:
-        transformer = cache[(src, dst)] = Transformer.from_crs(src, dst, always_xy=True)
-    return transformer
-
-
 @lru_cache(maxsize=64)
 def _plausible_box(epsg: int) -> tuple[float, float, float, float] | None:
     """Generous bounds (source CRS, x/y order) where coordinates of ``epsg`` can lie."""
@@ -373,7 +322,7 @@ def _plausible_box(epsg: int) -> tuple[float, float, float, float] | None:
     box = (max(west - 3, -180), max(south - 3, -90), min(east + 3, 180), min(north + 3, 90))
     if crs.is_geographic:
         return box
-    return _transformer(4326, epsg).transform_bounds(*box, densify_pts=21)
+    return transformer(4326, epsg).transform_bounds(*box, densify_pts=21)
 
 
 def _inside(bounds, box) -> bool:
@@ -483,7 +432,7 @@ def read_geometries(items: list[tuple], ctx: _Context, warnings: list[str]) -> N
     objects instead of one each (the per-call overhead was most of an FNP's transform time)."""
     pending: dict[int, list] = {}
     for prop, feature in items:
-        fid = _gml_id(feature)
+        fid = _feature_id(feature)
         key = (fid, _local(prop))
         if key in ctx.geometries:
             continue
@@ -495,13 +444,13 @@ def read_geometries(items: list[tuple], ctx: _Context, warnings: list[str]) -> N
     for src, entries in pending.items():
         geoms = np.array([g for _, g in entries], dtype=object)
         coords = shapely.get_coordinates(geoms)
-        x, y = _transformer(src, ctx.epsg).transform(coords[:, 0], coords[:, 1])
+        x, y = transformer(src, ctx.epsg).transform(coords[:, 0], coords[:, 1])
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
             bad = next(key[0] for key, g in entries
                        if not np.isfinite(shapely.get_coordinates(_to_target(g, src, key[0], ctx, [], False))).all())
             raise ctx.fail(f"geometry of {bad} cannot be transformed from EPSG:{src} to EPSG:{ctx.epsg}")
         out = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
-        for (key, _), geom in zip(entries, out):
+        for (key, _), geom in zip(entries, out, strict=True):
             ctx.geometries[key] = geom
 
 
@@ -509,7 +458,7 @@ def _read_geometry(prop, feature, ctx: _Context, warnings: list[str]) -> BaseGeo
     """The geometry in property element ``prop`` of ``feature``, in the target CRS."""
     if prop is None:
         return None
-    fid = _gml_id(feature)
+    fid = _feature_id(feature)
     key = (fid, _local(prop))
     if key in ctx.geometries:
         return ctx.geometries[key]
@@ -533,7 +482,7 @@ def _source_geometry(prop, feature, fid: str, ctx: _Context, warnings: list[str]
     for note in dict.fromkeys(reader.notes):
         warnings.append(f"{fid}: {note}")
     srs = _geometry_srs(geom_el, feature, ctx)
-    src = epsg_of_srs_name(srs)
+    src = epsg_from_srs_name(srs)
     if src is None:
         raise ctx.fail(f"geometry of {fid} has no usable srsName ({srs!r})")
     return geom, src
@@ -547,7 +496,7 @@ def _to_target(geom: BaseGeometry, src: int, fid: str, ctx: _Context, warnings: 
         geom = _check_axis_order(geom, src, fid, ctx, warnings)
     if src == ctx.epsg:
         return geom
-    tr = _transformer(src, ctx.epsg)
+    tr = transformer(src, ctx.epsg)
 
     def project(xy: np.ndarray) -> np.ndarray:
         x, y = tr.transform(xy[:, 0], xy[:, 1])
@@ -578,26 +527,18 @@ def _check_axis_order(geom, src: int, fid: str, ctx: _Context, warnings: list[st
 
 
 def _polygonal(geom: BaseGeometry | None, fid: str, warnings: list[str]) -> MultiPolygon | None:
-    """Valid MultiPolygon of ``geom``; repairs invalid ones (with a warning naming ``fid``)."""
+    """Valid MultiPolygon of ``geom``; repaired by :func:`layers.geometry.repair` (with a warning naming ``fid``)."""
     if geom is None or geom.is_empty:
         return None
-    if not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        geom = shapely.make_valid(geom)
-        warnings.append(f"{fid}: invalid polygon repaired ({reason})")
-    parts = _polygon_parts(geom)
-    if not parts:
-        warnings.append(f"{fid}: geometry has no polygonal part ({geom.geom_type})")
+    fixed, message = repair(geom, fid)
+    if message:
+        warnings.append(message)
+    if fixed is None:
         return None
-    return MultiPolygon(parts)
-
-
-def _polygon_parts(geom) -> list[Polygon]:
-    if geom.geom_type == "Polygon":
-        return [] if geom.is_empty else [geom]
-    if hasattr(geom, "geoms"):
-        return [p for g in geom.geoms for p in _polygon_parts(g)]
-    return []
+    result = to_multipolygon(fixed)
+    if result is None:
+        warnings.append(f"{fid}: geometry has no polygonal part ({fixed.geom_type})")
+    return result
 
 
 def _any_geometry(geom: BaseGeometry | None, fid: str, warnings: list[str]) -> BaseGeometry | None:
@@ -607,7 +548,7 @@ def _any_geometry(geom: BaseGeometry | None, fid: str, warnings: list[str]) -> B
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return _polygonal(geom, fid, warnings)
     if geom.geom_type == "GeometryCollection":
-        return _polygonal(geom, fid, warnings) if _polygon_parts(geom) else geom
+        return _polygonal(geom, fid, warnings) if polygonal_parts(geom) else geom
     return geom
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from layers.xplanung.gml import XPlanError, _Context, _read_geometry, read_geometries
 from layers.xplanung.model import PlanObject
 from layers.xplanung.schema import ModelClass, Property, XPlanSchema
-from layers.xplanung.xml import XLINK_HREF, _gml_id, _is_gml, _local, _ref_id
+from layers.xplanung.xml import XLINK_HREF, _feature_id, _is_gml, _local, _ref_id
 
 #: GML properties every feature may carry; boundedBy is derived, the others are kept.
 _GML_SKIP = {"boundedBy"}
@@ -69,7 +69,7 @@ def read_objects(features: list, ctx: _Context, model: XPlanSchema) -> ReadObjec
 
 def _read_object(el, cls: ModelClass | None, name: str, ctx: _Context, model: XPlanSchema,
                  unknown_props: Counter, warnings: list[str]) -> PlanObject:
-    fid = _gml_id(el)
+    fid = _feature_id(el)
     attributes: dict = {}
     references: dict[str, list[str]] = {}
     geometry = None
@@ -149,7 +149,7 @@ def _value(el, prop: Property | None, model: XPlanSchema, unknown_props: Counter
     """The JSON value of property element ``el`` (see :mod:`layers.xplanung.model`)."""
     kind = prop.kind if prop is not None else None
     text = el.text.strip() if el.text and el.text.strip() else None
-    if kind == "enum":
+    if kind == "enum" and prop is not None:
         enum = model.enumerations.get(prop.target)
         return enum.decode(text) if enum is not None and text is not None else ({"code": text} if text else None)
     if kind == "codelist":
@@ -159,7 +159,7 @@ def _value(el, prop: Property | None, model: XPlanSchema, unknown_props: Counter
         if el.get("codeSpace"):
             out["codeSpace"] = el.get("codeSpace")
         return out
-    if kind == "measure":
+    if kind == "measure" and prop is not None:
         number = _number(text)
         uom = el.get("uom")
         if number is None:
@@ -180,10 +180,10 @@ def _value(el, prop: Property | None, model: XPlanSchema, unknown_props: Counter
         return text
     if len(inner) == 1 and _local(inner[0]) in model.classes:
         return _data(inner[0], model.classes[_local(inner[0])], model, unknown_props)
-    out: dict = {}
+    nested: dict = {}
     for c in inner:
-        _put(out, _local(c), _value(c, None, model, unknown_props), None)
-    return out
+        _put(nested, _local(c), _value(c, None, model, unknown_props), None)
+    return nested
 
 
 def _data(el, cls: ModelClass, model: XPlanSchema, unknown_props: Counter) -> dict:
@@ -235,13 +235,13 @@ def _assign_plans(objects: list[PlanObject], warnings: list[str]) -> None:
         for b in plan.references.get("bereich", []):
             plan_of_bereich[b] = plan.id
     bereich_of: dict[str, str] = {}
-    for b in (o for o in objects if o.is_bereich):
-        owner = next(iter(b.references.get("gehoertZuPlan", [])), None)
-        if owner in by_id and by_id[owner].is_plan:
-            plan_of_bereich[b.id] = owner
+    for bereich in (o for o in objects if o.is_bereich):
+        owner = next(iter(bereich.references.get("gehoertZuPlan", [])), None)
+        if owner is not None and owner in by_id and by_id[owner].is_plan:
+            plan_of_bereich[bereich.id] = owner
         for link in _CONTENT_LINKS:
-            for oid in b.references.get(link, []):
-                bereich_of.setdefault(oid, b.id)
+            for oid in bereich.references.get(link, []):
+                bereich_of.setdefault(oid, bereich.id)
     plan_of: dict[str, str] = {}
     for plan in plans:
         for link in _TEXT_LINKS:

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 from shapely.geometry import Polygon
 
-from layers.xplanung.gml import _Context, _to_target, _transformer
+from layers.xplanung.gml import _Context, _to_target
 from layers.xplanung.xml import _children, _local, _text
+from store.crs import transformer
 
 #: XP_ExterneReferenzTyp "Karte"
 EXTERNE_REFERENZ_KARTE = "1070"
@@ -68,7 +69,7 @@ def _raster_refs(plan, bereiche: list, rasterdarstellungen: list) -> list[_Raste
                 continue
             if typ == EXTERNE_REFERENZ_KARTE or art == "PlanMitGeoreferenz" or _text(spez, "georefURL"):
                 refs.append(_RasterRef(url, _text(spez, "georefURL"), _text(spez, "referenzName")))
-    unique = {}
+    unique: dict[str, _RasterRef] = {}
     for ref in refs:
         if Path(ref.url).suffix.lower() in _RASTER_SUFFIXES:
             unique.setdefault(ref.url, ref)
@@ -164,7 +165,7 @@ def _warp_raster(image: Path, world: Path | None, native_epsg: int, out_png: Pat
     xs, ys = transform @ (cols, rows)
     footprint = Polygon(np.column_stack([xs, ys]))
 
-    mx, my = _transformer(src_epsg, 3857).transform(np.asarray(xs), np.asarray(ys))
+    mx, my = transformer(src_epsg, 3857).transform(np.asarray(xs), np.asarray(ys))
     left, right, bottom, top = float(np.min(mx)), float(np.max(mx)), float(np.min(my)), float(np.max(my))
     # Keep about the source's pixel count, capped at MAX_RASTER_PX on the long side. At this ~1:1 scale
     # (big scans were already averaged down while reading) nearest neighbour looks the same as bilinear,
@@ -194,6 +195,9 @@ def _safe_stem(name: str) -> str:
 
 def _raster_rows(plan_id: str, refs: list[_RasterRef], native_epsg: int | None, ctx: _Context,
                  raster_dir: Path | None, url_prefix: str, warnings: list[str]) -> list[dict]:
+    from pyproj.exceptions import ProjError
+    from rasterio.errors import RasterioError
+
     rows, stems = [], set()
     for ref in refs:
         url = ref.url.strip()
@@ -217,11 +221,12 @@ def _raster_rows(plan_id: str, refs: list[_RasterRef], native_epsg: int | None, 
         out_png = Path(raster_dir) / plan_id / f"{stem}.png"
         try:
             footprint, src_epsg, box, w, h = _warp_raster(image, world, native_epsg or ctx.epsg, out_png)
-        except Exception as err:  # a broken image is the raster's problem, not the plan's
+        except (RasterioError, ProjError, ValueError, OSError, ArithmeticError) as err:
+            # a broken or unreadable image is the raster's problem, not the plan's
             warnings.append(f"plan raster {url} could not be warped ({err}); skipped")
             continue
-        west, south = _transformer(3857, 4326).transform(box[0], box[1])
-        east, north = _transformer(3857, 4326).transform(box[2], box[3])
+        west, south = transformer(3857, 4326).transform(box[0], box[1])
+        east, north = transformer(3857, 4326).transform(box[2], box[3])
         geom = _to_target(footprint, src_epsg, f"raster {url}", ctx, warnings, check_axes=False)
         rows.append({
             "id": f"{plan_id}:{stem}",

@@ -145,10 +145,10 @@ def read_xplan(path, epsg: int = 25832, raster_dir: Path | None = None,
         from layers.xplanung import validation  # XSD schemas compile on first use only
 
         xsd_findings = validation.validate_xsd(doc.root, doc.version, limit=None)
-    model = schema(nearest_version(doc.version))
+    model = schema(nearest_version(doc.version) or doc.version)  # no shipped version: SchemaError names it
 
     plan_names = {o.id: o.attributes for o in doc.objects if o.is_plan}
-    results = []
+    results: list[PlanImport] = []
     for plan_id, members in plans_of(doc.objects).items():
         plan = members[0]
         warnings: list[str] = list(doc.warnings) if not results else []
@@ -205,7 +205,7 @@ def _name_of(value) -> str | None:
 
 
 def _date(attributes: dict, *names: str, last: bool = False) -> str | None:
-    values = []
+    values: list = []
     for n in names:
         v = attributes.get(n)
         values.extend(v if isinstance(v, list) else [v])
@@ -228,7 +228,7 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
     announced = _date(a, "inkrafttretensDatum", "wirksamkeitsDatum", "datumDesInkrafttretens", "rechtsverordnungsDatum")
     if rs_name:
         key = rs_name.lower()
-        in_kraft = any(k in key for k in _IN_FORCE) and not (key in _NOT_IN_FORCE)
+        in_kraft = any(k in key for k in _IN_FORCE) and key not in _NOT_IN_FORCE
         # A Satzung (or Hamburg's Verordnung) with the date it took effect is in force, whatever stage the
         # writer left in rechtsstand.
         if key == "satzung" and announced:
@@ -239,7 +239,7 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
             if isinstance(v, dict):
                 ref = v.get("verbundenerPlan")
                 other = str(ref.get("href", "")).rsplit("#", 1)[-1] if isinstance(ref, dict) else None
-                known = plan_names.get(other) or {}
+                known = plan_names.get(other or "") or {}
                 aendert.append({"beziehung": prop, "plan_id": other or None,
                                 "name": v.get("planName") or known.get("name"),
                                 "nummer": v.get("nummer") or known.get("nummer"),

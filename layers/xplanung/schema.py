@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import overload
 
 from lxml import etree
 
@@ -72,8 +73,8 @@ class Property:
     kind: str  # see module docstring
     many: bool
     required: bool
-    #: enum: the enumeration's name; data: the data type's class name
-    target: str | None = None
+    #: enum: the enumeration's name; data: the data type's class name; "" for every other kind
+    target: str = ""
     uom: str | None = None  # default unit of a measure
 
 
@@ -194,9 +195,13 @@ def _schema(version: str) -> XPlanSchema:
                 prefixes[prefix] = "xplan" if uri == namespace else (
                     "gml" if uri.startswith("http://www.opengis.net/gml") else prefix)
 
+    @overload
+    def norm(qname: str) -> str: ...
+    @overload
+    def norm(qname: str | None) -> str | None: ...
     def norm(qname: str | None) -> str | None:
         if not qname:
-            return None
+            return qname
         if ":" in qname:
             prefix, local = qname.split(":", 1)
             return f"{prefixes.get(prefix, prefix)}:{local}"
@@ -219,7 +224,7 @@ def _schema(version: str) -> XPlanSchema:
             elif el.tag == f"{_XS}element":
                 elements[name] = el
 
-    type_to_class = {norm(el.get("type")).split(":", 1)[-1]: name for name, el in elements.items()
+    type_to_class = {norm(str(el.get("type"))).split(":", 1)[-1]: name for name, el in elements.items()
                      if el.get("type")}
     # property types wrapping a data type: XP_HoehenangabePropertyType -> XP_Hoehenangabe
     wrapped: dict[str, str] = {}
@@ -228,7 +233,7 @@ def _schema(version: str) -> XPlanSchema:
             continue
         ref = ct.find(f"{_XS}sequence/{_XS}element")
         if ref is not None and ref.get("ref"):
-            wrapped[tname] = norm(ref.get("ref")).split(":", 1)[-1]
+            wrapped[tname] = norm(str(ref.get("ref"))).split(":", 1)[-1]
 
     def prop_of(el) -> Property | None:
         name = el.get("name")

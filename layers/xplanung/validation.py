@@ -721,9 +721,9 @@ def _plan_bereich(index: _Index) -> list[Finding]:
                     f"Bereich belongs to {pid} by gehoertZuPlan, but the plan does not list it in bereich"))
     for plan in index.plans:
         for bid in plan.references.get("bereich", []):
-            b = index.get(bid)
-            if b is not None and b.is_bereich and plan.id not in b.references.get("gehoertZuPlan", []):
-                owner = ", ".join(b.references.get("gehoertZuPlan", [])) or "keinen / none"
+            bereich = index.get(bid)
+            if bereich is not None and bereich.is_bereich and plan.id not in bereich.references.get("gehoertZuPlan", []):
+                owner = ", ".join(bereich.references.get("gehoertZuPlan", [])) or "keinen / none"
                 out.append(_finding(plan, "referenz.plan_bereich",
                                     f"Plan führt Bereich {bid} unter bereich, dessen gehoertZuPlan nennt aber {owner}",
                                     f"plan lists Bereich {bid} in bereich, but its gehoertZuPlan names {owner}"))
@@ -896,7 +896,7 @@ def _overlaps(group: list[PlanObject], geoms: np.ndarray, tree: shapely.STRtree,
     shared = shapely.intersection(geoms[left], geoms[right])
     big = shapely.area(shared) >= min_area
     out = []
-    for i, j, piece in zip(left[big], right[big], shared[big]):
+    for i, j, piece in zip(left[big], right[big], shared[big], strict=True):
         parts = [p for p in _polygons(piece) if _significant(p, tolerance, min_area)]
         if not parts:
             continue
@@ -1116,7 +1116,7 @@ def _outside_geltungsbereich(objects: list[PlanObject], index: _Index,
         geoms = [_checkable(o.geometry) for o in members]
         inside = shapely.covered_by(np.array([g if g is not None else Point() for g in geoms], dtype=object),
                                     buffered)
-        for obj, geom, ok in zip(members, geoms, inside):
+        for obj, geom, ok in zip(members, geoms, inside, strict=True):
             if geom is not None and not ok:
                 finding = _outside_finding(obj, geom, owner, region, tolerance, min_area)
                 if finding is not None:

@@ -91,6 +91,14 @@ def _gml_id(el) -> str | None:
     return None
 
 
+def _feature_id(el) -> str:
+    """gml:id of an XPlanung feature: every feature the reader keeps has one (``gml._features``)."""
+    value = _gml_id(el)
+    if value is None:
+        raise ValueError(f"{_local(el)} has no gml:id")
+    return value
+
+
 def xplan_version(root) -> str:
     """XPlanung version of a parsed document, e.g. ``"5.2"``; raises ValueError for non-XPlanGML.
 

@@ -16,7 +16,6 @@ import pytest
 import shapely
 
 from layers.citygml import read_citygml
-from layers.geometry import epsg_from_srs_name
 
 SHARED = Path(os.environ.get("BUERGERGIS_SHARED_DATA")
               or Path(__file__).resolve().parents[2].parent / "shared" / "data")
@@ -211,15 +210,3 @@ def test_citygml_without_crs(tmp_path):
     assert len(read_citygml(path, src_epsg=25832)["buildings"]) == 2
 
 
-@pytest.mark.parametrize("name, code", [
-    ("urn:ogc:def:crs:EPSG::25833", 25833),
-    ("EPSG:25832", 25832),
-    ("urn:ogc:def:crs:EPSG:6.12:31467", 31467),
-    ("http://www.opengis.net/def/crs/EPSG/0/4326", 4326),
-    ("urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837", 25832),
-    ("urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH", 25832),
-    ("local", None),
-    (None, None),
-])
-def test_epsg_from_srs_name(name, code):
-    assert epsg_from_srs_name(name) == code

@@ -69,7 +69,7 @@ def test_building_counts(helsinki, raw):
     assert tags.str.contains('"height"=>', regex=False).sum() == 17
 
     # 12 buildings cut by the extract's edge have no area left; everything else is kept.
-    unusable = {sid for sid, g in zip(raw["sid"], raw.geometry)
+    unusable = {sid for sid, g in zip(raw["sid"], raw.geometry, strict=True)
                 if g is None or shapely.make_valid(g).area == 0}
     assert len(unusable) == 12
     assert len(buildings) == 494 - 12 == 482

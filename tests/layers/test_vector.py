@@ -188,7 +188,7 @@ def test_repair():
 def test_reproject():
     frame = gpd.GeoDataFrame(geometry=[Point(9, 53.25)], crs=4326)
     assert reproject(frame, 4326) is frame
-    x, y = reproject(frame, 25832).geometry.iloc[0].coords[0]
+    x, _y = reproject(frame, 25832).geometry.iloc[0].coords[0]
     assert x == pytest.approx(500000, abs=0.01)
     with pytest.raises(ValueError, match="no CRS; pass --crs"):
         reproject(gpd.GeoDataFrame(geometry=[Point(0, 0)]), 25832)

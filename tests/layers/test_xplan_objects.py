@@ -124,7 +124,7 @@ def test_a_file_without_any_plan_is_refused(tmp_path):
         'xmlns:gml="http://www.opengis.net/gml/3.2" gml:id="a"><gml:featureMember>'
         '<xplan:BP_TextAbschnitt gml:id="t1"><xplan:text>x</xplan:text></xplan:BP_TextAbschnitt>'
         '</gml:featureMember></xplan:XPlanAuszug>')
-    with pytest.raises(XPlanError, match="noplan.gml: XPlanGML document without any plan"):
+    with pytest.raises(XPlanError, match=r"noplan\.gml: XPlanGML document without any plan"):
         read_xplan(path, validate=False)
 
 

@@ -57,7 +57,7 @@ def buildings(source: str, n: int, prefix: str = "b") -> gpd.GeoDataFrame:
     rng = np.random.default_rng(7)
     xs = X0 + rng.uniform(0, 2000, n)
     ys = Y0 + rng.uniform(0, 2000, n)
-    geoms = [shapely.MultiPolygon([shapely.box(x, y, x + 12, y + 9)]) for x, y in zip(xs, ys)]
+    geoms = [shapely.MultiPolygon([shapely.box(x, y, x + 12, y + 9)]) for x, y in zip(xs, ys, strict=True)]
     return gpd.GeoDataFrame({"id": [f"{prefix}{i}" for i in range(n)], "source": source,
                              "height": rng.uniform(3, 30, n), "storeys": rng.integers(1, 8, n),
                              "synthetic": True}, geometry=geoms, crs=EPSG)
@@ -148,7 +148,7 @@ def test_gdal_reads_layers_crs_and_features(store):
     frame = pyogrio.read_dataframe(path, layer="bp_baugebiet")
     assert frame.crs.to_epsg() == EPSG
     assert list(frame["id"]) == ["P1_zone0", "P1_zone1", "P1_zone2"] and list(frame["z"]) == [2, 3, 4]
-    assert all(a.equals(b) for a, b in zip(frame.geometry, zones("P1", 3).geometry))
+    assert all(a.equals(b) for a, b in zip(frame.geometry, zones("P1", 3).geometry, strict=True))
     plans = pyogrio.read_dataframe(path, layer="bp_plan")
     assert str(plans["inkrafttretens_datum"].iloc[0])[:10] == "2001-05-17"
     assert str(plans["imported_at"].iloc[0]).startswith("2024-06-30 10:00:00")  # stored as UTC
@@ -326,7 +326,7 @@ def test_reopen_with_other_crs_is_refused(tmp_path):
     path = tmp_path / "s.gpkg"
     with GeoPackageStore(path, epsg=EPSG) as s:
         s.create_schema()
-    with pytest.raises(StoreError, match="EPSG:25832.*EPSG:25833"):
+    with pytest.raises(StoreError, match=r"EPSG:25832.*EPSG:25833"):
         GeoPackageStore(path, epsg=25833)
     plain = tmp_path / "plain.sqlite"
     sqlite3.connect(plain).execute("CREATE TABLE t (a)").connection.commit()

@@ -1,8 +1,6 @@
 """CityModel assembly: LoD1 heights, DEM base heights, from frames and from a real store."""
 
 import logging
-import sys
-import types
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,7 +9,7 @@ import pytest
 import rasterio
 from shapely.geometry import LineString, box
 
-from twin.model import CityModel, prepare_buildings, sample_base_heights
+from twin.model import CityModel, prepare_buildings
 
 X0, Y0 = 566_000.0, 5_947_000.0
 DEM = Path(__file__).resolve().parents[2] / "data" / "sample" / "dem" / "dem.tif"
@@ -64,8 +62,7 @@ def texas_model(tmp_path=None):
     return CityModel.from_frames({"buildings": b}), (-97.33, 32.67)
 
 
-def test_base_heights_from_the_dem(monkeypatch):
-    monkeypatch.setitem(sys.modules, "layers.raster", None)  # force the built-in rasterio sampling
+def test_base_heights_from_the_dem():
     model, (lon, lat) = texas_model()
     model.sample_dem(DEM)
     with rasterio.open(DEM) as dem:
@@ -77,16 +74,7 @@ def test_base_heights_from_the_dem(monkeypatch):
     assert model.lod1()["z_min"].iloc[0] == pytest.approx(base[0])
 
 
-def test_base_heights_use_layers_raster_when_present(monkeypatch):
-    fake = types.ModuleType("layers.raster")
-    fake.sample_heights = lambda dem_path, geoms: np.full(len(geoms), 42.0)
-    monkeypatch.setitem(sys.modules, "layers.raster", fake)
-    model, _ = texas_model()
-    assert sample_base_heights(DEM, model.buildings.geometry).tolist() == [42.0, 42.0]
-
-
-def test_missing_dem_falls_back_gracefully(tmp_path, caplog, monkeypatch):
-    monkeypatch.setitem(sys.modules, "layers.raster", None)
+def test_missing_dem_falls_back_gracefully(tmp_path, caplog):
     model, _ = texas_model()
     with caplog.at_level(logging.WARNING):
         model.sample_dem(tmp_path / "no-such-dem.tif")

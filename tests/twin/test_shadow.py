@@ -1,5 +1,7 @@
 """Shadows: hand-checked lengths, exact non-convex shapes, sun-hours."""
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -23,7 +25,7 @@ def brute_force_shadow(footprint, dx, dy):
     pieces = [footprint, shapely.affinity.translate(footprint, dx, dy)]
     for ring in [footprint.exterior, *footprint.interiors]:
         c = np.asarray(ring.coords)
-        for p0, p1 in zip(c[:-1], c[1:]):
+        for p0, p1 in itertools.pairwise(c):
             quad = Polygon([p0, p1, p1 + (dx, dy), p0 + (dx, dy)])
             if quad.area > 0:
                 pieces.append(quad)
@@ -63,7 +65,7 @@ def test_non_convex_and_courtyard_shadows_are_exact(azimuth, elevation):
     footprints = [l_shape, courtyard, u_shape, shapely.MultiPolygon([box(50, 0, 55, 5), box(60, 0, 70, 3)]), star]
     heights = [10.0, 12.0, 7.0, 5.0, 20.0]
     shadows = shadow_polygons(footprints, heights, azimuth, elevation)
-    for footprint, h, shadow in zip(footprints, heights, shadows):
+    for footprint, h, shadow in zip(footprints, heights, shadows, strict=True):
         dx, dy = shadow_vectors(h, azimuth, elevation)
         parts = shapely.get_parts(footprint)
         expected = shapely.union_all([brute_force_shadow(p, dx, dy) for p in parts])
@@ -107,7 +109,7 @@ def test_convex_fast_path_equals_hull():
     for az, el in [(100.0, 15.0), (180.0, 50.0), (260.0, 5.0)]:
         dx, dy = shadow_vectors(heights, az, el)
         expected = [shapely.convex_hull(shapely.union(f, shapely.affinity.translate(f, x, y)))
-                    for f, x, y in zip(footprints, dx, dy)]
+                    for f, x, y in zip(footprints, dx, dy, strict=True)]
         shadows = caster.cast(az, el)
         assert shapely.is_valid(shadows).all()
         assert np.abs(shapely.area(shadows) - shapely.area(expected)).max() < 1e-6

@@ -81,7 +81,7 @@ def test_labelled_and_in_the_catalogue_schema():
     assert (b.geom_type == "MultiPolygon").all()
     assert (b["height"] == b["storeys"] * np.where(b["function"] == "Gewerbehalle", 4.5, 3.0)).all()
     # the type follows the type of area
-    functions = dict(zip(b["id"].str.split(":").str[1], b["function"]))
+    functions = dict(zip(b["id"].str.split(":").str[1], b["function"], strict=True))
     assert functions["ge"] == "Gewerbehalle"
     assert functions["wr-closed"] == "Reihenhauszeile"
     assert functions["mi"] == "Wohn- und Geschäftshaus"

@@ -1,0 +1,140 @@
+"""The package graph runs one way: a package imports only packages below it.
+
+    schema (layers.catalog today) ← store ← layers ← access | twin ← participation | scenarios ← providers ← api ← ui
+
+Imports are read with ``ast`` from every module of the top-level packages, including imports inside
+functions: a lazy import hides a cycle from the interpreter, not from a reader.  Each import that goes
+upwards (or sideways, between packages of one rank) must be listed in ``KNOWN_UPWARD_IMPORTS`` with the
+module that makes it; the list is strict both ways: a new upward import fails, and so does an entry that
+no longer exists (remove it when the import is gone, so the list only shrinks).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Rank of each top-level package: a package may import packages of a lower rank only.
+RANK = {
+    "store": 1,  # stores (GeoPackage, PostGIS) and CRS helpers; reads the schema
+    "layers": 2,  # importers; layers.catalog is the application's schema (to move to its own leaf package)
+    "access": 3,  # sessions, tokens, OIDC: rules over the store
+    "twin": 3,  # city model and indicators over frames
+    "participation": 4,  # procedures, statements, notifications
+    "scenarios": 4,  # scenario engine and studio over the twin
+    "providers": 5,  # pygeoapi providers over the stores
+    "api": 6,  # the OGC API and the JSON endpoints
+    "ui": 7,  # the Dash portal
+}
+
+#: Imports that go against the ranks today: (importing module, imported module) -> why, and the way out.
+#: Measured when this test was written: all nine packages formed one import cycle.
+KNOWN_UPWARD_IMPORTS: dict[tuple[str, str], str] = {
+    # The schema lives in layers/ until it becomes its own leaf package (issue 15: schema ← store).
+    ("store.base", "layers.catalog"): "schema in layers/",
+    ("store.geopackage", "layers.catalog"): "schema in layers/",
+    ("store.postgis", "layers.catalog"): "schema in layers/",
+    # The command line and the demo are applications, not importers: they belong above api (issue 15).
+    ("layers.cli", "access.db"): "CLI in layers/",
+    ("layers.cli", "access.tokens"): "CLI in layers/",
+    ("layers.cli", "api.settings"): "CLI in layers/ (settings not yet a leaf package)",
+    ("layers.cli", "api.search"): "CLI in layers/",
+    ("layers.cli", "scenarios.results"): "CLI in layers/",
+    ("layers.demo", "api.settings"): "demo in layers/ (settings not yet a leaf package)",
+    ("layers.demo", "participation.model"): "demo in layers/",
+    ("layers.demo", "participation.store"): "demo in layers/",
+    ("layers.demo", "scenarios.results"): "demo in layers/",
+    ("layers.demo", "twin.model"): "demo in layers/",
+    ("layers.demo", "twin.synthetic"): "demo in layers/",
+    # Access rules call the Flask guard in api/ (issue 15: rules as pure functions, a thin guard in api).
+    ("access.sessions", "api.access"): "Flask guard in api/",
+    ("access.web", "api.access"): "Flask guard in api/",
+    # Settings and the access guard are read from api/ by lower packages (issue 15: a settings leaf).
+    ("scenarios.processes", "api.settings"): "settings in api/",
+    ("scenarios.processes", "api.access"): "Flask guard in api/",
+    ("providers.contributions", "api"): "providers reach into api/ for messages and limits",
+    # The API uses portal code that belongs below it: basemap settings, the Baugebiet names of the search.
+    ("api.headers", "ui.basemap"): "basemap settings in ui/",
+    ("api.pygeoapi_pages", "ui.basemap"): "basemap settings in ui/",
+    ("api.search", "ui.festsetzungen"): "Baugebiet names and signs in ui/",
+    # The WSGI application mounts the portal: composing the app belongs above both (e.g. app.py).
+    ("api.wsgi", "ui.app"): "app composition in api/",
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute module names imported anywhere in ``path`` (relative imports stay in their package)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _package_imports() -> dict[tuple[str, str], list[str]]:
+    """(importing module, imported module of another project package) -> [file:line, ...]."""
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for package in RANK:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            source = _module_name(path)
+            for target in _imports(path):
+                top = target.split(".")[0]
+                if top in RANK and top != package:
+                    edges[(source, target)].append(str(path.relative_to(ROOT)))
+    return edges
+
+
+def _upward(edges) -> set[tuple[str, str]]:
+    return {(source, target) for source, target in edges
+            if RANK[target.split(".")[0]] >= RANK[source.split(".")[0]]}
+
+
+def test_every_top_level_package_has_a_rank():
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name not in ("tests",)}
+    packages -= {"benchmarks"}  # tools that drive the whole application from outside
+    assert packages <= set(RANK), f"place the new package(s) in RANK: {sorted(packages - set(RANK))}"
+
+
+def test_no_new_upward_import():
+    new = sorted(_upward(_package_imports()) - set(KNOWN_UPWARD_IMPORTS))
+    assert not new, ("imports against the package order (a package imports only packages below it; "
+                     f"see RANK): {new}")
+
+
+def test_known_upward_imports_still_exist():
+    gone = sorted(set(KNOWN_UPWARD_IMPORTS) - _upward(_package_imports()))
+    assert not gone, f"these imports are gone: remove them from KNOWN_UPWARD_IMPORTS: {gone}"
+
+
+def test_package_graph_without_the_known_exceptions_is_acyclic():
+    graph: dict[str, set[str]] = defaultdict(set)
+    for source, target in set(_package_imports()) - set(KNOWN_UPWARD_IMPORTS):
+        graph[source.split(".")[0]].add(target.split(".")[0])
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                raise AssertionError(f"import cycle: {' → '.join([*path, node, nxt])}")
+            if nxt not in state:
+                visit(nxt, [*path, node])
+        state[node] = "done"
+
+    for package in RANK:
+        if package not in state:
+            visit(package, [])
