@@ -4,8 +4,18 @@ Each is a few lines with the reason beside it; remove one when upstream fixes it
 
 pygeofilter 0.4's CQL2-text grammar accepts property names of two or more
 characters only, so ``z <= 3`` (XPlanung's Z, the number of full storeys) is a
-syntax error. :func:`allow_one_letter_properties` rebuilds its parser with the
-one-character case allowed; everything else in the grammar is unchanged.
+syntax error, and it ignores spaces and tabs but not line breaks, so a filter
+written over several lines (as the CQL2 standard's examples are) is one too.
+:func:`allow_one_letter_properties` rebuilds its parser with the one-character
+case allowed and line breaks read as spaces; everything else is unchanged.
+
+pygeoapi 0.24 reads ``?filter=`` as CQL2 text only (``filter-lang=cql2-json`` on a
+GET is "Bad CQL text"), its CQL2-JSON reader is pygeofilter's draft form (the 1.0
+``between``, functions as ``{"op": name}`` and ``{"bbox": …}`` fail or mean
+something else), and every filter that does not parse is "Bad CQL text" without
+saying why. :func:`cql2_filters_as_standard` puts ``providers/cql.py``'s parsers in
+its place; :func:`install_request_checks` answers a filter that does not parse with
+400 and the parser's reason.
 
 pygeoapi 0.24's item page (``collections/items/item.html``) shows any property
 value ending in ``.png``/``.jpg``/... as ``<a href=VALUE><img src=VALUE>``: a
@@ -30,6 +40,8 @@ from pathlib import Path
 
 _ORIGINAL = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]+/"
 _FIXED = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]*/"
+_INLINE_SPACE = "%import common.WS_INLINE\n%ignore WS_INLINE"
+_ANY_SPACE = "%import common.WS\n%ignore WS"
 
 
 def allow_one_letter_properties() -> None:
@@ -40,12 +52,44 @@ def allow_one_letter_properties() -> None:
     if _ORIGINAL not in grammar:  # a newer pygeofilter changed the rule: nothing to fix, or check by hand
         return
     cql2_text.parser = Lark(
-        grammar.replace(_ORIGINAL, _FIXED),
+        grammar.replace(_ORIGINAL, _FIXED).replace(_INLINE_SPACE, _ANY_SPACE),
         parser="lalr",
         maybe_placeholders=False,
         transformer=cql2_text.CQLTransformer(),
         import_paths=[os.path.dirname(os.path.dirname(cql2_text.__file__))],
     )
+
+
+def cql2_filters_as_standard() -> None:
+    """pygeoapi's items route parses filters with ``providers/cql.py`` (CQL2-JSON on GET, the 1.0 forms)."""
+    from pygeoapi.api import itemtypes
+
+    from providers import cql
+
+    itemtypes.parse_cql2_text = cql.parse_cql2_text
+    itemtypes.parse_cql2_json = cql.parse_cql2_json
+
+
+def filter_problem(args, body: bytes | None, content_type: str) -> str | None:
+    """Why pygeoapi would answer this items request's filter with "Bad CQL" (None: it parses).
+
+    ``args``: the query parameters; ``body``: a POSTed CQL2-JSON query (not a GeoJSON feature).
+    """
+    from providers import cql
+
+    text = args.get("filter")
+    language = (args.get("filter-lang") or "").lower()
+    try:
+        if text is not None:
+            if language in ("cql2-json", "cql-json") and not text.lstrip().startswith("{"):
+                raise cql.FilterSyntaxError("filter-lang=cql2-json needs a JSON object")
+            cql.parse_cql2_text(text)
+        elif body and body.strip() and "geo+json" not in content_type:
+            cql.parse_cql2_json(body)
+    except cql.FilterSyntaxError as err:
+        shown = "CQL2-JSON" if language in ("cql2-json", "cql-json") or text is None else "CQL2-Text"
+        return f"Ungültiger Filter ({shown}) / invalid filter ({shown}): {err}"
+    return None
 
 
 #: What our providers implement beyond pygeoapi 0.24's default list (tests/api/test_cql2.py shows each).
@@ -146,6 +190,17 @@ def install_request_checks(server) -> None:
         return None
 
     @server.before_request
+    def filters_that_do_not_parse_say_why():
+        if not _ITEMS_QUERY.match(request.path) or request.method not in ("GET", "POST"):
+            return None
+        body = request.get_data(cache=True) if request.method == "POST" else None
+        if request.method == "POST" and request.args.get("filter") is None and "geo+json" in (
+                request.content_type or ""):
+            return None  # a new feature, not a query
+        problem = filter_problem(request.args, body, request.content_type or "")
+        return refuse(problem) if problem else None
+
+    @server.before_request
     def coverage_bbox_is_a_client_error():
         if not (request.path.startswith("/oapi/collections/") and request.path.endswith("/coverage")):
             return None
@@ -194,6 +249,7 @@ def item_page_links_only_for_web_urls(directory: Path) -> None:
 
 def apply() -> None:
     allow_one_letter_properties()
+    cql2_filters_as_standard()
     declare_filter_conformance()
     no_process_callbacks()
     invalid_data_is_a_client_error()

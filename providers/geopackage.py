@@ -75,11 +75,12 @@ from pygeoapi.util import json_serial, str2bool
 from pygeofilter import ast, values
 
 from layers.catalog import DEFAULT_STORAGE_EPSG, LAYERS, Layer
+from providers.cql import prepare_filter
 from providers.passthrough import RawFeatures, install_json_passthrough
 from store import gpkg_functions
 from store.geopackage import (
-    connect,
     conform_geometry_types,
+    connect,
     format_date,
     format_datetime,
     from_sql_value,
@@ -972,6 +973,8 @@ class GeoPackageProvider(BaseProvider):
     def query(self, offset=0, limit=10, resulttype="results", bbox=[], datetime_=None, properties=[],
               sortby=[], select_properties=[], skip_geometry=False, q=None, filterq=None,
               crs_transform_spec=None, **kwargs):
+        # literals typed as their property, and what PostGIS cannot answer refused: the same answer on both
+        filterq = prepare_filter(filterq, self._fields)
         offset = max(int(offset or 0), 0)
         if offset > _SQLITE_MAX_INT or int(limit or 0) > _SQLITE_MAX_INT:
             raise _invalid_query(f"offset and limit must be below {_SQLITE_MAX_INT + 1}")
@@ -1060,7 +1063,8 @@ class GeoPackageProvider(BaseProvider):
             name = item.get("property")
             if name not in self.schema.columns:
                 raise _invalid_query(f"cannot sort by unknown property {name!r}")
-            parts.append(f"{quote(name)} {'DESC' if item.get('order') == '-' else 'ASC'}")
+            # NULLs last in both directions, as on PostGIS (SQLite puts them first when ascending)
+            parts.append(f"{quote(name)} {'DESC' if item.get('order') == '-' else 'ASC'} NULLS LAST")
         parts.append("fid ASC")  # stable pages
         return ", ".join(parts)
 
@@ -1377,5 +1381,13 @@ def _epsg_of(crs: pyproj.CRS) -> int | None:
     return _EPSG_CODES[key]
 
 
-__all__ = ["GeoPackageProvider", "FilterCompiler", "InvalidFeatureError", "FeatureConflictError",
-           "close_connections", "connection_for", "table_schema", "like_to_glob"]
+__all__ = [
+    "FeatureConflictError",
+    "FilterCompiler",
+    "GeoPackageProvider",
+    "InvalidFeatureError",
+    "close_connections",
+    "connection_for",
+    "like_to_glob",
+    "table_schema",
+]

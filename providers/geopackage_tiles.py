@@ -88,16 +88,16 @@ class GeoPackageTileProvider(BaseMVTProvider):
         }
 
     def get_default_metadata(self, dataset, server_url, layer, tileset, title, description, keywords, **kwargs):
-        service_url = url_join(server_url, f"collections/{dataset}/tiles/{tileset}",
-                               "{tileMatrix}/{tileRow}/{tileCol}?f=mvt")
-        return {
-            "title": title, "description": description, "keywords": keywords,
-            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "dataType": "vector",
-            "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-            "links": [{"href": service_url, "rel": "item", "type": "application/vnd.mapbox-vector-tile",
-                       "title": "This collection as Mapbox vector tiles", "templated": True}],
-            "layers": [{"id": layer, "dataType": "vector", "geometryDimension": 2}],
-        }
+        from providers.tile_metadata import tileset_metadata
+
+        return tileset_metadata(self, dataset, server_url, layer, tileset, title, description, keywords)
+
+    def get_vendor_metadata(self, dataset, server_url, layer, tileset, title, description, keywords, **kwargs):
+        """TileJSON (``?f=tilejson``)."""
+        from providers.tile_metadata import tilejson
+
+        return tilejson(self, dataset, server_url, layer, tileset, title, description,
+                        {name: spec["type"] for name, spec in self._fields.items()})
 
     def get_tiles(self, layer=None, tileset=None, z=None, y=None, x=None, format_=None) -> bytes | None:
         try:

@@ -172,13 +172,18 @@ def client_errors():
     SQLSTATE class 22 (data exception: a value of the wrong type for the column, out of
     range, a bad date) and text with NUL characters, which psycopg2 refuses to send.
     """
-    from sqlalchemy.exc import DataError, StatementError
+    from sqlalchemy.exc import DataError, ProgrammingError, StatementError
 
     try:
         yield
     except DataError as err:
         detail = str(getattr(err, "orig", err)).strip().splitlines()[0]
         raise _invalid_query(f"a value in the query does not fit the data: {detail}") from None
+    except ProgrammingError as err:
+        if getattr(getattr(err, "orig", None), "pgcode", None) != "42883":  # undefined function or operator
+            raise
+        detail = str(err.orig).strip().splitlines()[0]
+        raise _invalid_query(f"the filter combines values that cannot be compared: {detail}") from None
     except StatementError as err:
         if isinstance(err.orig, ValueError) and "NUL" in str(err.orig):
             raise _invalid_query("text in the query may not contain NUL characters") from None
@@ -253,6 +258,49 @@ def _typed(name: str, column, value):
     return text
 
 
+def _accent_table() -> tuple[str, str]:
+    """``translate()`` arguments that strip accents from Latin letters as the GeoPackage's ACCENTI does.
+
+    The GeoPackage decomposes (NFKD) and drops combining marks (``store/gpkg_functions.py``); here every
+    letter of Latin-1 Supplement and Latin Extended-A/B whose decomposition is one base letter plus marks
+    is mapped to that letter -- no ``unaccent`` extension needed in the city's database.
+    """
+    import unicodedata
+
+    source, target = [], []
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if len(base) == 1 and base != char:
+            source.append(char)
+            target.append(base)
+    return "".join(source), "".join(target)
+
+
+def _cql_functions_as_sql(node) -> None:
+    """CQL2 functions by their standard names (any case): ``CASEI`` as ``lower``, ``ACCENTI`` as ``translate``.
+
+    pygeofilter's SQLAlchemy backend knows ``lower`` only (by exact name); the GeoPackage answers all three.
+    """
+    from pygeofilter import ast
+    from pygeofilter.backends.sqlalchemy import filters
+    from sqlalchemy import func
+
+    if "accenti" not in filters.function_map:
+        accented, plain = _accent_table()
+        filters.function_map.update(casei=func.lower,
+                                    accenti=lambda value: func.translate(value, accented, plain))
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, ast.Node):
+            if isinstance(item, ast.Function):
+                item.name = item.name.lower()
+            stack.extend(v for v in vars(item).values() if isinstance(v, (ast.Node, list)))
+
+
 class FieldsCopied:
     """Fields handed out as copies: one provider instance serves every request and thread
     (``providers/store.py``), and pygeoapi's schema route edits the field dicts it gets."""
@@ -282,9 +330,12 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
               crs_transform_spec=None, **kwargs):
         from sqlalchemy import case, func, literal, select
 
-        from providers.cql import check_filter_properties
+        from providers.cql import check_filter_properties, prepare_filter
 
         check_filter_properties(filterq, set(self.get_fields()) | {self.geom})
+        # art_code = 203: PostgreSQL has no text = integer (the GeoPackage compares texts); what one store
+        # cannot answer is refused on both
+        filterq = prepare_filter(filterq, self.get_fields())
         offset, limit = int(offset or 0), int(limit if limit is not None else 10)
         if offset > MAX_OFFSET:
             raise _invalid_query(f"offset is larger than {MAX_OFFSET}")
@@ -358,10 +409,13 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
 
         check_condition(filterq)
         check_finite_coordinates(filterq)
+        _cql_functions_as_sql(filterq)
         try:
             return super()._get_cql_filters(filterq)
         except KeyError as err:
             raise _invalid_query(f"unsupported function {err.args[0]!r} in filter") from None
+        except (TypeError, NotImplementedError) as err:  # an expression pygeofilter cannot translate
+            raise _invalid_query(f"unsupported filter expression: {str(err)[:200]}") from None
 
     def _get_property_filters(self, properties):
         """``name=value`` query parameters, each value typed as its column (the stock one compares text)."""
@@ -403,7 +457,10 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
                                 .where(*where)).scalar_one()
 
     def _order_by(self, sortby) -> list:
-        clauses = self._get_order_by_clauses(sortby or [], self.table_model)
+        from sqlalchemy import nulls_last
+
+        # NULLs last in both directions, as on the GeoPackage (PostgreSQL puts them first when descending)
+        clauses = [nulls_last(c) for c in self._get_order_by_clauses(sortby or [], self.table_model)]
         if sortby and all(s.get("property") != self.id_field for s in sortby):
             from sqlalchemy import asc
 
@@ -631,6 +688,18 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
             provider_def = {**provider_def, "data": pygeoapi_connection(provider_def["data"])}
         super().__init__(with_session_options(provider_def))
         _track_engine(self._engine)
+
+    def get_default_metadata(self, dataset, server_url, layer, tileset, title, description, keywords, **kwargs):
+        from providers.tile_metadata import tileset_metadata
+
+        return tileset_metadata(self, dataset, server_url, layer, tileset, title, description, keywords)
+
+    def get_vendor_metadata(self, dataset, server_url, layer, tileset, title, description, keywords, **kwargs):
+        """TileJSON (``?f=tilejson``; the stock one passes a CRS URI to pyproj as ``EPSG:http://…``: 500)."""
+        from providers.tile_metadata import tilejson
+
+        return tilejson(self, dataset, server_url, layer, tileset, title, description,
+                        {name: sql_kind(column) for name, column in self.fields.items()})
 
     def get_tiles(self, layer="default", tileset=None, z=None, y=None, x=None, format_=None):
         from pygeoapi.models.provider.base import TileMatrixSetEnum

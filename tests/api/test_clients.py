@@ -7,6 +7,7 @@ independently of the importer.
 from functools import lru_cache
 
 import pyogrio
+import requests
 import pytest
 from lxml import etree
 from owslib.ogcapi.features import Features
@@ -54,6 +55,22 @@ def test_gdal_oapif_reads_features_and_attributes(api_server):
                 assert served == pytest.approx(expected[name]), (row[id_column], name)
     west, south, east, north = frame.to_crs("OGC:CRS84").total_bounds
     assert 9.9 < west < east < 10.1 and 53.6 < south < north < 53.75
+
+
+def test_gdal_oapif_takes_field_types_from_the_schema(api_server):
+    """GDAL builds the fields from the describedby schema (api/standards.py), not from the first page alone:
+    a number that is null on the first features is still a number, an empty collection has its fields."""
+    first = requests.get(f"{api_server.api}/collections/bp_baugebiet/items",
+                         params={"f": "json", "limit": 10}, timeout=30).json()["features"]
+    nulls_first = [name for name in ("grz_min", "gfz_max", "z_min", "bmz", "h_max")
+                   if all(f["properties"].get(name) is None for f in first)]
+    assert nulls_first, "the demo's first page should have a numeric field that is null throughout"
+    info = pyogrio.read_info(f"OAPIF:{api_server.api}", layer="bp_baugebiet")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    for name in nulls_first:
+        assert types[name] in ("float64", "int32", "int64"), (name, types[name])
+    empty = pyogrio.read_info(f"OAPIF:{api_server.api}", layer="procedures")
+    assert len(empty["fields"]) > 3, empty["fields"]
 
 
 def test_owslib_reads_collections_and_items(api_server):
