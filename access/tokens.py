@@ -10,9 +10,12 @@ a revoked name may be given a new token.
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 import re
 import secrets
 import uuid
+from collections import Counter
 
 from access import db as rows
 from access.settings import STAFF_ROLES
@@ -23,6 +26,67 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TOUCH_SECONDS = 60
 #: What lists show (never the hash).
 PUBLIC_COLUMNS = ("name", "role", "created_at", "last_used_at", "revoked_at")
+
+
+#: Shared secrets from the environment that must be strong (bearer tokens, the key that signs cookies).
+ENV_SECRETS = ("BUERGERGIS_PLANNER_TOKEN", "BUERGERGIS_MODERATOR_TOKEN", "BUERGERGIS_SECRET_KEY")
+MIN_TOKEN_LENGTH = 32
+#: Shannon entropy of the token's own characters, in bits per character: ``secrets.token_urlsafe(32)`` has
+#: about 5; "aaaa…", "abababab…" or a word repeated have 0-3.
+MIN_BITS_PER_CHAR = 3.5
+HOW_TO_MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class WeakTokenError(SystemExit):
+    """The server must not start: an environment token is too short or too regular to withstand guessing."""
+
+
+def entropy_bits_per_char(token: str) -> float:
+    counts = Counter(token)
+    return -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values()) if token else 0.0
+
+
+def weak_env_secrets(environ=None) -> list[str]:
+    """One German/English line per environment secret that is set but weak (empty list: all good)."""
+    environ = os.environ if environ is None else environ
+    problems = []
+    for variable in ENV_SECRETS:
+        value = environ.get(variable) or ""
+        if not value:
+            continue
+        if len(value) < MIN_TOKEN_LENGTH:
+            problems.append(f"{variable} ist zu kurz ({len(value)} Zeichen, mindestens {MIN_TOKEN_LENGTH}) / "
+                            f"{variable} is too short ({len(value)} characters, at least {MIN_TOKEN_LENGTH})")
+        elif entropy_bits_per_char(value) < MIN_BITS_PER_CHAR:
+            problems.append(f"{variable} ist zu regelmäßig (zu wenige verschiedene Zeichen) / {variable} is too "
+                            "regular (too few different characters) to withstand guessing")
+    return problems
+
+
+def require_strong_env_secrets(environ=None) -> None:
+    """Refuse to start (:class:`WeakTokenError`, exit status 2) with a weak environment token.
+
+    The demo (``--demo``) makes its own strong tokens instead; test servers started by pytest (which sets
+    ``PYTEST_CURRENT_TEST`` for the test that starts them) keep their fixed tokens.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("PYTEST_CURRENT_TEST"):
+        return
+    problems = weak_env_secrets(environ)
+    if problems:
+        raise WeakTokenError(
+            "Bürger-GIS startet nicht / will not start:\n  " + "\n  ".join(problems) +
+            f"\nEin starkes Token erzeugen / make a strong token:  {HOW_TO_MAKE_ONE}")
+
+
+def demo_tokens(environ=None) -> dict[str, str]:
+    """For the demo: strong planner and moderator tokens where none are set (returned to be shown once)."""
+    environ = os.environ if environ is None else environ
+    made = {}
+    for variable in ("BUERGERGIS_PLANNER_TOKEN", "BUERGERGIS_MODERATOR_TOKEN"):
+        if not environ.get(variable):
+            made[variable] = environ[variable] = secrets.token_urlsafe(32)
+    return made
 
 
 class TokenError(ValueError):

@@ -220,24 +220,26 @@ def _store_url_of(processor_def: dict) -> str | None:
     return store_url_of(store) if isinstance(store, Store) else _store_url(processor_def)
 
 
-def variant_library(processor_def: dict) -> dict:
+def variant_library(processor_def: dict, viewer=None) -> dict:
     """The shipped scenarios plus the scenario studio's variants the requester may see: published ones for
-    everyone, internal ones for planners (``scenarios/studio.py``)."""
+    everyone, internal ones for planners (``scenarios/studio.py``). ``viewer``: who started the run (an async
+    run has no request of its own any more); default the current request's."""
     from api.access import current_viewer
     from scenarios.studio import full_library
 
+    viewer = viewer or current_viewer()
     epsg = int(os.environ["BUERGERGIS_STORAGE_EPSG"]) if os.environ.get("BUERGERGIS_STORAGE_EPSG") else None
-    return full_library(_store_url_of(processor_def), current_viewer().is_planner, epsg)
+    return full_library(_store_url_of(processor_def), viewer.is_planner, epsg)
 
 
-def _record_stored(processor_def: dict, store, scenario) -> None:
+def _record_stored(processor_def: dict, store, scenario, viewer=None) -> None:
     """A variant stored by this Process becomes a published version in the studio (A/B lists, comments)."""
     from api.access import current_viewer
     from scenarios.studio import record_stored
 
     if scenario is None:
         return
-    viewer = current_viewer()
+    viewer = viewer or current_viewer()
     url = _store_url_of(processor_def)
     if url:
         record_stored(url, scenario, viewer.name or viewer.role or "run-scenario", epsg=store.epsg)
@@ -264,9 +266,14 @@ class RunScenarioProcessor(BaseProcessor):
     """``run-scenario``: indicators of a variant and deltas against another."""
 
     def __init__(self, processor_def: dict):
+        from api.access import current_viewer
+
         super().__init__(processor_def, RUN_SCENARIO_METADATA)
         self.processor_def = processor_def
         self.supports_outputs = True
+        # pygeoapi makes the processor in the request that starts the job; an async run goes on in a thread
+        # without that request, and must still know who started it (internal variants, who stored a result)
+        self.viewer = current_viewer()
 
     def execute(self, data: dict, outputs=None):
         from scenarios.engine import compare, plans_read_by, replaced_building_ids, run_scenario
@@ -277,7 +284,7 @@ class RunScenarioProcessor(BaseProcessor):
             raise ProcessorExecuteError("input 'scenario' is required (a scenario id or document)")
         try:
             requested = _scenario_input(data["scenario"])
-            library = variant_library(self.processor_def)  # shipped, and the studio's this requester may see
+            library = variant_library(self.processor_def, self.viewer)  # shipped + the studio's they may see
             if isinstance(requested, str):
                 if requested != BASELINE and requested not in library:
                     raise ProcessorExecuteError(
@@ -300,7 +307,7 @@ class RunScenarioProcessor(BaseProcessor):
                 if store_results:
                     store_result(store, result)
                     _record_stored(self.processor_def, store, requested if not isinstance(requested, str)
-                                   else library.get(requested))
+                                   else library.get(requested), self.viewer)
             include_buildings = _flag(data.get("include_buildings", False))
             summary = result.to_dict(include_buildings=include_buildings)
             if include_buildings:
@@ -348,7 +355,7 @@ def area_indicators(model, area_crs84: dict) -> dict:
 
     try:
         shape = shapely.geometry.shape(area_crs84)
-    except Exception as err:
+    except (TypeError, ValueError, KeyError, AttributeError, shapely.errors.ShapelyError) as err:
         raise ProcessorExecuteError(f"geometry is not valid GeoJSON: {err}") from None
     if shape.geom_type not in ("Polygon", "MultiPolygon") or shape.is_empty:
         raise ProcessorExecuteError("geometry must be a GeoJSON Polygon or MultiPolygon (CRS84)")
@@ -375,7 +382,7 @@ def area_indicators(model, area_crs84: dict) -> dict:
     sealed = float(sealed_share(area, b.geometry.values, model.traffic.geometry.values)[0]) if area_m2 else None
     return {
         "area_m2": area_m2,
-        "buildings": int(len(np.unique(idx))),
+        "buildings": len(np.unique(idx)),
         "footprint_m2": float(part.sum()),
         "floor_area_m2": float(floor.sum()),
         "volume_m3": float((part * heights).sum()),
@@ -394,9 +401,12 @@ class AreaIndicatorsProcessor(BaseProcessor):
     """``area-indicators``: indicators of the buildings inside a drawn polygon."""
 
     def __init__(self, processor_def: dict):
+        from api.access import current_viewer
+
         super().__init__(processor_def, AREA_INDICATORS_METADATA)
         self.processor_def = processor_def
         self.supports_outputs = True
+        self.viewer = current_viewer()  # see RunScenarioProcessor
 
     def execute(self, data: dict, outputs=None):
         from scenarios.engine import apply_scenario
@@ -409,7 +419,7 @@ class AreaIndicatorsProcessor(BaseProcessor):
         variant = (data or {}).get("scenario") or BASELINE
         model = load_model(self.processor_def)
         if variant != BASELINE:
-            library = variant_library(self.processor_def)
+            library = variant_library(self.processor_def, self.viewer)
             if variant not in library:
                 raise ProcessorExecuteError(
                     f"unknown scenario {variant!r}; known: {', '.join(['baseline', *sorted(library)])}")

@@ -49,14 +49,16 @@ def test_async_job(api_server):
     r = _run(api_server, {"scenario": "baseline", "compare_to": "none"}, Prefer="respond-async")
     assert r.status_code == 201, r.text[:300]
     job = r.headers["Location"]
+    mine = {"X-Job-Secret": r.headers["X-Job-Secret"]}  # the job is readable with its secret only (api/jobs.py)
     for _ in range(120):
-        status = requests.get(job, params={"f": "json"}, timeout=10).json()["status"]
+        status = requests.get(job, params={"f": "json"}, headers=mine, timeout=10).json()["status"]
         if status in ("successful", "failed"):
             break
         time.sleep(0.5)
     assert status == "successful"
-    results = requests.get(f"{job}/results", params={"f": "json"}, timeout=30)
+    results = requests.get(f"{job}/results", params={"f": "json"}, headers=mine, timeout=30)
     assert results.ok
+    assert requests.get(f"{job}/results", params={"f": "json"}, timeout=30).status_code == 404
 
 
 def test_area_indicators(api_server):

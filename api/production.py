@@ -1,0 +1,139 @@
+"""The production server: gunicorn's asyncio (ASGI) worker in front of the WSGI app, so slow clients cost no thread.
+
+Why not gunicorn's ``gthread`` worker: it hands a new connection to a worker thread as soon as its first bytes
+arrive, and that thread then blocks until the request's headers and body are complete. 300 connections that
+send a header line every few seconds (slowloris) hold every thread of every worker, and nobody else is
+answered. Here gunicorn's ``asgi`` worker reads requests on an asyncio event loop, where a waiting connection
+is a few kilobytes of memory and no thread; :class:`WholeRequestFirst` waits on that loop until the body is
+complete too (slow uploads), and only then a2wsgi hands the finished request to a thread of the app's pool
+(``BUERGERGIS_SERVER_THREADS``). The app itself stays the same threaded WSGI app (Flask, pygeoapi, Dash):
+store connections, numpy and GEOS work exactly as under ``gthread``, unlike gevent, whose monkey-patching
+would run every database call and every scenario computation on one event-loop thread.
+
+Run it with ``./dev serve`` or ``python -m api.serve --production``; by hand::
+
+    gunicorn -k asgi -w 4 --preload -b 127.0.0.1:8050 'api.production:create_asgi_app()'
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.settings import Settings, get_settings
+
+
+class ServerSettings(BaseSettings):
+    """``BUERGERGIS_SERVER_*``: processes and threads of the production server."""
+
+    model_config = SettingsConfigDict(env_prefix="BUERGERGIS_SERVER_")
+
+    #: Worker processes (each with its own store connections and plan catalogue).
+    workers: int = Field(default=2, ge=1)
+    #: Threads per worker that run requests once they have arrived completely.
+    threads: int = Field(default=8, ge=1)
+    #: Open connections per worker (waiting ones included); beyond it a worker accepts no more for a while.
+    worker_connections: int = Field(default=2000, ge=10)
+    #: Seconds a request may take in the app before gunicorn restarts the worker.
+    timeout: int = Field(default=120, ge=10)
+    #: Seconds an idle kept-alive connection stays open.
+    keepalive: int = Field(default=5, ge=1)
+
+
+def _too_large_body(limit: int) -> bytes:
+    return json.dumps({
+        "code": "PayloadTooLarge",
+        "description": f"Die Anfrage ist zu groß (höchstens {limit} Bytes) / the request body is too large "
+                       f"(at most {limit} bytes)"}, ensure_ascii=False).encode()
+
+
+class WholeRequestFirst:
+    """ASGI middleware: read the whole request body on the event loop, then call the app once with all of it.
+
+    A body over ``max_body`` bytes is answered with 413 at once, without reading the rest. A chunked body
+    reaches the app with its ``Content-Length``, as if the client had sent one.
+    """
+
+    def __init__(self, app, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None  # the client gave up: nothing to answer
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                body = _too_large_body(self.max_body)
+                await send({"type": "http.response.start", "status": 413,
+                            "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                                        (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() not in (b"transfer-encoding",
+                                                                                      b"content-length")]
+        if body or scope.get("method") in ("POST", "PUT", "PATCH"):
+            headers.append((b"content-length", str(len(body)).encode()))
+        delivered = False
+
+        async def replay():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: only the disconnect is left to wait for
+
+        return await self.app({**scope, "headers": headers}, replay, send)
+
+
+def body_limit(settings: Settings) -> int:
+    """The largest body any route takes: the write limit, or the photo uploads' own (larger) limit."""
+    try:
+        from participation.photos import PhotoSettings
+
+        photos = PhotoSettings().max_request_bytes
+    except ImportError:
+        photos = 0
+    return max(settings.max_upload_bytes, photos)
+
+
+def create_asgi_app(settings: Settings | None = None):
+    """The portal (API and UI) as an ASGI app; refuses to start with weak environment tokens."""
+    from a2wsgi import WSGIMiddleware
+
+    from access.tokens import require_strong_env_secrets
+    from api.wsgi import create_app
+
+    require_strong_env_secrets()
+    settings = settings or get_settings()
+    app: Any = create_app(settings)  # a WSGI callable (a2wsgi's type for it is narrower than Flask's)
+    return WholeRequestFirst(WSGIMiddleware(app, workers=ServerSettings().threads),
+                             max_body=body_limit(settings))
+
+
+def gunicorn_command(settings: Settings, server: ServerSettings | None = None,
+                     access_log: Path | None = None) -> list[str]:
+    """The command line that runs :func:`create_asgi_app` under gunicorn's asyncio worker."""
+    server = server or ServerSettings()
+    command = [str(Path(sys.executable).with_name("gunicorn")), "-k", "asgi", "-w", str(server.workers),
+               "--preload", "-b", f"{settings.host}:{settings.port}",
+               "--worker-connections", str(server.worker_connections), "--timeout", str(server.timeout),
+               "--keep-alive", str(server.keepalive)]
+    if access_log is not None:
+        command += ["--access-logfile", str(access_log)]
+    return command + ["api.production:create_asgi_app()"]
