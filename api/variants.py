@@ -21,6 +21,8 @@ Planners (signed in, or a planner token)
 ``POST /api/variants/<id>/undo``, ``…/redo``   take the last step back / do it again
 ``POST /api/variants/<id>/save``               a new version: ``{"title_de", "title_en", "description_de",
                                                "description_en", "note"?}``; author = the signed-in person
+``GET  /api/variants/<id>/sun``                 shadows of A (start) and B (working copy) at ``?day=2026-03-20&hour=15``
+                                               (local time), sun hours that day at ``points=lon,lat;…`` (A, B, lost)
 ``GET  /api/variants/<id>/versions``           the saved versions (who, when); ``…/versions/<n>`` one of them
 ``POST /api/variants/<id>/publish``            ``{"published": true}``: the latest saved version goes to the public
                                                collections (``scenarios`` …; A/B choice, likes, comments);
@@ -247,6 +249,24 @@ def get_variant(variant_id: str):
     store = _variants()
     row, scenario = _working(store, variant_id)
     return jsonify(_state(store, row, scenario, _library(), with_geojson=_flag(request.args.get("geojson"))))
+
+
+@BLUEPRINT.get("/variants/<variant_id>/sun")
+def sun(variant_id: str):
+    """Shadows of A (the variant's start: Bestand or base) and B (the working copy) at ``hour`` (local clock time,
+    0-24) of ``day`` (ISO date or ``equinox``, ``summer_solstice``, ``winter_solstice``), and the sun hours of that
+    day at ``points`` (``lon,lat;lon,lat``, CRS84) in A and B with the hours lost."""
+    _planner()
+    day, hour = studio.parse_day_hour(request.args.get("day"), request.args.get("hour"))
+    points = studio.parse_points(request.args.get("points"))
+    store = _variants()
+    _, scenario = _working(store, variant_id)
+    library = _library()
+    url, epsg = _store_url(), _epsg()
+    result, model = studio.compute(scenario, library, url, epsg)
+    start, _ = studio.compute(studio.with_changes(scenario, [], id=f"{scenario.id}.start"), library, url, epsg,
+                              model=model)
+    return jsonify(studio.sun_and_shadows(start, result, day, hour, points))
 
 
 @BLUEPRINT.get("/variants/<variant_id>/versions")

@@ -4,9 +4,11 @@ Run ``python -m benchmarks.studio_steps`` (options: ``--sizes 300 600 1000``, ``
 synthetic buildings (the block city of :mod:`benchmarks.bench_scenarios`, one Bebauungsplan each, side by
 side in one GeoPackage) are served by the real WSGI app (in-process Flask test client, planner token, no
 UI). For each district a planner's variant is started and edited step by step -- raise Z of two zones,
-set a GRZ, add a building, fill a Baufenster, undo, redo -- and every answer carries the new indicators
-(totals, GRZ/GFZ achieved vs permitted, dwellings, residents, sealed share, violations, per-zone rows) and
-the zones and buildings as GeoJSON for the studio's map. The table gives the median and the slowest wall
+set a GRZ, change Art der Nutzung and Bauweise, add a building, raise and remove chosen buildings, fill a
+Baufenster, undo, redo -- and every answer carries the new indicators (totals, GRZ/GFZ achieved vs
+permitted, dwellings, residents, sealed share, violations, per-zone rows) and the zones and buildings as
+GeoJSON for the studio's map. After each variant the day-and-hour slider's request is timed too: the
+shadows of A and B at one hour and the sun hours of that day at three chosen places in A and B. The table gives the median and the slowest wall
 time per step (request to parsed answer). Target (issue 16): under 1 s per step for a few hundred buildings.
 """
 
@@ -68,8 +70,13 @@ def build_store(url: str, sizes: list[int]) -> dict[int, dict]:
             zones = frames["bp_baugebiet"]
             wa = zones[zones["art_code"] == "WA"]
             centre = wa.geometry.values[0].centroid
+            from pyproj import Transformer
+
+            to_lonlat = Transformer.from_crs(store.epsg, 4326, always_xy=True)
+            places = [to_lonlat.transform(centre.x + dx, centre.y + dy) for dx, dy in ((0, 20), (30, 0), (-30, 10))]
             info[n] = {"buildings": len(frames["buildings"]), "zones": len(zones), "wa": list(wa["id"][:2]),
-                       "centre": (centre.x, centre.y)}
+                       "centre": (centre.x, centre.y), "places": places,
+                       "chosen": list(frames["buildings"]["id"].astype(str)[:3])}
     finally:
         store.close()
     return info
@@ -97,13 +104,20 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
             ("raise Z of 2 zones", "changes", {"change": {"op": "change_festsetzung", "zones": zones, "add": {"z": 1}}}),
             ("set GRZ of a zone", "changes", {"change": {"op": "change_festsetzung", "zones": zones[:1],
                                                          "set": {"grz": 0.5}}}),
+            ("type of use, Bauweise", "changes", {"change": {"op": "change_festsetzung", "zones": zones[:1],
+                                                             "set": {"art_code": "MI", "bauweise": "OffeneBauweise"}}}),
             ("add a building", "changes", {"change": {"op": "add_building", "geometry": square(x, y), "storeys": 4}}),
+            ("raise 3 chosen buildings", "changes", {"change": {"op": "modify_buildings", "ids": d["chosen"],
+                                                                "set": {"storeys": 6}}}),
+            ("remove a chosen building", "changes", {"change": {"op": "remove_buildings", "ids": d["chosen"][:1]}}),
             ("fill a Baufenster", "changes", {"change": {"op": "fill_envelope", "zones": zones[1:2]}}),
             ("undo", "undo", {}),
             ("redo", "redo", {}),
         ]
         times: dict[str, list[float]] = {name: [] for name, _, _ in steps}
         times["start a variant"] = []
+        times["shadows A/B + sun hours at 3 places"] = []
+        places = ";".join(f"{lon:.7f},{lat:.7f}" for lon, lat in d["places"])
         for r in range(repeat):
             t0 = time.perf_counter()
             reply = client.post("/api/variants?geojson=1", headers=HEADERS,
@@ -118,6 +132,11 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
                 assert reply.status_code == 200, (name, reply.json)
                 assert reply.json["indicators"]["floor_area_m2"] is not None
                 times[name].append(elapsed)
+            t0 = time.perf_counter()
+            reply = client.get(f"/api/variants/{vid}/sun", headers=HEADERS,
+                               query_string={"day": "2026-03-21", "hour": str(9 + r), "points": places})
+            assert reply.status_code == 200 and len(reply.json["points"]) == 3, reply.json
+            times["shadows A/B + sun hours at 3 places"].append(time.perf_counter() - t0)
         for name, values in times.items():
             rows.append({"buildings": d["buildings"], "zones": d["zones"], "step": name,
                          "median_s": statistics.median(values), "max_s": max(values), "runs": len(values)})
@@ -133,10 +152,12 @@ def main(argv=None) -> int:
     print(f"scenario studio: one step through the HTTP API (in-process), {args.repeat} runs each; "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, shapely {shapely.__version__}")
     header = ("buildings", "zones", "step", "median_s", "max_s", "runs")
-    print(" | ".join(f"{h:>18}" for h in header))
-    print("-|-".join("-" * 18 for _ in header))
+    widths = {h: (36 if h == "step" else 10) for h in header}
+    print(" | ".join(f"{h:>{widths[h]}}" for h in header))
+    print("-|-".join("-" * widths[h] for h in header))
     for row in rows:
-        print(" | ".join(f"{row[h]:>18.3f}" if isinstance(row[h], float) else f"{row[h]:>18}" for h in header))
+        print(" | ".join(f"{row[h]:>{widths[h]}.3f}" if isinstance(row[h], float) else f"{row[h]:>{widths[h]}}"
+                         for h in header))
     worst = max((r for r in rows if r["buildings"] <= 600 and r["step"] != "start a variant"),
                 key=lambda r: r["max_s"], default=None)
     if worst:

@@ -26,6 +26,7 @@ import shapely
 
 from scenarios.model import (
     BASELINE,
+    TEXT_FESTSETZUNG_FIELDS,
     AddBuilding,
     ChangeFestsetzung,
     FillEnvelope,
@@ -348,6 +349,9 @@ def _change_festsetzung(model: CityModel, change: ChangeFestsetzung, mask: np.nd
     if change.set is not None:
         for column in change.set.model_fields_set:
             value = getattr(change.set, column)
+            if column in TEXT_FESTSETZUNG_FIELDS:
+                _set_text_festsetzung(z, mask, column, value)
+                continue
             if column not in z:
                 z[column] = np.nan
             z[column] = pd.to_numeric(z[column], errors="coerce").astype(float)
@@ -365,6 +369,27 @@ def _change_festsetzung(model: CityModel, change: ChangeFestsetzung, mask: np.nd
         if column in z:
             z[column] = pd.array(pd.to_numeric(z[column], errors="coerce").round(), dtype="Int64")
     return {"zones": int(mask.sum())}
+
+
+def _set_text_festsetzung(z: pd.DataFrame, mask: np.ndarray, column: str, value: str | None) -> None:
+    """Art der Nutzung or Bauweise of the chosen zones, with the decoded XPlanung names the layers carry."""
+    from layers.xplanung.bplan import ALLG_ART, ALLG_ART_CODE, BAUWEISE, BESONDERE_ART, BESONDERE_ART_CODE
+
+    if column == "art_code":
+        codes = {sign: code for code, sign in BESONDERE_ART_CODE.items()}  # SO: the last, 4000 "Sondergebiet"
+        general = {sign: ALLG_ART[code] for code, sign in ALLG_ART_CODE.items()}
+        related = {"besondere_art_der_baulichen_nutzung": BESONDERE_ART.get(codes.get(value, "")) if value else None,
+                   "allg_art_der_baulichen_nutzung": general.get(value[0]) if value else None}
+    else:
+        codes = {name: code for code, name in BAUWEISE.items()}
+        related = {"bauweise_code": codes.get(value) if value else None}
+    for name, new in {column: value, **related}.items():
+        if name not in z and new is None:
+            continue
+        if name not in z:
+            z[name] = None
+        z[name] = z[name].astype(object)
+        z.loc[mask, name] = new
 
 
 def _shrink_to_area(geoms: np.ndarray, targets: np.ndarray, iterations: int = 40) -> np.ndarray:

@@ -53,6 +53,11 @@ BASELINE = "baseline"
 #: Festsetzungen a scenario may set (numeric columns of bp_baugebiet).
 FESTSETZUNG_FIELDS = ("grz", "grz_min", "grz_max", "gfz", "gfz_min", "gfz_max", "gr", "gr_min", "gr_max",
                       "gf", "gf_min", "gf_max", "bmz", "z", "z_min", "z_max", "z_zwingend", "h_max")
+#: Art der baulichen Nutzung a scenario may set (the sign on the plan, BauNVO §§ 2-11) and the Bauweise (§ 22);
+#: text columns of bp_baugebiet, written with their decoded XPlanung names (``layers/xplanung/bplan.py``).
+ART_CODES = ("WS", "WR", "WA", "WB", "MD", "MDW", "MI", "MU", "MK", "GE", "GI", "SO")
+BAUWEISEN = ("OffeneBauweise", "GeschlosseneBauweise", "AbweichendeBauweise")
+TEXT_FESTSETZUNG_FIELDS = ("art_code", "bauweise")
 _CRS_LONLAT = {"crs84", "ogc:crs84", "epsg:4326", "http://www.opengis.net/def/crs/ogc/1.3/crs84",
                "urn:ogc:def:crs:ogc:1.3:crs84", "http://www.opengis.net/def/crs/epsg/0/4326"}
 
@@ -269,6 +274,9 @@ class FestsetzungValues(_Strict):
     z_max: int | None = Field(default=None, ge=0, le=200)
     z_zwingend: int | None = Field(default=None, ge=0, le=200)
     h_max: float | None = Field(default=None, ge=0, le=1000)
+    #: Art der baulichen Nutzung (``WA``, ``MI``, ...): the zone's housing share and orientation values follow it.
+    art_code: Literal[ART_CODES] | None = None  # type: ignore[valid-type]
+    bauweise: Literal[BAUWEISEN] | None = None  # type: ignore[valid-type]
 
 
 class FestsetzungIncrements(_Strict):

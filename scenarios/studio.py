@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -112,7 +113,12 @@ FIELD_NAMES = {
     "set": ("Werte", "values"), "add": ("Erhöhung", "increment"), "storey_height": ("Geschosshöhe", "storey height"),
     "id": ("Kennung", "id"), "title_de": ("Titel (deutsch)", "title (German)"),
     "title_en": ("Titel (englisch)", "title (English)"), "base": ("Ausgangsvariante", "base variant"),
+    "art_code": ("Art der Nutzung", "type of use"), "bauweise": ("Bauweise", "building pattern"),
+    "day": ("Tag", "day"), "hour": ("Uhrzeit", "hour"), "points": ("Orte", "places"),
 }
+#: Bauweise in words (the engine stores XPlanung's names).
+BAUWEISE_NAMES = {"OffeneBauweise": ("offen", "open"), "GeschlosseneBauweise": ("geschlossen", "closed"),
+                  "AbweichendeBauweise": ("abweichend", "other (abweichend)")}
 _OPS = ("add_building", "remove_buildings", "modify_buildings", "change_festsetzung", "fill_envelope")
 
 
@@ -153,6 +159,9 @@ def _explain(error: dict) -> tuple[str, str, str]:
     if kind == "less_than":
         return field, f"{de_name} muss kleiner als {_number(ctx.get('lt'))} sein", \
             f"{en_name} must be less than {_number(ctx.get('lt'))}"
+    if kind == "literal_error":
+        allowed = ", ".join(a.strip("'") for a in re.split(r", | or ", str(ctx.get("expected", ""))))
+        return field, f"{de_name}: erlaubt sind {allowed}", f"{en_name}: allowed are {allowed}"
     if kind in ("int_parsing", "int_from_float", "int_type"):
         return field, f"{de_name} muss eine ganze Zahl sein", f"{en_name} must be a whole number"
     if kind in ("float_parsing", "float_type"):
@@ -262,7 +271,7 @@ def _plausible(change) -> None:
         for part in (change.set, change.add):
             for name in (part.model_fields_set if part is not None else ()):
                 value = getattr(part, name)
-                if value is None:
+                if value is None or isinstance(value, str):
                     continue
                 if name.startswith("z") and part is change.set and value > MAX_STOREYS:
                     raise StudioError(f"Z = {value} ist unrealistisch (höchstens {MAX_STOREYS} Vollgeschosse)",
@@ -344,15 +353,28 @@ def change_dicts(scenario: Scenario) -> list[dict]:
     return [change_dict(c) for c in scenario.changes]
 
 
+def _value_words(name: str, value, de: bool) -> str:
+    if value is None:
+        return "–"
+    if name == "bauweise":
+        return BAUWEISE_NAMES.get(value, (value, value))[0 if de else 1]
+    return str(value)
+
+
 def describe_change(change: dict, lang: str = "de") -> str:
     """One step in words, for the studio's list of steps."""
     op = change.get("op")
     de = lang == "de"
     zones = change.get("zones") or change.get("ids") or []
     where = change.get("where") or {}
-    if zones:
-        target = (f"{len(zones)} Zone(n)" if de else f"{len(zones)} zone(s)") if op in (
-            "change_festsetzung", "fill_envelope") else (f"{len(zones)} Gebäude" if de else f"{len(zones)} building(s)")
+    if op in ("remove_buildings", "modify_buildings") and change.get("ids"):
+        n = len(change["ids"])
+        target = f"{n} Gebäude" if de else f"{n} building(s)"
+    elif op in ("remove_buildings", "modify_buildings") and change.get("zones"):
+        n = len(change["zones"])
+        target = f"alle in {n} Zone(n)" if de else f"all in {n} zone(s)"
+    elif zones:
+        target = f"{len(zones)} Zone(n)" if de else f"{len(zones)} zone(s)"
     elif change.get("plan_id"):
         target = f"Plan {change['plan_id']}"
     elif where:
@@ -360,7 +382,7 @@ def describe_change(change: dict, lang: str = "de") -> str:
     else:
         target = change.get("filter") or ""
     if op == "change_festsetzung":
-        parts = [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {v if v is not None else '–'}"
+        parts = [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {_value_words(k, v, de)}"
                  for k, v in (change.get("set") or {}).items()]
         parts += [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} + {v}" for k, v in (change.get("add") or {}).items()]
         return (f"Festsetzung ändern ({target}): " if de else f"Change provisions ({target}): ") + ", ".join(parts)
@@ -379,7 +401,8 @@ def describe_change(change: dict, lang: str = "de") -> str:
     if op == "remove_buildings":
         return f"Gebäude entfernen ({target})" if de else f"Remove buildings ({target})"
     if op == "modify_buildings":
-        values = ", ".join(f"{k} = {v}" for k, v in (change.get("set") or {}).items() if k != "geometry")
+        values = ", ".join(f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {v}"
+                           for k, v in (change.get("set") or {}).items() if k not in ("geometry", "crs"))
         return (f"Gebäude ändern ({target}): {values}" if de else f"Change buildings ({target}): {values}")
     return str(op)
 
@@ -666,8 +689,10 @@ def compute(scenario: Scenario, library: Mapping[str, Scenario], url: str, epsg:
     try:
         result = run_scenario(scenario, model, library={**library, scenario.id: scenario})
     except ScenarioError as err:
-        raise _from_scenario_error(err, "Der Schritt lässt sich nicht anwenden", "the step cannot be applied") \
-            from None
+        error = _from_scenario_error(err, "Der Schritt lässt sich nicht anwenden", "the step cannot be applied")
+        text = " ".join(i.message for i in err.issues)
+        error.field = "ids" if "unknown building id" in text else ("zones" if "unknown zone id" in text else None)
+        raise error from None
     except KeyError as err:
         raise StudioError(f"Unbekannte Variante: {err}", f"unknown variant: {err}", "base") from None
     with _RESULTS_LOCK:
@@ -698,6 +723,18 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
                               f"plan {change.plan_id} is not part of this variant", "plan_id")
         if not ids and not change.plan_id and not change.criteria():
             raise StudioError("Bitte zuerst Zonen auswählen", "please choose zones first", "zones")
+    if op in ("remove_buildings", "modify_buildings"):
+        known = set(model.zones["id"].astype(str)) if len(model.zones) else set()
+        missing = [i for i in (change.zones or []) if i not in known]
+        if missing:
+            other = _plans_of_zones(url, epsg, missing)
+            if other:
+                zone, plan = next(iter(other.items()))
+                raise StudioError(f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen "
+                                  "dieser Variante", f"zone {zone} belongs to another plan ({plan}), not to this "
+                                                     "variant's plans", "zones")
+            raise StudioError(f"Unbekannte Zone(n): {', '.join(missing[:5])}",
+                              f"unknown zone(s): {', '.join(missing[:5])}", "zones")
     geometry, crs = None, None
     if op == "add_building":
         geometry, crs = change.geometry, change.crs
@@ -799,6 +836,123 @@ def indicators(result, model_before=None) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- sun and shadows
+
+#: Clock time of the day-and-hour slider: the Kommune's (summer time included).
+LOCAL_TIME = "Europe/Berlin"
+MAX_SUN_POINTS = 20
+#: A "place" for sun hours is a disc of this radius (m) around the clicked point: a bench, a window, a playground.
+SUN_POINT_RADIUS_M = 1.5
+
+
+def parse_day_hour(day: str | None, hour) -> tuple:
+    """(date, hour as float) from the slider's query parameters; bilingual errors naming the field."""
+    import datetime as dt
+
+    from twin.sun import resolve_day
+
+    try:
+        date = resolve_day(day or "equinox")
+    except (TypeError, ValueError):
+        raise StudioError("Tag: bitte als JJJJ-MM-TT angeben (z. B. 2026-03-20)",
+                          "day: please give it as YYYY-MM-DD (e.g. 2026-03-20)", "day") from None
+    if not isinstance(date, dt.date):
+        raise StudioError("Tag: ungültig", "day: invalid", "day")
+    try:
+        value = float(hour if hour not in (None, "") else 12)
+    except (TypeError, ValueError):
+        raise StudioError("Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24",
+                          "hour") from None
+    if not (0 <= value <= 24) or value != value:
+        raise StudioError("Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24", "hour")
+    return date, value
+
+
+def parse_points(text: str | None) -> list[tuple[float, float]]:
+    """``lon,lat;lon,lat`` (CRS84) as a list; bilingual errors naming ``points``."""
+    if not text:
+        return []
+    out = []
+    for part in str(text).split(";"):
+        if not part.strip():
+            continue
+        try:
+            lon, lat = (float(v) for v in part.split(","))
+        except ValueError:
+            raise StudioError(f"Orte: {part!r} ist kein Punkt (Länge,Breite)",
+                              f"places: {part!r} is no point (lon,lat)", "points") from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise StudioError(f"Orte: {part!r} liegt außerhalb der Erde", f"places: {part!r} is off the earth",
+                              "points")
+        out.append((lon, lat))
+    if len(out) > MAX_SUN_POINTS:
+        raise StudioError(f"Orte: höchstens {MAX_SUN_POINTS}", f"places: at most {MAX_SUN_POINTS}", "points")
+    return out
+
+
+def _shadow_feature_collection(model, azimuth: float, elevation: float) -> dict:
+    """The ground shadows of a model's buildings at one sun position as one CRS84 MultiPolygon (footprints left
+    out: the 3D view draws the buildings themselves)."""
+    import geopandas as gpd
+
+    from twin.shadow import shadow_polygons
+
+    b = model.buildings
+    if not len(b) or elevation <= 0:
+        return {"type": "FeatureCollection", "features": []}
+    heights = pd.to_numeric(b["height"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    shadows = shadow_polygons(b.geometry.values, heights, azimuth, elevation)
+    shadows = shadows[~shapely.is_missing(shadows)]
+    ground = shapely.difference(shapely.union_all(shadows), shapely.union_all(b.geometry.values))
+    if ground is None or ground.is_empty:
+        return {"type": "FeatureCollection", "features": []}
+    ground = shapely.simplify(ground, 0.2)
+    frame = gpd.GeoDataFrame({"kind": ["shadow"]}, geometry=[ground], crs=b.crs or f"EPSG:{model.epsg}")
+    return json.loads(frame.to_crs("OGC:CRS84").to_json(drop_id=True))
+
+
+def sun_and_shadows(result_a, result_b, day, hour: float, points: list[tuple[float, float]]) -> dict:
+    """Shadows of A (the variant's start) and B (the variant) at one hour of a day, and the sun hours of that day
+    at chosen places in both, with the hours lost (A − B; negative: gained)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import geopandas as gpd
+
+    from twin.shadow import sun_hours
+    from twin.sun import solar_position
+
+    t0 = time.perf_counter()
+    model_b = result_b.model
+    crs = model_b.buildings.crs or f"EPSG:{model_b.epsg}"
+    area = model_b.plan_area()
+    centre = gpd.GeoSeries([area[0].centroid if len(area) else shapely.Point(0, 0)], crs=crs).to_crs(4326).iloc[0]
+    lat, lon = centre.y, centre.x
+    local = dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=hour)
+    instant = local.replace(tzinfo=ZoneInfo(LOCAL_TIME)).astimezone(dt.UTC).replace(tzinfo=None)
+    position = solar_position(np.array([np.datetime64(instant, "ns")]), lat, lon)
+    azimuth, elevation = float(position.azimuth[0]), float(position.elevation[0])
+    out = {"day": day.isoformat(), "hour": hour, "time_utc": instant.isoformat() + "Z", "local_time": LOCAL_TIME,
+           "sun": {"azimuth": round(azimuth, 3), "elevation": round(elevation, 3)},
+           "shadows": {"a": _shadow_feature_collection(result_a.model, azimuth, elevation),
+                       "b": _shadow_feature_collection(model_b, azimuth, elevation)},
+           "points": []}
+    if points:
+        discs = gpd.GeoSeries(gpd.points_from_xy([p[0] for p in points], [p[1] for p in points]), crs=4326) \
+            .to_crs(crs).buffer(SUN_POINT_RADIUS_M)
+        hours = {}
+        for side, model in (("a", result_a.model), ("b", model_b)):
+            b = model.buildings
+            hours[side] = sun_hours(discs, b, day, lat=lat, lon=lon, step_minutes=30) if len(b) \
+                else np.full(len(points), np.nan)
+        for k, (x, y) in enumerate(points):
+            a_h, b_h = _f(hours["a"][k]), _f(hours["b"][k])
+            out["points"].append({"lon": x, "lat": y, "hours_a": a_h, "hours_b": b_h,
+                                  "lost": (a_h - b_h) if a_h is not None and b_h is not None else None})
+    out["timings"] = {"sun_s": round(time.perf_counter() - t0, 4)}
+    return out
+
+
 def geojson(result, plan_names: Mapping[str, str] | None = None) -> dict:
     """Zones and buildings of a variant in CRS84 for the studio's map (a few numbers each, no free text)."""
     zones = result.zones
@@ -815,6 +969,14 @@ def geojson(result, plan_names: Mapping[str, str] | None = None) -> dict:
         frame["height"] = pd.to_numeric(frame["height"], errors="coerce").astype(float)
         frame["storeys"] = pd.to_numeric(frame["storeys"], errors="coerce").astype(float)
         frame["new"] = b["source"].astype(str).str.startswith("scenario:").to_numpy() if "source" in b else False
+        if len(zones):  # the zone each building stands in: a click on a building chooses its zone in zone mode
+            from twin.indicators import assign_to_plots
+
+            owner = assign_to_plots(b.geometry.values, zones.geometry.values)
+            zone_ids = zones["id"].astype(str).to_numpy(dtype=object)
+            frame["zone_id"] = [zone_ids[k] if k >= 0 else None for k in owner]
+        else:
+            frame["zone_id"] = None
         out["buildings"] = json.loads(frame.to_crs("OGC:CRS84").to_json(drop_id=True, na="null"))
     else:
         out["buildings"] = {"type": "FeatureCollection", "features": []}

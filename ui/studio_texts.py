@@ -51,8 +51,6 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.need_position": ("Bitte erst in die Karte klicken oder Länge und Breite eintragen.",
                              "Please click the map or enter longitude and latitude first."),
     "studio.need_zones": ("Bitte zuerst Zonen wählen.", "Please choose zones first."),
-    "studio.need_value": ("Bitte mindestens einen Wert eintragen (GRZ, GFZ, Z oder Höhe).",
-                          "Please enter at least one value (GRZ, GFZ, Z or height)."),
     "studio.need_variant": ("Bitte zuerst eine Variante anlegen oder öffnen.", "Please start or open a variant first."),
     "studio.steps": ("Schritte", "Steps"),
     "studio.no_steps": ("Noch keine Schritte.", "No steps yet."),
@@ -100,4 +98,89 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.based_on": ("Ausgangslage: {base}", "Start: {base}"),
     "studio.step_done": ("Schritt angewandt.", "Step applied."),
     "studio.error": ("Fehler: {msg}", "Error: {msg}"),
+    # Art der Nutzung and Bauweise of the chosen zones
+    "studio.art": ("Art der Nutzung setzen", "Set the type of use"),
+    "studio.bauweise": ("Bauweise setzen", "Set the building pattern"),
+    "studio.keep": ("unverändert", "unchanged"),
+    "studio.bauweise.OffeneBauweise": ("offen", "open"),
+    "studio.bauweise.GeschlosseneBauweise": ("geschlossen", "closed"),
+    "studio.bauweise.AbweichendeBauweise": ("abweichend", "other"),
+    "studio.need_value": ("Bitte mindestens einen Wert eintragen (GRZ, GFZ, Z, Höhe, Art der Nutzung oder "
+                          "Bauweise).", "Please enter at least one value (GRZ, GFZ, Z, height, type of use or "
+                                        "building pattern)."),
+    # choosing and changing buildings
+    "studio.buildings": ("Gebäude wählen und ändern", "Choose and change buildings"),
+    "studio.buildings_hint": ("„Gebäude wählen“ einstellen und Gebäude in der Karte oder in der 3D-Ansicht "
+                              "anklicken (noch einmal: abwählen), oder alle Gebäude der gewählten Zonen nehmen.",
+                              "Choose “Choose buildings” and click buildings on the map or in the 3D view (again: "
+                              "unchoose), or take all buildings of the chosen zones."),
+    "studio.building_count": ("{n} Gebäude gewählt", "{n} building(s) chosen"),
+    "studio.buildings_in_zones": ("Alle Gebäude der gewählten Zonen", "All buildings of the chosen zones"),
+    "studio.buildings_none": ("Gebäudeauswahl leeren", "Clear the buildings"),
+    "studio.mod_storeys": ("Geschosse (neu)", "Storeys (new)"),
+    "studio.mod_height": ("Höhe (neu, m)", "Height (new, m)"),
+    "studio.modify": ("Gewählte Gebäude ändern", "Change the chosen buildings"),
+    "studio.remove": ("Gewählte Gebäude entfernen", "Remove the chosen buildings"),
+    "studio.need_buildings": ("Bitte zuerst Gebäude wählen.", "Please choose buildings first."),
+    "studio.need_building_value": ("Bitte Geschosse oder Höhe eintragen.", "Please enter storeys or a height."),
+    "studio.click.select": ("Gebäude wählen", "Choose buildings"),
+    "studio.click.sun": ("Ort für Sonnenstunden", "Place for sun hours"),
+    # drawing a footprint
+    "studio.height": ("Höhe (m, statt Geschossen)", "Height (m, instead of storeys)"),
+    "studio.draw_hint": ("Oder mit dem Zeichenwerkzeug oben links in der Karte einen Grundriss zeichnen "
+                         "(Vieleck oder Rechteck) und ihn mit den Geschossen oder der Höhe hinzufügen.",
+                         "Or draw a footprint with the drawing tool at the top left of the map (polygon or "
+                         "rectangle) and add it with the storeys or the height."),
+    "studio.add_drawn": ("Gezeichneten Grundriss hinzufügen", "Add the drawn footprint"),
+    "studio.need_drawing": ("Bitte zuerst einen Grundriss in die Karte zeichnen.",
+                            "Please draw a footprint on the map first."),
+    "studio.drawn": ("Grundriss gezeichnet: {m2} m².", "Footprint drawn: {m2} m²."),
+    # 3D, shadows, sun hours
+    "studio.view3d": ("3D-Ansicht und Schatten", "3D view and shadows"),
+    "studio.deck_region": ("3D-Ansicht der Variante mit Schatten", "3D view of the variant with shadows"),
+    "studio.month": ("Tag", "Day"),
+    "studio.hour": ("Uhrzeit", "Time of day"),
+    "studio.when": ("{day}, {time} Uhr (Ortszeit): Sonne {el}° hoch, aus {az}°",
+                    "{day}, {time} (local time): sun {el}° high, from {az}°"),
+    "studio.night": ("{day}, {time} Uhr (Ortszeit): die Sonne steht unter dem Horizont.",
+                     "{day}, {time} (local time): the sun is below the horizon."),
+    "studio.shadow_legend": ("Blau: Schatten der Ausgangslage (A). Dunkelgrau: Schatten der Variante (B). "
+                             "Lila: neue Gebäude, orange: gewählte Gebäude. Klick auf ein Gebäude wählt es.",
+                             "Blue: shadows of the start (A). Dark grey: shadows of the variant (B). Purple: new "
+                             "buildings, orange: chosen buildings. Clicking a building chooses it."),
+    "studio.sun_heading": ("Sonnenstunden an gewählten Orten", "Sun hours at chosen places"),
+    "studio.sun_hint": ("„Ort für Sonnenstunden“ einstellen und in die Karte klicken (bis zu 20 Orte).",
+                        "Choose “Place for sun hours” and click the map (up to 20 places)."),
+    "studio.sun_caption": ("Sonnenstunden am {day}: Ausgangslage (A) und Variante (B)",
+                           "Sun hours on {day}: start (A) and variant (B)"),
+    "studio.sun.place": ("Ort", "Place"),
+    "studio.sun.a": ("A: Ausgangslage (h)", "A: start (h)"),
+    "studio.sun.b": ("B: Variante (h)", "B: variant (h)"),
+    "studio.sun.lost": ("Verlorene Sonnenstunden", "Sun hours lost"),
+    "studio.sun_clear": ("Orte löschen", "Clear the places"),
+    "studio.link3d": ("Variante in 3D öffnen (Link mit Kamera)", "Open the variant in 3D (link with camera)"),
+    # citizens comment on a variant (ui/variant_comments.py, in the 3D view)
+    "variants.comment.heading": ("Ihre Meinung zu „{name}“ (B)", "Your opinion on “{name}” (B)"),
+    "variants.comment.hint": ("Ihr Kommentar gilt der Variante B. Er wird angenommen, solange die Beteiligung zu "
+                              "dieser Variante läuft, und erscheint nach der Prüfung.",
+                              "Your comment is about variant B. It is taken while the participation on this "
+                              "variant is open and shows after moderation."),
+    "variants.comment.text": ("Kommentar", "Comment"),
+    "variants.comment.pseudonym": ("Name oder Pseudonym (freiwillig)", "Name or pseudonym (optional)"),
+    "variants.comment.submit": ("Kommentar senden", "Send the comment"),
+    "variants.comment.empty": ("Bitte einen Kommentar schreiben.", "Please write a comment."),
+    "variants.comment.not_published": ("Diese Variante ist nicht veröffentlicht; zu ihr lässt sich nichts sagen.",
+                                       "This variant is not published; it cannot be commented on."),
+}
+
+#: Month names of the day slider (the 21st of each month: equinoxes and solstices included).
+MONTHS = {
+    "de": ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+MONTHS_LONG = {
+    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
 }

@@ -163,12 +163,28 @@ BAD_STEPS = [
     ({"op": "add_building", "geometry": square(1000, 1000), "storeys": 2}, "geometry", "außerhalb", "outside"),
     ({"op": "change_festsetzung", "zones": ["wb"], "add": {"z": 1}}, "zones", "anderen Plan", "another plan"),
     ({"op": "fly_to_the_moon", "zones": ["wa"]}, "op", "unbekannte Operation", "unknown operation"),
+    ({"op": "change_festsetzung", "zones": ["wa"], "set": {"art_code": "XY"}}, "art_code", "erlaubt sind WS",
+     "allowed are WS"),
+    ({"op": "change_festsetzung", "zones": ["wa"], "set": {"bauweise": "zickzack"}}, "bauweise", "erlaubt sind",
+     "allowed are"),
+    ({"op": "modify_buildings", "ids": ["b1"], "set": {"height": 5000}}, "height", "höchstens 300 m",
+     "at most 300 m"),
+    ({"op": "modify_buildings", "ids": ["b1"], "set": {"storeys": 90}}, "storeys", "unrealistisch", "absurd"),
+    ({"op": "modify_buildings", "ids": ["b1"], "set": {"height": 0}}, "height", "größer als 0", "greater than 0"),
+    ({"op": "remove_buildings", "ids": ["gibt-es-nicht"]}, "ids", "unbekannte Kennung", "unknown building id"),
+    ({"op": "remove_buildings", "zones": ["wb"]}, "zones", "anderen Plan", "another plan"),
+    # a polygon drawn on the map (lon/lat) whose edges cross
+    ({"op": "add_building", "crs": "CRS84", "storeys": 2, "geometry": {"type": "Polygon", "coordinates": [[
+        [9.9990, 53.6670], [9.9992, 53.6672], [9.9992, 53.6670], [9.9990, 53.6672], [9.9990, 53.6670]]]}},
+     "geometry", "überschneidet sich selbst", "intersects itself"),
 ]
 
 
 @pytest.mark.parametrize("change,field,german,english", BAD_STEPS,
                          ids=["grz-1.5", "grz-increment", "z-500", "negative-height", "absurd-height",
-                              "self-intersecting", "out-of-area", "other-plan", "unknown-op"])
+                              "self-intersecting", "out-of-area", "other-plan", "unknown-op", "art-code",
+                              "bauweise", "building-height-absurd", "building-storeys-absurd", "building-height-0",
+                              "unknown-building", "buildings-of-another-plan", "drawn-self-intersecting"])
 def test_bad_steps_are_refused_in_german_and_english(studio_server, change, field, german, english):
     server = studio_server
     vid = "schlecht"
@@ -209,3 +225,76 @@ def test_bad_imports_and_requests_write_nothing(studio_server):
     reply = post(server, "variants", {"base": "baseline", "title_de": ""})
     assert reply.status_code == 400 and reply.json()["field"] == "title_de"
     assert len(requests.get(f"{server.url}/api/variants", headers=PLANNER, timeout=30).json()["variants"]) == count
+
+
+def test_buildings_chosen_changed_removed_and_type_of_use(studio_server):
+    """Buildings chosen by id (a click) or by zone (the filter), changed or removed; Art der Nutzung and Bauweise."""
+    server = studio_server
+    vid = new_variant(server, "Gebäude und Nutzung")["variant"]["id"]
+    reply = step(server, vid, {"op": "modify_buildings", "ids": ["b1"], "set": {"storeys": 4}})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["indicators"]["floor_area_m2"] == pytest.approx(840.0 + 120.0 * 2)  # b1: 2 -> 4 storeys
+    assert reply.json()["steps"][-1]["text_de"] == "Gebäude ändern (1 Gebäude): Geschosse = 4"
+    reply = step(server, vid, {"op": "modify_buildings", "zones": ["mi"], "set": {"height": 15}})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["indicators"]["floor_area_m2"] == pytest.approx(480.0 + 200.0 * 5)  # 15 m / 3 m = 5 storeys
+    reply = step(server, vid, {"op": "remove_buildings", "ids": ["b2"]})
+    assert reply.status_code == 200, reply.text
+    state = reply.json()
+    assert state["indicators"]["buildings"] == 1 and state["indicators"]["floor_area_m2"] == pytest.approx(480.0)
+
+    start_dwellings = state["indicators"]["dwellings"]
+    reply = step(server, vid, {"op": "change_festsetzung", "zones": ["wa"],
+                               "set": {"art_code": "MI", "bauweise": "GeschlosseneBauweise"}})
+    assert reply.status_code == 200, reply.text
+    state = reply.json()
+    zones = {z["id"]: z for z in state["indicators"]["zones"]}
+    assert zones["wa"]["art_code"] == "MI" and zones["mi"]["art_code"] == "MI"
+    assert state["indicators"]["dwellings"] < start_dwellings  # a Mischgebiet houses less than a WA
+    assert "Art der Nutzung = MI, Bauweise = geschlossen" in state["steps"][-1]["text_de"]
+    assert "type of use = MI, building pattern = closed" in state["steps"][-1]["text_en"]
+    assert "art_code: MI" in state["document"] and "bauweise: GeschlosseneBauweise" in state["document"]
+    with_map = requests.get(f"{server.url}/api/variants/{vid}?geojson=1", headers=PLANNER, timeout=30).json()
+    [building] = with_map["geojson"]["buildings"]["features"]
+    assert building["properties"]["id"] == "b1" and building["properties"]["zone_id"] == "wa"
+
+    # the exported YAML re-imports to the same result (the new fields are part of the format)
+    exported = requests.get(f"{server.url}/api/variants/{vid}/export", headers=PLANNER, timeout=30).text
+    again = post(server, "variants/import", {"yaml": exported})
+    assert again.status_code == 201, again.text
+    for name in ("floor_area_m2", "dwellings", "residents", "violations"):
+        assert again.json()["indicators"][name] == pytest.approx(state["indicators"][name]), name
+
+
+def test_shadows_of_a_and_b_and_sun_hours_lost(studio_server):
+    """A tall new building south of a place takes sun hours there; its shadow appears in B, not in A."""
+    from pyproj import Transformer
+
+    server = studio_server
+    vid = new_variant(server, "Schatten")["variant"]["id"]
+    assert step(server, vid, {"op": "add_building", "geometry": square(25, 12), "height": 24}).status_code == 200
+    to_lonlat = Transformer.from_crs(25832, 4326, always_xy=True)
+    north = to_lonlat.transform(X0 + 30, Y0 + 30)  # 8 m north of the new building
+    south = to_lonlat.transform(X0 + 30, Y0 + 3)
+    points = ";".join(f"{lon:.7f},{lat:.7f}" for lon, lat in (north, south))
+    reply = requests.get(f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, timeout=60,
+                         params={"day": "2026-03-21", "hour": "12.5", "points": points})
+    assert reply.status_code == 200, reply.text
+    sun = reply.json()
+    assert sun["time_utc"] == "2026-03-21T11:30:00Z"  # 12:30 CET
+    assert 30 < sun["sun"]["elevation"] < 40 and 170 < sun["sun"]["azimuth"] < 200
+    shadow_a = shapely.geometry.shape(sun["shadows"]["a"]["features"][0]["geometry"])
+    shadow_b = shapely.geometry.shape(sun["shadows"]["b"]["features"][0]["geometry"])
+    assert shadow_b.area > shadow_a.area * 1.5
+    lost_north, lost_south = sun["points"]
+    assert lost_north["lost"] >= 2 and lost_north["hours_b"] < lost_north["hours_a"]
+    assert lost_south["lost"] == 0 and lost_south["hours_a"] > 8
+    night = requests.get(f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, timeout=60,
+                         params={"day": "2026-12-21", "hour": "2"}).json()
+    assert night["sun"]["elevation"] < 0 and night["shadows"]["b"]["features"] == []
+    for params, field in (({"hour": "25"}, "hour"), ({"day": "21.03.2026"}, "day"),
+                          ({"points": "10.0;53.6"}, "points"), ({"points": "200,53"}, "points")):
+        bad = requests.get(f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, params=params, timeout=30)
+        assert bad.status_code == 400 and bad.json()["field"] == field, bad.text
+        assert " / " in bad.json()["description"]
+    assert requests.get(f"{server.url}/api/variants/{vid}/sun", timeout=30).status_code == 401

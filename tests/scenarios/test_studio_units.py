@@ -80,3 +80,59 @@ def test_ui_helpers():
     state = {"indicators": {"zones": [zone, {**zone, "id": "y", "art_code": "MI", "plan_id": "q"}]}}
     assert [z["id"] for z in view.shown_zones(state, "p", "WA")] == ["z"]
     assert [z["id"] for z in view.shown_zones(state, None, None)] == ["z", "y"]
+
+
+def test_type_of_use_and_bauweise_in_the_engine(hand_model):
+    """change_festsetzung sets Art der Nutzung and Bauweise with the decoded XPlanung names; the housing share follows."""
+    from scenarios.engine import run_scenario
+
+    scenario = studio.parse_document("id: t\ntitle_de: T\ntitle_en: T\nchanges:\n  - op: change_festsetzung\n"
+                                     "    zones: [mi]\n    set: {art_code: WA, bauweise: OffeneBauweise}\n")
+    result = run_scenario(scenario, hand_model)
+    zone = result.zones.set_index("id").loc["mi"]
+    assert (zone["art_code"], zone["besondere_art_der_baulichen_nutzung"], zone["allg_art_der_baulichen_nutzung"],
+            zone["bauweise"], zone["bauweise_code"]) == ("WA", "AllgWohngebiet", "WohnBauflaeche", "OffeneBauweise",
+                                                         "1000")
+    assert result.totals["dwellings"] > run_scenario("baseline", hand_model).totals["dwellings"]
+    assert studio.parse_document(studio.document_yaml(scenario)).model_dump() == scenario.model_dump()
+    with pytest.raises(StudioError) as caught:
+        studio.validate_change({"op": "change_festsetzung", "zones": ["mi"], "set": {"art_code": "wa"}})
+    assert caught.value.field == "art_code" and "erlaubt sind WS, WR, WA" in caught.value.de
+
+
+def test_slider_and_places_are_checked():
+    import datetime as dt
+
+    assert studio.parse_day_hour("2026-06-21", "14.5") == (dt.date(2026, 6, 21), 14.5)
+    assert studio.parse_day_hour(None, None)[1] == 12
+    for day, hour, field in (("gestern", "12", "day"), ("2026-06-21", "x", "hour"), ("2026-06-21", "-1", "hour"),
+                             ("2026-06-21", "nan", "hour")):
+        with pytest.raises(StudioError) as caught:
+            studio.parse_day_hour(day, hour)
+        assert caught.value.field == field and caught.value.de and caught.value.en
+    assert studio.parse_points("10.01,53.66;10.02,53.67;") == [(10.01, 53.66), (10.02, 53.67)]
+    with pytest.raises(StudioError, match="höchstens 20"):
+        studio.parse_points(";".join(["10,53"] * 21))
+
+
+def test_studio_view_helpers():
+    from ui import studio as view
+    from ui.view3d import variants_from_link
+
+    drawn = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10, 53]}},
+        {"type": "Feature", "geometry": view.footprint(10.0, 53.66, 20.0, 10.0)}]}
+    assert view.drawn_footprint(drawn)["type"] == "Polygon" and view.drawn_footprint({}) is None
+    assert view._area_m2(view.drawn_footprint(drawn)) == pytest.approx(200.0, rel=0.02)
+    assert view._size(3, None) == {"storeys": 3} and view._size(3, "12,5".replace(",", ".")) == {"height": 12.5}
+    table = view.sun_table({"day": "21. März", "points": [{"lon": 10.0, "lat": 53.6, "hours_a": 9.5,
+                                                          "hours_b": 7.0, "lost": 2.5}]}, "de")
+    assert "2,5 h" in str(table) and "Verlorene Sonnenstunden" in str(table)
+    state = {"variant": {"id": "dicht", "base": "nachverdichtung", "versions": [{"version": 1}]}, "geojson": {}}
+    link = view.link_3d("http://example.org/buergergis/oapi", state,
+                        {"longitude": 10.01, "latitude": 53.66, "zoom": 16.2, "pitch": 60, "bearing": -20})
+    assert link.startswith("/buergergis/?view=3d&a=nachverdichtung&b=dicht&mode=side&lon=10.010000&lat=53.660000")
+    assert view.link_3d("http://x/oapi", {"variant": {"id": "dicht", "versions": []}}, None) is None
+    query = link.split("?", 1)[1]
+    assert variants_from_link(query) == {"a": "nachverdichtung", "b": "dicht", "mode": "side"}
+    assert variants_from_link("?view=3d&b=<script>") is None and variants_from_link("?view=3d") is None
