@@ -76,6 +76,8 @@ _MAX_SECRETS = 50
 #: pygeoapi routes item ids as paths: an id may hold '/' (PostGIS stores such ids; the GeoPackage refuses them).
 _ITEMS_ROUTE = re.compile(r"^/oapi/collections/(?P<collection>[^/]+)/items(?:/(?P<item>.+?))?/?$")
 _PROCESS_EXECUTION = re.compile(r"^/oapi/processes/[^/]+/execution/?$")
+#: Routes that take photos and check the size of their bodies themselves (api/media.py, api/open311.py).
+_OWN_SIZE_LIMIT = re.compile(r"^/(api/contributions/[^/]+/photos|open311/v2/requests\.(json|xml))/?$")
 #: Non-OGC write routes and the role they need (checked here, before the view runs).
 _API_ROLES = (
     (re.compile(r"^/api/procedures(/.*)?$"), PLANNER),
@@ -147,8 +149,9 @@ class Viewer:
     def owns(self, author_secret_hash: str | None) -> bool:
         if not author_secret_hash:
             return False
-        # every hash compared, in constant time each
-        return any([hmac.compare_digest(h, author_secret_hash) for h in self.secret_hashes])
+        # every hash compared, in constant time each: the list is built in full on purpose (any() over a
+        # generator would stop at the first match and leak which key matched through the timing)
+        return any([hmac.compare_digest(h, author_secret_hash) for h in self.secret_hashes])  # noqa: C419 — no short-circuit, see above
 
 
 ANONYMOUS = Viewer()
@@ -181,7 +184,8 @@ def identify(authorization: str | None) -> tuple[str, bool, str, str]:
     """(role, invalid, name, via) for an Authorization header: environment tokens, then service tokens."""
     if not authorization:
         return CITIZEN, False, "", ""
-    matches = {role: hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+    sent = hashlib.sha256(authorization.encode()).digest()  # equal lengths: the comparison leaks no length
+    matches = {role: hmac.compare_digest(sent, hashlib.sha256(f"Bearer {token}".encode()).digest())
                for role, token in role_tokens().items()}
     for role in (PLANNER, MODERATOR):
         if matches.get(role):
@@ -262,12 +266,15 @@ def remember_secret(secret: str) -> None:
         g.contribution_secret = secret
 
 
-def voter_id(body: dict | None = None) -> str | None:
-    """The per-browser voter id from ``X-Voter-Id`` (or ``voter_id`` in a JSON body), if well-formed."""
-    value = request.headers.get(VOTER_HEADER) or (body or {}).get("voter_id")
-    if isinstance(value, str) and _VOTER_PATTERN.match(value.strip()):
-        return value.strip()
-    return None
+def voter_id(body: dict | None = None) -> str:
+    """The person behind a like: the browser id the server issued in a signed cookie (``api/voters.py``),
+    issued now if the client has none. ``X-Voter-Id`` and a ``voter_id`` in the body are no longer read
+    (a client-chosen id is not a person); ``body`` stays for the callers' sake. Raises
+    ``api.voters.VoterRefused`` (403 forged, 429 too many new ids from one address, 400 no cookie via the
+    portal). The one place every like route asks (contributions and planning variants)."""
+    from api.voters import current_voter
+
+    return current_voter(issue=True)
 
 
 # -- rules that need the stored contribution --------------------------------------------------------
@@ -510,6 +517,8 @@ def install(server: Flask, settings: Settings) -> None:
                             return _refuse(401, SESSION_EXPIRED, "SessionExpired")
                         return _refuse(403 if viewer.token_sent or viewer.via else 401,
                                        "Nur für die Administration / only admins may do this")
+            if _OWN_SIZE_LIMIT.match(path):
+                return None  # photo uploads: their own, larger limits (api/media.py, participation/photos.py)
             return _too_large(settings)
         return None
 
@@ -523,7 +532,9 @@ def install(server: Flask, settings: Settings) -> None:
             response.vary.add("Authorization")
             response.vary.add("Cookie")  # a staff session sees more
             response.vary.add(SECRET_HEADER)
-        response.headers["Access-Control-Expose-Headers"] = f"Location, {SECRET_HEADER}"
+        exposed = [h.strip() for h in response.headers.get("Access-Control-Expose-Headers", "").split(",") if h.strip()]
+        response.headers["Access-Control-Expose-Headers"] = ", ".join(
+            dict.fromkeys([*exposed, "Location", SECRET_HEADER, "X-Job-Secret"]))
         return response
 
     @server.errorhandler(413)

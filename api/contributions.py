@@ -4,8 +4,8 @@ Every route works through the collection's provider (``providers/contributions.p
 so the same visibility and moderation rules apply as on ``/oapi``; roles are checked
 in front by ``api/access.py`` as well.
 
-``POST   /api/contributions/<id>/like``     like (one per person: ``X-Voter-Id``, a random per-browser
-                                            id of 16-128 characters ``[A-Za-z0-9_-]``, stored hashed)
+``POST   /api/contributions/<id>/like``     like (one per person: the browser id in the server-issued,
+                                            signed cookie ``buergergis_voter``, stored hashed; api/voters.py)
 ``DELETE /api/contributions/<id>/like``     take the like back
 ``POST   /api/contributions/<id>/status``   moderators/planners: ``{"status": "abgelehnt", "note": "…"}``;
                                             the note is public (reason of a rejection, state of a
@@ -63,14 +63,10 @@ def _body(required: bool = True):
 
 
 def _like(contribution_id: str, add: bool):
-    body, error = _body(required=False)
+    _, error = _body(required=False)
     if error is not None:
         return error
-    voter = access.voter_id(body if isinstance(body, dict) else None)
-    if voter is None:
-        return _error(400, f"Bitte eine Browser-Kennung im Header {access.VOTER_HEADER} senden (16-128 Zeichen "
-                           f"A-Z a-z 0-9 _ -) / send a per-browser voter id in the {access.VOTER_HEADER} header "
-                           "(16-128 characters A-Z a-z 0-9 _ -)")
+    voter = access.voter_id()  # the server-issued browser id (signed cookie), api/voters.py
     changed, count = contributions_provider().like(contribution_id, voter, add=add)
     return jsonify({"id": contribution_id, "like_count": count, "liked": add, "changed": changed})
 
@@ -151,6 +147,11 @@ def list_mine():
         published = pstore.by_reference(provider.rows, row["reference"]) if row.get("reference") else None
         row["abwaegung"] = (published or {}).get("abwaegung", [])
         row["procedure_title_de"], row["procedure_title_en"] = titles.get(row.get("procedure_id"), (None, None))
+    from api.notifications import states_of
+
+    notify_states = states_of([row["id"] for row in found])  # e-mail updates: confirmed, pending or none
+    for row in found:
+        row["notify"] = notify_states.get(row["id"])
     response = jsonify({"contributions": found})
     response.headers["Cache-Control"] = "no-store"
     return response

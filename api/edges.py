@@ -132,9 +132,7 @@ def storage_unavailable(err: BaseException | None) -> bool:
         elif sa is not None and isinstance(current, (sa.DisconnectionError, sa.TimeoutError)):
             return True  # the pool: a connection found dead, or none free in time
         elif (sa is not None and isinstance(current, (sa.OperationalError, sa.InterfaceError))
-              and getattr(current, "orig", None) is None):
-            return True
-        elif isinstance(current, ProviderConnectionError) and str(current).startswith(_GPKG_UNAVAILABLE):
+              and getattr(current, "orig", None) is None) or (isinstance(current, ProviderConnectionError) and str(current).startswith(_GPKG_UNAVAILABLE)):
             return True
     return False
 

@@ -10,6 +10,11 @@ Who is "one client": its address, as seen by the server (``BUERGERGIS_LIMIT_TRUS
 own Dash callbacks call the API from the server itself; they pass the visitor's address in
 ``X-Portal-Client``, signed with a key only the server knows (``X-Portal-Signature``), so every visitor
 is counted on their own and nobody outside can claim another address.
+
+Besides the request rules, :func:`allow` counts other events per client, e.g. new browser ids for likes
+(``voters``, see ``api/voters.py``). Every counted event is also noted in a short in-memory record
+(:class:`Activity`, per worker) from which the moderation sees suspicious bursts (``api/bursts.py``);
+clients appear there only as a keyed hash of their address, never as the address.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +51,17 @@ class LimitSettings(BaseSettings):
     likes: str = "60/minute;600/day"
     processes: str = "20/minute"
     logins: str = "20/minute"
+    #: Requests with a wrong bearer token (or other Authorization) from one client; beyond this every request
+    #: with a token from that client is a 429 until the window has passed (api/token_throttle.py).
+    token_failures: str = "10/minute;100/day"
     writes: str = "120/minute"
+    #: New browser ids for likes (signed cookies, api/voters.py) handed to one client address: a script that
+    #: throws its cookie away buys at most this many likes; a household or office behind one address shares it.
+    voters: str = "30/hour;200/day"
     trusted_proxies: int = 0
+    #: Suspicious bursts (``GET /api/moderation/bursts``): this many events of one kind in the window.
+    burst_events: int = 20
+    burst_window_s: int = 600
 
 
 @dataclass(frozen=True)
@@ -102,16 +118,128 @@ def client_address(key: bytes, trusted_proxies: int = 0) -> str:
     return remote
 
 
+class Activity:
+    """Recent events per (kind, client) in this worker, for the moderators' view of bursts.
+
+    Bounded: at most ``max_clients`` clients per kind and the events of one window each; clients are kept
+    as a keyed hash of their address (the same client gives the same pseudonym within one server key).
+    """
+
+    def __init__(self, key: bytes, window_s: int, max_clients: int = 5000):
+        self.key, self.window_s, self.max_clients = key, window_s, max_clients
+        self._events: dict[tuple[str, str], deque] = {}
+        self._refused: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def pseudonym(self, client: str) -> str:
+        return hmac.new(self.key, f"client:{client}".encode(), hashlib.sha256).hexdigest()[:12]
+
+    def note(self, kind: str, client: str, refused: bool = False) -> None:
+        now = time.time()
+        key = (kind, self.pseudonym(client))
+        with self._lock:
+            events = self._events.get(key)
+            if events is None:
+                if len(self._events) >= self.max_clients:
+                    self._expire(now)
+                    if len(self._events) >= self.max_clients:
+                        return
+                events = self._events[key] = deque()
+            events.append(now)
+            while events and events[0] < now - self.window_s:
+                events.popleft()
+            if refused:
+                self._refused[key] = self._refused.get(key, 0) + 1
+
+    def _expire(self, now: float) -> None:
+        for key in [k for k, e in self._events.items() if not e or e[-1] < now - self.window_s]:
+            self._events.pop(key, None)
+            self._refused.pop(key, None)
+
+    def bursts(self, threshold: int) -> list[dict]:
+        """Clients with at least ``threshold`` events of one kind in the window (or refused by a limit)."""
+        now = time.time()
+        found = []
+        with self._lock:
+            self._expire(now)
+            for (kind, client), events in self._events.items():
+                recent = [e for e in events if e >= now - self.window_s]
+                refused = self._refused.get((kind, client), 0)
+                if len(recent) >= threshold or refused:
+                    found.append({"kind": kind, "client": client, "events": len(recent), "refused": refused,
+                                  "first": _iso(min(recent)) if recent else None,
+                                  "last": _iso(max(recent)) if recent else None})
+        return sorted(found, key=lambda b: (-b["events"], b["kind"], b["client"]))
+
+
+def _iso(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+
+
+@dataclass
+class Limits:
+    """The limiter of one app: counts events per client, answers whether one more is allowed."""
+
+    config: LimitSettings
+    key: bytes
+    activity: Activity
+    limiter: MovingWindowRateLimiter | None = None
+    items: dict[str, list[RateLimitItem]] | None = None
+
+    def client(self) -> str:
+        return client_address(self.key, self.config.trusted_proxies)
+
+    def hit(self, name: str, client: str) -> tuple[RateLimitItem | None, int]:
+        """Count one event; (the limit it broke, seconds to wait) or (None, 0) when allowed."""
+        for item in (self.items or {}).get(name, []):
+            if self.limiter is not None and not self.limiter.hit(item, name, client):
+                reset = self.limiter.get_window_stats(item, name, client).reset_time
+                self.activity.note(name, client, refused=True)
+                return item, max(1, int(reset - time.time()) + 1)
+        self.activity.note(name, client)
+        return None, 0
+
+
+EXTENSION = "buergergis.limits"
+
+
+def current_limits() -> Limits | None:
+    """The limits of the current app (None outside one that installed them)."""
+    from flask import current_app, has_app_context
+
+    return current_app.extensions.get(EXTENSION) if has_app_context() else None
+
+
+def allow(name: str) -> tuple[RateLimitItem | None, int]:
+    """Count one ``name`` event (e.g. ``voters``) for the requesting client; see :meth:`Limits.hit`."""
+    limits = current_limits()
+    if limits is None:
+        return None, 0
+    return limits.hit(name, limits.client())
+
+
+def too_many(item: RateLimitItem, wait: int):
+    """The 429 answer for a broken limit, in German and English, with Retry-After."""
+    response = jsonify({
+        "code": "TooManyRequests",
+        "description": f"Zu viele Anfragen in kurzer Zeit ({item}); bitte in {wait} s erneut versuchen / "
+                       f"too many requests in a short time ({item}); please try again in {wait} s"})
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def install(server: Flask, settings, limit_settings: LimitSettings | None = None) -> None:
     """Count every matching request before any other check; 429 with Retry-After beyond a limit."""
     config = limit_settings or LimitSettings()
     key = signing_key(settings.data_dir)
     server.extensions["buergergis.portal_key"] = key
-    if not config.enabled:
-        return
-    limiter = MovingWindowRateLimiter(storage_from_string(config.storage))
-    limits: dict[str, list[RateLimitItem]] = {name: parse_many(getattr(config, name))
-                                              for name in {r.name for r in RULES}}
+    limits = Limits(config, key, Activity(key, config.burst_window_s))
+    server.extensions[EXTENSION] = limits
+    if config.enabled:  # switched off, events are still noted for the moderators' view of bursts
+        limits.limiter = MovingWindowRateLimiter(storage_from_string(config.storage))
+        limits.items = {name: parse_many(getattr(config, name))
+                        for name in {r.name for r in RULES} | {"voters", "token_failures"}}
 
     @server.before_request
     def count():
@@ -120,16 +248,5 @@ def install(server: Flask, settings, limit_settings: LimitSettings | None = None
         rule = next((r for r in RULES if request.method in r.methods and r.path.match(request.path)), None)
         if rule is None:
             return None
-        client = client_address(key, config.trusted_proxies)
-        for item in limits[rule.name]:
-            if not limiter.hit(item, rule.name, client):
-                reset = limiter.get_window_stats(item, rule.name, client).reset_time
-                wait = max(1, int(reset - time.time()) + 1)
-                response = jsonify({
-                    "code": "TooManyRequests",
-                    "description": f"Zu viele Anfragen in kurzer Zeit ({item}); bitte in {wait} s erneut versuchen / "
-                                   f"too many requests in a short time ({item}); please try again in {wait} s"})
-                response.status_code = 429
-                response.headers["Retry-After"] = str(wait)
-                return response
-        return None
+        item, wait = limits.hit(rule.name, limits.client())
+        return too_many(item, wait) if item is not None else None

@@ -324,7 +324,7 @@ def procedure_statements(procedure_id: str):
 
 
 def _counts(found: list[dict]) -> dict:
-    counts = {"statements": len(found), "without_abwaegung": 0, **{k: 0 for k in RESULTS}}
+    counts = {"statements": len(found), "without_abwaegung": 0, **dict.fromkeys(RESULTS, 0)}
     for statement in found:
         entries = statement["abwaegung"]
         if not entries or any(e["result"] is None for e in entries):
@@ -366,7 +366,7 @@ def _export_rows(provider, rows, proc: dict) -> list[dict]:
         store.close()
     frame = frame.to_crs(4326) if len(frame) else frame
     geometries = {row_id: (shapely.geometry.mapping(g) if g is not None else None)
-                  for row_id, g in zip(frame["id"], frame.geometry)} if len(frame) else {}
+                  for row_id, g in zip(frame["id"], frame.geometry, strict=True)} if len(frame) else {}
     exported = []
     for statement in sorted(found, key=lambda s: (s["reference"] or "", s["created_at"] or "")):
         base = {"reference": statement["reference"], "created_at": statement["created_at"],
@@ -432,7 +432,7 @@ def publish(procedure_id: str):
     store = _open_store(provider)
     try:
         frame = store.read("contributions", where={"procedure_id": procedure_id})
-        shapes = dict(zip(frame["id"], frame.geometry)) if len(frame) else {}
+        shapes = dict(zip(frame["id"], frame.geometry, strict=True)) if len(frame) else {}
         records = [{"id": s["reference"] + (f"/{e['section_no']}" if e["section_no"] else ""),
                     "source": f"procedure:{procedure_id}", "procedure_id": procedure_id,
                     "reference": s["reference"], "section_no": e["section_no"], "contribution_id": s["id"],
@@ -450,6 +450,9 @@ def publish(procedure_id: str):
     finally:
         store.close()
     pstore.record(rows, viewer, "abwaegung.publish", "procedure", procedure_id, {"published": newly})
+    from participation import notify
+
+    notify.after_publish(procedure_id, newly)  # a mail to each statement's confirmed address, sent in the background
     return jsonify({"procedure_id": proc["id"], "published": len(newly), "total_published": len(published)})
 
 

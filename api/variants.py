@@ -44,7 +44,7 @@ from pygeoapi.provider.base import ProviderGenericError
 
 from api import access
 from scenarios import studio
-from scenarios.model import BASELINE, ID_PATTERN, Scenario, scenario_from_dict, shipped_scenarios
+from scenarios.model import BASELINE, ID_PATTERN, Scenario, ScenarioError, scenario_from_dict, shipped_scenarios
 from scenarios.studio import INTERNAL, PUBLISHED, StudioError
 
 LOG = logging.getLogger(__name__)
@@ -323,7 +323,7 @@ def evaluate():
     elif isinstance(body.get("document"), dict):
         try:
             scenario = scenario_from_dict(body["document"], source="document")
-        except Exception as err:  # ScenarioError
+        except ScenarioError as err:
             raise studio._from_scenario_error(err, "Ungültiges Szenario", "invalid scenario") from None
     else:
         raise StudioError("Erwartet: {\"yaml\": …} oder {\"document\": {…}}", 'expected {"yaml": …} or {"document": {…}}',
@@ -369,7 +369,7 @@ def create():
         data["plan_ids"] = plan_ids
     try:
         scenario = scenario_from_dict(data, source="new variant")
-    except Exception as err:  # ScenarioError
+    except ScenarioError as err:
         raise studio._from_scenario_error(err, "Ungültige Variante", "invalid variant") from None
     studio.compute(scenario, library, _store_url(), _epsg())  # computable before anything is written
     row = store.create(scenario, _author(viewer))

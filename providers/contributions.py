@@ -55,6 +55,7 @@ from pygeofilter import ast
 
 from api import access
 from layers.catalog import LAYERS, SUPPORT_TABLES
+from participation import notify, photos, reports
 from participation.store import next_reference
 from providers.store import is_postgis_url
 from store.statements import SqlAlchemyStatements, SqliteStatements
@@ -103,7 +104,10 @@ CITIZEN_FIELDS = ("kind", "category", "text", "plan_id", "target_collection", "t
                   "parent_id", "pseudonym")
 #: Set by the server; in a request body they are ignored (status: only moderators may change it).
 SERVER_FIELDS = ("status", "status_history", "like_count", "created_at", "updated_at", "status_note", "procedure_id",
-                 "reference", "late")
+                 "reference", "late", "media_urls", "address_string")
+#: A field people never see (hidden in the portal's form); a bot that fills it gets a neutral 400, nothing is stored.
+HONEYPOT = "website"
+HONEYPOT_MESSAGE = ("Der Beitrag konnte nicht angenommen werden / the contribution could not be accepted")
 #: Stored, never served.
 HIDDEN_FIELDS = ("author_secret_hash",)
 #: Plan objects a contribution may be about.
@@ -268,6 +272,16 @@ def clean_properties(properties) -> tuple[dict, str | None]:
     return clean, status
 
 
+def _check_honeypot(feature: dict) -> None:
+    """The hidden field filled: a bot. Refused (400, a neutral message) before anything is stored."""
+    props = feature.get("properties")
+    if isinstance(props, dict) and HONEYPOT in props:
+        value = props.pop(HONEYPOT)
+        if value not in (None, "", False):
+            LOGGER.info("honeypot field filled; contribution refused")
+            raise InvalidContribution(HONEYPOT_MESSAGE)
+
+
 def check_status(kind: str, status: str) -> str:
     if status not in STATUSES[kind]:
         raise InvalidContribution(f"Status {status!r} gibt es für {kind} nicht / no status {status!r} for a {kind}; "
@@ -292,7 +306,7 @@ def parse_feature(item) -> dict:
 # -- statements beyond OGC CRUD, one SQL text for both stores ------------------------------------------------
 
 
-_ROW_COLUMNS = [c for c in LAYERS[TABLE].columns]
+_ROW_COLUMNS = list(LAYERS[TABLE].columns)
 
 
 @functools.cache
@@ -456,7 +470,8 @@ class Rows:
 
 def _forget(tx, contribution_id: str) -> None:
     """What hangs on a contribution besides its row: likes, the Abwägung, its published result."""
-    for table in (LIKES, "abwaegung", "statement_results"):
+    for table in (LIKES, "abwaegung", "statement_results", notify.SUBSCRIPTIONS, notify.OUTBOX, photos.TABLE,
+                  reports.DETAILS):
         tx.execute(f"DELETE FROM {table} WHERE contribution_id = :id", {"id": contribution_id})
 
 
@@ -653,7 +668,27 @@ class ContributionsMixin:
         if getattr(features, "raw", None) is None:  # pre-serialised pages hold only the public columns
             for feature in features:
                 self._strip(feature)
+        self._attach_media(features)
         return result
+
+    def _attach_media(self, features) -> None:
+        """``media_urls`` (photos, an Open311 client's link) and ``address_string`` of the Mängelmeldungen."""
+        raw = getattr(features, "raw", None)
+        if not len(features) or (raw is not None and '"maengelmeldung"' not in raw):
+            return
+        ids = [str(f.get("id")) for f in features if (f.get("properties") or {}).get("kind") == "maengelmeldung"]
+        if not ids:
+            return
+        names, details = photos.names_of(self.rows, ids), reports.details_of(self.rows, ids)
+        for feature in features:
+            key = str(feature.get("id"))
+            if key in names or key in details:
+                props = feature.setdefault("properties", {})
+                extra = details.get(key) or {}
+                props["media_urls"] = [photos.media_url(n) for n in names.get(key, [])] + (
+                    [extra["media_url"]] if extra.get("media_url") else [])
+                if extra.get("address_string"):
+                    props["address_string"] = extra["address_string"]
 
     @staticmethod
     def _text_search(q):
@@ -688,6 +723,7 @@ class ContributionsMixin:
         feature = super().get(identifier, *args, **kwargs)
         feature.pop("prev", None)  # neighbours in storage order could name hidden contributions
         feature.pop("next", None)
+        self._attach_media([feature])
         return self._strip(feature)
 
     # -- writing ----------------------------------------------------------------------------------------
@@ -697,6 +733,8 @@ class ContributionsMixin:
         if viewer.token_invalid:
             raise access.Forbidden("Unbekanntes Token / unknown token")
         feature = parse_feature(item)
+        _check_honeypot(feature)
+        notify_email = notify.take_address(feature, InvalidContribution)  # kept apart, never in the row
         props, requested = clean_properties(feature.get("properties"))
         self._resolve_links(props, viewer)
         status = SUBMITTED
@@ -715,11 +753,14 @@ class ContributionsMixin:
         props.update(status=status, status_history=history, like_count=0, created_at=now, updated_at=now,
                      author_secret_hash=access.hash_secret(secret), late=late,
                      procedure_id=procedure["id"] if procedure else None,
-                     reference=next_reference(self.rows, procedure) if procedure else None)
+                     reference=next_reference(self.rows, procedure) if procedure else (
+                         next_reference(self.rows, {"reference_prefix": reports.reference_prefix()})
+                         if props["kind"] == "maengelmeldung" else None))  # a report is followed by its number
         with self._internal():
             created = super().create(json.dumps({"type": "Feature", "id": identifier, "geometry": geometry,
                                                  "properties": props}))
         access.remember_secret(secret)
+        notify.after_create(identifier, notify_email)  # after the commit; a mail problem never fails the write
         return created
 
     def update(self, identifier, item, *args, **kwargs):
@@ -733,6 +774,7 @@ class ContributionsMixin:
         if feature.get("id") is not None and str(feature["id"]) != identifier:
             raise InvalidContribution(f"Die id im Feature ({feature['id']!r}) ist nicht {identifier!r} / "
                                       "the feature's id differs from the item it replaces")
+        notify_email = notify.take_address(feature, InvalidContribution)
         props, requested = clean_properties(feature.get("properties"))
         if props["parent_id"] == identifier:
             raise InvalidContribution("Ein Beitrag antwortet nicht auf sich selbst / a contribution cannot reply "
@@ -763,6 +805,8 @@ class ContributionsMixin:
             super().update(identifier, json.dumps({"type": "Feature", "id": identifier, "geometry": geometry,
                                                    "properties": props}))
         self.rows.recount(identifier)  # a like that arrived meanwhile is not lost
+        if viewer.owns(stored.get("author_secret_hash")):
+            notify.after_create(identifier, notify_email)
         return True
 
     def delete(self, identifier, *args, **kwargs):
@@ -793,9 +837,12 @@ class ContributionsMixin:
             record(self.rows, viewer, "contribution.status", "contribution", after["id"],
                    {"from": before["status"], "to": after["status"], "note": after.get("status_note"),
                     "reference": after.get("reference")}, tx=tx)
+            after["_changed"] = True  # audit runs only when status or note changed
 
         row = self.rows.set_status(str(identifier), decide, note=note, audit=audit)
         row.pop("author_secret_hash", None)
+        if row.pop("_changed", False):
+            notify.after_status(row)  # after the commit: a mail to a confirmed address
         return row
 
     def near_duplicates(self, identifier: str, radius_m: float = 50.0, days: float = 30.0) -> list[dict]:
@@ -975,7 +1022,7 @@ class ContributionsMixin:
                                       "or Polygon (or their Multi- forms)")
         try:
             geom = shapely.force_2d(shapely.geometry.shape(geometry))
-        except Exception as err:  # shapely raises several types for malformed coordinates
+        except Exception as err:  # noqa: BLE001 — shapely raises several types for malformed coordinates; all are a 400
             raise InvalidContribution(f"Fehlerhafte Geometrie / malformed geometry: {err}") from None
         if geom.is_empty:
             raise InvalidContribution("Die Geometrie ist leer / the geometry is empty")
@@ -1084,9 +1131,9 @@ def create_tables(store_url: str, epsg: int) -> None:
 
     store = open_store(store_url, epsg=epsg)
     try:
-        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[LIKES], LAYERS[SCENARIOS], SUPPORT_TABLES[SCENARIO_LIKES],
+        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[LIKES], photos.PHOTOS, reports.REPORT_DETAILS, LAYERS[SCENARIOS], SUPPORT_TABLES[SCENARIO_LIKES],
                              LAYERS[PROCEDURES], LAYERS["statement_results"],
                              *(SUPPORT_TABLES[t] for t in ("abwaegung", "audit_log", "reference_counters",
-                                                           "answer_templates"))])
+                                                           "answer_templates")), *notify.TABLES])
     finally:
         store.close()

@@ -803,7 +803,7 @@ class FilterCompiler:
         elif isinstance(value, values.Geometry):
             try:
                 geom = shapely.geometry.shape(value.geometry)
-            except Exception as err:  # shapely raises several types for malformed input
+            except Exception as err:  # noqa: BLE001 — shapely raises several types for malformed input; all are a 400
                 raise _invalid_query(f"invalid geometry in filter: {err}") from None
             source = (value.geometry.get("crs") or {}).get("properties", {}).get("name") or crs
         elif isinstance(value, shapely.Geometry):
@@ -855,7 +855,7 @@ def _crs_from_uri(uri: str) -> pyproj.CRS | None:
     """A CRS from an OGC URI or URN (pygeoapi's parser) or a short form like ``EPSG:25832``."""
     try:
         return get_crs(uri)
-    except Exception:  # pygeoapi raises CRSError or ValueError for forms it does not parse
+    except (pyproj.exceptions.CRSError, ValueError):  # pygeoapi's answer to forms it does not parse
         pass
     try:
         return pyproj.CRS.from_user_input(uri)
@@ -970,9 +970,12 @@ class GeoPackageProvider(BaseProvider):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def query(self, offset=0, limit=10, resulttype="results", bbox=[], datetime_=None, properties=[],
-              sortby=[], select_properties=[], skip_geometry=False, q=None, filterq=None,
+    def query(self, offset=0, limit=10, resulttype="results", bbox=None, datetime_=None, properties=None,
+              sortby=None, select_properties=None, skip_geometry=False, q=None, filterq=None,
               crs_transform_spec=None, **kwargs):
+        # pygeoapi's signature has [] defaults; None here, and an empty list for each left out
+        bbox, properties = bbox or [], properties or []
+        sortby, select_properties = sortby or [], select_properties or []
         # literals typed as their property, and what PostGIS cannot answer refused: the same answer on both
         filterq = prepare_filter(filterq, self._fields)
         offset = max(int(offset or 0), 0)
@@ -1089,14 +1092,14 @@ class GeoPackageProvider(BaseProvider):
             else ["null"] * len(rows)
         dumps = json.JSONEncoder(default=json_serial, separators=(",", ":")).encode
         parts = [f'{{"type":"Feature","id":{dumps(row[0])},"geometry":{geometry},"properties":{dumps(properties)}}}'
-                 for row, properties, geometry in zip(rows, self._properties(rows, names), geometries)]
+                 for row, properties, geometry in zip(rows, self._properties(rows, names), geometries, strict=True)]
         return RawFeatures("[" + ",".join(parts) + "]", len(parts))
 
     def _features(self, rows: list[tuple], names: list[str], with_geometry: bool, crs_transform_spec) -> list[dict]:
         geometries = self._geometries([r[-1] for r in rows], crs_transform_spec) if with_geometry \
             else [None] * len(rows)
         return [{"type": "Feature", "id": row[0], "geometry": geometry, "properties": properties}
-                for row, properties, geometry in zip(rows, self._properties(rows, names), geometries)]
+                for row, properties, geometry in zip(rows, self._properties(rows, names), geometries, strict=True)]
 
     def _properties(self, rows: list[tuple], names: list[str]):
         """Each row's properties (the columns after the id), booleans and JSON as Python values."""
@@ -1106,7 +1109,7 @@ class GeoPackageProvider(BaseProvider):
             values_ = list(row[1:1 + len(names)])
             for i, kind in convert:
                 values_[i] = from_sql_value(kind, values_[i])
-            yield dict(zip(names, values_))
+            yield dict(zip(names, values_, strict=True))
 
     def _geometries(self, blobs: list, crs_transform_spec) -> list[dict | None]:
         return _geojson(self._output_geometries(blobs, crs_transform_spec))
@@ -1193,7 +1196,7 @@ class GeoPackageProvider(BaseProvider):
         _, feature = self._load(item, identifier=identifier, creating=False)
         names, row, box = self._row(feature, identifier, content_crs)
         assignments = ", ".join(f"{quote(n)} = ?" for n in names if n != self.id_field)
-        params = [v for n, v in zip(names, row) if n != self.id_field]
+        params = [v for n, v in zip(names, row, strict=True) if n != self.id_field]
         try:
             with write_transaction(self.conn) as conn:
                 changed = conn.execute(f"UPDATE {quote(self.table)} SET {assignments} "
@@ -1297,7 +1300,7 @@ class GeoPackageProvider(BaseProvider):
             raise InvalidFeatureError("'geometry' must be a GeoJSON geometry object")
         try:
             geom = shapely.geometry.shape(data)
-        except Exception as err:  # shapely raises several types for malformed GeoJSON
+        except Exception as err:  # noqa: BLE001 — shapely raises several types for malformed GeoJSON; all are a 400
             raise InvalidFeatureError(f"invalid GeoJSON geometry: {err}") from None
         if geom.is_empty:
             raise InvalidFeatureError("the geometry is empty")

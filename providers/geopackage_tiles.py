@@ -140,10 +140,10 @@ class GeoPackageTileProvider(BaseMVTProvider):
         clip = shapely.box(*bounds).buffer((bounds[2] - bounds[0]) / 64, join_style="mitre")
         geoms = shapely.intersection(geoms, clip)
         features = []
-        for row, geom in zip(rows, geoms):
+        for row, geom in zip(rows, geoms, strict=True):
             if geom is None or geom.is_empty:
                 continue
-            properties = {c: v for c, v in zip(columns, row[:-1]) if v is not None}
+            properties = {c: v for c, v in zip(columns, row[:-1], strict=True) if v is not None}
             features.append({"geometry": geom, "properties": properties})
         return features
 

@@ -94,7 +94,7 @@ def check_geometry(geometry: dict | None, geometry_type: str | None, storage_eps
             f"geometry type {geometry['type']} not accepted here; use {' or '.join(sorted(accepted))}")
     try:
         geom = shape(geometry)
-    except Exception as err:  # shapely raises several types for malformed coordinates
+    except Exception as err:  # noqa: BLE001 — shapely raises several types for malformed coordinates; all are a 400
         raise InvalidFeature(f"malformed geometry: {err}") from None
     if geom.is_empty:
         raise InvalidFeature("geometry is empty")

@@ -26,7 +26,7 @@ class RawFeatures(MutableSequence):
     an untouched page is written out as the original text (:attr:`raw`).
     """
 
-    __slots__ = ("_text", "_count", "_items")
+    __slots__ = ("_count", "_items", "_text")
 
     def __init__(self, text: str, count: int):
         self._text, self._count, self._items = text, count, None

@@ -325,9 +325,12 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def query(self, offset=0, limit=10, resulttype="results", bbox=[], datetime_=None, properties=[],
-              sortby=[], select_properties=[], skip_geometry=False, q=None, filterq=None,
+    def query(self, offset=0, limit=10, resulttype="results", bbox=None, datetime_=None, properties=None,
+              sortby=None, select_properties=None, skip_geometry=False, q=None, filterq=None,
               crs_transform_spec=None, **kwargs):
+        # pygeoapi's signature has [] defaults; None here, and an empty list for each left out
+        bbox, properties = bbox or [], properties or []
+        sortby, select_properties = sortby or [], select_properties or []
         from sqlalchemy import case, func, literal, select
 
         from providers.cql import check_filter_properties, prepare_filter
@@ -667,7 +670,7 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         attributes[self.id_field] = identifier
         try:
             return self.table_model(**attributes)
-        except Exception as err:
+        except (TypeError, ValueError) as err:  # SQLAlchemy's constructor: TypeError for an unknown attribute
             raise ProviderInvalidDataError(str(err), user_msg=str(err)) from None
 
 

@@ -138,7 +138,7 @@ class ScenarioResult:
             "source": source,
             "scenario_id": self.scenario_id,
             "building_id": b["id"].astype(str),
-            "building_source": b["source"] if "source" in b else None,
+            "building_source": b.get("source"),
             "floor_area_m2": floor_area(geoms, np.nan_to_num(pd.to_numeric(b["storeys"], errors="coerce")
                                                               .to_numpy(dtype=float, na_value=np.nan))),
             "volume_m3": building_volume(geoms, np.nan_to_num(pd.to_numeric(b["height"], errors="coerce")
@@ -506,7 +506,7 @@ def _fill_envelope(model: CityModel, change: FillEnvelope, mask: np.ndarray, sce
                              height=float(storeys[k] * sh), storeys=int(storeys[k]), height_estimated=True,
                              synthetic=False, geometry=shapely.MultiPolygon([part])))
     _append(model, rows)
-    return {"zones": int(len(idx)), "removed": removed, "added": len(rows)}
+    return {"zones": len(idx), "removed": removed, "added": len(rows)}
 
 
 def apply_changes(scenario: Scenario, model: CityModel) -> list[dict]:
@@ -673,7 +673,7 @@ def evaluate(model: CityModel, *, shadows_day=None, sun_hours_day=None, step_min
     timings["compliance_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tot = model.totals(table)
-    tot["violations"] = int(len(violations))
+    tot["violations"] = len(violations)
     tot["violations_by_rule"] = {k: int(v) for k, v in violations["rule"].value_counts().items()}
     timings["totals_s"] = time.perf_counter() - t0
     shadows = sun = None
@@ -812,8 +812,8 @@ def compare(result_a: ScenarioResult, result_b: ScenarioResult) -> dict:
         "b": {"id": result_b.scenario_id, "title_de": result_b.title_de, "title_en": result_b.title_en},
         "totals": totals,
         "zones": zones,
-        "buildings": {"added": int(len(bb.index.difference(ba.index))),
-                      "removed": int(len(ba.index.difference(bb.index))), "changed": changed},
+        "buildings": {"added": len(bb.index.difference(ba.index)),
+                      "removed": len(ba.index.difference(bb.index)), "changed": changed},
         "violations_by_rule": {r: _delta(int((result_a.violations["rule"] == r).sum()),
                                          int((result_b.violations["rule"] == r).sum())) for r in rules},
     }

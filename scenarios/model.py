@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -61,7 +61,7 @@ TEXT_FESTSETZUNG_FIELDS = ("art_code", "bauweise")
 _CRS_LONLAT = {"crs84", "ogc:crs84", "epsg:4326", "http://www.opengis.net/def/crs/ogc/1.3/crs84",
                "urn:ogc:def:crs:ogc:1.3:crs84", "http://www.opengis.net/def/crs/epsg/0/4326"}
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 
 class _Strict(BaseModel):
@@ -159,7 +159,7 @@ class Geometry(_Strict):
 
         try:
             geom = shapely.geometry.shape(self.model_dump())
-        except Exception as err:  # shapely says what is wrong with the coordinates
+        except Exception as err:  # noqa: BLE001 — any shapely failure on user coordinates becomes a ValueError for pydantic
             raise ValueError(f"not a valid {self.type}: {err}") from None
         if geom.is_empty:
             raise ValueError(f"{self.type} is empty")
@@ -315,7 +315,7 @@ class FillEnvelope(ZoneSelection):
     storey_height: float | None = Field(default=None, gt=0, le=10)
 
 
-Change = Annotated[Union[AddBuilding, RemoveBuildings, ModifyBuildings, ChangeFestsetzung, FillEnvelope],
+Change = Annotated[AddBuilding | RemoveBuildings | ModifyBuildings | ChangeFestsetzung | FillEnvelope,
                    Field(discriminator="op")]
 
 
@@ -456,7 +456,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """
     try:
         root = yaml.compose(text, Loader=_LineLoader)
-        data = yaml.load(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 — _LineLoader is a yaml.SafeLoader subclass
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         message = " ".join(str(p) for p in (err.context, err.problem) if p)

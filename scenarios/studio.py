@@ -478,7 +478,7 @@ class VariantStore:
     def _insert(self, tx, values: dict) -> None:
         names = list(_COLUMNS)
         placeholders = [self._json(n) if n == "redo" else f":{n}" for n in names]
-        values = {**{n: None for n in names}, **values}
+        values = {**dict.fromkeys(names), **values}
         values["redo"] = json.dumps(values.get("redo") or [], ensure_ascii=False)
         tx.execute(f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join(placeholders)})", values)
 
@@ -798,7 +798,7 @@ def indicators(result, model_before=None) -> dict:
 
     a = result.model.assumptions
     out = {
-        "buildings": int(len(result.buildings)),
+        "buildings": len(result.buildings),
         "footprint_m2": _f(totals.get("footprint_m2")),
         "floor_area_m2": _f(totals.get("floor_area_m2")),
         "grz": _f(totals.get("grz")),

@@ -102,6 +102,9 @@ def _forwarded_headers() -> dict[str, str]:
     if token:
         headers[CSRF_HEADER] = token
     headers.update(_visitor_address())
+    from api.voters import forwarded_header
+
+    headers.update(forwarded_header())  # the browser's signed id, so its like counts once (api/voters.py)
     return headers
 
 
@@ -216,6 +219,22 @@ class ApiClient:
     def post_site_json(self, path: str, body: dict | None, headers: dict | None = None) -> Response:
         """POST JSON to a non-OGC route below the portal root (likes, moderation)."""
         return self.send_site_json("POST", path, body, headers)
+
+    def post_site_files(self, path: str, files: list[tuple[str, tuple[str, bytes, str]]],
+                        headers: dict | None = None) -> Response:
+        """POST files as multipart/form-data to a route below the portal root as the visitor (report photos)."""
+        try:
+            reply = self._session.post(f"{self.site_url}/{path.lstrip('/')}", files=files, timeout=self.timeout,
+                                       headers={"Accept": "application/json", **_forwarded_headers(), **(headers or {})})
+        except requests.RequestException as err:
+            raise ApiError(None, str(err)) from err
+        try:
+            parsed = reply.json()
+        except ValueError:
+            parsed = None
+        with self._lock:
+            self._cache.clear()
+        return Response(reply.status_code, parsed, reply.text, dict(reply.headers))
 
     def send_site_json(self, method: str, path: str, body: dict | None = None,
                        headers: dict | None = None) -> Response:

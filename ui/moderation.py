@@ -22,6 +22,7 @@ from ui.catalog import bbox_of, plan_label, plan_of, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
 from ui.i18n import T, t, value_label
 from ui.plan_panel import select_button
+from ui.reports import photos_block
 
 KINDS = ("kommentar", "vorschlag", "maengelmeldung")
 STATUSES = ("eingereicht", "in_bearbeitung", "freigegeben", "erledigt", "abgelehnt")
@@ -200,6 +201,7 @@ def detail_view(props: dict, feature: dict, parent_text: str | None, duplicates:
                                          where="admin")))
     elif props.get("plan_id"):
         body.append(html.P(f"{t('col.plan', lang)}: {props['plan_id']}", className="hint"))
+    body.append(photos_block(props, api_url, lang))  # a report's photos, seen here before they are public
     body.append(location_map(api_url, feature, lang) or html.P(t("modq.no_location", lang), className="hint"))
     body.append(duplicates_block(duplicates, lang))
     history = props.get("status_history") or []
@@ -267,6 +269,7 @@ def layout(lang: str = "de") -> list:
             ]),
         ]),
         html.Div(id="modq-feedback", role="status", className="msg", **{"aria-live": "polite"}),
+        html.Div(id="modq-bursts", className="bursts-line"),  # suspicious bursts (ui/reports.py)
         dcc.Store(id="modq-selected", data=[]),
         dcc.Store(id="modq-visible", data=[]),
         dcc.Store(id="modq-current", data=None),

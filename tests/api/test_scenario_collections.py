@@ -1,6 +1,5 @@
 """Scenario results as OGC API collections (stored by the demo loader) and likes per variant, on both stores."""
 
-import uuid
 
 import pytest
 import requests
@@ -26,9 +25,9 @@ def variant(server, scenario_id):
     return r.json()["properties"]
 
 
-def like(server, scenario_id, voter, method="post"):
-    return requests.request(method, f"{server.url}/api/scenarios/{scenario_id}/like",
-                            headers={"X-Voter-Id": voter} if voter else {}, timeout=TIMEOUT)
+def like(server, scenario_id, voter: requests.Session | None, method="post"):
+    """A like as one browser: ``voter`` keeps the signed cookie the API hands out (api/voters.py)."""
+    return (voter or requests).request(method, f"{server.url}/api/scenarios/{scenario_id}/like", timeout=TIMEOUT)
 
 
 def test_both_demo_variants_are_collections_rows(api_server):
@@ -79,7 +78,7 @@ def test_a_stored_variant_row_can_be_replaced_on_both_stores(api_server):
 
 
 def test_likes_per_variant_give_a_preference_count(api_server):
-    voter = f"voter-{uuid.uuid4().hex}"
+    voter = requests.Session()  # one browser
     before = variant(api_server, DENSE)["like_count"]
     r = like(api_server, DENSE, voter)
     assert r.status_code == 200 and r.json() == {"id": DENSE, "like_count": before + 1, "liked": True,
@@ -92,10 +91,18 @@ def test_likes_per_variant_give_a_preference_count(api_server):
 
 
 def test_like_refusals(api_server):
-    assert like(api_server, "no_such_variant", f"voter-{uuid.uuid4().hex}").status_code == 404
-    r = like(api_server, DENSE, None)
-    assert r.status_code == 400 and "X-Voter-Id" in r.json()["description"]
-    assert like(api_server, DENSE, "short").status_code == 400
+    assert like(api_server, "no_such_variant", requests.Session()).status_code == 404
+    # A client-chosen id is not a person: X-Voter-Id is ignored, a forged cookie is refused.
+    forged = requests.Session()
+    forged.cookies.set("buergergis_voter", "chosen-by-the-client-0001")
+    r = like(api_server, DENSE, forged)
+    assert r.status_code == 403, r.text
+    one = requests.Session()
+    assert like(api_server, DENSE, one).json()["changed"] is True
+    again = requests.post(f"{api_server.url}/api/scenarios/{DENSE}/like", timeout=TIMEOUT,
+                          headers={"X-Voter-Id": "voter-chosen-by-client"}, cookies=one.cookies)
+    assert again.json()["changed"] is False
+    assert like(api_server, DENSE, one, method="delete").json()["changed"] is True
 
 
 def test_scenario_collections_are_planner_only_for_writes(api_server):

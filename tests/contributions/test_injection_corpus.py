@@ -193,8 +193,7 @@ def _seed(c: Corpus, p: Payload) -> None:
         _create(c, "text fields", p, {"text": "Feldtest", **extra}, 400, headers=_header(SECRET, value))
     # Open311: the description is stored; the personal fields are dropped; an unknown service is refused
     form = {"service_code": "strasse", "lat": str(INSIDE[1]), "long": str(INSIDE[0]), "description": value,
-            **{name: value for name in ("email", "first_name", "last_name", "phone", "address_string",
-                                        "device_id", "account_id", "media_url")}}
+            **dict.fromkeys(("email", "first_name", "last_name", "phone", "address_string", "device_id", "account_id", "media_url"), value)}
     send = {"json": form} if len(c.reports) % 2 else {"data": form}  # form-encoded as in the spec, or JSON
     r = c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", 201 if text_ok(value, 2000) else 400,
                **send)
@@ -207,8 +206,11 @@ def _seed(c: Corpus, p: Payload) -> None:
     for route in ("contributions", "scenarios"):
         c.call("text fields", p, "POST", f"{s.url}/api/{route}/{path}/like", (400, 404, 405),
                headers={"X-Voter-Id": "injection-voter-000001"})
-    c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/like", 400, json={"voter_id": value},
-           headers=_header("X-Voter-Id", value))
+    # The payload as the browser id: only a cookie the server signed counts (api/voters.py): a forged one is
+    # refused (403), or, where the Cookie header does not parse as that cookie, the client is a new person (200).
+    cookie = _header("Cookie", f"buergergis_voter={value}")
+    if cookie:
+        c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/like", (200, 403), headers=cookie)
     c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/status", 400, json={"status": value},
            headers=MODERATOR)
     c.call("text fields", p, "POST", f"{s.url}/api/contributions/{path}/status", (400, 404, 405),
@@ -338,9 +340,7 @@ def _element_problems(doc) -> list[str]:
             squeezed = re.sub(r"[\s\x00-\x1f]", "", value).lower()
             if name.lower().startswith("on"):
                 found.append(f"<{el.tag} {name}=...>")
-            elif name.lower() in _URL_ATTRIBUTES and squeezed.startswith(("javascript:", "vbscript:", "data:")):
-                found.append(f"<{el.tag} {name}={value[:60]!r}>")
-            elif "__xss" in value and name.lower() not in ("title", "alt", "aria-label", "value"):
+            elif (name.lower() in _URL_ATTRIBUTES and squeezed.startswith(("javascript:", "vbscript:", "data:"))) or ("__xss" in value and name.lower() not in ("title", "alt", "aria-label", "value")):
                 found.append(f"<{el.tag} {name}={value[:60]!r}>")
         if el.tag in ("script", "style") and "__xss" in (el.text or "") and "geojson_data" not in (el.text or ""):
             found.append(f"<{el.tag}> with a payload")
