@@ -52,7 +52,9 @@ def prepare(settings: Settings | None = None) -> Settings:
     config_path = write_runtime_config(settings, collection_extents(settings))
     openapi_path = Path(os.environ["PYGEOAPI_OPENAPI"])
     document = generate_openapi_document(config_path, "yaml", fail_on_invalid_collection=True)
-    openapi_path.write_text(document, encoding="utf-8")
+    from api.standards import openapi_with_security
+
+    openapi_path.write_text(openapi_with_security(document), encoding="utf-8")  # securitySchemes, writes marked
     return settings
 
 
@@ -103,9 +105,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     csv_cells.install()  # ?f=csv: a cell starting with = + - @ is written as text, never a formula
     headers.install(server, settings)  # CSP, nosniff, framing, referrer, no version banners
     pygeoapi_pages.install(server, settings.data_dir)  # pygeoapi's HTML pages with local copies of their scripts
+    from api import standards
+
+    standards.install(server)  # CORS, geo+json, describedby, Content-Crs (before any check reads a body), 401s
     limits.install(server, settings)  # abuse limits per client, counted before any other check
+    from api import token_throttle
+
+    token_throttle.install(server)  # wrong bearer tokens count per client; 429 beyond the limit
     edges.install(server, settings)  # JSON depth, chunked 413, storage down -> 503 (before bodies are parsed)
     access.install(server, settings)
+    from api import jobs
+
+    jobs.install(server)  # /oapi/jobs: one's own jobs only, kept BUERGERGIS_JOBS_KEEP_HOURS, runs capped
     from access import web as staff_access
 
     # staff sign-in (OpenID Connect), sessions, /api/me, service tokens
@@ -124,6 +135,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api import search
 
     server.register_blueprint(search.BLUEPRINT, url_prefix="/api", settings=settings)  # places, plans, zones
+    from api import bursts, media, voters
+
+    voters.install(server)  # likes: one per browser id in a server-issued, signed cookie
+    server.register_blueprint(media.BLUEPRINT, url_prefix="/api")  # photos of Mängelmeldungen, duplicate hint
+    server.register_blueprint(bursts.BLUEPRINT, url_prefix="/api")  # suspicious bursts for the moderation
+    from api import feeds, notifications
+
+    notifications.install(server, settings)  # e-mail updates (double opt-in) and their background sender
+    server.register_blueprint(notifications.BLUEPRINT, url_prefix="/api")
+    server.register_blueprint(feeds.BLUEPRINT, url_prefix="/api")  # Atom feeds of contributions and procedures
 
     @server.route("/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @server.route("/oapi/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -36,6 +36,9 @@ INDEX = """<!DOCTYPE html>
 
 def create_dash(server, settings) -> dash.Dash:
     """Build the Dash app on ``server`` for ``settings`` (keeps this name and signature: api.wsgi calls it)."""
+    from ui.bundles import defer_3d_bundle
+
+    defer_3d_bundle()  # deck.gl loads when a 3D view is first shown (assets/deck_lazy.js)
     app = dash.Dash(
         __name__,
         server=server,
@@ -52,12 +55,20 @@ def create_dash(server, settings) -> dash.Dash:
         serve_locally=True,  # no CDN: the portal works offline and without third-party requests
     )
     app.index_string = INDEX
+    from ui import legal
+
+    legal.register(server, settings)  # /impressum, /datenschutz, /barrierefreiheit, /leichte-sprache
     client = ApiClient(settings.api_url)
     app.layout = layout.build(settings)
     layout.register(app, client, settings)
     # Dash fills its registry of scripts on its first request, without a lock: under gunicorn's threads
     # a script request racing a worker's first page load found it empty (500, a blank portal). One
     # request now, before any visitor's, fills it (with --preload once, in the parent of all workers).
+    from api.voters import install_portal
+
+    # every browser gets its signed id for likes with its first page (api/voters.py), from after the warm-up on
+    start_handing_out_voter_ids = install_portal(server)
     with server.test_client() as warm_up:
         warm_up.get(app.config.requests_pathname_prefix)
+    start_handing_out_voter_ids()
     return app

@@ -11,14 +11,15 @@ a server.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
+from participation.mail_settings import mail_settings
 from ui.api import ApiClient, ApiError
 from ui.catalog import find, plan_label, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
-from ui import procedure_info
+from ui import procedure_info, reports
 from ui.festsetzungen import art_label
 from ui.i18n import T, t
 
@@ -68,7 +69,8 @@ def drawn_geometry(geojson: dict | None) -> dict | None:
 
 
 def build_feature(*, text: str | None, kind: str | None, category: str | None, pseudonym: str | None,
-                  geometry: dict | None, target: dict | None = None, parent_id: str | None = None) -> dict:
+                  geometry: dict | None, target: dict | None = None, parent_id: str | None = None,
+                  notify_email: str | None = None) -> dict:
     """The GeoJSON Feature to POST; raises :class:`FormError` for what the visitor must fix.
 
     ``target`` is the linked plan object: ``{"collection", "id", "plan_id"}``; without a
@@ -89,12 +91,14 @@ def build_feature(*, text: str | None, kind: str | None, category: str | None, p
     pseudonym = (pseudonym or "").strip()[:MAX_PSEUDONYM]
     if pseudonym:
         properties["pseudonym"] = pseudonym
-    if target and target.get("id"):
+    if target and target.get("id") and not parent_id:  # a reply takes its parent's plan and object (the API)
         properties["plan_id"] = target.get("plan_id")
         properties["target_collection"] = target.get("collection")
         properties["target_id"] = target.get("id")
     if parent_id:
         properties["parent_id"] = parent_id
+    if (notify_email or "").strip():  # e-mail updates asked for: kept apart by the API, confirmed by a link first
+        properties["notify_email"] = notify_email.strip()
     return {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
@@ -144,6 +148,8 @@ def submit(client: ApiClient, feature: dict, lang: str, secret: str | None = Non
         reference = _reference_of(client, reply.headers or {}, returned or secret)
         if reference:
             message = t("form.sent_reference", lang, reference=reference)
+        if any(k.lower() == "x-notify-email" and v == "confirmation-queued" for k, v in (reply.headers or {}).items()):
+            message = f"{message} {t('form.notify_sent', lang)}"
     return kind, message, accepted, returned or secret
 
 
@@ -184,6 +190,12 @@ def layout(lang: str = "de") -> html.Div:
                 dcc.Input(id="form-pseudonym", type="text", maxLength=MAX_PSEUDONYM, value="", autoComplete="nickname"),
                 html.Span(T("form.pseudonym_hint"), className="hint"),
             ]),
+            # Offered only where the Kommune set up mail (BUERGERGIS_SMTP_*); the address never becomes public.
+            html.Div(className="field", id="form-notify-field", hidden=not mail_settings().enabled, children=[
+                html.Label(T("form.notify_email"), htmlFor="form-notify-email"),
+                dcc.Input(id="form-notify-email", type="email", maxLength=254, value="", autoComplete="email"),
+                html.Span(T("form.notify_hint"), className="hint"),
+            ]),
             html.Div(className="field", children=[
                 html.Span(T("form.geometry"), className="label"),
                 html.P(id="form-geometry-status", className="hint", **{"aria-live": "polite"}),
@@ -192,6 +204,9 @@ def layout(lang: str = "de") -> html.Div:
                             className="btn secondary small"),
                 dcc.Store(id="form-centre"),
             ]),
+            reports.photo_field(),  # Mängelmeldungen only: up to 3 photos, sent after the report (ui/reports.py)
+            reports.duplicate_hint(),  # "reported already?" with "Diese Meldung unterstützen"
+            reports.honeypot_field(),  # bots fill it; the API refuses such a contribution
             choice_group("form-link", [("link", T("form.link"))], ["link"], multi=True,
                          className="choice-group switches"),
             html.P(id="form-link-status", className="hint"),
@@ -228,6 +243,7 @@ def register(app, client: ApiClient, settings) -> None:
     register_choice_group(app, "form-kind")
     register_choice_group(app, "form-category")
     register_choice_group(app, "form-link", multi=True)
+    reports.register(app, client)
 
     @app.callback(Output("form-category-buttons", "children"), Output("form-category", "data", allow_duplicate=True),
                   Input("form-kind", "data"), State("form-category", "data"), prevent_initial_call=True)
@@ -336,6 +352,12 @@ def register(app, client: ApiClient, settings) -> None:
                             reference=reference), className="msg error")
         return statement_state(found, lang)
 
+    @app.callback(Output("lookup-reference", "value"), Output("lookup-details", "open"), Input("url", "search"))
+    def reference_from_link(search):
+        """``/?reference=LGH-2026-0001`` (the link in a notification mail) opens the lookup with that number."""
+        wanted = (parse_qs((search or "").lstrip("?")).get("reference") or [""])[0].strip()[:40]
+        return (wanted, True) if wanted else (no_update, no_update)
+
     @app.callback(Output("form-reply", "children"), Input("reply-to", "data"), Input("lang", "data"))
     def show_reply(reply, lang):
         if not reply:
@@ -351,7 +373,7 @@ def register(app, client: ApiClient, settings) -> None:
         return None if n else no_update
 
     @app.callback(Output("form-feedback", "children"), Output("form-feedback", "className"),
-                  Output("form-text", "value"), Output("edit", "editToolbar"),
+                  Output("form-text", "value"), Output("edit", "geojson"),
                   Output("contributions-version", "data"), Output("form-centre", "data", allow_duplicate=True),
                   Output("author-secret", "data"), Output("reply-to", "data", allow_duplicate=True),
                   Input("form-submit", "n_clicks"),
@@ -359,10 +381,11 @@ def register(app, client: ApiClient, settings) -> None:
                   State("form-pseudonym", "value"), State("form-link", "data"), State("edit", "geojson"),
                   State("form-centre", "data"), State("reply-to", "data"), State("author-secret", "data"),
                   State("selection", "data"), State("catalog", "data"), State("lang", "data"),
-                  State("contributions-version", "data"),
+                  State("contributions-version", "data"), State("form-notify-email", "value"),
+                  State("form-website", "value"),
                   prevent_initial_call=True)
     def send(n, text, kind, category, pseudonym, link, geojson, centre, reply, secret, selection, catalog, lang,
-             version):
+             version, notify_email=None, website=None):
         keep = (no_update,) * 6
         if not n or callback_context.triggered_id != "form-submit":
             return (no_update,) * 8
@@ -370,13 +393,17 @@ def register(app, client: ApiClient, settings) -> None:
         try:
             feature = build_feature(text=text, kind=kind, category=category, pseudonym=pseudonym,
                                     geometry=drawn_geometry(geojson) or centre or (reply or {}).get("geometry"),
-                                    target=target, parent_id=(reply or {}).get("id"))
+                                    target=target, parent_id=(reply or {}).get("id"), notify_email=notify_email)
         except FormError as err:
             return (t(err.key, lang), "msg error", *keep)
+        if website:  # the honeypot (ui/reports.py): passed on, so the API refuses it like any bot's
+            feature["properties"]["website"] = website
         css, message, accepted, secret = submit(client, feature, lang, secret)
         if not accepted:
             return (message, f"msg {css}", *keep)
-        clear = {"mode": "remove", "action": "clear all", "n_clicks": n}
+        # The next contribution needs a shape of its own: the control's features are emptied here, the shapes
+        # on the map removed and any drawing mode left in the browser (assets/citizen-map.js, ui/map.py).
+        clear = {"type": "FeatureCollection", "features": []}
         return message, "msg ok", "", clear, (version or 0) + 1, None, secret, None
 
 
@@ -393,6 +420,8 @@ def own_contributions(found: list[dict], lang: str) -> html.Div:
             html.P(html.Strong(heading)),
             html.P(text[:300] + ("…" if len(text) > 300 else "")),
             statement_state({**row, "reference": None, "procedure_title_de": row.get("procedure_title_de")}, lang),
+            html.P(t(f"mine.notify_{row['notify']['state']}", lang, email=row["notify"].get("email") or ""),
+                   className="hint") if isinstance(row.get("notify"), dict) else None,
             html.Button(t("mine.delete", lang), type="button", n_clicks=0, className="btn secondary small",
                         id={"type": "delete-mine", "id": row["id"]},
                         **{"aria-label": t("mine.delete_of", lang, what=heading)}),

@@ -34,6 +34,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Data: zoning plans Hamburg-Langenhorn (XPlanung, test copies), buildings partly synthetic.",
     ),
     "app.footer_licence": ("Freie Software (AGPL-3.0)", "Free software (AGPL-3.0)"),
+    # --- legal and plain-language pages (ui/legal.py) ---------------------------------------------
+    "app.footer_legal": ("Rechtliches und Hilfe", "Legal and help"),
+    "map.skip_to_list": ("Karte überspringen: Pläne, Flächen und Beiträge als Liste",
+                         "Skip the map: plans, areas and contributions as a list"),
+    "legal.impressum": ("Impressum", "Legal notice"),
+    "legal.datenschutz": ("Datenschutz", "Privacy"),
+    "legal.barrierefreiheit": ("Barrierefreiheit", "Accessibility"),
+    "legal.leichte-sprache": ("Leichte Sprache", "Easy language"),
     # --- tabs ----------------------------------------------------------------
     "tab.map": ("Karte", "Map"),
     "tab.3d": ("3D", "3D"),
@@ -127,6 +135,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "panel.zoom": ("In der Karte zeigen", "Show on map"),
     "panel.load_error": ("Die Daten konnten nicht geladen werden.", "The data could not be loaded."),
     "panel.likes": ("Zustimmungen", "likes"),
+    "panel.like_count": ("{n} Zustimmungen", "{n} likes"),
+    "panel.like_withdraw": ("Zustimmung zurücknehmen", "Withdraw your like"),
+    "panel.pending_actions": ("Zustimmen und Antworten sind möglich, sobald die Verwaltung den Beitrag geprüft und "
+                              "freigegeben hat.",
+                              "Liking and replying are possible once the administration has checked and approved "
+                              "the contribution."),
+    "panel.like_failed": ("Die Zustimmung wurde nicht gespeichert ({detail}).", "The like was not stored ({detail})."),
     "panel.replies": ("Antworten", "replies"),
     "panel.like": ("Zustimmen", "Like"),
     "panel.reply": ("Antworten", "Reply"),
@@ -169,8 +184,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form.no_link": ("Keine Fläche ausgewählt.", "No area selected."),
     "form.geometry": ("Ort", "Location"),
     "form.geometry_none": ("Noch nichts gezeichnet.", "Nothing drawn yet."),
-    "form.geometry_drawn": ("Gezeichnet: {n} Objekt(e), verwendet wird das zuletzt gezeichnete ({kind}).",
-                            "Drawn: {n} object(s); the last one drawn is used ({kind})."),
+    "form.geometry_drawn": ("Gezeichnet: {n} Objekte, verwendet wird das zuletzt gezeichnete ({kind}).",
+                            "Drawn: {n} objects; the last one drawn is used ({kind})."),
     "form.geometry_selected": ("Ohne Zeichnung wird die Mitte der ausgewählten Fläche verwendet (wenn der Bezug gesetzt ist).",
                                "Without a drawing the centre of the selected area is used (when linked)."),
     "form.use_centre": ("Kartenmitte als Ort verwenden", "Use the map centre as location"),
@@ -227,6 +242,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "mine.deleted": ("Gelöscht. Der Beitrag ist mit allem, was an ihm hing, entfernt.",
                      "Deleted. The contribution and everything attached to it are gone."),
     "mine.delete_failed": ("Löschen nicht möglich ({status}).", "Could not delete ({status})."),
+    "mine.notify_confirmed": ("Neuigkeiten per E-Mail: an ({email})", "E-mail updates: on ({email})"),
+    "mine.notify_pending": ("Neuigkeiten per E-Mail: warten auf Ihre Bestätigung ({email})",
+                            "E-mail updates: waiting for your confirmation ({email})"),
+    "form.notify_email": ("Über Neuigkeiten per E-Mail informieren (freiwillig)",
+                          "Tell me about news by e-mail (optional)"),
+    "form.notify_hint": (
+        "Wir schreiben Ihnen nur zu diesem Beitrag: Eingang, Prüfung, Antwort. Erst nach Bestätigung über einen "
+        "Link; die Adresse wird nie veröffentlicht und mit dem Beitrag oder beim Abbestellen gelöscht.",
+        "We write only about this contribution: receipt, review, answer. Only after you confirm by a link; the "
+        "address is never published and is deleted with the contribution or when you unsubscribe."),
+    "form.notify_sent": ("Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben.",
+                         "Please confirm your e-mail address with the link we sent you."),
+    "feeds.contributions": ("Neue Beiträge zu diesem Plan als Feed (Atom)", "New contributions on this plan as a feed (Atom)"),
+    "feeds.procedures": ("Beteiligungsverfahren dieses Plans als Feed (Atom)",
+                         "Participation procedures of this plan as a feed (Atom)"),
     "lookup.title": ("Stand einer Stellungnahme abfragen", "Follow a statement"),
     "lookup.label": ("Eingangsnummer", "Reference number"),
     "lookup.submit": ("Abfragen", "Look up"),
@@ -310,6 +340,60 @@ TEXTS: dict[str, tuple[str, str]] = {
     "variants.ind.residents": ("Einwohner (geschätzt)", "Residents (estimated)"),
     "variants.ind.sealed_share": ("Versiegelter Anteil", "Sealed share"),
     "variants.ind.violations": ("Verstöße gegen Festsetzungen", "Violations of the provisions"),
+    # --- the comparison neighbours understand (ui/variants.py, ui/sun_compare.py) -------------------------
+    "variants.whole_area": ("Im ganzen Gebiet", "In the whole area"),
+    "variants.by_zone": ("Je betroffene Fläche", "Per affected area"),
+    "variants.zone_count": ("{n} Flächen geändert", "{n} areas changed"),
+    "variants.no_zone_change": ("Keine Fläche ändert sich zwischen A und B.", "No area changes between A and B."),
+    "variants.summary": ("Von A nach B: {floor} Geschossfläche, etwa {dwellings} Wohnungen und {residents} "
+                         "Einwohnerinnen und Einwohner.",
+                         "From A to B: {floor} floor area, about {dwellings} dwellings and {residents} residents."),
+    "variants.buildings_changed": ("Gebäude: {added} neu, {changed} verändert, {removed} abgerissen.",
+                                   "Buildings: {added} new, {changed} changed, {removed} demolished."),
+    "variants.assumptions": ("So ist geschätzt: eine Wohnung je {m2} m² Geschossfläche (Wohnfläche plus Wände, "
+                             "Flure, Keller), {persons} Personen je Wohnung.",
+                             "How this is estimated: one dwelling per {m2} m² of floor area (living space plus "
+                             "walls, corridors, cellars), {persons} persons per dwelling."),
+    "variants.assumptions_ab": ("So ist geschätzt: in A eine Wohnung je {m2_a} m² Geschossfläche und {persons_a} "
+                                "Personen je Wohnung, in B je {m2_b} m² und {persons_b} Personen.",
+                                "How this is estimated: in A one dwelling per {m2_a} m² of floor area and "
+                                "{persons_a} persons per dwelling, in B per {m2_b} m² and {persons_b} persons."),
+    "variants.points": ("Prozentpunkte", "percentage points"),
+    "variants.col.zone": ("Fläche", "Area"),
+    "variants.col.grz": ("GRZ A → B (zulässig)", "GRZ A → B (permitted)"),
+    "variants.col.floor": ("Geschossfläche B − A", "Floor area B − A"),
+    "variants.col.dwellings": ("Wohnungen B − A", "Dwellings B − A"),
+    "variants.col.residents": ("Einwohner B − A", "Residents B − A"),
+    "variants.zones_caption": ("Was sich je Fläche ändert, von A ({a}) nach B ({b})",
+                               "What changes per area, from A ({a}) to B ({b})"),
+    "variants.grz_explain": ("GRZ: welcher Teil des Grundstücks überbaut ist (0,4 = 40 %).",
+                             "GRZ: the part of the plot built on (0.4 = 40 %)."),
+    "sun.heading": ("Sonne an einem Ort", "Sun at one place"),
+    "sun.explain": ("Wie viele Stunden Sonne ein Ort am 21. März und am 21. Dezember bekommt, in A und in B. "
+                    "Wählen Sie eine Fläche oder klicken Sie in die 3D-Ansicht.",
+                    "How many hours of sun a place gets on 21 March and 21 December, in A and in B. "
+                    "Choose an area or click into the 3D view."),
+    "sun.place_north_of": ("nördlich von {name}", "north of {name}"),
+    "sun.place_clicked": ("der angeklickte Ort", "the place clicked"),
+    "sun.caption": ("Sonnenstunden {place} ({lat}, {lon})", "Hours of sun {place} ({lat}, {lon})"),
+    "sun.col.day": ("Tag", "Day"),
+    "sun.col.lost": ("Unterschied B − A", "Difference B − A"),
+    "sun.day.march": ("21. März", "21 March"),
+    "sun.day.december": ("21. Dezember", "21 December"),
+    "sun.hours": ("{h} Std.", "{h} h"),
+    "sun.choose": ("Ort für die Sonnenstunden", "Place for the hours of sun"),
+    "sun.failed": ("Die Sonnenstunden konnten nicht gerechnet werden.", "The hours of sun could not be computed."),
+    "sun.note": ("Gerechnet mit den Gebäudehöhen im Umkreis von 250 m, ohne Bäume und Gelände; alle 10 Minuten "
+                 "zählt, ob der Ort in der Sonne liegt.",
+                 "Computed from the building heights within 250 m, without trees or terrain; every 10 minutes "
+                 "counts whether the place is in the sun."),
+    "3d.legend": ("Farben der Gebäude", "Colours of the buildings"),
+    "3d.legend.new": ("neu gegenüber heute", "new compared with today"),
+    "3d.legend.changed": ("verändert (höher, niedriger, anderer Grundriss)", "changed (taller, lower, other footprint)"),
+    "3d.legend.existing": ("bestehend", "existing"),
+    "3d.legend.synthetic": ("bestehend, Höhe geschätzt (synthetisch)", "existing, height estimated (synthetic)"),
+    "3d.legend.envelope": ("zulässiges Bauvolumen nach Bebauungsplan", "volume the zoning plan permits"),
+    "3d.legend.pin": ("Beitrag von Bürgerinnen und Bürgern", "citizens' contribution"),
     # --- list ----------------------------------------------------------------
     "list.region": ("Listenansicht", "List view"),
     "list.search": ("Suchen", "Search"),
@@ -661,14 +745,39 @@ TEXTS: dict[str, tuple[str, str]] = {
 from ui.studio_texts import STUDIO_TEXTS  # noqa: E402 - the scenario studio's texts, kept beside its module
 
 TEXTS.update(STUDIO_TEXTS)
+from ui.report_texts import REPORT_TEXTS  # noqa: E402 - the Mängelmelder's photos, duplicate hint, bursts
+
+TEXTS.update(REPORT_TEXTS)
+
+#: Singular forms of counted texts: used by :func:`t` when ``n`` is 1 ("1 Fläche", not "1 Flächen").
+PLURAL_ONE: dict[str, tuple[str, str]] = {
+    "map.search_found": ("1 Treffer, mit Pfeil nach unten zur Liste", "1 result, arrow down to the list"),
+    "panel.zone_count": ("1 Fläche", "1 area"),
+    "panel.like_count": ("1 Zustimmung", "1 like"),
+    "form.geometry_drawn": ("Gezeichnet: 1 Objekt ({kind}).", "Drawn: 1 object ({kind})."),
+    "3d.envelope_note": ("Zulässiges Bauvolumen: 1 Baufläche – {plans}.", "Permitted volume: 1 building area – {plans}."),
+    "list.count": ("1 Eintrag", "1 entry"),
+    "list.caption": ("{what}: 1 Eintrag", "{what}: 1 entry"),
+    "dash.queue_caption": ("1 Beitrag wartet auf Prüfung", "1 contribution waiting for review"),
+    "proc.open_days": ("läuft, noch 1 Tag", "open, 1 day left"),
+    "proc.plans_more": ("1 weiterer Plan passt; bitte genauer filtern.", "1 more plan matches; please narrow the filter."),
+    "abw.sections_summary": ("1 Abschnitt: {results}", "1 section: {results}"),
+    "abw.published": ("1 Ergebnis neu veröffentlicht, insgesamt {total}.", "1 result newly published, {total} in total."),
+    "studio.versions": ("1 gespeicherte Version", "1 saved version"),
+    "studio.building_count": ("1 Gebäude gewählt", "1 building chosen"),
+    "variants.zone_count": ("1 Fläche geändert", "1 area changed"),
+}
 
 _counter = itertools.count()
 
 
 def t(key: str, lang: str | None = None, **values) -> str:
-    """The text for ``key`` in ``lang`` (German when unknown), with ``{name}`` values filled in."""
+    """The text for ``key`` in ``lang`` (German when unknown), with ``{name}`` values filled in.
+
+    A count ``n`` of exactly 1 takes the singular form of :data:`PLURAL_ONE` where the text has one.
+    """
     try:
-        de, en = TEXTS[key]
+        de, en = PLURAL_ONE[key] if values.get("n") == 1 and key in PLURAL_ONE else TEXTS[key]
     except KeyError:
         raise KeyError(f"no UI text {key!r} in ui/i18n.py") from None
     text = en if lang == "en" else de

@@ -16,9 +16,9 @@ from urllib.parse import parse_qs
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html
 
-from ui import admin, contribute, dashboard, listview, plan_panel, studio, view3d
+from ui import admin, contribute, dashboard, legal, listview, plan_panel, studio, view3d
 from ui import map as map_view
-from ui.api import api_path
+from ui.api import api_path, portal_path
 from ui.catalog import shared_catalog
 from ui.i18n import DEFAULT_LANG, LANGS, T, normalize_lang, t
 
@@ -51,8 +51,14 @@ def nav() -> html.Nav:
 
 
 def footer(api_url: str) -> html.Footer:
+    """API link, data credit, licence, and the legal pages (ui/legal.py; their links follow the language)."""
     base = api_path(api_url)
+    public = portal_path(api_url)
     return html.Footer(className="site-footer", children=[
+        html.Nav(**{"aria-label": t("app.footer_legal")}, id="legal-nav", children=html.Ul(className="legal-links", children=[
+            html.Li(html.A(T(f"legal.{page.slug}"), href=f"{public}/{page.slug}", id=f"legal-link-{page.slug}"))
+            for page in legal.PAGES
+        ])),
         html.A(T("app.footer_api"), href=f"{base}/"),
         html.Span(T("app.footer_data")),
         html.Span(T("app.footer_licence")),
@@ -120,6 +126,15 @@ def register(app, client, settings) -> None:
         keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
         return ([t(key, lang) for key in keys], str(lang == "de").lower(), str(lang == "en").lower(),
                 t("app.nav_label", lang), t("panel.title", lang))
+
+    public = portal_path(settings.api_url)
+
+    @app.callback(*[Output(f"legal-link-{page.slug}", "href") for page in legal.PAGES],
+                  Output("legal-nav", "aria-label"), Input("lang", "data"))
+    def legal_links(lang):
+        """The legal pages open in the portal's language."""
+        suffix = "?lang=en" if normalize_lang(lang) == "en" else ""
+        return (*[f"{public}/{page.slug}{suffix}" for page in legal.PAGES], t("app.footer_legal", lang))
 
     app.clientside_callback(
         "function (lang) { return window.dash_clientside.buergergis.setLang(lang); }",

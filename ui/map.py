@@ -534,7 +534,12 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
             sidebar(lang, basemap),
             dcc.Store(id="map-layers-loaded", data=False),
             html.Div(className="map-wrap", role="region", **{"aria-label": t("map.region", lang)},
-                     id="map-region", children=[map_component(api_url, basemap)]),
+                     id="map-region", children=[
+                # The map's shapes are not in the tab order (assets/citizen-map.js): keyboard and screen-reader
+                # users skip to the list view, which lists the same plans, areas and contributions.
+                html.A(T("map.skip_to_list"), href="#view-list", id="skip-map", n_clicks=0, className="skip-map"),
+                map_component(api_url, basemap),
+            ]),
         ],
     )
 
@@ -786,6 +791,18 @@ def register(app, client, settings) -> None:
         if not box:
             return no_update
         return {"bounds": box, "transition": "flyToBounds", "options": {"maxZoom": 18}}
+
+    # After a contribution was sent: drawing removed, drawing modes left, focus on the receipt (citizen-map.js).
+    app.clientside_callback(
+        "function (message, css) { return window.dash_clientside.citizen_map.afterSubmit(message, css); }",
+        Output("focus-sink", "data", allow_duplicate=True), Input("form-feedback", "children"),
+        State("form-feedback", "className"), prevent_initial_call=True,
+    )
+    # "Karte überspringen": the list view, focus on its search field.
+    app.clientside_callback(
+        "function (n) { return window.dash_clientside.citizen_map.toList(n); }",
+        Output("active-tab", "data", allow_duplicate=True), Input("skip-map", "n_clicks"), prevent_initial_call=True,
+    )
 
     @app.callback(Output("map", "invalidateSize"), Input("active-tab", "data"), prevent_initial_call=True)
     def resize(tab):

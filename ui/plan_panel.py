@@ -9,8 +9,9 @@ a browser; the callback at the bottom only gathers data and calls them.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from dash import ALL, Input, Output, State, callback_context, html, no_update
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from ui import procedure_info
 from ui.api import ApiError
@@ -64,7 +65,19 @@ def status_block(plan: dict | None, lang: str) -> html.Div:
         html.P(" · ".join(dates), className="hint") if dates else None,
         html.H3(t("panel.participation", lang)),
         procedure_info.block(plan.get("procedure"), lang),
+        feed_links(plan.get("id"), lang),
     ])
+
+
+def feed_links(plan_id: str | None, lang: str) -> html.P | None:
+    """Links to the plan's Atom feeds (``api/feeds.py``): follow new contributions and procedures in a feed reader."""
+    if not plan_id:
+        return None
+    plan = quote(str(plan_id), safe="")
+    return html.P([html.A(t("feeds.contributions", lang), href=f"/api/feeds/contributions.atom?plan={plan}",
+                          rel="alternate", className="feed-link"), " · ",
+                   html.A(t("feeds.procedures", lang), href=f"/api/feeds/procedures.atom?plan={plan}",
+                          rel="alternate", className="feed-link")], className="hint")
 
 
 def texts_block(texts: list[dict], lang: str) -> html.Details:
@@ -76,26 +89,39 @@ def texts_block(texts: list[dict], lang: str) -> html.Details:
     return html.Details([html.Summary(f"{t('panel.texts', lang)} ({len(texts)})"), *body])
 
 
-def contribution_item(feature: dict, replies: list[dict], lang: str) -> html.Article:
-    """One contribution with its replies, like and reply buttons; user text only ever as text."""
+def contribution_item(feature: dict, replies: list[dict], lang: str, liked: bool = False) -> html.Article:
+    """One contribution with its replies, like and reply buttons; user text only ever as text.
+
+    The like button is a toggle (``aria-pressed``): pressed once this browser liked it, a second press takes
+    the like back. A contribution not yet approved (its author sees it) can be neither liked nor answered --
+    nobody else sees it yet -- and says so instead of offering buttons that would fail.
+    """
     props = feature.get("properties") or {}
     cid = str(feature.get("id", props.get("id", "")))
     who = props.get("pseudonym") or t("panel.anonymous", lang)
     when = format_date(props.get("created_at") or props.get("created"), lang)
-    likes = props.get("like_count") or props.get("likes") or 0
+    likes = int(props.get("like_count") or props.get("likes") or 0)
     meta = [who, when]
-    if props.get("status") and props["status"] != "freigegeben":
+    pending = bool(props.get("status")) and props["status"] != "freigegeben"
+    if pending:
         meta.append(value_label("status", props["status"], lang))  # e.g. the author's own, still pending
+    if pending:
+        actions = html.P(t("panel.pending_actions", lang), className="pending-note")
+    else:
+        label = f"{t('panel.like', lang)} ({likes})"  # a toggle keeps its label; aria-pressed tells the state
+        actions = html.Div(className="btn-row", children=[
+            html.Button(label, id={"type": "like", "id": cid}, n_clicks=0, type="button",
+                        className="btn secondary small",
+                        title=t("panel.like_withdraw", lang) if liked else None,
+                        **{"aria-pressed": "true" if liked else "false",
+                           "aria-label": f"{t('panel.like', lang)}: {t('panel.like_count', lang, n=likes)}"}),
+            html.Button(t("panel.reply", lang), id={"type": "reply", "id": cid}, n_clicks=0, type="button",
+                        className="btn secondary small"),
+        ])
     return html.Article(className="contribution", children=[
         html.Div(str(props.get("text") or "")),  # Dash escapes text: user input stays text
         html.Div(" · ".join(m for m in meta if m), className="meta"),
-        html.Div(className="btn-row", children=[
-            html.Button(f"{t('panel.like', lang)} ({likes})", id={"type": "like", "id": cid}, n_clicks=0,
-                        type="button", className="btn secondary small",
-                        **{"aria-label": f"{t('panel.like', lang)}: {likes} {t('panel.likes', lang)}"}),
-            html.Button(t("panel.reply", lang), id={"type": "reply", "id": cid}, n_clicks=0, type="button",
-                        className="btn secondary small"),
-        ]),
+        actions,
         html.Div(className="replies", children=[
             html.Div(className="contribution reply", children=[
                 html.Div(str((r.get("properties") or {}).get("text") or "")),
@@ -107,8 +133,11 @@ def contribution_item(feature: dict, replies: list[dict], lang: str) -> html.Art
     ])
 
 
-def contributions_block(items: list[dict] | None, lang: str) -> html.Div:
-    """Contributions about the plan, replies under their parent; ``None``: the collection does not exist."""
+def contributions_block(items: list[dict] | None, lang: str, liked: list | None = None) -> html.Div:
+    """Contributions about the plan, replies under their parent; ``None``: the collection does not exist.
+
+    ``liked``: ids this browser liked (kept in its local storage), shown as pressed like buttons.
+    """
     heading = html.H3(t("panel.contributions", lang))
     if items is None:
         return html.Div([heading, html.P(t("panel.contributions_unavailable", lang), className="hint")])
@@ -121,10 +150,13 @@ def contributions_block(items: list[dict] | None, lang: str) -> html.Div:
         if parent:
             children.setdefault(str(parent), []).append(feature)
     top.sort(key=lambda f: str((f.get("properties") or {}).get("created_at") or ""), reverse=True)
-    return html.Div([heading, *[contribution_item(f, children.get(str(f.get("id")), []), lang) for f in top[:50]]])
+    mine = {str(i) for i in liked or []}
+    return html.Div([heading, *[contribution_item(f, children.get(str(f.get("id")), []), lang, str(f.get("id")) in mine)
+                                for f in top[:50]]])
 
 
-def zone_details(zone: dict, plan: dict | None, texts: list[dict], contributions, lang: str) -> list:
+def zone_details(zone: dict, plan: dict | None, texts: list[dict], contributions, lang: str,
+                 liked: list | None = None) -> list:
     """Panel content of a Baugebietsteilfläche."""
     plan_link = None
     if plan:
@@ -138,7 +170,7 @@ def zone_details(zone: dict, plan: dict | None, texts: list[dict], contributions
         _sentences(explain(zone, lang), t("panel.no_festsetzungen", lang)),
         status_block(plan, lang),
         texts_block(texts, lang),
-        contributions_block(contributions, lang),
+        contributions_block(contributions, lang, liked),
     ]
 
 
@@ -154,7 +186,8 @@ def line_details(line: dict, plan: dict | None, lang: str) -> list:
     ]
 
 
-def plan_details(plan: dict, zones: list[dict], texts: list[dict], contributions, lang: str) -> list:
+def plan_details(plan: dict, zones: list[dict], texts: list[dict], contributions, lang: str,
+                 liked: list | None = None) -> list:
     """Panel content of a Bebauungsplan: status, its zones in brief, texts, contributions."""
     # Zones with the same type and measures read the same: one line per kind, with a count.
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -173,10 +206,10 @@ def plan_details(plan: dict, zones: list[dict], texts: list[dict], contributions
         html.H2(plan_label(plan), id="panel-heading", tabIndex="-1"),
         html.P(str(plan.get("beschreibung") or ""), className="hint") if plan.get("beschreibung") else None,
         status_block(plan, lang),
-        html.H3(f"{t('panel.overview', lang)} ({len(zones)} {t('dash.zones', lang)})"),
+        html.H3(f"{t('panel.overview', lang)} ({t('panel.zone_count', lang, n=len(zones))})"),
         html.Ul(zone_items, className="zone-list") if zone_items else html.P(t("panel.no_festsetzungen", lang)),
         texts_block(texts, lang),
-        contributions_block(contributions, lang),
+        contributions_block(contributions, lang, liked),
     ]
 
 
@@ -220,6 +253,9 @@ def layout(lang: str = "de") -> html.Div:
             html.Button(T("panel.close"), id="panel-clear", className="btn secondary small", n_clicks=0),
         ]),
         html.Div(empty_panel(lang), id="panel-body", **{"aria-live": "polite"}),
+        html.P(id="like-feedback", role="status", className="hint"),
+        # Contributions this browser liked (a second press takes the like back).
+        dcc.Store(id="liked-contributions", storage_type="local", data=[]),
     ])
 
 
@@ -238,8 +274,9 @@ def register(app, client, settings) -> None:
 
     @app.callback(Output("panel-body", "children"),
                   Input("selection", "data"), Input("lang", "data"), Input("catalog", "data"),
-                  Input("contributions-version", "data"), State("author-secret", "data"))
-    def render(selection, lang, catalog, _version, secret):
+                  Input("contributions-version", "data"), State("author-secret", "data"),
+                  State("liked-contributions", "data"))
+    def render(selection, lang, catalog, _version, secret, liked):
         catalog = shared_catalog(client).resolve(catalog)
         selection = selection or {}
         collection, feature_id = selection.get("collection"), selection.get("id")
@@ -252,14 +289,14 @@ def register(app, client, settings) -> None:
             plan = {**plan, "procedure": procedure_info.current(procedure_info.fetch(client, plan_id))}
         texts = [x for x in (catalog or {}).get("texts", []) if x.get("plan_id") == plan_id]
         if collection == "bp_baugebiet":
-            return [*zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang),
+            return [*zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang, liked),
                     here_section(client, selection, row, lang)]
         if collection == "bp_baugrenze":
             return [*line_details(row, plan, lang), here_section(client, selection, row, lang)]
         if collection == "bp_plan" and plan:
             zones = [z for z in (catalog or {}).get("zones", []) if z.get("plan_id") == plan_id]
             report = full_plan(plan_id)
-            return [*plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang),
+            return [*plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang, liked),
                     validation_block(report, lang) if report else None]
         if collection == "xplan_plan":
             report = full_plan(feature_id)
@@ -301,18 +338,34 @@ def register(app, client, settings) -> None:
         return [(title, counts[key]) for key, title in groups(lang) if counts.get(key)]
 
     @app.callback(Output("contributions-version", "data", allow_duplicate=True),
+                  Output("liked-contributions", "data"), Output("like-feedback", "children"),
                   Input({"type": "like", "id": ALL}, "n_clicks"), State("voter-id", "data"),
-                  State("contributions-version", "data"), prevent_initial_call=True)
-    def like(clicks, voter, version):
+                  State("contributions-version", "data"), State("liked-contributions", "data"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def like(clicks, voter, version, liked, lang):
+        """A press likes; a press on a pressed button takes the like back (``DELETE …/like``)."""
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
-            return no_update
+            return no_update, no_update, no_update
+        cid = str(trigger["id"])
+        liked = [str(i) for i in liked or []]
+        method = "DELETE" if cid in liked else "POST"
         try:
-            client.post_site_json(f"api/contributions/{trigger['id']}/like", {}, {"X-Voter-Id": voter or ""})
+            reply = client.send_site_json(method, f"api/contributions/{cid}/like", {} if method == "POST" else None,
+                                          {"X-Voter-Id": voter or ""})
         except ApiError as err:
             LOG.info("like failed: %s", err)
-            return no_update
-        return (version or 0) + 1
+            return no_update, no_update, t("panel.like_failed", lang, detail=t("form.err.network", lang))
+        if reply.status not in (200, 201):
+            from ui.contribute import localized
+
+            detail = localized(str((reply.body or {}).get("description") or ""), lang) \
+                if isinstance(reply.body, dict) else None
+            return no_update, no_update, t("panel.like_failed", lang, detail=f"{reply.status} {detail or ''}".strip())
+        now_liked = bool((reply.body or {}).get("liked", method == "POST")) if isinstance(reply.body, dict) \
+            else method == "POST"
+        liked = [i for i in liked if i != cid] + ([cid] if now_liked else [])
+        return (version or 0) + 1, liked[-500:], ""
 
     @app.callback(Output("reply-to", "data"), Input({"type": "reply", "id": ALL}, "n_clicks"),
                   prevent_initial_call=True)

@@ -23,11 +23,11 @@ import time
 
 from urllib.parse import parse_qs
 
-from dash import Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 from deckgl_dash import DeckGL
 from deckgl_dash.layers import GeoJsonLayer, LineLayer, MVTLayer, ScatterplotLayer
 
-from ui import variants
+from ui import sun_compare, variant_comments, variants
 from ui.api import ApiError, portal_path, tiles_url
 from ui.catalog import find, plan_label, plan_of, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
@@ -50,6 +50,12 @@ TILE_MIN_ZOOM, TILE_MAX_ZOOM = 10, 16
 
 #: Colours of buildings: measured ones darker than synthetic ones (legend and note say so).
 _BUILDING_FILL = "@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]"
+#: A variant's buildings: new ones crimson, changed ones yellow, the rest as the stored ones (ui.variants.NEW …).
+_VARIANT_FILL = "@@=properties.change === 2 ? [190, 24, 93, 245] : properties.change === 1 ? [234, 179, 8, 245] : (properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245])"  # noqa: E501 - one literal (tests/ui/test_ui_units.py)
+#: The legend of the 3D view: (i18n key, CSS colour) in the order of the accessors above.
+LEGEND_3D = (("3d.legend.new", "rgb(190, 24, 93)"), ("3d.legend.changed", "rgb(234, 179, 8)"),
+             ("3d.legend.existing", "rgb(135, 142, 153)"), ("3d.legend.synthetic", "rgb(205, 209, 216)"),
+             ("3d.legend.envelope", "rgba(234, 120, 20, .45)"), ("3d.legend.pin", "rgb(124, 58, 237)"))
 
 #: The tiles' filter: 1 where a variant shown in that view replaces the stored building (hidden), else 0.
 #: (deckgl-dash compiles an expression into a function only when it holds an operator; without one it
@@ -96,7 +102,7 @@ def _layers(api_url: str, deck_id: str = "deck") -> list:
         ),
         GeoJsonLayer(
             id="buildings", data=empty, extruded=True, filled=True, wireframe=True,
-            get_elevation="@@=properties.height", get_fill_color=_BUILDING_FILL,
+            get_elevation="@@=properties.height", get_fill_color=_VARIANT_FILL,
             get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True,
         ),
         GeoJsonLayer(
@@ -139,6 +145,7 @@ def _variant_controls() -> html.Section:
         choice_group("variant-mode", [(m, T(f"variants.mode.{m}")) for m in MODES], "a", label_key="variants.mode"),
         html.P(T("variants.explain"), className="hint"),
         html.P(id="variant-status", className="hint", role="status"),
+        variant_comments.layout(),
     ])
 
 
@@ -158,6 +165,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
                     T("3d.layers", html.H2),
                     html.P(T("3d.explain"), className="hint"),
                     html.P(T("3d.synthetic_note"), className="msg info"),
+                    legend_3d(),
                     html.P(id="envelope-note", className="hint", **{"aria-live": "polite"}),
                     html.Div(id="deck-info", className="msg info", role="status"),
                 ]),
@@ -191,10 +199,59 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
                              **{"aria-labelledby": "variant-compare-heading"}, children=[
                     T("variants.compare", html.H2, id="variant-compare-heading"),
                     html.Div(id="variant-compare-body", className="table-wrap", **{"aria-live": "polite"}),
+                    sun_section(),
                 ]),
             ]),
         ],
     )
+
+
+def legend_3d() -> html.Div:
+    """What the building colours mean (new, changed, existing …), beside the 3D view."""
+    return html.Div(id="legend-3d", children=[
+        T("3d.legend", html.H3, id="legend-3d-heading"),
+        html.Ul(className="legend-list", **{"aria-labelledby": "legend-3d-heading"}, children=[
+            html.Li([html.Span(className="swatch", style={"background": colour}, **{"aria-hidden": "true"}),
+                     T(key)]) for key, colour in LEGEND_3D
+        ]),
+    ])
+
+
+def sun_section() -> html.Section:
+    """Sun hours at a chosen place in A and B (ui/sun_compare.py): the place by button or by a click in 3D."""
+    return html.Section(id="sun-compare", **{"aria-labelledby": "sun-heading"}, children=[
+        T("sun.heading", html.H3, id="sun-heading"),
+        html.P(T("sun.explain"), className="hint"),
+        T("sun.choose", html.Span, id="sun-places-label", className="label"),
+        html.Div(id="sun-places", role="group", className="btn-row", **{"aria-labelledby": "sun-places-label"}),
+        dcc.Store(id="sun-place-options", data=[]),
+        dcc.Store(id="sun-place"),
+        html.Div(id="sun-result", className="table-wrap", **{"aria-live": "polite"}),
+        html.P(T("sun.note"), className="hint"),
+    ])
+
+
+def sun_table(result, place_label: str, a_title: str, b_title: str, lang: str) -> html.Table:
+    """Hours of sun at the place on 21 March and 21 December in A and B, and the hours lost."""
+    from ui.sun_compare import DAYS
+
+    def hours(value: float) -> str:
+        return t("sun.hours", lang, h=number(value, lang, 1))
+
+    def lost(value: float) -> str:
+        sign = "−" if value > 0.05 else ("+" if value < -0.05 else "±")
+        return t("sun.hours", lang, h=f"{sign}{number(abs(value), lang, 1)}")
+
+    rows = [html.Tr([html.Th(t(f"sun.day.{key}", lang), scope="row"),
+                     html.Td(hours(result.hours[key][0])), html.Td(hours(result.hours[key][1])),
+                     html.Td(lost(result.lost(key)), **{"data-day": key})]) for key, _, _ in DAYS]
+    return html.Table(className="data compare-table", id="sun-table", children=[
+        html.Caption(t("sun.caption", lang, place=place_label, lat=number(result.lat, lang, 5),
+                       lon=number(result.lon, lang, 5))),
+        html.Thead(html.Tr([html.Th(t("sun.col.day", lang), scope="col"), html.Th(f"A: {a_title}", scope="col"),
+                            html.Th(f"B: {b_title}", scope="col"), html.Th(t("sun.col.lost", lang), scope="col")])),
+        html.Tbody(rows),
+    ])
 
 
 class _TTLCache:
@@ -278,6 +335,20 @@ def camera_from_link(search: str | None) -> dict | None:
     return view
 
 
+def variants_from_link(search: str | None) -> dict | None:
+    """A, B and the mode a shared 3D link names (``?view=3d&a=…&b=…&mode=side``, the studio's "open in 3D"), or
+    None; ids must look like scenario ids, the mode be one of :data:`MODES`."""
+    import re
+
+    from scenarios.model import ID_PATTERN
+
+    query = parse_qs((search or "").lstrip("?"))
+    a, b, mode = ((query.get(k) or [None])[0] for k in ("a", "b", "mode"))
+    if not b or not re.match(ID_PATTERN, b) or (a and not re.match(ID_PATTERN, a)):
+        return None
+    return {"a": a or variants.DEFAULT_A, "b": b, "mode": mode if mode in MODES else "b"}
+
+
 def register(app, client, settings) -> None:
     cache = _TTLCache()
 
@@ -299,9 +370,23 @@ def register(app, client, settings) -> None:
             reply = variants.run_scenario(settings.api_url, {"scenario": variant_id, "compare_to": "none",
                                                              "include_buildings": True})
             indicators = reply.get("indicators") or {}
-            return (variants.slim_buildings(indicators.get("buildings")),
+            collection = indicators.get("buildings")
+            return (variants.slim_buildings(collection, stored_near(collection)),
                     [str(i) for i in indicators.get("replaced_building_ids") or []])
         return variant_cache.get(variants.cache_key(variant_id), compute)
+
+    def stored_near(collection: dict | None) -> dict | None:
+        """The stored buildings where a variant stands (id -> height, storeys, footprint), to tell new and
+        changed buildings from those as they are today; None when they cannot be read."""
+        box = variants.collection_bbox(collection)
+        if not box:
+            return None
+        try:
+            features = client.items("buildings", limit=10000, bbox=box, properties="height,storeys")
+        except ApiError as err:
+            LOG.info("stored buildings of a variant's area not readable: %s", err)
+            return None
+        return {str(f.get("id")): {**(f.get("properties") or {}), "geometry": f.get("geometry")} for f in features}
 
     def replaced(deck_id: str, variant_id: str | None, ids: list[str]) -> dict:
         return {"deck": deck_id, "ids": ids, "version": f"{variant_id or ''}:{len(ids)}"}
@@ -316,18 +401,36 @@ def register(app, client, settings) -> None:
     for group in ("variant-a", "variant-b", "variant-mode"):
         if variants.VARIANT_IDS:
             register_choice_group(app, group)
+    if variants.VARIANT_IDS:
+        variant_comments.register(app, client, settings)
 
     has_variants = bool(variants.VARIANT_IDS)
     if has_variants:
         @app.callback(Output("variant-a-buttons", "children"), Output("variant-b-buttons", "children"),
                       Input("active-tab", "data"), Input("lang", "data"),
-                      State("variant-a", "data"), State("variant-b", "data"), prevent_initial_call=True)
-        def list_variants(tab, lang, a, b):
+                      State("variant-a", "data"), State("variant-b", "data"), State("url", "search"),
+                      prevent_initial_call=True)
+        def list_variants(tab, lang, a, b, search):
             """The shipped variants and the scenario studio's (published ones; planners also see internal)."""
             if tab != "3d":
                 return no_update, no_update
+            link = variants_from_link(search)
+            if link and (a, b) == (variants.DEFAULT_A, variants.DEFAULT_B):  # a link's choice not yet in the stores
+                a, b = link["a"], link["b"]
             options = [(vid, variants.variant_title(vid, lang)) for vid, _, _ in variants.variant_choices(client)]
             return choice_buttons("variant-a", options, a), choice_buttons("variant-b", options, b)
+
+        @app.callback(Output("variant-a", "data", allow_duplicate=True),
+                      Output("variant-b", "data", allow_duplicate=True),
+                      Output("variant-mode", "data", allow_duplicate=True), Output("variant-mode-buttons", "children"),
+                      Input("url", "search"), prevent_initial_call="initial_duplicate")
+        def linked(search):
+            """A shared link's A, B and mode (the studio's "open in 3D")."""
+            link = variants_from_link(search)
+            if not link:
+                return no_update, no_update, no_update, no_update
+            modes = [(m, T(f"variants.mode.{m}")) for m in MODES]
+            return link["a"], link["b"], link["mode"], choice_buttons("variant-mode", modes, link["mode"])
 
     variant_inputs = ([Input("variant-a", "data"), Input("variant-b", "data"), Input("variant-mode", "data")]
                       if has_variants else [])
@@ -408,25 +511,105 @@ def register(app, client, settings) -> None:
             prevent_initial_call=True,
         )
 
-        @app.callback(Output("variant-compare-body", "children"),
+        @app.callback(Output("variant-compare-body", "children"), Output("sun-places", "children"),
+                      Output("sun-place-options", "data"), Output("sun-place", "data", allow_duplicate=True),
                       Input("active-tab", "data"), Input("variant-a", "data"), Input("variant-b", "data"),
-                      Input("lang", "data"), Input("catalog", "data"))
-        def compare(tab, a, b, lang, catalog):
+                      Input("lang", "data"), Input("catalog", "data"), State("sun-place", "data"),
+                      prevent_initial_call="initial_duplicate")
+        def compare(tab, a, b, lang, catalog, place):
+            """Plain words, the whole area, each affected zone; places for the sun hours (north of each zone)."""
+            nothing = (no_update,) * 4
             if tab != "3d" or not a or not b:
-                return no_update
+                return nothing
             catalog = shared_catalog(client).resolve(catalog)
             if not catalog:
-                return no_update  # the page's catalogue is not there yet
+                return nothing  # the page's catalogue is not there yet
             if not (variants.applies(a, catalog) and variants.applies(b, catalog)):
-                return html.P(t("variants.not_here", lang), className="msg info")
+                return html.P(t("variants.not_here", lang), className="msg info"), [], [], None
             try:
                 deltas = variant_deltas(a, b)
             except ApiError as err:
                 LOG.warning("scenario deltas not available: %s", err)
-                return html.P(t("variants.unavailable", lang), className="msg error")
-            table = variants.compare_table(deltas, variants.variant_title(a, lang), variants.variant_title(b, lang),
-                                           lang)
-            return [html.P(t("variants.same", lang), className="hint"), table] if a == b else table
+                return html.P(t("variants.unavailable", lang), className="msg error"), [], [], None
+            a_title, b_title = variants.variant_title(a, lang), variants.variant_title(b, lang)
+            zones = variants.zone_rows(deltas, catalog, lang)
+            body = [
+                html.P(t("variants.same", lang), className="hint") if a == b else None,
+                variants.summary_block(deltas, a, b, lang),
+                html.H3(t("variants.whole_area", lang)),
+                variants.compare_table(deltas, a_title, b_title, lang),
+                html.H3(f"{t('variants.by_zone', lang)} ({t('variants.zone_count', lang, n=len(zones))})"),
+                html.P(t("variants.grz_explain", lang), className="hint"),
+                variants.zones_table(zones, a_title, b_title, lang),
+            ]
+            options = []
+            for row in zones[:8]:  # the zones that change most
+                spot = sun_compare.default_place(row.get("bbox"))
+                if spot:
+                    options.append({"lon": spot[0], "lat": spot[1], "zone": row["zone_id"],
+                                    "label": t("sun.place_north_of", lang, name=row["name"])})
+            current = place if place and any(o["zone"] == place.get("zone") for o in options) else None
+            chosen = current or (options[0] if options else None)
+            buttons = [html.Button(o["label"], id={"type": "sun-place", "zone": o["zone"]}, n_clicks=0, type="button",
+                                   className="choice", **{"aria-pressed": "true" if chosen is o else "false"})
+                       for o in options]
+            return body, buttons, options, (chosen if chosen is not place else no_update)
+
+        @app.callback(Output("sun-place", "data", allow_duplicate=True),
+                      Output({"type": "sun-place", "zone": ALL}, "aria-pressed"),
+                      Input({"type": "sun-place", "zone": ALL}, "n_clicks"), Input("deck", "clickInfo"),
+                      State("sun-place-options", "data"), State("lang", "data"), prevent_initial_call=True)
+        def choose_sun_place(_clicks, click, options, lang):
+            """A zone's button, or a click into the 3D view (its ground position), chooses the place."""
+            trigger = callback_context.triggered_id
+            zones = [item["id"]["zone"] for item in callback_context.outputs_list[1]]
+            if isinstance(trigger, dict):
+                if not any(item.get("value") for item in callback_context.triggered):
+                    return no_update, no_update  # buttons re-rendered, not pressed
+                chosen = next((o for o in options or [] if o["zone"] == trigger["zone"]), None)
+                if not chosen:
+                    return no_update, no_update
+                return chosen, ["true" if z == chosen["zone"] else "false" for z in zones]
+            coordinate = (click or {}).get("coordinate") or (click or {}).get("lngLat")
+            try:
+                lon, lat = float(coordinate[0]), float(coordinate[1])
+            except (TypeError, ValueError, IndexError):
+                return no_update, no_update
+            if not (-180 <= lon <= 180 and -85 <= lat <= 85):
+                return no_update, no_update
+            place = {"lon": round(lon, 6), "lat": round(lat, 6), "zone": None, "label": t("sun.place_clicked", lang)}
+            return place, ["false"] * len(zones)
+
+        sun_cache = _TTLCache()
+
+        @app.callback(Output("sun-result", "children"), Input("sun-place", "data"), Input("lang", "data"),
+                      State("variant-a", "data"), State("variant-b", "data"), State("active-tab", "data"),
+                      State("catalog", "data"))
+        def sun(place, lang, a, b, tab, catalog):
+            """Hours of sun at the place in A and in B on 21 March and 21 December."""
+            if not place or not a or not b:
+                return ""
+            catalog = shared_catalog(client).resolve(catalog)
+            if not (variants.applies(a, catalog) and variants.applies(b, catalog)):
+                return ""
+            lon, lat = float(place["lon"]), float(place["lat"])
+
+            def compute():
+                stored = client.items("buildings", limit=10000, bbox=sun_compare.around(lon, lat),
+                                      properties="height")
+                return sun_compare.compare(lon, lat, stored, variant_buildings(a), variant_buildings(b))
+
+            try:
+                result = sun_cache.get((variants.cache_key(a), variants.cache_key(b), lon, lat), compute)
+            except (ApiError, ValueError) as err:
+                LOG.warning("sun hours not computed: %s", err)
+                return html.P(t("sun.failed", lang), className="msg error")
+            label = place.get("label") or t("sun.place_clicked", lang)
+            if place.get("zone"):  # the zone's name in the language shown now
+                row = next((r for r in variants.zone_rows(variant_deltas(a, b), catalog, lang)
+                            if r["zone_id"] == place["zone"]), None)
+                label = t("sun.place_north_of", lang, name=row["name"]) if row else label
+            return sun_table(result, label, variants.variant_title(a, lang), variants.variant_title(b, lang), lang)
 
     @app.callback(Output("deck", "initialViewState"), Output("deck-b", "initialViewState"),
                   Input({"type": "camera", "key": "overview"}, "n_clicks"),

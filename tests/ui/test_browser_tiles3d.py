@@ -90,3 +90,23 @@ def _check_tiles(page, ui_server):
     wait_until(lambda: page.execute_script(
         "return performance.getEntriesByType('resource').some(e => e.name.includes('/collections/bp_baugebiet/items'));"),
         20, message="the map's layers once the map is shown")
+
+
+BUNDLES = ("return performance.getEntriesByType('resource').map(e => e.name)"
+           ".filter(n => n.includes('/_dash-component-suites/deckgl_dash/'));")
+
+
+def test_the_3d_bundle_loads_only_when_3d_is_shown(browser, ui_server):
+    """deck.gl's 3 MB bundle (ui/bundles.py, assets/deck_lazy.js) is not part of the 2D start page."""
+    page = browser
+    page.get(ui_server.url + "/")
+    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "[class*='leaflet-pane-bp_'] path"), 30,
+               message="plan shapes on the 2D map")
+    assert page.execute_script(BUNDLES) == []
+    page.find_element(By.ID, "tab-3d").click()
+    wait_until(lambda: page.execute_script(BUNDLES), 30, message="deck.gl bundle requested once 3D is shown")
+    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#view-3d canvas"), 30, message="a deck.gl canvas")
+    assert not page.find_elements(By.CSS_SELECTOR, "#deck.deck-lazy")  # A is the real deck.gl now
+    # B is only drawn side by side: until then it stays the stand-in (the bundle is fetched once).
+    assert page.find_elements(By.CSS_SELECTOR, "#deck-b.deck-lazy")
+    assert len(page.execute_script(BUNDLES)) == 1

@@ -82,6 +82,68 @@ def test_defect_reports_use_service_categories_and_replies_carry_their_parent():
     assert len(props["pseudonym"]) == 40
 
 
+def test_a_reply_leaves_plan_and_object_to_its_parent_even_while_a_plan_is_selected():
+    """Issue 13: "Antworten" on a zone-linked post with its plan selected was refused ("'target_collection'
+    weicht ab"): the selected plan travelled with the reply. The API gives a reply its parent's links."""
+    feature = contribute.build_feature(text="Sehe ich genauso", kind="kommentar", category=None, pseudonym="",
+                                       geometry=POINT, target={"collection": "bp_plan", "id": "P1", "plan_id": "P1"},
+                                       parent_id="C1")
+    assert feature["properties"]["parent_id"] == "C1"
+    assert not {"plan_id", "target_collection", "target_id"} & set(feature["properties"])
+
+
+def test_counts_of_one_are_singular_in_both_languages():
+    from ui.i18n import PLURAL_ONE
+
+    assert t("panel.zone_count", "de", n=1) == "1 Fläche" and t("panel.zone_count", "de", n=2) == "2 Flächen"
+    assert t("dash.queue_caption", "de", n=1) == "1 Beitrag wartet auf Prüfung"
+    assert t("dash.queue_caption", "de", n=2) == "2 Beiträge warten auf Prüfung"
+    assert t("list.count", "en", n=1) == "1 entry" and t("list.count", "en", n=0) == "0 entries"
+    assert t("form.geometry_drawn", "de", n=1, kind="Point") == "Gezeichnet: 1 Objekt (Point)."
+    for key, (de, en) in PLURAL_ONE.items():
+        if key not in TEXTS:  # a module's own texts (e.g. the studio's) may come later
+            continue
+        fields = {name for _, name, _, _ in string.Formatter().parse(TEXTS[key][0]) if name}
+        assert fields == {name for _, name, _, _ in string.Formatter().parse(de) if name} - {"n"} | (fields & {"n"}), key
+        assert "1" in de and "1" in en, key
+
+
+def test_no_ui_text_counts_in_a_plural_without_a_singular_form():
+    """Every "{n} <noun>" text with a plural noun right after the count has its singular in PLURAL_ONE
+    ("… of {n} entries" is only shown for more entries than fit, never for one)."""
+    from ui.i18n import PLURAL_ONE
+
+    plural_after_count = re.compile(r"(?<!von )(?<!of )\{n\} (Flächen|Beiträge|Einträge|Treffer|Bauflächen|Tage|Ergebnisse|Abschnitte|"
+                                    r"weitere Pläne|Objekte|Zustimmungen|areas|entries|results|days|sections|objects|"
+                                    r"likes|contributions|building areas|more plans)\b")
+    missing = [key for key, (de, en) in TEXTS.items()
+               if (plural_after_count.search(de) or plural_after_count.search(en)) and key not in PLURAL_ONE]
+    assert not missing, missing
+
+
+def test_a_pending_contribution_offers_no_like_or_reply_but_says_why():
+    from ui.plan_panel import contribution_item
+
+    pending = contribution_item({"id": "C1", "properties": {"text": "Noch nicht geprüft", "status": "eingereicht"}},
+                                [], "de")
+    text = json.dumps(pending.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    assert "sobald die Verwaltung den Beitrag geprüft und freigegeben hat" in text
+    assert '"type": "like"' not in text and '"type": "reply"' not in text
+
+
+@pytest.mark.parametrize("liked, pressed", [(False, "false"), (True, "true")])
+def test_a_like_button_is_a_toggle_with_its_state(liked, pressed):
+    from ui.plan_panel import contribution_item
+
+    item = contribution_item({"id": "C2", "properties": {"text": "Gut", "status": "freigegeben", "like_count": 1}},
+                             [], "de", liked=liked)
+    button = item.children[2].children[0]
+    assert button.id == {"type": "like", "id": "C2"}
+    assert button.children == "Zustimmen (1)"  # a toggle keeps its label
+    assert getattr(button, "aria-pressed") == pressed
+    assert getattr(button, "aria-label") == "Zustimmen: 1 Zustimmung"
+
+
 def test_build_feature_falls_back_to_the_selected_objects_centre():
     feature = contribute.build_feature(text="Hallo Welt", kind="x", category=None, pseudonym="", geometry=None,
                                        target={"collection": "bp_plan", "id": "P1", "plan_id": "P1",
@@ -317,9 +379,16 @@ def test_layout_has_landmarks_skip_link_and_one_static_edit_control(dash_app):
     components = list(_walk(dash_app.layout))
     names = [type(c).__name__ for c in components]
     assert {"Header", "Nav", "Main", "Aside", "Footer"} <= set(names)
-    assert names.count("EditControl") == 1
+    # the citizens' drawing control once (the scenario studio has its own, "studio-draw")
+    assert [c.id for c in components if type(c).__name__ == "EditControl"].count("edit") == 1
     skip = next(c for c in components if getattr(c, "className", None) == "skip-link")
     assert skip.href == "#main"
+    # the map can be skipped, to the list view
+    assert next(c for c in components if getattr(c, "id", None) == "skip-map").href == "#view-list"
+    # the footer links every legal page at its stable address
+    links = {c.id: c.href for c in components if str(getattr(c, "id", "")).startswith("legal-link-")}
+    assert links == {f"legal-link-{slug}": f"/{slug}" for slug in
+                     ("impressum", "datenschutz", "barrierefreiheit", "leichte-sprache")}
 
 
 def test_deck_accessors_are_fixed_strings(dash_app):
@@ -431,7 +500,8 @@ def test_list_rows_of_variants_show_indicators_likes_and_a_prefer_button():
 
 def test_both_3d_views_load_the_city_buildings_as_vector_tiles(dash_app):
     """City scale: buildings come as OGC API Tiles (MVT) in both views, never as one big GeoJSON page."""
-    decks = [c for c in _walk(dash_app.layout) if type(c).__name__ == "DeckGL"]
+    # the 3D view's two (the scenario studio's own preview, "studio-deck", is tested with the studio)
+    decks = [c for c in _walk(dash_app.layout) if type(c).__name__ == "DeckGL" and c.id in ("deck", "deck-b")]
     assert {d.id for d in decks} == {"deck", "deck-b"}
     for deck in decks:
         layers = {layer["id"]: layer for layer in deck.layers}
@@ -560,3 +630,88 @@ def test_a_city_of_zones_lists_the_first_page_fast_and_counts_every_match():
     assert [r[3] for r in rows] == ["Plan 4999"] * 3
     _, rows, total = rows_for("zones", catalog, None, "Mischgebiet", None, "de", limit=5)
     assert (len(rows), total) == (5, 15_000)
+
+
+# --- the 3D comparison neighbours understand (ui/variants.py, ui/sun_compare.py) ----------------------------
+
+
+def _zone_delta(zone_id, grz, floor, dwellings, residents, art="WA"):
+    def d(a, b):
+        return {"a": a, "b": b, "delta": None if a is None or b is None else b - a, "relative": None}
+    return {"zone_id": zone_id, "plan_id": "P1", "art_code": art, "grz": d(*grz), "grz_permitted": d(0.4, 0.4),
+            "floor_area_m2": d(*floor), "dwellings": d(*dwellings), "residents": d(*residents),
+            "buildings": d(3, 3), "footprint_m2": d(100.0, 100.0), "gfz_permitted": d(None, None),
+            "z_permitted": d(2, 2)}
+
+
+def test_the_comparison_names_each_affected_zone_with_its_own_grz():
+    from ui import variants
+
+    deltas = {"zones": [_zone_delta("Z1", (0.2, 0.2), (900.0, 900.0), (10.0, 10.0), (20.0, 20.0)),  # unchanged
+                        _zone_delta("Z2", (0.21, 0.35), (1000.0, 2800.0), (11.1, 31.1), (22.2, 62.2)),
+                        _zone_delta("Z3", (0.1, 0.12), (500.0, 700.0), (5.5, 7.7), (11.1, 15.5))]}
+    catalog = {"zones": [{"id": z, "plan_id": "P1", "art_code": "1000", "bbox": [[53.6, 10.0], [53.61, 10.01]]}
+                         for z in ("Z1", "Z2", "Z3")]}
+    rows = variants.zone_rows(deltas, catalog, "de")
+    assert [r["zone_id"] for r in rows] == ["Z2", "Z3"]  # only changed zones, the biggest change first
+    assert rows[0]["grz"] == "0,21 → 0,35 (0,4)"
+    assert (rows[0]["floor"], rows[0]["dwellings"], rows[0]["residents"]) == ("+1.800 m²", "+20", "+40")
+    assert rows[0]["name"].endswith(" 1") and rows[1]["name"].endswith(" 2")  # same kind of zone: numbered
+    table = variants.zones_table(rows, "A", "B", "de")
+    assert table.id == "variant-zones-table"
+    assert variants.zones_table([], "A", "B", "en").children == "No area changes between A and B."
+
+
+def test_the_comparison_says_what_it_assumes():
+    from ui import variants
+
+    deltas = {"totals": {"floor_area_m2": {"delta": 1800.0}, "dwellings": {"delta": 20.0},
+                         "residents": {"delta": 40.0}}, "buildings": {"added": 4, "changed": 2, "removed": 1}}
+    text = json.dumps(variants.summary_block(deltas, "langenhorn_baseline", "langenhorn_nachverdichtung", "de")
+                      .to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    assert "Von A nach B: +1.800 m² Geschossfläche, etwa +20 Wohnungen und +40 Einwohnerinnen" in text
+    assert "Gebäude: 4 neu, 2 verändert, 1 abgerissen." in text
+    assert "eine Wohnung je 90 m² Geschossfläche" in text and "2 Personen je Wohnung" in text
+
+
+def test_variant_buildings_are_marked_new_changed_or_as_today():
+    from ui import variants
+
+    square = {"type": "Polygon", "coordinates": [[[10, 53], [10.0001, 53], [10.0001, 53.0001], [10, 53.0001],
+                                                  [10, 53]]]}
+    moved = {"type": "Polygon", "coordinates": [[[10.00005, 53], [10.00015, 53], [10.00015, 53.0001],
+                                                 [10.00005, 53.0001], [10.00005, 53]]]}
+    stored = {"b1": {"height": 9.0, "storeys": 3, "geometry": square},
+              "b2": {"height": 9.0, "storeys": 3, "geometry": square},
+              "b3": {"height": 9.0, "storeys": 3, "geometry": square}}
+    collection = {"features": [
+        {"properties": {"id": "b1", "height": 9.0, "storeys": 3}, "geometry": square},
+        {"properties": {"id": "b2", "height": 15.0, "storeys": 5}, "geometry": square},
+        {"properties": {"id": "b3", "height": 9.0, "storeys": 3}, "geometry": moved},
+        {"properties": {"id": "new-1", "height": 12.0, "storeys": 4}, "geometry": square}]}
+    changes = [f["properties"]["change"] for f in variants.slim_buildings(collection, stored)["features"]]
+    assert changes == [variants.UNCHANGED, variants.CHANGED, variants.CHANGED, variants.NEW]
+    assert "change" not in variants.slim_buildings(collection)["features"][0]["properties"]
+
+
+def test_sun_hours_lost_behind_a_new_building_to_the_south():
+    """Computed for real (twin.shadow): a 20 m block 10-40 m south of the place takes the winter sun."""
+    from ui import sun_compare
+
+    lon, lat = 10.0, 53.66
+    dlat, dlon = 1 / 111_320.0, 1 / (111_320.0 * 0.5934)
+
+    def block(south_m, north_m, half_width_m):
+        return {"type": "Polygon", "coordinates": [[
+            [lon - half_width_m * dlon, lat - south_m * dlat], [lon + half_width_m * dlon, lat - south_m * dlat],
+            [lon + half_width_m * dlon, lat - north_m * dlat], [lon - half_width_m * dlon, lat - north_m * dlat],
+            [lon - half_width_m * dlon, lat - south_m * dlat]]]}
+
+    variant_b = {"features": [{"properties": {"id": "new", "height": 20.0}, "geometry": block(40, 10, 30)}]}
+    result = sun_compare.compare(lon, lat, [], (None, []), (variant_b, []), year=2026)
+    march_a, march_b = result.hours["march"]
+    december_a, december_b = result.hours["december"]
+    assert march_a == pytest.approx(12.0, abs=0.5) and december_a == pytest.approx(7.5, abs=0.7)  # open sky
+    assert december_b < 1.0 and result.lost("december") > 6  # the block shades the place all winter day
+    assert march_b < march_a
+    assert sun_compare.default_place([[53.60, 10.00], [53.61, 10.02]]) == (10.01, round(53.61 + 15 / 111_320.0, 6))

@@ -36,7 +36,8 @@ def _walk(component):
 
 def test_compare_rows_german():
     rows = {row["indicator"]: row for row in variants.compare_rows(DELTAS, "de")}
-    assert list(rows) == ["floor_area_m2", "grz", "gfz", "dwellings", "residents", "sealed_share", "violations"]
+    # GRZ and GFZ are shown per affected zone, not averaged over every zone (issue 13)
+    assert list(rows) == ["floor_area_m2", "dwellings", "residents", "sealed_share", "violations"]
     floor = rows["floor_area_m2"]
     assert floor["label"] == "Geschossfläche"
     assert floor["a"] == "114.698 m²"
@@ -44,23 +45,25 @@ def test_compare_rows_german():
     assert floor["delta"] == "+179.909 m²"
     assert floor["relative"] == "+156,9 %"
     assert floor["direction"] == "up"
-    assert rows["grz"]["a"] == "0,11" and rows["grz"]["b"] == "0,17" and rows["grz"]["delta"] == "+0,06"
-    assert rows["gfz"]["delta"] == "+0,24"
     assert rows["dwellings"]["delta"] == "+1.999"
     assert rows["residents"]["b"] == "5.619"
-    assert rows["sealed_share"]["a"] == "17,6 %" and rows["sealed_share"]["delta"] == "+2,9 %"
+    # a share's difference is in percentage points, and has no "relative" change
+    assert rows["sealed_share"]["a"] == "17,6 %" and rows["sealed_share"]["delta"] == "+2,9 Prozentpunkte"
+    assert rows["sealed_share"]["relative"] == "–"
     assert rows["violations"]["delta"] == "+3" and rows["violations"]["relative"] == "–"
 
 
 def test_compare_rows_english_and_signs():
     deltas = {"totals": {"floor_area_m2": {"a": 2000.0, "b": 1500.0, "delta": -500.0, "relative": -0.25},
-                         "grz": {"a": 0.3, "b": 0.3, "delta": 0.0, "relative": 0.0}}}
+                         "dwellings": {"a": 30, "b": 30, "delta": 0.0, "relative": 0.0},
+                         "sealed_share": {"a": 0.3, "b": 0.25, "delta": -0.05, "relative": -0.1667}}}
     rows = {row["indicator"]: row for row in variants.compare_rows(deltas, "en")}
     assert rows["floor_area_m2"]["a"] == "2,000 m²"
     assert rows["floor_area_m2"]["delta"] == "−500 m²"
     assert rows["floor_area_m2"]["relative"] == "−25 %"
     assert rows["floor_area_m2"]["direction"] == "down"
-    assert rows["grz"]["delta"] == "±0" and rows["grz"]["direction"] == "same"
+    assert rows["dwellings"]["delta"] == "±0" and rows["dwellings"]["direction"] == "same"
+    assert rows["sealed_share"]["delta"] == "−5 percentage points"
     assert variants.compare_rows(None) == [] and variants.compare_rows({"totals": {}}) == []
 
 
@@ -74,7 +77,7 @@ def test_compare_table_is_accessible():
     assert all(h.scope in ("col", "row") for h in headers)
     assert [h.children for h in headers if h.scope == "col"] == [
         "Kennzahl", "A: Bestand Langenhorn", "B: Nachverdichtung Langenhorn", "Differenz B − A", "relativ"]
-    assert len([h for h in headers if h.scope == "row"]) == 7
+    assert len([h for h in headers if h.scope == "row"]) == 5
     cells = [n for n in nodes if isinstance(n, html.Td)]
     assert "+179.909 m²" in [c.children for c in cells]
 

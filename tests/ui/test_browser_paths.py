@@ -1,0 +1,380 @@
+"""A citizen's paths through the portal in a real headless Chromium (issue 13): each was broken once.
+
+Reply to a zone-linked post while its plan is selected; a like withdrawn again (aria-pressed); a pending
+post that says why it cannot be liked or answered; on a phone (390 px) a sent contribution clears the
+drawing, leaves the drawing modes and shows the receipt; the map's shapes are out of the tab order with a
+skip link to the list; the drawing tools in German and English; the legal pages clean under axe-core.
+One browser and one server for the module; tests run in file order.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.conftest import ARTIFACTS, PLANNER_TOKEN
+from tests.ui.conftest import screenshot, show_view, wait_until
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
+@pytest.fixture(scope="module")
+def page(browser, ui_server):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+    browser.get(ui_server.url + "/")
+    wait_until(lambda: browser.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length")
+               > 50, 60, message="plan features drawn on the map")
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _text(driver, css: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def _press(driver, *keys) -> None:
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def _active(driver) -> str:
+    return driver.execute_script("var e = document.activeElement; return e.id || e.tagName + '.' + "
+                                 "(e.getAttribute('class') || '')")
+
+
+def _choose_plan(page, ui_server) -> tuple[str, str]:
+    """The first plan of the start list, chosen as a citizen does; (plan id, one of its zones' id)."""
+    show_view(page, "map")
+    field = page.find_element(By.ID, "plan-search")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.BACKSPACE)
+    button = wait_until(lambda: page.find_elements(
+        By.CSS_SELECTOR, "#plan-results button[id*='\"collection\":\"bp_plan\"']"), 20, message="plan list")[0]
+    plan_id = json.loads(button.get_attribute("id"))["id"]
+    button.click()
+    wait_until(lambda: page.find_element(By.ID, "panel-heading").text.strip(), 20, message="plan panel")
+    zones = requests.get(f"{ui_server.api}/collections/bp_baugebiet/items", timeout=10,
+                         params={"f": "json", "plan_id": plan_id, "limit": 1}).json()["features"]
+    return plan_id, str(zones[0]["id"])
+
+
+def _post_and_approve(ui_server, properties: dict, text: str) -> str:
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
+               "properties": {"kind": "kommentar", "category": "allgemein", "text": text, **properties}}
+    created = requests.post(f"{ui_server.api}/collections/contributions/items", json=feature, timeout=10,
+                            headers={"Content-Type": "application/geo+json"})
+    assert created.status_code == 201, created.text
+    cid = created.headers["Location"].rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    approved = requests.post(f"{ui_server.url}/api/contributions/{cid}/status", json={"status": "freigegeben"},
+                             timeout=10, headers={"Authorization": f"Bearer {PLANNER_TOKEN}"})
+    assert approved.ok, approved.text
+    return cid
+
+
+def _refresh_panel(page) -> None:
+    """Re-read the panel (its contributions) as a visitor would: close it and choose the plan again."""
+    page.find_element(By.ID, "panel-clear").click()
+    wait_until(lambda: not page.find_elements(By.CSS_SELECTOR, "#panel-body article.contribution"), 15,
+               message="panel cleared")
+
+
+def _article_of(page, text: str):
+    return next(a for a in page.find_elements(By.CSS_SELECTOR, "#panel-body article.contribution")
+                if text in a.text)
+
+
+# -- the map: shapes out of the tab order, a skip link to the list ------------------------------------------------
+
+
+def test_map_shapes_are_out_of_the_tab_order_and_a_skip_link_leads_to_the_list(page):
+    show_view(page, "map")
+    shapes = page.execute_script("return document.querySelectorAll('#map path.leaflet-interactive').length")
+    assert shapes > 50
+    wait_until(lambda: page.execute_script(
+        "return Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
+        ".every(function (p) { return p.getAttribute('tabindex') === '-1'; })"), 10, message="shapes untabbable")
+    # keyboard only: from the layer opacity slider past the legend, the next stop is the skip link
+    page.find_element(By.ID, "raster-opacity").click()
+    for _ in range(6):
+        _press(page, Keys.TAB)
+        if _active(page) == "skip-map":
+            break
+    assert _active(page) == "skip-map"
+    assert page.switch_to.active_element.text == "Karte überspringen: Pläne, Flächen und Beiträge als Liste"
+    # then the map's own few controls, each with a name, and out again: no shape is a stop
+    stops = []
+    for _ in range(40):
+        _press(page, Keys.TAB)
+        stop = page.execute_script(
+            "var e = document.activeElement; return [e.tagName, !!e.closest('#map'), "
+            "e.getAttribute('aria-label') || e.getAttribute('title') || '']")
+        if not stop[1]:
+            break
+        stops.append(stop)
+    (ARTIFACTS / "ui-paths-map-tab-stops.json").write_text(json.dumps(stops, ensure_ascii=False, indent=1))
+    assert not any(tag == "path" for tag, _, _ in stops), stops
+    assert len(stops) <= 10 and all(name for _, _, name in stops), stops
+    assert "Vergrößern" in [name for _, _, name in stops]  # the zoom buttons speak German too
+    # back to the skip link and through it with Enter: the list view, focus in its search field
+    page.find_element(By.ID, "skip-map").send_keys("")  # focus it again (no click)
+    page.execute_script("document.getElementById('skip-map').focus()")
+    _press(page, Keys.ENTER)
+    wait_until(lambda: page.find_element(By.ID, "view-list").is_displayed(), 10, message="list view")
+    wait_until(lambda: _active(page) == "list-search", 10, message="focus in the list's search")
+    screenshot(page, "paths-skip-to-list")
+
+
+# -- the drawing tools in the page's language --------------------------------------------------------------
+
+
+def _draw_texts(page) -> list[str]:
+    return page.execute_script(
+        "return Array.from(document.querySelectorAll('#map .leaflet-draw-actions a'))"
+        ".filter(function (a) { return a.offsetParent !== null; }).map(function (a) { return a.textContent; })")
+
+
+def test_the_drawing_tools_speak_german_and_english(page):
+    show_view(page, "map")
+    page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-polygon").click()
+    wait_until(lambda: _draw_texts(page), 10, message="drawing actions")
+    assert _draw_texts(page) == ["Fertig", "Letzten Punkt löschen", "Abbrechen"]
+    box = page.find_element(By.ID, "map").rect
+    ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"), 20, 20).perform()
+    tooltip = wait_until(lambda: _text(page, "#map .leaflet-draw-tooltip"), 10, message="drawing tooltip")
+    assert tooltip == "Klicken, um die Fläche zu beginnen.", box
+    _press(page, Keys.ESCAPE)
+    wait_until(lambda: not _draw_texts(page), 10, message="drawing cancelled")
+    page.find_element(By.ID, "lang-en").click()
+    wait_until(lambda: page.execute_script("return document.documentElement.lang") == "en", 10, message="English")
+    page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-polyline").click()
+    wait_until(lambda: _draw_texts(page) == ["Finish", "Delete last point", "Cancel"], 10, message="English actions")
+    ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"), 30, 30).perform()
+    wait_until(lambda: _text(page, "#map .leaflet-draw-tooltip") == "Click to start the line.", 10,
+               message="English tooltip")
+    assert page.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
+    _press(page, Keys.ESCAPE)
+    page.find_element(By.ID, "lang-de").click()
+    wait_until(lambda: page.execute_script("return document.documentElement.lang") == "de", 10, message="German")
+
+
+# -- replies, likes and pending posts in the plan's panel -----------------------------------------------------------
+
+
+def test_reply_to_a_zone_linked_post_while_its_plan_is_selected(page, ui_server):
+    plan_id, zone_id = _choose_plan(page, ui_server)
+    text = "Die Fläche am Bach bitte freihalten."
+    _post_and_approve(ui_server, {"plan_id": plan_id, "target_collection": "bp_baugebiet", "target_id": zone_id},
+                      text)
+    _refresh_panel(page)
+    _choose_plan(page, ui_server)
+    article = wait_until(lambda: _article_of(page, text), 20, message="zone-linked post in the plan's panel")
+    article.find_element(By.XPATH, ".//button[normalize-space()='Antworten']").click()
+    wait_until(lambda: "Antwort auf" in _text(page, "#form-reply") or text[:20] in _text(page, "#form-reply"), 10,
+               message="reply mode")
+    field = page.find_element(By.ID, "form-text")
+    field.send_keys("Sehe ich genauso, der Bach braucht Platz.")
+    page.find_element(By.ID, "form-submit").click()
+    feedback = wait_until(lambda: _text(page, "#form-feedback"), 20, message="reply answered")
+    assert "weicht ab" not in feedback and feedback.startswith("Danke!"), feedback
+    assert "msg ok" in page.find_element(By.ID, "form-feedback").get_attribute("class")
+
+
+def test_a_like_can_be_withdrawn_and_shows_its_state(page, ui_server):
+    plan_id, _ = _choose_plan(page, ui_server)
+    text = "Mehr Bänke an der Bushaltestelle."
+    cid = _post_and_approve(ui_server, {"plan_id": plan_id}, text)
+    _refresh_panel(page)
+    _choose_plan(page, ui_server)
+
+    def like_button():
+        return _article_of(page, text).find_element(By.CSS_SELECTOR, "button[aria-pressed]")
+
+    button = wait_until(like_button, 20, message="like button")
+    assert (button.text, button.get_attribute("aria-pressed")) == ("Zustimmen (0)", "false")
+    button.click()
+    wait_until(lambda: (like_button().text, like_button().get_attribute("aria-pressed")) == ("Zustimmen (1)", "true"),
+               15, message="like given, shown pressed")
+    screenshot(page, "paths-like-pressed", page.find_element(By.ID, "panel-body"))
+    like_button().click()
+    wait_until(lambda: (like_button().text, like_button().get_attribute("aria-pressed")) == ("Zustimmen (0)", "false"),
+               15, message="like withdrawn")
+    stored = requests.get(f"{ui_server.api}/collections/contributions/items/{cid}", params={"f": "json"}, timeout=10)
+    assert stored.json()["properties"]["like_count"] == 0
+
+
+# -- on a phone: a sent contribution clears the drawing and shows its receipt -------------------------------------
+
+
+def _drawn_on_map(page) -> int:
+    return page.execute_script(
+        "var m = window.buergergis.citizenMap(); var n = 0;"
+        "if (m) { m.eachLayer(function (l) { if (l._bgisDrawn) { n += 1; } }); } return n;")
+
+
+def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_server):
+    page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        _choose_plan(page, ui_server)
+        sent = []
+        for attempt in range(2):  # twice in a row: the second must not reuse the first one's shape
+            tool = page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-marker")
+            page.execute_script("arguments[0].scrollIntoView({block: 'center'})", tool)
+            tool.click()
+            box = page.find_element(By.ID, "map").rect
+            ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"),
+                                                           int(box["width"] * (0.1 + 0.1 * attempt)), 10).click().perform()
+            wait_until(lambda: "Gezeichnet: 1 Objekt (Point)." in _text(page, "#form-geometry-status"), 10,
+                       message=f"drawn point {attempt}")
+            field = page.find_element(By.ID, "form-text")
+            page.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+            field.send_keys(f"Vom Handy, Versuch {attempt + 1}: Hier fehlt ein Radweg.")
+            previous = _text(page, "#form-feedback")
+            page.find_element(By.ID, "form-submit").click()
+            feedback = wait_until(lambda before=previous: _text(page, "#form-feedback") not in ("", before)
+                                  and _text(page, "#form-feedback"), 20, message="receipt")
+            assert feedback.startswith("Danke!"), feedback
+            sent.append(feedback)
+            # focus and scroll on the receipt, not the map
+            wait_until(lambda: _active(page) == "form-feedback", 10, message="focus on the receipt")
+            wait_until(lambda: page.execute_script(
+                "var r = document.getElementById('form-feedback').getBoundingClientRect();"
+                "return r.top >= 0 && r.bottom <= window.innerHeight;"), 10, message="receipt in view")
+            # the form is reset, the drawing gone, no drawing or deleting mode left on
+            assert page.find_element(By.ID, "form-text").get_attribute("value") == ""
+            wait_until(lambda: "Gezeichnet" not in _text(page, "#form-geometry-status"), 10, message="no shape in form")
+            wait_until(lambda: _drawn_on_map(page) == 0, 10, message="drawing removed from the map")
+            assert page.execute_script(
+                "return Array.from(document.querySelectorAll('#map .leaflet-draw-actions'))"
+                ".every(function (u) { return u.style.display !== 'block'; }) && "
+                "!document.querySelector('#map .leaflet-draw-toolbar-button-enabled')")
+            screenshot(page, f"paths-phone-receipt-{attempt + 1}")
+        # the author's own two: each at its own place (the second did not reuse the first shape)
+        secret = page.execute_script("return JSON.parse(window.localStorage.getItem('author-secret'))")
+        mine = requests.get(f"{ui_server.url}/api/contributions/mine", timeout=10,
+                            headers={"X-Contribution-Secret": secret}).json()["contributions"]
+        places = [json.dumps(requests.get(f"{ui_server.api}/collections/contributions/items/{row['id']}",
+                                          params={"f": "json"}, headers={"X-Contribution-Secret": secret},
+                                          timeout=10).json()["geometry"])
+                  for row in mine if "Vom Handy" in str(row.get("text"))]
+        assert len(places) == 2 and places[0] != places[1], places
+        # pending: no like or reply offered, the reason given instead
+        article = wait_until(lambda: _article_of(page, "Vom Handy, Versuch 2"), 20, message="own pending post")
+        assert "sobald die Verwaltung den Beitrag geprüft und freigegeben hat" in article.text
+        assert not article.find_elements(By.CSS_SELECTOR, "button")
+    finally:
+        page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+
+
+# -- the 3D comparison in plain words ---------------------------------------------------------------------------
+
+
+def _crimson_share(page, region_id: str) -> float:
+    """Share of pixels in the colour of new buildings (ui/view3d.py, also under the envelope's orange)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    png = screenshot(page, f"paths-3d-{region_id}", page.find_element(By.ID, region_id))
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return float(((r > 150) & (g < 90) & (b > 40) & (b < 130)).mean())
+
+
+def test_the_3d_comparison_neighbours_understand(page, ui_server):
+    page.get(ui_server.url + "/?view=3d")
+    body = wait_until(lambda: "Prozentpunkte" in _text(page, "#variant-compare-body")
+                      and _text(page, "#variant-compare-body"), 180, message="comparison")
+    # plain words first, with the assumptions of the estimates
+    assert body.startswith("Von A nach B: +") and "Wohnungen" in body and "Einwohnerinnen und Einwohner" in body
+    assumptions = _text(page, "#variant-assumptions")
+    assert "eine Wohnung je 90 m² Geschossfläche" in assumptions and "2 Personen je Wohnung" in assumptions
+    # the sealed share changes by percentage points; GRZ is not averaged over all zones but given per zone
+    sealed = page.find_element(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="sealed_share"]').text
+    assert sealed.endswith("Prozentpunkte"), sealed
+    assert not page.find_elements(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="grz"]')
+    zones = page.find_elements(By.CSS_SELECTOR, "#variant-zones-table tbody tr")
+    assert zones and "→" in zones[0].find_elements(By.TAG_NAME, "td")[0].text
+    # sun hours on 21 March and 21 December at the first place, then at another chosen by keyboard
+    table = wait_until(lambda: page.find_elements(By.ID, "sun-table"), 180, message="sun hours")[0]
+    assert "21. März" in table.text and "21. Dezember" in table.text and "Std." in table.text
+    first = _text(page, "#sun-table caption")
+    places = page.find_elements(By.CSS_SELECTOR, "#sun-places button")
+    assert len(places) >= 2 and places[0].get_attribute("aria-pressed") == "true"
+    page.execute_script("arguments[0].focus()", places[1])
+    _press(page, Keys.ENTER)
+    wait_until(lambda: _text(page, "#sun-table caption") != first, 120, message="sun hours at the second place")
+    assert page.find_elements(By.CSS_SELECTOR, "#sun-places button")[1].get_attribute("aria-pressed") == "true"
+    # the colours of the 3D view are explained, and B's new buildings are drawn in the colour of new ones
+    legend = _text(page, "#legend-3d")
+    assert "neu gegenüber heute" in legend and "verändert" in legend and "zulässiges Bauvolumen" in legend
+    page.find_element(By.CSS_SELECTOR, "#variant-mode-buttons button[id*='\"value\":\"b\"']").click()
+    page.execute_script("document.getElementById('deck-pair').scrollIntoView()")
+    wait_until(lambda: _crimson_share(page, "deck-region") > 0.002, 90, interval=2, message="new buildings in crimson")
+    page.execute_script("document.getElementById('variant-compare').scrollIntoView()")
+    screenshot(page, "paths-3d-comparison")
+    violations = _axe_violations(page, "3d-comparison", within="#view-3d")
+    assert violations == [], [(v["id"], v["nodes"][0]["target"]) for v in violations]
+
+
+# -- the legal pages ------------------------------------------------------------------------------------------
+
+
+def _axe_violations(page, name: str, within: str | None = None) -> list:
+    """axe-core's violations on the page (or ``within`` one element of it)."""
+    from axe_selenium_python import Axe
+
+    axe = Axe(page)
+    axe.inject()
+    results = axe.run(context=within,  # a CSS selector: axe-core takes it as the context
+                      options=json.dumps({"runOnly": {"type": "tag", "values": [
+                          "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}))
+    (ARTIFACTS / f"ui-axe-{name}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
+    return results["violations"]
+
+
+def test_the_footer_leads_to_the_legal_pages_in_the_pages_language(page, ui_server):
+    show_view(page, "map")
+    link = page.find_element(By.ID, "legal-link-datenschutz")
+    assert link.text == "Datenschutz" and link.get_attribute("href") == f"{ui_server.url}/datenschutz"
+    page.find_element(By.ID, "lang-en").click()
+    wait_until(lambda: page.find_element(By.ID, "legal-link-datenschutz").get_attribute("href")
+               == f"{ui_server.url}/datenschutz?lang=en", 10, message="English legal links")
+    assert page.find_element(By.ID, "legal-link-datenschutz").text == "Privacy"
+    page.find_element(By.ID, "lang-de").click()
+    wait_until(lambda: page.find_element(By.ID, "legal-link-impressum").text == "Impressum", 10, message="German")
+
+
+@pytest.mark.parametrize("path", ["/impressum", "/datenschutz", "/barrierefreiheit", "/leichte-sprache",
+                                  "/datenschutz?lang=en", "/leichte-sprache?lang=en"])
+def test_legal_pages_have_no_axe_violations(browser, ui_server, path):
+    browser.get(ui_server.url + path)
+    wait_until(lambda: browser.find_element(By.TAG_NAME, "h1").text, 10, message="page heading")
+    violations = _axe_violations(browser, "legal-" + path.strip("/").replace("?lang=", "-"))
+    assert violations == [], [(v["id"], v["impact"], v["nodes"][0]["target"]) for v in violations]
+
+
+def test_reporting_a_barrier_by_keyboard_with_a_mistake_first(browser, ui_server):
+    browser.get(ui_server.url + "/barrierefreiheit")
+    message = browser.find_element(By.ID, "feedback-message")
+    browser.execute_script("arguments[0].removeAttribute('required')", message)  # the server checks too
+    message.send_keys("zu kurz")
+    browser.find_element(By.ID, "feedback-page").send_keys("Karte")
+    browser.find_element(By.ID, "feedback-page").send_keys(Keys.ENTER)  # submit from the keyboard
+    alert = wait_until(lambda: browser.find_element(By.CSS_SELECTOR, "[role=alert]").text, 10, message="error")
+    assert "mindestens 10 Zeichen" in alert
+    assert browser.find_element(By.ID, "feedback-page").get_attribute("value") == "Karte"  # nothing lost
+    assert _axe_violations(browser, "legal-feedback-error") == []
+    message = browser.find_element(By.ID, "feedback-message")
+    message.send_keys(" – die Zeichenwerkzeuge sind ohne Maus nicht bedienbar.")
+    browser.find_element(By.CSS_SELECTOR, ".legal-form button[type=submit]").send_keys(Keys.ENTER)
+    ok = wait_until(lambda: browser.find_element(By.CSS_SELECTOR, "[role=status]").text, 10, message="stored")
+    assert ok.startswith("Danke!")
+    screenshot(browser, "legal-feedback-sent")
