@@ -54,7 +54,7 @@ def entries_from(field_states: list[dict], result_states: list[dict]) -> list[di
         entry = entries.setdefault(int(item["id"]["i"]), {})
         if item.get("value") == "true":
             entry["result"] = item["id"]["value"]
-    return [{**{f: "" for f in FIELDS}, "result": None, **entries[i]} for i in sorted(entries)]
+    return [{**dict.fromkeys(FIELDS, ""), "result": None, **entries[i]} for i in sorted(entries)]
 
 
 def abwaegung_body(entries: list[dict], mode: str) -> dict:
@@ -440,7 +440,7 @@ def register(app, client, settings) -> None:
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
             return no_update, no_update
         values = [item["id"]["value"] for item in callback_context.outputs_list[1]]
-        current = next((v for v, p in zip(values, pressed or []) if p == "true"), None)
+        current = next((v for v, p in zip(values, pressed or [], strict=False) if p == "true"), None)
         if trigger["type"] == "abw-result":
             chosen = None if current == trigger["value"] else trigger["value"]
             return no_update, ["true" if v == chosen else "false" for v in values]

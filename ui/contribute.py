@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, quote
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from participation.mail_settings import mail_settings
+from ui import procedure_info, reports
 from ui.api import ApiClient, ApiError
 from ui.catalog import find, plan_label, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
-from ui import procedure_info, reports
 from ui.festsetzungen import art_label
 from ui.i18n import T, t
 

@@ -111,7 +111,7 @@ def _feature(face, owner, source: str, own_height: bool = False) -> dict:
         "geometry": mapping(_reproject(face, _TO_CRS84)),
         "properties": {
             "envelope_height": round(height, 2),
-            "storeys": int(round(height / STOREY_HEIGHT_M)),
+            "storeys": round(height / STOREY_HEIGHT_M),
             "zone_id": str(zone.get("id", props.get("id", ""))),
             "plan_id": props.get("plan_id"),
             "art_code": props.get("art_code"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 # ----------------------------------------------------------------------------
 # Numbers and dates
@@ -77,7 +77,7 @@ def _parse_datetime(value) -> datetime | None:
             parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _num(props: dict, key: str) -> float | None:
@@ -95,7 +95,7 @@ def _num(props: dict, key: str) -> float | None:
 
 
 def _storeys(n: float, lang: str) -> str:
-    n = int(round(n))
+    n = round(n)
     if lang == "de":
         return f"{n} Vollgeschoss" if n == 1 else f"{n} Vollgeschosse"
     return f"{n} full storey" if n == 1 else f"{n} full storeys"
@@ -497,7 +497,7 @@ def explain_rechtsstand(props: dict, lang: str = "de") -> str | None:
 
 def participation_phase(props: dict, now: datetime | None = None) -> str:
     """``open``, ``upcoming``, ``closed`` or ``none`` for a plan's participation window."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     start, end = _parse_datetime(props.get("participation_start")), _parse_datetime(props.get("participation_end"))
     if not start and not end:
         return "none"

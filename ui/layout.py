@@ -173,4 +173,4 @@ def register(app, client, settings) -> None:
         module.register(app, client, settings)
 
 
-__all__ = ["build", "register", "LANGS"]
+__all__ = ["LANGS", "build", "register"]

@@ -13,11 +13,11 @@ import logging
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
+from ui import procedure_info
 from ui.api import ApiError
 from ui.catalog import plan_label, plan_of, shared_catalog
-from ui import procedure_info
-from ui.festsetzungen import art_label, explain, explain_rechtsstand, format_date, measures_label
 from ui.controls import choice_buttons, choice_group, register_choice_group
+from ui.festsetzungen import art_label, explain, explain_rechtsstand, format_date, measures_label
 from ui.i18n import T, t, value_label
 from ui.plan_panel import select_button
 from ui.variants import format_indicator, prefer_button, stored_variants

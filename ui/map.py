@@ -27,8 +27,8 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from ui.api import ApiError, items_url, portal_path
 from ui.basemap import BACKGROUND_LAYERS, BACKGROUND_PARAMS, Basemap, BasemapError, basemap_from
 from ui.catalog import shared_catalog
-from ui.festsetzungen import BAUFLAECHEN, BAUGEBIETE, _norm
 from ui.controls import choice_group, register_choice_group
+from ui.festsetzungen import BAUFLAECHEN, BAUGEBIETE, _norm
 from ui.i18n import T, t
 
 #: Colours by Baugebiet sign, after the Planzeichenverordnung families (red = housing,
@@ -53,7 +53,7 @@ def zone_color_table() -> dict[str, str]:
             table[_norm(code)] = color
         if gebiet.sign:
             table.setdefault(_norm(gebiet.sign), color)
-    for group, (sign, _, _, codes) in BAUFLAECHEN.items():
+    for group, (_sign, _, _, codes) in BAUFLAECHEN.items():
         for code in codes:
             table.setdefault(_norm(code), GROUP_COLORS[group])
     return table
@@ -315,8 +315,8 @@ def plan_legend(classes, lang: str) -> html.Details | None:
     """Legend of the further plan contents the stored plans have (after the PlanZV), grouped, collapsed."""
     from ui.xplan_classes import legend_entries
 
-    entries = [e for e in legend_entries([c for c in classes if c not in OWN_LAYER_CLASSES
-                                          and not c.endswith(("_Plan", "_Bereich"))], lang)]
+    entries = list(legend_entries([c for c in classes if c not in OWN_LAYER_CLASSES
+                                   and not c.endswith(("_Plan", "_Bereich"))], lang))
     if not entries:
         return None
     items, group_title = [], None
@@ -556,7 +556,7 @@ def open_procedures_block(procedures: list[dict], plan_names: dict[str, str], la
         plans = [html.Button(plan_names.get(pid) or name or pid, type="button", n_clicks=0, className="link-button",
                              id={"type": "select", "where": "procedures", "collection": "bp_plan", "id": pid,
                                  "plan": pid})
-                 for pid, name in zip(proc.get("plan_ids") or [], proc.get("plan_names") or [])
+                 for pid, name in zip(proc.get("plan_ids") or [], proc.get("plan_names") or [], strict=False)
                  if pid in plan_names]
         items.append(html.Li([
             html.Strong(procedure_info.title(proc, lang)),
@@ -593,7 +593,7 @@ def register(app, client, settings) -> None:
         """The chosen layers: when the map is first shown, when the choice changes, and, for city-sized
         layers, when the area in view does."""
         trigger = callback_context.triggered_id
-        if tab != "map" and not loaded or trigger == "active-tab" and loaded:
+        if (tab != "map" and not loaded) or (trigger == "active-tab" and loaded):
             return (no_update,) * (len(outputs) + 2)
         active = set(active or [])
         selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None

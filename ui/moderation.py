@@ -210,7 +210,7 @@ def detail_view(props: dict, feature: dict, parent_text: str | None, duplicates:
                          + (f" – {h['note']}" if h.get("note") else "")) for h in history]
         body.append(html.Details([html.Summary(t("modq.history", lang)),
                                   html.Ul(lines, className="plain-list tight")]))
-    actions = [s for s in ACTIONS.get(props.get("kind"), ACTIONS["kommentar"])]
+    actions = list(ACTIONS.get(props.get("kind"), ACTIONS["kommentar"]))
     body.append(html.Div(className="mod-actions", children=[
         choices("modq-template", template_options(templates, lang), None, t("modq.templates", lang)),
         html.Div(className="field", children=[

@@ -419,7 +419,7 @@ def _size(storeys, height) -> dict:
     if metres is not None:
         return {"height": metres}
     floors = _number_or_none(storeys)
-    return {"storeys": int(round(floors)) if floors is not None else 3}
+    return {"storeys": round(floors) if floors is not None else 3}
 
 
 def _number_or_none(value):
@@ -606,7 +606,7 @@ def register(app, client, settings) -> None:
             else:
                 values = {name: _number_or_none(v) for name, v in (("grz", grz), ("gfz", gfz), ("z", z),
                                                                     ("h_max", h_max))}
-                values = {k: (int(round(v)) if k == "z" else v) for k, v in values.items() if v is not None}
+                values = {k: (round(v) if k == "z" else v) for k, v in values.items() if v is not None}
                 texts = {k: v for k, v in (("art_code", art), ("bauweise", bauweise)) if v}
                 if not values and not texts:
                     return fail(t("studio.need_value", lang))
@@ -623,7 +623,7 @@ def register(app, client, settings) -> None:
                 change = {"op": "remove_buildings", "ids": list(buildings)}
             else:
                 values = {"storeys": _number_or_none(mod_storeys), "height": _number_or_none(mod_height)}
-                values = {k: (int(round(v)) if k == "storeys" else v) for k, v in values.items() if v is not None}
+                values = {k: (round(v) if k == "storeys" else v) for k, v in values.items() if v is not None}
                 if not values:
                     return fail(t("studio.need_building_value", lang))
                 change = {"op": "modify_buildings", "ids": list(buildings), "set": values}
@@ -662,7 +662,7 @@ def register(app, client, settings) -> None:
                                       at=(saved["saved_at"] or "")[:16].replace("T", " ")), className="msg ok")
             return done()
         elif trigger in ("studio-publish", "studio-unpublish"):
-            published, error = call(f"{path}/publish", {"published": trigger == "studio-publish"})
+            _, error = call(f"{path}/publish", {"published": trigger == "studio-publish"})
             if error:
                 return fail(error)
             try:
@@ -843,7 +843,7 @@ def _month_day(month: int) -> str:
 
 
 def _hhmm(hour: float) -> str:
-    return f"{int(hour):02d}:{int(round((hour % 1) * 60)):02d}"
+    return f"{int(hour):02d}:{round((hour % 1) * 60):02d}"
 
 
 def _hours(value, lang: str) -> str:

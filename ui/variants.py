@@ -406,8 +406,8 @@ def variant_choices(client) -> list[tuple[str, str, str]]:
             de, en = f"{_short(de)} (intern)", f"{_short(en)} (internal)"
         TEXTS[f"variant.{vid}"] = (_short(de), _short(en))
         STORED_PLANS[vid] = frozenset(str(p) for p in variant.get("plan_ids") or ())
-        STORED_VERSIONS[vid] = f"{variant.get('published_version')}:{len(variant.get('versions') or [])}:" \
-                               f"{variant.get('status')}"
+        STORED_VERSIONS[vid] = (f"{variant.get('published_version')}:{len(variant.get('versions') or [])}:"
+                               f"{variant.get('status')}")
         rows.append((vid, de, en))
     return rows
 

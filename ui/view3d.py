@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-
 from urllib.parse import parse_qs
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
@@ -51,7 +50,7 @@ TILE_MIN_ZOOM, TILE_MAX_ZOOM = 10, 16
 #: Colours of buildings: measured ones darker than synthetic ones (legend and note say so).
 _BUILDING_FILL = "@@=properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245]"
 #: A variant's buildings: new ones crimson, changed ones yellow, the rest as the stored ones (ui.variants.NEW …).
-_VARIANT_FILL = "@@=properties.change === 2 ? [190, 24, 93, 245] : properties.change === 1 ? [234, 179, 8, 245] : (properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245])"  # noqa: E501 - one literal (tests/ui/test_ui_units.py)
+_VARIANT_FILL = "@@=properties.change === 2 ? [190, 24, 93, 245] : properties.change === 1 ? [234, 179, 8, 245] : (properties.synthetic ? [205, 209, 216, 235] : [135, 142, 153, 245])"
 #: The legend of the 3D view: (i18n key, CSS colour) in the order of the accessors above.
 LEGEND_3D = (("3d.legend.new", "rgb(190, 24, 93)"), ("3d.legend.changed", "rgb(234, 179, 8)"),
              ("3d.legend.existing", "rgb(135, 142, 153)"), ("3d.legend.synthetic", "rgb(205, 209, 216)"),

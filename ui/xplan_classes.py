@@ -220,7 +220,7 @@ def _lookup(values: Mapping, item: tuple) -> object | None:
 
 
 def _name_text(item: tuple) -> str:
-    code, name, label = item
+    _code, name, label = item
     return _norm(name) or _norm(label) or ""
 
 
