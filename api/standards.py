@@ -237,6 +237,35 @@ def _refuse(status: int, code: str, message: str):
 # -- installation --------------------------------------------------------------------------------------------
 
 
+def _usable_longitudes() -> tuple[float, float] | None:
+    """West and east longitude of the storage CRS's area of use widened by 30° (as bboxes are kept to it by
+    providers/passthrough.py), or None for a geographic or global storage CRS."""
+    from pyproj import CRS
+
+    try:
+        crs = CRS.from_epsg(int(os.environ.get("BUERGERGIS_STORAGE_EPSG", "25832")))
+    except (ValueError, TypeError):
+        return None
+    area = crs.area_of_use
+    if crs.is_geographic or area is None or area.west > area.east or area.east - area.west >= 300:
+        return None
+    return area.west - 30.0, area.east + 30.0
+
+
+def _rewrite_query(args: dict | None = None, **replace: str) -> None:
+    """Let the rest of the request see a changed query string (``args`` whole, or single values replaced)."""
+    from urllib.parse import urlencode
+
+    args = args if args is not None else request.args.to_dict(flat=False)
+    for key, value in replace.items():
+        args[key] = [value]
+    query = urlencode([(k, v) for k, vs in args.items() for v in vs])
+    request.environ["QUERY_STRING"] = query
+    request.query_string = query.encode("latin-1")  # werkzeug copied it from the environ when the request began
+    for cached in ("args", "url", "full_path", "values"):
+        request.__dict__.pop(cached, None)  # werkzeug caches what it parsed; parse the new query
+
+
 def install(server: Flask, cors: CorsSettings | None = None) -> None:
     """CORS, geo+json, describedby links, Content-Crs on writes, WWW-Authenticate (see the module text)."""
     cors = cors or CorsSettings.from_env()
@@ -279,6 +308,9 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
 
     @server.before_request
     def bbox_across_the_antimeridian():
+        """A CRS84 bbox with minx > maxx crosses the antimeridian (OGC API Features 1, 7.15.3): answered as two
+        boxes, by turning it into the equivalent CQL2 ``S_INTERSECTS`` with a two-part polygon (ANDed with a
+        filter the request has), so both stores answer it alike. In a projected ``bbox-crs`` it is a 400."""
         bbox = request.args.get("bbox")
         if bbox is None or request.method not in ("GET", "HEAD", "POST") or not _ITEMS.match(request.path):
             return None
@@ -286,18 +318,48 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
             values = [float(v) for v in bbox.split(",")]
         except ValueError:
             return None  # pygeoapi answers with 400
-        if len(values) in (4, 6) and values[0] > values[len(values) // 2]:
-            # Both stores answered differently (PostGIS swapped the corners, the GeoPackage refused).
+        if len(values) not in (4, 6) or values[0] <= values[len(values) // 2]:
+            return None
+        minx, miny, maxx, maxy = values[0], values[1], values[len(values) // 2], values[len(values) // 2 + 1]
+        crs = (request.args.get("bbox-crs") or "").strip()
+        geographic = crs in ("", "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84")
+        if not geographic or not (-180 <= maxx < minx <= 180) or miny > maxy:
             return _refuse(
                 400,
                 "InvalidParameterValue",
-                (
-                    "bbox: minx ist größer als maxx; Boxen über die Datumsgrenze (180°) werden nicht unterstützt, "
-                    "bitte zwei Boxen anfragen / bbox: minx is larger than maxx; boxes across the antimeridian are "
-                    "not supported here, send two requests"
-                ),
+                "bbox: minx ist größer als maxx (über die Datumsgrenze geht eine Box nur in CRS84) / bbox: minx is "
+                "larger than maxx (a box crosses the antimeridian only in CRS84)",
             )
-        return None
+        # A regional storage CRS (a UTM zone) holds data only near its area of use: there at most one of the
+        # two boxes can find anything, and that one is kept to the area and sent as a plain bbox (a CQL2
+        # polygon reaching 180° has no sensible image in UTM). A global storage CRS gets both boxes.
+        usable = _usable_longitudes()
+        if usable is not None:
+            west, east = usable
+            parts = [(max(minx, west), min(180.0, east)), (max(-180.0, west), min(maxx, east))]
+            kept = [(lo, hi) for lo, hi in parts if lo < hi]
+            if len(kept) < 2:
+                lo, hi = kept[0] if kept else (minx, 180.0)  # neither: a box far from all data finds nothing
+                values[0], values[len(values) // 2] = lo, hi
+                return _rewrite_query(bbox=",".join(repr(v) for v in values))
+        ring = "(({a} {lo}, {b} {lo}, {b} {hi}, {a} {hi}, {a} {lo}))"
+        parts = ", ".join((ring.format(a=minx, b=180, lo=miny, hi=maxy), ring.format(a=-180, b=maxx, lo=miny, hi=maxy)))
+        args = request.args.to_dict(flat=False)
+        args.pop("bbox")
+        args.pop("bbox-crs", None)
+        existing = (args.get("filter") or [None])[0]
+        if (args.get("filter-lang") or [""])[0] == "cql2-json" or (existing or "").lstrip().startswith("{"):
+            crossing = {"op": "s_intersects", "args": [
+                {"property": "geometry"},
+                {"type": "MultiPolygon", "coordinates": [
+                    [[[minx, miny], [180, miny], [180, maxy], [minx, maxy], [minx, miny]]],
+                    [[[-180, miny], [maxx, miny], [maxx, maxy], [-180, maxy], [-180, miny]]]]}]}
+            combined = crossing if not existing else {"op": "and", "args": [json.loads(existing), crossing]}
+            args["filter"] = [json.dumps(combined)]
+        else:
+            crossing_text = f"S_INTERSECTS(geometry, MULTIPOLYGON({parts}))"
+            args["filter"] = [crossing_text if not existing else f"({existing}) AND {crossing_text}"]
+        return _rewrite_query(args=args)
 
     @server.before_request
     def content_crs_of_writes():

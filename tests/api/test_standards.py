@@ -72,9 +72,19 @@ def test_sortby_puts_nulls_last_in_both_directions(api_server):
         assert numbers == sorted(numbers, reverse=order.startswith("-"))
 
 
-def test_bbox_with_minx_larger_than_maxx_is_refused(api_server):
-    r = _items(api_server, bbox="10.1,53.6,9.9,53.75")
-    assert r.status_code == 400 and "minx" in r.json()["description"]
+def test_bbox_across_the_antimeridian_is_answered_as_two_boxes(api_server):
+    def ids(**params):
+        r = _items(api_server, limit=1000, **params)
+        assert r.status_code == 200, r.text[:300]
+        return {f["id"] for f in r.json()["features"]}
+
+    east_of = ids(bbox="9.99,53.6,180,53.75")
+    assert east_of and ids(bbox="9.99,53.6,-170,53.75") == east_of  # 9.99 E → 180 and -180 → 170 W
+    assert ids(bbox="170,53.6,-170,53.75") == set()  # the Pacific only
+    assert ids(bbox="9.99,53.6,-170,53.75", filter="grz > 0.3") == ids(bbox="9.99,53.6,180,53.75", filter="grz > 0.3")
+    projected = _items(api_server, bbox="570000,5940000,560000,5950000",
+                       **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/25832"})
+    assert projected.status_code == 400 and "minx" in projected.json()["description"]
 
 
 # -- HTTP ------------------------------------------------------------------------------------------------
