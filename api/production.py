@@ -10,6 +10,13 @@ complete too (slow uploads), and only then a2wsgi hands the finished request to 
 store connections, numpy and GEOS work exactly as under ``gthread``, unlike gevent, whose monkey-patching
 would run every database call and every scenario computation on one event-loop thread.
 
+The embedded GeoPackage store runs under several workers as PostGIS does: the file is in WAL mode, so every
+worker's readers read at once without blocking the one writer; writes take SQLite's write lock up front
+(``BEGIN IMMEDIATE``) and queue on ``busy_timeout`` (30 s) instead of failing; every thread of every worker
+opens its own connections after the fork (none crosses it). Vector tiles rendered by one worker are
+served by all from the shared tile cache until the next write to their collection
+(``providers/tile_cache.py``).
+
 Run it with ``./dev serve`` or ``python -m api.serve --production``; by hand::
 
     gunicorn -k asgi -w 4 --preload -b 127.0.0.1:8050 'api.production:create_asgi_app()'

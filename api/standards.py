@@ -43,6 +43,7 @@ _COLLECTION = re.compile(r"^/oapi/collections/([^/]+)/?$")
 _ITEMS = re.compile(r"^/oapi/collections/([^/]+)/items/?$")
 _ITEM = re.compile(r"^/oapi/collections/([^/]+)/items/[^/]+/?$")
 _SCHEMA = re.compile(r"^/oapi/collections/([^/]+)/schema/?$")
+_TILE = re.compile(r"^/oapi/collections/[^/]+/tiles/[^/]+/\d+/\d+/\d+/?$")
 
 WWW_AUTHENTICATE = 'Bearer realm="buergergis"'
 
@@ -392,6 +393,17 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
         # every later reader (api/access.py, api/edges.py, pygeoapi) gets the CRS84 body
         request._cached_data = json.dumps(body).encode("utf-8")
         return None
+
+    @server.after_request
+    def cacheable_tiles(response: Response) -> Response:
+        """Vector tiles with an ETag (304 when unchanged) and a short public cache: a map panning back and forth
+        asks again for tiles it has (the GeoPackage's tile cache, providers/tile_cache.py, serves the rest)."""
+        if (request.method in ("GET", "HEAD") and response.status_code == 200 and _TILE.match(request.path)
+                and not response.direct_passthrough):
+            response.add_etag()
+            response.headers.setdefault("Cache-Control", "public, max-age=60")
+            response.make_conditional(request)
+        return response
 
     @server.after_request
     def standard_answers(response: Response):

@@ -2,8 +2,11 @@
 
 PostGIS renders tiles with ST_AsMVT (pygeoapi's MVT-postgresql provider); the
 embedded store does the same in Python: the tile's envelope is transformed to
-the storage CRS, candidates come from the R-tree, geometries are clipped and
-quantised by ``mapbox_vector_tile``. Served for WebMercatorQuad, which is what
+the storage CRS, candidates come from the R-tree, geometries reaching out of the
+tile are clipped, and :mod:`providers.mvt_encoder` quantises and encodes the whole
+layer with numpy. A rendered tile is kept in :mod:`providers.tile_cache` (shared by
+all worker processes) until the next write to its table. Reads go through a
+``query_only`` connection per thread. Served for WebMercatorQuad, which is what
 MapLibre, deck.gl and QGIS ask for.
 """
 
@@ -11,21 +14,26 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sqlite3
+import threading
 from functools import lru_cache
 
-import mapbox_vector_tile
 import numpy as np
 import pyproj
 import shapely
 from pygeoapi.models.provider.base import TileMatrixSetEnum
-from pygeoapi.provider.base import ProviderInvalidQueryError
+from pygeoapi.provider.base import ProviderConnectionError, ProviderInvalidQueryError
 from pygeoapi.provider.base_mvt import BaseMVTProvider
 from pygeoapi.provider.tile import ProviderTileNotFoundError
 from pygeoapi.util import url_join
 
-from providers.geopackage import connection_for, table_schema
+from providers.geopackage import table_schema
+from providers.mvt_encoder import encode_layer
+from providers.tile_cache import TileCache, ensure_versioned, table_version
 from providers.tile_detail import keep_column
 from store import gpkg_functions
+from store.geopackage import connect
 
 LOG = logging.getLogger(__name__)
 
@@ -44,6 +52,32 @@ def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float
     minx = -_ORIGIN + x * size
     maxy = _ORIGIN - y * size
     return minx, maxy - size, minx + size, maxy
+
+
+_READERS = threading.local()
+
+
+def reader_for(path: str) -> sqlite3.Connection:
+    """This thread's read-only (``query_only``) connection to ``path``; reopened when the file was replaced or
+    the process forked (SQLite connections must not cross a fork)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise ProviderConnectionError(f"GeoPackage store not found: {path}") from None
+    identity = (stat.st_dev, stat.st_ino, os.getpid())
+    pool = _READERS.__dict__.setdefault("connections", {})
+    entry = pool.get(path)
+    if entry is not None and entry[1] == identity:
+        return entry[0]
+    if entry is not None and entry[1][2] == identity[2]:
+        entry[0].close()
+    try:
+        conn = connect(path)
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as err:
+        raise ProviderConnectionError(f"cannot open GeoPackage {path}: {err}") from err
+    pool[path] = (conn, identity)
+    return conn
 
 
 @lru_cache(maxsize=16)
@@ -107,16 +141,24 @@ class GeoPackageTileProvider(BaseMVTProvider):
         [scheme] = [s for s in self.get_tiling_schemes() if s.tileMatrixSet == tileset] or [None]
         if scheme is None or not (0 <= z <= MAX_ZOOM) or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
             raise ProviderTileNotFoundError
+        conn = reader_for(self.data)
+        # the version is read before the data: a tile is never kept under a version older than its data
+        version = table_version(conn, self.table) if ensure_versioned(self.data, conn, self.table) else None
+        cache = TileCache(self.data, self.table)
+        if version is not None:
+            cached = cache.get(version, z, x, y)
+            if cached is not None:
+                return cached or None
         bounds = tile_bounds_3857(z, x, y)
-        features = self._features(bounds, z)
-        if not features:
-            return None
-        return mapbox_vector_tile.encode(
-            [{"name": layer or self.table, "features": features}],
-            default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False},
-        )
+        geoms, properties = self._features(conn, bounds, z)
+        tile = encode_layer(self.table, list(geoms), properties, bounds, EXTENT)
+        if version is not None:
+            cache.put(version, z, x, y, tile)
+        return tile or None
 
-    def _features(self, bounds: tuple[float, float, float, float], z: int) -> list[dict]:
+    def _features(self, conn: sqlite3.Connection, bounds: tuple[float, float, float, float],
+                  z: int) -> tuple[np.ndarray, list[dict]]:
+        """The tile's geometries (EPSG:3857, clipped to the tile and a small margin) and their properties."""
         schema = self.schema
         wkt = schema.crs.to_wkt()
         # The tile square, densified so its curved outline in the storage CRS is covered.
@@ -131,21 +173,25 @@ class GeoPackageTileProvider(BaseMVTProvider):
         sql = (f'SELECT {select}, t."{schema.geometry_column}" FROM "{schema.table}" AS t '
                f'JOIN "{schema.rtree}" AS r ON t.fid = r.id '
                "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? LIMIT ?")
-        rows = connection_for(self.data).execute(sql, (minx, maxx, miny, maxy, MAX_FEATURES_PER_TILE)).fetchall()
+        rows = conn.execute(sql, (minx, maxx, miny, maxy, MAX_FEATURES_PER_TILE)).fetchall()
         if not rows:
-            return []
+            return np.empty(0, dtype=object), []
         geoms = gpkg_functions.decode([row[-1] for row in rows])
         to_3857 = _to_3857(wkt)
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_3857.transform(xy[:, 0], xy[:, 1])))
-        clip = shapely.box(*bounds).buffer((bounds[2] - bounds[0]) / 64, join_style="mitre")
-        geoms = shapely.intersection(geoms, clip)
-        features = []
-        for row, geom in zip(rows, geoms, strict=True):
-            if geom is None or geom.is_empty:
-                continue
-            properties = {c: v for c, v in zip(columns, row[:-1], strict=True) if v is not None}
-            features.append({"geometry": geom, "properties": properties})
-        return features
+        margin = (bounds[2] - bounds[0]) / 64
+        clip_box = (bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin)
+        # Only geometries reaching over the clip square are cut (most of a tile's buildings lie inside it).
+        box = shapely.bounds(geoms)
+        inside = ((box[:, 0] >= clip_box[0]) & (box[:, 1] >= clip_box[1])
+                  & (box[:, 2] <= clip_box[2]) & (box[:, 3] <= clip_box[3]))
+        crossing = np.flatnonzero(~inside & ~shapely.is_missing(geoms))
+        if len(crossing):
+            geoms[crossing] = shapely.intersection(geoms[crossing], shapely.box(*clip_box))
+        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        properties = [{c: v for c, v in zip(columns, row[:-1], strict=True) if v is not None}
+                      for row, kept in zip(rows, keep, strict=True) if kept]
+        return geoms[keep], properties
 
     def __repr__(self):
         return f"<GeoPackageTileProvider> {self.data} {self.table}"

@@ -68,3 +68,14 @@ def _first_coordinate(c):
     while isinstance(c[0], list):
         c = c[0]
     return c
+
+
+def test_tiles_carry_an_etag_and_answer_304_when_unchanged(api_server):
+    """A map panning back asks again for tiles it has: an ETag and a short public cache (api/standards.py)."""
+    x, y = lonlat_to_tile(10.005, 53.668, 14)  # Langenhorn
+    url = f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/14/{y}/{x}?f=pbf"
+    first = requests.get(url, timeout=30)
+    assert first.status_code == 200 and first.headers.get("ETag"), first.headers
+    assert "max-age" in first.headers.get("Cache-Control", "")
+    again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=30)
+    assert again.status_code == 304 and not again.content
