@@ -24,567 +24,82 @@ The viewer comes from ``flask.g`` (set by ``api/access.py`` before the request):
 pygeoapi runs the provider inside the Flask request. Outside a request (start-up,
 OpenAPI generation) the viewer is anonymous.
 
-Beyond OGC CRUD a few statements run directly on the store (:class:`Rows`): the
-stored row with its author hash, likes, participation phases, deleting all of an
-author's contributions, the city extent. They are written once as SQL with named
-parameters, which sqlite3 and SQLAlchemy both accept.
+Cut in three: the rules are in ``providers/contribution_model.py`` (pure), the
+statements beyond OGC CRUD in ``providers/contribution_rows.py`` (one SQL text for
+both stores), the provider here. Names other packages import from this module
+(``TABLE``, ``visible_to``, ``now_iso``, …) are re-exported.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import math
-import os
-import re
-import threading
-import time
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import shapely
 import shapely.geometry
-from pygeoapi.provider.base import (
-    ProviderInvalidDataError,
-    ProviderInvalidQueryError,
-    ProviderItemNotFoundError,
-)
+from pygeoapi.provider.base import ProviderInvalidQueryError
 from pygeofilter import ast
 
 from api import access
+from intake.errors import IntakeError
+from intake.feature import replacing_id
+from intake.messages import message
 from layers.catalog import LAYERS, SUPPORT_TABLES
 from participation import notify, photos, reports
 from participation.store import next_reference
+from providers.contribution_model import (  # noqa: F401 — re-exported: api/, participation and tests import them here
+    APPROVED,
+    CATEGORY_ALIASES,
+    CITIZEN_FIELDS,
+    DEFECT_CATEGORIES,
+    DONE,
+    HIDDEN_FIELDS,
+    HONEYPOT,
+    HONEYPOT_MESSAGE,
+    IN_PROGRESS,
+    KIND_ALIASES,
+    KINDS,
+    LIKES,
+    MAX_NOTE,
+    MAX_PSEUDONYM,
+    MAX_REFERENCE,
+    MAX_TEXT,
+    PROCEDURES,
+    REJECTED,
+    SCENARIO_LIKES,
+    SCENARIOS,
+    SERVER_FIELDS,
+    STATUSES,
+    SUBMITTED,
+    TABLE,
+    TARGET_COLLECTIONS,
+    TOPIC_CATEGORIES,
+    InvalidContribution,
+    check_honeypot,
+    check_status,
+    checked_place,
+    clean_properties,
+    is_public,
+    iso,
+    normalise_category,
+    normalise_kind,
+    not_found,
+    now_iso,
+    parse_feature,
+    text,
+    visibility_filter,
+    visible_to,
+)
+from providers.contribution_rows import ROW_COLUMNS, GeoPackageRows, PostGISRows, Rows, city_extent
 from providers.store import is_postgis_url
-from store.statements import SqlAlchemyStatements, SqliteStatements
 
 LOGGER = logging.getLogger(__name__)
 
-TABLE = "contributions"
-PROCEDURES = "procedures"
-LIKES = "contribution_likes"
-SCENARIOS = "scenarios"
-SCENARIO_LIKES = "scenario_likes"
-
-KINDS = ("kommentar", "vorschlag", "maengelmeldung")
-KIND_ALIASES = {"comment": "kommentar", "hinweis": "kommentar", "proposal": "vorschlag",
-                "defect": "maengelmeldung", "mängelmeldung": "maengelmeldung", "mangel": "maengelmeldung"}
-#: Categories of Mängelmeldungen = the Open311 services: code -> (German, English) name.
-DEFECT_CATEGORIES = {
-    "strasse": ("Straßenschaden", "Road damage"),
-    "verkehr": ("Verkehrszeichen und Ampeln", "Traffic signs and lights"),
-    "beleuchtung": ("Straßenbeleuchtung", "Street lighting"),
-    "gruen": ("Grünflächen und Bäume", "Green spaces and trees"),
-    "muell": ("Müll und Sauberkeit", "Litter and cleanliness"),
-    "sonstiges": ("Sonstiges", "Other"),
-}
-#: Further topics of comments and proposals.
-TOPIC_CATEGORIES = {
-    "allgemein": ("Allgemein", "General"),
-    "wohnen": ("Wohnen und Bauen", "Housing and building"),
-    "soziales": ("Soziales und Freizeit", "Social and leisure"),
-}
-CATEGORY_ALIASES = {"general": "allgemein", "traffic": "verkehr", "green": "gruen", "housing": "wohnen",
-                    "social": "soziales", "cleanliness": "muell", "lighting": "beleuchtung", "street": "strasse",
-                    "road": "strasse", "other": "sonstiges", "grün": "gruen", "müll": "muell",
-                    "straße": "strasse"}
-
-SUBMITTED, APPROVED, REJECTED, IN_PROGRESS, DONE = "eingereicht", "freigegeben", "abgelehnt", "in_bearbeitung", \
-    "erledigt"
-STATUSES = {
-    "kommentar": (SUBMITTED, APPROVED, REJECTED),
-    "vorschlag": (SUBMITTED, APPROVED, REJECTED),
-    "maengelmeldung": (SUBMITTED, APPROVED, REJECTED, IN_PROGRESS, DONE),
-}
-
-#: What a citizen may set.
-CITIZEN_FIELDS = ("kind", "category", "text", "plan_id", "target_collection", "target_id", "scenario_id",
-                  "parent_id", "pseudonym")
-#: Set by the server; in a request body they are ignored (status: only moderators may change it).
-SERVER_FIELDS = ("status", "status_history", "like_count", "created_at", "updated_at", "status_note", "procedure_id",
-                 "reference", "late", "media_urls", "address_string")
-#: A field people never see (hidden in the portal's form); a bot that fills it gets a neutral 400, nothing is stored.
-HONEYPOT = "website"
-HONEYPOT_MESSAGE = ("Der Beitrag konnte nicht angenommen werden / the contribution could not be accepted")
-#: Stored, never served.
-HIDDEN_FIELDS = ("author_secret_hash",)
-#: Plan objects a contribution may be about.
-TARGET_COLLECTIONS = ("bp_plan", "bp_bereich", "bp_baugebiet", "bp_baugrenze", "bp_verkehrsflaeche",
-                      "bp_gruenflaeche", "bp_textabschnitt")
-
-MAX_TEXT = 2000
-MAX_NOTE = 1000
-MAX_PSEUDONYM = 40
-MAX_REFERENCE = 256
-MAX_VERTICES = 10_000
-#: Contributions must lie within this distance (m) of the stored plans and city layers.
-CITY_BUFFER_M = 1000.0
-_EXTENT_TTL_S = 60.0
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_REFERENCE = re.compile(r"^[^\x00-\x1f\x7f/]{1,256}$")
-
-
-class InvalidContribution(ProviderInvalidDataError):
-    """The contribution cannot be stored as sent (400); the message says what to change."""
-
-    http_status_code = 400
-    ogc_exception_code = "InvalidParameterValue"
-
-    def __init__(self, msg: str):
-        super().__init__(msg, user_msg=msg)
-
-
-def _not_found(identifier) -> ProviderItemNotFoundError:
-    msg = f"Beitrag nicht gefunden / no contribution {identifier!r}"
-    return ProviderItemNotFoundError(msg, user_msg=msg)
-
-
-def now_iso() -> str:
-    """UTC now as the stores write datetimes (``2024-05-01T08:00:00.000Z``)."""
-    moment = datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return str(value)
-
-
-# -- the model: pure checks --------------------------------------------------------------------------------
-
-
-def is_public(kind: str | None, status: str | None) -> bool:
-    return status == APPROVED or (kind == "maengelmeldung" and status in (IN_PROGRESS, DONE))
-
-
-def visible_to(viewer: access.Viewer, row: dict) -> bool:
-    return viewer.is_moderator or is_public(row.get("kind"), row.get("status")) or viewer.owns(
-        row.get("author_secret_hash"))
-
-
-def visibility_filter(viewer: access.Viewer):
-    """The pygeofilter AST a viewer's queries are ANDed with (None: everything)."""
-    if viewer.is_moderator:
-        return None
-    public = ast.Or(ast.Equal(ast.Attribute("status"), APPROVED),
-                    ast.And(ast.Equal(ast.Attribute("kind"), "maengelmeldung"),
-                            ast.In(ast.Attribute("status"), [IN_PROGRESS, DONE], False)))
-    if viewer.secret_hashes:
-        return ast.Or(public, ast.In(ast.Attribute("author_secret_hash"), list(viewer.secret_hashes), False))
-    return public
-
-
-def _text(name: str, value, limit: int, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidContribution(f"'{name}' fehlt / '{name}' is required")
-        return None
-    if not isinstance(value, str):
-        raise InvalidContribution(f"'{name}' muss Text sein / '{name}' must be a string")
-    value = value.strip()
-    if _CONTROL.search(value):
-        raise InvalidContribution(f"'{name}' enthält Steuerzeichen / '{name}' contains control characters")
-    if len(value) > limit:
-        raise InvalidContribution(f"'{name}' ist zu lang ({len(value)} Zeichen, höchstens {limit}) / "
-                                  f"'{name}' is too long ({len(value)} characters, at most {limit})")
-    return value
-
-
-def _reference(name: str, value) -> str | None:
-    value = _text(name, value, MAX_REFERENCE)
-    if value is not None and not _REFERENCE.match(value):
-        raise InvalidContribution(f"'{name}' ist keine gültige Kennung / '{name}' is not a valid id")
-    return value
-
-
-def normalise_kind(value) -> str:
-    if value is None:
-        return "kommentar"
-    if not isinstance(value, str):
-        raise InvalidContribution(f"'kind' muss Text sein / 'kind' must be a string, one of {', '.join(KINDS)}")
-    key = value.strip().lower()
-    kind = KIND_ALIASES.get(key, key)
-    if kind not in KINDS:
-        raise InvalidContribution(f"unbekannte Art / unknown kind {value!r}; erlaubt / allowed: {', '.join(KINDS)}")
-    return kind
-
-
-def normalise_category(kind: str, value) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "sonstiges" if kind == "maengelmeldung" else None
-    if not isinstance(value, str):
-        raise InvalidContribution("'category' muss Text sein / 'category' must be a string")
-    key = value.strip().lower()
-    category = CATEGORY_ALIASES.get(key, key)
-    if kind == "maengelmeldung":
-        if category == "allgemein":
-            category = "sonstiges"
-        if category not in DEFECT_CATEGORIES:
-            raise InvalidContribution(f"unbekannte Kategorie einer Mängelmeldung / unknown defect category "
-                                      f"{value!r}; erlaubt / allowed: {', '.join(DEFECT_CATEGORIES)}")
-    elif category not in DEFECT_CATEGORIES and category not in TOPIC_CATEGORIES:
-        allowed = ", ".join([*TOPIC_CATEGORIES, *DEFECT_CATEGORIES])
-        raise InvalidContribution(f"unbekannte Kategorie / unknown category {value!r}; erlaubt / allowed: {allowed}")
-    return category
-
-
-def clean_properties(properties) -> tuple[dict, str | None]:
-    """The citizen-settable fields, checked and normalised, and the status the body asks for (or None)."""
-    if properties is None:
-        properties = {}
-    if not isinstance(properties, dict):
-        raise InvalidContribution("'properties' muss ein Objekt sein / 'properties' must be an object")
-    unknown = set(properties) - set(CITIZEN_FIELDS) - set(SERVER_FIELDS) - {"id", "identifier"}
-    if unknown:
-        raise InvalidContribution(f"unbekannte Eigenschaft / unknown properties {sorted(unknown)}; "
-                                  f"erlaubt / allowed: {', '.join(CITIZEN_FIELDS)}")
-    kind = normalise_kind(properties.get("kind"))
-    clean = {
-        "kind": kind,
-        "category": normalise_category(kind, properties.get("category")),
-        "text": _text("text", properties.get("text"), MAX_TEXT, required=True),
-        "pseudonym": _text("pseudonym", properties.get("pseudonym"), MAX_PSEUDONYM),
-    }
-    if clean["pseudonym"] and _EMAIL.search(clean["pseudonym"]):
-        raise InvalidContribution("Bitte keine E-Mail-Adresse als Pseudonym / "
-                                  "please do not use an e-mail address as pseudonym")
-    for name in ("plan_id", "target_id", "scenario_id", "parent_id"):
-        clean[name] = _reference(name, properties.get(name))
-    target = properties.get("target_collection")
-    if target is not None and target not in TARGET_COLLECTIONS:
-        raise InvalidContribution(f"'target_collection' muss eine von {', '.join(TARGET_COLLECTIONS)} sein / "
-                                  f"must be one of {', '.join(TARGET_COLLECTIONS)}")
-    clean["target_collection"] = target
-    if (clean["target_collection"] is None) != (clean["target_id"] is None):
-        raise InvalidContribution("'target_collection' und 'target_id' nur zusammen / "
-                                  "'target_collection' and 'target_id' go together")
-    status = properties.get("status")
-    if status is not None and not isinstance(status, str):
-        raise InvalidContribution("'status' muss Text sein / 'status' must be a string")
-    return clean, status
-
-
-def _check_honeypot(feature: dict) -> None:
-    """The hidden field filled: a bot. Refused (400, a neutral message) before anything is stored."""
-    props = feature.get("properties")
-    if isinstance(props, dict) and HONEYPOT in props:
-        value = props.pop(HONEYPOT)
-        if value not in (None, "", False):
-            LOGGER.info("honeypot field filled; contribution refused")
-            raise InvalidContribution(HONEYPOT_MESSAGE)
-
-
-def check_status(kind: str, status: str) -> str:
-    if status not in STATUSES[kind]:
-        raise InvalidContribution(f"Status {status!r} gibt es für {kind} nicht / no status {status!r} for a {kind}; "
-                                  f"erlaubt / allowed: {', '.join(STATUSES[kind])}")
-    return status
-
-
-def parse_feature(item) -> dict:
-    if isinstance(item, (bytes, bytearray)):
-        item = item.decode("utf-8", errors="replace")
-    if isinstance(item, str):
-        try:
-            item = json.loads(item)
-        except ValueError as err:
-            raise InvalidContribution(f"Fehlerhaftes JSON / malformed JSON: {err}") from None
-    if not isinstance(item, dict) or item.get("type") != "Feature":
-        raise InvalidContribution('Erwartet wird ein GeoJSON-Feature / the body must be a GeoJSON Feature '
-                                  '({"type": "Feature", "geometry": …, "properties": …})')
-    return item
-
-
-# -- statements beyond OGC CRUD, one SQL text for both stores ------------------------------------------------
-
-
-_ROW_COLUMNS = list(LAYERS[TABLE].columns)
-
-
-@functools.cache
-def _shipped_scenario_ids() -> frozenset[str]:
-    from scenarios.model import shipped_scenarios
-
-    try:
-        return frozenset(shipped_scenarios())
-    except Exception as err:  # noqa: BLE001 - a broken example file must not stop contributions
-        LOGGER.warning("shipped scenarios not readable: %s", err)
-        return frozenset()
-
-
-class Rows:
-    """Direct statements on the contribution tables of the provider's store."""
-
-    #: How a JSON value is bound (PostGIS casts to jsonb).
-    json_param = ":{}"
-    #: Row lock for read-modify-write (PostgreSQL); SQLite's BEGIN IMMEDIATE already serialises writers.
-    lock = ""
-
-    def __init__(self, provider):
-        self.provider = provider
-
-    # backend-specific -------------------------------------------------------------------------------------
-
-    def fetch(self, sql: str, params: dict | None = None) -> list[dict]:
-        raise NotImplementedError
-
-    @contextmanager
-    def transaction(self):
-        raise NotImplementedError
-        yield
-
-    def layer_boxes(self, layer_ids: list[str]) -> list[tuple[float, float, float, float]]:
-        raise NotImplementedError
-
-    def touch(self, tx) -> None:
-        """Note a change of the contributions table (GeoPackage: gpkg_contents.last_change)."""
-
-    # shared -------------------------------------------------------------------------------------------------
-
-    def row(self, identifier: str) -> dict | None:
-        rows = self.fetch(f"SELECT {', '.join(_ROW_COLUMNS)} FROM {TABLE} WHERE id = :id", {"id": str(identifier)})
-        return self._normalise(rows[0]) if rows else None
-
-    @staticmethod
-    def _normalise(row: dict) -> dict:
-        history = row.get("status_history")
-        if isinstance(history, str):
-            try:
-                history = json.loads(history)
-            except ValueError:
-                history = []
-        row["status_history"] = history or []
-        row["late"] = bool(row.get("late"))
-        for name in ("created_at", "updated_at"):
-            row[name] = iso(row.get(name))
-        return row
-
-    def target_plan(self, collection: str, identifier: str) -> str | None:
-        """The plan a plan object belongs to (the plan itself for bp_plan), None if there is no such object."""
-        if collection not in TARGET_COLLECTIONS:
-            return None
-        rows = self.fetch(f"SELECT id, plan_id FROM {collection} WHERE id = :id", {"id": identifier})
-        if not rows:
-            return None
-        return rows[0]["id"] if collection == "bp_plan" else rows[0]["plan_id"]
-
-    def scenario_known(self, scenario_id: str) -> bool:
-        """A stored variant (``scenarios`` collection) or a shipped scenario (``scenarios/examples``)."""
-        if self.fetch(f"SELECT id FROM {SCENARIOS} WHERE id = :id", {"id": scenario_id}):
-            return True
-        return scenario_id in _shipped_scenario_ids()
-
-    def like(self, contribution_id: str, voter_hash: str, add: bool = True) -> tuple[bool, int]:
-        """Add (or remove) one voter's like; (changed, like_count). The count is recounted in the same transaction."""
-        return self._like(TABLE, LIKES, "contribution_id", contribution_id, voter_hash, add)
-
-    def like_scenario(self, scenario_id: str, voter_hash: str, add: bool = True) -> tuple[bool, int]:
-        """The same for a planning variant (a row of the ``scenarios`` collection): a preference count."""
-        return self._like(SCENARIOS, SCENARIO_LIKES, "scenario_id", scenario_id, voter_hash, add)
-
-    def _like(self, table: str, likes: str, key: str, identifier: str, voter_hash: str,
-              add: bool) -> tuple[bool, int]:
-        params = {"id": f"{identifier}:{voter_hash}", "cid": identifier, "voter": voter_hash, "now": now_iso()}
-        with self.transaction() as tx:
-            if not tx.fetch(f"SELECT id FROM {table} WHERE id = :cid{self.lock}", params):
-                raise _not_found(identifier)
-            if add:
-                changed = tx.execute(f"INSERT INTO {likes} (id, {key}, voter_hash, created_at) "
-                                     "VALUES (:id, :cid, :voter, :now) ON CONFLICT (id) DO NOTHING", params) > 0
-            else:
-                changed = tx.execute(f"DELETE FROM {likes} WHERE id = :id", params) > 0
-            count = self._recount(tx, identifier, table, likes, key)
-        return changed, count
-
-    def recount(self, contribution_id: str) -> int:
-        with self.transaction() as tx:
-            tx.fetch(f"SELECT id FROM {TABLE} WHERE id = :cid{self.lock}", {"cid": contribution_id})
-            return self._recount(tx, contribution_id)
-
-    @staticmethod
-    def _recount(tx, identifier: str, table: str = TABLE, likes: str = LIKES, key: str = "contribution_id") -> int:
-        tx.execute(f"UPDATE {table} SET like_count = (SELECT count(*) FROM {likes} WHERE {key} = :cid) "
-                   "WHERE id = :cid", {"cid": identifier})
-        rows = tx.fetch(f"SELECT like_count FROM {table} WHERE id = :cid", {"cid": identifier})
-        return int(rows[0]["like_count"] or 0) if rows else 0
-
-    def set_status(self, contribution_id: str, decide, note: str | None = None, audit=None) -> dict:
-        """Read-modify-write of status, public note and history under a row lock; ``decide(row)`` returns the
-        new status; ``audit(tx, before, after)`` records the change in the same transaction."""
-        with self.transaction() as tx:
-            rows = tx.fetch(f"SELECT {', '.join(_ROW_COLUMNS)} FROM {TABLE} WHERE id = :id{self.lock}",
-                            {"id": contribution_id})
-            if not rows:
-                raise _not_found(contribution_id)
-            row = self._normalise(rows[0])
-            before = dict(row)
-            status = decide(row)
-            if status != row["status"] or (note is not None and note != row.get("status_note")):
-                now = now_iso()
-                entry = {"status": status, "at": now, **({"note": note} if note else {})}
-                row["status_history"] = [*row["status_history"], entry]
-                row["status"], row["updated_at"] = status, now
-                if note is not None:
-                    row["status_note"] = note or None
-                tx.execute(f"UPDATE {TABLE} SET status = :status, status_note = :note, status_history = "
-                           f"{self.json_param.format('history')}, updated_at = :now WHERE id = :id",
-                           {"status": status, "history": json.dumps(row["status_history"]), "now": now,
-                            "note": row.get("status_note"), "id": contribution_id})
-                self.touch(tx)
-                if audit is not None:
-                    audit(tx, before, row)
-        return row
-
-    def delete(self, contribution_id: str) -> bool:
-        """Delete a contribution, its likes and its Abwägung, in one transaction (DSGVO: nothing of it stays)."""
-        with self.transaction() as tx:
-            _forget(tx, contribution_id)
-            deleted = tx.execute(f"DELETE FROM {TABLE} WHERE id = :id", {"id": contribution_id}) > 0
-            if deleted:
-                self.touch(tx)
-        return deleted
-
-    def delete_by_author(self, author_hashes: tuple[str, ...]) -> list[str]:
-        """Delete every contribution (and its likes) written with one of these secrets; their ids."""
-        deleted: list[str] = []
-        with self.transaction() as tx:
-            for author in author_hashes:
-                rows = tx.fetch(f"SELECT id FROM {TABLE} WHERE author_secret_hash = :h", {"h": author})
-                ids = [r["id"] for r in rows]
-                for identifier in ids:
-                    _forget(tx, identifier)
-                tx.execute(f"DELETE FROM {TABLE} WHERE author_secret_hash = :h", {"h": author})
-                deleted += ids
-            if deleted:
-                self.touch(tx)
-        return deleted
-
-
-def _forget(tx, contribution_id: str) -> None:
-    """What hangs on a contribution besides its row: likes, the Abwägung, its published result."""
-    for table in (LIKES, "abwaegung", "statement_results", notify.SUBSCRIPTIONS, notify.OUTBOX, photos.TABLE,
-                  reports.DETAILS):
-        tx.execute(f"DELETE FROM {table} WHERE contribution_id = :id", {"id": contribution_id})
-
-
-class GeoPackageRows(Rows):
-    def fetch(self, sql, params=None):
-        return SqliteStatements(self.provider.conn).fetch(sql, params or {})
-
-    @contextmanager
-    def transaction(self):
-        from store.geopackage import write_transaction
-
-        with write_transaction(self.provider.conn) as conn:
-            yield SqliteStatements(conn)
-
-    def touch(self, tx) -> None:
-        from store.geopackage import touch_contents
-
-        touch_contents(tx.conn, TABLE, None)
-
-    def layer_boxes(self, layer_ids):
-        marks = ", ".join(f":l{i}" for i in range(len(layer_ids)))
-        rows = self.fetch(f"SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name IN ({marks}) "
-                          "AND min_x IS NOT NULL", {f"l{i}": name for i, name in enumerate(layer_ids)})
-        return [(r["min_x"], r["min_y"], r["max_x"], r["max_y"]) for r in rows]
-
-
-class PostGISRows(Rows):
-    json_param = "CAST(:{} AS jsonb)"
-    lock = " FOR UPDATE"
-
-    def fetch(self, sql, params=None):
-        from providers.postgis import client_errors
-
-        # A connection is held only for the statement, never while another is asked for (pool safety).
-        # client_errors: an id with a NUL character (PostgreSQL text cannot hold one) is a 400, not a 500.
-        with client_errors(), self.provider._engine.connect() as conn:
-            return SqlAlchemyStatements(conn).fetch(sql, params or {})
-
-    @contextmanager
-    def transaction(self):
-        from providers.postgis import client_errors
-
-        with client_errors(), self.provider._engine.begin() as conn:
-            yield SqlAlchemyStatements(conn)
-
-    def layer_boxes(self, layer_ids):
-        boxes = []
-        for layer_id in layer_ids:
-            rows = self.fetch("SELECT to_regclass(:t) IS NOT NULL AS present", {"t": layer_id})
-            if not rows or not rows[0]["present"]:
-                continue
-            row = self.fetch(f"SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 "
-                             f"FROM (SELECT ST_Extent(geom) AS e FROM {layer_id}) AS x")[0]
-            if row["x0"] is not None:
-                boxes.append((row["x0"], row["y0"], row["x1"], row["y1"]))
-        return boxes
-
-
-# -- the city extent ---------------------------------------------------------------------------------------------
-
-_EXTENTS: dict[str, tuple[float, object]] = {}
-_EXTENTS_LOCK = threading.Lock()
-
-
-def configured_city_bbox() -> list[float] | None:
-    """``BUERGERGIS_CITY_BBOX=minlon,minlat,maxlon,maxlat`` (CRS84), if set."""
-    text = os.environ.get("BUERGERGIS_CITY_BBOX", "").strip()
-    if not text:
-        return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        raise ValueError(f"BUERGERGIS_CITY_BBOX must be minlon,minlat,maxlon,maxlat, got {text!r}")
-    return values
-
-
-def city_extent(rows: Rows, storage_epsg: int, key: str):
-    """Where contributions may lie, in CRS84 (lon/lat): the configured bbox, else every stored plan
-    and city layer's extent buffered by :data:`CITY_BUFFER_M`; None when the store is empty.
-
-    Kept in CRS84 and cached, so checking a contribution needs no coordinate transformation
-    (a pyproj transformer costs ~13 ms in every new server thread).
-    """
-    now = time.monotonic()
-    cached = _EXTENTS.get(key)
-    if cached and now - cached[0] < _EXTENT_TTL_S:
-        return cached[1]
-    bbox = configured_city_bbox()
-    if bbox is not None:
-        extent = shapely.box(*bbox)
-    else:
-        layer_ids = [layer.id for layer in LAYERS.values() if layer.geometry_type and layer.id != TABLE]
-        boxes = rows.layer_boxes(layer_ids)
-        extent = None
-        if boxes:
-            from pyproj import Transformer
-
-            to_crs84 = Transformer.from_crs(f"EPSG:{storage_epsg}", "OGC:CRS84", always_xy=True)
-            area = shapely.union_all([shapely.box(*b).buffer(CITY_BUFFER_M, join_style="mitre") for b in boxes])
-            area = shapely.segmentize(area, 500.0)  # straight edges in metres are curves in degrees
-            extent = shapely.transform(area, lambda xy: _stack(*to_crs84.transform(xy[:, 0], xy[:, 1])))
-    with _EXTENTS_LOCK:
-        _EXTENTS[key] = (now, extent)
-    return extent
-
-
-def _stack(x, y):
-    import numpy as np
-
-    return np.column_stack([x, y])
-
+#: The old private name (api/media.py imports it).
+_not_found = not_found
 
 # -- the provider -------------------------------------------------------------------------------------------------
 
@@ -661,7 +176,7 @@ class ContributionsMixin:
             raise
         except Exception as err:
             if _is_client_query_error(err):
-                msg = f"Die Abfrage passt nicht zu den Daten / the query does not fit the data: {_first_line(err)}"
+                msg = message("query_does_not_fit", detail=_first_line(err))
                 raise ProviderInvalidQueryError(msg, user_msg=msg) from None
             raise
         features = result.get("features", [])
@@ -719,7 +234,7 @@ class ContributionsMixin:
         # pygeoapi reads an item before deleting it; who may delete is decided in delete()
         deleting = _request_method() == "DELETE"
         if row is None or not (deleting or visible_to(viewer, row)):
-            raise _not_found(identifier)
+            raise not_found(identifier)
         feature = super().get(identifier, *args, **kwargs)
         feature.pop("prev", None)  # neighbours in storage order could name hidden contributions
         feature.pop("next", None)
@@ -731,16 +246,16 @@ class ContributionsMixin:
     def create(self, item, *args, **kwargs):
         viewer = access.current_viewer()
         if viewer.token_invalid:
-            raise access.Forbidden("Unbekanntes Token / unknown token")
+            raise access.Forbidden(message("token_unknown"))
         feature = parse_feature(item)
-        _check_honeypot(feature)
-        notify_email = notify.take_address(feature, InvalidContribution)  # kept apart, never in the row
+        check_honeypot(feature)
+        notify_email = notify.take_address(feature, IntakeError)  # kept apart, never in the row
         props, requested = clean_properties(feature.get("properties"))
         self._resolve_links(props, viewer)
         status = SUBMITTED
         if requested is not None and requested != SUBMITTED:
             if not viewer.is_moderator:
-                raise access.Forbidden("Den Status setzt die Moderation / only moderators may set 'status'")
+                raise access.Forbidden(message("status_moderators_set"))
             status = check_status(props["kind"], requested)
         geometry = self._checked_geometry(feature.get("geometry"))
         procedure, late = self._procedure(viewer, props, geometry)
@@ -768,29 +283,24 @@ class ContributionsMixin:
         identifier = str(identifier)
         stored = self.rows.row(identifier)
         if stored is None:
-            raise _not_found(identifier)
+            raise not_found(identifier)
         access.require_author_or_moderator(viewer, stored.get("author_secret_hash"))
         feature = parse_feature(item)
-        if feature.get("id") is not None and str(feature["id"]) != identifier:
-            raise InvalidContribution(f"Die id im Feature ({feature['id']!r}) ist nicht {identifier!r} / "
-                                      "the feature's id differs from the item it replaces")
-        notify_email = notify.take_address(feature, InvalidContribution)
+        replacing_id(feature, identifier)
+        notify_email = notify.take_address(feature, IntakeError)
         props, requested = clean_properties(feature.get("properties"))
         if props["parent_id"] == identifier:
-            raise InvalidContribution("Ein Beitrag antwortet nicht auf sich selbst / a contribution cannot reply "
-                                      "to itself")
+            raise IntakeError.of("reply_to_self")
         self._resolve_links(props, viewer, replacing=identifier)
         if stored.get("procedure_id") and any(props[k] != stored.get(k) for k in ("plan_id", "scenario_id")):
-            raise InvalidContribution("Eine Stellungnahme bleibt bei ihrem Plan; schreiben Sie zu einem anderen Plan "
-                                      "bitte eine neue / a statement stays with its plan: write a new one for "
-                                      "another plan")
+            raise IntakeError.of("statement_moves")
         now = now_iso()
         history = list(stored["status_history"])
         if viewer.is_moderator:
             status = check_status(props["kind"], requested if requested is not None else stored["status"])
         else:
             if requested is not None and requested != stored["status"]:
-                raise access.Forbidden("Den Status setzt die Moderation / only moderators may change 'status'")
+                raise access.Forbidden(message("status_moderators_change"))
             if stored.get("procedure_id"):
                 self._require_still_open(stored["procedure_id"])
             status = SUBMITTED  # an edited contribution is moderated again
@@ -813,10 +323,10 @@ class ContributionsMixin:
         viewer = access.current_viewer()
         stored = self.rows.row(str(identifier))
         if stored is None:
-            raise _not_found(identifier)
+            raise not_found(identifier)
         access.require_author_or_moderator(viewer, stored.get("author_secret_hash"))
         if not self.rows.delete(str(identifier)):
-            raise _not_found(identifier)
+            raise not_found(identifier)
         return True
 
     # -- beyond OGC CRUD (used by api/contributions.py and api/open311.py) ---------------------------------
@@ -828,7 +338,7 @@ class ContributionsMixin:
 
         viewer = access.current_viewer()
         access.require_moderator(viewer)
-        note = _text("note", note, MAX_NOTE) if note is not None else None
+        note = text("note", note, MAX_NOTE) if note is not None else None
 
         def decide(row):
             return check_status(row["kind"], status)
@@ -852,7 +362,7 @@ class ContributionsMixin:
 
         row = self.rows.row(str(identifier))
         if row is None:
-            raise _not_found(identifier)
+            raise not_found(identifier)
         store = open_store(_store_key(self), epsg=self.storage_epsg)
         try:
             where = {"kind": row["kind"], "category": row["category"]}
@@ -878,17 +388,16 @@ class ContributionsMixin:
     def like(self, identifier: str, voter_id: str, add: bool = True) -> tuple[bool, int]:
         row = self.rows.row(str(identifier))
         if row is None or not visible_to(access.current_viewer(), row):
-            raise _not_found(identifier)
+            raise not_found(identifier)
         return self.rows.like(str(identifier), access.hash_voter(voter_id), add=add)
 
     def mine(self) -> list[dict]:
         """Every contribution written with the secret(s) the viewer sent, newest first, every status."""
         viewer = access.current_viewer()
         if not viewer.secret_hashes:
-            raise access.CredentialsRequired(f"Nur mit Ihrem Geheimnis ({access.SECRET_HEADER}) / "
-                                             f"send your secret in the {access.SECRET_HEADER} header")
+            raise access.CredentialsRequired(message("secret_required", header=access.SECRET_HEADER))
         marks = ", ".join(f":h{i}" for i in range(len(viewer.secret_hashes)))
-        columns = [c for c in _ROW_COLUMNS if c not in HIDDEN_FIELDS]
+        columns = [c for c in ROW_COLUMNS if c not in HIDDEN_FIELDS]
         rows = self.rows.fetch(f"SELECT {', '.join(columns)} FROM {TABLE} WHERE author_secret_hash IN ({marks}) "
                                "ORDER BY created_at DESC, id",
                                {f"h{i}": h for i, h in enumerate(viewer.secret_hashes)})
@@ -897,8 +406,7 @@ class ContributionsMixin:
     def delete_by_author(self) -> list[str]:
         viewer = access.current_viewer()
         if not viewer.secret_hashes:
-            raise access.CredentialsRequired(f"Nur mit Ihrem Geheimnis ({access.SECRET_HEADER}) / "
-                                             f"send your secret in the {access.SECRET_HEADER} header")
+            raise access.CredentialsRequired(message("secret_required", header=access.SECRET_HEADER))
         return self.rows.delete_by_author(viewer.secret_hashes)
 
     # -- checks -----------------------------------------------------------------------------------------
@@ -909,12 +417,11 @@ class ContributionsMixin:
         if props["parent_id"]:
             parent = self.rows.row(props["parent_id"])
             if parent is None or not visible_to(viewer, parent):
-                raise InvalidContribution(f"Der Beitrag {props['parent_id']!r}, auf den geantwortet wird, existiert "
-                                          f"nicht / the parent contribution {props['parent_id']!r} does not exist")
+                raise IntakeError.of("parent_missing", id=props["parent_id"])
             seen, ancestor = {props["parent_id"]}, parent
             while replacing and ancestor and ancestor.get("parent_id") and len(seen) < 100:
                 if ancestor["parent_id"] == replacing:
-                    raise InvalidContribution("Antworten dürfen keinen Kreis bilden / replies cannot form a cycle")
+                    raise IntakeError.of("reply_cycle")
                 if ancestor["parent_id"] in seen:
                     break
                 seen.add(ancestor["parent_id"])
@@ -923,26 +430,21 @@ class ContributionsMixin:
                 if props[name] is None:
                     props[name] = parent.get(name)
                 elif props[name] != parent.get(name):
-                    raise InvalidContribution(f"Eine Antwort gehört zum Plan/Objekt ihres Beitrags ('{name}' "
-                                              f"weicht ab) / a reply belongs to its parent's plan and object "
-                                              f"('{name}' differs)")
+                    raise IntakeError.of("reply_differs", name=name)
             inherited = True
         if inherited:
             return
         if props["target_collection"]:
             plan = self.rows.target_plan(props["target_collection"], props["target_id"])
             if plan is None:
-                raise InvalidContribution(f"{props['target_collection']} {props['target_id']!r} gibt es nicht / "
-                                          f"no {props['target_collection']} with id {props['target_id']!r}")
+                raise IntakeError.of("target_missing", collection=props["target_collection"], id=props["target_id"])
             if props["plan_id"] and props["plan_id"] != plan:
-                raise InvalidContribution(f"{props['target_id']!r} gehört zum Plan {plan!r}, nicht "
-                                          f"{props['plan_id']!r} / belongs to plan {plan!r}")
+                raise IntakeError.of("target_other_plan", id=props["target_id"], plan=plan, asked=props["plan_id"])
             props["plan_id"] = plan
         elif props["plan_id"] and self.rows.target_plan("bp_plan", props["plan_id"]) is None:
-            raise InvalidContribution(f"Den Plan {props['plan_id']!r} gibt es nicht / no plan {props['plan_id']!r}")
+            raise IntakeError.of("plan_missing", id=props["plan_id"])
         if props["scenario_id"] and not self.rows.scenario_known(props["scenario_id"]):
-            raise InvalidContribution(f"Die Planungsvariante {props['scenario_id']!r} gibt es nicht / no planning "
-                                      f"variant {props['scenario_id']!r}")
+            raise IntakeError.of("variant_missing", id=props["scenario_id"])
 
     def _procedure(self, viewer: access.Viewer, props: dict, geometry: dict) -> tuple[dict | None, bool]:
         """(the procedure a new contribution is a statement in, made late?); refuses what no open procedure takes.
@@ -966,8 +468,7 @@ class ContributionsMixin:
         open_now = [p for p in candidates if is_open(p)]
         if open_now:
             kinds = sorted({k for p in open_now for k in p["allowed_kinds"]}, key=CONTRIBUTION_KINDS.index)
-            raise access.Forbidden(f"In diesem Verfahren sind nur {', '.join(kinds)} möglich, nicht {props['kind']} "
-                                   f"/ this procedure accepts only {', '.join(kinds)}, not {props['kind']}")
+            raise access.Forbidden(message("procedure_kinds", kinds=", ".join(kinds), kind=props["kind"]))
         if props["scenario_id"]:
             scope = ("scenario", props["scenario_id"])
         elif props["plan_id"]:
@@ -985,8 +486,7 @@ class ContributionsMixin:
 
         found = procedure(self.rows, procedure_id)
         if found is not None and not is_open(found):
-            raise access.Forbidden("Das Verfahren ist beendet; Stellungnahmen lassen sich nicht mehr ändern / the "
-                                   "procedure has ended; statements can no longer be changed")
+            raise access.Forbidden(message("procedure_ended"))
 
     def _covers(self, proc: dict, point) -> bool:
         """A procedure without plans covers a point when it has no area (general) or its area holds it."""
@@ -1009,74 +509,8 @@ class ContributionsMixin:
         return bool(area.geometry.iloc[0].buffer(1.0).contains(shapely.Point(x, y)))
 
     def _checked_geometry(self, geometry) -> dict:
-        """The GeoJSON geometry to store (CRS84, 2D, valid), or a 400 saying what is wrong with it."""
-        from providers.incoming import ACCEPTED_TYPES, make_valid_or_none
-
-        if geometry is None:
-            raise InvalidContribution("Ein Beitrag braucht einen Ort (Punkt, Linie oder Fläche) / "
-                                      "a contribution needs a geometry (point, line or polygon)")
-        if not isinstance(geometry, dict) or "type" not in geometry:
-            raise InvalidContribution("'geometry' muss ein GeoJSON-Objekt sein / must be a GeoJSON geometry object")
-        if not isinstance(geometry["type"], str) or geometry["type"] not in ACCEPTED_TYPES["GEOMETRY"]:
-            raise InvalidContribution(f"Geometrietyp {geometry['type']!r} not accepted here; use Point, LineString "
-                                      "or Polygon (or their Multi- forms)")
-        try:
-            geom = shapely.force_2d(shapely.geometry.shape(geometry))
-        except Exception as err:  # noqa: BLE001 — shapely raises several types for malformed coordinates; all are a 400
-            raise InvalidContribution(f"Fehlerhafte Geometrie / malformed geometry: {err}") from None
-        if geom.is_empty:
-            raise InvalidContribution("Die Geometrie ist leer / the geometry is empty")
-        if shapely.get_num_coordinates(geom) > MAX_VERTICES:
-            raise InvalidContribution(f"Die Geometrie hat zu viele Punkte (höchstens {MAX_VERTICES}) / "
-                                      f"the geometry has too many vertices (at most {MAX_VERTICES})")
-        coords = shapely.get_coordinates(geom)
-        if not math.isfinite(float(coords.sum())):
-            raise InvalidContribution("Die Geometrie hat ungültige Koordinaten / the geometry has non-finite "
-                                      "coordinates")
-        if abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90:
-            raise InvalidContribution("Koordinaten außerhalb von Länge/Breite / coordinates are outside "
-                                      "longitude/latitude range: GeoJSON must be in WGS84 lon/lat (CRS84)")
-        # Caps: a place in the city drawn by a person -- not the whole earth, not 2,400 islands.
-        import numpy as np
-
-        max_parts, max_holes, max_area_km2 = 100, 100, 25.0
-        parts = shapely.get_parts(geom)
-        if len(parts) > max_parts:
-            raise InvalidContribution(f"Die Geometrie hat zu viele Teile ({len(parts)}, höchstens {max_parts}) / the "
-                                      f"geometry has too many parts ({len(parts)}, at most {max_parts})")
-        polygonal = geom.geom_type in ("Polygon", "MultiPolygon")
-        holes = int(shapely.get_num_interior_rings(parts).sum()) if polygonal else 0
-        if holes > max_holes:
-            raise InvalidContribution(f"Die Fläche hat zu viele Löcher ({holes}, höchstens {max_holes}) / the polygon "
-                                      f"has too many holes ({holes}, at most {max_holes})")
-        if polygonal:
-            west, south, east, north = geom.bounds
-            if east - west > 5 or north - south > 5:
-                size = "mehr als 5° weit / spans more than 5°"
-            else:  # equal-area (Lambert cylindrical) of the vertices: within a few per cent, enough for a cap
-                area_km2 = shapely.transform(geom, lambda xy: np.column_stack([
-                    6371.0072 * np.radians(xy[:, 0]), 6371.0072 * np.sin(np.radians(xy[:, 1]))])).area
-                size = f"{area_km2:,.1f} km²" if area_km2 > max_area_km2 else None
-            if size:
-                raise InvalidContribution(f"Die Fläche ist zu groß ({size}; höchstens {max_area_km2:g} km²) / the "
-                                          f"polygon is too large ({size}; at most {max_area_km2:g} km²): please "
-                                          "draw the place you mean")
-        extent = city_extent(self.rows, self.storage_epsg, _store_key(self))
-        if extent is not None and not extent.covers(geom):
-            if geom.intersects(extent):
-                raise InvalidContribution("Der Ort reicht über das Stadtgebiet hinaus / the geometry reaches beyond "
-                                          "the city's extent (outside it in part)")
-            raise InvalidContribution("Der Ort liegt außerhalb des Stadtgebiets / the geometry lies outside the "
-                                      "city's extent (GeoJSON coordinates are longitude, latitude in WGS 84)")
-        if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            repaired = make_valid_or_none(geom)
-            if repaired is None or repaired.is_empty or (
-                    repaired.geom_type.replace("Multi", "") != geom.geom_type.replace("Multi", "")):
-                raise InvalidContribution(f"Ungültige Geometrie ({reason}), die sich nicht reparieren lässt / "
-                                          f"invalid geometry ({reason}) that cannot be repaired; please redraw it")
-            geom = repaired
-        return shapely.geometry.mapping(geom)
+        """The GeoJSON geometry to store (CRS84, 2D, valid, inside the city), or a 400 saying what is wrong."""
+        return checked_place(geometry, city_extent(self.rows, self.storage_epsg, _store_key(self)))
 
 
 def _store_key(provider) -> str:

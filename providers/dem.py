@@ -16,6 +16,8 @@ from __future__ import annotations
 from pygeoapi.provider.base import ProviderInvalidQueryError, ProviderQueryError
 from pygeoapi.provider.rasterio_ import RasterioProvider
 
+from intake.messages import message
+
 #: Subset axis names accepted for the x and y axes (the domain's names first).
 X_NAMES = ("x", "Lon", "Long", "E")
 Y_NAMES = ("y", "Lat", "N")
@@ -29,9 +31,7 @@ class DEMCoverageProvider(RasterioProvider):
     def query(self, properties=None, subsets=None, bbox=None, bbox_crs=4326, datetime_=None, format_="json", **kwargs):
         properties = properties or []
         if datetime_ not in (None, "", "../.."):
-            raise ProviderInvalidQueryError(
-                user_msg="Das Geländemodell hat keine Zeitachse / this coverage has no time axis: leave out datetime"
-            )
+            raise ProviderInvalidQueryError(user_msg=message("coverage_no_time"))
         if bbox and len(bbox) != 4:
             raise ProviderInvalidQueryError(user_msg="bbox needs four values: minx,miny,maxx,maxy")
         subsets = self._stock_axis_names(subsets or {})
@@ -76,7 +76,5 @@ def _epsg(bbox_crs) -> int:
     except pyproj.exceptions.CRSError:
         code = None
     if code is None:
-        raise ProviderInvalidQueryError(
-            user_msg=f"bbox-crs: unbekanntes Koordinatenreferenzsystem / unknown CRS {text[:120]!r}"
-        )
+        raise ProviderInvalidQueryError(user_msg=message("bbox_crs_unknown", uri=text[:120]))
     return int(code)

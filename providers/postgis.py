@@ -135,6 +135,7 @@ if hasattr(os, "register_at_fork"):
 
 
 _SRIDS: dict[str, int | None] = {}
+_STORAGE_CRS: dict[int, object] = {}  # SRID -> pyproj.CRS, built once per process (proj.db lookups are slow)
 
 
 def storage_srid(provider) -> int | None:
@@ -201,24 +202,22 @@ def write_errors():
     :meth:`PostGISProvider._check_column_values` names the property for the known cases first;
     this is the net for the rest (SQLSTATE class 22).
     """
-    from pygeoapi.provider.base import ProviderInvalidDataError
     from sqlalchemy.exc import DataError, StatementError
+
+    from intake.errors import IntakeError
 
     try:
         yield
     except DataError as err:
         detail = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        raise ProviderInvalidDataError(f"a value does not fit its column: {detail}",
-                                       user_msg=f"a value does not fit its column: {detail}") from None
+        raise IntakeError.of("value_does_not_fit", detail=detail[:200]) from None
     except StatementError as err:
         if isinstance(err.orig, ValueError) and "NUL" in str(err.orig):
-            message = "text may not contain NUL characters"
-            raise ProviderInvalidDataError(message, user_msg=message) from None
+            raise IntakeError.of("text_nul") from None
         raise
     except ValueError as err:  # psycopg2 refuses NUL while SQLAlchemy flushes, unwrapped
         if "NUL" in str(err):
-            message = "text may not contain NUL characters"
-            raise ProviderInvalidDataError(message, user_msg=message) from None
+            raise IntakeError.of("text_nul") from None
         raise
 
 
@@ -592,86 +591,112 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         item["next"] = row[2] if row[2] is not None else item["id"]
         return item
 
-    # -- writes (OGC API Features Part 4) ------------------------------------------
+    # -- writes (OGC API Features Part 4): the intake checks, this provider stores ------------------------
 
-    def update(self, identifier, item):
-        """Replace an item; the id comes from the URL (the stock provider wants it in the body too)."""
+    def create(self, item):
+        """Store a new feature; returns its id (``uuid4`` when the feature has none)."""
+        from sqlalchemy.exc import IntegrityError
         from sqlalchemy.orm import Session
 
-        identifier, json_data = self._load_and_prepare_item(item, identifier=identifier, raise_if_exists=False)
-        new_instance = self._feature_to_sqlalchemy(json_data, identifier)
+        from intake.errors import IntakeConflict
+        from intake.feature import body_id, new_id, parse_body
+
+        feature = parse_body(item)
+        identifier = new_id(body_id(feature, frozenset(self._intake_kinds())))
+        instance = self._feature_to_sqlalchemy(feature, identifier)
         with write_errors(), Session(self._engine) as session:
-            session.merge(new_instance)
+            session.add(instance)
+            try:
+                session.commit()
+            except IntegrityError:
+                raise IntakeConflict.of("id_exists", id=identifier, collection=self.table) from None
+        return identifier
+
+    def update(self, identifier, item):
+        """Replace an item (PUT): properties left out become null; the id comes from the URL."""
+        from pygeoapi.provider.base import ProviderItemNotFoundError
+        from sqlalchemy.orm import Session
+
+        from intake.feature import parse_body, replacing_id
+
+        feature = parse_body(item)
+        identifier = replacing_id(feature, identifier)
+        instance = self._feature_to_sqlalchemy(feature, identifier)
+        with write_errors(), Session(self._engine) as session:
+            if session.get(self.table_model, identifier) is None:
+                msg = f"no item {identifier!r} in {self.table}"
+                raise ProviderItemNotFoundError(msg, user_msg=msg)
+            session.merge(instance)
             session.commit()
         return True
 
-    def create(self, item):
-        with write_errors():
-            return super().create(item)
+    def _intake_kinds(self) -> dict[str, str]:
+        """Column -> catalogue type: the catalogue's for its layers, else read from the reflected fields."""
+        from intake.feature import kinds_from_schema
+        from layers.catalog import LAYERS
+
+        layer = LAYERS.get(self.table)
+        if layer is not None:
+            return layer.columns
+        return {self.id_field: "text", **kinds_from_schema(self.get_fields())}
 
     def _check_column_values(self, attributes: dict) -> None:
-        """Values PostgreSQL would refuse with an error: integers beyond the column's type, NUL in text."""
-        from pygeoapi.provider.base import ProviderInvalidDataError
+        """Values beyond PostgreSQL's column type where it is narrower than the catalogue's (smallint)."""
         from sqlalchemy import BigInteger, Float, Integer, SmallInteger
+
+        from intake.errors import IntakeError
 
         columns = self.table_model.__table__.c
         for name, value in attributes.items():
             if name not in columns or value is None or isinstance(value, bool):
                 continue
             column_type = columns[name].type
-            problem = None
+            low = high = None
             if isinstance(value, int) and isinstance(column_type, Integer):
                 bits = 64 if isinstance(column_type, BigInteger) else 16 if isinstance(column_type, SmallInteger) \
                     else 32
-                if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
-                    problem = f"must be an integer from {-(2 ** (bits - 1))} to {2 ** (bits - 1) - 1}"
+                low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+                if not low <= value <= high:
+                    raise IntakeError.of("property_range", name=name,
+                                         problem_de=f"erwartet wird eine ganze Zahl von {low} bis {high}",
+                                         problem=f"must be an integer from {low} to {high}")
             elif isinstance(value, int) and isinstance(column_type, Float) and abs(value) > sys.float_info.max:
-                problem = "is beyond the range of a double precision number"
-            elif isinstance(value, str) and "\x00" in value:
-                problem = "may not contain NUL characters"
-            if problem:
-                message = f"property {name!r} {problem}"
-                raise ProviderInvalidDataError(message, user_msg=message)
+                raise IntakeError.of("property_range", name=name, problem_de="liegt außerhalb einer Gleitkommazahl",
+                                     problem="is beyond the range of a double precision number")
 
-    # The stock provider stores GeoJSON coordinates as if they were in the storage
-    # CRS and accepts any property; both stores share the checks in providers/incoming.py.
-
-    def _feature_to_sqlalchemy(self, json_data, identifier=None):
-        from geoalchemy2.shape import from_shape
-        from pygeoapi.provider.base import ProviderInvalidDataError
-
-        from layers.catalog import LAYERS
-        from providers.incoming import check_geometry, check_identifier, check_properties, new_id
+    def _storage_target(self):
+        """The CRS features are stored in, x/y order (PostGIS keeps EPSG:4326 as lon/lat, i.e. CRS84)."""
+        import pyproj
 
         srid = storage_srid(self)
-        layer = LAYERS.get(self.table)
-        fields = {k: v for k, v in self.get_fields().items() if k != self.id_field}
-        identifier = check_identifier(identifier) if identifier is not None else new_id()
-        properties = json_data.get("properties") or {}
-        # A feature read from this API carries its id among the properties too: sent back unchanged
-        # (GET, edit, PUT, as QGIS does), that is no conflict; another value is (as on the GeoPackage).
-        echoed = None
-        if isinstance(properties, dict):  # anything else: check_properties says what is wrong
-            properties = dict(properties)
-            echoed = properties.pop(self.id_field, None)
-        if echoed is not None and str(echoed) != identifier:
-            message = f"properties.{self.id_field} {echoed!r} differs from the feature id {identifier!r}"
-            raise ProviderInvalidDataError(message, user_msg=message)
-        attributes = check_properties(properties, fields, readonly={"identifier"})
-        self._check_column_values(attributes)
-        geom = check_geometry(json_data.get("geometry"), layer.geometry_type if layer else "GEOMETRY", srid)
-        if geom is not None and layer and layer.geometry_type and layer.geometry_type.startswith("MULTI") and (
-                not geom.geom_type.startswith("Multi")):
-            import shapely
+        if srid is None or srid == 4326:
+            return pyproj.CRS.from_user_input("OGC:CRS84")
+        if srid not in _STORAGE_CRS:
+            _STORAGE_CRS[srid] = pyproj.CRS.from_epsg(srid)
+        return _STORAGE_CRS[srid]
 
-            geom = {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString,
-                    "Polygon": shapely.MultiPolygon}[geom.geom_type]([geom])
-        attributes[self.geom] = from_shape(geom, srid=srid) if geom is not None else None
+    def _feature_to_sqlalchemy(self, feature, identifier):
+        """A checked feature (:mod:`intake`) as an instance of the reflected table."""
+        from geoalchemy2.shape import from_shape
+
+        from intake.errors import IntakeError
+        from intake.feature import check_properties
+        from intake.geometry import check_geometry, source_crs
+        from layers.catalog import LAYERS
+
+        layer = LAYERS.get(self.table)
+        attributes = check_properties(feature["properties"], self._intake_kinds(), self.id_field, identifier)
+        self._check_column_values(attributes)
+        geometry_type = (layer.geometry_type if layer else "GEOMETRY") if getattr(self, "geom", None) else None
+        geom = check_geometry(feature.get("geometry"), geometry_type, target=self._storage_target(),
+                              source=source_crs(feature), collection=self.table)
+        if geometry_type is not None:
+            attributes[self.geom] = from_shape(geom, srid=storage_srid(self)) if geom is not None else None
         attributes[self.id_field] = identifier
         try:
             return self.table_model(**attributes)
         except (TypeError, ValueError) as err:  # SQLAlchemy's constructor: TypeError for an unknown attribute
-            raise ProviderInvalidDataError(str(err), user_msg=str(err)) from None
+            raise IntakeError(str(err)) from None
 
 
 # -- vector tiles ---------------------------------------------------------------------------------------------

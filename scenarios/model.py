@@ -155,14 +155,18 @@ class Geometry(_Strict):
 
     @model_validator(mode="after")
     def _valid(self):
-        import shapely.geometry
+        """The intake's checks (readable, not empty, finite, size caps; the change's ``crs`` is checked apart).
+
+        An invalid polygon is refused, not repaired as the intake repairs a drawn one: a scenario
+        is a document, and the planner fixes the footprint where it is written (the line is named).
+        """
+        from intake.errors import IntakeError
+        from intake.geometry import read_geometry
 
         try:
-            geom = shapely.geometry.shape(self.model_dump())
-        except Exception as err:  # noqa: BLE001 — any shapely failure on user coordinates becomes a ValueError for pydantic
-            raise ValueError(f"not a valid {self.type}: {err}") from None
-        if geom.is_empty:
-            raise ValueError(f"{self.type} is empty")
+            geom = read_geometry(self.model_dump(), "MULTIPOLYGON", source=None)
+        except IntakeError as err:
+            raise ValueError(err.message) from None
         if not geom.is_valid:
             import shapely
 

@@ -31,6 +31,9 @@ import shapely
 import shapely.geometry
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 
+from intake.errors import IntakeError
+from intake.geometry import check_geometry
+from intake.messages import message
 from scenarios.model import BASELINE, ScenarioError, parse_scenario, scenario_from_dict
 
 LOG = logging.getLogger(__name__)
@@ -253,7 +256,7 @@ def _scenario_input(value):
         if "\n" in value or ":" in value:
             return parse_scenario(value, source="inline scenario")
         return value.strip()
-    raise ProcessorExecuteError("scenario must be a scenario id or a scenario document")
+    raise ProcessorExecuteError(message("scenario_input"))
 
 
 def _flag(value) -> bool:
@@ -281,14 +284,15 @@ class RunScenarioProcessor(BaseProcessor):
         from twin.model import CityModel
 
         if not data or data.get("scenario") in (None, ""):
-            raise ProcessorExecuteError("input 'scenario' is required (a scenario id or document)")
+            raise ProcessorExecuteError(message("input_required", name="scenario", expected="a scenario id or document",
+                                                expected_de="id oder Dokument einer Planungsvariante"))
         try:
             requested = _scenario_input(data["scenario"])
             library = variant_library(self.processor_def, self.viewer)  # shipped + the studio's they may see
             if isinstance(requested, str):
                 if requested != BASELINE and requested not in library:
-                    raise ProcessorExecuteError(
-                        f"unknown scenario {requested!r}; known: {', '.join(['baseline', *sorted(library)])}")
+                    raise ProcessorExecuteError(message("scenario_unknown", id=requested,
+                                                        known=", ".join(["baseline", *sorted(library)])))
                 base = library[requested].base if requested != BASELINE else None
             else:  # an inline document joins the library, so it may be a base or compared to by id
                 library[requested.id] = requested
@@ -297,7 +301,7 @@ class RunScenarioProcessor(BaseProcessor):
             if compare_to in ("none", ""):
                 compare_to = None
             if compare_to is not None and compare_to != BASELINE and compare_to not in library:
-                raise ProcessorExecuteError(f"unknown variant to compare to: {compare_to!r}")
+                raise ProcessorExecuteError(message("variant_compare_unknown", id=compare_to))
             store_results = _flag(data.get("store_results", False))  # api/access.py lets only planners ask
             with opened_store(self.processor_def) as store:
                 # only the plans (and the buildings around them) the variants are cut to, not a whole city
@@ -324,7 +328,7 @@ class RunScenarioProcessor(BaseProcessor):
                 other = run_scenario(compare_to, model, library=library)
                 response["deltas"] = compare(other, result)
         except ScenarioError as err:
-            raise ProcessorExecuteError(f"invalid scenario: {err}") from None
+            raise ProcessorExecuteError(message("scenario_invalid", error=err)) from None
         except (KeyError, ValueError, TypeError) as err:
             raise ProcessorExecuteError(str(err).strip("'\"")) from None
         return "application/json", response
@@ -353,17 +357,10 @@ def area_indicators(model, area_crs84: dict) -> dict:
         sealed_share,
     )
 
-    try:
-        shape = shapely.geometry.shape(area_crs84)
-    except (TypeError, ValueError, KeyError, AttributeError, shapely.errors.ShapelyError) as err:
-        raise ProcessorExecuteError(f"geometry is not valid GeoJSON: {err}") from None
-    if shape.geom_type not in ("Polygon", "MultiPolygon") or shape.is_empty:
-        raise ProcessorExecuteError("geometry must be a GeoJSON Polygon or MultiPolygon (CRS84)")
-    x0, y0, x1, y1 = shape.bounds
-    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
-        raise ProcessorExecuteError("geometry must be in CRS84 (longitude, latitude in degrees)")
-    if not shape.is_valid:
-        shape = shapely.make_valid(shape)
+    try:  # the intake's checks, as for a polygon a planner sends to a MULTIPOLYGON layer
+        shape = check_geometry(area_crs84, "MULTIPOLYGON", collection="area-indicators")
+    except IntakeError as err:
+        raise ProcessorExecuteError(err.message) from None
     area = gpd.GeoSeries([shape], crs="OGC:CRS84").to_crs(f"EPSG:{model.epsg}").values
     b = model.buildings
     pairs = overlay_areas(b.geometry.values, area)
@@ -415,14 +412,15 @@ class AreaIndicatorsProcessor(BaseProcessor):
         if isinstance(geometry, dict) and geometry.get("type") == "Feature":
             geometry = geometry.get("geometry")
         if not isinstance(geometry, dict):
-            raise ProcessorExecuteError("input 'geometry' (a GeoJSON Polygon in CRS84) is required")
+            raise ProcessorExecuteError(message("input_required", name="geometry", expected="a GeoJSON Polygon in CRS84",
+                                                expected_de="ein GeoJSON-Polygon in CRS84"))
         variant = (data or {}).get("scenario") or BASELINE
         model = load_model(self.processor_def)
         if variant != BASELINE:
             library = variant_library(self.processor_def, self.viewer)
             if variant not in library:
-                raise ProcessorExecuteError(
-                    f"unknown scenario {variant!r}; known: {', '.join(['baseline', *sorted(library)])}")
+                raise ProcessorExecuteError(message("scenario_unknown", id=variant,
+                                                    known=", ".join(["baseline", *sorted(library)])))
             try:
                 model, _ = apply_scenario(library[variant], model, library)
             except ScenarioError as err:

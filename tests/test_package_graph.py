@@ -24,6 +24,7 @@ RANK = {
     "layers": 2,  # importers; layers.catalog is the application's schema (to move to its own leaf package)
     "access": 3,  # sessions, tokens, OIDC: rules over the store
     "twin": 3,  # city model and indicators over frames
+    "intake": 3,  # checks of incoming features and process inputs, their errors and messages (issue 15)
     "participation": 4,  # procedures, statements, notifications
     "scenarios": 4,  # scenario engine and studio over the twin
     "providers": 5,  # pygeoapi providers over the stores

@@ -102,10 +102,10 @@ def send_generated(operations, per_operation: int, send) -> list[str]:
     not_generated = []
     for operation in operations:
         for mode in generation_modes():
-            @given(operation.as_strategy(generation_mode=mode))
+            @given(case=operation.as_strategy(generation_mode=mode))
             @settings(max_examples=per_operation, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck), print_blob=False)
-            def probe(case):
+            def probe(case, operation=operation, mode=mode):  # bound now: the loop moves on
                 send(operation, mode, case)
 
             try:
@@ -209,7 +209,7 @@ def test_generated_get_requests_never_get_a_server_error(fuzz_server):
 
 def geometry_schema(geometry_type: str, bbox: list[float]) -> dict:
     """A local JSON schema of GeoJSON geometries a collection accepts, coordinates within ``bbox`` (CRS84)."""
-    from providers.incoming import ACCEPTED_TYPES
+    from intake.geometry import ACCEPTED_TYPES
 
     minx, miny, maxx, maxy = bbox
     position = {"type": "array", "minItems": 2, "maxItems": 2,

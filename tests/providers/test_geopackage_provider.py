@@ -29,7 +29,8 @@ from pygeoapi.provider.base import (
 )
 from pyproj import Transformer
 
-from providers.geopackage import FeatureConflictError, GeoPackageProvider, InvalidFeatureError, like_to_glob
+from intake.errors import IntakeConflict, IntakeError
+from providers.geopackage import GeoPackageProvider, like_to_glob
 from store import gpkg_functions
 from store.geopackage import GeoPackageStore, connect
 from tests.providers.conftest import (
@@ -183,12 +184,12 @@ def test_bbox_query_plans_agree(provider, monkeypatch):
              [X0 - 1, Y0 - 1, X0 + 101, Y0 + 1], [X0 - 100, Y0 - 100, X0 + 5000, Y0 + 5000]]
     expected = [(matched_ids(provider, bbox=b), provider.query(bbox=b, resulttype="hits")["numberMatched"])
                 for b in boxes]
-    for (ids_, hits), box in zip(expected, boxes):
+    for (ids_, hits), box in zip(expected, boxes, strict=True):
         assert len(ids_) == hits
         general = provider.query(bbox=box, resulttype="hits", filterq=cql_text("INCLUDE"))["numberMatched"]
         assert general == hits  # R-tree count (bbox only) == row-by-row count
     monkeypatch.setattr(GeoPackageProvider, "_scan_is_cheaper", lambda self, box, rows: True)
-    for (ids_, hits), box in zip(expected, boxes):
+    for (ids_, hits), box in zip(expected, boxes, strict=True):
         assert matched_ids(provider, bbox=box) == ids_
         assert provider.query(bbox=box, limit=1)["numberMatched"] == hits
 
@@ -504,7 +505,7 @@ def test_sql_text_in_cql2_text_does_not_even_parse():
 
     for text in ("name = 'x'' OR 1=1 --'", "name = 'x'; DROP TABLE buildings; --'",
                  "name LIKE '%' UNION SELECT * FROM bp_plan --"):
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 — lark raises one of several errors; any refusal is right
             parse(text)
 
 
@@ -561,7 +562,7 @@ def test_create_in_another_crs(provider, make_provider):
     point = lines.create(json.dumps({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lat, lon]},
                                      "properties": {"plan_id": "P1"}}), content_crs=EPSG4326)
     assert lines.get(point)["geometry"]["coordinates"] == pytest.approx([X0 + 900, Y0], abs=1e-6)
-    with pytest.raises(InvalidFeatureError, match="unknown CRS"):
+    with pytest.raises(IntakeError, match="unknown CRS"):
         provider.create(json.dumps(feature(square)), content_crs="EPSG:999999")
 
 
@@ -577,7 +578,7 @@ def test_update_replaces_and_delete_removes(gpkg_path, provider, make_provider):
     assert_rtree_consistent(gpkg_path, "bp_baugrenze")
     with pytest.raises(ProviderItemNotFoundError):
         lines.update("nope", json.dumps({"type": "Feature", "geometry": new, "properties": {}}))
-    with pytest.raises(InvalidFeatureError, match="differs"):
+    with pytest.raises(IntakeError, match="differs"):
         lines.update("g1", json.dumps({"type": "Feature", "id": "g2", "geometry": new, "properties": {}}))
     assert lines.delete("g1") is True
     with pytest.raises(ProviderItemNotFoundError):
@@ -601,25 +602,25 @@ def test_writes_update_gpkg_contents(gpkg_path, provider):
 
 
 @pytest.mark.parametrize("body, error, message", [
-    (b"{not json", InvalidFeatureError, "not valid JSON"),
-    (json.dumps([1, 2]), InvalidFeatureError, "GeoJSON Feature"),
-    (json.dumps({"type": "FeatureCollection", "features": []}), InvalidFeatureError, "GeoJSON Feature"),
-    (json.dumps({"type": "Feature", "properties": {}}), InvalidFeatureError, "geometry"),
-    (json.dumps({"type": "Feature", "geometry": None, "properties": {}}), InvalidFeatureError, "geometry is required"),
-    (json.dumps(feature(colour="rot")), InvalidFeatureError, "unknown properties.*colour"),
-    (json.dumps(feature(fid=1)), InvalidFeatureError, "unknown properties.*fid"),
-    (json.dumps(feature(height="hoch")), InvalidFeatureError, "height"),
-    (json.dumps(feature(storeys=2.5)), InvalidFeatureError, "storeys"),
-    (json.dumps(feature(synthetic="yes")), InvalidFeatureError, "synthetic"),
-    (json.dumps(feature({"type": "Point", "coordinates": [10.0, 53.66]})), InvalidFeatureError,
-     "wrong geometry type POINT.*MULTIPOLYGON"),
-    (json.dumps(feature({"type": "Polygon", "coordinates": [[[10.0, 53.66], [10.1]]]})), InvalidFeatureError,
-     "invalid GeoJSON geometry"),
+    (b"{not json", IntakeError, "not valid JSON"),
+    (json.dumps([1, 2]), IntakeError, "GeoJSON Feature"),
+    (json.dumps({"type": "FeatureCollection", "features": []}), IntakeError, "GeoJSON Feature"),
+    (json.dumps({"type": "Feature", "properties": {}}), IntakeError, "geometry"),
+    (json.dumps({"type": "Feature", "geometry": None, "properties": {}}), IntakeError, "geometry is required"),
+    (json.dumps(feature(colour="rot")), IntakeError, "unknown properties.*colour"),
+    (json.dumps(feature(fid=1)), IntakeError, "unknown properties.*fid"),
+    (json.dumps(feature(height="hoch")), IntakeError, "height"),
+    (json.dumps(feature(storeys=2.5)), IntakeError, "storeys"),
+    (json.dumps(feature(synthetic="yes")), IntakeError, "synthetic"),
+    (json.dumps(feature({"type": "Point", "coordinates": [10.0, 53.66]})), IntakeError,
+     "geometry type 'Point' not accepted here; use MultiPolygon, Polygon"),
+    (json.dumps(feature({"type": "Polygon", "coordinates": [[[10.0, 53.66], [10.1]]]})), IntakeError,
+     "malformed geometry"),
     (json.dumps(feature({"type": "Polygon", "coordinates": [[[X0, Y0], [X0 + 9, Y0], [X0, Y0 + 9], [X0, Y0]]]})),
-     InvalidFeatureError, "longitude/latitude"),
-    (json.dumps(feature({"type": "Polygon", "coordinates": []})), InvalidFeatureError, "empty"),
-    (json.dumps({**feature(), "id": "b1"}), FeatureConflictError, "exists already"),
-    (json.dumps({**feature(), "id": "a/b"}), InvalidFeatureError, "'/'"),
+     IntakeError, "longitude/latitude"),
+    (json.dumps(feature({"type": "Polygon", "coordinates": []})), IntakeError, "empty"),
+    (json.dumps({**feature(), "id": "b1"}), IntakeConflict, "exists already"),
+    (json.dumps({**feature(), "id": "a/b"}), IntakeError, "'/'"),
 ])
 def test_create_rejects_bad_input_clearly(provider, body, error, message):
     before = provider.query(resulttype="hits")["numberMatched"]
@@ -641,15 +642,15 @@ def test_self_intersecting_polygon_repaired_when_the_type_allows(provider, make_
     assert geom.is_valid and geom.geom_type == "MultiPolygon" and len(geom.geoms) == 2
     assert geom.area == pytest.approx(200, rel=1e-3)
     raster = make_provider("bp_planraster")  # POLYGON layer: two parts do not fit
-    with pytest.raises(InvalidFeatureError, match="Self-intersection.*cannot be repaired into a POLYGON"):
+    with pytest.raises(IntakeError, match=r"Self-intersection.*cannot be repaired into a POLYGON"):
         raster.create(json.dumps({"type": "Feature", "geometry": _bowtie(), "properties": {"plan_id": "P1"}}))
 
 
 def test_not_editable_refuses_writes(make_provider):
     provider = make_provider(editable=False)
-    with pytest.raises(InvalidFeatureError, match="not editable"):
+    with pytest.raises(IntakeError, match="not editable"):
         provider.create(json.dumps(feature()))
-    with pytest.raises(InvalidFeatureError, match="not editable"):
+    with pytest.raises(IntakeError, match="not editable"):
         provider.delete("b1")
     assert provider.get("b1")
 
@@ -658,7 +659,7 @@ def test_not_editable_refuses_writes(make_provider):
 
 def _write_until_killed(path: str, out_fd: int) -> None:
     """Child process: create features, report each id only after create() returned."""
-    import providers.geopackage as module
+    import providers.geopackage_tables as module
 
     module._LOCAL.__dict__.pop("connections", None)  # never reuse the parent's SQLite connections
     provider = GeoPackageProvider(provider_def(path))
@@ -710,7 +711,7 @@ def test_bbox_page_on_a_larger_table_is_fast(tmp_path):
     frame = gpd.GeoDataFrame({"id": [f"s{i}" for i in range(n)], "source": "synthetic:scale",
                               "height": rng.uniform(3, 30, n)},
                              geometry=[shapely.MultiPolygon([shapely.box(x, y, x + 12, y + 9)])
-                                       for x, y in zip(xs, ys)], crs=EPSG)
+                                       for x, y in zip(xs, ys, strict=True)], crs=EPSG)
     path = tmp_path / "scale.gpkg"
     with GeoPackageStore(path, epsg=EPSG) as store:
         store.replace({"buildings": frame}, source="synthetic:scale")
@@ -822,7 +823,7 @@ def test_concurrent_writers_and_readers(gpkg_path):
             provider = GeoPackageProvider(provider_def(gpkg_path))
             for i in range(15):
                 created.append(provider.create(json.dumps({**feature(), "id": f"t{n}_{i}"})))
-        except Exception as err:  # collected for the assertion below
+        except Exception as err:  # noqa: BLE001 — collected for the assertion below
             errors.append(err)
 
     def reader():
@@ -831,7 +832,7 @@ def test_concurrent_writers_and_readers(gpkg_path):
             for _ in range(30):
                 result = provider.query(limit=1000, bbox=[X0 - 10, Y0 - 10, X0 + 1000, Y0 + 1000])
                 assert result["numberMatched"] == result["numberReturned"]
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 — collected for the assertion below
             errors.append(err)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)] + \

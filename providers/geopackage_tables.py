@@ -1,0 +1,195 @@
+"""Connections, table schemas and CRS transforms of the GeoPackage provider (``providers/geopackage.py``).
+
+pygeoapi calls ``load_plugin`` for every request, so what the provider needs is cached
+here at module level: one sqlite3 connection per thread and file (sqlite3 objects must
+not cross threads; a file replaced on disk is reopened), the introspected schema per
+(file, table, schema version), and pyproj transformers per thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyproj
+import shapely
+from pygeoapi.provider.base import ProviderConnectionError
+
+from layers.catalog import DEFAULT_STORAGE_EPSG, LAYERS, Layer
+from store.geopackage import connect, rtree_name, table_columns, table_exists
+
+# -- connections: one per thread and file ------------------------------------------------
+
+_LOCAL = threading.local()
+
+
+def connection_for(path: str) -> sqlite3.Connection:
+    """This thread's connection to ``path`` (reopened when the file was replaced)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise ProviderConnectionError(f"GeoPackage store not found: {path}") from None
+    pool = _LOCAL.__dict__.setdefault("connections", {})
+    entry = pool.get(path)
+    if entry is not None and entry[1] == (stat.st_dev, stat.st_ino):
+        return entry[0]
+    if entry is not None:
+        entry[0].close()
+    try:
+        conn = connect(path)
+    except sqlite3.Error as err:
+        raise ProviderConnectionError(f"cannot open GeoPackage {path}: {err}") from err
+    pool[path] = (conn, (stat.st_dev, stat.st_ino))
+    return conn
+
+
+def close_connections(path: str | None = None) -> None:
+    """Close this thread's connections (to ``path`` only, if given); they reopen on demand."""
+    pool = _LOCAL.__dict__.get("connections", {})
+    for key in [k for k in pool if path is None or k == os.path.abspath(path)]:
+        pool.pop(key)[0].close()
+
+# -- table schema, cached per file and table ------------------------------------------------
+
+#: GeoPackage declared type -> catalogue column type (for tables outside the catalogue).
+_DECLARED_KINDS = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer",
+                   "SMALLINT": "integer", "TINYINT": "integer", "REAL": "real", "DOUBLE": "real",
+                   "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "DATETIME": "datetime"}
+
+#: Catalogue column type -> JSON Schema (queryables, /schema, OpenAPI).
+_JSON_SCHEMA = {
+    "text": {"type": "string"},
+    "integer": {"type": "integer"},
+    "real": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "json": {"type": "object"},
+}
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What the provider knows about one table; built once per file and table."""
+
+    table: str
+    columns: dict[str, str]  # name -> catalogue type, table order, without fid and geometry
+    geometry_column: str | None
+    geometry_type: str | None
+    srs_id: int | None
+    crs: pyproj.CRS | None
+    rtree: str | None
+    fields: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def text_columns(self) -> list[str]:
+        return [name for name, kind in self.columns.items() if kind == "text"]
+
+
+_SCHEMAS: dict[tuple, TableSchema] = {}
+_SCHEMAS_LOCK = threading.RLock()
+
+
+def table_schema(path: str, table: str, create_epsg: int | None = None) -> TableSchema:
+    """The cached schema of ``table`` in the GeoPackage at ``path``.
+
+    A catalogue layer whose table does not exist yet (a fresh store) is
+    created empty, so every configured collection answers from the start.
+    """
+    conn = connection_for(path)
+    stat = os.stat(path)
+    # schema_version changes with every CREATE/ALTER, so an added column is seen at once.
+    key = (path, stat.st_dev, stat.st_ino, conn.execute("PRAGMA schema_version").fetchone()[0], table)
+    schema = _SCHEMAS.get(key)
+    if schema is not None:
+        return schema
+    with _SCHEMAS_LOCK:
+        if not table_exists(conn, table):
+            _create_catalogue_table(path, table, create_epsg)
+            return table_schema(path, table)
+        schema = _introspect(conn, table)
+        _SCHEMAS[key] = schema
+    return schema
+
+
+def _create_catalogue_table(path: str, table: str, epsg: int | None) -> None:
+    if table not in LAYERS:
+        raise ProviderConnectionError(f"table {table!r} not found in GeoPackage {path}")
+    from store.geopackage import GeoPackageStore
+
+    try:
+        with GeoPackageStore(path, epsg=epsg or DEFAULT_STORAGE_EPSG) as store:
+            store.create_schema([LAYERS[table]])
+    except Exception as err:
+        raise ProviderConnectionError(f"cannot create table {table!r} in {path}: {err}") from err
+
+
+def _introspect(conn: sqlite3.Connection, table: str) -> TableSchema:
+    declared = table_columns(conn, table)
+    geometry = conn.execute("SELECT column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns "
+                            "WHERE table_name = ?", (table,)).fetchone()
+    geometry_column, geometry_type, srs_id = geometry if geometry else (None, None, None)
+    layer: Layer | None = LAYERS.get(table)
+    columns = {}
+    for name, decl in declared.items():
+        if name in ("fid", geometry_column):
+            continue
+        kind = layer.columns.get(name) if layer else None
+        columns[name] = kind or _DECLARED_KINDS.get(decl.split("(")[0].strip(), "text")
+    crs = None
+    if srs_id is not None and srs_id > 0:
+        row = conn.execute("SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
+                           "WHERE srs_id = ?", (srs_id,)).fetchone()
+        crs = _srs_crs(row) if row else None
+    rtree = rtree_name(table, geometry_column) if geometry_column else None
+    if rtree and not table_exists(conn, rtree):
+        rtree = None
+    fields = {name: dict(_JSON_SCHEMA[kind]) for name, kind in columns.items()}
+    return TableSchema(table, columns, geometry_column, geometry_type, srs_id, crs, rtree, fields)
+
+
+def _srs_crs(row) -> pyproj.CRS | None:
+    organization, code, definition = row
+    try:
+        return pyproj.CRS.from_authority(organization, code)
+    except pyproj.exceptions.CRSError:
+        try:
+            return pyproj.CRS.from_wkt(definition)
+        except pyproj.exceptions.CRSError:
+            return None
+
+# -- coordinate transformation ---------------------------------------------------------------
+
+
+def transformer(source: pyproj.CRS, target: pyproj.CRS, always_xy: bool = False) -> pyproj.Transformer:
+    """A cached transformer (per thread: pyproj transformers are not shared across threads)."""
+    cache = _LOCAL.__dict__.setdefault("transformers", {})
+    key = (source.to_wkt(), target.to_wkt(), always_xy)
+    transformer = cache.get(key)
+    if transformer is None:
+        transformer = cache[key] = pyproj.Transformer.from_crs(source, target, always_xy=always_xy)
+    return transformer
+
+
+def transform_geometries(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
+    """Transform an array of geometries with one pyproj call over all coordinates."""
+    def apply(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, apply)
+
+
+def crs_from_wkt(wkt: str) -> pyproj.CRS:
+    cache = _LOCAL.__dict__.setdefault("crs_wkt", {})
+    crs = cache.get(wkt)
+    if crs is None:
+        crs = cache[wkt] = pyproj.CRS.from_wkt(wkt)
+    return crs
+
+
+__all__ = ["TableSchema", "close_connections", "connection_for", "crs_from_wkt", "table_schema", "transform_geometries",
+           "transformer"]
