@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +30,45 @@ PLANNER_TOKEN = "test-planner-token"
 
 def pytest_configure(config):
     ARTIFACTS.mkdir(exist_ok=True)
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_buergergis_units", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- several workers (pytest-xdist, ./dev test): tests on one shared server run on one worker, see xdist_units.py
+
+
+def _units_folder(config) -> Path:
+    if not hasattr(config, "_buergergis_units"):
+        config._buergergis_units = Path(tempfile.mkdtemp(prefix="buergergis-units-"))
+    return config._buergergis_units
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    from tests.xdist_units import FOLDER_KEY
+
+    node.workerinput[FOLDER_KEY] = str(_units_folder(node.config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.xdist_units import UnitScheduling
+
+    return UnitScheduling(config, log, _units_folder(config))
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has ordered the tests by their fixtures
+def pytest_collection_modifyitems(config, items):
+    if hasattr(config, "workerinput"):
+        from tests.xdist_units import order_and_record
+
+        order_and_record(config, items)
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +156,7 @@ class LiveServer:
                # the suites write hundreds of times a minute from one address; tests/contributions/test_limits.py
                # switches the abuse limits on
                "BUERGERGIS_LIMIT_ENABLED": "0", **(extra_env or {})}
-        self.log = open(data_dir / "server.log", "w")
+        self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
         command = [sys.executable, "-m", "api.serve"]
         if workers:
             env["BUERGERGIS_UI"] = "1" if ui else "0"

@@ -60,9 +60,10 @@ def test_statements_get_reference_numbers_and_the_author_sees_them(contrib_serve
     assert state["status"] == "eingereicht" and state["procedure_title_de"] == "Testverfahren open"
     assert "text" not in state and "pseudonym" not in state  # the number alone reveals nothing of the author
     assert requests.get(f"{contrib_server.url}/api/statements/XX-1999-0001", timeout=TIMEOUT).status_code == 404
-    # a Mängelmeldung is no statement in a procedure
+    # a Mängelmeldung is no statement in a procedure: it gets a number of the reports' own series (MM-…)
     defect, _ = created(contrib_server, kind="maengelmeldung", category="beleuchtung")
-    assert get_item(contrib_server, defect, MODERATOR).json()["properties"]["reference"] is None
+    report_number = get_item(contrib_server, defect, MODERATOR).json()["properties"]["reference"]
+    assert report_number.startswith("MM-") and report_number.rsplit("-", 2)[0] != prefix
 
 
 def test_after_the_end_citizens_are_refused_and_staff_may_admit_a_late_statement(contrib_server):

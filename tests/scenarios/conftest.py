@@ -59,11 +59,9 @@ def hand_model(hand_frames):
 
 @pytest.fixture(scope="session")
 def demo_frames() -> dict:
-    """The three Langenhorn demo plans read with layers/xplan.py, merged per layer."""
-    try:
-        from layers.xplanung import read_xplan
-    except ImportError:
-        pytest.skip("layers/xplan.py not available")
+    """The three Langenhorn demo plans read with layers/xplanung, merged per layer."""
+    from layers.xplanung import read_xplan
+
     merged: dict[str, list] = {}
     for name in DEMO_PLANS:
         for plan in read_xplan(SAMPLE / name / "xplan.gml"):
