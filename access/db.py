@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from layers.catalog import SUPPORT_TABLES
+from schema.catalog import SUPPORT_TABLES
 from store.base import is_postgis_url
 from store.statements import SqlAlchemyStatements, SqliteStatements
 

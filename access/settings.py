@@ -47,7 +47,7 @@ class AccessSettings(BaseSettings):
     #: ... and this long after sign-in, whatever happens (a working day).
     session_max_hours: float = 10
 
-    #: Shared with api/settings.py: decides the cookies' Secure flag and what counts as same-origin.
+    #: Shared with settings/__init__.py: decides the cookies' Secure flag and what counts as same-origin.
     public_url: str = "http://localhost:8050"
 
     @field_validator("oidc_role_map", mode="before")

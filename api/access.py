@@ -59,7 +59,7 @@ from http import HTTPStatus
 from flask import Flask, g, has_request_context, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError, ProviderInvalidDataError
 
-from api.settings import Settings
+from settings import Settings
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -433,7 +433,7 @@ def _normalise_geojson_content_type() -> None:
 
 
 def _guard_items(settings: Settings, viewer: Viewer, collection: str, item: str | None):
-    from layers.catalog import LAYERS
+    from schema.catalog import LAYERS
 
     method = request.method
     citizen_writable = collection in LAYERS and LAYERS[collection].citizen_writable

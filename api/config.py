@@ -1,7 +1,7 @@
 """pygeoapi configuration: generated from the layer catalogue, completed at start-up.
 
 * ``python -m api.config write`` regenerates the committed ``pygeoapi-config.yml``
-  from ``layers/catalog.py`` (a test fails when the two are out of step). It holds
+  from ``schema/catalog.py`` (a test fails when the two are out of step). It holds
   ``${BUERGERGIS_…}`` placeholders that pygeoapi fills from the environment, so
   one file serves the GeoPackage and the PostGIS store.
 * :func:`runtime_config` adds what only the data knows (each collection's
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from api.settings import ROOT, Settings
-from layers.catalog import LAYERS, Layer
+from schema.catalog import LAYERS, Layer
+from settings import ROOT, Settings
 
 CONFIG_PATH = ROOT / "pygeoapi-config.yml"
 
@@ -37,8 +37,8 @@ TIME_FIELDS = {"contributions": "created_at"}
 
 HEADER = """\
 # pygeoapi configuration of the Bürger-GIS.
-# GENERATED from layers/catalog.py by `python -m api.config write` -- edit the catalogue, not this file.
-# ${BUERGERGIS_*} values come from the environment (see api/settings.py); at start-up the server adds
+# GENERATED from schema/catalog.py by `python -m api.config write` -- edit the catalogue, not this file.
+# ${BUERGERGIS_*} values come from the environment (see settings/__init__.py); at start-up the server adds
 # each collection's real extent and writes var/pygeoapi-config.runtime.yml.
 """
 
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     current = CONFIG_PATH.read_text(encoding="utf-8") if CONFIG_PATH.exists() else ""
     if current != rendered:
-        print("pygeoapi-config.yml is out of step with layers/catalog.py: run python -m api.config write",
+        print("pygeoapi-config.yml is out of step with schema/catalog.py: run python -m api.config write",
               file=sys.stderr)
         return 1
     return 0

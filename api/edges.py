@@ -32,7 +32,7 @@ import numpy as np
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from api.settings import Settings
+from settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from flask import Flask, request
 from werkzeug.datastructures import Headers
 from werkzeug.serving import WSGIRequestHandler
 
-from api.settings import Settings
+from settings import Settings
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 #: Answers that are data, not documents: nothing to run or load when opened in a tab.

@@ -24,9 +24,9 @@ import html
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from api import access
-from api.settings import Settings
 from participation import notify
 from participation.mail_settings import mail_settings
+from settings import Settings
 
 BLUEPRINT = Blueprint("notifications_api", __name__)
 STATE_HEADER = "X-Notify-Email"

@@ -300,7 +300,7 @@ def delete_procedure(procedure_id: str):
 
 
 def _target_label(collection: str | None, target_id: str | None) -> str | None:
-    from layers.catalog import LAYERS
+    from schema.catalog import LAYERS
 
     if not collection:
         return None

@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.settings import Settings, get_settings
+from settings import Settings, get_settings
 
 
 class ServerSettings(BaseSettings):

@@ -38,7 +38,7 @@ from pathlib import Path
 from flask import Flask, abort, send_from_directory
 
 from api.headers import sha256_source
-from api.settings import ROOT
+from settings import ROOT
 
 LOGGER = logging.getLogger(__name__)
 

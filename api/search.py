@@ -38,8 +38,8 @@ from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.settings import Settings
 from layers.addresses import natural_key, query_key, search_key
+from settings import Settings
 
 LOG = logging.getLogger(__name__)
 

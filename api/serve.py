@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 
-from api.settings import get_settings
+from settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         print(err.code, file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     if args.demo:
-        from layers.demo import load_demo
+        from commands.demo import load_demo
 
         load_demo(settings)
     if args.production:

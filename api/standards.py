@@ -9,7 +9,7 @@
   collection's description and its items pages link their ``/schema`` as ``describedby``
   (``application/schema+json``), which GDAL's OAPIF driver (QGIS) reads for the field types -- a number that
   is null on the first page stays a number, an empty collection still has its fields. ``/schema`` names the
-  geometry type (``geometry-multipolygon`` ..., from ``layers/catalog.py``) instead of ``geometry-any``.
+  geometry type (``geometry-multipolygon`` ..., from ``schema/catalog.py``) instead of ``geometry-any``.
 * **Content-Crs on writes** (OGC API Features Part 4 with Part 2): a POST/PUT/PATCH of a feature with
   ``Content-Crs: <http://www.opengis.net/def/crs/EPSG/0/25832>`` has its coordinates taken in that CRS
   (axis order as the CRS defines it); the body is turned into CRS84 before any check sees it, so every
@@ -175,7 +175,7 @@ def _splice_items_link(body: bytes, link: dict) -> bytes:
 
 def geometry_format(collection_id: str) -> str | None:
     """The Part 5 schema ``format`` of a collection's geometry (``geometry-multipolygon`` ...), from the catalogue."""
-    from layers.catalog import LAYERS
+    from schema.catalog import LAYERS
 
     layer = LAYERS.get(collection_id)
     kind = (layer.geometry_type or "").lower() if layer else ""

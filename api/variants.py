@@ -71,7 +71,7 @@ def _store_url() -> str:
     url = os.environ.get("BUERGERGIS_STORE")
     if url:
         return url
-    from api.settings import get_settings
+    from settings import get_settings
 
     return get_settings().store
 

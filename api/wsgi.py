@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request, send_from_directory
 
-from api.settings import ROOT, Settings, get_settings
+from settings import ROOT, Settings, get_settings
 
 
 def _export_environment(settings: Settings) -> None:

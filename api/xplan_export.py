@@ -22,7 +22,6 @@ import io
 from flask import Blueprint, current_app, jsonify, send_file
 from flask.blueprints import BlueprintSetupState
 
-from api.settings import Settings
 from layers.xplanung.export import (
     GML_MEDIA_TYPE,
     JSONFG_MEDIA_TYPE,
@@ -30,6 +29,7 @@ from layers.xplanung.export import (
     to_jsonfg,
     to_xplangml,
 )
+from settings import Settings
 
 BLUEPRINT = Blueprint("xplan_export_api", __name__)
 _SETTINGS_KEY = "buergergis.xplan_export.settings"

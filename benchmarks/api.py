@@ -643,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
             prepare_geopackage(gpkg, sizes)
         say(f"data ready in {time.perf_counter() - t0:.0f} s")
 
-        from layers.catalog import LAYERS
+        from schema.catalog import LAYERS
 
         ours_name = "ours (PostGIS)"
         targets = []

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.catalog import LAYERS
+from schema.catalog import LAYERS
 
 SOURCE = "synthetic:city"
 GEMEINDE = "Synthetika"
@@ -426,7 +426,7 @@ def generate_frames(buildings: int, plans: int, contributions: int, parcels: int
             else:
                 contribution_frames["contributions"] = frame
         else:
-            notes.append("contributions: no such layer in layers/catalog.py yet; skipped")
+            notes.append("contributions: no such layer in schema/catalog.py yet; skipped")
     for layer_id in ("bp_gruenflaeche", "bp_planraster"):
         if plans > 0:
             notes.append(f"{layer_id}: not generated (the benchmarks do not query it)")

@@ -25,7 +25,7 @@ _SQL = None
 def _cursor():
     global _SQL
     if _SQL is None:
-        from layers.catalog import LAYERS
+        from schema.catalog import LAYERS
 
         _SQL = SqlTarget(os.environ["BENCH_PG_URL"], list(LAYERS["buildings"].columns)).sql["items_bbox"]
     if not hasattr(_local, "cursor"):

@@ -33,7 +33,7 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 def district_frames(n: int, offset: float) -> dict[str, gpd.GeoDataFrame]:
     """The block city of ``n`` buildings as store frames, moved east by ``offset`` metres, plan ``bench-<n>``."""
-    from layers.catalog import LAYERS
+    from schema.catalog import LAYERS
 
     model = synthetic_city(n)
     plan = f"bench-{n}"
@@ -91,8 +91,8 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
     url = str(tmp / "studio.gpkg")
     info = build_store(url, sizes)
     os.environ["BUERGERGIS_PLANNER_TOKEN"] = TOKEN
-    from api.settings import Settings
     from api.wsgi import create_app
+    from settings import Settings
 
     app = create_app(Settings(store=url, data_dir=tmp, ui=False))
     client = app.test_client()

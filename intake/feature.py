@@ -115,7 +115,7 @@ def check_properties(properties: dict, kinds: dict[str, str], id_field: str = "i
                      readonly: frozenset[str] = frozenset()) -> dict:
     """The properties to store: known columns only, each value of its column's type.
 
-    ``kinds`` maps column -> catalogue type (``layers.catalog.COLUMN_TYPES``); the id column
+    ``kinds`` maps column -> catalogue type (``schema.catalog.COLUMN_TYPES``); the id column
     is the feature id: ``properties[id_field]`` may repeat it (QGIS sends a feature back as
     it read it) but not differ. ``readonly`` names fields the server sets: a value sent for
     one is dropped, not refused, so that a feature read, edited and sent back is accepted.

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.catalog import DEFAULT_STORAGE_EPSG
 from layers.geometry import conform, emit, reproject
+from schema.catalog import DEFAULT_STORAGE_EPSG
 
 # --------------------------------------------------------------------------- search spelling
 

@@ -32,7 +32,6 @@ import pandas as pd
 import shapely
 from lxml import etree
 
-from layers.catalog import DEFAULT_STORAGE_EPSG
 from layers.geometry import (
     STOREY_HEIGHT_M,
     conform,
@@ -42,6 +41,7 @@ from layers.geometry import (
     tidy_polygons,
     to_multipolygon,
 )
+from schema.catalog import DEFAULT_STORAGE_EPSG
 from store.crs import epsg_from_srs_name
 
 GML_NS = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")

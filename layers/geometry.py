@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry import MultiLineString, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from layers.catalog import layer as catalog_layer
+from schema.catalog import layer as catalog_layer
 
 #: Storey height (m) used to estimate a building height from its number of storeys.
 STOREY_HEIGHT_M = 3.0

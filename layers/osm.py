@@ -39,7 +39,6 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from layers.catalog import DEFAULT_STORAGE_EPSG
 from layers.geometry import (
     STOREY_HEIGHT_M,
     conform,
@@ -51,6 +50,7 @@ from layers.geometry import (
     to_multilinestring,
     to_multipolygon,
 )
+from schema.catalog import DEFAULT_STORAGE_EPSG
 
 #: Height (m) assumed for a building with neither a height nor a levels tag.
 DEFAULT_HEIGHT_M = 9.0

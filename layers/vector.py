@@ -25,8 +25,6 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from layers.catalog import DEFAULT_STORAGE_EPSG, Layer
-from layers.catalog import layer as catalog_layer
 from layers.geometry import (
     conform,
     emit,
@@ -37,6 +35,8 @@ from layers.geometry import (
     to_multilinestring,
     to_multipolygon,
 )
+from schema.catalog import DEFAULT_STORAGE_EPSG, Layer
+from schema.catalog import layer as catalog_layer
 
 #: Geometry types a catalogue geometry type accepts (before promotion to multi).
 _ACCEPTS = {

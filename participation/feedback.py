@@ -11,7 +11,7 @@ import secrets
 import threading
 
 from access.db import Db, iso, now
-from layers.catalog import SUPPORT_TABLES, Layer
+from schema.catalog import SUPPORT_TABLES, Layer
 
 TABLE = "accessibility_feedback"
 

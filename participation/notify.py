@@ -26,9 +26,9 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from access.db import Db, iso, now
-from layers.catalog import SUPPORT_TABLES, Layer
 from participation import mail_texts
 from participation.mail_settings import MailSettings
+from schema.catalog import SUPPORT_TABLES, Layer
 
 LOG = logging.getLogger(__name__)
 

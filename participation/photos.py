@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from layers.catalog import Layer
+from schema.catalog import Layer
 
 try:  # HEIC/HEIF from phones, where the optional package is installed
     from pillow_heif import register_heif_opener

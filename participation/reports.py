@@ -15,7 +15,7 @@ import math
 import os
 import re
 
-from layers.catalog import Layer
+from schema.catalog import Layer
 
 DETAILS = "report_details"
 REPORT_DETAILS = Layer(

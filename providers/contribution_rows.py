@@ -20,7 +20,6 @@ from contextlib import contextmanager
 import numpy as np
 import shapely
 
-from layers.catalog import LAYERS
 from participation import notify, photos, reports
 from providers.contribution_model import (
     LIKES,
@@ -32,6 +31,7 @@ from providers.contribution_model import (
     not_found,
     now_iso,
 )
+from schema.catalog import LAYERS
 from store.statements import SqlAlchemyStatements, SqliteStatements
 
 LOGGER = logging.getLogger(__name__)

@@ -47,7 +47,6 @@ from api import access
 from intake.errors import IntakeError
 from intake.feature import replacing_id
 from intake.messages import message
-from layers.catalog import LAYERS, SUPPORT_TABLES
 from participation import notify, photos, reports
 from participation.store import next_reference
 from providers.contribution_model import (  # noqa: F401 — re-exported: api/, participation and tests import them here
@@ -95,6 +94,7 @@ from providers.contribution_model import (  # noqa: F401 — re-exported: api/, 
 )
 from providers.contribution_rows import ROW_COLUMNS, GeoPackageRows, PostGISRows, Rows, city_extent
 from providers.store import is_postgis_url
+from schema.catalog import LAYERS, SUPPORT_TABLES
 
 LOGGER = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import pyproj
 import shapely
 from pygeoapi.provider.base import ProviderConnectionError
 
-from layers.catalog import DEFAULT_STORAGE_EPSG, LAYERS, Layer
+from schema.catalog import DEFAULT_STORAGE_EPSG, LAYERS, Layer
 from store.geopackage import connect, rtree_name, table_columns, table_exists
 
 # -- connections: one per thread and file ------------------------------------------------

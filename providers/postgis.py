@@ -633,7 +633,7 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
     def _intake_kinds(self) -> dict[str, str]:
         """Column -> catalogue type: the catalogue's for its layers, else read from the reflected fields."""
         from intake.feature import kinds_from_schema
-        from layers.catalog import LAYERS
+        from schema.catalog import LAYERS
 
         layer = LAYERS.get(self.table)
         if layer is not None:
@@ -682,7 +682,7 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         from intake.errors import IntakeError
         from intake.feature import check_properties
         from intake.geometry import check_geometry, source_crs
-        from layers.catalog import LAYERS
+        from schema.catalog import LAYERS
 
         layer = LAYERS.get(self.table)
         attributes = check_properties(feature["properties"], self._intake_kinds(), self.id_field, identifier)

@@ -125,7 +125,7 @@ class ScenarioResult:
         re-run replaces exactly its own rows, see ``scenarios/results.py``).
         ``like_count`` is left 0: the store counts the likes when writing.
         """
-        from layers.catalog import LAYERS
+        from schema.catalog import LAYERS
         from twin.indicators import building_volume, floor_area
 
         source = f"scenario:{self.scenario_id}"

@@ -185,7 +185,7 @@ def _store_url(processor_def: dict) -> str:
     url = processor_def.get("store") or os.environ.get("BUERGERGIS_STORE")
     if url:
         return url
-    from api.settings import get_settings
+    from settings import get_settings
 
     return get_settings().store
 

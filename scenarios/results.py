@@ -1,6 +1,6 @@
 """Scenario results as OGC API collections: run variants on the twin of a store and write them back.
 
-Three collections hold the results (catalogue entries in ``layers/catalog.py``):
+Three collections hold the results (catalogue entries in ``schema/catalog.py``):
 ``scenarios`` (one row per variant: totals, plan area, likes), ``scenario_buildings``
 (the buildings of each variant) and ``scenario_zone_indicators`` (GRZ/GFZ and more per
 Baugebietsteilfläche and variant). Writing a variant replaces exactly its own rows

@@ -431,7 +431,7 @@ class VariantStore:
         with self._lock:
             if self.url in self._created:
                 return
-            from layers.catalog import SUPPORT_TABLES
+            from schema.catalog import SUPPORT_TABLES
             from store.base import open_store
 
             store = open_store(self.url, epsg=self.epsg)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 
-from layers.catalog import LAYERS, Layer
+from schema.catalog import LAYERS, Layer
 
 
 class StoreError(Exception):
@@ -136,7 +136,7 @@ def is_postgis_url(url: object) -> bool:
 
 def open_store(url: str, epsg: int | None = None) -> Store:
     """Open the store at ``url``: ``postgresql://…`` for PostGIS, else a GeoPackage path."""
-    from layers.catalog import DEFAULT_STORAGE_EPSG
+    from schema.catalog import DEFAULT_STORAGE_EPSG
 
     epsg = epsg or DEFAULT_STORAGE_EPSG
     if is_postgis_url(url):

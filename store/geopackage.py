@@ -40,7 +40,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers.catalog import LAYERS, Layer
+from schema.catalog import LAYERS, Layer
 from store import gpkg_functions
 from store.base import Store, StoreError, check_frames, checked_bbox
 
@@ -826,7 +826,7 @@ class GeoPackageStore(Store):
 
 
 def _layer(layer_id: str) -> Layer:
-    from layers.catalog import layer
+    from schema.catalog import layer
 
     return layer(layer_id)
 

@@ -19,7 +19,7 @@ import psycopg2.extras
 import shapely
 from psycopg2 import sql
 
-from layers.catalog import LAYERS, Layer
+from schema.catalog import LAYERS, Layer
 from store.base import Store, StoreError, check_frames, checked_bbox
 
 #: Catalogue column type -> PostgreSQL type.

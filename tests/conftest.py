@@ -192,7 +192,7 @@ class LiveServer:
 
 def import_demo_plans(url: str, raster_dir: Path) -> None:
     """Create the schema at ``url`` and import just the demo plans (no buildings)."""
-    from layers.demo import demo_plan_files
+    from commands.demo import demo_plan_files
     from layers.importing import import_xplan_files
     from store.base import open_store
 
@@ -213,10 +213,10 @@ def store_with_demo_plans(request, tmp_path: Path) -> str:
 
 def load_demo_store(store_url: str, data_dir: Path) -> None:
     """The demo plans plus the real Berlin CityGML buildings, as the API tests expect them."""
-    from api.settings import Settings
+    from commands.demo import load_demo
     from layers.citygml import read_citygml
-    from layers.demo import load_demo
     from layers.importing import import_layer_frames
+    from settings import Settings
     from store.base import open_store
 
     load_demo(Settings(store=store_url, data_dir=data_dir))

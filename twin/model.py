@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.catalog import DEFAULT_STORAGE_EPSG, LAYERS
 from layers.raster import sample_heights
+from schema.catalog import DEFAULT_STORAGE_EPSG, LAYERS
 from twin.indicators import (
     Assumptions,
     buildable_windows,

@@ -1,7 +1,7 @@
 """The dedicated Bebauungsplan layers: typed columns where indicators and the portal need them.
 
 Every object of every plan is stored generically in ``xplan_objekt`` (:mod:`layers.xplanung.objects`).
-For Bebauungspläne this module also fills the typed layers of :mod:`layers.catalog`
+For Bebauungspläne this module also fills the typed layers of :mod:`schema.catalog`
 (``bp_plan``, ``bp_bereich``, ``bp_baugebiet`` with GRZ/GFZ/Z, ``bp_baugrenze``,
 ``bp_verkehrsflaeche``, ``bp_gruenflaeche``, ``bp_textabschnitt``, ``bp_planraster``), which
 the scenario engine, the 3D envelope and the portal's Festsetzungen read.
@@ -34,7 +34,6 @@ import pandas as pd
 import shapely
 import shapely.errors
 
-from layers.catalog import LAYERS
 from layers.xplanung.gml import (
     _any_geometry,
     _area_m2,
@@ -55,6 +54,7 @@ from layers.xplanung.xml import (
     _text,
     _texts,
 )
+from schema.catalog import LAYERS
 from store.crs import crs_from_epsg, epsg_from_srs_name
 
 XPLAN_LAYERS = (

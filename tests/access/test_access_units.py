@@ -17,7 +17,7 @@ def app(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     from access import web
     from api import access
-    from api.settings import Settings
+    from settings import Settings
 
     settings = Settings(store=str(tmp_path / "store.gpkg"), public_url="https://portal.example.de")
     server = Flask("access-test")
@@ -40,7 +40,7 @@ def test_sign_in_not_set_up_is_said_in_german_and_english(app):
 def test_an_unreachable_identity_provider_is_a_clear_page(tmp_path, monkeypatch):
     from access import web
     from api import access
-    from api.settings import Settings
+    from settings import Settings
     from tests.conftest import free_port
 
     monkeypatch.setenv("BUERGERGIS_OIDC_ISSUER", f"http://127.0.0.1:{free_port()}/realms/rathaus")

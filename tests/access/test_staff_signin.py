@@ -177,7 +177,7 @@ def test_login_refuses_foreign_next_and_unknown_callbacks(staff_server):
 
 
 def test_service_tokens_from_the_command_line(staff_server, capsys):
-    from layers.cli import main
+    from commands.cli import main
 
     assert main(["--store", staff_server.store, "token", "create", "fachverfahren", "--role", "planner"]) == 0
     token = capsys.readouterr().out.strip()

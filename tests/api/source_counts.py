@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from layers.demo import demo_plan_files
+from commands.demo import demo_plan_files
 
 ELEMENTS = {
     "bp_plan": "BP_Plan",

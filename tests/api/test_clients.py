@@ -7,12 +7,12 @@ independently of the importer.
 from functools import lru_cache
 
 import pyogrio
-import requests
 import pytest
+import requests
 from lxml import etree
 from owslib.ogcapi.features import Features
 
-from layers.demo import demo_plan_files
+from commands.demo import demo_plan_files
 from tests.api.source_counts import demo_counts
 
 

@@ -118,8 +118,8 @@ def _examples() -> list[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def both_stores(tmp_path_factory, postgis):
     """One live server per store over the demo data (plans, buildings, the two stored planning variants)."""
-    from api.settings import Settings
-    from layers.demo import load_demo
+    from commands.demo import load_demo
+    from settings import Settings
 
     servers = {}
     try:

@@ -17,8 +17,8 @@ import requests
 from intake.errors import IntakeError
 from intake.feature import check_properties, new_id, replacing_id
 from intake.geometry import check_geometry
-from layers.catalog import LAYERS
 from providers.contribution_model import checked_place, clean_properties
+from schema.catalog import LAYERS
 from tests.contributions.common import GEOJSON, INSIDE, MODERATOR, PLANNER, TIMEOUT, created, get_item, item_url
 
 LON, LAT = INSIDE

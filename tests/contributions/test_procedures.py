@@ -160,7 +160,7 @@ def test_a_short_publication_under_3_2_is_warned_about(contrib_server):
 
 
 def test_plan_reimport_keeps_procedures_and_contributions(contrib_server):
-    from layers.demo import demo_plan_files
+    from commands.demo import demo_plan_files
     from layers.importing import import_xplan_files
     from store.base import open_store
 

@@ -90,7 +90,7 @@ def _gpkg_consistent(path: str, table: str) -> tuple[str, int, int]:
 
 @pytest.mark.parametrize("collection", ["bp_baugrenze", "contributions"])
 def test_acknowledged_writes_survive_sigkill(crash_store, collection):
-    from layers.catalog import LAYERS
+    from schema.catalog import LAYERS
 
     if collection not in LAYERS:
         pytest.skip(f"no {collection} layer in the catalogue")

@@ -278,7 +278,7 @@ def writable(document: dict, base: str, known: dict[str, list[str]], bbox: list[
 
     def local_feature_schema(collection: str) -> dict:
         """A GeoJSON Feature of the collection: properties as its queryables, geometry type from the catalogue."""
-        from layers.catalog import LAYERS
+        from schema.catalog import LAYERS
 
         queryables = requests.get(f"{base}/collections/{collection}/queryables", params={"f": "json"},
                                   timeout=60).json().get("properties", {})

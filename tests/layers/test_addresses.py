@@ -137,7 +137,7 @@ def test_address_list_refuses_what_it_cannot_place(tmp_path):
 
 
 def test_cli_import_addresses(tmp_path, capsys):
-    from layers.cli import main
+    from commands.cli import main
     from store.base import open_store
 
     store = tmp_path / "store.gpkg"

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args, store):
-    return subprocess.run([sys.executable, "-m", "layers.cli", "--store", store, *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "commands.cli", "--store", store, *map(str, args)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 

@@ -84,7 +84,7 @@ def test_the_cli_says_file_and_reason_without_a_traceback(shared_data, tmp_path)
     prolog, reference = _prologs(tmp_path)["external-file"]
     path = _with_prolog(shared_data / "citygml-berlin-mitte" / "Berlin2_3900_5819.gml", prolog, reference,
                         tmp_path / "xxe.gml")
-    r = subprocess.run([sys.executable, "-m", "layers.cli", "--store", str(tmp_path / "s.gpkg"), "import-citygml",
+    r = subprocess.run([sys.executable, "-m", "commands.cli", "--store", str(tmp_path / "s.gpkg"), "import-citygml",
                         str(path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1, r.stderr
     assert "error: xxe.gml: " in r.stderr and "Traceback" not in r.stderr and SECRET not in r.stderr + r.stdout

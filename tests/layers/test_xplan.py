@@ -24,10 +24,10 @@ import shapely
 from lxml import etree
 from pyproj import Transformer
 
-from layers.catalog import LAYERS
 from layers.xplanung import XPlanError, read_xplan, xplan_version
 from layers.xplanung import bplan as xplan_module
 from layers.xplanung import rasters as raster_module
+from schema.catalog import LAYERS
 from store.base import check_frames
 
 EPSG = 25832

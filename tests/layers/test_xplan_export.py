@@ -46,7 +46,6 @@ from shapely.geometry import (
     box,
 )
 
-from api.settings import ROOT, Settings
 from layers.xplanung.export import (
     CLASS_MIGRATIONS,
     ENUM_RENAMES,
@@ -63,6 +62,7 @@ from layers.xplanung.model import PlanObject
 from layers.xplanung.objects import plans_of
 from layers.xplanung.reader import PlanImport, read_document, read_xplan
 from layers.xplanung.schema import VERSIONS, schema
+from settings import ROOT, Settings
 from tests.conftest import SHARED_DATA
 
 PLAN_FILES = sorted((SHARED_DATA / "xplan").glob("*/xplan.gml")) + sorted(
@@ -658,7 +658,7 @@ def test_create_app_serves_the_export(export_store):
     plan_id = _stored_plan_ids(export_store)["6.0"]
     script = (
         "import json, sys\n"
-        "from api.settings import Settings\n"
+        "from settings import Settings\n"
         "from api.wsgi import create_app\n"
         "app = create_app(Settings(store=sys.argv[1], data_dir=sys.argv[2], ui=False))\n"
         "c = app.test_client()\n"

@@ -97,8 +97,8 @@ PUBLIC = {"freigegeben", "in_bearbeitung", "erledigt"}
 @pytest.fixture(scope="module")
 def contributions_server(tmp_path_factory):
     """A GeoPackage server with a few contributions of every kind, moderated through the API."""
-    from api.settings import Settings
-    from layers.demo import load_demo
+    from commands.demo import load_demo
+    from settings import Settings
 
     data_dir = tmp_path_factory.mktemp("notebook-contributions")
     store = str(data_dir / "store.gpkg")

@@ -25,7 +25,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "xplan"
 
 
 def fill_store(url: str, frames: dict) -> None:
-    from layers.catalog import LAYERS
+    from schema.catalog import LAYERS
 
     for layer_id, frame in frames.items():  # the catalogue stores polygons as MultiPolygon, as importers write
         if LAYERS[layer_id].geometry_type == "MULTIPOLYGON":
@@ -151,7 +151,7 @@ def test_area_indicators_errors(gpkg_store):
 
 @pytest.mark.skipif(not (SAMPLE / "LA22_5-2" / "xplan.gml").exists(), reason="demo plans not bundled")
 def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
-    from layers.demo import demo_plan_files
+    from commands.demo import demo_plan_files
     from layers.importing import import_layer_frames, import_xplan_files
     from twin.model import windows_of
     from twin.synthetic import synthetic_buildings
@@ -189,11 +189,10 @@ def _close(a, b) -> bool:
 def test_a_run_reads_only_its_plans_and_gets_what_the_whole_store_gives(tmp_path, monkeypatch, shared_data):
     """Beside the demo plans the store holds a Bremen plan with buildings: a city, in small. The Process reads
     the Langenhorn plans and the buildings around them only; the indicators are those of the whole store."""
-    from layers.demo import demo_plan_files
+    from commands.demo import demo_plan_files
     from layers.importing import import_layer_frames, import_xplan_files
     from scenarios.engine import compare, run_scenario
-    from twin.model import CityModel
-    from twin.model import windows_of
+    from twin.model import CityModel, windows_of
     from twin.synthetic import synthetic_buildings
 
     url = str(tmp_path / "city.gpkg")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from layers.cli import main as cli
+from commands.cli import main as cli
 from scenarios.model import scenario_from_dict
 from scenarios.results import run_and_store
 from store.base import open_store

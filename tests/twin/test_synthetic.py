@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, box
 
-from layers.catalog import LAYERS
+from schema.catalog import LAYERS
 from twin.indicators import buildable_windows, gfz, grz, permitted_z
 from twin.synthetic import NAME, SETBACK, SOURCE, synthetic_buildings, synthetic_parcels
 

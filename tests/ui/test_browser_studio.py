@@ -37,8 +37,8 @@ def studio_portal(request, tmp_path_factory):
     if request.param == "geopackage":
         yield request.getfixturevalue("ui_server")
         return
-    from api.settings import Settings
-    from layers.demo import load_demo
+    from commands.demo import load_demo
+    from settings import Settings
 
     data_dir = tmp_path_factory.mktemp("ui-studio-postgis")
     url = fresh_postgis_database(request.getfixturevalue("postgis"), "ui_studio")

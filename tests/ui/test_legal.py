@@ -19,7 +19,7 @@ SLUGS = [page.slug for page in legal.PAGES]
 @pytest.fixture(params=["geopackage", "postgis"])
 def app(request, tmp_path, monkeypatch):
     from access import web as staff_access
-    from api.settings import Settings
+    from settings import Settings
 
     monkeypatch.delenv(legal.LEGAL_DIR_ENV, raising=False)
     if request.param == "geopackage":

@@ -359,7 +359,7 @@ def test_dashboard_counts():
 def dash_app():
     from flask import Flask
 
-    from api.settings import Settings
+    from settings import Settings
     from ui.app import create_dash
 
     return create_dash(Flask("t"), Settings(public_url="http://127.0.0.1:1"))

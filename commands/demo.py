@@ -10,8 +10,8 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from api.settings import ROOT, Settings
 from participation.model import LOCAL_TZ
+from settings import ROOT, Settings
 from store.base import open_store
 
 LOG = logging.getLogger(__name__)

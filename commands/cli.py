@@ -16,7 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from api.settings import get_settings
+from settings import get_settings
 from store.base import StoreError, open_store
 
 

@@ -1,0 +1,1 @@
+"""Applications over the whole stack: the command line (``buergergis``, ``import-xplan``) and the demo loader."""
