@@ -41,7 +41,6 @@ def node_for_tests() -> str:
         pytest.skip("node/npm not installed: the OpenID Connect sign-in tests need them")
     if not (OIDC_DIR / "node_modules" / "oidc-provider" / "package.json").is_file():
         import fcntl
-
         import tempfile
 
         with open(Path(tempfile.gettempdir()) / "buergergis-oidc-npm.lock", "w") as lock:
@@ -62,7 +61,7 @@ class OidcProvider:
         clients = [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [redirect_uri],
                     "grant_types": ["authorization_code"], "response_types": ["code"]}]
         self.log_path = log_dir / "oidc-provider.log"
-        self.log = open(self.log_path, "w")
+        self.log = open(self.log_path, "w")  # noqa: SIM115 — the provider writes to it until stop() closes it
         self.proc = subprocess.Popen([node, "provider.mjs", str(port), json.dumps(clients)], cwd=OIDC_DIR,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

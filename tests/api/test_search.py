@@ -182,7 +182,7 @@ def test_no_geocoder_unless_configured(monkeypatch):
     asked: list[str] = []
 
     class Nominatim(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
+        def do_GET(self):
             asked.append(self.path)
             body = json.dumps([{"lat": "53.5503", "lon": "9.9930", "display_name": "Rathausmarkt 1, Hamburg",
                                 "place_id": 1, "osm_type": "node", "osm_id": 1, "boundingbox": ["0", "0", "0", "0"],

@@ -42,7 +42,7 @@ def test_author_edits_own_contribution_and_it_is_moderated_again(contrib_server)
 
 
 def test_citizen_cannot_edit_or_delete_others(contrib_server):
-    cid, secret = created(contrib_server, text="Nicht Ihrer")
+    cid, _secret = created(contrib_server, text="Nicht Ihrer")
     set_status(contrib_server, cid, "freigegeben")
     _, other = created(contrib_server, text="Meiner")
     assert put(contrib_server, cid, feature(text="übernommen"), with_secret(other)).status_code == 403

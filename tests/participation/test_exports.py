@@ -403,7 +403,7 @@ def test_gpkg_row_by_row(tmp_path):
             "abwaegungsvorschlag", "ergebnis", "beschlussvorschlag", "schlagworte", "gruppe",
             "referenz", "abschnitt", "verspaetet", "ergebnis_code"} <= fields
     for (_, got), row, want in zip(frame.iterrows(), ROWS, EXPECTED_DE, strict=True):
-        def value(field):
+        def value(field, got=got):
             return "" if got[field] is None or got[field] != got[field] else got[field]  # NaN -> ""
         assert value("nr") == want["Nr."]
         assert value("verfasser") == want["Verfasser/in"]

@@ -145,9 +145,8 @@ def test_replaced_building_ids_cover_the_variants_area(hand_frames):
     import pandas as pd
     from shapely.geometry import box
 
-    from twin.model import CityModel
-
     from tests.scenarios.conftest import X0, Y0
+    from twin.model import CityModel
 
     far = gpd.GeoDataFrame({"id": ["far"], "source": ["test"], "height": [6.0], "storeys": pd.array([2], dtype="Int64"),
                             "synthetic": [False]}, geometry=[box(X0 + 5000, Y0, X0 + 5010, Y0 + 10)], crs=25832)

@@ -83,8 +83,8 @@ def test_run_inline_scenario_with_deltas(gpkg_store):
 
 
 def test_run_inline_yaml_against_another_variant(gpkg_store):
-    yaml_text = "id: hoeher\ntitle_de: Höher\ntitle_en: Taller\nchanges:\n  - op: modify_buildings\n" \
-                "    ids: [b1]\n    set: {storeys: 3}\n"
+    yaml_text = ("id: hoeher\ntitle_de: Höher\ntitle_en: Taller\nchanges:\n  - op: modify_buildings\n"
+                 "    ids: [b1]\n    set: {storeys: 3}\n")
     out = run({"scenario": yaml_text, "compare_to": "none", "include_buildings": True})
     assert out["deltas"] is None
     assert out["indicators"]["totals"]["floor_area_m2"] == pytest.approx(960.0)
@@ -180,7 +180,7 @@ def _close(a, b) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) or isinstance(b, float):
         return a == pytest.approx(b, rel=1e-9, abs=1e-9)
     return a == b

@@ -65,7 +65,7 @@ def test_a_rerun_replaces_only_its_own_rows(hand_store):
 
 
 def test_unknown_scenario_writes_nothing(hand_store):
-    with pytest.raises(KeyError, match="unknown scenario.*nope.*known: baseline"):
+    with pytest.raises(KeyError, match=r"unknown scenario.*nope.*known: baseline"):
         run_and_store(hand_store, ["baseline", "nope"], library=library())
     assert hand_store.count("scenarios") == 0
 

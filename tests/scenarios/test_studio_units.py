@@ -18,7 +18,7 @@ def test_documents_round_trip_through_yaml():
         again = studio.parse_document(text)
         assert again.model_dump() == scenario.model_dump()
         # explicit nulls (they remove a Festsetzung) survive, and every change starts with its op
-        assert all(list(c)[0] == "op" for c in studio.change_dicts(again))
+        assert all(next(iter(c)) == "op" for c in studio.change_dicts(again))
     dense = studio.document_yaml(shipped_scenarios()["langenhorn_nachverdichtung"])
     assert "gfz: null" in dense
 

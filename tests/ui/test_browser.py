@@ -12,8 +12,8 @@ import re
 
 import pytest
 import requests
-from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -95,7 +95,8 @@ def test_map_draws_plan_features_not_a_blank_map(page):
 
 def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
     # Centres of WA zones that are really on top at that point (not covered by a line or outline).
-    find_points = lambda: page.execute_script("""
+    def find_points():  # re-run while Dash redraws the layers
+        return page.execute_script("""
         const out = [];
         for (const p of document.querySelectorAll('.leaflet-map-pane path.leaflet-interactive')) {
             if (p.getAttribute('fill') !== arguments[0]) continue;
@@ -333,8 +334,9 @@ def test_contribution_appears_after_moderation(page, ui_server):
     region = page.find_element(By.ID, "deck-region")
 
     def pin_pixels():
-        from PIL import Image
         import io
+
+        from PIL import Image
 
         image = Image.open(io.BytesIO(screenshot(page, "3d-with-pin", region))).convert("RGB")
         pixels = image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,8 +11,8 @@ from ui.festsetzungen import (
     art_label,
     explain,
     explain_art,
-    explain_bauweise,
     explain_baulinie,
+    explain_bauweise,
     explain_bmz,
     explain_gf,
     explain_gfz,
@@ -30,7 +30,6 @@ from ui.festsetzungen import (
     percent,
     roman,
 )
-
 
 # --- numbers ---------------------------------------------------------------------
 
@@ -204,15 +203,15 @@ def test_rechtsstand_other():
 
 
 def test_participation_phases():
-    now = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    now = datetime(2025, 5, 1, tzinfo=UTC)
     window = {"participation_start": "2025-04-01T00:00:00Z", "participation_end": "2025-05-31T23:59:59Z"}
     assert participation_phase(window, now) == "open"
     assert explain_participation(window, "de", now) == (
         "Beteiligung läuft bis 31.05.2025: Sie können jetzt Beiträge zu diesem Plan abgeben")
     assert explain_participation(window, "en", now) == (
         "Participation open until 31 May 2025: you can submit contributions on this plan now")
-    assert participation_phase(window, datetime(2025, 3, 1, tzinfo=timezone.utc)) == "upcoming"
-    assert explain_participation(window, "de", datetime(2025, 7, 1, tzinfo=timezone.utc)) == "Beteiligung beendet am 31.05.2025"
+    assert participation_phase(window, datetime(2025, 3, 1, tzinfo=UTC)) == "upcoming"
+    assert explain_participation(window, "de", datetime(2025, 7, 1, tzinfo=UTC)) == "Beteiligung beendet am 31.05.2025"
     assert explain_participation({}, "de") == "Zurzeit keine förmliche Beteiligungsphase"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -201,7 +202,7 @@ def test_submit_posts_geojson_to_the_contributions_collection():
     seen = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             seen["path"] = self.path
             seen["type"] = self.headers["Content-Type"]
             seen["secret"] = self.headers["X-Contribution-Secret"]
@@ -422,11 +423,11 @@ def test_plans_with_equal_names_get_distinct_labels():
 
 
 def test_the_procedure_that_matters_and_what_the_citizen_reads():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ui import procedure_info
 
-    now = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 1, tzinfo=UTC)
     past = {"kind_label_de": "Frühzeitig", "opens_at": "2025-01-01T00:00:00Z", "closes_at": "2025-02-01T00:00:00Z"}
     running = {"kind_label_de": "Veröffentlichung", "opens_at": "2025-05-01T00:00:00Z",
                "closes_at": "2025-06-30T22:00:00Z", "allowed_kinds": ["kommentar"]}

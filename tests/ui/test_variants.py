@@ -100,7 +100,7 @@ def test_shipped_variants_have_titles_in_both_languages():
 
 
 def test_variant_strings_exist_in_both_languages():
-    keys = [k for k in TEXTS if k.startswith("variants.") or k.startswith("variant.")]
+    keys = [k for k in TEXTS if k.startswith(("variants.", "variant."))]
     assert len(keys) > 20
     for key in keys:
         de, en = TEXTS[key]
