@@ -13,7 +13,9 @@ phone (390 × 844, device pixel ratio 3). Per run:
 * **requests** and the largest five resources;
 * **plan shapes**: ms from navigation start until the first plan shape (a Leaflet vector path
   in the map pane) is in the page, polled every 50 ms;
-* **3D bundle**: whether deck.gl's script was fetched on the 2D page.
+* **3D bundle**: whether deck.gl's script was fetched on the 2D page;
+* **callbacks**: Dash callback requests (``_dash-update-component``) until then: each answer makes Dash's
+  renderer compare the props of every mounted component, the start page's main cost in main-thread time.
 
 Lighthouse (``npm ci --prefix benchmarks/web`` installs the version pinned in
 ``benchmarks/web/package-lock.json``; nothing else is downloaded) then scores the same page
@@ -107,6 +109,7 @@ def measure_once(base: str, viewport: str, cap: float = 60.0) -> dict:
     return {"bytes": sum(r["bytes"] for r in rows), "decoded": sum(r["decoded"] for r in rows),
             "requests": len(rows), "shapes_ms": shapes_ms,
             "deck": any("/deckgl_dash/" in r["url"] for r in rows),
+            "callbacks": sum("/_dash-update-component" in r["url"] for r in rows),
             "largest": sorted(rows, key=lambda r: -r["bytes"])[:5]}
 
 
@@ -153,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 middle = sorted(runs, key=lambda r: r["bytes"])[len(runs) // 2]
                 say(f"\n{viewport}: {_mb(statistics.median(r['bytes'] for r in runs))} transferred "
                     f"({_mb(statistics.median(r['decoded'] for r in runs))} uncompressed), "
-                    f"{middle['requests']} requests, plan shapes after "
+                    f"{middle['requests']} requests ({middle['callbacks']} Dash callbacks), plan shapes after "
                     + (f"{statistics.median(shapes):.0f} ms" if shapes else "– (none drawn)")
                     + f" ({len(shapes)}/{len(runs)} runs), 3D bundle on the 2D page: "
                     + ("yes" if middle["deck"] else "no"))

@@ -76,6 +76,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map.layers": ("Ebenen", "Layers"),
     "map.zoom_in_for": ("Erst ab Zoomstufe {zoom} sichtbar (zu viele für die ganze Stadt), bitte hineinzoomen: {layers}",
                         "Shown from zoom level {zoom} on (too many for the whole city), please zoom in: {layers}"),
+    "map.details_from": ("{layers}: ab Zoomstufe {zoom} oder nach Auswahl eines Plans.",
+                         "{layers}: shown from zoom level {zoom} on or once you choose a plan."),
     "map.legend": ("Legende", "Legend"),
     "map.help": (
         "Tipp: Klicken Sie auf eine farbige Fläche, um ihre Festsetzungen in einfacher Sprache zu lesen. "

@@ -2,7 +2,11 @@
 
 Views are tabs over one workspace; hidden views stay mounted (``hidden``), so
 the map, its drawing and the 3D camera keep their state when a visitor
-switches back and forth. Shared state lives in a few ``dcc.Store``s:
+switches back and forth. The staff views (dashboard, administration, studio) are
+mounted when first shown (:data:`LAZY_VIEWS`): they were half of the page's layout
+and 39 of its 78 start-up callbacks, and Dash's renderer compares every mounted
+component's props after every callback answer, which cost a citizen's start page
+seconds of main-thread time. Shared state lives in a few ``dcc.Store``s:
 ``lang``, ``active-tab``, ``selection`` (the object the details panel shows),
 ``catalog`` (the summary of the plans, zones and texts kept on the server, see
 ``ui.catalog``) and ``contributions-version``
@@ -14,7 +18,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qs
 
-from dash import ALL, Input, Output, State, callback_context, dcc, html
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+from dash.development.base_component import Component
 
 from ui import admin, contribute, dashboard, legal, listview, plan_panel, studio, view3d
 from ui import map as map_view
@@ -25,6 +30,56 @@ from ui.i18n import DEFAULT_LANG, LANGS, T, normalize_lang, t
 LOG = logging.getLogger(__name__)
 
 TABS = ("map", "3d", "list", "dashboard", "admin", "studio")
+#: Views whose contents are mounted the first time they are shown (the empty section is there from the start).
+LAZY_VIEWS = ("dashboard", "admin", "studio")
+#: Parts of a lazy view that a start-up callback writes to, kept (emptied) in its shell: the studio's
+#: sign-in gate hides the studio tab from citizens and writes to both.
+SHELL_KEEPS = {"studio": ("studio-signin", "studio-body")}
+
+
+#: Each view's section for (api_url, lang), in TABS order.
+VIEW_LAYOUTS = {
+    "map": map_view.layout, "3d": view3d.layout, "list": lambda _api_url, lang: listview.layout(lang),
+    "dashboard": lambda _api_url, lang: dashboard.layout(lang), "admin": lambda _api_url, lang: admin.layout(lang),
+    "studio": studio.layout,
+}
+
+
+def lazy_contents(api_url: str) -> dict[str, dict[str, list]]:
+    """The lazy views' contents per language, built once per process.
+
+    Built at start-up in a fixed order, so the i18n ids (a counter) are the same in every worker
+    process of a page and never collide with the first layout's.
+    """
+    built: dict[str, dict[str, list]] = {key: {} for key in LAZY_VIEWS}
+    for lang in LANGS:
+        for key in LAZY_VIEWS:
+            built[key][lang] = _translated(VIEW_LAYOUTS[key](api_url, lang).children, lang)
+    return built
+
+
+def _translated(tree, lang: str):
+    """``tree`` with every language-following text (``T``) in ``lang``: a view mounted later comes in the
+    page's language, as the translate callback would have set it."""
+    if isinstance(tree, (list, tuple)):
+        for child in tree:
+            _translated(child, lang)
+    elif isinstance(tree, Component):
+        ident = getattr(tree, "id", None)
+        if isinstance(ident, dict) and ident.get("type") == "i18n":
+            tree.children = t(ident["key"], lang)
+        else:
+            _translated(getattr(tree, "children", None), lang)
+    return tree
+
+
+def _shell(key: str, section: html.Section) -> html.Section:
+    """The section without its contents: id, role, labels and classes stay, so tabs and links find it."""
+    kept = [child for child in section.children if getattr(child, "id", None) in SHELL_KEEPS.get(key, ())]
+    for child in kept:
+        child.children = []
+    section.children = kept
+    return section
 
 
 def header(lang: str) -> html.Header:
@@ -79,18 +134,15 @@ def build(settings) -> html.Div:
         dcc.Store(id="focus-sink"),
         dcc.Store(id="reply-to"),
         dcc.Store(id="voter-id", storage_type="local"),
+        dcc.Store(id="views-mounted", data=[]),  # lazy views shown once (LAZY_VIEWS)
         html.A(T("app.skip"), href="#main", className="skip-link"),
         header(lang),
         nav(),
         html.Main(id="main", tabIndex="-1", children=[
             html.Div(id="workspace", className="workspace", children=[
                 html.Div(className="views", children=[
-                    map_view.layout(api_url, lang),
-                    view3d.layout(api_url, lang),
-                    listview.layout(lang),
-                    dashboard.layout(lang),
-                    admin.layout(lang),
-                    studio.layout(api_url, lang),
+                    _shell(key, build_view(api_url, lang)) if key in LAZY_VIEWS else build_view(api_url, lang)
+                    for key, build_view in VIEW_LAYOUTS.items()
                 ]),
                 html.Aside(className="details", id="details", **{"aria-label": t("panel.title", lang)}, children=[
                     plan_panel.layout(lang),
@@ -115,13 +167,16 @@ def register(app, client, settings) -> None:
         if trigger == "lang-en":
             return "en"
         wanted = parse_qs((search or "").lstrip("?")).get("lang")
-        return normalize_lang(wanted[0]) if wanted else (current or DEFAULT_LANG)
+        lang = normalize_lang(wanted[0]) if wanted else (current or DEFAULT_LANG)
+        # unchanged (the usual German start): the page is in it already, nothing needs translating
+        return no_update if lang == current else lang
 
     @app.callback(Output({"type": "i18n", "key": ALL, "n": ALL}, "children"),
                   Output("lang-de", "aria-pressed"), Output("lang-en", "aria-pressed"),
                   Output("view-nav", "aria-label"), Output("details", "aria-label"),
-                  Input("lang", "data"))
+                  Input("lang", "data"), prevent_initial_call=True)
     def translate(lang):
+        """Every text in the other language (the first layout is German; lazy views come in the page's)."""
         lang = normalize_lang(lang)
         keys = [item["id"]["key"] for item in callback_context.outputs_list[0]]
         return ([t(key, lang) for key in keys], str(lang == "de").lower(), str(lang == "en").lower(),
@@ -130,7 +185,7 @@ def register(app, client, settings) -> None:
     public = portal_path(settings.api_url)
 
     @app.callback(*[Output(f"legal-link-{page.slug}", "href") for page in legal.PAGES],
-                  Output("legal-nav", "aria-label"), Input("lang", "data"))
+                  Output("legal-nav", "aria-label"), Input("lang", "data"), prevent_initial_call=True)
     def legal_links(lang):
         """The legal pages open in the portal's language."""
         suffix = "?lang=en" if normalize_lang(lang) == "en" else ""
@@ -142,23 +197,33 @@ def register(app, client, settings) -> None:
     )
 
     @app.callback(Output("active-tab", "data"),
-                  *[Input(f"tab-{key}", "n_clicks") for key in TABS], Input("url", "search"))
+                  *[Input(f"tab-{key}", "n_clicks") for key in TABS], Input("url", "search"), State("active-tab", "data"))
     def choose_tab(*args):
         trigger = callback_context.triggered_id
         if isinstance(trigger, str) and trigger.startswith("tab-"):
             return trigger[len("tab-"):]
-        wanted = parse_qs((args[-1] or "").lstrip("?")).get("view")
-        return wanted[0] if wanted and wanted[0] in TABS else "map"
+        wanted = parse_qs((args[-2] or "").lstrip("?")).get("view")
+        tab = wanted[0] if wanted and wanted[0] in TABS else "map"
+        return no_update if tab == args[-1] else tab  # the map, shown already: nothing waits for this answer
+
+    contents = lazy_contents(settings.api_url)
 
     @app.callback(*[Output(f"view-{key}", "hidden") for key in TABS],
                   *[Output(f"tab-{key}", "aria-selected") for key in TABS],
                   Output("workspace", "className"),
-                  Input("active-tab", "data"))
-    def show_tab(active):
+                  *[Output(f"view-{key}", "children") for key in LAZY_VIEWS], Output("views-mounted", "data"),
+                  Input("active-tab", "data"), State("lang", "data"), State("views-mounted", "data"))
+    def show_tab(active, lang, mounted):
+        """The chosen view shown, the others hidden; a lazy view's contents arrive with its first showing."""
         active = active if active in TABS else "map"
         hidden = [key != active for key in TABS]
         selected = ["true" if key == active else "false" for key in TABS]
-        return (*hidden, *selected, "workspace wide" if active in ("dashboard", "admin", "studio") else "workspace")
+        mounted = list(mounted or [])
+        mount = active in LAZY_VIEWS and active not in mounted
+        children = [contents[key][normalize_lang(lang)] if mount and key == active else no_update
+                    for key in LAZY_VIEWS]
+        return (*hidden, *selected, "workspace wide" if active in ("dashboard", "admin", "studio") else "workspace",
+                *children, [*mounted, active] if mount else no_update)
 
     app.clientside_callback(
         "function (tab) { return window.dash_clientside.buergergis.resizeOnShow(tab); }",

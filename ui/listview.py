@@ -287,14 +287,16 @@ def register(app, client, settings) -> None:
     register_choice_group(app, "list-what")
     register_choice_group(app, "list-plan")
 
-    @app.callback(Output("list-search", "placeholder"), Input("lang", "data"))
-    def translate(lang):
+    @app.callback(Output("list-search", "placeholder"), Input("lang", "data"), prevent_initial_call=True)
+    def translate(lang):  # the layout's placeholder is German
         return t("list.search_placeholder", lang)
 
     @app.callback(Output("list-plan-buttons", "children"), Input("catalog", "data"), Input("lang", "data"),
-                  State("list-plan", "data"))
-    def plan_filter(catalog, lang, current):
+                  Input("active-tab", "data"), State("list-plan", "data"))
+    def plan_filter(catalog, lang, tab, current):
         """One button per plan; a city with more plans than fit on a screen filters by search instead."""
+        if tab != "list":  # made when the list is shown, like its table: the start page waits for neither
+            return no_update
         options = [("", t("list.all_plans", lang))]
         full = shared_catalog(client).resolve(catalog)
         plans = full.get("plans", []) + full.get("other_plans", [])

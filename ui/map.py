@@ -3,7 +3,9 @@
 The browser loads every vector layer itself from ``/oapi/collections/<id>/items``
 (GeoJSON ``url=``), exactly as any OGC API client would: a layer of a few thousand
 features whole, a city-sized one (more than ``Settings.map_whole_layer_max``) only
-for the area in view (``bbox=``), from zoom :data:`VIEWPORT_MIN_ZOOM` on. The background is a
+for the area in view (``bbox=``), from zoom :data:`VIEWPORT_MIN_ZOOM` on. Every object of every plan
+(``xplan_objekt``: Planzeichen, labels, trees) is no part of the start page: it loads for the plan a visitor
+chooses, or for the area in view from :data:`DETAIL_MIN_ZOOM` on. The background is a
 basemap the Kommune configures (``BUERGERGIS_BASEMAP``: basemap.de, OpenStreetMap, its own XYZ, WMTS
 or WMS; :mod:`ui.basemap`), shown by default; without one (offline, the demo) the map draws its own
 from the store: water and green, the plans' Verkehrsflächen and the streets with their names, under
@@ -141,10 +143,34 @@ LAYER_PARAMS = {"xplan_objekt": {"properties": "plan_id,xplan_class,label,attrib
                 **{key: BACKGROUND_PARAMS[collection] for key, (collection, _, _) in BACKGROUND_LAYERS.items()}}
 
 
-def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom) -> str | None:
-    """Where the browser loads a map layer from; None while a city-sized layer waits for the visitor to zoom in."""
+#: Every object of every plan (Planzeichen, labels, trees …: 2,000 objects and 2.4 MB of GeoJSON in the demo, the
+#: start page's largest item) loads for the area in view from this zoom on, or for the plan a visitor chose.
+DETAIL_LAYERS = ("xplan_objekt",)
+DETAIL_MIN_ZOOM = 16
+
+
+def selected_plan(selection: dict | None) -> str | None:
+    """The plan of the selected plan, zone or object (None where nothing is selected)."""
+    selection = selection or {}
+    if selection.get("collection") in ("bp_plan", "xplan_plan"):
+        return str(selection.get("id") or "") or None
+    return str(selection.get("plan_id") or "") or None
+
+
+def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom,
+              plan_id: str | None = None) -> str | None:
+    """Where the browser loads a map layer from; None while a city-sized layer waits for the visitor to zoom in.
+
+    A detail layer (:data:`DETAIL_LAYERS`) loads the area in view from :data:`DETAIL_MIN_ZOOM` on, else the
+    objects of the selected plan ``plan_id``, else nothing.
+    """
     collection = COLLECTION_OF.get(layer_id, layer_id)
     params = LAYER_PARAMS.get(layer_id, {})
+    if layer_id in DETAIL_LAYERS:
+        bbox = viewport_bbox(bounds) if zoom is not None and zoom >= DETAIL_MIN_ZOOM else None
+        if bbox:
+            return items_url(api_url, collection, bbox=bbox, **params)
+        return items_url(api_url, collection, plan_id=plan_id, **params) if plan_id else None
     if not loads_by_view(count, whole_max):
         return items_url(api_url, collection, **params)
     bbox = viewport_bbox(bounds) if zoom is not None and zoom >= VIEWPORT_MIN_ZOOM else None
@@ -467,6 +493,8 @@ def sidebar(lang: str = "de", basemap: Basemap | None = None) -> html.Div:
         ]),
         # Which city-sized layers wait for the visitor to zoom in (empty otherwise).
         html.P(id="map-zoom-hint", className="hint", role="status"),
+        # Which plan contents come with zooming in or choosing a plan (DETAIL_LAYERS).
+        html.P(id="map-detail-hint", className="hint", role="status"),
         html.Section([
             choice_group("layer-toggle", [(key, T(f"layer.{key}")) for key in entries], chosen, multi=True,
                          label_key="map.layers", label_tag=html.H2, className="choice-group switches"),
@@ -586,39 +614,51 @@ def register(app, client, settings) -> None:
         return open_procedures_block(procedure_info.fetch(client), names, lang)
 
     @app.callback(*outputs, Output("map-layers-loaded", "data"), Output("map-zoom-hint", "children"),
+                  Output("map-detail-hint", "children"),
                   Input("layer-toggle", "data"), Input("active-tab", "data"), Input("map", "bounds"),
-                  Input("lang", "data"),
-                  State("map", "zoom"), State("selection", "data"), State("map-layers-loaded", "data"))
-    def toggle_layers(active, tab, bounds, lang, zoom, selection, loaded):
-        """The chosen layers: when the map is first shown, when the choice changes, and, for city-sized
-        layers, when the area in view does."""
+                  Input("lang", "data"), Input("selection", "data"),
+                  State("map", "zoom"), State("map-layers-loaded", "data"))
+    def toggle_layers(active, tab, bounds, lang, selection, zoom, loaded):
+        """The chosen layers: when the map is first shown, when the choice changes, for city-sized and detail
+        layers when the area in view does, and for detail layers when another plan is selected.
+
+        ``map-layers-loaded`` keeps the address of every layer drawn: a layer whose address stays is left as
+        it is (no new request, nothing drawn again)."""
         trigger = callback_context.triggered_id
         if (tab != "map" and not loaded) or (trigger == "active-tab" and loaded):
-            return (no_update,) * (len(outputs) + 2)
+            return (no_update,) * (len(outputs) + 3)
         active = set(active or [])
+        shown = dict(loaded.get("urls") or {}) if isinstance(loaded, dict) else {}
         selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None
+        plan_id = selected_plan(selection)
         known = layer_counts(client)
         layers, waiting = [], []
         for key in LAYERS:
             count = known.get(COLLECTION_OF.get(key, key))
-            if trigger in ("map", "lang") and loaded and not loads_by_view(count, whole_max):
-                layers.append(no_update)  # a whole layer does not change with the view
-                continue
-            if toggle_of(key) not in active:
-                layers.append([])
-                continue
-            url = layer_url(api_url, key, count, whole_max, bounds, zoom)
-            if url is None:
+            on = toggle_of(key) in active
+            url = layer_url(api_url, key, count, whole_max, bounds, zoom, plan_id) if on else None
+            if on and url is None and key not in DETAIL_LAYERS:
                 waiting.append(t(f"layer.{toggle_of(key)}", lang))
+            # the plan symbols' titles are in the page's language (hideout): drawn again when it changes
+            if url == shown.get(key) and not (trigger == "lang" and key == "xplan_objekt" and url):
+                layers.append(no_update)
+            elif url is None:
+                shown.pop(key, None)
                 layers.append([])
             elif key == "xplan_objekt":
                 classes = shared_catalog(client).current().get("xplan_classes", [])
+                shown[key] = url
                 layers.append(vector_layer(key, url, hideout=xplan_styles(classes, lang)))
             else:
+                shown[key] = url
                 layers.append(vector_layer(key, url, selected_zone))
         hint = t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM,
                  layers=", ".join(dict.fromkeys(waiting))) if waiting else ""
-        return layers + [True, hint]
+        details_waiting = [t(f"layer.{key}", lang) for key in DETAIL_LAYERS
+                           if toggle_of(key) in active and key not in shown]
+        detail_hint = t("map.details_from", lang, zoom=DETAIL_MIN_ZOOM,
+                        layers=", ".join(details_waiting)) if details_waiting else ""
+        return [*layers, {"urls": shown}, hint, detail_hint]
 
     basemap = configured_basemap()
 

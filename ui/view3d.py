@@ -564,18 +564,18 @@ def register(app, client, settings) -> None:
             zones = [item["id"]["zone"] for item in callback_context.outputs_list[1]]
             if isinstance(trigger, dict):
                 if not any(item.get("value") for item in callback_context.triggered):
-                    return no_update, no_update  # buttons re-rendered, not pressed
+                    return no_update, [no_update] * len(zones)  # one per button (Dash 4)  # buttons re-rendered, not pressed
                 chosen = next((o for o in options or [] if o["zone"] == trigger["zone"]), None)
                 if not chosen:
-                    return no_update, no_update
+                    return no_update, [no_update] * len(zones)  # one per button (Dash 4)
                 return chosen, ["true" if z == chosen["zone"] else "false" for z in zones]
             coordinate = (click or {}).get("coordinate") or (click or {}).get("lngLat")
             try:
                 lon, lat = float(coordinate[0]), float(coordinate[1])
             except (TypeError, ValueError, IndexError):
-                return no_update, no_update
+                return no_update, [no_update] * len(zones)  # one per button (Dash 4)
             if not (-180 <= lon <= 180 and -85 <= lat <= 85):
-                return no_update, no_update
+                return no_update, [no_update] * len(zones)  # one per button (Dash 4)
             place = {"lon": round(lon, 6), "lat": round(lat, 6), "zone": None, "label": t("sun.place_clicked", lang)}
             return place, ["false"] * len(zones)
 

@@ -1,4 +1,4 @@
-"""Basemap settings (ui/basemap.py) and the map's search helpers (ui/map.py), without a browser."""
+"""Basemap settings (ui/basemap.py), the map's search helpers and layer addresses (ui/map.py), without a browser."""
 
 from __future__ import annotations
 
@@ -125,3 +125,82 @@ def test_search_items_and_where_the_map_goes():
     assert place_viewport(places[0]) == {"center": [60.17, 24.94], "zoom": 17, "transition": "flyTo"}
     street = place_viewport(places[1])
     assert street["bounds"] == [[60.16, 24.93], [60.18, 24.95]] and street["transition"] == "flyToBounds"
+
+
+def test_plan_objects_load_for_the_selected_plan_or_the_view_from_the_detail_zoom():
+    """All objects of all plans are not on the start page: the selected plan's, or those in view zoomed in."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ui.map import DETAIL_MIN_ZOOM, layer_url, selected_plan
+
+    api = "http://portal/oapi"
+    view = [[53.66, 9.99], [53.67, 10.01]]
+    assert layer_url(api, "xplan_objekt", 2_000, 10_000, view, DETAIL_MIN_ZOOM - 1) is None  # start page
+    query = parse_qs(urlsplit(layer_url(api, "xplan_objekt", 2_000, 10_000, view, DETAIL_MIN_ZOOM - 1, "P 1&x")).query)
+    assert query["plan_id"] == ["P 1&x"] and "bbox" not in query  # escaped, whatever the id holds
+    assert query["properties"] == ["plan_id,xplan_class,label,attributes"]
+    zoomed = parse_qs(urlsplit(layer_url(api, "xplan_objekt", 2_000, 10_000, view, DETAIL_MIN_ZOOM, "P1")).query)
+    assert zoomed["bbox"] == ["9.990,53.660,10.010,53.670"] and "plan_id" not in zoomed  # every plan in view
+    assert layer_url(api, "xplan_objekt", 2_000, 10_000, None, DETAIL_MIN_ZOOM) is None  # no view yet
+    assert "bbox" not in layer_url(api, "bp_baugrenze", 340, 10_000, view, 3)  # other layers as before
+
+    assert selected_plan(None) is None and selected_plan({}) is None
+    assert selected_plan({"collection": "bp_plan", "id": "P1", "plan_id": None}) == "P1"
+    assert selected_plan({"collection": "xplan_plan", "id": "F1"}) == "F1"
+    assert selected_plan({"collection": "bp_baugebiet", "id": "Z1", "plan_id": "P2"}) == "P2"
+    assert selected_plan({"collection": "contributions", "id": "c1"}) is None
+
+
+def test_the_start_page_mounts_the_staff_and_3d_views_only_when_shown():
+    """Their contents (most of the layout and of its start-up callbacks) come with the first showing."""
+    from ui import layout
+    from ui.i18n import t
+
+    class Settings:
+        api_url = "http://portal/oapi"
+
+    page = layout.build(Settings()).to_plotly_json()
+    sections = {}
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "to_plotly_json"):
+            props = node.to_plotly_json()["props"]
+            if str(props.get("id", "")).startswith("view-"):
+                sections[props["id"]] = props
+            walk(props.get("children"))
+
+    walk(page["props"]["children"])
+    for key in layout.LAZY_VIEWS:
+        shell = sections[f"view-{key}"]
+        assert shell["role"] == "tabpanel" and shell["aria-labelledby"] == f"tab-{key}"
+        kept = [child.id for child in shell["children"]]
+        assert kept == list(layout.SHELL_KEEPS.get(key, ())), key
+        assert all(not child.children for child in shell["children"])  # kept for the sign-in gate, empty
+    assert sections["view-map"]["children"] and sections["view-list"]["children"]
+
+    contents = layout.lazy_contents(Settings.api_url)
+    english = json.dumps(contents["dashboard"]["en"], default=lambda c: c.to_plotly_json())
+    assert t("dash.region", "en") in english and t("dash.region", "de") not in english
+
+    def text_ids(tree) -> list:
+        found = []
+
+        def visit(node):
+            if isinstance(node, (list, tuple)):
+                for child in node:
+                    visit(child)
+            elif hasattr(node, "to_plotly_json"):
+                props = node.to_plotly_json()["props"]
+                if isinstance(props.get("id"), dict) and props["id"].get("type") == "i18n":
+                    found.append(props["id"]["n"])
+                visit(props.get("children"))
+
+        visit(tree)
+        return found
+
+    first = text_ids(page["props"]["children"])
+    later = [n for key in layout.LAZY_VIEWS for n in text_ids(contents[key]["de"])]
+    assert later and not set(first) & set(later)  # a mounted view's texts never clash with the page's ids
