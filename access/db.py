@@ -108,8 +108,7 @@ class Db:
                 engine = self._engines.get(pid)
                 if engine is None:
                     url = "postgresql+psycopg2://" + self.url.split("://", 1)[1]
-                    engine = self._engines[pid] = create_engine(url, pool_size=2, max_overflow=8,
-                                                                pool_pre_ping=True)
+                    engine = self._engines[pid] = create_engine(url, pool_size=2, max_overflow=8, pool_pre_ping=True)
         return engine
 
     # -- statements ----------------------------------------------------------------------------------

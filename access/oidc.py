@@ -69,14 +69,21 @@ class Oidc:
         self.settings = settings
         self.redirect_uri = redirect_uri
         secret = settings.oidc_client_secret.get_secret_value()
-        client_kwargs = {"scope": settings.oidc_scopes, "code_challenge_method": "S256",
-                         "default_timeout": settings.oidc_timeout}
+        client_kwargs = {
+            "scope": settings.oidc_scopes,
+            "code_challenge_method": "S256",
+            "default_timeout": settings.oidc_timeout,
+        }
         if not secret:
             client_kwargs["token_endpoint_auth_method"] = "none"
         self.oauth = OAuth(app)
-        self.client = self.oauth.register("kommune", client_id=settings.oidc_client_id.strip(),
-                                          client_secret=secret or None, server_metadata_url=settings.discovery_url,
-                                          client_kwargs=client_kwargs)
+        self.client = self.oauth.register(
+            "kommune",
+            client_id=settings.oidc_client_id.strip(),
+            client_secret=secret or None,
+            server_metadata_url=settings.discovery_url,
+            client_kwargs=client_kwargs,
+        )
 
     def authorization(self) -> dict:
         """{"url", "state", "nonce", "code_verifier", "redirect_uri"} of a new sign-in."""
@@ -84,8 +91,13 @@ class Oidc:
             found = self.client.create_authorization_url(self.redirect_uri)
         except Exception as err:  # requests errors, a broken discovery document, ...: re-raised as SignInFailed
             raise SignInFailed(f"discovery: {type(err).__name__}: {err}", unreachable=True) from err
-        return {"url": found["url"], "state": found["state"], "nonce": found.get("nonce"),
-                "code_verifier": found.get("code_verifier"), "redirect_uri": self.redirect_uri}
+        return {
+            "url": found["url"],
+            "state": found["state"],
+            "nonce": found.get("nonce"),
+            "code_verifier": found.get("code_verifier"),
+            "redirect_uri": self.redirect_uri,
+        }
 
     def finish(self, login: dict, code: str, issuer: str | None) -> dict:
         """Redeem ``code`` for the sign-in ``login``; returns the person's claims (ID token + userinfo)."""
@@ -97,8 +109,9 @@ class Oidc:
             metadata = self.client.load_server_metadata()
             if issuer is not None and issuer != metadata.get("issuer"):  # RFC 9207: answer from whom we asked
                 raise SignInFailed("the authorization response names another issuer")
-            token = self.client.fetch_access_token(redirect_uri=login["redirect_uri"], code=code,
-                                                   code_verifier=login["code_verifier"])
+            token = self.client.fetch_access_token(
+                redirect_uri=login["redirect_uri"], code=code, code_verifier=login["code_verifier"]
+            )
             if "id_token" not in token:
                 raise SignInFailed("the provider sent no ID token (is 'openid' among the scopes?)")
             claims = dict(self.client.parse_id_token(token, nonce=login["nonce"]))

@@ -71,8 +71,13 @@ class Sessions:
         self.db.execute(
             "INSERT INTO staff_sessions (id, kind, login_state, created_at, last_seen_at, expires_at) "
             "VALUES (:id, 'login', :state, :now, :now, :expires)",
-            {"id": hash_id(login_id), "state": json.dumps(state), "now": rows.iso(moment),
-             "expires": rows.later(LOGIN_SECONDS, moment)})
+            {
+                "id": hash_id(login_id),
+                "state": json.dumps(state),
+                "now": rows.iso(moment),
+                "expires": rows.later(LOGIN_SECONDS, moment),
+            },
+        )
         return login_id
 
     def take_login(self, login_id: str | None) -> dict | None:
@@ -81,8 +86,9 @@ class Sessions:
             return None
         key = hash_id(login_id)
         with self.db.transaction() as tx:
-            found = tx.fetch("SELECT login_state, expires_at FROM staff_sessions WHERE id = :id AND kind = 'login'",
-                             {"id": key})
+            found = tx.fetch(
+                "SELECT login_state, expires_at FROM staff_sessions WHERE id = :id AND kind = 'login'", {"id": key}
+            )
             if found:
                 tx.execute("DELETE FROM staff_sessions WHERE id = :id", {"id": key})
         if not found or rows.required_instant(found[0]["expires_at"]) <= rows.now():
@@ -95,16 +101,30 @@ class Sessions:
         """A new session; returns (session id for the cookie, row)."""
         session_id = secrets.token_urlsafe(32)
         moment = rows.now()
-        row = {"id": hash_id(session_id), "subject": subject, "name": name, "email": email, "role": role,
-               "csrf_token": secrets.token_urlsafe(32), "now": rows.iso(moment),
-               "expires": rows.later(self.settings.max_seconds, moment)}
+        row = {
+            "id": hash_id(session_id),
+            "subject": subject,
+            "name": name,
+            "email": email,
+            "role": role,
+            "csrf_token": secrets.token_urlsafe(32),
+            "now": rows.iso(moment),
+            "expires": rows.later(self.settings.max_seconds, moment),
+        }
         self.purge()
         self.db.execute(
             "INSERT INTO staff_sessions (id, kind, subject, name, email, role, csrf_token, created_at, "
             "last_seen_at, expires_at) VALUES (:id, 'session', :subject, :name, :email, :role, :csrf_token, "
-            ":now, :now, :expires)", row)
-        return session_id, {**row, "kind": "session", "created_at": row["now"], "last_seen_at": row["now"],
-                            "expires_at": row["expires"]}
+            ":now, :now, :expires)",
+            row,
+        )
+        return session_id, {
+            **row,
+            "kind": "session",
+            "created_at": row["now"],
+            "last_seen_at": row["now"],
+            "expires_at": row["expires"],
+        }
 
     def lookup(self, session_id: str | None) -> tuple[dict | None, bool]:
         """(row, stale): the live session of a cookie, or (None, True) when the cookie names none (ended,
@@ -125,8 +145,9 @@ class Sessions:
             self.db.execute("DELETE FROM staff_sessions WHERE id = :id", {"id": key})
             return None, True
         if idle > TOUCH_SECONDS:
-            self.db.execute("UPDATE staff_sessions SET last_seen_at = :now WHERE id = :id",
-                            {"now": rows.iso(moment), "id": key})
+            self.db.execute(
+                "UPDATE staff_sessions SET last_seen_at = :now WHERE id = :id", {"now": rows.iso(moment), "id": key}
+            )
         return row, False
 
     def end(self, session_id: str | None) -> bool:
@@ -139,15 +160,23 @@ class Sessions:
         moment = rows.now()
         return self.db.execute(
             "DELETE FROM staff_sessions WHERE expires_at <= :now OR (kind = 'session' AND last_seen_at < :idle)",
-            {"now": rows.iso(moment), "idle": rows.later(-self.settings.idle_seconds, moment)})
+            {"now": rows.iso(moment), "idle": rows.later(-self.settings.idle_seconds, moment)},
+        )
 
 
 # -- cookies -------------------------------------------------------------------------------------------
 
 
 def set_session_cookie(response, session_id: str, settings: AccessSettings) -> None:
-    response.set_cookie(COOKIE, session_id, max_age=int(settings.max_seconds), path="/", httponly=True,
-                        samesite="Lax", secure=settings.secure_cookies)
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=int(settings.max_seconds),
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.secure_cookies,
+    )
 
 
 def clear_session_cookie(response, settings: AccessSettings) -> None:
@@ -155,13 +184,19 @@ def clear_session_cookie(response, settings: AccessSettings) -> None:
 
 
 def set_login_cookie(response, login_id: str, settings: AccessSettings) -> None:
-    response.set_cookie(LOGIN_COOKIE, login_id, max_age=LOGIN_SECONDS, path="/auth/", httponly=True,
-                        samesite="Lax", secure=settings.secure_cookies)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        login_id,
+        max_age=LOGIN_SECONDS,
+        path="/auth/",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.secure_cookies,
+    )
 
 
 def clear_login_cookie(response, settings: AccessSettings) -> None:
-    response.delete_cookie(LOGIN_COOKIE, path="/auth/", httponly=True, samesite="Lax",
-                           secure=settings.secure_cookies)
+    response.delete_cookie(LOGIN_COOKIE, path="/auth/", httponly=True, samesite="Lax", secure=settings.secure_cookies)
 
 
 # -- CSRF ------------------------------------------------------------------------------------------------

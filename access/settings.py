@@ -62,8 +62,9 @@ class AccessSettings(BaseSettings):
     def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = {role for role in value.values() if role not in STAFF_ROLES}
         if unknown:
-            raise ValueError(f"BUERGERGIS_OIDC_ROLE_MAP maps to unknown roles {sorted(unknown)}; "
-                             f"use {', '.join(STAFF_ROLES)}")
+            raise ValueError(
+                f"BUERGERGIS_OIDC_ROLE_MAP maps to unknown roles {sorted(unknown)}; use {', '.join(STAFF_ROLES)}"
+            )
         return value
 
     @field_validator("session_idle_minutes", "session_max_hours", "oidc_timeout")

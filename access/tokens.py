@@ -55,11 +55,15 @@ def weak_env_secrets(environ=None) -> list[str]:
         if not value:
             continue
         if len(value) < MIN_TOKEN_LENGTH:
-            problems.append(f"{variable} ist zu kurz ({len(value)} Zeichen, mindestens {MIN_TOKEN_LENGTH}) / "
-                            f"{variable} is too short ({len(value)} characters, at least {MIN_TOKEN_LENGTH})")
+            problems.append(
+                f"{variable} ist zu kurz ({len(value)} Zeichen, mindestens {MIN_TOKEN_LENGTH}) / "
+                f"{variable} is too short ({len(value)} characters, at least {MIN_TOKEN_LENGTH})"
+            )
         elif entropy_bits_per_char(value) < MIN_BITS_PER_CHAR:
-            problems.append(f"{variable} ist zu regelmäßig (zu wenige verschiedene Zeichen) / {variable} is too "
-                            "regular (too few different characters) to withstand guessing")
+            problems.append(
+                f"{variable} ist zu regelmäßig (zu wenige verschiedene Zeichen) / {variable} is too "
+                "regular (too few different characters) to withstand guessing"
+            )
     return problems
 
 
@@ -75,8 +79,10 @@ def require_strong_env_secrets(environ=None) -> None:
     problems = weak_env_secrets(environ)
     if problems:
         raise WeakTokenError(
-            "Bürger-GIS startet nicht / will not start:\n  " + "\n  ".join(problems) +
-            f"\nEin starkes Token erzeugen / make a strong token:  {HOW_TO_MAKE_ONE}")
+            "Bürger-GIS startet nicht / will not start:\n  "
+            + "\n  ".join(problems)
+            + f"\nEin starkes Token erzeugen / make a strong token:  {HOW_TO_MAKE_ONE}"
+        )
 
 
 def demo_tokens(environ=None) -> dict[str, str]:
@@ -102,9 +108,14 @@ def hash_token(token: str) -> str:
 
 
 def public(row: dict) -> dict:
-    return {"name": row["name"], "role": row["role"], "created_at": rows.as_iso(row.get("created_at")),
-            "last_used_at": rows.as_iso(row.get("last_used_at")), "revoked_at": rows.as_iso(row.get("revoked_at")),
-            "active": row.get("revoked_at") is None}
+    return {
+        "name": row["name"],
+        "role": row["role"],
+        "created_at": rows.as_iso(row.get("created_at")),
+        "last_used_at": rows.as_iso(row.get("last_used_at")),
+        "revoked_at": rows.as_iso(row.get("revoked_at")),
+        "active": row.get("revoked_at") is None,
+    }
 
 
 class ServiceTokens:
@@ -115,25 +126,41 @@ class ServiceTokens:
         """(the token, its public row); :class:`TokenError` for a bad name/role or an active token of that name."""
         name = (name or "").strip() if isinstance(name, str) else ""
         if not NAME_PATTERN.match(name):
-            raise TokenError(400, "Name: 1-64 Zeichen A-Z a-z 0-9 . _ -, am Anfang ein Buchstabe oder eine Ziffer / "
-                                  "name: 1-64 characters A-Z a-z 0-9 . _ - starting with a letter or digit")
+            raise TokenError(
+                400,
+                "Name: 1-64 Zeichen A-Z a-z 0-9 . _ -, am Anfang ein Buchstabe oder eine Ziffer / "
+                "name: 1-64 characters A-Z a-z 0-9 . _ - starting with a letter or digit",
+            )
         if role not in STAFF_ROLES:
-            raise TokenError(400, f"Rolle muss eine von {', '.join(STAFF_ROLES)} sein / role must be one of "
-                                  f"{', '.join(STAFF_ROLES)}")
+            raise TokenError(
+                400, f"Rolle muss eine von {', '.join(STAFF_ROLES)} sein / role must be one of {', '.join(STAFF_ROLES)}"
+            )
         token = PREFIX + secrets.token_urlsafe(32)
-        row = {"id": uuid.uuid4().hex, "name": name, "role": role, "token_hash": hash_token(token),
-               "created_at": rows.iso(rows.now())}
+        row = {
+            "id": uuid.uuid4().hex,
+            "name": name,
+            "role": role,
+            "token_hash": hash_token(token),
+            "created_at": rows.iso(rows.now()),
+        }
         with self.db.transaction(lock="service_tokens") as tx:
             if tx.fetch("SELECT 1 FROM service_tokens WHERE name = :name AND revoked_at IS NULL", {"name": name}):
-                raise TokenError(409, f"Es gibt schon ein gültiges Token „{name}“; erst widerrufen / "
-                                      f"an active token named {name!r} exists; revoke it first")
-            tx.execute("INSERT INTO service_tokens (id, name, role, token_hash, created_at) "
-                       "VALUES (:id, :name, :role, :token_hash, :created_at)", row)
+                raise TokenError(
+                    409,
+                    f"Es gibt schon ein gültiges Token „{name}“; erst widerrufen / "
+                    f"an active token named {name!r} exists; revoke it first",
+                )
+            tx.execute(
+                "INSERT INTO service_tokens (id, name, role, token_hash, created_at) "
+                "VALUES (:id, :name, :role, :token_hash, :created_at)",
+                row,
+            )
         return token, public(row)
 
     def list(self) -> list[dict]:
-        found = self.db.fetch("SELECT name, role, created_at, last_used_at, revoked_at FROM service_tokens "
-                              "ORDER BY created_at, name")
+        found = self.db.fetch(
+            "SELECT name, role, created_at, last_used_at, revoked_at FROM service_tokens ORDER BY created_at, name"
+        )
         return [public(row) for row in found]
 
     def revoke(self, name: str) -> dict:
@@ -143,22 +170,27 @@ class ServiceTokens:
             if not found:
                 raise TokenError(404, f"Kein gültiges Token „{name}“ / no active token named {name!r}")
             moment = rows.iso(rows.now())
-            tx.execute("UPDATE service_tokens SET revoked_at = :now WHERE id = :id",
-                       {"now": moment, "id": found[0]["id"]})
+            tx.execute(
+                "UPDATE service_tokens SET revoked_at = :now WHERE id = :id", {"now": moment, "id": found[0]["id"]}
+            )
         return public({**found[0], "revoked_at": moment})
 
     def lookup(self, token: str) -> dict | None:
         """The active token's row (name, role), or None for an unknown or revoked one."""
         if not token.startswith(PREFIX) or len(token) > 200:
             return None
-        found = self.db.fetch("SELECT id, name, role, last_used_at FROM service_tokens "
-                              "WHERE token_hash = :h AND revoked_at IS NULL", {"h": hash_token(token)})
+        found = self.db.fetch(
+            "SELECT id, name, role, last_used_at FROM service_tokens WHERE token_hash = :h AND revoked_at IS NULL",
+            {"h": hash_token(token)},
+        )
         if not found or found[0]["role"] not in STAFF_ROLES:
             return None
         row = found[0]
         moment = rows.now()
         last = rows.instant(row["last_used_at"])
         if last is None or (moment - last).total_seconds() > TOUCH_SECONDS:
-            self.db.execute("UPDATE service_tokens SET last_used_at = :now WHERE id = :id",
-                            {"now": rows.iso(moment), "id": row["id"]})
+            self.db.execute(
+                "UPDATE service_tokens SET last_used_at = :now WHERE id = :id",
+                {"now": rows.iso(moment), "id": row["id"]},
+            )
         return row

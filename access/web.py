@@ -79,35 +79,47 @@ def _json_error(status: int, code: str, message: str, **extra):
 
 def _page(status: int, title_de: str, title_en: str, text_de: str, text_en: str, link: bool = True):
     back = _portal_root()
-    again = (f'<p><a href="{escape(back)}">Zurück zum Portal / back to the portal</a></p>' if link else "")
-    body = (f'<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1"><title>{escape(title_de)} – Bürger-GIS</title></head>'
-            f'<body><main><h1>{escape(title_de)}</h1><p>{escape(text_de)}</p>'
-            f'<h2 lang="en">{escape(title_en)}</h2><p lang="en">{escape(text_en)}</p>{again}</main></body></html>')
+    again = f'<p><a href="{escape(back)}">Zurück zum Portal / back to the portal</a></p>' if link else ""
+    body = (
+        f'<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width, initial-scale=1"><title>{escape(title_de)} – Bürger-GIS</title></head>'
+        f'<body><main><h1>{escape(title_de)}</h1><p>{escape(text_de)}</p>'
+        f'<h2 lang="en">{escape(title_en)}</h2><p lang="en">{escape(text_en)}</p>{again}</main></body></html>'
+    )
     return _no_store(Response(body, status=status, mimetype="text/html")), status
 
 
 # -- messages ----------------------------------------------------------------------------------------------
 
-EXPIRED = ("Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
-           "your session has expired or ended; please sign in again")
+EXPIRED = (
+    "Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
+    "your session has expired or ended; please sign in again"
+)
 UNKNOWN_TOKEN = "Unbekanntes Token / unknown token"
 
 
 def _not_set_up():
-    return _page(503, "Anmeldung nicht eingerichtet", "Sign-in is not set up",
-                 "Die Anmeldung für Mitarbeitende (OpenID Connect) ist in dieser Installation nicht eingerichtet. "
-                 "Die Verwaltung stellt sie mit BUERGERGIS_OIDC_ISSUER und BUERGERGIS_OIDC_CLIENT_ID ein. "
-                 "Alle öffentlichen Inhalte sind ohne Anmeldung zugänglich.",
-                 "Staff sign-in (OpenID Connect) is not set up for this installation. The administrators set it up "
-                 "with BUERGERGIS_OIDC_ISSUER and BUERGERGIS_OIDC_CLIENT_ID. Everything public is open without "
-                 "signing in.")
+    return _page(
+        503,
+        "Anmeldung nicht eingerichtet",
+        "Sign-in is not set up",
+        "Die Anmeldung für Mitarbeitende (OpenID Connect) ist in dieser Installation nicht eingerichtet. "
+        "Die Verwaltung stellt sie mit BUERGERGIS_OIDC_ISSUER und BUERGERGIS_OIDC_CLIENT_ID ein. "
+        "Alle öffentlichen Inhalte sind ohne Anmeldung zugänglich.",
+        "Staff sign-in (OpenID Connect) is not set up for this installation. The administrators set it up "
+        "with BUERGERGIS_OIDC_ISSUER and BUERGERGIS_OIDC_CLIENT_ID. Everything public is open without "
+        "signing in.",
+    )
 
 
 def _unreachable():
-    return _page(502, "Anmeldedienst nicht erreichbar", "Sign-in service unreachable",
-                 "Der Anmeldedienst der Verwaltung antwortet gerade nicht. Bitte versuchen Sie es später erneut.",
-                 "The administration's sign-in service is not answering. Please try again later.")
+    return _page(
+        502,
+        "Anmeldedienst nicht erreichbar",
+        "Sign-in service unreachable",
+        "Der Anmeldedienst der Verwaltung antwortet gerade nicht. Bitte versuchen Sie es später erneut.",
+        "The administration's sign-in service is not answering. Please try again later.",
+    )
 
 
 # -- sign-in ----------------------------------------------------------------------------------------------
@@ -138,19 +150,27 @@ def callback():
     login_state = context.sessions.take_login(request.cookies.get(staff.LOGIN_COOKIE))
     error = request.args.get("error")
     if error:
-        page = _page(403 if error == "access_denied" else 400, "Anmeldung nicht erfolgt", "Not signed in",
-                     f"Der Anmeldedienst hat die Anmeldung nicht bestätigt ({error[:100]}). "
-                     "Sie können es über „Anmelden“ erneut versuchen.",
-                     f"The sign-in service did not confirm the sign-in ({error[:100]}). "
-                     "You may try again with “Sign in”.")
+        page = _page(
+            403 if error == "access_denied" else 400,
+            "Anmeldung nicht erfolgt",
+            "Not signed in",
+            f"Der Anmeldedienst hat die Anmeldung nicht bestätigt ({error[:100]}). "
+            "Sie können es über „Anmelden“ erneut versuchen.",
+            f"The sign-in service did not confirm the sign-in ({error[:100]}). You may try again with “Sign in”.",
+        )
         return _without_login_cookie(page, context)
-    if login_state is None or not hmac.compare_digest(str(login_state.get("state", "")).encode(),
-                                                      request.args.get("state", "").encode()):
-        page = _page(400, "Anmeldung abgelaufen", "Sign-in expired",
-                     "Diese Anmeldung ist unbekannt oder älter als 10 Minuten (oder der Browser hat das Cookie der "
-                     "Anmeldung nicht gesendet). Bitte melden Sie sich erneut an.",
-                     "This sign-in is unknown or older than 10 minutes (or the browser did not send the sign-in "
-                     "cookie). Please sign in again.")
+    if login_state is None or not hmac.compare_digest(
+        str(login_state.get("state", "")).encode(), request.args.get("state", "").encode()
+    ):
+        page = _page(
+            400,
+            "Anmeldung abgelaufen",
+            "Sign-in expired",
+            "Diese Anmeldung ist unbekannt oder älter als 10 Minuten (oder der Browser hat das Cookie der "
+            "Anmeldung nicht gesendet). Bitte melden Sie sich erneut an.",
+            "This sign-in is unknown or older than 10 minutes (or the browser did not send the sign-in "
+            "cookie). Please sign in again.",
+        )
         return _without_login_cookie(page, context)
     try:
         claims = context.oidc.finish(login_state, request.args.get("code", ""), request.args.get("iss"))
@@ -158,9 +178,13 @@ def callback():
         LOG.warning("sign-in failed: %s", err)
         if err.unreachable:
             return _without_login_cookie(_unreachable(), context)
-        page = _page(400, "Anmeldung fehlgeschlagen", "Sign-in failed",
-                     "Die Antwort des Anmeldedienstes konnte nicht bestätigt werden. Bitte erneut versuchen.",
-                     "The sign-in service's answer could not be verified. Please try again.")
+        page = _page(
+            400,
+            "Anmeldung fehlgeschlagen",
+            "Sign-in failed",
+            "Die Antwort des Anmeldedienstes konnte nicht bestätigt werden. Bitte erneut versuchen.",
+            "The sign-in service's answer could not be verified. Please try again.",
+        )
         return _without_login_cookie(page, context)
     role = context.oidc.role(claims)
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
@@ -190,11 +214,15 @@ def logout():
         sent = request.headers.get(staff.CSRF_HEADER) or (request.form.get(staff.CSRF_FIELD) if form else None)
         if not staff.csrf_ok(row, sent):
             if form:
-                return _page(403, "Abmelden nicht möglich", "Cannot sign out",
-                             "Die Anfrage trug nicht das Sicherheitsmerkmal dieser Sitzung. Bitte laden Sie die "
-                             "Seite neu und melden Sie sich dort ab.",
-                             "The request did not carry this session's security token. Please reload the page "
-                             "and sign out there.")
+                return _page(
+                    403,
+                    "Abmelden nicht möglich",
+                    "Cannot sign out",
+                    "Die Anfrage trug nicht das Sicherheitsmerkmal dieser Sitzung. Bitte laden Sie die "
+                    "Seite neu und melden Sie sich dort ab.",
+                    "The request did not carry this session's security token. Please reload the page "
+                    "and sign out there.",
+                )
             return _json_error(403, "Forbidden", CSRF_MESSAGE)
         context.sessions.end(session_id)
     response = redirect(local_path(request.form.get("next")), 303) if form else jsonify({"signed_in": False})
@@ -202,9 +230,11 @@ def logout():
     return _no_store(response)
 
 
-CSRF_MESSAGE = (f"Sicherheitsmerkmal fehlt oder ist falsch: Schreibzugriffe mit der Anmelde-Sitzung brauchen den "
-                f"Header {staff.CSRF_HEADER} (aus /api/me) / missing or wrong CSRF token: writes authenticated by "
-                f"the session cookie need the {staff.CSRF_HEADER} header (csrf_token from /api/me)")
+CSRF_MESSAGE = (
+    f"Sicherheitsmerkmal fehlt oder ist falsch: Schreibzugriffe mit der Anmelde-Sitzung brauchen den "
+    f"Header {staff.CSRF_HEADER} (aus /api/me) / missing or wrong CSRF token: writes authenticated by "
+    f"the session cookie need the {staff.CSRF_HEADER} header (csrf_token from /api/me)"
+)
 
 
 # -- who am I ---------------------------------------------------------------------------------------------
@@ -220,13 +250,21 @@ def me():
     if viewer.token_invalid:
         return _json_error(403, "Forbidden", UNKNOWN_TOKEN, signed_in=False, sign_in_available=available)
     if viewer.session_expired:
-        return _json_error(401, "SessionExpired", EXPIRED, signed_in=False, expired=True,
-                           sign_in_available=available)
+        return _json_error(401, "SessionExpired", EXPIRED, signed_in=False, expired=True, sign_in_available=available)
     session = g.get("staff_session") if viewer.via == "oidc" else None
-    return _no_store(jsonify({
-        "signed_in": bool(viewer.via), "name": viewer.name or None, "role": viewer.role, "via": viewer.via or None,
-        "csrf_token": (session or {}).get("csrf_token"), "expired": False, "sign_in_available": available,
-    }))
+    return _no_store(
+        jsonify(
+            {
+                "signed_in": bool(viewer.via),
+                "name": viewer.name or None,
+                "role": viewer.role,
+                "via": viewer.via or None,
+                "csrf_token": (session or {}).get("csrf_token"),
+                "expired": False,
+                "sign_in_available": available,
+            }
+        )
+    )
 
 
 # -- service tokens -------------------------------------------------------------------------------------
@@ -244,8 +282,11 @@ def _admin_refusal():
         return _json_error(401, "SessionExpired", EXPIRED)
     if viewer.via:
         return _json_error(403, "Forbidden", "Nur für die Administration / only admins may manage service tokens")
-    return _json_error(401, "Unauthorized", "Anmeldung als Administration nötig / sign in as an admin "
-                                            "(or send an admin token: Authorization: Bearer …)")
+    return _json_error(
+        401,
+        "Unauthorized",
+        "Anmeldung als Administration nötig / sign in as an admin (or send an admin token: Authorization: Bearer …)",
+    )
 
 
 @BLUEPRINT.get("/api/service-tokens")
@@ -261,18 +302,23 @@ def create_token():
         return refusal
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json_error(400, "InvalidParameterValue",
-                           'Erwartet: {"name": …, "role": "planner"} als JSON / expected a JSON object '
-                           '{"name": …, "role": "planner"}')
+        return _json_error(
+            400,
+            "InvalidParameterValue",
+            'Erwartet: {"name": …, "role": "planner"} als JSON / expected a JSON object {"name": …, "role": "planner"}',
+        )
     try:
         name, role = body.get("name"), body.get("role")
         # not text: the checks of tokens.create refuse "" with the message that names the field
-        token, row = _context().tokens.create(name if isinstance(name, str) else "", role if isinstance(role, str) else "")
+        token, row = _context().tokens.create(
+            name if isinstance(name, str) else "", role if isinstance(role, str) else ""
+        )
     except TokenError as err:
         return _json_error(err.status, "InvalidParameterValue" if err.status == 400 else "Conflict", str(err))
     LOG.info("service token %s (%s) created", row["name"], row["role"])
-    return _no_store(jsonify({**row, "token": token,
-                              "note": "Das Token wird nur jetzt gezeigt / the token is shown only this once"})), 201
+    return _no_store(
+        jsonify({**row, "token": token, "note": "Das Token wird nur jetzt gezeigt / the token is shown only this once"})
+    ), 201
 
 
 @BLUEPRINT.delete("/api/service-tokens/<name>")

@@ -185,8 +185,10 @@ def identify(authorization: str | None) -> tuple[str, bool, str, str]:
     if not authorization:
         return CITIZEN, False, "", ""
     sent = hashlib.sha256(authorization.encode()).digest()  # equal lengths: the comparison leaks no length
-    matches = {role: hmac.compare_digest(sent, hashlib.sha256(f"Bearer {token}".encode()).digest())
-               for role, token in role_tokens().items()}
+    matches = {
+        role: hmac.compare_digest(sent, hashlib.sha256(f"Bearer {token}".encode()).digest())
+        for role, token in role_tokens().items()
+    }
     for role in (PLANNER, MODERATOR):
         if matches.get(role):
             return role, False, f"token:{role}-env", "env-token"
@@ -223,8 +225,9 @@ def viewer_from_request() -> Viewer:
     secret_hashes = _secret_hashes(request.headers.get(SECRET_HEADER))
     if authorization:
         role, invalid, name, via = identify(authorization)
-        return Viewer(role=role, secret_hashes=secret_hashes, token_invalid=invalid, token_sent=True,
-                      name=name, via=via)
+        return Viewer(
+            role=role, secret_hashes=secret_hashes, token_invalid=invalid, token_sent=True, name=name, via=via
+        )
     context = _staff_access()
     if context is not None:
         from access.sessions import COOKIE
@@ -232,8 +235,12 @@ def viewer_from_request() -> Viewer:
         session, stale = context.sessions.lookup(request.cookies.get(COOKIE))
         if session is not None:
             g.staff_session = session
-            return Viewer(role=session["role"] or CITIZEN, secret_hashes=secret_hashes,
-                          name=session["name"] or session["subject"] or "", via="oidc")
+            return Viewer(
+                role=session["role"] or CITIZEN,
+                secret_hashes=secret_hashes,
+                name=session["name"] or session["subject"] or "",
+                via="oidc",
+            )
         if stale:
             return Viewer(secret_hashes=secret_hashes, session_expired=True)
     return Viewer(secret_hashes=secret_hashes)
@@ -254,8 +261,10 @@ def secret_for_new_contribution() -> str:
     given = request.headers.get(SECRET_HEADER, "").strip() if has_request_context() else ""
     if given and "," not in given:
         if not _SECRET_PATTERN.match(given):
-            raise BadSecret(f"{SECRET_HEADER} must be 22-128 characters of A-Z a-z 0-9 _ - "
-                            "(or leave it out and the server makes one)")
+            raise BadSecret(
+                f"{SECRET_HEADER} must be 22-128 characters of A-Z a-z 0-9 _ - "
+                "(or leave it out and the server makes one)"
+            )
         return given
     return secrets.token_urlsafe(32)
 
@@ -289,10 +298,13 @@ def require_author_or_moderator(viewer: Viewer, author_secret_hash: str | None) 
     if not viewer.secret_hashes:
         raise CredentialsRequired(
             f"Nur mit dem Geheimnis des Beitrags ({SECRET_HEADER}) oder als Moderation / "
-            f"changing a contribution needs its secret ({SECRET_HEADER} header) or a moderator token")
+            f"changing a contribution needs its secret ({SECRET_HEADER} header) or a moderator token"
+        )
     if not viewer.owns(author_secret_hash):
-        raise Forbidden("Dies ist nicht Ihr Beitrag / this is not your contribution: "
-                        "only its author (with its secret) or a moderator may change it")
+        raise Forbidden(
+            "Dies ist nicht Ihr Beitrag / this is not your contribution: "
+            "only its author (with its secret) or a moderator may change it"
+        )
 
 
 def require_moderator(viewer: Viewer) -> None:
@@ -302,8 +314,9 @@ def require_moderator(viewer: Viewer) -> None:
         raise CredentialsRequired(SESSION_EXPIRED)
     if viewer.token_sent or viewer.via:
         raise Forbidden("Nur Moderation oder Planung / only moderators or planners may do this")
-    raise CredentialsRequired("Anmeldung als Moderation nötig / a moderator token is required "
-                              "(Authorization: Bearer …)")
+    raise CredentialsRequired(
+        "Anmeldung als Moderation nötig / a moderator token is required (Authorization: Bearer …)"
+    )
 
 
 def require_planner(viewer: Viewer) -> None:
@@ -313,8 +326,9 @@ def require_planner(viewer: Viewer) -> None:
         return
     if viewer.token_sent or viewer.role != CITIZEN or viewer.via:
         raise Forbidden("Nur die Planung / only planners may do this")
-    raise CredentialsRequired("Anmeldung als Planung nötig / sign in as a planner (or send a planner token: "
-                              "Authorization: Bearer …)")
+    raise CredentialsRequired(
+        "Anmeldung als Planung nötig / sign in as a planner (or send a planner token: Authorization: Bearer …)"
+    )
 
 
 def phase_is_open(phase: dict, now: datetime) -> bool:
@@ -322,8 +336,9 @@ def phase_is_open(phase: dict, now: datetime) -> bool:
     return (opens is None or opens <= now) and (closes is None or now < closes)
 
 
-def require_open_phase(viewer: Viewer, kind: str, scope: tuple[str, str | None], phases: list[dict],
-                       now: datetime | None = None) -> None:
+def require_open_phase(
+    viewer: Viewer, kind: str, scope: tuple[str, str | None], phases: list[dict], now: datetime | None = None
+) -> None:
     """Comments and proposals only while a participation phase of their plan/scenario is open.
 
     Mängelmeldungen are always accepted (they are not part of a planning procedure);
@@ -335,21 +350,28 @@ def require_open_phase(viewer: Viewer, kind: str, scope: tuple[str, str | None],
     now = now or datetime.now(UTC)
     if any(phase_is_open(p, now) for p in phases):
         return
-    what_de, what_en = {"plan": (f"den Plan {scope[1]}", f"plan {scope[1]}"),
-                        "scenario": (f"das Szenario {scope[1]}", f"scenario {scope[1]}")}.get(
-        scope[0], ("allgemeine Beiträge", "general contributions"))
+    what_de, what_en = {
+        "plan": (f"den Plan {scope[1]}", f"plan {scope[1]}"),
+        "scenario": (f"das Szenario {scope[1]}", f"scenario {scope[1]}"),
+    }.get(scope[0], ("allgemeine Beiträge", "general contributions"))
     upcoming = sorted(o for o in (_instant(p.get("opens_at")) for p in phases) if o and o > now)
     past = sorted(c for c in (_instant(p.get("closes_at")) for p in phases) if c and c <= now)
     if upcoming:
-        when_de, when_en = (f" Sie beginnt am {upcoming[0]:%d.%m.%Y %H:%M} UTC.",
-                            f" It opens on {upcoming[0]:%Y-%m-%d %H:%M} UTC.")
+        when_de, when_en = (
+            f" Sie beginnt am {upcoming[0]:%d.%m.%Y %H:%M} UTC.",
+            f" It opens on {upcoming[0]:%Y-%m-%d %H:%M} UTC.",
+        )
     elif past:
-        when_de, when_en = (f" Sie endete am {past[-1]:%d.%m.%Y %H:%M} UTC.",
-                            f" It closed on {past[-1]:%Y-%m-%d %H:%M} UTC.")
+        when_de, when_en = (
+            f" Sie endete am {past[-1]:%d.%m.%Y %H:%M} UTC.",
+            f" It closed on {past[-1]:%Y-%m-%d %H:%M} UTC.",
+        )
     else:
         when_de, when_en = " Es ist keine Beteiligungsphase eingerichtet.", " No participation phase is set up."
-    raise Forbidden(f"Die Beteiligung für {what_de} ist nicht geöffnet; Beiträge werden nicht angenommen.{when_de}"
-                    f" / Participation for {what_en} is closed; contributions are not accepted.{when_en}")
+    raise Forbidden(
+        f"Die Beteiligung für {what_de} ist nicht geöffnet; Beiträge werden nicht angenommen.{when_de}"
+        f" / Participation for {what_en} is closed; contributions are not accepted.{when_en}"
+    )
 
 
 def _instant(value) -> datetime | None:
@@ -369,13 +391,20 @@ def _instant(value) -> datetime | None:
 
 
 def _refuse(status: int, message: str, code: str | None = None):
-    codes = {400: "InvalidParameterValue", 401: "Unauthorized", 403: "Forbidden", 413: "PayloadTooLarge",
-             415: "UnsupportedMediaType"}
+    codes = {
+        400: "InvalidParameterValue",
+        401: "Unauthorized",
+        403: "Forbidden",
+        413: "PayloadTooLarge",
+        415: "UnsupportedMediaType",
+    }
     return jsonify({"code": code or codes.get(status, "Error"), "description": message}), status
 
 
-SESSION_EXPIRED = ("Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
-                   "your session has expired or ended; please sign in again")
+SESSION_EXPIRED = (
+    "Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
+    "your session has expired or ended; please sign in again"
+)
 
 
 def _planner_refusal(viewer: Viewer):
@@ -385,15 +414,17 @@ def _planner_refusal(viewer: Viewer):
         return _refuse(401, SESSION_EXPIRED, "SessionExpired")
     if viewer.token_sent or viewer.via:
         return _refuse(403, "Schreiben nur mit Planungs-Berechtigung / writing here needs the planner role")
-    return _refuse(401, "Schreiben nur mit Berechtigung / writing needs a planner token "
-                        "(Authorization: Bearer …)")
+    return _refuse(401, "Schreiben nur mit Berechtigung / writing needs a planner token (Authorization: Bearer …)")
 
 
 def _too_large(settings: Settings):
     length = request.content_length
     if length is not None and length > settings.max_upload_bytes:
-        return _refuse(413, f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
-                            f"the request body is too large (at most {settings.max_upload_bytes} bytes)")
+        return _refuse(
+            413,
+            f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
+            f"the request body is too large (at most {settings.max_upload_bytes} bytes)",
+        )
     return None
 
 
@@ -447,32 +478,42 @@ def _guard_items(settings: Settings, viewer: Viewer, collection: str, item: str 
             return None
         if not citizen_writable and (refusal := _planner_refusal(viewer)) is not None:
             return refusal
-        return _refuse(415, f"Ein GeoJSON-Feature bitte als Content-Type: {GEOJSON} senden, nicht "
-                            f"{request.mimetype or 'ohne Typ'} / send a GeoJSON Feature with Content-Type: "
-                            f"{GEOJSON} (got {request.mimetype or 'none'}); application/json bodies are "
-                            "read as CQL2-JSON queries")
+        return _refuse(
+            415,
+            f"Ein GeoJSON-Feature bitte als Content-Type: {GEOJSON} senden, nicht "
+            f"{request.mimetype or 'ohne Typ'} / send a GeoJSON Feature with Content-Type: "
+            f"{GEOJSON} (got {request.mimetype or 'none'}); application/json bodies are "
+            "read as CQL2-JSON queries",
+        )
     if viewer.token_invalid:
         return _refuse(403, "Unbekanntes Token / unknown token")
     if not citizen_writable:
         if (refusal := _planner_refusal(viewer)) is not None:
             return refusal
     elif method in ("PUT", "PATCH", "DELETE") and not viewer.is_moderator and not viewer.secret_hashes:
-        return _refuse(401, f"Nur mit dem Geheimnis des Beitrags ({SECRET_HEADER}) oder als Moderation / "
-                            f"changing a contribution needs its secret ({SECRET_HEADER} header) "
-                            "or a moderator token")
+        return _refuse(
+            401,
+            f"Nur mit dem Geheimnis des Beitrags ({SECRET_HEADER}) oder als Moderation / "
+            f"changing a contribution needs its secret ({SECRET_HEADER} header) "
+            "or a moderator token",
+        )
     if method == "DELETE":
         return None
     if (refusal := _too_large(settings)) is not None:
         return refusal
     if method == "PUT" and request.mimetype not in ("", GEOJSON, "application/json"):
-        return _refuse(415, f"Bitte als Content-Type: {GEOJSON} senden / send the feature as {GEOJSON} "
-                            f"(got {request.mimetype})")
+        return _refuse(
+            415, f"Bitte als Content-Type: {GEOJSON} senden / send the feature as {GEOJSON} (got {request.mimetype})"
+        )
     body, error = _json_body()
     if error is not None:
         return _refuse(400, error)
     if not isinstance(body, dict) or body.get("type") != "Feature":
-        return _refuse(400, 'Erwartet wird ein GeoJSON-Feature / the body must be one GeoJSON Feature '
-                            '({"type": "Feature", "geometry": …, "properties": …})')
+        return _refuse(
+            400,
+            'Erwartet wird ein GeoJSON-Feature / the body must be one GeoJSON Feature '
+            '({"type": "Feature", "geometry": …, "properties": …})',
+        )
     return None
 
 
@@ -510,13 +551,17 @@ def install(server: Flask, settings: Settings) -> None:
                     if role == MODERATOR and not viewer.is_moderator:
                         if viewer.session_expired:
                             return _refuse(401, SESSION_EXPIRED, "SessionExpired")
-                        return _refuse(403 if viewer.token_sent or viewer.via else 401,
-                                       "Nur Moderation oder Planung / only moderators or planners may do this")
+                        return _refuse(
+                            403 if viewer.token_sent or viewer.via else 401,
+                            "Nur Moderation oder Planung / only moderators or planners may do this",
+                        )
                     if role == ADMIN and viewer.role != ADMIN:
                         if viewer.session_expired:
                             return _refuse(401, SESSION_EXPIRED, "SessionExpired")
-                        return _refuse(403 if viewer.token_sent or viewer.via else 401,
-                                       "Nur für die Administration / only admins may do this")
+                        return _refuse(
+                            403 if viewer.token_sent or viewer.via else 401,
+                            "Nur für die Administration / only admins may do this",
+                        )
             if _OWN_SIZE_LIMIT.match(path):
                 return None  # photo uploads: their own, larger limits (api/media.py, participation/photos.py)
             return _too_large(settings)
@@ -534,10 +579,14 @@ def install(server: Flask, settings: Settings) -> None:
             response.vary.add(SECRET_HEADER)
         exposed = [h.strip() for h in response.headers.get("Access-Control-Expose-Headers", "").split(",") if h.strip()]
         response.headers["Access-Control-Expose-Headers"] = ", ".join(
-            dict.fromkeys([*exposed, "Location", SECRET_HEADER, "X-Job-Secret"]))
+            dict.fromkeys([*exposed, "Location", SECRET_HEADER, "X-Job-Secret"])
+        )
         return response
 
     @server.errorhandler(413)
     def too_large(_error):
-        return _refuse(413, f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
-                            f"the request body is too large (at most {settings.max_upload_bytes} bytes)")
+        return _refuse(
+            413,
+            f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
+            f"the request body is too large (at most {settings.max_upload_bytes} bytes)",
+        )

@@ -59,21 +59,47 @@ def bursts():
     params = {"since": since, "n": threshold}
     items = []
     for table, key, kind in ((LIKES, "contribution_id", "contribution"), (SCENARIO_LIKES, "scenario_id", "variant")):
-        for row in rows.fetch(f"SELECT {key} AS item, count(*) AS likes, min(created_at) AS first, "
-                              f"max(created_at) AS last FROM {table} WHERE created_at >= :since GROUP BY {key} "
-                              f"HAVING count(*) >= :n", params):
-            items.append({"kind": kind, "id": row["item"], "likes": int(row["likes"]), "first": iso(row["first"]),
-                          "last": iso(row["last"])})
-    authors = [{"author": hashlib.sha256(f"burst:{row['author']}".encode()).hexdigest()[:12],
-                "contributions": int(row["n"]), "first": iso(row["first"]), "last": iso(row["last"])}
-               for row in rows.fetch(f"SELECT author_secret_hash AS author, count(*) AS n, min(created_at) AS first, "
-                                     f"max(created_at) AS last FROM {TABLE} WHERE created_at >= :since "
-                                     "GROUP BY author_secret_hash HAVING count(*) >= :n", params)]
+        for row in rows.fetch(
+            f"SELECT {key} AS item, count(*) AS likes, min(created_at) AS first, "
+            f"max(created_at) AS last FROM {table} WHERE created_at >= :since GROUP BY {key} "
+            f"HAVING count(*) >= :n",
+            params,
+        ):
+            items.append(
+                {
+                    "kind": kind,
+                    "id": row["item"],
+                    "likes": int(row["likes"]),
+                    "first": iso(row["first"]),
+                    "last": iso(row["last"]),
+                }
+            )
+    authors = [
+        {
+            "author": hashlib.sha256(f"burst:{row['author']}".encode()).hexdigest()[:12],
+            "contributions": int(row["n"]),
+            "first": iso(row["first"]),
+            "last": iso(row["last"]),
+        }
+        for row in rows.fetch(
+            f"SELECT author_secret_hash AS author, count(*) AS n, min(created_at) AS first, "
+            f"max(created_at) AS last FROM {TABLE} WHERE created_at >= :since "
+            "GROUP BY author_secret_hash HAVING count(*) >= :n",
+            params,
+        )
+    ]
     limits = current_limits()
     clients = limits.activity.bursts(threshold) if limits is not None else []
     clients = [c for c in clients if c["kind"] in ("contributions", "likes", "voters") or c["refused"]]
-    answer = jsonify({"window_s": window, "min": threshold, "since": since,
-                      "items": sorted(items, key=lambda i: -i["likes"]),
-                      "authors": sorted(authors, key=lambda a: -a["contributions"]), "clients": clients})
+    answer = jsonify(
+        {
+            "window_s": window,
+            "min": threshold,
+            "since": since,
+            "items": sorted(items, key=lambda i: -i["likes"]),
+            "authors": sorted(authors, key=lambda a: -a["contributions"]),
+            "clients": clients,
+        }
+    )
     answer.headers["Cache-Control"] = "no-store"
     return answer

@@ -150,13 +150,14 @@ def execute_request_problem(raw: bytes) -> str | None:
     except ValueError:
         return None
     if not isinstance(body, dict):
-        return ('Erwartet wird ein JSON-Objekt / the execute request must be a JSON object: '
-                '{"inputs": {…}}')
+        return 'Erwartet wird ein JSON-Objekt / the execute request must be a JSON object: {"inputs": {…}}'
     if "inputs" in body and not isinstance(body["inputs"], dict):
         return "'inputs' muss ein Objekt sein / 'inputs' must be an object of input values by name"
     if "subscriber" in body:
-        return ("Rückrufe (subscriber) werden nicht unterstützt / callbacks are not supported: "
-                "leave out 'subscriber' (use Prefer: respond-async and poll the job instead)")
+        return (
+            "Rückrufe (subscriber) werden nicht unterstützt / callbacks are not supported: "
+            "leave out 'subscriber' (use Prefer: respond-async and poll the job instead)"
+        )
     return None
 
 
@@ -171,8 +172,7 @@ def install_request_checks(server) -> None:
     from pygeoapi.api import validate_bbox
 
     def refuse(message: str):
-        return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue",
-                        "description": message}), 400
+        return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue", "description": message}), 400
 
     @server.before_request
     def request_bodies_pygeoapi_cannot_read_are_client_errors():
@@ -185,8 +185,10 @@ def install_request_checks(server) -> None:
             try:
                 request.get_data(cache=True).decode("utf-8")
             except UnicodeDecodeError:
-                return refuse("Der Inhalt ist kein UTF-8 / the body is not UTF-8: send a CQL2-JSON query as "
-                              "application/json or a GeoJSON Feature as application/geo+json")
+                return refuse(
+                    "Der Inhalt ist kein UTF-8 / the body is not UTF-8: send a CQL2-JSON query as "
+                    "application/json or a GeoJSON Feature as application/geo+json"
+                )
         return None
 
     @server.before_request
@@ -194,8 +196,11 @@ def install_request_checks(server) -> None:
         if not _ITEMS_QUERY.match(request.path) or request.method not in ("GET", "POST"):
             return None
         body = request.get_data(cache=True) if request.method == "POST" else None
-        if request.method == "POST" and request.args.get("filter") is None and "geo+json" in (
-                request.content_type or ""):
+        if (
+            request.method == "POST"
+            and request.args.get("filter") is None
+            and "geo+json" in (request.content_type or "")
+        ):
             return None  # a new feature, not a query
         problem = filter_problem(request.args, body, request.content_type or "")
         return refuse(problem) if problem else None
@@ -210,14 +215,17 @@ def install_request_checks(server) -> None:
         try:
             validate_bbox(bbox)
         except ValueError as err:
-            return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue",
-                            "description": str(err)}), 400
+            return jsonify(
+                {"code": "InvalidParameterValue", "type": "InvalidParameterValue", "description": str(err)}
+            ), 400
         return None
 
 
 _IMAGE_TEST = "{% if val|length and val.lower().endswith(('.jpg', '.jpeg', '.png', '.gif', '.bmp')) %}"
-_WEB_IMAGE_TEST = ("{% if val|length and val.lower().startswith(('http://', 'https://')) "
-                   "and val.lower().endswith(('.jpg', '.jpeg', '.png', '.gif', '.bmp')) %}")
+_WEB_IMAGE_TEST = (
+    "{% if val|length and val.lower().startswith(('http://', 'https://')) "
+    "and val.lower().endswith(('.jpg', '.jpeg', '.png', '.gif', '.bmp')) %}"
+)
 
 
 def item_page_links_only_for_web_urls(directory: Path) -> None:

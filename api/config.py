@@ -76,17 +76,19 @@ def _collection(layer: Layer) -> dict:
         feature_provider["title_field"] = layer.title_field
     providers = [feature_provider]
     if layer.id in TILED_LAYERS:
-        providers.append({
-            "type": "tile",
-            "name": "providers.store.StoreTileProvider",
-            "data": store,
-            "table": layer.id,
-            "id_field": "id",
-            "geom_field": "geom",
-            "storage_crs": f"http://www.opengis.net/def/crs/EPSG/0/{epsg}",
-            "options": {"zoom": {"min": 10, "max": 18}},
-            "format": {"name": "pbf", "mimetype": "application/vnd.mapbox-vector-tile"},
-        })
+        providers.append(
+            {
+                "type": "tile",
+                "name": "providers.store.StoreTileProvider",
+                "data": store,
+                "table": layer.id,
+                "id_field": "id",
+                "geom_field": "geom",
+                "storage_crs": f"http://www.opengis.net/def/crs/EPSG/0/{epsg}",
+                "options": {"zoom": {"min": 10, "max": 18}},
+                "format": {"name": "pbf", "mimetype": "application/vnd.mapbox-vector-tile"},
+            }
+        )
     return {
         "type": "collection",
         "title": {"de": layer.title_de, "en": layer.title_en},
@@ -105,26 +107,33 @@ def template() -> dict:
         "title": {"de": "Digitales Geländemodell (Demo)", "en": "Digital elevation model (demo)"},
         "description": {
             "de": "Geländehöhen als OGC API Coverage. Demo-Daten: HydroSHEDS-DGM von Fort Worth (Texas), "
-                  "nicht Hamburg; eine Kommune setzt BUERGERGIS_DEM auf ihr eigenes DGM.",
+            "nicht Hamburg; eine Kommune setzt BUERGERGIS_DEM auf ihr eigenes DGM.",
             "en": "Terrain heights as an OGC API Coverage. Demo data: HydroSHEDS DEM of Fort Worth (Texas), "
-                  "not Hamburg; a Kommune points BUERGERGIS_DEM at its own DEM.",
+            "not Hamburg; a Kommune points BUERGERGIS_DEM at its own DEM.",
         },
         "keywords": {"de": ["DGM", "Gelände", "Höhe"], "en": ["DEM", "terrain", "elevation"]},
-        "extents": {"spatial": {"bbox": [-97.485, 32.5225, -97.179, 32.822],
-                                "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
-        "providers": [{
-            "type": "coverage",
-            "name": "providers.dem.DEMCoverageProvider",
-            "data": "${BUERGERGIS_DEM:-data/sample/dem/dem.tif}",
-            "options": {"DATA_ENCODING": "COMPRESSED_BASE64"},
-            "format": {"name": "GTiff", "mimetype": "application/tiff"},
-        }],
+        "extents": {
+            "spatial": {
+                "bbox": [-97.485, 32.5225, -97.179, 32.822],
+                "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            }
+        },
+        "providers": [
+            {
+                "type": "coverage",
+                "name": "providers.dem.DEMCoverageProvider",
+                "data": "${BUERGERGIS_DEM:-data/sample/dem/dem.tif}",
+                "options": {"DATA_ENCODING": "COMPRESSED_BASE64"},
+                "format": {"name": "GTiff", "mimetype": "application/tiff"},
+            }
+        ],
     }
     # OGC API Processes: scenario runs and indicators for a drawn area (scenarios/processes.py).
-    resources["run-scenario"] = {"type": "process",
-                                 "processor": {"name": "scenarios.processes.RunScenarioProcessor"}}
-    resources["area-indicators"] = {"type": "process",
-                                    "processor": {"name": "scenarios.processes.AreaIndicatorsProcessor"}}
+    resources["run-scenario"] = {"type": "process", "processor": {"name": "scenarios.processes.RunScenarioProcessor"}}
+    resources["area-indicators"] = {
+        "type": "process",
+        "processor": {"name": "scenarios.processes.AreaIndicatorsProcessor"},
+    }
     return {
         "server": {
             "bind": {"host": "${BUERGERGIS_HOST:-127.0.0.1}", "port": "${BUERGERGIS_PORT:-8050}"},
@@ -136,8 +145,11 @@ def template() -> dict:
             "cors": True,
             "pretty_print": False,
             # Async process jobs are kept in a small TinyDB file beside the runtime config.
-            "manager": {"name": "TinyDB", "connection": "${BUERGERGIS_DATA_DIR:-var}/process-jobs.db",
-                        "output_dir": "${BUERGERGIS_DATA_DIR:-var}/process-outputs"},
+            "manager": {
+                "name": "TinyDB",
+                "connection": "${BUERGERGIS_DATA_DIR:-var}/process-jobs.db",
+                "output_dir": "${BUERGERGIS_DATA_DIR:-var}/process-outputs",
+            },
             "limits": {"default_items": 50, "max_items": 10000, "on_exceed": "throttle"},
             "map": {
                 # pygeoapi's HTML pages draw a basemap; offline they simply show none.
@@ -148,14 +160,18 @@ def template() -> dict:
         "logging": {"level": "ERROR"},
         "metadata": {
             "identification": {
-                "title": {"de": "Bürger-GIS: Bebauungspläne und Stadtmodell",
-                          "en": "Citizen GIS: zoning plans and city model"},
+                "title": {
+                    "de": "Bürger-GIS: Bebauungspläne und Stadtmodell",
+                    "en": "Citizen GIS: zoning plans and city model",
+                },
                 "description": {
                     "de": "Bebauungspläne (XPlanung), Stadtmodell und Bürgerbeiträge als OGC API.",
                     "en": "Zoning plans (XPlanung), city model and citizen contributions as OGC API.",
                 },
-                "keywords": {"de": ["Bebauungsplan", "XPlanung", "Bürgerbeteiligung", "Stadtmodell"],
-                             "en": ["zoning plan", "XPlanung", "public participation", "digital twin"]},
+                "keywords": {
+                    "de": ["Bebauungsplan", "XPlanung", "Bürgerbeteiligung", "Stadtmodell"],
+                    "en": ["zoning plan", "XPlanung", "public participation", "digital twin"],
+                },
                 "keywords_type": "theme",
                 "terms_of_service": "https://www.govdata.de/dl-de/by-2-0",
                 "url": "https://example.org/buergergis",
@@ -184,8 +200,9 @@ def runtime_config(settings: Settings, extents: dict[str, list[float]] | None = 
     for resource in config["resources"].values():
         for provider in resource.get("providers", []):
             if "crs" in provider:  # the storage CRS placeholder may repeat a fixed entry: resolve, keep one
-                resolved = [c.replace("${BUERGERGIS_STORAGE_EPSG:-25832}", str(settings.storage_epsg))
-                            for c in provider["crs"]]
+                resolved = [
+                    c.replace("${BUERGERGIS_STORAGE_EPSG:-25832}", str(settings.storage_epsg)) for c in provider["crs"]
+                ]
                 provider["crs"] = list(dict.fromkeys(resolved))
     for collection_id, bbox in (extents or {}).items():
         if collection_id in config["resources"] and bbox:
@@ -197,8 +214,9 @@ def write_runtime_config(settings: Settings, extents: dict[str, list[float]] | N
     """Write the runtime config and point pygeoapi at it (PYGEOAPI_CONFIG / PYGEOAPI_OPENAPI)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / "pygeoapi-config.runtime.yml"
-    path.write_text(yaml.safe_dump(runtime_config(settings, extents), sort_keys=False, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(runtime_config(settings, extents), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     (settings.data_dir / "process-outputs").mkdir(exist_ok=True)  # pygeoapi's job manager expects it
     os.environ["PYGEOAPI_CONFIG"] = str(path)
     os.environ["PYGEOAPI_OPENAPI"] = str(settings.data_dir / "pygeoapi-openapi.yml")
@@ -216,8 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     current = CONFIG_PATH.read_text(encoding="utf-8") if CONFIG_PATH.exists() else ""
     if current != rendered:
-        print("pygeoapi-config.yml is out of step with schema/catalog.py: run python -m api.config write",
-              file=sys.stderr)
+        print(
+            "pygeoapi-config.yml is out of step with schema/catalog.py: run python -m api.config write", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -98,9 +98,14 @@ def set_status(contribution_id: str):
 
 
 def _status_json(row: dict) -> dict:
-    return {"id": row["id"], "status": row["status"], "status_note": row.get("status_note"),
-            "status_history": row["status_history"], "updated_at": row["updated_at"],
-            "reference": row.get("reference")}
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "status_note": row.get("status_note"),
+        "status_history": row["status_history"],
+        "updated_at": row["updated_at"],
+        "reference": row.get("reference"),
+    }
 
 
 @BLUEPRINT.post("/contributions/status")
@@ -111,8 +116,14 @@ def set_status_many():
         return error
     ids = body.get("ids") if isinstance(body, dict) else None
     status, note = (body.get("status"), body.get("note")) if isinstance(body, dict) else (None, None)
-    if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(isinstance(i, str) for i in ids) \
-            or not isinstance(status, str) or not isinstance(note, (str, type(None))):
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > 500
+        or not all(isinstance(i, str) for i in ids)
+        or not isinstance(status, str)
+        or not isinstance(note, (str, type(None)))
+    ):
         return _error(400, 'Erwartet / expected {"ids": [1-500 ids], "status": "freigegeben", "note": optional}')
     provider = contributions_provider()
     done, failed = [], []

@@ -45,13 +45,23 @@ RETRY_AFTER_S = 10
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
-STORAGE_UNAVAILABLE = ("Der Datenspeicher ist gerade nicht erreichbar; bitte versuchen Sie es in einigen Sekunden "
-                       "erneut / the data store is unavailable right now; please try again in a few seconds")
+STORAGE_UNAVAILABLE = (
+    "Der Datenspeicher ist gerade nicht erreichbar; bitte versuchen Sie es in einigen Sekunden "
+    "erneut / the data store is unavailable right now; please try again in a few seconds"
+)
 
 #: sqlite3.OperationalError messages that mean "not now" (locked, read-only, full, I/O, file gone), not "wrong".
-_SQLITE_TRANSIENT = ("database is locked", "database table is locked", "busy", "readonly database",
-                     "read-only", "disk i/o error", "database or disk is full", "unable to open database file",
-                     "disk full")
+_SQLITE_TRANSIENT = (
+    "database is locked",
+    "database table is locked",
+    "busy",
+    "readonly database",
+    "read-only",
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database file",
+    "disk full",
+)
 #: ProviderConnectionError texts of the GeoPackage provider when its file is gone or cannot be opened.
 _GPKG_UNAVAILABLE = ("GeoPackage store not found", "cannot open GeoPackage")
 
@@ -80,9 +90,12 @@ def _error(status: int, code: str, message: str):
 
 
 def _too_large(settings: Settings):
-    return _error(413, "PayloadTooLarge",
-                  f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
-                  f"the request body is too large (at most {settings.max_upload_bytes} bytes)")
+    return _error(
+        413,
+        "PayloadTooLarge",
+        f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
+        f"the request body is too large (at most {settings.max_upload_bytes} bytes)",
+    )
 
 
 def _chained(err: BaseException | None):
@@ -131,8 +144,11 @@ def storage_unavailable(err: BaseException | None) -> bool:
             return code[:2] in _PG_TRANSIENT_CLASSES or code in _PG_TRANSIENT_CODES
         elif sa is not None and isinstance(current, (sa.DisconnectionError, sa.TimeoutError)):
             return True  # the pool: a connection found dead, or none free in time
-        elif (sa is not None and isinstance(current, (sa.OperationalError, sa.InterfaceError))
-              and getattr(current, "orig", None) is None) or (isinstance(current, ProviderConnectionError) and str(current).startswith(_GPKG_UNAVAILABLE)):
+        elif (
+            sa is not None
+            and isinstance(current, (sa.OperationalError, sa.InterfaceError))
+            and getattr(current, "orig", None) is None
+        ) or (isinstance(current, ProviderConnectionError) and str(current).startswith(_GPKG_UNAVAILABLE)):
             return True
     return False
 
@@ -188,8 +204,10 @@ def install(server: Flask, settings: Settings) -> None:
         if length is not None and length > settings.max_upload_bytes:
             return None  # refused with 413 by api/access.py and Flask's MAX_CONTENT_LENGTH
         if length is None:
-            if not (request.environ.get("wsgi.input_terminated")
-                    or "chunked" in request.headers.get("Transfer-Encoding", "").lower()):
+            if not (
+                request.environ.get("wsgi.input_terminated")
+                or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+            ):
                 return None  # no body
             # Werkzeug stops reading a streamed body at MAX_CONTENT_LENGTH and returns what it has
             if len(request.get_data(cache=True)) >= settings.max_upload_bytes:
@@ -201,9 +219,12 @@ def install(server: Flask, settings: Settings) -> None:
         limit = MAX_DASH_JSON_DEPTH if dash else MAX_JSON_DEPTH
         depth = json_depth(raw)
         if depth > limit:
-            return _error(400, "InvalidParameterValue",
-                          f"Das JSON ist zu tief verschachtelt ({depth} Ebenen, höchstens {limit}) / the JSON "
-                          f"body is nested too deeply ({depth} levels, at most {limit})")
+            return _error(
+                400,
+                "InvalidParameterValue",
+                f"Das JSON ist zu tief verschachtelt ({depth} Ebenen, höchstens {limit}) / the JSON "
+                f"body is nested too deeply ({depth} levels, at most {limit})",
+            )
         return None
 
     @server.errorhandler(Exception)

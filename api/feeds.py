@@ -64,15 +64,18 @@ def _numbers(name: str, text: str, count: int) -> list[float]:
     except ValueError:
         values = []
     if len(values) != count or not all(math.isfinite(v) for v in values):
-        raise FeedError(name, f"'{name}' braucht {count} Zahlen, durch Kommas getrennt / '{name}' needs {count} "
-                              f"comma-separated numbers")
+        raise FeedError(
+            name,
+            f"'{name}' braucht {count} Zahlen, durch Kommas getrennt / '{name}' needs {count} comma-separated numbers",
+        )
     return values
 
 
 def _lonlat(name: str, lon: float, lat: float) -> None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise FeedError(name, f"'{name}' ist außerhalb von Länge/Breite (WGS 84) / '{name}' is outside longitude/"
-                              "latitude (WGS 84)")
+        raise FeedError(
+            name, f"'{name}' ist außerhalb von Länge/Breite (WGS 84) / '{name}' is outside longitude/latitude (WGS 84)"
+        )
 
 
 class Area:
@@ -109,16 +112,22 @@ def _area() -> Area | None:
         _lonlat("bbox", west, south)
         _lonlat("bbox", east, north)
         if west >= east or south >= north:
-            raise FeedError("bbox", "'bbox' ist minlon,minlat,maxlon,maxlat (Westen vor Osten, Süden vor Norden) / "
-                                    "'bbox' is minlon,minlat,maxlon,maxlat (west before east, south before north)")
+            raise FeedError(
+                "bbox",
+                "'bbox' ist minlon,minlat,maxlon,maxlat (Westen vor Osten, Süden vor Norden) / "
+                "'bbox' is minlon,minlat,maxlon,maxlat (west before east, south before north)",
+            )
         return Area([west, south, east, north])
     if point_text:
         lon, lat = _numbers("point", point_text, 2)
         _lonlat("point", lon, lat)
         radius = _numbers("radius", request.args.get("radius", "500"), 1)[0]
         if not 0 < radius <= MAX_RADIUS_M:
-            raise FeedError("radius", f"'radius' in Metern, größer 0 und höchstens {MAX_RADIUS_M:,.0f} / 'radius' in "
-                                      f"metres, above 0 and at most {MAX_RADIUS_M:,.0f}".replace(",", "."))
+            raise FeedError(
+                "radius",
+                f"'radius' in Metern, größer 0 und höchstens {MAX_RADIUS_M:,.0f} / 'radius' in "
+                f"metres, above 0 and at most {MAX_RADIUS_M:,.0f}".replace(",", "."),
+            )
         dlat = radius / 111_320.0
         dlon = radius / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
         return Area([lon - dlon, lat - dlat, lon + dlon, lat + dlat], (lon, lat), radius)
@@ -132,8 +141,9 @@ def _limit() -> int:
     if text is None:
         return DEFAULT_LIMIT
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise FeedError("limit", f"'limit' ist eine Zahl von 1 bis {MAX_LIMIT} / 'limit' is a number from 1 to "
-                                 f"{MAX_LIMIT}")
+        raise FeedError(
+            "limit", f"'limit' ist eine Zahl von 1 bis {MAX_LIMIT} / 'limit' is a number from 1 to {MAX_LIMIT}"
+        )
     return int(text)
 
 
@@ -224,13 +234,21 @@ def contributions_feed():
         node = ast.And(node, ast.Equal(ast.Attribute("plan_id"), plan_id))
     if kind:
         node = ast.And(node, ast.Equal(ast.Attribute("kind"), kind))
-    found = provider.query(offset=0, limit=limit if area is None or area.point is None else MAX_LIMIT * 5,
-                           bbox=area.storage_bbox(provider.storage_epsg) if area else [], sortby=[{"property": "created_at", "order": "-"}],
-                           filterq=node, skip_geometry=area is None or area.point is None)
+    found = provider.query(
+        offset=0,
+        limit=limit if area is None or area.point is None else MAX_LIMIT * 5,
+        bbox=area.storage_bbox(provider.storage_epsg) if area else [],
+        sortby=[{"property": "created_at", "order": "-"}],
+        filterq=node,
+        skip_geometry=area is None or area.point is None,
+    )
     suffix_de, suffix_en = _suffix(plan_name, area)
-    feed = _feed("contributions", f"Neue Beiträge{suffix_de} / New contributions{suffix_en}",
-                 "Veröffentlichte Kommentare, Vorschläge und Mängelmeldungen im Bürger-GIS / published comments, "
-                 "proposals and defect reports")
+    feed = _feed(
+        "contributions",
+        f"Neue Beiträge{suffix_de} / New contributions{suffix_en}",
+        "Veröffentlichte Kommentare, Vorschläge und Mängelmeldungen im Bürger-GIS / published comments, "
+        "proposals and defect reports",
+    )
     base = _public_url()
     newest = None
     shown = 0
@@ -277,9 +295,12 @@ def procedures_feed():
         found = [p for p in found if p["id"] in within]
     found.sort(key=lambda p: (p.get("opens_at") or "", p["id"]), reverse=True)
     suffix_de, suffix_en = _suffix(plan_name, area)
-    feed = _feed("procedures", f"Beteiligungsverfahren{suffix_de} / Participation procedures{suffix_en}",
-                 "Neue und laufende Beteiligungsverfahren zu Bebauungsplänen / new and current participation "
-                 "procedures on zoning plans")
+    feed = _feed(
+        "procedures",
+        f"Beteiligungsverfahren{suffix_de} / Participation procedures{suffix_en}",
+        "Neue und laufende Beteiligungsverfahren zu Bebauungsplänen / new and current participation "
+        "procedures on zoning plans",
+    )
     base = _public_url()
     newest = None
     for proc in found[:limit]:
@@ -289,10 +310,15 @@ def procedures_feed():
         entry.id(url)
         entry.title(f"{proc['title_de']}" + (f" / {proc['title_en']}" if proc.get("title_en") else ""))
         window_de = f"Beteiligung vom {_day(proc['opens_at'])} bis {_day(proc['closes_at'], last_day=True)}"
-        window_en = (f"participation from {_day(proc['opens_at'], 'en')} to "
-                     f"{_day(proc['closes_at'], 'en', last_day=True)}")
-        summary = [f"{kind_de}: {window_de}", proc.get("description_de") or "",
-                   f"{kind_en}: {window_en}", proc.get("description_en") or ""]
+        window_en = (
+            f"participation from {_day(proc['opens_at'], 'en')} to {_day(proc['closes_at'], 'en', last_day=True)}"
+        )
+        summary = [
+            f"{kind_de}: {window_de}",
+            proc.get("description_de") or "",
+            f"{kind_en}: {window_en}",
+            proc.get("description_en") or "",
+        ]
         entry.content("\n\n".join(s for s in summary if s), type="text")
         entry.link(href=f"{url}?f=html", rel="alternate", type="text/html")
         entry.category(term=proc["kind"], label=f"{kind_de} / {kind_en}")

@@ -46,9 +46,19 @@ from settings import Settings
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 #: Answers that are data, not documents: nothing to run or load when opened in a tab.
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
-_DATA_TYPES = ("application/json", "application/geo+json", "application/schema+json", "application/ld+json",
-               "application/vnd.oai.openapi+json", "application/problem+json", "application/xml", "text/xml",
-               "application/gml+xml", "text/csv", "text/plain")
+_DATA_TYPES = (
+    "application/json",
+    "application/geo+json",
+    "application/schema+json",
+    "application/ld+json",
+    "application/vnd.oai.openapi+json",
+    "application/problem+json",
+    "application/xml",
+    "text/xml",
+    "application/gml+xml",
+    "text/csv",
+    "text/plain",
+)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -111,8 +121,12 @@ def pygeoapi_policy(nonce: str, handler_hashes: list[str], images: list[str] = (
     ``evaluates``: the coverage page, whose covutils (ndarray) compiles functions with ``new Function``.
     """
     directives = _common(list(images))
-    directives["script-src"] = ["'self'", f"'nonce-{nonce}'", *(["'unsafe-eval'"] if evaluates else []),
-                                *(["'unsafe-hashes'", *handler_hashes] if handler_hashes else [])]
+    directives["script-src"] = [
+        "'self'",
+        f"'nonce-{nonce}'",
+        *(["'unsafe-eval'"] if evaluates else []),
+        *(["'unsafe-hashes'", *handler_hashes] if handler_hashes else []),
+    ]
     return _join(directives)
 
 
@@ -138,8 +152,12 @@ class SecurityHeaders:
         if self.pages is not None and request.path.startswith("/oapi"):
             from api.pygeoapi_pages import request_nonce
 
-            return pygeoapi_policy(request_nonce(), self.pages.handler_hashes, self.images,
-                                   evaluates=request.path.rstrip("/").endswith("/coverage"))
+            return pygeoapi_policy(
+                request_nonce(),
+                self.pages.handler_hashes,
+                self.images,
+                evaluates=request.path.rstrip("/").endswith("/coverage"),
+            )
         return portal_policy(self.dash_hashes(), self.images)
 
 

@@ -90,9 +90,11 @@ def owner_of_new_job() -> tuple[dict, str | None]:
         return {"owner_name": viewer.name}, None
     given = request.headers.get(JOB_SECRET_HEADER, "").strip()
     if given and not _SECRET_PATTERN.match(given):
-        raise ValueError(f"{JOB_SECRET_HEADER} muss 22-128 Zeichen A-Z a-z 0-9 _ - lang sein (oder weglassen, "
-                         f"dann vergibt der Server eines) / {JOB_SECRET_HEADER} must be 22-128 characters of "
-                         "A-Z a-z 0-9 _ - (or leave it out and the server makes one)")
+        raise ValueError(
+            f"{JOB_SECRET_HEADER} muss 22-128 Zeichen A-Z a-z 0-9 _ - lang sein (oder weglassen, "
+            f"dann vergibt der Server eines) / {JOB_SECRET_HEADER} must be 22-128 characters of "
+            "A-Z a-z 0-9 _ - (or leave it out and the server makes one)"
+        )
     sent = _sent_secrets()
     secret = given or (sent[0] if sent else secrets.token_urlsafe(32))
     return {"owner_secret_hash": _hash(secret)}, secret
@@ -172,7 +174,7 @@ class OwnedJobsMixin(BaseManager):
     def get_jobs(self, status=None, limit=None, offset=None) -> dict:
         everything = super().get_jobs(status=status)["jobs"]
         visible = [job for job in everything if may_see(job)]
-        page = visible[offset or 0:]
+        page = visible[offset or 0 :]
         if limit:
             page = page[:limit]
         return {"jobs": page, "numberMatched": len(visible)}
@@ -205,8 +207,9 @@ class OwnedJobsMixin(BaseManager):
             except (JobNotFoundError, OSError) as err:  # another worker removed it meanwhile
                 LOGGER.debug("job %s not removed: %s", job.get("identifier"), err)
         if self.output_dir is not None and Path(self.output_dir).is_dir():
-            referenced = {Path(j["location"]).name for j in jobs if j.get("location") and
-                          j.get("identifier") not in removed}
+            referenced = {
+                Path(j["location"]).name for j in jobs if j.get("location") and j.get("identifier") not in removed
+            }
             for path in Path(self.output_dir).iterdir():
                 try:
                     old = datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff
@@ -270,11 +273,14 @@ def _refuse(status: int, code: str, message: str, retry_after: int | None = None
 
 
 def _not_found(job_id: str):
-    return _refuse(404, "NoSuchJob",
-                   f"Auftrag {job_id[:80]!r} nicht gefunden; einen Auftrag sieht nur, wer ihn gestartet hat (mit "
-                   f"dem {JOB_SECRET_HEADER} der Ausführung oder derselben Anmeldung), und die Planung / job "
-                   f"{job_id[:80]!r} not found; a job is visible only to whoever started it (with the "
-                   f"{JOB_SECRET_HEADER} of its execution or the same sign-in) and to planners")
+    return _refuse(
+        404,
+        "NoSuchJob",
+        f"Auftrag {job_id[:80]!r} nicht gefunden; einen Auftrag sieht nur, wer ihn gestartet hat (mit "
+        f"dem {JOB_SECRET_HEADER} der Ausführung oder derselben Anmeldung), und die Planung / job "
+        f"{job_id[:80]!r} not found; a job is visible only to whoever started it (with the "
+        f"{JOB_SECRET_HEADER} of its execution or the same sign-in) and to planners",
+    )
 
 
 def install(server: Flask, job_settings: JobSettings | None = None):
@@ -299,10 +305,14 @@ def install(server: Flask, job_settings: JobSettings | None = None):
                 return _refuse(400, "InvalidParameterValue", str(err))
             if not manager.slots.take():
                 wait = config.retry_after_s
-                return _refuse(503, "ServiceUnavailable",
-                               f"Gerade laufen schon {manager.slots.size} Berechnungen; bitte in {wait} s erneut "
-                               f"versuchen / {manager.slots.size} runs are in progress already; please try "
-                               f"again in {wait} s", retry_after=wait)
+                return _refuse(
+                    503,
+                    "ServiceUnavailable",
+                    f"Gerade laufen schon {manager.slots.size} Berechnungen; bitte in {wait} s erneut "
+                    f"versuchen / {manager.slots.size} runs are in progress already; please try "
+                    f"again in {wait} s",
+                    retry_after=wait,
+                )
             g.job_slot = True
             return None
         if not path.startswith("/oapi/jobs"):

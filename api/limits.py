@@ -166,9 +166,16 @@ class Activity:
                 recent = [e for e in events if e >= now - self.window_s]
                 refused = self._refused.get((kind, client), 0)
                 if len(recent) >= threshold or refused:
-                    found.append({"kind": kind, "client": client, "events": len(recent), "refused": refused,
-                                  "first": _iso(min(recent)) if recent else None,
-                                  "last": _iso(max(recent)) if recent else None})
+                    found.append(
+                        {
+                            "kind": kind,
+                            "client": client,
+                            "events": len(recent),
+                            "refused": refused,
+                            "first": _iso(min(recent)) if recent else None,
+                            "last": _iso(max(recent)) if recent else None,
+                        }
+                    )
         return sorted(found, key=lambda b: (-b["events"], b["kind"], b["client"]))
 
 
@@ -220,10 +227,13 @@ def allow(name: str) -> tuple[RateLimitItem | None, int]:
 
 def too_many(item: RateLimitItem, wait: int):
     """The 429 answer for a broken limit, in German and English, with Retry-After."""
-    response = jsonify({
-        "code": "TooManyRequests",
-        "description": f"Zu viele Anfragen in kurzer Zeit ({item}); bitte in {wait} s erneut versuchen / "
-                       f"too many requests in a short time ({item}); please try again in {wait} s"})
+    response = jsonify(
+        {
+            "code": "TooManyRequests",
+            "description": f"Zu viele Anfragen in kurzer Zeit ({item}); bitte in {wait} s erneut versuchen / "
+            f"too many requests in a short time ({item}); please try again in {wait} s",
+        }
+    )
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response
@@ -238,8 +248,9 @@ def install(server: Flask, settings, limit_settings: LimitSettings | None = None
     server.extensions[EXTENSION] = limits
     if config.enabled:  # switched off, events are still noted for the moderators' view of bursts
         limits.limiter = MovingWindowRateLimiter(storage_from_string(config.storage))
-        limits.items = {name: parse_many(getattr(config, name))
-                        for name in {r.name for r in RULES} | {"voters", "token_failures"}}
+        limits.items = {
+            name: parse_many(getattr(config, name)) for name in {r.name for r in RULES} | {"voters", "token_failures"}
+        }
 
     @server.before_request
     def count():

@@ -55,9 +55,16 @@ def _report_for_change(contribution_id: str):
     if row["kind"] != "maengelmeldung":
         return provider, row, _error(400, "Fotos gibt es nur zu Mängelmeldungen / photos belong to defect reports only")
     if not viewer.is_moderator and row["status"] != SUBMITTED:
-        return provider, row, _error(403, "Die Meldung ist schon geprüft; Fotos ändert jetzt nur die Moderation / the "
-                                          "report has been reviewed; only moderators may change its photos now",
-                                     "Forbidden")
+        return (
+            provider,
+            row,
+            _error(
+                403,
+                "Die Meldung ist schon geprüft; Fotos ändert jetzt nur die Moderation / the "
+                "report has been reviewed; only moderators may change its photos now",
+                "Forbidden",
+            ),
+        )
     return provider, row, None
 
 
@@ -80,18 +87,25 @@ def read_uploads(settings: photos.PhotoSettings) -> list[tuple[str, bytes]]:
 
 def _request_too_large(settings: photos.PhotoSettings) -> photos.PhotoError:
     mb = settings.max_request_bytes / 1e6
-    return photos.PhotoError(413, f"Die Anfrage ist zu groß (höchstens {mb:.0f} MB für alle Fotos zusammen) / the "
-                                  f"request is too large (at most {mb:.0f} MB for all photos together)")
+    return photos.PhotoError(
+        413,
+        f"Die Anfrage ist zu groß (höchstens {mb:.0f} MB für alle Fotos zusammen) / the "
+        f"request is too large (at most {mb:.0f} MB for all photos together)",
+    )
 
 
-def store_uploads(provider, contribution_id: str, uploads: list[tuple[str, bytes]],
-                  settings: photos.PhotoSettings) -> list[str]:
+def store_uploads(
+    provider, contribution_id: str, uploads: list[tuple[str, bytes]], settings: photos.PhotoSettings
+) -> list[str]:
     """Re-encode and store uploads of one report (all or none); their names. Raises PhotoError."""
     from providers.contributions import now_iso
 
     if not uploads:
-        raise photos.PhotoError(400, f"Kein Foto im Feld '{FIELD}' (multipart/form-data) / no photo in the form field "
-                                     f"'{FIELD}' (multipart/form-data)")
+        raise photos.PhotoError(
+            400,
+            f"Kein Foto im Feld '{FIELD}' (multipart/form-data) / no photo in the form field "
+            f"'{FIELD}' (multipart/form-data)",
+        )
     if len(uploads) > settings.max_per_report:
         raise photos.TooManyPhotos(settings.max_per_report, 0)
     encoded = [photos.reencode(data, name, settings) for name, data in uploads]
@@ -105,14 +119,16 @@ def add_photos(contribution_id: str):
     if refusal is not None:
         return refusal
     if request.mimetype != "multipart/form-data":
-        return _error(415, f"Fotos bitte als multipart/form-data im Feld '{FIELD}' senden / send photos as "
-                           f"multipart/form-data in the field '{FIELD}' (got {request.mimetype or 'no type'})")
+        return _error(
+            415,
+            f"Fotos bitte als multipart/form-data im Feld '{FIELD}' senden / send photos as "
+            f"multipart/form-data in the field '{FIELD}' (got {request.mimetype or 'no type'})",
+        )
     try:
         names = store_uploads(provider, contribution_id, read_uploads(settings), settings)
     except photos.PhotoError as err:
         return _error(err.status, err.message)
-    answer = jsonify({"id": contribution_id,
-                      "photos": [{"name": n, "media_url": photos.media_url(n)} for n in names]})
+    answer = jsonify({"id": contribution_id, "photos": [{"name": n, "media_url": photos.media_url(n)} for n in names]})
     answer.headers["Cache-Control"] = "no-store"
     return answer, 201
 
@@ -159,19 +175,32 @@ def nearby():
         lon, lat = float(args.get("lon", "")), float(args.get("lat", ""))
         radius = float(args.get("radius") or 50)
     except ValueError:
-        return _error(400, "lon und lat (WGS 84, Dezimalgrad) sind nötig, radius in Metern / lon and lat (WGS 84 "
-                           "decimal degrees) are required, radius in metres")
+        return _error(
+            400,
+            "lon und lat (WGS 84, Dezimalgrad) sind nötig, radius in Metern / lon and lat (WGS 84 "
+            "decimal degrees) are required, radius in metres",
+        )
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         return _error(400, "lon/lat außerhalb des Wertebereichs / lon/lat out of range")
     if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_M):
-        return _error(400, f"radius: mehr als 0 und höchstens {MAX_RADIUS_M:g} m / radius: above 0 and at most "
-                           f"{MAX_RADIUS_M:g} m")
+        return _error(
+            400, f"radius: mehr als 0 und höchstens {MAX_RADIUS_M:g} m / radius: above 0 and at most {MAX_RADIUS_M:g} m"
+        )
     provider = contributions_provider()
     viewer = access.current_viewer()
-    found, pending = reports_nearby(_store_key(provider), provider.storage_epsg, category, lon, lat, radius,
-                                    lambda row: visible_to(viewer, row))
+    found, pending = reports_nearby(
+        _store_key(provider), provider.storage_epsg, category, lon, lat, radius, lambda row: visible_to(viewer, row)
+    )
     name_de, name_en = DEFECT_CATEGORIES[category]
-    answer = jsonify({"category": category, "category_de": name_de, "category_en": name_en, "radius_m": radius,
-                      "reports": found, "pending_count": pending})
+    answer = jsonify(
+        {
+            "category": category,
+            "category_de": name_de,
+            "category_en": name_en,
+            "radius_m": radius,
+            "reports": found,
+            "pending_count": pending,
+        }
+    )
     answer.headers["Cache-Control"] = "no-store"
     return answer

@@ -34,21 +34,29 @@ STATE_HEADER = "X-Notify-Email"
 _PAGES = {
     "confirm": {
         "title": ("E-Mail-Adresse bestätigen", "Confirm your e-mail address"),
-        "ask": ("Möchten Sie Neuigkeiten zu Ihrem Beitrag per E-Mail erhalten?",
-                "Do you want to receive news about your contribution by e-mail?"),
+        "ask": (
+            "Möchten Sie Neuigkeiten zu Ihrem Beitrag per E-Mail erhalten?",
+            "Do you want to receive news about your contribution by e-mail?",
+        ),
         "button": ("Ja, bestätigen", "Yes, confirm"),
-        "done": ("Danke, Ihre Adresse ist bestätigt. Sie erhalten eine Eingangsbestätigung und Nachricht, wenn sich "
-                 "etwas ändert.", "Thank you, your address is confirmed. You will get a receipt, and news when "
-                 "something changes."),
+        "done": (
+            "Danke, Ihre Adresse ist bestätigt. Sie erhalten eine Eingangsbestätigung und Nachricht, wenn sich "
+            "etwas ändert.",
+            "Thank you, your address is confirmed. You will get a receipt, and news when something changes.",
+        ),
         "again": ("Ihre Adresse war schon bestätigt.", "Your address was already confirmed."),
     },
     "unsubscribe": {
         "title": ("E-Mails abbestellen", "Unsubscribe"),
-        "ask": ("Keine E-Mails mehr zu diesem Beitrag erhalten? Ihre Adresse wird dann gelöscht.",
-                "Stop e-mails about this contribution? Your address will then be deleted."),
+        "ask": (
+            "Keine E-Mails mehr zu diesem Beitrag erhalten? Ihre Adresse wird dann gelöscht.",
+            "Stop e-mails about this contribution? Your address will then be deleted.",
+        ),
         "button": ("Abbestellen", "Unsubscribe"),
-        "done": ("Abbestellt. Ihre Adresse ist gelöscht; Sie erhalten keine E-Mails mehr zu diesem Beitrag.",
-                 "Unsubscribed. Your address is deleted; you will get no more e-mails about this contribution."),
+        "done": (
+            "Abbestellt. Ihre Adresse ist gelöscht; Sie erhalten keine E-Mails mehr zu diesem Beitrag.",
+            "Unsubscribed. Your address is deleted; you will get no more e-mails about this contribution.",
+        ),
         "again": ("Diese Adresse war schon abbestellt.", "This address was already unsubscribed."),
     },
 }
@@ -64,10 +72,14 @@ def _notifier() -> notify.Notifier:
 @BLUEPRINT.errorhandler(notify.NotifyError)
 def _notify_error(err: notify.NotifyError):
     if _wants_page() and request.path.startswith("/api/notifications/"):
-        return _page(_PAGES["confirm" if "confirm" in request.path else "unsubscribe"]["title"],
-                     [(str(err).split(" / ", 1)[0], str(err).split(" / ", 1)[-1])], status=err.status)
-    code = {400: "InvalidParameterValue", 404: "NotFound", 409: "NotConfigured", 410: "Expired"}.get(err.status,
-                                                                                                      "Error")
+        return _page(
+            _PAGES["confirm" if "confirm" in request.path else "unsubscribe"]["title"],
+            [(str(err).split(" / ", 1)[0], str(err).split(" / ", 1)[-1])],
+            status=err.status,
+        )
+    code = {400: "InvalidParameterValue", 404: "NotFound", 409: "NotConfigured", 410: "Expired"}.get(
+        err.status, "Error"
+    )
     return jsonify({"code": code, "description": str(err), "field": err.field}), err.status
 
 
@@ -82,20 +94,25 @@ def _page(title: tuple[str, str], paragraphs: list[tuple[str, str]], form: str =
     """A small bilingual page (German first); every text escaped."""
     german = "".join(f"<p>{html.escape(de)}</p>" for de, _ in paragraphs)
     english = "".join(f"<p>{html.escape(en)}</p>" for _, en in paragraphs)
-    body = (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1"><title>{html.escape(title[0])} / '
-            f'{html.escape(title[1])}</title><style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;'
-            f'padding:0 1em;line-height:1.5}}button{{font-size:1.1em;padding:.5em 1em}}</style></head><body>'
-            f'<main><h1>{html.escape(title[0])}</h1>{german}{form}<div lang="en"><h2>{html.escape(title[1])}</h2>'
-            f'{english}</div><p><a href="/">Zum Portal / to the portal</a></p></main></body></html>')
+    body = (
+        f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width, initial-scale=1"><title>{html.escape(title[0])} / '
+        f'{html.escape(title[1])}</title><style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;'
+        f'padding:0 1em;line-height:1.5}}button{{font-size:1.1em;padding:.5em 1em}}</style></head><body>'
+        f'<main><h1>{html.escape(title[0])}</h1>{german}{form}<div lang="en"><h2>{html.escape(title[1])}</h2>'
+        f'{english}</div><p><a href="/">Zum Portal / to the portal</a></p></main></body></html>'
+    )
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _token() -> str | None:
-    return request.args.get("token") or request.form.get("token") or (
-        (request.get_json(silent=True) or {}).get("token") if request.is_json else None)
+    return (
+        request.args.get("token")
+        or request.form.get("token")
+        or ((request.get_json(silent=True) or {}).get("token") if request.is_json else None)
+    )
 
 
 def _link_view(purpose: str):
@@ -106,9 +123,11 @@ def _link_view(purpose: str):
         notifier.read_token(purpose, token)  # a broken or expired link says so now, not after the click
         if not _wants_page():
             return jsonify({"token_valid": True, "post_to": request.path})
-        form = (f'<form method="post" action="{html.escape(request.path)}?token={html.escape(token or "")}">'
-                f'<button type="submit">{html.escape(texts["button"][0])} / {html.escape(texts["button"][1])}'
-                "</button></form>")
+        form = (
+            f'<form method="post" action="{html.escape(request.path)}?token={html.escape(token or "")}">'
+            f'<button type="submit">{html.escape(texts["button"][0])} / {html.escape(texts["button"][1])}'
+            "</button></form>"
+        )
         return _page(texts["title"], [texts["ask"]], form)
     if purpose == "confirm":
         newly = notifier.confirm(token)["newly_confirmed"]
@@ -134,11 +153,18 @@ def unsubscribe():
 @BLUEPRINT.get("/notifications")
 def settings_view():
     enabled = notify.notifier() is not None
-    return jsonify({"enabled": enabled, "field": notify.FIELD,
-                    "description_de": "Neuigkeiten zu einem Beitrag per E-Mail (freiwillig, mit Bestätigung)"
-                    if enabled else "E-Mail-Benachrichtigungen sind hier nicht eingerichtet",
-                    "description_en": "News about a contribution by e-mail (optional, confirmed first)"
-                    if enabled else "e-mail updates are not set up here"})
+    return jsonify(
+        {
+            "enabled": enabled,
+            "field": notify.FIELD,
+            "description_de": "Neuigkeiten zu einem Beitrag per E-Mail (freiwillig, mit Bestätigung)"
+            if enabled
+            else "E-Mail-Benachrichtigungen sind hier nicht eingerichtet",
+            "description_en": "News about a contribution by e-mail (optional, confirmed first)"
+            if enabled
+            else "e-mail updates are not set up here",
+        }
+    )
 
 
 # -- the author's switch ---------------------------------------------------------------------------------------
@@ -150,8 +176,10 @@ def _own_contribution(contribution_id: str) -> None:
 
     viewer = access.current_viewer()
     if not viewer.secret_hashes:
-        raise access.CredentialsRequired(f"Nur mit dem Geheimnis des Beitrags ({access.SECRET_HEADER}) / send the "
-                                         f"contribution's secret in the {access.SECRET_HEADER} header")
+        raise access.CredentialsRequired(
+            f"Nur mit dem Geheimnis des Beitrags ({access.SECRET_HEADER}) / send the "
+            f"contribution's secret in the {access.SECRET_HEADER} header"
+        )
     row = contributions_provider().rows.row(contribution_id)
     if row is None or not viewer.owns(row.get("author_secret_hash")):
         raise notify.NotifyError(f"Beitrag nicht gefunden / no contribution {contribution_id!r}", 404, None)
@@ -167,8 +195,9 @@ def author_switch(contribution_id: str):
     _own_contribution(contribution_id)
     notifier = _notifier()
     if request.method == "DELETE":
-        return jsonify({"id": contribution_id, "deleted": notifier.unsubscribe_contribution(contribution_id),
-                        "notify": None})
+        return jsonify(
+            {"id": contribution_id, "deleted": notifier.unsubscribe_contribution(contribution_id), "notify": None}
+        )
     if request.method in ("PUT", "POST"):
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or "email" not in body:
@@ -177,9 +206,14 @@ def author_switch(contribution_id: str):
             notifier.subscribe(contribution_id, body["email"])
         except notify.NotifyError as err:
             raise notify.NotifyError(str(err).replace(f"'{notify.FIELD}'", "'email'"), err.status, "email") from None
-        response = jsonify({"id": contribution_id, "notify": notifier.states([contribution_id]).get(contribution_id),
-                            "description": "Bestätigungs-E-Mail unterwegs: bitte den Link darin öffnen / a "
-                                           "confirmation e-mail is on its way: please open its link"})
+        response = jsonify(
+            {
+                "id": contribution_id,
+                "notify": notifier.states([contribution_id]).get(contribution_id),
+                "description": "Bestätigungs-E-Mail unterwegs: bitte den Link darin öffnen / a "
+                "confirmation e-mail is on its way: please open its link",
+            }
+        )
         return response, 202
     return jsonify({"id": contribution_id, "notify": notifier.states([contribution_id]).get(contribution_id)})
 

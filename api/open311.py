@@ -74,8 +74,10 @@ STATUS_NOTES = {
 }
 OPEN_STATUSES = ["eingereicht", "freigegeben", "in_bearbeitung"]
 CLOSED_STATUSES = [DONE, REJECTED]
-NOTICE = ("Danke! Ihre Meldung wird geprüft und nach Freigabe veröffentlicht. / "
-          "Thank you! Your report will be reviewed and published once accepted.")
+NOTICE = (
+    "Danke! Ihre Meldung wird geprüft und nach Freigabe veröffentlicht. / "
+    "Thank you! Your report will be reviewed and published once accepted."
+)
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -92,8 +94,12 @@ def _xml_value(parent: ET.Element, name: str, value) -> None:
         for key, inner in value.items():
             _xml_value(child, key, inner)
     elif isinstance(value, list):
-        singular = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute",
-                    "media_urls": "media_url"}.get(name, "item")
+        singular = {
+            "endpoints": "endpoint",
+            "formats": "format",
+            "attributes": "attribute",
+            "media_urls": "media_url",
+        }.get(name, "item")
         for inner in value:
             _xml_value(child, singular, inner)
     elif isinstance(value, bool):
@@ -114,8 +120,7 @@ def _answer(data, root: str, item: str | None = None, status: int = 200) -> Resp
         for key, value in entry.items():
             _xml_value(target, key, value)
     text = ET.tostring(element, encoding="unicode", xml_declaration=False)
-    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + text, status=status,
-                    mimetype="application/xml")
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + text, status=status, mimetype="application/xml")
 
 
 def _error(status: int, description: str) -> Response:
@@ -130,8 +135,9 @@ def _provider_error(err: ProviderGenericError):
 @BLUEPRINT.errorhandler(RequestEntityTooLarge)
 def _too_large(_err):
     limit = photos.PhotoSettings().max_request_bytes / 1e6
-    return _error(413, f"Die Anfrage ist zu groß (höchstens {limit:.0f} MB) / the request is too large "
-                       f"(at most {limit:.0f} MB)")
+    return _error(
+        413, f"Die Anfrage ist zu groß (höchstens {limit:.0f} MB) / the request is too large (at most {limit:.0f} MB)"
+    )
 
 
 def _jurisdiction_error(params):
@@ -144,18 +150,37 @@ def _jurisdiction_error(params):
 
 def _service(code: str) -> dict:
     name_de, name_en = DEFECT_CATEGORIES[code]
-    return {"service_code": code, "service_name": name_de, "description": f"{name_de} / {name_en}",
-            "metadata": False, "type": "realtime", "keywords": "Mängelmeldung", "group": "Mängelmeldungen"}
+    return {
+        "service_code": code,
+        "service_name": name_de,
+        "description": f"{name_de} / {name_en}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "Mängelmeldung",
+        "group": "Mängelmeldungen",
+    }
 
 
 @BLUEPRINT.get("/discovery.<any(json, xml):fmt>")
 def discovery(fmt: str):
     base = request.url_root.rstrip("/") + "/open311/v2/"
-    return _answer({"changeset": "2024-01-01T00:00:00Z", "contact": "Bürger-GIS",
-                    "key_service": "no API key needed",
-                    "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
-                                   "changeset": "2024-01-01T00:00:00Z", "type": "production",
-                                   "formats": ["application/json", "text/xml"]}]}, "discovery")
+    return _answer(
+        {
+            "changeset": "2024-01-01T00:00:00Z",
+            "contact": "Bürger-GIS",
+            "key_service": "no API key needed",
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": base,
+                    "changeset": "2024-01-01T00:00:00Z",
+                    "type": "production",
+                    "formats": ["application/json", "text/xml"],
+                }
+            ],
+        },
+        "discovery",
+    )
 
 
 @BLUEPRINT.get("/services.<any(json, xml):fmt>")
@@ -296,12 +321,21 @@ def list_requests(fmt: str):
         x, y = Transformer.from_crs("OGC:CRS84", provider.storage_crs, always_xy=True).transform(lon, lat)
         reach = radius * 1.01 + 1  # a projected metre is not quite a metre on the ground
         bbox = [x - reach, y - reach, x + reach, y + reach]
-    result = provider.query(offset=0, limit=MAX_REQUESTS, resulttype="results", filterq=_and(conditions), bbox=bbox,
-                            sortby=[{"property": "created_at", "order": "-"}])
+    result = provider.query(
+        offset=0,
+        limit=MAX_REQUESTS,
+        resulttype="results",
+        filterq=_and(conditions),
+        bbox=bbox,
+        sortby=[{"property": "created_at", "order": "-"}],
+    )
     found = _as_requests(provider, list(result["features"]))
     if circle is not None:
-        found = [r for r in found if r["lat"] is not None
-                 and _GEOD.inv(circle[0], circle[1], r["long"], r["lat"])[2] <= circle[2]]
+        found = [
+            r
+            for r in found
+            if r["lat"] is not None and _GEOD.inv(circle[0], circle[1], r["long"], r["lat"])[2] <= circle[2]
+        ]
     return _answer(found, "service_requests", "request")
 
 
@@ -331,12 +365,15 @@ def get_request(request_id: str, fmt: str):
 def token_lookup(token: str, fmt: str):
     """The spec's ``GET tokens/<token>``: which request a token made (only the token's holder can ask)."""
     provider = contributions_provider()
-    found = provider.rows.fetch("SELECT id FROM contributions WHERE author_secret_hash = :h AND kind = :k "
-                                "ORDER BY created_at DESC", {"h": access.hash_secret(token), "k": "maengelmeldung"})
+    found = provider.rows.fetch(
+        "SELECT id FROM contributions WHERE author_secret_hash = :h AND kind = :k ORDER BY created_at DESC",
+        {"h": access.hash_secret(token), "k": "maengelmeldung"},
+    )
     if not found:
         return _error(404, "unknown token")
-    answer = _answer([{"service_request_id": row["id"], "token": token} for row in found], "service_requests",
-                     "request")
+    answer = _answer(
+        [{"service_request_id": row["id"], "token": token} for row in found], "service_requests", "request"
+    )
     answer.headers["Cache-Control"] = "no-store"
     return answer
 
@@ -363,8 +400,11 @@ def create_request(fmt: str):
 
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if limit and (request.content_length or 0) > limit:
-            return _error(413, f"Die Anfrage ist zu groß (höchstens {limit} Bytes; Fotos als multipart/form-data) / "
-                               f"the request is too large (at most {limit} bytes; photos as multipart/form-data)")
+            return _error(
+                413,
+                f"Die Anfrage ist zu groß (höchstens {limit} Bytes; Fotos als multipart/form-data) / "
+                f"the request is too large (at most {limit} bytes; photos as multipart/form-data)",
+            )
     try:
         params = _post_params()
     except ValueError as err:
@@ -389,16 +429,25 @@ def create_request(fmt: str):
         media_url = reports.check_media_url(params.get("media_url"))
     except ValueError as err:
         return _error(400, str(err))
-    uploads = [(f.filename or MEDIA_FIELD, f.stream.read(settings.max_file_bytes + 1))
-               for f in request.files.getlist(MEDIA_FIELD)] if request.files else []
+    uploads = (
+        [
+            (f.filename or MEDIA_FIELD, f.stream.read(settings.max_file_bytes + 1))
+            for f in request.files.getlist(MEDIA_FIELD)
+        ]
+        if request.files
+        else []
+    )
     try:  # every photo checked before the report is stored: a bad one refuses the whole request
         if len(uploads) > settings.max_per_report:
             raise photos.TooManyPhotos(settings.max_per_report, 0)
         encoded = [photos.reencode(data, name, settings) for name, data in uploads]
     except photos.PhotoError as err:
         return _error(err.status, err.message)
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-               "properties": {"kind": "maengelmeldung", "category": code, "text": params.get("description")}}
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"kind": "maengelmeldung", "category": code, "text": params.get("description")},
+    }
     provider = contributions_provider()
     identifier = provider.create(json.dumps(feature))
     reports.save_details(provider.rows, identifier, address, media_url)
@@ -407,8 +456,12 @@ def create_request(fmt: str):
 
         photos.add(provider.rows, identifier, encoded, now_iso(), settings.max_per_report)
     token = g.get("contribution_secret")
-    answer = _answer([{"service_request_id": identifier, "token": token, "service_notice": NOTICE,
-                       "account_id": None}], "service_requests", "request", 201)
+    answer = _answer(
+        [{"service_request_id": identifier, "token": token, "service_notice": NOTICE, "account_id": None}],
+        "service_requests",
+        "request",
+        201,
+    )
     answer.headers["Cache-Control"] = "no-store"
     return answer
 
@@ -416,5 +469,8 @@ def create_request(fmt: str):
 @BLUEPRINT.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest: str):
     """Below /open311/v2 an unknown path or format is a 404 in the format it asked for (JSON otherwise)."""
-    return _error(404, f"Diese Adresse gibt es nicht (Formate: {FORMATS}) / no such resource (formats: {FORMATS}): "
-                       f"/open311/v2/{rest[:200]}")
+    return _error(
+        404,
+        f"Diese Adresse gibt es nicht (Formate: {FORMATS}) / no such resource (formats: {FORMATS}): "
+        f"/open311/v2/{rest[:200]}",
+    )

@@ -115,9 +115,14 @@ def _plan_names(rows, plan_ids: list[str]) -> dict[str, str]:
 def _public(proc: dict, names: dict[str, str] | None = None) -> dict:
     now = datetime.now(UTC)
     label = PROCEDURE_KINDS.get(proc["kind"], (proc["kind"], proc["kind"]))
-    return {**proc, "kind_label_de": label[0], "kind_label_en": label[1], "open_now": is_open(proc, now),
-            "days_left": days_left(proc, now),
-            "plan_names": [(names or {}).get(p, p) for p in proc["plan_ids"]]}
+    return {
+        **proc,
+        "kind_label_de": label[0],
+        "kind_label_en": label[1],
+        "open_now": is_open(proc, now),
+        "days_left": days_left(proc, now),
+        "plan_names": [(names or {}).get(p, p) for p in proc["plan_ids"]],
+    }
 
 
 def _not_found(procedure_id: str) -> ParticipationError:
@@ -154,8 +159,12 @@ def get_procedure(procedure_id: str):
 
 @BLUEPRINT.get("/moderation/templates")
 def rejection_templates():
-    return jsonify({"rejection": {k: {"de": v[0], "en": v[1]} for k, v in REJECTION_TEMPLATES.items()},
-                    "results": {k: {"de": v[0], "en": v[1]} for k, v in RESULTS.items()}})
+    return jsonify(
+        {
+            "rejection": {k: {"de": v[0], "en": v[1]} for k, v in REJECTION_TEMPLATES.items()},
+            "results": {k: {"de": v[0], "en": v[1]} for k, v in RESULTS.items()},
+        }
+    )
 
 
 @BLUEPRINT.get("/statements/<path:reference>")
@@ -163,8 +172,10 @@ def statement_by_reference(reference: str):
     _, rows = _provider_and_rows()
     found = pstore.by_reference(rows, reference.strip())
     if found is None:
-        raise ParticipationError(f"Keine Stellungnahme mit der Nummer {reference[:40]!r} / no statement with "
-                                 f"reference {reference[:40]!r}", 404)
+        raise ParticipationError(
+            f"Keine Stellungnahme mit der Nummer {reference[:40]!r} / no statement with reference {reference[:40]!r}",
+            404,
+        )
     proc = pstore.procedure(rows, found["procedure_id"]) or {}
     found.pop("id", None)
     found["procedure_title_de"], found["procedure_title_en"] = proc.get("title_de"), proc.get("title_en")
@@ -217,34 +228,61 @@ def _save(procedure_id: str, creating: bool):
     if unknown:
         raise ParticipationError(f"Unbekannte Pläne / unknown plans: {', '.join(unknown)}")
     if values["scenario_id"] and not rows.scenario_known(values["scenario_id"]):
-        raise ParticipationError(f"Die Variante {values['scenario_id']!r} gibt es nicht / no planning variant "
-                                 f"{values['scenario_id']!r}")
+        raise ParticipationError(
+            f"Die Variante {values['scenario_id']!r} gibt es nicht / no planning variant {values['scenario_id']!r}"
+        )
     stored = None if creating else _procedure_or_404(rows, procedure_id)
     for other in pstore.procedures(rows):
         if other["id"] != procedure_id and other["closed_at"] is None and overlaps(values, other):
             raise ParticipationError(
                 f"Für diese Pläne läuft im selben Zeitraum schon ein Verfahren dieser Art: „{other['title_de']}“ / "
                 f"a procedure of this kind already covers these plans in this period: {other['title_en'] or ''}"
-                f"{' ' if other['title_en'] else ''}({other['id']})", 409)
+                f"{' ' if other['title_en'] else ''}({other['id']})",
+                409,
+            )
     now = pstore.now_iso()
-    values = {**values, "id": procedure_id,
-              "reference_prefix": values["reference_prefix"] or (stored or {}).get("reference_prefix")
-              or default_prefix([names[p] for p in values["plan_ids"]]),
-              "closed_at": (stored or {}).get("closed_at"),
-              "created_by": (stored or {}).get("created_by") or pstore.actor(viewer),
-              "created_at": (stored or {}).get("created_at") or now, "updated_at": now}
+    values = {
+        **values,
+        "id": procedure_id,
+        "reference_prefix": values["reference_prefix"]
+        or (stored or {}).get("reference_prefix")
+        or default_prefix([names[p] for p in values["plan_ids"]]),
+        "closed_at": (stored or {}).get("closed_at"),
+        "created_by": (stored or {}).get("created_by") or pstore.actor(viewer),
+        "created_at": (stored or {}).get("created_at") or now,
+        "updated_at": now,
+    }
     geometry = _geometry(provider, rows, values["plan_ids"], clean.area)
     store = _open_store(provider)
     try:
         pstore.write_procedure(store, values, geometry)
     finally:
         store.close()
-    changed = {k: [stored.get(k), values.get(k)] for k in values if stored and stored.get(k) != values.get(k)
-               and k != "updated_at"} if stored else None
-    pstore.record(rows, viewer, "procedure.create" if creating else "procedure.change", "procedure", procedure_id,
-                  {"title_de": values["title_de"], "kind": values["kind"], "plan_ids": values["plan_ids"],
-                   "opens_at": pstore.iso(values["opens_at"]), "closes_at": pstore.iso(values["closes_at"]),
-                   **({"changed": changed} if changed else {}), "warnings": clean.warnings})
+    changed = (
+        {
+            k: [stored.get(k), values.get(k)]
+            for k in values
+            if stored and stored.get(k) != values.get(k) and k != "updated_at"
+        }
+        if stored
+        else None
+    )
+    pstore.record(
+        rows,
+        viewer,
+        "procedure.create" if creating else "procedure.change",
+        "procedure",
+        procedure_id,
+        {
+            "title_de": values["title_de"],
+            "kind": values["kind"],
+            "plan_ids": values["plan_ids"],
+            "opens_at": pstore.iso(values["opens_at"]),
+            "closes_at": pstore.iso(values["closes_at"]),
+            **({"changed": changed} if changed else {}),
+            "warnings": clean.warnings,
+        },
+    )
     saved = _procedure_or_404(rows, procedure_id)
     return jsonify({**_public(saved, names), "warnings": clean.warnings}), 201 if creating else 200
 
@@ -285,8 +323,11 @@ def delete_procedure(procedure_id: str):
     provider, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     if pstore.statements(rows, procedure_id):
-        raise ParticipationError("Das Verfahren hat schon Stellungnahmen; beenden Sie es statt es zu löschen / "
-                                 "the procedure already has statements: close it instead of deleting it", 409)
+        raise ParticipationError(
+            "Das Verfahren hat schon Stellungnahmen; beenden Sie es statt es zu löschen / "
+            "the procedure already has statements: close it instead of deleting it",
+            409,
+        )
     store = _open_store(provider)
     try:
         pstore.delete_procedure(store, procedure_id)
@@ -319,8 +360,7 @@ def procedure_statements(procedure_id: str):
     for statement in found:
         statement["plan_name"] = names.get(statement["plan_id"])
         statement["target_label"] = _target_label(statement["target_collection"], statement["target_id"])
-    return jsonify({"procedure": _public(proc, names), "statements": found,
-                    "counts": _counts(found)})
+    return jsonify({"procedure": _public(proc, names), "statements": found, "counts": _counts(found)})
 
 
 def _counts(found: list[dict]) -> dict:
@@ -342,15 +382,25 @@ def save_abwaegung(contribution_id: str):
     _, rows = _provider_and_rows()
     contribution = rows.row(contribution_id)
     if contribution is None or not contribution.get("procedure_id"):
-        raise ParticipationError(f"Keine Stellungnahme {contribution_id!r} in einem Verfahren / no statement "
-                                 f"{contribution_id!r} in a procedure", 404)
+        raise ParticipationError(
+            f"Keine Stellungnahme {contribution_id!r} in einem Verfahren / no statement "
+            f"{contribution_id!r} in a procedure",
+            404,
+        )
     entries = clean_abwaegung(_body())
     saved = pstore.save_abwaegung(rows, contribution, entries, pstore.actor(viewer))
-    pstore.record(rows, viewer, "abwaegung.save", "contribution", contribution_id,
-                  {"reference": contribution.get("reference"),
-                   "entries": [{k: e[k] for k in ("section_no", "result", "proposal", "decision")} for e in saved]})
-    return jsonify({"contribution_id": contribution_id, "reference": contribution.get("reference"),
-                    "abwaegung": saved})
+    pstore.record(
+        rows,
+        viewer,
+        "abwaegung.save",
+        "contribution",
+        contribution_id,
+        {
+            "reference": contribution.get("reference"),
+            "entries": [{k: e[k] for k in ("section_no", "result", "proposal", "decision")} for e in saved],
+        },
+    )
+    return jsonify({"contribution_id": contribution_id, "reference": contribution.get("reference"), "abwaegung": saved})
 
 
 def _export_rows(provider, rows, proc: dict) -> list[dict]:
@@ -365,23 +415,53 @@ def _export_rows(provider, rows, proc: dict) -> list[dict]:
     finally:
         store.close()
     frame = frame.to_crs(4326) if len(frame) else frame
-    geometries = {row_id: (shapely.geometry.mapping(g) if g is not None else None)
-                  for row_id, g in zip(frame["id"], frame.geometry, strict=True)} if len(frame) else {}
+    geometries = (
+        {
+            row_id: (shapely.geometry.mapping(g) if g is not None else None)
+            for row_id, g in zip(frame["id"], frame.geometry, strict=True)
+        }
+        if len(frame)
+        else {}
+    )
     exported = []
     for statement in sorted(found, key=lambda s: (s["reference"] or "", s["created_at"] or "")):
-        base = {"reference": statement["reference"], "created_at": statement["created_at"],
-                "kind": statement["kind"], "category": statement["category"], "pseudonym": statement["pseudonym"],
-                "status": statement["status"], "late": statement["late"],
-                "plan_name": names.get(statement["plan_id"]),
-                "target_label": _target_label(statement["target_collection"], statement["target_id"]),
-                "target_id": statement["target_id"], "geometry": geometries.get(statement["id"])}
-        entries = statement["abwaegung"] or [{"section_no": None, "section_text": None, "proposal": None,
-                                              "result": None, "decision": None, "tags": [], "group_name": None}]
+        base = {
+            "reference": statement["reference"],
+            "created_at": statement["created_at"],
+            "kind": statement["kind"],
+            "category": statement["category"],
+            "pseudonym": statement["pseudonym"],
+            "status": statement["status"],
+            "late": statement["late"],
+            "plan_name": names.get(statement["plan_id"]),
+            "target_label": _target_label(statement["target_collection"], statement["target_id"]),
+            "target_id": statement["target_id"],
+            "geometry": geometries.get(statement["id"]),
+        }
+        entries = statement["abwaegung"] or [
+            {
+                "section_no": None,
+                "section_text": None,
+                "proposal": None,
+                "result": None,
+                "decision": None,
+                "tags": [],
+                "group_name": None,
+            }
+        ]
         for entry in entries:
-            exported.append({**base, "section_no": entry["section_no"],
-                             "text": entry["section_text"] or statement["text"],
-                             "proposal": entry["proposal"], "result": entry["result"], "decision": entry["decision"],
-                             "tags": entry["tags"], "group": entry["group_name"]})
+            exported.append(
+                {
+                    **base,
+                    "section_no": entry["section_no"],
+                    "text": entry["section_text"] or statement["text"],
+                    "proposal": entry["proposal"],
+                    "result": entry["result"],
+                    "decision": entry["decision"],
+                    "tags": entry["tags"],
+                    "group": entry["group_name"],
+                }
+            )
     return exported
 
 
@@ -392,8 +472,9 @@ def export_abwaegung(procedure_id: str, fmt: str):
     viewer = access.current_viewer()
     access.require_planner(viewer)
     if fmt not in EXPORTS:
-        raise ParticipationError(f"Format {fmt[:10]!r} gibt es nicht / unknown format; one of: {', '.join(EXPORTS)}",
-                                 404)
+        raise ParticipationError(
+            f"Format {fmt[:10]!r} gibt es nicht / unknown format; one of: {', '.join(EXPORTS)}", 404
+        )
     provider, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     anonymised = request.args.get("anonymised", "").lower() in ("1", "true", "yes", "ja")
@@ -404,11 +485,20 @@ def export_abwaegung(procedure_id: str, fmt: str):
         content = exports.abwaegung_gpkg(document, table, anonymised=anonymised)
     else:
         content = getattr(exports, f"abwaegung_{fmt}")(document, table, anonymised=anonymised, lang=lang)
-    pstore.record(rows, viewer, "abwaegung.export", "procedure", procedure_id,
-                  {"format": fmt, "anonymised": anonymised, "rows": len(table)})
+    pstore.record(
+        rows,
+        viewer,
+        "abwaegung.export",
+        "procedure",
+        procedure_id,
+        {"format": fmt, "anonymised": anonymised, "rows": len(table)},
+    )
     name = f"abwaegung-{proc['reference_prefix'] or 'verfahren'}{'-anonym' if anonymised else ''}.{fmt}"
-    return Response(content, mimetype=EXPORTS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        content,
+        mimetype=EXPORTS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 @BLUEPRINT.post("/procedures/<procedure_id>/publish")
@@ -424,8 +514,12 @@ def publish(procedure_id: str):
     chosen = set((body or {}).get("ids") or []) if isinstance(body, dict) else set()
     found = pstore.statements(rows, procedure_id)
     now = pstore.now_iso()
-    newly = [e["id"] for s in found for e in s["abwaegung"]
-             if e["result"] and e["published_at"] is None and (not chosen or s["id"] in chosen or e["id"] in chosen)]
+    newly = [
+        e["id"]
+        for s in found
+        for e in s["abwaegung"]
+        if e["result"] and e["published_at"] is None and (not chosen or s["id"] in chosen or e["id"] in chosen)
+    ]
     pstore.mark_published(rows, procedure_id, newly, now)
     found = pstore.statements(rows, procedure_id)
     published = [(s, e) for s in found for e in s["abwaegung"] if e["published_at"]]
@@ -433,19 +527,32 @@ def publish(procedure_id: str):
     try:
         frame = store.read("contributions", where={"procedure_id": procedure_id})
         shapes = dict(zip(frame["id"], frame.geometry, strict=True)) if len(frame) else {}
-        records = [{"id": s["reference"] + (f"/{e['section_no']}" if e["section_no"] else ""),
-                    "source": f"procedure:{procedure_id}", "procedure_id": procedure_id,
-                    "reference": s["reference"], "section_no": e["section_no"], "contribution_id": s["id"],
-                    "plan_id": s["plan_id"], "target_collection": s["target_collection"],
-                    "target_id": s["target_id"], "kind": s["kind"],
-                    # the public record holds the text only of statements moderation approved
-                    "text": (e["section_text"] or s["text"]) if s["status"] == "freigegeben" else None,
-                    "proposal": e["proposal"], "result": e["result"],
-                    "result_label": RESULTS.get(e["result"], ("", ""))[0], "decision": e["decision"],
-                    "published_at": e["published_at"]} for s, e in published]
+        records = [
+            {
+                "id": s["reference"] + (f"/{e['section_no']}" if e["section_no"] else ""),
+                "source": f"procedure:{procedure_id}",
+                "procedure_id": procedure_id,
+                "reference": s["reference"],
+                "section_no": e["section_no"],
+                "contribution_id": s["id"],
+                "plan_id": s["plan_id"],
+                "target_collection": s["target_collection"],
+                "target_id": s["target_id"],
+                "kind": s["kind"],
+                # the public record holds the text only of statements moderation approved
+                "text": (e["section_text"] or s["text"]) if s["status"] == "freigegeben" else None,
+                "proposal": e["proposal"],
+                "result": e["result"],
+                "result_label": RESULTS.get(e["result"], ("", ""))[0],
+                "decision": e["decision"],
+                "published_at": e["published_at"],
+            }
+            for s, e in published
+        ]
         geometry = [shapes.get(s["id"]) for s, _ in published]
-        result_frame = gpd.GeoDataFrame(records or {"id": []}, geometry=geometry if records else [],
-                                        crs=f"EPSG:{store.epsg}")
+        result_frame = gpd.GeoDataFrame(
+            records or {"id": []}, geometry=geometry if records else [], crs=f"EPSG:{store.epsg}"
+        )
         store.replace({"statement_results": result_frame}, source=f"procedure:{procedure_id}")
     finally:
         store.close()
@@ -470,14 +577,16 @@ def add_template():
     viewer = access.current_viewer()
     access.require_planner(viewer)
     body = _body()
-    entries = clean_abwaegung({"proposal": body.get("text"), "result": body.get("result")}) \
-        if isinstance(body, dict) else None
+    entries = (
+        clean_abwaegung({"proposal": body.get("text"), "result": body.get("result")})
+        if isinstance(body, dict)
+        else None
+    )
     title = body.get("title") if isinstance(body, dict) else None
     if not isinstance(title, str) or not title.strip() or len(title) > 120 or not entries[0]["proposal"]:
         raise ParticipationError('Erwartet / expected {"title": "…" (≤ 120), "text": "…", "result": optional}')
     _, rows = _provider_and_rows()
-    saved = pstore.add_template(rows, title.strip(), entries[0]["proposal"], entries[0]["result"],
-                                pstore.actor(viewer))
+    saved = pstore.add_template(rows, title.strip(), entries[0]["proposal"], entries[0]["result"], pstore.actor(viewer))
     pstore.record(rows, viewer, "template.create", "answer_template", saved["id"], {"title": saved["title"]})
     return jsonify(saved), 201
 
@@ -498,18 +607,30 @@ def audit_trail():
     viewer = access.current_viewer()
     access.require_planner(viewer)
     _, rows = _provider_and_rows()
-    entries = pstore.audit(rows, since=request.args.get("since"), actor=request.args.get("actor"),
-                           target_id=request.args.get("target_id"))
+    entries = pstore.audit(
+        rows, since=request.args.get("since"), actor=request.args.get("actor"), target_id=request.args.get("target_id")
+    )
     if request.args.get("f") == "csv":
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
         writer.writerow(["Zeitpunkt (UTC)", "Wer", "Rolle", "Handlung", "Art", "Kennung", "Einzelheiten"])
         for e in entries:
-            writer.writerow([e["at"], _cell(e["actor"]), e["role"], e["action"], e["target_type"], e["target_id"],
-                             _cell(str(e["detail"]))])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="protokoll.csv"',
-                                 "Cache-Control": "no-store"})
+            writer.writerow(
+                [
+                    e["at"],
+                    _cell(e["actor"]),
+                    e["role"],
+                    e["action"],
+                    e["target_type"],
+                    e["target_id"],
+                    _cell(str(e["detail"])),
+                ]
+            )
+        return Response(
+            "\ufeff" + out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="protokoll.csv"', "Cache-Control": "no-store"},
+        )
     return jsonify({"entries": entries})
 
 

@@ -53,10 +53,14 @@ class ServerSettings(BaseSettings):
 
 
 def _too_large_body(limit: int) -> bytes:
-    return json.dumps({
-        "code": "PayloadTooLarge",
-        "description": f"Die Anfrage ist zu groß (höchstens {limit} Bytes) / the request body is too large "
-                       f"(at most {limit} bytes)"}, ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "code": "PayloadTooLarge",
+            "description": f"Die Anfrage ist zu groß (höchstens {limit} Bytes) / the request body is too large "
+            f"(at most {limit} bytes)",
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
 class WholeRequestFirst:
@@ -83,17 +87,26 @@ class WholeRequestFirst:
             size += len(chunk)
             if size > self.max_body:
                 body = _too_large_body(self.max_body)
-                await send({"type": "http.response.start", "status": 413,
-                            "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                        (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 413,
+                        "headers": [
+                            (b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() not in (b"transfer-encoding",
-                                                                                      b"content-length")]
+        headers = [
+            (k, v) for k, v in scope.get("headers", []) if k.lower() not in (b"transfer-encoding", b"content-length")
+        ]
         if body or scope.get("method") in ("POST", "PUT", "PATCH"):
             headers.append((b"content-length", str(len(body)).encode()))
         delivered = False
@@ -129,18 +142,30 @@ def create_asgi_app(settings: Settings | None = None):
     require_strong_env_secrets()
     settings = settings or get_settings()
     app: Any = create_app(settings)  # a WSGI callable (a2wsgi's type for it is narrower than Flask's)
-    return WholeRequestFirst(WSGIMiddleware(app, workers=ServerSettings().threads),
-                             max_body=body_limit(settings))
+    return WholeRequestFirst(WSGIMiddleware(app, workers=ServerSettings().threads), max_body=body_limit(settings))
 
 
-def gunicorn_command(settings: Settings, server: ServerSettings | None = None,
-                     access_log: Path | None = None) -> list[str]:
+def gunicorn_command(
+    settings: Settings, server: ServerSettings | None = None, access_log: Path | None = None
+) -> list[str]:
     """The command line that runs :func:`create_asgi_app` under gunicorn's asyncio worker."""
     server = server or ServerSettings()
-    command = [str(Path(sys.executable).with_name("gunicorn")), "-k", "asgi", "-w", str(server.workers),
-               "--preload", "-b", f"{settings.host}:{settings.port}",
-               "--worker-connections", str(server.worker_connections), "--timeout", str(server.timeout),
-               "--keep-alive", str(server.keepalive)]
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-k",
+        "asgi",
+        "-w",
+        str(server.workers),
+        "--preload",
+        "-b",
+        f"{settings.host}:{settings.port}",
+        "--worker-connections",
+        str(server.worker_connections),
+        "--timeout",
+        str(server.timeout),
+        "--keep-alive",
+        str(server.keepalive),
+    ]
     if access_log is not None:
         command += ["--access-logfile", str(access_log)]
     return command + ["api.production:create_asgi_app()"]

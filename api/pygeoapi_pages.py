@@ -53,36 +53,35 @@ LOCAL_COPIES = {
     "https://unpkg.com/leaflet@1.3.1/dist/leaflet.js": "leaflet-1.9.4/leaflet.js",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet/1.3.1/leaflet.js": "leaflet-1.9.4/leaflet.js",
     "https://unpkg.com/leaflet.markercluster/dist/MarkerCluster.css": "leaflet.markercluster-1.5.3/MarkerCluster.css",
-    "https://unpkg.com/leaflet.markercluster/dist/MarkerCluster.Default.css":
-        "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
-    "https://unpkg.com/leaflet.markercluster/dist/leaflet.markercluster-src.js":
-        "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+    "https://unpkg.com/leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+    "https://unpkg.com/leaflet.markercluster/dist/leaflet.markercluster-src.js": "leaflet.markercluster-1.5.3/leaflet.markercluster.js",
     "https://unpkg.com/leaflet-draw@1.0.4/dist/leaflet.draw.css": "leaflet-draw-1.0.4/leaflet.draw.css",
     "https://unpkg.com/leaflet-draw@1.0.4/dist/leaflet.draw.js": "leaflet-draw-1.0.4/leaflet.draw.js",
-    "https://unpkg.com/leaflet.vectorgrid@latest/dist/Leaflet.VectorGrid.bundled.js":
-        "leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js",
+    "https://unpkg.com/leaflet.vectorgrid@latest/dist/Leaflet.VectorGrid.bundled.js": "leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js",
     "https://unpkg.com/swagger-ui-dist/swagger-ui.css": "swagger-ui-dist-5.32.0/swagger-ui.css",
     "https://unpkg.com/swagger-ui-dist/favicon-32x32.png": "swagger-ui-dist-5.32.0/favicon-32x32.png",
     "https://unpkg.com/swagger-ui-dist/favicon-16x16.png": "swagger-ui-dist-5.32.0/favicon-16x16.png",
     "https://unpkg.com/swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-dist-5.32.0/swagger-ui-bundle.js",
-    "https://unpkg.com/swagger-ui-dist/swagger-ui-standalone-preset.js":
-        "swagger-ui-dist-5.32.0/swagger-ui-standalone-preset.js",
+    "https://unpkg.com/swagger-ui-dist/swagger-ui-standalone-preset.js": "swagger-ui-dist-5.32.0/swagger-ui-standalone-preset.js",
     "https://cdn.jsdelivr.net/npm/c3@0.7.20/c3.css": "c3-0.7.20/c3.min.css",
     "https://cdn.jsdelivr.net/npm/c3@0.7.20/c3.js": "c3-0.7.20/c3.min.js",
     "https://cdn.jsdelivr.net/npm/d3@5.16.0/dist/d3.js": "d3-5.16.0/d3.min.js",
     "https://unpkg.com/covutils@0.6/covutils.min.js": "covutils-0.6.1/covutils.min.js",
     "https://unpkg.com/covjson-reader@0.16/covjson-reader.src.js": "covjson-reader-0.16.3/covjson-reader.min.js",
     "https://unpkg.com/leaflet-coverage@0.7/leaflet-coverage.css": "leaflet-coverage-0.7.2/leaflet-coverage.css",
-    "https://unpkg.com/leaflet-coverage@0.7/leaflet-coverage.min.js":
-        "leaflet-coverage-0.7.2/leaflet-coverage.min.js",
+    "https://unpkg.com/leaflet-coverage@0.7/leaflet-coverage.min.js": "leaflet-coverage-0.7.2/leaflet-coverage.min.js",
 }
 
 #: A transparent 1×1 PNG: the maps' tile layer where no basemap is configured (no request at all).
-BLANK_TILE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+BLANK_TILE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
 
 _OFFSITE_TAG = re.compile(
     r"""<script\b[^>]*\bsrc=["'](?P<script>https?://[^"']+)["'][^>]*>\s*</script>"""
-    r"""|<link\b[^>]*\bhref=["'](?P<link>https?://[^"']+)["'][^>]*>""", re.I)
+    r"""|<link\b[^>]*\bhref=["'](?P<link>https?://[^"']+)["'][^>]*>""",
+    re.I,
+)
 _IE_SHIM = re.compile(r"<!--\[if lt IE 9\]>.*?<!\[endif\]-->", re.S)
 _INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*\bnonce=)", re.I)
 _HANDLER = re.compile(r"""\son[a-z]+=(?P<q>["'])(?P<code>.*?)(?P=q)""", re.I | re.S)

@@ -26,9 +26,12 @@ def _like(scenario_id: str, add: bool):
         return error
     voter = access.voter_id(body if isinstance(body, dict) else None)
     if voter is None:
-        return _error(400, f"Bitte eine Browser-Kennung im Header {access.VOTER_HEADER} senden (16-128 Zeichen "
-                           f"A-Z a-z 0-9 _ -) / send a per-browser voter id in the {access.VOTER_HEADER} header "
-                           "(16-128 characters A-Z a-z 0-9 _ -)")
+        return _error(
+            400,
+            f"Bitte eine Browser-Kennung im Header {access.VOTER_HEADER} senden (16-128 Zeichen "
+            f"A-Z a-z 0-9 _ -) / send a per-browser voter id in the {access.VOTER_HEADER} header "
+            "(16-128 characters A-Z a-z 0-9 _ -)",
+        )
     changed, count = contributions_provider().rows.like_scenario(scenario_id, access.hash_voter(voter), add=add)
     return jsonify({"id": scenario_id, "like_count": count, "liked": add, "changed": changed})
 

@@ -105,8 +105,11 @@ def search_route():
     if not query.strip():
         return _error(400, "Bitte einen Suchbegriff angeben (q) / please give a search term (q)")
     if len(query) > MAX_QUERY:
-        return _error(400, f"Suchbegriff zu lang (höchstens {MAX_QUERY} Zeichen) / "
-                           f"search term too long (at most {MAX_QUERY} characters)")
+        return _error(
+            400,
+            f"Suchbegriff zu lang (höchstens {MAX_QUERY} Zeichen) / "
+            f"search term too long (at most {MAX_QUERY} characters)",
+        )
     if "\x00" in query:
         return _error(400, "Ungültiges Zeichen im Suchbegriff / invalid character in the search term")
     raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
@@ -115,8 +118,9 @@ def search_route():
     except ValueError:
         limit = 0
     if not 1 <= limit <= MAX_LIMIT:
-        return _error(400, f"limit muss eine Zahl von 1 bis {MAX_LIMIT} sein / limit must be a number from 1 to "
-                           f"{MAX_LIMIT}")
+        return _error(
+            400, f"limit muss eine Zahl von 1 bis {MAX_LIMIT} sein / limit must be a number from 1 to {MAX_LIMIT}"
+        )
     settings = _settings()
     features = search(settings.store, settings.storage_epsg, query, limit)
     body = {"type": "FeatureCollection", "features": features, "numberReturned": len(features)}
@@ -227,8 +231,10 @@ def ensure_search_index(store: str) -> None:
             with conn.cursor() as cur:
                 cur.execute("SELECT to_regclass('public.addresses')")
                 if cur.fetchone()[0] is not None:
-                    cur.execute("CREATE INDEX IF NOT EXISTS addresses_search_key_prefix_idx "
-                                "ON public.addresses (search_key text_pattern_ops)")
+                    cur.execute(
+                        "CREATE INDEX IF NOT EXISTS addresses_search_key_prefix_idx "
+                        "ON public.addresses (search_key text_pattern_ops)"
+                    )
         finally:
             conn.close()
     except psycopg2.Error as err:  # several workers at once, or no right to create: searching still works
@@ -243,8 +249,7 @@ def _norm_sql(column: str) -> str:
     """SQL (both stores) for a column in search spelling, near enough for a substring match: lower case,
     umlauts as ae/oe/ue, ß as ss, hyphens as spaces. SQLite's lower() knows ASCII only, hence Ä Ö Ü."""
     expr = f"lower(coalesce({column}, ''))"
-    for a, b in (("Ä", "ae"), ("Ö", "oe"), ("Ü", "ue"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"),
-                 ("-", " ")):
+    for a, b in (("Ä", "ae"), ("Ö", "oe"), ("Ü", "ue"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("-", " ")):
         expr = f"replace({expr}, '{a}', '{b}')"
     return expr
 
@@ -322,27 +327,42 @@ def _distinct(hits: list[Hit]) -> list[Hit]:
 def _addresses(db: _Db, key: str, tokens: list[str], limit: int) -> list[Hit]:
     columns = f"id, kind, name, postcode, city, search_key, {db.geom}"
     where, params = db.prefix("search_key", key)
-    rows = db.rows(f"SELECT {columns} FROM addresses WHERE {where} ORDER BY search_key LIMIT ?",
-                   [*params, CANDIDATES])
+    rows = db.rows(f"SELECT {columns} FROM addresses WHERE {where} ORDER BY search_key LIMIT ?", [*params, CANDIDATES])
     if len(rows) < limit and len(key) >= 3:
         # Too little by the name's start: every word somewhere in name, postcode or city ("8 helsinki", "22415").
         haystack = f"(search_key || ' ' || coalesce(postcode, '') || ' ' || {_norm_sql('city')})"
         clauses = " AND ".join(f"{haystack} LIKE ? ESCAPE '\\'" for _ in tokens)
-        more = db.rows(f"SELECT {columns} FROM addresses WHERE {clauses} LIMIT ?",
-                       [*(f"%{_like_escape(t)}%" for t in tokens), CANDIDATES])
+        more = db.rows(
+            f"SELECT {columns} FROM addresses WHERE {clauses} LIMIT ?",
+            [*(f"%{_like_escape(t)}%" for t in tokens), CANDIDATES],
+        )
         known = {row[0] for row in rows}
         rows += [row for row in more if row[0] not in known]
     if len(tokens) >= 2 and any(c.isdigit() for c in tokens[-1]):
         # "Kaivokatu 99": the street, too, whether or not the number exists (an equality on the index).
         street = " ".join(tokens[:-1])
         known = {row[0] for row in rows}
-        rows += [row for row in db.rows(f"SELECT {columns} FROM addresses WHERE search_key = ? AND kind = 'street' "
-                                        "LIMIT 5", [street]) if row[0] not in known]
+        rows += [
+            row
+            for row in db.rows(
+                f"SELECT {columns} FROM addresses WHERE search_key = ? AND kind = 'street' LIMIT 5", [street]
+            )
+            if row[0] not in known
+        ]
     hits = []
     for ident, kind, name, postcode, city, skey, geom in rows:
         context = " ".join(str(v) for v in (postcode, city) if v) or None
-        hits.append(Hit(kind=kind or "address", name=name, collection="addresses", feature_id=ident,
-                        geometry=db.shape(geom), context=context, key=skey or ""))
+        hits.append(
+            Hit(
+                kind=kind or "address",
+                name=name,
+                collection="addresses",
+                feature_id=ident,
+                geometry=db.shape(geom),
+                context=context,
+                key=skey or "",
+            )
+        )
     return hits
 
 
@@ -352,31 +372,49 @@ def _plans(db: _Db, tokens: list[str], limit: int, tables: set[str]) -> list[Hit
         if table not in tables:
             continue
         text = f"({_norm_sql('name')} || ' ' || {_norm_sql('nummer')})"
-        clauses = " AND ".join(f"({text} LIKE ? ESCAPE '\\' OR replace({text}, ' ', '') LIKE ? ESCAPE '\\')"
-                               for _ in tokens)
+        clauses = " AND ".join(
+            f"({text} LIKE ? ESCAPE '\\' OR replace({text}, ' ', '') LIKE ? ESCAPE '\\')" for _ in tokens
+        )
         params = [p for t in tokens for p in (f"%{_like_escape(t)}%", f"%{_like_escape(t)}%")]
         kind_column = "plan_type" if table == "xplan_plan" else "'BP'"
-        rows = db.rows(f"SELECT id, name, nummer, {kind_column}, source_file, {db.geom} FROM {table} "
-                       f"WHERE {clauses}{extra} ORDER BY name LIMIT ?", [*params, limit])
+        rows = db.rows(
+            f"SELECT id, name, nummer, {kind_column}, source_file, {db.geom} FROM {table} "
+            f"WHERE {clauses}{extra} ORDER BY name LIMIT ?",
+            [*params, limit],
+        )
         for ident, name, nummer, plan_type, source_file, geom in rows:
             source = str(source_file or "").split("/")[0]
             context = ", ".join(v for v in (_PLAN_TYPES.get(plan_type, plan_type), source) if v)
-            hits.append(Hit(kind="plan", name=plan_label(name, nummer, ident), collection=table, feature_id=ident,
-                            plan_id=ident, geometry=db.shape(geom), context=context,
-                            key=search_key(f"{name or ''} {nummer or ''}")))
+            hits.append(
+                Hit(
+                    kind="plan",
+                    name=plan_label(name, nummer, ident),
+                    collection=table,
+                    feature_id=ident,
+                    plan_id=ident,
+                    geometry=db.shape(geom),
+                    context=context,
+                    key=search_key(f"{name or ''} {nummer or ''}"),
+                )
+            )
     return hits
 
 
 def plan_label(name, nummer, fallback: str = "") -> str:
-    """"51 – Langenhorn", or the name alone when it holds the number (as ui.catalog.plan_label)."""
+    """ "51 – Langenhorn", or the name alone when it holds the number (as ui.catalog.plan_label)."""
     name, nummer = str(name or "").strip(), str(nummer or "").strip()
     if nummer and nummer not in name:
         return f"{nummer} – {name}" if name else nummer
     return name or nummer or fallback
 
 
-_PLAN_TYPES = {"BP": "Bebauungsplan", "FP": "Flächennutzungsplan", "SO": "Sonstiger Plan", "RP": "Raumordnungsplan",
-               "LP": "Landschaftsplan"}
+_PLAN_TYPES = {
+    "BP": "Bebauungsplan",
+    "FP": "Flächennutzungsplan",
+    "SO": "Sonstiger Plan",
+    "RP": "Raumordnungsplan",
+    "LP": "Landschaftsplan",
+}
 
 
 def _baugebiete_for(key: str, tokens: list[str]):
@@ -400,8 +438,14 @@ def _zone_values(db: _Db) -> list[str]:
     hit = _ZONE_VALUES.get(ident)
     if hit and time.monotonic() - hit[0] < 60:
         return hit[1]
-    values = [r[0] for r in db.rows("SELECT DISTINCT besondere_art_der_baulichen_nutzung FROM bp_baugebiet "
-                                    "WHERE besondere_art_der_baulichen_nutzung IS NOT NULL", [])]
+    values = [
+        r[0]
+        for r in db.rows(
+            "SELECT DISTINCT besondere_art_der_baulichen_nutzung FROM bp_baugebiet "
+            "WHERE besondere_art_der_baulichen_nutzung IS NOT NULL",
+            [],
+        )
+    ]
     _ZONE_VALUES[ident] = (time.monotonic(), values)
     return values
 
@@ -425,9 +469,12 @@ def _zones(db: _Db, key: str, tokens: list[str], limit: int) -> list[Hit]:
     if not clauses:
         return []
     geom = db.geom.replace("geom", "z.geom")
-    rows = db.rows(f"SELECT z.id, z.plan_id, z.art_code, z.besondere_art_der_baulichen_nutzung, p.name, p.nummer, "
-                   f"z.grz, z.z, z.z_max, {geom} FROM bp_baugebiet z LEFT JOIN bp_plan p ON p.id = z.plan_id "
-                   f"WHERE {' OR '.join(clauses)} ORDER BY p.name, z.id LIMIT ?", [*params, limit])
+    rows = db.rows(
+        f"SELECT z.id, z.plan_id, z.art_code, z.besondere_art_der_baulichen_nutzung, p.name, p.nummer, "
+        f"z.grz, z.z, z.z_max, {geom} FROM bp_baugebiet z LEFT JOIN bp_plan p ON p.id = z.plan_id "
+        f"WHERE {' OR '.join(clauses)} ORDER BY p.name, z.id LIMIT ?",
+        [*params, limit],
+    )
     from ui.festsetzungen import baugebiet_of
 
     hits = []
@@ -437,12 +484,24 @@ def _zones(db: _Db, key: str, tokens: list[str], limit: int) -> list[Hit]:
         label = f"{sign} – {gebiet.name_de}" if gebiet and sign else (gebiet.name_de if gebiet else str(besondere))
         plan = plan_label(plan_name, plan_nummer)
         # What tells one WA from the next in the list: its measures.
-        measures = [f"GRZ {_number(grz)}" if grz else None, f"Z {_number(storeys or storeys_max)}"
-                    if storeys or storeys_max else None]
+        measures = [
+            f"GRZ {_number(grz)}" if grz else None,
+            f"Z {_number(storeys or storeys_max)}" if storeys or storeys_max else None,
+        ]
         context = " · ".join(v for v in (plan, *measures) if v) or None
-        hits.append(Hit(kind="zone", name=label, collection="bp_baugebiet", feature_id=ident, plan_id=plan_id,
-                        geometry=db.shape(geom), context=context, key=search_key(sign or label),
-                        extra={"name_en": f"{sign} – {gebiet.name_en}" if gebiet and sign else None}))
+        hits.append(
+            Hit(
+                kind="zone",
+                name=label,
+                collection="bp_baugebiet",
+                feature_id=ident,
+                plan_id=plan_id,
+                geometry=db.shape(geom),
+                context=context,
+                key=search_key(sign or label),
+                extra={"name_en": f"{sign} – {gebiet.name_en}" if gebiet and sign else None},
+            )
+        )
     return hits
 
 
@@ -479,11 +538,22 @@ def _feature(hit: Hit, epsg: int) -> dict:
         shown = _wgs84(hit.geometry.representative_point(), epsg) if hit.geometry.geom_type != "Point" else geometry
     else:
         shown = geometry
-    properties = {"name": hit.name, "kind": hit.kind, "context": hit.context, "collection": hit.collection,
-                  "feature_id": hit.feature_id, "plan_id": hit.plan_id}
+    properties = {
+        "name": hit.name,
+        "kind": hit.kind,
+        "context": hit.context,
+        "collection": hit.collection,
+        "feature_id": hit.feature_id,
+        "plan_id": hit.plan_id,
+    }
     properties.update({k: v for k, v in hit.extra.items() if v is not None})
-    return {"type": "Feature", "id": f"{hit.collection}:{hit.feature_id}", "bbox": [west, south, east, north],
-            "geometry": shapely.geometry.mapping(shown), "properties": properties}
+    return {
+        "type": "Feature",
+        "id": f"{hit.collection}:{hit.feature_id}",
+        "bbox": [west, south, east, north],
+        "geometry": shapely.geometry.mapping(shown),
+        "properties": properties,
+    }
 
 
 # --------------------------------------------------------------------------- the online geocoder
@@ -532,8 +602,11 @@ def geocode(query: str, limit: int) -> list[dict]:
 def _ask_geocoder(service: str, settings: GeocoderSettings, query: str, limit: int) -> list[dict]:
     from geopy.geocoders import Nominatim, Photon
 
-    common = {"scheme": settings.geocoder_scheme or "https", "timeout": settings.geocoder_timeout_s,
-              "user_agent": settings.geocoder_user_agent or "buergergis"}
+    common = {
+        "scheme": settings.geocoder_scheme or "https",
+        "timeout": settings.geocoder_timeout_s,
+        "user_agent": settings.geocoder_user_agent or "buergergis",
+    }
     if settings.geocoder_domain:
         common["domain"] = settings.geocoder_domain
     box = _bbox(settings.geocoder_bbox or os.environ.get("BUERGERGIS_CITY_BBOX", ""))
@@ -557,10 +630,22 @@ def _ask_geocoder(service: str, settings: GeocoderSettings, query: str, limit: i
     features = []
     for location in locations[:limit]:
         lon, lat = float(location.longitude), float(location.latitude)
-        features.append({"type": "Feature", "id": f"geocoder:{len(features)}", "bbox": [lon, lat, lon, lat],
-                         "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
-                         "properties": {"name": location.address, "kind": "geocoder", "context": attribution,
-                                        "collection": None, "feature_id": None, "plan_id": None}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"geocoder:{len(features)}",
+                "bbox": [lon, lat, lon, lat],
+                "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+                "properties": {
+                    "name": location.address,
+                    "kind": "geocoder",
+                    "context": attribution,
+                    "collection": None,
+                    "feature_id": None,
+                    "plan_id": None,
+                },
+            }
+        )
     return features
 
 

@@ -25,8 +25,11 @@ from settings import get_settings
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Bürger-GIS: OGC API (/oapi) and Dash UI (/)")
     parser.add_argument("--demo", action="store_true", help="import the bundled demo data first")
-    parser.add_argument("--production", action="store_true",
-                        help="serve with gunicorn's asyncio worker (several processes; BUERGERGIS_SERVER_*)")
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="serve with gunicorn's asyncio worker (several processes; BUERGERGIS_SERVER_*)",
+    )
     parser.add_argument("--store", help="GeoPackage path or postgresql:// URL (default: BUERGERGIS_STORE)")
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
@@ -57,8 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         from api.production import gunicorn_command
 
         command = gunicorn_command(settings)
-        print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (gunicorn, asyncio worker)\n",
-              flush=True)
+        print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (gunicorn, asyncio worker)\n", flush=True)
         os.execv(command[0], command)  # gunicorn takes over this process (signals, exit status)
     from api.wsgi import create_app
 
@@ -66,8 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (OGC API: {settings.api_url})\n", flush=True)
     from api.headers import QuietRequestHandler  # no "Server: Werkzeug/… Python/…" banner
 
-    app.run(host=settings.host, port=settings.port, threaded=True, use_reloader=False,
-            request_handler=QuietRequestHandler)
+    app.run(
+        host=settings.host, port=settings.port, threaded=True, use_reloader=False, request_handler=QuietRequestHandler
+    )
 
 
 if __name__ == "__main__":

@@ -34,10 +34,23 @@ from werkzeug.datastructures import Headers
 READ_PATHS = r"^/(oapi(/.*)?|api/search.*|api/feeds/.*)$"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 #: Response headers a cross-origin script may read.
-EXPOSED_HEADERS = ["Content-Crs", "Link", "Retry-After", "ETag", "X-Job-Secret"]  # api/access.py adds Location, X-Contribution-Secret
+EXPOSED_HEADERS = [
+    "Content-Crs",
+    "Link",
+    "Retry-After",
+    "ETag",
+    "X-Job-Secret",
+]  # api/access.py adds Location, X-Contribution-Secret
 #: Request headers a configured origin may send with its writes.
-WRITE_HEADERS = ["Authorization", "Content-Type", "Content-Crs", "X-Contribution-Secret", "X-Job-Secret", "Accept",
-                 "Accept-Language"]
+WRITE_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Content-Crs",
+    "X-Contribution-Secret",
+    "X-Job-Secret",
+    "Accept",
+    "Accept-Language",
+]
 
 _COLLECTION = re.compile(r"^/oapi/collections/([^/]+)/?$")
 _ITEMS = re.compile(r"^/oapi/collections/([^/]+)/items/?$")
@@ -105,11 +118,12 @@ def feature_schema(part5: dict) -> dict:
     ...                 "grz": {"type": "number"}}})["properties"]["properties"]["properties"]
     {'grz': {'type': 'number'}}
     """
-    attributes = {name: {key: value for key, value in spec.items() if key in ("type", "format", "title",
-                                                                            "description", "enum")}
-                  for name, spec in (part5.get("properties") or {}).items()
-                  # the id is the feature's own "id", not one of its properties
-                  if name != "geometry" and isinstance(spec, dict) and spec.get("x-ogc-role") != "id"}
+    attributes = {
+        name: {key: value for key, value in spec.items() if key in ("type", "format", "title", "description", "enum")}
+        for name, spec in (part5.get("properties") or {}).items()
+        # the id is the feature's own "id", not one of its properties
+        if name != "geometry" and isinstance(spec, dict) and spec.get("x-ogc-role") != "id"
+    }
     geometry = (part5.get("properties") or {}).get("geometry") or {}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -350,11 +364,19 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
         args.pop("bbox-crs", None)
         existing = (args.get("filter") or [None])[0]
         if (args.get("filter-lang") or [""])[0] == "cql2-json" or (existing or "").lstrip().startswith("{"):
-            crossing = {"op": "s_intersects", "args": [
-                {"property": "geometry"},
-                {"type": "MultiPolygon", "coordinates": [
-                    [[[minx, miny], [180, miny], [180, maxy], [minx, maxy], [minx, miny]]],
-                    [[[-180, miny], [maxx, miny], [maxx, maxy], [-180, maxy], [-180, miny]]]]}]}
+            crossing = {
+                "op": "s_intersects",
+                "args": [
+                    {"property": "geometry"},
+                    {
+                        "type": "MultiPolygon",
+                        "coordinates": [
+                            [[[minx, miny], [180, miny], [180, maxy], [minx, maxy], [minx, miny]]],
+                            [[[-180, miny], [maxx, miny], [maxx, maxy], [-180, maxy], [-180, miny]]],
+                        ],
+                    },
+                ],
+            }
             combined = crossing if not existing else {"op": "and", "args": [json.loads(existing), crossing]}
             args["filter"] = [json.dumps(combined)]
         else:
@@ -398,8 +420,12 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
     def cacheable_tiles(response: Response) -> Response:
         """Vector tiles with an ETag (304 when unchanged) and a short public cache: a map panning back and forth
         asks again for tiles it has (the GeoPackage's tile cache, providers/tile_cache.py, serves the rest)."""
-        if (request.method in ("GET", "HEAD") and response.status_code == 200 and _TILE.match(request.path)
-                and not response.direct_passthrough):
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and _TILE.match(request.path)
+            and not response.direct_passthrough
+        ):
             response.add_etag()
             response.headers.setdefault("Cache-Control", "public, max-age=60")
             response.make_conditional(request)

@@ -21,11 +21,14 @@ FAILURES = "token_failures"
 
 
 def _locked_out(item, wait: int):
-    response = jsonify({
-        "code": "TooManyRequests",
-        "description": f"Zu viele Anfragen mit falschem Token ({item}); Anmeldung mit Token erst in {wait} s wieder "
-                       f"möglich / too many requests with a wrong token ({item}); signing in with a token is "
-                       f"possible again in {wait} s"})
+    response = jsonify(
+        {
+            "code": "TooManyRequests",
+            "description": f"Zu viele Anfragen mit falschem Token ({item}); Anmeldung mit Token erst in {wait} s wieder "
+            f"möglich / too many requests with a wrong token ({item}); signing in with a token is "
+            f"possible again in {wait} s",
+        }
+    )
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response

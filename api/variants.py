@@ -136,8 +136,9 @@ def _library(include_internal: bool = True) -> dict[str, Scenario]:
 def _working(store: studio.VariantStore, variant_id: str) -> tuple[dict, Scenario]:
     row = store.working(variant_id)
     if row is None:
-        raise StudioError(f"Keine Variante {variant_id!r} im Studio", f"no variant {variant_id!r} in the studio",
-                          status=404)
+        raise StudioError(
+            f"Keine Variante {variant_id!r} im Studio", f"no variant {variant_id!r} in the studio", status=404
+        )
     return row, studio.parse_document(row["document"], source=f"variant {variant_id}")
 
 
@@ -145,18 +146,38 @@ def _summary(store: studio.VariantStore, row: dict) -> dict:
     versions = [r for r in store.rows(row["variant_id"]) if r["version"] > 0]
     latest = versions[-1] if versions else None
     return {
-        "id": row["variant_id"], "title_de": row["title_de"], "title_en": row["title_en"],
-        "description_de": row["description_de"] or "", "description_en": row["description_en"] or "",
-        "base": row["base"], "status": row["status"], "published_version": row["published_version"],
-        "author": row["author"], "created_at": row["saved_at"],
-        "versions": [{"version": r["version"], "author": r["author"], "saved_at": r["saved_at"],
-                      "title_de": r["title_de"], "note": r["note"]} for r in versions],
+        "id": row["variant_id"],
+        "title_de": row["title_de"],
+        "title_en": row["title_en"],
+        "description_de": row["description_de"] or "",
+        "description_en": row["description_en"] or "",
+        "base": row["base"],
+        "status": row["status"],
+        "published_version": row["published_version"],
+        "author": row["author"],
+        "created_at": row["saved_at"],
+        "versions": [
+            {
+                "version": r["version"],
+                "author": r["author"],
+                "saved_at": r["saved_at"],
+                "title_de": r["title_de"],
+                "note": r["note"],
+            }
+            for r in versions
+        ],
         "unsaved": latest is None or latest["document"] != row["document"],
     }
 
 
-def _state(store: studio.VariantStore, row: dict, scenario: Scenario, library: dict, with_geojson: bool = False,
-           timings: dict | None = None) -> dict:
+def _state(
+    store: studio.VariantStore,
+    row: dict,
+    scenario: Scenario,
+    library: dict,
+    with_geojson: bool = False,
+    timings: dict | None = None,
+) -> dict:
     """Everything the studio shows about a working copy, indicators computed (cached per document)."""
     t0 = time.perf_counter()
     url, epsg = _store_url(), _epsg()
@@ -170,10 +191,20 @@ def _state(store: studio.VariantStore, row: dict, scenario: Scenario, library: d
         "variant": _summary(store, row),
         "document": studio.document_yaml(scenario),
         "plan_ids": studio.plans_of(scenario, library),
-        "steps": [{"index": i, "op": c["op"], "text_de": studio.describe_change(c, "de"),
-                   "text_en": studio.describe_change(c, "en")} for i, c in enumerate(changes)],
-        "can_undo": bool(changes), "can_redo": bool(row["redo"]),
-        "indicators": now, "start": before, "compare": studio.compare_totals(before, now),
+        "steps": [
+            {
+                "index": i,
+                "op": c["op"],
+                "text_de": studio.describe_change(c, "de"),
+                "text_en": studio.describe_change(c, "en"),
+            }
+            for i, c in enumerate(changes)
+        ],
+        "can_undo": bool(changes),
+        "can_redo": bool(row["redo"]),
+        "indicators": now,
+        "start": before,
+        "compare": studio.compare_totals(before, now),
         "warnings": [e["warning"] for e in result.log if e.get("warning")],
         "timings": {**(timings or {}), "compute_s": round(time.perf_counter() - t0, 4)},
     }
@@ -197,8 +228,9 @@ def _check_plans(plan_ids) -> list[str] | None:
     if plan_ids in (None, [], ""):
         return None
     if not isinstance(plan_ids, list) or not all(isinstance(p, str) for p in plan_ids) or len(plan_ids) > 200:
-        raise StudioError("plan_ids muss eine Liste von Plan-Kennungen sein", "plan_ids must be a list of plan ids",
-                          "plan_ids")
+        raise StudioError(
+            "plan_ids muss eine Liste von Plan-Kennungen sein", "plan_ids must be a list of plan ids", "plan_ids"
+        )
     from store.base import open_store
 
     store = open_store(_store_url(), epsg=_epsg())
@@ -208,8 +240,11 @@ def _check_plans(plan_ids) -> list[str] | None:
         store.close()
     unknown = [p for p in plan_ids if p not in known]
     if unknown:
-        raise StudioError(f"Unbekannte(r) Plan/Pläne: {', '.join(unknown[:5])}",
-                          f"unknown plan(s): {', '.join(unknown[:5])}", "plan_ids")
+        raise StudioError(
+            f"Unbekannte(r) Plan/Pläne: {', '.join(unknown[:5])}",
+            f"unknown plan(s): {', '.join(unknown[:5])}",
+            "plan_ids",
+        )
     return list(dict.fromkeys(plan_ids))
 
 
@@ -233,8 +268,10 @@ def _checked_document(scenario: Scenario, library: dict) -> None:
 def list_variants():
     viewer = access.current_viewer()
     planner = viewer.is_planner and not viewer.token_invalid
-    shipped = [{"id": sid, "title_de": s.title_de, "title_en": s.title_en, "base": s.base, "status": "shipped"}
-               for sid, s in sorted(shipped_scenarios().items())]
+    shipped = [
+        {"id": sid, "title_de": s.title_de, "title_en": s.title_en, "base": s.base, "status": "shipped"}
+        for sid, s in sorted(shipped_scenarios().items())
+    ]
     found = _variants().variants(include_internal=planner)
     library = _library(include_internal=planner)
     for variant in found:  # the plans each is about (its own or its base's), for the portal's "applies here"
@@ -264,8 +301,9 @@ def sun(variant_id: str):
     library = _library()
     url, epsg = _store_url(), _epsg()
     result, model = studio.compute(scenario, library, url, epsg)
-    start, _ = studio.compute(studio.with_changes(scenario, [], id=f"{scenario.id}.start"), library, url, epsg,
-                              model=model)
+    start, _ = studio.compute(
+        studio.with_changes(scenario, [], id=f"{scenario.id}.start"), library, url, epsg, model=model
+    )
     return jsonify(studio.sun_and_shadows(start, result, day, hour, points))
 
 
@@ -282,10 +320,28 @@ def version(variant_id: str, number: int):
     _planner()
     row = _variants().version(variant_id, number) if number > 0 else None
     if row is None:
-        raise StudioError(f"Keine Version {number} der Variante {variant_id!r}",
-                          f"no version {number} of variant {variant_id!r}", status=404)
-    return jsonify({k: row[k] for k in ("variant_id", "version", "document", "title_de", "title_en",
-                                        "description_de", "description_en", "author", "saved_at", "note")})
+        raise StudioError(
+            f"Keine Version {number} der Variante {variant_id!r}",
+            f"no version {number} of variant {variant_id!r}",
+            status=404,
+        )
+    return jsonify(
+        {
+            k: row[k]
+            for k in (
+                "variant_id",
+                "version",
+                "document",
+                "title_de",
+                "title_en",
+                "description_de",
+                "description_en",
+                "author",
+                "saved_at",
+                "note",
+            )
+        }
+    )
 
 
 @BLUEPRINT.get("/variants/<variant_id>/export")
@@ -294,8 +350,9 @@ def export(variant_id: str):
     store = _variants()
     working = store.working(variant_id)
     if working is None:
-        raise StudioError(f"Keine Variante {variant_id!r} im Studio", f"no variant {variant_id!r} in the studio",
-                          status=404)
+        raise StudioError(
+            f"Keine Variante {variant_id!r} im Studio", f"no variant {variant_id!r} in the studio", status=404
+        )
     wanted = request.args.get("version")
     if viewer.is_planner and not viewer.token_invalid:
         row = store.version(variant_id, int(wanted)) if wanted and wanted.isdigit() and int(wanted) > 0 else working
@@ -304,15 +361,21 @@ def export(variant_id: str):
             access.require_planner(viewer)  # 401/403: internal variants are the planners'
         row = store.version(variant_id, working["published_version"])
     if row is None:
-        raise StudioError(f"Keine Version {wanted} der Variante {variant_id!r}",
-                          f"no version {wanted} of variant {variant_id!r}", status=404)
+        raise StudioError(
+            f"Keine Version {wanted} der Variante {variant_id!r}",
+            f"no version {wanted} of variant {variant_id!r}",
+            status=404,
+        )
     scenario = studio.parse_document(row["document"], source=f"variant {variant_id}")
     what = f"version {row['version']}" if row["version"] else "working copy"
-    header = (f"Bürger-GIS scenario studio: {variant_id}, {what}, {row['author'] or ''} {row['saved_at'] or ''}\n"
-              "Format: scenarios/model.py (as scenarios/examples/*.yaml)")
+    header = (
+        f"Bürger-GIS scenario studio: {variant_id}, {what}, {row['author'] or ''} {row['saved_at'] or ''}\n"
+        "Format: scenarios/model.py (as scenarios/examples/*.yaml)"
+    )
     text = studio.document_yaml(scenario, header=header)
-    return Response(text, mimetype="application/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{variant_id}.yaml"'})
+    return Response(
+        text, mimetype="application/yaml", headers={"Content-Disposition": f'attachment; filename="{variant_id}.yaml"'}
+    )
 
 
 @BLUEPRINT.post("/variants/evaluate")
@@ -326,8 +389,9 @@ def evaluate():
         except ScenarioError as err:
             raise studio._from_scenario_error(err, "Ungültiges Szenario", "invalid scenario") from None
     else:
-        raise StudioError("Erwartet: {\"yaml\": …} oder {\"document\": {…}}", 'expected {"yaml": …} or {"document": {…}}',
-                          "yaml")
+        raise StudioError(
+            "Erwartet: {\"yaml\": …} oder {\"document\": {…}}", 'expected {"yaml": …} or {"document": {…}}', "yaml"
+        )
     viewer = access.current_viewer()
     library = _library(include_internal=viewer.is_planner)
     _check_base(scenario.base, library)
@@ -355,16 +419,29 @@ def create():
     variant_id = _text(body, "id", limit=100)
     if variant_id:
         if not re.match(ID_PATTERN, variant_id):
-            raise StudioError("Kennung: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)",
-                              "id: letters, digits, _ . - only (at most 100 characters)", "id")
+            raise StudioError(
+                "Kennung: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)",
+                "id: letters, digits, _ . - only (at most 100 characters)",
+                "id",
+            )
         if variant_id in taken or variant_id == BASELINE:
-            raise StudioError(f"Eine Variante mit der Kennung {variant_id!r} gibt es schon",
-                              f"a variant with the id {variant_id!r} exists already", "id", status=409)
+            raise StudioError(
+                f"Eine Variante mit der Kennung {variant_id!r} gibt es schon",
+                f"a variant with the id {variant_id!r} exists already",
+                "id",
+                status=409,
+            )
     else:
         variant_id = studio.new_variant_id(title_de, taken)
-    data = {"id": variant_id, "title_de": title_de, "title_en": title_en, "base": base,
-            "description": _text(body, "description_de", limit=4000),
-            "description_en": _text(body, "description_en", limit=4000), "changes": []}
+    data = {
+        "id": variant_id,
+        "title_de": title_de,
+        "title_en": title_en,
+        "base": base,
+        "description": _text(body, "description_de", limit=4000),
+        "description_en": _text(body, "description_en", limit=4000),
+        "changes": [],
+    }
     if plan_ids:
         data["plan_ids"] = plan_ids
     try:
@@ -393,15 +470,19 @@ def _import(viewer, text, wanted_id):
     taken = set(library) | {r["variant_id"] for r in store.rows()}
     new_id = wanted_id if isinstance(wanted_id, str) and wanted_id.strip() else scenario.id
     if not re.match(ID_PATTERN, new_id):
-        raise StudioError("Kennung: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)",
-                          "id: letters, digits, _ . - only (at most 100 characters)", "id")
+        raise StudioError(
+            "Kennung: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)",
+            "id: letters, digits, _ . - only (at most 100 characters)",
+            "id",
+        )
     if new_id in taken or new_id == BASELINE:
         new_id = studio.new_variant_id(new_id, taken)
     if new_id != scenario.id:
         scenario = studio.with_changes(scenario, studio.change_dicts(scenario), id=new_id)
     if scenario.base == scenario.id:
-        raise StudioError("Eine Variante kann nicht auf sich selbst aufbauen", "a variant cannot be its own base",
-                          "base")
+        raise StudioError(
+            "Eine Variante kann nicht auf sich selbst aufbauen", "a variant cannot be its own base", "base"
+        )
     if len(scenario.changes) > MAX_STEPS:
         raise StudioError(f"Höchstens {MAX_STEPS} Schritte", f"at most {MAX_STEPS} steps", "changes")
     _checked_document(scenario, library)
@@ -430,12 +511,23 @@ def add_change(variant_id: str):
     studio.check_values_after(result.model)
     last = result.log[-1] if result.log else {}
     if last.get("warning"):
-        raise StudioError("Der Schritt trifft nichts (keine Zone, kein Gebäude ausgewählt)",
-                          "the step selects nothing (no zone, no building)", "zones")
+        raise StudioError(
+            "Der Schritt trifft nichts (keine Zone, kein Gebäude ausgewählt)",
+            "the step selects nothing (no zone, no building)",
+            "zones",
+        )
     row = store.update_working(variant_id, document=studio.document_yaml(candidate), redo=[])
     _audit(viewer, "variant.change", variant_id, {"op": change.op, "step": len(changes)})
-    return jsonify(_state(store, row, candidate, library, with_geojson=_flag(request.args.get("geojson")),
-                          timings={"step_s": round(time.perf_counter() - t0, 4)}))
+    return jsonify(
+        _state(
+            store,
+            row,
+            candidate,
+            library,
+            with_geojson=_flag(request.args.get("geojson")),
+            timings={"step_s": round(time.perf_counter() - t0, 4)},
+        )
+    )
 
 
 def _move(variant_id: str, undo: bool):
@@ -477,18 +569,32 @@ def save(variant_id: str):
     row, scenario = _working(store, variant_id)
     title_de = _text(body, "title_de", required=True) if "title_de" in body else row["title_de"]
     title_en = (_text(body, "title_en") or title_de) if "title_en" in body else row["title_en"]
-    description_de = _text(body, "description_de", limit=4000) if "description_de" in body \
-        else (row["description_de"] or "")
-    description_en = _text(body, "description_en", limit=4000) if "description_en" in body \
-        else (row["description_en"] or "")
+    description_de = (
+        _text(body, "description_de", limit=4000) if "description_de" in body else (row["description_de"] or "")
+    )
+    description_en = (
+        _text(body, "description_en", limit=4000) if "description_en" in body else (row["description_en"] or "")
+    )
     note = _text(body, "note", limit=500)
-    candidate = studio.with_changes(scenario, studio.change_dicts(scenario), title_de=title_de, title_en=title_en,
-                                    description=description_de, description_en=description_en)
+    candidate = studio.with_changes(
+        scenario,
+        studio.change_dicts(scenario),
+        title_de=title_de,
+        title_en=title_en,
+        description=description_de,
+        description_en=description_en,
+    )
     saved = store.save_version(variant_id, candidate, _author(viewer), description_de, description_en, note)
     _audit(viewer, "variant.save", variant_id, {"version": saved["version"]})
     row = store.working(variant_id)
-    return jsonify({"variant": _summary(store, row), "version": saved["version"], "author": saved["author"],
-                    "saved_at": saved["saved_at"]})
+    return jsonify(
+        {
+            "variant": _summary(store, row),
+            "version": saved["version"],
+            "author": saved["author"],
+            "saved_at": saved["saved_at"],
+        }
+    )
 
 
 def _chain_public(scenario: Scenario, library: dict, public: dict) -> None:
@@ -497,8 +603,11 @@ def _chain_public(scenario: Scenario, library: dict, public: dict) -> None:
     while base != BASELINE and base not in seen:
         seen.add(base)
         if base not in public:
-            raise StudioError(f"Die Ausgangsvariante {base!r} ist nicht veröffentlicht; bitte zuerst sie veröffentlichen",
-                              f"the base variant {base!r} is not published; publish it first", "base")
+            raise StudioError(
+                f"Die Ausgangsvariante {base!r} ist nicht veröffentlicht; bitte zuerst sie veröffentlichen",
+                f"the base variant {base!r} is not published; publish it first",
+                "base",
+            )
         base = public[base].base
 
 
@@ -507,8 +616,7 @@ def publish(variant_id: str):
     viewer = _planner()
     body = _body()
     if "published" not in body:
-        raise StudioError('Erwartet: {"published": true | false}', 'expected {"published": true | false}',
-                          "published")
+        raise StudioError('Erwartet: {"published": true | false}', 'expected {"published": true | false}', "published")
     wanted = _flag(body["published"])
     store = _variants()
     row, _ = _working(store, variant_id)
@@ -548,8 +656,12 @@ def _remove_public_rows(url: str, epsg: int | None, variant_id: str) -> None:
 
     target = open_store(url, epsg=epsg)
     try:
-        empty = {layer: gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=f"EPSG:{target.epsg}"),
-                                         crs=f"EPSG:{target.epsg}") for layer in RESULT_LAYERS}
+        empty = {
+            layer: gpd.GeoDataFrame(
+                {"id": []}, geometry=gpd.GeoSeries([], crs=f"EPSG:{target.epsg}"), crs=f"EPSG:{target.epsg}"
+            )
+            for layer in RESULT_LAYERS
+        }
         target.replace(empty, source=f"scenario:{variant_id}")
     finally:
         target.close()
@@ -561,8 +673,12 @@ def delete(variant_id: str):
     store = _variants()
     row, _ = _working(store, variant_id)
     if row["status"] == PUBLISHED:
-        raise StudioError("Eine veröffentlichte Variante bitte erst intern stellen, dann löschen",
-                          "make a published variant internal before deleting it", "publish", status=409)
+        raise StudioError(
+            "Eine veröffentlichte Variante bitte erst intern stellen, dann löschen",
+            "make a published variant internal before deleting it",
+            "publish",
+            status=409,
+        )
     store.delete(variant_id)
     _audit(viewer, "variant.delete", variant_id)
     return jsonify({"id": variant_id, "deleted": True})

@@ -30,8 +30,19 @@ PORTAL_HEADER = "X-Portal-Voter"
 MAX_AGE_S = 365 * 24 * 3600
 _SALT = "buergergis-voter"
 #: Portal paths that get a cookie: pages and Dash callbacks (not the API, not static files).
-_API_PREFIXES = ("/api/", "/oapi", "/open311/", "/auth/", "/rasters/", "/assets/", "/_dash-component-suites/",
-                 "/_dash-layout", "/_dash-dependencies", "/_favicon", "/_reload-hash")
+_API_PREFIXES = (
+    "/api/",
+    "/oapi",
+    "/open311/",
+    "/auth/",
+    "/rasters/",
+    "/assets/",
+    "/_dash-component-suites/",
+    "/_dash-layout",
+    "/_dash-dependencies",
+    "/_favicon",
+    "/_reload-hash",
+)
 
 
 class VoterRefused(ProviderGenericError):
@@ -87,24 +98,33 @@ def current_voter(issue: bool = True) -> str:
         voter, forged = read_voter(token)
         if forged:
             g.voter_forged = True
-            raise VoterRefused(HTTPStatus.FORBIDDEN, "Forbidden",
-                               "Ungültige Browser-Kennung (Cookie verändert); bitte die Seite neu laden / invalid "
-                               "browser id (the cookie was altered); please reload the page")
+            raise VoterRefused(
+                HTTPStatus.FORBIDDEN,
+                "Forbidden",
+                "Ungültige Browser-Kennung (Cookie verändert); bitte die Seite neu laden / invalid "
+                "browser id (the cookie was altered); please reload the page",
+            )
         if voter:
             g.voter_id = voter
             return voter
     if not issue or _from_portal():
-        raise VoterRefused(HTTPStatus.BAD_REQUEST, "InvalidParameterValue",
-                           "Zum Mitzählen braucht es ein Cookie dieses Portals; bitte Cookies erlauben und die "
-                           "Seite neu laden / a like needs this portal's cookie; please allow cookies and reload")
+        raise VoterRefused(
+            HTTPStatus.BAD_REQUEST,
+            "InvalidParameterValue",
+            "Zum Mitzählen braucht es ein Cookie dieses Portals; bitte Cookies erlauben und die "
+            "Seite neu laden / a like needs this portal's cookie; please allow cookies and reload",
+        )
     from api.limits import allow
 
     item, wait = allow("voters")
     if item is not None:
-        raise VoterRefused(HTTPStatus.TOO_MANY_REQUESTS, "TooManyRequests",
-                           f"Zu viele neue Browser-Kennungen von dieser Adresse ({item}); bitte in {wait} s erneut "
-                           f"versuchen und Cookies behalten / too many new browser ids from this address ({item}); "
-                           f"please try again in {wait} s and keep the cookie")
+        raise VoterRefused(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            f"Zu viele neue Browser-Kennungen von dieser Adresse ({item}); bitte in {wait} s erneut "
+            f"versuchen und Cookies behalten / too many new browser ids from this address ({item}); "
+            f"please try again in {wait} s and keep the cookie",
+        )
     g.voter_id = secrets.token_urlsafe(24)
     g.voter_new = True
     return g.voter_id
@@ -112,8 +132,9 @@ def current_voter(issue: bool = True) -> str:
 
 def _set_cookie(response, voter: str) -> None:
     secure = request.is_secure or request.headers.get("X-Forwarded-Proto", "") == "https"
-    response.set_cookie(COOKIE, sign_voter(voter), max_age=MAX_AGE_S, httponly=True, samesite="Lax",
-                        secure=secure, path="/")
+    response.set_cookie(
+        COOKIE, sign_voter(voter), max_age=MAX_AGE_S, httponly=True, samesite="Lax", secure=secure, path="/"
+    )
     response.vary.add("Cookie")
 
 

@@ -60,10 +60,23 @@ def prepare(settings: Settings | None = None) -> Settings:
 
 #: Text the server sends compressed (brotli where the client takes it, else gzip): pages, scripts, styles,
 #: GeoJSON/JSON pages of the OGC API, CSV and vector tiles. Binary downloads (XLSX, DOCX, PNG) are left alone.
-COMPRESSED_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/javascript", "application/javascript",
-                    "application/json", "application/geo+json", "application/schema+json", "application/ld+json",
-                    "application/vnd.oai.openapi+json", "application/xml", "application/gml+xml", "image/svg+xml",
-                    "application/vnd.mapbox-vector-tile"]
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/csv",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/geo+json",
+    "application/schema+json",
+    "application/ld+json",
+    "application/vnd.oai.openapi+json",
+    "application/xml",
+    "application/gml+xml",
+    "image/svg+xml",
+    "application/vnd.mapbox-vector-tile",
+]
 
 
 def _compress(server: Flask) -> None:
@@ -71,9 +84,14 @@ def _compress(server: Flask) -> None:
     from flask_compress import Compress
     from werkzeug.datastructures import Headers
 
-    server.config.update(COMPRESS_MIMETYPES=COMPRESSED_TYPES, COMPRESS_ALGORITHM=["br", "gzip"],
-                         COMPRESS_LEVEL=6, COMPRESS_BR_LEVEL=4, COMPRESS_MIN_SIZE=1024,
-                         COMPRESS_ALGORITHM_STREAMING=["br", "deflate"])
+    server.config.update(
+        COMPRESS_MIMETYPES=COMPRESSED_TYPES,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_LEVEL=6,
+        COMPRESS_BR_LEVEL=4,
+        COMPRESS_MIN_SIZE=1024,
+        COMPRESS_ALGORITHM_STREAMING=["br", "deflate"],
+    )
     Compress(server)
 
     @server.after_request  # runs before Compress's hook (Flask runs them last-registered first)
@@ -152,7 +170,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     def unknown_api_path(rest: str):
         # Below the API roots an unknown path is a 404 in JSON, not the portal's page (Dash answers every
         # other path); routes of the blueprints are more specific and win.
-        message = (f"Diese Adresse gibt es nicht / no such resource: {request.path[:200]}")
+        message = f"Diese Adresse gibt es nicht / no such resource: {request.path[:200]}"
         return jsonify({"code": "NotFound", "description": message}), 404
 
     @server.route("/rasters/<path:name>")

@@ -79,8 +79,9 @@ def _export(plan_id: str):
     try:
         return to_xplangml(plan, objects, epsg=epsg), None
     except ExportError as err:
-        return None, _error(422, "ExportFailed", f"Export nach XPlanGML 6.0 nicht möglich / export to XPlanGML 6.0 "
-                                                 f"failed: {err}")
+        return None, _error(
+            422, "ExportFailed", f"Export nach XPlanGML 6.0 nicht möglich / export to XPlanGML 6.0 failed: {err}"
+        )
 
 
 @BLUEPRINT.get("/plans/<path:plan_id>/xplangml")
@@ -88,8 +89,13 @@ def xplangml(plan_id: str):
     export, error = _export(plan_id)
     if error is not None:
         return error
-    response = send_file(io.BytesIO(export.content), mimetype=GML_MEDIA_TYPE, as_attachment=True,
-                         download_name=export.filename, max_age=0)
+    response = send_file(
+        io.BytesIO(export.content),
+        mimetype=GML_MEDIA_TYPE,
+        as_attachment=True,
+        download_name=export.filename,
+        max_age=0,
+    )
     # how much the migration could not carry over; the details are at .../xplangml/report
     response.headers["X-XPlan-Source-Version"] = export.source_version
     response.headers["X-XPlan-Not-Representable"] = str(len(export.not_representable))

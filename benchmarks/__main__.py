@@ -47,8 +47,23 @@ def main(argv: list[str] | None = None) -> int:
             if name == "api":
                 from benchmarks import api
 
-                sizes = (["--buildings", "20000", "--plans", "250", "--contributions", "5000",
-                          "--requests", "15", "--clients", "1", "4"] if args.quick else ["--gunicorn", "2"])
+                sizes = (
+                    [
+                        "--buildings",
+                        "20000",
+                        "--plans",
+                        "250",
+                        "--contributions",
+                        "5000",
+                        "--requests",
+                        "15",
+                        "--clients",
+                        "1",
+                        "4",
+                    ]
+                    if args.quick
+                    else ["--gunicorn", "2"]
+                )
                 failures += api.main(sizes + pg) != 0
             elif name == "imports":
                 from benchmarks import imports
@@ -65,13 +80,19 @@ def main(argv: list[str] | None = None) -> int:
             elif name == "scenario_city":
                 from benchmarks import scenario_city
 
-                failures += scenario_city.main((["--buildings", "20000", "--repeat", "1"] if args.quick else [])
-                                               + pg) != 0
+                failures += (
+                    scenario_city.main((["--buildings", "20000", "--repeat", "1"] if args.quick else []) + pg) != 0
+                )
             elif name == "studio":  # its own process: it starts the WSGI app (pygeoapi reads one config each)
                 import subprocess
 
-                failures += subprocess.run([sys.executable, "-m", "benchmarks.studio_steps"]
-                                           + (["--sizes", "300", "--repeat", "2"] if args.quick else [])).returncode != 0
+                failures += (
+                    subprocess.run(
+                        [sys.executable, "-m", "benchmarks.studio_steps"]
+                        + (["--sizes", "300", "--repeat", "2"] if args.quick else [])
+                    ).returncode
+                    != 0
+                )
             elif name == "scaling":
                 from benchmarks import scaling
 
@@ -79,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 from benchmarks import bench_scenarios
 
-                failures += bench_scenarios.main(["--sizes", "1000", "10000", "--repeat", "1"]
-                                                 if args.quick else []) != 0
+                failures += (
+                    bench_scenarios.main(["--sizes", "1000", "10000", "--repeat", "1"] if args.quick else []) != 0
+                )
         except Exception as err:  # noqa: BLE001 — one broken benchmark must not hide the others' tables
             failures += 1
             print(f"{name} failed: {type(err).__name__}: {err}", flush=True)

@@ -130,7 +130,7 @@ class Workload:
 
 
 def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2 ** z
+    n = 2**z
     x = int((lon + 180.0) / 360.0 * n)
     y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
     return x, y
@@ -190,19 +190,25 @@ class SqlTarget:
         self.url = url
         cols = ", ".join(f'"{c}"' for c in columns)
         self.columns = cols
-        page = ("SELECT json_build_object('type', 'FeatureCollection', 'features', "
-                "coalesce(json_agg(ST_AsGeoJSON(t.*, 'geom', 9)::json), '[]'::json))::text FROM "
-                f"(SELECT {cols}, ST_Transform(geom, 4326) AS geom FROM buildings "
-                "WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 25832)) {extra} "
-                "ORDER BY id LIMIT 1000) t")
+        page = (
+            "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+            "coalesce(json_agg(ST_AsGeoJSON(t.*, 'geom', 9)::json), '[]'::json))::text FROM "
+            f"(SELECT {cols}, ST_Transform(geom, 4326) AS geom FROM buildings "
+            "WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 25832)) {extra} "
+            "ORDER BY id LIMIT 1000) t"
+        )
         self.sql = {
             "items_bbox": page.replace("{extra}", ""),
             "items_cql": page.replace("{extra}", f"AND {CQL_SQL}"),
-            "item": (f"SELECT ST_AsGeoJSON(t.*, 'geom', 9) FROM (SELECT {cols}, ST_Transform(geom, 4326) AS geom "
-                     "FROM buildings WHERE id = %s) t"),
-            "tile": ("SELECT ST_AsMVT(q, 'buildings', 4096, 'geom') FROM (SELECT "
-                     "ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(%s, %s, %s)) AS geom, "
-                     f"{cols} FROM buildings WHERE geom && ST_Transform(ST_TileEnvelope(%s, %s, %s), 25832)) q"),
+            "item": (
+                f"SELECT ST_AsGeoJSON(t.*, 'geom', 9) FROM (SELECT {cols}, ST_Transform(geom, 4326) AS geom "
+                "FROM buildings WHERE id = %s) t"
+            ),
+            "tile": (
+                "SELECT ST_AsMVT(q, 'buildings', 4096, 'geom') FROM (SELECT "
+                "ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(%s, %s, %s)) AS geom, "
+                f"{cols} FROM buildings WHERE geom && ST_Transform(ST_TileEnvelope(%s, %s, %s), 25832)) q"
+            ),
         }
 
     def statement(self, query: str, i: int, w: Workload) -> tuple[str, tuple]:
@@ -321,8 +327,9 @@ class Server:
     def __init__(self, name: str, cmd: list[str], env: dict, probe: str, log: Path, cwd: Path = ROOT):
         self.name, self.probe, self.log_path = name, probe, log
         self.log = open(log, "w")  # noqa: SIM115 — the server writes to it until stop() closes it
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=cwd, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def wait(self, timeout: float = 180) -> Server:
         import requests
@@ -354,19 +361,38 @@ class Server:
         self.log.close()
 
 
-def start_ours(name: str, store: str, work: Path, gunicorn_workers: int = 0, cwd: Path = ROOT,
-               ui: bool = False) -> Server:
+def start_ours(
+    name: str, store: str, work: Path, gunicorn_workers: int = 0, cwd: Path = ROOT, ui: bool = False
+) -> Server:
     """Our server on ``store``: the OGC API alone, or with ``ui`` the whole portal."""
     port = free_port()
     data_dir = work / name.replace(" ", "_").replace("(", "").replace(")", "").replace("×", "x")
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {"BUERGERGIS_UI": "1" if ui else "0", "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
-           "BUERGERGIS_PORT": str(port), "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        "BUERGERGIS_UI": "1" if ui else "0",
+        "BUERGERGIS_STORE": store,
+        "BUERGERGIS_DATA_DIR": str(data_dir),
+        "BUERGERGIS_PORT": str(port),
+        "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PYTHONUNBUFFERED": "1",
+    }
     if gunicorn_workers:
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        cmd = [str(gunicorn), "-w", str(gunicorn_workers), "-k", "gthread", "--threads", "4", "--preload",
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "api.wsgi:create_app()"]
+        cmd = [
+            str(gunicorn),
+            "-w",
+            str(gunicorn_workers),
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "--preload",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "api.wsgi:create_app()",
+        ]
     else:
         cmd = [sys.executable, "-m", "api.serve"]
     server = Server(name, cmd, env, f"http://127.0.0.1:{port}/oapi/?f=json", data_dir / "server.log", cwd=cwd)
@@ -378,10 +404,27 @@ def start_raw_http(pg_url: str, work: Path, workers: int) -> Server:
     """The raw SQL statement behind a bare WSGI app (:mod:`benchmarks.raw_http`), under gunicorn like ours."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    cmd = [str(gunicorn), "-w", str(workers), "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "benchmarks.raw_http:app"]
-    server = Server(f"raw SQL via HTTP ×{workers}", cmd, {"BENCH_PG_URL": pg_url, "PYTHONPATH": str(ROOT)},
-                    f"http://127.0.0.1:{port}/", work / "raw_http.log")
+    cmd = [
+        str(gunicorn),
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "benchmarks.raw_http:app",
+    ]
+    server = Server(
+        f"raw SQL via HTTP ×{workers}",
+        cmd,
+        {"BENCH_PG_URL": pg_url, "PYTHONPATH": str(ROOT)},
+        f"http://127.0.0.1:{port}/",
+        work / "raw_http.log",
+    )
     server.base = f"http://127.0.0.1:{port}"
     return server
 
@@ -389,8 +432,19 @@ def start_raw_http(pg_url: str, work: Path, workers: int) -> Server:
 def start_tipg(pg_url: str, work: Path) -> Server:
     port = free_port()
     env = {"DATABASE_URL": pg_url, "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DEBUG": "FALSE"}
-    cmd = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning", "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tipg.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     server = Server("tipg", cmd, env, f"http://127.0.0.1:{port}/collections", work / "tipg.log")
     server.base = f"http://127.0.0.1:{port}"
     return server
@@ -447,8 +501,9 @@ def city_postgis(url: str | None, dbname: str, buildings: int):
 
             pg_server = LocalPostGIS(dbname=dbname).start()
             pg_url = pg_server.url
-        prepare_postgis(pg_url, {"buildings": buildings, "plans": max(buildings // 80, 1), "contributions": 0},
-                        parallel=0)
+        prepare_postgis(
+            pg_url, {"buildings": buildings, "plans": max(buildings // 80, 1), "contributions": 0}, parallel=0
+        )
         yield pg_url
     finally:
         if pg_server is not None:
@@ -474,11 +529,15 @@ def machine_note() -> str:
     load = os.getloadavg()
     lines = [f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"]
     try:
-        out = subprocess.run(["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu"], capture_output=True, text=True,
-                             timeout=10).stdout.splitlines()[1:]
+        out = subprocess.run(
+            ["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu"], capture_output=True, text=True, timeout=10
+        ).stdout.splitlines()[1:]
         mine = {str(os.getpid())}
-        busy = [line.strip() for line in out if line.strip() and float(line.split()[0]) >= 5.0
-                and not any(p in line for p in mine)][:6]
+        busy = [
+            line.strip()
+            for line in out
+            if line.strip() and float(line.split()[0]) >= 5.0 and not any(p in line for p in mine)
+        ][:6]
         if busy:
             lines.append("busiest processes now (%CPU, elapsed, command):")
             lines += [f"  {b[:140]}" for b in busy]
@@ -538,8 +597,11 @@ def agreement(targets, w: Workload) -> list[str]:
                 reference = ids
                 parts.append(f"{target.name}: {len(ids)} rows")
             else:
-                same = "same rows" if ids == reference else (
-                    f"{len(set(ids) & set(reference))}/{len(reference)} rows in common")
+                same = (
+                    "same rows"
+                    if ids == reference
+                    else (f"{len(set(ids) & set(reference))}/{len(reference)} rows in common")
+                )
                 parts.append(f"{target.name}: {len(ids)} rows, {same}")
         lines.append(f"  {QUERIES[query]:<28} " + "; ".join(parts))
     return lines
@@ -561,8 +623,10 @@ def table(cells: list[Cell], reference: str) -> str:
                 ratio = cell.p50 / ref.p50 if ref and ref.latencies else float("nan")
                 kb = np.mean(cell.sizes) / 1024 if cell.sizes else 0
                 note = f"  ({len(cell.latencies)} req; {cell.error})" if cell.error else ""
-                out.append(f"{QUERIES[query]:<28} {cell.target:<22} {clients:>2} {cell.p50:>8.1f} {cell.p95:>8.1f} "
-                           f"{cell.rps:>7.1f} {kb:>6.0f} {ratio:>8.2f}{note}")
+                out.append(
+                    f"{QUERIES[query]:<28} {cell.target:<22} {clients:>2} {cell.p50:>8.1f} {cell.p95:>8.1f} "
+                    f"{cell.rps:>7.1f} {kb:>6.0f} {ratio:>8.2f}{note}"
+                )
         out.append("")
     return "\n".join(out)
 
@@ -578,12 +642,16 @@ def verdict(cells: list[Cell], ours: str) -> list[str]:
             continue
         if tipg and tipg.latencies:
             ok = mine.p50 <= tipg.p50
-            lines.append(f"  c={clients}: ours p50 {mine.p50:.1f} ms vs tipg {tipg.p50:.1f} ms -> "
-                         f"{'MET' if ok else 'NOT MET'} (target: ours <= tipg)")
+            lines.append(
+                f"  c={clients}: ours p50 {mine.p50:.1f} ms vs tipg {tipg.p50:.1f} ms -> "
+                f"{'MET' if ok else 'NOT MET'} (target: ours <= tipg)"
+            )
         if raw and raw.latencies:
             ratio = mine.p50 / raw.p50
-            lines.append(f"  c={clients}: ours p50 {mine.p50:.1f} ms vs raw SQL {raw.p50:.1f} ms = {ratio:.2f}x -> "
-                         f"{'MET' if ratio <= 1.3 else 'NOT MET'} (target: <= 1.3x)")
+            lines.append(
+                f"  c={clients}: ours p50 {mine.p50:.1f} ms vs raw SQL {raw.p50:.1f} ms = {ratio:.2f}x -> "
+                f"{'MET' if ratio <= 1.3 else 'NOT MET'} (target: <= 1.3x)"
+            )
         for name in sorted({c.target for c in cells if c.target.startswith("ours gunicorn")}):
             served = by_key.get(("items_bbox", clients, name))
             floor = by_key.get(("items_bbox", clients, name.replace("ours gunicorn", "raw SQL via HTTP ")))
@@ -591,12 +659,16 @@ def verdict(cells: list[Cell], ours: str) -> list[str]:
                 continue
             if raw and raw.latencies:
                 ratio = served.p50 / raw.p50
-                lines.append(f"  c={clients}: {name} p50 {served.p50:.1f} ms vs raw SQL {raw.p50:.1f} ms = "
-                             f"{ratio:.2f}x -> {'MET' if ratio <= 1.3 else 'NOT MET'} (target: <= 1.3x)")
+                lines.append(
+                    f"  c={clients}: {name} p50 {served.p50:.1f} ms vs raw SQL {raw.p50:.1f} ms = "
+                    f"{ratio:.2f}x -> {'MET' if ratio <= 1.3 else 'NOT MET'} (target: <= 1.3x)"
+                )
             if floor and floor.latencies:
-                lines.append(f"  c={clients}: of that, HTTP alone (raw SQL via HTTP, same gunicorn) "
-                             f"{floor.p50:.1f} ms; pygeoapi adds {served.p50 - floor.p50:.1f} ms "
-                             f"({served.p50 / floor.p50:.2f}x the HTTP floor)")
+                lines.append(
+                    f"  c={clients}: of that, HTTP alone (raw SQL via HTTP, same gunicorn) "
+                    f"{floor.p50:.1f} ms; pygeoapi adds {served.p50 - floor.p50:.1f} ms "
+                    f"({served.p50 / floor.p50:.2f}x the HTTP floor)"
+                )
     return lines
 
 
@@ -619,8 +691,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tipg", action="store_true")
     parser.add_argument("--no-geopackage", action="store_true")
     parser.add_argument("--pg-parallel", type=int, default=0, help="max_parallel_workers_per_gather (default 0)")
-    parser.add_argument("--tree", action="append", default=[], metavar="NAME=DIR",
-                        help="also serve PostGIS from another checkout (e.g. stock=/tmp/old-checkout)")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="also serve PostGIS from another checkout (e.g. stock=/tmp/old-checkout)",
+    )
     args = parser.parse_args(argv)
     sizes = {"buildings": args.buildings, "plans": args.plans, "contributions": args.contributions}
 
@@ -661,15 +738,24 @@ def main(argv: list[str] | None = None) -> int:
             pending.append(("ours", start_ours("ours (GeoPackage)", str(gpkg), work)))
         for flavour, server in pending:
             servers.append(server.wait())
-            targets.append(HttpTarget(server.name, server.base, "tipg" if flavour == "tipg" else "pygeoapi",
-                                      "public.buildings" if flavour == "tipg" else "buildings"))
+            targets.append(
+                HttpTarget(
+                    server.name,
+                    server.base,
+                    "tipg" if flavour == "tipg" else "pygeoapi",
+                    "public.buildings" if flavour == "tipg" else "buildings",
+                )
+            )
             if flavour == "raw":
                 targets[-1].only = {"items_bbox"}
         targets.insert(2 if len(targets) > 1 else 1, SqlTarget(pg_url, list(LAYERS["buildings"].columns)))
 
         w = Workload.for_city(args.buildings)
-        print("\nOGC API benchmark, synthetic city: "
-              + ", ".join(f"{v} {k}" for k, v in sizes.items()) + " (PostGIS and GeoPackage)")
+        print(
+            "\nOGC API benchmark, synthetic city: "
+            + ", ".join(f"{v} {k}" for k, v in sizes.items())
+            + " (PostGIS and GeoPackage)"
+        )
         print(machine_note())
         print(f"PostgreSQL max_parallel_workers_per_gather = {args.pg_parallel} (all targets)")
         print("rows of the first request per query:")
@@ -680,8 +766,10 @@ def main(argv: list[str] | None = None) -> int:
                 for target in targets:
                     cell = run_cell(target, query, w, clients, args.requests, args.cap)
                     cells.append(cell)
-                    say(f"  {QUERIES[query]:<28} {target.name:<22} c={clients}: p50 {cell.p50:.1f} ms"
-                        + (f" ({cell.error})" if cell.error else ""))
+                    say(
+                        f"  {QUERIES[query]:<28} {target.name:<22} c={clients}: p50 {cell.p50:.1f} ms"
+                        + (f" ({cell.error})" if cell.error else "")
+                    )
         print()
         print(table(cells, ours_name))
         print("targets (items?limit=1000&bbox, p50):")

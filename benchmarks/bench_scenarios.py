@@ -31,8 +31,12 @@ from twin.synthetic import synthetic_buildings
 
 BLOCK_W, BLOCK_D, STREET = 120.0, 90.0, 20.0
 ORIGIN = (560_000.0, 5_940_000.0)  # EPSG:25832, Hamburg area (so the sun is Hamburg's)
-ZONE_MIX = (("WA", 0.4, 0.8, 2, "OffeneBauweise"), ("WA", 0.4, 1.2, 3, "OffeneBauweise"),
-            ("MI", 0.6, 1.2, 3, None), ("GE", 0.8, 1.6, 2, None))
+ZONE_MIX = (
+    ("WA", 0.4, 0.8, 2, "OffeneBauweise"),
+    ("WA", 0.4, 1.2, 3, "OffeneBauweise"),
+    ("MI", 0.6, 1.2, 3, None),
+    ("GE", 0.8, 1.6, 2, None),
+)
 
 SCENARIO = """
 id: bench_nachverdichtung
@@ -58,15 +62,25 @@ def synthetic_city(n_buildings: int, nonconvex: float = 0.0, seed: int = 0) -> C
         x0 = ORIGIN[0] + j * (BLOCK_W + STREET)
         y0 = ORIGIN[1] + i * (BLOCK_D + STREET)
         mix = [ZONE_MIX[k % len(ZONE_MIX)] for k in range(blocks)]
-        zones = gpd.GeoDataFrame({
-            "id": [f"zone-{k}" for k in range(blocks)],
-            "plan_id": "bench-plan",
-            "art_code": [m[0] for m in mix], "grz": [m[1] for m in mix], "gfz": [m[2] for m in mix],
-            "z": [m[3] for m in mix], "bauweise": [m[4] for m in mix],
-        }, geometry=shapely.box(x0, y0, x0 + BLOCK_W, y0 + BLOCK_D), crs="EPSG:25832")
+        zones = gpd.GeoDataFrame(
+            {
+                "id": [f"zone-{k}" for k in range(blocks)],
+                "plan_id": "bench-plan",
+                "art_code": [m[0] for m in mix],
+                "grz": [m[1] for m in mix],
+                "gfz": [m[2] for m in mix],
+                "z": [m[3] for m in mix],
+                "bauweise": [m[4] for m in mix],
+            },
+            geometry=shapely.box(x0, y0, x0 + BLOCK_W, y0 + BLOCK_D),
+            crs="EPSG:25832",
+        )
         rings = shapely.get_exterior_ring(shapely.box(x0 + 6, y0 + 6, x0 + BLOCK_W - 6, y0 + BLOCK_D - 6))
-        baugrenzen = gpd.GeoDataFrame({"id": [f"bg-{k}" for k in range(blocks)], "plan_id": "bench-plan",
-                                       "art": "Baugrenze"}, geometry=rings, crs="EPSG:25832")
+        baugrenzen = gpd.GeoDataFrame(
+            {"id": [f"bg-{k}" for k in range(blocks)], "plan_id": "bench-plan", "art": "Baugrenze"},
+            geometry=rings,
+            crs="EPSG:25832",
+        )
         buildings = synthetic_buildings(zones, seed=seed, baugrenzen=baugrenzen)["buildings"]
         if len(buildings) >= n_buildings:
             break
@@ -78,15 +92,24 @@ def synthetic_city(n_buildings: int, nonconvex: float = 0.0, seed: int = 0) -> C
         geoms = buildings.geometry.values.copy()
         x0, y0, x1, _y1 = shapely.bounds(geoms[pick]).T
         wing = shapely.box(x0, y0, x0 + (x1 - x0) / 2, y0 - 6.0)  # a wing on the south side: an L
-        geoms[pick] = shapely.multipolygons(shapely.get_parts(shapely.union(geoms[pick], wing)),
-                                            indices=np.arange(int(pick.sum())))
+        geoms[pick] = shapely.multipolygons(
+            shapely.get_parts(shapely.union(geoms[pick], wing)), indices=np.arange(int(pick.sum()))
+        )
         buildings = buildings.set_geometry(geoms)
     streets = shapely.difference(shapely.box(*zones.total_bounds), shapely.union_all(zones.geometry.values))
     traffic = gpd.GeoDataFrame({"id": ["streets"], "plan_id": "bench-plan"}, geometry=[streets], crs="EPSG:25832")
-    plan = gpd.GeoDataFrame({"id": ["bench-plan"], "plan_id": "bench-plan"},
-                            geometry=[shapely.box(*zones.total_bounds)], crs="EPSG:25832")
-    return CityModel.from_frames({"bp_plan": plan, "bp_baugebiet": zones, "bp_baugrenze": baugrenzen,
-                                  "bp_verkehrsflaeche": traffic, "buildings": buildings})
+    plan = gpd.GeoDataFrame(
+        {"id": ["bench-plan"], "plan_id": "bench-plan"}, geometry=[shapely.box(*zones.total_bounds)], crs="EPSG:25832"
+    )
+    return CityModel.from_frames(
+        {
+            "bp_plan": plan,
+            "bp_baugebiet": zones,
+            "bp_baugrenze": baugrenzen,
+            "bp_verkehrsflaeche": traffic,
+            "buildings": buildings,
+        }
+    )
 
 
 def bench(sizes, repeat: int, day: str, nonconvex: float) -> list[dict]:
@@ -115,11 +138,23 @@ def main(argv=None) -> int:
     parser.add_argument("--nonconvex", type=float, default=0.0, help="share of L-shaped buildings (0..1)")
     args = parser.parse_args(argv)
     rows = bench(args.sizes, args.repeat, args.day, args.nonconvex)
-    print(f"scenario run time, best of {args.repeat}; day {args.day}, hourly shadows; "
-          f"{args.nonconvex:.0%} L-shaped; {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"shapely {shapely.__version__}")
-    header = ("buildings", "zones", "apply_s", "zones_s", "compliance_s", "totals_s", "shadows_s", "steps",
-              "shadows", "total_s")
+    print(
+        f"scenario run time, best of {args.repeat}; day {args.day}, hourly shadows; "
+        f"{args.nonconvex:.0%} L-shaped; {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"shapely {shapely.__version__}"
+    )
+    header = (
+        "buildings",
+        "zones",
+        "apply_s",
+        "zones_s",
+        "compliance_s",
+        "totals_s",
+        "shadows_s",
+        "steps",
+        "shadows",
+        "total_s",
+    )
     print(" | ".join(f"{h:>12}" for h in header))
     print("-|-".join("-" * 12 for _ in header))
     for row in rows:

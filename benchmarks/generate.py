@@ -60,8 +60,7 @@ PLOTS_PER_BLOCK = 2 * PLOTS_PER_SIDE
 SETBACK = 5.0  # front garden between street edge and building (m)
 BAUFENSTER_INSET = 6.0
 
-FUNCTIONS = np.array(["Wohnhaus", "Wohn- und Geschäftsgebäude", "Bürogebäude", "Garage", "Schule",
-                      "Gewerbehalle"])
+FUNCTIONS = np.array(["Wohnhaus", "Wohn- und Geschäftsgebäude", "Bürogebäude", "Garage", "Schule", "Gewerbehalle"])
 FUNCTION_P = np.array([0.55, 0.15, 0.1, 0.1, 0.02, 0.08])
 ROOFS = np.array(["Flachdach", "Satteldach", "Walmdach", "Pultdach"])
 ZONES = [  # art_code, allgemeine Art, besondere Art, GRZ, GFZ, Z, Bauweise
@@ -72,8 +71,12 @@ ZONES = [  # art_code, allgemeine Art, besondere Art, GRZ, GFZ, Z, Bauweise
     ("MU", "GemischteBauflaeche", "UrbanesGebiet", 0.8, 3.0, 5, "GeschlosseneBauweise"),
     ("GE", "GewerblicheBauflaeche", "Gewerbegebiet", 0.8, 1.6, 2, None),
 ]
-RECHTSSTAENDE = [("Festgesetzt", "4000"), ("InAufstellung", "1000"), ("Entwurf", "2000"),
-                 ("OeffentlicheAuslegung", "2100")]
+RECHTSSTAENDE = [
+    ("Festgesetzt", "4000"),
+    ("InAufstellung", "1000"),
+    ("Entwurf", "2000"),
+    ("OeffentlicheAuslegung", "2100"),
+]
 
 DEFAULTS = {"buildings": 20_000, "plans": 250, "contributions": 5_000}
 CITY_SCALE = {"buildings": 400_000, "plans": 5_000, "contributions": 100_000}
@@ -102,8 +105,12 @@ class City:
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
-        return (ORIGIN[0] - STREET / 2, ORIGIN[1] - STREET / 2,
-                ORIGIN[0] + self.side * PITCH_X - STREET / 2, ORIGIN[1] + self.side * PITCH_Y - STREET / 2)
+        return (
+            ORIGIN[0] - STREET / 2,
+            ORIGIN[1] - STREET / 2,
+            ORIGIN[0] + self.side * PITCH_X - STREET / 2,
+            ORIGIN[1] + self.side * PITCH_Y - STREET / 2,
+        )
 
 
 def _boxes(x0, y0, x1, y1) -> np.ndarray:
@@ -156,32 +163,40 @@ def building_frames(city: City, n: int, n_parcels: int, rng: np.random.Generator
     storeys = np.where(function == "Garage", 1, rng.choice([1, 2, 2, 3, 3, 4, 5, 6, 8], n))
     height = np.round(storeys * 3.0 + rng.uniform(0.0, 3.0, n), 2)
     ids = np.char.add("synthetic-building-", np.char.zfill(plot.astype(str), 7))
-    buildings = gpd.GeoDataFrame({
-        "id": ids,
-        "source": SOURCE,
-        "source_id": plot.astype(str),
-        "name": np.char.add("Synthetisches Gebäude ", (plot + 1).astype(str)),
-        "function": function,
-        "height": height,
-        "storeys": storeys.astype("int64"),
-        "height_estimated": False,
-        "base_height": np.round(8.0 + 0.002 * (bx - ORIGIN[0]) + rng.uniform(0, 1, n), 2),
-        "roof_type": rng.choice(ROOFS, n),
-        "synthetic": True,
-    }, geometry=_multi(polygons), crs=f"EPSG:{GENERATOR_EPSG}")
+    buildings = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "source": SOURCE,
+            "source_id": plot.astype(str),
+            "name": np.char.add("Synthetisches Gebäude ", (plot + 1).astype(str)),
+            "function": function,
+            "height": height,
+            "storeys": storeys.astype("int64"),
+            "height_estimated": False,
+            "base_height": np.round(8.0 + 0.002 * (bx - ORIGIN[0]) + rng.uniform(0, 1, n), 2),
+            "roof_type": rng.choice(ROOFS, n),
+            "synthetic": True,
+        },
+        geometry=_multi(polygons),
+        crs=f"EPSG:{GENERATOR_EPSG}",
+    )
 
     frames = {"buildings": buildings}
     m = max(0, min(n_parcels, n))
     if m:
-        parcels = gpd.GeoDataFrame({
-            "id": np.char.add("synthetic-parcel-", np.char.zfill(plot[:m].astype(str), 7)),
-            "source": SOURCE,
-            "source_id": plot[:m].astype(str),
-            "flurstueck_nummer": np.char.add(np.char.add("SYN ", block[:m].astype(str)),
-                                             np.char.add("/", (slot[:m] + 1).astype(str))),
-            "synthetic": True,
-        }, geometry=_multi(_boxes(px0[:m], py0[:m], px0[:m] + plot_w, py0[:m] + plot_d)),
-            crs=f"EPSG:{GENERATOR_EPSG}")
+        parcels = gpd.GeoDataFrame(
+            {
+                "id": np.char.add("synthetic-parcel-", np.char.zfill(plot[:m].astype(str), 7)),
+                "source": SOURCE,
+                "source_id": plot[:m].astype(str),
+                "flurstueck_nummer": np.char.add(
+                    np.char.add("SYN ", block[:m].astype(str)), np.char.add("/", (slot[:m] + 1).astype(str))
+                ),
+                "synthetic": True,
+            },
+            geometry=_multi(_boxes(px0[:m], py0[:m], px0[:m] + plot_w, py0[:m] + plot_d)),
+            crs=f"EPSG:{GENERATOR_EPSG}",
+        )
         frames["parcels"] = parcels
     return frames
 
@@ -203,14 +218,18 @@ def street_frame(city: City) -> gpd.GeoDataFrame:
     coords = np.concatenate([ew, ns])
     lines = shapely.linestrings(coords)
     k = np.arange(len(lines))
-    return gpd.GeoDataFrame({
-        "id": np.char.add("synthetic-street-", np.char.zfill(k.astype(str), 7)),
-        "source": SOURCE,
-        "source_id": k.astype(str),
-        "name": np.concatenate([ew_name, ns_name]),
-        "highway": np.concatenate([ew_kind, ns_kind]),
-        "synthetic": True,
-    }, geometry=shapely.multilinestrings(lines, indices=k), crs=f"EPSG:{GENERATOR_EPSG}")
+    return gpd.GeoDataFrame(
+        {
+            "id": np.char.add("synthetic-street-", np.char.zfill(k.astype(str), 7)),
+            "source": SOURCE,
+            "source_id": k.astype(str),
+            "name": np.concatenate([ew_name, ns_name]),
+            "highway": np.concatenate([ew_kind, ns_kind]),
+            "synthetic": True,
+        },
+        geometry=shapely.multilinestrings(lines, indices=k),
+        crs=f"EPSG:{GENERATOR_EPSG}",
+    )
 
 
 # -- plans -------------------------------------------------------------------------------------------
@@ -224,10 +243,12 @@ def plan_frames(city: City, n_plans: int, rng: np.random.Generator) -> dict[str,
     while k > 1 and (city.side // k) ** 2 < n_plans:
         k -= 1
     cells_per_side = city.side // k
-    if cells_per_side ** 2 < n_plans:
-        raise GeneratorError(f"{n_plans} plans do not fit into a city of {city.side} × {city.side} blocks; "
-                             "generate more buildings or fewer plans")
-    cells = np.sort(rng.choice(cells_per_side ** 2, n_plans, replace=False))
+    if cells_per_side**2 < n_plans:
+        raise GeneratorError(
+            f"{n_plans} plans do not fit into a city of {city.side} × {city.side} blocks; "
+            "generate more buildings or fewer plans"
+        )
+    cells = np.sort(rng.choice(cells_per_side**2, n_plans, replace=False))
     cell_row, cell_col = np.divmod(cells, cells_per_side)
     p = np.arange(n_plans)
     plan_ids = np.char.add("synthetic-plan-", np.char.zfill(p.astype(str), 5))
@@ -240,31 +261,39 @@ def plan_frames(city: City, n_plans: int, rng: np.random.Generator) -> dict[str,
     state = rng.integers(0, len(RECHTSSTAENDE), n_plans)
     day = pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 5000, n_plans), unit="D")
     in_participation = state == 3
-    plan = gpd.GeoDataFrame({
-        "id": plan_ids,
-        "plan_id": plan_ids,
-        "name": np.char.add("Synthetischer Bebauungsplan ", (p + 1).astype(str)),
-        "nummer": np.char.add("SYN-", (p + 1).astype(str)),
-        "beschreibung": "Synthetische Testdaten für Lasttests – kein echter Plan",
-        "gemeinde": GEMEINDE,
-        "planart": "BPlan",
-        "rechtsstand": [RECHTSSTAENDE[i][0] for i in state],
-        "rechtsstand_code": [RECHTSSTAENDE[i][1] for i in state],
-        "aufstellungsbeschluss_datum": day.strftime("%Y-%m-%d"),
-        "inkrafttretens_datum": np.where(state == 0, (day + pd.Timedelta(days=700)).strftime("%Y-%m-%d"), None),
-        "xplan_version": "6.0",
-        "source_file": "synthetic",
-        "imported_at": "2025-01-01T00:00:00+00:00",
-        "participation_start": np.where(in_participation, "2025-01-01T00:00:00+00:00", None),
-        "participation_end": np.where(in_participation, "2035-12-31T23:59:59+00:00", None),
-    }, geometry=_multi(areas), crs=crs)
-    bereich = gpd.GeoDataFrame({
-        "id": np.char.add(plan_ids, "-bereich"),
-        "plan_id": plan_ids,
-        "nummer": "0",
-        "name": "Synthetischer Geltungsbereich",
-        "xplan_class": "BP_Bereich",
-    }, geometry=_multi(areas), crs=crs)
+    plan = gpd.GeoDataFrame(
+        {
+            "id": plan_ids,
+            "plan_id": plan_ids,
+            "name": np.char.add("Synthetischer Bebauungsplan ", (p + 1).astype(str)),
+            "nummer": np.char.add("SYN-", (p + 1).astype(str)),
+            "beschreibung": "Synthetische Testdaten für Lasttests – kein echter Plan",
+            "gemeinde": GEMEINDE,
+            "planart": "BPlan",
+            "rechtsstand": [RECHTSSTAENDE[i][0] for i in state],
+            "rechtsstand_code": [RECHTSSTAENDE[i][1] for i in state],
+            "aufstellungsbeschluss_datum": day.strftime("%Y-%m-%d"),
+            "inkrafttretens_datum": np.where(state == 0, (day + pd.Timedelta(days=700)).strftime("%Y-%m-%d"), None),
+            "xplan_version": "6.0",
+            "source_file": "synthetic",
+            "imported_at": "2025-01-01T00:00:00+00:00",
+            "participation_start": np.where(in_participation, "2025-01-01T00:00:00+00:00", None),
+            "participation_end": np.where(in_participation, "2035-12-31T23:59:59+00:00", None),
+        },
+        geometry=_multi(areas),
+        crs=crs,
+    )
+    bereich = gpd.GeoDataFrame(
+        {
+            "id": np.char.add(plan_ids, "-bereich"),
+            "plan_id": plan_ids,
+            "nummer": "0",
+            "name": "Synthetischer Geltungsbereich",
+            "xplan_class": "BP_Bereich",
+        },
+        geometry=_multi(areas),
+        crs=crs,
+    )
 
     # one Baugebietsteilfläche and one Baugrenze per block of the plan
     plan_of, (dr, dc) = np.repeat(p, k * k), np.divmod(np.tile(np.arange(k * k), n_plans), k)
@@ -274,50 +303,79 @@ def plan_frames(city: City, n_plans: int, rng: np.random.Generator) -> dict[str,
     zone = rng.integers(0, len(ZONES), len(block))
     z = np.array([ZONES[i] for i in zone], dtype=object)
     object_ids = np.char.add(np.char.add(plan_ids[plan_of], "-"), (dr * k + dc).astype(str))
-    common = {"plan_id": plan_ids[plan_of], "bereich_id": np.char.add(plan_ids[plan_of], "-bereich"),
-              "rechtscharakter": "Festsetzung"}
-    baugebiet = gpd.GeoDataFrame({
-        "id": np.char.add(object_ids, "-baugebiet"),
-        **common,
-        "xplan_class": "BP_BaugebietsTeilFlaeche",
-        "allg_art_der_baulichen_nutzung": z[:, 1],
-        "besondere_art_der_baulichen_nutzung": z[:, 2],
-        "art_code": z[:, 0],
-        "grz": z[:, 3].astype(float),
-        "gfz": z[:, 4].astype(float),
-        "z": z[:, 5].astype("int64"),
-        "bauweise": z[:, 6],
-        "flaeche_m2": BLOCK_W * BLOCK_D,
-    }, geometry=_multi(blocks), crs=crs)
+    common = {
+        "plan_id": plan_ids[plan_of],
+        "bereich_id": np.char.add(plan_ids[plan_of], "-bereich"),
+        "rechtscharakter": "Festsetzung",
+    }
+    baugebiet = gpd.GeoDataFrame(
+        {
+            "id": np.char.add(object_ids, "-baugebiet"),
+            **common,
+            "xplan_class": "BP_BaugebietsTeilFlaeche",
+            "allg_art_der_baulichen_nutzung": z[:, 1],
+            "besondere_art_der_baulichen_nutzung": z[:, 2],
+            "art_code": z[:, 0],
+            "grz": z[:, 3].astype(float),
+            "gfz": z[:, 4].astype(float),
+            "z": z[:, 5].astype("int64"),
+            "bauweise": z[:, 6],
+            "flaeche_m2": BLOCK_W * BLOCK_D,
+        },
+        geometry=_multi(blocks),
+        crs=crs,
+    )
     inset = BAUFENSTER_INSET
-    baugrenze = gpd.GeoDataFrame({
-        "id": np.char.add(object_ids, "-baugrenze"),
-        **common,
-        "xplan_class": "BP_BauGrenze",
-        "art": "Baugrenze",
-    }, geometry=_boxes(bx + inset, by + inset, bx + BLOCK_W - inset, by + BLOCK_D - inset), crs=crs)
+    baugrenze = gpd.GeoDataFrame(
+        {
+            "id": np.char.add(object_ids, "-baugrenze"),
+            **common,
+            "xplan_class": "BP_BauGrenze",
+            "art": "Baugrenze",
+        },
+        geometry=_boxes(bx + inset, by + inset, bx + BLOCK_W - inset, by + BLOCK_D - inset),
+        crs=crs,
+    )
     streets = shapely.difference(areas, shapely.multipolygons(blocks, indices=plan_of))
-    verkehr = gpd.GeoDataFrame({
-        "id": np.char.add(plan_ids, "-verkehrsflaeche"),
-        "plan_id": plan_ids, "bereich_id": np.char.add(plan_ids, "-bereich"),
-        "rechtscharakter": "Festsetzung", "xplan_class": "BP_StrassenVerkehrsFlaeche",
-        "zweckbestimmung": "Strassenverkehr",
-    }, geometry=streets, crs=crs)
+    verkehr = gpd.GeoDataFrame(
+        {
+            "id": np.char.add(plan_ids, "-verkehrsflaeche"),
+            "plan_id": plan_ids,
+            "bereich_id": np.char.add(plan_ids, "-bereich"),
+            "rechtscharakter": "Festsetzung",
+            "xplan_class": "BP_StrassenVerkehrsFlaeche",
+            "zweckbestimmung": "Strassenverkehr",
+        },
+        geometry=streets,
+        crs=crs,
+    )
     text_plan = np.repeat(p, 2)
     nr = np.tile([1, 2], n_plans)
-    texts = gpd.GeoDataFrame({
-        "id": np.char.add(np.char.add(plan_ids[text_plan], "-text-"), nr.astype(str)),
-        "plan_id": plan_ids[text_plan],
-        "schluessel": np.char.add("§ ", nr.astype(str)),
-        "gesetzliche_grundlage": "BauNVO",
-        "text": np.where(nr == 1,
-                         "Synthetische Festsetzung: Stellplätze sind nur innerhalb der Baugrenzen zulässig.",
-                         "Synthetische Festsetzung: Flachdächer sind zu begrünen."),
-        "rechtscharakter": "Festsetzung",
-        "sort_key": nr.astype("int64"),
-    }, geometry=_multi(areas[text_plan]), crs=crs)
-    return {"bp_plan": plan, "bp_bereich": bereich, "bp_baugebiet": baugebiet, "bp_baugrenze": baugrenze,
-            "bp_verkehrsflaeche": verkehr, "bp_textabschnitt": texts}
+    texts = gpd.GeoDataFrame(
+        {
+            "id": np.char.add(np.char.add(plan_ids[text_plan], "-text-"), nr.astype(str)),
+            "plan_id": plan_ids[text_plan],
+            "schluessel": np.char.add("§ ", nr.astype(str)),
+            "gesetzliche_grundlage": "BauNVO",
+            "text": np.where(
+                nr == 1,
+                "Synthetische Festsetzung: Stellplätze sind nur innerhalb der Baugrenzen zulässig.",
+                "Synthetische Festsetzung: Flachdächer sind zu begrünen.",
+            ),
+            "rechtscharakter": "Festsetzung",
+            "sort_key": nr.astype("int64"),
+        },
+        geometry=_multi(areas[text_plan]),
+        crs=crs,
+    )
+    return {
+        "bp_plan": plan,
+        "bp_bereich": bereich,
+        "bp_baugebiet": baugebiet,
+        "bp_baugrenze": baugrenze,
+        "bp_verkehrsflaeche": verkehr,
+        "bp_textabschnitt": texts,
+    }
 
 
 # -- contributions (only if the catalogue has the layer) -----------------------------------------------
@@ -329,8 +387,14 @@ CONTRIBUTION_CATEGORIES = np.array(["strasse", "beleuchtung", "gruen", "muell", 
 CONTRIBUTION_STATUS = np.array(["freigegeben", "eingereicht", "abgelehnt", "in_bearbeitung", "erledigt"])
 
 
-def generic_frame(layer_id: str, n: int, city: City, rng: np.random.Generator,
-                  plan_ids: np.ndarray | None = None, plan_areas: np.ndarray | None = None) -> gpd.GeoDataFrame:
+def generic_frame(
+    layer_id: str,
+    n: int,
+    city: City,
+    rng: np.random.Generator,
+    plan_ids: np.ndarray | None = None,
+    plan_areas: np.ndarray | None = None,
+) -> gpd.GeoDataFrame:
     """``n`` synthetic rows of a catalogue layer (contributions): points, columns filled by name or type.
 
     With plans given, 70 % of the rows are about a plan (``plan_id``) and lie inside it.
@@ -402,8 +466,14 @@ def generic_frame(layer_id: str, n: int, city: City, rng: np.random.Generator,
 # -- writing ---------------------------------------------------------------------------------------------
 
 
-def generate_frames(buildings: int, plans: int, contributions: int, parcels: int | None = None,
-                    seed: int = 42, notes: list[str] | None = None) -> dict[str, dict[str, gpd.GeoDataFrame]]:
+def generate_frames(
+    buildings: int,
+    plans: int,
+    contributions: int,
+    parcels: int | None = None,
+    seed: int = 42,
+    notes: list[str] | None = None,
+) -> dict[str, dict[str, gpd.GeoDataFrame]]:
     """The synthetic city as ``{"city": frames, "plans": frames, "contributions": frames}`` (EPSG:25832)."""
     notes = notes if notes is not None else []
     rng = np.random.default_rng(seed)
@@ -417,12 +487,18 @@ def generate_frames(buildings: int, plans: int, contributions: int, parcels: int
     if contributions > 0:
         if "contributions" in LAYERS:
             plan_layer = plans_frames.get("bp_plan")
-            frame = generic_frame("contributions", contributions, city, np.random.default_rng(seed + 2),
-                                  None if plan_layer is None else plan_layer["id"].to_numpy(),
-                                  None if plan_layer is None else plan_layer.geometry.values)
+            frame = generic_frame(
+                "contributions",
+                contributions,
+                city,
+                np.random.default_rng(seed + 2),
+                None if plan_layer is None else plan_layer["id"].to_numpy(),
+                None if plan_layer is None else plan_layer.geometry.values,
+            )
             if frame.geometry.isna().all() and LAYERS["contributions"].geometry_type:
-                notes.append("contributions: geometry type "
-                             f"{LAYERS['contributions'].geometry_type} not generated; skipped")
+                notes.append(
+                    f"contributions: geometry type {LAYERS['contributions'].geometry_type} not generated; skipped"
+                )
             else:
                 contribution_frames["contributions"] = frame
         else:
@@ -430,8 +506,10 @@ def generate_frames(buildings: int, plans: int, contributions: int, parcels: int
     for layer_id in ("bp_gruenflaeche", "bp_planraster"):
         if plans > 0:
             notes.append(f"{layer_id}: not generated (the benchmarks do not query it)")
-    return {name: _fit_catalogue(group, notes) for name, group in
-            (("city", city_frames), ("plans", plans_frames), ("contributions", contribution_frames))}
+    return {
+        name: _fit_catalogue(group, notes)
+        for name, group in (("city", city_frames), ("plans", plans_frames), ("contributions", contribution_frames))
+    }
 
 
 def _fit_catalogue(frames: dict[str, gpd.GeoDataFrame], notes: list[str]) -> dict[str, gpd.GeoDataFrame]:
@@ -455,17 +533,27 @@ def _to_store_crs(frames: dict[str, gpd.GeoDataFrame], epsg: int) -> dict[str, g
     return {k: f.to_crs(epsg) for k, f in frames.items()}
 
 
-def generate(url: str, buildings: int = DEFAULTS["buildings"], plans: int = DEFAULTS["plans"],
-             contributions: int = DEFAULTS["contributions"], parcels: int | None = None, seed: int = 42,
-             replace: bool = False, epsg: int | None = None, log=print) -> dict[str, int]:
+def generate(
+    url: str,
+    buildings: int = DEFAULTS["buildings"],
+    plans: int = DEFAULTS["plans"],
+    contributions: int = DEFAULTS["contributions"],
+    parcels: int | None = None,
+    seed: int = 42,
+    replace: bool = False,
+    epsg: int | None = None,
+    log=print,
+) -> dict[str, int]:
     """Write the synthetic city into the store at ``url``; returns rows written per layer."""
     from store.base import StoreError, open_store
 
     notes: list[str] = []
     t0 = time.perf_counter()
     groups = generate_frames(buildings, plans, contributions, parcels, seed, notes)
-    log(f"generated in {time.perf_counter() - t0:.1f} s: "
-        + ", ".join(f"{k} {len(f)}" for g in groups.values() for k, f in g.items()))
+    log(
+        f"generated in {time.perf_counter() - t0:.1f} s: "
+        + ", ".join(f"{k} {len(f)}" for g in groups.values() for k, f in g.items())
+    )
     written: dict[str, int] = {}
     store = open_store(url, epsg=epsg)
     try:
@@ -474,8 +562,7 @@ def generate(url: str, buildings: int = DEFAULTS["buildings"], plans: int = DEFA
             old = store.read("bp_plan", where={"gemeinde": GEMEINDE})
             if len(old):
                 if not replace:
-                    raise StoreError(f"{url} holds {len(old)} synthetic plans already; "
-                                     "use a fresh store or --replace")
+                    raise StoreError(f"{url} holds {len(old)} synthetic plans already; use a fresh store or --replace")
                 for plan_id in old["id"]:
                     store.delete_plan(plan_id)
         contributions_there = False
@@ -492,8 +579,9 @@ def generate(url: str, buildings: int = DEFAULTS["buildings"], plans: int = DEFA
             source = SOURCE if name == "city" else None
             result = store.replace(frames, source=source)
             written.update(result)
-            log(f"wrote {name} in {time.perf_counter() - t1:.1f} s: "
-                + ", ".join(f"{k} {v}" for k, v in result.items()))
+            log(
+                f"wrote {name} in {time.perf_counter() - t1:.1f} s: " + ", ".join(f"{k} {v}" for k, v in result.items())
+            )
     finally:
         store.close()
     for note in notes:
@@ -508,8 +596,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plans", type=int, default=DEFAULTS["plans"])
     parser.add_argument("--contributions", type=int, default=DEFAULTS["contributions"])
     parser.add_argument("--parcels", type=int, default=None, help="default: one per building; 0 for none")
-    parser.add_argument("--city", action="store_true",
-                        help="city scale: 400 000 buildings, 5 000 plans, 100 000 contributions")
+    parser.add_argument(
+        "--city", action="store_true", help="city scale: 400 000 buildings, 5 000 plans, 100 000 contributions"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--epsg", type=int, default=None, help="storage CRS of a new store (default 25832)")
     parser.add_argument("--replace", action="store_true", help="delete synthetic plans already in the store")

@@ -39,10 +39,15 @@ from benchmarks.api import (
 )
 
 #: (label, query of benchmarks.api, pass): "rendered" asks 32 tiles never asked before, "again" the same ones.
-ROWS = [("items?limit=1000&bbox", "items_bbox", "first"), ("items?limit=1000&bbox&filter", "items_cql", "first"),
-        ("items/{id}", "item", "first"), ("tile z14, rendered", "tile_z14", "first"),
-        ("tile z14, again", "tile_z14", "again"), ("tile z16, rendered", "tile_z16", "first"),
-        ("tile z16, again", "tile_z16", "again")]
+ROWS = [
+    ("items?limit=1000&bbox", "items_bbox", "first"),
+    ("items?limit=1000&bbox&filter", "items_cql", "first"),
+    ("items/{id}", "item", "first"),
+    ("tile z14, rendered", "tile_z14", "first"),
+    ("tile z14, again", "tile_z14", "again"),
+    ("tile z16, rendered", "tile_z16", "first"),
+    ("tile z16, again", "tile_z16", "again"),
+]
 LIMIT = 2.0
 
 
@@ -51,10 +56,16 @@ def start_production(name: str, store: str, work: Path, workers: int) -> Server:
     port = free_port()
     data_dir = work / name.split()[0]
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {"BUERGERGIS_UI": "0", "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
-           "BUERGERGIS_PORT": str(port), "BUERGERGIS_HOST": "127.0.0.1",
-           "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}", "BUERGERGIS_SERVER_WORKERS": str(workers),
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        "BUERGERGIS_UI": "0",
+        "BUERGERGIS_STORE": store,
+        "BUERGERGIS_DATA_DIR": str(data_dir),
+        "BUERGERGIS_PORT": str(port),
+        "BUERGERGIS_HOST": "127.0.0.1",
+        "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BUERGERGIS_SERVER_WORKERS": str(workers),
+        "PYTHONUNBUFFERED": "1",
+    }
     cmd = [sys.executable, "-m", "api.serve", "--production"]
     server = Server(name, cmd, env, f"http://127.0.0.1:{port}/oapi/?f=json", data_dir / "server.log")
     server.base = f"http://127.0.0.1:{port}/oapi"
@@ -70,14 +81,18 @@ def measure(targets: list[HttpTarget], buildings: int, clients: int, requests: i
         for target in targets:
             cell = run_cell(target, query, w, clients, requests, cap)
             cells[label, target.name] = cell
-            say(f"  {label:<30} {target.name:<12} p50 {cell.p50:7.1f} ms p95 {cell.p95:7.1f} ms"
-                + (f" ({cell.error})" if cell.error else ""))
+            say(
+                f"  {label:<30} {target.name:<12} p50 {cell.p50:7.1f} ms p95 {cell.p95:7.1f} ms"
+                + (f" ({cell.error})" if cell.error else "")
+            )
     return cells
 
 
 def table(cells: dict, gpkg: str, pg: str) -> tuple[str, bool]:
-    lines = [f"| query | {pg} p50 / p95 ms | {gpkg} p50 / p95 ms | ratio p50 | ratio p95 | within {LIMIT:g}× |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"| query | {pg} p50 / p95 ms | {gpkg} p50 / p95 ms | ratio p50 | ratio p95 | within {LIMIT:g}× |",
+        "|---|---|---|---|---|---|",
+    ]
     all_met = True
     for label, _, _ in ROWS:
         a, b = cells[label, pg], cells[label, gpkg]
@@ -88,8 +103,10 @@ def table(cells: dict, gpkg: str, pg: str) -> tuple[str, bool]:
         r50, r95 = b.p50 / a.p50, b.p95 / a.p95
         met = r50 <= LIMIT
         all_met &= met
-        lines.append(f"| {label} | {a.p50:.1f} / {a.p95:.1f} | {b.p50:.1f} / {b.p95:.1f} | {r50:.2f} | {r95:.2f} | "
-                     f"{'MET' if met else 'NOT MET'} |")
+        lines.append(
+            f"| {label} | {a.p50:.1f} / {a.p95:.1f} | {b.p50:.1f} / {b.p95:.1f} | {r50:.2f} | {r95:.2f} | "
+            f"{'MET' if met else 'NOT MET'} |"
+        )
     return "\n".join(lines), all_met
 
 
@@ -117,9 +134,11 @@ def main(argv: list[str] | None = None) -> int:
             targets = [HttpTarget(s.name, s.base, "pygeoapi") for s in servers]
             cells = measure(targets, args.buildings, args.clients, args.requests, args.cap)
             text, met = table(cells, targets[1].name, targets[0].name)
-            print(f"\nThe embedded store under load: {args.buildings} synthetic buildings, {args.clients} clients, "
-                  f"production server (gunicorn asyncio worker) with {args.workers} workers per store, "
-                  f"{args.requests} requests per cell")
+            print(
+                f"\nThe embedded store under load: {args.buildings} synthetic buildings, {args.clients} clients, "
+                f"production server (gunicorn asyncio worker) with {args.workers} workers per store, "
+                f"{args.requests} requests per cell"
+            )
             print(note)
             print()
             print(text)

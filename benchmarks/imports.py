@@ -48,13 +48,21 @@ def bench_xplan(store, files: list[Path], raster_dir: Path | None, rounds: int) 
             for plan in plans:
                 objects += sum(store.replace(plan.frames, plan_id=plan.plan_id).values())
             t2 = time.perf_counter()
-            rows.append({"file": path.parent.name, "plans": len(plans), "objects": objects,
-                         "read": t1 - t0, "write": t2 - t1})
+            rows.append(
+                {"file": path.parent.name, "plans": len(plans), "objects": objects, "read": t1 - t0, "write": t2 - t1}
+            )
         total = sum(r["read"] + r["write"] for r in rows)
         if best is None or total < best[1]["total"]:
-            best = (rows, {"total": total, "plans": sum(r["plans"] for r in rows),
-                           "read": sum(r["read"] for r in rows), "write": sum(r["write"] for r in rows),
-                           "objects": sum(r["objects"] for r in rows)})
+            best = (
+                rows,
+                {
+                    "total": total,
+                    "plans": sum(r["plans"] for r in rows),
+                    "read": sum(r["read"] for r in rows),
+                    "write": sum(r["write"] for r in rows),
+                    "objects": sum(r["objects"] for r in rows),
+                },
+            )
     return best
 
 
@@ -69,8 +77,12 @@ def bench_batch(store, files: list[Path], raster_dir: Path | None, rounds: int) 
         report = import_xplan_files(store, files, raster_dir=raster_dir)
         elapsed = time.perf_counter() - t0
         if best is None or elapsed < best["total"]:
-            best = {"total": elapsed, "plans": len(report.plans), "rows": sum(report.rows.values()),
-                    "threads": READ_THREADS}
+            best = {
+                "total": elapsed,
+                "plans": len(report.plans),
+                "rows": sum(report.rows.values()),
+                "threads": READ_THREADS,
+            }
     return best
 
 
@@ -109,26 +121,38 @@ def run_store(name: str, url: str, args, out: list[str], work: Path) -> None:
         sequential = total["plans"] / total["total"]
         batch = bench_batch(store, files, raster_dir, args.rounds)
         rate = batch["plans"] / batch["total"]
-        out.append(f"\nXPlanGML into {name}: {total['plans']} plans from {len(files)} files, "
-                   f"{total['objects']} rows, best of {args.rounds} rounds"
-                   + ("" if raster_dir else " (without plan drawings)"))
+        out.append(
+            f"\nXPlanGML into {name}: {total['plans']} plans from {len(files)} files, "
+            f"{total['objects']} rows, best of {args.rounds} rounds"
+            + ("" if raster_dir else " (without plan drawings)")
+        )
         out.append("  one file after the other (where the time goes):")
         out.append(f"  {'file':<30} {'plans':>5} {'rows':>6} {'read ms':>8} {'write ms':>9}")
         for r in rows:
-            out.append(f"  {r['file']:<30} {r['plans']:>5} {r['objects']:>6} {r['read'] * 1000:>8.0f} "
-                       f"{r['write'] * 1000:>9.0f}")
-        out.append(f"  {'total':<30} {total['plans']:>5} {total['objects']:>6} {total['read'] * 1000:>8.0f} "
-                   f"{total['write'] * 1000:>9.0f}")
-        out.append(f"  -> one after the other: {sequential:.1f} plans/s (read {total['plans'] / total['read']:.1f}/s, "
-                   f"write {total['plans'] / max(total['write'], 1e-9):.1f}/s)")
-        out.append(f"  -> the batch as `buergergis import-xplan` imports it ({batch['threads']} reading threads): "
-                   f"{batch['plans']} plans in {batch['total'] * 1000:.0f} ms = {rate:.1f} plans/s; "
-                   f"target >= {TARGET_PLANS_PER_S:g} plans/s: {'MET' if rate >= TARGET_PLANS_PER_S else 'NOT MET'}")
+            out.append(
+                f"  {r['file']:<30} {r['plans']:>5} {r['objects']:>6} {r['read'] * 1000:>8.0f} "
+                f"{r['write'] * 1000:>9.0f}"
+            )
+        out.append(
+            f"  {'total':<30} {total['plans']:>5} {total['objects']:>6} {total['read'] * 1000:>8.0f} "
+            f"{total['write'] * 1000:>9.0f}"
+        )
+        out.append(
+            f"  -> one after the other: {sequential:.1f} plans/s (read {total['plans'] / total['read']:.1f}/s, "
+            f"write {total['plans'] / max(total['write'], 1e-9):.1f}/s)"
+        )
+        out.append(
+            f"  -> the batch as `buergergis import-xplan` imports it ({batch['threads']} reading threads): "
+            f"{batch['plans']} plans in {batch['total'] * 1000:.0f} ms = {rate:.1f} plans/s; "
+            f"target >= {TARGET_PLANS_PER_S:g} plans/s: {'MET' if rate >= TARGET_PLANS_PER_S else 'NOT MET'}"
+        )
         city = bench_citygml(store, SHARED / "citygml-berlin-mitte", args.rounds)
-        out.append(f"CityGML into {name}: {city['buildings']} buildings from {city['files']} files: "
-                   f"read {city['read'] * 1000:.0f} ms, write {city['write'] * 1000:.0f} ms -> "
-                   f"{city['buildings'] / city['total']:.0f} buildings/s "
-                   f"(read alone {city['buildings'] / city['read']:.0f}/s)")
+        out.append(
+            f"CityGML into {name}: {city['buildings']} buildings from {city['files']} files: "
+            f"read {city['read'] * 1000:.0f} ms, write {city['write'] * 1000:.0f} ms -> "
+            f"{city['buildings'] / city['total']:.0f} buildings/s "
+            f"(read alone {city['buildings'] / city['read']:.0f}/s)"
+        )
     finally:
         store.close()
 

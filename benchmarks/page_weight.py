@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "benchmarks" / "web" / "node_modules" / ".bin" / "lighthouse"
 
 #: Shapes of the plans: Leaflet draws GeoJSON as SVG paths (or canvas) in the overlay pane.
-SHAPES = ("document.querySelectorAll('[class*=\"leaflet-pane-bp_\"] path, [class*=\"leaflet-pane-xplan\"] path').length")
+SHAPES = "document.querySelectorAll('[class*=\"leaflet-pane-bp_\"] path, [class*=\"leaflet-pane-xplan\"] path').length"
 
 RESOURCES = """
 const nav = performance.getEntriesByType('navigation')[0] || {};
@@ -61,12 +61,18 @@ VIEWPORTS = {"desktop": (1280, 900, 1, False), "phone": (390, 844, 3, True)}
 def start_demo(work: Path) -> tuple[Server, str]:
     """The demo portal on a fresh GeoPackage in ``work`` (imports the bundled plans first)."""
     port = free_port()
-    env = {"BUERGERGIS_STORE": str(work / "demo.gpkg"), "BUERGERGIS_DATA_DIR": str(work),
-           "BUERGERGIS_PORT": str(port), "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "BUERGERGIS_LIMIT_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
+    env = {
+        "BUERGERGIS_STORE": str(work / "demo.gpkg"),
+        "BUERGERGIS_DATA_DIR": str(work),
+        "BUERGERGIS_PORT": str(port),
+        "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BUERGERGIS_LIMIT_ENABLED": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     base = f"http://127.0.0.1:{port}"
-    server = Server("demo", [sys.executable, "-m", "api.serve", "--demo"], env, base + "/oapi/?f=json",
-                    work / "server.log")
+    server = Server(
+        "demo", [sys.executable, "-m", "api.serve", "--demo"], env, base + "/oapi/?f=json", work / "server.log"
+    )
     return server.wait(600), base
 
 
@@ -83,8 +89,10 @@ def _browser(viewport: str):
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
     browser.set_window_size(width, height + 120)
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": width, "height": height, "deviceScaleFactor": ratio, "mobile": mobile})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": ratio, "mobile": mobile},
+    )
     return browser
 
 
@@ -99,28 +107,40 @@ def measure_once(base: str, viewport: str, cap: float = 60.0) -> dict:
             if browser.execute_script(f"return {SHAPES}"):
                 shapes_ms = browser.execute_script(
                     "return performance.now() - (performance.getEntriesByType('navigation')[0] || "
-                    "{startTime: 0}).startTime")
+                    "{startTime: 0}).startTime"
+                )
                 break
             time.sleep(0.05)
         time.sleep(1.0)  # let requests started with the shapes finish
         rows = browser.execute_script(RESOURCES)
     finally:
         browser.quit()
-    return {"bytes": sum(r["bytes"] for r in rows), "decoded": sum(r["decoded"] for r in rows),
-            "requests": len(rows), "shapes_ms": shapes_ms,
-            "deck": any("/deckgl_dash/" in r["url"] for r in rows),
-            "callbacks": sum("/_dash-update-component" in r["url"] for r in rows),
-            "largest": sorted(rows, key=lambda r: -r["bytes"])[:5]}
+    return {
+        "bytes": sum(r["bytes"] for r in rows),
+        "decoded": sum(r["decoded"] for r in rows),
+        "requests": len(rows),
+        "shapes_ms": shapes_ms,
+        "deck": any("/deckgl_dash/" in r["url"] for r in rows),
+        "callbacks": sum("/_dash-update-component" in r["url"] for r in rows),
+        "largest": sorted(rows, key=lambda r: -r["bytes"])[:5],
+    }
 
 
 def lighthouse(base: str, preset: str) -> dict | None:
     """Lighthouse scores (0–100) for the start page, or None where Lighthouse is not installed."""
     if not LIGHTHOUSE.exists():
         return None
-    flags = " ".join(f for f in ("--headless=new", "--no-sandbox", "--use-angle=swiftshader",
-                                 "--enable-unsafe-swiftshader"))
-    cmd = [str(LIGHTHOUSE), base + "/", "--output=json", "--quiet", f"--chrome-flags={flags}",
-           "--only-categories=performance,accessibility,best-practices"]
+    flags = " ".join(
+        f for f in ("--headless=new", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader")
+    )
+    cmd = [
+        str(LIGHTHOUSE),
+        base + "/",
+        "--output=json",
+        "--quiet",
+        f"--chrome-flags={flags}",
+        "--only-categories=performance,accessibility,best-practices",
+    ]
     if preset == "desktop":
         cmd.append("--preset=desktop")
     env = {**os.environ, "CHROME_PATH": shutil.which("chromium") or "chromium"}
@@ -154,12 +174,14 @@ def main(argv: list[str] | None = None) -> int:
                 runs = [measure_once(base, viewport) for _ in range(args.runs)]
                 shapes = [r["shapes_ms"] for r in runs if r["shapes_ms"] is not None]
                 middle = sorted(runs, key=lambda r: r["bytes"])[len(runs) // 2]
-                say(f"\n{viewport}: {_mb(statistics.median(r['bytes'] for r in runs))} transferred "
+                say(
+                    f"\n{viewport}: {_mb(statistics.median(r['bytes'] for r in runs))} transferred "
                     f"({_mb(statistics.median(r['decoded'] for r in runs))} uncompressed), "
                     f"{middle['requests']} requests ({middle['callbacks']} Dash callbacks), plan shapes after "
                     + (f"{statistics.median(shapes):.0f} ms" if shapes else "– (none drawn)")
                     + f" ({len(shapes)}/{len(runs)} runs), 3D bundle on the 2D page: "
-                    + ("yes" if middle["deck"] else "no"))
+                    + ("yes" if middle["deck"] else "no")
+                )
                 for row in middle["largest"]:
                     say(f"    {row['bytes'] / 1e3:8.1f} kB  ({row['decoded'] / 1e3:8.1f} kB)  {row['url'][:110]}")
             if args.no_lighthouse:

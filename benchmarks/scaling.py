@@ -40,8 +40,9 @@ from benchmarks.api import (
 )
 
 
-def measure(pg_url: str, workers: list[int], clients: int, seconds: float, buildings: int, work: Path,
-            query: str = "items_bbox") -> list[dict]:
+def measure(
+    pg_url: str, workers: list[int], clients: int, seconds: float, buildings: int, work: Path, query: str = "items_bbox"
+) -> list[dict]:
     """One row per worker count: workers, rps, p50_ms, p95_ms, requests, error."""
     w = Workload.for_city(buildings)
     rows = []
@@ -50,12 +51,22 @@ def measure(pg_url: str, workers: list[int], clients: int, seconds: float, build
         try:
             target = HttpTarget(server.name, server.base, "pygeoapi")
             run_cell(target, query, w, clients, requests=4 * clients, cap=seconds)  # warm every worker
-            cell = run_cell(target, query, w, clients, requests=10 ** 9, cap=seconds)
+            cell = run_cell(target, query, w, clients, requests=10**9, cap=seconds)
         finally:
             server.stop()
-        rows.append({"workers": n, "rps": cell.rps, "p50_ms": cell.p50, "p95_ms": cell.p95,
-                     "requests": len(cell.latencies), "error": cell.error})
-        say(f"  {n} worker(s): {cell.rps:.1f} req/s, p50 {cell.p50:.0f} ms" + (f" ({cell.error})" if cell.error else ""))
+        rows.append(
+            {
+                "workers": n,
+                "rps": cell.rps,
+                "p50_ms": cell.p50,
+                "p95_ms": cell.p95,
+                "requests": len(cell.latencies),
+                "error": cell.error,
+            }
+        )
+        say(
+            f"  {n} worker(s): {cell.rps:.1f} req/s, p50 {cell.p50:.0f} ms" + (f" ({cell.error})" if cell.error else "")
+        )
     return rows
 
 
@@ -63,8 +74,10 @@ def table(rows: list[dict]) -> str:
     base = next((r["rps"] for r in rows if r["workers"] == 1), rows[0]["rps"] if rows else float("nan"))
     lines = ["| workers | req/s | speed-up vs 1 | p50 ms | p95 ms | requests |", "|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['workers']} | {r['rps']:.1f} | {r['rps'] / base:.2f}× | {r['p50_ms']:.0f} | "
-                     f"{r['p95_ms']:.0f} | {r['requests']}" + (f" ({r['error']})" if r["error"] else "") + " |")
+        lines.append(
+            f"| {r['workers']} | {r['rps']:.1f} | {r['rps'] / base:.2f}× | {r['p50_ms']:.0f} | "
+            f"{r['p95_ms']:.0f} | {r['requests']}" + (f" ({r['error']})" if r["error"] else "") + " |"
+        )
     return "\n".join(lines)
 
 
@@ -75,16 +88,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per worker count")
-    parser.add_argument("--queries", nargs="+", default=["items_bbox", "item"], choices=list(QUERIES),
-                        help="the queries of benchmarks.api to send, one table each")
+    parser.add_argument(
+        "--queries",
+        nargs="+",
+        default=["items_bbox", "item"],
+        choices=list(QUERIES),
+        help="the queries of benchmarks.api to send, one table each",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="buergergis-scaling-"))
     try:
         with city_postgis(args.pg, "scaling", args.buildings) as pg_url:
             for query in args.queries:
-                print(f"\nScale-out: {QUERIES[query]} on {args.buildings} synthetic buildings, {args.clients} "
-                      f"clients, {args.seconds:.0f} s per row, gunicorn gthread ×4 threads per worker")
+                print(
+                    f"\nScale-out: {QUERIES[query]} on {args.buildings} synthetic buildings, {args.clients} "
+                    f"clients, {args.seconds:.0f} s per row, gunicorn gthread ×4 threads per worker"
+                )
                 print(machine_note())
                 rows = measure(pg_url, args.workers, args.clients, args.seconds, args.buildings, work, query)
                 print()

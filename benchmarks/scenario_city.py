@@ -29,8 +29,10 @@ def _scenarios(plan_ids: list[str]) -> tuple[dict, str]:
     from benchmarks.bench_scenarios import SCENARIO
     from scenarios.model import parse_scenario, scenario_from_dict
 
-    base = scenario_from_dict({"id": "bench_city_base", "title_de": "Bestand", "title_en": "As it is",
-                               "plan_ids": plan_ids, "changes": []}, source="benchmark")
+    base = scenario_from_dict(
+        {"id": "bench_city_base", "title_de": "Bestand", "title_en": "As it is", "plan_ids": plan_ids, "changes": []},
+        source="benchmark",
+    )
     variant = parse_scenario(SCENARIO + "base: bench_city_base\n", source="benchmark")
     return {base.id: base, variant.id: variant}, variant.id
 
@@ -54,9 +56,11 @@ def run_once(pg_url: str, plan_ids: list[str], whole_store: bool) -> tuple[float
         return model
 
     processor = processes.RunScenarioProcessor({"name": "run-scenario", "store": None})
-    with mock.patch.object(processes, "shipped_scenarios", lambda: dict(library)), \
-            mock.patch.object(CityModel, "from_store", classmethod(from_store)), \
-            mock.patch.dict(os.environ, {"BUERGERGIS_STORE": pg_url}):
+    with (
+        mock.patch.object(processes, "shipped_scenarios", lambda: dict(library)),
+        mock.patch.object(CityModel, "from_store", classmethod(from_store)),
+        mock.patch.dict(os.environ, {"BUERGERGIS_STORE": pg_url}),
+    ):
         started = time.perf_counter()
         _, out = processor.execute({"scenario": variant_id, "sun_hours_day": "equinox"})
         seconds = time.perf_counter() - started
@@ -79,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             plans = sorted(store.read("bp_plan")["id"].astype(str))
         finally:
             store.close()
-        print(f"\nrun-scenario Process on {args.buildings} synthetic buildings, {len(plans)} plans (PostGIS); "
-              f"best of {args.repeat}")
+        print(
+            f"\nrun-scenario Process on {args.buildings} synthetic buildings, {len(plans)} plans (PostGIS); "
+            f"best of {args.repeat}"
+        )
         print(machine_note())
         print("| plans in the variant | reading | seconds | buildings read | buildings in the variant |")
         print("|---|---|---|---|---|")

@@ -38,9 +38,13 @@ def district_frames(n: int, offset: float) -> dict[str, gpd.GeoDataFrame]:
     model = synthetic_city(n)
     plan = f"bench-{n}"
     out = {}
-    for layer_id, frame in (("bp_plan", model.plans), ("bp_baugebiet", model.zones),
-                            ("bp_baugrenze", model.baugrenzen), ("bp_verkehrsflaeche", model.traffic),
-                            ("buildings", model.buildings)):
+    for layer_id, frame in (
+        ("bp_plan", model.plans),
+        ("bp_baugebiet", model.zones),
+        ("bp_baugrenze", model.baugrenzen),
+        ("bp_verkehrsflaeche", model.traffic),
+        ("buildings", model.buildings),
+    ):
         frame = frame.copy()
         frame["geometry"] = shapely.transform(frame.geometry.values, lambda xy: xy + [offset, 0.0])
         if "plan_id" in LAYERS[layer_id].columns:
@@ -74,9 +78,14 @@ def build_store(url: str, sizes: list[int]) -> dict[int, dict]:
 
             to_lonlat = Transformer.from_crs(store.epsg, 4326, always_xy=True)
             places = [to_lonlat.transform(centre.x + dx, centre.y + dy) for dx, dy in ((0, 20), (30, 0), (-30, 10))]
-            info[n] = {"buildings": len(frames["buildings"]), "zones": len(zones), "wa": list(wa["id"][:2]),
-                       "centre": (centre.x, centre.y), "places": places,
-                       "chosen": list(frames["buildings"]["id"].astype(str)[:3])}
+            info[n] = {
+                "buildings": len(frames["buildings"]),
+                "zones": len(zones),
+                "wa": list(wa["id"][:2]),
+                "centre": (centre.x, centre.y),
+                "places": places,
+                "chosen": list(frames["buildings"]["id"].astype(str)[:3]),
+            }
     finally:
         store.close()
     return info
@@ -101,14 +110,33 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
         d = info[n]
         (x, y), zones = d["centre"], d["wa"]
         steps = [
-            ("raise Z of 2 zones", "changes", {"change": {"op": "change_festsetzung", "zones": zones, "add": {"z": 1}}}),
-            ("set GRZ of a zone", "changes", {"change": {"op": "change_festsetzung", "zones": zones[:1],
-                                                         "set": {"grz": 0.5}}}),
-            ("type of use, Bauweise", "changes", {"change": {"op": "change_festsetzung", "zones": zones[:1],
-                                                             "set": {"art_code": "MI", "bauweise": "OffeneBauweise"}}}),
+            (
+                "raise Z of 2 zones",
+                "changes",
+                {"change": {"op": "change_festsetzung", "zones": zones, "add": {"z": 1}}},
+            ),
+            (
+                "set GRZ of a zone",
+                "changes",
+                {"change": {"op": "change_festsetzung", "zones": zones[:1], "set": {"grz": 0.5}}},
+            ),
+            (
+                "type of use, Bauweise",
+                "changes",
+                {
+                    "change": {
+                        "op": "change_festsetzung",
+                        "zones": zones[:1],
+                        "set": {"art_code": "MI", "bauweise": "OffeneBauweise"},
+                    }
+                },
+            ),
             ("add a building", "changes", {"change": {"op": "add_building", "geometry": square(x, y), "storeys": 4}}),
-            ("raise 3 chosen buildings", "changes", {"change": {"op": "modify_buildings", "ids": d["chosen"],
-                                                                "set": {"storeys": 6}}}),
+            (
+                "raise 3 chosen buildings",
+                "changes",
+                {"change": {"op": "modify_buildings", "ids": d["chosen"], "set": {"storeys": 6}}},
+            ),
             ("remove a chosen building", "changes", {"change": {"op": "remove_buildings", "ids": d["chosen"][:1]}}),
             ("fill a Baufenster", "changes", {"change": {"op": "fill_envelope", "zones": zones[1:2]}}),
             ("undo", "undo", {}),
@@ -120,8 +148,11 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
         places = ";".join(f"{lon:.7f},{lat:.7f}" for lon, lat in d["places"])
         for r in range(repeat):
             t0 = time.perf_counter()
-            reply = client.post("/api/variants?geojson=1", headers=HEADERS,
-                                json={"base": "baseline", "plan_ids": [f"bench-{n}"], "title_de": f"Bench {n} {r}"})
+            reply = client.post(
+                "/api/variants?geojson=1",
+                headers=HEADERS,
+                json={"base": "baseline", "plan_ids": [f"bench-{n}"], "title_de": f"Bench {n} {r}"},
+            )
             assert reply.status_code == 201, reply.json
             times["start a variant"].append(time.perf_counter() - t0)
             vid = reply.json["variant"]["id"]
@@ -133,13 +164,24 @@ def bench(sizes: list[int], repeat: int) -> list[dict]:
                 assert reply.json["indicators"]["floor_area_m2"] is not None
                 times[name].append(elapsed)
             t0 = time.perf_counter()
-            reply = client.get(f"/api/variants/{vid}/sun", headers=HEADERS,
-                               query_string={"day": "2026-03-21", "hour": str(9 + r), "points": places})
+            reply = client.get(
+                f"/api/variants/{vid}/sun",
+                headers=HEADERS,
+                query_string={"day": "2026-03-21", "hour": str(9 + r), "points": places},
+            )
             assert reply.status_code == 200 and len(reply.json["points"]) == 3, reply.json
             times["shadows A/B + sun hours at 3 places"].append(time.perf_counter() - t0)
         for name, values in times.items():
-            rows.append({"buildings": d["buildings"], "zones": d["zones"], "step": name,
-                         "median_s": statistics.median(values), "max_s": max(values), "runs": len(values)})
+            rows.append(
+                {
+                    "buildings": d["buildings"],
+                    "zones": d["zones"],
+                    "step": name,
+                    "median_s": statistics.median(values),
+                    "max_s": max(values),
+                    "runs": len(values),
+                }
+            )
     return rows
 
 
@@ -149,17 +191,25 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     rows = bench(args.sizes, args.repeat)
-    print(f"scenario studio: one step through the HTTP API (in-process), {args.repeat} runs each; "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, shapely {shapely.__version__}")
+    print(
+        f"scenario studio: one step through the HTTP API (in-process), {args.repeat} runs each; "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, shapely {shapely.__version__}"
+    )
     header = ("buildings", "zones", "step", "median_s", "max_s", "runs")
     widths = {h: (36 if h == "step" else 10) for h in header}
     print(" | ".join(f"{h:>{widths[h]}}" for h in header))
     print("-|-".join("-" * widths[h] for h in header))
     for row in rows:
-        print(" | ".join(f"{row[h]:>{widths[h]}.3f}" if isinstance(row[h], float) else f"{row[h]:>{widths[h]}}"
-                         for h in header))
-    worst = max((r for r in rows if r["buildings"] <= 600 and r["step"] != "start a variant"),
-                key=lambda r: r["max_s"], default=None)
+        print(
+            " | ".join(
+                f"{row[h]:>{widths[h]}.3f}" if isinstance(row[h], float) else f"{row[h]:>{widths[h]}}" for h in header
+            )
+        )
+    worst = max(
+        (r for r in rows if r["buildings"] <= 600 and r["step"] != "start a variant"),
+        key=lambda r: r["max_s"],
+        default=None,
+    )
     if worst:
         verdict = "meets" if worst["max_s"] < 1.0 else "MISSES"
         print(f"slowest step up to 600 buildings: {worst['step']} {worst['max_s']:.3f} s -- {verdict} the 1 s target")

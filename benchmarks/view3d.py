@@ -137,7 +137,8 @@ def measure_once(base: str, link: str, place: str, quiet: float = 3.0, cap: floa
                     "const m = window.__bench3d || {}; const f = m.frames || [];"
                     "return [m.calls || 0, performance.getEntriesByType('resource')"
                     ".filter(e => e.name.includes('/buildings/tiles/')).length,"
-                    " f.length > 0 && m.last !== null && f[f.length - 1] >= m.last];")
+                    " f.length > 0 && m.last !== null && f[f.length - 1] >= m.last];"
+                )
             except TimeoutException:  # the renderer is busy drawing; ask again
                 continue
             if state != seen:
@@ -167,8 +168,9 @@ def geojson_bytes(api: str, bbox: tuple[float, float, float, float]) -> tuple[in
     import requests
 
     box = ",".join(f"{v:.6f}" for v in bbox)
-    reply = requests.get(f"{api}/collections/buildings/items", params={"f": "json", "limit": 1000, "bbox": box},
-                         timeout=300)
+    reply = requests.get(
+        f"{api}/collections/buildings/items", params={"f": "json", "limit": 1000, "bbox": box}, timeout=300
+    )
     reply.raise_for_status()
     body = reply.json()
     matched = int(body.get("numberMatched") or len(body["features"]))
@@ -199,8 +201,9 @@ def city_places(buildings: int, width_px: int = 730) -> dict[str, dict]:
 
 
 def link_for(place: dict, pitch: int = 45, bearing: int = -20) -> str:
-    return (f"/?view=3d&lon={place['lon']:.5f}&lat={place['lat']:.5f}&zoom={place['zoom']}"
-            f"&pitch={pitch}&bearing={bearing}")
+    return (
+        f"/?view=3d&lon={place['lon']:.5f}&lat={place['lat']:.5f}&zoom={place['zoom']}&pitch={pitch}&bearing={bearing}"
+    )
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -234,16 +237,20 @@ def _ms(n) -> str:
 
 
 def table(rows: list[tuple[str, dict, dict, tuple[int, int, bool]]]) -> str:
-    lines = ["| place | zoom | tiles | tile bytes | page bytes | first tile ms | first frame ms | all in view ms "
-             "| drawn | same buildings as GeoJSON |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| place | zoom | tiles | tile bytes | page bytes | first tile ms | first frame ms | all in view ms "
+        "| drawn | same buildings as GeoJSON |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for place, where, s, (gj_bytes, matched, extrapolated) in rows:
         geojson = f"{_mb(gj_bytes)} ({matched:,} buildings{', extrapolated' if extrapolated else ''})"
-        lines.append(f"| {place} | {where['zoom']} | {s['tiles']:.0f} | {_mb(s['tile_bytes'])} | "
-                     f"{_mb(s['page_bytes'])} | {_ms(s['first_tile'])} | {_ms(s['first_frame'])} | "
-                     f"{_ms(s['all_in_view'])}{' (cap)' if s['timed_out'] else ''} | "
-                     f"{'–' if s['drawn_share'] is None else format(s['drawn_share'], '.0%')} | "
-                     f"{geojson} |")
+        lines.append(
+            f"| {place} | {where['zoom']} | {s['tiles']:.0f} | {_mb(s['tile_bytes'])} | "
+            f"{_mb(s['page_bytes'])} | {_ms(s['first_tile'])} | {_ms(s['first_frame'])} | "
+            f"{_ms(s['all_in_view'])}{' (cap)' if s['timed_out'] else ''} | "
+            f"{'–' if s['drawn_share'] is None else format(s['drawn_share'], '.0%')} | "
+            f"{geojson} |"
+        )
     return "\n".join(lines)
 
 
@@ -264,8 +271,10 @@ def main(argv: list[str] | None = None) -> int:
             for place, where in city_places(args.buildings).items():
                 link = link_for(where)
                 say(f"{place}: {link}")
-                runs = [measure_once(server.base.removesuffix("/oapi"), link, place.replace(" ", "-"))
-                        for _ in range(args.runs)]
+                runs = [
+                    measure_once(server.base.removesuffix("/oapi"), link, place.replace(" ", "-"))
+                    for _ in range(args.runs)
+                ]
                 rows.append((place, where, summarise(runs), geojson_bytes(server.base, where["bbox"])))
             server.stop()
             server = None
@@ -273,15 +282,20 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n3D view: {args.buildings:,} synthetic buildings on PostGIS, portal under "
-          f"{'gunicorn ×' + str(args.gunicorn) if args.gunicorn else 'python -m api.serve'}, "
-          f"headless Chromium with SwiftShader (software WebGL, no GPU), cold page, median of {args.runs}")
+    print(
+        f"\n3D view: {args.buildings:,} synthetic buildings on PostGIS, portal under "
+        f"{'gunicorn ×' + str(args.gunicorn) if args.gunicorn else 'python -m api.serve'}, "
+        f"headless Chromium with SwiftShader (software WebGL, no GPU), cold page, median of {args.runs}"
+    )
     print(machine_note())
     print()
     print(table(rows))
     print(f"(screenshots: {OUT}/view3d-*.png; ms from navigation start)")
-    bad = [place for place, _, s, _ in rows
-           if s["first_frame"] is None or (s["drawn_share"] is not None and s["drawn_share"] < 0.05)]
+    bad = [
+        place
+        for place, _, s, _ in rows
+        if s["first_frame"] is None or (s["drawn_share"] is not None and s["drawn_share"] < 0.05)
+    ]
     if bad:
         print(f"NOT DRAWN: {', '.join(bad)} (no tile building reached the screen)")
         return 1

@@ -35,13 +35,18 @@ def synthetic_fnp(path: Path, side: int, cell: float = 50.0) -> int:
             x, y = x0 + i * cell, y0 + j * cell
             ring = f"{x} {y} {x + cell} {y} {x + cell} {y + cell} {x} {y + cell} {x} {y}"
             cls = "FP_BebauungsFlaeche" if (i + j) % 3 else "FP_Gruen"
-            extra = "<xplan:allgArtDerBaulNutzung>1000</xplan:allgArtDerBaulNutzung>" if cls == "FP_BebauungsFlaeche" else ""
+            extra = (
+                "<xplan:allgArtDerBaulNutzung>1000</xplan:allgArtDerBaulNutzung>"
+                if cls == "FP_BebauungsFlaeche"
+                else ""
+            )
             members.append(
                 f'<gml:featureMember><xplan:{cls} gml:id="{fid}"><xplan:gehoertZuBereich xlink:href="#B1"/>'
                 f'<xplan:rechtscharakter>1000</xplan:rechtscharakter>'
                 f'<xplan:position><gml:Polygon gml:id="{fid}_g" srsName="EPSG:25832"><gml:exterior><gml:LinearRing>'
                 f'<gml:posList>{ring}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></xplan:position>'
-                f'<xplan:flaechenschluss>true</xplan:flaechenschluss>{extra}</xplan:{cls}></gml:featureMember>')
+                f'<xplan:flaechenschluss>true</xplan:flaechenschluss>{extra}</xplan:{cls}></gml:featureMember>'
+            )
     x1, y1 = x0 + side * cell, y0 + side * cell
     outer = f"{x0} {y0} {x1} {y0} {x1} {y1} {x0} {y1} {x0} {y0}"
     planinhalt = "".join(f'<xplan:planinhalt xlink:href="#{fid}"/>' for fid in ids)
@@ -56,7 +61,10 @@ def synthetic_fnp(path: Path, side: int, cell: float = 50.0) -> int:
         '<xplan:planArt>1000</xplan:planArt><xplan:bereich xlink:href="#B1"/></xplan:FP_Plan></gml:featureMember>'
         '<gml:featureMember><xplan:FP_Bereich gml:id="B1"><xplan:nummer>0</xplan:nummer>'
         f'{planinhalt}<xplan:gehoertZuPlan xlink:href="#P1"/></xplan:FP_Bereich></gml:featureMember>'
-        + "".join(members) + "</xplan:XPlanAuszug>", encoding="utf-8")
+        + "".join(members)
+        + "</xplan:XPlanAuszug>",
+        encoding="utf-8",
+    )
     return side * side + 2
 
 
@@ -78,9 +86,17 @@ def measure(path: Path, store, rounds: int = 3) -> dict:
     objects = sum(len(p.frames["xplan_objekt"]) for p in plans)
     classes = len({c for p in plans for c in p.class_counts})
     errors = sum(p.report.counts.get("error", 0) for p in validated if p.report is not None)
-    return {"file": path.parent.name, "type": ",".join(sorted({p.plan_type for p in plans})),
-            "plans": len(plans), "objects": objects, "classes": classes, "read": read,
-            "validate": max(full - read, 0.0), "write": write, "errors": errors}
+    return {
+        "file": path.parent.name,
+        "type": ",".join(sorted({p.plan_type for p in plans})),
+        "plans": len(plans),
+        "objects": objects,
+        "classes": classes,
+        "read": read,
+        "validate": max(full - read, 0.0),
+        "write": write,
+        "errors": errors,
+    }
 
 
 def main(argv=None) -> None:
@@ -98,18 +114,26 @@ def main(argv=None) -> None:
         synthetic_fnp(fnp_dir / "xplan.gml", args.fnp_side)
         rows = [measure(path, store) for path in files + [fnp_dir / "xplan.gml"]]
         store.close()
-    print(f"{'file':36s} {'type':4s} {'plans':>5s} {'objects':>7s} {'classes':>7s} {'read s':>7s} "
-          f"{'valid. s':>8s} {'write s':>7s} {'errors':>6s}")
+    print(
+        f"{'file':36s} {'type':4s} {'plans':>5s} {'objects':>7s} {'classes':>7s} {'read s':>7s} "
+        f"{'valid. s':>8s} {'write s':>7s} {'errors':>6s}"
+    )
     for r in rows:
-        print(f"{r['file']:36s} {r['type']:4s} {r['plans']:5d} {r['objects']:7d} {r['classes']:7d} "
-              f"{r['read']:7.2f} {r['validate']:8.2f} {r['write']:7.2f} {r['errors']:6d}")
+        print(
+            f"{r['file']:36s} {r['type']:4s} {r['plans']:5d} {r['objects']:7d} {r['classes']:7d} "
+            f"{r['read']:7.2f} {r['validate']:8.2f} {r['write']:7.2f} {r['errors']:6d}"
+        )
     bp = [r for r in rows if r["file"] in {p.parent.name for p in files[:13]}]
     total = sum(r["read"] + r["validate"] + r["write"] for r in bp)
-    print(f"\n13 shared Bebauungspläne: {sum(r['plans'] for r in bp)} plans in {total:.2f} s = "
-          f"{sum(r['plans'] for r in bp) / total:.1f} plans/s (read, validate, write; target ≥ 5)")
+    print(
+        f"\n13 shared Bebauungspläne: {sum(r['plans'] for r in bp)} plans in {total:.2f} s = "
+        f"{sum(r['plans'] for r in bp) / total:.1f} plans/s (read, validate, write; target ≥ 5)"
+    )
     fnp = rows[-1]
-    print(f"synthetic FNP: {fnp['objects']} objects in {fnp['read'] + fnp['validate'] + fnp['write']:.2f} s "
-          f"(read {fnp['read']:.2f}, validate {fnp['validate']:.2f}, write {fnp['write']:.2f})")
+    print(
+        f"synthetic FNP: {fnp['objects']} objects in {fnp['read'] + fnp['validate'] + fnp['write']:.2f} s "
+        f"(read {fnp['read']:.2f}, validate {fnp['validate']:.2f}, write {fnp['write']:.2f})"
+    )
 
 
 if __name__ == "__main__":

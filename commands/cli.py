@@ -79,8 +79,9 @@ def cmd_import_vector(args) -> None:
 
     store = _store(args)
     source = args.source or f"file:{Path(args.file).name}"
-    frames = read_vector(args.file, args.layer_id, epsg=store.epsg, layer=args.source_layer, source=source,
-                         crs=args.crs)
+    frames = read_vector(
+        args.file, args.layer_id, epsg=store.epsg, layer=args.source_layer, source=source, crs=args.crs
+    )
     _print_report(import_layer_frames(store, frames, source=source))
 
 
@@ -96,8 +97,9 @@ def cmd_import_addresses(args) -> None:
         columns[field.strip()] = name.strip()
     store = _store(args)
     source = args.source or f"addresses:{Path(args.file).name}"
-    frames = read_address_list(args.file, epsg=store.epsg, crs=args.crs, columns=columns, layer=args.source_layer,
-                               source=source)
+    frames = read_address_list(
+        args.file, epsg=store.epsg, crs=args.crs, columns=columns, layer=args.source_layer, source=source
+    )
     _print_report(import_layer_frames(store, frames, source=source))
     print(f"  {summary(frames['addresses'])}")
     _search_index(args)
@@ -125,8 +127,10 @@ def cmd_run_scenarios(args) -> None:
         raise ValueError(str(err).strip("'\"")) from None
     for result in results:
         t = result.totals
-        print(f"scenario {result.scenario_id}: {t['buildings']} buildings, floor area {t['floor_area_m2']:.0f} m², "
-              f"GRZ {t['grz'] or 0:.3f}, GFZ {t['gfz'] or 0:.3f}, {t['violations']} violations")
+        print(
+            f"scenario {result.scenario_id}: {t['buildings']} buildings, floor area {t['floor_area_m2']:.0f} m², "
+            f"GRZ {t['grz'] or 0:.3f}, GFZ {t['gfz'] or 0:.3f}, {t['violations']} violations"
+        )
 
 
 def cmd_token(args) -> None:
@@ -142,30 +146,37 @@ def cmd_token(args) -> None:
         if args.token_command == "create":
             token, row = tokens.create(args.name, args.role)
             print(token)
-            print(f"service token {row['name']!r} ({row['role']}) created; it is shown only now: keep it safe. "
-                  f"Send it as 'Authorization: Bearer <token>'.", file=sys.stderr)
+            print(
+                f"service token {row['name']!r} ({row['role']}) created; it is shown only now: keep it safe. "
+                f"Send it as 'Authorization: Bearer <token>'.",
+                file=sys.stderr,
+            )
         elif args.token_command == "revoke":
             row = tokens.revoke(args.name)
             print(f"revoked service token {row['name']!r} ({row['role']}) at {row['revoked_at']}")
         else:
             print(f"{'name':24s} {'role':10s} {'created':25s} {'last used':25s} revoked")
             for row in tokens.list():
-                print(f"{row['name']:24s} {row['role']:10s} {row['created_at'] or '-':25s} "
-                      f"{row['last_used_at'] or '-':25s} {row['revoked_at'] or '-'}")
+                print(
+                    f"{row['name']:24s} {row['role']:10s} {row['created_at'] or '-':25s} "
+                    f"{row['last_used_at'] or '-':25s} {row['revoked_at'] or '-'}"
+                )
     except TokenError as err:
         raise ValueError(str(err)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="buergergis", description="Import data into the Bürger-GIS store "
-                                                                     "and compute scenario results.")
+    parser = argparse.ArgumentParser(
+        prog="buergergis", description="Import data into the Bürger-GIS store and compute scenario results."
+    )
     parser.add_argument("--store", help="GeoPackage path or postgresql:// URL (default: BUERGERGIS_STORE)")
     parser.add_argument("--epsg", type=int, help="storage CRS (default: BUERGERGIS_STORAGE_EPSG or 25832)")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("import-xplan", help="import XPlanGML plans of any type (BP, FP, SO, RP, LP; XPlanung 4.0–6.0), "
-                                            "validated")
+    p = sub.add_parser(
+        "import-xplan", help="import XPlanGML plans of any type (BP, FP, SO, RP, LP; XPlanung 4.0–6.0), validated"
+    )
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--strict", action="store_true", help="refuse plans whose validation finds errors (nothing written)")
     p.add_argument("--raster-dir", help="where warped plan images go (default: var/rasters)")
@@ -175,8 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path)
     p.set_defaults(func=cmd_import_citygml)
 
-    p = sub.add_parser("import-osm", help="import buildings, streets, addresses, water and green areas from an OSM "
-                                          "PBF file")
+    p = sub.add_parser(
+        "import-osm", help="import buildings, streets, addresses, water and green areas from an OSM PBF file"
+    )
     p.add_argument("file", type=Path)
     p.set_defaults(func=cmd_import_osm)
 
@@ -188,19 +200,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="CRS of the file when it declares none, e.g. EPSG:25832")
     p.set_defaults(func=cmd_import_vector)
 
-    p = sub.add_parser("import-addresses", help="import the Kommune's address list (Hauskoordinaten/ALKIS CSV with "
-                                                "x/y or lon/lat, or a GeoPackage) for the place search")
+    p = sub.add_parser(
+        "import-addresses",
+        help="import the Kommune's address list (Hauskoordinaten/ALKIS CSV with "
+        "x/y or lon/lat, or a GeoPackage) for the place search",
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--crs", help="CRS of x/y columns, e.g. EPSG:25832 (lon/lat columns are WGS84)")
-    p.add_argument("--column", action="append", metavar="FIELD=NAME",
-                   help="column of a field when its name is unusual (street, housenumber, suffix, postcode, city, "
-                        "id, x, y, lon, lat); repeatable")
+    p.add_argument(
+        "--column",
+        action="append",
+        metavar="FIELD=NAME",
+        help="column of a field when its name is unusual (street, housenumber, suffix, postcode, city, "
+        "id, x, y, lon, lat); repeatable",
+    )
     p.add_argument("--source-layer", help="layer inside a GeoPackage")
     p.add_argument("--source", help="source label (default: addresses:<file name>); a re-import replaces it")
     p.set_defaults(func=cmd_import_addresses)
 
-    p = sub.add_parser("run-scenarios", help="run planning scenarios on the stored twin and store their results "
-                                             "(collections scenarios, scenario_buildings, scenario_zone_indicators)")
+    p = sub.add_parser(
+        "run-scenarios",
+        help="run planning scenarios on the stored twin and store their results "
+        "(collections scenarios, scenario_buildings, scenario_zone_indicators)",
+    )
     p.add_argument("scenarios", nargs="*", help="scenario ids (default: every shipped scenario)")
     p.set_defaults(func=cmd_run_scenarios)
 

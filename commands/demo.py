@@ -72,14 +72,24 @@ def ensure_demo_procedure(store, now: datetime | None = None) -> dict | None:
         "kind": "veroeffentlichung",
         "title_de": "Veröffentlichung der Bebauungspläne in Langenhorn (Demo)",
         "title_en": "Publication of the Langenhorn Bebauungspläne (demo)",
-        "description_de": ("Demo-Verfahren nach § 3 Abs. 2 BauGB: Sagen Sie uns, was Sie zu den Plänen denken. "
-                           "Jede Stellungnahme bekommt eine Eingangsnummer und wird abgewogen."),
-        "description_en": ("Demo procedure under § 3 (2) BauGB: tell us what you think of the plans. Every statement "
-                           "gets a reference number and is weighed."),
-        "plan_ids": plan_ids, "scenario_id": None,
-        "opens_at": start - timedelta(days=1), "closes_at": start + timedelta(days=43),
-        "allowed_kinds": ["kommentar", "vorschlag"], "reference_prefix": "LGH", "closed_at": None,
-        "created_by": "demo", "created_at": iso(now), "updated_at": iso(now),
+        "description_de": (
+            "Demo-Verfahren nach § 3 Abs. 2 BauGB: Sagen Sie uns, was Sie zu den Plänen denken. "
+            "Jede Stellungnahme bekommt eine Eingangsnummer und wird abgewogen."
+        ),
+        "description_en": (
+            "Demo procedure under § 3 (2) BauGB: tell us what you think of the plans. Every statement "
+            "gets a reference number and is weighed."
+        ),
+        "plan_ids": plan_ids,
+        "scenario_id": None,
+        "opens_at": start - timedelta(days=1),
+        "closes_at": start + timedelta(days=43),
+        "allowed_kinds": ["kommentar", "vorschlag"],
+        "reference_prefix": "LGH",
+        "closed_at": None,
+        "created_by": "demo",
+        "created_at": iso(now),
+        "updated_at": iso(now),
     }
     write_procedure(store, values, shapely.union_all(list(plans.geometry)))
     LOG.info("demo procedure %s open until %s", values["id"], values["closes_at"])
@@ -110,8 +120,9 @@ def _load_demo_buildings(store) -> None:
     from twin.synthetic import synthetic_buildings
 
     # Inside the Baufenster (the plans' own areas, else the faces of their Baugrenzen), so the baseline itself breaks no Festsetzung.
-    frames = synthetic_buildings(store.read("bp_baugebiet"),
-                                 baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze")))
+    frames = synthetic_buildings(
+        store.read("bp_baugebiet"), baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze"))
+    )
     import_layer_frames(store, frames, source="synthetic:demo")
 
 

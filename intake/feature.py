@@ -104,15 +104,25 @@ def kinds_from_schema(fields: dict[str, dict]) -> dict[str, str]:
     kinds = {}
     for name, spec in fields.items():
         kind, fmt = str(spec.get("type")), spec.get("format")
-        kinds[name] = {"integer": "integer", "number": "real", "boolean": "boolean",
-                       "object": "json", "array": "json"}.get(kind, "text")
+        kinds[name] = {
+            "integer": "integer",
+            "number": "real",
+            "boolean": "boolean",
+            "object": "json",
+            "array": "json",
+        }.get(kind, "text")
         if kind == "string" and fmt in ("date", "date-time"):
             kinds[name] = "date" if fmt == "date" else "datetime"
     return kinds
 
 
-def check_properties(properties: dict, kinds: dict[str, str], id_field: str = "id", identifier: str | None = None,
-                     readonly: frozenset[str] = frozenset()) -> dict:
+def check_properties(
+    properties: dict,
+    kinds: dict[str, str],
+    id_field: str = "id",
+    identifier: str | None = None,
+    readonly: frozenset[str] = frozenset(),
+) -> dict:
     """The properties to store: known columns only, each value of its column's type.
 
     ``kinds`` maps column -> catalogue type (``schema.catalog.COLUMN_TYPES``); the id column
@@ -148,12 +158,22 @@ def check_value(name: str, kind: str, value):
     try:
         stored = to_sql_value(kind, value, strict=True)
     except ValueError as err:
-        raise IntakeError.of("property_type", name=name, kind=kind, expected_de=EXPECTED_DE[kind],
-                             reason=str(err)[:200]) from None
+        raise IntakeError.of(
+            "property_type", name=name, kind=kind, expected_de=EXPECTED_DE[kind], reason=str(err)[:200]
+        ) from None
     if kind in ("integer", "real"):
         return stored
     return value
 
 
-__all__ = ["NEW_ID", "body_id", "check_properties", "check_value", "existing_id", "kinds_from_schema", "new_id",
-           "parse_body", "replacing_id"]
+__all__ = [
+    "NEW_ID",
+    "body_id",
+    "check_properties",
+    "check_value",
+    "existing_id",
+    "kinds_from_schema",
+    "new_id",
+    "parse_body",
+    "replacing_id",
+]

@@ -46,8 +46,15 @@ ACCEPTED_TYPES = {
 }
 
 #: What each collection type is called in a message.
-_TYPE_NAMES_DE = {"POINT": "Punkt", "LINESTRING": "Linie", "POLYGON": "Fläche", "MULTIPOINT": "Punkt(e)",
-                  "MULTILINESTRING": "Linie(n)", "MULTIPOLYGON": "Fläche(n)", "GEOMETRY": "Punkt, Linie oder Fläche"}
+_TYPE_NAMES_DE = {
+    "POINT": "Punkt",
+    "LINESTRING": "Linie",
+    "POLYGON": "Fläche",
+    "MULTIPOINT": "Punkt(e)",
+    "MULTILINESTRING": "Linie(n)",
+    "MULTIPOLYGON": "Fläche(n)",
+    "GEOMETRY": "Punkt, Linie oder Fläche",
+}
 
 
 @dataclass(frozen=True)
@@ -122,22 +129,23 @@ def source_crs(feature: dict, content_crs: str | None = None) -> pyproj.CRS:
     return crs
 
 
-def read_geometry(geometry, geometry_type: str = "GEOMETRY", source: pyproj.CRS | None = CRS84,
-                  limits: Limits = FEATURE_LIMITS):
+def read_geometry(
+    geometry, geometry_type: str = "GEOMETRY", source: pyproj.CRS | None = CRS84, limits: Limits = FEATURE_LIMITS
+):
     """Steps 1-4: the GeoJSON ``geometry`` as a 2D shapely geometry in ``source``, checked and within ``limits``.
 
     ``source`` None: the CRS is checked elsewhere (a scenario change names its own); no range
     check and no area cap then.
     """
     if geometry is None:
-        raise IntakeError.of("geometry_required", expected=geometry_type,
-                             expected_de=_TYPE_NAMES_DE.get(geometry_type, geometry_type))
+        raise IntakeError.of(
+            "geometry_required", expected=geometry_type, expected_de=_TYPE_NAMES_DE.get(geometry_type, geometry_type)
+        )
     if not isinstance(geometry, dict) or "type" not in geometry:
         raise IntakeError.of("geometry_object")
     accepted = ACCEPTED_TYPES.get(geometry_type, ACCEPTED_TYPES["GEOMETRY"])
     if not isinstance(geometry["type"], str) or geometry["type"] not in accepted:
-        raise IntakeError.of("geometry_type", got=repr(geometry["type"])[:60],
-                             accepted=", ".join(sorted(accepted)))
+        raise IntakeError.of("geometry_type", got=repr(geometry["type"])[:60], accepted=", ".join(sorted(accepted)))
     try:
         geom = shapely.geometry.shape(geometry)
     except Exception as err:  # noqa: BLE001 — shapely raises several types for malformed coordinates; all are a 400
@@ -178,8 +186,9 @@ def _too_large(lonlat, max_km2: float) -> str | None:
     if east - west > 5 or north - south > 5:
         return "mehr als 5° weit / spans more than 5°"
     # equal-area (Lambert cylindrical) of the vertices: within a few per cent, enough for a cap
-    area_km2 = shapely.transform(lonlat, lambda xy: np.column_stack([
-        6371.0072 * np.radians(xy[:, 0]), 6371.0072 * np.sin(np.radians(xy[:, 1]))])).area
+    area_km2 = shapely.transform(
+        lonlat, lambda xy: np.column_stack([6371.0072 * np.radians(xy[:, 0]), 6371.0072 * np.sin(np.radians(xy[:, 1]))])
+    ).area
     return f"{area_km2:,.1f} km²" if area_km2 > max_km2 else None
 
 
@@ -187,8 +196,9 @@ def fit_and_repair(geom, geometry_type: str = "GEOMETRY", collection: str = ""):
     """Step 6: ``geom`` as the collection's type and valid, or a refusal."""
     fitted = _fit(geom, geometry_type)
     if fitted is None and geom.is_valid:
-        raise IntakeError.of("geometry_wrong_type", got=geometry_type_name(geom), collection=collection or "",
-                             expected=geometry_type)
+        raise IntakeError.of(
+            "geometry_wrong_type", got=geometry_type_name(geom), collection=collection or "", expected=geometry_type
+        )
     if fitted is not None and fitted.is_valid:
         return fitted
     reason = shapely.is_valid_reason(geom)
@@ -219,8 +229,14 @@ def _fit(geom, geometry_type: str):
     return None if bad[0] else fitted[0]
 
 
-def check_geometry(geometry, geometry_type: str | None = "GEOMETRY", target: pyproj.CRS | None = None,
-                   source: pyproj.CRS = CRS84, limits: Limits = FEATURE_LIMITS, collection: str = ""):
+def check_geometry(
+    geometry,
+    geometry_type: str | None = "GEOMETRY",
+    target: pyproj.CRS | None = None,
+    source: pyproj.CRS = CRS84,
+    limits: Limits = FEATURE_LIMITS,
+    collection: str = "",
+):
     """A GeoJSON geometry -> a valid shapely geometry of ``geometry_type`` in ``target`` (steps 1-6).
 
     ``geometry_type`` None: the collection has no geometry (the geometry is ignored, None comes back);
@@ -232,5 +248,17 @@ def check_geometry(geometry, geometry_type: str | None = "GEOMETRY", target: pyp
     return fit_and_repair(transform(geom, source, target), geometry_type, collection)
 
 
-__all__ = ["ACCEPTED_TYPES", "CRS84", "FEATURE_LIMITS", "PLACE_LIMITS", "Limits", "check_geometry", "check_limits",
-           "crs_from_uri", "fit_and_repair", "read_geometry", "source_crs", "transform"]
+__all__ = [
+    "ACCEPTED_TYPES",
+    "CRS84",
+    "FEATURE_LIMITS",
+    "PLACE_LIMITS",
+    "Limits",
+    "check_geometry",
+    "check_limits",
+    "crs_from_uri",
+    "fit_and_repair",
+    "read_geometry",
+    "source_crs",
+    "transform",
+]

@@ -72,12 +72,13 @@ def query_key(text: object) -> str:
 
 def natural_key(text: str) -> tuple:
     """Sort key putting "Kaivokatu 2" before "Kaivokatu 10"."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"(\d+)", text or "") if part)
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text or "") if part
+    )
 
 
 def address_name(street: str | None, housenumber: str | None) -> str:
-    """"Kaivokatu 8" (street and number), or whichever of the two exists."""
+    """ "Kaivokatu 8" (street and number), or whichever of the two exists."""
     return " ".join(p for p in (_clean(street), _clean(housenumber)) if p)
 
 
@@ -138,8 +139,15 @@ def street_frame(lines: gpd.GeoDataFrame, epsg: int, source: str, id_prefix: str
         for _k, indexes in sorted(members.items(), key=lambda item: min(ids[i] for i in item[1])):
             merged = shapely.line_merge(shapely.union_all([parts[i] for i in indexes]))
             first = min(ids[i] for i in indexes)
-            records.append({"id": f"{id_prefix}street/{first}", "source_id": ",".join(sorted(ids[i] for i in indexes)),
-                            "kind": "street", "name": name, "street": name})
+            records.append(
+                {
+                    "id": f"{id_prefix}street/{first}",
+                    "source_id": ",".join(sorted(ids[i] for i in indexes)),
+                    "kind": "street",
+                    "name": name,
+                    "street": name,
+                }
+            )
             geoms.append(merged)
     return address_frame(records, geoms, f"EPSG:{epsg}", epsg, source)
 
@@ -148,8 +156,19 @@ def street_frame(lines: gpd.GeoDataFrame, epsg: int, source: str, id_prefix: str
 
 #: Usual column names (compared lower case, without spaces, dots, dashes, underscores) per field.
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "street": ("strasse", "straße", "strassenname", "straßenname", "street", "streetname", "stn", "str",
-               "lagebezeichnung", "strname", "addrstreet"),
+    "street": (
+        "strasse",
+        "straße",
+        "strassenname",
+        "straßenname",
+        "street",
+        "streetname",
+        "stn",
+        "str",
+        "lagebezeichnung",
+        "strname",
+        "addrstreet",
+    ),
     "housenumber": ("hausnummer", "hnr", "hsnr", "housenumber", "nummer", "hausnr", "addrhousenumber"),
     "suffix": ("adressierungszusatz", "hausnummerzusatz", "zusatz", "adz", "hnrzusatz", "hnrz"),
     "postcode": ("plz", "postleitzahl", "postcode", "zip", "addrpostcode"),
@@ -211,9 +230,14 @@ def _number(values: pd.Series, column: str) -> np.ndarray:
     return numbers.to_numpy(dtype=float)
 
 
-def read_address_list(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG, crs: str | None = None,
-                      columns: Mapping[str, str] | None = None, layer: str | None = None,
-                      source: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+def read_address_list(
+    path: str | os.PathLike,
+    epsg: int = DEFAULT_STORAGE_EPSG,
+    crs: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    layer: str | None = None,
+    source: str | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
     """A Kommune's address list (CSV, or a vector file GDAL reads) as ``{"addresses": frame}``.
 
     Parameters
@@ -237,16 +261,22 @@ def read_address_list(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG,
         table = _read_csv(path)
         found = _find_columns(list(table.columns), columns)
         if "lon" in found and "lat" in found and not ("x" in found and "y" in found and crs):
-            xs, ys, file_crs = _number(table[found["lon"]], found["lon"]), _number(table[found["lat"]], found["lat"]), \
-                "EPSG:4326"
+            xs, ys, file_crs = (
+                _number(table[found["lon"]], found["lon"]),
+                _number(table[found["lat"]], found["lat"]),
+                "EPSG:4326",
+            )
         elif "x" in found and "y" in found:
             if not crs:
-                raise ValueError(f"{path.name}: x/y columns ({found['x']}, {found['y']}) need their CRS: "
-                                 "pass --crs, e.g. EPSG:25832")
+                raise ValueError(
+                    f"{path.name}: x/y columns ({found['x']}, {found['y']}) need their CRS: pass --crs, e.g. EPSG:25832"
+                )
             xs, ys, file_crs = _number(table[found["x"]], found["x"]), _number(table[found["y"]], found["y"]), crs
         else:
-            raise ValueError(f"{path.name}: no coordinate columns found (x/y, Rechtswert/Hochwert, Ost/Nord or "
-                             f"lon/lat); it has: {', '.join(table.columns)}")
+            raise ValueError(
+                f"{path.name}: no coordinate columns found (x/y, Rechtswert/Hochwert, Ost/Nord or "
+                f"lon/lat); it has: {', '.join(table.columns)}"
+            )
         ok = np.isfinite(xs) & np.isfinite(ys)
         if (~ok).any():
             messages.append(f"{path.name}: {int((~ok).sum())} row(s) without coordinates skipped")
@@ -262,11 +292,15 @@ def read_address_list(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG,
         file_crs = frame.crs
         table = pd.DataFrame(frame.drop(columns="geometry")).astype(object).where(frame.notna(), "")
         found = _find_columns(list(table.columns), columns)
-        geometries = [g.representative_point() if g is not None and not g.is_empty and g.geom_type != "Point"
-                      else g for g in frame.geometry.values]
+        geometries = [
+            g.representative_point() if g is not None and not g.is_empty and g.geom_type != "Point" else g
+            for g in frame.geometry.values
+        ]
     if "street" not in found or "housenumber" not in found:
-        raise ValueError(f"{path.name}: need a street and a house number column (found: "
-                         f"{', '.join(f'{k}={v}' for k, v in found.items()) or 'none'}); name them with --column")
+        raise ValueError(
+            f"{path.name}: need a street and a house number column (found: "
+            f"{', '.join(f'{k}={v}' for k, v in found.items()) or 'none'}); name them with --column"
+        )
 
     def col(field):
         return table[found[field]].astype(str).str.strip().tolist() if field in found else [""] * len(table)
@@ -285,9 +319,18 @@ def read_address_list(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG,
         if ident in seen:
             ident = f"{ident}#{i + 1}"
         seen.add(ident)
-        records.append({"id": f"adr:{path.stem}:{ident}", "source_id": ident, "kind": "address",
-                        "name": address_name(streets[i], number), "street": streets[i], "housenumber": number or None,
-                        "postcode": postcodes[i] or None, "city": cities[i] or districts[i] or None})
+        records.append(
+            {
+                "id": f"adr:{path.stem}:{ident}",
+                "source_id": ident,
+                "kind": "address",
+                "name": address_name(streets[i], number),
+                "street": streets[i],
+                "housenumber": number or None,
+                "postcode": postcodes[i] or None,
+                "city": cities[i] or districts[i] or None,
+            }
+        )
         geoms.append(geometry)
     if missing:
         messages.append(f"{path.name}: {missing} row(s) without a street skipped")
@@ -299,8 +342,22 @@ def read_address_list(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG,
 # --------------------------------------------------------------------------- OpenStreetMap
 
 #: ``place=*`` values that are places people search for (not ``locality`` fields or islets).
-PLACE_VALUES = {"city", "town", "village", "hamlet", "suburb", "quarter", "neighbourhood", "borough",
-                "city_block", "square", "plot", "isolated_dwelling", "farm", "locality"}
+PLACE_VALUES = {
+    "city",
+    "town",
+    "village",
+    "hamlet",
+    "suburb",
+    "quarter",
+    "neighbourhood",
+    "borough",
+    "city_block",
+    "square",
+    "plot",
+    "isolated_dwelling",
+    "farm",
+    "locality",
+}
 
 
 def osm_address_records(rows, tags_of, prefix: str) -> tuple[list[dict], list[int]]:
@@ -316,19 +373,39 @@ def osm_address_records(rows, tags_of, prefix: str) -> tuple[list[dict], list[in
         street = _clean(tags.get("addr:street")) or _clean(tags.get("addr:place"))
         if not number or not street:
             continue
-        records.append({"id": f"{prefix}{ident}", "source_id": source_id, "kind": "address",
-                        "name": address_name(street, number), "street": street, "housenumber": number,
-                        "postcode": _clean(tags.get("addr:postcode")) or None,
-                        "city": _clean(tags.get("addr:city")) or None})
+        records.append(
+            {
+                "id": f"{prefix}{ident}",
+                "source_id": source_id,
+                "kind": "address",
+                "name": address_name(street, number),
+                "street": street,
+                "housenumber": number,
+                "postcode": _clean(tags.get("addr:postcode")) or None,
+                "city": _clean(tags.get("addr:city")) or None,
+            }
+        )
         used.append(i)
     return records, used
 
 
 def summary(frame: gpd.GeoDataFrame) -> str:
-    """"1470 addresses, 92 streets, 7 places" for import reports."""
+    """ "1470 addresses, 92 streets, 7 places" for import reports."""
     counts = frame["kind"].value_counts().to_dict() if len(frame) else {}
     return ", ".join(f"{counts.get(k, 0)} {k}{'es' if k == 'address' else 's'}" for k in ("address", "street", "place"))
 
 
-__all__ = ["COLUMN_NAMES", "PLACE_VALUES", "STREET_GAP_M", "address_frame", "address_name", "natural_key",
-           "osm_address_records", "query_key", "read_address_list", "search_key", "street_frame", "summary"]
+__all__ = [
+    "COLUMN_NAMES",
+    "PLACE_VALUES",
+    "STREET_GAP_M",
+    "address_frame",
+    "address_name",
+    "natural_key",
+    "osm_address_records",
+    "query_key",
+    "read_address_list",
+    "search_key",
+    "street_frame",
+    "summary",
+]

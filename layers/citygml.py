@@ -116,8 +116,11 @@ def read_citygml(
     seen: set[str] = set()  # ids already read: tiles may overlap
     for file in _gml_files(path):
         parts += _read_file(file, epsg, src_epsg, seen, messages)
-    frame = (gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=epsg) if parts
-             else gpd.GeoDataFrame({"id": []}, geometry=[], crs=epsg))
+    frame = (
+        gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=epsg)
+        if parts
+        else gpd.GeoDataFrame({"id": []}, geometry=[], crs=epsg)
+    )
     frame["geometry"] = tidy_polygons(frame.geometry)
     collapsed = frame.loc[frame.geometry.isna(), "source_id"].tolist() if len(frame) else []
     messages += filter(None, [summarize(collapsed, "buildings dropped (footprint collapsed on the 1 mm grid)")])
@@ -126,8 +129,9 @@ def read_citygml(
     return frames
 
 
-def _read_file(file: Path, epsg: int, src_epsg: int | None, seen: set[str],
-               messages: list[str]) -> list[gpd.GeoDataFrame]:
+def _read_file(
+    file: Path, epsg: int, src_epsg: int | None, seen: set[str], messages: list[str]
+) -> list[gpd.GeoDataFrame]:
     """One file's buildings, reprojected to ``epsg`` (a frame per source CRS, normally one)."""
     rows, geoms, codes = [], [], []
     skipped, duplicates = [], []
@@ -141,10 +145,13 @@ def _read_file(file: Path, epsg: int, src_epsg: int | None, seen: set[str],
             rows.append(record)
             geoms.append(footprint)
             codes.append(code)
-    messages += filter(None, [
-        summarize(skipped, f"{file.name}: buildings skipped"),
-        summarize(duplicates, f"{file.name}: buildings already read from another file, skipped"),
-    ])
+    messages += filter(
+        None,
+        [
+            summarize(skipped, f"{file.name}: buildings skipped"),
+            summarize(duplicates, f"{file.name}: buildings already read from another file, skipped"),
+        ],
+    )
     frames = []
     for code in dict.fromkeys(codes):
         pick = [i for i, c in enumerate(codes) if c == code]
@@ -153,8 +160,9 @@ def _read_file(file: Path, epsg: int, src_epsg: int | None, seen: set[str],
     return frames
 
 
-def iter_buildings(path: str | os.PathLike, *, src_epsg: int | None = None
-                   ) -> Iterator[tuple[dict, shapely.MultiPolygon | None, int]]:
+def iter_buildings(
+    path: str | os.PathLike, *, src_epsg: int | None = None
+) -> Iterator[tuple[dict, shapely.MultiPolygon | None, int]]:
     """Stream ``(record, footprint, epsg)`` for each ``bldg:Building`` of one file.
 
     The footprint is in the file's CRS (``epsg``); the record holds the
@@ -164,13 +172,23 @@ def iter_buildings(path: str | os.PathLike, *, src_epsg: int | None = None
     path = Path(path)
     default_srs: str | None = None
     # no entity is expanded, no DTD or other file loaded, nothing fetched; a DTD is refused (CityGML has none)
-    context = etree.iterparse(str(path), events=("end",), tag=[*BUILDING, *ENVELOPE], huge_tree=True,
-                              remove_comments=True, resolve_entities=False, load_dtd=False, no_network=True)
+    context = etree.iterparse(
+        str(path),
+        events=("end",),
+        tag=[*BUILDING, *ENVELOPE],
+        huge_tree=True,
+        remove_comments=True,
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+    )
     try:
         for _, elem in context:
             if elem.getroottree().docinfo.doctype:
-                raise ValueError(f"{path.name}: a document type declaration (<!DOCTYPE …>) is not allowed in "
-                                 "CityGML (entities and DTDs are not read)")
+                raise ValueError(
+                    f"{path.name}: a document type declaration (<!DOCTYPE …>) is not allowed in "
+                    "CityGML (entities and DTDs are not read)"
+                )
             if elem.tag in ENVELOPE:
                 default_srs = default_srs or elem.get("srsName")
                 continue

@@ -112,8 +112,9 @@ def repair(geom: BaseGeometry | None, ident: str) -> tuple[BaseGeometry | None, 
     return fixed, f"{ident}: invalid geometry repaired ({reason})"
 
 
-def repair_all(geoms: Sequence[BaseGeometry | None], idents: Sequence[str]
-               ) -> tuple[list[BaseGeometry | None], list[str]]:
+def repair_all(
+    geoms: Sequence[BaseGeometry | None], idents: Sequence[str]
+) -> tuple[list[BaseGeometry | None], list[str]]:
     """:func:`repair` over many geometries; only the invalid ones pay for make_valid."""
     arr = np.asarray(geoms, dtype=object)
     # Vectorised validity check first: on real data almost everything is valid.
@@ -146,8 +147,9 @@ def drop_sliver_holes(geom: BaseGeometry | None, min_width: float) -> BaseGeomet
     return MultiPolygon(kept) if geom is not None and geom.geom_type == "MultiPolygon" else kept[0]
 
 
-def tidy_polygons(geoms: gpd.GeoSeries, grid: float | None = 0.001,
-                  min_hole_width: float | None = 0.5) -> gpd.GeoSeries:
+def tidy_polygons(
+    geoms: gpd.GeoSeries, grid: float | None = 0.001, min_hole_width: float | None = 0.5
+) -> gpd.GeoSeries:
     """Footprints ready to store: snapped to a ``grid`` (1 mm), no sliver holes, valid MultiPolygons.
 
     Snapping (``shapely.set_precision``) also makes the result valid, which

@@ -42,8 +42,9 @@ class ImportReport:
             self.rows[layer_id] = self.rows.get(layer_id, 0) + n
 
 
-def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Path | None = None,
-                       strict: bool = False) -> ImportReport:
+def import_xplan_files(
+    store: Store, paths: Iterable[Path | str], raster_dir: Path | None = None, strict: bool = False
+) -> ImportReport:
     """Import XPlanGML files of any plan type; each plan replaces its earlier import (matched by gml:id).
 
     Every plan is validated and stored with its report; with ``strict`` a plan whose report has an
@@ -67,11 +68,15 @@ def import_xplan_files(store: Store, paths: Iterable[Path | str], raster_dir: Pa
     if errors:
         raise ImportFailed("nothing imported:\n  " + "\n  ".join(errors))
     if strict:
-        invalid = [f"{plan.name} ({plan.plan_id}): {plan.report.counts.get('error', 0)} error(s)"
-                   for plan in plans if plan.report is not None and not plan.report.valid]
+        invalid = [
+            f"{plan.name} ({plan.plan_id}): {plan.report.counts.get('error', 0)} error(s)"
+            for plan in plans
+            if plan.report is not None and not plan.report.valid
+        ]
         if invalid:
-            raise ImportFailed("nothing imported (--strict), invalid plans / ungültige Pläne:\n  "
-                               + "\n  ".join(invalid))
+            raise ImportFailed(
+                "nothing imported (--strict), invalid plans / ungültige Pläne:\n  " + "\n  ".join(invalid)
+            )
     for plan in plans:
         check_frames(plan.frames, store.epsg)
     report = ImportReport()

@@ -93,7 +93,7 @@ def parse_other_tags(text: str | None) -> dict[str, str | None]:
             break
         match = _PAIR.match(text, pos)
         if match is None:
-            raise ValueError(f"other_tags: cannot parse at character {pos}: {text[pos:pos + 40]!r}")
+            raise ValueError(f"other_tags: cannot parse at character {pos}: {text[pos : pos + 40]!r}")
         key, value, null, sep = match.groups()
         tags[_ESCAPE.sub(r"\1", key)] = None if null else _ESCAPE.sub(r"\1", value)
         pos = match.end()
@@ -185,8 +185,12 @@ def read_osm(path: str | os.PathLike, epsg: int = DEFAULT_STORAGE_EPSG) -> dict[
     messages: list[str] = []
     buildings = _buildings(path, epsg, messages)
     streets = _streets(path, epsg, messages)
-    frames = {"buildings": buildings, "streets": streets, "addresses": _addresses(path, epsg, streets, messages),
-              "landcover": _landcover(path, epsg, messages)}
+    frames = {
+        "buildings": buildings,
+        "streets": streets,
+        "addresses": _addresses(path, epsg, streets, messages),
+        "landcover": _landcover(path, epsg, messages),
+    }
     emit(frames, messages)
     return frames
 
@@ -233,19 +237,30 @@ def _osm_ids(frame: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
 
 
 def _buildings(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
-    frame = _read_layer(path, "multipolygons", "building IS NOT NULL AND building <> 'no'",
-                        ["osm_id", "osm_way_id", "name", "building", "other_tags"], messages)
+    frame = _read_layer(
+        path,
+        "multipolygons",
+        "building IS NOT NULL AND building <> 'no'",
+        ["osm_id", "osm_way_id", "name", "building", "other_tags"],
+        messages,
+    )
     ids, source_ids = _osm_ids(frame)
     records = _building_records(frame, ids, source_ids, f"osm:{path.name}", path.name, messages)
     geoms, repaired = repair_all(list(frame.geometry.values), source_ids)
     geoms = [to_multipolygon(g) for g in geoms]
     why = {m.split(": ", 1)[0]: m for m in repaired}
-    lost = [why[sid] if src is not None else f"{sid}: GDAL could not build its rings (nodes missing from the extract?)"
-            for sid, src, g in zip(source_ids, frame.geometry.values, geoms, strict=True) if g is None]
-    messages += filter(None, [
-        summarize([m for m in repaired if "repaired" in m], f"{path.name}: buildings repaired"),
-        summarize(lost, f"{path.name}: buildings dropped (geometry unusable)"),
-    ])
+    lost = [
+        why[sid] if src is not None else f"{sid}: GDAL could not build its rings (nodes missing from the extract?)"
+        for sid, src, g in zip(source_ids, frame.geometry.values, geoms, strict=True)
+        if g is None
+    ]
+    messages += filter(
+        None,
+        [
+            summarize([m for m in repaired if "repaired" in m], f"{path.name}: buildings repaired"),
+            summarize(lost, f"{path.name}: buildings dropped (geometry unusable)"),
+        ],
+    )
     out = gpd.GeoDataFrame(records, geometry=geoms, crs=frame.crs)
     out = reproject(out[out.geometry.notna()], epsg)
     out["geometry"] = tidy_polygons(out.geometry)  # valid again after reprojection, mm grid
@@ -254,22 +269,35 @@ def _buildings(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
     return conform(out[out.geometry.notna()], "buildings")
 
 
-def _building_records(frame: gpd.GeoDataFrame, ids: list[str], source_ids: list[str], source: str,
-                      file_name: str, messages: list[str]) -> list[dict]:
+def _building_records(
+    frame: gpd.GeoDataFrame, ids: list[str], source_ids: list[str], source: str, file_name: str, messages: list[str]
+) -> list[dict]:
     """Catalogue attributes of each building row (tags parsed, height chosen)."""
     records, bad_tags = [], []
-    for ident, sid, name, kind, other in zip(ids, source_ids, frame["name"], frame["building"], frame["other_tags"], strict=True):
+    for ident, sid, name, kind, other in zip(
+        ids, source_ids, frame["name"], frame["building"], frame["other_tags"], strict=True
+    ):
         try:
             tags = parse_other_tags(other)
         except ValueError as err:
             bad_tags.append(f"{sid}: {err}")
             tags = {}
         height, estimated, storeys = building_height(tags)
-        records.append({
-            "id": ident, "source": source, "source_id": sid, "name": None if _isnan(name) else name,
-            "function": kind, "height": height, "storeys": storeys, "height_estimated": estimated,
-            "base_height": None, "roof_type": roof_shape(tags.get("roof:shape")), "synthetic": False,
-        })
+        records.append(
+            {
+                "id": ident,
+                "source": source,
+                "source_id": sid,
+                "name": None if _isnan(name) else name,
+                "function": kind,
+                "height": height,
+                "storeys": storeys,
+                "height_estimated": estimated,
+                "base_height": None,
+                "roof_type": roof_shape(tags.get("roof:shape")),
+                "synthetic": False,
+            }
+        )
     messages += filter(None, [summarize(bad_tags, f"{file_name}: other_tags not parsed (tags ignored)")])
     return records
 
@@ -279,15 +307,26 @@ def _streets(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
     ids, source_ids = _osm_ids(frame)
     geoms, repaired = repair_all(list(frame.geometry.values), source_ids)
     geoms = [to_multilinestring(g) for g in geoms]
-    out = gpd.GeoDataFrame({
-        "id": ids, "source": f"osm:{path.name}", "source_id": source_ids, "name": frame["name"].values,
-        "highway": frame["highway"].values, "synthetic": False,
-    }, geometry=geoms, crs=frame.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "source": f"osm:{path.name}",
+            "source_id": source_ids,
+            "name": frame["name"].values,
+            "highway": frame["highway"].values,
+            "synthetic": False,
+        },
+        geometry=geoms,
+        crs=frame.crs,
+    )
     dropped = [sid for sid, g in zip(source_ids, geoms, strict=True) if g is None]
-    messages += filter(None, [
-        summarize([m for m in repaired if "repaired" in m], f"{path.name}: streets repaired"),
-        summarize(dropped, f"{path.name}: streets dropped (no usable geometry)"),
-    ])
+    messages += filter(
+        None,
+        [
+            summarize([m for m in repaired if "repaired" in m], f"{path.name}: streets repaired"),
+            summarize(dropped, f"{path.name}: streets dropped (no usable geometry)"),
+        ],
+    )
     out = out[out.geometry.notna()]
     return conform(reproject(out, epsg), "streets")
 
@@ -306,12 +345,26 @@ def _num(value) -> str:
 # --------------------------------------------------------------------------- addresses, places, landcover
 
 #: OSM tag values drawn as water / green in the map's own background (layer ``landcover``).
-WATER = {"natural": {"water", "wetland", "bay"}, "landuse": {"basin", "reservoir", "pond", "salt_pond"},
-         "leisure": {"swimming_area"}}
-GREEN = {"natural": {"wood", "scrub", "heath", "grassland", "fell"},
-         "landuse": {"grass", "forest", "meadow", "village_green", "recreation_ground", "cemetery", "allotments",
-                     "orchard", "flowerbed"},
-         "leisure": {"park", "garden", "playground", "pitch", "golf_course", "nature_reserve", "dog_park"}}
+WATER = {
+    "natural": {"water", "wetland", "bay"},
+    "landuse": {"basin", "reservoir", "pond", "salt_pond"},
+    "leisure": {"swimming_area"},
+}
+GREEN = {
+    "natural": {"wood", "scrub", "heath", "grassland", "fell"},
+    "landuse": {
+        "grass",
+        "forest",
+        "meadow",
+        "village_green",
+        "recreation_ground",
+        "cemetery",
+        "allotments",
+        "orchard",
+        "flowerbed",
+    },
+    "leisure": {"park", "garden", "playground", "pitch", "golf_course", "nature_reserve", "dog_park"},
+}
 
 
 def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[str]) -> gpd.GeoDataFrame:
@@ -338,7 +391,9 @@ def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[
     found, used = osm_address_records(rows, tags_of, "osm:addr/")
     records += found
     geoms += [points.geometry.values[i] for i in used]
-    found, used = osm_address_records(zip(area_sources, area_sources, areas["other_tags"], strict=True), tags_of, "osm:addr/")
+    found, used = osm_address_records(
+        zip(area_sources, area_sources, areas["other_tags"], strict=True), tags_of, "osm:addr/"
+    )
     area_geoms = [g.representative_point() if g is not None and not g.is_empty else None for g in areas.geometry.values]
     records += found
     geoms += [area_geoms[i] for i in used]
@@ -347,8 +402,10 @@ def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[
     place_points = _read_layer(path, "points", place, ["osm_id", "name", "place"], messages)
     place_areas = _read_layer(path, "multipolygons", place, ["osm_id", "osm_way_id", "name", "place"], messages)
     _, place_area_sources = _osm_ids(place_areas)
-    for frame, sources in ((place_points, [f"node/{_num(v)}" for v in place_points["osm_id"]]),
-                           (place_areas, place_area_sources)):
+    for frame, sources in (
+        (place_points, [f"node/{_num(v)}" for v in place_points["osm_id"]]),
+        (place_areas, place_area_sources),
+    ):
         for sid, name, kind, geom in zip(sources, frame["name"], frame["place"], frame.geometry.values, strict=True):
             if kind in PLACE_VALUES and geom is not None and not geom.is_empty:
                 records.append({"id": f"osm:place/{sid}", "source_id": sid, "kind": "place", "name": name})
@@ -368,13 +425,15 @@ def _addresses(path: Path, epsg: int, streets: gpd.GeoDataFrame, messages: list[
 
 def _landcover(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
     """Layer ``landcover``: water and green areas (natural, landuse, leisure) for the map's background."""
+
     def clause(key):
         values = sorted(WATER.get(key, set()) | GREEN.get(key, set()))
         return f"{key} IN ({', '.join(repr(v) for v in values)})"
 
     where = " OR ".join(clause(key) for key in ("natural", "landuse", "leisure"))
-    frame = _read_layer(path, "multipolygons", where,
-                        ["osm_id", "osm_way_id", "name", "natural", "landuse", "leisure"], messages)
+    frame = _read_layer(
+        path, "multipolygons", where, ["osm_id", "osm_way_id", "name", "natural", "landuse", "leisure"], messages
+    )
     ids, source_ids = _osm_ids(frame)
     kinds, categories = [], []
     for natural, landuse, leisure in zip(frame["natural"], frame["landuse"], frame["leisure"], strict=True):
@@ -385,10 +444,18 @@ def _landcover(path: Path, epsg: int, messages: list[str]) -> gpd.GeoDataFrame:
         categories.append(water or green)
     geoms, _ = repair_all(list(frame.geometry.values), source_ids)
     geoms = [to_multipolygon(g) for g in geoms]
-    out = gpd.GeoDataFrame({"id": ids, "source": f"osm:{path.name}", "source_id": source_ids, "kind": kinds,
-                            "category": categories,
-                            "name": [None if _isnan(n) or n is None else n for n in frame["name"]]},
-                           geometry=geoms, crs=frame.crs)
+    out = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "source": f"osm:{path.name}",
+            "source_id": source_ids,
+            "kind": kinds,
+            "category": categories,
+            "name": [None if _isnan(n) or n is None else n for n in frame["name"]],
+        },
+        geometry=geoms,
+        crs=frame.crs,
+    )
     out = reproject(out[out.geometry.notna()], epsg)
     out["geometry"] = tidy_polygons(out.geometry)
     return conform(out[out.geometry.notna()], "landcover")

@@ -100,8 +100,9 @@ def sample_heights(dem_path: str | os.PathLike, points_or_geoms: gpd.GeoSeries) 
     return result
 
 
-def set_base_heights(buildings: gpd.GeoDataFrame, dem_path: str | os.PathLike,
-                     overwrite: bool = True) -> gpd.GeoDataFrame:
+def set_base_heights(
+    buildings: gpd.GeoDataFrame, dem_path: str | os.PathLike, overwrite: bool = True
+) -> gpd.GeoDataFrame:
     """A copy of ``buildings`` with ``base_height`` from the DEM.
 
     Where the DEM has no value (outside it, nodata) an existing ``base_height``
@@ -116,8 +117,12 @@ def set_base_heights(buildings: gpd.GeoDataFrame, dem_path: str | os.PathLike,
     out["base_height"] = np.where(take, heights, old)
     missed = int((~np.isfinite(heights)).sum())
     if missed:
-        warnings.warn(f"{missed} of {len(out)} building(s) outside {Path(dem_path).name} or on nodata; "
-                      "their base_height was left as it was", LayerImportWarning, stacklevel=2)
+        warnings.warn(
+            f"{missed} of {len(out)} building(s) outside {Path(dem_path).name} or on nodata; "
+            "their base_height was left as it was",
+            LayerImportWarning,
+            stacklevel=2,
+        )
     return out
 
 
@@ -131,8 +136,14 @@ def dem_to_cog(src: str | os.PathLike, dst: str | os.PathLike, blocksize: int = 
     dst.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(src) as ds:
         floating = np.issubdtype(np.dtype(ds.dtypes[0]), np.floating)
-    options = dict(COMPRESS="DEFLATE", PREDICTOR="3" if floating else "2", BLOCKSIZE=str(blocksize),
-                   OVERVIEWS="AUTO", RESAMPLING="AVERAGE", BIGTIFF="IF_SAFER")
+    options = dict(
+        COMPRESS="DEFLATE",
+        PREDICTOR="3" if floating else "2",
+        BLOCKSIZE=str(blocksize),
+        OVERVIEWS="AUTO",
+        RESAMPLING="AVERAGE",
+        BIGTIFF="IF_SAFER",
+    )
     if _has_driver("COG"):
         rasterio.shutil.copy(src, dst, driver="COG", **options)
         return dst
@@ -198,8 +209,14 @@ def _tiled_gtiff(src, dst: Path, blocksize: int, predictor: str) -> None:
     from rasterio.enums import Resampling
 
     with rasterio.open(src) as ds:
-        profile = ds.profile | dict(driver="GTiff", tiled=True, blockxsize=blocksize, blockysize=blocksize,
-                                    compress="deflate", predictor=int(predictor))
+        profile = ds.profile | dict(
+            driver="GTiff",
+            tiled=True,
+            blockxsize=blocksize,
+            blockysize=blocksize,
+            compress="deflate",
+            predictor=int(predictor),
+        )
         with rasterio.open(dst, "w", **profile) as out:
             for _, window in out.block_windows(1):
                 out.write(ds.read(window=window), window=window)

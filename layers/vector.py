@@ -47,8 +47,14 @@ _ACCEPTS = {
     "POINT": {"Point", "MultiPoint"},
     "MULTIPOINT": {"Point", "MultiPoint"},
 }
-_KIND = {"MULTIPOLYGON": "polygons", "POLYGON": "polygons", "MULTILINESTRING": "lines",
-         "LINESTRING": "lines", "POINT": "points", "MULTIPOINT": "points"}
+_KIND = {
+    "MULTIPOLYGON": "polygons",
+    "POLYGON": "polygons",
+    "MULTILINESTRING": "lines",
+    "LINESTRING": "lines",
+    "POINT": "points",
+    "MULTIPOINT": "points",
+}
 #: Columns the importer sets itself; a same-named source column is not copied.
 _OWN = {"source"}
 _TRUE = {"true", "t", "yes", "y", "ja", "j", "1", "wahr"}
@@ -124,8 +130,9 @@ def read_vector(
     if "synthetic" in target.columns and "synthetic" not in out:
         out["synthetic"] = False  # real data from a file
 
-    result = gpd.GeoDataFrame(out, geometry=_geometries(frame, target, out["id"].tolist(), path, messages),
-                              crs=frame.crs)
+    result = gpd.GeoDataFrame(
+        out, geometry=_geometries(frame, target, out["id"].tolist(), path, messages), crs=frame.crs
+    )
     result = reproject(result[result.geometry.notna()], epsg)
     if target.geometry_type in ("MULTIPOLYGON", "POLYGON"):
         # Only validity (reprojection can break it); a file's precision is its own business.
@@ -159,8 +166,9 @@ def _with_crs(frame: gpd.GeoDataFrame, crs, path: Path, messages: list[str]) -> 
     return frame
 
 
-def _column_mapping(available: list[str], target: Layer, mapping: Mapping[str, str] | None,
-                    path: Path, messages: list[str]) -> dict[str, str]:
+def _column_mapping(
+    available: list[str], target: Layer, mapping: Mapping[str, str] | None, path: Path, messages: list[str]
+) -> dict[str, str]:
     """``{source column: catalogue column}``: the explicit mapping, then equal names."""
     mapping = dict(mapping or {})
     missing = [c for c in mapping if c not in available]
@@ -240,8 +248,7 @@ def _convert(v, kind: str):
     return str(v)
 
 
-def _ids(out: pd.DataFrame, fids: list[str], source: str, target: Layer, path: Path,
-         messages: list[str]) -> None:
+def _ids(out: pd.DataFrame, fids: list[str], source: str, target: Layer, path: Path, messages: list[str]) -> None:
     """Fill ``id`` (file's id, else ``<source>:<fid>``) and ``source_id``; refuse duplicates."""
     if "id" in out:
         given = out["id"].tolist()
@@ -261,8 +268,7 @@ def _ids(out: pd.DataFrame, fids: list[str], source: str, target: Layer, path: P
         out["source_id"] = originals
 
 
-def _geometries(frame: gpd.GeoDataFrame, target: Layer, ids: list[str], path: Path,
-                messages: list[str]) -> list:
+def _geometries(frame: gpd.GeoDataFrame, target: Layer, ids: list[str], path: Path, messages: list[str]) -> list:
     """Geometries fitting ``target``: 2D, of an accepted type, repaired, promoted to multi."""
     kind = target.geometry_type
     geoms = shapely.force_2d(np.asarray(frame.geometry.values, dtype=object))

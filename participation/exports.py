@@ -84,8 +84,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "plans": ("Pläne", "Plans"),
     "exported": ("Stand des Exports", "Exported"),
     "anonymised": ("Anonymisiert", "Anonymised"),
-    "anonymised.note": ("Namen der Verfasserinnen und Verfasser sind ausgeblendet.",
-                        "The names of the authors are left out."),
+    "anonymised.note": (
+        "Namen der Verfasserinnen und Verfasser sind ausgeblendet.",
+        "The names of the authors are left out.",
+    ),
     "anonymous": ("anonym", "anonymous"),
     "late": ("verspätet", "late"),
     "clock": ("{time} Uhr", "{time}"),
@@ -319,8 +321,9 @@ def _exported_text(exported_at: datetime | None, lang: str) -> str:
     return f"{day} " + _t("clock", lang, time=moment.strftime("%H:%M"))
 
 
-def _heading_block(procedure: Mapping[str, Any], anonymised: bool, lang: str,
-                   exported_at: datetime | None) -> list[tuple[str, str]]:
+def _heading_block(
+    procedure: Mapping[str, Any], anonymised: bool, lang: str, exported_at: datetime | None
+) -> list[tuple[str, str]]:
     """(label, value) pairs describing the procedure, shown above the table."""
     block = [
         (_t("procedure", lang), kind_label(procedure.get("kind"), lang)),
@@ -420,8 +423,14 @@ def count(rows: Sequence[Mapping[str, Any]]) -> Counts:
     results = Counter(str(r["result"]) for r in rows if r.get("result") not in (None, ""))
     by_result = {code: results.pop(code, 0) for code in RESULTS}
     by_result.update(sorted(results.items()))  # unknown codes after the known ones
-    return Counts(entries=len(rows), statements=len(references), split=len(split), late=len(late),
-                  open=sum(1 for r in rows if r.get("result") in (None, "")), by_result=by_result)
+    return Counts(
+        entries=len(rows),
+        statements=len(references),
+        split=len(split),
+        late=len(late),
+        open=sum(1 for r in rows if r.get("result") in (None, "")),
+        by_result=by_result,
+    )
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -444,9 +453,14 @@ def _put(ws, row: int, column: int, value: Any, style: dict[str, Any] | None = N
     return cell
 
 
-def abwaegung_xlsx(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
-                   anonymised: bool = False, lang: str = "de", *,
-                   exported_at: datetime | None = None) -> bytes:
+def abwaegung_xlsx(
+    procedure: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    anonymised: bool = False,
+    lang: str = "de",
+    *,
+    exported_at: datetime | None = None,
+) -> bytes:
     """The Abwägungstabelle as an Excel workbook.
 
     Sheet "Abwägungstabelle": a title block (procedure, kind, period, plans, time of the
@@ -483,8 +497,12 @@ def abwaegung_xlsx(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any
     last_col = get_column_letter(len(cols))
     thin = Side(style="thin", color="A0A0A0")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    header_style = {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="D9E1F2"),
-                    "alignment": Alignment(wrap_text=True, vertical="top"), "border": border}
+    header_style = {
+        "font": Font(bold=True),
+        "fill": PatternFill("solid", fgColor="D9E1F2"),
+        "alignment": Alignment(wrap_text=True, vertical="top"),
+        "border": border,
+    }
     body_style = {"alignment": Alignment(wrap_text=True, vertical="top"), "border": border}
     date_format = "YYYY-MM-DD" if lang == "en" else "DD.MM.YYYY"
 
@@ -601,9 +619,14 @@ def _fill_cell(cell, text: str, bold: bool = False) -> None:
                 run.font.bold = True
 
 
-def abwaegung_docx(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
-                   anonymised: bool = False, lang: str = "de", *,
-                   exported_at: datetime | None = None) -> bytes:
+def abwaegung_docx(
+    procedure: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    anonymised: bool = False,
+    lang: str = "de",
+    *,
+    exported_at: datetime | None = None,
+) -> bytes:
     """The Abwägungstabelle as a Word document (landscape A4), for the council's papers.
 
     A heading with the procedure, its kind, period, plans and the time of the export, a short
@@ -667,8 +690,9 @@ def abwaegung_docx(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any
         facts.add_run(f"{label}: ").bold = True
         facts.add_run(value)
     figures = count(rows)
-    intro = doc.add_paragraph(_t("intro", lang, statements=figures.statements, entries=figures.entries,
-                                 late=figures.late, open=figures.open))
+    intro = doc.add_paragraph(
+        _t("intro", lang, statements=figures.statements, entries=figures.entries, late=figures.late, open=figures.open)
+    )
     for paragraph in (facts, intro):
         paragraph.paragraph_format.space_after = body_gap
         for run in paragraph.runs:
@@ -704,8 +728,9 @@ def abwaegung_docx(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def abwaegung_csv(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
-                  anonymised: bool = False, lang: str = "de") -> bytes:
+def abwaegung_csv(
+    procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], anonymised: bool = False, lang: str = "de"
+) -> bytes:
     """The Abwägungstabelle as CSV for German Excel: UTF-8 with BOM, ``;``, CRLF.
 
     A header row and one row per statement or section, the same columns as
@@ -762,8 +787,7 @@ def _shape(geometry: Any):
     return None if geom.is_empty else geom
 
 
-def abwaegung_gpkg(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
-                   anonymised: bool = False) -> bytes:
+def abwaegung_gpkg(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], anonymised: bool = False) -> bytes:
     """The Abwägungstabelle as a GeoPackage, to see the statements on the plan in a GIS.
 
     One layer ``abwaegung`` in EPSG:25832 with one feature per statement or section, in
@@ -834,11 +858,15 @@ def abwaegung_gpkg(procedure: Mapping[str, Any], rows: Sequence[Mapping[str, Any
     geometry = gpd.GeoSeries([_shape(r.get("geometry")) for r in rows], crs="EPSG:4326")
     frame = gpd.GeoDataFrame(pd.DataFrame(data), geometry=geometry.to_crs(epsg=GPKG_EPSG))
     title = _title(procedure, lang)
-    description = (f"{_t('title', lang)}: {title}. {kind_label(procedure.get('kind'), lang)}, "
-                   f"{_period(procedure, lang)}")
+    description = f"{_t('title', lang)}: {title}. {kind_label(procedure.get('kind'), lang)}, {_period(procedure, lang)}"
     with tempfile.TemporaryDirectory(prefix="abwaegung-") as folder:
         path = Path(folder) / "abwaegung.gpkg"
-        frame.to_file(path, layer=GPKG_LAYER, driver="GPKG", engine="pyogrio", geometry_type="Unknown",
-                      layer_options={"IDENTIFIER": f"{_t('title', lang)}: {title}"[:250],
-                                     "DESCRIPTION": description})
+        frame.to_file(
+            path,
+            layer=GPKG_LAYER,
+            driver="GPKG",
+            engine="pyogrio",
+            geometry_type="Unknown",
+            layer_options={"IDENTIFIER": f"{_t('title', lang)}: {title}"[:250], "DESCRIPTION": description},
+        )
         return path.read_bytes()

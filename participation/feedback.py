@@ -18,17 +18,26 @@ TABLE = "accessibility_feedback"
 #: Limits of the form's fields (characters).
 MAX_MESSAGE, MIN_MESSAGE, MAX_PAGE, MAX_CONTACT = 4000, 10, 300, 200
 
-FEEDBACK_TABLE = SUPPORT_TABLES.setdefault(TABLE, Layer(
-    id=TABLE,
-    title_de="Rückmeldungen zur Barrierefreiheit",
-    title_en="Feedback on accessibility",
-    description_de="Gemeldete Barrieren (Erklärung zur Barrierefreiheit, BITV 2.0): Text, Ort, freiwilliger Kontakt.",
-    description_en="Barriers reported by visitors (accessibility statement, BITV 2.0): text, place, optional contact.",
-    geometry_type=None,
-    columns={"id": "text", "created_at": "datetime", "lang": "text", "page": "text", "message": "text",
-             "contact": "text"},
-    indexes=("created_at",),
-))
+FEEDBACK_TABLE = SUPPORT_TABLES.setdefault(
+    TABLE,
+    Layer(
+        id=TABLE,
+        title_de="Rückmeldungen zur Barrierefreiheit",
+        title_en="Feedback on accessibility",
+        description_de="Gemeldete Barrieren (Erklärung zur Barrierefreiheit, BITV 2.0): Text, Ort, freiwilliger Kontakt.",
+        description_en="Barriers reported by visitors (accessibility statement, BITV 2.0): text, place, optional contact.",
+        geometry_type=None,
+        columns={
+            "id": "text",
+            "created_at": "datetime",
+            "lang": "text",
+            "page": "text",
+            "message": "text",
+            "contact": "text",
+        },
+        indexes=("created_at",),
+    ),
+)
 
 
 class FeedbackError(ValueError):
@@ -43,11 +52,17 @@ def clean(message: str | None, page: str | None, contact: str | None) -> dict:
     """The form's fields checked and trimmed; raises :class:`FeedbackError` naming the first bad field."""
     message, page, contact = ((value or "").strip() for value in (message, page, contact))
     if len(message) < MIN_MESSAGE:
-        raise FeedbackError("message", f"Bitte beschreiben Sie die Barriere in mindestens {MIN_MESSAGE} Zeichen / "
-                                       f"please describe the barrier in at least {MIN_MESSAGE} characters")
+        raise FeedbackError(
+            "message",
+            f"Bitte beschreiben Sie die Barriere in mindestens {MIN_MESSAGE} Zeichen / "
+            f"please describe the barrier in at least {MIN_MESSAGE} characters",
+        )
     if len(message) > MAX_MESSAGE:
-        raise FeedbackError("message", f"Höchstens {MAX_MESSAGE} Zeichen (jetzt {len(message)}) / "
-                                       f"at most {MAX_MESSAGE} characters (now {len(message)})")
+        raise FeedbackError(
+            "message",
+            f"Höchstens {MAX_MESSAGE} Zeichen (jetzt {len(message)}) / "
+            f"at most {MAX_MESSAGE} characters (now {len(message)})",
+        )
     if len(page) > MAX_PAGE:
         raise FeedbackError("page", f"Höchstens {MAX_PAGE} Zeichen / at most {MAX_PAGE} characters")
     if len(contact) > MAX_CONTACT:
@@ -81,20 +96,24 @@ class FeedbackStore:
                 store.close()
             self._created.add(self.url)
 
-    def add(self, message: str | None, page: str | None = None, contact: str | None = None,
-            lang: str = "de") -> str:
+    def add(self, message: str | None, page: str | None = None, contact: str | None = None, lang: str = "de") -> str:
         """Store one feedback (checked by :func:`clean`); its id."""
         row = clean(message, page, contact)
         identifier = secrets.token_hex(8)
-        self.db.execute(f"INSERT INTO {TABLE} (id, created_at, lang, page, message, contact) "
-                        "VALUES (:id, :at, :lang, :page, :message, :contact)",
-                        {"id": identifier, "at": iso(now()), "lang": "en" if lang == "en" else "de", **row})
+        self.db.execute(
+            f"INSERT INTO {TABLE} (id, created_at, lang, page, message, contact) "
+            "VALUES (:id, :at, :lang, :page, :message, :contact)",
+            {"id": identifier, "at": iso(now()), "lang": "en" if lang == "en" else "de", **row},
+        )
         return identifier
 
     def recent(self, limit: int = 200) -> list[dict]:
         """The newest feedback first."""
-        rows = self.db.fetch(f"SELECT id, created_at, lang, page, message, contact FROM {TABLE} "
-                             "ORDER BY created_at DESC, id LIMIT :limit", {"limit": int(limit)})
+        rows = self.db.fetch(
+            f"SELECT id, created_at, lang, page, message, contact FROM {TABLE} "
+            "ORDER BY created_at DESC, id LIMIT :limit",
+            {"limit": int(limit)},
+        )
         from access.db import as_iso
 
         return [{**row, "created_at": as_iso(row["created_at"])} for row in rows]

@@ -30,8 +30,10 @@ class MailSettings(BaseSettings):
     #: The From address, e.g. ``"Stadt Musterstadt – Beteiligung <beteiligung@musterstadt.de>"``.
     sender: str | None = None
     #: Where the links in mails lead (no trailing slash); default ``BUERGERGIS_PUBLIC_URL``.
-    portal_url: str = Field(default="http://localhost:8050",
-                            validation_alias=AliasChoices("BUERGERGIS_SMTP_PORTAL_URL", "BUERGERGIS_PUBLIC_URL"))
+    portal_url: str = Field(
+        default="http://localhost:8050",
+        validation_alias=AliasChoices("BUERGERGIS_SMTP_PORTAL_URL", "BUERGERGIS_PUBLIC_URL"),
+    )
     #: Seconds to wait for the server per connection.
     timeout_s: float = 20.0
     #: Tries per mail before it is given up (and logged); waits double from ``retry_s`` on.

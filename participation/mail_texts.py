@@ -28,7 +28,7 @@ EXCERPT = 200
 
 
 def _your(kind: str | None) -> str:
-    """"Ihr Kommentar", "Ihr Vorschlag", but "Ihre Mängelmeldung"."""
+    """ "Ihr Kommentar", "Ihr Vorschlag", but "Ihre Mängelmeldung"."""
     return "Ihre" if kind == "maengelmeldung" else "Ihr"
 
 
@@ -45,7 +45,7 @@ def _label(table: dict[str, tuple[str, str]], key: str | None) -> tuple[str, str
 
 def _excerpt(text: str | None) -> str:
     text = " ".join(str(text or "").split())
-    return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
 def _name(contribution: dict) -> tuple[str, str]:
@@ -58,30 +58,46 @@ def _name(contribution: dict) -> tuple[str, str]:
     return f"{article} {kind_de} vom {day}", f"your {kind_en} of {day}"
 
 
-def _compose(subject: str, german: list[str], english: list[str], links: list[tuple[str, str, str]],
-             unsubscribe_url: str) -> Mail:
+def _compose(
+    subject: str, german: list[str], english: list[str], links: list[tuple[str, str, str]], unsubscribe_url: str
+) -> Mail:
     """One mail: the German paragraphs, the English ones, the links ((de, en, url)) and the unsubscribe line."""
     german, english = [line for line in german if line], [line for line in english if line]
     footer_de = f"Keine E-Mails mehr zu diesem Beitrag: {unsubscribe_url}"
     footer_en = f"No more e-mails about this contribution: {unsubscribe_url}"
     link_lines_de = [f"{de}: {url}" for de, _, url in links]
     link_lines_en = [f"{en}: {url}" for _, en, url in links]
-    text = "\n\n".join([*german, *link_lines_de, "— English below —", *english, *link_lines_en,
-                        "-- ", footer_de + "\n" + footer_en]) + "\n"
+    text = (
+        "\n\n".join(
+            [
+                *german,
+                *link_lines_de,
+                "— English below —",
+                *english,
+                *link_lines_en,
+                "-- ",
+                footer_de + "\n" + footer_en,
+            ]
+        )
+        + "\n"
+    )
 
     def paragraphs(lines: list[str]) -> str:
         return "".join(f"<p>{html.escape(line).replace(chr(10), '<br>')}</p>" for line in lines)
 
     def anchors(pairs: list[tuple[str, str]]) -> str:
-        return "".join(f'<p><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a></p>'
-                       for label, url in pairs)
+        return "".join(
+            f'<p><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a></p>' for label, url in pairs
+        )
 
-    body = (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{html.escape(subject)}</title>'
-            f"</head><body>{paragraphs(german)}{anchors([(de, url) for de, _, url in links])}"
-            f'<hr><div lang="en">{paragraphs(english)}{anchors([(en, url) for _, en, url in links])}</div><hr>'
-            f'<p><small><a href="{html.escape(unsubscribe_url, quote=True)}">Keine E-Mails mehr zu diesem '
-            f'Beitrag</a> · <a lang="en" href="{html.escape(unsubscribe_url, quote=True)}">No more e-mails '
-            "about this contribution</a></small></p></body></html>")
+    body = (
+        f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{html.escape(subject)}</title>'
+        f"</head><body>{paragraphs(german)}{anchors([(de, url) for de, _, url in links])}"
+        f'<hr><div lang="en">{paragraphs(english)}{anchors([(en, url) for _, en, url in links])}</div><hr>'
+        f'<p><small><a href="{html.escape(unsubscribe_url, quote=True)}">Keine E-Mails mehr zu diesem '
+        f'Beitrag</a> · <a lang="en" href="{html.escape(unsubscribe_url, quote=True)}">No more e-mails '
+        "about this contribution</a></small></p></body></html>"
+    )
     return Mail(subject=subject, text=text, html=body)
 
 
@@ -90,18 +106,23 @@ def confirmation(contribution: dict, confirm_url: str, unsubscribe_url: str, val
     name_de, name_en = _name(contribution)
     return _compose(
         "Bitte bestätigen Sie Ihre E-Mail-Adresse / Please confirm your e-mail address",
-        ["Guten Tag,",
-         f"Sie möchten per E-Mail erfahren, wie es mit {name_de} weitergeht. Bitte bestätigen Sie das mit dem "
-         f"folgenden Link (gültig {valid_hours} Stunden). Ohne Bestätigung schicken wir Ihnen nichts weiter und "
-         "löschen die Adresse mit dem Beitrag.",
-         "Wenn Sie das nicht waren, ignorieren Sie diese E-Mail einfach."],
-        ["Hello,",
-         f"You asked to be told by e-mail how {name_en} goes on. Please confirm with the link below (valid for "
-         f"{valid_hours} hours). Without confirmation we send nothing more and delete the address with the "
-         "contribution.",
-         "If this was not you, simply ignore this e-mail."],
+        [
+            "Guten Tag,",
+            f"Sie möchten per E-Mail erfahren, wie es mit {name_de} weitergeht. Bitte bestätigen Sie das mit dem "
+            f"folgenden Link (gültig {valid_hours} Stunden). Ohne Bestätigung schicken wir Ihnen nichts weiter und "
+            "löschen die Adresse mit dem Beitrag.",
+            "Wenn Sie das nicht waren, ignorieren Sie diese E-Mail einfach.",
+        ],
+        [
+            "Hello,",
+            f"You asked to be told by e-mail how {name_en} goes on. Please confirm with the link below (valid for "
+            f"{valid_hours} hours). Without confirmation we send nothing more and delete the address with the "
+            "contribution.",
+            "If this was not you, simply ignore this e-mail.",
+        ],
         [("E-Mail-Adresse bestätigen", "Confirm the e-mail address", confirm_url)],
-        unsubscribe_url)
+        unsubscribe_url,
+    )
 
 
 def receipt(contribution: dict, status_url: str, unsubscribe_url: str) -> Mail:
@@ -110,21 +131,33 @@ def receipt(contribution: dict, status_url: str, unsubscribe_url: str) -> Mail:
     kind_de, kind_en = _label(KIND_LABELS, contribution.get("kind"))
     status_de, status_en = _label(STATUS_LABELS, contribution.get("status"))
     reference = contribution.get("reference")
-    number_de = f"Eingangsnummer: {reference}" if reference else "Ihr Beitrag hat keine Eingangsnummer (kein Verfahren)."
-    number_en = f"Reference number: {reference}" if reference else "Your contribution has no reference number (no procedure)."
+    number_de = (
+        f"Eingangsnummer: {reference}" if reference else "Ihr Beitrag hat keine Eingangsnummer (kein Verfahren)."
+    )
+    number_en = (
+        f"Reference number: {reference}" if reference else "Your contribution has no reference number (no procedure)."
+    )
     excerpt = _excerpt(contribution.get("text"))
     return _compose(
         f"Eingangsbestätigung {reference or ''} / Receipt".replace("  ", " "),
-        ["Guten Tag,",
-         f"vielen Dank. {_your(contribution.get('kind'))} {kind_de} ist am {str(contribution.get('created_at') or '')[:10]} eingegangen.",
-         number_de, f"Stand: {status_de}", f"„{excerpt}“" if excerpt else "",
-         f"Wir schreiben Ihnen, wenn sich der Stand von {name_de} ändert und wenn die Antwort veröffentlicht ist."],
-        ["Hello,",
-         f"thank you. Your {kind_en} was received on {str(contribution.get('created_at') or '')[:10]}.",
-         number_en, f"State: {status_en}",
-         f"We will write to you when the state of {name_en} changes and when the answer is published."],
+        [
+            "Guten Tag,",
+            f"vielen Dank. {_your(contribution.get('kind'))} {kind_de} ist am {str(contribution.get('created_at') or '')[:10]} eingegangen.",
+            number_de,
+            f"Stand: {status_de}",
+            f"„{excerpt}“" if excerpt else "",
+            f"Wir schreiben Ihnen, wenn sich der Stand von {name_de} ändert und wenn die Antwort veröffentlicht ist.",
+        ],
+        [
+            "Hello,",
+            f"thank you. Your {kind_en} was received on {str(contribution.get('created_at') or '')[:10]}.",
+            number_en,
+            f"State: {status_en}",
+            f"We will write to you when the state of {name_en} changes and when the answer is published.",
+        ],
         [("Stand ansehen", "See its state", status_url)] if status_url else [],
-        unsubscribe_url)
+        unsubscribe_url,
+    )
 
 
 def status_changed(contribution: dict, status_url: str, unsubscribe_url: str) -> Mail:
@@ -137,10 +170,14 @@ def status_changed(contribution: dict, status_url: str, unsubscribe_url: str) ->
     if note:
         german.append(f"Hinweis der Moderation: {note}")
         english.append(f"Note from the moderators (in German): {note}")
-    return _compose(f"{contribution.get('reference') or 'Ihr Beitrag'}: {status_de} / "
-                    f"{contribution.get('reference') or 'your contribution'}: {status_en}",
-                    german, english, [("Stand ansehen", "See its state", status_url)] if status_url else [],
-                    unsubscribe_url)
+    return _compose(
+        f"{contribution.get('reference') or 'Ihr Beitrag'}: {status_de} / "
+        f"{contribution.get('reference') or 'your contribution'}: {status_en}",
+        german,
+        english,
+        [("Stand ansehen", "See its state", status_url)] if status_url else [],
+        unsubscribe_url,
+    )
 
 
 def answer_published(contribution: dict, entries: list[dict], status_url: str, unsubscribe_url: str) -> Mail:
@@ -153,8 +190,13 @@ def answer_published(contribution: dict, entries: list[dict], status_url: str, u
         section = f"Abschnitt {entry['section_no']}: " if entry.get("section_no") else ""
         section_en = f"Section {entry['section_no']}: " if entry.get("section_no") else ""
         german.append(f"{section}Ergebnis: {result_de}" + (f"\n{entry['proposal']}" if entry.get("proposal") else ""))
-        english.append(f"{section_en}Result: {result_en}" + (" (answer in German above)" if entry.get("proposal")
-                                                             else ""))
-    return _compose(f"{contribution.get('reference') or 'Ihr Beitrag'}: Antwort veröffentlicht / answer published",
-                    german, english, [("Antwort ansehen", "See the answer", status_url)] if status_url else [],
-                    unsubscribe_url)
+        english.append(
+            f"{section_en}Result: {result_en}" + (" (answer in German above)" if entry.get("proposal") else "")
+        )
+    return _compose(
+        f"{contribution.get('reference') or 'Ihr Beitrag'}: Antwort veröffentlicht / answer published",
+        german,
+        english,
+        [("Antwort ansehen", "See the answer", status_url)] if status_url else [],
+        unsubscribe_url,
+    )

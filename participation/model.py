@@ -21,10 +21,14 @@ from zoneinfo import ZoneInfo
 
 #: Kinds of procedure: code -> (German, English) label.
 PROCEDURE_KINDS: dict[str, tuple[str, str]] = {
-    "fruehzeitig": ("Frühzeitige Öffentlichkeitsbeteiligung (§ 3 Abs. 1 BauGB)",
-                    "Early public participation (§ 3 (1) BauGB)"),
-    "veroeffentlichung": ("Veröffentlichung im Internet (§ 3 Abs. 2 BauGB)",
-                          "Publication for public comment (§ 3 (2) BauGB)"),
+    "fruehzeitig": (
+        "Frühzeitige Öffentlichkeitsbeteiligung (§ 3 Abs. 1 BauGB)",
+        "Early public participation (§ 3 (1) BauGB)",
+    ),
+    "veroeffentlichung": (
+        "Veröffentlichung im Internet (§ 3 Abs. 2 BauGB)",
+        "Publication for public comment (§ 3 (2) BauGB)",
+    ),
     "behoerden": ("Beteiligung der Behörden (§ 4 BauGB)", "Participation of authorities (§ 4 BauGB)"),
     "informell": ("Informelle Beteiligung", "Informal participation"),
 }
@@ -41,16 +45,26 @@ RESULTS: dict[str, tuple[str, str]] = {
 
 #: Reasons a moderator may pick for a rejection (shown to the author), plus free text.
 REJECTION_TEMPLATES: dict[str, tuple[str, str]] = {
-    "beleidigend": ("Der Beitrag enthält Beleidigungen oder herabwürdigende Äußerungen.",
-                    "The contribution contains insults or degrading statements."),
-    "personenbezogen": ("Der Beitrag enthält personenbezogene Daten Dritter.",
-                        "The contribution contains personal data of other people."),
-    "werbung": ("Der Beitrag ist Werbung oder hat keinen Bezug zur Planung.",
-                "The contribution is advertising or unrelated to the planning."),
-    "doppelt": ("Der Beitrag wiederholt einen bereits eingereichten Beitrag.",
-                "The contribution repeats one already submitted."),
-    "unverstaendlich": ("Der Beitrag ist nicht verständlich; bitte formulieren Sie ihn neu.",
-                        "The contribution cannot be understood; please rephrase it."),
+    "beleidigend": (
+        "Der Beitrag enthält Beleidigungen oder herabwürdigende Äußerungen.",
+        "The contribution contains insults or degrading statements.",
+    ),
+    "personenbezogen": (
+        "Der Beitrag enthält personenbezogene Daten Dritter.",
+        "The contribution contains personal data of other people.",
+    ),
+    "werbung": (
+        "Der Beitrag ist Werbung oder hat keinen Bezug zur Planung.",
+        "The contribution is advertising or unrelated to the planning.",
+    ),
+    "doppelt": (
+        "Der Beitrag wiederholt einen bereits eingereichten Beitrag.",
+        "The contribution repeats one already submitted.",
+    ),
+    "unverstaendlich": (
+        "Der Beitrag ist nicht verständlich; bitte formulieren Sie ihn neu.",
+        "The contribution cannot be understood; please rephrase it.",
+    ),
 }
 
 
@@ -60,8 +74,20 @@ CONTRIBUTION_KINDS = ("kommentar", "vorschlag", "maengelmeldung")
 DEFAULT_ALLOWED_KINDS = ("kommentar", "vorschlag")
 MAX_TITLE, MAX_DESCRIPTION, MAX_ANSWER = 200, 5000, 10_000
 _PREFIX = re.compile(r"^[A-Za-z0-9]{1,12}$")
-PROCEDURE_FIELDS = ("kind", "title_de", "title_en", "description_de", "description_en", "plan_ids", "scenario_id",
-                    "area", "opens_at", "closes_at", "allowed_kinds", "reference_prefix")
+PROCEDURE_FIELDS = (
+    "kind",
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "plan_ids",
+    "scenario_id",
+    "area",
+    "opens_at",
+    "closes_at",
+    "allowed_kinds",
+    "reference_prefix",
+)
 
 
 class ParticipationError(ValueError):
@@ -107,8 +133,10 @@ def parse_moment(name: str, value, end_of_day: bool = False) -> datetime | None:
             else:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ParticipationError(f"'{name}' ist kein Datum / '{name}' is not an ISO 8601 date or date-time "
-                                     f"(e.g. 2026-07-01 or 2026-07-01T08:00:00+02:00): {text[:40]!r}") from None
+            raise ParticipationError(
+                f"'{name}' ist kein Datum / '{name}' is not an ISO 8601 date or date-time "
+                f"(e.g. 2026-07-01 or 2026-07-01T08:00:00+02:00): {text[:40]!r}"
+            ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
     return moment.astimezone(UTC)
@@ -125,8 +153,9 @@ def _text(name: str, value, limit: int, required: bool = False) -> str | None:
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
         raise ParticipationError(f"'{name}' enthält Steuerzeichen / '{name}' contains control characters")
     if len(value) > limit:
-        raise ParticipationError(f"'{name}' ist zu lang (höchstens {limit} Zeichen) / '{name}' is too long "
-                                 f"(at most {limit} characters)")
+        raise ParticipationError(
+            f"'{name}' ist zu lang (höchstens {limit} Zeichen) / '{name}' is too long (at most {limit} characters)"
+        )
     return value
 
 
@@ -151,15 +180,31 @@ def clean_procedure(body, now: datetime | None = None) -> CleanProcedure:
     """
     if not isinstance(body, dict):
         raise ParticipationError("Erwartet wird ein JSON-Objekt / expected a JSON object")
-    unknown = set(body) - set(PROCEDURE_FIELDS) - {"id", "open_now", "days_left", "warnings", "kind_label_de",
-                                                   "kind_label_en", "closed_at", "created_by", "created_at",
-                                                   "updated_at", "source"}
+    unknown = (
+        set(body)
+        - set(PROCEDURE_FIELDS)
+        - {
+            "id",
+            "open_now",
+            "days_left",
+            "warnings",
+            "kind_label_de",
+            "kind_label_en",
+            "closed_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "source",
+        }
+    )
     if unknown:
         raise ParticipationError(f"unbekannte Felder / unknown fields: {', '.join(sorted(unknown))}")
     kind = body.get("kind") or "informell"
     if kind not in PROCEDURE_KINDS:
-        raise ParticipationError(f"Unbekannte Verfahrensart {str(kind)[:40]!r} / unknown kind of procedure; "
-                                 f"one of: {', '.join(PROCEDURE_KINDS)}")
+        raise ParticipationError(
+            f"Unbekannte Verfahrensart {str(kind)[:40]!r} / unknown kind of procedure; "
+            f"one of: {', '.join(PROCEDURE_KINDS)}"
+        )
     values = {
         "kind": kind,
         "title_de": _text("title_de", body.get("title_de"), MAX_TITLE, required=True),
@@ -177,8 +222,10 @@ def clean_procedure(body, now: datetime | None = None) -> CleanProcedure:
         raise ParticipationError("Das Ende liegt vor dem Beginn / 'closes_at' must be after 'opens_at'")
     allowed = body.get("allowed_kinds") or list(DEFAULT_ALLOWED_KINDS)
     if not isinstance(allowed, list) or not allowed or any(k not in CONTRIBUTION_KINDS for k in allowed):
-        raise ParticipationError(f"'allowed_kinds' muss eine Liste aus {', '.join(CONTRIBUTION_KINDS)} sein / "
-                                 f"'allowed_kinds' must be a list of {', '.join(CONTRIBUTION_KINDS)}")
+        raise ParticipationError(
+            f"'allowed_kinds' muss eine Liste aus {', '.join(CONTRIBUTION_KINDS)} sein / "
+            f"'allowed_kinds' must be a list of {', '.join(CONTRIBUTION_KINDS)}"
+        )
     values["allowed_kinds"] = list(dict.fromkeys(allowed))
     prefix = body.get("reference_prefix")
     if prefix not in (None, "") and not (isinstance(prefix, str) and _PREFIX.match(prefix)):
@@ -188,19 +235,25 @@ def clean_procedure(body, now: datetime | None = None) -> CleanProcedure:
     if area is not None and not (isinstance(area, dict) and area.get("type") in ("Polygon", "MultiPolygon")):
         raise ParticipationError("'area' muss ein GeoJSON-Polygon sein / 'area' must be a GeoJSON Polygon")
     if values["scenario_id"] and (values["plan_ids"] or area):
-        raise ParticipationError("Ein Verfahren gilt für Pläne (oder eine Fläche) oder für eine Variante / "
-                                 "a procedure covers plans (or an area) or one planning variant, not both")
+        raise ParticipationError(
+            "Ein Verfahren gilt für Pläne (oder eine Fläche) oder für eine Variante / "
+            "a procedure covers plans (or an area) or one planning variant, not both"
+        )
     warnings = []
     minimum = MIN_DAYS.get(kind)
     days = (values["closes_at"] - values["opens_at"]).total_seconds() / 86400
     if minimum and days < minimum:
-        warnings.append(f"Eine Veröffentlichung nach § 3 Abs. 2 BauGB dauert mindestens {minimum} Tage; "
-                        f"geplant sind {days:.0f}. / A publication under § 3 (2) BauGB lasts at least {minimum} "
-                        f"days; {days:.0f} are planned.")
+        warnings.append(
+            f"Eine Veröffentlichung nach § 3 Abs. 2 BauGB dauert mindestens {minimum} Tage; "
+            f"geplant sind {days:.0f}. / A publication under § 3 (2) BauGB lasts at least {minimum} "
+            f"days; {days:.0f} are planned."
+        )
     now = now or datetime.now(UTC)
     if values["closes_at"] <= now:
-        warnings.append("Das Ende liegt in der Vergangenheit: das Verfahren nimmt nichts an. / "
-                        "The end lies in the past: the procedure accepts nothing.")
+        warnings.append(
+            "Das Ende liegt in der Vergangenheit: das Verfahren nimmt nichts an. / "
+            "The end lies in the past: the procedure accepts nothing."
+        )
     return CleanProcedure(values=values, area=area, warnings=warnings)
 
 
@@ -272,8 +325,9 @@ def clean_abwaegung(body) -> list[dict]:
     sections = body.get("sections")
     entries = sections if sections is not None else [body]
     if not isinstance(entries, list) or (sections is not None and not sections) or len(entries) > 50:
-        raise ParticipationError("'sections' muss eine Liste mit 1-50 Abschnitten sein / "
-                                 "'sections' must be a list of 1-50 sections")
+        raise ParticipationError(
+            "'sections' muss eine Liste mit 1-50 Abschnitten sein / 'sections' must be a list of 1-50 sections"
+        )
     cleaned = []
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
@@ -283,20 +337,27 @@ def clean_abwaegung(body) -> list[dict]:
             raise ParticipationError(f"unbekannte Felder / unknown fields: {', '.join(sorted(unknown))}")
         result = entry.get("result") or None
         if result is not None and result not in RESULTS:
-            raise ParticipationError(f"Unbekanntes Ergebnis {str(result)[:40]!r} / unknown result; one of: "
-                                     f"{', '.join(RESULTS)}")
+            raise ParticipationError(
+                f"Unbekanntes Ergebnis {str(result)[:40]!r} / unknown result; one of: {', '.join(RESULTS)}"
+            )
         tags = entry.get("tags") or []
-        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 60 for t in tags) \
-                or len(tags) > 20:
-            raise ParticipationError("'tags': höchstens 20 Schlagworte zu je 60 Zeichen / at most 20 tags of "
-                                     "60 characters each")
-        cleaned.append({
-            "section_no": number if sections is not None else None,
-            "section_text": _text("text", entry.get("text"), 2000, required=sections is not None),
-            "proposal": _text("proposal", entry.get("proposal"), MAX_ANSWER),
-            "result": result,
-            "decision": _text("decision", entry.get("decision"), MAX_ANSWER),
-            "tags": [t.strip() for t in tags],
-            "group_name": _text("group", entry.get("group"), 120),
-        })
+        if (
+            not isinstance(tags, list)
+            or not all(isinstance(t, str) and 0 < len(t) <= 60 for t in tags)
+            or len(tags) > 20
+        ):
+            raise ParticipationError(
+                "'tags': höchstens 20 Schlagworte zu je 60 Zeichen / at most 20 tags of 60 characters each"
+            )
+        cleaned.append(
+            {
+                "section_no": number if sections is not None else None,
+                "section_text": _text("text", entry.get("text"), 2000, required=sections is not None),
+                "proposal": _text("proposal", entry.get("proposal"), MAX_ANSWER),
+                "result": result,
+                "decision": _text("decision", entry.get("decision"), MAX_ANSWER),
+                "tags": [t.strip() for t in tags],
+                "group_name": _text("group", entry.get("group"), 120),
+            }
+        )
     return cleaned

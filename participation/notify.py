@@ -40,33 +40,55 @@ MAX_ADDRESS = 254
 #: Status changes worth a mail (back to "eingereicht" after an edit is not).
 NOTIFIED_STATUSES = ("freigegeben", "abgelehnt", "in_bearbeitung", "erledigt")
 
-SUBSCRIPTIONS_TABLE = SUPPORT_TABLES.setdefault(SUBSCRIPTIONS, Layer(
-    id=SUBSCRIPTIONS,
-    title_de="E-Mail-Benachrichtigungen zu Beiträgen",
-    title_en="E-mail updates on contributions",
-    description_de="Adressen, an die Bürgerinnen und Bürger Neuigkeiten zu ihrem Beitrag erhalten möchten "
-                   "(Double-Opt-in); gelöscht mit dem Beitrag oder beim Abbestellen.",
-    description_en="Addresses citizens want updates on their contribution sent to (double opt-in); deleted with "
-                   "the contribution or on unsubscribing.",
-    geometry_type=None,
-    columns={"id": "text", "contribution_id": "text", "email": "text", "created_at": "datetime",
-             "confirmed_at": "datetime"},
-    indexes=("contribution_id",),
-))
+SUBSCRIPTIONS_TABLE = SUPPORT_TABLES.setdefault(
+    SUBSCRIPTIONS,
+    Layer(
+        id=SUBSCRIPTIONS,
+        title_de="E-Mail-Benachrichtigungen zu Beiträgen",
+        title_en="E-mail updates on contributions",
+        description_de="Adressen, an die Bürgerinnen und Bürger Neuigkeiten zu ihrem Beitrag erhalten möchten "
+        "(Double-Opt-in); gelöscht mit dem Beitrag oder beim Abbestellen.",
+        description_en="Addresses citizens want updates on their contribution sent to (double opt-in); deleted with "
+        "the contribution or on unsubscribing.",
+        geometry_type=None,
+        columns={
+            "id": "text",
+            "contribution_id": "text",
+            "email": "text",
+            "created_at": "datetime",
+            "confirmed_at": "datetime",
+        },
+        indexes=("contribution_id",),
+    ),
+)
 
-OUTBOX_TABLE = SUPPORT_TABLES.setdefault(OUTBOX, Layer(
-    id=OUTBOX,
-    title_de="Ausgehende E-Mails",
-    title_en="Outgoing e-mails",
-    description_de="Noch nicht zugestellte Benachrichtigungen; nach dem Versand gelöscht.",
-    description_en="Notifications not yet delivered; deleted once sent.",
-    geometry_type=None,
-    columns={"id": "text", "subscription_id": "text", "contribution_id": "text", "kind": "text",
-             "recipient": "text", "subject": "text", "body_text": "text", "body_html": "text",
-             "unsubscribe_url": "text", "attempts": "integer", "next_attempt_at": "datetime",
-             "last_error": "text", "created_at": "datetime"},
-    indexes=("contribution_id", "subscription_id", "next_attempt_at"),
-))
+OUTBOX_TABLE = SUPPORT_TABLES.setdefault(
+    OUTBOX,
+    Layer(
+        id=OUTBOX,
+        title_de="Ausgehende E-Mails",
+        title_en="Outgoing e-mails",
+        description_de="Noch nicht zugestellte Benachrichtigungen; nach dem Versand gelöscht.",
+        description_en="Notifications not yet delivered; deleted once sent.",
+        geometry_type=None,
+        columns={
+            "id": "text",
+            "subscription_id": "text",
+            "contribution_id": "text",
+            "kind": "text",
+            "recipient": "text",
+            "subject": "text",
+            "body_text": "text",
+            "body_html": "text",
+            "unsubscribe_url": "text",
+            "attempts": "integer",
+            "next_attempt_at": "datetime",
+            "last_error": "text",
+            "created_at": "datetime",
+        },
+        indexes=("contribution_id", "subscription_id", "next_attempt_at"),
+    ),
+)
 
 TABLES = (SUBSCRIPTIONS_TABLE, OUTBOX_TABLE)
 
@@ -83,8 +105,10 @@ class NotifyError(ValueError):
         self.field = field_name
 
 
-NOT_CONFIGURED = ("E-Mail-Benachrichtigungen sind hier nicht eingerichtet; bitte ohne E-Mail-Adresse senden / "
-                  "e-mail updates are not set up here; please send without an e-mail address")
+NOT_CONFIGURED = (
+    "E-Mail-Benachrichtigungen sind hier nicht eingerichtet; bitte ohne E-Mail-Adresse senden / "
+    "e-mail updates are not set up here; please send without an e-mail address"
+)
 
 
 def check_address(value) -> str:
@@ -92,8 +116,10 @@ def check_address(value) -> str:
     if not isinstance(value, str):
         raise NotifyError(f"'{FIELD}' muss Text sein / '{FIELD}' must be a string")
     value = value.strip()
-    bad = (f"'{FIELD}' ist keine gültige E-Mail-Adresse: {value[:80]!r} / '{FIELD}' is not a valid e-mail "
-           f"address: {value[:80]!r}")
+    bad = (
+        f"'{FIELD}' ist keine gültige E-Mail-Adresse: {value[:80]!r} / '{FIELD}' is not a valid e-mail "
+        f"address: {value[:80]!r}"
+    )
     if not value or len(value) > MAX_ADDRESS or _CONTROL.search(value) or value.count("@") != 1:
         raise NotifyError(bad)
     try:
@@ -106,9 +132,13 @@ def check_address(value) -> str:
     except UnicodeError:
         raise NotifyError(bad) from None
     labels = ascii_domain.split(".")
-    if (not address.username or len(address.username) > 64 or len(labels) < 2
-            or not all(_LABEL.match(label) for label in labels)
-            or not (labels[-1].isalpha() or labels[-1].lower().startswith("xn--"))):  # a top-level domain
+    if (
+        not address.username
+        or len(address.username) > 64
+        or len(labels) < 2
+        or not all(_LABEL.match(label) for label in labels)
+        or not (labels[-1].isalpha() or labels[-1].lower().startswith("xn--"))
+    ):  # a top-level domain
         raise NotifyError(bad)
     return f"{address.username}@{ascii_domain.lower()}"  # an IDN domain as punycode: every mail server takes it
 
@@ -142,19 +172,29 @@ class Notifier:
         try:
             return str(self._serializer(purpose).loads(token or "", max_age=max_age))
         except SignatureExpired:
-            raise NotifyError("Der Bestätigungslink ist abgelaufen; bitte geben Sie die Adresse erneut an / the "
-                              "confirmation link has expired; please give the address again", 410, "token") from None
+            raise NotifyError(
+                "Der Bestätigungslink ist abgelaufen; bitte geben Sie die Adresse erneut an / the "
+                "confirmation link has expired; please give the address again",
+                410,
+                "token",
+            ) from None
         except BadSignature:
-            raise NotifyError("Der Link ist ungültig (unvollständig kopiert?) / the link is not valid (copied "
-                              "incompletely?)", 400, "token") from None
+            raise NotifyError(
+                "Der Link ist ungültig (unvollständig kopiert?) / the link is not valid (copied incompletely?)",
+                400,
+                "token",
+            ) from None
 
     def url(self, purpose: str, subscription_id: str) -> str:
         return f"{self.settings.base_url}/api/notifications/{purpose}?token={self.token(purpose, subscription_id)}"
 
     def status_url(self, contribution: dict) -> str:
         reference = contribution.get("reference")
-        return f"{self.settings.base_url}/?reference={quote(reference, safe='')}" if reference \
+        return (
+            f"{self.settings.base_url}/?reference={quote(reference, safe='')}"
+            if reference
             else f"{self.settings.base_url}/"
+        )
 
     # -- subscribing ----------------------------------------------------------------------------------------------
 
@@ -167,14 +207,26 @@ class Notifier:
         if contribution is None:
             raise NotifyError(f"Beitrag nicht gefunden / no contribution {contribution_id!r}", 404, None)
         subscription_id = str(uuid.uuid4())
-        subscription = {"id": subscription_id, "contribution_id": contribution_id, "email": address,
-                        "created_at": iso(now()), "confirmed_at": None}
-        mail = mail_texts.confirmation(contribution, self.url("confirm", subscription_id),
-                                       self.url("unsubscribe", subscription_id), self.settings.confirm_hours)
+        subscription = {
+            "id": subscription_id,
+            "contribution_id": contribution_id,
+            "email": address,
+            "created_at": iso(now()),
+            "confirmed_at": None,
+        }
+        mail = mail_texts.confirmation(
+            contribution,
+            self.url("confirm", subscription_id),
+            self.url("unsubscribe", subscription_id),
+            self.settings.confirm_hours,
+        )
         with self.db.transaction() as tx:
             self._delete(tx, "contribution_id", contribution_id)
-            tx.execute(f"INSERT INTO {SUBSCRIPTIONS} (id, contribution_id, email, created_at, confirmed_at) "
-                       "VALUES (:id, :contribution_id, :email, :created_at, :confirmed_at)", subscription)
+            tx.execute(
+                f"INSERT INTO {SUBSCRIPTIONS} (id, contribution_id, email, created_at, confirmed_at) "
+                "VALUES (:id, :contribution_id, :email, :created_at, :confirmed_at)",
+                subscription,
+            )
             self._queue(tx, subscription, "confirm", mail)
         self.wake()
         return subscription
@@ -183,21 +235,34 @@ class Notifier:
         """Follow the confirmation link: from now on mails are sent, the first one the receipt."""
         subscription_id = self.read_token("confirm", token)
         with self.db.transaction() as tx:
-            found = tx.fetch(f"SELECT id, contribution_id, email, confirmed_at FROM {SUBSCRIPTIONS} "
-                             "WHERE id = :id", {"id": subscription_id})
+            found = tx.fetch(
+                f"SELECT id, contribution_id, email, confirmed_at FROM {SUBSCRIPTIONS} WHERE id = :id",
+                {"id": subscription_id},
+            )
             if not found:
-                raise NotifyError("Diese Anmeldung gibt es nicht mehr (abbestellt oder Beitrag gelöscht) / this "
-                                  "subscription no longer exists (unsubscribed or contribution deleted)", 404, "token")
+                raise NotifyError(
+                    "Diese Anmeldung gibt es nicht mehr (abbestellt oder Beitrag gelöscht) / this "
+                    "subscription no longer exists (unsubscribed or contribution deleted)",
+                    404,
+                    "token",
+                )
             subscription = found[0]
             if subscription["confirmed_at"] is None:
                 subscription["confirmed_at"] = iso(now())
-                tx.execute(f"UPDATE {SUBSCRIPTIONS} SET confirmed_at = :at WHERE id = :id",
-                           {"at": subscription["confirmed_at"], "id": subscription_id})
+                tx.execute(
+                    f"UPDATE {SUBSCRIPTIONS} SET confirmed_at = :at WHERE id = :id",
+                    {"at": subscription["confirmed_at"], "id": subscription_id},
+                )
                 contribution = self._contribution(subscription["contribution_id"], tx)
                 if contribution is not None:
-                    self._queue(tx, subscription, "receipt",
-                                mail_texts.receipt(contribution, self.status_url(contribution),
-                                                   self.url("unsubscribe", subscription_id)))
+                    self._queue(
+                        tx,
+                        subscription,
+                        "receipt",
+                        mail_texts.receipt(
+                            contribution, self.status_url(contribution), self.url("unsubscribe", subscription_id)
+                        ),
+                    )
                 newly = True
             else:
                 newly = False
@@ -221,11 +286,17 @@ class Notifier:
         if not contribution_ids:
             return {}
         marks = ", ".join(f":c{i}" for i in range(len(contribution_ids)))
-        rows = self.db.fetch(f"SELECT contribution_id, email, confirmed_at FROM {SUBSCRIPTIONS} "
-                             f"WHERE contribution_id IN ({marks})",
-                             {f"c{i}": c for i, c in enumerate(contribution_ids)})
-        return {r["contribution_id"]: {"state": "confirmed" if r["confirmed_at"] else "pending",
-                                       "email": masked(r["email"])} for r in rows}
+        rows = self.db.fetch(
+            f"SELECT contribution_id, email, confirmed_at FROM {SUBSCRIPTIONS} WHERE contribution_id IN ({marks})",
+            {f"c{i}": c for i, c in enumerate(contribution_ids)},
+        )
+        return {
+            r["contribution_id"]: {
+                "state": "confirmed" if r["confirmed_at"] else "pending",
+                "email": masked(r["email"]),
+            }
+            for r in rows
+        }
 
     # -- events ---------------------------------------------------------------------------------------------------
 
@@ -233,31 +304,42 @@ class Notifier:
         """A moderator set a new status: a mail to a confirmed address (published, rejected with its note, …)."""
         if contribution.get("status") not in NOTIFIED_STATUSES:
             return 0
-        return self._event(contribution["id"], "status",
-                           lambda c, unsubscribe: mail_texts.status_changed(c, self.status_url(c), unsubscribe))
+        return self._event(
+            contribution["id"],
+            "status",
+            lambda c, unsubscribe: mail_texts.status_changed(c, self.status_url(c), unsubscribe),
+        )
 
     def answers_published(self, procedure_id: str, entry_ids: list[str]) -> int:
         """Planners published Abwägung results: one mail per statement with a confirmed address."""
         if not entry_ids:
             return 0
         marks = ", ".join(f":e{i}" for i in range(len(entry_ids)))
-        entries = self.db.fetch(f"SELECT id, contribution_id, section_no, proposal, result, decision FROM abwaegung "
-                                f"WHERE procedure_id = :p AND id IN ({marks})",
-                                {"p": procedure_id, **{f"e{i}": e for i, e in enumerate(entry_ids)}})
+        entries = self.db.fetch(
+            f"SELECT id, contribution_id, section_no, proposal, result, decision FROM abwaegung "
+            f"WHERE procedure_id = :p AND id IN ({marks})",
+            {"p": procedure_id, **{f"e{i}": e for i, e in enumerate(entry_ids)}},
+        )
         by_contribution: dict[str, list[dict]] = {}
         for entry in entries:
             by_contribution.setdefault(entry["contribution_id"], []).append(entry)
         queued = 0
         for contribution_id, published in by_contribution.items():
-            queued += self._event(contribution_id, "answer", lambda c, unsubscribe, p=published: (
-                mail_texts.answer_published(c, p, self.status_url(c), unsubscribe)))
+            queued += self._event(
+                contribution_id,
+                "answer",
+                lambda c, unsubscribe, p=published: mail_texts.answer_published(c, p, self.status_url(c), unsubscribe),
+            )
         return queued
 
     def _event(self, contribution_id: str, kind: str, compose) -> int:
         if not self.settings.enabled:
             return 0
-        subscriptions = self.db.fetch(f"SELECT id, contribution_id, email FROM {SUBSCRIPTIONS} WHERE "
-                                      "contribution_id = :c AND confirmed_at IS NOT NULL", {"c": contribution_id})
+        subscriptions = self.db.fetch(
+            f"SELECT id, contribution_id, email FROM {SUBSCRIPTIONS} WHERE "
+            "contribution_id = :c AND confirmed_at IS NOT NULL",
+            {"c": contribution_id},
+        )
         if not subscriptions:
             return 0
         contribution = self._contribution(contribution_id)
@@ -272,13 +354,14 @@ class Notifier:
     # -- rows -----------------------------------------------------------------------------------------------------
 
     def _contribution(self, contribution_id: str, tx=None) -> dict | None:
-        found = (tx or self.db).fetch(f"SELECT id, kind, status, status_note, reference, created_at, text "
-                                      f"FROM {CONTRIBUTIONS} WHERE id = :id", {"id": contribution_id})
+        found = (tx or self.db).fetch(
+            f"SELECT id, kind, status, status_note, reference, created_at, text FROM {CONTRIBUTIONS} WHERE id = :id",
+            {"id": contribution_id},
+        )
         if not found:
             return None
         row = found[0]
-        row["created_at"] = iso(row["created_at"]) if hasattr(row["created_at"], "astimezone") \
-            else row["created_at"]
+        row["created_at"] = iso(row["created_at"]) if hasattr(row["created_at"], "astimezone") else row["created_at"]
         return row
 
     @staticmethod
@@ -292,15 +375,24 @@ class Notifier:
 
     def _queue(self, tx, subscription: dict, kind: str, mail: mail_texts.Mail) -> None:
         moment = iso(now())
-        tx.execute(f"INSERT INTO {OUTBOX} (id, subscription_id, contribution_id, kind, recipient, subject, "
-                   "body_text, body_html, unsubscribe_url, attempts, next_attempt_at, last_error, created_at) VALUES "
-                   "(:id, :subscription_id, :contribution_id, :kind, :recipient, :subject, :body_text, :body_html, "
-                   ":unsubscribe_url, 0, :at, NULL, :at)",
-                   {"id": str(uuid.uuid4()), "subscription_id": subscription["id"],
-                    "contribution_id": subscription["contribution_id"], "kind": kind,
-                    "recipient": subscription["email"], "subject": mail.subject, "body_text": mail.text,
-                    "body_html": mail.html, "unsubscribe_url": self.url("unsubscribe", subscription["id"]),
-                    "at": moment})
+        tx.execute(
+            f"INSERT INTO {OUTBOX} (id, subscription_id, contribution_id, kind, recipient, subject, "
+            "body_text, body_html, unsubscribe_url, attempts, next_attempt_at, last_error, created_at) VALUES "
+            "(:id, :subscription_id, :contribution_id, :kind, :recipient, :subject, :body_text, :body_html, "
+            ":unsubscribe_url, 0, :at, NULL, :at)",
+            {
+                "id": str(uuid.uuid4()),
+                "subscription_id": subscription["id"],
+                "contribution_id": subscription["contribution_id"],
+                "kind": kind,
+                "recipient": subscription["email"],
+                "subject": mail.subject,
+                "body_text": mail.text,
+                "body_html": mail.html,
+                "unsubscribe_url": self.url("unsubscribe", subscription["id"]),
+                "at": moment,
+            },
+        )
 
 
 #: The process's notifier, set by ``api/notifications.install`` (None: mail is off, e.g. outside the app).

@@ -53,8 +53,7 @@ def connect(settings: MailSettings) -> smtplib.SMTP:
     context = ssl.create_default_context()
     host = settings.host or "localhost"
     if settings.security == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, settings.port, timeout=settings.timeout_s,
-                                              context=context)
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, settings.port, timeout=settings.timeout_s, context=context)
     else:
         smtp = smtplib.SMTP(host, settings.port, timeout=settings.timeout_s)
         if settings.security == "starttls":
@@ -68,16 +67,22 @@ def _claim(db, row: dict, settings: MailSettings) -> bool:
     """Take one due row for this worker; its next try is already set in case this one fails."""
     delay = settings.retry_s * (2 ** int(row["attempts"]))
     with db.transaction() as tx:
-        return tx.execute(f"UPDATE {OUTBOX} SET attempts = attempts + 1, next_attempt_at = :next "
-                          "WHERE id = :id AND attempts = :seen",
-                          {"next": iso(now() + timedelta(seconds=delay)), "id": row["id"],
-                           "seen": int(row["attempts"])}) == 1
+        return (
+            tx.execute(
+                f"UPDATE {OUTBOX} SET attempts = attempts + 1, next_attempt_at = :next "
+                "WHERE id = :id AND attempts = :seen",
+                {"next": iso(now() + timedelta(seconds=delay)), "id": row["id"], "seen": int(row["attempts"])},
+            )
+            == 1
+        )
 
 
 def send_due(db, settings: MailSettings) -> int:
     """Send every due mail once; the number delivered. Failures stay queued for their next try."""
-    due = db.fetch(f"SELECT * FROM {OUTBOX} WHERE next_attempt_at <= :now ORDER BY created_at, id LIMIT {BATCH}",
-                   {"now": iso(now())})
+    due = db.fetch(
+        f"SELECT * FROM {OUTBOX} WHERE next_attempt_at <= :now ORDER BY created_at, id LIMIT {BATCH}",
+        {"now": iso(now())},
+    )
     smtp = None
     sent = 0
     try:
@@ -110,8 +115,14 @@ def _failed(db, row: dict, attempt: int, err: Exception, settings: MailSettings)
         LOG.error("mail %s (%s) given up after %d tries: %s", row["id"], row["kind"], attempt, reason)
         db.execute(f"DELETE FROM {OUTBOX} WHERE id = :id", {"id": row["id"]})
         return
-    LOG.warning("mail %s (%s) not sent (try %d of %d), will retry: %s", row["id"], row["kind"], attempt,
-                settings.max_attempts, reason)
+    LOG.warning(
+        "mail %s (%s) not sent (try %d of %d), will retry: %s",
+        row["id"],
+        row["kind"],
+        attempt,
+        settings.max_attempts,
+        reason,
+    )
     db.execute(f"UPDATE {OUTBOX} SET last_error = :e WHERE id = :id", {"e": reason, "id": row["id"]})
 
 

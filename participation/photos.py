@@ -100,9 +100,11 @@ class Photo:
 
 
 def heic_refusal(filename: str) -> str:
-    return (f"{filename}: HEIC/HEIF-Fotos kann dieser Server nicht lesen; bitte als JPEG senden (iPhone: "
-            f"Einstellungen → Kamera → Formate → „Maximale Kompatibilität“) / {filename}: this server cannot read "
-            "HEIC/HEIF photos; please send a JPEG (iPhone: Settings → Camera → Formats → Most Compatible)")
+    return (
+        f"{filename}: HEIC/HEIF-Fotos kann dieser Server nicht lesen; bitte als JPEG senden (iPhone: "
+        f"Einstellungen → Kamera → Formate → „Maximale Kompatibilität“) / {filename}: this server cannot read "
+        "HEIC/HEIF photos; please send a JPEG (iPhone: Settings → Camera → Formats → Most Compatible)"
+    )
 
 
 def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None = None) -> Photo:
@@ -110,9 +112,12 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
     settings = settings or PhotoSettings()
     name = (filename or "Foto")[:80]
     if len(raw) > settings.max_file_bytes:
-        raise PhotoError(413, f"{name}: Die Datei ist zu groß ({len(raw) / 1e6:.1f} MB, höchstens "
-                              f"{settings.max_file_bytes / 1e6:.0f} MB) / {name}: the file is too large "
-                              f"({len(raw) / 1e6:.1f} MB, at most {settings.max_file_bytes / 1e6:.0f} MB)")
+        raise PhotoError(
+            413,
+            f"{name}: Die Datei ist zu groß ({len(raw) / 1e6:.1f} MB, höchstens "
+            f"{settings.max_file_bytes / 1e6:.0f} MB) / {name}: the file is too large "
+            f"({len(raw) / 1e6:.1f} MB, at most {settings.max_file_bytes / 1e6:.0f} MB)",
+        )
     if not raw:
         raise PhotoError(400, f"{name}: Die Datei ist leer / {name}: the file is empty")
     with warnings.catch_warnings():
@@ -125,14 +130,20 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             if not HEIF_SUPPORTED and raw[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypmsf1"):
                 raise PhotoError(415, heic_refusal(name)) from None
-            raise PhotoError(415, f"{name}: Kein lesbares Foto (erlaubt: JPEG, PNG, WebP"
-                                  f"{', HEIC' if HEIF_SUPPORTED else ''}) / {name}: not a readable photo (allowed: "
-                                  f"JPEG, PNG, WebP{', HEIC' if HEIF_SUPPORTED else ''})") from None
+            raise PhotoError(
+                415,
+                f"{name}: Kein lesbares Foto (erlaubt: JPEG, PNG, WebP"
+                f"{', HEIC' if HEIF_SUPPORTED else ''}) / {name}: not a readable photo (allowed: "
+                f"JPEG, PNG, WebP{', HEIC' if HEIF_SUPPORTED else ''})",
+            ) from None
         with image:
             if image.format not in FORMATS:
-                raise PhotoError(415, f"{name}: Format {image.format} wird nicht angenommen (erlaubt: JPEG, PNG, "
-                                      f"WebP{', HEIC' if HEIF_SUPPORTED else ''}) / {name}: format {image.format} "
-                                      "is not accepted")
+                raise PhotoError(
+                    415,
+                    f"{name}: Format {image.format} wird nicht angenommen (erlaubt: JPEG, PNG, "
+                    f"WebP{', HEIC' if HEIF_SUPPORTED else ''}) / {name}: format {image.format} "
+                    "is not accepted",
+                )
             width, height = image.size
             if width * height > settings.max_pixels:  # checked before decoding: no memory spent on a bomb
                 raise _too_many_pixels(name, (width, height), settings)
@@ -143,21 +154,31 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
                 rgb.thumbnail((settings.long_side, settings.long_side), Image.Resampling.LANCZOS)
                 out = io.BytesIO()
                 # No exif=, no xmp=, no comment=: Pillow writes none of them unless given.
-                rgb.save(out, format="JPEG", quality=settings.quality, optimize=True, progressive=True,
-                         icc_profile=image.info.get("icc_profile"))
+                rgb.save(
+                    out,
+                    format="JPEG",
+                    quality=settings.quality,
+                    optimize=True,
+                    progressive=True,
+                    icc_profile=image.info.get("icc_profile"),
+                )
             except Image.DecompressionBombError:
                 raise _too_many_pixels(name, (width, height), settings) from None
             except (OSError, ValueError, SyntaxError) as err:
-                raise PhotoError(400, f"{name}: Das Foto ist beschädigt ({err}) / {name}: the photo is damaged "
-                                      f"({err})") from None
+                raise PhotoError(
+                    400, f"{name}: Das Foto ist beschädigt ({err}) / {name}: the photo is damaged ({err})"
+                ) from None
     return Photo(out.getvalue(), rgb.width, rgb.height)
 
 
 def _too_many_pixels(name: str, size: tuple[int, int] | None, settings: PhotoSettings) -> PhotoError:
     what = f"{size[0]} × {size[1]} Pixel" if size else "zu viele Pixel"
-    return PhotoError(413, f"{name}: Das Bild ist zu groß ({what}; höchstens {settings.max_pixels / 1e6:.0f} "
-                           f"Megapixel) / {name}: the image is too large ({what.replace('Pixel', 'pixels')}; at "
-                           f"most {settings.max_pixels / 1e6:.0f} megapixels)")
+    return PhotoError(
+        413,
+        f"{name}: Das Bild ist zu groß ({what}; höchstens {settings.max_pixels / 1e6:.0f} "
+        f"Megapixel) / {name}: the image is too large ({what.replace('Pixel', 'pixels')}; at "
+        f"most {settings.max_pixels / 1e6:.0f} megapixels)",
+    )
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -175,8 +196,11 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 class TooManyPhotos(PhotoError):
     def __init__(self, limit: int, have: int):
-        super().__init__(400, f"Höchstens {limit} Fotos je Meldung (vorhanden: {have}) / at most {limit} photos "
-                              f"per report (already {have})")
+        super().__init__(
+            400,
+            f"Höchstens {limit} Fotos je Meldung (vorhanden: {have}) / at most {limit} photos "
+            f"per report (already {have})",
+        )
 
 
 def add(rows, contribution_id: str, photos: list[Photo], now: str, limit: int) -> list[str]:
@@ -184,17 +208,28 @@ def add(rows, contribution_id: str, photos: list[Photo], now: str, limit: int) -
     ``limit``); their names."""
     names = []
     with rows.transaction() as tx:
-        have = int(tx.fetch(f"SELECT count(*) AS n FROM {TABLE} WHERE contribution_id = :c",
-                            {"c": contribution_id})[0]["n"])
+        have = int(
+            tx.fetch(f"SELECT count(*) AS n FROM {TABLE} WHERE contribution_id = :c", {"c": contribution_id})[0]["n"]
+        )
         if have + len(photos) > limit:
             raise TooManyPhotos(limit, have)
         for position, photo in enumerate(photos, start=have + 1):
             name = f"{uuid.uuid4().hex}.jpg"
-            tx.execute(f"INSERT INTO {TABLE} (id, contribution_id, position, media_type, width, height, byte_size, "
-                       "data, created_at) VALUES (:id, :c, :p, :t, :w, :h, :b, :d, :now)",
-                       {"id": name, "c": contribution_id, "p": position, "t": MEDIA_TYPE, "w": photo.width,
-                        "h": photo.height, "b": len(photo.data), "d": base64.b64encode(photo.data).decode("ascii"),
-                        "now": now})
+            tx.execute(
+                f"INSERT INTO {TABLE} (id, contribution_id, position, media_type, width, height, byte_size, "
+                "data, created_at) VALUES (:id, :c, :p, :t, :w, :h, :b, :d, :now)",
+                {
+                    "id": name,
+                    "c": contribution_id,
+                    "p": position,
+                    "t": MEDIA_TYPE,
+                    "w": photo.width,
+                    "h": photo.height,
+                    "b": len(photo.data),
+                    "d": base64.b64encode(photo.data).decode("ascii"),
+                    "now": now,
+                },
+            )
             names.append(name)
     return names
 
@@ -203,10 +238,13 @@ def names_of(rows, contribution_ids: list[str]) -> dict[str, list[str]]:
     """The photo names of each contribution, in upload order (contributions without photos are left out)."""
     found: dict[str, list[str]] = {}
     for start in range(0, len(contribution_ids), 500):
-        chunk = contribution_ids[start:start + 500]
+        chunk = contribution_ids[start : start + 500]
         marks = ", ".join(f":c{i}" for i in range(len(chunk)))
-        for row in rows.fetch(f"SELECT id, contribution_id FROM {TABLE} WHERE contribution_id IN ({marks}) "
-                              "ORDER BY contribution_id, position", {f"c{i}": c for i, c in enumerate(chunk)}):
+        for row in rows.fetch(
+            f"SELECT id, contribution_id FROM {TABLE} WHERE contribution_id IN ({marks}) "
+            "ORDER BY contribution_id, position",
+            {f"c{i}": c for i, c in enumerate(chunk)},
+        ):
             found.setdefault(row["contribution_id"], []).append(row["id"])
     return found
 
@@ -225,8 +263,12 @@ def read(rows, name: str) -> tuple[str, bytes] | None:
 
 def delete(rows, contribution_id: str, name: str) -> bool:
     with rows.transaction() as tx:
-        return tx.execute(f"DELETE FROM {TABLE} WHERE id = :id AND contribution_id = :c",
-                          {"id": name, "c": contribution_id}) > 0
+        return (
+            tx.execute(
+                f"DELETE FROM {TABLE} WHERE id = :id AND contribution_id = :c", {"id": name, "c": contribution_id}
+            )
+            > 0
+        )
 
 
 def media_url(name: str) -> str:

@@ -45,8 +45,10 @@ def check_address(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value.strip()) > MAX_ADDRESS or re.search(r"[\x00-\x1f\x7f]", value):
-        raise ValueError(f"address_string: höchstens {MAX_ADDRESS} Zeichen Text ohne Steuerzeichen / at most "
-                         f"{MAX_ADDRESS} characters of text without control characters")
+        raise ValueError(
+            f"address_string: höchstens {MAX_ADDRESS} Zeichen Text ohne Steuerzeichen / at most "
+            f"{MAX_ADDRESS} characters of text without control characters"
+        )
     return value.strip()
 
 
@@ -54,8 +56,10 @@ def check_media_url(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value.strip()) > MAX_URL or not _URL.match(value.strip()):
-        raise ValueError(f"media_url: eine http(s)-Adresse mit höchstens {MAX_URL} Zeichen / an http(s) URL of at "
-                         f"most {MAX_URL} characters")
+        raise ValueError(
+            f"media_url: eine http(s)-Adresse mit höchstens {MAX_URL} Zeichen / an http(s) URL of at "
+            f"most {MAX_URL} characters"
+        )
     return value.strip()
 
 
@@ -63,23 +67,28 @@ def save_details(rows, contribution_id: str, address: str | None, media_url: str
     if address is None and media_url is None:
         return
     with rows.transaction() as tx:
-        tx.execute(f"INSERT INTO {DETAILS} (id, contribution_id, address_string, media_url) VALUES (:id, :id, :a, :m)",
-                   {"id": contribution_id, "a": address, "m": media_url})
+        tx.execute(
+            f"INSERT INTO {DETAILS} (id, contribution_id, address_string, media_url) VALUES (:id, :id, :a, :m)",
+            {"id": contribution_id, "a": address, "m": media_url},
+        )
 
 
 def details_of(rows, contribution_ids: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for start in range(0, len(contribution_ids), 500):
-        chunk = contribution_ids[start:start + 500]
+        chunk = contribution_ids[start : start + 500]
         marks = ", ".join(f":c{i}" for i in range(len(chunk)))
-        for row in rows.fetch(f"SELECT contribution_id, address_string, media_url FROM {DETAILS} "
-                              f"WHERE contribution_id IN ({marks})", {f"c{i}": c for i, c in enumerate(chunk)}):
+        for row in rows.fetch(
+            f"SELECT contribution_id, address_string, media_url FROM {DETAILS} WHERE contribution_id IN ({marks})",
+            {f"c{i}": c for i, c in enumerate(chunk)},
+        ):
             found[row["contribution_id"]] = row
     return found
 
 
-def nearby(store_url: str, epsg: int, category: str, lon: float, lat: float, radius_m: float,
-           is_visible) -> tuple[list[dict], int]:
+def nearby(
+    store_url: str, epsg: int, category: str, lon: float, lat: float, radius_m: float, is_visible
+) -> tuple[list[dict], int]:
     """(open reports of ``category`` within ``radius_m`` of lon/lat that ``is_visible(row)`` allows, nearest
     first; how many others are there that are not public yet)."""
     from pyproj import Transformer
@@ -92,8 +101,11 @@ def nearby(store_url: str, epsg: int, category: str, lon: float, lat: float, rad
         return [], 0
     store = open_store(store_url, epsg=epsg)
     try:
-        frame = store.read("contributions", where={"kind": "maengelmeldung", "category": category},
-                           bbox=(x - radius_m, y - radius_m, x + radius_m, y + radius_m))
+        frame = store.read(
+            "contributions",
+            where={"kind": "maengelmeldung", "category": category},
+            bbox=(x - radius_m, y - radius_m, x + radius_m, y + radius_m),
+        )
     finally:
         store.close()
     here = Point(x, y)
@@ -107,7 +119,15 @@ def nearby(store_url: str, epsg: int, category: str, lon: float, lat: float, rad
         if not is_visible(row.to_dict()):
             hidden += 1
             continue
-        shown.append({"id": str(row["id"]), "reference": row.get("reference"), "status": row["status"],
-                      "category": row["category"], "text": row["text"], "like_count": int(row.get("like_count") or 0),
-                      "distance_m": round(distance, 1)})
+        shown.append(
+            {
+                "id": str(row["id"]),
+                "reference": row.get("reference"),
+                "status": row["status"],
+                "category": row["category"],
+                "text": row["text"],
+                "like_count": int(row.get("like_count") or 0),
+                "distance_m": round(distance, 1),
+            }
+        )
     return sorted(shown, key=lambda r: r["distance_m"]), hidden

@@ -21,11 +21,39 @@ AUDIT = "audit_log"
 COUNTERS = "reference_counters"
 TEMPLATES = "answer_templates"
 
-PROCEDURE_COLUMNS = ("id", "kind", "title_de", "title_en", "description_de", "description_en", "plan_ids",
-                     "scenario_id", "opens_at", "closes_at", "allowed_kinds", "reference_prefix", "closed_at",
-                     "created_by", "created_at", "updated_at")
-ABWAEGUNG_COLUMNS = ("id", "contribution_id", "procedure_id", "section_no", "section_text", "proposal", "result",
-                     "decision", "tags", "group_name", "published_at", "updated_by", "updated_at")
+PROCEDURE_COLUMNS = (
+    "id",
+    "kind",
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "plan_ids",
+    "scenario_id",
+    "opens_at",
+    "closes_at",
+    "allowed_kinds",
+    "reference_prefix",
+    "closed_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+ABWAEGUNG_COLUMNS = (
+    "id",
+    "contribution_id",
+    "procedure_id",
+    "section_no",
+    "section_text",
+    "proposal",
+    "result",
+    "decision",
+    "tags",
+    "group_name",
+    "published_at",
+    "updated_by",
+    "updated_at",
+)
 
 
 def iso(value) -> str | None:
@@ -108,8 +136,9 @@ def delete_procedure(store, procedure_id: str) -> None:
     store.replace({PROCEDURES: empty}, source=f"procedure:{procedure_id}")
 
 
-def procedure_for(rows, kind: str, plan_id: str | None, scenario_id: str | None, point=None,
-                  area_of=None) -> tuple[dict | None, list[dict]]:
+def procedure_for(
+    rows, kind: str, plan_id: str | None, scenario_id: str | None, point=None, area_of=None
+) -> tuple[dict | None, list[dict]]:
     """(the open procedure a new contribution belongs to or None, the procedures that could take it).
 
     A contribution on a plan belongs to the open procedure of that plan that admits its kind;
@@ -140,8 +169,11 @@ def next_reference(rows, proc: dict, plan_names: list[str] | tuple = (), year: i
     year = year or datetime.now(UTC).year
     key = f"{prefix}-{year}"
     with rows.transaction() as tx:
-        found = tx.fetch(f"INSERT INTO {COUNTERS} (id, value) VALUES (:id, 1) ON CONFLICT (id) DO UPDATE "
-                         f"SET value = {COUNTERS}.value + 1 RETURNING value", {"id": key})
+        found = tx.fetch(
+            f"INSERT INTO {COUNTERS} (id, value) VALUES (:id, 1) ON CONFLICT (id) DO UPDATE "
+            f"SET value = {COUNTERS}.value + 1 RETURNING value",
+            {"id": key},
+        )
     return reference_number(prefix, year, int(found[0]["value"]))
 
 
@@ -150,13 +182,31 @@ def next_reference(rows, proc: dict, plan_names: list[str] | tuple = (), year: i
 
 def statements(rows, procedure_id: str) -> list[dict]:
     """The contributions of a procedure (every status), oldest first, each with its Abwägung entries."""
-    columns = ("id", "kind", "category", "text", "plan_id", "target_collection", "target_id", "parent_id",
-               "pseudonym", "status", "status_note", "reference", "late", "created_at", "like_count")
-    found = rows.fetch(f"SELECT {', '.join(columns)} FROM {CONTRIBUTIONS} WHERE procedure_id = :p "
-                       "ORDER BY created_at, id", {"p": procedure_id})
+    columns = (
+        "id",
+        "kind",
+        "category",
+        "text",
+        "plan_id",
+        "target_collection",
+        "target_id",
+        "parent_id",
+        "pseudonym",
+        "status",
+        "status_note",
+        "reference",
+        "late",
+        "created_at",
+        "like_count",
+    )
+    found = rows.fetch(
+        f"SELECT {', '.join(columns)} FROM {CONTRIBUTIONS} WHERE procedure_id = :p ORDER BY created_at, id",
+        {"p": procedure_id},
+    )
     entries: dict[str, list[dict]] = {}
-    for entry in rows.fetch(f"SELECT {', '.join(ABWAEGUNG_COLUMNS)} FROM {ABWAEGUNG} WHERE procedure_id = :p",
-                            {"p": procedure_id}):
+    for entry in rows.fetch(
+        f"SELECT {', '.join(ABWAEGUNG_COLUMNS)} FROM {ABWAEGUNG} WHERE procedure_id = :p", {"p": procedure_id}
+    ):
         entry["tags"] = _json(entry["tags"], [])
         entry["published_at"], entry["updated_at"] = iso(entry["published_at"]), iso(entry["updated_at"])
         entries.setdefault(entry["contribution_id"], []).append(entry)
@@ -174,13 +224,24 @@ def save_abwaegung(rows, contribution: dict, entries: list[dict], actor: str) ->
     with rows.transaction() as tx:
         tx.execute(f"DELETE FROM {ABWAEGUNG} WHERE contribution_id = :c", {"c": contribution["id"]})
         for entry in entries:
-            identifier = contribution["id"] if entry["section_no"] is None \
-                else f"{contribution['id']}#{entry['section_no']}"
-            values = {**entry, "id": identifier, "contribution_id": contribution["id"],
-                      "procedure_id": contribution["procedure_id"], "tags": json.dumps(entry["tags"]),
-                      "published_at": None, "updated_by": actor, "updated_at": now}
-            tx.execute(f"INSERT INTO {ABWAEGUNG} ({', '.join(ABWAEGUNG_COLUMNS)}) VALUES "
-                       f"({', '.join(':' + c for c in ABWAEGUNG_COLUMNS)})", values)
+            identifier = (
+                contribution["id"] if entry["section_no"] is None else f"{contribution['id']}#{entry['section_no']}"
+            )
+            values = {
+                **entry,
+                "id": identifier,
+                "contribution_id": contribution["id"],
+                "procedure_id": contribution["procedure_id"],
+                "tags": json.dumps(entry["tags"]),
+                "published_at": None,
+                "updated_by": actor,
+                "updated_at": now,
+            }
+            tx.execute(
+                f"INSERT INTO {ABWAEGUNG} ({', '.join(ABWAEGUNG_COLUMNS)}) VALUES "
+                f"({', '.join(':' + c for c in ABWAEGUNG_COLUMNS)})",
+                values,
+            )
             saved.append({**values, "tags": entry["tags"]})
     return saved
 
@@ -188,20 +249,28 @@ def save_abwaegung(rows, contribution: dict, entries: list[dict], actor: str) ->
 def mark_published(rows, procedure_id: str, entry_ids: list[str], when: str) -> None:
     with rows.transaction() as tx:
         for identifier in entry_ids:
-            tx.execute(f"UPDATE {ABWAEGUNG} SET published_at = :at WHERE id = :id AND procedure_id = :p",
-                       {"at": when, "id": identifier, "p": procedure_id})
+            tx.execute(
+                f"UPDATE {ABWAEGUNG} SET published_at = :at WHERE id = :id AND procedure_id = :p",
+                {"at": when, "id": identifier, "p": procedure_id},
+            )
 
 
 def by_reference(rows, reference: str) -> dict | None:
-    found = rows.fetch(f"SELECT id, procedure_id, kind, status, status_note, reference, late, created_at "
-                       f"FROM {CONTRIBUTIONS} WHERE reference = :r", {"r": reference})
+    found = rows.fetch(
+        f"SELECT id, procedure_id, kind, status, status_note, reference, late, created_at "
+        f"FROM {CONTRIBUTIONS} WHERE reference = :r",
+        {"r": reference},
+    )
     if not found:
         return None
     statement = found[0]
     statement["created_at"], statement["late"] = iso(statement["created_at"]), bool(statement["late"])
-    published = rows.fetch(f"SELECT section_no, section_text, proposal, result, decision, published_at FROM "
-                           f"{ABWAEGUNG} WHERE contribution_id = :c AND published_at IS NOT NULL "
-                           "ORDER BY section_no", {"c": statement["id"]})
+    published = rows.fetch(
+        f"SELECT section_no, section_text, proposal, result, decision, published_at FROM "
+        f"{ABWAEGUNG} WHERE contribution_id = :c AND published_at IS NOT NULL "
+        "ORDER BY section_no",
+        {"c": statement["id"]},
+    )
     for entry in published:
         entry["published_at"] = iso(entry["published_at"])
         entry["result_label_de"], entry["result_label_en"] = RESULTS.get(entry["result"], (None, None))
@@ -211,8 +280,10 @@ def by_reference(rows, reference: str) -> dict | None:
 
 def set_procedure_of(rows, contribution_id: str, procedure_id: str, reference: str, late: bool) -> None:
     with rows.transaction() as tx:
-        tx.execute(f"UPDATE {CONTRIBUTIONS} SET procedure_id = :p, reference = :r, late = :l WHERE id = :id",
-                   {"p": procedure_id, "r": reference, "l": bool(late), "id": contribution_id})
+        tx.execute(
+            f"UPDATE {CONTRIBUTIONS} SET procedure_id = :p, reference = :r, late = :l WHERE id = :id",
+            {"p": procedure_id, "r": reference, "l": bool(late), "id": contribution_id},
+        )
 
 
 # -- answer templates ---------------------------------------------------------------------------------------------
@@ -223,11 +294,20 @@ def templates(rows) -> list[dict]:
 
 
 def add_template(rows, title: str, text: str, result: str | None, actor: str) -> dict:
-    values = {"id": str(uuid.uuid4()), "title": title, "text": text, "result": result, "created_by": actor,
-              "created_at": now_iso()}
+    values = {
+        "id": str(uuid.uuid4()),
+        "title": title,
+        "text": text,
+        "result": result,
+        "created_by": actor,
+        "created_at": now_iso(),
+    }
     with rows.transaction() as tx:
-        tx.execute(f"INSERT INTO {TEMPLATES} (id, title, text, result, created_by, created_at) VALUES "
-                   "(:id, :title, :text, :result, :created_by, :created_at)", values)
+        tx.execute(
+            f"INSERT INTO {TEMPLATES} (id, title, text, result, created_by, created_at) VALUES "
+            "(:id, :title, :text, :result, :created_by, :created_at)",
+            values,
+        )
     return values
 
 
@@ -244,14 +324,24 @@ def actor(viewer) -> str:
     return getattr(viewer, "name", "") or viewer.role
 
 
-def record(rows, viewer, action: str, target_type: str, target_id: str | None, detail: dict | None = None,
-           tx=None) -> None:
+def record(
+    rows, viewer, action: str, target_type: str, target_id: str | None, detail: dict | None = None, tx=None
+) -> None:
     """Store one staff action: who (``viewer.name``), in which role, when, what, on what."""
-    values = {"id": str(uuid.uuid4()), "at": now_iso(), "actor": actor(viewer),
-              "role": viewer.role, "action": action, "target_type": target_type, "target_id": target_id,
-              "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)}
-    sql = (f"INSERT INTO {AUDIT} (id, at, actor, role, action, target_type, target_id, detail) VALUES "
-           f"(:id, :at, :actor, :role, :action, :target_type, :target_id, {rows.json_param.format('detail')})")
+    values = {
+        "id": str(uuid.uuid4()),
+        "at": now_iso(),
+        "actor": actor(viewer),
+        "role": viewer.role,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+    }
+    sql = (
+        f"INSERT INTO {AUDIT} (id, at, actor, role, action, target_type, target_id, detail) VALUES "
+        f"(:id, :at, :actor, :role, :action, :target_type, :target_id, {rows.json_param.format('detail')})"
+    )
     if tx is not None:
         tx.execute(sql, values)
         return
@@ -259,8 +349,9 @@ def record(rows, viewer, action: str, target_type: str, target_id: str | None, d
         own.execute(sql, values)
 
 
-def audit(rows, since: str | None = None, actor: str | None = None, target_id: str | None = None,
-          limit: int = 1000) -> list[dict]:
+def audit(
+    rows, since: str | None = None, actor: str | None = None, target_id: str | None = None, limit: int = 1000
+) -> list[dict]:
     """The audit trail, newest first."""
     clauses, params = [], {"limit": int(limit)}
     if since:
@@ -273,8 +364,11 @@ def audit(rows, since: str | None = None, actor: str | None = None, target_id: s
         clauses.append("target_id = :target")
         params["target"] = target_id
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    found = rows.fetch(f"SELECT id, at, actor, role, action, target_type, target_id, detail FROM {AUDIT}{where} "
-                       "ORDER BY at DESC, id LIMIT :limit", params)
+    found = rows.fetch(
+        f"SELECT id, at, actor, role, action, target_type, target_id, detail FROM {AUDIT}{where} "
+        "ORDER BY at DESC, id LIMIT :limit",
+        params,
+    )
     for entry in found:
         entry["at"], entry["detail"] = iso(entry["at"]), _json(entry["detail"], {})
     return found

@@ -34,8 +34,14 @@ SCENARIOS = "scenarios"
 SCENARIO_LIKES = "scenario_likes"
 
 KINDS = ("kommentar", "vorschlag", "maengelmeldung")
-KIND_ALIASES = {"comment": "kommentar", "hinweis": "kommentar", "proposal": "vorschlag",
-                "defect": "maengelmeldung", "mängelmeldung": "maengelmeldung", "mangel": "maengelmeldung"}
+KIND_ALIASES = {
+    "comment": "kommentar",
+    "hinweis": "kommentar",
+    "proposal": "vorschlag",
+    "defect": "maengelmeldung",
+    "mängelmeldung": "maengelmeldung",
+    "mangel": "maengelmeldung",
+}
 #: Categories of Mängelmeldungen = the Open311 services: code -> (German, English) name.
 DEFECT_CATEGORIES = {
     "strasse": ("Straßenschaden", "Road damage"),
@@ -51,13 +57,29 @@ TOPIC_CATEGORIES = {
     "wohnen": ("Wohnen und Bauen", "Housing and building"),
     "soziales": ("Soziales und Freizeit", "Social and leisure"),
 }
-CATEGORY_ALIASES = {"general": "allgemein", "traffic": "verkehr", "green": "gruen", "housing": "wohnen",
-                    "social": "soziales", "cleanliness": "muell", "lighting": "beleuchtung", "street": "strasse",
-                    "road": "strasse", "other": "sonstiges", "grün": "gruen", "müll": "muell",
-                    "straße": "strasse"}
+CATEGORY_ALIASES = {
+    "general": "allgemein",
+    "traffic": "verkehr",
+    "green": "gruen",
+    "housing": "wohnen",
+    "social": "soziales",
+    "cleanliness": "muell",
+    "lighting": "beleuchtung",
+    "street": "strasse",
+    "road": "strasse",
+    "other": "sonstiges",
+    "grün": "gruen",
+    "müll": "muell",
+    "straße": "strasse",
+}
 
-SUBMITTED, APPROVED, REJECTED, IN_PROGRESS, DONE = "eingereicht", "freigegeben", "abgelehnt", "in_bearbeitung", \
-    "erledigt"
+SUBMITTED, APPROVED, REJECTED, IN_PROGRESS, DONE = (
+    "eingereicht",
+    "freigegeben",
+    "abgelehnt",
+    "in_bearbeitung",
+    "erledigt",
+)
 STATUSES = {
     "kommentar": (SUBMITTED, APPROVED, REJECTED),
     "vorschlag": (SUBMITTED, APPROVED, REJECTED),
@@ -65,19 +87,46 @@ STATUSES = {
 }
 
 #: What a citizen may set.
-CITIZEN_FIELDS = ("kind", "category", "text", "plan_id", "target_collection", "target_id", "scenario_id",
-                  "parent_id", "pseudonym")
+CITIZEN_FIELDS = (
+    "kind",
+    "category",
+    "text",
+    "plan_id",
+    "target_collection",
+    "target_id",
+    "scenario_id",
+    "parent_id",
+    "pseudonym",
+)
 #: Set by the server; in a request body they are ignored (status: only moderators may change it).
-SERVER_FIELDS = ("status", "status_history", "like_count", "created_at", "updated_at", "status_note", "procedure_id",
-                 "reference", "late", "media_urls", "address_string")
+SERVER_FIELDS = (
+    "status",
+    "status_history",
+    "like_count",
+    "created_at",
+    "updated_at",
+    "status_note",
+    "procedure_id",
+    "reference",
+    "late",
+    "media_urls",
+    "address_string",
+)
 #: A field people never see (hidden in the portal's form); a bot that fills it gets a neutral 400, nothing is stored.
 HONEYPOT = "website"
 HONEYPOT_MESSAGE = message("honeypot")
 #: Stored, never served.
 HIDDEN_FIELDS = ("author_secret_hash",)
 #: Plan objects a contribution may be about.
-TARGET_COLLECTIONS = ("bp_plan", "bp_bereich", "bp_baugebiet", "bp_baugrenze", "bp_verkehrsflaeche",
-                      "bp_gruenflaeche", "bp_textabschnitt")
+TARGET_COLLECTIONS = (
+    "bp_plan",
+    "bp_bereich",
+    "bp_baugebiet",
+    "bp_baugrenze",
+    "bp_verkehrsflaeche",
+    "bp_gruenflaeche",
+    "bp_textabschnitt",
+)
 
 MAX_TEXT = 2000
 MAX_NOTE = 1000
@@ -132,17 +181,24 @@ def is_public(kind: str | None, status: str | None) -> bool:
 
 def visible_to(viewer: Viewer, row: dict) -> bool:
     """May ``viewer`` see the stored ``row``? Public ones, everything for moderators, an author their own."""
-    return viewer.is_moderator or is_public(row.get("kind"), row.get("status")) or viewer.owns(
-        row.get("author_secret_hash"))
+    return (
+        viewer.is_moderator
+        or is_public(row.get("kind"), row.get("status"))
+        or viewer.owns(row.get("author_secret_hash"))
+    )
 
 
 def visibility_filter(viewer: Viewer):
     """The pygeofilter AST a viewer's queries are ANDed with (None: everything)."""
     if viewer.is_moderator:
         return None
-    public = ast.Or(ast.Equal(ast.Attribute("status"), APPROVED),
-                    ast.And(ast.Equal(ast.Attribute("kind"), "maengelmeldung"),
-                            ast.In(ast.Attribute("status"), [IN_PROGRESS, DONE], False)))
+    public = ast.Or(
+        ast.Equal(ast.Attribute("status"), APPROVED),
+        ast.And(
+            ast.Equal(ast.Attribute("kind"), "maengelmeldung"),
+            ast.In(ast.Attribute("status"), [IN_PROGRESS, DONE], False),
+        ),
+    )
     if viewer.secret_hashes:
         return ast.Or(public, ast.In(ast.Attribute("author_secret_hash"), list(viewer.secret_hashes), False))
     return public
@@ -202,7 +258,9 @@ def normalise_category(kind: str, value) -> str | None:
         if category not in DEFECT_CATEGORIES:
             raise IntakeError.of("category_defect_unknown", value=value, allowed=", ".join(DEFECT_CATEGORIES))
     elif category not in DEFECT_CATEGORIES and category not in TOPIC_CATEGORIES:
-        raise IntakeError.of("category_unknown", value=value, allowed=", ".join([*TOPIC_CATEGORIES, *DEFECT_CATEGORIES]))
+        raise IntakeError.of(
+            "category_unknown", value=value, allowed=", ".join([*TOPIC_CATEGORIES, *DEFECT_CATEGORIES])
+        )
     return category
 
 

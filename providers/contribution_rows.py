@@ -125,15 +125,20 @@ class Rows:
         """The same for a planning variant (a row of the ``scenarios`` collection): a preference count."""
         return self._like(SCENARIOS, SCENARIO_LIKES, "scenario_id", scenario_id, voter_hash, add)
 
-    def _like(self, table: str, likes: str, key: str, identifier: str, voter_hash: str,
-              add: bool) -> tuple[bool, int]:
+    def _like(self, table: str, likes: str, key: str, identifier: str, voter_hash: str, add: bool) -> tuple[bool, int]:
         params = {"id": f"{identifier}:{voter_hash}", "cid": identifier, "voter": voter_hash, "now": now_iso()}
         with self.transaction() as tx:
             if not tx.fetch(f"SELECT id FROM {table} WHERE id = :cid{self.lock}", params):
                 raise not_found(identifier)
             if add:
-                changed = tx.execute(f"INSERT INTO {likes} (id, {key}, voter_hash, created_at) "
-                                     "VALUES (:id, :cid, :voter, :now) ON CONFLICT (id) DO NOTHING", params) > 0
+                changed = (
+                    tx.execute(
+                        f"INSERT INTO {likes} (id, {key}, voter_hash, created_at) "
+                        "VALUES (:id, :cid, :voter, :now) ON CONFLICT (id) DO NOTHING",
+                        params,
+                    )
+                    > 0
+                )
             else:
                 changed = tx.execute(f"DELETE FROM {likes} WHERE id = :id", params) > 0
             count = self._recount(tx, identifier, table, likes, key)
@@ -146,8 +151,10 @@ class Rows:
 
     @staticmethod
     def _recount(tx, identifier: str, table: str = TABLE, likes: str = LIKES, key: str = "contribution_id") -> int:
-        tx.execute(f"UPDATE {table} SET like_count = (SELECT count(*) FROM {likes} WHERE {key} = :cid) "
-                   "WHERE id = :cid", {"cid": identifier})
+        tx.execute(
+            f"UPDATE {table} SET like_count = (SELECT count(*) FROM {likes} WHERE {key} = :cid) WHERE id = :cid",
+            {"cid": identifier},
+        )
         rows = tx.fetch(f"SELECT like_count FROM {table} WHERE id = :cid", {"cid": identifier})
         return int(rows[0]["like_count"] or 0) if rows else 0
 
@@ -155,8 +162,9 @@ class Rows:
         """Read-modify-write of status, public note and history under a row lock; ``decide(row)`` returns the
         new status; ``audit(tx, before, after)`` records the change in the same transaction."""
         with self.transaction() as tx:
-            rows = tx.fetch(f"SELECT {', '.join(ROW_COLUMNS)} FROM {TABLE} WHERE id = :id{self.lock}",
-                            {"id": contribution_id})
+            rows = tx.fetch(
+                f"SELECT {', '.join(ROW_COLUMNS)} FROM {TABLE} WHERE id = :id{self.lock}", {"id": contribution_id}
+            )
             if not rows:
                 raise not_found(contribution_id)
             row = self._normalise(rows[0])
@@ -169,10 +177,17 @@ class Rows:
                 row["status"], row["updated_at"] = status, now
                 if note is not None:
                     row["status_note"] = note or None
-                tx.execute(f"UPDATE {TABLE} SET status = :status, status_note = :note, status_history = "
-                           f"{self.json_param.format('history')}, updated_at = :now WHERE id = :id",
-                           {"status": status, "history": json.dumps(row["status_history"]), "now": now,
-                            "note": row.get("status_note"), "id": contribution_id})
+                tx.execute(
+                    f"UPDATE {TABLE} SET status = :status, status_note = :note, status_history = "
+                    f"{self.json_param.format('history')}, updated_at = :now WHERE id = :id",
+                    {
+                        "status": status,
+                        "history": json.dumps(row["status_history"]),
+                        "now": now,
+                        "note": row.get("status_note"),
+                        "id": contribution_id,
+                    },
+                )
                 self.touch(tx)
                 if audit is not None:
                     audit(tx, before, row)
@@ -205,8 +220,15 @@ class Rows:
 
 def _forget(tx, contribution_id: str) -> None:
     """What hangs on a contribution besides its row: likes, the Abwägung, its published result."""
-    for table in (LIKES, "abwaegung", "statement_results", notify.SUBSCRIPTIONS, notify.OUTBOX, photos.TABLE,
-                  reports.DETAILS):
+    for table in (
+        LIKES,
+        "abwaegung",
+        "statement_results",
+        notify.SUBSCRIPTIONS,
+        notify.OUTBOX,
+        photos.TABLE,
+        reports.DETAILS,
+    ):
         tx.execute(f"DELETE FROM {table} WHERE contribution_id = :id", {"id": contribution_id})
 
 
@@ -228,8 +250,10 @@ class GeoPackageRows(Rows):
 
     def layer_boxes(self, layer_ids):
         marks = ", ".join(f":l{i}" for i in range(len(layer_ids)))
-        rows = self.fetch(f"SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name IN ({marks}) "
-                          "AND min_x IS NOT NULL", {f"l{i}": name for i, name in enumerate(layer_ids)})
+        rows = self.fetch(
+            f"SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name IN ({marks}) AND min_x IS NOT NULL",
+            {f"l{i}": name for i, name in enumerate(layer_ids)},
+        )
         return [(r["min_x"], r["min_y"], r["max_x"], r["max_y"]) for r in rows]
 
 
@@ -258,8 +282,10 @@ class PostGISRows(Rows):
             rows = self.fetch("SELECT to_regclass(:t) IS NOT NULL AS present", {"t": layer_id})
             if not rows or not rows[0]["present"]:
                 continue
-            row = self.fetch(f"SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 "
-                             f"FROM (SELECT ST_Extent(geom) AS e FROM {layer_id}) AS x")[0]
+            row = self.fetch(
+                f"SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1 "
+                f"FROM (SELECT ST_Extent(geom) AS e FROM {layer_id}) AS x"
+            )[0]
             if row["x0"] is not None:
                 boxes.append((row["x0"], row["y0"], row["x1"], row["y1"]))
         return boxes

@@ -164,8 +164,11 @@ class ContributionsMixin:
         viewer = access.current_viewer()
         user_filter = kwargs.pop("filterq", None)
         check_filter_properties(user_filter, set(self._fields) | self._geometry_names)
-        parts = [p for p in (user_filter, self._text_search(kwargs.pop("q", None)), visibility_filter(viewer))
-                 if p is not None]
+        parts = [
+            p
+            for p in (user_filter, self._text_search(kwargs.pop("q", None)), visibility_filter(viewer))
+            if p is not None
+        ]
         combined = parts[0] if parts else None
         for part in parts[1:]:
             combined = ast.And(combined, part)
@@ -201,7 +204,8 @@ class ContributionsMixin:
                 props = feature.setdefault("properties", {})
                 extra = details.get(key) or {}
                 props["media_urls"] = [photos.media_url(n) for n in names.get(key, [])] + (
-                    [extra["media_url"]] if extra.get("media_url") else [])
+                    [extra["media_url"]] if extra.get("media_url") else []
+                )
                 if extra.get("address_string"):
                     props["address_string"] = extra["address_string"]
 
@@ -265,15 +269,27 @@ class ContributionsMixin:
         history = [{"status": SUBMITTED, "at": now}]
         if status != SUBMITTED:
             history.append({"status": status, "at": now})
-        props.update(status=status, status_history=history, like_count=0, created_at=now, updated_at=now,
-                     author_secret_hash=access.hash_secret(secret), late=late,
-                     procedure_id=procedure["id"] if procedure else None,
-                     reference=next_reference(self.rows, procedure) if procedure else (
-                         next_reference(self.rows, {"reference_prefix": reports.reference_prefix()})
-                         if props["kind"] == "maengelmeldung" else None))  # a report is followed by its number
+        props.update(
+            status=status,
+            status_history=history,
+            like_count=0,
+            created_at=now,
+            updated_at=now,
+            author_secret_hash=access.hash_secret(secret),
+            late=late,
+            procedure_id=procedure["id"] if procedure else None,
+            reference=next_reference(self.rows, procedure)
+            if procedure
+            else (
+                next_reference(self.rows, {"reference_prefix": reports.reference_prefix()})
+                if props["kind"] == "maengelmeldung"
+                else None
+            ),
+        )  # a report is followed by its number
         with self._internal():
-            created = super().create(json.dumps({"type": "Feature", "id": identifier, "geometry": geometry,
-                                                 "properties": props}))
+            created = super().create(
+                json.dumps({"type": "Feature", "id": identifier, "geometry": geometry, "properties": props})
+            )
         access.remember_secret(secret)
         notify.after_create(identifier, notify_email)  # after the commit; a mail problem never fails the write
         return created
@@ -307,13 +323,19 @@ class ContributionsMixin:
         if status != stored["status"]:
             history.append({"status": status, "at": now})
         geometry = self._checked_geometry(feature.get("geometry"))
-        props.update(status=status, status_history=history, like_count=stored.get("like_count") or 0,
-                     created_at=stored["created_at"], updated_at=now,
-                     author_secret_hash=stored.get("author_secret_hash"),
-                     **{k: stored.get(k) for k in ("procedure_id", "reference", "late", "status_note")})
+        props.update(
+            status=status,
+            status_history=history,
+            like_count=stored.get("like_count") or 0,
+            created_at=stored["created_at"],
+            updated_at=now,
+            author_secret_hash=stored.get("author_secret_hash"),
+            **{k: stored.get(k) for k in ("procedure_id", "reference", "late", "status_note")},
+        )
         with self._internal():
-            super().update(identifier, json.dumps({"type": "Feature", "id": identifier, "geometry": geometry,
-                                                   "properties": props}))
+            super().update(
+                identifier, json.dumps({"type": "Feature", "id": identifier, "geometry": geometry, "properties": props})
+            )
         self.rows.recount(identifier)  # a like that arrived meanwhile is not lost
         if viewer.owns(stored.get("author_secret_hash")):
             notify.after_create(identifier, notify_email)
@@ -344,9 +366,20 @@ class ContributionsMixin:
             return check_status(row["kind"], status)
 
         def audit(tx, before, after):
-            record(self.rows, viewer, "contribution.status", "contribution", after["id"],
-                   {"from": before["status"], "to": after["status"], "note": after.get("status_note"),
-                    "reference": after.get("reference")}, tx=tx)
+            record(
+                self.rows,
+                viewer,
+                "contribution.status",
+                "contribution",
+                after["id"],
+                {
+                    "from": before["status"],
+                    "to": after["status"],
+                    "note": after.get("status_note"),
+                    "reference": after.get("reference"),
+                },
+                tx=tx,
+            )
             after["_changed"] = True  # audit runs only when status or note changed
 
         row = self.rows.set_status(str(identifier), decide, note=note, audit=audit)
@@ -380,9 +413,16 @@ class ContributionsMixin:
         for _, other in near.iterrows():
             moment = datetime.fromisoformat(iso(other["created_at"]).replace("Z", "+00:00"))
             if abs((moment - created).total_seconds()) <= days * 86400:
-                found.append({"id": other["id"], "reference": other.get("reference"), "status": other["status"],
-                              "text": other["text"], "created_at": iso(other["created_at"]),
-                              "distance_m": round(float(other.geometry.distance(own.geometry.iloc[0])), 1)})
+                found.append(
+                    {
+                        "id": other["id"],
+                        "reference": other.get("reference"),
+                        "status": other["status"],
+                        "text": other["text"],
+                        "created_at": iso(other["created_at"]),
+                        "distance_m": round(float(other.geometry.distance(own.geometry.iloc[0])), 1),
+                    }
+                )
         return sorted(found, key=lambda d: d["distance_m"])
 
     def like(self, identifier: str, voter_id: str, add: bool = True) -> tuple[bool, int]:
@@ -398,9 +438,11 @@ class ContributionsMixin:
             raise access.CredentialsRequired(message("secret_required", header=access.SECRET_HEADER))
         marks = ", ".join(f":h{i}" for i in range(len(viewer.secret_hashes)))
         columns = [c for c in ROW_COLUMNS if c not in HIDDEN_FIELDS]
-        rows = self.rows.fetch(f"SELECT {', '.join(columns)} FROM {TABLE} WHERE author_secret_hash IN ({marks}) "
-                               "ORDER BY created_at DESC, id",
-                               {f"h{i}": h for i, h in enumerate(viewer.secret_hashes)})
+        rows = self.rows.fetch(
+            f"SELECT {', '.join(columns)} FROM {TABLE} WHERE author_secret_hash IN ({marks}) "
+            "ORDER BY created_at DESC, id",
+            {f"h{i}": h for i, h in enumerate(viewer.secret_hashes)},
+        )
         return [self.rows._normalise(row) for row in rows]
 
     def delete_by_author(self) -> list[str]:
@@ -456,8 +498,9 @@ class ContributionsMixin:
         from participation.store import procedure_for
 
         point = shapely.geometry.shape(geometry).representative_point()
-        found, candidates = procedure_for(self.rows, props["kind"], props["plan_id"], props["scenario_id"],
-                                          point=point, area_of=self._covers)
+        found, candidates = procedure_for(
+            self.rows, props["kind"], props["plan_id"], props["scenario_id"], point=point, area_of=self._covers
+        )
         if found is not None:
             return found, False
         if props["kind"] == "maengelmeldung":
@@ -475,8 +518,10 @@ class ContributionsMixin:
             scope = ("plan", props["plan_id"])
         else:
             scope = ("general", None)
-        windows = [{"opens_at": p["opens_at"], "closes_at": min(c for c in (p["closes_at"], p["closed_at"]) if c)}
-                   for p in candidates]
+        windows = [
+            {"opens_at": p["opens_at"], "closes_at": min(c for c in (p["closes_at"], p["closed_at"]) if c)}
+            for p in candidates
+        ]
         access.require_open_phase(viewer, props["kind"], scope, windows)
 
     def _require_still_open(self, procedure_id: str) -> None:
@@ -554,8 +599,11 @@ class ContributionsProvider:
             rows = GeoPackageRows
         klass = _CLASSES.get(base)
         if klass is None:
-            klass = _CLASSES[base] = type(f"Contributions{base.__name__}", (ContributionsMixin, base),
-                                          {"rows_class": rows, "__module__": __name__})
+            klass = _CLASSES[base] = type(
+                f"Contributions{base.__name__}",
+                (ContributionsMixin, base),
+                {"rows_class": rows, "__module__": __name__},
+            )
         return klass(provider_def)
 
 
@@ -565,9 +613,19 @@ def create_tables(store_url: str, epsg: int) -> None:
 
     store = open_store(store_url, epsg=epsg)
     try:
-        store.create_schema([LAYERS[TABLE], SUPPORT_TABLES[LIKES], photos.PHOTOS, reports.REPORT_DETAILS, LAYERS[SCENARIOS], SUPPORT_TABLES[SCENARIO_LIKES],
-                             LAYERS[PROCEDURES], LAYERS["statement_results"],
-                             *(SUPPORT_TABLES[t] for t in ("abwaegung", "audit_log", "reference_counters",
-                                                           "answer_templates")), *notify.TABLES])
+        store.create_schema(
+            [
+                LAYERS[TABLE],
+                SUPPORT_TABLES[LIKES],
+                photos.PHOTOS,
+                reports.REPORT_DETAILS,
+                LAYERS[SCENARIOS],
+                SUPPORT_TABLES[SCENARIO_LIKES],
+                LAYERS[PROCEDURES],
+                LAYERS["statement_results"],
+                *(SUPPORT_TABLES[t] for t in ("abwaegung", "audit_log", "reference_counters", "answer_templates")),
+                *notify.TABLES,
+            ]
+        )
     finally:
         store.close()

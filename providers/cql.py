@@ -34,7 +34,8 @@ def check_filter_properties(filterq, known: set[str]) -> None:
     if unknown:
         raise ProviderInvalidQueryError(
             user_msg=f"unknown property in filter: {', '.join(sorted(unknown))}; "
-                     f"see /queryables for the properties of this collection")
+            f"see /queryables for the properties of this collection"
+        )
 
 
 def check_condition(filterq) -> None:
@@ -58,7 +59,8 @@ def check_condition(filterq) -> None:
             shown = type(item).__name__ if isinstance(item, ast.Node) else repr(item)[:60]
             raise ProviderInvalidQueryError(
                 user_msg=f"a filter must be a condition (a comparison, a spatial, temporal or array predicate, "
-                         f"or and/or/not of them), not {shown}")
+                f"or and/or/not of them), not {shown}"
+            )
 
 
 def _numbers(value):
@@ -97,14 +99,55 @@ def check_finite_coordinates(filterq) -> None:
 
 #: CQL2-JSON operators pygeofilter 0.4 reads as predicates; any other ``{"op": name, "args": […]}`` is a
 #: function call in CQL2 1.0 (pygeofilter knows only the draft form ``{"function": {"name", "arguments"}}``).
-_JSON_PREDICATES = frozenset({
-    "and", "or", "not", "isNull", "between", "like", "in", "casei",
-    "=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/",
-    "s_intersects", "s_disjoint", "s_contains", "s_within", "s_touches", "s_crosses", "s_overlaps", "s_equals",
-    "t_after", "t_before", "t_contains", "t_disjoint", "t_during", "t_equals", "t_finishedBy", "t_finishes",
-    "t_intersects", "t_meets", "t_metBy", "t_overlappedBy", "t_overlaps", "t_startedBy", "t_starts",
-    "a_equals", "a_contains", "a_containedBy", "a_overlaps",
-})
+_JSON_PREDICATES = frozenset(
+    {
+        "and",
+        "or",
+        "not",
+        "isNull",
+        "between",
+        "like",
+        "in",
+        "casei",
+        "=",
+        "<>",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "+",
+        "-",
+        "*",
+        "/",
+        "s_intersects",
+        "s_disjoint",
+        "s_contains",
+        "s_within",
+        "s_touches",
+        "s_crosses",
+        "s_overlaps",
+        "s_equals",
+        "t_after",
+        "t_before",
+        "t_contains",
+        "t_disjoint",
+        "t_during",
+        "t_equals",
+        "t_finishedBy",
+        "t_finishes",
+        "t_intersects",
+        "t_meets",
+        "t_metBy",
+        "t_overlappedBy",
+        "t_overlaps",
+        "t_startedBy",
+        "t_starts",
+        "a_equals",
+        "a_contains",
+        "a_containedBy",
+        "a_overlaps",
+    }
+)
 
 
 class FilterSyntaxError(ValueError):
@@ -226,7 +269,8 @@ def _typed_literal(name: str, kind: str, value):
             number = float(value.strip())
         except ValueError:
             raise ProviderInvalidQueryError(
-                user_msg=f"property {name!r} is a number; {value[:60]!r} is not one") from None
+                user_msg=f"property {name!r} is a number; {value[:60]!r} is not one"
+            ) from None
         if not math.isfinite(number):
             raise ProviderInvalidQueryError(user_msg=f"property {name!r}: numbers must be finite")
         return int(number) if kind == "integer" and number.is_integer() else number
@@ -288,15 +332,14 @@ def check_supported(node, field_types: dict[str, str]) -> None:
         if isinstance(item, ast.ArrayPredicate):
             raise ProviderInvalidQueryError(user_msg="array operators (A_EQUALS, A_CONTAINS, …) are not supported")
         if isinstance(item, ast.TemporalPredicate) and not isinstance(item.lhs, ast.Attribute):
-            raise ProviderInvalidQueryError(
-                user_msg="temporal predicates need a date or datetime property on the left")
+            raise ProviderInvalidQueryError(user_msg="temporal predicates need a date or datetime property on the left")
         if isinstance(item, ast.Arithmetic):
             for operand in (item.lhs, item.rhs):
-                if isinstance(operand, str) or (isinstance(operand, ast.Attribute) and field_types.get(
-                        operand.name, "number") not in _NUMERIC):
+                if isinstance(operand, str) or (
+                    isinstance(operand, ast.Attribute) and field_types.get(operand.name, "number") not in _NUMERIC
+                ):
                     shown = repr(operand[:40]) if isinstance(operand, str) else f"property {operand.name!r}"
-                    raise ProviderInvalidQueryError(
-                        user_msg=f"arithmetic (+ - * /) needs numbers; {shown} is text")
+                    raise ProviderInvalidQueryError(user_msg=f"arithmetic (+ - * /) needs numbers; {shown} is text")
         stack.extend(v for v in vars(item).values() if isinstance(v, (ast.Node, list)))
 
 

@@ -93,8 +93,14 @@ class FilterCompiler:
 
     _SPATIAL_CONVERSE = {"within": "contains", "contains": "within"}
 
-    def __init__(self, schema: TableSchema, api_crs: pyproj.CRS | None = None, geom_field: str | None = None,
-                 time_field: str | None = None, conn: sqlite3.Connection | None = None):
+    def __init__(
+        self,
+        schema: TableSchema,
+        api_crs: pyproj.CRS | None = None,
+        geom_field: str | None = None,
+        time_field: str | None = None,
+        conn: sqlite3.Connection | None = None,
+    ):
         """``api_crs``: the CRS of bbox input and of filter geometries without a CRS that cannot be lon/lat
         (pygeoapi's storage CRS); ``geom_field``: another name the geometry may be called by; ``conn``: only
         for :meth:`bbox_count`."""
@@ -120,7 +126,10 @@ class FilterCompiler:
 
     def is_geometry_name(self, name: str) -> bool:
         return self.schema.geometry_column is not None and name in (
-            "geometry", self.schema.geometry_column, self.geom_field)
+            "geometry",
+            self.schema.geometry_column,
+            self.geom_field,
+        )
 
     def column(self, name: str) -> tuple[str, str]:
         """Quoted column and its type; unknown names are a 400 naming them."""
@@ -209,7 +218,8 @@ class FilterCompiler:
         n_edge = conn.execute(
             f"SELECT count(*) FROM {quote(self.schema.table)} WHERE fid IN (SELECT id FROM {rtree} "
             f"WHERE {overlap} AND NOT ({inside})) AND bgis_spatial({quote(self.schema.geometry_column)}, ?, ?)",
-            [maxx, minx, maxy, miny, minx, maxx, miny, maxy, "intersects", self._token(geom)]).fetchone()[0]
+            [maxx, minx, maxy, miny, minx, maxx, miny, maxy, "intersects", self._token(geom)],
+        ).fetchone()[0]
         return n_inside + n_edge
 
     def datetime_filter(self, datetime_) -> Frag | None:
@@ -228,8 +238,7 @@ class FilterCompiler:
             if end not in ("", ".."):
                 frags.append(self._upper(col, kind, end))
             return join("AND", frags) if frags else None
-        return join("AND", [Frag(f"{col} >= ?", [self._instant(text, kind, start=True)]),
-                             self._upper(col, kind, text)])
+        return join("AND", [Frag(f"{col} >= ?", [self._instant(text, kind, start=True)]), self._upper(col, kind, text)])
 
     def _upper(self, col: str, kind: str, text: str) -> Frag:
         """Upper bound: a date-only value includes its whole day."""
@@ -262,11 +271,9 @@ class FilterCompiler:
             for word in words:
                 if word.isascii():  # SQLite LIKE folds ASCII case; C speed
                     pattern = f"%{_escape_like(word)}%"
-                    word_frags.append(join("OR", [Frag(f"{quote(c)} LIKE ? ESCAPE '\\'", [pattern])
-                                                   for c in columns]))
+                    word_frags.append(join("OR", [Frag(f"{quote(c)} LIKE ? ESCAPE '\\'", [pattern]) for c in columns]))
                 else:  # Unicode case folding (Ä = ä) needs the Python function
-                    word_frags.append(join("OR", [Frag(f"bgis_contains_ci({quote(c)}, ?)", [word])
-                                                   for c in columns]))
+                    word_frags.append(join("OR", [Frag(f"bgis_contains_ci({quote(c)}, ?)", [word]) for c in columns]))
             alternatives.append(join("AND", word_frags))
         return join("OR", alternatives) if alternatives else None
 
@@ -297,7 +304,8 @@ class FilterCompiler:
             return self.is_null(node)
         if isinstance(node, ast.Exists):
             exists = isinstance(node.lhs, ast.Attribute) and (
-                node.lhs.name in self.schema.columns or self.is_geometry_name(node.lhs.name))
+                node.lhs.name in self.schema.columns or self.is_geometry_name(node.lhs.name)
+            )
             return Frag("1" if exists != node.not_ else "0")
         if isinstance(node, ast.Include):
             return Frag("0" if node.not_ else "1")
@@ -325,8 +333,9 @@ class FilterCompiler:
         if isinstance(node, ast.Attribute):
             col, kind = self.column(node.name)
             if kind == "geometry":
-                raise _invalid_query(f"geometry property {node.name!r} can only be used in spatial predicates "
-                                     "or IS NULL")
+                raise _invalid_query(
+                    f"geometry property {node.name!r} can only be used in spatial predicates or IS NULL"
+                )
             return Frag(col), kind
         if isinstance(node, ast.Function):
             return self.function(node, hint)
@@ -391,8 +400,10 @@ class FilterCompiler:
             return Frag("1" if node.not_ else "0")
         items = [self.expression(item, hint=kind)[0] for item in node.sub_nodes]
         neg = "NOT " if node.not_ else ""
-        return Frag(f"({lhs.sql} {neg}IN ({', '.join(i.sql for i in items)}))",
-                    lhs.params + [p for i in items for p in i.params])
+        return Frag(
+            f"({lhs.sql} {neg}IN ({', '.join(i.sql for i in items)}))",
+            lhs.params + [p for i in items for p in i.params],
+        )
 
     def is_null(self, node: ast.IsNull) -> Frag:
         if isinstance(node.lhs, ast.Attribute):
@@ -407,8 +418,11 @@ class FilterCompiler:
         pattern = node.pattern
         folded = isinstance(node.lhs, ast.Function) and node.lhs.name.lower() in ("lower", "casei")
         if isinstance(pattern, ast.Function):
-            if pattern.name.lower() not in ("lower", "casei", "accenti") or len(pattern.arguments) != 1 \
-                    or not isinstance(pattern.arguments[0], str):
+            if (
+                pattern.name.lower() not in ("lower", "casei", "accenti")
+                or len(pattern.arguments) != 1
+                or not isinstance(pattern.arguments[0], str)
+            ):
                 raise _invalid_query("LIKE needs a text pattern")
             frag, _ = self.function(pattern, None)
             pattern = frag.params[0]
@@ -482,8 +496,12 @@ class FilterCompiler:
         else:
             raise _invalid_query("spatial predicates compare the geometry with a literal geometry")
         if op == "relate":
-            return self._indexed(literal, op, Frag(f"bgis_relate({quote(self.schema.geometry_column)}, ?, ?)",
-                                                   [self._token(literal), pattern]), prefilter=False)
+            return self._indexed(
+                literal,
+                op,
+                Frag(f"bgis_relate({quote(self.schema.geometry_column)}, ?, ?)", [self._token(literal), pattern]),
+                prefilter=False,
+            )
         return self.spatial_test(op, literal)
 
     def spatial_test(self, op: str, literal, distance: float = 0.0) -> Frag:
@@ -499,16 +517,20 @@ class FilterCompiler:
         if not prefilter or self.schema.rtree is None or literal.is_empty:
             return exact
         minx, miny, maxx, maxy = literal.bounds
-        candidates = Frag(f"fid IN (SELECT id FROM {self.schema.rtree} "
-                          "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)",
-                          [maxx + grow, minx - grow, maxy + grow, miny - grow])
+        candidates = Frag(
+            f"fid IN (SELECT id FROM {self.schema.rtree} WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)",
+            [maxx + grow, minx - grow, maxy + grow, miny - grow],
+        )
         return join("AND", [candidates, exact])
 
     def distance(self, node: ast.SpatialDistancePredicate) -> Frag:
         units = (node.units or "meters").lower()
         crs = self.schema.crs
-        metric = crs is not None and crs.is_projected and all(
-            (axis.unit_name or "").lower() in ("metre", "meter") for axis in crs.axis_info)
+        metric = (
+            crs is not None
+            and crs.is_projected
+            and all((axis.unit_name or "").lower() in ("metre", "meter") for axis in crs.axis_info)
+        )
         if units not in ("m", "meter", "meters", "metre", "metres") or not metric:
             raise _invalid_query("distance predicates need metres and a projected storage CRS")
         if not self._is_geometry_attribute(node.lhs):
@@ -580,7 +602,7 @@ def sqlite_number(value: int | float) -> int | float:
     """A filter number SQLite can bind: finite; an integer beyond 64 bits compares as a real."""
     if isinstance(value, float) and not math.isfinite(value):
         raise _invalid_query("numbers in filters must be finite")
-    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
         try:
             return float(value)
         except OverflowError:
@@ -610,5 +632,13 @@ def parse_instant(text) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-__all__ = ["SQLITE_MAX_INT", "FilterCompiler", "Frag", "is_date_only", "join", "like_to_glob", "parse_instant",
-           "sqlite_number"]
+__all__ = [
+    "SQLITE_MAX_INT",
+    "FilterCompiler",
+    "Frag",
+    "is_date_only",
+    "join",
+    "like_to_glob",
+    "parse_instant",
+    "sqlite_number",
+]

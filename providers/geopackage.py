@@ -119,16 +119,21 @@ class GeoPackageProvider(BaseProvider):
         if self.id_field not in self.schema.columns:
             raise ProviderConnectionError(f"id_field {self.id_field!r} is not a column of {self.table}")
         if self.time_field and self.schema.columns.get(self.time_field) not in ("date", "datetime"):
-            raise ProviderConnectionError(f"time_field {self.time_field!r} is not a date/datetime column "
-                                          f"of {self.table}")
+            raise ProviderConnectionError(
+                f"time_field {self.time_field!r} is not a date/datetime column of {self.table}"
+            )
         unknown = set(self.properties or []) - set(self.schema.columns)
         if unknown:
             raise ProviderConnectionError(f"configured properties not in {self.table}: {sorted(unknown)}")
         # pygeoapi adds keys (x-ogc-role) to these dicts: a copy per instance.
         self._fields = deepcopy(self.schema.fields)
         if self.schema.crs is not None and self.api_crs != self.schema.crs:
-            LOGGER.warning("%s: storage_crs %s differs from the file's CRS %s; transforming",
-                           self.table, self.api_crs.name, self.schema.crs.name)
+            LOGGER.warning(
+                "%s: storage_crs %s differs from the file's CRS %s; transforming",
+                self.table,
+                self.api_crs.name,
+                self.schema.crs.name,
+            )
 
     def __repr__(self):
         return f"<GeoPackageProvider> {self.path}:{self.table}"
@@ -171,8 +176,12 @@ class GeoPackageProvider(BaseProvider):
             "properties": {
                 "type": {"type": "string", "enum": ["Feature"]},
                 "id": {"type": "string"},
-                "geometry": {"type": "object", "description": "GeoJSON geometry, "
-                             + (self.schema.geometry_type or "none") + " (CRS84 longitude/latitude)"},
+                "geometry": {
+                    "type": "object",
+                    "description": "GeoJSON geometry, "
+                    + (self.schema.geometry_type or "none")
+                    + " (CRS84 longitude/latitude)",
+                },
                 "properties": {"type": "object", "properties": props, "additionalProperties": False},
             },
         }
@@ -182,9 +191,22 @@ class GeoPackageProvider(BaseProvider):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def query(self, offset=0, limit=10, resulttype="results", bbox=None, datetime_=None, properties=None,
-              sortby=None, select_properties=None, skip_geometry=False, q=None, filterq=None,
-              crs_transform_spec=None, **kwargs):
+    def query(
+        self,
+        offset=0,
+        limit=10,
+        resulttype="results",
+        bbox=None,
+        datetime_=None,
+        properties=None,
+        sortby=None,
+        select_properties=None,
+        skip_geometry=False,
+        q=None,
+        filterq=None,
+        crs_transform_spec=None,
+        **kwargs,
+    ):
         # pygeoapi's signature has [] defaults; None here, and an empty list for each left out
         bbox, properties = bbox or [], properties or []
         sortby, select_properties = sortby or [], select_properties or []
@@ -196,8 +218,16 @@ class GeoPackageProvider(BaseProvider):
         limit = 10 if limit is None else max(int(limit), 0)
         with FilterCompiler(self.schema, self.api_crs, self.geom_field, self.time_field, self.conn) as compiler:
             box = compiler.bbox_geometry(bbox)
-            others = [f for f in (*compiler.property_filters(properties), compiler.datetime_filter(datetime_),
-                                  compiler.text_search(q), compiler.cql(filterq)) if f is not None]
+            others = [
+                f
+                for f in (
+                    *compiler.property_filters(properties),
+                    compiler.datetime_filter(datetime_),
+                    compiler.text_search(q),
+                    compiler.cql(filterq),
+                )
+                if f is not None
+            ]
             indexed = [compiler.spatial_test("intersects", box)] if box is not None else []
             where = join("AND", indexed + others) if indexed or others else Frag("1")
 
@@ -214,8 +244,16 @@ class GeoPackageProvider(BaseProvider):
             page_where = where
             if box is not None and not sortby and self._scan_is_cheaper(box, offset + limit):
                 page_where = join("AND", [compiler.bbox_scan(box), *others])
-            features = self._fetch(names, page_where, self._order_by(sortby), limit, offset, skip_geometry,
-                                   crs_transform_spec, as_text=True)
+            features = self._fetch(
+                names,
+                page_where,
+                self._order_by(sortby),
+                limit,
+                offset,
+                skip_geometry,
+                crs_transform_spec,
+                as_text=True,
+            )
             matched = None
             if self.count:
                 returned = len(features)
@@ -233,8 +271,7 @@ class GeoPackageProvider(BaseProvider):
         read, ``rows_needed / s`` of them. So scan when ``s² · n > 4 · rows_needed``:
         a box covering much of a large table.
         """
-        row = self._execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
-                            [self.table])
+        row = self._execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", [self.table])
         if not row or row[0][0] is None:
             return False
         extent = shapely.box(*row[0])
@@ -283,42 +320,58 @@ class GeoPackageProvider(BaseProvider):
         parts.append("fid ASC")  # stable pages
         return ", ".join(parts)
 
-    def _fetch(self, names, where: Frag, order: str, limit: int, offset: int, skip_geometry: bool,
-               crs_transform_spec, as_text: bool = False) -> list[dict] | RawFeatures:
+    def _fetch(
+        self,
+        names,
+        where: Frag,
+        order: str,
+        limit: int,
+        offset: int,
+        skip_geometry: bool,
+        crs_transform_spec,
+        as_text: bool = False,
+    ) -> list[dict] | RawFeatures:
         with_geometry = not skip_geometry and self.schema.geometry_column is not None
         select = [quote(self.id_field), *(quote(n) for n in names)]
         if with_geometry:
             select.append(quote(self.schema.geometry_column))
-        sql = (f"SELECT {', '.join(select)} FROM {quote(self.table)} WHERE {where.sql} "
-               f"ORDER BY {order} LIMIT ? OFFSET ?")
+        sql = f"SELECT {', '.join(select)} FROM {quote(self.table)} WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?"
         rows = self._execute(sql, [*where.params, limit, offset])
         if as_text:
             return self._features_text(rows, names, with_geometry, crs_transform_spec)
         return self._features(rows, names, with_geometry, crs_transform_spec)
 
-    def _features_text(self, rows: list[tuple], names: list[str], with_geometry: bool,
-                       crs_transform_spec) -> RawFeatures:
+    def _features_text(
+        self, rows: list[tuple], names: list[str], with_geometry: bool, crs_transform_spec
+    ) -> RawFeatures:
         """The page as JSON text (:mod:`providers.passthrough`): GEOS writes the geometries, and nothing
         is parsed and written again (json.loads + json.dumps of the coordinates took half the page)."""
-        geometries = self._geometry_texts([r[-1] for r in rows], crs_transform_spec) if with_geometry \
-            else ["null"] * len(rows)
+        geometries = (
+            self._geometry_texts([r[-1] for r in rows], crs_transform_spec) if with_geometry else ["null"] * len(rows)
+        )
         dumps = json.JSONEncoder(default=json_serial, separators=(",", ":")).encode
-        parts = [f'{{"type":"Feature","id":{dumps(row[0])},"geometry":{geometry},"properties":{dumps(properties)}}}'
-                 for row, properties, geometry in zip(rows, self._properties(rows, names), geometries, strict=True)]
+        parts = [
+            f'{{"type":"Feature","id":{dumps(row[0])},"geometry":{geometry},"properties":{dumps(properties)}}}'
+            for row, properties, geometry in zip(rows, self._properties(rows, names), geometries, strict=True)
+        ]
         return RawFeatures("[" + ",".join(parts) + "]", len(parts))
 
     def _features(self, rows: list[tuple], names: list[str], with_geometry: bool, crs_transform_spec) -> list[dict]:
-        geometries = self._geometries([r[-1] for r in rows], crs_transform_spec) if with_geometry \
-            else [None] * len(rows)
-        return [{"type": "Feature", "id": row[0], "geometry": geometry, "properties": properties}
-                for row, properties, geometry in zip(rows, self._properties(rows, names), geometries, strict=True)]
+        geometries = (
+            self._geometries([r[-1] for r in rows], crs_transform_spec) if with_geometry else [None] * len(rows)
+        )
+        return [
+            {"type": "Feature", "id": row[0], "geometry": geometry, "properties": properties}
+            for row, properties, geometry in zip(rows, self._properties(rows, names), geometries, strict=True)
+        ]
 
     def _properties(self, rows: list[tuple], names: list[str]):
         """Each row's properties (the columns after the id), booleans and JSON as Python values."""
-        convert = [(i, self.schema.columns[n]) for i, n in enumerate(names)
-                   if self.schema.columns[n] in ("boolean", "json")]
+        convert = [
+            (i, self.schema.columns[n]) for i, n in enumerate(names) if self.schema.columns[n] in ("boolean", "json")
+        ]
         for row in rows:
-            values_ = list(row[1:1 + len(names)])
+            values_ = list(row[1 : 1 + len(names)])
             for i, kind in convert:
                 values_[i] = from_sql_value(kind, values_[i])
             yield dict(zip(names, values_, strict=True))
@@ -365,18 +418,22 @@ class GeoPackageProvider(BaseProvider):
         select = [quote(self.id_field), *(quote(n) for n in names)]
         if with_geometry:
             select.append(quote(self.schema.geometry_column))
-        rows = self._execute(f"SELECT {', '.join(select)}, fid FROM {quote(self.table)} "
-                             f"WHERE {quote(self.id_field)} = ?", [str(identifier)])
+        rows = self._execute(
+            f"SELECT {', '.join(select)}, fid FROM {quote(self.table)} WHERE {quote(self.id_field)} = ?",
+            [str(identifier)],
+        )
         if not rows:
             msg = f"no item {identifier!r} in {self.table}"
             raise ProviderItemNotFoundError(msg, user_msg=msg)
         fid = rows[0][-1]
         feature = self._features([rows[0][:-1]], names, with_geometry, crs_transform_spec)[0]
         # Neighbours in storage order, as pygeoapi's SQL providers report them (prev/next links).
-        prev = self._execute(f"SELECT {quote(self.id_field)} FROM {quote(self.table)} WHERE fid < ? "
-                             "ORDER BY fid DESC LIMIT 1", [fid])
-        nxt = self._execute(f"SELECT {quote(self.id_field)} FROM {quote(self.table)} WHERE fid > ? "
-                            "ORDER BY fid ASC LIMIT 1", [fid])
+        prev = self._execute(
+            f"SELECT {quote(self.id_field)} FROM {quote(self.table)} WHERE fid < ? ORDER BY fid DESC LIMIT 1", [fid]
+        )
+        nxt = self._execute(
+            f"SELECT {quote(self.id_field)} FROM {quote(self.table)} WHERE fid > ? ORDER BY fid ASC LIMIT 1", [fid]
+        )
         feature["prev"] = prev[0][0] if prev else feature["id"]
         feature["next"] = nxt[0][0] if nxt else feature["id"]
         return feature
@@ -389,8 +446,10 @@ class GeoPackageProvider(BaseProvider):
         feature = parse_body(item)
         identifier = new_id(body_id(feature, frozenset(self.schema.columns)))
         names, row, box = self._row(feature, identifier, content_crs)
-        sql = (f"INSERT INTO {quote(self.table)} ({', '.join(quote(n) for n in names)}) "
-               f"VALUES ({', '.join('?' * len(names))})")
+        sql = (
+            f"INSERT INTO {quote(self.table)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
         try:
             with write_transaction(self.conn) as conn:
                 conn.execute(sql, row)
@@ -411,8 +470,10 @@ class GeoPackageProvider(BaseProvider):
         params = [v for n, v in zip(names, row, strict=True) if n != self.id_field]
         try:
             with write_transaction(self.conn) as conn:
-                changed = conn.execute(f"UPDATE {quote(self.table)} SET {assignments} "
-                                       f"WHERE {quote(self.id_field)} = ?", [*params, identifier]).rowcount
+                changed = conn.execute(
+                    f"UPDATE {quote(self.table)} SET {assignments} WHERE {quote(self.id_field)} = ?",
+                    [*params, identifier],
+                ).rowcount
                 if not changed:
                     msg = f"no item {identifier!r} in {self.table}"
                     raise ProviderItemNotFoundError(msg, user_msg=msg)
@@ -425,8 +486,9 @@ class GeoPackageProvider(BaseProvider):
         self._require_editable()
         try:
             with write_transaction(self.conn) as conn:
-                deleted = conn.execute(f"DELETE FROM {quote(self.table)} WHERE {quote(self.id_field)} = ?",
-                                       [str(identifier)]).rowcount
+                deleted = conn.execute(
+                    f"DELETE FROM {quote(self.table)} WHERE {quote(self.id_field)} = ?", [str(identifier)]
+                ).rowcount
                 if deleted:
                     touch_contents(conn, self.table, None)
         except sqlite3.Error as err:
@@ -449,9 +511,13 @@ class GeoPackageProvider(BaseProvider):
             row.append(identifier if name == self.id_field else to_sql_value(kind, props.get(name), strict=True))
         box = None
         if self.schema.geometry_column is not None:
-            geom = check_geometry(feature.get("geometry"), self.schema.geometry_type or "GEOMETRY",
-                                  target=self.schema.crs, source=source_crs(feature, content_crs),
-                                  collection=self.table)
+            geom = check_geometry(
+                feature.get("geometry"),
+                self.schema.geometry_type or "GEOMETRY",
+                target=self.schema.crs,
+                source=source_crs(feature, content_crs),
+                collection=self.table,
+            )
             box = tuple(geom.bounds)
             names.append(self.schema.geometry_column)
             row.append(gpkg_functions.encode_one(geom, self.schema.srs_id or 0))

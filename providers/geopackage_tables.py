@@ -52,12 +52,24 @@ def close_connections(path: str | None = None) -> None:
     for key in [k for k in pool if path is None or k == os.path.abspath(path)]:
         pool.pop(key)[0].close()
 
+
 # -- table schema, cached per file and table ------------------------------------------------
 
 #: GeoPackage declared type -> catalogue column type (for tables outside the catalogue).
-_DECLARED_KINDS = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer",
-                   "SMALLINT": "integer", "TINYINT": "integer", "REAL": "real", "DOUBLE": "real",
-                   "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "DATETIME": "datetime"}
+_DECLARED_KINDS = {
+    "TEXT": "text",
+    "INTEGER": "integer",
+    "INT": "integer",
+    "MEDIUMINT": "integer",
+    "SMALLINT": "integer",
+    "TINYINT": "integer",
+    "REAL": "real",
+    "DOUBLE": "real",
+    "FLOAT": "real",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "DATETIME": "datetime",
+}
 
 #: Catalogue column type -> JSON Schema (queryables, /schema, OpenAPI).
 _JSON_SCHEMA = {
@@ -129,8 +141,9 @@ def _create_catalogue_table(path: str, table: str, epsg: int | None) -> None:
 
 def _introspect(conn: sqlite3.Connection, table: str) -> TableSchema:
     declared = table_columns(conn, table)
-    geometry = conn.execute("SELECT column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns "
-                            "WHERE table_name = ?", (table,)).fetchone()
+    geometry = conn.execute(
+        "SELECT column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
+    ).fetchone()
     geometry_column, geometry_type, srs_id = geometry if geometry else (None, None, None)
     layer: Layer | None = LAYERS.get(table)
     columns = {}
@@ -141,8 +154,10 @@ def _introspect(conn: sqlite3.Connection, table: str) -> TableSchema:
         columns[name] = kind or _DECLARED_KINDS.get(decl.split("(")[0].strip(), "text")
     crs = None
     if srs_id is not None and srs_id > 0:
-        row = conn.execute("SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
-                           "WHERE srs_id = ?", (srs_id,)).fetchone()
+        row = conn.execute(
+            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?",
+            (srs_id,),
+        ).fetchone()
         crs = _srs_crs(row) if row else None
     rtree = rtree_name(table, geometry_column) if geometry_column else None
     if rtree and not table_exists(conn, rtree):
@@ -161,6 +176,7 @@ def _srs_crs(row) -> pyproj.CRS | None:
         except pyproj.exceptions.CRSError:
             return None
 
+
 # -- coordinate transformation ---------------------------------------------------------------
 
 
@@ -176,6 +192,7 @@ def transformer(source: pyproj.CRS, target: pyproj.CRS, always_xy: bool = False)
 
 def transform_geometries(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
     """Transform an array of geometries with one pyproj call over all coordinates."""
+
     def apply(coords: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
@@ -191,5 +208,12 @@ def crs_from_wkt(wkt: str) -> pyproj.CRS:
     return crs
 
 
-__all__ = ["TableSchema", "close_connections", "connection_for", "crs_from_wkt", "table_schema", "transform_geometries",
-           "transformer"]
+__all__ = [
+    "TableSchema",
+    "close_connections",
+    "connection_for",
+    "crs_from_wkt",
+    "table_schema",
+    "transform_geometries",
+    "transformer",
+]

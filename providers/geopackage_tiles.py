@@ -48,7 +48,7 @@ MAX_ZOOM = 24
 
 def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     """Web Mercator bounds of XYZ tile z/x/y (y counted from the top, as WebMercatorQuad does)."""
-    size = 2 * _ORIGIN / (2 ** z)
+    size = 2 * _ORIGIN / (2**z)
     minx = -_ORIGIN + x * size
     maxy = _ORIGIN - y * size
     return minx, maxy - size, minx + size, maxy
@@ -116,7 +116,9 @@ class GeoPackageTileProvider(BaseMVTProvider):
 
     def get_html_metadata(self, dataset, server_url, layer, tileset, title, description, keywords, **kwargs):
         return {
-            "id": dataset, "title": title, "tileset": tileset,
+            "id": dataset,
+            "title": title,
+            "tileset": tileset,
             "collections_path": url_join(server_url, "collections"),
             "json_url": url_join(server_url, f"collections/{dataset}/tiles/{tileset}/metadata") + "?f=json",
         }
@@ -130,8 +132,16 @@ class GeoPackageTileProvider(BaseMVTProvider):
         """TileJSON (``?f=tilejson``)."""
         from providers.tile_metadata import tilejson
 
-        return tilejson(self, dataset, server_url, layer, tileset, title, description,
-                        {name: spec["type"] for name, spec in self._fields.items()})
+        return tilejson(
+            self,
+            dataset,
+            server_url,
+            layer,
+            tileset,
+            title,
+            description,
+            {name: spec["type"] for name, spec in self._fields.items()},
+        )
 
     def get_tiles(self, layer=None, tileset=None, z=None, y=None, x=None, format_=None) -> bytes | None:
         try:
@@ -139,7 +149,7 @@ class GeoPackageTileProvider(BaseMVTProvider):
         except (TypeError, ValueError):
             raise ProviderInvalidQueryError(user_msg="tile matrix, row and column must be integers") from None
         [scheme] = [s for s in self.get_tiling_schemes() if s.tileMatrixSet == tileset] or [None]
-        if scheme is None or not (0 <= z <= MAX_ZOOM) or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        if scheme is None or not (0 <= z <= MAX_ZOOM) or not (0 <= x < 2**z and 0 <= y < 2**z):
             raise ProviderTileNotFoundError
         conn = reader_for(self.data)
         # the version is read before the data: a tile is never kept under a version older than its data
@@ -156,8 +166,9 @@ class GeoPackageTileProvider(BaseMVTProvider):
             cache.put(version, z, x, y, tile)
         return tile or None
 
-    def _features(self, conn: sqlite3.Connection, bounds: tuple[float, float, float, float],
-                  z: int) -> tuple[np.ndarray, list[dict]]:
+    def _features(
+        self, conn: sqlite3.Connection, bounds: tuple[float, float, float, float], z: int
+    ) -> tuple[np.ndarray, list[dict]]:
         """The tile's geometries (EPSG:3857, clipped to the tile and a small margin) and their properties."""
         schema = self.schema
         wkt = schema.crs.to_wkt()
@@ -167,12 +178,15 @@ class GeoPackageTileProvider(BaseMVTProvider):
         coords = shapely.get_coordinates(square)
         sx, sy = to_storage.transform(coords[:, 0], coords[:, 1])
         minx, miny, maxx, maxy = float(np.min(sx)), float(np.min(sy)), float(np.max(sx)), float(np.max(sy))
-        columns = [c for c, kind in schema.columns.items()
-                   if c != "geometry" and keep_column(c, kind, self.id_field, z)]  # fewer at low zoom (tile_detail)
+        columns = [
+            c for c, kind in schema.columns.items() if c != "geometry" and keep_column(c, kind, self.id_field, z)
+        ]  # fewer at low zoom (tile_detail)
         select = ", ".join(f't."{c}"' for c in columns)
-        sql = (f'SELECT {select}, t."{schema.geometry_column}" FROM "{schema.table}" AS t '
-               f'JOIN "{schema.rtree}" AS r ON t.fid = r.id '
-               "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? LIMIT ?")
+        sql = (
+            f'SELECT {select}, t."{schema.geometry_column}" FROM "{schema.table}" AS t '
+            f'JOIN "{schema.rtree}" AS r ON t.fid = r.id '
+            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? LIMIT ?"
+        )
         rows = conn.execute(sql, (minx, maxx, miny, maxy, MAX_FEATURES_PER_TILE)).fetchall()
         if not rows:
             return np.empty(0, dtype=object), []
@@ -183,14 +197,21 @@ class GeoPackageTileProvider(BaseMVTProvider):
         clip_box = (bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin)
         # Only geometries reaching over the clip square are cut (most of a tile's buildings lie inside it).
         box = shapely.bounds(geoms)
-        inside = ((box[:, 0] >= clip_box[0]) & (box[:, 1] >= clip_box[1])
-                  & (box[:, 2] <= clip_box[2]) & (box[:, 3] <= clip_box[3]))
+        inside = (
+            (box[:, 0] >= clip_box[0])
+            & (box[:, 1] >= clip_box[1])
+            & (box[:, 2] <= clip_box[2])
+            & (box[:, 3] <= clip_box[3])
+        )
         crossing = np.flatnonzero(~inside & ~shapely.is_missing(geoms))
         if len(crossing):
             geoms[crossing] = shapely.intersection(geoms[crossing], shapely.box(*clip_box))
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        properties = [{c: v for c, v in zip(columns, row[:-1], strict=True) if v is not None}
-                      for row, kept in zip(rows, keep, strict=True) if kept]
+        properties = [
+            {c: v for c, v in zip(columns, row[:-1], strict=True) if v is not None}
+            for row, kept in zip(rows, keep, strict=True)
+            if kept
+        ]
         return geoms[keep], properties
 
     def __repr__(self):
@@ -199,7 +220,7 @@ class GeoPackageTileProvider(BaseMVTProvider):
 
 def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
     """The XYZ tile holding a CRS84 point (for tests and clients)."""
-    n = 2 ** z
+    n = 2**z
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
     return x, y

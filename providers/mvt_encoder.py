@@ -27,12 +27,23 @@ from mapbox_vector_tile.Mapbox import vector_tile_pb2
 
 MOVE_TO, LINE_TO, CLOSE_PATH = 1, 2, 7
 POINT, LINESTRING, POLYGON = 1, 2, 3
-_KIND = {"Point": POINT, "MultiPoint": POINT, "LineString": LINESTRING, "MultiLineString": LINESTRING,
-         "Polygon": POLYGON, "MultiPolygon": POLYGON}
+_KIND = {
+    "Point": POINT,
+    "MultiPoint": POINT,
+    "LineString": LINESTRING,
+    "MultiLineString": LINESTRING,
+    "Polygon": POLYGON,
+    "MultiPolygon": POLYGON,
+}
 
 
-def encode_layer(name: str, geometries: Sequence, properties: Sequence[dict],
-                 bounds: tuple[float, float, float, float], extent: int = 4096) -> bytes:
+def encode_layer(
+    name: str,
+    geometries: Sequence,
+    properties: Sequence[dict],
+    bounds: tuple[float, float, float, float],
+    extent: int = 4096,
+) -> bytes:
     """One MVT layer ``name`` of ``geometries`` (shapely, in the CRS of ``bounds``) with their ``properties``.
 
     Features whose geometry vanishes at tile resolution are left out; an empty layer gives ``b""``.

@@ -138,8 +138,12 @@ def _cached_crs_transform_spec(create):
     def create_crs_transform_spec(provider_def: dict, query_crs_uri=None):
         crs_list = provider_def.get("crs")
         try:
-            key = (provider_def.get("always_xy", False), provider_def.get("storage_crs"),
-                   tuple(crs_list) if crs_list is not None else None, query_crs_uri)
+            key = (
+                provider_def.get("always_xy", False),
+                provider_def.get("storage_crs"),
+                tuple(crs_list) if crs_list is not None else None,
+                query_crs_uri,
+            )
             hash(key)
         except TypeError:  # an unusual definition: no caching
             return create(provider_def, query_crs_uri)
@@ -164,8 +168,9 @@ def _proj_thread():
 
     with _PROJ_LOCK:
         if _PROJ["pid"] != os.getpid():
-            _PROJ.update(pid=os.getpid(), cache={},
-                         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="bgis-proj"))
+            _PROJ.update(
+                pid=os.getpid(), cache={}, executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="bgis-proj")
+            )
         return _PROJ["executor"]
 
 
@@ -173,13 +178,19 @@ def _transform_bbox_in_proj_thread(bbox: list, from_crs, to_crs, always_xy: bool
     import pyproj
     from pygeoapi.crs import get_crs
 
-    key = (from_crs if isinstance(from_crs, str) else from_crs.to_wkt(),
-           to_crs if isinstance(to_crs, str) else to_crs.to_wkt(), bool(always_xy))
+    key = (
+        from_crs if isinstance(from_crs, str) else from_crs.to_wkt(),
+        to_crs if isinstance(to_crs, str) else to_crs.to_wkt(),
+        bool(always_xy),
+    )
     entry = _PROJ["cache"].get(key)
     if entry is None:
         from_obj, to_obj = get_crs(from_crs), get_crs(to_crs)
-        entry = _PROJ["cache"][key] = (pyproj.Transformer.from_crs(from_obj, to_obj, always_xy).transform,
-                                       to_obj.to_epsg() == 3857, _usable_degrees(from_obj, to_obj, always_xy))
+        entry = _PROJ["cache"][key] = (
+            pyproj.Transformer.from_crs(from_obj, to_obj, always_xy).transform,
+            to_obj.to_epsg() == 3857,
+            _usable_degrees(from_obj, to_obj, always_xy),
+        )
     transform, mercator, usable = entry
     if mercator:
         bbox = [bbox[0], max(-85.0511, bbox[1]), bbox[2], min(85.0511, bbox[3])]
@@ -247,8 +258,11 @@ def envelope_of_transformed(transform, lower: list, upper: list) -> list:
     out_x, out_y = (np.asarray(v, dtype=float) for v in transform(grid_x, grid_y))
     finite = np.isfinite(out_x) & np.isfinite(out_y)
     if not finite.any():  # nothing of it has an image: the corners, as pygeoapi does (refused downstream)
-        return list(transform(*lower[:2]) + transform(*upper[:2])) if len(lower) == 2 else \
-            list(transform(*lower) + transform(*upper))
+        return (
+            list(transform(*lower[:2]) + transform(*upper[:2]))
+            if len(lower) == 2
+            else list(transform(*lower) + transform(*upper))
+        )
     low = [float(out_x[finite].min()), float(out_y[finite].min())]
     high = [float(out_x[finite].max()), float(out_y[finite].max())]
     if len(lower) > 2:

@@ -157,7 +157,7 @@ def _sql_text(name: str) -> str:
 
 
 #: PostgreSQL's OFFSET is a bigint.
-MAX_OFFSET = 2 ** 63 - 1
+MAX_OFFSET = 2**63 - 1
 
 
 def _invalid_query(message: str):
@@ -240,7 +240,7 @@ def _typed(name: str, column, value):
             return lowered in ("true", "1")
         if kind is int:
             number = int(text.strip())
-            if not -2 ** 63 <= number < 2 ** 63:
+            if not -(2**63) <= number < 2**63:
                 raise ValueError("out of range")
             return number
         if kind is float:
@@ -287,8 +287,7 @@ def _cql_functions_as_sql(node) -> None:
 
     if "accenti" not in filters.function_map:
         accented, plain = _accent_table()
-        filters.function_map.update(casei=func.lower,
-                                    accenti=lambda value: func.translate(value, accented, plain))
+        filters.function_map.update(casei=func.lower, accenti=lambda value: func.translate(value, accented, plain))
     stack = [node]
     while stack:
         item = stack.pop()
@@ -324,9 +323,22 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def query(self, offset=0, limit=10, resulttype="results", bbox=None, datetime_=None, properties=None,
-              sortby=None, select_properties=None, skip_geometry=False, q=None, filterq=None,
-              crs_transform_spec=None, **kwargs):
+    def query(
+        self,
+        offset=0,
+        limit=10,
+        resulttype="results",
+        bbox=None,
+        datetime_=None,
+        properties=None,
+        sortby=None,
+        select_properties=None,
+        skip_geometry=False,
+        q=None,
+        filterq=None,
+        crs_transform_spec=None,
+        **kwargs,
+    ):
         # pygeoapi's signature has [] defaults; None here, and an empty list for each left out
         bbox, properties = bbox or [], properties or []
         sortby, select_properties = sortby or [], select_properties or []
@@ -344,26 +356,56 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         where = self._where(bbox, datetime_, properties, filterq)
         table = self.table_model.__table__
         if resulttype == "hits":
-            return {"type": "FeatureCollection", "features": [], "numberReturned": 0,
-                    "numberMatched": self._count(where)}
+            return {
+                "type": "FeatureCollection",
+                "features": [],
+                "numberReturned": 0,
+                "numberMatched": self._count(where),
+            }
         names = self._output_names(select_properties)
         feature = self._feature_json(names, skip_geometry, crs_transform_spec)
         if feature is None:  # an output CRS PostGIS has no SRID for: the stock path
-            return self._stock_query(offset, limit, resulttype, bbox, datetime_, properties, sortby,
-                                     select_properties, skip_geometry, q, filterq, crs_transform_spec, **kwargs)
+            return self._stock_query(
+                offset,
+                limit,
+                resulttype,
+                bbox,
+                datetime_,
+                properties,
+                sortby,
+                select_properties,
+                skip_geometry,
+                q,
+                filterq,
+                crs_transform_spec,
+                **kwargs,
+            )
         counted = self.count and limit > 0
-        rows = (select(feature.label("feature")).select_from(table).where(*where)
-                .order_by(*self._order_by(sortby)).offset(offset).limit(limit).subquery("page"))
+        rows = (
+            select(feature.label("feature"))
+            .select_from(table)
+            .where(*where)
+            .order_by(*self._order_by(sortby))
+            .offset(offset)
+            .limit(limit)
+            .subquery("page")
+        )
         # The page comes back as one row holding the JSON array text: a thousand rows through the
         # driver and SQLAlchemy's result machinery cost more than the statement itself. The
         # aggregate reads the ordered, limited subquery in its order (a plain scan, no join).
         # numberMatched in the same statement, and only for a full page (a shorter one is the end of
         # the result): PostgreSQL runs the uncorrelated count as an InitPlan, on first use only.
         # correlate(None): the count scans the table itself.
-        total = (select(func.count()).select_from(table).where(*where).correlate(None).scalar_subquery()
-                 if counted else literal(None))
-        statement = select(func.string_agg(rows.c.feature, literal(",")), func.count(),
-                           case((func.count() == limit, total), else_=literal(None)) if counted else total)
+        total = (
+            select(func.count()).select_from(table).where(*where).correlate(None).scalar_subquery()
+            if counted
+            else literal(None)
+        )
+        statement = select(
+            func.string_agg(rows.c.feature, literal(",")),
+            func.count(),
+            case((func.count() == limit, total), else_=literal(None)) if counted else total,
+        )
         with client_errors(), self._engine.connect() as conn:
             features, returned, matched = conn.execute(statement).one()
             if self.count and matched is None:
@@ -377,12 +419,35 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         page["numberReturned"] = returned
         return page
 
-    def _stock_query(self, offset, limit, resulttype, bbox, datetime_, properties, sortby, select_properties,
-                     skip_geometry, q, filterq, crs_transform_spec, **kwargs):
+    def _stock_query(
+        self,
+        offset,
+        limit,
+        resulttype,
+        bbox,
+        datetime_,
+        properties,
+        sortby,
+        select_properties,
+        skip_geometry,
+        q,
+        filterq,
+        crs_transform_spec,
+        **kwargs,
+    ):
         """The stock provider's query, counting lazily as ours does."""
-        args = dict(bbox=bbox, datetime_=datetime_, properties=properties, sortby=sortby,
-                    select_properties=select_properties, skip_geometry=skip_geometry, q=q, filterq=filterq,
-                    crs_transform_spec=crs_transform_spec, **kwargs)
+        args = dict(
+            bbox=bbox,
+            datetime_=datetime_,
+            properties=properties,
+            sortby=sortby,
+            select_properties=select_properties,
+            skip_geometry=skip_geometry,
+            q=q,
+            filterq=filterq,
+            crs_transform_spec=crs_transform_spec,
+            **kwargs,
+        )
         if not self.count:
             return super().query(offset=offset, limit=limit, resulttype=resulttype, **args)
         uncounted = copy.copy(self)  # this provider serves every thread: its own count flag stays as it is
@@ -396,8 +461,12 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         return page
 
     def _where(self, bbox, datetime_, properties, filterq) -> list:
-        clauses = [self._get_property_filters(properties), self._get_cql_filters(filterq),
-                   self._get_bbox_filter(bbox), self._get_datetime_filter(datetime_)]
+        clauses = [
+            self._get_property_filters(properties),
+            self._get_cql_filters(filterq),
+            self._get_bbox_filter(bbox),
+            self._get_datetime_filter(datetime_),
+        ]
         return [c for c in clauses if c is not True]
 
     def _get_cql_filters(self, filterq):
@@ -455,8 +524,7 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         from sqlalchemy import func, select
 
         with client_errors(), self._engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(self.table_model.__table__)
-                                .where(*where)).scalar_one()
+            return conn.execute(select(func.count()).select_from(self.table_model.__table__).where(*where)).scalar_one()
 
     def _order_by(self, sortby) -> list:
         from sqlalchemy import nulls_last
@@ -517,8 +585,9 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         Remembered per output (columns, geometry, CRS): building the expression costs ~0.4 ms
         and SQLAlchemy expressions are immutable, so every thread may share one.
         """
-        crs_key = None if crs_transform_spec is None else (crs_transform_spec.target_crs_wkt,
-                                                          crs_transform_spec.always_xy)
+        crs_key = (
+            None if crs_transform_spec is None else (crs_transform_spec.target_crs_wkt, crs_transform_spec.always_xy)
+        )
         key = (tuple(names), bool(skip_geometry), crs_key, as_text)
         cache = self.__dict__.setdefault("_feature_json_cache", {})
         if key not in cache:
@@ -540,7 +609,7 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
                 column = func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
             values += [literal_column(_sql_text(name)), column]
         # json_build_object takes at most 100 arguments: wide tables are built in parts
-        parts = [func.jsonb_build_object(*values[i:i + 100]) for i in range(0, len(values), 100)]
+        parts = [func.jsonb_build_object(*values[i : i + 100]) for i in range(0, len(values), 100)]
         if len(parts) <= 1:
             properties = func.json_build_object(*values)
         else:
@@ -556,10 +625,15 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
                 return None
             geometry = cast(geometry, JSON)
         feature = func.json_build_object(
-            literal_column("'type'"), literal_column("'Feature'"),
-            literal_column("'id'"), table.c[self.id_field],
-            literal_column("'geometry'"), geometry,
-            literal_column("'properties'"), properties)
+            literal_column("'type'"),
+            literal_column("'Feature'"),
+            literal_column("'id'"),
+            table.c[self.id_field],
+            literal_column("'geometry'"),
+            geometry,
+            literal_column("'properties'"),
+            properties,
+        )
         return cast(feature, Text) if as_text else feature
 
     def get(self, identifier, crs_transform_spec=None, **kwargs):
@@ -653,16 +727,24 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
             column_type = columns[name].type
             low = high = None
             if isinstance(value, int) and isinstance(column_type, Integer):
-                bits = 64 if isinstance(column_type, BigInteger) else 16 if isinstance(column_type, SmallInteger) \
-                    else 32
+                bits = (
+                    64 if isinstance(column_type, BigInteger) else 16 if isinstance(column_type, SmallInteger) else 32
+                )
                 low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
                 if not low <= value <= high:
-                    raise IntakeError.of("property_range", name=name,
-                                         problem_de=f"erwartet wird eine ganze Zahl von {low} bis {high}",
-                                         problem=f"must be an integer from {low} to {high}")
+                    raise IntakeError.of(
+                        "property_range",
+                        name=name,
+                        problem_de=f"erwartet wird eine ganze Zahl von {low} bis {high}",
+                        problem=f"must be an integer from {low} to {high}",
+                    )
             elif isinstance(value, int) and isinstance(column_type, Float) and abs(value) > sys.float_info.max:
-                raise IntakeError.of("property_range", name=name, problem_de="liegt außerhalb einer Gleitkommazahl",
-                                     problem="is beyond the range of a double precision number")
+                raise IntakeError.of(
+                    "property_range",
+                    name=name,
+                    problem_de="liegt außerhalb einer Gleitkommazahl",
+                    problem="is beyond the range of a double precision number",
+                )
 
     def _storage_target(self):
         """The CRS features are stored in, x/y order (PostGIS keeps EPSG:4326 as lon/lat, i.e. CRS84)."""
@@ -688,8 +770,13 @@ class PostGISProvider(FieldsCopied, PostgreSQLProvider):
         attributes = check_properties(feature["properties"], self._intake_kinds(), self.id_field, identifier)
         self._check_column_values(attributes)
         geometry_type = (layer.geometry_type if layer else "GEOMETRY") if getattr(self, "geom", None) else None
-        geom = check_geometry(feature.get("geometry"), geometry_type, target=self._storage_target(),
-                              source=source_crs(feature), collection=self.table)
+        geom = check_geometry(
+            feature.get("geometry"),
+            geometry_type,
+            target=self._storage_target(),
+            source=source_crs(feature),
+            collection=self.table,
+        )
         if geometry_type is not None:
             attributes[self.geom] = from_shape(geom, srid=storage_srid(self)) if geom is not None else None
         attributes[self.id_field] = identifier
@@ -726,8 +813,16 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
         """TileJSON (``?f=tilejson``; the stock one passes a CRS URI to pyproj as ``EPSG:http://…``: 500)."""
         from providers.tile_metadata import tilejson
 
-        return tilejson(self, dataset, server_url, layer, tileset, title, description,
-                        {name: sql_kind(column) for name, column in self.fields.items()})
+        return tilejson(
+            self,
+            dataset,
+            server_url,
+            layer,
+            tileset,
+            title,
+            description,
+            {name: sql_kind(column) for name, column in self.fields.items()},
+        )
 
     def get_tiles(self, layer="default", tileset=None, z=None, y=None, x=None, format_=None):
         from pygeoapi.models.provider.base import TileMatrixSetEnum
@@ -739,11 +834,15 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
         except (TypeError, ValueError):  # /tiles/WebMercatorQuad/abc/1/2: no such tile (the stock one: 500)
             raise ProviderTileNotFoundError from None
         schemes = [s for s in self.get_tiling_schemes() if tileset == s.tileMatrixSet]
-        if not schemes or min(z, x, y) < 0 or z >= len(schemes[0].tileMatrices) \
-                or not self.is_in_limits(schemes[0], z, x, y):  # the stock one: IndexError (500) for z >= 30
+        if (
+            not schemes
+            or min(z, x, y) < 0
+            or z >= len(schemes[0].tileMatrices)
+            or not self.is_in_limits(schemes[0], z, x, y)
+        ):  # the stock one: IndexError (500) for z >= 30
             raise ProviderTileNotFoundError
         if tileset == TileMatrixSetEnum.WORLDCRS84QUAD.value.tileMatrixSet:
-            size = 180 / 2 ** z
+            size = 180 / 2**z
             xmin, ymax = size * x - 180, 90 - size * y
             envelope, out_srid = func.ST_MakeEnvelope(xmin, ymax - size, xmin + size, ymax, 4326), 4326
         else:
@@ -752,11 +851,10 @@ class PostGISTileProvider(MVTPostgreSQLProvider):
         geom = table.c[self.geom]
         srid = storage_srid(self)
         mvtgeom = func.ST_AsMVTGeom(func.ST_Transform(geom, out_srid), envelope).label("mvtgeom")
-        columns = [c for name, c in self.fields.items()
-                   if keep_column(name, sql_kind(c), self.id_field, z)]  # fewer at low zoom (tile_detail)
-        rows = (select(mvtgeom, *columns)
-                .where(geom.op("&&")(func.ST_Transform(envelope, srid)))
-                .subquery("mvtrow"))
+        columns = [
+            c for name, c in self.fields.items() if keep_column(name, sql_kind(c), self.id_field, z)
+        ]  # fewer at low zoom (tile_detail)
+        rows = select(mvtgeom, *columns).where(geom.op("&&")(func.ST_Transform(envelope, srid))).subquery("mvtrow")
         statement = select(func.ST_AsMVT(literal_column("mvtrow.*"), layer, 4096, "mvtgeom")).select_from(rows)
         with client_errors(), self._engine.connect() as conn:
             result = conn.execute(statement).scalar()

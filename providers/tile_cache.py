@@ -78,11 +78,14 @@ def ensure_versioned(path: str, conn: sqlite3.Connection, table: str) -> bool:
     key = (path, stat.st_dev, stat.st_ino, conn.execute("PRAGMA schema_version").fetchone()[0], table)
     if key in _VERSIONED:
         return True
-    names = {row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,))}
+    names = {
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,))
+    }
     wanted = {f"{VERSIONS_TABLE}_{table}_{op.lower()}" for op in ("INSERT", "UPDATE", "DELETE")}
-    has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                             (VERSIONS_TABLE,)).fetchone()
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSIONS_TABLE,)
+    ).fetchone()
     if not (wanted <= names and has_table):
         try:
             writer = connect(path)  # the reader is query_only; triggers are written once per file and table
@@ -101,16 +104,20 @@ def ensure_versioned(path: str, conn: sqlite3.Connection, table: str) -> bool:
 
 def add_version_triggers(conn: sqlite3.Connection, table: str) -> None:
     """Create the version table, ``table``'s row in it and its three triggers (inside the caller's transaction)."""
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} "
-                 "(table_name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL DEFAULT 0)")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} "
+        "(table_name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL DEFAULT 0)"
+    )
     conn.execute(f"INSERT OR IGNORE INTO {VERSIONS_TABLE} (table_name, version) VALUES (?, 0)", (table,))
     # Triggers missing means writes may have gone unversioned (a table dropped and created anew): a new version.
     conn.execute(f"UPDATE {VERSIONS_TABLE} SET version = version + 1 WHERE table_name = ?", (table,))
     literal = "'" + table.replace("'", "''") + "'"
     for op in ("INSERT", "UPDATE", "DELETE"):
-        conn.execute(f"CREATE TRIGGER IF NOT EXISTS {quote(f'{VERSIONS_TABLE}_{table}_{op.lower()}')} "
-                     f"AFTER {op} ON {quote(table)} BEGIN UPDATE {VERSIONS_TABLE} SET version = version + 1 "
-                     f"WHERE table_name = {literal}; END")
+        conn.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {quote(f'{VERSIONS_TABLE}_{table}_{op.lower()}')} "
+            f"AFTER {op} ON {quote(table)} BEGIN UPDATE {VERSIONS_TABLE} SET version = version + 1 "
+            f"WHERE table_name = {literal}; END"
+        )
 
 
 def table_version(conn: sqlite3.Connection, table: str) -> int | None:
@@ -136,9 +143,11 @@ def _cache_connection(folder: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")  # a cache: a lost last tile after a power cut is re-rendered
-    conn.execute("CREATE TABLE IF NOT EXISTS tiles (source TEXT NOT NULL, layer TEXT NOT NULL, z INTEGER NOT NULL, "
-                 "x INTEGER NOT NULL, y INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL, "
-                 "PRIMARY KEY (source, layer, z, x, y))")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS tiles (source TEXT NOT NULL, layer TEXT NOT NULL, z INTEGER NOT NULL, "
+        "x INTEGER NOT NULL, y INTEGER NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL, "
+        "PRIMARY KEY (source, layer, z, x, y))"
+    )
     pool[folder] = (conn, os.getpid())
     return conn
 
@@ -163,9 +172,14 @@ class TileCache:
         if self.folder is None:
             return None
         try:
-            row = _cache_connection(self.folder).execute(
-                "SELECT version, data FROM tiles WHERE source = ? AND layer = ? AND z = ? AND x = ? AND y = ?",
-                (source_key(self.path), self.table, z, x, y)).fetchone()
+            row = (
+                _cache_connection(self.folder)
+                .execute(
+                    "SELECT version, data FROM tiles WHERE source = ? AND layer = ? AND z = ? AND x = ? AND y = ?",
+                    (source_key(self.path), self.table, z, x, y),
+                )
+                .fetchone()
+            )
         except (sqlite3.Error, OSError) as err:
             _warn_once(f"read:{self.folder}", "tile cache %s unreadable, tiles are rendered: %s", self.folder, err)
             return None
@@ -177,8 +191,10 @@ class TileCache:
             return
         try:
             conn = _cache_connection(self.folder)
-            conn.execute("INSERT OR REPLACE INTO tiles (source, layer, z, x, y, version, data) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (source_key(self.path), self.table, z, x, y, version, data))
+            conn.execute(
+                "INSERT OR REPLACE INTO tiles (source, layer, z, x, y, version, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (source_key(self.path), self.table, z, x, y, version, data),
+            )
             _INSERTS["count"] += 1
             if _INSERTS["count"] % TRIM_EVERY == 0:
                 self.trim(conn)
@@ -190,5 +206,7 @@ class TileCache:
         pages = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
         if pages * conn.execute("PRAGMA page_size").fetchone()[0] <= self.max_bytes:
             return
-        conn.execute("DELETE FROM tiles WHERE rowid IN (SELECT rowid FROM tiles ORDER BY rowid "
-                     "LIMIT (SELECT count(*) / 2 FROM tiles))")
+        conn.execute(
+            "DELETE FROM tiles WHERE rowid IN (SELECT rowid FROM tiles ORDER BY rowid "
+            "LIMIT (SELECT count(*) / 2 FROM tiles))"
+        )

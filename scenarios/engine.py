@@ -49,21 +49,57 @@ from twin.indicators import (
 from twin.model import CityModel
 
 #: Storeys used by fill_envelope where a zone fixes neither Z nor GFZ/GRZ (typical for the type of area).
-DEFAULT_Z = {"WS": 1, "WR": 2, "WA": 2, "WB": 4, "MD": 2, "MDW": 2, "MI": 3, "MU": 4, "MK": 4,
-             "GE": 2, "GI": 2, "SO": 2}
+DEFAULT_Z = {
+    "WS": 1,
+    "WR": 2,
+    "WA": 2,
+    "WB": 4,
+    "MD": 2,
+    "MDW": 2,
+    "MI": 3,
+    "MU": 4,
+    "MK": 4,
+    "GE": 2,
+    "GI": 2,
+    "SO": 2,
+}
 
 #: Between the variant id and a building's or zone's id in stored variant rows (``nachverdichtung~GML_1``).
 #: Not '/': ids are URL path segments (``…/items/{id}``), and scenario ids never hold '~' (``ID_PATTERN``).
 ROW_ID_SEPARATOR = "~"
 
 #: Indicators compared per zone and in the totals.
-ZONE_METRICS = ("buildings", "footprint_m2", "floor_area_m2", "volume_m3", "grz", "gfz", "dwellings", "residents",
-                "grz_permitted", "gfz_permitted", "z_permitted", "max_storeys")
-TOTAL_METRICS = ("buildings", "footprint_m2", "floor_area_m2", "volume_m3", "grz", "gfz", "dwellings", "residents",
-                 "sealed_share", "green_share", "violations")
+ZONE_METRICS = (
+    "buildings",
+    "footprint_m2",
+    "floor_area_m2",
+    "volume_m3",
+    "grz",
+    "gfz",
+    "dwellings",
+    "residents",
+    "grz_permitted",
+    "gfz_permitted",
+    "z_permitted",
+    "max_storeys",
+)
+TOTAL_METRICS = (
+    "buildings",
+    "footprint_m2",
+    "floor_area_m2",
+    "volume_m3",
+    "grz",
+    "gfz",
+    "dwellings",
+    "residents",
+    "sealed_share",
+    "green_share",
+    "violations",
+)
 
 
 # ----------------------------------------------------------------------------- result
+
 
 @dataclass
 class ScenarioResult:
@@ -100,8 +136,12 @@ class ScenarioResult:
     def to_dict(self, include_buildings: bool = False) -> dict:
         """JSON-serialisable summary (NaN as null); buildings as GeoJSON in CRS84 on request."""
         out = {
-            "scenario": {"id": self.scenario_id, "title_de": self.title_de, "title_en": self.title_en,
-                         "base": self.base},
+            "scenario": {
+                "id": self.scenario_id,
+                "title_de": self.title_de,
+                "title_en": self.title_en,
+                "base": self.base,
+            },
             "totals": _jsonable(self.totals),
             "zones": _records(self.zone_table),
             "violations": _records(self.violations),
@@ -112,7 +152,6 @@ class ScenarioResult:
         if include_buildings:
             out["buildings"] = buildings_geojson(self.buildings)
         return out
-
 
     def to_frames(self, computed_at: str | None = None) -> dict[str, gpd.GeoDataFrame]:
         """The variant as catalogue frames, for storing and serving as OGC API collections.
@@ -133,17 +172,25 @@ class ScenarioResult:
 
         b = self.buildings
         geoms = b.geometry.values
-        buildings = gpd.GeoDataFrame({
-            "id": self.scenario_id + ROW_ID_SEPARATOR + b["id"].astype(str),
-            "source": source,
-            "scenario_id": self.scenario_id,
-            "building_id": b["id"].astype(str),
-            "building_source": b.get("source"),
-            "floor_area_m2": floor_area(geoms, np.nan_to_num(pd.to_numeric(b["storeys"], errors="coerce")
-                                                              .to_numpy(dtype=float, na_value=np.nan))),
-            "volume_m3": building_volume(geoms, np.nan_to_num(pd.to_numeric(b["height"], errors="coerce")
-                                                               .to_numpy(dtype=float, na_value=np.nan))),
-        }, geometry=b.geometry.values, crs=b.crs)
+        buildings = gpd.GeoDataFrame(
+            {
+                "id": self.scenario_id + ROW_ID_SEPARATOR + b["id"].astype(str),
+                "source": source,
+                "scenario_id": self.scenario_id,
+                "building_id": b["id"].astype(str),
+                "building_source": b.get("source"),
+                "floor_area_m2": floor_area(
+                    geoms,
+                    np.nan_to_num(pd.to_numeric(b["storeys"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)),
+                ),
+                "volume_m3": building_volume(
+                    geoms,
+                    np.nan_to_num(pd.to_numeric(b["height"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)),
+                ),
+            },
+            geometry=b.geometry.values,
+            crs=b.crs,
+        )
         for column in LAYERS["scenario_buildings"].columns:
             if column not in buildings and column in b:
                 buildings[column] = b[column].to_numpy()
@@ -158,15 +205,42 @@ class ScenarioResult:
         area = self.model.plan_area()
         t = _jsonable(self.totals)
         synthetic = bool(b["synthetic"].fillna(False).astype(bool).any()) if "synthetic" in b and len(b) else False
-        summary = gpd.GeoDataFrame([{
-            "id": self.scenario_id, "source": source, "title_de": self.title_de, "title_en": self.title_en,
-            "description": self.description, "base": self.base,
-            "plan_ids": sorted(self.model.plans["id"].astype(str)) if "id" in self.model.plans else [],
-            **{k: t.get(k) for k in ("buildings", "footprint_m2", "floor_area_m2", "volume_m3", "grz", "gfz",
-                                     "dwellings", "residents", "sealed_share", "green_share", "violations")},
-            "totals": t, "changes": _jsonable(self.log), "like_count": 0, "synthetic": synthetic,
-            "computed_at": computed_at,
-        }], geometry=[_multipolygon(area[0]) if len(area) else None], crs=crs)
+        summary = gpd.GeoDataFrame(
+            [
+                {
+                    "id": self.scenario_id,
+                    "source": source,
+                    "title_de": self.title_de,
+                    "title_en": self.title_en,
+                    "description": self.description,
+                    "base": self.base,
+                    "plan_ids": sorted(self.model.plans["id"].astype(str)) if "id" in self.model.plans else [],
+                    **{
+                        k: t.get(k)
+                        for k in (
+                            "buildings",
+                            "footprint_m2",
+                            "floor_area_m2",
+                            "volume_m3",
+                            "grz",
+                            "gfz",
+                            "dwellings",
+                            "residents",
+                            "sealed_share",
+                            "green_share",
+                            "violations",
+                        )
+                    },
+                    "totals": t,
+                    "changes": _jsonable(self.log),
+                    "like_count": 0,
+                    "synthetic": synthetic,
+                    "computed_at": computed_at,
+                }
+            ],
+            geometry=[_multipolygon(area[0]) if len(area) else None],
+            crs=crs,
+        )
         return {"scenarios": summary, "scenario_buildings": buildings, "scenario_zone_indicators": zone_frame}
 
 
@@ -201,10 +275,13 @@ def buildings_geojson(buildings: gpd.GeoDataFrame) -> dict:
 
 # ----------------------------------------------------------------------------- selection
 
+
 def _fail(scenario: Scenario, index: int, message: str):
     line = scenario._change_lines[index] if index < len(scenario._change_lines) else None
-    raise ScenarioError(scenario._source or f"scenario {scenario.id}",
-                        [ScenarioIssue(line=line, path=f"changes[{index}]", message=message)])
+    raise ScenarioError(
+        scenario._source or f"scenario {scenario.id}",
+        [ScenarioIssue(line=line, path=f"changes[{index}]", message=message)],
+    )
 
 
 def _match(frame: pd.DataFrame, criteria: Mapping, scenario: Scenario, index: int, what: str) -> np.ndarray:
@@ -212,8 +289,11 @@ def _match(frame: pd.DataFrame, criteria: Mapping, scenario: Scenario, index: in
     mask = np.ones(len(frame), dtype=bool)
     for column, value in criteria.items():
         if column not in frame.columns or column == "geometry":
-            _fail(scenario, index, f"{what} have no column {column!r}; known: "
-                                   f"{', '.join(c for c in frame.columns if c != 'geometry')}")
+            _fail(
+                scenario,
+                index,
+                f"{what} have no column {column!r}; known: {', '.join(c for c in frame.columns if c != 'geometry')}",
+            )
         values = value if isinstance(value, list) else [value]
         col = frame[column]
         hit = np.zeros(len(frame), dtype=bool)
@@ -275,6 +355,7 @@ def select_zones(model: CityModel, change, scenario: Scenario, index: int) -> np
 
 # ----------------------------------------------------------------------------- changes
 
+
 def _to_model_crs(geom, crs: str, model: CityModel):
     epsg = crs_epsg(crs)
     if epsg == model.epsg:
@@ -304,8 +385,9 @@ def _append(model: CityModel, rows: list[dict]) -> None:
     b = model.buildings
     combined = pd.concat([b, new], ignore_index=True) if len(b) else new
     model.buildings = gpd.GeoDataFrame(combined, geometry="geometry", crs=b.crs or new.crs)
-    model.buildings["storeys"] = pd.array(pd.to_numeric(model.buildings["storeys"], errors="coerce")
-                                          .round(), dtype="Int64")
+    model.buildings["storeys"] = pd.array(
+        pd.to_numeric(model.buildings["storeys"], errors="coerce").round(), dtype="Int64"
+    )
 
 
 def _add_building(model: CityModel, change: AddBuilding, scenario: Scenario, index: int, sh: float) -> dict:
@@ -315,10 +397,23 @@ def _add_building(model: CityModel, change: AddBuilding, scenario: Scenario, ind
         _fail(scenario, index, f"a building with id {new_id!r} exists already")
     storeys = change.storeys if change.storeys is not None else max(1, round(change.height / sh))
     height = change.height if change.height is not None else change.storeys * sh
-    _append(model, [dict(id=new_id, source=f"scenario:{scenario.id}", source_id=new_id,
-                         name=change.name or "Geplantes Gebäude", function=change.function,
-                         height=float(height), storeys=int(storeys), height_estimated=change.height is None,
-                         synthetic=False, geometry=_multipolygon(geom))])
+    _append(
+        model,
+        [
+            dict(
+                id=new_id,
+                source=f"scenario:{scenario.id}",
+                source_id=new_id,
+                name=change.name or "Geplantes Gebäude",
+                function=change.function,
+                height=float(height),
+                storeys=int(storeys),
+                height_estimated=change.height is None,
+                synthetic=False,
+                geometry=_multipolygon(geom),
+            )
+        ],
+    )
     return {"added": 1}
 
 
@@ -378,8 +473,10 @@ def _set_text_festsetzung(z: pd.DataFrame, mask: np.ndarray, column: str, value:
     if column == "art_code":
         codes = {sign: code for code, sign in BESONDERE_ART_CODE.items()}  # SO: the last, 4000 "Sondergebiet"
         general = {sign: ALLG_ART[code] for code, sign in ALLG_ART_CODE.items()}
-        related = {"besondere_art_der_baulichen_nutzung": BESONDERE_ART.get(codes.get(value, "")) if value else None,
-                   "allg_art_der_baulichen_nutzung": general.get(value[0]) if value else None}
+        related = {
+            "besondere_art_der_baulichen_nutzung": BESONDERE_ART.get(codes.get(value, "")) if value else None,
+            "allg_art_der_baulichen_nutzung": general.get(value[0]) if value else None,
+        }
     else:
         codes = {name: code for code, name in BAUWEISE.items()}
         related = {"bauweise_code": codes.get(value) if value else None}
@@ -418,9 +515,10 @@ def _shrink_to_area(geoms: np.ndarray, targets: np.ndarray, iterations: int = 40
     return out
 
 
-def _fill_envelope(model: CityModel, change: FillEnvelope, mask: np.ndarray, scenario: Scenario,
-                   index: int, sh: float) -> dict:
-    """"Maximal bebaut": build each chosen zone up to its permitted envelope.
+def _fill_envelope(
+    model: CityModel, change: FillEnvelope, mask: np.ndarray, scenario: Scenario, index: int, sh: float
+) -> dict:
+    """ "Maximal bebaut": build each chosen zone up to its permitted envelope.
 
     Per zone :math:`j` with area :math:`A_j`, envelope :math:`E_j` =
     Baufenster ∩ zone (the zone where it has no Baufenster), storeys
@@ -452,18 +550,26 @@ def _fill_envelope(model: CityModel, change: FillEnvelope, mask: np.ndarray, sce
         b, zone_of = model.buildings, zone_of[~in_chosen]
 
     area = shapely.area(zone_geoms[idx])
-    art = z["art_code"].astype("string").fillna("").str.upper().to_numpy(dtype=object)[idx] \
-        if "art_code" in z else np.full(len(idx), "")
+    art = (
+        z["art_code"].astype("string").fillna("").str.upper().to_numpy(dtype=object)[idx]
+        if "art_code" in z
+        else np.full(len(idx), "")
+    )
     grz_p = permitted_grz(z)[idx]
     grz_p = np.where(np.isfinite(grz_p), grz_p, [GRZ_ORIENTATION.get(a, 0.4) for a in art])
     gfz_p = permitted_gfz(z)[idx]
     z_p = permitted_z(z)[idx]
     z_from_ratio = np.floor(gfz_p / grz_p)
-    storeys = np.where(np.isfinite(z_p), z_p,
-                       np.where(np.isfinite(z_from_ratio) & (z_from_ratio >= 1), z_from_ratio,
-                                [DEFAULT_Z.get(a, 2) for a in art]))
-    h_max = pd.to_numeric(z["h_max"], errors="coerce").to_numpy(dtype=float)[idx] if "h_max" in z \
+    storeys = np.where(
+        np.isfinite(z_p),
+        z_p,
+        np.where(np.isfinite(z_from_ratio) & (z_from_ratio >= 1), z_from_ratio, [DEFAULT_Z.get(a, 2) for a in art]),
+    )
+    h_max = (
+        pd.to_numeric(z["h_max"], errors="coerce").to_numpy(dtype=float)[idx]
+        if "h_max" in z
         else np.full(len(idx), np.nan)
+    )
     storeys = np.where(np.isfinite(h_max), np.minimum(storeys, np.floor(h_max / sh)), storeys)
     storeys = np.maximum(storeys, 0)
 
@@ -501,10 +607,20 @@ def _fill_envelope(model: CityModel, change: FillEnvelope, mask: np.ndarray, sce
         parts = [p for p in shapely.get_parts(footprints[k]) if p.geom_type == "Polygon" and p.area >= 1.0]
         for n, part in enumerate(parts, start=1):
             new_id = f"{scenario.id}:{z['id'].iloc[j]}:{n}"
-            rows.append(dict(id=new_id, source=f"scenario:{scenario.id}", source_id=new_id,
-                             name="Maximal bebaut (Szenario)", function="Hüllkörper (maximal bebaut)",
-                             height=float(storeys[k] * sh), storeys=int(storeys[k]), height_estimated=True,
-                             synthetic=False, geometry=shapely.MultiPolygon([part])))
+            rows.append(
+                dict(
+                    id=new_id,
+                    source=f"scenario:{scenario.id}",
+                    source_id=new_id,
+                    name="Maximal bebaut (Szenario)",
+                    function="Hüllkörper (maximal bebaut)",
+                    height=float(storeys[k] * sh),
+                    storeys=int(storeys[k]),
+                    height_estimated=True,
+                    synthetic=False,
+                    geometry=shapely.MultiPolygon([part]),
+                )
+            )
     _append(model, rows)
     return {"zones": len(idx), "removed": removed, "added": len(rows)}
 
@@ -540,8 +656,9 @@ def resolve_library(library: Mapping[str, Scenario] | None) -> dict[str, Scenari
     return dict(shipped_scenarios() if library is None else library)
 
 
-def apply_scenario(scenario: Scenario, model: CityModel, library: Mapping[str, Scenario] | None = None,
-                   _seen: tuple = ()) -> tuple[CityModel, list[dict]]:
+def apply_scenario(
+    scenario: Scenario, model: CityModel, library: Mapping[str, Scenario] | None = None, _seen: tuple = ()
+) -> tuple[CityModel, list[dict]]:
     """A copy of ``model`` with the scenario's base chain and its changes applied.
 
     ``library`` maps scenario ids to scenarios for resolving ``base``
@@ -549,24 +666,37 @@ def apply_scenario(scenario: Scenario, model: CityModel, library: Mapping[str, S
     """
     if scenario.id in _seen:
         chain = " → ".join(_seen + (scenario.id,))
-        raise ScenarioError(scenario._source or scenario.id, [ScenarioIssue(path="base",
-                                                                             message=f"bases form a cycle: {chain}")])
+        raise ScenarioError(
+            scenario._source or scenario.id, [ScenarioIssue(path="base", message=f"bases form a cycle: {chain}")]
+        )
     if scenario.base == BASELINE:
         changed, log = model.copy(), []
     else:
         library = resolve_library(library)
         base = library.get(scenario.base)
         if base is None:
-            raise ScenarioError(scenario._source or scenario.id, [ScenarioIssue(
-                path="base", message=f"unknown base scenario {scenario.base!r}; known: "
-                                     f"{', '.join(['baseline', *sorted(library)])}")])
+            raise ScenarioError(
+                scenario._source or scenario.id,
+                [
+                    ScenarioIssue(
+                        path="base",
+                        message=f"unknown base scenario {scenario.base!r}; known: "
+                        f"{', '.join(['baseline', *sorted(library)])}",
+                    )
+                ],
+            )
         changed, log = apply_scenario(base, model, library, _seen + (scenario.id,))
     if scenario.plan_ids:
         changed = restrict_to_plans(changed, scenario.plan_ids)
         if changed.zones.empty and changed.plans.empty:
-            log = log + [{"scenario": scenario.id, "op": "plan_ids",
-                          "warning": f"{scenario._source or scenario.id}: none of the scenario's plan_ids "
-                                     "is in the model; it is empty"}]
+            log = log + [
+                {
+                    "scenario": scenario.id,
+                    "op": "plan_ids",
+                    "warning": f"{scenario._source or scenario.id}: none of the scenario's plan_ids "
+                    "is in the model; it is empty",
+                }
+            ]
     log = log + apply_changes(scenario, changed)
     return changed, log
 
@@ -615,7 +745,9 @@ def restrict_to_plans(model: CityModel, plan_ids, margin: float = 100.0) -> City
         for attr in ("buildings", "parcels"):
             frame = getattr(out, attr)
             if len(frame):
-                setattr(out, attr, frame.cx[x0 - margin:x1 + margin, y0 - margin:y1 + margin].reset_index(drop=True))
+                setattr(
+                    out, attr, frame.cx[x0 - margin : x1 + margin, y0 - margin : y1 + margin].reset_index(drop=True)
+                )
     return out
 
 
@@ -639,12 +771,21 @@ def replaced_building_ids(model: CityModel, result: ScenarioResult) -> list[str]
 
 # ----------------------------------------------------------------------------- run
 
+
 def baseline_scenario() -> Scenario:
     """The unchanged twin as a scenario object (id ``baseline``, no changes)."""
     from scenarios.model import Parameters
 
-    return Scenario.model_construct(id=BASELINE, title_de="Bestand", title_en="Baseline", description="",
-                                    base=BASELINE, plan_ids=None, parameters=Parameters(), changes=[])
+    return Scenario.model_construct(
+        id=BASELINE,
+        title_de="Bestand",
+        title_en="Baseline",
+        description="",
+        base=BASELINE,
+        plan_ids=None,
+        parameters=Parameters(),
+        changes=[],
+    )
 
 
 def _as_scenario(scenario, library) -> Scenario:
@@ -660,16 +801,18 @@ def _as_scenario(scenario, library) -> Scenario:
     raise TypeError(f"expected a Scenario or a scenario id, got {type(scenario).__name__}")
 
 
-def evaluate(model: CityModel, *, shadows_day=None, sun_hours_day=None, step_minutes: float = 60,
-             min_sunlit_share: float = 0.5) -> dict:
+def evaluate(
+    model: CityModel, *, shadows_day=None, sun_hours_day=None, step_minutes: float = 60, min_sunlit_share: float = 0.5
+) -> dict:
     """Indicators of a model: zone table, totals (incl. violations), optional shadows and sun-hours."""
     timings = {}
     t0 = time.perf_counter()
     table = model.zone_indicators()
     timings["zones_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    violations = compliance(model.buildings, model.zones, model.windows(),
-                            tolerance=model.assumptions.baugrenze_tolerance)
+    violations = compliance(
+        model.buildings, model.zones, model.windows(), tolerance=model.assumptions.baugrenze_tolerance
+    )
     timings["compliance_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tot = model.totals(table)
@@ -682,8 +825,13 @@ def evaluate(model: CityModel, *, shadows_day=None, sun_hours_day=None, step_min
 
         t0 = time.perf_counter()
         b = model.buildings
-        shadows = hourly_shadows(b.geometry, b["height"].to_numpy(dtype=float, na_value=np.nan), shadows_day,
-                                 step_minutes=step_minutes, ids=b["id"].to_numpy())
+        shadows = hourly_shadows(
+            b.geometry,
+            b["height"].to_numpy(dtype=float, na_value=np.nan),
+            shadows_day,
+            step_minutes=step_minutes,
+            ids=b["id"].to_numpy(),
+        )
         timings["shadows_s"] = time.perf_counter() - t0
         tot["shadow_steps"] = int(shadows["time"].nunique()) if len(shadows) else 0
     if sun_hours_day is not None:
@@ -692,8 +840,14 @@ def evaluate(model: CityModel, *, shadows_day=None, sun_hours_day=None, step_min
         timings["sun_hours_s"] = time.perf_counter() - t0
         if len(sun):
             tot["sun_hours_mean"] = float(sun["sun_hours"].mean())
-    return {"zone_table": table, "totals": tot, "violations": violations, "shadows": shadows, "sun_hours": sun,
-            "timings": timings}
+    return {
+        "zone_table": table,
+        "totals": tot,
+        "violations": violations,
+        "shadows": shadows,
+        "sun_hours": sun,
+        "timings": timings,
+    }
 
 
 def sun_hours_table(model: CityModel, day, step_minutes: float = 60, min_sunlit_share: float = 0.5) -> pd.DataFrame:
@@ -705,19 +859,34 @@ def sun_hours_table(model: CityModel, day, step_minutes: float = 60, min_sunlit_
         frame = getattr(model, attr)
         if len(frame):
             polys = frame[frame.geom_type.isin(["Polygon", "MultiPolygon"])]
-            pieces.append(pd.DataFrame({"target_id": polys["id"].astype(str).to_numpy(), "kind": kind,
-                                        "geometry": polys.geometry.values}))
+            pieces.append(
+                pd.DataFrame(
+                    {"target_id": polys["id"].astype(str).to_numpy(), "kind": kind, "geometry": polys.geometry.values}
+                )
+            )
     if not pieces:
         return pd.DataFrame({"target_id": [], "kind": [], "sun_hours": []})
     targets = pd.concat(pieces, ignore_index=True)
     b = model.buildings
-    hours = sun_hours(gpd.GeoSeries(targets["geometry"], crs=b.crs or f"EPSG:{model.epsg}"), b, day,
-                      step_minutes=step_minutes, min_sunlit_share=min_sunlit_share)
+    hours = sun_hours(
+        gpd.GeoSeries(targets["geometry"], crs=b.crs or f"EPSG:{model.epsg}"),
+        b,
+        day,
+        step_minutes=step_minutes,
+        min_sunlit_share=min_sunlit_share,
+    )
     return pd.DataFrame({"target_id": targets["target_id"], "kind": targets["kind"], "sun_hours": hours})
 
 
-def run_scenario(scenario, model: CityModel, *, library: Mapping[str, Scenario] | None = None,
-                 shadows_day=None, sun_hours_day=None, step_minutes: float = 60) -> ScenarioResult:
+def run_scenario(
+    scenario,
+    model: CityModel,
+    *,
+    library: Mapping[str, Scenario] | None = None,
+    shadows_day=None,
+    sun_hours_day=None,
+    step_minutes: float = 60,
+) -> ScenarioResult:
     """Apply a scenario to the twin and compute every indicator.
 
     Parameters
@@ -746,20 +915,31 @@ def run_scenario(scenario, model: CityModel, *, library: Mapping[str, Scenario] 
         changed, log = model.copy(), []
     else:
         changed, log = apply_scenario(scenario, model, library)
-    changed.assumptions = replace(model.assumptions, **scenario.parameters.model_dump()) \
-        if scenario.id != BASELINE else model.assumptions
+    changed.assumptions = (
+        replace(model.assumptions, **scenario.parameters.model_dump()) if scenario.id != BASELINE else model.assumptions
+    )
     t_apply = time.perf_counter() - t0
     results = evaluate(changed, shadows_day=shadows_day, sun_hours_day=sun_hours_day, step_minutes=step_minutes)
     timings = {"apply_s": t_apply, **results["timings"], "total_s": time.perf_counter() - t0}
     return ScenarioResult(
-        scenario_id=scenario.id, title_de=scenario.title_de, title_en=scenario.title_en,
-        base=None if scenario.id == BASELINE else scenario.base, model=changed,
-        zone_table=results["zone_table"], totals=results["totals"], violations=results["violations"],
-        log=log, shadows=results["shadows"], sun_hours=results["sun_hours"], timings=timings,
-        description=scenario.description)
+        scenario_id=scenario.id,
+        title_de=scenario.title_de,
+        title_en=scenario.title_en,
+        base=None if scenario.id == BASELINE else scenario.base,
+        model=changed,
+        zone_table=results["zone_table"],
+        totals=results["totals"],
+        violations=results["violations"],
+        log=log,
+        shadows=results["shadows"],
+        sun_hours=results["sun_hours"],
+        timings=timings,
+        description=scenario.description,
+    )
 
 
 # ----------------------------------------------------------------------------- compare
+
 
 def _delta(a, b) -> dict:
     a = _jsonable(a)
@@ -790,20 +970,28 @@ def compare(result_a: ScenarioResult, result_b: ScenarioResult) -> dict:
         ra = za.loc[zone_id] if zone_id in za.index else None
         rb = zb.loc[zone_id] if zone_id in zb.index else None
         ref = ra if ra is not None else rb
-        zones.append({
-            "zone_id": zone_id, "plan_id": _jsonable(ref["plan_id"]), "art_code": _jsonable(ref["art_code"]),
-            **{m: _delta(None if ra is None else ra[m], None if rb is None else rb[m]) for m in ZONE_METRICS},
-        })
+        zones.append(
+            {
+                "zone_id": zone_id,
+                "plan_id": _jsonable(ref["plan_id"]),
+                "art_code": _jsonable(ref["art_code"]),
+                **{m: _delta(None if ra is None else ra[m], None if rb is None else rb[m]) for m in ZONE_METRICS},
+            }
+        )
     ba = result_a.buildings.set_index(result_a.buildings["id"].astype(str))
     bb = result_b.buildings.set_index(result_b.buildings["id"].astype(str))
     common = ba.index.intersection(bb.index)
     changed = 0
     if len(common):
         a, b = ba.loc[common], bb.loc[common]
-        same_h = np.isclose(a["height"].to_numpy(dtype=float, na_value=np.nan),
-                            b["height"].to_numpy(dtype=float, na_value=np.nan), equal_nan=True)
-        same_s = (a["storeys"].astype("Float64").fillna(-1).to_numpy() == b["storeys"].astype("Float64")
-                  .fillna(-1).to_numpy())
+        same_h = np.isclose(
+            a["height"].to_numpy(dtype=float, na_value=np.nan),
+            b["height"].to_numpy(dtype=float, na_value=np.nan),
+            equal_nan=True,
+        )
+        same_s = (
+            a["storeys"].astype("Float64").fillna(-1).to_numpy() == b["storeys"].astype("Float64").fillna(-1).to_numpy()
+        )
         same_g = shapely.equals_exact(a.geometry.values, b.geometry.values, 1e-6)
         changed = int((~(same_h & same_s & same_g)).sum())
     rules = sorted(set(result_a.violations["rule"]) | set(result_b.violations["rule"]))
@@ -812,8 +1000,13 @@ def compare(result_a: ScenarioResult, result_b: ScenarioResult) -> dict:
         "b": {"id": result_b.scenario_id, "title_de": result_b.title_de, "title_en": result_b.title_en},
         "totals": totals,
         "zones": zones,
-        "buildings": {"added": len(bb.index.difference(ba.index)),
-                      "removed": len(ba.index.difference(bb.index)), "changed": changed},
-        "violations_by_rule": {r: _delta(int((result_a.violations["rule"] == r).sum()),
-                                         int((result_b.violations["rule"] == r).sum())) for r in rules},
+        "buildings": {
+            "added": len(bb.index.difference(ba.index)),
+            "removed": len(ba.index.difference(bb.index)),
+            "changed": changed,
+        },
+        "violations_by_rule": {
+            r: _delta(int((result_a.violations["rule"] == r).sum()), int((result_b.violations["rule"] == r).sum()))
+            for r in rules
+        },
     }

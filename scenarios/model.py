@@ -51,15 +51,39 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 BASELINE = "baseline"
 #: Festsetzungen a scenario may set (numeric columns of bp_baugebiet).
-FESTSETZUNG_FIELDS = ("grz", "grz_min", "grz_max", "gfz", "gfz_min", "gfz_max", "gr", "gr_min", "gr_max",
-                      "gf", "gf_min", "gf_max", "bmz", "z", "z_min", "z_max", "z_zwingend", "h_max")
+FESTSETZUNG_FIELDS = (
+    "grz",
+    "grz_min",
+    "grz_max",
+    "gfz",
+    "gfz_min",
+    "gfz_max",
+    "gr",
+    "gr_min",
+    "gr_max",
+    "gf",
+    "gf_min",
+    "gf_max",
+    "bmz",
+    "z",
+    "z_min",
+    "z_max",
+    "z_zwingend",
+    "h_max",
+)
 #: Art der baulichen Nutzung a scenario may set (the sign on the plan, BauNVO §§ 2-11) and the Bauweise (§ 22);
 #: text columns of bp_baugebiet, written with their decoded XPlanung names (``layers/xplanung/bplan.py``).
 ART_CODES = ("WS", "WR", "WA", "WB", "MD", "MDW", "MI", "MU", "MK", "GE", "GI", "SO")
 BAUWEISEN = ("OffeneBauweise", "GeschlosseneBauweise", "AbweichendeBauweise")
 TEXT_FESTSETZUNG_FIELDS = ("art_code", "bauweise")
-_CRS_LONLAT = {"crs84", "ogc:crs84", "epsg:4326", "http://www.opengis.net/def/crs/ogc/1.3/crs84",
-               "urn:ogc:def:crs:ogc:1.3:crs84", "http://www.opengis.net/def/crs/epsg/0/4326"}
+_CRS_LONLAT = {
+    "crs84",
+    "ogc:crs84",
+    "epsg:4326",
+    "http://www.opengis.net/def/crs/ogc/1.3/crs84",
+    "urn:ogc:def:crs:ogc:1.3:crs84",
+    "http://www.opengis.net/def/crs/epsg/0/4326",
+}
 
 Scalar = str | int | float | bool | None
 
@@ -70,8 +94,9 @@ class _Strict(BaseModel):
 
 # ----------------------------------------------------------------------------- selections
 
-_FILTER_TERM = re.compile(r"""^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false)\s*$""",
-                          re.IGNORECASE)
+_FILTER_TERM = re.compile(
+    r"""^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false)\s*$""", re.IGNORECASE
+)
 
 
 def parse_filter(text: str) -> dict[str, Scalar]:
@@ -84,8 +109,9 @@ def parse_filter(text: str) -> dict[str, Scalar]:
     for term in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
         match = _FILTER_TERM.match(term)
         if not match:
-            raise ValueError(f"cannot read filter term {term.strip()!r}; "
-                             "use column = 'text' or column = number, joined by AND")
+            raise ValueError(
+                f"cannot read filter term {term.strip()!r}; use column = 'text' or column = number, joined by AND"
+            )
         key, raw = match.groups()
         if raw.startswith("'"):
             value: Scalar = raw[1:-1].replace("''", "'")
@@ -147,6 +173,7 @@ class ZoneSelection(_Selection):
 
 # ----------------------------------------------------------------------------- geometry
 
+
 class Geometry(_Strict):
     """A GeoJSON Polygon or MultiPolygon."""
 
@@ -205,6 +232,7 @@ def crs_epsg(value: str) -> int | None:
 
 # ----------------------------------------------------------------------------- changes
 
+
 class BuildingValues(_Strict):
     height: float | None = Field(default=None, gt=0, le=1000)
     storeys: int | None = Field(default=None, ge=1, le=200)
@@ -220,8 +248,13 @@ class BuildingValues(_Strict):
 
     @model_validator(mode="after")
     def _something(self):
-        if self.height is None and self.storeys is None and self.geometry is None \
-                and self.name is None and self.function is None:
+        if (
+            self.height is None
+            and self.storeys is None
+            and self.geometry is None
+            and self.name is None
+            and self.function is None
+        ):
             raise ValueError("set at least one of height, storeys, geometry, name, function")
         return self
 
@@ -319,8 +352,9 @@ class FillEnvelope(ZoneSelection):
     storey_height: float | None = Field(default=None, gt=0, le=10)
 
 
-Change = Annotated[AddBuilding | RemoveBuildings | ModifyBuildings | ChangeFestsetzung | FillEnvelope,
-                   Field(discriminator="op")]
+Change = Annotated[
+    AddBuilding | RemoveBuildings | ModifyBuildings | ChangeFestsetzung | FillEnvelope, Field(discriminator="op")
+]
 
 
 class Parameters(_Strict):
@@ -365,6 +399,7 @@ class Scenario(_Strict):
 
 # ----------------------------------------------------------------------------- loading
 
+
 class ScenarioIssue(BaseModel):
     line: int | None = None
     column: int | None = None
@@ -399,8 +434,11 @@ class _LineLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark,
-                    f"found duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark)
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r} (first on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
@@ -430,8 +468,7 @@ def _path(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("add_building", "remove_buildings", "modify_buildings", "change_festsetzung",
-                      "fill_envelope"):
+        elif part in ("add_building", "remove_buildings", "modify_buildings", "change_festsetzung", "fill_envelope"):
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -442,12 +479,14 @@ def _message(error: dict) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key (not part of the scenario schema)"
     if error["type"] == "union_tag_invalid":
-        return (f"unknown op {error.get('ctx', {}).get('tag', '')!r}; expected one of add_building, "
-                "remove_buildings, modify_buildings, change_festsetzung, fill_envelope")
+        return (
+            f"unknown op {error.get('ctx', {}).get('tag', '')!r}; expected one of add_building, "
+            "remove_buildings, modify_buildings, change_festsetzung, fill_envelope"
+        )
     if error["type"] == "union_tag_not_found":
         return "a change needs an 'op'"
     msg = error["msg"]
-    return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+    return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
@@ -464,13 +503,22 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         message = " ".join(str(p) for p in (err.context, err.problem) if p)
-        raise ScenarioError(source, [ScenarioIssue(line=mark.line + 1 if mark else None,
-                                                   column=mark.column + 1 if mark else None,
-                                                   message=f"YAML syntax: {message}")]) from None
+        raise ScenarioError(
+            source,
+            [
+                ScenarioIssue(
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                    message=f"YAML syntax: {message}",
+                )
+            ],
+        ) from None
     if not isinstance(data, dict):
         line = root.start_mark.line + 1 if root is not None else 1
-        raise ScenarioError(source, [ScenarioIssue(line=line, message="a scenario must be a mapping "
-                                                   "(id, title_de, title_en, changes, ...)")])
+        raise ScenarioError(
+            source,
+            [ScenarioIssue(line=line, message="a scenario must be a mapping (id, title_de, title_en, changes, ...)")],
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
@@ -478,8 +526,14 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         for error in err.errors():
             loc = tuple(error["loc"]) + (("op",) if error["type"] == "union_tag_invalid" else ())
             node, _ = _node_at(root, loc)
-            issues.append(ScenarioIssue(line=node.start_mark.line + 1, column=node.start_mark.column + 1,
-                                        path=_path(error["loc"]), message=_message(error)))
+            issues.append(
+                ScenarioIssue(
+                    line=node.start_mark.line + 1,
+                    column=node.start_mark.column + 1,
+                    path=_path(error["loc"]),
+                    message=_message(error),
+                )
+            )
         raise ScenarioError(source, issues) from None
     scenario._source = source
     changes = next((v for k, v in root.value if k.value == "changes"), None)
@@ -493,8 +547,9 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(source, [ScenarioIssue(path=_path(e["loc"]), message=_message(e))
-                                     for e in err.errors()]) from None
+        raise ScenarioError(
+            source, [ScenarioIssue(path=_path(e["loc"]), message=_message(e)) for e in err.errors()]
+        ) from None
     scenario._source = source
     return scenario
 
@@ -514,11 +569,13 @@ def load_scenarios(directory: str | Path = EXAMPLES_DIR) -> dict[str, Scenario]:
     for path in sorted(Path(directory).glob("*.y*ml")):
         scenario = load_scenario(path)
         if scenario.id in out:
-            raise ScenarioError(path.name, [ScenarioIssue(line=1, path="id",
-                                                          message=f"id {scenario.id!r} used by another file")])
+            raise ScenarioError(
+                path.name, [ScenarioIssue(line=1, path="id", message=f"id {scenario.id!r} used by another file")]
+            )
         if scenario.id == BASELINE:
-            raise ScenarioError(path.name, [ScenarioIssue(line=1, path="id",
-                                                          message="'baseline' is reserved for the unchanged twin")])
+            raise ScenarioError(
+                path.name, [ScenarioIssue(line=1, path="id", message="'baseline' is reserved for the unchanged twin")]
+            )
         out[scenario.id] = scenario
     return out
 

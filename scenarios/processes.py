@@ -53,13 +53,13 @@ RUN_SCENARIO_METADATA = {
     },
     "description": {
         "de": "Wendet ein Szenario (mitgeliefertes Szenario per id oder ein eigenes Szenario-Dokument) auf "
-              "den digitalen Zwilling an und liefert Kennzahlen je Baugebietsteilfläche und insgesamt (GRZ, GFZ, "
-              "Geschossfläche, Kubatur, Wohneinheiten, Einwohner, Versiegelung), Verstöße gegen Festsetzungen "
-              "sowie die Differenzen zu einer zweiten Variante (Standard: Bestand).",
+        "den digitalen Zwilling an und liefert Kennzahlen je Baugebietsteilfläche und insgesamt (GRZ, GFZ, "
+        "Geschossfläche, Kubatur, Wohneinheiten, Einwohner, Versiegelung), Verstöße gegen Festsetzungen "
+        "sowie die Differenzen zu einer zweiten Variante (Standard: Bestand).",
         "en": "Applies a scenario (a shipped scenario by id, or an inline scenario document) to the digital twin "
-              "and returns indicators per building zone and in total (GRZ, GFZ, floor area, volume, dwellings, "
-              "residents, sealed share), violations of the zoning provisions, and the deltas against a second "
-              "variant (default: the baseline).",
+        "and returns indicators per building zone and in total (GRZ, GFZ, floor area, volume, dwellings, "
+        "residents, sealed share), violations of the zoning provisions, and the deltas against a second "
+        "variant (default: the baseline).",
     },
     "jobControlOptions": ["sync-execute", "async-execute"],
     "keywords": ["Szenario", "scenario", "Bebauungsplan", "GRZ", "GFZ", "digital twin", "Nachverdichtung"],
@@ -69,9 +69,9 @@ RUN_SCENARIO_METADATA = {
             "title": {"de": "Szenario", "en": "Scenario"},
             "description": {
                 "de": "Id eines mitgelieferten Szenarios (z. B. langenhorn_nachverdichtung), 'baseline', oder ein "
-                      "Szenario-Dokument (JSON-Objekt oder YAML-Text) nach scenarios/model.py.",
+                "Szenario-Dokument (JSON-Objekt oder YAML-Text) nach scenarios/model.py.",
                 "en": "Id of a shipped scenario (e.g. langenhorn_nachverdichtung), 'baseline', or a scenario "
-                      "document (JSON object or YAML text) following scenarios/model.py.",
+                "document (JSON object or YAML text) following scenarios/model.py.",
             },
             "schema": {"oneOf": [{"type": "string"}, {"type": "object"}]},
             "minOccurs": 1,
@@ -81,9 +81,9 @@ RUN_SCENARIO_METADATA = {
             "title": {"de": "Vergleichsvariante", "en": "Compare to"},
             "description": {
                 "de": "Id der Variante, gegen die Differenzen gerechnet werden (Standard: die Basis des Szenarios; "
-                      "'none' für keinen Vergleich).",
+                "'none' für keinen Vergleich).",
                 "en": "Id of the variant the deltas are computed against (default: the scenario's base; "
-                      "'none' for no comparison).",
+                "'none' for no comparison).",
             },
             "schema": {"type": "string"},
             "minOccurs": 0,
@@ -91,10 +91,12 @@ RUN_SCENARIO_METADATA = {
         },
         "include_buildings": {
             "title": {"de": "Gebäude mitliefern", "en": "Include buildings"},
-            "description": {"de": "Gebäude der Variante als GeoJSON (CRS84) mitliefern, dazu die Ids der "
-                                  "gespeicherten Gebäude, an deren Stelle sie treten (replaced_building_ids).",
-                            "en": "Return the variant's buildings as GeoJSON (CRS84), and the ids of the stored "
-                                  "buildings they stand in for (replaced_building_ids)."},
+            "description": {
+                "de": "Gebäude der Variante als GeoJSON (CRS84) mitliefern, dazu die Ids der "
+                "gespeicherten Gebäude, an deren Stelle sie treten (replaced_building_ids).",
+                "en": "Return the variant's buildings as GeoJSON (CRS84), and the ids of the stored "
+                "buildings they stand in for (replaced_building_ids).",
+            },
             "schema": {"type": "boolean", "default": False},
             "minOccurs": 0,
             "maxOccurs": 1,
@@ -103,9 +105,9 @@ RUN_SCENARIO_METADATA = {
             "title": {"de": "Ergebnis speichern", "en": "Store the result"},
             "description": {
                 "de": "Nur Planung (Bearer-Token): die Variante in den Collections scenarios, scenario_buildings "
-                      "und scenario_zone_indicators speichern (ersetzt eine frühere Rechnung derselben Variante).",
+                "und scenario_zone_indicators speichern (ersetzt eine frühere Rechnung derselben Variante).",
                 "en": "Planners only (bearer token): store the variant in the collections scenarios, "
-                      "scenario_buildings and scenario_zone_indicators (replaces an earlier run of the variant).",
+                "scenario_buildings and scenario_zone_indicators (replaces an earlier run of the variant).",
             },
             "schema": {"type": "boolean", "default": False},
             "minOccurs": 0,
@@ -113,8 +115,10 @@ RUN_SCENARIO_METADATA = {
         },
         "sun_hours_day": {
             "title": {"de": "Tag für Besonnung", "en": "Day for sun-hours"},
-            "description": {"de": "Sonnenstunden öffentlicher Flächen und Flurstücke für diesen Tag rechnen.",
-                            "en": "Compute sun-hours of public spaces and parcels for this day."},
+            "description": {
+                "de": "Sonnenstunden öffentlicher Flächen und Flurstücke für diesen Tag rechnen.",
+                "en": "Compute sun-hours of public spaces and parcels for this day.",
+            },
             "schema": _DAY_SCHEMA,
             "minOccurs": 0,
             "maxOccurs": 1,
@@ -142,11 +146,11 @@ AREA_INDICATORS_METADATA = {
     },
     "description": {
         "de": "Kennzahlen der Gebäude in einer gezeichneten Fläche (GeoJSON-Polygon in CRS84): Zahl der Gebäude, "
-              "Grundfläche, GRZ, Geschossfläche, GFZ, Kubatur, Wohneinheiten, Einwohner, versiegelter und grüner "
-              "Anteil -- im Bestand oder in einer Szenario-Variante.",
+        "Grundfläche, GRZ, Geschossfläche, GFZ, Kubatur, Wohneinheiten, Einwohner, versiegelter und grüner "
+        "Anteil -- im Bestand oder in einer Szenario-Variante.",
         "en": "Indicators of the buildings in a drawn area (GeoJSON polygon in CRS84): number of buildings, "
-              "footprint, GRZ, floor area, GFZ, volume, dwellings, residents, sealed and green share -- for the "
-              "baseline or a scenario variant.",
+        "footprint, GRZ, floor area, GFZ, volume, dwellings, residents, sealed and green share -- for the "
+        "baseline or a scenario variant.",
     },
     "jobControlOptions": ["sync-execute", "async-execute"],
     "keywords": ["Kennzahlen", "indicators", "GRZ", "GFZ", "digital twin"],
@@ -154,16 +158,20 @@ AREA_INDICATORS_METADATA = {
     "inputs": {
         "geometry": {
             "title": {"de": "Fläche", "en": "Area"},
-            "description": {"de": "GeoJSON Polygon oder MultiPolygon in CRS84 (Länge, Breite).",
-                            "en": "GeoJSON Polygon or MultiPolygon in CRS84 (longitude, latitude)."},
+            "description": {
+                "de": "GeoJSON Polygon oder MultiPolygon in CRS84 (Länge, Breite).",
+                "en": "GeoJSON Polygon or MultiPolygon in CRS84 (longitude, latitude).",
+            },
             "schema": {"type": "object", "contentMediaType": "application/geo+json"},
             "minOccurs": 1,
             "maxOccurs": 1,
         },
         "scenario": {
             "title": {"de": "Szenario", "en": "Scenario"},
-            "description": {"de": "Id der Variante (Standard: baseline).",
-                            "en": "Id of the variant (default: baseline)."},
+            "description": {
+                "de": "Id der Variante (Standard: baseline).",
+                "en": "Id of the variant (default: baseline).",
+            },
             "schema": {"type": "string", "default": BASELINE},
             "minOccurs": 0,
             "maxOccurs": 1,
@@ -176,8 +184,16 @@ AREA_INDICATORS_METADATA = {
         }
     },
     # a block of Langenhorn 51 in the demo
-    "example": {"inputs": {"geometry": {"type": "Polygon", "coordinates": [[
-        [9.9986, 53.6702], [10.0038, 53.6702], [10.0038, 53.6734], [9.9986, 53.6734], [9.9986, 53.6702]]]}}},
+    "example": {
+        "inputs": {
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[9.9986, 53.6702], [10.0038, 53.6702], [10.0038, 53.6734], [9.9986, 53.6734], [9.9986, 53.6702]]
+                ],
+            }
+        }
+    },
 }
 
 
@@ -284,15 +300,22 @@ class RunScenarioProcessor(BaseProcessor):
         from twin.model import CityModel
 
         if not data or data.get("scenario") in (None, ""):
-            raise ProcessorExecuteError(message("input_required", name="scenario", expected="a scenario id or document",
-                                                expected_de="id oder Dokument einer Planungsvariante"))
+            raise ProcessorExecuteError(
+                message(
+                    "input_required",
+                    name="scenario",
+                    expected="a scenario id or document",
+                    expected_de="id oder Dokument einer Planungsvariante",
+                )
+            )
         try:
             requested = _scenario_input(data["scenario"])
             library = variant_library(self.processor_def, self.viewer)  # shipped + the studio's they may see
             if isinstance(requested, str):
                 if requested != BASELINE and requested not in library:
-                    raise ProcessorExecuteError(message("scenario_unknown", id=requested,
-                                                        known=", ".join(["baseline", *sorted(library)])))
+                    raise ProcessorExecuteError(
+                        message("scenario_unknown", id=requested, known=", ".join(["baseline", *sorted(library)]))
+                    )
                 base = library[requested].base if requested != BASELINE else None
             else:  # an inline document joins the library, so it may be a base or compared to by id
                 library[requested.id] = requested
@@ -310,8 +333,12 @@ class RunScenarioProcessor(BaseProcessor):
                 result = run_scenario(requested, model, library=library, sun_hours_day=data.get("sun_hours_day"))
                 if store_results:
                     store_result(store, result)
-                    _record_stored(self.processor_def, store, requested if not isinstance(requested, str)
-                                   else library.get(requested), self.viewer)
+                    _record_stored(
+                        self.processor_def,
+                        store,
+                        requested if not isinstance(requested, str) else library.get(requested),
+                        self.viewer,
+                    )
             include_buildings = _flag(data.get("include_buildings", False))
             summary = result.to_dict(include_buildings=include_buildings)
             if include_buildings:
@@ -390,7 +417,8 @@ def area_indicators(model, area_crs84: dict) -> dict:
         "sealed_share": sealed,
         "green_share": None if sealed is None else 1.0 - sealed,
         "synthetic_buildings": int(b["synthetic"].fillna(False).astype(bool).to_numpy()[np.unique(idx)].sum())
-        if len(idx) else 0,
+        if len(idx)
+        else 0,
     }
 
 
@@ -412,15 +440,22 @@ class AreaIndicatorsProcessor(BaseProcessor):
         if isinstance(geometry, dict) and geometry.get("type") == "Feature":
             geometry = geometry.get("geometry")
         if not isinstance(geometry, dict):
-            raise ProcessorExecuteError(message("input_required", name="geometry", expected="a GeoJSON Polygon in CRS84",
-                                                expected_de="ein GeoJSON-Polygon in CRS84"))
+            raise ProcessorExecuteError(
+                message(
+                    "input_required",
+                    name="geometry",
+                    expected="a GeoJSON Polygon in CRS84",
+                    expected_de="ein GeoJSON-Polygon in CRS84",
+                )
+            )
         variant = (data or {}).get("scenario") or BASELINE
         model = load_model(self.processor_def)
         if variant != BASELINE:
             library = variant_library(self.processor_def, self.viewer)
             if variant not in library:
-                raise ProcessorExecuteError(message("scenario_unknown", id=variant,
-                                                    known=", ".join(["baseline", *sorted(library)])))
+                raise ProcessorExecuteError(
+                    message("scenario_unknown", id=variant, known=", ".join(["baseline", *sorted(library)]))
+                )
             try:
                 model, _ = apply_scenario(library[variant], model, library)
             except ScenarioError as err:

@@ -36,8 +36,9 @@ def store_result(store, result: ScenarioResult) -> dict[str, int]:
     return store.replace(frames, source=f"scenario:{result.scenario_id}")
 
 
-def run_and_store(store, scenario_ids: Iterable[str] | None = None,
-                  library: Mapping[str, Scenario] | None = None) -> list[ScenarioResult]:
+def run_and_store(
+    store, scenario_ids: Iterable[str] | None = None, library: Mapping[str, Scenario] | None = None
+) -> list[ScenarioResult]:
     """Run scenarios (default: every shipped one) on the store's twin and store each result.
 
     The twin is assembled once (:meth:`twin.model.CityModel.from_store`), so a

@@ -67,8 +67,23 @@ MIN_FOOTPRINT_M2 = 4.0
 #: A new footprint may reach this far beyond the variant's plans (m): buildings on the edge of the area.
 AREA_TOLERANCE_M = 1.0
 
-_COLUMNS = ("id", "variant_id", "version", "document", "redo", "title_de", "title_en", "description_de",
-            "description_en", "base", "status", "published_version", "author", "saved_at", "note")
+_COLUMNS = (
+    "id",
+    "variant_id",
+    "version",
+    "document",
+    "redo",
+    "title_de",
+    "title_en",
+    "description_de",
+    "description_en",
+    "base",
+    "status",
+    "published_version",
+    "author",
+    "saved_at",
+    "note",
+)
 
 
 class StudioError(ValueError):
@@ -80,8 +95,13 @@ class StudioError(ValueError):
 
     def to_json(self) -> dict:
         code = {400: "InvalidParameterValue", 404: "NotFound", 409: "Conflict"}.get(self.status, "Error")
-        return {"code": code, "description": str(self), "description_de": self.de, "description_en": self.en,
-                "field": self.field}
+        return {
+            "code": code,
+            "description": str(self),
+            "description_de": self.de,
+            "description_en": self.en,
+            "field": self.field,
+        }
 
 
 def _now() -> str:
@@ -102,23 +122,46 @@ def _iso(value) -> str | None:
 
 #: Names of the fields a step may set, as the studio's controls call them (de, en).
 FIELD_NAMES = {
-    "grz": ("GRZ", "GRZ"), "grz_min": ("GRZ (Mindestmaß)", "GRZ (minimum)"), "grz_max": ("GRZ (Höchstmaß)", "GRZ (maximum)"),
-    "gfz": ("GFZ", "GFZ"), "gfz_min": ("GFZ (Mindestmaß)", "GFZ (minimum)"), "gfz_max": ("GFZ (Höchstmaß)", "GFZ (maximum)"),
-    "z": ("Z (Vollgeschosse)", "Z (full storeys)"), "z_max": ("Z (Höchstmaß)", "Z (maximum)"),
-    "z_min": ("Z (Mindestmaß)", "Z (minimum)"), "z_zwingend": ("Z (zwingend)", "Z (mandatory)"),
-    "h_max": ("Höhe (Höchstmaß)", "height (maximum)"), "height": ("Höhe", "height"),
-    "storeys": ("Geschosse", "storeys"), "geometry": ("Grundriss", "footprint"), "crs": ("Koordinatensystem", "CRS"),
-    "zones": ("Zonen", "zones"), "ids": ("Gebäude", "buildings"), "plan_id": ("Plan", "plan"),
-    "where": ("Auswahl", "selection"), "filter": ("Filter", "filter"), "op": ("Operation", "operation"),
-    "set": ("Werte", "values"), "add": ("Erhöhung", "increment"), "storey_height": ("Geschosshöhe", "storey height"),
-    "id": ("Kennung", "id"), "title_de": ("Titel (deutsch)", "title (German)"),
-    "title_en": ("Titel (englisch)", "title (English)"), "base": ("Ausgangsvariante", "base variant"),
-    "art_code": ("Art der Nutzung", "type of use"), "bauweise": ("Bauweise", "building pattern"),
-    "day": ("Tag", "day"), "hour": ("Uhrzeit", "hour"), "points": ("Orte", "places"),
+    "grz": ("GRZ", "GRZ"),
+    "grz_min": ("GRZ (Mindestmaß)", "GRZ (minimum)"),
+    "grz_max": ("GRZ (Höchstmaß)", "GRZ (maximum)"),
+    "gfz": ("GFZ", "GFZ"),
+    "gfz_min": ("GFZ (Mindestmaß)", "GFZ (minimum)"),
+    "gfz_max": ("GFZ (Höchstmaß)", "GFZ (maximum)"),
+    "z": ("Z (Vollgeschosse)", "Z (full storeys)"),
+    "z_max": ("Z (Höchstmaß)", "Z (maximum)"),
+    "z_min": ("Z (Mindestmaß)", "Z (minimum)"),
+    "z_zwingend": ("Z (zwingend)", "Z (mandatory)"),
+    "h_max": ("Höhe (Höchstmaß)", "height (maximum)"),
+    "height": ("Höhe", "height"),
+    "storeys": ("Geschosse", "storeys"),
+    "geometry": ("Grundriss", "footprint"),
+    "crs": ("Koordinatensystem", "CRS"),
+    "zones": ("Zonen", "zones"),
+    "ids": ("Gebäude", "buildings"),
+    "plan_id": ("Plan", "plan"),
+    "where": ("Auswahl", "selection"),
+    "filter": ("Filter", "filter"),
+    "op": ("Operation", "operation"),
+    "set": ("Werte", "values"),
+    "add": ("Erhöhung", "increment"),
+    "storey_height": ("Geschosshöhe", "storey height"),
+    "id": ("Kennung", "id"),
+    "title_de": ("Titel (deutsch)", "title (German)"),
+    "title_en": ("Titel (englisch)", "title (English)"),
+    "base": ("Ausgangsvariante", "base variant"),
+    "art_code": ("Art der Nutzung", "type of use"),
+    "bauweise": ("Bauweise", "building pattern"),
+    "day": ("Tag", "day"),
+    "hour": ("Uhrzeit", "hour"),
+    "points": ("Orte", "places"),
 }
 #: Bauweise in words (the engine stores XPlanung's names).
-BAUWEISE_NAMES = {"OffeneBauweise": ("offen", "open"), "GeschlosseneBauweise": ("geschlossen", "closed"),
-                  "AbweichendeBauweise": ("abweichend", "other (abweichend)")}
+BAUWEISE_NAMES = {
+    "OffeneBauweise": ("offen", "open"),
+    "GeschlosseneBauweise": ("geschlossen", "closed"),
+    "AbweichendeBauweise": ("abweichend", "other (abweichend)"),
+}
 _OPS = ("add_building", "remove_buildings", "modify_buildings", "change_festsetzung", "fill_envelope")
 
 
@@ -148,17 +191,29 @@ def _explain(error: dict) -> tuple[str, str, str]:
     if kind == "less_than_equal" and field in ("storeys", "z", "z_max", "z_min", "z_zwingend"):
         return field, f"{de_name}: höchstens {MAX_STOREYS}", f"{en_name}: at most {MAX_STOREYS}"
     if kind == "less_than_equal":
-        return field, f"{de_name} darf höchstens {_number(ctx.get('le'))} sein", \
-            f"{en_name} must be at most {_number(ctx.get('le'))}"
+        return (
+            field,
+            f"{de_name} darf höchstens {_number(ctx.get('le'))} sein",
+            f"{en_name} must be at most {_number(ctx.get('le'))}",
+        )
     if kind == "greater_than_equal":
-        return field, f"{de_name} muss mindestens {_number(ctx.get('ge'))} sein", \
-            f"{en_name} must be at least {_number(ctx.get('ge'))}"
+        return (
+            field,
+            f"{de_name} muss mindestens {_number(ctx.get('ge'))} sein",
+            f"{en_name} must be at least {_number(ctx.get('ge'))}",
+        )
     if kind == "greater_than":
-        return field, f"{de_name} muss größer als {_number(ctx.get('gt'))} sein", \
-            f"{en_name} must be greater than {_number(ctx.get('gt'))}"
+        return (
+            field,
+            f"{de_name} muss größer als {_number(ctx.get('gt'))} sein",
+            f"{en_name} must be greater than {_number(ctx.get('gt'))}",
+        )
     if kind == "less_than":
-        return field, f"{de_name} muss kleiner als {_number(ctx.get('lt'))} sein", \
-            f"{en_name} must be less than {_number(ctx.get('lt'))}"
+        return (
+            field,
+            f"{de_name} muss kleiner als {_number(ctx.get('lt'))} sein",
+            f"{en_name} must be less than {_number(ctx.get('lt'))}",
+        )
     if kind == "literal_error":
         allowed = ", ".join(a.strip("'") for a in re.split(r", | or ", str(ctx.get("expected", ""))))
         return field, f"{de_name}: erlaubt sind {allowed}", f"{en_name}: allowed are {allowed}"
@@ -171,11 +226,18 @@ def _explain(error: dict) -> tuple[str, str, str]:
     if kind == "extra_forbidden":
         return field, f"unbekanntes Feld {field!r}", f"unknown field {field!r}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return "op", ("unbekannte Operation; erlaubt: " + ", ".join(_OPS)), ("unknown operation; allowed: "
-                                                                           + ", ".join(_OPS))
-    text = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+        return (
+            "op",
+            ("unbekannte Operation; erlaubt: " + ", ".join(_OPS)),
+            ("unknown operation; allowed: " + ", ".join(_OPS)),
+        )
+    text = msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
     if "Self-intersection" in text or "Ring Self-intersection" in text:
-        return field or "geometry", "Der Grundriss überschneidet sich selbst", f"the footprint intersects itself ({text})"
+        return (
+            field or "geometry",
+            "Der Grundriss überschneidet sich selbst",
+            f"the footprint intersects itself ({text})",
+        )
     if "no area" in text or "is empty" in text:
         return field or "geometry", "Der Grundriss hat keine Fläche", f"the footprint has no area ({text})"
     if "not a valid" in text or "invalid Polygon" in text or "invalid MultiPolygon" in text:
@@ -183,13 +245,19 @@ def _explain(error: dict) -> tuple[str, str, str]:
     if "needs height or storeys" in text:
         return "height", "Ein neues Gebäude braucht Höhe oder Geschosse", "a new building needs height or storeys"
     if "needs set or add" in text:
-        return "set", "Bitte mindestens einen Wert ändern (GRZ, GFZ, Z, Höhe)", \
-            "please change at least one value (GRZ, GFZ, Z, height)"
+        return (
+            "set",
+            "Bitte mindestens einen Wert ändern (GRZ, GFZ, Z, Höhe)",
+            "please change at least one value (GRZ, GFZ, Z, height)",
+        )
     if "choose zones" in text or "choose buildings" in text:
         return "zones", "Bitte zuerst Zonen oder Gebäude auswählen", "please choose zones or buildings first"
     if "String should match pattern" in text:
-        return field, (f"{de_name}: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)"), \
-            f"{en_name}: letters, digits, _ . - only (at most 100 characters)"
+        return (
+            field,
+            (f"{de_name}: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)"),
+            f"{en_name}: letters, digits, _ . - only (at most 100 characters)",
+        )
     return field, f"{de_name}: ungültiger Wert ({text})", f"{en_name}: invalid value ({text})"
 
 
@@ -262,31 +330,50 @@ def _plausible(change) -> None:
     height = getattr(change, "height", None) if change.op == "add_building" else getattr(values, "height", None)
     storeys = getattr(change, "storeys", None) if change.op == "add_building" else getattr(values, "storeys", None)
     if height is not None and height > MAX_HEIGHT_M:
-        raise StudioError(f"Höhe {height:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
-                          f"a height of {height:g} m is absurd (at most {MAX_HEIGHT_M:g} m)", "height")
+        raise StudioError(
+            f"Höhe {height:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
+            f"a height of {height:g} m is absurd (at most {MAX_HEIGHT_M:g} m)",
+            "height",
+        )
     if storeys is not None and storeys > MAX_STOREYS:
-        raise StudioError(f"{storeys} Geschosse sind unrealistisch (höchstens {MAX_STOREYS})",
-                          f"{storeys} storeys are absurd (at most {MAX_STOREYS})", "storeys")
+        raise StudioError(
+            f"{storeys} Geschosse sind unrealistisch (höchstens {MAX_STOREYS})",
+            f"{storeys} storeys are absurd (at most {MAX_STOREYS})",
+            "storeys",
+        )
     if change.op == "change_festsetzung":
         for part in (change.set, change.add):
-            for name in (part.model_fields_set if part is not None else ()):
+            for name in part.model_fields_set if part is not None else ():
                 value = getattr(part, name)
                 if value is None or isinstance(value, str):
                     continue
                 if name.startswith("z") and part is change.set and value > MAX_STOREYS:
-                    raise StudioError(f"Z = {value} ist unrealistisch (höchstens {MAX_STOREYS} Vollgeschosse)",
-                                      f"Z = {value} is absurd (at most {MAX_STOREYS} full storeys)", name)
+                    raise StudioError(
+                        f"Z = {value} ist unrealistisch (höchstens {MAX_STOREYS} Vollgeschosse)",
+                        f"Z = {value} is absurd (at most {MAX_STOREYS} full storeys)",
+                        name,
+                    )
                 if name == "h_max" and part is change.set and value > MAX_HEIGHT_M:
-                    raise StudioError(f"Höhe {value:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
-                                      f"a height of {value:g} m is absurd (at most {MAX_HEIGHT_M:g} m)", name)
+                    raise StudioError(
+                        f"Höhe {value:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
+                        f"a height of {value:g} m is absurd (at most {MAX_HEIGHT_M:g} m)",
+                        name,
+                    )
 
 
 def check_values_after(model) -> None:
     """Festsetzungen after a step (increments included) must stay in range: GRZ 0..1, Z and heights plausible."""
     z = model.zones
-    checks = (("grz", 0.0, 1.0), ("grz_max", 0.0, 1.0), ("grz_min", 0.0, 1.0), ("gfz", 0.0, 30.0),
-              ("gfz_max", 0.0, 30.0), ("z", 0, MAX_STOREYS), ("z_max", 0, MAX_STOREYS),
-              ("h_max", 0.0, MAX_HEIGHT_M))
+    checks = (
+        ("grz", 0.0, 1.0),
+        ("grz_max", 0.0, 1.0),
+        ("grz_min", 0.0, 1.0),
+        ("gfz", 0.0, 30.0),
+        ("gfz_max", 0.0, 30.0),
+        ("z", 0, MAX_STOREYS),
+        ("z_max", 0, MAX_STOREYS),
+        ("h_max", 0.0, MAX_HEIGHT_M),
+    )
     for column, low, high in checks:
         if column not in z:
             continue
@@ -296,13 +383,20 @@ def check_values_after(model) -> None:
             de_name, en_name = FIELD_NAMES.get(column, (column, column))
             value = values[bad][0]
             if column.startswith("grz"):
-                raise StudioError(f"{de_name} muss zwischen 0 und 1 liegen (ergäbe {value:g})",
-                                  f"{en_name} must be between 0 and 1 (would be {value:g})", column)
-            raise StudioError(f"{de_name} muss zwischen {low:g} und {high:g} liegen (ergäbe {value:g})",
-                              f"{en_name} must be between {low:g} and {high:g} (would be {value:g})", column)
+                raise StudioError(
+                    f"{de_name} muss zwischen 0 und 1 liegen (ergäbe {value:g})",
+                    f"{en_name} must be between 0 and 1 (would be {value:g})",
+                    column,
+                )
+            raise StudioError(
+                f"{de_name} muss zwischen {low:g} und {high:g} liegen (ergäbe {value:g})",
+                f"{en_name} must be between {low:g} and {high:g} (would be {value:g})",
+                column,
+            )
 
 
 # ----------------------------------------------------------------------------- documents
+
 
 def document_yaml(scenario: Scenario, header: str | None = None) -> str:
     """The scenario as YAML in the format of ``scenarios/examples`` (explicit nulls kept: they remove values)."""
@@ -324,9 +418,11 @@ def parse_document(text: str, source: str = "scenario.yaml") -> Scenario:
         return parse_scenario(text, source=source)
     except ScenarioError as err:
         syntax = any("YAML syntax" in i.message or "mapping" in i.message for i in err.issues)
-        error = _from_scenario_error(err, "Die YAML-Datei lässt sich nicht lesen" if syntax
-                                     else "Die YAML-Datei ist kein gültiges Szenario",
-                                     "the YAML file does not parse" if syntax else "the YAML file is no valid scenario")
+        error = _from_scenario_error(
+            err,
+            "Die YAML-Datei lässt sich nicht lesen" if syntax else "Die YAML-Datei ist kein gültiges Szenario",
+            "the YAML file does not parse" if syntax else "the YAML file is no valid scenario",
+        )
         error.field = "yaml"
         raise error from None
 
@@ -382,12 +478,14 @@ def describe_change(change: dict, lang: str = "de") -> str:
     else:
         target = change.get("filter") or ""
     if op == "change_festsetzung":
-        parts = [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {_value_words(k, v, de)}"
-                 for k, v in (change.get("set") or {}).items()]
+        parts = [
+            f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {_value_words(k, v, de)}"
+            for k, v in (change.get("set") or {}).items()
+        ]
         parts += [f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} + {v}" for k, v in (change.get("add") or {}).items()]
         return (f"Festsetzung ändern ({target}): " if de else f"Change provisions ({target}): ") + ", ".join(parts)
     if op == "fill_envelope":
-        return (f"Baufenster füllen, maximal bebaut ({target})" if de else f"Fill the building envelope ({target})")
+        return f"Baufenster füllen, maximal bebaut ({target})" if de else f"Fill the building envelope ({target})"
     if op == "add_building":
         size = ""
         try:
@@ -395,20 +493,26 @@ def describe_change(change: dict, lang: str = "de") -> str:
             size = f", {geom.area:.0f} m²" if change.get("crs", "EPSG:25832").upper().startswith("EPSG:25") else ""
         except Exception:  # noqa: BLE001 - a description only
             pass
-        height = f"{change['storeys']} {'Geschosse' if de else 'storeys'}" if change.get("storeys") else \
-            f"{change.get('height')} m"
-        return (f"Gebäude hinzufügen ({height}{size})" if de else f"Add a building ({height}{size})")
+        height = (
+            f"{change['storeys']} {'Geschosse' if de else 'storeys'}"
+            if change.get("storeys")
+            else f"{change.get('height')} m"
+        )
+        return f"Gebäude hinzufügen ({height}{size})" if de else f"Add a building ({height}{size})"
     if op == "remove_buildings":
         return f"Gebäude entfernen ({target})" if de else f"Remove buildings ({target})"
     if op == "modify_buildings":
-        values = ", ".join(f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {v}"
-                           for k, v in (change.get("set") or {}).items() if k not in ("geometry", "crs"))
-        return (f"Gebäude ändern ({target}): {values}" if de else f"Change buildings ({target}): {values}")
+        values = ", ".join(
+            f"{FIELD_NAMES.get(k, (k, k))[0 if de else 1]} = {v}"
+            for k, v in (change.get("set") or {}).items()
+            if k not in ("geometry", "crs")
+        )
+        return f"Gebäude ändern ({target}): {values}" if de else f"Change buildings ({target}): {values}"
     return str(op)
 
 
-
 # ----------------------------------------------------------------------------- the table
+
 
 class VariantStore:
     """Rows of ``scenario_variants`` in one store (GeoPackage or PostGIS), through :class:`access.db.Db`."""
@@ -463,13 +567,13 @@ class VariantStore:
         return [self._row(r) for r in self.db.fetch(sql + " ORDER BY variant_id, version", params)]
 
     def working(self, variant_id: str) -> dict | None:
-        found = self.db.fetch(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE id = :id",
-                              {"id": f"{variant_id}~v0"})
+        found = self.db.fetch(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE id = :id", {"id": f"{variant_id}~v0"})
         return self._row(found[0]) if found else None
 
     def version(self, variant_id: str, version: int) -> dict | None:
-        found = self.db.fetch(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE id = :id",
-                              {"id": f"{variant_id}~v{int(version)}"})
+        found = self.db.fetch(
+            f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE id = :id", {"id": f"{variant_id}~v{int(version)}"}
+        )
         return self._row(found[0]) if found else None
 
     def exists(self, variant_id: str) -> bool:
@@ -485,13 +589,30 @@ class VariantStore:
     def create(self, scenario: Scenario, author: str, description_de: str = "", description_en: str = "") -> dict:
         with self.db.transaction(lock=f"variant:{scenario.id}") as tx:
             if tx.fetch(f"SELECT id FROM {TABLE} WHERE variant_id = :v", {"v": scenario.id}):
-                raise StudioError(f"Eine Variante mit der Kennung {scenario.id!r} gibt es schon",
-                                  f"a variant with the id {scenario.id!r} exists already", "id", status=409)
-            self._insert(tx, {"id": f"{scenario.id}~v0", "variant_id": scenario.id, "version": 0,
-                              "document": document_yaml(scenario), "redo": [], "title_de": scenario.title_de,
-                              "title_en": scenario.title_en, "description_de": description_de or scenario.description,
-                              "description_en": description_en or scenario.description_en, "base": scenario.base,
-                              "status": INTERNAL, "author": author, "saved_at": _now()})
+                raise StudioError(
+                    f"Eine Variante mit der Kennung {scenario.id!r} gibt es schon",
+                    f"a variant with the id {scenario.id!r} exists already",
+                    "id",
+                    status=409,
+                )
+            self._insert(
+                tx,
+                {
+                    "id": f"{scenario.id}~v0",
+                    "variant_id": scenario.id,
+                    "version": 0,
+                    "document": document_yaml(scenario),
+                    "redo": [],
+                    "title_de": scenario.title_de,
+                    "title_en": scenario.title_en,
+                    "description_de": description_de or scenario.description,
+                    "description_en": description_en or scenario.description_en,
+                    "base": scenario.base,
+                    "status": INTERNAL,
+                    "author": author,
+                    "saved_at": _now(),
+                },
+            )
         return self.working(scenario.id)
 
     def update_working(self, variant_id: str, **values) -> dict:
@@ -506,23 +627,43 @@ class VariantStore:
             tx.execute(f"UPDATE {TABLE} SET {', '.join(sets)} WHERE id = :id", {**values, "id": f"{variant_id}~v0"})
         return self.working(variant_id)
 
-    def save_version(self, variant_id: str, scenario: Scenario, author: str, description_de: str,
-                     description_en: str, note: str = "") -> dict:
+    def save_version(
+        self, variant_id: str, scenario: Scenario, author: str, description_de: str, description_en: str, note: str = ""
+    ) -> dict:
         """A new saved version (the next number) of the working document; the working row takes the titles."""
         with self.db.transaction(lock=f"variant:{variant_id}") as tx:
             found = tx.fetch(f"SELECT MAX(version) AS n FROM {TABLE} WHERE variant_id = :v", {"v": variant_id})
             number = int(found[0]["n"] or 0) + 1
             now = _now()
-            self._insert(tx, {"id": f"{variant_id}~v{number}", "variant_id": variant_id, "version": number,
-                              "document": document_yaml(scenario), "title_de": scenario.title_de,
-                              "title_en": scenario.title_en, "description_de": description_de,
-                              "description_en": description_en, "base": scenario.base, "author": author,
-                              "saved_at": now, "note": note})
-            tx.execute(f"UPDATE {TABLE} SET document = :document, title_de = :title_de, title_en = :title_en, "
-                       f"description_de = :description_de, description_en = :description_en WHERE id = :id",
-                       {"document": document_yaml(scenario), "title_de": scenario.title_de,
-                        "title_en": scenario.title_en, "description_de": description_de,
-                        "description_en": description_en, "id": f"{variant_id}~v0"})
+            self._insert(
+                tx,
+                {
+                    "id": f"{variant_id}~v{number}",
+                    "variant_id": variant_id,
+                    "version": number,
+                    "document": document_yaml(scenario),
+                    "title_de": scenario.title_de,
+                    "title_en": scenario.title_en,
+                    "description_de": description_de,
+                    "description_en": description_en,
+                    "base": scenario.base,
+                    "author": author,
+                    "saved_at": now,
+                    "note": note,
+                },
+            )
+            tx.execute(
+                f"UPDATE {TABLE} SET document = :document, title_de = :title_de, title_en = :title_en, "
+                f"description_de = :description_de, description_en = :description_en WHERE id = :id",
+                {
+                    "document": document_yaml(scenario),
+                    "title_de": scenario.title_de,
+                    "title_en": scenario.title_en,
+                    "description_de": description_de,
+                    "description_en": description_en,
+                    "id": f"{variant_id}~v0",
+                },
+            )
         return self.version(variant_id, number)
 
     def delete(self, variant_id: str) -> int:
@@ -544,16 +685,33 @@ class VariantStore:
         for variant_id, row in sorted(by_id.items()):
             if row["status"] != PUBLISHED and not include_internal:
                 continue
-            summary = {k: row[k] for k in ("variant_id", "title_de", "title_en", "description_de", "description_en",
-                                           "base", "status", "published_version", "author", "saved_at")}
+            summary = {
+                k: row[k]
+                for k in (
+                    "variant_id",
+                    "title_de",
+                    "title_en",
+                    "description_de",
+                    "description_en",
+                    "base",
+                    "status",
+                    "published_version",
+                    "author",
+                    "saved_at",
+                )
+            }
             summary["id"] = summary.pop("variant_id")
             summary["versions"] = sorted(saved.get(variant_id, []))
             summary["steps"] = len(parse_document(row["document"]).changes) if include_internal else None
             if not include_internal:  # citizens see the published version's titles
                 published = self.version(variant_id, row["published_version"] or 0)
                 if published:
-                    summary.update({k: published[k] for k in ("title_de", "title_en", "description_de",
-                                                              "description_en", "author", "saved_at")})
+                    summary.update(
+                        {
+                            k: published[k]
+                            for k in ("title_de", "title_en", "description_de", "description_en", "author", "saved_at")
+                        }
+                    )
             out.append(summary)
         return out
 
@@ -622,6 +780,7 @@ def full_library(url: str | None, include_internal: bool, epsg: int | None = Non
 
 # ----------------------------------------------------------------------------- computing
 
+
 class ModelCache:
     """Baseline city models per (store, plans), read once and reused for a short while (each step copies)."""
 
@@ -674,8 +833,7 @@ def plans_of(scenario: Scenario, library: Mapping[str, Scenario]) -> list[str] |
     return plans_read_by([scenario], {**library, scenario.id: scenario})
 
 
-def compute(scenario: Scenario, library: Mapping[str, Scenario], url: str, epsg: int | None = None,
-            model=None):
+def compute(scenario: Scenario, library: Mapping[str, Scenario], url: str, epsg: int | None = None, model=None):
     """Run a variant on the store's twin (cut to its plans); (result, baseline model). Bilingual errors."""
     from scenarios.engine import run_scenario
 
@@ -713,14 +871,20 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
             other = _plans_of_zones(url, epsg, missing)
             if other:
                 zone, plan = next(iter(other.items()))
-                raise StudioError(f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen "
-                                  "dieser Variante", f"zone {zone} belongs to another plan ({plan}), not to this "
-                                                     "variant's plans", "zones")
-            raise StudioError(f"Unbekannte Zone(n): {', '.join(missing[:5])}", f"unknown zone(s): "
-                                                                               f"{', '.join(missing[:5])}", "zones")
+                raise StudioError(
+                    f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen dieser Variante",
+                    f"zone {zone} belongs to another plan ({plan}), not to this variant's plans",
+                    "zones",
+                )
+            raise StudioError(
+                f"Unbekannte Zone(n): {', '.join(missing[:5])}", f"unknown zone(s): {', '.join(missing[:5])}", "zones"
+            )
         if change.plan_id and change.plan_id not in set(model.zones["plan_id"].astype(str)):
-            raise StudioError(f"Der Plan {change.plan_id} gehört nicht zu dieser Variante",
-                              f"plan {change.plan_id} is not part of this variant", "plan_id")
+            raise StudioError(
+                f"Der Plan {change.plan_id} gehört nicht zu dieser Variante",
+                f"plan {change.plan_id} is not part of this variant",
+                "plan_id",
+            )
         if not ids and not change.plan_id and not change.criteria():
             raise StudioError("Bitte zuerst Zonen auswählen", "please choose zones first", "zones")
     if op in ("remove_buildings", "modify_buildings"):
@@ -730,11 +894,14 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
             other = _plans_of_zones(url, epsg, missing)
             if other:
                 zone, plan = next(iter(other.items()))
-                raise StudioError(f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen "
-                                  "dieser Variante", f"zone {zone} belongs to another plan ({plan}), not to this "
-                                                     "variant's plans", "zones")
-            raise StudioError(f"Unbekannte Zone(n): {', '.join(missing[:5])}",
-                              f"unknown zone(s): {', '.join(missing[:5])}", "zones")
+                raise StudioError(
+                    f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen dieser Variante",
+                    f"zone {zone} belongs to another plan ({plan}), not to this variant's plans",
+                    "zones",
+                )
+            raise StudioError(
+                f"Unbekannte Zone(n): {', '.join(missing[:5])}", f"unknown zone(s): {', '.join(missing[:5])}", "zones"
+            )
     geometry, crs = None, None
     if op == "add_building":
         geometry, crs = change.geometry, change.crs
@@ -746,16 +913,24 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
         geom = _to_model_crs(geometry.to_shapely(), crs, model)
         area = float(geom.area)
         if area < MIN_FOOTPRINT_M2:
-            raise StudioError(f"Der Grundriss ist mit {area:.1f} m² zu klein (mindestens {MIN_FOOTPRINT_M2:g} m²)",
-                              f"the footprint of {area:.1f} m² is too small (at least {MIN_FOOTPRINT_M2:g} m²)",
-                              "geometry")
+            raise StudioError(
+                f"Der Grundriss ist mit {area:.1f} m² zu klein (mindestens {MIN_FOOTPRINT_M2:g} m²)",
+                f"the footprint of {area:.1f} m² is too small (at least {MIN_FOOTPRINT_M2:g} m²)",
+                "geometry",
+            )
         if area > MAX_FOOTPRINT_M2:
-            raise StudioError(f"Der Grundriss ist mit {area:,.0f} m² unrealistisch groß".replace(",", "."),
-                              f"the footprint of {area:,.0f} m² is absurdly large", "geometry")
+            raise StudioError(
+                f"Der Grundriss ist mit {area:,.0f} m² unrealistisch groß".replace(",", "."),
+                f"the footprint of {area:,.0f} m² is absurdly large",
+                "geometry",
+            )
         plans = model.plan_area()
         if len(plans) and not shapely.covers(shapely.buffer(plans[0], AREA_TOLERANCE_M), geom):
-            raise StudioError("Der Grundriss liegt außerhalb des Gebiets der Variante (ihrer Bebauungspläne)",
-                              "the footprint lies outside the variant's area (its zoning plans)", "geometry")
+            raise StudioError(
+                "Der Grundriss liegt außerhalb des Gebiets der Variante (ihrer Bebauungspläne)",
+                "the footprint lies outside the variant's area (its zoning plans)",
+                "geometry",
+            )
 
 
 def _plans_of_zones(url: str, epsg: int | None, zone_ids: list[str]) -> dict[str, str]:
@@ -774,6 +949,7 @@ def _plans_of_zones(url: str, epsg: int | None, zone_ids: list[str]) -> dict[str
 
 
 # ----------------------------------------------------------------------------- indicators
+
 
 def _f(value):
     try:
@@ -810,29 +986,50 @@ def indicators(result, model_before=None) -> dict:
         "sealed_share": _f(totals.get("sealed_share")),
         "violations": int(totals.get("violations") or 0),
         "violations_by_rule": totals.get("violations_by_rule") or {},
-        "assumptions": {"m2_per_dwelling": a.m2_per_dwelling, "persons_per_dwelling": a.persons_per_dwelling,
-                        "storey_height": a.storey_height},
+        "assumptions": {
+            "m2_per_dwelling": a.m2_per_dwelling,
+            "persons_per_dwelling": a.persons_per_dwelling,
+            "storey_height": a.storey_height,
+        },
     }
     by_id = zones.set_index(zones["id"].astype(str)) if len(zones) else zones
     rows = []
     for record in table.to_dict(orient="records"):
         zone_id = str(record["zone_id"])
         zone = by_id.loc[zone_id] if zone_id in by_id.index else {}
-        rows.append({
-            "id": zone_id, "plan_id": record.get("plan_id"), "art_code": record.get("art_code"),
-            "area_m2": _f(record.get("area_m2")), "buildings": int(record.get("buildings") or 0),
-            "grz": _f(record.get("grz")), "grz_permitted": _f(record.get("grz_permitted")),
-            "gfz": _f(record.get("gfz")), "gfz_permitted": _f(record.get("gfz_permitted")),
-            "z": _f(zone.get("z")) if hasattr(zone, "get") else None,
-            "h_max": _f(zone.get("h_max")) if hasattr(zone, "get") and "h_max" in zone else None,
-            "z_permitted": _f(record.get("z_permitted")),
-            "floor_area_m2": _f(record.get("floor_area_m2")),
-        })
+        rows.append(
+            {
+                "id": zone_id,
+                "plan_id": record.get("plan_id"),
+                "art_code": record.get("art_code"),
+                "area_m2": _f(record.get("area_m2")),
+                "buildings": int(record.get("buildings") or 0),
+                "grz": _f(record.get("grz")),
+                "grz_permitted": _f(record.get("grz_permitted")),
+                "gfz": _f(record.get("gfz")),
+                "gfz_permitted": _f(record.get("gfz_permitted")),
+                "z": _f(zone.get("z")) if hasattr(zone, "get") else None,
+                "h_max": _f(zone.get("h_max")) if hasattr(zone, "get") and "h_max" in zone else None,
+                "z_permitted": _f(record.get("z_permitted")),
+                "floor_area_m2": _f(record.get("floor_area_m2")),
+            }
+        )
     out["zones"] = rows
     v = result.violations
-    out["violation_list"] = [{"rule": r.get("rule"), "zone_id": r.get("zone_id"), "building_id": r.get("building_id"),
-                              "message_de": r.get("message_de"), "message_en": r.get("message_en")}
-                             for r in v.head(50).to_dict(orient="records")] if len(v) else []
+    out["violation_list"] = (
+        [
+            {
+                "rule": r.get("rule"),
+                "zone_id": r.get("zone_id"),
+                "building_id": r.get("building_id"),
+                "message_de": r.get("message_de"),
+                "message_en": r.get("message_en"),
+            }
+            for r in v.head(50).to_dict(orient="records")
+        ]
+        if len(v)
+        else []
+    )
     return out
 
 
@@ -854,15 +1051,19 @@ def parse_day_hour(day: str | None, hour) -> tuple:
     try:
         date = resolve_day(day or "equinox")
     except (TypeError, ValueError):
-        raise StudioError("Tag: bitte als JJJJ-MM-TT angeben (z. B. 2026-03-20)",
-                          "day: please give it as YYYY-MM-DD (e.g. 2026-03-20)", "day") from None
+        raise StudioError(
+            "Tag: bitte als JJJJ-MM-TT angeben (z. B. 2026-03-20)",
+            "day: please give it as YYYY-MM-DD (e.g. 2026-03-20)",
+            "day",
+        ) from None
     if not isinstance(date, dt.date):
         raise StudioError("Tag: ungültig", "day: invalid", "day")
     try:
         value = float(hour if hour not in (None, "") else 12)
     except (TypeError, ValueError):
-        raise StudioError("Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24",
-                          "hour") from None
+        raise StudioError(
+            "Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24", "hour"
+        ) from None
     if not (0 <= value <= 24) or value != value:
         raise StudioError("Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24", "hour")
     return date, value
@@ -879,11 +1080,13 @@ def parse_points(text: str | None) -> list[tuple[float, float]]:
         try:
             lon, lat = (float(v) for v in part.split(","))
         except ValueError:
-            raise StudioError(f"Orte: {part!r} ist kein Punkt (Länge,Breite)",
-                              f"places: {part!r} is no point (lon,lat)", "points") from None
+            raise StudioError(
+                f"Orte: {part!r} ist kein Punkt (Länge,Breite)", f"places: {part!r} is no point (lon,lat)", "points"
+            ) from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise StudioError(f"Orte: {part!r} liegt außerhalb der Erde", f"places: {part!r} is off the earth",
-                              "points")
+            raise StudioError(
+                f"Orte: {part!r} liegt außerhalb der Erde", f"places: {part!r} is off the earth", "points"
+            )
         out.append((lon, lat))
     if len(out) > MAX_SUN_POINTS:
         raise StudioError(f"Orte: höchstens {MAX_SUN_POINTS}", f"places: at most {MAX_SUN_POINTS}", "points")
@@ -932,23 +1135,41 @@ def sun_and_shadows(result_a, result_b, day, hour: float, points: list[tuple[flo
     instant = local.replace(tzinfo=ZoneInfo(LOCAL_TIME)).astimezone(dt.UTC).replace(tzinfo=None)
     position = solar_position(np.array([np.datetime64(instant, "ns")]), lat, lon)
     azimuth, elevation = float(position.azimuth[0]), float(position.elevation[0])
-    out = {"day": day.isoformat(), "hour": hour, "time_utc": instant.isoformat() + "Z", "local_time": LOCAL_TIME,
-           "sun": {"azimuth": round(azimuth, 3), "elevation": round(elevation, 3)},
-           "shadows": {"a": _shadow_feature_collection(result_a.model, azimuth, elevation),
-                       "b": _shadow_feature_collection(model_b, azimuth, elevation)},
-           "points": []}
+    out = {
+        "day": day.isoformat(),
+        "hour": hour,
+        "time_utc": instant.isoformat() + "Z",
+        "local_time": LOCAL_TIME,
+        "sun": {"azimuth": round(azimuth, 3), "elevation": round(elevation, 3)},
+        "shadows": {
+            "a": _shadow_feature_collection(result_a.model, azimuth, elevation),
+            "b": _shadow_feature_collection(model_b, azimuth, elevation),
+        },
+        "points": [],
+    }
     if points:
-        discs = gpd.GeoSeries(gpd.points_from_xy([p[0] for p in points], [p[1] for p in points]), crs=4326) \
-            .to_crs(crs).buffer(SUN_POINT_RADIUS_M)
+        discs = (
+            gpd.GeoSeries(gpd.points_from_xy([p[0] for p in points], [p[1] for p in points]), crs=4326)
+            .to_crs(crs)
+            .buffer(SUN_POINT_RADIUS_M)
+        )
         hours = {}
         for side, model in (("a", result_a.model), ("b", model_b)):
             b = model.buildings
-            hours[side] = sun_hours(discs, b, day, lat=lat, lon=lon, step_minutes=30) if len(b) \
-                else np.full(len(points), np.nan)
+            hours[side] = (
+                sun_hours(discs, b, day, lat=lat, lon=lon, step_minutes=30) if len(b) else np.full(len(points), np.nan)
+            )
         for k, (x, y) in enumerate(points):
             a_h, b_h = _f(hours["a"][k]), _f(hours["b"][k])
-            out["points"].append({"lon": x, "lat": y, "hours_a": a_h, "hours_b": b_h,
-                                  "lost": (a_h - b_h) if a_h is not None and b_h is not None else None})
+            out["points"].append(
+                {
+                    "lon": x,
+                    "lat": y,
+                    "hours_a": a_h,
+                    "hours_b": b_h,
+                    "lost": (a_h - b_h) if a_h is not None and b_h is not None else None,
+                }
+            )
     out["timings"] = {"sun_s": round(time.perf_counter() - t0, 4)}
     return out
 
@@ -958,8 +1179,11 @@ def geojson(result, plan_names: Mapping[str, str] | None = None) -> dict:
     zones = result.zones
     out = {}
     if len(zones):
-        z = zones[["id", "plan_id", "art_code", "geometry"]].copy() if "art_code" in zones else \
-            zones[["id", "plan_id", "geometry"]].copy()
+        z = (
+            zones[["id", "plan_id", "art_code", "geometry"]].copy()
+            if "art_code" in zones
+            else zones[["id", "plan_id", "geometry"]].copy()
+        )
         out["zones"] = json.loads(z.to_crs("OGC:CRS84").to_json(drop_id=True, na="null"))
     else:
         out["zones"] = {"type": "FeatureCollection", "features": []}
@@ -986,11 +1210,25 @@ def geojson(result, plan_names: Mapping[str, str] | None = None) -> dict:
 def compare_totals(a: dict, b: dict) -> dict:
     """``{"a", "b", "delta"}`` per indicator of two :func:`indicators` answers (b - a)."""
     out = {}
-    for name in ("buildings", "footprint_m2", "floor_area_m2", "grz", "grz_permitted", "gfz", "gfz_permitted",
-                 "dwellings", "residents", "sealed_share", "violations"):
+    for name in (
+        "buildings",
+        "footprint_m2",
+        "floor_area_m2",
+        "grz",
+        "grz_permitted",
+        "gfz",
+        "gfz_permitted",
+        "dwellings",
+        "residents",
+        "sealed_share",
+        "violations",
+    ):
         x, y = a.get(name), b.get(name)
-        out[name] = {"a": x, "b": y, "delta": (y - x) if isinstance(x, (int, float)) and isinstance(y, (int, float))
-                     else None}
+        out[name] = {
+            "a": x,
+            "b": y,
+            "delta": (y - x) if isinstance(x, (int, float)) and isinstance(y, (int, float)) else None,
+        }
     return out
 
 
@@ -1019,6 +1257,12 @@ def record_stored(url: str, scenario: Scenario, author: str, epsg: int | None = 
         store.create(scenario, author, scenario.description, scenario.description_en)
     else:
         store.update_working(scenario.id, document=document_yaml(scenario), redo=[])
-    saved = store.save_version(scenario.id, scenario, author, scenario.description, scenario.description_en,
-                               note="run-scenario (store_results)")
+    saved = store.save_version(
+        scenario.id,
+        scenario,
+        author,
+        scenario.description,
+        scenario.description_en,
+        note="run-scenario (store_results)",
+    )
     return store.update_working(scenario.id, status=PUBLISHED, published_version=saved["version"])

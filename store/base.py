@@ -60,8 +60,12 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def read(self, layer_id: str, where: Mapping[str, object] | None = None,
-             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    def read(
+        self,
+        layer_id: str,
+        where: Mapping[str, object] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame:
         """Read a layer (equality filters in ``where``) as a GeoDataFrame in the storage CRS.
 
         ``bbox`` (minx, miny, maxx, maxy in the storage CRS) keeps the rows whose geometry's

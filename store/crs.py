@@ -21,8 +21,12 @@ _EPSG_IN_SRS_NAME = re.compile(r"EPSG:(?:[\d.]*:)?(\d+)|/EPSG/[\d.]+/(\d+)|epsg\
 
 #: The German AdV's CRS names (``urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH``: vertical datum after '*').
 _ADV_NAMES = {
-    "DE_DHDN_3GK2": 31466, "DE_DHDN_3GK3": 31467, "DE_DHDN_3GK4": 31468, "DE_DHDN_3GK5": 31469,
-    "ETRS89_LAT-LON": 4258, "ETRS89_LAT_LON": 4258,
+    "DE_DHDN_3GK2": 31466,
+    "DE_DHDN_3GK3": 31467,
+    "DE_DHDN_3GK4": 31468,
+    "DE_DHDN_3GK5": 31469,
+    "ETRS89_LAT-LON": 4258,
+    "ETRS89_LAT_LON": 4258,
 }
 _ADV_UTM = re.compile(r"ETRS89_UTM(\d{2})", re.IGNORECASE)  # ETRS89 / UTM zone NN = EPSG:258NN
 

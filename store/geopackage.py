@@ -178,8 +178,16 @@ END""",
 )
 
 #: shapely type id -> GeoPackage geometry type name.
-_TYPE_NAMES = {0: "POINT", 1: "LINESTRING", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT",
-               5: "MULTILINESTRING", 6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
+_TYPE_NAMES = {
+    0: "POINT",
+    1: "LINESTRING",
+    2: "LINESTRING",
+    3: "POLYGON",
+    4: "MULTIPOINT",
+    5: "MULTILINESTRING",
+    6: "MULTIPOLYGON",
+    7: "GEOMETRYCOLLECTION",
+}
 _MULTI_OF = {"POINT": "MULTIPOINT", "LINESTRING": "MULTILINESTRING", "POLYGON": "MULTIPOLYGON"}
 _SINGLE_OF = {multi: single for single, multi in _MULTI_OF.items()}
 
@@ -202,8 +210,7 @@ def connect(path: str | os.PathLike, *, check_same_thread: bool = True) -> sqlit
     Autocommit mode (``isolation_level=None``): transactions are explicit
     (:func:`write_transaction`), so no read ever holds a snapshot by accident.
     """
-    conn = sqlite3.connect(os.fspath(path), timeout=30, isolation_level=None,
-                           check_same_thread=check_same_thread)
+    conn = sqlite3.connect(os.fspath(path), timeout=30, isolation_level=None, check_same_thread=check_same_thread)
     gpkg_functions.register(conn)
     conn.execute("PRAGMA busy_timeout = 30000")
     # The R-tree triggers call our Python functions; SQLite builds with
@@ -268,8 +275,14 @@ def init_geopackage(conn: sqlite3.Connection, epsg: int) -> None:
     rows = [
         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
-         "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+        (
+            "WGS 84 geodetic",
+            4326,
+            "EPSG",
+            4326,
+            CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
+            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+        ),
     ]
     if epsg not in (4326, 0, -1):
         rows.append(_srs_row(epsg))
@@ -302,15 +315,22 @@ def create_layer_table(conn: sqlite3.Connection, layer: Layer, epsg: int) -> boo
     conn.execute(f"CREATE TABLE {layer.id} (\n  " + ",\n  ".join(columns) + "\n)")
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, ?, ?, ?, ?)",
-        (layer.id, "features" if layer.geometry_type else "attributes", layer.id, layer.description_en,
-         epsg if layer.geometry_type else None))
+        (
+            layer.id,
+            "features" if layer.geometry_type else "attributes",
+            layer.id,
+            layer.description_en,
+            epsg if layer.geometry_type else None,
+        ),
+    )
     if layer.geometry_type:
-        conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
-                     (layer.id, GEOMETRY_COLUMN, layer.geometry_type, epsg))
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
+            (layer.id, GEOMETRY_COLUMN, layer.geometry_type, epsg),
+        )
         _create_rtree(conn, layer.id)
     for column in _indexed_columns(layer):
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'idx_{layer.id}_{column}')} "
-                     f"ON {layer.id} ({quote(column)})")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'idx_{layer.id}_{column}')} ON {layer.id} ({quote(column)})")
     return True
 
 
@@ -325,8 +345,9 @@ def _add_missing_columns(conn: sqlite3.Connection, layer: Layer) -> bool:
         conn.execute(f"ALTER TABLE {layer.id} ADD COLUMN {quote(name)} {SQL_TYPES[layer.columns[name]]}")
     for column in _indexed_columns(layer):
         if column in missing:
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {quote(f'idx_{layer.id}_{column}')} "
-                         f"ON {layer.id} ({quote(column)})")
+            conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {quote(f'idx_{layer.id}_{column}')} ON {layer.id} ({quote(column)})"
+            )
     return bool(missing)
 
 
@@ -360,12 +381,15 @@ def _load_rtree(conn: sqlite3.Connection, table: str, column: str) -> None:
         return
     boxes = np.asarray(envelopes, dtype=float)
     order = np.argsort(_morton((boxes[:, 0] + boxes[:, 1]) / 2, (boxes[:, 2] + boxes[:, 3]) / 2), kind="stable")
-    conn.executemany(f"INSERT OR REPLACE INTO {rtree_name(table, column)} VALUES (?, ?, ?, ?, ?)",
-                     ((fids[i], *envelopes[i]) for i in order.tolist()))
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {rtree_name(table, column)} VALUES (?, ?, ?, ?, ?)",
+        ((fids[i], *envelopes[i]) for i in order.tolist()),
+    )
 
 
 def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Z-order codes of points on a 65536² grid over their extent (for spatially sorted inserts)."""
+
     def spread(v):
         v = v.astype(np.uint64)
         v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
@@ -383,8 +407,10 @@ def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def drop_rtree(conn: sqlite3.Connection, table: str, column: str = GEOMETRY_COLUMN) -> None:
     """Drop a table's R-tree and all its triggers (for a bulk change; :func:`_create_rtree` restores them)."""
     prefix = f"rtree_{table}_{column}_"
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
-                                "AND substr(name, 1, ?) = ?", (table, len(prefix), prefix)).fetchall():
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND substr(name, 1, ?) = ?",
+        (table, len(prefix), prefix),
+    ).fetchall():
         conn.execute(f"DROP TRIGGER {quote(name)}")
     conn.execute(f"DROP TABLE IF EXISTS {rtree_name(table, column)}")
 
@@ -413,13 +439,23 @@ def exact_bounds(conn: sqlite3.Connection, table: str) -> tuple[float, float, fl
     if row[0] is None:
         return None
     result = []
-    for value, (func, agg, col, cmp) in zip(row, (("ST_MinX", "min", "minx", "<="), ("ST_MaxX", "max", "maxx", ">="),
-                                                  ("ST_MinY", "min", "miny", "<="), ("ST_MaxY", "max", "maxy", ">=")), strict=True):
+    for value, (func, agg, col, cmp) in zip(
+        row,
+        (
+            ("ST_MinX", "min", "minx", "<="),
+            ("ST_MaxX", "max", "maxx", ">="),
+            ("ST_MinY", "min", "miny", "<="),
+            ("ST_MaxY", "max", "maxy", ">="),
+        ),
+        strict=True,
+    ):
         slack = 2 * float(np.spacing(np.float32(abs(value)))) + 1e-9
         limit = value + slack if cmp == "<=" else value - slack
         exact = conn.execute(
             f"SELECT {agg}({func}({GEOMETRY_COLUMN})) FROM {table} "
-            f"WHERE fid IN (SELECT id FROM {rtree} WHERE {col} {cmp} ?)", (limit,)).fetchone()[0]
+            f"WHERE fid IN (SELECT id FROM {rtree} WHERE {col} {cmp} ?)",
+            (limit,),
+        ).fetchone()[0]
         result.append(value if exact is None else exact)
     minx, maxx, miny, maxy = result
     return minx, miny, maxx, maxy
@@ -428,8 +464,11 @@ def exact_bounds(conn: sqlite3.Connection, table: str) -> tuple[float, float, fl
 def refresh_contents(conn: sqlite3.Connection, table: str) -> None:
     """Store the table's exact bounds and the change time in ``gpkg_contents``."""
     box = exact_bounds(conn, table) or (None, None, None, None)
-    conn.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, "
-                 "last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?", (*box, table))
+    conn.execute(
+        "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, "
+        "last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?",
+        (*box, table),
+    )
 
 
 def touch_contents(conn: sqlite3.Connection, table: str, box: tuple[float, float, float, float] | None) -> None:
@@ -438,9 +477,11 @@ def touch_contents(conn: sqlite3.Connection, table: str, box: tuple[float, float
         conn.execute(
             "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, :x0), :x0), min_y = min(coalesce(min_y, :y0), :y0), "
             "max_x = max(coalesce(max_x, :x1), :x1), max_y = max(coalesce(max_y, :y1), :y1) WHERE table_name = :t",
-            {"x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3], "t": table})
-    conn.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-                 "WHERE table_name = ?", (table,))
+            {"x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3], "t": table},
+        )
+    conn.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?", (table,)
+    )
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -619,8 +660,12 @@ def conform_geometry_types(geometries: np.ndarray, geometry_type: str) -> tuple[
 
 
 def _promote(geometry):
-    return {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString,
-            "LinearRing": shapely.MultiLineString, "Polygon": shapely.MultiPolygon}[geometry.geom_type]([geometry])
+    return {
+        "Point": shapely.MultiPoint,
+        "LineString": shapely.MultiLineString,
+        "LinearRing": shapely.MultiLineString,
+        "Polygon": shapely.MultiPolygon,
+    }[geometry.geom_type]([geometry])
 
 
 def geometry_type_name(geometry) -> str:
@@ -644,11 +689,15 @@ class GeoPackageStore(Store):
             raise StoreError(f"cannot open GeoPackage {self.path}: {err}") from err
 
     def _initialise(self) -> None:
-        if not is_geopackage(self.conn) and self.conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]:
+        if (
+            not is_geopackage(self.conn)
+            and self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        ):
             raise StoreError(f"{self.path} is an SQLite file but not a GeoPackage")
-        if not is_geopackage(self.conn) or self.conn.execute(
-                "SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id = ?", (self.epsg,)).fetchone() is None:
+        if (
+            not is_geopackage(self.conn)
+            or self.conn.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id = ?", (self.epsg,)).fetchone() is None
+        ):
             with write_transaction(self.conn):
                 init_geopackage(self.conn, self.epsg)
             # GDAL recognises a GeoPackage by the application_id in the file header
@@ -657,8 +706,10 @@ class GeoPackageStore(Store):
         for layer in LAYERS.values():
             stored = layer_srs_id(self.conn, layer.id)
             if stored is not None and stored != self.epsg:
-                raise StoreError(f"{self.path} stores layer {layer.id} in EPSG:{stored}, "
-                                 f"but this store was opened for EPSG:{self.epsg}")
+                raise StoreError(
+                    f"{self.path} stores layer {layer.id} in EPSG:{stored}, "
+                    f"but this store was opened for EPSG:{self.epsg}"
+                )
 
     def __enter__(self):
         return self
@@ -680,8 +731,9 @@ class GeoPackageStore(Store):
 
     def create_schema(self, layers: Iterable[Layer] = LAYERS.values()) -> None:
         layers = list(layers)
-        missing = [layer for layer in layers
-                   if not table_exists(self.conn, layer.id) or missing_columns(self.conn, layer)]
+        missing = [
+            layer for layer in layers if not table_exists(self.conn, layer.id) or missing_columns(self.conn, layer)
+        ]
         if not missing:
             return
         try:
@@ -716,12 +768,12 @@ class GeoPackageStore(Store):
         except StoreError:
             raise
         except Exception as err:  # any failure: the transaction was rolled back, say so
-            raise StoreError(f"layer {current}: writing to {self.path} failed, nothing was changed: "
-                             f"{_explain(err)}") from err
+            raise StoreError(
+                f"layer {current}: writing to {self.path} failed, nothing was changed: {_explain(err)}"
+            ) from err
         return written
 
-    def _replace_layer(self, layer: Layer, scope: list[tuple[str, object]], names: list[str],
-                       rows: list[tuple]) -> int:
+    def _replace_layer(self, layer: Layer, scope: list[tuple[str, object]], names: list[str], rows: list[tuple]) -> int:
         """Delete the rows in ``scope``, insert ``rows``; inside the caller's transaction."""
         table = layer.id
         create_layer_table(self.conn, layer, self.epsg)
@@ -778,8 +830,12 @@ class GeoPackageStore(Store):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def read(self, layer_id: str, where: Mapping[str, object] | None = None,
-             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    def read(
+        self,
+        layer_id: str,
+        where: Mapping[str, object] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame:
         layer = _layer(layer_id)
         if not table_exists(self.conn, layer_id):
             return _empty_frame(layer, self.epsg)
@@ -806,7 +862,8 @@ class GeoPackageStore(Store):
             minx, miny, maxx, maxy = checked_bbox(bbox)
             sql += (" AND " if where else " WHERE ") + (
                 f"fid IN (SELECT id FROM {rtree_name(layer_id)} "
-                "WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)")
+                "WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)"
+            )
             params += [minx, maxx, miny, maxy]
         rows = self.conn.execute(sql + " ORDER BY fid", params).fetchall()
         return _frame(layer, names, rows, self.epsg)
@@ -841,8 +898,10 @@ def frame_rows(layer: Layer, frame: gpd.GeoDataFrame, epsg: int) -> tuple[list[s
         geoms, bad = conform_geometry_types(geometry, layer.geometry_type)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise StoreError(f"layer {layer.id}: row id {ids[i]!r} has a {geometry_type_name(geoms[i])} geometry, "
-                             f"the layer stores {layer.geometry_type}")
+            raise StoreError(
+                f"layer {layer.id}: row id {ids[i]!r} has a {geometry_type_name(geoms[i])} geometry, "
+                f"the layer stores {layer.geometry_type}"
+            )
         columns.append(gpkg_functions.encode(geoms, epsg))
         names.append(GEOMETRY_COLUMN)
     return names, list(zip(*columns, strict=True)) if columns else []

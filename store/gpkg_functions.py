@@ -100,12 +100,12 @@ def srs_id(blob: bytes) -> int:
 
 def wkb(blob: bytes) -> bytes:
     """The ISO WKB inside a GeoPackage blob."""
-    return blob[header_size(blob):]
+    return blob[header_size(blob) :]
 
 
 def decode(blobs: Sequence[bytes | None]) -> np.ndarray:
     """Shapely geometries (None stays None) for many blobs, parsed by one vectorised call."""
-    payload = [None if b is None else b[header_size(b):] for b in blobs]
+    payload = [None if b is None else b[header_size(b) :] for b in blobs]
     return shapely.from_wkb(np.asarray(payload, dtype=object))
 
 
@@ -181,11 +181,20 @@ def _envelope_part(index):
 
 #: GeoPackage geometry type hierarchy (Annex E): a value of type T fits a column of type T or an ancestor.
 _PARENT = {
-    "POINT": "GEOMETRY", "CURVE": "GEOMETRY", "SURFACE": "GEOMETRY", "GEOMCOLLECTION": "GEOMETRY",
-    "LINESTRING": "CURVE", "CIRCULARSTRING": "CURVE", "COMPOUNDCURVE": "CURVE",
-    "POLYGON": "CURVEPOLYGON", "CURVEPOLYGON": "SURFACE",
-    "MULTIPOINT": "GEOMCOLLECTION", "MULTICURVE": "GEOMCOLLECTION", "MULTISURFACE": "GEOMCOLLECTION",
-    "MULTILINESTRING": "MULTICURVE", "MULTIPOLYGON": "MULTISURFACE",
+    "POINT": "GEOMETRY",
+    "CURVE": "GEOMETRY",
+    "SURFACE": "GEOMETRY",
+    "GEOMCOLLECTION": "GEOMETRY",
+    "LINESTRING": "CURVE",
+    "CIRCULARSTRING": "CURVE",
+    "COMPOUNDCURVE": "CURVE",
+    "POLYGON": "CURVEPOLYGON",
+    "CURVEPOLYGON": "SURFACE",
+    "MULTIPOINT": "GEOMCOLLECTION",
+    "MULTICURVE": "GEOMCOLLECTION",
+    "MULTISURFACE": "GEOMCOLLECTION",
+    "MULTILINESTRING": "MULTICURVE",
+    "MULTIPOLYGON": "MULTISURFACE",
 }
 
 
@@ -233,7 +242,7 @@ def drop_literal(token: int) -> None:
 
 
 def _row_geometry(blob):
-    return shapely.from_wkb(blob[header_size(blob):])
+    return shapely.from_wkb(blob[header_size(blob) :])
 
 
 def _disjoint_envelopes(a, b) -> bool:
@@ -246,8 +255,12 @@ def _within_envelope(inner, outer) -> bool:
 
 #: CQL2 spatial operator on (row, literal) -> shapely predicate on (prepared literal, row).
 _CONVERSE = {
-    "intersects": shapely.intersects, "disjoint": shapely.disjoint, "within": shapely.contains,
-    "contains": shapely.within, "touches": shapely.touches, "crosses": shapely.crosses,
+    "intersects": shapely.intersects,
+    "disjoint": shapely.disjoint,
+    "within": shapely.contains,
+    "contains": shapely.within,
+    "touches": shapely.touches,
+    "crosses": shapely.crosses,
     "overlaps": shapely.overlaps,
 }
 

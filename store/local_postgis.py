@@ -72,15 +72,38 @@ class LocalPostGIS:
         if self.as_postgres:
             shutil.chown(self.dir, user="postgres")
         try:
-            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, "-A", "trust",
-                      "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
         except subprocess.CalledProcessError as err:
             raise PostGISUnavailable(f"initdb failed: {err.stderr.strip()}") from err
-        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
-                   "-c fsync=on -c max_connections=200 -c shared_buffers=256MB")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
+            "-c fsync=on -c max_connections=200 -c shared_buffers=256MB"
+        )
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                      "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start")
+            self._run(
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.dir / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         except subprocess.CalledProcessError as err:
             log = (self.dir / "server.log").read_text(errors="replace")[-2000:]
             raise PostGISUnavailable(f"PostgreSQL did not start: {err.stderr.strip()}\n{log}") from err

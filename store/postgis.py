@@ -77,11 +77,17 @@ class PostGISStore(Store):
                 cur.execute(self._create_table_sql(layer))
                 table = sql.Identifier(self.schema, layer.id)
                 if layer.geometry_type:
-                    cur.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gist (geom)").format(
-                        sql.Identifier(f"{layer.id}_geom_idx"), table))
+                    cur.execute(
+                        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gist (geom)").format(
+                            sql.Identifier(f"{layer.id}_geom_idx"), table
+                        )
+                    )
                 for column in layer.indexes:
-                    cur.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
-                        sql.Identifier(f"{layer.id}_{column}_idx"), table, sql.Identifier(column)))
+                    cur.execute(
+                        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                            sql.Identifier(f"{layer.id}_{column}_idx"), table, sql.Identifier(column)
+                        )
+                    )
 
     def _create_table_sql(self, layer: Layer) -> sql.Composed:
         # The gml:id (or another stable text id) is the key; no surrogate column, so the
@@ -94,7 +100,8 @@ class PostGISStore(Store):
             gtype = POSTGIS_GEOMETRY_TYPES[layer.geometry_type]
             columns.append(sql.SQL("geom geometry({}, {})").format(sql.SQL(gtype), sql.Literal(self.epsg)))
         return sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
-            sql.Identifier(self.schema, layer.id), sql.SQL(", ").join(columns))
+            sql.Identifier(self.schema, layer.id), sql.SQL(", ").join(columns)
+        )
 
     # -- writing ----------------------------------------------------------------
 
@@ -106,13 +113,21 @@ class PostGISStore(Store):
                 if plan_id is not None:
                     for layer in LAYERS.values():
                         if layer.plan_scoped:
-                            cur.execute(sql.SQL("DELETE FROM {} WHERE plan_id = %s").format(
-                                sql.Identifier(self.schema, layer.id)), (plan_id,))
+                            cur.execute(
+                                sql.SQL("DELETE FROM {} WHERE plan_id = %s").format(
+                                    sql.Identifier(self.schema, layer.id)
+                                ),
+                                (plan_id,),
+                            )
                 if source is not None:
                     for layer_id in frames:
                         if LAYERS[layer_id].source_scoped:
-                            cur.execute(sql.SQL("DELETE FROM {} WHERE source = %s").format(
-                                sql.Identifier(self.schema, layer_id)), (source,))
+                            cur.execute(
+                                sql.SQL("DELETE FROM {} WHERE source = %s").format(
+                                    sql.Identifier(self.schema, layer_id)
+                                ),
+                                (source,),
+                            )
                 for layer_id, frame in frames.items():
                     written[layer_id] = self._insert(cur, LAYERS[layer_id], frame)
         except (psycopg2.Error, ValueError, TypeError) as err:
@@ -133,7 +148,8 @@ class PostGISStore(Store):
             rows = [(*row, None if pd.isna(g) else g) for row, g in zip(rows, wkb, strict=True)]
         values += ")"
         query = sql.SQL("INSERT INTO {} ({}) VALUES %s").format(
-            sql.Identifier(self.schema, layer.id), sql.SQL(", ").join(targets))
+            sql.Identifier(self.schema, layer.id), sql.SQL(", ").join(targets)
+        )
         psycopg2.extras.execute_values(cur, query.as_string(cur), rows, template=values, page_size=1000)
         return len(rows)
 
@@ -142,15 +158,21 @@ class PostGISStore(Store):
         with self.conn, self.conn.cursor() as cur:
             for layer in LAYERS.values():
                 if layer.plan_scoped:
-                    cur.execute(sql.SQL("DELETE FROM {} WHERE plan_id = %s").format(
-                        sql.Identifier(self.schema, layer.id)), (plan_id,))
+                    cur.execute(
+                        sql.SQL("DELETE FROM {} WHERE plan_id = %s").format(sql.Identifier(self.schema, layer.id)),
+                        (plan_id,),
+                    )
                     deleted += cur.rowcount
         return deleted
 
     # -- reading ----------------------------------------------------------------
 
-    def read(self, layer_id: str, where: Mapping[str, object] | None = None,
-             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    def read(
+        self,
+        layer_id: str,
+        where: Mapping[str, object] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame:
         layer = LAYERS[layer_id]
         names = list(layer.columns)
         select = [sql.Identifier(n) for n in names]
@@ -176,16 +198,22 @@ class PostGISStore(Store):
                 frame[name] = frame[name].map(lambda v: json.dumps(v) if v is not None else None)
             elif kind == "integer":
                 frame[name] = frame[name].astype("Int64")
-        geometry = shapely.from_wkb([bytes(r[-1]) if r[-1] is not None else None for r in rows]) if (
-            layer.geometry_type) else None
+        geometry = (
+            shapely.from_wkb([bytes(r[-1]) if r[-1] is not None else None for r in rows])
+            if (layer.geometry_type)
+            else None
+        )
         return gpd.GeoDataFrame(frame, geometry=geometry, crs=f"EPSG:{self.epsg}")
 
     def bounds(self, layer_id: str):
         LAYERS[layer_id]
         with self.conn, self.conn.cursor() as cur:
-            cur.execute(sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                                "(SELECT ST_Extent(geom) AS e FROM {}) AS x").format(
-                sql.Identifier(self.schema, layer_id)))
+            cur.execute(
+                sql.SQL(
+                    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                    "(SELECT ST_Extent(geom) AS e FROM {}) AS x"
+                ).format(sql.Identifier(self.schema, layer_id))
+            )
             row = cur.fetchone()
         return None if row[0] is None else tuple(float(v) for v in row)
 

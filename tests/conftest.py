@@ -143,27 +143,46 @@ class LiveServer:
     (API only, unless ``ui``), each request's worker pid in ``data_dir/access.log``.
     """
 
-    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0,
-                 ui: bool = False):
+    def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0, ui: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.url}/oapi"
         self.store = store
         self.data_dir = data_dir
-        env = {**os.environ, "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
-               "BUERGERGIS_PUBLIC_URL": self.url, "BUERGERGIS_PORT": str(self.port),
-               "BUERGERGIS_PLANNER_TOKEN": PLANNER_TOKEN, "PYTHONUNBUFFERED": "1",
-               # the suites write hundreds of times a minute from one address; tests/contributions/test_limits.py
-               # switches the abuse limits on
-               "BUERGERGIS_LIMIT_ENABLED": "0", **(extra_env or {})}
+        env = {
+            **os.environ,
+            "BUERGERGIS_STORE": store,
+            "BUERGERGIS_DATA_DIR": str(data_dir),
+            "BUERGERGIS_PUBLIC_URL": self.url,
+            "BUERGERGIS_PORT": str(self.port),
+            "BUERGERGIS_PLANNER_TOKEN": PLANNER_TOKEN,
+            "PYTHONUNBUFFERED": "1",
+            # the suites write hundreds of times a minute from one address; tests/contributions/test_limits.py
+            # switches the abuse limits on
+            "BUERGERGIS_LIMIT_ENABLED": "0",
+            **(extra_env or {}),
+        }
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
         command = [sys.executable, "-m", "api.serve"]
         if workers:
             env["BUERGERGIS_UI"] = "1" if ui else "0"
-            command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers), "-k", "gthread",
-                       "--threads", "4", "--preload", "-b", f"127.0.0.1:{self.port}",
-                       "--access-logfile", str(data_dir / "access.log"),
-                       "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "api.wsgi:create_app()"]
+            command = [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "-w",
+                str(workers),
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+                "--preload",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(data_dir / "access.log"),
+                "--access-logformat",
+                "%(p)s %(m)s %(U)s %(s)s",
+                "api.wsgi:create_app()",
+            ]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 

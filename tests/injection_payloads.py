@@ -100,8 +100,9 @@ _CQL2 = [
     "(" * 200 + "text = 'x'" + ")" * 200,
 ]
 
-PAYLOADS: list[Payload] = ([Payload("xss", p) for p in _XSS] + [Payload("sql", p) for p in _SQL]
-                           + [Payload("cql2", p) for p in _CQL2])
+PAYLOADS: list[Payload] = (
+    [Payload("xss", p) for p in _XSS] + [Payload("sql", p) for p in _SQL] + [Payload("cql2", p) for p in _CQL2]
+)
 
 XSS = [p for p in PAYLOADS if p.kind == "xss"]
 

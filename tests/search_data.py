@@ -26,7 +26,6 @@ def write_hk_csv(path: Path) -> Path:
     lines = ["OI;STN;HNR;ADZ;PLZ;ONM;OST;NORD"]
     for i, (street, number, suffix, postcode, city, lon, lat) in enumerate(ADDRESSES, start=1):
         x, y = to_utm.transform(lon, lat)
-        lines.append(f"DEHHTEST{i:04d};{street};{number};{suffix};{postcode};{city};"
-                     f"{x:.2f};{y:.2f}".replace(".", ","))
+        lines.append(f"DEHHTEST{i:04d};{street};{number};{suffix};{postcode};{city};{x:.2f};{y:.2f}".replace(".", ","))
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
     return path

@@ -89,8 +89,7 @@ def _package_imports() -> dict[tuple[str, str], list[str]]:
 
 
 def _upward(edges) -> set[tuple[str, str]]:
-    return {(source, target) for source, target in edges
-            if RANK[target.split(".")[0]] >= RANK[source.split(".")[0]]}
+    return {(source, target) for source, target in edges if RANK[target.split(".")[0]] >= RANK[source.split(".")[0]]}
 
 
 def test_every_top_level_package_has_a_rank():
@@ -101,8 +100,7 @@ def test_every_top_level_package_has_a_rank():
 
 def test_no_new_upward_import():
     new = sorted(_upward(_package_imports()) - set(KNOWN_UPWARD_IMPORTS))
-    assert not new, ("imports against the package order (a package imports only packages below it; "
-                     f"see RANK): {new}")
+    assert not new, f"imports against the package order (a package imports only packages below it; see RANK): {new}"
 
 
 def test_known_upward_imports_still_exist():

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_pygeoapi_config_in_step_with_catalogue():
-    r = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "api.config", "check"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-m", "api.config", "check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -48,9 +49,14 @@ def test_python_found_through_pyenv_when_python3_is_311():
     found = sorted(pyenv_root.glob("versions/3.1[2-9]*/bin/python"))
     if not found or not shutil.which("bash"):
         pytest.skip("no pyenv Python >= 3.12 here")
-    r = subprocess.run(["bash", str(ROOT / "dev"), "which-python"], env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["bash", str(ROOT / "dev"), "which-python"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
-    out = subprocess.run([r.stdout.strip(), "-c", "import sys; print(sys.version_info >= (3, 12))"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [r.stdout.strip(), "-c", "import sys; print(sys.version_info >= (3, 12))"], capture_output=True, text=True
+    )
     assert out.stdout.strip() == "True"

@@ -40,14 +40,33 @@ STOREY_HEIGHT = 3.0
 #: Share of floor area that is housing, by type of area (art_code, BauNVO §§2-11).
 #: Assumptions for estimates, not law: mixed areas are taken as half housing.
 RESIDENTIAL_SHARE = {
-    "WS": 1.0, "WR": 1.0, "WA": 1.0, "WB": 0.8,
-    "MD": 0.3, "MDW": 0.5, "MI": 0.5, "MU": 0.5, "MK": 0.2,
-    "GE": 0.0, "GI": 0.0, "SO": 0.0,
+    "WS": 1.0,
+    "WR": 1.0,
+    "WA": 1.0,
+    "WB": 0.8,
+    "MD": 0.3,
+    "MDW": 0.5,
+    "MI": 0.5,
+    "MU": 0.5,
+    "MK": 0.2,
+    "GE": 0.0,
+    "GI": 0.0,
+    "SO": 0.0,
 }
 #: BauNVO §17 Orientierungswerte (upper limits) of GRZ by type of area, used where a plan fixes no GRZ.
 GRZ_ORIENTATION = {
-    "WS": 0.2, "WR": 0.4, "WA": 0.4, "WB": 0.6, "MD": 0.6, "MDW": 0.6, "MI": 0.6, "MU": 0.8,
-    "MK": 1.0, "GE": 0.8, "GI": 0.8, "SO": 0.8,
+    "WS": 0.2,
+    "WR": 0.4,
+    "WA": 0.4,
+    "WB": 0.6,
+    "MD": 0.6,
+    "MDW": 0.6,
+    "MI": 0.6,
+    "MU": 0.8,
+    "MK": 1.0,
+    "GE": 0.8,
+    "GI": 0.8,
+    "SO": 0.8,
 }
 
 
@@ -66,6 +85,7 @@ class Assumptions:
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def _geoms(values) -> np.ndarray:
     """Geometries as a 1-d numpy object array (from GeoSeries, GeoDataFrame, list, scalar)."""
     if isinstance(values, pd.DataFrame):
@@ -77,8 +97,9 @@ def _geoms(values) -> np.ndarray:
 
 
 def _numbers(values, n: int, name: str) -> np.ndarray:
-    arr = np.asarray(pd.to_numeric(pd.Series(np.broadcast_to(np.asarray(values, dtype=object), (n,))),
-                                   errors="coerce"), dtype=float)
+    arr = np.asarray(
+        pd.to_numeric(pd.Series(np.broadcast_to(np.asarray(values, dtype=object), (n,))), errors="coerce"), dtype=float
+    )
     if arr.shape != (n,):
         raise ValueError(f"{name}: expected {n} values, got {arr.shape}")
     return arr
@@ -97,6 +118,7 @@ def _scalar_or_array(result: np.ndarray, plots):
 
 
 # ----------------------------------------------------------------------------- per building
+
 
 def footprint_area(footprints) -> np.ndarray:
     """Footprint (ground) area per building in m².
@@ -253,6 +275,7 @@ def storeys_from_height(heights, storey_height: float = STOREY_HEIGHT) -> np.nda
 
 # ----------------------------------------------------------------------------- overlay
 
+
 def overlay_areas(footprints, plots) -> pd.DataFrame:
     """Area of every footprint-plot intersection (the spatial overlay behind GRZ and GFZ).
 
@@ -401,8 +424,7 @@ def gfz(building_footprints, storeys, plot):
     f, plots = _geoms(building_footprints), _geoms(plot)
     z = _numbers(storeys, len(f), "storeys")
     pairs = overlay_areas(f, plots)
-    gf = np.bincount(pairs["plot"], weights=pairs["area"] * np.nan_to_num(z[pairs["building"]]),
-                     minlength=len(plots))
+    gf = np.bincount(pairs["plot"], weights=pairs["area"] * np.nan_to_num(z[pairs["building"]]), minlength=len(plots))
     area = shapely.area(plots)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.where(area > 0, gf / area, np.nan)
@@ -410,6 +432,7 @@ def gfz(building_footprints, storeys, plot):
 
 
 # ----------------------------------------------------------------------------- people
+
 
 def dwellings(floor_area, m2_per_dwelling: float = M2_PER_DWELLING, residential_share=1.0):
     """Estimated number of dwellings (Wohneinheiten).
@@ -505,11 +528,16 @@ def residential_share(art_codes, table: dict | None = None) -> np.ndarray:
     [1.0, 0.5, 0.0, 0.0, 0.0]
     """
     table = RESIDENTIAL_SHARE if table is None else table
-    return np.array([float(table.get(str(code).upper(), 0.0)) if code is not None else 0.0
-                     for code in np.asarray(art_codes, dtype=object)])
+    return np.array(
+        [
+            float(table.get(str(code).upper(), 0.0)) if code is not None else 0.0
+            for code in np.asarray(art_codes, dtype=object)
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------- sealing
+
 
 def subdivide(geoms, max_vertices: int = 256) -> np.ndarray:
     """Cut geometries with many vertices into quadrants until each has at most ``max_vertices``.
@@ -556,8 +584,10 @@ def subdivide(geoms, max_vertices: int = 256) -> np.ndarray:
         for geom in todo:
             x0, y0, x1, y1 = shapely.bounds(geom)
             xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-            cut += [shapely.clip_by_rect(geom, *box) for box in
-                    ((x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1))]
+            cut += [
+                shapely.clip_by_rect(geom, *box)
+                for box in ((x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1))
+            ]
         pieces = np.asarray(cut, dtype=object)
         todo = pieces[~shapely.is_empty(pieces) & (shapely.area(pieces) > 0)]
     done.append(todo)
@@ -716,6 +746,7 @@ def green_share(areas, buildings, traffic=None):
 
 # ----------------------------------------------------------------------------- Festsetzungen
 
+
 def permitted_grz(zones: pd.DataFrame) -> np.ndarray:
     """Permitted GRZ per zone, from what the plan fixes.
 
@@ -813,6 +844,7 @@ def permitted_z(zones: pd.DataFrame) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- Baugrenzen
 
+
 def buildable_windows(baugrenzen) -> np.ndarray:
     """Baufenster polygons bounded by Baugrenzen and Baulinien (§23 BauNVO).
 
@@ -856,8 +888,7 @@ def buildable_windows(baugrenzen) -> np.ndarray:
     polygons = list(parts[kind == 3])
     lines = parts[kind == 1]
     closed = shapely.is_closed(lines) & (shapely.get_num_coordinates(lines) >= 4)
-    polygons.extend(shapely.polygons(shapely.linearrings(shapely.get_coordinates(line)))
-                    for line in lines[closed])
+    polygons.extend(shapely.polygons(shapely.linearrings(shapely.get_coordinates(line))) for line in lines[closed])
     if (~closed).any():
         noded = shapely.node(shapely.multilinestrings(lines[~closed]))
         polygons.extend(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
@@ -915,8 +946,15 @@ def _ratio(x: float) -> str:
 VIOLATION_COLUMNS = ["rule", "building_id", "zone_id", "value", "permitted", "message_de", "message_en"]
 
 
-def compliance(buildings, zones, baugrenzen=None, *, tolerance: float = 0.5,
-               storeys_column: str = "storeys", height_column: str = "height") -> pd.DataFrame:
+def compliance(
+    buildings,
+    zones,
+    baugrenzen=None,
+    *,
+    tolerance: float = 0.5,
+    storeys_column: str = "storeys",
+    height_column: str = "height",
+) -> pd.DataFrame:
     """Violations of the Festsetzungen by the buildings, one row each.
 
     Rules checked (each building belongs to the zone holding most of its footprint):
@@ -1008,12 +1046,19 @@ def compliance(buildings, zones, baugrenzen=None, *, tolerance: float = 0.5,
             for i, out in zip(check, outside, strict=True):
                 if out > 0.01:
                     j = zone_of[i]
-                    rows.append(dict(
-                        rule="baugrenze", building_id=b_ids[i], zone_id=z_ids[j], value=float(out), permitted=0.0,
-                        message_de=f"Gebäude {b_ids[i]} überschreitet die Baugrenze um {_de(out, 1)} m² "
-                                   f"(Baugebietsteilfläche {label(j)}).",
-                        message_en=f"Building {b_ids[i]} extends {out:.1f} m² beyond the Baugrenze "
-                                   f"(building line) of zone {label(j)}."))
+                    rows.append(
+                        dict(
+                            rule="baugrenze",
+                            building_id=b_ids[i],
+                            zone_id=z_ids[j],
+                            value=float(out),
+                            permitted=0.0,
+                            message_de=f"Gebäude {b_ids[i]} überschreitet die Baugrenze um {_de(out, 1)} m² "
+                            f"(Baugebietsteilfläche {label(j)}).",
+                            message_en=f"Building {b_ids[i]} extends {out:.1f} m² beyond the Baugrenze "
+                            f"(building line) of zone {label(j)}.",
+                        )
+                    )
 
     # Z and h_max per building
     z_perm = permitted_z(zones)
@@ -1022,45 +1067,81 @@ def compliance(buildings, zones, baugrenzen=None, *, tolerance: float = 0.5,
     zperm_b = z_perm[zone_of[idx]]
     for i, zp in zip(idx[storeys[idx] > zperm_b], zperm_b[storeys[idx] > zperm_b], strict=True):
         j = zone_of[i]
-        rows.append(dict(
-            rule="z", building_id=b_ids[i], zone_id=z_ids[j], value=float(storeys[i]), permitted=float(zp),
-            message_de=f"Gebäude {b_ids[i]} hat {int(storeys[i])} Vollgeschosse, zulässig sind {int(zp)} "
-                       f"(Baugebietsteilfläche {label(j)}).",
-            message_en=f"Building {b_ids[i]} has {int(storeys[i])} full storeys (Vollgeschosse), "
-                       f"{int(zp)} are permitted (zone {label(j)})."))
+        rows.append(
+            dict(
+                rule="z",
+                building_id=b_ids[i],
+                zone_id=z_ids[j],
+                value=float(storeys[i]),
+                permitted=float(zp),
+                message_de=f"Gebäude {b_ids[i]} hat {int(storeys[i])} Vollgeschosse, zulässig sind {int(zp)} "
+                f"(Baugebietsteilfläche {label(j)}).",
+                message_en=f"Building {b_ids[i]} has {int(storeys[i])} full storeys (Vollgeschosse), "
+                f"{int(zp)} are permitted (zone {label(j)}).",
+            )
+        )
     hmax_b = h_max[zone_of[idx]]
     for i, hp in zip(idx[heights[idx] > hmax_b + 1e-9], hmax_b[heights[idx] > hmax_b + 1e-9], strict=True):
         j = zone_of[i]
-        rows.append(dict(
-            rule="h_max", building_id=b_ids[i], zone_id=z_ids[j], value=float(heights[i]), permitted=float(hp),
-            message_de=f"Gebäude {b_ids[i]} ist {_de(heights[i], 1)} m hoch, zulässig sind {_de(hp, 1)} m "
-                       f"(Baugebietsteilfläche {label(j)}).",
-            message_en=f"Building {b_ids[i]} is {heights[i]:.1f} m high, {hp:.1f} m are permitted "
-                       f"(zone {label(j)})."))
+        rows.append(
+            dict(
+                rule="h_max",
+                building_id=b_ids[i],
+                zone_id=z_ids[j],
+                value=float(heights[i]),
+                permitted=float(hp),
+                message_de=f"Gebäude {b_ids[i]} ist {_de(heights[i], 1)} m hoch, zulässig sind {_de(hp, 1)} m "
+                f"(Baugebietsteilfläche {label(j)}).",
+                message_en=f"Building {b_ids[i]} is {heights[i]:.1f} m high, {hp:.1f} m are permitted "
+                f"(zone {label(j)}).",
+            )
+        )
 
     # GRZ and GFZ per zone
     achieved_grz = grz(b_geoms, z_geoms)
     achieved_gfz = gfz(b_geoms, np.nan_to_num(storeys), z_geoms)
-    for rule, achieved, permitted in (("grz", achieved_grz, permitted_grz(zones)),
-                                      ("gfz", achieved_gfz, permitted_gfz(zones))):
+    for rule, achieved, permitted in (
+        ("grz", achieved_grz, permitted_grz(zones)),
+        ("gfz", achieved_gfz, permitted_gfz(zones)),
+    ):
         over = np.flatnonzero(achieved > permitted + 1e-9)
         name = rule.upper()
         for j in over:
-            rows.append(dict(
-                rule=rule, building_id=None, zone_id=z_ids[j], value=float(achieved[j]),
-                permitted=float(permitted[j]),
-                message_de=f"{name} {_ratio(achieved[j]).replace('.', ',')} überschreitet die zulässige {name} "
-                           f"{_ratio(permitted[j]).replace('.', ',')} (Baugebietsteilfläche {label(j)}).",
-                message_en=f"{name} {_ratio(achieved[j])} exceeds the permitted {name} {_ratio(permitted[j])} "
-                           f"(zone {label(j)})."))
+            rows.append(
+                dict(
+                    rule=rule,
+                    building_id=None,
+                    zone_id=z_ids[j],
+                    value=float(achieved[j]),
+                    permitted=float(permitted[j]),
+                    message_de=f"{name} {_ratio(achieved[j]).replace('.', ',')} überschreitet die zulässige {name} "
+                    f"{_ratio(permitted[j]).replace('.', ',')} (Baugebietsteilfläche {label(j)}).",
+                    message_en=f"{name} {_ratio(achieved[j])} exceeds the permitted {name} {_ratio(permitted[j])} "
+                    f"(zone {label(j)}).",
+                )
+            )
     return pd.DataFrame(rows, columns=VIOLATION_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- tables
 
 ZONE_INDICATOR_COLUMNS = [
-    "zone_id", "plan_id", "art_code", "area_m2", "buildings", "footprint_m2", "floor_area_m2", "volume_m3",
-    "grz", "grz_permitted", "gfz", "gfz_permitted", "z_permitted", "max_storeys", "dwellings", "residents",
+    "zone_id",
+    "plan_id",
+    "art_code",
+    "area_m2",
+    "buildings",
+    "footprint_m2",
+    "floor_area_m2",
+    "volume_m3",
+    "grz",
+    "grz_permitted",
+    "gfz",
+    "gfz_permitted",
+    "z_permitted",
+    "max_storeys",
+    "dwellings",
+    "residents",
 ]
 
 
@@ -1128,24 +1209,26 @@ def zone_indicators(buildings, zones, assumptions: Assumptions = Assumptions()) 
     art = zones["art_code"].to_numpy(dtype=object) if "art_code" in zones else np.full(n, None)
     we = dwellings(floor, assumptions.m2_per_dwelling, residential_share(art, assumptions.residential_share))
     with np.errstate(divide="ignore", invalid="ignore"):
-        table = pd.DataFrame({
-            "zone_id": zones["id"].to_numpy(dtype=object) if "id" in zones else np.arange(n).astype(str),
-            "plan_id": zones["plan_id"].to_numpy(dtype=object) if "plan_id" in zones else None,
-            "art_code": art,
-            "area_m2": area,
-            "buildings": count,
-            "footprint_m2": footprint,
-            "floor_area_m2": floor,
-            "volume_m3": volume,
-            "grz": np.where(area > 0, footprint / area, np.nan),
-            "grz_permitted": permitted_grz(zones),
-            "gfz": np.where(area > 0, floor / area, np.nan),
-            "gfz_permitted": permitted_gfz(zones),
-            "z_permitted": permitted_z(zones),
-            "max_storeys": max_storeys,
-            "dwellings": we,
-            "residents": residents(we, assumptions.persons_per_dwelling),
-        })
+        table = pd.DataFrame(
+            {
+                "zone_id": zones["id"].to_numpy(dtype=object) if "id" in zones else np.arange(n).astype(str),
+                "plan_id": zones["plan_id"].to_numpy(dtype=object) if "plan_id" in zones else None,
+                "art_code": art,
+                "area_m2": area,
+                "buildings": count,
+                "footprint_m2": footprint,
+                "floor_area_m2": floor,
+                "volume_m3": volume,
+                "grz": np.where(area > 0, footprint / area, np.nan),
+                "grz_permitted": permitted_grz(zones),
+                "gfz": np.where(area > 0, floor / area, np.nan),
+                "gfz_permitted": permitted_gfz(zones),
+                "z_permitted": permitted_z(zones),
+                "max_storeys": max_storeys,
+                "dwellings": we,
+                "residents": residents(we, assumptions.persons_per_dwelling),
+            }
+        )
     return table[ZONE_INDICATOR_COLUMNS]
 
 
@@ -1179,9 +1262,10 @@ def totals(zone_table: pd.DataFrame) -> dict:
     (0.3, 0.7, 2)
     """
     area = float(zone_table["area_m2"].sum())
-    out: dict[str, float | int | None] = {key: float(zone_table[key].sum()) for key in
-                                          ("area_m2", "footprint_m2", "floor_area_m2", "volume_m3", "dwellings",
-                                           "residents")}
+    out: dict[str, float | int | None] = {
+        key: float(zone_table[key].sum())
+        for key in ("area_m2", "footprint_m2", "floor_area_m2", "volume_m3", "dwellings", "residents")
+    }
     out["zones"] = len(zone_table)
     out["buildings"] = int(zone_table["buildings"].sum())
     out["grz"] = float(zone_table["footprint_m2"].sum()) / area if area > 0 else None

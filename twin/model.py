@@ -130,8 +130,16 @@ class CityModel:
     # ------------------------------------------------------------------ assembly
 
     @classmethod
-    def from_frames(cls, frames: dict, *, epsg: int | None = None, dem_path=None,
-                    assumptions: Assumptions | None = None, synthesize: bool = False, seed: int = 0) -> CityModel:
+    def from_frames(
+        cls,
+        frames: dict,
+        *,
+        epsg: int | None = None,
+        dem_path=None,
+        assumptions: Assumptions | None = None,
+        synthesize: bool = False,
+        seed: int = 0,
+    ) -> CityModel:
         """Assemble from ``{layer_id: GeoDataFrame}`` (importer output or ``store.read`` results).
 
         Missing layers become empty frames.  With ``synthesize`` and no
@@ -164,8 +172,17 @@ class CityModel:
         return model
 
     @classmethod
-    def from_store(cls, store, *, plan_ids=None, dem_path=None, margin: float = DEFAULT_MARGIN,
-                   assumptions: Assumptions | None = None, synthesize: bool = True, seed: int = 0) -> CityModel:
+    def from_store(
+        cls,
+        store,
+        *,
+        plan_ids=None,
+        dem_path=None,
+        margin: float = DEFAULT_MARGIN,
+        assumptions: Assumptions | None = None,
+        synthesize: bool = True,
+        seed: int = 0,
+    ) -> CityModel:
         """Assemble from a :class:`store.base.Store`.
 
         With ``plan_ids`` only those plans' layers are read and the city
@@ -195,10 +212,11 @@ class CityModel:
             # The index's boxes are rounded outwards; .cx keeps exactly the rows the margin names.
             frame = store.read(layer_id, bbox=box)
             if box is not None and len(frame):
-                frame = frame.cx[box[0]:box[2], box[1]:box[3]]
+                frame = frame.cx[box[0] : box[2], box[1] : box[3]]
             frames[layer_id] = frame
-        return cls.from_frames(frames, epsg=store.epsg, dem_path=dem_path, assumptions=assumptions,
-                               synthesize=synthesize, seed=seed)
+        return cls.from_frames(
+            frames, epsg=store.epsg, dem_path=dem_path, assumptions=assumptions, synthesize=synthesize, seed=seed
+        )
 
     def sample_dem(self, dem_path) -> None:
         """Set ``base_height`` of every building from a DEM; keeps old values where sampling fails."""

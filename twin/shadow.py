@@ -45,6 +45,7 @@ def _parallel_map(fn, items: list) -> list:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, items))
 
+
 #: Share of a target that must be in the sun for a time step to count as a sun-hour.
 DEFAULT_MIN_SUNLIT_SHARE = 0.5
 
@@ -160,7 +161,7 @@ def _merge_triangles(tris: list) -> list:
         (ox, oy), (ax, ay), (bx, by) = xy[o], xy[a], xy[b]
         return (ax - ox) * (by - oy) - (ay - oy) * (bx - ox) >= -1e-9
 
-    for (a, b) in list(edge_of):
+    for a, b in list(edge_of):
         k, m = edge_of.get((a, b)), edge_of.get((b, a))
         if k is None or m is None or k == m:
             continue  # an outer edge, or already merged
@@ -168,7 +169,7 @@ def _merge_triangles(tris: list) -> list:
         if p is None or q is None:  # unreachable: edge_of only names live pieces
             continue
         i, j = p.index(a), q.index(b)
-        merged = p[i + 1:] + p[:i + 1] + (q[j + 1:] + q[:j + 1])[1:-1]  # b .. a, then q's vertices a .. b inside
+        merged = p[i + 1 :] + p[: i + 1] + (q[j + 1 :] + q[: j + 1])[1:-1]  # b .. a, then q's vertices a .. b inside
         n = len(merged)
         ia, ib = merged.index(a), merged.index(b)
         if turns_left(merged[ia - 1], a, merged[(ia + 1) % n]) and turns_left(merged[ib - 1], b, merged[(ib + 1) % n]):
@@ -591,16 +592,29 @@ def hourly_shadows(footprints, heights, day, lat=None, lon=None, step_minutes: f
     caster = ShadowCaster(geoms, heights)
     steps = [(t, az, el) for t, az, el in zip(times, pos.azimuth, pos.elevation, strict=True) if el > 0]
     casts = _parallel_map(lambda step: caster.cast(step[1], step[2]), steps)
-    frames = [pd.DataFrame({"building_id": ids, "time": t, "sun_azimuth": az, "sun_elevation": el,
-                            "geometry": shadows}) for (t, az, el), shadows in zip(steps, casts, strict=True)]
+    frames = [
+        pd.DataFrame({"building_id": ids, "time": t, "sun_azimuth": az, "sun_elevation": el, "geometry": shadows})
+        for (t, az, el), shadows in zip(steps, casts, strict=True)
+    ]
     if not frames:
-        return gpd.GeoDataFrame({"building_id": [], "time": [], "sun_azimuth": [], "sun_elevation": []},
-                                geometry=[], crs=crs)
+        return gpd.GeoDataFrame(
+            {"building_id": [], "time": [], "sun_azimuth": [], "sun_elevation": []}, geometry=[], crs=crs
+        )
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
 
 
-def sun_hours(targets, buildings, day, lat=None, lon=None, step_minutes: float = 60, *,
-              heights=None, min_sunlit_share: float = DEFAULT_MIN_SUNLIT_SHARE, height_column: str = "height"):
+def sun_hours(
+    targets,
+    buildings,
+    day,
+    lat=None,
+    lon=None,
+    step_minutes: float = 60,
+    *,
+    heights=None,
+    min_sunlit_share: float = DEFAULT_MIN_SUNLIT_SHARE,
+    height_column: str = "height",
+):
     """Hours of sun each target area gets on one day.
 
     Parameters

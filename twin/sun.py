@@ -145,9 +145,11 @@ def solar_position(times, lat, lon) -> SolarPosition:
     m = 357.52911 + t * (35999.05029 - 0.0001537 * t)
     e = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
     m_r = np.radians(m)
-    c = (np.sin(m_r) * (1.914602 - t * (0.004817 + 0.000014 * t))
-         + np.sin(2 * m_r) * (0.019993 - 0.000101 * t)
-         + np.sin(3 * m_r) * 0.000289)
+    c = (
+        np.sin(m_r) * (1.914602 - t * (0.004817 + 0.000014 * t))
+        + np.sin(2 * m_r) * (0.019993 - 0.000101 * t)
+        + np.sin(3 * m_r) * 0.000289
+    )
     true_long = l0 + c
     omega = np.radians(125.04 - 1934.136 * t)
     app_long = true_long - 0.00569 - 0.00478 * np.sin(omega)
@@ -159,8 +161,11 @@ def solar_position(times, lat, lon) -> SolarPosition:
     y = np.tan(obliq_r / 2.0) ** 2
     l0_r = np.radians(l0)
     eq_time = 4.0 * np.degrees(
-        y * np.sin(2 * l0_r) - 2 * e * np.sin(m_r) + 4 * e * y * np.sin(m_r) * np.cos(2 * l0_r)
-        - 0.5 * y * y * np.sin(4 * l0_r) - 1.25 * e * e * np.sin(2 * m_r)
+        y * np.sin(2 * l0_r)
+        - 2 * e * np.sin(m_r)
+        + 4 * e * y * np.sin(m_r) * np.cos(2 * l0_r)
+        - 0.5 * y * y * np.sin(4 * l0_r)
+        - 1.25 * e * e * np.sin(2 * m_r)
     )
     true_solar_time = np.mod(minutes + eq_time + 4.0 * lon, 1440.0)
     hour_angle = true_solar_time / 4.0 - 180.0

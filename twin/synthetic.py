@@ -100,6 +100,7 @@ def _zone_keys(zone_ids, seed: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- grid
 
+
 def _frames(geoms: np.ndarray):
     """Per geometry: orientation angle (long axis of the minimum rotated rectangle), centre, local bounds."""
     env = shapely.oriented_envelope(geoms)
@@ -229,8 +230,18 @@ def synthetic_buildings(zones: gpd.GeoDataFrame, seed: int = 0, baugrenzen=None)
       so :math:`GF_j \\le 0.9\\,GFZ_j |P_j|`.
     """
     zones = zones.reset_index(drop=True)
-    columns = ["id", "source", "source_id", "name", "function", "height", "storeys", "height_estimated",
-               "roof_type", "synthetic"]
+    columns = [
+        "id",
+        "source",
+        "source_id",
+        "name",
+        "function",
+        "height",
+        "storeys",
+        "height_estimated",
+        "roof_type",
+        "synthetic",
+    ]
     empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=zones.crs)
     zones = zones[~zones.geometry.isna() & ~zones.geometry.is_empty].reset_index(drop=True)
     if zones.empty:
@@ -315,18 +326,22 @@ def synthetic_buildings(zones: gpd.GeoDataFrame, seed: int = 0, baugrenzen=None)
     start = np.r_[0, np.flatnonzero(np.diff(zone)) + 1] if len(zone) else np.empty(0, int)
     n = np.arange(len(zone)) - np.repeat(start, np.diff(np.r_[start, len(zone)])) + 1
     building_ids = [f"synthetic:{ids[z]}:{k}" for z, k in zip(zone, n, strict=True)]
-    frame = gpd.GeoDataFrame({
-        "id": building_ids,
-        "source": SOURCE,
-        "source_id": building_ids,
-        "name": NAME,
-        "function": [TYPES[k].function for k in kind],
-        "height": height.astype(float),
-        "storeys": storeys,
-        "height_estimated": True,
-        "roof_type": [TYPES[k].roof_type for k in kind],
-        "synthetic": True,
-    }, geometry=_as_multipolygons(rect), crs=zones.crs)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": building_ids,
+            "source": SOURCE,
+            "source_id": building_ids,
+            "name": NAME,
+            "function": [TYPES[k].function for k in kind],
+            "height": height.astype(float),
+            "storeys": storeys,
+            "height_estimated": True,
+            "roof_type": [TYPES[k].roof_type for k in kind],
+            "synthetic": True,
+        },
+        geometry=_as_multipolygons(rect),
+        crs=zones.crs,
+    )
     if frame.empty:
         return {"buildings": empty}
     return {"buildings": frame[columns + ["geometry"]]}
@@ -360,8 +375,15 @@ def synthetic_parcels(zones: gpd.GeoDataFrame, seed: int = 0, min_area: float = 
     start = np.r_[0, np.flatnonzero(np.diff(zone)) + 1] if len(zone) else np.empty(0, int)
     n = np.arange(len(zone)) - np.repeat(start, np.diff(np.r_[start, len(zone)])) + 1
     parcel_ids = [f"synthetic:{ids[z]}:p{k}" for z, k in zip(zone, n, strict=True)]
-    frame = gpd.GeoDataFrame({
-        "id": parcel_ids, "source": SOURCE, "source_id": parcel_ids,
-        "flurstueck_nummer": [str(k) for k in n], "synthetic": True,
-    }, geometry=_as_multipolygons(pieces), crs=zones.crs)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": parcel_ids,
+            "source": SOURCE,
+            "source_id": parcel_ids,
+            "flurstueck_nummer": [str(k) for k in n],
+            "synthetic": True,
+        },
+        geometry=_as_multipolygons(pieces),
+        crs=zones.crs,
+    )
     return {"parcels": frame[columns + ["geometry"]]}

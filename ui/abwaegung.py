@@ -61,9 +61,13 @@ def abwaegung_body(entries: list[dict], mode: str) -> dict:
     """The JSON for ``PUT /api/statements/<id>/abwaegung``: one answer, or ``{"sections": [...]}``."""
 
     def clean(entry: dict, with_text: bool) -> dict:
-        body = {"proposal": (entry.get("proposal") or "").strip() or None, "result": entry.get("result") or None,
-                "decision": (entry.get("decision") or "").strip() or None, "tags": parse_tags(entry.get("tags")),
-                "group": (entry.get("group") or "").strip() or None}
+        body = {
+            "proposal": (entry.get("proposal") or "").strip() or None,
+            "result": entry.get("result") or None,
+            "decision": (entry.get("decision") or "").strip() or None,
+            "tags": parse_tags(entry.get("tags")),
+            "group": (entry.get("group") or "").strip() or None,
+        }
         if with_text:
             body["text"] = (entry.get("text") or "").strip()
         return body
@@ -77,9 +81,17 @@ def draft_entries(statement: dict) -> tuple[str, list[dict]]:
     """(mode, entries) for the editor from a statement's stored Abwägung."""
     stored = statement.get("abwaegung") or []
     mode = "sections" if any(e.get("section_no") for e in stored) else "whole"
-    entries = [{"text": e.get("section_text") or "", "proposal": e.get("proposal") or "",
-                "decision": e.get("decision") or "", "tags": ", ".join(e.get("tags") or []),
-                "group": e.get("group_name") or "", "result": e.get("result")} for e in stored]
+    entries = [
+        {
+            "text": e.get("section_text") or "",
+            "proposal": e.get("proposal") or "",
+            "decision": e.get("decision") or "",
+            "tags": ", ".join(e.get("tags") or []),
+            "group": e.get("group_name") or "",
+            "result": e.get("result"),
+        }
+        for e in stored
+    ]
     return mode, entries or [{"text": "", "proposal": "", "decision": "", "tags": "", "group": "", "result": None}]
 
 
@@ -92,8 +104,10 @@ def split_text(text: str) -> list[str]:
 def result_summary(statement: dict, lang: str) -> str:
     """``berücksichtigt`` / ``2 Abschnitte: …`` / ``offen``."""
     entries = statement.get("abwaegung") or []
-    results = [value_label("abw.result", e.get("result"), lang) if e.get("result") else t("abw.result.none", lang)
-               for e in entries]
+    results = [
+        value_label("abw.result", e.get("result"), lang) if e.get("result") else t("abw.result.none", lang)
+        for e in entries
+    ]
     if not results:
         return t("abw.result.none", lang)
     if len(results) == 1:
@@ -107,16 +121,31 @@ def export_links(portal: str, procedure_id: str, lang: str) -> html.Div:
     def row(anonymised: bool) -> html.Li:
         suffix = "&anonymised=1" if anonymised else ""
         variant = t("abw.dl_anon" if anonymised else "abw.dl_full", lang)
-        return html.Li([html.Span(f"{variant}: ", className="dl-variant"), *[
-            html.Span([html.A(t(f"abw.dl.{fmt}", lang),
-                              href=f"{portal}/api/procedures/{procedure_id}/abwaegung.{fmt}?lang={lang}{suffix}",
-                              id=f"abw-dl-{fmt}{'-anon' if anonymised else ''}", download="",
-                              **{"aria-label": t("abw.dl_aria", lang, fmt=t(f"abw.dl.{fmt}", lang), variant=variant)}),
-                       " " if i < len(FORMATS) - 1 else ""])
-            for i, fmt in enumerate(FORMATS)]])
+        return html.Li(
+            [
+                html.Span(f"{variant}: ", className="dl-variant"),
+                *[
+                    html.Span(
+                        [
+                            html.A(
+                                t(f"abw.dl.{fmt}", lang),
+                                href=f"{portal}/api/procedures/{procedure_id}/abwaegung.{fmt}?lang={lang}{suffix}",
+                                id=f"abw-dl-{fmt}{'-anon' if anonymised else ''}",
+                                download="",
+                                **{"aria-label": t("abw.dl_aria", lang, fmt=t(f"abw.dl.{fmt}", lang), variant=variant)},
+                            ),
+                            " " if i < len(FORMATS) - 1 else "",
+                        ]
+                    )
+                    for i, fmt in enumerate(FORMATS)
+                ],
+            ]
+        )
 
-    return html.Div(className="downloads", children=[html.H4(t("abw.downloads", lang)),
-                                                     html.Ul([row(False), row(True)], className="plain-list")])
+    return html.Div(
+        className="downloads",
+        children=[html.H4(t("abw.downloads", lang)), html.Ul([row(False), row(True)], className="plain-list")],
+    )
 
 
 def counts_line(counts: dict, lang: str) -> html.Ul:
@@ -138,27 +167,60 @@ def statements_table(statements: list[dict], lang: str) -> html.Div:
         if s.get("target_label"):
             where += [html.Br(), html.Span(str(s["target_label"]), className="hint")]
         text = str(s.get("text") or "")
-        rows.append([
-            html.Strong(ref), local_date(s.get("created_at")), where,
-            html.Div(text if len(text) <= 240 else text[:239] + "…", className="text-block compact"),
-            status, result_summary(s, lang),
-            html.Button(t("abw.open", lang), id={"type": "abw-open", "id": str(s.get("id"))}, n_clicks=0,
-                        type="button", className="btn small", **{"aria-label": t("abw.open_aria", lang, ref=ref)}),
-        ])
-    columns = ("col.reference", "col.received", "col.plan_object", "col.text", "col.status", "col.abwaegung",
-               "col.action")
+        rows.append(
+            [
+                html.Strong(ref),
+                local_date(s.get("created_at")),
+                where,
+                html.Div(text if len(text) <= 240 else text[:239] + "…", className="text-block compact"),
+                status,
+                result_summary(s, lang),
+                html.Button(
+                    t("abw.open", lang),
+                    id={"type": "abw-open", "id": str(s.get("id"))},
+                    n_clicks=0,
+                    type="button",
+                    className="btn small",
+                    **{"aria-label": t("abw.open_aria", lang, ref=ref)},
+                ),
+            ]
+        )
+    columns = (
+        "col.reference",
+        "col.received",
+        "col.plan_object",
+        "col.text",
+        "col.status",
+        "col.abwaegung",
+        "col.action",
+    )
     return data_table("abw-table", t("abw.caption", lang, n=len(statements)), columns, rows, lang, {3: "text-cell"})
 
 
 def _result_buttons(i: int, selected: str | None, lang: str) -> html.Div:
     label_id = f"abw-result-label-{i}"
-    return html.Div(className="field", children=[
-        html.Span(t("abw.result", lang), id=label_id, className="label"),
-        html.Div(role="group", className="choice-group chips", **{"aria-labelledby": label_id}, children=[
-            html.Button(value_label("abw.result", r, lang), id={"type": "abw-result", "i": i, "value": r}, n_clicks=0,
-                        type="button", className="choice", **{"aria-pressed": "true" if r == selected else "false"})
-            for r in RESULTS]),
-    ])
+    return html.Div(
+        className="field",
+        children=[
+            html.Span(t("abw.result", lang), id=label_id, className="label"),
+            html.Div(
+                role="group",
+                className="choice-group chips",
+                **{"aria-labelledby": label_id},
+                children=[
+                    html.Button(
+                        value_label("abw.result", r, lang),
+                        id={"type": "abw-result", "i": i, "value": r},
+                        n_clicks=0,
+                        type="button",
+                        className="choice",
+                        **{"aria-pressed": "true" if r == selected else "false"},
+                    )
+                    for r in RESULTS
+                ],
+            ),
+        ],
+    )
 
 
 def dom_id(component_id: dict) -> str:
@@ -183,34 +245,64 @@ def entry_block(i: int, entry: dict, mode: str, templates: list[dict], lang: str
     if sections:
         children.append(_area("text", i, t("abw.section_text", lang), entry.get("text") or "", rows=3, maxlength=2000))
     if templates:
-        children.append(html.Div(className="field", children=[
-            html.Span(t("abw.use_template", lang), className="label", id=f"abw-tpl-label-{i}"),
-            html.Div(className="choice-group chips", role="group", **{"aria-labelledby": f"abw-tpl-label-{i}"},
-                     children=[html.Button(str(tpl.get("title") or "–"), type="button", n_clicks=0, className="choice",
-                                           id={"type": "abw-tpl", "i": i, "id": str(tpl.get("id"))})
-                               for tpl in templates]),
-        ]))
+        children.append(
+            html.Div(
+                className="field",
+                children=[
+                    html.Span(t("abw.use_template", lang), className="label", id=f"abw-tpl-label-{i}"),
+                    html.Div(
+                        className="choice-group chips",
+                        role="group",
+                        **{"aria-labelledby": f"abw-tpl-label-{i}"},
+                        children=[
+                            html.Button(
+                                str(tpl.get("title") or "–"),
+                                type="button",
+                                n_clicks=0,
+                                className="choice",
+                                id={"type": "abw-tpl", "i": i, "id": str(tpl.get("id"))},
+                            )
+                            for tpl in templates
+                        ],
+                    ),
+                ],
+            )
+        )
     children += [
         _area("proposal", i, t("abw.proposal", lang), entry.get("proposal") or "", rows=4),
         _result_buttons(i, entry.get("result"), lang),
         _area("decision", i, t("abw.decision", lang), entry.get("decision") or "", rows=2),
-        html.Div(className="two-col", children=[
-            _area("tags", i, t("abw.tags", lang), entry.get("tags") or "", maxlength=600),
-            _area("group", i, t("abw.group", lang), entry.get("group") or "", maxlength=120),
-        ]),
+        html.Div(
+            className="two-col",
+            children=[
+                _area("tags", i, t("abw.tags", lang), entry.get("tags") or "", maxlength=600),
+                _area("group", i, t("abw.group", lang), entry.get("group") or "", maxlength=120),
+            ],
+        ),
     ]
     if sections:
-        children.append(html.Button(t("abw.remove_section", lang, n=i + 1), id={"type": "abw-remove", "i": i},
-                                    n_clicks=0, type="button", className="btn secondary small"))
+        children.append(
+            html.Button(
+                t("abw.remove_section", lang, n=i + 1),
+                id={"type": "abw-remove", "i": i},
+                n_clicks=0,
+                type="button",
+                className="btn secondary small",
+            )
+        )
     return html.Fieldset(children, className="entry")
 
 
 def editor_view(statement: dict, mode: str, entries: list[dict], templates: list[dict], lang: str) -> list:
     ref = str(statement.get("reference") or str(statement.get("id"))[:8])
-    facts = [html.Li(t("modq.received", lang, when=local_datetime(statement.get("created_at")))),
-             html.Li(f"{t('col.plan', lang)}: {statement.get('plan_name') or statement.get('plan_id') or '–'}"
-                     + (f" · {statement['target_label']}" if statement.get("target_label") else "")),
-             html.Li(t("modq.current_status", lang, status=value_label("status", statement.get("status"), lang)))]
+    facts = [
+        html.Li(t("modq.received", lang, when=local_datetime(statement.get("created_at")))),
+        html.Li(
+            f"{t('col.plan', lang)}: {statement.get('plan_name') or statement.get('plan_id') or '–'}"
+            + (f" · {statement['target_label']}" if statement.get("target_label") else "")
+        ),
+        html.Li(t("modq.current_status", lang, status=value_label("status", statement.get("status"), lang))),
+    ]
     if statement.get("late"):
         facts.append(html.Li(t("modq.late_note", lang)))
     return [
@@ -218,21 +310,50 @@ def editor_view(statement: dict, mode: str, entries: list[dict], templates: list
         html.Ul(facts, className="plain-list tight"),
         html.H5(t("abw.statement_text", lang)),
         html.Div(str(statement.get("text") or ""), className="text-block", id="abw-statement-text"),
-        html.Div(className="field", children=[
-            html.Span(t("abw.mode", lang), className="label", id="abw-mode-label"),
-            html.Div(className="choice-group", role="group", **{"aria-labelledby": "abw-mode-label"}, children=[
-                html.Button(t("abw.whole", lang), id="abw-whole", type="button", n_clicks=0, className="choice",
-                            **{"aria-pressed": "true" if mode == "whole" else "false"}),
-                html.Button(t("abw.split", lang), id="abw-split", type="button", n_clicks=0, className="choice",
-                            **{"aria-pressed": "true" if mode == "sections" else "false"}),
-            ]),
-        ]),
+        html.Div(
+            className="field",
+            children=[
+                html.Span(t("abw.mode", lang), className="label", id="abw-mode-label"),
+                html.Div(
+                    className="choice-group",
+                    role="group",
+                    **{"aria-labelledby": "abw-mode-label"},
+                    children=[
+                        html.Button(
+                            t("abw.whole", lang),
+                            id="abw-whole",
+                            type="button",
+                            n_clicks=0,
+                            className="choice",
+                            **{"aria-pressed": "true" if mode == "whole" else "false"},
+                        ),
+                        html.Button(
+                            t("abw.split", lang),
+                            id="abw-split",
+                            type="button",
+                            n_clicks=0,
+                            className="choice",
+                            **{"aria-pressed": "true" if mode == "sections" else "false"},
+                        ),
+                    ],
+                ),
+            ],
+        ),
         html.Div(id="abw-entries", children=[entry_block(i, e, mode, templates, lang) for i, e in enumerate(entries)]),
-        html.Div(className="btn-row", children=[
-            html.Button(t("abw.add_section", lang), id="abw-add", type="button", n_clicks=0,
-                        className="btn secondary", hidden=mode != "sections"),
-            html.Button(t("abw.save", lang), id="abw-save", type="button", n_clicks=0, className="btn"),
-        ]),
+        html.Div(
+            className="btn-row",
+            children=[
+                html.Button(
+                    t("abw.add_section", lang),
+                    id="abw-add",
+                    type="button",
+                    n_clicks=0,
+                    className="btn secondary",
+                    hidden=mode != "sections",
+                ),
+                html.Button(t("abw.save", lang), id="abw-save", type="button", n_clicks=0, className="btn"),
+            ],
+        ),
         html.Div(id="abw-save-feedback", role="status", className="msg", **{"aria-live": "polite"}),
         dcc.Store(id="abw-mode", data=mode),
     ]
@@ -244,22 +365,49 @@ def audit_table(entries: list[dict], lang: str) -> html.Div:
     rows = []
     for e in entries[:AUDIT_ROWS]:
         detail = e.get("detail") or {}
-        concerns = (detail.get("reference") or detail.get("title_de") or detail.get("title")
-                    or str(e.get("target_id") or "")[:12])
-        rows.append([local_datetime(e.get("at")), str(e.get("actor") or "–"), value_label("role", e.get("role"), lang),
-                     value_label("audit", e.get("action"), lang), str(concerns)])
+        concerns = (
+            detail.get("reference")
+            or detail.get("title_de")
+            or detail.get("title")
+            or str(e.get("target_id") or "")[:12]
+        )
+        rows.append(
+            [
+                local_datetime(e.get("at")),
+                str(e.get("actor") or "–"),
+                value_label("role", e.get("role"), lang),
+                value_label("audit", e.get("action"), lang),
+                str(concerns),
+            ]
+        )
     columns = ("col.when", "col.who", "col.role", "col.what", "col.target")
-    return data_table("abw-audit-table", t("abw.audit_caption", lang, shown=min(len(entries), AUDIT_ROWS),
-                                             n=len(entries)), columns, rows, lang)
+    return data_table(
+        "abw-audit-table",
+        t("abw.audit_caption", lang, shown=min(len(entries), AUDIT_ROWS), n=len(entries)),
+        columns,
+        rows,
+        lang,
+    )
 
 
 def templates_list(templates: list[dict], lang: str):
     if not templates:
         return html.P(t("abw.templates_none", lang), className="hint")
-    return html.Ul(className="plain-list", id="abw-template-list", children=[
-        html.Li([html.Strong(str(tpl.get("title") or "–")),
-                 f" ({value_label('abw.result', tpl.get('result'), lang)})" if tpl.get("result") else "", ": ",
-                 str(tpl.get("text") or "")]) for tpl in templates])
+    return html.Ul(
+        className="plain-list",
+        id="abw-template-list",
+        children=[
+            html.Li(
+                [
+                    html.Strong(str(tpl.get("title") or "–")),
+                    f" ({value_label('abw.result', tpl.get('result'), lang)})" if tpl.get("result") else "",
+                    ": ",
+                    str(tpl.get("text") or ""),
+                ]
+            )
+            for tpl in templates
+        ],
+    )
 
 
 # -- layout ------------------------------------------------------------------------------------------------------
@@ -268,36 +416,61 @@ def templates_list(templates: list[dict], lang: str):
 def layout(lang: str = "de") -> list:
     return [
         T("abw.heading", html.H3),
-        html.Div(className="field", children=[
-            T("abw.procedure", html.Span, id="abw-proc-label", className="label"),
-            html.Div(id="abw-proc-buttons", role="group", className="choice-group chips",
-                     **{"aria-labelledby": "abw-proc-label"}),
-            dcc.Store(id="abw-proc", data=None),
-        ]),
+        html.Div(
+            className="field",
+            children=[
+                T("abw.procedure", html.Span, id="abw-proc-label", className="label"),
+                html.Div(
+                    id="abw-proc-buttons",
+                    role="group",
+                    className="choice-group chips",
+                    **{"aria-labelledby": "abw-proc-label"},
+                ),
+                dcc.Store(id="abw-proc", data=None),
+            ],
+        ),
         html.Div(id="abw-summary", **{"aria-live": "polite"}),
         html.Div(id="abw-confirm"),
         html.Div(id="abw-feedback", role="status", className="msg", **{"aria-live": "polite"}),
         html.Div(id="abw-list"),
         dcc.Store(id="abw-current", data=None),
-        html.Div(id="abw-editor", className="card detail-card",
-                 children=html.P(T("abw.choose"), className="hint")),
-        html.Details(className="card", id="abw-templates-card", children=[
-            html.Summary(T("abw.templates")),
-            html.Div(id="abw-templates"),
-            html.Div(className="field", children=[html.Label(T("abw.template_title"), htmlFor="abw-tpl-title"),
-                                                  dcc.Input(id="abw-tpl-title", type="text", maxLength=120, value="")]),
-            html.Div(className="field", children=[html.Label(T("abw.template_text"), htmlFor="abw-tpl-text"),
-                                                  dcc.Textarea(id="abw-tpl-text", maxLength=10000, value="", rows=3)]),
-            html.Div(id="abw-tpl-result-group"),
-            html.Button(T("abw.template_save"), id="abw-tpl-save", type="button", n_clicks=0,
-                        className="btn secondary"),
-            html.Div(id="abw-tpl-feedback", role="status", className="msg", **{"aria-live": "polite"}),
-        ]),
-        html.Details(className="card", id="abw-audit-card", children=[
-            html.Summary(T("abw.audit")),
-            html.P(html.A(T("abw.audit_csv"), id="abw-audit-csv", href="/api/audit?f=csv", download="")),
-            html.Div(id="abw-audit"),
-        ]),
+        html.Div(id="abw-editor", className="card detail-card", children=html.P(T("abw.choose"), className="hint")),
+        html.Details(
+            className="card",
+            id="abw-templates-card",
+            children=[
+                html.Summary(T("abw.templates")),
+                html.Div(id="abw-templates"),
+                html.Div(
+                    className="field",
+                    children=[
+                        html.Label(T("abw.template_title"), htmlFor="abw-tpl-title"),
+                        dcc.Input(id="abw-tpl-title", type="text", maxLength=120, value=""),
+                    ],
+                ),
+                html.Div(
+                    className="field",
+                    children=[
+                        html.Label(T("abw.template_text"), htmlFor="abw-tpl-text"),
+                        dcc.Textarea(id="abw-tpl-text", maxLength=10000, value="", rows=3),
+                    ],
+                ),
+                html.Div(id="abw-tpl-result-group"),
+                html.Button(
+                    T("abw.template_save"), id="abw-tpl-save", type="button", n_clicks=0, className="btn secondary"
+                ),
+                html.Div(id="abw-tpl-feedback", role="status", className="msg", **{"aria-live": "polite"}),
+            ],
+        ),
+        html.Details(
+            className="card",
+            id="abw-audit-card",
+            children=[
+                html.Summary(T("abw.audit")),
+                html.P(html.A(T("abw.audit_csv"), id="abw-audit-csv", href="/api/audit?f=csv", download="")),
+                html.Div(id="abw-audit"),
+            ],
+        ),
     ]
 
 
@@ -313,38 +486,72 @@ def register(app, client, settings) -> None:
         found, problem = read(client, "api/answer-templates")
         return [] if problem else (found or {}).get("templates", [])
 
-    @app.callback(Output("abw-proc-buttons", "children"), Output("abw-proc", "data", allow_duplicate=True),
-                  Output("abw-audit", "children"), Output("abw-audit-csv", "href"),
-                  Output("abw-templates", "children"), Output("abw-tpl-result-group", "children"),
-                  Input("admin-screen", "data"), Input("admin-me", "data"), Input("lang", "data"),
-                  Input("admin-version", "data"), State("active-tab", "data"), State("abw-proc", "data"),
-                  prevent_initial_call="initial_duplicate")
+    @app.callback(
+        Output("abw-proc-buttons", "children"),
+        Output("abw-proc", "data", allow_duplicate=True),
+        Output("abw-audit", "children"),
+        Output("abw-audit-csv", "href"),
+        Output("abw-templates", "children"),
+        Output("abw-tpl-result-group", "children"),
+        Input("admin-screen", "data"),
+        Input("admin-me", "data"),
+        Input("lang", "data"),
+        Input("admin-version", "data"),
+        State("active-tab", "data"),
+        State("abw-proc", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
     def render_frame(screen, me, lang, _version, tab, chosen):
         if not active("abwaegung", tab, me, screen):
             return (no_update,) * 6
         found, problem = read(client, "api/procedures")
         procs = (found or {}).get("procedures", [])
         if not procs:
-            buttons = html.P(t("abw.no_procedures", lang) if not problem else
-                             t("admin.err.read", lang, status=problem[0] or "–"), className="hint")
+            buttons = html.P(
+                t("abw.no_procedures", lang) if not problem else t("admin.err.read", lang, status=problem[0] or "–"),
+                className="hint",
+            )
             chosen = None
         else:
             ordered = sorted(procs, key=lambda p: (not p.get("open_now"), str(p.get("opens_at") or "")), reverse=False)
             if chosen not in {p["id"] for p in procs}:
                 chosen = ordered[0]["id"]
-            buttons = choice_buttons("abw-proc", [(p["id"], str((p.get("title_en") if lang == "en" else None)
-                                                              or p.get("title_de"))) for p in ordered], chosen)
+            buttons = choice_buttons(
+                "abw-proc",
+                [(p["id"], str((p.get("title_en") if lang == "en" else None) or p.get("title_de"))) for p in ordered],
+                chosen,
+            )
         audit, audit_problem = read(client, "api/audit")
-        audit_view = audit_table((audit or {}).get("entries", []), lang) if not audit_problem else \
-            html.P(t("admin.err.read", lang, status=audit_problem[0] or "–"), className="msg error")
-        tpl_result = choices("abw-tpl-result", [(r, value_label("abw.result", r, lang)) for r in RESULTS], None,
-                             t("abw.template_result", lang))
-        return (buttons, chosen, audit_view, f"{portal}/api/audit?f=csv", templates_list(answer_templates(), lang),
-                tpl_result)
+        audit_view = (
+            audit_table((audit or {}).get("entries", []), lang)
+            if not audit_problem
+            else html.P(t("admin.err.read", lang, status=audit_problem[0] or "–"), className="msg error")
+        )
+        tpl_result = choices(
+            "abw-tpl-result",
+            [(r, value_label("abw.result", r, lang)) for r in RESULTS],
+            None,
+            t("abw.template_result", lang),
+        )
+        return (
+            buttons,
+            chosen,
+            audit_view,
+            f"{portal}/api/audit?f=csv",
+            templates_list(answer_templates(), lang),
+            tpl_result,
+        )
 
-    @app.callback(Output("abw-summary", "children"), Output("abw-list", "children"),
-                  Input("abw-proc", "data"), Input("lang", "data"), Input("admin-version", "data"),
-                  State("admin-screen", "data"), State("admin-me", "data"), State("active-tab", "data"))
+    @app.callback(
+        Output("abw-summary", "children"),
+        Output("abw-list", "children"),
+        Input("abw-proc", "data"),
+        Input("lang", "data"),
+        Input("admin-version", "data"),
+        State("admin-screen", "data"),
+        State("admin-me", "data"),
+        State("active-tab", "data"),
+    )
     def render_statements(procedure_id, lang, _version, screen, me, tab):
         if not procedure_id or not active("abwaegung", tab, me, screen):
             return no_update, no_update
@@ -352,17 +559,27 @@ def register(app, client, settings) -> None:
         if problem:
             return html.P(t("admin.err.read", lang, status=problem[0] or "–"), className="msg error"), []
         counts = found.get("counts") or {}
-        summary = html.Div(className="card abw-summary", children=[
-            counts_line(counts, lang),
-            export_links(portal, procedure_id, lang),
-            html.Div(className="btn-row", children=[
-                html.Button(t("abw.publish", lang), id="abw-publish", type="button", n_clicks=0, className="btn")]),
-            html.P(t("abw.publish_hint", lang), className="hint"),
-        ])
+        summary = html.Div(
+            className="card abw-summary",
+            children=[
+                counts_line(counts, lang),
+                export_links(portal, procedure_id, lang),
+                html.Div(
+                    className="btn-row",
+                    children=[
+                        html.Button(
+                            t("abw.publish", lang), id="abw-publish", type="button", n_clicks=0, className="btn"
+                        )
+                    ],
+                ),
+                html.P(t("abw.publish_hint", lang), className="hint"),
+            ],
+        )
         return summary, statements_table(found.get("statements", []), lang)
 
-    @app.callback(Output("abw-current", "data"), Input({"type": "abw-open", "id": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("abw-current", "data"), Input({"type": "abw-open", "id": ALL}, "n_clicks"), prevent_initial_call=True
+    )
     def open_statement(_clicks):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
@@ -375,8 +592,13 @@ def register(app, client, settings) -> None:
             return None, problem
         return next((s for s in found.get("statements", []) if str(s.get("id")) == contribution_id), None), None
 
-    @app.callback(Output("abw-editor", "children"), Input("abw-current", "data"), State("abw-proc", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("abw-editor", "children"),
+        Input("abw-current", "data"),
+        State("abw-proc", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def render_editor(contribution_id, procedure_id, lang):
         if not contribution_id or not procedure_id:
             return no_update
@@ -393,17 +615,29 @@ def register(app, client, settings) -> None:
                     var h = document.getElementById("abw-editor-heading"); if (h) { h.focus(); } } }, 60);
             return window.dash_clientside.no_update;
         }""",
-        Output("focus-sink", "data", allow_duplicate=True), Input("abw-editor", "children"), prevent_initial_call=True,
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("abw-editor", "children"),
+        prevent_initial_call=True,
     )
 
-    @app.callback(Output("abw-entries", "children"), Output("abw-mode", "data"), Output("abw-add", "hidden"),
-                  Output("abw-whole", "aria-pressed"), Output("abw-split", "aria-pressed"),
-                  Input("abw-whole", "n_clicks"), Input("abw-split", "n_clicks"), Input("abw-add", "n_clicks"),
-                  Input({"type": "abw-remove", "i": ALL}, "n_clicks"),
-                  State({"type": "abw-field", "field": ALL, "i": ALL}, "value"),
-                  State({"type": "abw-result", "i": ALL, "value": ALL}, "aria-pressed"),
-                  State("abw-mode", "data"), State("abw-current", "data"), State("abw-proc", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("abw-entries", "children"),
+        Output("abw-mode", "data"),
+        Output("abw-add", "hidden"),
+        Output("abw-whole", "aria-pressed"),
+        Output("abw-split", "aria-pressed"),
+        Input("abw-whole", "n_clicks"),
+        Input("abw-split", "n_clicks"),
+        Input("abw-add", "n_clicks"),
+        Input({"type": "abw-remove", "i": ALL}, "n_clicks"),
+        State({"type": "abw-field", "field": ALL, "i": ALL}, "value"),
+        State({"type": "abw-result", "i": ALL, "value": ALL}, "aria-pressed"),
+        State("abw-mode", "data"),
+        State("abw-current", "data"),
+        State("abw-proc", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def restructure(_whole, _split, _add, _remove, _fields, _results, mode, contribution_id, procedure_id, lang):
         trigger = callback_context.triggered_id
         if not any(item.get("value") for item in callback_context.triggered):
@@ -424,16 +658,23 @@ def register(app, client, settings) -> None:
         else:
             return (no_update,) * 5
         templates = answer_templates()
-        return ([entry_block(i, e, mode, templates, lang) for i, e in enumerate(entries)], mode, mode != "sections",
-                "true" if mode == "whole" else "false", "true" if mode == "sections" else "false")
+        return (
+            [entry_block(i, e, mode, templates, lang) for i, e in enumerate(entries)],
+            mode,
+            mode != "sections",
+            "true" if mode == "whole" else "false",
+            "true" if mode == "sections" else "false",
+        )
 
-    @app.callback(Output({"type": "abw-field", "field": "proposal", "i": MATCH}, "value"),
-                  Output({"type": "abw-result", "i": MATCH, "value": ALL}, "aria-pressed"),
-                  Input({"type": "abw-result", "i": MATCH, "value": ALL}, "n_clicks"),
-                  Input({"type": "abw-tpl", "i": MATCH, "id": ALL}, "n_clicks"),
-                  State({"type": "abw-field", "field": "proposal", "i": MATCH}, "value"),
-                  State({"type": "abw-result", "i": MATCH, "value": ALL}, "aria-pressed"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output({"type": "abw-field", "field": "proposal", "i": MATCH}, "value"),
+        Output({"type": "abw-result", "i": MATCH, "value": ALL}, "aria-pressed"),
+        Input({"type": "abw-result", "i": MATCH, "value": ALL}, "n_clicks"),
+        Input({"type": "abw-tpl", "i": MATCH, "id": ALL}, "n_clicks"),
+        State({"type": "abw-field", "field": "proposal", "i": MATCH}, "value"),
+        State({"type": "abw-result", "i": MATCH, "value": ALL}, "aria-pressed"),
+        prevent_initial_call=True,
+    )
     def choose_result(_results, _templates, proposal, pressed):
         """A result button toggles (one per entry); a template fills the proposal (and its result)."""
         trigger = callback_context.triggered_id
@@ -452,53 +693,88 @@ def register(app, client, settings) -> None:
         chosen = template.get("result") or current
         return proposal, ["true" if v == chosen else "false" for v in values]
 
-    @app.callback(Output("abw-save-feedback", "children"), Output("abw-save-feedback", "className"),
-                  Output("admin-version", "data", allow_duplicate=True),
-                  Input("abw-save", "n_clicks"),
-                  State({"type": "abw-field", "field": ALL, "i": ALL}, "value"),
-                  State({"type": "abw-result", "i": ALL, "value": ALL}, "aria-pressed"),
-                  State("abw-mode", "data"), State("abw-current", "data"), State("admin-version", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("abw-save-feedback", "children"),
+        Output("abw-save-feedback", "className"),
+        Output("admin-version", "data", allow_duplicate=True),
+        Input("abw-save", "n_clicks"),
+        State({"type": "abw-field", "field": ALL, "i": ALL}, "value"),
+        State({"type": "abw-result", "i": ALL, "value": ALL}, "aria-pressed"),
+        State("abw-mode", "data"),
+        State("abw-current", "data"),
+        State("admin-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def save(n, _fields, _results, mode, contribution_id, version, lang):
         if not n or not contribution_id:
             return no_update, no_update, no_update
         entries = entries_from(callback_context.states_list[0], callback_context.states_list[1])
         if mode == "sections" and any(not (e.get("text") or "").strip() for e in entries):
             return t("abw.err.section_text", lang), "msg error", no_update
-        answer, problem = write(client, "PUT", f"api/statements/{contribution_id}/abwaegung",
-                                abwaegung_body(entries, mode), lang)
+        answer, problem = write(
+            client, "PUT", f"api/statements/{contribution_id}/abwaegung", abwaegung_body(entries, mode), lang
+        )
         if problem:
             return problem, "msg error", no_update
         return t("abw.saved", lang, ref=answer.get("reference") or contribution_id[:8]), "msg ok", (version or 0) + 1
 
-    @app.callback(Output("abw-confirm", "children"), Input("abw-publish", "n_clicks"),
-                  State("abw-proc", "data"), State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("abw-confirm", "children"),
+        Input("abw-publish", "n_clicks"),
+        State("abw-proc", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def ask_publish(n, procedure_id, lang):
         if not n or not procedure_id:
             return no_update
-        return html.Div(className="msg info confirm", role="alertdialog", **{"aria-labelledby": "abw-confirm-text"},
-                        children=[html.P(t("abw.publish_confirm", lang), id="abw-confirm-text"),
-                                  html.Div(className="btn-row", children=[
-                                      html.Button(t("abw.publish_yes", lang), id="abw-publish-yes", type="button",
-                                                  n_clicks=0, className="btn"),
-                                      html.Button(t("common.cancel", lang), id="abw-publish-no", type="button",
-                                                  n_clicks=0, className="btn secondary")])])
+        return html.Div(
+            className="msg info confirm",
+            role="alertdialog",
+            **{"aria-labelledby": "abw-confirm-text"},
+            children=[
+                html.P(t("abw.publish_confirm", lang), id="abw-confirm-text"),
+                html.Div(
+                    className="btn-row",
+                    children=[
+                        html.Button(
+                            t("abw.publish_yes", lang), id="abw-publish-yes", type="button", n_clicks=0, className="btn"
+                        ),
+                        html.Button(
+                            t("common.cancel", lang),
+                            id="abw-publish-no",
+                            type="button",
+                            n_clicks=0,
+                            className="btn secondary",
+                        ),
+                    ],
+                ),
+            ],
+        )
 
     app.clientside_callback(
         """function (children) {
             setTimeout(function () { var b = document.getElementById("abw-publish-yes"); if (b) { b.focus(); } }, 60);
             return window.dash_clientside.no_update;
         }""",
-        Output("focus-sink", "data", allow_duplicate=True), Input("abw-confirm", "children"),
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("abw-confirm", "children"),
         prevent_initial_call=True,
     )
 
-    @app.callback(Output("abw-confirm", "children", allow_duplicate=True),
-                  Output("abw-feedback", "children"), Output("abw-feedback", "className"),
-                  Output("admin-version", "data", allow_duplicate=True),
-                  Input("abw-publish-yes", "n_clicks"), Input("abw-publish-no", "n_clicks"),
-                  State("abw-proc", "data"), State("admin-version", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("abw-confirm", "children", allow_duplicate=True),
+        Output("abw-feedback", "children"),
+        Output("abw-feedback", "className"),
+        Output("admin-version", "data", allow_duplicate=True),
+        Input("abw-publish-yes", "n_clicks"),
+        Input("abw-publish-no", "n_clicks"),
+        State("abw-proc", "data"),
+        State("admin-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def publish(yes, no, procedure_id, version, lang):
         trigger = callback_context.triggered_id
         if not (yes or no) or not procedure_id:
@@ -508,15 +784,27 @@ def register(app, client, settings) -> None:
         answer, problem = write(client, "POST", f"api/procedures/{procedure_id}/publish", {}, lang)
         if problem:
             return [], problem, "msg error", no_update
-        return [], t("abw.published", lang, n=answer.get("published", 0), total=answer.get("total_published", 0)), \
-            "msg ok", (version or 0) + 1
+        return (
+            [],
+            t("abw.published", lang, n=answer.get("published", 0), total=answer.get("total_published", 0)),
+            "msg ok",
+            (version or 0) + 1,
+        )
 
-    @app.callback(Output("abw-tpl-feedback", "children"), Output("abw-tpl-feedback", "className"),
-                  Output("admin-version", "data", allow_duplicate=True), Output("abw-tpl-title", "value"),
-                  Output("abw-tpl-text", "value"),
-                  Input("abw-tpl-save", "n_clicks"), State("abw-tpl-title", "value"), State("abw-tpl-text", "value"),
-                  State("abw-tpl-result", "data"), State("admin-version", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("abw-tpl-feedback", "children"),
+        Output("abw-tpl-feedback", "className"),
+        Output("admin-version", "data", allow_duplicate=True),
+        Output("abw-tpl-title", "value"),
+        Output("abw-tpl-text", "value"),
+        Input("abw-tpl-save", "n_clicks"),
+        State("abw-tpl-title", "value"),
+        State("abw-tpl-text", "value"),
+        State("abw-tpl-result", "data"),
+        State("admin-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def save_template(n, title, text, result, version, lang):
         if not n:
             return (no_update,) * 5
@@ -526,6 +814,4 @@ def register(app, client, settings) -> None:
         answer, problem = write(client, "POST", "api/answer-templates", body, lang)
         if problem:
             return problem, "msg error", no_update, no_update, no_update
-        return (t("abw.template_saved", lang, title=answer.get("title") or title), "msg ok", (version or 0) + 1,
-                "", "")
-
+        return (t("abw.template_saved", lang, title=answer.get("title") or title), "msg ok", (version or 0) + 1, "", "")

@@ -176,25 +176,51 @@ def who_is_asking(client) -> tuple[dict, str | None]:
 
 
 def session_view(me: dict, problem: str | None, lang: str, portal: str) -> list:
-    """"Angemeldet als NAME (Rolle)" with a sign-out form, or the sign-in link (plain HTML: works by keyboard)."""
+    """ "Angemeldet als NAME (Rolle)" with a sign-out form, or the sign-in link (plain HTML: works by keyboard)."""
     back = f"{portal}/?view=admin"
     if me.get("signed_in"):
-        parts = [html.Span(t("dash.signed_in_as", lang, name=me.get("name") or "–",
-                             role=value_label("role", me.get("role"), lang)), className="signed-in-as")]
+        parts = [
+            html.Span(
+                t(
+                    "dash.signed_in_as",
+                    lang,
+                    name=me.get("name") or "–",
+                    role=value_label("role", me.get("role"), lang),
+                ),
+                className="signed-in-as",
+            )
+        ]
         if me.get("via") == "oidc" and me.get("csrf_token"):
-            parts.append(html.Form(method="post", action=f"{portal}/auth/logout", className="inline-form", children=[
-                dcc.Input(type="hidden", name="csrf_token", value=me["csrf_token"], id="admin-logout-csrf"),
-                dcc.Input(type="hidden", name="next", value=back, id="admin-logout-next"),
-                html.Button(t("dash.logout", lang), type="submit", id="admin-logout-btn",
-                            className="btn secondary small"),
-            ]))
+            parts.append(
+                html.Form(
+                    method="post",
+                    action=f"{portal}/auth/logout",
+                    className="inline-form",
+                    children=[
+                        dcc.Input(type="hidden", name="csrf_token", value=me["csrf_token"], id="admin-logout-csrf"),
+                        dcc.Input(type="hidden", name="next", value=back, id="admin-logout-next"),
+                        html.Button(
+                            t("dash.logout", lang),
+                            type="submit",
+                            id="admin-logout-btn",
+                            className="btn secondary small",
+                        ),
+                    ],
+                )
+            )
         return parts
     parts = []
     if problem == "expired":
         parts.append(html.P(t("dash.session_expired", lang), className="msg error", role="alert"))
     if me.get("sign_in_available") or problem == "expired":
-        parts.append(html.A(t("dash.login", lang), href=f"{portal}/auth/login?{urlencode({'next': back})}",
-                            id="admin-login-link", className="btn small"))
+        parts.append(
+            html.A(
+                t("dash.login", lang),
+                href=f"{portal}/auth/login?{urlencode({'next': back})}",
+                id="admin-login-link",
+                className="btn small",
+            )
+        )
     elif problem != "unavailable":
         parts.append(html.P(t("dash.sign_in_unavailable", lang), className="hint"))
     return parts
@@ -211,43 +237,88 @@ def note_for(me: dict, problem: str | None, lang: str) -> list:
 
 
 def screen_tabs() -> html.Div:
-    return html.Div(className="tablist sub-tabs", role="tablist", id="admin-screens",
-                    **{"aria-label": "Bereiche der Verwaltung"}, children=[
-        html.Button(T(f"admin.screen.{key}"), id=f"admin-tab-{key}", className="tab", role="tab", type="button",
-                    n_clicks=0, hidden=True,
-                    **{"aria-selected": "false", "aria-controls": f"admin-panel-{key}"})
-        for key in SCREENS
-    ])
+    return html.Div(
+        className="tablist sub-tabs",
+        role="tablist",
+        id="admin-screens",
+        **{"aria-label": "Bereiche der Verwaltung"},
+        children=[
+            html.Button(
+                T(f"admin.screen.{key}"),
+                id=f"admin-tab-{key}",
+                className="tab",
+                role="tab",
+                type="button",
+                n_clicks=0,
+                hidden=True,
+                **{"aria-selected": "false", "aria-controls": f"admin-panel-{key}"},
+            )
+            for key in SCREENS
+        ],
+    )
 
 
 def layout(lang: str = "de") -> html.Section:
     from ui import abwaegung, moderation, procedures
 
     return html.Section(
-        id="view-admin", className="view admin-view", role="tabpanel", hidden=True,
+        id="view-admin",
+        className="view admin-view",
+        role="tabpanel",
+        hidden=True,
         **{"aria-labelledby": "tab-admin"},
         children=[
             T("admin.region", html.H2),
             html.P(T("admin.intro"), className="hint"),
-            html.Div(className="login-row", children=[
-                html.Div(id="admin-session", className="staff-session", **{"aria-live": "polite"}),
-                html.Button(T("dash.refresh"), id="admin-refresh", type="button", className="btn secondary small",
-                            n_clicks=0),
-            ]),
+            html.Div(
+                className="login-row",
+                children=[
+                    html.Div(id="admin-session", className="staff-session", **{"aria-live": "polite"}),
+                    html.Button(
+                        T("dash.refresh"),
+                        id="admin-refresh",
+                        type="button",
+                        className="btn secondary small",
+                        n_clicks=0,
+                    ),
+                ],
+            ),
             html.Div(id="admin-note"),
             dcc.Store(id="admin-me", data={}),
             dcc.Store(id="admin-screen", data=None),
             # bumped after every write, so the lists of all three screens read again
             dcc.Store(id="admin-version", data=0),
-            html.Div(id="admin-area", hidden=True, children=[
-                screen_tabs(),
-                html.Section(id="admin-panel-procedures", className="admin-panel", role="tabpanel", hidden=True,
-                             **{"aria-labelledby": "admin-tab-procedures"}, children=procedures.layout(lang)),
-                html.Section(id="admin-panel-moderation", className="admin-panel", role="tabpanel", hidden=True,
-                             **{"aria-labelledby": "admin-tab-moderation"}, children=moderation.layout(lang)),
-                html.Section(id="admin-panel-abwaegung", className="admin-panel", role="tabpanel", hidden=True,
-                             **{"aria-labelledby": "admin-tab-abwaegung"}, children=abwaegung.layout(lang)),
-            ]),
+            html.Div(
+                id="admin-area",
+                hidden=True,
+                children=[
+                    screen_tabs(),
+                    html.Section(
+                        id="admin-panel-procedures",
+                        className="admin-panel",
+                        role="tabpanel",
+                        hidden=True,
+                        **{"aria-labelledby": "admin-tab-procedures"},
+                        children=procedures.layout(lang),
+                    ),
+                    html.Section(
+                        id="admin-panel-moderation",
+                        className="admin-panel",
+                        role="tabpanel",
+                        hidden=True,
+                        **{"aria-labelledby": "admin-tab-moderation"},
+                        children=moderation.layout(lang),
+                    ),
+                    html.Section(
+                        id="admin-panel-abwaegung",
+                        className="admin-panel",
+                        role="tabpanel",
+                        hidden=True,
+                        **{"aria-labelledby": "admin-tab-abwaegung"},
+                        children=abwaegung.layout(lang),
+                    ),
+                ],
+            ),
         ],
     )
 
@@ -262,9 +333,16 @@ def register(app, client, settings) -> None:
 
     portal = portal_path(settings.api_url)
 
-    @app.callback(Output("admin-session", "children"), Output("admin-note", "children"),
-                  Output("admin-area", "hidden"), Output("admin-me", "data"), Output("admin-screens", "aria-label"),
-                  Input("active-tab", "data"), Input("admin-refresh", "n_clicks"), Input("lang", "data"))
+    @app.callback(
+        Output("admin-session", "children"),
+        Output("admin-note", "children"),
+        Output("admin-area", "hidden"),
+        Output("admin-me", "data"),
+        Output("admin-screens", "aria-label"),
+        Input("active-tab", "data"),
+        Input("admin-refresh", "n_clicks"),
+        Input("lang", "data"),
+    )
     def frame(tab, _n, lang):
         if tab != "admin":
             return (no_update,) * 5
@@ -272,56 +350,105 @@ def register(app, client, settings) -> None:
         staff = bool(me.get("signed_in")) and me.get("role") in MODERATORS
         # only what the screens need to choose what to show; the API decides what is allowed
         kept = {"role": me.get("role") if staff else None, "name": me.get("name")}
-        return (session_view(me, problem, lang, portal), [] if staff else note_for(me, problem, lang),
-                not staff, kept, t("admin.screens", lang))
+        return (
+            session_view(me, problem, lang, portal),
+            [] if staff else note_for(me, problem, lang),
+            not staff,
+            kept,
+            t("admin.screens", lang),
+        )
 
-    @app.callback(Output("admin-screen", "data"),
-                  *[Output(f"admin-tab-{key}", "hidden") for key in SCREENS],
-                  *[Output(f"admin-tab-{key}", "aria-selected") for key in SCREENS],
-                  *[Output(f"admin-panel-{key}", "hidden") for key in SCREENS],
-                  *[Input(f"admin-tab-{key}", "n_clicks") for key in SCREENS], Input("admin-me", "data"),
-                  State("admin-screen", "data"))
+    @app.callback(
+        Output("admin-screen", "data"),
+        *[Output(f"admin-tab-{key}", "hidden") for key in SCREENS],
+        *[Output(f"admin-tab-{key}", "aria-selected") for key in SCREENS],
+        *[Output(f"admin-panel-{key}", "hidden") for key in SCREENS],
+        *[Input(f"admin-tab-{key}", "n_clicks") for key in SCREENS],
+        Input("admin-me", "data"),
+        State("admin-screen", "data"),
+    )
     def choose_screen(*args):
         me, current = args[-2], args[-1]
         allowed = visible_screens((me or {}).get("role"))
         trigger = callback_context.triggered_id
         if isinstance(trigger, str) and trigger.startswith("admin-tab-"):
-            current = trigger[len("admin-tab-"):]
+            current = trigger[len("admin-tab-") :]
         if current not in allowed:
             current = allowed[0] if allowed else None
-        return (current, *[key not in allowed for key in SCREENS],
-                *["true" if key == current else "false" for key in SCREENS],
-                *[key != current for key in SCREENS])
+        return (
+            current,
+            *[key not in allowed for key in SCREENS],
+            *["true" if key == current else "false" for key in SCREENS],
+            *[key != current for key in SCREENS],
+        )
 
     for module in (procedures, moderation, abwaegung):
         module.register(app, client, settings)
 
 
-def choices(group_id: str, options: list[tuple[str, object]], selected, label: str, *, multi: bool = False,
-            className: str = "choice-group chips") -> html.Div:
+def choices(
+    group_id: str,
+    options: list[tuple[str, object]],
+    selected,
+    label: str,
+    *,
+    multi: bool = False,
+    className: str = "choice-group chips",
+) -> html.Div:
     """:func:`ui.controls.choice_group` for content a callback renders: the label is plain text in the
     visitor's language (``T`` starts German and follows only later switches)."""
     from ui.controls import choice_buttons
 
     label_id = f"{group_id}-label"
-    return html.Div(className="field", children=[
-        html.Span(label, id=label_id, className="label"),
-        html.Div(choice_buttons(group_id, options, selected, multi=multi), role="group", className=className,
-                 id=f"{group_id}-buttons", **{"aria-labelledby": label_id}),
-        dcc.Store(id=group_id, data=list(selected or []) if multi else selected),
-    ])
+    return html.Div(
+        className="field",
+        children=[
+            html.Span(label, id=label_id, className="label"),
+            html.Div(
+                choice_buttons(group_id, options, selected, multi=multi),
+                role="group",
+                className=className,
+                id=f"{group_id}-buttons",
+                **{"aria-labelledby": label_id},
+            ),
+            dcc.Store(id=group_id, data=list(selected or []) if multi else selected),
+        ],
+    )
 
 
-def data_table(table_id: str, caption: str, columns: tuple[str, ...], rows: list[list], lang: str,
-               cell_classes: dict[int, str] | None = None) -> html.Div:
+def data_table(
+    table_id: str,
+    caption: str,
+    columns: tuple[str, ...],
+    rows: list[list],
+    lang: str,
+    cell_classes: dict[int, str] | None = None,
+) -> html.Div:
     """An accessible table (caption, column headers with scope); every cell carries its column's name in
     ``data-label``, which a phone shows above the cell when the rows become cards (assets/staff.css)."""
     names = [t(c, lang) for c in columns]
-    body = [html.Tr([html.Td(cell, **{"data-label": names[n]},
-                             **({"className": cell_classes[n]} if cell_classes and n in cell_classes else {}))
-                     for n, cell in enumerate(row)]) for row in rows]
-    return html.Div(className="table-wrap", children=html.Table(className="data", id=table_id, children=[
-        html.Caption(caption),
-        html.Thead(html.Tr([html.Th(name, scope="col") for name in names])),
-        html.Tbody(body),
-    ]))
+    body = [
+        html.Tr(
+            [
+                html.Td(
+                    cell,
+                    **{"data-label": names[n]},
+                    **({"className": cell_classes[n]} if cell_classes and n in cell_classes else {}),
+                )
+                for n, cell in enumerate(row)
+            ]
+        )
+        for row in rows
+    ]
+    return html.Div(
+        className="table-wrap",
+        children=html.Table(
+            className="data",
+            id=table_id,
+            children=[
+                html.Caption(caption),
+                html.Thead(html.Tr([html.Th(name, scope="col") for name in names])),
+                html.Tbody(body),
+            ],
+        ),
+    )

@@ -135,8 +135,14 @@ class ApiClient:
         # is forwarded per request instead).
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
-    def get_json(self, path: str, params: dict | None = None, cache: bool = True,
-                 headers: dict | None = None, forward: bool = True) -> dict:
+    def get_json(
+        self,
+        path: str,
+        params: dict | None = None,
+        cache: bool = True,
+        headers: dict | None = None,
+        forward: bool = True,
+    ) -> dict:
         """GET ``path`` (relative to the API root) as JSON; raises :class:`ApiError`.
 
         ``forward=False``: without the visitor's credentials (public data shared by all visitors).
@@ -164,19 +170,28 @@ class ApiClient:
                 self._cache[key] = (now, body)
         return body
 
-    def items(self, collection: str, limit: int = MAX_ITEMS, cache: bool = True, headers: dict | None = None,
-              forward: bool = True, **params) -> list[dict]:
+    def items(
+        self,
+        collection: str,
+        limit: int = MAX_ITEMS,
+        cache: bool = True,
+        headers: dict | None = None,
+        forward: bool = True,
+        **params,
+    ) -> list[dict]:
         """All features of a collection (one page up to ``limit``)."""
-        body = self.get_json(f"collections/{collection}/items", {"limit": limit, **params}, cache=cache,
-                             headers=headers, forward=forward)
+        body = self.get_json(
+            f"collections/{collection}/items", {"limit": limit, **params}, cache=cache, headers=headers, forward=forward
+        )
         return body.get("features", [])
 
     def all_items(self, collection: str, page: int = MAX_ITEMS, forward: bool = True, **params) -> list[dict]:
         """Every feature of a collection, page by page (a city's 45,000 zones do not fit one request)."""
         features: list[dict] = []
         while True:
-            body = self.get_json(f"collections/{collection}/items",
-                                 {"limit": page, "offset": len(features), **params}, forward=forward)
+            body = self.get_json(
+                f"collections/{collection}/items", {"limit": page, "offset": len(features), **params}, forward=forward
+            )
             batch = body.get("features", [])
             features.extend(batch)
             matched = body.get("numberMatched")
@@ -186,8 +201,9 @@ class ApiClient:
     def count(self, collection: str, forward: bool = True) -> int | None:
         """numberMatched of a collection, None when the collection does not exist."""
         try:
-            body = self.get_json(f"collections/{collection}/items", {"limit": 1, "skipGeometry": "true"},
-                                 forward=forward)
+            body = self.get_json(
+                f"collections/{collection}/items", {"limit": 1, "skipGeometry": "true"}, forward=forward
+            )
         except ApiError as err:
             if err.status == 404:
                 return None
@@ -203,8 +219,12 @@ class ApiClient:
     def get_site_json(self, path: str, params: dict | None = None, headers: dict | None = None) -> dict | list:
         """GET a non-OGC route below the portal root (e.g. ``api/procedures``); never cached."""
         try:
-            reply = self._session.get(f"{self.site_url}/{path.lstrip('/')}", params=params,
-                                      headers={**_forwarded_headers(), **(headers or {})}, timeout=self.timeout)
+            reply = self._session.get(
+                f"{self.site_url}/{path.lstrip('/')}",
+                params=params,
+                headers={**_forwarded_headers(), **(headers or {})},
+                timeout=self.timeout,
+            )
         except requests.RequestException as err:
             raise ApiError(None, str(err)) from err
         if not reply.ok:
@@ -220,12 +240,17 @@ class ApiClient:
         """POST JSON to a non-OGC route below the portal root (likes, moderation)."""
         return self.send_site_json("POST", path, body, headers)
 
-    def post_site_files(self, path: str, files: list[tuple[str, tuple[str, bytes, str]]],
-                        headers: dict | None = None) -> Response:
+    def post_site_files(
+        self, path: str, files: list[tuple[str, tuple[str, bytes, str]]], headers: dict | None = None
+    ) -> Response:
         """POST files as multipart/form-data to a route below the portal root as the visitor (report photos)."""
         try:
-            reply = self._session.post(f"{self.site_url}/{path.lstrip('/')}", files=files, timeout=self.timeout,
-                                       headers={"Accept": "application/json", **_forwarded_headers(), **(headers or {})})
+            reply = self._session.post(
+                f"{self.site_url}/{path.lstrip('/')}",
+                files=files,
+                timeout=self.timeout,
+                headers={"Accept": "application/json", **_forwarded_headers(), **(headers or {})},
+            )
         except requests.RequestException as err:
             raise ApiError(None, str(err)) from err
         try:
@@ -236,16 +261,23 @@ class ApiClient:
             self._cache.clear()
         return Response(reply.status_code, parsed, reply.text, dict(reply.headers))
 
-    def send_site_json(self, method: str, path: str, body: dict | None = None,
-                       headers: dict | None = None) -> Response:
+    def send_site_json(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> Response:
         """POST, PUT or DELETE a non-OGC route below the portal root as the visitor (procedures, Abwägung)."""
-        return self._post(f"{self.site_url}/{path.lstrip('/')}", body if method != "DELETE" else None,
-                          {"Content-Type": "application/json", **(headers or {})}, method=method)
+        return self._post(
+            f"{self.site_url}/{path.lstrip('/')}",
+            body if method != "DELETE" else None,
+            {"Content-Type": "application/json", **(headers or {})},
+            method=method,
+        )
 
     def delete_item(self, collection: str, item_id: str, headers: dict | None = None) -> Response:
         """DELETE one feature (OGC API Features Part 4), as the visitor (e.g. an author with their secret)."""
-        return self._post(f"{self.api_url}/collections/{collection}/items/{quote(str(item_id), safe='')}", None,
-                          headers or {}, method="DELETE")
+        return self._post(
+            f"{self.api_url}/collections/{collection}/items/{quote(str(item_id), safe='')}",
+            None,
+            headers or {},
+            method="DELETE",
+        )
 
     def _post(self, url: str, body, headers: dict, method: str = "POST") -> Response:
         headers = {"Accept": "application/json", **_forwarded_headers(), **headers}

@@ -50,8 +50,10 @@ def create_dash(server, settings) -> dash.Dash:
         assets_ignore=r"-worker\.js$",
         # Layers and panel buttons are created by callbacks; their ids are not in the first layout.
         suppress_callback_exceptions=True,
-        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"},
-                   {"name": "description", "content": "Bebauungspläne verstehen und mitreden – Bürger-GIS"}],
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+            {"name": "description", "content": "Bebauungspläne verstehen und mitreden – Bürger-GIS"},
+        ],
         serve_locally=True,  # no CDN: the portal works offline and without third-party requests
     )
     app.index_string = INDEX

@@ -32,20 +32,42 @@ from urllib.parse import urlencode, urlsplit
 import dash_leaflet as dl
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BASEMAP_DE_ATTRIBUTION = ('&copy; <a href="https://basemap.de/">basemap.de</a> / '
-                          '<a href="https://www.bkg.bund.de/">BKG</a> | Datenquellen: &copy; GeoBasis-DE')
+BASEMAP_DE_ATTRIBUTION = (
+    '&copy; <a href="https://basemap.de/">basemap.de</a> / '
+    '<a href="https://www.bkg.bund.de/">BKG</a> | Datenquellen: &copy; GeoBasis-DE'
+)
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
-_BASEMAP_DE = ("https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_{style}/default/"
-               "GLOBAL_WEBMERCATOR/{{z}}/{{y}}/{{x}}.png")
+_BASEMAP_DE = (
+    "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_{style}/default/"
+    "GLOBAL_WEBMERCATOR/{{z}}/{{y}}/{{x}}.png"
+)
 
 #: name -> (kind, url, attribution, title de, title en, deepest native zoom)
 PRESETS = {
-    "basemap.de": ("xyz", _BASEMAP_DE.format(style="farbe"), BASEMAP_DE_ATTRIBUTION,
-                   "Hintergrundkarte basemap.de", "Background map basemap.de", 18),
-    "basemap.de-grau": ("xyz", _BASEMAP_DE.format(style="grau"), BASEMAP_DE_ATTRIBUTION,
-                        "Hintergrundkarte basemap.de (grau)", "Background map basemap.de (grey)", 18),
-    "osm": ("xyz", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", OSM_ATTRIBUTION,
-            "Stadtplan OpenStreetMap", "Street map OpenStreetMap", 19),
+    "basemap.de": (
+        "xyz",
+        _BASEMAP_DE.format(style="farbe"),
+        BASEMAP_DE_ATTRIBUTION,
+        "Hintergrundkarte basemap.de",
+        "Background map basemap.de",
+        18,
+    ),
+    "basemap.de-grau": (
+        "xyz",
+        _BASEMAP_DE.format(style="grau"),
+        BASEMAP_DE_ATTRIBUTION,
+        "Hintergrundkarte basemap.de (grau)",
+        "Background map basemap.de (grey)",
+        18,
+    ),
+    "osm": (
+        "xyz",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        OSM_ATTRIBUTION,
+        "Stadtplan OpenStreetMap",
+        "Street map OpenStreetMap",
+        19,
+    ),
 }
 KINDS = ("xyz", "wmts", "wms")
 
@@ -93,11 +115,22 @@ class Basemap:
 
     def layer(self):
         """The Leaflet layer (a TileLayer, or a WMSTileLayer)."""
-        common = {"attribution": self.attribution, "maxZoom": 20, "maxNativeZoom": self.max_native_zoom,
-                  "className": "basemap-tiles"}
+        common = {
+            "attribution": self.attribution,
+            "maxZoom": 20,
+            "maxNativeZoom": self.max_native_zoom,
+            "className": "basemap-tiles",
+        }
         if self.kind == "wms":
-            return dl.WMSTileLayer(url=self.url, layers=self.layers, format=self.format, styles=self.styles,
-                                   transparent=False, version="1.3.0", **common)
+            return dl.WMSTileLayer(
+                url=self.url,
+                layers=self.layers,
+                format=self.format,
+                styles=self.styles,
+                transparent=False,
+                version="1.3.0",
+                **common,
+            )
         return dl.TileLayer(url=self.url, **common)
 
 
@@ -110,13 +143,19 @@ def basemap_from(settings: BasemapSettings | None = None) -> Basemap | None:
     key = name.lower()
     if key in PRESETS:
         kind, url, attribution, title_de, title_en, native = PRESETS[key]
-        return Basemap(kind=kind, url=settings.basemap_url or url,
-                       attribution=settings.basemap_attribution or attribution,
-                       title_de=settings.basemap_title or title_de, title_en=settings.basemap_title or title_en,
-                       max_native_zoom=settings.basemap_max_zoom or native)
+        return Basemap(
+            kind=kind,
+            url=settings.basemap_url or url,
+            attribution=settings.basemap_attribution or attribution,
+            title_de=settings.basemap_title or title_de,
+            title_en=settings.basemap_title or title_en,
+            max_native_zoom=settings.basemap_max_zoom or native,
+        )
     if key not in KINDS:
-        raise BasemapError(f"BUERGERGIS_BASEMAP={name!r}: choose a preset ({', '.join(PRESETS)}) or one of "
-                           f"{', '.join(KINDS)} with BUERGERGIS_BASEMAP_URL")
+        raise BasemapError(
+            f"BUERGERGIS_BASEMAP={name!r}: choose a preset ({', '.join(PRESETS)}) or one of "
+            f"{', '.join(KINDS)} with BUERGERGIS_BASEMAP_URL"
+        )
     url = settings.basemap_url.strip()
     if not url.startswith(("https://", "http://", "/")):
         raise BasemapError(f"BUERGERGIS_BASEMAP={key} needs BUERGERGIS_BASEMAP_URL (an http(s) address)")
@@ -126,17 +165,31 @@ def basemap_from(settings: BasemapSettings | None = None) -> Basemap | None:
     if key == "wms":
         if not settings.basemap_layers:
             raise BasemapError("BUERGERGIS_BASEMAP=wms needs BUERGERGIS_BASEMAP_LAYERS (the layer names)")
-        return Basemap(kind="wms", url=url, attribution=attribution, title_de=title,
-                       title_en=settings.basemap_title or "Background map", max_native_zoom=native,
-                       layers=settings.basemap_layers, format=settings.basemap_format or "image/png",
-                       styles=settings.basemap_style)
+        return Basemap(
+            kind="wms",
+            url=url,
+            attribution=attribution,
+            title_de=title,
+            title_en=settings.basemap_title or "Background map",
+            max_native_zoom=native,
+            layers=settings.basemap_layers,
+            format=settings.basemap_format or "image/png",
+            styles=settings.basemap_style,
+        )
     if key == "wmts":
         url = wmts_template(url, settings)
     elif not all(part in url for part in ("{z}", "{x}", "{y}")):
-        raise BasemapError("BUERGERGIS_BASEMAP=xyz needs a tile template with {z}, {x} and {y} in "
-                           "BUERGERGIS_BASEMAP_URL")
-    return Basemap(kind="xyz", url=url, attribution=attribution, title_de=title,
-                   title_en=settings.basemap_title or "Background map", max_native_zoom=native)
+        raise BasemapError(
+            "BUERGERGIS_BASEMAP=xyz needs a tile template with {z}, {x} and {y} in BUERGERGIS_BASEMAP_URL"
+        )
+    return Basemap(
+        kind="xyz",
+        url=url,
+        attribution=attribution,
+        title_de=title,
+        title_en=settings.basemap_title or "Background map",
+        max_native_zoom=native,
+    )
 
 
 def wmts_template(url: str, settings: BasemapSettings) -> str:
@@ -146,13 +199,22 @@ def wmts_template(url: str, settings: BasemapSettings) -> str:
     if all(part in url for part in ("{z}", "{x}", "{y}")):
         return url
     if not settings.basemap_layers:
-        raise BasemapError("BUERGERGIS_BASEMAP=wmts: give a RESTful template ({TileMatrix}/{TileRow}/{TileCol} or "
-                           "{z}/{y}/{x}) in BUERGERGIS_BASEMAP_URL, or the service address and "
-                           "BUERGERGIS_BASEMAP_LAYERS (the layer) for GetTile requests")
-    query = urlencode({"SERVICE": "WMTS", "REQUEST": "GetTile", "VERSION": "1.0.0",
-                       "LAYER": settings.basemap_layers, "STYLE": settings.basemap_style or "default",
-                       "TILEMATRIXSET": settings.basemap_matrix_set or "GLOBAL_WEBMERCATOR",
-                       "FORMAT": settings.basemap_format or "image/png"})
+        raise BasemapError(
+            "BUERGERGIS_BASEMAP=wmts: give a RESTful template ({TileMatrix}/{TileRow}/{TileCol} or "
+            "{z}/{y}/{x}) in BUERGERGIS_BASEMAP_URL, or the service address and "
+            "BUERGERGIS_BASEMAP_LAYERS (the layer) for GetTile requests"
+        )
+    query = urlencode(
+        {
+            "SERVICE": "WMTS",
+            "REQUEST": "GetTile",
+            "VERSION": "1.0.0",
+            "LAYER": settings.basemap_layers,
+            "STYLE": settings.basemap_style or "default",
+            "TILEMATRIXSET": settings.basemap_matrix_set or "GLOBAL_WEBMERCATOR",
+            "FORMAT": settings.basemap_format or "image/png",
+        }
+    )
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}{query}&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}"
 

@@ -55,8 +55,10 @@ def union_bbox(boxes) -> list[list[float]] | None:
     boxes = [b for b in boxes if b]
     if not boxes:
         return None
-    return [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
-            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
+    return [
+        [min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+        [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)],
+    ]
 
 
 def _rows(features: list[dict]) -> list[dict]:
@@ -70,8 +72,9 @@ def _rows(features: list[dict]) -> list[dict]:
 
 
 #: What the catalogue keeps of a plan of another type (its attributes and report are read when shown).
-OTHER_PLAN_PROPERTIES = ("plan_id,plan_type,xplan_class,name,nummer,gemeinde,rechtsstand,in_kraft,source_file,"
-                         "import_report")
+OTHER_PLAN_PROPERTIES = (
+    "plan_id,plan_type,xplan_class,name,nummer,gemeinde,rechtsstand,in_kraft,source_file,import_report"
+)
 
 
 def load_catalog(client: ApiClient) -> dict:
@@ -109,8 +112,11 @@ def load_catalog(client: ApiClient) -> dict:
     _label_plans(out["plans"])
     out["plans"].sort(key=lambda p: p["label"].lower())
     out["texts"].sort(key=lambda t: (str(t.get("plan_id")), t.get("sort_key") or 0, str(t.get("schluessel") or "")))
-    out["bbox"] = (union_bbox(p["bbox"] for p in out["plans"]) or union_bbox(p["bbox"] for p in out["other_plans"])
-                   or union_bbox(z["bbox"] for z in out["zones"]))
+    out["bbox"] = (
+        union_bbox(p["bbox"] for p in out["plans"])
+        or union_bbox(p["bbox"] for p in out["other_plans"])
+        or union_bbox(z["bbox"] for z in out["zones"])
+    )
     return out
 
 
@@ -182,15 +188,21 @@ class SharedCatalog:
 
 def _behind(catalog: dict, summary: dict) -> bool:
     """Is this copy other than, and older than, the one the page's summary was made from?"""
-    return catalog.get("version") != summary["version"] and \
-        catalog.get("loaded_at", float("-inf")) < float(summary.get("loaded_at") or 0)
+    return catalog.get("version") != summary["version"] and catalog.get("loaded_at", float("-inf")) < float(
+        summary.get("loaded_at") or 0
+    )
 
 
 def summary_of(catalog: dict) -> dict:
     """What the browser keeps of the catalogue: small, whatever the size of the city."""
-    return {"version": catalog.get("version"), "loaded_at": catalog.get("loaded_at"), "bbox": catalog.get("bbox"),
-            "has_contributions": bool(catalog.get("has_contributions")),
-            "plans": len(catalog.get("plans", [])), "errors": catalog.get("errors", [])}
+    return {
+        "version": catalog.get("version"),
+        "loaded_at": catalog.get("loaded_at"),
+        "bbox": catalog.get("bbox"),
+        "has_contributions": bool(catalog.get("has_contributions")),
+        "plans": len(catalog.get("plans", [])),
+        "errors": catalog.get("errors", []),
+    }
 
 
 _SHARED: dict[str, SharedCatalog] = {}
@@ -251,8 +263,9 @@ def _index(catalog: dict, key: str) -> dict:
 
 def find(catalog: dict | None, collection: str, feature_id: str) -> dict | None:
     """The catalogue row of a plan or zone by id."""
-    key = {"bp_plan": "plans", "bp_baugebiet": "zones", "bp_textabschnitt": "texts",
-           "xplan_plan": "other_plans"}.get(collection)
+    key = {"bp_plan": "plans", "bp_baugebiet": "zones", "bp_textabschnitt": "texts", "xplan_plan": "other_plans"}.get(
+        collection
+    )
     if not catalog or not key or not feature_id:
         return None
     return _index(catalog, key).get(feature_id)

@@ -68,9 +68,17 @@ def drawn_geometry(geojson: dict | None) -> dict | None:
     return None
 
 
-def build_feature(*, text: str | None, kind: str | None, category: str | None, pseudonym: str | None,
-                  geometry: dict | None, target: dict | None = None, parent_id: str | None = None,
-                  notify_email: str | None = None) -> dict:
+def build_feature(
+    *,
+    text: str | None,
+    kind: str | None,
+    category: str | None,
+    pseudonym: str | None,
+    geometry: dict | None,
+    target: dict | None = None,
+    parent_id: str | None = None,
+    notify_email: str | None = None,
+) -> dict:
     """The GeoJSON Feature to POST; raises :class:`FormError` for what the visitor must fix.
 
     ``target`` is the linked plan object: ``{"collection", "id", "plan_id"}``; without a
@@ -159,8 +167,11 @@ def _reference_of(client: ApiClient, headers: dict, secret: str | None) -> str |
     if not location or not secret:
         return None
     try:
-        item = client.get_json(f"collections/{COLLECTION}/items/{location.rstrip('/').rsplit('/', 1)[-1]}",
-                               cache=False, headers={SECRET_HEADER: secret})
+        item = client.get_json(
+            f"collections/{COLLECTION}/items/{location.rstrip('/').rsplit('/', 1)[-1]}",
+            cache=False,
+            headers={SECRET_HEADER: secret},
+        )
     except ApiError:
         return None
     return (item.get("properties") or {}).get("reference")
@@ -172,71 +183,140 @@ def _reference_of(client: ApiClient, headers: dict, secret: str | None) -> str |
 
 
 def layout(lang: str = "de") -> html.Div:
-    return html.Div(className="card", id="form-card", children=[
-        T("form.title", html.H2, id="form-heading"),
-        html.P(T("form.intro"), className="hint"),
-        html.Div(id="form-reply", className="msg info"),
-        html.Form(id="contribution-form", **{"aria-labelledby": "form-heading"}, children=[
-            choice_group("form-kind", [(k, T(f"form.kind.{k}")) for k in KINDS], KINDS[0], label_key="form.kind"),
-            choice_group("form-category", [(c, T(f"form.category.{c}")) for c in TOPICS], TOPICS[0],
-                         label_key="form.category", className="choice-group chips"),
-            html.Div(className="field", children=[
-                html.Label(T("form.text"), htmlFor="form-text"),
-                dcc.Textarea(id="form-text", maxLength=MAX_TEXT, value="", rows=5),
-                html.Span(T("form.text_hint"), id="form-text-hint", className="hint"),
-            ]),
-            html.Div(className="field", children=[
-                html.Label(T("form.pseudonym"), htmlFor="form-pseudonym"),
-                dcc.Input(id="form-pseudonym", type="text", maxLength=MAX_PSEUDONYM, value="", autoComplete="nickname"),
-                html.Span(T("form.pseudonym_hint"), className="hint"),
-            ]),
-            # Offered only where the Kommune set up mail (BUERGERGIS_SMTP_*); the address never becomes public.
-            html.Div(className="field", id="form-notify-field", hidden=not mail_settings().enabled, children=[
-                html.Label(T("form.notify_email"), htmlFor="form-notify-email"),
-                dcc.Input(id="form-notify-email", type="email", maxLength=254, value="", autoComplete="email"),
-                html.Span(T("form.notify_hint"), className="hint"),
-            ]),
-            html.Div(className="field", children=[
-                html.Span(T("form.geometry"), className="label"),
-                html.P(id="form-geometry-status", className="hint", **{"aria-live": "polite"}),
-                # Without a mouse: move the map with the arrow keys, then take its centre.
-                html.Button(T("form.use_centre"), id="form-centre-btn", type="button", n_clicks=0,
-                            className="btn secondary small"),
-                dcc.Store(id="form-centre"),
-            ]),
-            reports.photo_field(),  # Mängelmeldungen only: up to 3 photos, sent after the report (ui/reports.py)
-            reports.duplicate_hint(),  # "reported already?" with "Diese Meldung unterstützen"
-            reports.honeypot_field(),  # bots fill it; the API refuses such a contribution
-            choice_group("form-link", [("link", T("form.link"))], ["link"], multi=True,
-                         className="choice-group switches"),
-            html.P(id="form-link-status", className="hint"),
-            html.P(id="form-phase-status", className="hint"),
-            html.Div(className="btn-row", children=[
-                html.Button(T("form.submit"), id="form-submit", className="btn", type="button", n_clicks=0),
-            ]),
-        ]),
-        html.Div(id="form-feedback", role="status", **{"aria-live": "polite"}, className="msg"),
-        # Everything this browser submitted (its secret), every status: reference, note, answer, delete.
-        html.Details(className="lookup", id="mine-details", children=[
-            html.Summary(T("mine.title"), id="mine-summary", n_clicks=0),
-            html.Div(id="mine-list", **{"aria-live": "polite"}),
-            html.Div(id="mine-feedback", role="status", className="msg"),
-        ]),
-        # Follow a statement by its reference number (the receipt): state, moderation note, published Abwägung.
-        html.Details(className="lookup", id="lookup-details", children=[
-            html.Summary(T("lookup.title")),
-            html.Div(className="field", children=[
-                html.Label(T("lookup.label"), htmlFor="lookup-reference"),
-                dcc.Input(id="lookup-reference", type="text", maxLength=40, value="", autoComplete="off",
-                          placeholder="LGH-2026-0001", debounce=True),
-            ]),
-            html.Button(T("lookup.submit"), id="lookup-submit", className="btn secondary small", type="button",
-                        n_clicks=0),
-            html.Div(id="lookup-result", role="status", **{"aria-live": "polite"}),
-        ]),
-        # One secret per browser for all its contributions (kept locally, sent only to this portal).
-        dcc.Store(id="author-secret", storage_type="local"),
-    ])
+    return html.Div(
+        className="card",
+        id="form-card",
+        children=[
+            T("form.title", html.H2, id="form-heading"),
+            html.P(T("form.intro"), className="hint"),
+            html.Div(id="form-reply", className="msg info"),
+            html.Form(
+                id="contribution-form",
+                **{"aria-labelledby": "form-heading"},
+                children=[
+                    choice_group(
+                        "form-kind", [(k, T(f"form.kind.{k}")) for k in KINDS], KINDS[0], label_key="form.kind"
+                    ),
+                    choice_group(
+                        "form-category",
+                        [(c, T(f"form.category.{c}")) for c in TOPICS],
+                        TOPICS[0],
+                        label_key="form.category",
+                        className="choice-group chips",
+                    ),
+                    html.Div(
+                        className="field",
+                        children=[
+                            html.Label(T("form.text"), htmlFor="form-text"),
+                            dcc.Textarea(id="form-text", maxLength=MAX_TEXT, value="", rows=5),
+                            html.Span(T("form.text_hint"), id="form-text-hint", className="hint"),
+                        ],
+                    ),
+                    html.Div(
+                        className="field",
+                        children=[
+                            html.Label(T("form.pseudonym"), htmlFor="form-pseudonym"),
+                            dcc.Input(
+                                id="form-pseudonym",
+                                type="text",
+                                maxLength=MAX_PSEUDONYM,
+                                value="",
+                                autoComplete="nickname",
+                            ),
+                            html.Span(T("form.pseudonym_hint"), className="hint"),
+                        ],
+                    ),
+                    # Offered only where the Kommune set up mail (BUERGERGIS_SMTP_*); the address never becomes public.
+                    html.Div(
+                        className="field",
+                        id="form-notify-field",
+                        hidden=not mail_settings().enabled,
+                        children=[
+                            html.Label(T("form.notify_email"), htmlFor="form-notify-email"),
+                            dcc.Input(
+                                id="form-notify-email", type="email", maxLength=254, value="", autoComplete="email"
+                            ),
+                            html.Span(T("form.notify_hint"), className="hint"),
+                        ],
+                    ),
+                    html.Div(
+                        className="field",
+                        children=[
+                            html.Span(T("form.geometry"), className="label"),
+                            html.P(id="form-geometry-status", className="hint", **{"aria-live": "polite"}),
+                            # Without a mouse: move the map with the arrow keys, then take its centre.
+                            html.Button(
+                                T("form.use_centre"),
+                                id="form-centre-btn",
+                                type="button",
+                                n_clicks=0,
+                                className="btn secondary small",
+                            ),
+                            dcc.Store(id="form-centre"),
+                        ],
+                    ),
+                    reports.photo_field(),  # Mängelmeldungen only: up to 3 photos, sent after the report (ui/reports.py)
+                    reports.duplicate_hint(),  # "reported already?" with "Diese Meldung unterstützen"
+                    reports.honeypot_field(),  # bots fill it; the API refuses such a contribution
+                    choice_group(
+                        "form-link", [("link", T("form.link"))], ["link"], multi=True, className="choice-group switches"
+                    ),
+                    html.P(id="form-link-status", className="hint"),
+                    html.P(id="form-phase-status", className="hint"),
+                    html.Div(
+                        className="btn-row",
+                        children=[
+                            html.Button(T("form.submit"), id="form-submit", className="btn", type="button", n_clicks=0),
+                        ],
+                    ),
+                ],
+            ),
+            html.Div(id="form-feedback", role="status", **{"aria-live": "polite"}, className="msg"),
+            # Everything this browser submitted (its secret), every status: reference, note, answer, delete.
+            html.Details(
+                className="lookup",
+                id="mine-details",
+                children=[
+                    html.Summary(T("mine.title"), id="mine-summary", n_clicks=0),
+                    html.Div(id="mine-list", **{"aria-live": "polite"}),
+                    html.Div(id="mine-feedback", role="status", className="msg"),
+                ],
+            ),
+            # Follow a statement by its reference number (the receipt): state, moderation note, published Abwägung.
+            html.Details(
+                className="lookup",
+                id="lookup-details",
+                children=[
+                    html.Summary(T("lookup.title")),
+                    html.Div(
+                        className="field",
+                        children=[
+                            html.Label(T("lookup.label"), htmlFor="lookup-reference"),
+                            dcc.Input(
+                                id="lookup-reference",
+                                type="text",
+                                maxLength=40,
+                                value="",
+                                autoComplete="off",
+                                placeholder="LGH-2026-0001",
+                                debounce=True,
+                            ),
+                        ],
+                    ),
+                    html.Button(
+                        T("lookup.submit"),
+                        id="lookup-submit",
+                        className="btn secondary small",
+                        type="button",
+                        n_clicks=0,
+                    ),
+                    html.Div(id="lookup-result", role="status", **{"aria-live": "polite"}),
+                ],
+            ),
+            # One secret per browser for all its contributions (kept locally, sent only to this portal).
+            dcc.Store(id="author-secret", storage_type="local"),
+        ],
+    )
 
 
 def register(app, client: ApiClient, settings) -> None:
@@ -245,25 +325,40 @@ def register(app, client: ApiClient, settings) -> None:
     register_choice_group(app, "form-link", multi=True)
     reports.register(app, client)
 
-    @app.callback(Output("form-category-buttons", "children"), Output("form-category", "data", allow_duplicate=True),
-                  Input("form-kind", "data"), State("form-category", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("form-category-buttons", "children"),
+        Output("form-category", "data", allow_duplicate=True),
+        Input("form-kind", "data"),
+        State("form-category", "data"),
+        prevent_initial_call=True,
+    )
     def categories(kind, current):
         """Mängelmeldungen use the city's service categories, comments and proposals topics."""
         allowed = categories_for(kind)
         chosen = current if current in allowed else allowed[0]
         return choice_buttons("form-category", [(c, T(f"form.category.{c}")) for c in allowed], chosen), chosen
 
-    @app.callback(Output("form-centre", "data"), Input("form-centre-btn", "n_clicks"), State("map", "center"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("form-centre", "data"),
+        Input("form-centre-btn", "n_clicks"),
+        State("map", "center"),
+        prevent_initial_call=True,
+    )
     def use_centre(n, center):
         if not n or not center:
             return no_update
         lat, lon = (center["lat"], center["lng"]) if isinstance(center, dict) else center
         return {"type": "Point", "coordinates": [round(float(lon), 7), round(float(lat), 7)]}
 
-    @app.callback(Output("form-geometry-status", "children"), Output("form-link-status", "children"),
-                  Input("edit", "geojson"), Input("form-centre", "data"), Input("selection", "data"),
-                  Input("lang", "data"), State("catalog", "data"))
+    @app.callback(
+        Output("form-geometry-status", "children"),
+        Output("form-link-status", "children"),
+        Input("edit", "geojson"),
+        Input("form-centre", "data"),
+        Input("selection", "data"),
+        Input("lang", "data"),
+        State("catalog", "data"),
+    )
     def describe(geojson, centre, selection, lang, catalog):
         catalog = shared_catalog(client).resolve(catalog)
         features = (geojson or {}).get("features") or []
@@ -286,10 +381,18 @@ def register(app, client: ApiClient, settings) -> None:
             link_text = t("form.no_link", lang)
         return geometry_text, link_text
 
-    @app.callback(Output("form-phase-status", "children"), Output("form-phase-status", "className"),
-                  Output("form-submit", "disabled"), Output("form-submit", "title"),
-                  Input("selection", "data"), Input("form-kind", "data"), Input("lang", "data"),
-                  Input("form-link", "data"), Input("form-feedback", "children"), State("catalog", "data"))
+    @app.callback(
+        Output("form-phase-status", "children"),
+        Output("form-phase-status", "className"),
+        Output("form-submit", "disabled"),
+        Output("form-submit", "title"),
+        Input("selection", "data"),
+        Input("form-kind", "data"),
+        Input("lang", "data"),
+        Input("form-link", "data"),
+        Input("form-feedback", "children"),
+        State("catalog", "data"),
+    )
     def phase_hint(selection, kind, lang, link, _feedback, catalog):
         """Say before anyone writes whether this plan takes their contribution now; if not, the button is off.
 
@@ -309,8 +412,13 @@ def register(app, client: ApiClient, settings) -> None:
             return text, "hint procedure-open", False, None
         return text, "msg warn", True, text
 
-    @app.callback(Output("mine-list", "children"), Input("author-secret", "data"),
-                  Input("contributions-version", "data"), Input("lang", "data"), Input("mine-summary", "n_clicks"))
+    @app.callback(
+        Output("mine-list", "children"),
+        Input("author-secret", "data"),
+        Input("contributions-version", "data"),
+        Input("lang", "data"),
+        Input("mine-summary", "n_clicks"),
+    )
     def mine(secret, _version, lang, opened):
         if not opened:  # read once the visitor opens the section (a click or Enter on its summary)
             return no_update
@@ -324,9 +432,15 @@ def register(app, client: ApiClient, settings) -> None:
             return html.P(t("panel.load_error", lang), className="msg error")
         return own_contributions(found.get("contributions") or [], lang)
 
-    @app.callback(Output("mine-feedback", "children"), Output("contributions-version", "data", allow_duplicate=True),
-                  Input({"type": "delete-mine", "id": ALL}, "n_clicks"), State("author-secret", "data"),
-                  State("contributions-version", "data"), State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("mine-feedback", "children"),
+        Output("contributions-version", "data", allow_duplicate=True),
+        Input({"type": "delete-mine", "id": ALL}, "n_clicks"),
+        State("author-secret", "data"),
+        State("contributions-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def delete_own(clicks, secret, version, lang):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(clicks or []) or not secret:
@@ -339,8 +453,13 @@ def register(app, client: ApiClient, settings) -> None:
             return t("mine.delete_failed", lang, status=reply.status), no_update
         return t("mine.deleted", lang), (version or 0) + 1
 
-    @app.callback(Output("lookup-result", "children"), Input("lookup-submit", "n_clicks"),
-                  Input("lookup-reference", "value"), State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("lookup-result", "children"),
+        Input("lookup-submit", "n_clicks"),
+        Input("lookup-reference", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def lookup(_n, reference, lang):
         reference = (reference or "").strip()
         if not reference:
@@ -348,8 +467,10 @@ def register(app, client: ApiClient, settings) -> None:
         try:
             found = client.get_site_json(f"api/statements/{quote(reference, safe='')}")
         except ApiError as err:
-            return html.P(t("lookup.unknown" if err.status == 404 else "form.err.network", lang,
-                            reference=reference), className="msg error")
+            return html.P(
+                t("lookup.unknown" if err.status == 404 else "form.err.network", lang, reference=reference),
+                className="msg error",
+            )
         return statement_state(found, lang)
 
     @app.callback(Output("lookup-reference", "value"), Output("lookup-details", "open"), Input("url", "search"))
@@ -363,37 +484,82 @@ def register(app, client: ApiClient, settings) -> None:
         if not reply:
             return ""
         text = str(reply.get("text") or "")
-        return [html.Span(t("form.reply_to", lang, text=text[:80] + ("…" if len(text) > 80 else ""))), " ",
-                html.Button(t("form.reply_cancel", lang), id="form-reply-cancel", type="button", n_clicks=0,
-                            className="link-button")]
+        return [
+            html.Span(t("form.reply_to", lang, text=text[:80] + ("…" if len(text) > 80 else ""))),
+            " ",
+            html.Button(
+                t("form.reply_cancel", lang), id="form-reply-cancel", type="button", n_clicks=0, className="link-button"
+            ),
+        ]
 
-    @app.callback(Output("reply-to", "data", allow_duplicate=True), Input("form-reply-cancel", "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("reply-to", "data", allow_duplicate=True),
+        Input("form-reply-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
     def cancel_reply(n):
         return None if n else no_update
 
-    @app.callback(Output("form-feedback", "children"), Output("form-feedback", "className"),
-                  Output("form-text", "value"), Output("edit", "geojson"),
-                  Output("contributions-version", "data"), Output("form-centre", "data", allow_duplicate=True),
-                  Output("author-secret", "data"), Output("reply-to", "data", allow_duplicate=True),
-                  Input("form-submit", "n_clicks"),
-                  State("form-text", "value"), State("form-kind", "data"), State("form-category", "data"),
-                  State("form-pseudonym", "value"), State("form-link", "data"), State("edit", "geojson"),
-                  State("form-centre", "data"), State("reply-to", "data"), State("author-secret", "data"),
-                  State("selection", "data"), State("catalog", "data"), State("lang", "data"),
-                  State("contributions-version", "data"), State("form-notify-email", "value"),
-                  State("form-website", "value"),
-                  prevent_initial_call=True)
-    def send(n, text, kind, category, pseudonym, link, geojson, centre, reply, secret, selection, catalog, lang,
-             version, notify_email=None, website=None):
+    @app.callback(
+        Output("form-feedback", "children"),
+        Output("form-feedback", "className"),
+        Output("form-text", "value"),
+        Output("edit", "geojson"),
+        Output("contributions-version", "data"),
+        Output("form-centre", "data", allow_duplicate=True),
+        Output("author-secret", "data"),
+        Output("reply-to", "data", allow_duplicate=True),
+        Input("form-submit", "n_clicks"),
+        State("form-text", "value"),
+        State("form-kind", "data"),
+        State("form-category", "data"),
+        State("form-pseudonym", "value"),
+        State("form-link", "data"),
+        State("edit", "geojson"),
+        State("form-centre", "data"),
+        State("reply-to", "data"),
+        State("author-secret", "data"),
+        State("selection", "data"),
+        State("catalog", "data"),
+        State("lang", "data"),
+        State("contributions-version", "data"),
+        State("form-notify-email", "value"),
+        State("form-website", "value"),
+        prevent_initial_call=True,
+    )
+    def send(
+        n,
+        text,
+        kind,
+        category,
+        pseudonym,
+        link,
+        geojson,
+        centre,
+        reply,
+        secret,
+        selection,
+        catalog,
+        lang,
+        version,
+        notify_email=None,
+        website=None,
+    ):
         keep = (no_update,) * 6
         if not n or callback_context.triggered_id != "form-submit":
             return (no_update,) * 8
         target = _target(selection, shared_catalog(client).resolve(catalog)) if "link" in (link or []) else None
         try:
-            feature = build_feature(text=text, kind=kind, category=category, pseudonym=pseudonym,
-                                    geometry=drawn_geometry(geojson) or centre or (reply or {}).get("geometry"),
-                                    target=target, parent_id=(reply or {}).get("id"), notify_email=notify_email)
+            feature = build_feature(
+                text=text,
+                kind=kind,
+                category=category,
+                pseudonym=pseudonym,
+                geometry=drawn_geometry(geojson) or centre or (reply or {}).get("geometry"),
+                target=target,
+                parent_id=(reply or {}).get("id"),
+                notify_email=notify_email,
+            )
         except FormError as err:
             return (t(err.key, lang), "msg error", *keep)
         if website:  # the honeypot (ui/reports.py): passed on, so the API refuses it like any bot's
@@ -408,26 +574,46 @@ def register(app, client: ApiClient, settings) -> None:
 
 
 def own_contributions(found: list[dict], lang: str) -> html.Div:
-    """"Meine Beiträge": what this browser submitted, newest first, with state, number, note and answer."""
+    """ "Meine Beiträge": what this browser submitted, newest first, with state, number, note and answer."""
     if not found:
         return html.P(t("mine.none", lang), className="hint")
     items = []
     for row in found:
         text = str(row.get("text") or "")
-        heading = " · ".join(x for x in (t(f"form.kind.{row.get('kind')}", lang), row.get("reference"),
-                                         (row.get("created_at") or "")[:10]) if x)
-        items.append(html.Li(className="own-contribution", children=[
-            html.P(html.Strong(heading)),
-            html.P(text[:300] + ("…" if len(text) > 300 else "")),
-            statement_state({**row, "reference": None, "procedure_title_de": row.get("procedure_title_de")}, lang),
-            html.P(t(f"mine.notify_{row['notify']['state']}", lang, email=row["notify"].get("email") or ""),
-                   className="hint") if isinstance(row.get("notify"), dict) else None,
-            html.Button(t("mine.delete", lang), type="button", n_clicks=0, className="btn secondary small",
+        heading = " · ".join(
+            x
+            for x in (t(f"form.kind.{row.get('kind')}", lang), row.get("reference"), (row.get("created_at") or "")[:10])
+            if x
+        )
+        items.append(
+            html.Li(
+                className="own-contribution",
+                children=[
+                    html.P(html.Strong(heading)),
+                    html.P(text[:300] + ("…" if len(text) > 300 else "")),
+                    statement_state(
+                        {**row, "reference": None, "procedure_title_de": row.get("procedure_title_de")}, lang
+                    ),
+                    html.P(
+                        t(f"mine.notify_{row['notify']['state']}", lang, email=row["notify"].get("email") or ""),
+                        className="hint",
+                    )
+                    if isinstance(row.get("notify"), dict)
+                    else None,
+                    html.Button(
+                        t("mine.delete", lang),
+                        type="button",
+                        n_clicks=0,
+                        className="btn secondary small",
                         id={"type": "delete-mine", "id": row["id"]},
-                        **{"aria-label": t("mine.delete_of", lang, what=heading)}),
-        ]))
-    return html.Div([html.P(t("mine.count", lang, n=len(found)), className="hint"),
-                     html.Ul(items, className="plain-list")])
+                        **{"aria-label": t("mine.delete_of", lang, what=heading)},
+                    ),
+                ],
+            )
+        )
+    return html.Div(
+        [html.P(t("mine.count", lang, n=len(found)), className="hint"), html.Ul(items, className="plain-list")]
+    )
 
 
 def statement_state(found: dict, lang: str) -> html.Div:
@@ -435,8 +621,10 @@ def statement_state(found: dict, lang: str) -> html.Div:
     status = str(found.get("status") or "")
     procedure = (found.get("procedure_title_en") if lang == "en" else None) or found.get("procedure_title_de")
     head = [x for x in (html.Strong(found["reference"]) if found.get("reference") else None, procedure) if x]
-    lines = [html.P([head[0], " · ", head[1]] if len(head) == 2 else head) if head else None,
-             html.P(t("lookup.status", lang, status=t(f"status.{status}", lang) if status else "–"))]
+    lines = [
+        html.P([head[0], " · ", head[1]] if len(head) == 2 else head) if head else None,
+        html.P(t("lookup.status", lang, status=t(f"status.{status}", lang) if status else "–")),
+    ]
     if found.get("late"):
         lines.append(html.P(t("lookup.late", lang), className="hint"))
     if found.get("status_note"):
@@ -446,14 +634,20 @@ def statement_state(found: dict, lang: str) -> html.Div:
         lines.append(html.P(t("lookup.pending", lang), className="hint"))
     for entry in entries:
         label = entry.get("result_label_en" if lang == "en" else "result_label_de") or ""
-        heading = t("lookup.section", lang, n=entry["section_no"]) if entry.get("section_no") else t(
-            "lookup.result", lang)
-        lines.append(html.Div(className="abwaegung-result", children=[
-            html.H4(f"{heading}: {label}"),
-            html.P(entry.get("section_text"), className="hint") if entry.get("section_text") else None,
-            html.P(entry.get("proposal")) if entry.get("proposal") else None,
-            html.P(t("lookup.decision", lang, decision=entry["decision"])) if entry.get("decision") else None,
-        ]))
+        heading = (
+            t("lookup.section", lang, n=entry["section_no"]) if entry.get("section_no") else t("lookup.result", lang)
+        )
+        lines.append(
+            html.Div(
+                className="abwaegung-result",
+                children=[
+                    html.H4(f"{heading}: {label}"),
+                    html.P(entry.get("section_text"), className="hint") if entry.get("section_text") else None,
+                    html.P(entry.get("proposal")) if entry.get("proposal") else None,
+                    html.P(t("lookup.decision", lang, decision=entry["decision"])) if entry.get("decision") else None,
+                ],
+            )
+        )
     return html.Div(lines, className="statement-state")
 
 
@@ -465,5 +659,9 @@ def _target(selection: dict | None, catalog: dict | None) -> dict | None:
         return None
     row = find(catalog, collection, feature_id) or {}
     plan_id = row.get("plan_id") or selection.get("plan_id") or (feature_id if collection == "bp_plan" else None)
-    return {"collection": collection, "id": feature_id, "plan_id": plan_id,
-            "bbox": row.get("bbox") or selection.get("bbox")}
+    return {
+        "collection": collection,
+        "id": feature_id,
+        "plan_id": plan_id,
+        "bbox": row.get("bbox") or selection.get("bbox"),
+    }

@@ -23,14 +23,28 @@ def choice_buttons(group_id: str, options: list[tuple[str, object]], selected, *
     """The toggle buttons of a group; ``options`` are (value, label) with label a string or component."""
     chosen = set(selected if multi else [selected])
     return [
-        html.Button(label, id=option_id(group_id, value), type="button", n_clicks=0, className="choice",
-                    **{"aria-pressed": "true" if value in chosen else "false"})
+        html.Button(
+            label,
+            id=option_id(group_id, value),
+            type="button",
+            n_clicks=0,
+            className="choice",
+            **{"aria-pressed": "true" if value in chosen else "false"},
+        )
         for value, label in options
     ]
 
 
-def choice_group(group_id: str, options: list[tuple[str, object]], selected, *, multi: bool = False,
-                 label_key: str | None = None, className: str = "choice-group", label_tag=html.Span):
+def choice_group(
+    group_id: str,
+    options: list[tuple[str, object]],
+    selected,
+    *,
+    multi: bool = False,
+    label_key: str | None = None,
+    className: str = "choice-group",
+    label_tag=html.Span,
+):
     """A labelled group of toggle buttons with its store.
 
     ``options``: (value, label) pairs, label usually a translated span (``T(key)``). ``selected``: a value
@@ -40,9 +54,15 @@ def choice_group(group_id: str, options: list[tuple[str, object]], selected, *, 
     children = []
     if label_key:
         children.append(T(label_key, label_tag, id=label_id, className="label"))
-    children.append(html.Div(choice_buttons(group_id, options, selected, multi=multi), role="group",
-                             className=className, id=f"{group_id}-buttons",
-                             **({"aria-labelledby": label_id} if label_key else {})))
+    children.append(
+        html.Div(
+            choice_buttons(group_id, options, selected, multi=multi),
+            role="group",
+            className=className,
+            id=f"{group_id}-buttons",
+            **({"aria-labelledby": label_id} if label_key else {}),
+        )
+    )
     children.append(dcc.Store(id=group_id, data=list(selected) if multi else selected))
     return html.Div(children, className="field")
 
@@ -51,8 +71,13 @@ def register_choice_group(app, group_id: str, *, multi: bool = False, allow_none
     """One callback: a click toggles (multi) or selects (single) and updates ``aria-pressed``."""
     pattern = {"type": f"choice-{group_id}", "value": ALL}
 
-    @app.callback(Output(group_id, "data"), Output(pattern, "aria-pressed"),
-                  Input(pattern, "n_clicks"), State(group_id, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(group_id, "data"),
+        Output(pattern, "aria-pressed"),
+        Input(pattern, "n_clicks"),
+        State(group_id, "data"),
+        prevent_initial_call=True,
+    )
     def choose(_clicks, current):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):

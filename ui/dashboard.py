@@ -54,18 +54,27 @@ def contribution_counts(features: list[dict], catalog: dict | None = None, lang:
 def bars(title: str, counter: Counter, lang: str, sort_by_key: bool = False) -> html.Div:
     items = sorted(counter.items()) if sort_by_key else counter.most_common()
     top = max(counter.values(), default=0) or 1
-    rows = [html.Li(className="bar-row", children=[
-        html.Span(str(label)),
-        html.Div(className="bar", style={"width": f"{100 * value / top:.0f}%"}, **{"aria-hidden": "true"}),
-        html.Span(str(value)),
-    ]) for label, value in items]
-    body = html.Ul(rows, style={"listStyle": "none", "padding": 0, "margin": 0}) if rows else html.P(t("dash.none", lang))
+    rows = [
+        html.Li(
+            className="bar-row",
+            children=[
+                html.Span(str(label)),
+                html.Div(className="bar", style={"width": f"{100 * value / top:.0f}%"}, **{"aria-hidden": "true"}),
+                html.Span(str(value)),
+            ],
+        )
+        for label, value in items
+    ]
+    body = (
+        html.Ul(rows, style={"listStyle": "none", "padding": 0, "margin": 0}) if rows else html.P(t("dash.none", lang))
+    )
     return html.Div(className="card", children=[html.H3(title), body])
 
 
 def kpi(label: str, value) -> html.Div:
-    return html.Div(className="kpi", children=[html.Div("–" if value is None else str(value), className="value"),
-                                               html.Div(label)])
+    return html.Div(
+        className="kpi", children=[html.Div("–" if value is None else str(value), className="value"), html.Div(label)]
+    )
 
 
 def moderation_table(features: list[dict], catalog: dict | None, lang: str) -> html.Div:
@@ -81,45 +90,82 @@ def moderation_table(features: list[dict], catalog: dict | None, lang: str) -> h
         plan = plan_of(catalog, props.get("plan_id"))
         text = str(props.get("text") or "")
         short = text[:40] + ("…" if len(text) > 40 else "")
-        rows.append(html.Tr([
-            html.Td(text),
-            html.Td(f"{value_label('form.kind', props.get('kind'), lang)} · "
-                    f"{value_label('form.category', props.get('category'), lang)}"),
-            html.Td(plan_label(plan) if plan else "–"),
-            html.Td(str(props.get("pseudonym") or t("panel.anonymous", lang))),
-            html.Td(html.Div(className="btn-row", children=[
-                html.Button(t("dash.approve", lang), id={"type": "moderate", "id": cid, "status": "freigegeben"},
-                            n_clicks=0, type="button", className="btn small",
-                            **{"aria-label": f"{t('dash.approve', lang)}: {short}"}),
-                html.Button(t("dash.reject", lang), id={"type": "moderate", "id": cid, "status": "abgelehnt"},
-                            n_clicks=0, type="button", className="btn secondary small",
-                            **{"aria-label": f"{t('dash.reject', lang)}: {short}"}),
-            ])),
-        ]))
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(text),
+                    html.Td(
+                        f"{value_label('form.kind', props.get('kind'), lang)} · "
+                        f"{value_label('form.category', props.get('category'), lang)}"
+                    ),
+                    html.Td(plan_label(plan) if plan else "–"),
+                    html.Td(str(props.get("pseudonym") or t("panel.anonymous", lang))),
+                    html.Td(
+                        html.Div(
+                            className="btn-row",
+                            children=[
+                                html.Button(
+                                    t("dash.approve", lang),
+                                    id={"type": "moderate", "id": cid, "status": "freigegeben"},
+                                    n_clicks=0,
+                                    type="button",
+                                    className="btn small",
+                                    **{"aria-label": f"{t('dash.approve', lang)}: {short}"},
+                                ),
+                                html.Button(
+                                    t("dash.reject", lang),
+                                    id={"type": "moderate", "id": cid, "status": "abgelehnt"},
+                                    n_clicks=0,
+                                    type="button",
+                                    className="btn secondary small",
+                                    **{"aria-label": f"{t('dash.reject', lang)}: {short}"},
+                                ),
+                            ],
+                        )
+                    ),
+                ]
+            )
+        )
     columns = ("col.text", "col.kind", "col.plan", "col.author", "col.action")
-    return html.Div([
-        html.H3(t("dash.queue", lang)),
-        html.Div(className="table-wrap", children=html.Table(className="data", id="moderation-table", children=[
-            html.Caption(caption),
-            html.Thead(html.Tr([html.Th(t(c, lang), scope="col") for c in columns])),
-            html.Tbody(rows),
-        ])),
-    ])
+    return html.Div(
+        [
+            html.H3(t("dash.queue", lang)),
+            html.Div(
+                className="table-wrap",
+                children=html.Table(
+                    className="data",
+                    id="moderation-table",
+                    children=[
+                        html.Caption(caption),
+                        html.Thead(html.Tr([html.Th(t(c, lang), scope="col") for c in columns])),
+                        html.Tbody(rows),
+                    ],
+                ),
+            ),
+        ]
+    )
 
 
 def layout(lang: str = "de") -> html.Section:
     return html.Section(
-        id="view-dashboard", className="view dashboard", role="tabpanel", hidden=True,
+        id="view-dashboard",
+        className="view dashboard",
+        role="tabpanel",
+        hidden=True,
         **{"aria-labelledby": "tab-dashboard"},
         children=[
             T("dash.region", html.H2),
             html.P(T("dash.intro"), className="hint"),
-            html.Div(className="login-row", children=[
-                # "Anmelden" or "Angemeldet als … (Rolle)" with "Abmelden", from /api/me (no credential here)
-                html.Div(id="staff-session", className="staff-session", **{"aria-live": "polite"}),
-                html.Button(T("dash.refresh"), id="dash-refresh", type="button", className="btn secondary small",
-                            n_clicks=0),
-            ]),
+            html.Div(
+                className="login-row",
+                children=[
+                    # "Anmelden" or "Angemeldet als … (Rolle)" with "Abmelden", from /api/me (no credential here)
+                    html.Div(id="staff-session", className="staff-session", **{"aria-live": "polite"}),
+                    html.Button(
+                        T("dash.refresh"), id="dash-refresh", type="button", className="btn secondary small", n_clicks=0
+                    ),
+                ],
+            ),
             html.Div(id="mod-feedback", role="status", className="msg", **{"aria-live": "polite"}),
             html.Div(id="dash-body", **{"aria-live": "polite"}),
         ],
@@ -143,21 +189,37 @@ def session_view(me: dict, problem: str | None, lang: str, portal: str) -> list:
     back = f"{portal}/?view=dashboard"
     if me.get("signed_in"):
         role = value_label("role", me.get("role"), lang)
-        parts = [html.Span(t("dash.signed_in_as", lang, name=me.get("name") or "–", role=role),
-                           className="signed-in-as")]
+        parts = [
+            html.Span(t("dash.signed_in_as", lang, name=me.get("name") or "–", role=role), className="signed-in-as")
+        ]
         if me.get("via") == "oidc" and me.get("csrf_token"):
-            parts.append(html.Form(method="post", action=f"{portal}/auth/logout", className="inline-form", children=[
-                dcc.Input(type="hidden", name="csrf_token", value=me["csrf_token"], id="logout-csrf"),
-                dcc.Input(type="hidden", name="next", value=back, id="logout-next"),
-                html.Button(t("dash.logout", lang), type="submit", id="logout-btn", className="btn secondary small"),
-            ]))
+            parts.append(
+                html.Form(
+                    method="post",
+                    action=f"{portal}/auth/logout",
+                    className="inline-form",
+                    children=[
+                        dcc.Input(type="hidden", name="csrf_token", value=me["csrf_token"], id="logout-csrf"),
+                        dcc.Input(type="hidden", name="next", value=back, id="logout-next"),
+                        html.Button(
+                            t("dash.logout", lang), type="submit", id="logout-btn", className="btn secondary small"
+                        ),
+                    ],
+                )
+            )
         return parts
     parts = []
     if problem == "expired":
         parts.append(html.P(t("dash.session_expired", lang), className="msg error", role="alert"))
     if me.get("sign_in_available") or problem == "expired":
-        parts.append(html.A(t("dash.login", lang), href=f"{portal}/auth/login?{urlencode({'next': back})}",
-                            id="login-link", className="btn small"))
+        parts.append(
+            html.A(
+                t("dash.login", lang),
+                href=f"{portal}/auth/login?{urlencode({'next': back})}",
+                id="login-link",
+                className="btn small",
+            )
+        )
     elif problem != "unavailable":
         parts.append(html.P(t("dash.sign_in_unavailable", lang), className="hint"))
     return parts
@@ -166,9 +228,15 @@ def session_view(me: dict, problem: str | None, lang: str, portal: str) -> list:
 def register(app, client, settings) -> None:
     portal = portal_path(settings.api_url)
 
-    @app.callback(Output("staff-session", "children"), Output("dash-body", "children"),
-                  Input("active-tab", "data"), Input("dash-refresh", "n_clicks"), Input("lang", "data"),
-                  Input("contributions-version", "data"), State("catalog", "data"))
+    @app.callback(
+        Output("staff-session", "children"),
+        Output("dash-body", "children"),
+        Input("active-tab", "data"),
+        Input("dash-refresh", "n_clicks"),
+        Input("lang", "data"),
+        Input("contributions-version", "data"),
+        State("catalog", "data"),
+    )
     def render(tab, _n, lang, _version, catalog):
         if tab != "dashboard":
             return no_update, html.Div()
@@ -179,8 +247,12 @@ def register(app, client, settings) -> None:
 
     def _body(lang, catalog, me, problem, staff):
         counts = {}
-        for key, collection in (("plans", "bp_plan"), ("zones", "bp_baugebiet"), ("buildings", "buildings"),
-                                ("total", "contributions")):
+        for key, collection in (
+            ("plans", "bp_plan"),
+            ("zones", "bp_baugebiet"),
+            ("buildings", "buildings"),
+            ("total", "contributions"),
+        ):
             try:
                 counts[key] = client.count(collection)
             except ApiError:
@@ -204,18 +276,30 @@ def register(app, client, settings) -> None:
         counts["total"] = len(features)
         catalog = shared_catalog(client).resolve(catalog)
         by = contribution_counts(features, catalog, lang)
-        return [_kpis(counts, lang), note, html.Div(className="charts", children=[
-            bars(t("dash.by_status", lang), by["status"], lang),
-            bars(t("dash.by_kind", lang), by["kind"], lang),
-            bars(t("dash.by_plan", lang), by["plan"], lang),
-            bars(t("dash.by_week", lang), by["week"], lang, sort_by_key=True),
-        ]), moderation_table(features, catalog, lang) if staff else None]
+        return [
+            _kpis(counts, lang),
+            note,
+            html.Div(
+                className="charts",
+                children=[
+                    bars(t("dash.by_status", lang), by["status"], lang),
+                    bars(t("dash.by_kind", lang), by["kind"], lang),
+                    bars(t("dash.by_plan", lang), by["plan"], lang),
+                    bars(t("dash.by_week", lang), by["week"], lang, sort_by_key=True),
+                ],
+            ),
+            moderation_table(features, catalog, lang) if staff else None,
+        ]
 
-    @app.callback(Output("mod-feedback", "children"), Output("mod-feedback", "className"),
-                  Output("contributions-version", "data", allow_duplicate=True),
-                  Input({"type": "moderate", "id": ALL, "status": ALL}, "n_clicks"),
-                  State("contributions-version", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("mod-feedback", "children"),
+        Output("mod-feedback", "className"),
+        Output("contributions-version", "data", allow_duplicate=True),
+        Input({"type": "moderate", "id": ALL, "status": ALL}, "n_clicks"),
+        State("contributions-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def moderate(_clicks, version, lang):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
@@ -228,12 +312,20 @@ def register(app, client, settings) -> None:
             from ui.contribute import message_for
 
             return message_for(reply.status, reply.body, lang)[1], "msg error", no_update
-        return (t("dash.moderated", lang, status=value_label("status", trigger["status"], lang)), "msg ok",
-                (version or 0) + 1)
+        return (
+            t("dash.moderated", lang, status=value_label("status", trigger["status"], lang)),
+            "msg ok",
+            (version or 0) + 1,
+        )
 
 
 def _kpis(counts: dict, lang: str) -> html.Div:
-    return html.Div(className="kpis", children=[
-        kpi(t("dash.total", lang), counts.get("total")), kpi(t("dash.plans", lang), counts.get("plans")),
-        kpi(t("dash.zones", lang), counts.get("zones")), kpi(t("dash.buildings", lang), counts.get("buildings")),
-    ])
+    return html.Div(
+        className="kpis",
+        children=[
+            kpi(t("dash.total", lang), counts.get("total")),
+            kpi(t("dash.plans", lang), counts.get("plans")),
+            kpi(t("dash.zones", lang), counts.get("zones")),
+            kpi(t("dash.buildings", lang), counts.get("buildings")),
+        ],
+    )

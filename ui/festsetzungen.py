@@ -61,8 +61,20 @@ def format_date(value, lang: str = "de") -> str:
     return f"{parsed.day} {_EN_MONTHS[parsed.month - 1]} {parsed.year}"
 
 
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _parse_datetime(value) -> datetime | None:
@@ -115,10 +127,14 @@ def explain_grz(props: dict, lang: str = "de") -> str | None:
         return f"GRZ {number(grz, lang)}: at most {percent(grz, lang)} of the plot may be built on"
     if lo and hi:
         if lang == "de":
-            return (f"GRZ {number(lo, lang)} bis {number(hi, lang)}: mindestens {percent(lo, lang)} "
-                    f"und höchstens {percent(hi, lang)} des Grundstücks sind zu überbauen")
-        return (f"GRZ {number(lo, lang)} to {number(hi, lang)}: at least {percent(lo, lang)} "
-                f"and at most {percent(hi, lang)} of the plot are to be built on")
+            return (
+                f"GRZ {number(lo, lang)} bis {number(hi, lang)}: mindestens {percent(lo, lang)} "
+                f"und höchstens {percent(hi, lang)} des Grundstücks sind zu überbauen"
+            )
+        return (
+            f"GRZ {number(lo, lang)} to {number(hi, lang)}: at least {percent(lo, lang)} "
+            f"and at most {percent(hi, lang)} of the plot are to be built on"
+        )
     if hi:
         return explain_grz({"grz": hi}, lang)
     return None
@@ -129,15 +145,21 @@ def explain_gfz(props: dict, lang: str = "de") -> str | None:
     gfz, lo, hi = _num(props, "gfz"), _num(props, "gfz_min"), _num(props, "gfz_max")
     if gfz:
         if lang == "de":
-            return (f"GFZ {number(gfz, lang)}: die Geschossfläche darf höchstens das "
-                    f"{number(gfz, lang)}-fache der Grundstücksfläche betragen")
+            return (
+                f"GFZ {number(gfz, lang)}: die Geschossfläche darf höchstens das "
+                f"{number(gfz, lang)}-fache der Grundstücksfläche betragen"
+            )
         return f"GFZ {number(gfz, lang)}: the floor area may be at most {number(gfz, lang)} times the plot area"
     if lo and hi:
         if lang == "de":
-            return (f"GFZ {number(lo, lang)} bis {number(hi, lang)}: die Geschossfläche muss mindestens das "
-                    f"{number(lo, lang)}-fache und darf höchstens das {number(hi, lang)}-fache der Grundstücksfläche betragen")
-        return (f"GFZ {number(lo, lang)} to {number(hi, lang)}: the floor area must be at least {number(lo, lang)} "
-                f"times and may be at most {number(hi, lang)} times the plot area")
+            return (
+                f"GFZ {number(lo, lang)} bis {number(hi, lang)}: die Geschossfläche muss mindestens das "
+                f"{number(lo, lang)}-fache und darf höchstens das {number(hi, lang)}-fache der Grundstücksfläche betragen"
+            )
+        return (
+            f"GFZ {number(lo, lang)} to {number(hi, lang)}: the floor area must be at least {number(lo, lang)} "
+            f"times and may be at most {number(hi, lang)} times the plot area"
+        )
     if hi:
         return explain_gfz({"gfz": hi}, lang)
     return None
@@ -231,9 +253,18 @@ _BAUWEISE = {
     ),
 }
 _BAUWEISE_ALIASES = {
-    "o": "offen", "1000": "offen", "offenebauweise": "offen", "offen": "offen",
-    "g": "geschlossen", "2000": "geschlossen", "geschlossenebauweise": "geschlossen", "geschlossen": "geschlossen",
-    "a": "abweichend", "3000": "abweichend", "abweichendebauweise": "abweichend", "abweichend": "abweichend",
+    "o": "offen",
+    "1000": "offen",
+    "offenebauweise": "offen",
+    "offen": "offen",
+    "g": "geschlossen",
+    "2000": "geschlossen",
+    "geschlossenebauweise": "geschlossen",
+    "geschlossen": "geschlossen",
+    "a": "abweichend",
+    "3000": "abweichend",
+    "abweichendebauweise": "abweichend",
+    "abweichend": "abweichend",
 }
 
 
@@ -267,66 +298,156 @@ class Baugebiet:
 
 
 BAUGEBIETE: tuple[Baugebiet, ...] = (
-    Baugebiet("WS", "Kleinsiedlungsgebiet", "Small settlement area",
-              "vorwiegend Kleinsiedlungen mit großen Nutzgärten; auch Wohngebäude mit höchstens zwei Wohnungen",
-              "mainly small settlement houses with large kitchen gardens; also houses with at most two flats",
-              "§ 2 BauNVO", "wohnen", ("1000", "kleinsiedlungsgebiet")),
-    Baugebiet("WR", "Reines Wohngebiet", "Purely residential area",
-              "nur Wohnen; ausnahmsweise kleine Läden und nicht störende Handwerksbetriebe für den täglichen Bedarf",
-              "housing only; small shops and non-disturbing craft businesses for daily needs by exception",
-              "§ 3 BauNVO", "wohnen", ("1100", "reineswohngebiet")),
-    Baugebiet("WA", "Allgemeines Wohngebiet", "General residential area",
-              "vorwiegend Wohnen; Läden, Gaststätten, nicht störende Handwerksbetriebe zulässig",
-              "mainly housing; shops, restaurants and non-disturbing craft businesses allowed",
-              "§ 4 BauNVO", "wohnen", ("1200", "allgwohngebiet", "allgemeineswohngebiet")),
-    Baugebiet("WB", "Besonderes Wohngebiet", "Special residential area",
-              "bestehende Wohngebiete mit Läden, Büros und Betrieben; das Wohnen soll erhalten und fortentwickelt werden",
-              "existing residential areas with shops, offices and businesses; housing is to be kept and developed",
-              "§ 4a BauNVO", "wohnen", ("1300", "besondereswohngebiet")),
-    Baugebiet("MD", "Dorfgebiet", "Village area",
-              "Bauernhöfe, Wohnen und Gewerbe, das nicht wesentlich stört; die Landwirtschaft hat Vorrang",
-              "farms, housing and businesses that do not disturb significantly; agriculture has priority",
-              "§ 5 BauNVO", "misch", ("1400", "dorfgebiet")),
-    Baugebiet("MDW", "Dörfliches Wohngebiet", "Village residential area",
-              "Wohnen, Nebenerwerbs-Landwirtschaft und nicht wesentlich störendes Gewerbe nebeneinander",
-              "housing, part-time farming and businesses that do not disturb significantly, side by side",
-              "§ 5a BauNVO", "misch", ("1450", "doerflicheswohngebiet")),
-    Baugebiet("MI", "Mischgebiet", "Mixed area",
-              "Wohnen und Gewerbe, das das Wohnen nicht wesentlich stört, gleichberechtigt nebeneinander",
-              "housing and businesses that do not significantly disturb housing, on equal terms",
-              "§ 6 BauNVO", "misch", ("1500", "mischgebiet")),
-    Baugebiet("MU", "Urbanes Gebiet", "Urban area",
-              "Wohnen, Gewerbe, soziale und kulturelle Einrichtungen dicht gemischt; die Mischung muss nicht gleich verteilt sein",
-              "housing, businesses, social and cultural facilities densely mixed; the mix need not be even",
-              "§ 6a BauNVO", "misch", ("1550", "urbanesgebiet")),
-    Baugebiet("MK", "Kerngebiet", "Core area",
-              "Zentrum mit Handel, Büros, Verwaltung, Gastronomie und Kultur; Wohnen nur eingeschränkt",
-              "centre with retail, offices, administration, restaurants and culture; housing only in part",
-              "§ 7 BauNVO", "misch", ("1600", "kerngebiet")),
-    Baugebiet("GE", "Gewerbegebiet", "Commercial area",
-              "vorwiegend Gewerbebetriebe, die nicht erheblich belästigen; Wohnungen nur ausnahmsweise für Betriebsinhaber und Aufsicht",
-              "mainly businesses that do not cause significant nuisance; flats only by exception for owners and supervisors",
-              "§ 8 BauNVO", "gewerbe", ("1700", "gewerbegebiet")),
-    Baugebiet("GI", "Industriegebiet", "Industrial area",
-              "ausschließlich Gewerbe- und Industriebetriebe, vor allem solche, die anderswo unzulässig sind; kein Wohnen",
-              "exclusively commercial and industrial plants, above all those not allowed elsewhere; no housing",
-              "§ 9 BauNVO", "gewerbe", ("1800", "industriegebiet")),
-    Baugebiet("SO", "Sondergebiet, das der Erholung dient", "Special area for recreation",
-              "Wochenendhäuser, Ferienhäuser oder Campingplätze",
-              "weekend houses, holiday homes or camp sites",
-              "§ 10 BauNVO", "sonder", ("2000", "sondergebieterholung")),
-    Baugebiet("SO", "Sonstiges Sondergebiet", "Other special area",
-              "ein besonderer Zweck, den der Plan festlegt, z. B. Einkaufszentrum, Hochschule oder Klinik",
-              "a particular purpose set by the plan, e.g. shopping centre, university or hospital",
-              "§ 11 BauNVO", "sonder", ("2100", "sondergebietsonst", "4000", "sondergebiet")),
-    Baugebiet("SO", "Wochenendhausgebiet", "Weekend house area",
-              "Wochenendhäuser als Einzelhäuser; kein dauerhaftes Wohnen",
-              "weekend houses as detached houses; no permanent living",
-              "§ 10 BauNVO", "sonder", ("3000", "wochenendhausgebiet")),
-    Baugebiet("", "Sonstiges Gebiet", "Other area",
-              "eine besondere Nutzung – siehe Planzeichnung und textliche Festsetzungen",
-              "a particular use – see the plan drawing and the textual provisions",
-              "", "sonder", ("9999", "sonstigesgebiet")),
+    Baugebiet(
+        "WS",
+        "Kleinsiedlungsgebiet",
+        "Small settlement area",
+        "vorwiegend Kleinsiedlungen mit großen Nutzgärten; auch Wohngebäude mit höchstens zwei Wohnungen",
+        "mainly small settlement houses with large kitchen gardens; also houses with at most two flats",
+        "§ 2 BauNVO",
+        "wohnen",
+        ("1000", "kleinsiedlungsgebiet"),
+    ),
+    Baugebiet(
+        "WR",
+        "Reines Wohngebiet",
+        "Purely residential area",
+        "nur Wohnen; ausnahmsweise kleine Läden und nicht störende Handwerksbetriebe für den täglichen Bedarf",
+        "housing only; small shops and non-disturbing craft businesses for daily needs by exception",
+        "§ 3 BauNVO",
+        "wohnen",
+        ("1100", "reineswohngebiet"),
+    ),
+    Baugebiet(
+        "WA",
+        "Allgemeines Wohngebiet",
+        "General residential area",
+        "vorwiegend Wohnen; Läden, Gaststätten, nicht störende Handwerksbetriebe zulässig",
+        "mainly housing; shops, restaurants and non-disturbing craft businesses allowed",
+        "§ 4 BauNVO",
+        "wohnen",
+        ("1200", "allgwohngebiet", "allgemeineswohngebiet"),
+    ),
+    Baugebiet(
+        "WB",
+        "Besonderes Wohngebiet",
+        "Special residential area",
+        "bestehende Wohngebiete mit Läden, Büros und Betrieben; das Wohnen soll erhalten und fortentwickelt werden",
+        "existing residential areas with shops, offices and businesses; housing is to be kept and developed",
+        "§ 4a BauNVO",
+        "wohnen",
+        ("1300", "besondereswohngebiet"),
+    ),
+    Baugebiet(
+        "MD",
+        "Dorfgebiet",
+        "Village area",
+        "Bauernhöfe, Wohnen und Gewerbe, das nicht wesentlich stört; die Landwirtschaft hat Vorrang",
+        "farms, housing and businesses that do not disturb significantly; agriculture has priority",
+        "§ 5 BauNVO",
+        "misch",
+        ("1400", "dorfgebiet"),
+    ),
+    Baugebiet(
+        "MDW",
+        "Dörfliches Wohngebiet",
+        "Village residential area",
+        "Wohnen, Nebenerwerbs-Landwirtschaft und nicht wesentlich störendes Gewerbe nebeneinander",
+        "housing, part-time farming and businesses that do not disturb significantly, side by side",
+        "§ 5a BauNVO",
+        "misch",
+        ("1450", "doerflicheswohngebiet"),
+    ),
+    Baugebiet(
+        "MI",
+        "Mischgebiet",
+        "Mixed area",
+        "Wohnen und Gewerbe, das das Wohnen nicht wesentlich stört, gleichberechtigt nebeneinander",
+        "housing and businesses that do not significantly disturb housing, on equal terms",
+        "§ 6 BauNVO",
+        "misch",
+        ("1500", "mischgebiet"),
+    ),
+    Baugebiet(
+        "MU",
+        "Urbanes Gebiet",
+        "Urban area",
+        "Wohnen, Gewerbe, soziale und kulturelle Einrichtungen dicht gemischt; die Mischung muss nicht gleich verteilt sein",
+        "housing, businesses, social and cultural facilities densely mixed; the mix need not be even",
+        "§ 6a BauNVO",
+        "misch",
+        ("1550", "urbanesgebiet"),
+    ),
+    Baugebiet(
+        "MK",
+        "Kerngebiet",
+        "Core area",
+        "Zentrum mit Handel, Büros, Verwaltung, Gastronomie und Kultur; Wohnen nur eingeschränkt",
+        "centre with retail, offices, administration, restaurants and culture; housing only in part",
+        "§ 7 BauNVO",
+        "misch",
+        ("1600", "kerngebiet"),
+    ),
+    Baugebiet(
+        "GE",
+        "Gewerbegebiet",
+        "Commercial area",
+        "vorwiegend Gewerbebetriebe, die nicht erheblich belästigen; Wohnungen nur ausnahmsweise für Betriebsinhaber und Aufsicht",
+        "mainly businesses that do not cause significant nuisance; flats only by exception for owners and supervisors",
+        "§ 8 BauNVO",
+        "gewerbe",
+        ("1700", "gewerbegebiet"),
+    ),
+    Baugebiet(
+        "GI",
+        "Industriegebiet",
+        "Industrial area",
+        "ausschließlich Gewerbe- und Industriebetriebe, vor allem solche, die anderswo unzulässig sind; kein Wohnen",
+        "exclusively commercial and industrial plants, above all those not allowed elsewhere; no housing",
+        "§ 9 BauNVO",
+        "gewerbe",
+        ("1800", "industriegebiet"),
+    ),
+    Baugebiet(
+        "SO",
+        "Sondergebiet, das der Erholung dient",
+        "Special area for recreation",
+        "Wochenendhäuser, Ferienhäuser oder Campingplätze",
+        "weekend houses, holiday homes or camp sites",
+        "§ 10 BauNVO",
+        "sonder",
+        ("2000", "sondergebieterholung"),
+    ),
+    Baugebiet(
+        "SO",
+        "Sonstiges Sondergebiet",
+        "Other special area",
+        "ein besonderer Zweck, den der Plan festlegt, z. B. Einkaufszentrum, Hochschule oder Klinik",
+        "a particular purpose set by the plan, e.g. shopping centre, university or hospital",
+        "§ 11 BauNVO",
+        "sonder",
+        ("2100", "sondergebietsonst", "4000", "sondergebiet"),
+    ),
+    Baugebiet(
+        "SO",
+        "Wochenendhausgebiet",
+        "Weekend house area",
+        "Wochenendhäuser als Einzelhäuser; kein dauerhaftes Wohnen",
+        "weekend houses as detached houses; no permanent living",
+        "§ 10 BauNVO",
+        "sonder",
+        ("3000", "wochenendhausgebiet"),
+    ),
+    Baugebiet(
+        "",
+        "Sonstiges Gebiet",
+        "Other area",
+        "eine besondere Nutzung – siehe Planzeichnung und textliche Festsetzungen",
+        "a particular use – see the plan drawing and the textual provisions",
+        "",
+        "sonder",
+        ("9999", "sonstigesgebiet"),
+    ),
 )
 
 #: Bauflächen (§ 1 (1) BauNVO), used where a plan fixes only the general type of use.
@@ -334,7 +455,12 @@ BAUFLAECHEN = {
     "wohnen": ("W", "Wohnbaufläche", "Residential building land", ("1000", "wohnbauflaeche", "w")),
     "misch": ("M", "Gemischte Baufläche", "Mixed building land", ("2000", "gemischtebauflaeche", "m")),
     "gewerbe": ("G", "Gewerbliche Baufläche", "Commercial building land", ("3000", "gewerblichebauflaeche", "g")),
-    "sonder": ("S", "Sonderbaufläche", "Special building land", ("4000", "sonderbauflaeche", "s", "9999", "sonstigebauflaeche")),
+    "sonder": (
+        "S",
+        "Sonderbaufläche",
+        "Special building land",
+        ("4000", "sonderbauflaeche", "s", "9999", "sonstigebauflaeche"),
+    ),
 }
 
 _BY_SIGN = {g.sign: g for g in BAUGEBIETE if g.sign and g.sign != "SO"}
@@ -389,7 +515,9 @@ def explain_art(props: dict, lang: str = "de") -> str | None:
     for sign, name_de, name_en, codes in BAUFLAECHEN.values():
         if allg in codes:
             if lang == "en":
-                return f"{sign} – {name_en}: the plan fixes only the general type of use; the exact uses follow the BauNVO"
+                return (
+                    f"{sign} – {name_en}: the plan fixes only the general type of use; the exact uses follow the BauNVO"
+                )
             return f"{sign} – {name_de}: der Plan legt nur die allgemeine Art der Nutzung fest; die genauen Nutzungen regelt die BauNVO"
     return None
 
@@ -421,7 +549,9 @@ def measures_label(props: dict, lang: str = "de") -> str:
     z = _num(props, "z_zwingend") or _num(props, "z") or _num(props, "z_max")
     if z:
         parts.append(roman(int(z)))
-    bauweise = _BAUWEISE_ALIASES.get(_norm(props.get("bauweise"))) or _BAUWEISE_ALIASES.get(_norm(props.get("bauweise_code")))
+    bauweise = _BAUWEISE_ALIASES.get(_norm(props.get("bauweise"))) or _BAUWEISE_ALIASES.get(
+        _norm(props.get("bauweise_code"))
+    )
     if bauweise:
         parts.append(bauweise[0])
     return " · ".join(parts) or "–"
@@ -451,33 +581,62 @@ def explain_baulinie(props: dict, lang: str = "de") -> str | None:
 # ----------------------------------------------------------------------------
 
 _RECHTSSTAND = {
-    "aufstellungsbeschluss": ("Aufstellungsbeschluss: die Gemeinde hat beschlossen, diesen Plan aufzustellen; er gilt noch nicht",
-                              "Decision to prepare: the municipality has decided to draw up this plan; it is not yet in force"),
-    "entwurf": ("Entwurf: der Plan wird ausgearbeitet und gilt noch nicht",
-                "Draft: the plan is being prepared and is not yet in force"),
-    "fruehzeitigebehoerdenbeteiligung": ("Frühzeitige Behördenbeteiligung: Fachbehörden äußern sich zum Vorentwurf",
-                                         "Early consultation of authorities: public agencies comment on the preliminary draft"),
-    "fruehzeitigeoeffentlichkeitsbeteiligung": ("Frühzeitige Öffentlichkeitsbeteiligung: alle können sich früh zu den Zielen des Plans äußern",
-                                                "Early public participation: everyone can comment early on the aims of the plan"),
-    "behoerdenbeteiligung": ("Behördenbeteiligung: Fachbehörden nehmen Stellung zum Entwurf",
-                             "Consultation of authorities: public agencies comment on the draft"),
-    "oeffentlicheauslegung": ("Öffentliche Auslegung: der Entwurf liegt aus – jetzt können alle Stellungnahmen abgeben",
-                              "Public display: the draft is on display – everyone can submit comments now"),
-    "satzung": ("Beschlossen: der Plan ist als Satzung bzw. Verordnung beschlossen",
-                "Adopted: the plan has been adopted as a by-law or ordinance"),
-    "inkraftgetreten": ("In Kraft: der Plan ist geltendes Recht; Bauanträge werden danach beurteilt",
-                        "In force: the plan is binding law; building applications are judged by it"),
-    "teilweiseuntergegangen": ("Teilweise außer Kraft: Teile des Plans gelten nicht mehr",
-                               "Partly lapsed: parts of the plan no longer apply"),
+    "aufstellungsbeschluss": (
+        "Aufstellungsbeschluss: die Gemeinde hat beschlossen, diesen Plan aufzustellen; er gilt noch nicht",
+        "Decision to prepare: the municipality has decided to draw up this plan; it is not yet in force",
+    ),
+    "entwurf": (
+        "Entwurf: der Plan wird ausgearbeitet und gilt noch nicht",
+        "Draft: the plan is being prepared and is not yet in force",
+    ),
+    "fruehzeitigebehoerdenbeteiligung": (
+        "Frühzeitige Behördenbeteiligung: Fachbehörden äußern sich zum Vorentwurf",
+        "Early consultation of authorities: public agencies comment on the preliminary draft",
+    ),
+    "fruehzeitigeoeffentlichkeitsbeteiligung": (
+        "Frühzeitige Öffentlichkeitsbeteiligung: alle können sich früh zu den Zielen des Plans äußern",
+        "Early public participation: everyone can comment early on the aims of the plan",
+    ),
+    "behoerdenbeteiligung": (
+        "Behördenbeteiligung: Fachbehörden nehmen Stellung zum Entwurf",
+        "Consultation of authorities: public agencies comment on the draft",
+    ),
+    "oeffentlicheauslegung": (
+        "Öffentliche Auslegung: der Entwurf liegt aus – jetzt können alle Stellungnahmen abgeben",
+        "Public display: the draft is on display – everyone can submit comments now",
+    ),
+    "satzung": (
+        "Beschlossen: der Plan ist als Satzung bzw. Verordnung beschlossen",
+        "Adopted: the plan has been adopted as a by-law or ordinance",
+    ),
+    "inkraftgetreten": (
+        "In Kraft: der Plan ist geltendes Recht; Bauanträge werden danach beurteilt",
+        "In force: the plan is binding law; building applications are judged by it",
+    ),
+    "teilweiseuntergegangen": (
+        "Teilweise außer Kraft: Teile des Plans gelten nicht mehr",
+        "Partly lapsed: parts of the plan no longer apply",
+    ),
     "untergegangen": ("Außer Kraft: der Plan gilt nicht mehr", "Lapsed: the plan no longer applies"),
-    "aufgehoben": ("Aufgehoben: der Plan wurde aufgehoben und gilt nicht mehr", "Revoked: the plan was revoked and no longer applies"),
+    "aufgehoben": (
+        "Aufgehoben: der Plan wurde aufgehoben und gilt nicht mehr",
+        "Revoked: the plan was revoked and no longer applies",
+    ),
     "ausserkraft": ("Außer Kraft: der Plan gilt nicht mehr", "No longer in force: the plan no longer applies"),
 }
 _RECHTSSTAND_CODES = {
-    "1000": "aufstellungsbeschluss", "2000": "entwurf", "2100": "fruehzeitigebehoerdenbeteiligung",
-    "2200": "fruehzeitigeoeffentlichkeitsbeteiligung", "2300": "behoerdenbeteiligung",
-    "2400": "oeffentlicheauslegung", "3000": "satzung", "4000": "inkraftgetreten",
-    "4500": "teilweiseuntergegangen", "5000": "untergegangen", "50000": "aufgehoben", "50100": "ausserkraft",
+    "1000": "aufstellungsbeschluss",
+    "2000": "entwurf",
+    "2100": "fruehzeitigebehoerdenbeteiligung",
+    "2200": "fruehzeitigeoeffentlichkeitsbeteiligung",
+    "2300": "behoerdenbeteiligung",
+    "2400": "oeffentlicheauslegung",
+    "3000": "satzung",
+    "4000": "inkraftgetreten",
+    "4500": "teilweiseuntergegangen",
+    "5000": "untergegangen",
+    "50000": "aufgehoben",
+    "50100": "ausserkraft",
 }
 
 
@@ -516,23 +675,38 @@ def explain_participation(props: dict, lang: str = "de", now: datetime | None = 
     de = lang != "en"
     if phase == "open":
         if end:
-            return (f"Beteiligung läuft bis {end}: Sie können jetzt Beiträge zu diesem Plan abgeben"
-                    if de else f"Participation open until {end}: you can submit contributions on this plan now")
-        return ("Beteiligung läuft: Sie können jetzt Beiträge zu diesem Plan abgeben"
-                if de else "Participation open: you can submit contributions on this plan now")
+            return (
+                f"Beteiligung läuft bis {end}: Sie können jetzt Beiträge zu diesem Plan abgeben"
+                if de
+                else f"Participation open until {end}: you can submit contributions on this plan now"
+            )
+        return (
+            "Beteiligung läuft: Sie können jetzt Beiträge zu diesem Plan abgeben"
+            if de
+            else "Participation open: you can submit contributions on this plan now"
+        )
     if phase == "upcoming":
-        return (f"Beteiligung beginnt am {start}" if de else f"Participation starts on {start}")
+        return f"Beteiligung beginnt am {start}" if de else f"Participation starts on {start}"
     if phase == "closed":
-        return (f"Beteiligung beendet am {end}" if de else f"Participation closed on {end}")
-    return ("Zurzeit keine förmliche Beteiligungsphase" if de else "No formal participation phase at the moment")
+        return f"Beteiligung beendet am {end}" if de else f"Participation closed on {end}"
+    return "Zurzeit keine förmliche Beteiligungsphase" if de else "No formal participation phase at the moment"
 
 
 # ----------------------------------------------------------------------------
 # One entry point
 # ----------------------------------------------------------------------------
 
-_ZONE_EXPLAINERS = (explain_art, explain_grz, explain_gfz, explain_gr, explain_gf, explain_bmz,
-                    explain_z, explain_height, explain_bauweise)
+_ZONE_EXPLAINERS = (
+    explain_art,
+    explain_grz,
+    explain_gfz,
+    explain_gr,
+    explain_gf,
+    explain_bmz,
+    explain_z,
+    explain_height,
+    explain_bauweise,
+)
 
 
 def explain(props: dict, lang: str = "de") -> list[str]:

@@ -36,8 +36,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app.footer_licence": ("Freie Software (AGPL-3.0)", "Free software (AGPL-3.0)"),
     # --- legal and plain-language pages (ui/legal.py) ---------------------------------------------
     "app.footer_legal": ("Rechtliches und Hilfe", "Legal and help"),
-    "map.skip_to_list": ("Karte überspringen: Pläne, Flächen und Beiträge als Liste",
-                         "Skip the map: plans, areas and contributions as a list"),
+    "map.skip_to_list": (
+        "Karte überspringen: Pläne, Flächen und Beiträge als Liste",
+        "Skip the map: plans, areas and contributions as a list",
+    ),
     "legal.impressum": ("Impressum", "Legal notice"),
     "legal.datenschutz": ("Datenschutz", "Privacy"),
     "legal.barrierefreiheit": ("Barrierefreiheit", "Accessibility"),
@@ -51,11 +53,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map.region": ("Karte der Bebauungspläne", "Map of the zoning plans"),
     "map.search_label": ("Ort oder Plan suchen", "Find a place or plan"),
     "map.search_placeholder": ("Adresse, Straße, Plan oder z. B. WA", "Address, street, plan or e.g. WA"),
-    "map.search_nothing": ("Nichts gefunden. Versuchen Sie eine andere Schreibweise oder nur den Straßennamen.",
-                           "Nothing found. Try another spelling or the street name alone."),
+    "map.search_nothing": (
+        "Nichts gefunden. Versuchen Sie eine andere Schreibweise oder nur den Straßennamen.",
+        "Nothing found. Try another spelling or the street name alone.",
+    ),
     "map.search_found": ("{n} Treffer, mit Pfeil nach unten zur Liste", "{n} results, arrow down to the list"),
-    "map.search_failed": ("Die Suche ist gerade nicht erreichbar; Pläne werden weiter gefunden.",
-                          "The search is not reachable right now; plans are still found."),
+    "map.search_failed": (
+        "Die Suche ist gerade nicht erreichbar; Pläne werden weiter gefunden.",
+        "The search is not reachable right now; plans are still found.",
+    ),
     "map.showing": ("Die Karte zeigt: {name}", "The map shows: {name}"),
     "search.kind.address": ("Adresse", "Address"),
     "search.kind.street": ("Straße", "Street"),
@@ -64,20 +70,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search.kind.zone": ("Baugebiet", "Building zone"),
     "search.kind.geocoder": ("Online-Suche", "Online search"),
     "map.locate": ("Standort verwenden", "Use my location"),
-    "map.locate_hint": ("Erst nach dem Klick fragt Ihr Browser um Erlaubnis; der Standort wird nicht gespeichert.",
-                        "Only after the click does your browser ask for permission; the location is not stored."),
+    "map.locate_hint": (
+        "Erst nach dem Klick fragt Ihr Browser um Erlaubnis; der Standort wird nicht gespeichert.",
+        "Only after the click does your browser ask for permission; the location is not stored.",
+    ),
     "map.locate_wait": ("Standort wird ermittelt …", "Finding your location …"),
-    "map.locate_done": ("Die Karte zeigt Ihren Standort (auf etwa {m} m genau).",
-                        "The map shows your location (to about {m} m)."),
-    "map.locate_failed": ("Standort nicht verfügbar (nicht erlaubt oder nicht ermittelbar). Die Karte funktioniert "
-                          "auch ohne: suchen Sie eine Adresse.",
-                          "Location not available (not allowed or not found). The map works without it: search "
-                          "for an address."),
+    "map.locate_done": (
+        "Die Karte zeigt Ihren Standort (auf etwa {m} m genau).",
+        "The map shows your location (to about {m} m).",
+    ),
+    "map.locate_failed": (
+        "Standort nicht verfügbar (nicht erlaubt oder nicht ermittelbar). Die Karte funktioniert "
+        "auch ohne: suchen Sie eine Adresse.",
+        "Location not available (not allowed or not found). The map works without it: search for an address.",
+    ),
     "map.layers": ("Ebenen", "Layers"),
-    "map.zoom_in_for": ("Erst ab Zoomstufe {zoom} sichtbar (zu viele für die ganze Stadt), bitte hineinzoomen: {layers}",
-                        "Shown from zoom level {zoom} on (too many for the whole city), please zoom in: {layers}"),
-    "map.details_from": ("{layers}: ab Zoomstufe {zoom} oder nach Auswahl eines Plans.",
-                         "{layers}: shown from zoom level {zoom} on or once you choose a plan."),
+    "map.zoom_in_for": (
+        "Erst ab Zoomstufe {zoom} sichtbar (zu viele für die ganze Stadt), bitte hineinzoomen: {layers}",
+        "Shown from zoom level {zoom} on (too many for the whole city), please zoom in: {layers}",
+    ),
+    "map.details_from": (
+        "{layers}: ab Zoomstufe {zoom} oder nach Auswahl eines Plans.",
+        "{layers}: shown from zoom level {zoom} on or once you choose a plan.",
+    ),
     "map.legend": ("Legende", "Legend"),
     "map.help": (
         "Tipp: Klicken Sie auf eine farbige Fläche, um ihre Festsetzungen in einfacher Sprache zu lesen. "
@@ -98,8 +113,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "layer.contributions": ("Beiträge", "Contributions"),
     "layer.osm": ("Stadtplan online (OpenStreetMap)", "Online street map (OpenStreetMap)"),
     "layer.basemap": ("Hintergrundkarte", "Background map"),
-    "layer.background": ("Hintergrund aus eigenen Daten (Straßen, Wasser, Grün)",
-                         "Background from own data (streets, water, green)"),
+    "layer.background": (
+        "Hintergrund aus eigenen Daten (Straßen, Wasser, Grün)",
+        "Background from own data (streets, water, green)",
+    ),
     "layer.raster_opacity": ("Deckkraft der Planzeichnung", "Opacity of the plan drawing"),
     "legend.baugrenze": ("Baugrenze (gestrichelt)", "Building limit (dashed)"),
     "legend.baulinie": ("Baulinie", "Building line"),
@@ -139,10 +156,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "panel.likes": ("Zustimmungen", "likes"),
     "panel.like_count": ("{n} Zustimmungen", "{n} likes"),
     "panel.like_withdraw": ("Zustimmung zurücknehmen", "Withdraw your like"),
-    "panel.pending_actions": ("Zustimmen und Antworten sind möglich, sobald die Verwaltung den Beitrag geprüft und "
-                              "freigegeben hat.",
-                              "Liking and replying are possible once the administration has checked and approved "
-                              "the contribution."),
+    "panel.pending_actions": (
+        "Zustimmen und Antworten sind möglich, sobald die Verwaltung den Beitrag geprüft und freigegeben hat.",
+        "Liking and replying are possible once the administration has checked and approved the contribution.",
+    ),
     "panel.like_failed": ("Die Zustimmung wurde nicht gespeichert ({detail}).", "The like was not stored ({detail})."),
     "panel.replies": ("Antworten", "replies"),
     "panel.like": ("Zustimmen", "Like"),
@@ -153,8 +170,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form.intro": (
         "Zeichnen Sie in der Karte einen Punkt, eine Linie oder eine Fläche (Werkzeuge links oben in der Karte) – "
         "oder beziehen Sie sich auf die ausgewählte Fläche.",
-        "Draw a point, line or area on the map (tools at the top left of the map) – "
-        "or refer to the selected area.",
+        "Draw a point, line or area on the map (tools at the top left of the map) – or refer to the selected area.",
     ),
     "form.kind": ("Art des Beitrags", "Kind of contribution"),
     "form.kind.kommentar": ("Hinweis / Kommentar zum Plan", "Comment on the plan"),
@@ -178,18 +194,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.in_bearbeitung": ("in Bearbeitung", "in progress"),
     "status.erledigt": ("erledigt", "done"),
     "form.text": ("Ihr Text", "Your text"),
-    "form.text_hint": ("Höchstens 2.000 Zeichen. Bitte keine persönlichen Daten.", "At most 2,000 characters. Please no personal data."),
-    "form.pseudonym_hint": ("Höchstens 40 Zeichen; wird öffentlich angezeigt.", "At most 40 characters; shown publicly."),
+    "form.text_hint": (
+        "Höchstens 2.000 Zeichen. Bitte keine persönlichen Daten.",
+        "At most 2,000 characters. Please no personal data.",
+    ),
+    "form.pseudonym_hint": (
+        "Höchstens 40 Zeichen; wird öffentlich angezeigt.",
+        "At most 40 characters; shown publicly.",
+    ),
     "form.pseudonym": ("Name oder Pseudonym (freiwillig)", "Name or pseudonym (optional)"),
     "form.link": ("Bezug zur ausgewählten Fläche herstellen", "Link to the selected area"),
     "form.linked_to": ("Bezug", "Linked to"),
     "form.no_link": ("Keine Fläche ausgewählt.", "No area selected."),
     "form.geometry": ("Ort", "Location"),
     "form.geometry_none": ("Noch nichts gezeichnet.", "Nothing drawn yet."),
-    "form.geometry_drawn": ("Gezeichnet: {n} Objekte, verwendet wird das zuletzt gezeichnete ({kind}).",
-                            "Drawn: {n} objects; the last one drawn is used ({kind})."),
-    "form.geometry_selected": ("Ohne Zeichnung wird die Mitte der ausgewählten Fläche verwendet (wenn der Bezug gesetzt ist).",
-                               "Without a drawing the centre of the selected area is used (when linked)."),
+    "form.geometry_drawn": (
+        "Gezeichnet: {n} Objekte, verwendet wird das zuletzt gezeichnete ({kind}).",
+        "Drawn: {n} objects; the last one drawn is used ({kind}).",
+    ),
+    "form.geometry_selected": (
+        "Ohne Zeichnung wird die Mitte der ausgewählten Fläche verwendet (wenn der Bezug gesetzt ist).",
+        "Without a drawing the centre of the selected area is used (when linked).",
+    ),
     "form.use_centre": ("Kartenmitte als Ort verwenden", "Use the map centre as location"),
     "form.geometry_centre": ("Ort: Kartenmitte ({lat}, {lon}).", "Location: map centre ({lat}, {lon})."),
     "form.submit": ("Beitrag absenden", "Submit contribution"),
@@ -205,8 +231,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "number you can follow its state and, later, the result of the Abwägung (how it was weighed). It will "
         "appear for everyone after moderation.",
     ),
-    "form.err.text": ("Bitte schreiben Sie einen Text (mindestens 3 Zeichen).", "Please write a text (at least 3 characters)."),
-    "form.err.text_long": ("Der Text ist zu lang (höchstens 2.000 Zeichen).", "The text is too long (at most 2,000 characters)."),
+    "form.err.text": (
+        "Bitte schreiben Sie einen Text (mindestens 3 Zeichen).",
+        "Please write a text (at least 3 characters).",
+    ),
+    "form.err.text_long": (
+        "Der Text ist zu lang (höchstens 2.000 Zeichen).",
+        "The text is too long (at most 2,000 characters).",
+    ),
     "form.err.geometry": (
         "Bitte zeichnen Sie einen Ort in der Karte oder wählen Sie eine Fläche aus.",
         "Please draw a location on the map or select an area.",
@@ -224,7 +256,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Contributions cannot be accepted yet: this server has no “contributions” collection (404).",
     ),
     "form.err.413": ("Der Beitrag ist zu groß (413).", "The contribution is too large (413)."),
-    "form.err.4xx": ("Der Beitrag wurde nicht angenommen ({status}): {detail}", "The contribution was not accepted ({status}): {detail}"),
+    "form.err.4xx": (
+        "Der Beitrag wurde nicht angenommen ({status}): {detail}",
+        "The contribution was not accepted ({status}): {detail}",
+    ),
     "form.err.5xx": (
         "Der Server hat einen Fehler gemeldet ({status}). Bitte versuchen Sie es später erneut.",
         "The server reported an error ({status}). Please try again later.",
@@ -236,40 +271,65 @@ TEXTS: dict[str, tuple[str, str]] = {
     "procedures.open_now": ("Beteiligung läuft", "Participation open now"),
     "procedures.plans_n": ("Pläne des Verfahrens ({n})", "Plans of the procedure ({n})"),
     "mine.title": ("Meine Beiträge", "My contributions"),
-    "mine.none": ("Von diesem Gerät wurde noch nichts eingereicht.", "Nothing has been submitted from this device yet."),
-    "mine.count": ("{n} von diesem Gerät eingereicht (auch die noch nicht geprüften).",
-                   "{n} submitted from this device (including those not yet reviewed)."),
+    "mine.none": (
+        "Von diesem Gerät wurde noch nichts eingereicht.",
+        "Nothing has been submitted from this device yet.",
+    ),
+    "mine.count": (
+        "{n} von diesem Gerät eingereicht (auch die noch nicht geprüften).",
+        "{n} submitted from this device (including those not yet reviewed).",
+    ),
     "mine.delete": ("Löschen", "Delete"),
     "mine.delete_of": ("{what} löschen", "Delete {what}"),
-    "mine.deleted": ("Gelöscht. Der Beitrag ist mit allem, was an ihm hing, entfernt.",
-                     "Deleted. The contribution and everything attached to it are gone."),
+    "mine.deleted": (
+        "Gelöscht. Der Beitrag ist mit allem, was an ihm hing, entfernt.",
+        "Deleted. The contribution and everything attached to it are gone.",
+    ),
     "mine.delete_failed": ("Löschen nicht möglich ({status}).", "Could not delete ({status})."),
     "mine.notify_confirmed": ("Neuigkeiten per E-Mail: an ({email})", "E-mail updates: on ({email})"),
-    "mine.notify_pending": ("Neuigkeiten per E-Mail: warten auf Ihre Bestätigung ({email})",
-                            "E-mail updates: waiting for your confirmation ({email})"),
-    "form.notify_email": ("Über Neuigkeiten per E-Mail informieren (freiwillig)",
-                          "Tell me about news by e-mail (optional)"),
+    "mine.notify_pending": (
+        "Neuigkeiten per E-Mail: warten auf Ihre Bestätigung ({email})",
+        "E-mail updates: waiting for your confirmation ({email})",
+    ),
+    "form.notify_email": (
+        "Über Neuigkeiten per E-Mail informieren (freiwillig)",
+        "Tell me about news by e-mail (optional)",
+    ),
     "form.notify_hint": (
         "Wir schreiben Ihnen nur zu diesem Beitrag: Eingang, Prüfung, Antwort. Erst nach Bestätigung über einen "
         "Link; die Adresse wird nie veröffentlicht und mit dem Beitrag oder beim Abbestellen gelöscht.",
         "We write only about this contribution: receipt, review, answer. Only after you confirm by a link; the "
-        "address is never published and is deleted with the contribution or when you unsubscribe."),
-    "form.notify_sent": ("Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben.",
-                         "Please confirm your e-mail address with the link we sent you."),
-    "feeds.contributions": ("Neue Beiträge zu diesem Plan als Feed (Atom)", "New contributions on this plan as a feed (Atom)"),
-    "feeds.procedures": ("Beteiligungsverfahren dieses Plans als Feed (Atom)",
-                         "Participation procedures of this plan as a feed (Atom)"),
+        "address is never published and is deleted with the contribution or when you unsubscribe.",
+    ),
+    "form.notify_sent": (
+        "Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben.",
+        "Please confirm your e-mail address with the link we sent you.",
+    ),
+    "feeds.contributions": (
+        "Neue Beiträge zu diesem Plan als Feed (Atom)",
+        "New contributions on this plan as a feed (Atom)",
+    ),
+    "feeds.procedures": (
+        "Beteiligungsverfahren dieses Plans als Feed (Atom)",
+        "Participation procedures of this plan as a feed (Atom)",
+    ),
     "lookup.title": ("Stand einer Stellungnahme abfragen", "Follow a statement"),
     "lookup.label": ("Eingangsnummer", "Reference number"),
     "lookup.submit": ("Abfragen", "Look up"),
-    "lookup.unknown": ("Zu „{reference}“ gibt es keine Stellungnahme. Bitte prüfen Sie die Nummer.",
-                       "There is no statement “{reference}”. Please check the number."),
+    "lookup.unknown": (
+        "Zu „{reference}“ gibt es keine Stellungnahme. Bitte prüfen Sie die Nummer.",
+        "There is no statement “{reference}”. Please check the number.",
+    ),
     "lookup.status": ("Stand: {status}", "State: {status}"),
-    "lookup.late": ("Nach dem Ende des Verfahrens eingegangen und von der Verwaltung zugelassen.",
-                    "Received after the procedure ended and admitted by the administration."),
+    "lookup.late": (
+        "Nach dem Ende des Verfahrens eingegangen und von der Verwaltung zugelassen.",
+        "Received after the procedure ended and admitted by the administration.",
+    ),
     "lookup.note": ("Hinweis der Moderation: {note}", "Note from moderation: {note}"),
-    "lookup.pending": ("Das Ergebnis der Abwägung ist noch nicht veröffentlicht.",
-                       "The result of the Abwägung (weighing) is not published yet."),
+    "lookup.pending": (
+        "Das Ergebnis der Abwägung ist noch nicht veröffentlicht.",
+        "The result of the Abwägung (weighing) is not published yet.",
+    ),
     "lookup.result": ("Ergebnis der Abwägung", "Result of the Abwägung"),
     "lookup.section": ("Abschnitt {n}", "Section {n}"),
     "lookup.decision": ("Beschluss: {decision}", "Decision: {decision}"),
@@ -300,13 +360,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Hinweis: Die Gebäude in Langenhorn sind synthetisch (erzeugt, keine Vermessung).",
         "Note: the buildings in Langenhorn are synthetic (generated, not surveyed).",
     ),
-    "3d.envelope_note": ("Zulässiges Bauvolumen: {n} Bauflächen – {plans}.", "Permitted volume: {n} building areas – {plans}."),
+    "3d.envelope_note": (
+        "Zulässiges Bauvolumen: {n} Bauflächen – {plans}.",
+        "Permitted volume: {n} building areas – {plans}.",
+    ),
     "3d.all_plans": ("alle Pläne", "all plans"),
-    "3d.choose_plan": ("Wählen Sie einen Plan (Karte, Liste oder Suche), um sein zulässiges Bauvolumen zu sehen.",
-                       "Choose a plan (map, list or search) to see its permitted volume."),
-    "variants.not_here": ("Die Planungsvarianten betreffen Pläne, die hier nicht geladen sind; "
-                          "gezeigt wird der Gebäudebestand.",
-                          "The planning variants concern plans not loaded here; the stored buildings are shown."),
+    "3d.choose_plan": (
+        "Wählen Sie einen Plan (Karte, Liste oder Suche), um sein zulässiges Bauvolumen zu sehen.",
+        "Choose a plan (map, list or search) to see its permitted volume.",
+    ),
+    "variants.not_here": (
+        "Die Planungsvarianten betreffen Pläne, die hier nicht geladen sind; gezeigt wird der Gebäudebestand.",
+        "The planning variants concern plans not loaded here; the stored buildings are shown.",
+    ),
     # --- scenario variants (3D view) ------------------------------------------
     "variants.heading": ("Varianten vergleichen", "Compare variants"),
     "variants.a": ("Variante A", "Variant A"),
@@ -330,8 +396,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "variants.none": ("Keine Szenarien vorhanden.", "No scenarios available."),
     "variants.compare": ("Kennzahlen im Vergleich", "Indicators compared"),
     "variants.caption": ("Kennzahlen von A ({a}) nach B ({b})", "Indicators from A ({a}) to B ({b})"),
-    "variants.same": ("A und B sind dieselbe Variante; alle Differenzen sind null.",
-                      "A and B are the same variant; all differences are zero."),
+    "variants.same": (
+        "A und B sind dieselbe Variante; alle Differenzen sind null.",
+        "A and B are the same variant; all differences are zero.",
+    ),
     "variants.col.indicator": ("Kennzahl", "Indicator"),
     "variants.col.delta": ("Differenz B − A", "Difference B − A"),
     "variants.col.relative": ("relativ", "relative"),
@@ -347,34 +415,48 @@ TEXTS: dict[str, tuple[str, str]] = {
     "variants.by_zone": ("Je betroffene Fläche", "Per affected area"),
     "variants.zone_count": ("{n} Flächen geändert", "{n} areas changed"),
     "variants.no_zone_change": ("Keine Fläche ändert sich zwischen A und B.", "No area changes between A and B."),
-    "variants.summary": ("Von A nach B: {floor} Geschossfläche, etwa {dwellings} Wohnungen und {residents} "
-                         "Einwohnerinnen und Einwohner.",
-                         "From A to B: {floor} floor area, about {dwellings} dwellings and {residents} residents."),
-    "variants.buildings_changed": ("Gebäude: {added} neu, {changed} verändert, {removed} abgerissen.",
-                                   "Buildings: {added} new, {changed} changed, {removed} demolished."),
-    "variants.assumptions": ("So ist geschätzt: eine Wohnung je {m2} m² Geschossfläche (Wohnfläche plus Wände, "
-                             "Flure, Keller), {persons} Personen je Wohnung.",
-                             "How this is estimated: one dwelling per {m2} m² of floor area (living space plus "
-                             "walls, corridors, cellars), {persons} persons per dwelling."),
-    "variants.assumptions_ab": ("So ist geschätzt: in A eine Wohnung je {m2_a} m² Geschossfläche und {persons_a} "
-                                "Personen je Wohnung, in B je {m2_b} m² und {persons_b} Personen.",
-                                "How this is estimated: in A one dwelling per {m2_a} m² of floor area and "
-                                "{persons_a} persons per dwelling, in B per {m2_b} m² and {persons_b} persons."),
+    "variants.summary": (
+        "Von A nach B: {floor} Geschossfläche, etwa {dwellings} Wohnungen und {residents} "
+        "Einwohnerinnen und Einwohner.",
+        "From A to B: {floor} floor area, about {dwellings} dwellings and {residents} residents.",
+    ),
+    "variants.buildings_changed": (
+        "Gebäude: {added} neu, {changed} verändert, {removed} abgerissen.",
+        "Buildings: {added} new, {changed} changed, {removed} demolished.",
+    ),
+    "variants.assumptions": (
+        "So ist geschätzt: eine Wohnung je {m2} m² Geschossfläche (Wohnfläche plus Wände, "
+        "Flure, Keller), {persons} Personen je Wohnung.",
+        "How this is estimated: one dwelling per {m2} m² of floor area (living space plus "
+        "walls, corridors, cellars), {persons} persons per dwelling.",
+    ),
+    "variants.assumptions_ab": (
+        "So ist geschätzt: in A eine Wohnung je {m2_a} m² Geschossfläche und {persons_a} "
+        "Personen je Wohnung, in B je {m2_b} m² und {persons_b} Personen.",
+        "How this is estimated: in A one dwelling per {m2_a} m² of floor area and "
+        "{persons_a} persons per dwelling, in B per {m2_b} m² and {persons_b} persons.",
+    ),
     "variants.points": ("Prozentpunkte", "percentage points"),
     "variants.col.zone": ("Fläche", "Area"),
     "variants.col.grz": ("GRZ A → B (zulässig)", "GRZ A → B (permitted)"),
     "variants.col.floor": ("Geschossfläche B − A", "Floor area B − A"),
     "variants.col.dwellings": ("Wohnungen B − A", "Dwellings B − A"),
     "variants.col.residents": ("Einwohner B − A", "Residents B − A"),
-    "variants.zones_caption": ("Was sich je Fläche ändert, von A ({a}) nach B ({b})",
-                               "What changes per area, from A ({a}) to B ({b})"),
-    "variants.grz_explain": ("GRZ: welcher Teil des Grundstücks überbaut ist (0,4 = 40 %).",
-                             "GRZ: the part of the plot built on (0.4 = 40 %)."),
+    "variants.zones_caption": (
+        "Was sich je Fläche ändert, von A ({a}) nach B ({b})",
+        "What changes per area, from A ({a}) to B ({b})",
+    ),
+    "variants.grz_explain": (
+        "GRZ: welcher Teil des Grundstücks überbaut ist (0,4 = 40 %).",
+        "GRZ: the part of the plot built on (0.4 = 40 %).",
+    ),
     "sun.heading": ("Sonne an einem Ort", "Sun at one place"),
-    "sun.explain": ("Wie viele Stunden Sonne ein Ort am 21. März und am 21. Dezember bekommt, in A und in B. "
-                    "Wählen Sie eine Fläche oder klicken Sie in die 3D-Ansicht.",
-                    "How many hours of sun a place gets on 21 March and 21 December, in A and in B. "
-                    "Choose an area or click into the 3D view."),
+    "sun.explain": (
+        "Wie viele Stunden Sonne ein Ort am 21. März und am 21. Dezember bekommt, in A und in B. "
+        "Wählen Sie eine Fläche oder klicken Sie in die 3D-Ansicht.",
+        "How many hours of sun a place gets on 21 March and 21 December, in A and in B. "
+        "Choose an area or click into the 3D view.",
+    ),
     "sun.place_north_of": ("nördlich von {name}", "north of {name}"),
     "sun.place_clicked": ("der angeklickte Ort", "the place clicked"),
     "sun.caption": ("Sonnenstunden {place} ({lat}, {lon})", "Hours of sun {place} ({lat}, {lon})"),
@@ -385,13 +467,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sun.hours": ("{h} Std.", "{h} h"),
     "sun.choose": ("Ort für die Sonnenstunden", "Place for the hours of sun"),
     "sun.failed": ("Die Sonnenstunden konnten nicht gerechnet werden.", "The hours of sun could not be computed."),
-    "sun.note": ("Gerechnet mit den Gebäudehöhen im Umkreis von 250 m, ohne Bäume und Gelände; alle 10 Minuten "
-                 "zählt, ob der Ort in der Sonne liegt.",
-                 "Computed from the building heights within 250 m, without trees or terrain; every 10 minutes "
-                 "counts whether the place is in the sun."),
+    "sun.note": (
+        "Gerechnet mit den Gebäudehöhen im Umkreis von 250 m, ohne Bäume und Gelände; alle 10 Minuten "
+        "zählt, ob der Ort in der Sonne liegt.",
+        "Computed from the building heights within 250 m, without trees or terrain; every 10 minutes "
+        "counts whether the place is in the sun.",
+    ),
     "3d.legend": ("Farben der Gebäude", "Colours of the buildings"),
     "3d.legend.new": ("neu gegenüber heute", "new compared with today"),
-    "3d.legend.changed": ("verändert (höher, niedriger, anderer Grundriss)", "changed (taller, lower, other footprint)"),
+    "3d.legend.changed": (
+        "verändert (höher, niedriger, anderer Grundriss)",
+        "changed (taller, lower, other footprint)",
+    ),
     "3d.legend.existing": ("bestehend", "existing"),
     "3d.legend.synthetic": ("bestehend, Höhe geschätzt (synthetisch)", "existing, height estimated (synthetic)"),
     "3d.legend.envelope": ("zulässiges Bauvolumen nach Bebauungsplan", "volume the zoning plan permits"),
@@ -403,10 +490,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "list.what": ("Inhalt", "Content"),
     "list.what.plans": ("Bebauungspläne", "Zoning plans"),
     "list.what.objects": ("Alle Planinhalte", "All plan contents"),
-    "list.objects_choose_plan": ("Bitte unten einen Plan wählen: Dann stehen hier alle seine Inhalte, nach Themen "
-                                 "geordnet und erklärt.",
-                                 "Please choose a plan below: all its contents are then listed here, grouped by "
-                                 "topic and explained."),
+    "list.objects_choose_plan": (
+        "Bitte unten einen Plan wählen: Dann stehen hier alle seine Inhalte, nach Themen geordnet und erklärt.",
+        "Please choose a plan below: all its contents are then listed here, grouped by topic and explained.",
+    ),
     "col.object": ("Inhalt", "Content"),
     "col.label": ("Beschriftung", "Label"),
     "col.values": ("Festgesetzte Werte", "Values set"),
@@ -423,8 +510,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.likes": ("Bevorzugt von", "Preferred by"),
     "variants.prefer": ("Bevorzugen", "Prefer"),
     "variants.prefer_of": ("Variante „{name}“ bevorzugen, bisher {n}", "Prefer the variant “{name}”, so far {n}"),
-    "variants.synthetic_note": ("(gerechnet auf synthetischem Gebäudebestand)",
-                                "(computed on synthetic buildings)"),
+    "variants.synthetic_note": ("(gerechnet auf synthetischem Gebäudebestand)", "(computed on synthetic buildings)"),
     "variants.none_stored": (
         "Noch keine gerechneten Varianten gespeichert (buergergis run-scenarios).",
         "No computed variants stored yet (buergergis run-scenarios).",
@@ -436,14 +522,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "list.details_of": ("Details zu {name}", "Details of {name}"),
     "list.empty": ("Keine Einträge gefunden.", "No entries found."),
     "list.caption": ("{what}: {n} Einträge", "{what}: {n} entries"),
-    "list.caption_part": ("{what}: die ersten {shown} von {n} Einträgen (Suche und Planfilter grenzen ein)",
-                          "{what}: the first {shown} of {n} entries (search and the plan filter narrow it down)"),
-    "list.many_plans": ("{n} Pläne: geben Sie Nummer oder Name des Plans in die Suche ein.",
-                        "{n} plans: type the plan's number or name into the search."),
+    "list.caption_part": (
+        "{what}: die ersten {shown} von {n} Einträgen (Suche und Planfilter grenzen ein)",
+        "{what}: the first {shown} of {n} entries (search and the plan filter narrow it down)",
+    ),
+    "list.many_plans": (
+        "{n} Pläne: geben Sie Nummer oder Name des Plans in die Suche ein.",
+        "{n} plans: type the plan's number or name into the search.",
+    ),
     "list.more": ("Weitere {k} anzeigen", "Show {k} more"),
     "list.contributions_newest": (
         "Durchsucht werden die neuesten {n} von {total} Beiträgen; der Planfilter holt die Beiträge eines Plans.",
-        "Searching the newest {n} of {total} contributions; the plan filter fetches the contributions of one plan."),
+        "Searching the newest {n} of {total} contributions; the plan filter fetches the contributions of one plan.",
+    ),
     "col.name": ("Name", "Name"),
     "col.nummer": ("Nummer", "Number"),
     "col.rechtsstand": ("Rechtsstand", "Legal status"),
@@ -469,25 +560,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dash.login": ("Anmelden", "Sign in"),
     "dash.logout": ("Abmelden", "Sign out"),
     "dash.signed_in_as": ("Angemeldet als {name} ({role})", "Signed in as {name} ({role})"),
-    "dash.session_expired": ("Ihre Anmeldung ist abgelaufen oder beendet. Bitte melden Sie sich erneut an; "
-                             "bis dahin sehen Sie nur öffentliche Beiträge.",
-                             "Your session has expired or ended. Please sign in again; until then you see only "
-                             "public contributions."),
-    "dash.sign_in_unavailable": ("Die Anmeldung für Mitarbeitende ist in dieser Installation nicht eingerichtet.",
-                                 "Staff sign-in is not set up for this installation."),
-    "dash.no_staff_role": ("Ihr Konto hat keine Rolle für Moderation oder Planung; gezeigt werden nur öffentliche "
-                           "Beiträge.",
-                           "Your account has no moderator or planner role; only public contributions are shown."),
+    "dash.session_expired": (
+        "Ihre Anmeldung ist abgelaufen oder beendet. Bitte melden Sie sich erneut an; "
+        "bis dahin sehen Sie nur öffentliche Beiträge.",
+        "Your session has expired or ended. Please sign in again; until then you see only public contributions.",
+    ),
+    "dash.sign_in_unavailable": (
+        "Die Anmeldung für Mitarbeitende ist in dieser Installation nicht eingerichtet.",
+        "Staff sign-in is not set up for this installation.",
+    ),
+    "dash.no_staff_role": (
+        "Ihr Konto hat keine Rolle für Moderation oder Planung; gezeigt werden nur öffentliche Beiträge.",
+        "Your account has no moderator or planner role; only public contributions are shown.",
+    ),
     "role.citizen": ("ohne Rolle", "no staff role"),
     "role.moderator": ("Moderation", "moderator"),
     "role.planner": ("Planung", "planner"),
     "role.admin": ("Administration", "admin"),
-    "dash.signed_in": ("Angemeldet: Zahlen und Warteschlange enthalten alle Beiträge.",
-                       "Signed in: counts and queue include all contributions."),
-    "dash.public_only": ("Ohne Anmeldung zählen nur öffentliche (freigegebene) Beiträge.",
-                         "Without signing in only public (approved) contributions are counted."),
-    "dash.bad_token": ("Das Token wurde nicht akzeptiert; gezeigt werden nur öffentliche Beiträge.",
-                       "The token was not accepted; only public contributions are shown."),
+    "dash.signed_in": (
+        "Angemeldet: Zahlen und Warteschlange enthalten alle Beiträge.",
+        "Signed in: counts and queue include all contributions.",
+    ),
+    "dash.public_only": (
+        "Ohne Anmeldung zählen nur öffentliche (freigegebene) Beiträge.",
+        "Without signing in only public (approved) contributions are counted.",
+    ),
+    "dash.bad_token": (
+        "Das Token wurde nicht akzeptiert; gezeigt werden nur öffentliche Beiträge.",
+        "The token was not accepted; only public contributions are shown.",
+    ),
     "dash.queue": ("Moderation: wartende Beiträge", "Moderation: waiting contributions"),
     "dash.queue_caption": ("{n} Beiträge warten auf Prüfung", "{n} contributions waiting for review"),
     "dash.queue_empty": ("Keine Beiträge warten auf Prüfung.", "No contributions are waiting for review."),
@@ -511,23 +612,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     # --- Verwaltung / Administration (ui/admin.py, procedures.py, moderation.py, abwaegung.py) ----
     "tab.admin": ("Verwaltung", "Administration"),
     "admin.region": ("Verwaltung: Beteiligungsverfahren", "Administration: participation procedures"),
-    "admin.intro": ("Für Mitarbeitende: Verfahren eröffnen, Beiträge moderieren, Stellungnahmen abwägen.",
-                    "For staff: open procedures, moderate contributions, weigh statements."),
-    "admin.citizen_note": ("Dieser Bereich ist für Mitarbeitende der Verwaltung (Planung und Moderation). Alles "
-                           "Öffentliche finden Sie in Karte und Liste.",
-                           "This area is for the administration's staff (planning and moderation). Everything "
-                           "public is in the map and the list."),
-    "admin.no_role": ("Ihr Konto hat keine Rolle für Moderation oder Planung.",
-                      "Your account has no moderator or planner role."),
+    "admin.intro": (
+        "Für Mitarbeitende: Verfahren eröffnen, Beiträge moderieren, Stellungnahmen abwägen.",
+        "For staff: open procedures, moderate contributions, weigh statements.",
+    ),
+    "admin.citizen_note": (
+        "Dieser Bereich ist für Mitarbeitende der Verwaltung (Planung und Moderation). Alles "
+        "Öffentliche finden Sie in Karte und Liste.",
+        "This area is for the administration's staff (planning and moderation). Everything "
+        "public is in the map and the list.",
+    ),
+    "admin.no_role": (
+        "Ihr Konto hat keine Rolle für Moderation oder Planung.",
+        "Your account has no moderator or planner role.",
+    ),
     "admin.screens": ("Bereiche der Verwaltung", "Administration areas"),
     "admin.screen.procedures": ("Verfahren", "Procedures"),
     "admin.screen.moderation": ("Moderation", "Moderation"),
     "admin.screen.abwaegung": ("Abwägung", "Abwägung (weighing)"),
-    "admin.err.401": ("Ihre Anmeldung ist abgelaufen (401). Bitte melden Sie sich erneut an.",
-                      "Your session has expired (401). Please sign in again."),
+    "admin.err.401": (
+        "Ihre Anmeldung ist abgelaufen (401). Bitte melden Sie sich erneut an.",
+        "Your session has expired (401). Please sign in again.",
+    ),
     "admin.err.403": ("Dafür fehlt Ihrer Rolle die Berechtigung (403).", "Your role may not do this (403)."),
     "admin.err.4xx": ("Nicht angenommen ({status}): {detail}", "Not accepted ({status}): {detail}"),
-    "admin.err.read": ("Die Daten konnten nicht geladen werden ({status}).", "The data could not be loaded ({status})."),
+    "admin.err.read": (
+        "Die Daten konnten nicht geladen werden ({status}).",
+        "The data could not be loaded ({status}).",
+    ),
     "common.cancel": ("Abbrechen", "Cancel"),
     "common.late": ("verspätet", "late"),
     "col.title": ("Titel", "Title"),
@@ -564,8 +676,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "proc.edit_aria": ("Verfahren „{title}“ bearbeiten", "Edit the procedure “{title}”"),
     "proc.close": ("Beenden", "Close"),
     "proc.close_aria": ("Verfahren „{title}“ jetzt beenden", "Close the procedure “{title}” now"),
-    "proc.close_confirm": ("Verfahren „{title}“ jetzt beenden? Danach nimmt es keine Stellungnahmen mehr an.",
-                           "Close the procedure “{title}” now? It then accepts no more statements."),
+    "proc.close_confirm": (
+        "Verfahren „{title}“ jetzt beenden? Danach nimmt es keine Stellungnahmen mehr an.",
+        "Close the procedure “{title}” now? It then accepts no more statements.",
+    ),
     "proc.close_yes": ("Ja, jetzt beenden", "Yes, close it now"),
     "proc.closed_ok": ("Das Verfahren „{title}“ ist beendet.", "The procedure “{title}” is closed."),
     "proc.form_new": ("Verfahren eröffnen", "Open a procedure"),
@@ -580,16 +694,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "proc.plan_filter_placeholder": ("Name oder Nummer", "Name or number"),
     "proc.plans_chosen": ("Ausgewählt: {plans}", "Chosen: {plans}"),
     "proc.plans_none": ("Noch kein Plan ausgewählt.", "No plan chosen yet."),
-    "proc.plans_more": ("{n} weitere Pläne passen; bitte genauer filtern.",
-                        "{n} more plans match; please narrow the filter."),
+    "proc.plans_more": (
+        "{n} weitere Pläne passen; bitte genauer filtern.",
+        "{n} more plans match; please narrow the filter.",
+    ),
     "proc.opens": ("Beginn (erster Tag)", "Start (first day)"),
     "proc.closes": ("Ende (letzter Tag)", "End (last day)"),
-    "proc.closes_hint": ("Stellungnahmen werden bis zum Ende dieses Tages angenommen.",
-                         "Statements are accepted until the end of this day."),
+    "proc.closes_hint": (
+        "Stellungnahmen werden bis zum Ende dieses Tages angenommen.",
+        "Statements are accepted until the end of this day.",
+    ),
     "proc.allowed": ("Erlaubte Beitragsarten", "Kinds of contribution accepted"),
     "proc.prefix": ("Kürzel der Eingangsnummern", "Prefix of the reference numbers"),
-    "proc.prefix_hint": ("1–12 Buchstaben oder Ziffern, z. B. LA22; leer: aus dem Namen des ersten Plans.",
-                         "1–12 letters or digits, e.g. LA22; empty: from the first plan's name."),
+    "proc.prefix_hint": (
+        "1–12 Buchstaben oder Ziffern, z. B. LA22; leer: aus dem Namen des ersten Plans.",
+        "1–12 letters or digits, e.g. LA22; empty: from the first plan's name.",
+    ),
     "proc.save_new": ("Verfahren eröffnen", "Open the procedure"),
     "proc.save_edit": ("Änderungen speichern", "Save the changes"),
     "proc.new": ("Neues Verfahren (Formular leeren)", "New procedure (clear the form)"),
@@ -617,26 +737,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "modq.bulk_failed": ("{n} nicht geändert: {details}", "{n} not changed: {details}"),
     "modq.nothing_selected": ("Bitte zuerst Beiträge auswählen.", "Please select contributions first."),
     "modq.caption": ("Beiträge, älteste zuerst: {n}", "Contributions, oldest first: {n}"),
-    "modq.caption_part": ("Die ältesten {shown} von {n} Beiträgen (Filter grenzen ein)",
-                          "The oldest {shown} of {n} contributions (filters narrow it down)"),
+    "modq.caption_part": (
+        "Die ältesten {shown} von {n} Beiträgen (Filter grenzen ein)",
+        "The oldest {shown} of {n} contributions (filters narrow it down)",
+    ),
     "modq.empty": ("Keine Beiträge zu diesen Filtern.", "No contributions match these filters."),
     "modq.open": ("Prüfen", "Review"),
     "modq.open_aria": ("Beitrag {ref} prüfen", "Review contribution {ref}"),
     "modq.detail": ("Beitrag {ref}", "Contribution {ref}"),
-    "modq.detail_none": ("Wählen Sie „Prüfen“ bei einem Beitrag: Hier erscheinen dann Ort, mögliche Dubletten und "
-                         "die Aktionen.",
-                         "Choose “Review” for a contribution: its location, possible duplicates and the actions "
-                         "appear here."),
+    "modq.detail_none": (
+        "Wählen Sie „Prüfen“ bei einem Beitrag: Hier erscheinen dann Ort, mögliche Dubletten und die Aktionen.",
+        "Choose “Review” for a contribution: its location, possible duplicates and the actions appear here.",
+    ),
     "modq.received": ("Eingang: {when}", "Received: {when}"),
     "modq.current_status": ("Status: {status}", "Status: {status}"),
-    "modq.late_note": ("Nach dem Ende des Verfahrens eingegangen (verspätet).",
-                       "Received after the procedure ended (late)."),
+    "modq.late_note": (
+        "Nach dem Ende des Verfahrens eingegangen (verspätet).",
+        "Received after the procedure ended (late).",
+    ),
     "modq.public_note": ("Öffentlicher Hinweis: {note}", "Public note: {note}"),
     "modq.plan_link": ("Plan „{plan}“ in der Karte zeigen", "Show the plan “{plan}” on the map"),
     "modq.location": ("Ort des Beitrags", "Location of the contribution"),
     "modq.no_location": ("Kein Ort angegeben.", "No location given."),
-    "modq.duplicates": ("Mögliche Dubletten (gleiche Art und Thema, bis 50 m, 30 Tage)",
-                        "Possible duplicates (same kind and topic, within 50 m, 30 days)"),
+    "modq.duplicates": (
+        "Mögliche Dubletten (gleiche Art und Thema, bis 50 m, 30 Tage)",
+        "Possible duplicates (same kind and topic, within 50 m, 30 days)",
+    ),
     "modq.no_duplicates": ("Keine ähnlichen Beiträge in der Nähe.", "No similar contributions nearby."),
     "modq.distance": ("{m} m entfernt", "{m} m away"),
     "modq.history": ("Verlauf", "History"),
@@ -647,8 +773,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "modq.tpl.doppelt": ("Doppelt", "Duplicate"),
     "modq.tpl.unverstaendlich": ("Unverständlich", "Unclear"),
     "modq.reason": ("Begründung oder Hinweis (öffentlich)", "Reason or note (public)"),
-    "modq.reason_hint": ("Die Verfasserin oder der Verfasser und alle anderen lesen diesen Text.",
-                         "The author and everyone else read this text."),
+    "modq.reason_hint": (
+        "Die Verfasserin oder der Verfasser und alle anderen lesen diesen Text.",
+        "The author and everyone else read this text.",
+    ),
     "modq.set.freigegeben": ("Freigeben", "Approve"),
     "modq.set.abgelehnt": ("Ablehnen", "Reject"),
     "modq.set.in_bearbeitung": ("In Bearbeitung", "In progress"),
@@ -658,10 +786,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "abw.heading": ("Abwägung der Stellungnahmen", "Weighing the statements (Abwägung)"),
     "abw.procedure": ("Verfahren", "Procedure"),
     "abw.no_procedures": ("Noch keine Verfahren.", "No procedures yet."),
-    "abw.no_statements": ("Zu diesem Verfahren gibt es noch keine Stellungnahmen.",
-                          "This procedure has no statements yet."),
-    "abw.counts": ("Stellungnahmen: {n}, davon noch nicht (ganz) abgewogen: {open}",
-                   "Statements: {n}, not (fully) weighed yet: {open}"),
+    "abw.no_statements": (
+        "Zu diesem Verfahren gibt es noch keine Stellungnahmen.",
+        "This procedure has no statements yet.",
+    ),
+    "abw.counts": (
+        "Stellungnahmen: {n}, davon noch nicht (ganz) abgewogen: {open}",
+        "Statements: {n}, not (fully) weighed yet: {open}",
+    ),
     "abw.caption": ("Stellungnahmen nach Eingangsnummer: {n}", "Statements by reference: {n}"),
     "abw.result": ("Ergebnis", "Result"),
     "abw.result.beruecksichtigt": ("berücksichtigt", "taken into account"),
@@ -679,15 +811,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "abw.dl_anon": ("anonymisiert", "anonymised"),
     "abw.dl_aria": ("Abwägungstabelle als {fmt}, {variant}", "Abwägung table as {fmt}, {variant}"),
     "abw.publish": ("Ergebnisse veröffentlichen", "Publish the results"),
-    "abw.publish_hint": ("Veröffentlicht werden Vorschlag, Ergebnis und Beschlussvorschlag jeder entschiedenen "
-                         "Stellungnahme, abrufbar über die Eingangsnummer; der Text nur bei freigegebenen, nie Namen.",
-                         "Published are the proposal, result and proposed resolution of every decided statement, "
-                         "found by its reference; the text only of approved ones, never names."),
-    "abw.publish_confirm": ("Alle entschiedenen Abwägungen dieses Verfahrens jetzt veröffentlichen?",
-                            "Publish every decided Abwägung of this procedure now?"),
+    "abw.publish_hint": (
+        "Veröffentlicht werden Vorschlag, Ergebnis und Beschlussvorschlag jeder entschiedenen "
+        "Stellungnahme, abrufbar über die Eingangsnummer; der Text nur bei freigegebenen, nie Namen.",
+        "Published are the proposal, result and proposed resolution of every decided statement, "
+        "found by its reference; the text only of approved ones, never names.",
+    ),
+    "abw.publish_confirm": (
+        "Alle entschiedenen Abwägungen dieses Verfahrens jetzt veröffentlichen?",
+        "Publish every decided Abwägung of this procedure now?",
+    ),
     "abw.publish_yes": ("Ja, veröffentlichen", "Yes, publish"),
-    "abw.published": ("{n} Ergebnisse neu veröffentlicht, insgesamt {total}.",
-                      "{n} results newly published, {total} in total."),
+    "abw.published": (
+        "{n} Ergebnisse neu veröffentlicht, insgesamt {total}.",
+        "{n} results newly published, {total} in total.",
+    ),
     "abw.open": ("Abwägen", "Weigh"),
     "abw.open_aria": ("Stellungnahme {ref} abwägen", "Weigh statement {ref}"),
     "abw.choose": ("Wählen Sie „Abwägen“ bei einer Stellungnahme.", "Choose “Weigh” for a statement."),
@@ -757,14 +895,23 @@ PLURAL_ONE: dict[str, tuple[str, str]] = {
     "panel.zone_count": ("1 Fläche", "1 area"),
     "panel.like_count": ("1 Zustimmung", "1 like"),
     "form.geometry_drawn": ("Gezeichnet: 1 Objekt ({kind}).", "Drawn: 1 object ({kind})."),
-    "3d.envelope_note": ("Zulässiges Bauvolumen: 1 Baufläche – {plans}.", "Permitted volume: 1 building area – {plans}."),
+    "3d.envelope_note": (
+        "Zulässiges Bauvolumen: 1 Baufläche – {plans}.",
+        "Permitted volume: 1 building area – {plans}.",
+    ),
     "list.count": ("1 Eintrag", "1 entry"),
     "list.caption": ("{what}: 1 Eintrag", "{what}: 1 entry"),
     "dash.queue_caption": ("1 Beitrag wartet auf Prüfung", "1 contribution waiting for review"),
     "proc.open_days": ("läuft, noch 1 Tag", "open, 1 day left"),
-    "proc.plans_more": ("1 weiterer Plan passt; bitte genauer filtern.", "1 more plan matches; please narrow the filter."),
+    "proc.plans_more": (
+        "1 weiterer Plan passt; bitte genauer filtern.",
+        "1 more plan matches; please narrow the filter.",
+    ),
     "abw.sections_summary": ("1 Abschnitt: {results}", "1 section: {results}"),
-    "abw.published": ("1 Ergebnis neu veröffentlicht, insgesamt {total}.", "1 result newly published, {total} in total."),
+    "abw.published": (
+        "1 Ergebnis neu veröffentlicht, insgesamt {total}.",
+        "1 result newly published, {total} in total.",
+    ),
     "studio.versions": ("1 gespeicherte Version", "1 saved version"),
     "studio.building_count": ("1 Gebäude gewählt", "1 building chosen"),
     "variants.zone_count": ("1 Fläche geändert", "1 area changed"),

@@ -65,29 +65,44 @@ _TEXTS = {
     "skip": ("Zum Inhalt springen", "Skip to content"),
     "lang_group": ("Sprache / Language", "Sprache / Language"),
     "legal_nav": ("Rechtliches und Hilfe", "Legal and help"),
-    "incomplete": ("Diese Seite ist noch nicht vollständig: Die markierten Stellen muss die Kommune ausfüllen.",
-                   "This page is not complete yet: the municipality must fill in the marked parts."),
+    "incomplete": (
+        "Diese Seite ist noch nicht vollständig: Die markierten Stellen muss die Kommune ausfüllen.",
+        "This page is not complete yet: the municipality must fill in the marked parts.",
+    ),
     "form_title": ("Barriere melden", "Report a barrier"),
     "form_message": ("Was ist die Barriere? (Pflichtfeld)", "What is the barrier? (required)"),
-    "form_message_hint": ("Zum Beispiel: „Den Knopf ‚Absenden‘ erreiche ich nicht mit der Tastatur.“",
-                          "For example: “I cannot reach the ‘Submit’ button with the keyboard.”"),
+    "form_message_hint": (
+        "Zum Beispiel: „Den Knopf ‚Absenden‘ erreiche ich nicht mit der Tastatur.“",
+        "For example: “I cannot reach the ‘Submit’ button with the keyboard.”",
+    ),
     "form_page": ("Wo? Seite oder Funktion (freiwillig)", "Where? Page or function (optional)"),
-    "form_contact": ("Wie erreichen wir Sie? E-Mail oder Telefon (freiwillig)",
-                     "How can we reach you? E-mail or phone (optional)"),
-    "form_contact_hint": ("Nur nötig, wenn Sie eine Antwort möchten. Gespeichert, bis Ihre Meldung beantwortet ist.",
-                          "Only needed if you want an answer. Kept until your report has been answered."),
+    "form_contact": (
+        "Wie erreichen wir Sie? E-Mail oder Telefon (freiwillig)",
+        "How can we reach you? E-mail or phone (optional)",
+    ),
+    "form_contact_hint": (
+        "Nur nötig, wenn Sie eine Antwort möchten. Gespeichert, bis Ihre Meldung beantwortet ist.",
+        "Only needed if you want an answer. Kept until your report has been answered.",
+    ),
     "form_submit": ("Meldung senden", "Send report"),
-    "form_sent": ("Danke! Ihre Meldung ist gespeichert. Die zuständige Stelle liest sie.",
-                  "Thank you! Your report has been stored. The responsible office will read it."),
+    "form_sent": (
+        "Danke! Ihre Meldung ist gespeichert. Die zuständige Stelle liest sie.",
+        "Thank you! Your report has been stored. The responsible office will read it.",
+    ),
     "form_error": ("Bitte korrigieren Sie: {message}", "Please correct: {message}"),
-    "form_unavailable": ("Die Meldung konnte gerade nicht gespeichert werden. Bitte schreiben Sie uns auf einem der "
-                         "oben genannten Wege.",
-                         "The report could not be stored just now. Please write to us in one of the ways above."),
+    "form_unavailable": (
+        "Die Meldung konnte gerade nicht gespeichert werden. Bitte schreiben Sie uns auf einem der "
+        "oben genannten Wege.",
+        "The report could not be stored just now. Please write to us in one of the ways above.",
+    ),
     "admin_title": ("Rückmeldungen zur Barrierefreiheit", "Feedback on accessibility"),
     "admin_none": ("Keine Rückmeldungen.", "No feedback."),
     "admin_delete": ("Erledigt, löschen", "Done, delete"),
-    "admin_forbidden": ("Nur für die Administration: bitte im Portal als Administrator/in anmelden. / "
-                        "Admins only: please sign in to the portal as an admin.",) * 2,
+    "admin_forbidden": (
+        "Nur für die Administration: bitte im Portal als Administrator/in anmelden. / "
+        "Admins only: please sign in to the portal as an admin.",
+    )
+    * 2,
     "admin_when": ("Eingegangen", "Received"),
     "admin_where": ("Wo", "Where"),
     "admin_message": ("Meldung", "Report"),
@@ -148,10 +163,15 @@ def _document(lang: str, title: str, main: str, prefix: str, slug: str | None = 
     """A whole page: skip link, header with the way back and the language switch, main, footer."""
     other = "en" if lang == "de" else "de"
     here = f"{prefix}/{slug}" if slug else request.path
-    switch = (f'<a href="{escape(here)}?lang={other}" lang="{other}" hreflang="{other}">'
-              f'{"Deutsch" if other == "de" else "English"}</a>')
-    links = "".join(f'<li><a href="{escape(prefix + href)}"{" aria-current=\"page\"" if slug and href.split("?")[0] == "/" + slug else ""}>'
-                    f"{escape(name)}</a></li>" for href, name in footer_links(lang))
+    switch = (
+        f'<a href="{escape(here)}?lang={other}" lang="{other}" hreflang="{other}">'
+        f'{"Deutsch" if other == "de" else "English"}</a>'
+    )
+    links = "".join(
+        f'<li><a href="{escape(prefix + href)}"{" aria-current=\"page\"" if slug and href.split("?")[0] == "/" + slug else ""}>'
+        f"{escape(name)}</a></li>"
+        for href, name in footer_links(lang)
+    )
     home = f"{prefix}/" + ("?lang=en" if lang == "en" else "")
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
@@ -190,8 +210,9 @@ def page_html(slug: str, lang: str, prefix: str = "", form: str = "") -> str:
     return _document(lang, page.title(lang), notice + body + form, prefix, slug)
 
 
-def feedback_form(lang: str, values: dict | None = None, error: tuple[str, str] | None = None,
-                  sent: bool = False) -> str:
+def feedback_form(
+    lang: str, values: dict | None = None, error: tuple[str, str] | None = None, sent: bool = False
+) -> str:
     """The BITV feedback form; ``error`` is (field, message) and keeps what was typed."""
     from participation.feedback import MAX_CONTACT, MAX_MESSAGE, MAX_PAGE
 
@@ -200,8 +221,10 @@ def feedback_form(lang: str, values: dict | None = None, error: tuple[str, str] 
     if sent:
         status = f'<p class="legal-msg ok" role="status">{_t("form_sent", lang)}</p>'
     elif error:
-        status = (f'<p class="legal-msg error" role="alert" id="feedback-error">'
-                  f'{escape(_t("form_error", lang, message=error[1]))}</p>')
+        status = (
+            f'<p class="legal-msg error" role="alert" id="feedback-error">'
+            f'{escape(_t("form_error", lang, message=error[1]))}</p>'
+        )
 
     def invalid(field: str) -> str:
         return ' aria-invalid="true" aria-describedby="feedback-error"' if error and error[0] == field else ""
@@ -267,11 +290,15 @@ def register(server: Flask, settings) -> None:
             return html_response(page_html("barrierefreiheit", lang, prefix, form), 400)
         except Exception:  # storage down: say so, keep the text in the form
             LOG.exception("accessibility feedback not stored")
-            form = feedback_form(lang, values) + f'<p class="legal-msg error" role="alert">{_t("form_unavailable", lang)}</p>'
+            form = (
+                feedback_form(lang, values)
+                + f'<p class="legal-msg error" role="alert">{_t("form_unavailable", lang)}</p>'
+            )
             return html_response(page_html("barrierefreiheit", lang, prefix, form), 503)
         # after a POST, a GET (reloading the page does not send the report twice)
-        return redirect(f"{prefix}/barrierefreiheit?sent=1" + ("&lang=en" if lang == "en" else "") + "#feedback",
-                        code=303)
+        return redirect(
+            f"{prefix}/barrierefreiheit?sent=1" + ("&lang=en" if lang == "en" else "") + "#feedback", code=303
+        )
 
     def admin_or_refuse(lang: str):
         from api.access import ADMIN, current_viewer
@@ -279,9 +306,12 @@ def register(server: Flask, settings) -> None:
         viewer = current_viewer()
         if viewer.role != ADMIN:
             status = 403 if viewer.via or viewer.token_sent else 401
-            body = _document(lang, _t("admin_title", lang),
-                             f'<h1>{_t("admin_title", lang)}</h1><p class="legal-msg error">'
-                             f'{_t("admin_forbidden", lang)}</p>', prefix)
+            body = _document(
+                lang,
+                _t("admin_title", lang),
+                f'<h1>{_t("admin_title", lang)}</h1><p class="legal-msg error">{_t("admin_forbidden", lang)}</p>',
+                prefix,
+            )
             return html_response(body, status)
         return None
 
@@ -302,14 +332,22 @@ def register(server: Flask, settings) -> None:
             f'<form method="post" action="{prefix}/barrierefreiheit/rueckmeldungen/{escape(row["id"])}/loeschen">'
             f'<input type="hidden" name="csrf_token" value="{csrf}">'
             f'<button type="submit">{_t("admin_delete", lang)}</button></form></td></tr>'
-            for row in rows)
-        table = (f'<table><caption>{_t("admin_title", lang)}: {len(rows)}</caption><thead><tr>'
-                 f'<th scope="col">{_t("admin_when", lang)}</th><th scope="col">{_t("admin_where", lang)}</th>'
-                 f'<th scope="col">{_t("admin_message", lang)}</th><th scope="col">{_t("admin_contact", lang)}</th>'
-                 f'<th scope="col"><span class="visually-hidden">{_t("admin_delete", lang)}</span></th></tr></thead>'
-                 f"<tbody>{items}</tbody></table>") if rows else f'<p>{_t("admin_none", lang)}</p>'
-        return html_response(_document(lang, _t("admin_title", lang),
-                                       f'<h1>{_t("admin_title", lang)}</h1>{table}', prefix))
+            for row in rows
+        )
+        table = (
+            (
+                f'<table><caption>{_t("admin_title", lang)}: {len(rows)}</caption><thead><tr>'
+                f'<th scope="col">{_t("admin_when", lang)}</th><th scope="col">{_t("admin_where", lang)}</th>'
+                f'<th scope="col">{_t("admin_message", lang)}</th><th scope="col">{_t("admin_contact", lang)}</th>'
+                f'<th scope="col"><span class="visually-hidden">{_t("admin_delete", lang)}</span></th></tr></thead>'
+                f"<tbody>{items}</tbody></table>"
+            )
+            if rows
+            else f'<p>{_t("admin_none", lang)}</p>'
+        )
+        return html_response(
+            _document(lang, _t("admin_title", lang), f'<h1>{_t("admin_title", lang)}</h1>{table}', prefix)
+        )
 
     @server.post("/barrierefreiheit/rueckmeldungen/<feedback_id>/loeschen")
     def feedback_delete(feedback_id: str):

@@ -36,9 +36,18 @@ from ui.i18n import T, t
 #: Colours by Baugebiet sign, after the Planzeichenverordnung families (red = housing,
 #: brown = mixed, grey = commercial, orange = special), lightened for readability.
 NUTZUNG_COLORS = {
-    "WS": "#f9c6b8", "WR": "#f6aaaa", "WA": "#ee8f8f", "WB": "#e07070",
-    "MD": "#e3c48f", "MDW": "#ead2a6", "MI": "#d8a46a", "MU": "#c98c52", "MK": "#b87a4b",
-    "GE": "#b8bcc4", "GI": "#8f959e", "SO": "#f4b350",
+    "WS": "#f9c6b8",
+    "WR": "#f6aaaa",
+    "WA": "#ee8f8f",
+    "WB": "#e07070",
+    "MD": "#e3c48f",
+    "MDW": "#ead2a6",
+    "MI": "#d8a46a",
+    "MU": "#c98c52",
+    "MK": "#b87a4b",
+    "GE": "#b8bcc4",
+    "GI": "#8f959e",
+    "SO": "#f4b350",
 }
 GROUP_COLORS = {"wohnen": "#ee8f8f", "misch": "#d8a46a", "gewerbe": "#b8bcc4", "sonder": "#f4b350"}
 FALLBACK_COLOR = "#d5dbe3"
@@ -88,8 +97,20 @@ LAYERS = {
 COLLECTION_OF = {"bp_plan_outline": "bp_plan", **{key: spec[0] for key, spec in BACKGROUND_LAYERS.items()}}
 #: Which map layers a switcher entry controls.
 TOGGLE_LAYERS = {"bp_plan": ("bp_plan", "bp_plan_outline"), "background": tuple(BACKGROUND_LAYERS)}
-TOGGLES = ("bp_plan", "bp_baugebiet", "xplan_objekt", "bp_baugrenze", "bp_planraster", "bp_gruenflaeche", "bp_verkehrsflaeche",
-           "buildings", "streets", "parcels", "contributions", "background")
+TOGGLES = (
+    "bp_plan",
+    "bp_baugebiet",
+    "xplan_objekt",
+    "bp_baugrenze",
+    "bp_planraster",
+    "bp_gruenflaeche",
+    "bp_verkehrsflaeche",
+    "buildings",
+    "streets",
+    "parcels",
+    "contributions",
+    "background",
+)
 DEFAULT_ON = [key for key in TOGGLES if LAYERS.get(key, (None, None, False))[2]] + ["contributions", "background"]
 LOG = logging.getLogger(__name__)
 
@@ -138,9 +159,11 @@ def loads_by_view(count: int | None, whole_max: int) -> bool:
 
 
 #: Query parameters of a map layer's requests: only what the map draws and tells travels.
-LAYER_PARAMS = {"xplan_objekt": {"properties": "plan_id,xplan_class,label,attributes"},
-                "streets": BACKGROUND_PARAMS["streets"],
-                **{key: BACKGROUND_PARAMS[collection] for key, (collection, _, _) in BACKGROUND_LAYERS.items()}}
+LAYER_PARAMS = {
+    "xplan_objekt": {"properties": "plan_id,xplan_class,label,attributes"},
+    "streets": BACKGROUND_PARAMS["streets"],
+    **{key: BACKGROUND_PARAMS[collection] for key, (collection, _, _) in BACKGROUND_LAYERS.items()},
+}
 
 
 #: Every object of every plan (Planzeichen, labels, trees …: 2,000 objects and 2.4 MB of GeoJSON in the demo, the
@@ -157,8 +180,9 @@ def selected_plan(selection: dict | None) -> str | None:
     return str(selection.get("plan_id") or "") or None
 
 
-def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom,
-              plan_id: str | None = None) -> str | None:
+def layer_url(
+    api_url: str, layer_id: str, count: int | None, whole_max: int, bounds, zoom, plan_id: str | None = None
+) -> str | None:
     """Where the browser loads a map layer from; None while a city-sized layer waits for the visitor to zoom in.
 
     A detail layer (:data:`DETAIL_LAYERS`) loads the area in view from :data:`DETAIL_MIN_ZOOM` on, else the
@@ -178,9 +202,17 @@ def layer_url(api_url: str, layer_id: str, count: int | None, whole_max: int, bo
 
 
 #: Classes the map draws in their own layers (zones, lines, plan outline): not drawn twice.
-OWN_LAYER_CLASSES = ("BP_BaugebietsTeilFlaeche", "BP_BauGrenze", "BP_BauLinie", "BP_Plan", "BP_Bereich",
-                     "BP_GruenFlaeche", "BP_StrassenVerkehrsFlaeche", "BP_VerkehrsflaecheBesondererZweckbestimmung",
-                     "SO_Strassenverkehr")
+OWN_LAYER_CLASSES = (
+    "BP_BaugebietsTeilFlaeche",
+    "BP_BauGrenze",
+    "BP_BauLinie",
+    "BP_Plan",
+    "BP_Bereich",
+    "BP_GruenFlaeche",
+    "BP_StrassenVerkehrsFlaeche",
+    "BP_VerkehrsflaecheBesondererZweckbestimmung",
+    "SO_Strassenverkehr",
+)
 
 
 def xplan_styles(classes, lang: str) -> dict:
@@ -210,9 +242,15 @@ def xplan_styles(classes, lang: str) -> dict:
 
         entry = {"title": info.title(lang), **{k: styled(None, k) for k in kinds}}
         rules = (_data()["classes"].get(cls) or {}).get("style_by") or []
-        by = [{"attribute": rule["attribute"],
-               "values": {code: {k: styled({rule["attribute"]: {"code": code}}, k) for k in kinds}
-                          for code in rule["values"]}} for rule in rules]
+        by = [
+            {
+                "attribute": rule["attribute"],
+                "values": {
+                    code: {k: styled({rule["attribute"]: {"code": code}}, k) for k in kinds} for code in rule["values"]
+                },
+            }
+            for rule in rules
+        ]
         if by:
             entry["by"] = by
         table[cls] = entry
@@ -234,6 +272,7 @@ def toggle_of(layer_id: str) -> str:
     """The switcher entry that controls a map layer."""
     return next((toggle for toggle, layers in TOGGLE_LAYERS.items() if layer_id in layers), layer_id)
 
+
 #: Credit of layers drawn from imported OpenStreetMap data (ODbL asks for it wherever the data is shown).
 OSM_DATA_ATTRIBUTION = "Daten: © OpenStreetMap-Mitwirkende (ODbL)"
 #: Switcher entries whose layers may show rows of an OSM import (credited when they do).
@@ -248,9 +287,17 @@ def vector_layer(layer_id: str, url: str, selected: str | None = None, hideout: 
     """A GeoJSON layer the browser loads from the OGC API at ``url`` (:func:`layer_url`)."""
     style, tooltip, _, interactive = LAYERS[layer_id]
     if layer_id == "xplan_objekt":
-        return dl.GeoJSON(id=f"layer-{layer_id}", url=url, style=_fn(style), onEachFeature=_fn(tooltip),
-                          pointToLayer=_fn("xplanPoint"), filter=_fn("xplanFilter"), interactive=interactive,
-                          bubblingMouseEvents=False, hideout=hideout)
+        return dl.GeoJSON(
+            id=f"layer-{layer_id}",
+            url=url,
+            style=_fn(style),
+            onEachFeature=_fn(tooltip),
+            pointToLayer=_fn("xplanPoint"),
+            filter=_fn("xplanFilter"),
+            interactive=interactive,
+            bubblingMouseEvents=False,
+            hideout=hideout,
+        )
     return dl.GeoJSON(
         id=f"layer-{layer_id}",
         url=url,
@@ -266,11 +313,23 @@ def contribution_layers(api_url: str) -> list:
     """Approved contributions: points clustered, lines/areas drawn as they are."""
     url = items_url(api_url, "contributions", limit=5000)
     return [
-        dl.GeoJSON(id="layer-contributions-shapes", url=url, filter=_fn("isNotPoint"),
-                   style=_fn("contributionStyle"), onEachFeature=_fn("contributionTooltip")),
-        dl.GeoJSON(id="layer-contributions", url=url, filter=_fn("isPoint"), cluster=True,
-                   zoomToBoundsOnClick=True, pointToLayer=_fn("contributionPoint"),
-                   onEachFeature=_fn("contributionTooltip"), superClusterOptions={"radius": 60}),
+        dl.GeoJSON(
+            id="layer-contributions-shapes",
+            url=url,
+            filter=_fn("isNotPoint"),
+            style=_fn("contributionStyle"),
+            onEachFeature=_fn("contributionTooltip"),
+        ),
+        dl.GeoJSON(
+            id="layer-contributions",
+            url=url,
+            filter=_fn("isPoint"),
+            cluster=True,
+            zoomToBoundsOnClick=True,
+            pointToLayer=_fn("contributionPoint"),
+            onEachFeature=_fn("contributionTooltip"),
+            superClusterOptions={"radius": 60},
+        ),
     ]
 
 
@@ -291,9 +350,15 @@ def raster_overlays(rasters: list[dict], public_path: str, opacity: float) -> li
             continue
         image = str(props["image_url"]).lstrip("/")
         if image.startswith("rasters/"):
-            image = image[len("rasters/"):]
-        overlays.append(dl.ImageOverlay(url=f"{public_path}/rasters/{image}", bounds=bounds, opacity=opacity,
-                                        alt=str(props.get("name") or "Planzeichnung")))
+            image = image[len("rasters/") :]
+        overlays.append(
+            dl.ImageOverlay(
+                url=f"{public_path}/rasters/{image}",
+                bounds=bounds,
+                opacity=opacity,
+                alt=str(props.get("name") or "Planzeichnung"),
+            )
+        )
     return overlays
 
 
@@ -304,10 +369,19 @@ def legend(lang: str = "de") -> html.Ul:
     items = []
     for sign in LEGEND_SIGNS:
         gebiet = _BY_SIGN.get(sign)
-        name = (gebiet.name_en if lang == "en" else gebiet.name_de) if gebiet else (
-            "Sondergebiet" if lang != "en" else "Special area")
-        items.append(html.Li([html.Span(className="swatch", style={"background": NUTZUNG_COLORS[sign]}),
-                              html.Span(f"{sign} – {name}")]))
+        name = (
+            (gebiet.name_en if lang == "en" else gebiet.name_de)
+            if gebiet
+            else ("Sondergebiet" if lang != "en" else "Special area")
+        )
+        items.append(
+            html.Li(
+                [
+                    html.Span(className="swatch", style={"background": NUTZUNG_COLORS[sign]}),
+                    html.Span(f"{sign} – {name}"),
+                ]
+            )
+        )
     extra = [
         ("swatch outline", None, "legend.plan"),
         ("swatch line", None, "legend.baugrenze"),
@@ -327,9 +401,12 @@ def _swatch(one: dict) -> html.Span:
     """A legend swatch drawn like the map draws the style (fill, outline, dashes, symbol)."""
     kind = one.get("kind")
     if kind == "point":
-
-        return html.Span("●" if one.get("symbol") not in ("baum", "strauch") else "🌳",
-                         className="swatch symbol", style={"color": one.get("color")}, **{"aria-hidden": "true"})
+        return html.Span(
+            "●" if one.get("symbol") not in ("baum", "strauch") else "🌳",
+            className="swatch symbol",
+            style={"color": one.get("color")},
+            **{"aria-hidden": "true"},
+        )
     border = f"{max(1, int(one.get('weight') or 1))}px {'dashed' if one.get('dash') else 'solid'} {one.get('stroke')}"
     css = {"border": border} if kind == "area" else {"borderTop": border, "height": 0, "marginTop": ".5em"}
     if kind == "area":
@@ -341,8 +418,11 @@ def plan_legend(classes, lang: str) -> html.Details | None:
     """Legend of the further plan contents the stored plans have (after the PlanZV), grouped, collapsed."""
     from ui.xplan_classes import legend_entries
 
-    entries = list(legend_entries([c for c in classes if c not in OWN_LAYER_CLASSES
-                                   and not c.endswith(("_Plan", "_Bereich"))], lang))
+    entries = list(
+        legend_entries(
+            [c for c in classes if c not in OWN_LAYER_CLASSES and not c.endswith(("_Plan", "_Bereich"))], lang
+        )
+    )
     if not entries:
         return None
     items, group_title = [], None
@@ -354,8 +434,9 @@ def plan_legend(classes, lang: str) -> html.Details | None:
         if one.get("kind") == "any":
             one = one.get("area") or one.get("line") or one.get("point")
         items.append(html.Li([_swatch(one), html.Span(entry["title"])]))
-    return html.Details([html.Summary(t("layer.xplan_objekt", lang)), html.Ul(items, className="legend-list")],
-                        className="plan-legend")
+    return html.Details(
+        [html.Summary(t("layer.xplan_objekt", lang)), html.Ul(items, className="legend-list")], className="plan-legend"
+    )
 
 
 def plan_buttons(catalog: dict | None, query: str | None, lang: str, limit: int = 8) -> list:
@@ -402,24 +483,41 @@ def search_items(features: list[dict], catalog: dict | None, lang: str) -> tuple
         if lang == "en" and props.get("name_en"):
             name = str(props["name_en"])
         context = str(props.get("context") or "")
-        kind_label = t(f"search.kind.{kind}", lang) if kind in ("address", "street", "place", "plan", "zone",
-                                                                   "geocoder") else kind
+        kind_label = (
+            t(f"search.kind.{kind}", lang)
+            if kind in ("address", "street", "place", "plan", "zone", "geocoder")
+            else kind
+        )
         collection, feature_id = props.get("collection"), props.get("feature_id")
         if kind == "plan" and collection in ("bp_plan", "xplan_plan") and feature_id:
             row = find(catalog, collection, str(feature_id))
             label = (row or {}).get("label") or name
-            button = select_button(label, collection, str(feature_id), str(feature_id), where="search",
-                                   aria_label=f"{kind_label}: {label}")
+            button = select_button(
+                label, collection, str(feature_id), str(feature_id), where="search", aria_label=f"{kind_label}: {label}"
+            )
         elif kind == "zone" and collection == "bp_baugebiet" and feature_id:
             label = f"{name} ({context})" if context else name
-            button = select_button(label, collection, str(feature_id), props.get("plan_id") or None, where="search",
-                                   aria_label=f"{kind_label}: {label}")
+            button = select_button(
+                label,
+                collection,
+                str(feature_id),
+                props.get("plan_id") or None,
+                where="search",
+                aria_label=f"{kind_label}: {label}",
+            )
         else:
             label = f"{name}, {context}" if context else name
-            places.append({"label": label, "bbox": feature.get("bbox"), "geometry": feature.get("geometry"),
-                           "kind": kind})
-            button = html.Button(label, id={"type": "place", "index": len(places) - 1}, type="button", n_clicks=0,
-                                 className="link-button", **{"aria-label": f"{kind_label}: {label}"})
+            places.append(
+                {"label": label, "bbox": feature.get("bbox"), "geometry": feature.get("geometry"), "kind": kind}
+            )
+            button = html.Button(
+                label,
+                id={"type": "place", "index": len(places) - 1},
+                type="button",
+                n_clicks=0,
+                className="link-button",
+                **{"aria-label": f"{kind_label}: {label}"},
+            )
         items.append(html.Li([button, html.Span(kind_label, className="result-kind", **{"aria-hidden": "true"})]))
     return items, places
 
@@ -430,8 +528,11 @@ def place_viewport(place: dict) -> dict:
     if len(box) == 4:
         west, south, east, north = (float(v) for v in box)
         if east - west > 1e-5 or north - south > 1e-5:
-            return {"bounds": [[south, west], [north, east]], "transition": "flyToBounds",
-                    "options": {"maxZoom": 18, "padding": [30, 30]}}
+            return {
+                "bounds": [[south, west], [north, east]],
+                "transition": "flyToBounds",
+                "options": {"maxZoom": 18, "padding": [30, 30]},
+            }
         return {"center": [south, west], "zoom": 17, "transition": "flyTo"}
     coordinates = ((place.get("geometry") or {}).get("coordinates")) or [0, 0]
     return {"center": [coordinates[1], coordinates[0]], "zoom": 17, "transition": "flyTo"}
@@ -440,8 +541,13 @@ def place_viewport(place: dict) -> dict:
 def place_marker(place: dict):
     """The found place on the map: a street highlighted along its length, a point as a ring."""
     feature = {"type": "Feature", "geometry": place.get("geometry"), "properties": {"name": place.get("label")}}
-    return dl.GeoJSON(id="search-marker", data={"type": "FeatureCollection", "features": [feature]},
-                      style=_fn("searchStyle"), pointToLayer=_fn("searchPoint"), interactive=False)
+    return dl.GeoJSON(
+        id="search-marker",
+        data={"type": "FeatureCollection", "features": [feature]},
+        style=_fn("searchStyle"),
+        pointToLayer=_fn("searchPoint"),
+        interactive=False,
+    )
 
 
 def osm_collections(client) -> set[str]:
@@ -449,8 +555,11 @@ def osm_collections(client) -> set[str]:
     found = set()
     for collection in ("streets", "buildings", "landcover", "addresses"):
         try:
-            body = client.get_json(f"collections/{collection}/items",
-                                   {"limit": 1, "skipGeometry": "true", "properties": "source"}, forward=False)
+            body = client.get_json(
+                f"collections/{collection}/items",
+                {"limit": 1, "skipGeometry": "true", "properties": "source"},
+                forward=False,
+            )
         except ApiError:
             continue
         features = body.get("features") or []
@@ -468,46 +577,85 @@ def locate_texts() -> dict:
 def sidebar(lang: str = "de", basemap: Basemap | None = None) -> html.Div:
     """Place search, "Standort verwenden", layer switcher and legend beside the map."""
     entries, chosen = toggles(basemap)
-    return html.Div(className="sidebar", children=[
-        # Procedures open now: what a citizen may comment on, until when; each plan one click away.
-        html.Section(id="open-procedures", className="open-procedures", **{"aria-live": "polite"}),
-        html.Section(role="search", className="place-search", children=[
-            html.Div(className="field", children=[
-                html.Label(T("map.search_label"), htmlFor="plan-search"),
-                dcc.Input(id="plan-search", type="search", value="", debounce=0.25, autoComplete="off",
-                          placeholder=t("map.search_placeholder", lang)),
-            ]),
-            # How many were found, or "Nichts gefunden" (announced; the list itself is not re-read).
-            html.P(id="search-status", className="hint", role="status"),
-            # Matches as buttons: a list that works with keyboard (arrow keys: assets/search.js) and screen reader.
-            html.Ul(id="plan-results", className="result-list"),
-            dcc.Store(id="search-places", data=[]),
-            html.Div(className="locate", children=[
-                html.Button(T("map.locate"), id="locate-me", type="button", n_clicks=0, className="btn secondary small",
-                            **{"aria-describedby": "locate-hint"}),
-                html.P(T("map.locate_hint"), id="locate-hint", className="hint"),
-                html.P(id="locate-status", className="hint", role="status"),
-                dcc.Store(id="locate-texts", data=locate_texts()),
-            ]),
-            html.P(T("map.help"), className="hint"),
-        ]),
-        # Which city-sized layers wait for the visitor to zoom in (empty otherwise).
-        html.P(id="map-zoom-hint", className="hint", role="status"),
-        # Which plan contents come with zooming in or choosing a plan (DETAIL_LAYERS).
-        html.P(id="map-detail-hint", className="hint", role="status"),
-        html.Section([
-            choice_group("layer-toggle", [(key, T(f"layer.{key}")) for key in entries], chosen, multi=True,
-                         label_key="map.layers", label_tag=html.H2, className="choice-group switches"),
-            html.Div(className="field", children=[
-                html.Label(T("layer.raster_opacity"), htmlFor="raster-opacity"),
-                dcc.Input(id="raster-opacity", type="range", min=0, max=1, step=0.1, value=0.7),
-            ]),
-        ]),
-        html.Section([
-            T("map.legend", html.H2),
-            html.Div(legend(lang), id="legend"),
-        ]),
-    ])
+    return html.Div(
+        className="sidebar",
+        children=[
+            # Procedures open now: what a citizen may comment on, until when; each plan one click away.
+            html.Section(id="open-procedures", className="open-procedures", **{"aria-live": "polite"}),
+            html.Section(
+                role="search",
+                className="place-search",
+                children=[
+                    html.Div(
+                        className="field",
+                        children=[
+                            html.Label(T("map.search_label"), htmlFor="plan-search"),
+                            dcc.Input(
+                                id="plan-search",
+                                type="search",
+                                value="",
+                                debounce=0.25,
+                                autoComplete="off",
+                                placeholder=t("map.search_placeholder", lang),
+                            ),
+                        ],
+                    ),
+                    # How many were found, or "Nichts gefunden" (announced; the list itself is not re-read).
+                    html.P(id="search-status", className="hint", role="status"),
+                    # Matches as buttons: a list that works with keyboard (arrow keys: assets/search.js) and screen reader.
+                    html.Ul(id="plan-results", className="result-list"),
+                    dcc.Store(id="search-places", data=[]),
+                    html.Div(
+                        className="locate",
+                        children=[
+                            html.Button(
+                                T("map.locate"),
+                                id="locate-me",
+                                type="button",
+                                n_clicks=0,
+                                className="btn secondary small",
+                                **{"aria-describedby": "locate-hint"},
+                            ),
+                            html.P(T("map.locate_hint"), id="locate-hint", className="hint"),
+                            html.P(id="locate-status", className="hint", role="status"),
+                            dcc.Store(id="locate-texts", data=locate_texts()),
+                        ],
+                    ),
+                    html.P(T("map.help"), className="hint"),
+                ],
+            ),
+            # Which city-sized layers wait for the visitor to zoom in (empty otherwise).
+            html.P(id="map-zoom-hint", className="hint", role="status"),
+            # Which plan contents come with zooming in or choosing a plan (DETAIL_LAYERS).
+            html.P(id="map-detail-hint", className="hint", role="status"),
+            html.Section(
+                [
+                    choice_group(
+                        "layer-toggle",
+                        [(key, T(f"layer.{key}")) for key in entries],
+                        chosen,
+                        multi=True,
+                        label_key="map.layers",
+                        label_tag=html.H2,
+                        className="choice-group switches",
+                    ),
+                    html.Div(
+                        className="field",
+                        children=[
+                            html.Label(T("layer.raster_opacity"), htmlFor="raster-opacity"),
+                            dcc.Input(id="raster-opacity", type="range", min=0, max=1, step=0.1, value=0.7),
+                        ],
+                    ),
+                ]
+            ),
+            html.Section(
+                [
+                    T("map.legend", html.H2),
+                    html.Div(legend(lang), id="legend"),
+                ]
+            ),
+        ],
+    )
 
 
 def _pane_z(layer_id: str) -> int:
@@ -522,7 +670,11 @@ def map_component(api_url: str, basemap: Basemap | None = None) -> dl.MapContain
     load with the others (toggle_layers) over a plain paper tone (``offline-bg``).
     """
     return dl.MapContainer(
-        id="map", center=[53.664, 10.010], zoom=15, maxZoom=20, keyboard=True,
+        id="map",
+        center=[53.664, 10.010],
+        zoom=15,
+        maxZoom=20,
+        keyboard=True,
         className="with-basemap" if basemap else "offline-bg",
         style={"height": "100%", "width": "100%"},
         children=[
@@ -531,24 +683,37 @@ def map_component(api_url: str, basemap: Basemap | None = None) -> dl.MapContain
             # whichever answer arrives last would be drawn on top.
             # Between the tiles (200) and Leaflet's overlay pane (400), where drawings go on top.
             # The plan drawing, once switched on, lies over the zone colours, under lines and outlines.
-            dl.Pane(dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": _pane_z("bp_baugebiet") + 1}),
+            dl.Pane(
+                dl.LayerGroup(id="grp-bp_planraster"), name="raster", style={"zIndex": _pane_z("bp_baugebiet") + 1}
+            ),
             # Empty until the map is first shown (toggle_layers): a page opened on another view,
             # e.g. a 3D link, does not load and draw a city's layers in a hidden map.
-            *[dl.Pane(dl.LayerGroup(id=f"grp-{key}"), name=f"pane-{key}", style={"zIndex": _pane_z(key)})
-              for key in LAYERS],
+            *[
+                dl.Pane(dl.LayerGroup(id=f"grp-{key}"), name=f"pane-{key}", style={"zIndex": _pane_z(key)})
+                for key in LAYERS
+            ],
             dl.Pane(dl.LayerGroup(id="grp-contributions"), name="pane-contributions", style={"zIndex": 390}),
             # The place a search found (or the visitor's own position), marked above the plan layers.
             dl.Pane(dl.LayerGroup(id="grp-search"), name="pane-search", style={"zIndex": 395}),
             # The credit of imported OpenStreetMap data while it is shown (GeoJSON layers carry none).
             dl.LayerGroup(id="grp-credits"),
-            dl.FeatureGroup([
-                dl.EditControl(
-                    id="edit", position="topleft",
-                    draw={"marker": True, "polyline": True, "polygon": True,
-                          "rectangle": False, "circle": False, "circlemarker": False},
-                    edit={"edit": True, "remove": True},
-                ),
-            ]),
+            dl.FeatureGroup(
+                [
+                    dl.EditControl(
+                        id="edit",
+                        position="topleft",
+                        draw={
+                            "marker": True,
+                            "polyline": True,
+                            "polygon": True,
+                            "rectangle": False,
+                            "circle": False,
+                            "circlemarker": False,
+                        },
+                        edit={"edit": True, "remove": True},
+                    ),
+                ]
+            ),
             dl.ScaleControl(position="bottomleft", imperial=False),
         ],
     )
@@ -557,17 +722,25 @@ def map_component(api_url: str, basemap: Basemap | None = None) -> dl.MapContain
 def layout(api_url: str, lang: str = "de") -> html.Section:
     basemap = configured_basemap()
     return html.Section(
-        id="view-map", className="view map-view", role="tabpanel", **{"aria-labelledby": "tab-map"},
+        id="view-map",
+        className="view map-view",
+        role="tabpanel",
+        **{"aria-labelledby": "tab-map"},
         children=[
             sidebar(lang, basemap),
             dcc.Store(id="map-layers-loaded", data=False),
-            html.Div(className="map-wrap", role="region", **{"aria-label": t("map.region", lang)},
-                     id="map-region", children=[
-                # The map's shapes are not in the tab order (assets/citizen-map.js): keyboard and screen-reader
-                # users skip to the list view, which lists the same plans, areas and contributions.
-                html.A(T("map.skip_to_list"), href="#view-list", id="skip-map", n_clicks=0, className="skip-map"),
-                map_component(api_url, basemap),
-            ]),
+            html.Div(
+                className="map-wrap",
+                role="region",
+                **{"aria-label": t("map.region", lang)},
+                id="map-region",
+                children=[
+                    # The map's shapes are not in the tab order (assets/citizen-map.js): keyboard and screen-reader
+                    # users skip to the list view, which lists the same plans, areas and contributions.
+                    html.A(T("map.skip_to_list"), href="#view-list", id="skip-map", n_clicks=0, className="skip-map"),
+                    map_component(api_url, basemap),
+                ],
+            ),
         ],
     )
 
@@ -581,18 +754,34 @@ def open_procedures_block(procedures: list[dict], plan_names: dict[str, str], la
         return []
     items = []
     for proc in shown:
-        plans = [html.Button(plan_names.get(pid) or name or pid, type="button", n_clicks=0, className="link-button",
-                             id={"type": "select", "where": "procedures", "collection": "bp_plan", "id": pid,
-                                 "plan": pid})
-                 for pid, name in zip(proc.get("plan_ids") or [], proc.get("plan_names") or [], strict=False)
-                 if pid in plan_names]
-        items.append(html.Li([
-            html.Strong(procedure_info.title(proc, lang)),
-            html.P(procedure_info.sentence(proc, lang), className="hint"),
-            # the plans folded away: on a phone the search and the map come first
-            html.Details([html.Summary(t("procedures.plans_n", lang, n=len(plans))),
-                          html.Div(plans, className="procedure-plans")]) if plans else None,
-        ]))
+        plans = [
+            html.Button(
+                plan_names.get(pid) or name or pid,
+                type="button",
+                n_clicks=0,
+                className="link-button",
+                id={"type": "select", "where": "procedures", "collection": "bp_plan", "id": pid, "plan": pid},
+            )
+            for pid, name in zip(proc.get("plan_ids") or [], proc.get("plan_names") or [], strict=False)
+            if pid in plan_names
+        ]
+        items.append(
+            html.Li(
+                [
+                    html.Strong(procedure_info.title(proc, lang)),
+                    html.P(procedure_info.sentence(proc, lang), className="hint"),
+                    # the plans folded away: on a phone the search and the map come first
+                    html.Details(
+                        [
+                            html.Summary(t("procedures.plans_n", lang, n=len(plans))),
+                            html.Div(plans, className="procedure-plans"),
+                        ]
+                    )
+                    if plans
+                    else None,
+                ]
+            )
+        )
     return [html.H2(t("procedures.open_now", lang)), html.Ul(items, className="plain-list")]
 
 
@@ -613,11 +802,19 @@ def register(app, client, settings) -> None:
         names = {p["id"]: plan_label(p) for p in (catalog or {}).get("plans", [])}
         return open_procedures_block(procedure_info.fetch(client), names, lang)
 
-    @app.callback(*outputs, Output("map-layers-loaded", "data"), Output("map-zoom-hint", "children"),
-                  Output("map-detail-hint", "children"),
-                  Input("layer-toggle", "data"), Input("active-tab", "data"), Input("map", "bounds"),
-                  Input("lang", "data"), Input("selection", "data"),
-                  State("map", "zoom"), State("map-layers-loaded", "data"))
+    @app.callback(
+        *outputs,
+        Output("map-layers-loaded", "data"),
+        Output("map-zoom-hint", "children"),
+        Output("map-detail-hint", "children"),
+        Input("layer-toggle", "data"),
+        Input("active-tab", "data"),
+        Input("map", "bounds"),
+        Input("lang", "data"),
+        Input("selection", "data"),
+        State("map", "zoom"),
+        State("map-layers-loaded", "data"),
+    )
     def toggle_layers(active, tab, bounds, lang, selection, zoom, loaded):
         """The chosen layers: when the map is first shown, when the choice changes, for city-sized and detail
         layers when the area in view does, and for detail layers when another plan is selected.
@@ -652,12 +849,19 @@ def register(app, client, settings) -> None:
             else:
                 shown[key] = url
                 layers.append(vector_layer(key, url, selected_zone))
-        hint = t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM,
-                 layers=", ".join(dict.fromkeys(waiting))) if waiting else ""
-        details_waiting = [t(f"layer.{key}", lang) for key in DETAIL_LAYERS
-                           if toggle_of(key) in active and key not in shown]
-        detail_hint = t("map.details_from", lang, zoom=DETAIL_MIN_ZOOM,
-                        layers=", ".join(details_waiting)) if details_waiting else ""
+        hint = (
+            t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM, layers=", ".join(dict.fromkeys(waiting)))
+            if waiting
+            else ""
+        )
+        details_waiting = [
+            t(f"layer.{key}", lang) for key in DETAIL_LAYERS if toggle_of(key) in active and key not in shown
+        ]
+        detail_hint = (
+            t("map.details_from", lang, zoom=DETAIL_MIN_ZOOM, layers=", ".join(details_waiting))
+            if details_waiting
+            else ""
+        )
         return [*layers, {"urls": shown}, hint, detail_hint]
 
     basemap = configured_basemap()
@@ -678,15 +882,20 @@ def register(app, client, settings) -> None:
             return []
         return [basemap.layer()]
 
-    @app.callback(Output("grp-contributions", "children"),
-                  Input("layer-toggle", "data"), Input("catalog", "data"), Input("contributions-version", "data"))
+    @app.callback(
+        Output("grp-contributions", "children"),
+        Input("layer-toggle", "data"),
+        Input("catalog", "data"),
+        Input("contributions-version", "data"),
+    )
     def toggle_contributions(active, catalog, _version):
         if "contributions" not in (active or []) or not (catalog or {}).get("has_contributions"):
             return []
         return contribution_layers(api_url)
 
-    @app.callback(Output("grp-bp_planraster", "children"),
-                  Input("layer-toggle", "data"), Input("raster-opacity", "value"))
+    @app.callback(
+        Output("grp-bp_planraster", "children"), Input("layer-toggle", "data"), Input("raster-opacity", "value")
+    )
     def toggle_raster(active, opacity):
         if "bp_planraster" not in (active or []):
             return []
@@ -698,16 +907,25 @@ def register(app, client, settings) -> None:
 
     register_choice_group(app, "layer-toggle", multi=True)
 
-    @app.callback(Output("legend", "children"), Output("plan-search", "placeholder"),
-                  Output("map-region", "aria-label"), Input("lang", "data"), Input("catalog", "data"))
+    @app.callback(
+        Output("legend", "children"),
+        Output("plan-search", "placeholder"),
+        Output("map-region", "aria-label"),
+        Input("lang", "data"),
+        Input("catalog", "data"),
+    )
     def translate(lang, catalog):
         classes = shared_catalog(client).resolve(catalog).get("xplan_classes", [])
-        return ([legend(lang), plan_legend(classes, lang)], t("map.search_placeholder", lang),
-                t("map.region", lang))
+        return ([legend(lang), plan_legend(classes, lang)], t("map.search_placeholder", lang), t("map.region", lang))
 
-    @app.callback(Output("plan-results", "children"), Output("search-places", "data"),
-                  Output("search-status", "children"),
-                  Input("plan-search", "value"), Input("catalog", "data"), Input("lang", "data"))
+    @app.callback(
+        Output("plan-results", "children"),
+        Output("search-places", "data"),
+        Output("search-status", "children"),
+        Input("plan-search", "value"),
+        Input("catalog", "data"),
+        Input("lang", "data"),
+    )
     def plan_results(query, catalog, lang):
         catalog = shared_catalog(client).resolve(catalog)
         if not (query or "").strip():  # every plan, as a start
@@ -722,10 +940,15 @@ def register(app, client, settings) -> None:
         status = t("map.search_found", lang, n=len(items)) if items else t("map.search_nothing", lang)
         return items, places, status
 
-    @app.callback(Output("map", "viewport", allow_duplicate=True), Output("grp-search", "children"),
-                  Output("search-status", "children", allow_duplicate=True),
-                  Input({"type": "place", "index": ALL}, "n_clicks"), State("search-places", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("map", "viewport", allow_duplicate=True),
+        Output("grp-search", "children"),
+        Output("search-status", "children", allow_duplicate=True),
+        Input({"type": "place", "index": ALL}, "n_clicks"),
+        State("search-places", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def go_to_place(clicks, places, lang):
         trigger = callback_context.triggered_id
         # Re-rendered buttons arrive with n_clicks 0: only a real click moves the map.
@@ -747,7 +970,9 @@ def register(app, client, settings) -> None:
             }
             return window.dash_clientside.no_update;
         }""",
-        Output("map-region", "className"), Input("grp-search", "children"), prevent_initial_call=True,
+        Output("map-region", "className"),
+        Input("grp-search", "children"),
+        prevent_initial_call=True,
     )
 
     # "Standort verwenden": the browser asks for consent only now, after the click; nothing leaves the browser
@@ -779,42 +1004,57 @@ def register(app, client, settings) -> None:
                 return [no, no, say.locate_failed || ""];
             }
         }""",
-        Output("map", "viewport", allow_duplicate=True), Output("grp-search", "children", allow_duplicate=True),
+        Output("map", "viewport", allow_duplicate=True),
+        Output("grp-search", "children", allow_duplicate=True),
         Output("locate-status", "children"),
-        Input("locate-me", "n_clicks"), State("lang", "data"), State("locate-texts", "data"),
+        Input("locate-me", "n_clicks"),
+        State("lang", "data"),
+        State("locate-texts", "data"),
         prevent_initial_call=True,
     )
 
     # --- selection from the map ------------------------------------------------
-    @app.callback(Output("selection", "data", allow_duplicate=True),
-                  Input("layer-bp_baugebiet", "clickData"), prevent_initial_call=True)
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True),
+        Input("layer-bp_baugebiet", "clickData"),
+        prevent_initial_call=True,
+    )
     def click_zone(feature):
         return _selection_from_click("bp_baugebiet", feature)
 
-    @app.callback(Output("selection", "data", allow_duplicate=True),
-                  Input("layer-bp_baugrenze", "clickData"), prevent_initial_call=True)
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True),
+        Input("layer-bp_baugrenze", "clickData"),
+        prevent_initial_call=True,
+    )
     def click_line(feature):
         return _selection_from_click("bp_baugrenze", feature)
 
-    @app.callback(Output("selection", "data", allow_duplicate=True),
-                  Input("layer-bp_plan", "clickData"), prevent_initial_call=True)
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True),
+        Input("layer-bp_plan", "clickData"),
+        prevent_initial_call=True,
+    )
     def click_plan(feature):
         return _selection_from_click("bp_plan", feature)
 
-    @app.callback(Output("selection", "data", allow_duplicate=True),
-                  Input("layer-xplan_objekt", "clickData"), prevent_initial_call=True)
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True),
+        Input("layer-xplan_objekt", "clickData"),
+        prevent_initial_call=True,
+    )
     def click_object(feature):
         return _selection_from_click("xplan_objekt", feature)
 
     # --- selection -> map ------------------------------------------------------------
-    @app.callback(Output("layer-bp_baugebiet", "hideout"), Input("selection", "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output("layer-bp_baugebiet", "hideout"), Input("selection", "data"), prevent_initial_call=True)
     def highlight(selection):
         selection = selection or {}
         return zone_hideout(selection.get("id") if selection.get("collection") == "bp_baugebiet" else None)
 
-    @app.callback(Output("map", "viewport"), Input("selection", "data"), Input("catalog", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("map", "viewport"), Input("selection", "data"), Input("catalog", "data"), prevent_initial_call=True
+    )
     def fly_to(selection, catalog):
         from ui.catalog import find
 
@@ -835,13 +1075,17 @@ def register(app, client, settings) -> None:
     # After a contribution was sent: drawing removed, drawing modes left, focus on the receipt (citizen-map.js).
     app.clientside_callback(
         "function (message, css) { return window.dash_clientside.citizen_map.afterSubmit(message, css); }",
-        Output("focus-sink", "data", allow_duplicate=True), Input("form-feedback", "children"),
-        State("form-feedback", "className"), prevent_initial_call=True,
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("form-feedback", "children"),
+        State("form-feedback", "className"),
+        prevent_initial_call=True,
     )
     # "Karte überspringen": the list view, focus on its search field.
     app.clientside_callback(
         "function (n) { return window.dash_clientside.citizen_map.toList(n); }",
-        Output("active-tab", "data", allow_duplicate=True), Input("skip-map", "n_clicks"), prevent_initial_call=True,
+        Output("active-tab", "data", allow_duplicate=True),
+        Input("skip-map", "n_clicks"),
+        prevent_initial_call=True,
     )
 
     @app.callback(Output("map", "invalidateSize"), Input("active-tab", "data"), prevent_initial_call=True)
@@ -861,4 +1105,3 @@ def _selection_from_click(collection: str, feature: dict | None):
         "bbox": feature.get("bounds"),
         "source": "map",
     }
-

@@ -27,8 +27,11 @@ from ui.reports import photos_block
 KINDS = ("kommentar", "vorschlag", "maengelmeldung")
 STATUSES = ("eingereicht", "in_bearbeitung", "freigegeben", "erledigt", "abgelehnt")
 #: What a moderator may set, per kind (providers/contributions.py STATUSES).
-ACTIONS = {"kommentar": ("freigegeben", "abgelehnt"), "vorschlag": ("freigegeben", "abgelehnt"),
-           "maengelmeldung": ("in_bearbeitung", "erledigt", "freigegeben", "abgelehnt")}
+ACTIONS = {
+    "kommentar": ("freigegeben", "abgelehnt"),
+    "vorschlag": ("freigegeben", "abgelehnt"),
+    "maengelmeldung": ("in_bearbeitung", "erledigt", "freigegeben", "abgelehnt"),
+}
 #: Rows shown at once; filters narrow a long queue down.
 MAX_ROWS = 200
 NO_PROCEDURE = "-"
@@ -43,9 +46,16 @@ def props_of(feature: dict) -> dict:
     return props
 
 
-def filter_queue(features: list[dict], *, procedure: str | None = None, plan: str | None = None,
-                 kind: str | None = None, status: str | None = None, day_from: str | None = None,
-                 day_to: str | None = None) -> list[dict]:
+def filter_queue(
+    features: list[dict],
+    *,
+    procedure: str | None = None,
+    plan: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    day_from: str | None = None,
+    day_to: str | None = None,
+) -> list[dict]:
     """The contributions matching every filter that is set, oldest first.
 
     ``procedure`` ``"-"`` means "made outside any procedure"; ``day_from``/``day_to`` are ``yyyy-mm-dd``
@@ -80,7 +90,7 @@ def reference_of(props: dict) -> str:
 
 def short(text: str | None, limit: int = 160) -> str:
     text = str(text or "")
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def note_templates(answer: dict | None, lang: str) -> list[tuple[str, str]]:
@@ -94,8 +104,14 @@ def template_options(templates: list[tuple[str, str]], lang: str) -> list[tuple[
     return [(code, value_label("modq.tpl", code, lang)) for code, _text in templates]
 
 
-def queue_table(features: list[dict], parents: dict[str, str], catalog: dict | None, selected: list[str],
-                lang: str, total: int | None = None) -> html.Div:
+def queue_table(
+    features: list[dict],
+    parents: dict[str, str],
+    catalog: dict | None,
+    selected: list[str],
+    lang: str,
+    total: int | None = None,
+) -> html.Div:
     """The queue as an accessible table: a toggle to select each row, its text, and "Prüfen"."""
     if not features:
         return html.P(t("modq.empty", lang), className="hint")
@@ -114,23 +130,49 @@ def queue_table(features: list[dict], parents: dict[str, str], catalog: dict | N
         status_cell = [html.Span(value_label("status", props.get("status"), lang), className="badge")]
         if props.get("late"):
             status_cell += [" ", html.Span(t("common.late", lang), className="badge closed")]
-        rows.append([
-            html.Button(html.Span(t("modq.pick", lang), className="visually-hidden"),
-                        id={"type": "modq-pick", "id": cid}, n_clicks=0, type="button", className="choice pick",
-                        title=t("modq.pick_aria", lang, ref=ref),
-                        **{"aria-pressed": "true" if cid in chosen else "false",
-                           "aria-label": t("modq.pick_aria", lang, ref=ref)}),
-            [html.Strong(ref), html.Br(), html.Span(local_datetime(props.get("created_at")), className="hint"),
-             html.Br(), html.Span(f"{value_label('form.kind', props.get('kind'), lang)} · "
-                                  f"{value_label('form.category', props.get('category'), lang)}"),
-             html.Br(), html.Span(plan_label(plan) if plan else (props.get("plan_id") or "–"), className="hint")],
-            text_cell,
-            status_cell,
-            html.Button(t("modq.open", lang), id={"type": "modq-open", "id": cid}, n_clicks=0, type="button",
-                        className="btn small", **{"aria-label": t("modq.open_aria", lang, ref=ref)}),
-        ])
-    caption = t("modq.caption", lang, n=total) if len(shown) == total else \
-        t("modq.caption_part", lang, shown=len(shown), n=total)
+        rows.append(
+            [
+                html.Button(
+                    html.Span(t("modq.pick", lang), className="visually-hidden"),
+                    id={"type": "modq-pick", "id": cid},
+                    n_clicks=0,
+                    type="button",
+                    className="choice pick",
+                    title=t("modq.pick_aria", lang, ref=ref),
+                    **{
+                        "aria-pressed": "true" if cid in chosen else "false",
+                        "aria-label": t("modq.pick_aria", lang, ref=ref),
+                    },
+                ),
+                [
+                    html.Strong(ref),
+                    html.Br(),
+                    html.Span(local_datetime(props.get("created_at")), className="hint"),
+                    html.Br(),
+                    html.Span(
+                        f"{value_label('form.kind', props.get('kind'), lang)} · "
+                        f"{value_label('form.category', props.get('category'), lang)}"
+                    ),
+                    html.Br(),
+                    html.Span(plan_label(plan) if plan else (props.get("plan_id") or "–"), className="hint"),
+                ],
+                text_cell,
+                status_cell,
+                html.Button(
+                    t("modq.open", lang),
+                    id={"type": "modq-open", "id": cid},
+                    n_clicks=0,
+                    type="button",
+                    className="btn small",
+                    **{"aria-label": t("modq.open_aria", lang, ref=ref)},
+                ),
+            ]
+        )
+    caption = (
+        t("modq.caption", lang, n=total)
+        if len(shown) == total
+        else t("modq.caption_part", lang, shown=len(shown), n=total)
+    )
     columns = ("col.pick", "col.contribution", "col.text", "col.status", "col.action")
     return data_table("modq-table", caption, columns, rows, lang, {0: "switches", 2: "text-cell"})
 
@@ -145,17 +187,36 @@ def location_map(api_url: str, feature: dict, lang: str):
     centre = [(south + north) / 2, (west + east) / 2]
     pad = 0.004
     around = f"{west - pad:.5f},{south - pad:.5f},{east + pad:.5f},{north + pad:.5f}"
-    return html.Div(className="mini-map", role="region", **{"aria-label": t("modq.location", lang)}, children=[
-        dl.MapContainer(id="modq-map", center=centre, zoom=17, maxZoom=20, keyboard=True, className="offline-bg",
-                        style={"height": "100%", "width": "100%"}, children=[
-            dl.GeoJSON(url=items_url(api_url, "bp_plan", limit=200, bbox=around),
-                       style={"variable": "buergergis.planOutlineStyle"}, interactive=False),
-            dl.GeoJSON(data={"type": "Feature", "geometry": geometry, "properties": {}},
-                       pointToLayer={"variable": "buergergis.contributionPoint"},
-                       style={"variable": "buergergis.contributionStyle"}, interactive=False),
-            dl.ScaleControl(position="bottomleft", imperial=False),
-        ]),
-    ])
+    return html.Div(
+        className="mini-map",
+        role="region",
+        **{"aria-label": t("modq.location", lang)},
+        children=[
+            dl.MapContainer(
+                id="modq-map",
+                center=centre,
+                zoom=17,
+                maxZoom=20,
+                keyboard=True,
+                className="offline-bg",
+                style={"height": "100%", "width": "100%"},
+                children=[
+                    dl.GeoJSON(
+                        url=items_url(api_url, "bp_plan", limit=200, bbox=around),
+                        style={"variable": "buergergis.planOutlineStyle"},
+                        interactive=False,
+                    ),
+                    dl.GeoJSON(
+                        data={"type": "Feature", "geometry": geometry, "properties": {}},
+                        pointToLayer={"variable": "buergergis.contributionPoint"},
+                        style={"variable": "buergergis.contributionStyle"},
+                        interactive=False,
+                    ),
+                    dl.ScaleControl(position="bottomleft", imperial=False),
+                ],
+            ),
+        ],
+    )
 
 
 def duplicates_block(found: list[dict] | None, lang: str) -> html.Div:
@@ -165,40 +226,74 @@ def duplicates_block(found: list[dict] | None, lang: str) -> html.Div:
     elif not found:
         children.append(html.P(t("modq.no_duplicates", lang), className="hint"))
     else:
-        children.append(html.Ul(className="plain-list", id="modq-duplicates", children=[
-            html.Li([html.Strong(str(d.get("reference") or str(d.get("id", ""))[:8])), " · ",
-                     t("modq.distance", lang, m=d.get("distance_m")), " · ",
-                     value_label("status", d.get("status"), lang), " · ", local_date(d.get("created_at")), ": ",
-                     short(d.get("text"), 120)])
-            for d in found]))
+        children.append(
+            html.Ul(
+                className="plain-list",
+                id="modq-duplicates",
+                children=[
+                    html.Li(
+                        [
+                            html.Strong(str(d.get("reference") or str(d.get("id", ""))[:8])),
+                            " · ",
+                            t("modq.distance", lang, m=d.get("distance_m")),
+                            " · ",
+                            value_label("status", d.get("status"), lang),
+                            " · ",
+                            local_date(d.get("created_at")),
+                            ": ",
+                            short(d.get("text"), 120),
+                        ]
+                    )
+                    for d in found
+                ],
+            )
+        )
     return html.Div(children, className="dup-block")
 
 
-def detail_view(props: dict, feature: dict, parent_text: str | None, duplicates: list[dict] | None,
-                templates: list[tuple[str, str]], catalog: dict | None, api_url: str, lang: str) -> list:
+def detail_view(
+    props: dict,
+    feature: dict,
+    parent_text: str | None,
+    duplicates: list[dict] | None,
+    templates: list[tuple[str, str]],
+    catalog: dict | None,
+    api_url: str,
+    lang: str,
+) -> list:
     """One contribution with everything a moderator decides on, and the status actions of its kind."""
     ref = reference_of(props)
     plan = plan_of(catalog, props.get("plan_id"))
-    facts = [html.Li(t("modq.received", lang, when=local_datetime(props.get("created_at")))),
-             html.Li(f"{value_label('form.kind', props.get('kind'), lang)} · "
-                     f"{value_label('form.category', props.get('category'), lang)}"),
-             html.Li(t("modq.current_status", lang, status=value_label("status", props.get("status"), lang)))]
+    facts = [
+        html.Li(t("modq.received", lang, when=local_datetime(props.get("created_at")))),
+        html.Li(
+            f"{value_label('form.kind', props.get('kind'), lang)} · "
+            f"{value_label('form.category', props.get('category'), lang)}"
+        ),
+        html.Li(t("modq.current_status", lang, status=value_label("status", props.get("status"), lang))),
+    ]
     if props.get("pseudonym"):
         facts.append(html.Li(f"{t('col.author', lang)}: {props['pseudonym']}"))
     if props.get("late"):
         facts.append(html.Li(t("modq.late_note", lang)))
     if props.get("status_note"):
         facts.append(html.Li(t("modq.public_note", lang, note=props["status_note"])))
-    body = [html.H4(t("modq.detail", lang, ref=ref), id="modq-detail-heading", tabIndex="-1"),
-            html.Ul(facts, className="plain-list tight"),
-            html.Div(str(props.get("text") or ""), className="text-block", id="modq-detail-text")]
+    body = [
+        html.H4(t("modq.detail", lang, ref=ref), id="modq-detail-heading", tabIndex="-1"),
+        html.Ul(facts, className="plain-list tight"),
+        html.Div(str(props.get("text") or ""), className="text-block", id="modq-detail-text"),
+    ]
     if props.get("parent_id"):
-        body.append(html.P(t("form.reply_to", lang, text=parent_text or "–"), className="hint reply-of",
-                           id="modq-parent-text"))
+        body.append(
+            html.P(t("form.reply_to", lang, text=parent_text or "–"), className="hint reply-of", id="modq-parent-text")
+        )
     if plan:
         label = plan_label(plan)
-        body.append(html.P(select_button(t("modq.plan_link", lang, plan=label), "bp_plan", plan["id"], plan["id"],
-                                         where="admin")))
+        body.append(
+            html.P(
+                select_button(t("modq.plan_link", lang, plan=label), "bp_plan", plan["id"], plan["id"], where="admin")
+            )
+        )
     elif props.get("plan_id"):
         body.append(html.P(f"{t('col.plan', lang)}: {props['plan_id']}", className="hint"))
     body.append(photos_block(props, api_url, lang))  # a report's photos, seen here before they are public
@@ -206,24 +301,45 @@ def detail_view(props: dict, feature: dict, parent_text: str | None, duplicates:
     body.append(duplicates_block(duplicates, lang))
     history = props.get("status_history") or []
     if history:
-        lines = [html.Li(f"{local_datetime(h.get('at'))}: {value_label('status', h.get('status'), lang)}"
-                         + (f" – {h['note']}" if h.get("note") else "")) for h in history]
-        body.append(html.Details([html.Summary(t("modq.history", lang)),
-                                  html.Ul(lines, className="plain-list tight")]))
+        lines = [
+            html.Li(
+                f"{local_datetime(h.get('at'))}: {value_label('status', h.get('status'), lang)}"
+                + (f" – {h['note']}" if h.get("note") else "")
+            )
+            for h in history
+        ]
+        body.append(html.Details([html.Summary(t("modq.history", lang)), html.Ul(lines, className="plain-list tight")]))
     actions = list(ACTIONS.get(props.get("kind"), ACTIONS["kommentar"]))
-    body.append(html.Div(className="mod-actions", children=[
-        choices("modq-template", template_options(templates, lang), None, t("modq.templates", lang)),
-        html.Div(className="field", children=[
-            html.Label(t("modq.reason", lang), htmlFor="modq-note"),
-            dcc.Textarea(id="modq-note", value="", maxLength=2000, rows=3),
-            html.Span(t("modq.reason_hint", lang), className="hint"),
-        ]),
-        html.Div(className="btn-row", children=[
-            html.Button(t(f"modq.set.{status}", lang), id={"type": "modq-set", "status": status}, n_clicks=0,
-                        type="button", disabled=status == props.get("status"),
-                        className="btn" if status in ("freigegeben", "erledigt") else "btn secondary")
-            for status in actions]),
-    ]))
+    body.append(
+        html.Div(
+            className="mod-actions",
+            children=[
+                choices("modq-template", template_options(templates, lang), None, t("modq.templates", lang)),
+                html.Div(
+                    className="field",
+                    children=[
+                        html.Label(t("modq.reason", lang), htmlFor="modq-note"),
+                        dcc.Textarea(id="modq-note", value="", maxLength=2000, rows=3),
+                        html.Span(t("modq.reason_hint", lang), className="hint"),
+                    ],
+                ),
+                html.Div(
+                    className="btn-row",
+                    children=[
+                        html.Button(
+                            t(f"modq.set.{status}", lang),
+                            id={"type": "modq-set", "status": status},
+                            n_clicks=0,
+                            type="button",
+                            disabled=status == props.get("status"),
+                            className="btn" if status in ("freigegeben", "erledigt") else "btn secondary",
+                        )
+                        for status in actions
+                    ],
+                ),
+            ],
+        )
+    )
     return body
 
 
@@ -233,51 +349,117 @@ def detail_view(props: dict, feature: dict, parent_text: str | None, duplicates:
 def layout(lang: str = "de") -> list:
     return [
         T("modq.heading", html.H3),
-        html.Div(className="filter-grid", children=[
-            choice_group("modq-status", [(s, T(f"status.{s}")) for s in STATUSES] + [("", T("modq.all"))],
-                         "eingereicht", label_key="col.status", className="choice-group chips"),
-            choice_group("modq-kind", [("", T("modq.all"))] + [(k, T(f"form.kind.{k}")) for k in KINDS], "",
-                         label_key="col.kind", className="choice-group chips"),
-            choice_group("modq-proc", [("", T("modq.all"))], "", label_key="modq.procedure",
-                         className="choice-group chips"),
-            choice_group("modq-plan", [("", T("modq.all"))], "", label_key="col.plan", className="choice-group chips"),
-            html.Div(className="two-col", children=[
-                html.Div(className="field", children=[html.Label(T("modq.from"), htmlFor="modq-from"),
-                                                      dcc.Input(id="modq-from", type="date", value=None)]),
-                html.Div(className="field", children=[html.Label(T("modq.to"), htmlFor="modq-to"),
-                                                      dcc.Input(id="modq-to", type="date", value=None)]),
-            ]),
-        ]),
-        html.Div(className="card bulk-bar", role="group", **{"aria-labelledby": "modq-bulk-heading"}, children=[
-            T("modq.bulk", html.H4, id="modq-bulk-heading"),
-            html.P(id="modq-selected-count", **{"aria-live": "polite"}),
-            html.Div(className="btn-row", children=[
-                html.Button(T("modq.pick_all"), id="modq-pick-all", type="button", n_clicks=0,
-                            className="btn secondary small"),
-                html.Button(T("modq.pick_none"), id="modq-pick-none", type="button", n_clicks=0,
-                            className="btn secondary small"),
-            ]),
-            html.Div(id="modq-bulk-templates"),
-            html.Div(className="field", children=[
-                html.Label(T("modq.reason"), htmlFor="modq-bulk-note"),
-                dcc.Textarea(id="modq-bulk-note", value="", maxLength=2000, rows=2),
-            ]),
-            html.Div(className="btn-row", children=[
-                html.Button(T("modq.bulk_approve"), id="modq-bulk-approve", type="button", n_clicks=0, className="btn"),
-                html.Button(T("modq.bulk_reject"), id="modq-bulk-reject", type="button", n_clicks=0,
-                            className="btn secondary"),
-            ]),
-        ]),
+        html.Div(
+            className="filter-grid",
+            children=[
+                choice_group(
+                    "modq-status",
+                    [(s, T(f"status.{s}")) for s in STATUSES] + [("", T("modq.all"))],
+                    "eingereicht",
+                    label_key="col.status",
+                    className="choice-group chips",
+                ),
+                choice_group(
+                    "modq-kind",
+                    [("", T("modq.all"))] + [(k, T(f"form.kind.{k}")) for k in KINDS],
+                    "",
+                    label_key="col.kind",
+                    className="choice-group chips",
+                ),
+                choice_group(
+                    "modq-proc", [("", T("modq.all"))], "", label_key="modq.procedure", className="choice-group chips"
+                ),
+                choice_group(
+                    "modq-plan", [("", T("modq.all"))], "", label_key="col.plan", className="choice-group chips"
+                ),
+                html.Div(
+                    className="two-col",
+                    children=[
+                        html.Div(
+                            className="field",
+                            children=[
+                                html.Label(T("modq.from"), htmlFor="modq-from"),
+                                dcc.Input(id="modq-from", type="date", value=None),
+                            ],
+                        ),
+                        html.Div(
+                            className="field",
+                            children=[
+                                html.Label(T("modq.to"), htmlFor="modq-to"),
+                                dcc.Input(id="modq-to", type="date", value=None),
+                            ],
+                        ),
+                    ],
+                ),
+            ],
+        ),
+        html.Div(
+            className="card bulk-bar",
+            role="group",
+            **{"aria-labelledby": "modq-bulk-heading"},
+            children=[
+                T("modq.bulk", html.H4, id="modq-bulk-heading"),
+                html.P(id="modq-selected-count", **{"aria-live": "polite"}),
+                html.Div(
+                    className="btn-row",
+                    children=[
+                        html.Button(
+                            T("modq.pick_all"),
+                            id="modq-pick-all",
+                            type="button",
+                            n_clicks=0,
+                            className="btn secondary small",
+                        ),
+                        html.Button(
+                            T("modq.pick_none"),
+                            id="modq-pick-none",
+                            type="button",
+                            n_clicks=0,
+                            className="btn secondary small",
+                        ),
+                    ],
+                ),
+                html.Div(id="modq-bulk-templates"),
+                html.Div(
+                    className="field",
+                    children=[
+                        html.Label(T("modq.reason"), htmlFor="modq-bulk-note"),
+                        dcc.Textarea(id="modq-bulk-note", value="", maxLength=2000, rows=2),
+                    ],
+                ),
+                html.Div(
+                    className="btn-row",
+                    children=[
+                        html.Button(
+                            T("modq.bulk_approve"), id="modq-bulk-approve", type="button", n_clicks=0, className="btn"
+                        ),
+                        html.Button(
+                            T("modq.bulk_reject"),
+                            id="modq-bulk-reject",
+                            type="button",
+                            n_clicks=0,
+                            className="btn secondary",
+                        ),
+                    ],
+                ),
+            ],
+        ),
         html.Div(id="modq-feedback", role="status", className="msg", **{"aria-live": "polite"}),
         html.Div(id="modq-bursts", className="bursts-line"),  # suspicious bursts (ui/reports.py)
         dcc.Store(id="modq-selected", data=[]),
         dcc.Store(id="modq-visible", data=[]),
         dcc.Store(id="modq-current", data=None),
-        html.Div(className="mod-grid", children=[
-            html.Div(id="modq-queue", **{"aria-live": "polite"}),
-            html.Div(id="modq-detail", className="card detail-card",
-                     children=html.P(T("modq.detail_none"), className="hint")),
-        ]),
+        html.Div(
+            className="mod-grid",
+            children=[
+                html.Div(id="modq-queue", **{"aria-live": "polite"}),
+                html.Div(
+                    id="modq-detail",
+                    className="card detail-card",
+                    children=html.P(T("modq.detail_none"), className="hint"),
+                ),
+            ],
+        ),
     ]
 
 
@@ -301,35 +483,63 @@ def register(app, client, settings) -> None:
         except ApiError:
             return None
 
-    @app.callback(Output("modq-proc-buttons", "children"), Output("modq-plan-buttons", "children"),
-                  Output("modq-bulk-templates", "children"),
-                  Input("admin-screen", "data"), Input("admin-me", "data"), Input("lang", "data"),
-                  Input("admin-version", "data"),
-                  State("active-tab", "data"), State("modq-proc", "data"), State("modq-plan", "data"),
-                  State("catalog", "data"))
+    @app.callback(
+        Output("modq-proc-buttons", "children"),
+        Output("modq-plan-buttons", "children"),
+        Output("modq-bulk-templates", "children"),
+        Input("admin-screen", "data"),
+        Input("admin-me", "data"),
+        Input("lang", "data"),
+        Input("admin-version", "data"),
+        State("active-tab", "data"),
+        State("modq-proc", "data"),
+        State("modq-plan", "data"),
+        State("catalog", "data"),
+    )
     def filter_options(screen, me, lang, _version, tab, proc, plan, catalog):
         if not active("moderation", tab, me, screen):
             return no_update, no_update, no_update
         found, _problem = read(client, "api/procedures")
-        procs = [(str(p["id"]), str((p.get("title_en") if lang == "en" else None) or p.get("title_de")))
-                 for p in (found or {}).get("procedures", [])]
+        procs = [
+            (str(p["id"]), str((p.get("title_en") if lang == "en" else None) or p.get("title_de")))
+            for p in (found or {}).get("procedures", [])
+        ]
         proc_options = [("", t("modq.all", lang)), *procs, (NO_PROCEDURE, t("modq.no_procedure", lang))]
         catalog = shared_catalog(client).resolve(catalog)
-        plan_ids = sorted({str(props_of(f).get("plan_id")) for f in staff_items(properties="plan_id") or []
-                           if props_of(f).get("plan_id")})
+        plan_ids = sorted(
+            {
+                str(props_of(f).get("plan_id"))
+                for f in staff_items(properties="plan_id") or []
+                if props_of(f).get("plan_id")
+            }
+        )
         plan_options = [("", t("modq.all", lang))] + [
-            (pid, plan_label(plan_of(catalog, pid)) if plan_of(catalog, pid) else pid) for pid in plan_ids]
-        bulk = choices("modq-bulk-template", template_options(templates(lang), lang), None,
-                       t("modq.templates", lang))
-        return (choice_buttons("modq-proc", proc_options, proc or ""),
-                choice_buttons("modq-plan", plan_options, plan or ""), bulk)
+            (pid, plan_label(plan_of(catalog, pid)) if plan_of(catalog, pid) else pid) for pid in plan_ids
+        ]
+        bulk = choices("modq-bulk-template", template_options(templates(lang), lang), None, t("modq.templates", lang))
+        return (
+            choice_buttons("modq-proc", proc_options, proc or ""),
+            choice_buttons("modq-plan", plan_options, plan or ""),
+            bulk,
+        )
 
-    @app.callback(Output("modq-queue", "children"), Output("modq-visible", "data"),
-                  Input("admin-screen", "data"), Input("admin-me", "data"), Input("lang", "data"),
-                  Input("admin-version", "data"), Input("modq-proc", "data"), Input("modq-plan", "data"),
-                  Input("modq-kind", "data"), Input("modq-status", "data"), Input("modq-from", "value"),
-                  Input("modq-to", "value"),
-                  State("active-tab", "data"), State("modq-selected", "data"), State("catalog", "data"))
+    @app.callback(
+        Output("modq-queue", "children"),
+        Output("modq-visible", "data"),
+        Input("admin-screen", "data"),
+        Input("admin-me", "data"),
+        Input("lang", "data"),
+        Input("admin-version", "data"),
+        Input("modq-proc", "data"),
+        Input("modq-plan", "data"),
+        Input("modq-kind", "data"),
+        Input("modq-status", "data"),
+        Input("modq-from", "value"),
+        Input("modq-to", "value"),
+        State("active-tab", "data"),
+        State("modq-selected", "data"),
+        State("catalog", "data"),
+    )
     def render_queue(screen, me, lang, _version, proc, plan, kind, status, day_from, day_to, tab, selected, catalog):
         if not active("moderation", tab, me, screen):
             return no_update, no_update
@@ -337,16 +547,28 @@ def register(app, client, settings) -> None:
         if features is None:
             return html.P(t("admin.err.read", lang, status="–"), className="msg error"), []
         texts = {props_of(f)["id"]: str(props_of(f).get("text") or "") for f in features}
-        found = filter_queue(features, procedure=proc or None, plan=plan or None, kind=kind or None,
-                             status=status or None, day_from=day_from or None, day_to=day_to or None)
+        found = filter_queue(
+            features,
+            procedure=proc or None,
+            plan=plan or None,
+            kind=kind or None,
+            status=status or None,
+            day_from=day_from or None,
+            day_to=day_to or None,
+        )
         catalog = shared_catalog(client).resolve(catalog)
-        return (queue_table(found, texts, catalog, selected or [], lang),
-                [props_of(f)["id"] for f in found[:MAX_ROWS]])
+        return (queue_table(found, texts, catalog, selected or [], lang), [props_of(f)["id"] for f in found[:MAX_ROWS]])
 
-    @app.callback(Output("modq-selected", "data"), Output({"type": "modq-pick", "id": ALL}, "aria-pressed"),
-                  Input({"type": "modq-pick", "id": ALL}, "n_clicks"), Input("modq-pick-all", "n_clicks"),
-                  Input("modq-pick-none", "n_clicks"), Input("modq-visible", "data"),
-                  State("modq-selected", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("modq-selected", "data"),
+        Output({"type": "modq-pick", "id": ALL}, "aria-pressed"),
+        Input({"type": "modq-pick", "id": ALL}, "n_clicks"),
+        Input("modq-pick-all", "n_clicks"),
+        Input("modq-pick-none", "n_clicks"),
+        Input("modq-visible", "data"),
+        State("modq-selected", "data"),
+        prevent_initial_call=True,
+    )
     def pick(_clicks, _all, _none, visible, selected):
         ids = [item["id"]["id"] for item in callback_context.outputs_list[1]]
         chosen = [s for s in (selected or []) if s in (visible or [])]  # only what the filters show
@@ -365,22 +587,35 @@ def register(app, client, settings) -> None:
     def count(selected, lang):
         return t("modq.selected", lang, n=len(selected or []))
 
-    @app.callback(Output("modq-bulk-note", "value"), Input("modq-bulk-template", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("modq-bulk-note", "value"),
+        Input("modq-bulk-template", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def bulk_template(code, lang):
         return dict(templates(lang)).get(code, "") if code else ""
 
-    @app.callback(Output("modq-note", "value"), Input("modq-template", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("modq-note", "value"), Input("modq-template", "data"), State("lang", "data"), prevent_initial_call=True
+    )
     def detail_template(code, lang):
         return dict(templates(lang)).get(code, "") if code else ""
 
-    @app.callback(Output("modq-feedback", "children"), Output("modq-feedback", "className"),
-                  Output("admin-version", "data", allow_duplicate=True),
-                  Output("modq-selected", "data", allow_duplicate=True),
-                  Input("modq-bulk-approve", "n_clicks"), Input("modq-bulk-reject", "n_clicks"),
-                  State("modq-selected", "data"), State("modq-visible", "data"), State("modq-bulk-note", "value"),
-                  State("admin-version", "data"), State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("modq-feedback", "children"),
+        Output("modq-feedback", "className"),
+        Output("admin-version", "data", allow_duplicate=True),
+        Output("modq-selected", "data", allow_duplicate=True),
+        Input("modq-bulk-approve", "n_clicks"),
+        Input("modq-bulk-reject", "n_clicks"),
+        State("modq-selected", "data"),
+        State("modq-visible", "data"),
+        State("modq-bulk-note", "value"),
+        State("admin-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def bulk(approve, reject, selected, visible, note, version, lang):
         trigger = callback_context.triggered_id
         if not (approve or reject):
@@ -398,21 +633,38 @@ def register(app, client, settings) -> None:
         if failed:
             from ui.admin import localized
 
-            message.append(html.P(t("modq.bulk_failed", lang, n=len(failed), details="; ".join(
-                f"{f.get('id', '')[:8]}: {localized(str(f.get('description') or ''), lang)}" for f in failed))))
+            message.append(
+                html.P(
+                    t(
+                        "modq.bulk_failed",
+                        lang,
+                        n=len(failed),
+                        details="; ".join(
+                            f"{f.get('id', '')[:8]}: {localized(str(f.get('description') or ''), lang)}" for f in failed
+                        ),
+                    )
+                )
+            )
         return message, "msg warn" if failed else "msg ok", (version or 0) + 1, []
 
-    @app.callback(Output("modq-current", "data"), Input({"type": "modq-open", "id": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("modq-current", "data"), Input({"type": "modq-open", "id": ALL}, "n_clicks"), prevent_initial_call=True
+    )
     def open_item(_clicks):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
             return no_update
         return trigger["id"]
 
-    @app.callback(Output("modq-detail", "children"),
-                  Input("modq-current", "data"), Input("lang", "data"), Input("admin-version", "data"),
-                  State("admin-me", "data"), State("catalog", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("modq-detail", "children"),
+        Input("modq-current", "data"),
+        Input("lang", "data"),
+        Input("admin-version", "data"),
+        State("admin-me", "data"),
+        State("catalog", "data"),
+        prevent_initial_call=True,
+    )
     def render_detail(cid, lang, _version, me, catalog):
         if not cid or (me or {}).get("role") not in ("moderator", "planner", "admin"):
             return no_update
@@ -430,8 +682,16 @@ def register(app, client, settings) -> None:
                 parent_text = None
         found, problem = read(client, f"api/contributions/{cid}/duplicates")
         duplicates = None if problem else (found or {}).get("duplicates", [])
-        return detail_view(props, feature, parent_text, duplicates, templates(lang),
-                           shared_catalog(client).resolve(catalog), api_url, lang)
+        return detail_view(
+            props,
+            feature,
+            parent_text,
+            duplicates,
+            templates(lang),
+            shared_catalog(client).resolve(catalog),
+            api_url,
+            lang,
+        )
 
     app.clientside_callback(
         """function (children) {
@@ -441,16 +701,22 @@ def register(app, client, settings) -> None:
                                              || document.activeElement === document.body)) { h.focus(); } }, 60);
             return window.dash_clientside.no_update;
         }""",
-        Output("focus-sink", "data", allow_duplicate=True), Input("modq-detail", "children"),
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("modq-detail", "children"),
         prevent_initial_call=True,
     )
 
-    @app.callback(Output("modq-feedback", "children", allow_duplicate=True),
-                  Output("modq-feedback", "className", allow_duplicate=True),
-                  Output("admin-version", "data", allow_duplicate=True),
-                  Input({"type": "modq-set", "status": ALL}, "n_clicks"),
-                  State("modq-current", "data"), State("modq-note", "value"), State("admin-version", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("modq-feedback", "children", allow_duplicate=True),
+        Output("modq-feedback", "className", allow_duplicate=True),
+        Output("admin-version", "data", allow_duplicate=True),
+        Input({"type": "modq-set", "status": ALL}, "n_clicks"),
+        State("modq-current", "data"),
+        State("modq-note", "value"),
+        State("admin-version", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def set_status(_clicks, cid, note, version, lang):
         trigger = callback_context.triggered_id
         clicked = any(item.get("value") for item in callback_context.triggered)
@@ -460,12 +726,22 @@ def register(app, client, settings) -> None:
         answer, problem = write(client, "POST", f"api/contributions/{cid}/status", body, lang)
         if problem:
             return problem, "msg error", no_update
-        return (t("modq.done", lang, ref=answer.get("reference") or cid[:8],
-                  status=value_label("status", answer.get("status"), lang)), "msg ok", (version or 0) + 1)
+        return (
+            t(
+                "modq.done",
+                lang,
+                ref=answer.get("reference") or cid[:8],
+                status=value_label("status", answer.get("status"), lang),
+            ),
+            "msg ok",
+            (version or 0) + 1,
+        )
 
-    @app.callback(Output("active-tab", "data", allow_duplicate=True),
-                  Input({"type": "select", "where": "admin", "collection": ALL, "id": ALL, "plan": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("active-tab", "data", allow_duplicate=True),
+        Input({"type": "select", "where": "admin", "collection": ALL, "id": ALL, "plan": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
     def show_plan_on_map(_clicks):
         """The plan button selects the plan (ui/plan_panel.py) and shows it on the map."""
         if not any(item.get("value") for item in callback_context.triggered):

@@ -23,26 +23,63 @@ HERE_BOX = 0.00002
 NEAR_DEG = 0.00008
 #: Plan types in the order a citizen reads them: the binding plan first.
 PLAN_ORDER = {"BP": 0, "SO": 1, "FP": 2, "LP": 3, "RP": 4}
-PLAN_TYPE_NAMES = {"BP": ("Bebauungsplan", "Zoning plan"), "FP": ("Flächennutzungsplan", "Land-use plan"),
-                   "SO": ("Sonstiges Planwerk (z. B. Erhaltungsverordnung)", "Other plan (e.g. preservation order)"),
-                   "RP": ("Raumordnungsplan", "Regional plan"), "LP": ("Landschaftsplan", "Landscape plan")}
+PLAN_TYPE_NAMES = {
+    "BP": ("Bebauungsplan", "Zoning plan"),
+    "FP": ("Flächennutzungsplan", "Land-use plan"),
+    "SO": ("Sonstiges Planwerk (z. B. Erhaltungsverordnung)", "Other plan (e.g. preservation order)"),
+    "RP": ("Raumordnungsplan", "Regional plan"),
+    "LP": ("Landschaftsplan", "Landscape plan"),
+}
 #: Objects that say nothing about the place itself.
 _NOT_CONTENT_SUFFIXES = ("_Plan", "_Bereich")
-_PRESENTATION = {"XP_PPO", "XP_PTO", "XP_LPO", "XP_LTO", "XP_FPO", "XP_Praesentationsobjekt",
-                 "XP_Nutzungsschablone", "XP_Rasterdarstellung"}
+_PRESENTATION = {
+    "XP_PPO",
+    "XP_PTO",
+    "XP_LPO",
+    "XP_LTO",
+    "XP_FPO",
+    "XP_Praesentationsobjekt",
+    "XP_Nutzungsschablone",
+    "XP_Rasterdarstellung",
+}
 #: Attributes worth a line in the panel (value as the plan states it).
-KEY_VALUES = ("GRZ", "GRZmax", "GFZ", "GFZmax", "Z", "Zmax", "Zzwingend", "GR", "GF", "BMZ", "MaxZahlWohnungen",
-              "bauweise", "zweckbestimmung", "massnahme", "nutzungsform", "hoehenangabe", "gegenstand")
+KEY_VALUES = (
+    "GRZ",
+    "GRZmax",
+    "GFZ",
+    "GFZmax",
+    "Z",
+    "Zmax",
+    "Zzwingend",
+    "GR",
+    "GF",
+    "BMZ",
+    "MaxZahlWohnungen",
+    "bauweise",
+    "zweckbestimmung",
+    "massnahme",
+    "nutzungsform",
+    "hoehenangabe",
+    "gegenstand",
+)
 #: How the panel names those attributes (German, English).
 KEY_LABELS = {
-    "GRZ": ("GRZ", "GRZ"), "GRZmax": ("GRZ höchstens", "GRZ at most"), "GFZ": ("GFZ", "GFZ"),
-    "GFZmax": ("GFZ höchstens", "GFZ at most"), "Z": ("Vollgeschosse", "Full storeys"),
-    "Zmax": ("Vollgeschosse höchstens", "Full storeys at most"), "Zzwingend": ("Vollgeschosse genau", "Exactly storeys"),
-    "GR": ("Grundfläche m²", "Ground area m²"), "GF": ("Geschossfläche m²", "Floor area m²"),
+    "GRZ": ("GRZ", "GRZ"),
+    "GRZmax": ("GRZ höchstens", "GRZ at most"),
+    "GFZ": ("GFZ", "GFZ"),
+    "GFZmax": ("GFZ höchstens", "GFZ at most"),
+    "Z": ("Vollgeschosse", "Full storeys"),
+    "Zmax": ("Vollgeschosse höchstens", "Full storeys at most"),
+    "Zzwingend": ("Vollgeschosse genau", "Exactly storeys"),
+    "GR": ("Grundfläche m²", "Ground area m²"),
+    "GF": ("Geschossfläche m²", "Floor area m²"),
     "BMZ": ("Baumassenzahl", "Building mass ratio"),
     "MaxZahlWohnungen": ("Wohnungen je Gebäude höchstens", "Dwellings per building at most"),
-    "bauweise": ("Bauweise", "Building pattern"), "zweckbestimmung": ("Zweck", "Purpose"),
-    "massnahme": ("Maßnahme", "Measure"), "nutzungsform": ("Nutzung", "Use"), "hoehenangabe": ("Höhe", "Height"),
+    "bauweise": ("Bauweise", "Building pattern"),
+    "zweckbestimmung": ("Zweck", "Purpose"),
+    "massnahme": ("Maßnahme", "Measure"),
+    "nutzungsform": ("Nutzung", "Use"),
+    "hoehenangabe": ("Höhe", "Height"),
     "gegenstand": ("Gegenstand", "Subject"),
 }
 #: Maß values written as 0 by some writers mean "not set" (see layers/xplanung/bplan.py).
@@ -50,7 +87,7 @@ _ZERO_IS_UNSET = {"GRZ", "GRZmax", "GFZ", "GFZmax", "Z", "Zmax", "Zzwingend", "G
 
 
 def key_values(attributes: dict, lang: str) -> str:
-    """"GRZ: 0,4 · Vollgeschosse: 2" — the values the plan sets, named for people, numbers in ``lang``."""
+    """ "GRZ: 0,4 · Vollgeschosse: 2" — the values the plan sets, named for people, numbers in ``lang``."""
     parts = []
     for key in KEY_VALUES:
         value = attributes.get(key)
@@ -87,8 +124,9 @@ def value_text(value, lang: str = "de") -> str:
             h = next((value[k] for k in ("hMax", "hZwingend", "h", "hMin") if value.get(k) is not None), None)
             ref = value_text(value.get("bezugspunkt"), lang) or ""
             return f"{ref} {value_text(h, lang)} m".strip() if h is not None else ref
-        return ", ".join(f"{k}: {value_text(v, lang)}" for k, v in value.items()
-                         if not k.startswith("_") and k != "href")
+        return ", ".join(
+            f"{k}: {value_text(v, lang)}" for k, v in value.items() if not k.startswith("_") and k != "href"
+        )
     if isinstance(value, bool):
         return ("ja" if value else "nein") if lang != "en" else ("yes" if value else "no")
     if isinstance(value, (int, float)):
@@ -122,11 +160,17 @@ def applicable(plans: list[dict], objects: list[dict], lon: float, lat: float) -
         if not geom:
             continue
         g = shape(geom)
-        if (g.covers(here) if g.geom_type in ("Polygon", "MultiPolygon") else g.intersects(near)):
+        if g.covers(here) if g.geom_type in ("Polygon", "MultiPolygon") else g.intersects(near):
             found[props["plan_id"]]["objects"].append(obj)
-    return sorted(found.values(), key=lambda e: (PLAN_ORDER.get(e["plan"].get("plan_type"), 9),
-                                                 not e["plan"].get("in_kraft"), _amends(e["plan"]),
-                                                 str(e["plan"].get("inkrafttretens_datum") or "9999")))
+    return sorted(
+        found.values(),
+        key=lambda e: (
+            PLAN_ORDER.get(e["plan"].get("plan_type"), 9),
+            not e["plan"].get("in_kraft"),
+            _amends(e["plan"]),
+            str(e["plan"].get("inkrafttretens_datum") or "9999"),
+        ),
+    )
 
 
 def _amends(plan: dict) -> int:
@@ -142,25 +186,32 @@ def _amends(plan: dict) -> int:
 def fetch_applicable(client, lon: float, lat: float) -> list[dict]:
     """:func:`applicable` for a place, reading candidates through the API's bbox filter."""
     box = f"{lon - HERE_BOX},{lat - HERE_BOX},{lon + HERE_BOX},{lat + HERE_BOX}"
-    plans = client.items("xplan_plan", limit=500, bbox=box,
-                         properties="plan_type,xplan_class,name,nummer,rechtsstand,rechtsstand_label,in_kraft,"
-                                    "inkrafttretens_datum,satzungsbeschluss_datum,aendert,untergangs_datum")
+    plans = client.items(
+        "xplan_plan",
+        limit=500,
+        bbox=box,
+        properties="plan_type,xplan_class,name,nummer,rechtsstand,rechtsstand_label,in_kraft,"
+        "inkrafttretens_datum,satzungsbeschluss_datum,aendert,untergangs_datum",
+    )
     if not plans:
         return []
-    objects = client.items("xplan_objekt", limit=2000, bbox=box,
-                           properties="plan_id,xplan_class,rechtscharakter,label,attributes")
+    objects = client.items(
+        "xplan_objekt", limit=2000, bbox=box, properties="plan_id,xplan_class,rechtscharakter,label,attributes"
+    )
     return applicable(plans, objects, lon, lat)
 
 
 def plan_status_line(plan: dict, lang: str) -> str:
-    """"Bebauungsplan · in Kraft seit 12.03.2004" and the like."""
+    """ "Bebauungsplan · in Kraft seit 12.03.2004" and the like."""
     kind = PLAN_TYPE_NAMES.get(plan.get("plan_type"), ("Plan", "Plan"))[1 if lang == "en" else 0]
     parts = [kind]
     status = plan.get("rechtsstand")
     if plan.get("in_kraft"):
         since = plan.get("inkrafttretens_datum")
-        parts.append(_lang(lang, "in Kraft", "in force") + (
-            f" {_lang(lang, 'seit', 'since')} {format_date(since, lang)}" if since else ""))
+        parts.append(
+            _lang(lang, "in Kraft", "in force")
+            + (f" {_lang(lang, 'seit', 'since')} {format_date(since, lang)}" if since else "")
+        )
     elif plan.get("in_kraft") is False and any(k in str(status).lower() for k in ("unter", "aufgehoben", "ausser")):
         parts.append(_lang(lang, f"nicht mehr in Kraft ({status})", f"no longer in force ({status})"))
     elif plan.get("in_kraft") is False:
@@ -195,35 +246,54 @@ def object_line(feature: dict, lang: str) -> html.Li:
     attributes = attributes_of(props)
     info = class_info(cls)
     values = key_values(attributes, lang)
-    return html.Li([
-        html.Strong(info.title(lang)),
-        html.Span(f" ({props.get('label')})", className="hint") if props.get("label") else None,
-        html.Div(explain(cls, attributes, lang)),
-        html.Div(values, className="hint") if values else None,
-    ], className="here-object")
+    return html.Li(
+        [
+            html.Strong(info.title(lang)),
+            html.Span(f" ({props.get('label')})", className="hint") if props.get("label") else None,
+            html.Div(explain(cls, attributes, lang)),
+            html.Div(values, className="hint") if values else None,
+        ],
+        className="here-object",
+    )
 
 
 def here_block(entries: list[dict], lang: str) -> html.Section:
-    """"What applies here": every plan at the place with its status and the objects that set something."""
+    """ "What applies here": every plan at the place with its status and the objects that set something."""
     if not entries:
-        return html.Section([html.H3(_lang(lang, "Was gilt hier?", "What applies here?")),
-                             html.P(_lang(lang, "Hier gilt kein importierter Plan.",
-                                          "No imported plan applies here."), className="hint")],
-                            className="here-block")
+        return html.Section(
+            [
+                html.H3(_lang(lang, "Was gilt hier?", "What applies here?")),
+                html.P(
+                    _lang(lang, "Hier gilt kein importierter Plan.", "No imported plan applies here."), className="hint"
+                ),
+            ],
+            className="here-block",
+        )
     body = [html.H3(_lang(lang, "Was gilt hier?", "What applies here?"))]
     for entry in entries:
         plan = entry["plan"]
         name = " ".join(str(v) for v in (plan.get("name"), f"({plan['nummer']})" if plan.get("nummer") else None) if v)
         amend = _amendments(plan, lang)
-        body.append(html.Article([
-            html.H4(name or plan.get("id")),
-            html.P(plan_status_line(plan, lang), className="rechtsstand"),
-            html.P(amend, className="hint") if amend else None,
-            html.Ul([object_line(o, lang) for o in entry["objects"]], className="plain-list")
-            if entry["objects"] else html.P(_lang(lang, "Der Plan setzt an dieser Stelle nichts Eigenes fest.",
-                                                  "The plan sets nothing of its own at this place."),
-                                            className="hint"),
-        ], className="here-plan"))
+        body.append(
+            html.Article(
+                [
+                    html.H4(name or plan.get("id")),
+                    html.P(plan_status_line(plan, lang), className="rechtsstand"),
+                    html.P(amend, className="hint") if amend else None,
+                    html.Ul([object_line(o, lang) for o in entry["objects"]], className="plain-list")
+                    if entry["objects"]
+                    else html.P(
+                        _lang(
+                            lang,
+                            "Der Plan setzt an dieser Stelle nichts Eigenes fest.",
+                            "The plan sets nothing of its own at this place.",
+                        ),
+                        className="hint",
+                    ),
+                ],
+                className="here-plan",
+            )
+        )
     return html.Section(body, className="here-block")
 
 
@@ -243,22 +313,38 @@ def validation_block(plan: dict, lang: str, limit: int = 20) -> html.Details | N
     errors = plan.get("error_count") or 0
     warnings = plan.get("warning_count") or 0
     # For planners and GIS staff: whether the file keeps the XPlanung rules, not whether the plan is in force.
-    summary = (_lang(lang, "Technischer Prüfbericht (XPlanung): gültig", "Technical validation (XPlanung): valid")
-               if valid else _lang(lang, "Technischer Prüfbericht (XPlanung): nicht gültig",
-                                   "Technical validation (XPlanung): not valid"))
+    summary = (
+        _lang(lang, "Technischer Prüfbericht (XPlanung): gültig", "Technical validation (XPlanung): valid")
+        if valid
+        else _lang(
+            lang, "Technischer Prüfbericht (XPlanung): nicht gültig", "Technical validation (XPlanung): not valid"
+        )
+    )
     summary += f" ({errors} {_lang(lang, 'Fehler', 'errors')}, {warnings} {_lang(lang, 'Hinweise', 'warnings')})"
     findings = report.get("findings") or []
-    items = [html.Li([html.Strong(f"{f.get('severity', '')} · {f.get('rule', '')}"),
-                      html.Span(f" {f.get('object_id')}" if f.get("object_id") else "", className="hint"),
-                      html.Div(str(f.get("message_en" if lang == "en" else "message_de") or ""))])
-             for f in findings[:limit]]
+    items = [
+        html.Li(
+            [
+                html.Strong(f"{f.get('severity', '')} · {f.get('rule', '')}"),
+                html.Span(f" {f.get('object_id')}" if f.get("object_id") else "", className="hint"),
+                html.Div(str(f.get("message_en" if lang == "en" else "message_de") or "")),
+            ]
+        )
+        for f in findings[:limit]
+    ]
     more = len(findings) - limit
-    return html.Details([
-        html.Summary(summary),
-        html.Ul(items, className="plain-list findings") if items else html.P(
-            _lang(lang, "Keine Befunde.", "No findings."), className="hint"),
-        html.P(_lang(lang, f"… und {more} weitere.", f"… and {more} more."), className="hint") if more > 0 else None,
-    ], className="validation-report")
+    return html.Details(
+        [
+            html.Summary(summary),
+            html.Ul(items, className="plain-list findings")
+            if items
+            else html.P(_lang(lang, "Keine Befunde.", "No findings."), className="hint"),
+            html.P(_lang(lang, f"… und {more} weitere.", f"… and {more} more."), className="hint")
+            if more > 0
+            else None,
+        ],
+        className="validation-report",
+    )
 
 
 # ------------------------------------------------------------------------------------ one object, list
@@ -270,16 +356,26 @@ def object_details(feature: dict, lang: str) -> list:
     cls = props.get("xplan_class") or ""
     info = class_info(cls)
     attributes = attributes_of(props)
-    rows = [html.Tr([html.Th(k, scope="row"), html.Td(value_text(v, lang))]) for k, v in attributes.items()
-            if not isinstance(v, dict) or "href" not in v]
+    rows = [
+        html.Tr([html.Th(k, scope="row"), html.Td(value_text(v, lang))])
+        for k, v in attributes.items()
+        if not isinstance(v, dict) or "href" not in v
+    ]
     return [
         html.P(info.group and group(cls, lang), className="kicker"),
         html.H2(info.title(lang), id="panel-heading", tabIndex="-1"),
         html.P(explain(cls, attributes, lang)),
         html.P(f"{_lang(lang, 'Rechtsgrundlage', 'Legal basis')}: {info.basis}", className="hint")
-        if info.basis else None,
-        html.Details([html.Summary(_lang(lang, f"Alle Angaben des Plans ({cls})", f"Everything the plan states ({cls})")),
-                      html.Table(html.Tbody(rows), className="attr-table")]) if rows else None,
+        if info.basis
+        else None,
+        html.Details(
+            [
+                html.Summary(_lang(lang, f"Alle Angaben des Plans ({cls})", f"Everything the plan states ({cls})")),
+                html.Table(html.Tbody(rows), className="attr-table"),
+            ]
+        )
+        if rows
+        else None,
     ]
 
 

@@ -30,15 +30,28 @@ from ui.plan_contents import fetch_applicable, here_block, object_details, plan_
 LOG = logging.getLogger(__name__)
 
 
-def select_button(label: str, collection: str, feature_id: str, plan_id: str | None = None,
-                  aria_label: str | None = None, className: str = "link-button", where: str = "panel"):
+def select_button(
+    label: str,
+    collection: str,
+    feature_id: str,
+    plan_id: str | None = None,
+    aria_label: str | None = None,
+    className: str = "link-button",
+    where: str = "panel",
+):
     """A button that selects an object (pattern id handled by one callback for all panels).
 
     ``where`` keeps ids unique when the same object is offered in several places.
     """
     props = {"aria-label": aria_label} if aria_label else {}
-    return html.Button(label, id={"type": "select", "where": where, "collection": collection, "id": feature_id,
-                                  "plan": plan_id or ""}, className=className, n_clicks=0, type="button", **props)
+    return html.Button(
+        label,
+        id={"type": "select", "where": where, "collection": collection, "id": feature_id, "plan": plan_id or ""},
+        className=className,
+        n_clicks=0,
+        type="button",
+        **props,
+    )
 
 
 def _sentences(lines: list[str], empty: str) -> html.Ul | html.P:
@@ -53,20 +66,24 @@ def status_block(plan: dict | None, lang: str) -> html.Div:
         return html.Div()
     status = explain_rechtsstand(plan, lang) or t("common.unknown", lang)
     dates = []
-    for key, de, en in (("rechtsverordnungs_datum", "Verordnung vom", "Ordinance of"),
-                        ("inkrafttretens_datum", "In Kraft seit", "In force since"),
-                        ("satzungsbeschluss_datum", "Beschlossen am", "Adopted on"),
-                        ("aufstellungsbeschluss_datum", "Aufstellungsbeschluss", "Decision to prepare")):
+    for key, de, en in (
+        ("rechtsverordnungs_datum", "Verordnung vom", "Ordinance of"),
+        ("inkrafttretens_datum", "In Kraft seit", "In force since"),
+        ("satzungsbeschluss_datum", "Beschlossen am", "Adopted on"),
+        ("aufstellungsbeschluss_datum", "Aufstellungsbeschluss", "Decision to prepare"),
+    ):
         if plan.get(key):
             dates.append(f"{en if lang == 'en' else de} {format_date(plan[key], lang)}")
-    return html.Div([
-        html.H3(t("panel.status", lang)),
-        html.P(status, className="rechtsstand"),
-        html.P(" · ".join(dates), className="hint") if dates else None,
-        html.H3(t("panel.participation", lang)),
-        procedure_info.block(plan.get("procedure"), lang),
-        feed_links(plan.get("id"), lang),
-    ])
+    return html.Div(
+        [
+            html.H3(t("panel.status", lang)),
+            html.P(status, className="rechtsstand"),
+            html.P(" · ".join(dates), className="hint") if dates else None,
+            html.H3(t("panel.participation", lang)),
+            procedure_info.block(plan.get("procedure"), lang),
+            feed_links(plan.get("id"), lang),
+        ]
+    )
 
 
 def feed_links(plan_id: str | None, lang: str) -> html.P | None:
@@ -74,18 +91,39 @@ def feed_links(plan_id: str | None, lang: str) -> html.P | None:
     if not plan_id:
         return None
     plan = quote(str(plan_id), safe="")
-    return html.P([html.A(t("feeds.contributions", lang), href=f"/api/feeds/contributions.atom?plan={plan}",
-                          rel="alternate", className="feed-link"), " · ",
-                   html.A(t("feeds.procedures", lang), href=f"/api/feeds/procedures.atom?plan={plan}",
-                          rel="alternate", className="feed-link")], className="hint")
+    return html.P(
+        [
+            html.A(
+                t("feeds.contributions", lang),
+                href=f"/api/feeds/contributions.atom?plan={plan}",
+                rel="alternate",
+                className="feed-link",
+            ),
+            " · ",
+            html.A(
+                t("feeds.procedures", lang),
+                href=f"/api/feeds/procedures.atom?plan={plan}",
+                rel="alternate",
+                className="feed-link",
+            ),
+        ],
+        className="hint",
+    )
 
 
 def texts_block(texts: list[dict], lang: str) -> html.Details:
     """The plan's textual Festsetzungen, collapsed (they are long)."""
-    body = [html.P(t("panel.no_texts", lang), className="hint")] if not texts else [
-        html.Div([html.Strong(str(text.get("schluessel") or "")), html.Div(str(text.get("text") or ""))],
-                 className="text-block") for text in texts
-    ]
+    body = (
+        [html.P(t("panel.no_texts", lang), className="hint")]
+        if not texts
+        else [
+            html.Div(
+                [html.Strong(str(text.get("schluessel") or "")), html.Div(str(text.get("text") or ""))],
+                className="text-block",
+            )
+            for text in texts
+        ]
+    )
     return html.Details([html.Summary(f"{t('panel.texts', lang)} ({len(texts)})"), *body])
 
 
@@ -109,28 +147,63 @@ def contribution_item(feature: dict, replies: list[dict], lang: str, liked: bool
         actions = html.P(t("panel.pending_actions", lang), className="pending-note")
     else:
         label = f"{t('panel.like', lang)} ({likes})"  # a toggle keeps its label; aria-pressed tells the state
-        actions = html.Div(className="btn-row", children=[
-            html.Button(label, id={"type": "like", "id": cid}, n_clicks=0, type="button",
-                        className="btn secondary small",
-                        title=t("panel.like_withdraw", lang) if liked else None,
-                        **{"aria-pressed": "true" if liked else "false",
-                           "aria-label": f"{t('panel.like', lang)}: {t('panel.like_count', lang, n=likes)}"}),
-            html.Button(t("panel.reply", lang), id={"type": "reply", "id": cid}, n_clicks=0, type="button",
-                        className="btn secondary small"),
-        ])
-    return html.Article(className="contribution", children=[
-        html.Div(str(props.get("text") or "")),  # Dash escapes text: user input stays text
-        html.Div(" · ".join(m for m in meta if m), className="meta"),
-        actions,
-        html.Div(className="replies", children=[
-            html.Div(className="contribution reply", children=[
-                html.Div(str((r.get("properties") or {}).get("text") or "")),
-                html.Div(" · ".join(x for x in (
-                    (r.get("properties") or {}).get("pseudonym") or t("panel.anonymous", lang),
-                    format_date((r.get("properties") or {}).get("created_at"), lang)) if x), className="meta"),
-            ]) for r in replies
-        ]) if replies else None,
-    ])
+        actions = html.Div(
+            className="btn-row",
+            children=[
+                html.Button(
+                    label,
+                    id={"type": "like", "id": cid},
+                    n_clicks=0,
+                    type="button",
+                    className="btn secondary small",
+                    title=t("panel.like_withdraw", lang) if liked else None,
+                    **{
+                        "aria-pressed": "true" if liked else "false",
+                        "aria-label": f"{t('panel.like', lang)}: {t('panel.like_count', lang, n=likes)}",
+                    },
+                ),
+                html.Button(
+                    t("panel.reply", lang),
+                    id={"type": "reply", "id": cid},
+                    n_clicks=0,
+                    type="button",
+                    className="btn secondary small",
+                ),
+            ],
+        )
+    return html.Article(
+        className="contribution",
+        children=[
+            html.Div(str(props.get("text") or "")),  # Dash escapes text: user input stays text
+            html.Div(" · ".join(m for m in meta if m), className="meta"),
+            actions,
+            html.Div(
+                className="replies",
+                children=[
+                    html.Div(
+                        className="contribution reply",
+                        children=[
+                            html.Div(str((r.get("properties") or {}).get("text") or "")),
+                            html.Div(
+                                " · ".join(
+                                    x
+                                    for x in (
+                                        (r.get("properties") or {}).get("pseudonym") or t("panel.anonymous", lang),
+                                        format_date((r.get("properties") or {}).get("created_at"), lang),
+                                    )
+                                    if x
+                                ),
+                                className="meta",
+                            ),
+                        ],
+                    )
+                    for r in replies
+                ],
+            )
+            if replies
+            else None,
+        ],
+    )
 
 
 def contributions_block(items: list[dict] | None, lang: str, liked: list | None = None) -> html.Div:
@@ -151,17 +224,26 @@ def contributions_block(items: list[dict] | None, lang: str, liked: list | None 
             children.setdefault(str(parent), []).append(feature)
     top.sort(key=lambda f: str((f.get("properties") or {}).get("created_at") or ""), reverse=True)
     mine = {str(i) for i in liked or []}
-    return html.Div([heading, *[contribution_item(f, children.get(str(f.get("id")), []), lang, str(f.get("id")) in mine)
-                                for f in top[:50]]])
+    return html.Div(
+        [
+            heading,
+            *[
+                contribution_item(f, children.get(str(f.get("id")), []), lang, str(f.get("id")) in mine)
+                for f in top[:50]
+            ],
+        ]
+    )
 
 
-def zone_details(zone: dict, plan: dict | None, texts: list[dict], contributions, lang: str,
-                 liked: list | None = None) -> list:
+def zone_details(
+    zone: dict, plan: dict | None, texts: list[dict], contributions, lang: str, liked: list | None = None
+) -> list:
     """Panel content of a Baugebietsteilfläche."""
     plan_link = None
     if plan:
-        plan_link = html.P([t("panel.of_plan", lang), ": ",
-                            select_button(plan_label(plan), "bp_plan", plan["id"], plan["id"])])
+        plan_link = html.P(
+            [t("panel.of_plan", lang), ": ", select_button(plan_label(plan), "bp_plan", plan["id"], plan["id"])]
+        )
     return [
         html.P(t("panel.zone", lang), className="kicker"),
         html.H2(art_label(zone, lang), id="panel-heading", tabIndex="-1"),
@@ -182,12 +264,14 @@ def line_details(line: dict, plan: dict | None, lang: str) -> list:
         html.H2(str(line.get("art") or "Baugrenze"), id="panel-heading", tabIndex="-1"),
         _sentences([sentence] if sentence else [], t("panel.no_festsetzungen", lang)),
         html.P([t("panel.of_plan", lang), ": ", select_button(plan_label(plan), "bp_plan", plan["id"], plan["id"])])
-        if plan else None,
+        if plan
+        else None,
     ]
 
 
-def plan_details(plan: dict, zones: list[dict], texts: list[dict], contributions, lang: str,
-                 liked: list | None = None) -> list:
+def plan_details(
+    plan: dict, zones: list[dict], texts: list[dict], contributions, lang: str, liked: list | None = None
+) -> list:
     """Panel content of a Bebauungsplan: status, its zones in brief, texts, contributions."""
     # Zones with the same type and measures read the same: one line per kind, with a count.
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -196,11 +280,20 @@ def plan_details(plan: dict, zones: list[dict], texts: list[dict], contributions
     zone_items = []
     for (label, measures), members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         name = f"{label} ({measures})"
-        zone_items.append(html.Li([
-            select_button(name, "bp_baugebiet", members[0]["id"], members[0].get("plan_id"),
-                          aria_label=t("list.details_of", lang, name=name)),
-            html.Span(f" – {t('panel.zone_count', lang, n=len(members))}", className="hint"),
-        ]))
+        zone_items.append(
+            html.Li(
+                [
+                    select_button(
+                        name,
+                        "bp_baugebiet",
+                        members[0]["id"],
+                        members[0].get("plan_id"),
+                        aria_label=t("list.details_of", lang, name=name),
+                    ),
+                    html.Span(f" – {t('panel.zone_count', lang, n=len(members))}", className="hint"),
+                ]
+            )
+        )
     return [
         html.P(t("panel.plan", lang), className="kicker"),
         html.H2(plan_label(plan), id="panel-heading", tabIndex="-1"),
@@ -227,7 +320,7 @@ def xplan_plan_details(plan: dict, counts: list[tuple[str, int]], lang: str) -> 
 
 
 def here_section(client, selection: dict, row: dict | None, lang: str):
-    """"What applies here" at the centre of the selected object (None when it has no place)."""
+    """ "What applies here" at the centre of the selected object (None when it has no place)."""
     box = (row or {}).get("bbox") or selection.get("bbox")
     try:
         (south, west), (north, east) = box
@@ -242,21 +335,31 @@ def here_section(client, selection: dict, row: dict | None, lang: str):
 
 
 def empty_panel(lang: str) -> list:
-    return [html.H2(t("panel.title", lang), id="panel-heading", tabIndex="-1"),
-            html.P(t("panel.empty", lang), className="hint")]
+    return [
+        html.H2(t("panel.title", lang), id="panel-heading", tabIndex="-1"),
+        html.P(t("panel.empty", lang), className="hint"),
+    ]
 
 
 def layout(lang: str = "de") -> html.Div:
     """The card that shows the selection; the contribution form is added below it by ui.layout."""
-    return html.Div(className="card", id="panel-card", children=[
-        html.Div(className="btn-row", style={"justifyContent": "flex-end"}, children=[
-            html.Button(T("panel.close"), id="panel-clear", className="btn secondary small", n_clicks=0),
-        ]),
-        html.Div(empty_panel(lang), id="panel-body", **{"aria-live": "polite"}),
-        html.P(id="like-feedback", role="status", className="hint"),
-        # Contributions this browser liked (a second press takes the like back).
-        dcc.Store(id="liked-contributions", storage_type="local", data=[]),
-    ])
+    return html.Div(
+        className="card",
+        id="panel-card",
+        children=[
+            html.Div(
+                className="btn-row",
+                style={"justifyContent": "flex-end"},
+                children=[
+                    html.Button(T("panel.close"), id="panel-clear", className="btn secondary small", n_clicks=0),
+                ],
+            ),
+            html.Div(empty_panel(lang), id="panel-body", **{"aria-live": "polite"}),
+            html.P(id="like-feedback", role="status", className="hint"),
+            # Contributions this browser liked (a second press takes the like back).
+            dcc.Store(id="liked-contributions", storage_type="local", data=[]),
+        ],
+    )
 
 
 def register(app, client, settings) -> None:
@@ -272,10 +375,15 @@ def register(app, client, settings) -> None:
             LOG.info("contributions for %s not readable: %s", plan_id, err)
             return None
 
-    @app.callback(Output("panel-body", "children"),
-                  Input("selection", "data"), Input("lang", "data"), Input("catalog", "data"),
-                  Input("contributions-version", "data"), State("author-secret", "data"),
-                  State("liked-contributions", "data"))
+    @app.callback(
+        Output("panel-body", "children"),
+        Input("selection", "data"),
+        Input("lang", "data"),
+        Input("catalog", "data"),
+        Input("contributions-version", "data"),
+        State("author-secret", "data"),
+        State("liked-contributions", "data"),
+    )
     def render(selection, lang, catalog, _version, secret, liked):
         catalog = shared_catalog(client).resolve(catalog)
         selection = selection or {}
@@ -289,15 +397,19 @@ def register(app, client, settings) -> None:
             plan = {**plan, "procedure": procedure_info.current(procedure_info.fetch(client, plan_id))}
         texts = [x for x in (catalog or {}).get("texts", []) if x.get("plan_id") == plan_id]
         if collection == "bp_baugebiet":
-            return [*zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang, liked),
-                    here_section(client, selection, row, lang)]
+            return [
+                *zone_details(row, plan, texts, contributions_for(plan_id, catalog, secret), lang, liked),
+                here_section(client, selection, row, lang),
+            ]
         if collection == "bp_baugrenze":
             return [*line_details(row, plan, lang), here_section(client, selection, row, lang)]
         if collection == "bp_plan" and plan:
             zones = [z for z in (catalog or {}).get("zones", []) if z.get("plan_id") == plan_id]
             report = full_plan(plan_id)
-            return [*plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang, liked),
-                    validation_block(report, lang) if report else None]
+            return [
+                *plan_details(plan, zones, texts, contributions_for(plan_id, catalog, secret), lang, liked),
+                validation_block(report, lang) if report else None,
+            ]
         if collection == "xplan_plan":
             report = full_plan(feature_id)
             if report:
@@ -309,8 +421,10 @@ def register(app, client, settings) -> None:
                 return empty_panel(lang)
             from ui.catalog import bbox_of
 
-            return [*object_details(feature, lang),
-                    here_section(client, {"bbox": bbox_of(feature.get("geometry"))}, None, lang)]
+            return [
+                *object_details(feature, lang),
+                here_section(client, {"bbox": bbox_of(feature.get("geometry"))}, None, lang),
+            ]
         return empty_panel(lang)
 
     def full_plan(plan_id: str | None) -> dict | None:
@@ -330,18 +444,23 @@ def register(app, client, settings) -> None:
         from ui.xplan_classes import class_info, groups
 
         try:
-            features = client.all_items("xplan_objekt", plan_id=plan_id, skipGeometry="true",
-                                        properties="xplan_class")
+            features = client.all_items("xplan_objekt", plan_id=plan_id, skipGeometry="true", properties="xplan_class")
         except ApiError:
             return []
         counts = Counter(class_info((f.get("properties") or {}).get("xplan_class")).group for f in features)
         return [(title, counts[key]) for key, title in groups(lang) if counts.get(key)]
 
-    @app.callback(Output("contributions-version", "data", allow_duplicate=True),
-                  Output("liked-contributions", "data"), Output("like-feedback", "children"),
-                  Input({"type": "like", "id": ALL}, "n_clicks"), State("voter-id", "data"),
-                  State("contributions-version", "data"), State("liked-contributions", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("contributions-version", "data", allow_duplicate=True),
+        Output("liked-contributions", "data"),
+        Output("like-feedback", "children"),
+        Input({"type": "like", "id": ALL}, "n_clicks"),
+        State("voter-id", "data"),
+        State("contributions-version", "data"),
+        State("liked-contributions", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def like(clicks, voter, version, liked, lang):
         """A press likes; a press on a pressed button takes the like back (``DELETE …/like``)."""
         trigger = callback_context.triggered_id
@@ -351,24 +470,32 @@ def register(app, client, settings) -> None:
         liked = [str(i) for i in liked or []]
         method = "DELETE" if cid in liked else "POST"
         try:
-            reply = client.send_site_json(method, f"api/contributions/{cid}/like", {} if method == "POST" else None,
-                                          {"X-Voter-Id": voter or ""})
+            reply = client.send_site_json(
+                method, f"api/contributions/{cid}/like", {} if method == "POST" else None, {"X-Voter-Id": voter or ""}
+            )
         except ApiError as err:
             LOG.info("like failed: %s", err)
             return no_update, no_update, t("panel.like_failed", lang, detail=t("form.err.network", lang))
         if reply.status not in (200, 201):
             from ui.contribute import localized
 
-            detail = localized(str((reply.body or {}).get("description") or ""), lang) \
-                if isinstance(reply.body, dict) else None
+            detail = (
+                localized(str((reply.body or {}).get("description") or ""), lang)
+                if isinstance(reply.body, dict)
+                else None
+            )
             return no_update, no_update, t("panel.like_failed", lang, detail=f"{reply.status} {detail or ''}".strip())
-        now_liked = bool((reply.body or {}).get("liked", method == "POST")) if isinstance(reply.body, dict) \
+        now_liked = (
+            bool((reply.body or {}).get("liked", method == "POST"))
+            if isinstance(reply.body, dict)
             else method == "POST"
+        )
         liked = [i for i in liked if i != cid] + ([cid] if now_liked else [])
         return (version or 0) + 1, liked[-500:], ""
 
-    @app.callback(Output("reply-to", "data"), Input({"type": "reply", "id": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("reply-to", "data"), Input({"type": "reply", "id": ALL}, "n_clicks"), prevent_initial_call=True
+    )
     def reply(clicks):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(item.get("value") for item in callback_context.triggered):
@@ -377,8 +504,11 @@ def register(app, client, settings) -> None:
             feature = client.get_json(f"collections/contributions/items/{trigger['id']}", cache=False)
         except ApiError:
             return no_update
-        return {"id": trigger["id"], "text": (feature.get("properties") or {}).get("text"),
-                "geometry": feature.get("geometry")}
+        return {
+            "id": trigger["id"],
+            "text": (feature.get("properties") or {}).get("text"),
+            "geometry": feature.get("geometry"),
+        }
 
     # A random per-browser id for likes (one like per person), made once and kept locally.
     app.clientside_callback(
@@ -388,12 +518,16 @@ def register(app, client, settings) -> None:
             window.crypto.getRandomValues(bytes);
             return Array.from(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
         }""",
-        Output("voter-id", "data"), Input("url", "pathname"), State("voter-id", "data"),
+        Output("voter-id", "data"),
+        Input("url", "pathname"),
+        State("voter-id", "data"),
     )
 
-    @app.callback(Output("selection", "data", allow_duplicate=True),
-                  Input({"type": "select", "where": ALL, "collection": ALL, "id": ALL, "plan": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True),
+        Input({"type": "select", "where": ALL, "collection": ALL, "id": ALL, "plan": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
     def select(clicks):
         trigger = callback_context.triggered_id
         # Re-rendered buttons arrive with n_clicks 0: only a real click selects.
@@ -402,11 +536,16 @@ def register(app, client, settings) -> None:
         value = next((item["value"] for item in callback_context.triggered if item.get("value")), None)
         if not value:
             return no_update
-        return {"collection": trigger["collection"], "id": trigger["id"], "plan_id": trigger["plan"] or None,
-                "source": "list"}
+        return {
+            "collection": trigger["collection"],
+            "id": trigger["id"],
+            "plan_id": trigger["plan"] or None,
+            "source": "list",
+        }
 
-    @app.callback(Output("selection", "data", allow_duplicate=True), Input("panel-clear", "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True), Input("panel-clear", "n_clicks"), prevent_initial_call=True
+    )
     def clear(n):
         return {} if n else no_update
 
@@ -417,7 +556,9 @@ def register(app, client, settings) -> None:
             window.buergergis.focusPanel = !!(selection && selection.source === "list");
             return window.dash_clientside.no_update;
         }""",
-        Output("focus-sink", "data", allow_duplicate=True), Input("selection", "data"), prevent_initial_call=True,
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("selection", "data"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
         """function (children) {
@@ -430,5 +571,7 @@ def register(app, client, settings) -> None:
             }
             return window.dash_clientside.no_update;
         }""",
-        Output("focus-sink", "data", allow_duplicate=True), Input("panel-body", "children"), prevent_initial_call=True,
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("panel-body", "children"),
+        prevent_initial_call=True,
     )

@@ -15,8 +15,20 @@ from dash import html
 from ui.api import ApiClient, ApiError
 
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _moment(value) -> datetime | None:
@@ -90,8 +102,9 @@ def title(proc: dict, lang: str) -> str:
 
 
 def kind_label(proc: dict, lang: str) -> str:
-    return str((proc.get("kind_label_en") if lang == "en" else None) or proc.get("kind_label_de") or proc.get("kind")
-               or "")
+    return str(
+        (proc.get("kind_label_en") if lang == "en" else None) or proc.get("kind_label_de") or proc.get("kind") or ""
+    )
 
 
 def sentence(proc: dict | None, lang: str = "de", kind: str | None = None, now: datetime | None = None) -> str:
@@ -104,10 +117,13 @@ def sentence(proc: dict | None, lang: str = "de", kind: str | None = None, now: 
     """
     de = lang != "en"
     if proc is None:
-        return ("Zu diesem Plan läuft zurzeit kein Beteiligungsverfahren; Hinweise und Vorschläge werden nicht "
-                "angenommen. Mängelmeldungen sind jederzeit möglich." if de else
-                "No participation procedure runs on this plan at the moment; comments and proposals are not "
-                "accepted. Defect reports are possible at any time.")
+        return (
+            "Zu diesem Plan läuft zurzeit kein Beteiligungsverfahren; Hinweise und Vorschläge werden nicht "
+            "angenommen. Mängelmeldungen sind jederzeit möglich."
+            if de
+            else "No participation procedure runs on this plan at the moment; comments and proposals are not "
+            "accepted. Defect reports are possible at any time."
+        )
     now = now or datetime.now(UTC)
     label = kind_label(proc, lang)
     phase = state(proc, now)
@@ -117,20 +133,39 @@ def sentence(proc: dict | None, lang: str = "de", kind: str | None = None, now: 
     end_moment = _end(proc)
     end = local_day(end_moment.isoformat() if end_moment else None, lang, last_day=True)
     if phase == "closed":
-        return (f"{label}: endete am {end}; Stellungnahmen werden nicht mehr angenommen." if de else
-                f"{label}: ended on {end}; statements are no longer accepted.")
+        return (
+            f"{label}: endete am {end}; Stellungnahmen werden nicht mehr angenommen."
+            if de
+            else f"{label}: ended on {end}; statements are no longer accepted."
+        )
     left = max(1, -(-int((end_moment - now).total_seconds()) // 86400)) if end_moment else None
-    still = "" if left is None else (f" (noch {left} {'Tag' if left == 1 else 'Tage'})" if de else
-                                      f" ({left} {'day' if left == 1 else 'days'} left)")
+    still = (
+        ""
+        if left is None
+        else (
+            f" (noch {left} {'Tag' if left == 1 else 'Tage'})"
+            if de
+            else f" ({left} {'day' if left == 1 else 'days'} left)"
+        )
+    )
     allowed = proc.get("allowed_kinds") or []
     if kind and kind != "maengelmeldung" and allowed and kind not in allowed:
         names = {"kommentar": ("Hinweise", "comments"), "vorschlag": ("Vorschläge", "proposals")}
-        which = " und ".join(names[k][0] for k in allowed if k in names) if de else \
-            " and ".join(names[k][1] for k in allowed if k in names)
-        return (f"{label}: bis {end} sind nur {which} möglich{still}." if de else
-                f"{label}: until {end} only {which} are possible{still}.")
-    return (f"{label}: Stellungnahmen bis {end} möglich{still}." if de else
-            f"{label}: statements possible until {end}{still}.")
+        which = (
+            " und ".join(names[k][0] for k in allowed if k in names)
+            if de
+            else " and ".join(names[k][1] for k in allowed if k in names)
+        )
+        return (
+            f"{label}: bis {end} sind nur {which} möglich{still}."
+            if de
+            else f"{label}: until {end} only {which} are possible{still}."
+        )
+    return (
+        f"{label}: Stellungnahmen bis {end} möglich{still}."
+        if de
+        else f"{label}: statements possible until {end}{still}."
+    )
 
 
 def accepts(proc: dict | None, kind: str | None, now: datetime | None = None) -> bool:

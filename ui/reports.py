@@ -32,15 +32,29 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 
 def photo_field() -> html.Div:
     """The upload control, shown only while the form is a Mängelmeldung."""
-    return html.Div(className="field", id="form-photos-field", hidden=True, children=[
-        html.Span(T("photos.label"), className="label", id="form-photos-label"),
-        dcc.Upload(id="form-photos", multiple=True, accept=ACCEPT, className="upload-box",
-                   children=html.Button(T("photos.choose"), type="button", className="btn secondary small",
-                                        **{"aria-describedby": "form-photos-hint"})),
-        html.Span(id="form-photos-hint", className="hint"),  # with the configured size: filled per language
-        html.P(id="form-photos-list", className="hint", **{"aria-live": "polite"}),
-        html.P(id="form-photos-feedback", role="status", className="msg"),
-    ])
+    return html.Div(
+        className="field",
+        id="form-photos-field",
+        hidden=True,
+        children=[
+            html.Span(T("photos.label"), className="label", id="form-photos-label"),
+            dcc.Upload(
+                id="form-photos",
+                multiple=True,
+                accept=ACCEPT,
+                className="upload-box",
+                children=html.Button(
+                    T("photos.choose"),
+                    type="button",
+                    className="btn secondary small",
+                    **{"aria-describedby": "form-photos-hint"},
+                ),
+            ),
+            html.Span(id="form-photos-hint", className="hint"),  # with the configured size: filled per language
+            html.P(id="form-photos-list", className="hint", **{"aria-live": "polite"}),
+            html.P(id="form-photos-feedback", role="status", className="msg"),
+        ],
+    )
 
 
 def duplicate_hint() -> html.Div:
@@ -49,9 +63,14 @@ def duplicate_hint() -> html.Div:
 
 def honeypot_field() -> html.Div:
     """A field people never see (not displayed, so not focusable and not read out); form-filling bots fill it."""
-    return html.Div(className="hp-field", hidden=True,
-                    children=[html.Label(T("honeypot.label"), htmlFor="form-website"),
-                              dcc.Input(id="form-website", type="text", value="", autoComplete="off")])
+    return html.Div(
+        className="hp-field",
+        hidden=True,
+        children=[
+            html.Label(T("honeypot.label"), htmlFor="form-website"),
+            dcc.Input(id="form-website", type="text", value="", autoComplete="off"),
+        ],
+    )
 
 
 # -- pure parts ------------------------------------------------------------------------------------------------------
@@ -99,15 +118,31 @@ def duplicates_view(found: dict, lang: str) -> list:
         for report in reports[:5]:
             reference = report.get("reference") or str(report.get("id", ""))[:8]
             text = str(report.get("text") or "")
-            items.append(html.Li([
-                html.Span(t("dup.item", lang, reference=reference, distance=round(report.get("distance_m") or 0),
-                            status=value_label("status", report.get("status"), lang),
-                            text=text[:120] + ("…" if len(text) > 120 else ""))),
-                " ",
-                html.Button(t("dup.support", lang), type="button", n_clicks=0, className="btn secondary small",
+            items.append(
+                html.Li(
+                    [
+                        html.Span(
+                            t(
+                                "dup.item",
+                                lang,
+                                reference=reference,
+                                distance=round(report.get("distance_m") or 0),
+                                status=value_label("status", report.get("status"), lang),
+                                text=text[:120] + ("…" if len(text) > 120 else ""),
+                            )
+                        ),
+                        " ",
+                        html.Button(
+                            t("dup.support", lang),
+                            type="button",
+                            n_clicks=0,
+                            className="btn secondary small",
                             id={"type": "support-report", "id": report["id"]},
-                            **{"aria-label": t("dup.support_of", lang, reference=reference)}),
-            ]))
+                            **{"aria-label": t("dup.support_of", lang, reference=reference)},
+                        ),
+                    ]
+                )
+            )
         children.append(html.Ul(items, className="plain-list"))
     if pending:
         children.append(html.P(t("dup.pending", lang, n=pending), className="hint"))
@@ -125,13 +160,26 @@ def photos_block(props: dict, api_url: str, lang: str) -> html.Div | None:
     for n, url in enumerate(urls, start=1):
         if "/api/media/" in url:
             name = url.rsplit("/", 1)[-1]
-            figures.append(html.A(html.Img(src=f"{prefix}/api/media/{quote(name)}", alt=t("photos.alt", lang, n=n),
-                                           className="report-photo", loading="lazy"),
-                                  href=f"{prefix}/api/media/{quote(name)}", target="_blank", rel="noopener"))
+            figures.append(
+                html.A(
+                    html.Img(
+                        src=f"{prefix}/api/media/{quote(name)}",
+                        alt=t("photos.alt", lang, n=n),
+                        className="report-photo",
+                        loading="lazy",
+                    ),
+                    href=f"{prefix}/api/media/{quote(name)}",
+                    target="_blank",
+                    rel="noopener",
+                )
+            )
         else:  # never loaded by the page: a link the moderator may follow
             figures.append(html.P(t("photos.link", lang, url=url), className="hint"))
-    return html.Div([html.H5(t("photos.heading", lang)), html.Div(figures, className="photo-row")],
-                    className="photos-block", id="modq-photos")
+    return html.Div(
+        [html.H5(t("photos.heading", lang)), html.Div(figures, className="photo-row")],
+        className="photos-block",
+        id="modq-photos",
+    )
 
 
 def bursts_line(found: dict | None, lang: str) -> list:
@@ -141,11 +189,22 @@ def bursts_line(found: dict | None, lang: str) -> list:
     items, authors, clients = found.get("items") or [], found.get("authors") or [], found.get("clients") or []
     if not (items or authors or clients):
         return [html.P(t("bursts.none", lang, minutes=minutes), className="hint")]
-    lines = [html.P(t("bursts.found", lang, minutes=minutes, items=len(items), authors=len(authors),
-                      clients=len(clients)), className="msg warn")]
+    lines = [
+        html.P(
+            t("bursts.found", lang, minutes=minutes, items=len(items), authors=len(authors), clients=len(clients)),
+            className="msg warn",
+        )
+    ]
     if items:
-        lines.append(html.Ul([html.Li(t("bursts.item", lang, kind=i["kind"], id=str(i["id"])[:12], likes=i["likes"]))
-                              for i in items[:10]], className="plain-list tight"))
+        lines.append(
+            html.Ul(
+                [
+                    html.Li(t("bursts.item", lang, kind=i["kind"], id=str(i["id"])[:12], likes=i["likes"]))
+                    for i in items[:10]
+                ],
+                className="plain-list tight",
+            )
+        )
     return lines
 
 
@@ -170,9 +229,14 @@ def register(app, client: ApiClient) -> None:
             return t("photos.too_many", lang)
         return t("photos.chosen", lang, names=", ".join(str(n) for n in names))
 
-    @app.callback(Output("form-duplicates", "children"),
-                  Input("form-kind", "data"), Input("form-category", "data"), Input("edit", "geojson"),
-                  Input("form-centre", "data"), Input("lang", "data"))
+    @app.callback(
+        Output("form-duplicates", "children"),
+        Input("form-kind", "data"),
+        Input("form-category", "data"),
+        Input("edit", "geojson"),
+        Input("form-centre", "data"),
+        Input("lang", "data"),
+    )
     def reported_already(kind, category, geojson, centre, lang):
         from ui.contribute import drawn_geometry
 
@@ -183,14 +247,19 @@ def register(app, client: ApiClient) -> None:
             return []
         lon, lat = geometry["coordinates"][:2]
         try:
-            found = client.get_site_json("api/contributions/nearby",
-                                         {"category": category or "sonstiges", "lon": lon, "lat": lat})
+            found = client.get_site_json(
+                "api/contributions/nearby", {"category": category or "sonstiges", "lon": lon, "lat": lat}
+            )
         except ApiError:
             return []
         return duplicates_view(found if isinstance(found, dict) else {}, lang)
 
-    @app.callback(Output("form-support-feedback", "children"), Input({"type": "support-report", "id": ALL}, "n_clicks"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("form-support-feedback", "children"),
+        Input({"type": "support-report", "id": ALL}, "n_clicks"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def support(clicks, lang):
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not any(clicks or []):
@@ -204,10 +273,17 @@ def register(app, client: ApiClient) -> None:
             return t("dup.support_failed", lang, detail=detail.split(" / ")[1 if lang == "en" else 0][:300])
         return t("dup.supported", lang, n=(reply.body or {}).get("like_count", 1))
 
-    @app.callback(Output("form-photos-feedback", "children"), Output("form-photos", "contents"),
-                  Input("contributions-version", "data"), State("form-photos", "contents"),
-                  State("form-photos", "filename"), State("author-secret", "data"), State("form-kind", "data"),
-                  State("lang", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("form-photos-feedback", "children"),
+        Output("form-photos", "contents"),
+        Input("contributions-version", "data"),
+        State("form-photos", "contents"),
+        State("form-photos", "filename"),
+        State("author-secret", "data"),
+        State("form-kind", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def send_photos(_version, contents, names, secret, kind, lang):
         """After a report was sent (the version counter moved), its chosen photos follow it, with its secret."""
         files = decode_uploads(contents, names)
@@ -220,16 +296,24 @@ def register(app, client: ApiClient) -> None:
         report = latest_report_without_photos((mine or {}).get("contributions") or [])
         if report is None:
             return no_update, no_update
-        reply = client.post_site_files(f"api/contributions/{quote(report['id'], safe='')}/photos",
-                                       [("photo", f) for f in files[:MAX_PHOTOS]], {SECRET_HEADER: secret})
+        reply = client.post_site_files(
+            f"api/contributions/{quote(report['id'], safe='')}/photos",
+            [("photo", f) for f in files[:MAX_PHOTOS]],
+            {SECRET_HEADER: secret},
+        )
         if reply.status != 201:
             detail = str((reply.body or {}).get("description") or reply.status)
-            return t("photos.failed", lang, detail=detail.split(" / ")[1 if lang == "en" and " / " in detail else 0]), \
-                None
+            return t(
+                "photos.failed", lang, detail=detail.split(" / ")[1 if lang == "en" and " / " in detail else 0]
+            ), None
         return t("photos.sent", lang, n=len((reply.body or {}).get("photos") or [])), None
 
-    @app.callback(Output("modq-bursts", "children"), Input("modq-queue", "children"), State("admin-me", "data"),
-                  State("lang", "data"))
+    @app.callback(
+        Output("modq-bursts", "children"),
+        Input("modq-queue", "children"),
+        State("admin-me", "data"),
+        State("lang", "data"),
+    )
     def bursts(_queue, me, lang):
         if (me or {}).get("role") not in ("moderator", "planner", "admin"):
             return []

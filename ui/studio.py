@@ -61,12 +61,21 @@ BAUWEISEN = ("OffeneBauweise", "GeschlosseneBauweise", "AbweichendeBauweise")
 #: rectangles only; a polygon whose edges cross cannot be finished (the API refuses one as well). The tool's
 #: texts are German or English (assets/studio_draw.js).
 DRAW_OPTIONS = {
-    "polyline": False, "circle": False, "circlemarker": False, "marker": False,
-    "polygon": {"allowIntersection": False, "showArea": True, "metric": True,
-                "drawError": {"color": "#b91c1c", "timeout": 3000,
-                              "message": "<strong>Die Kanten dürfen sich nicht kreuzen</strong> / edges must not "
-                                         "cross"},
-                "shapeOptions": {"color": "#7c3aed", "weight": 3}},
+    "polyline": False,
+    "circle": False,
+    "circlemarker": False,
+    "marker": False,
+    "polygon": {
+        "allowIntersection": False,
+        "showArea": True,
+        "metric": True,
+        "drawError": {
+            "color": "#b91c1c",
+            "timeout": 3000,
+            "message": "<strong>Die Kanten dürfen sich nicht kreuzen</strong> / edges must not cross",
+        },
+        "shapeOptions": {"color": "#7c3aed", "weight": 3},
+    },
     "rectangle": {"showArea": True, "metric": True, "shapeOptions": {"color": "#7c3aed", "weight": 3}},
 }
 
@@ -77,30 +86,61 @@ _DECK_STYLE = {"position": "absolute", "top": 0, "left": 0, "width": "100%", "he
 
 def _deck_layers() -> list:
     return [
-        GeoJsonLayer(id="studio-zones", data=_EMPTY, filled=False, stroked=True, get_line_color=[11, 58, 102, 200],
-                     line_width_min_pixels=1),
-        GeoJsonLayer(id="studio-shadow-a", data=_EMPTY, filled=True, stroked=False,
-                     get_fill_color=[37, 99, 235, 110]),
-        GeoJsonLayer(id="studio-shadow-b", data=_EMPTY, filled=True, stroked=False,
-                     get_fill_color=[17, 24, 39, 150]),
-        GeoJsonLayer(id="studio-buildings3d", data=_EMPTY, extruded=True, filled=True, wireframe=True,
-                     get_elevation="@@=properties.height || 0",
-                     get_fill_color="@@=properties.new ? [124, 58, 237, 235] : [160, 166, 176, 245]",
-                     get_line_color=[70, 75, 85, 255], pickable=True, auto_highlight=True),
-        GeoJsonLayer(id="studio-selected3d", data=_EMPTY, extruded=True, filled=True, wireframe=True,
-                     get_elevation="@@=(properties.height || 0) + 0.2", get_fill_color=[245, 158, 11, 250],
-                     get_line_color=[146, 64, 14, 255], pickable=True),
-        ScatterplotLayer(id="studio-sun-points3d", data=[], get_position="@@=position", get_radius=7,
-                         radius_units="pixels", get_fill_color=[250, 204, 21, 255], stroked=True,
-                         get_line_color=[17, 24, 39, 255], line_width_min_pixels=2),
+        GeoJsonLayer(
+            id="studio-zones",
+            data=_EMPTY,
+            filled=False,
+            stroked=True,
+            get_line_color=[11, 58, 102, 200],
+            line_width_min_pixels=1,
+        ),
+        GeoJsonLayer(id="studio-shadow-a", data=_EMPTY, filled=True, stroked=False, get_fill_color=[37, 99, 235, 110]),
+        GeoJsonLayer(id="studio-shadow-b", data=_EMPTY, filled=True, stroked=False, get_fill_color=[17, 24, 39, 150]),
+        GeoJsonLayer(
+            id="studio-buildings3d",
+            data=_EMPTY,
+            extruded=True,
+            filled=True,
+            wireframe=True,
+            get_elevation="@@=properties.height || 0",
+            get_fill_color="@@=properties.new ? [124, 58, 237, 235] : [160, 166, 176, 245]",
+            get_line_color=[70, 75, 85, 255],
+            pickable=True,
+            auto_highlight=True,
+        ),
+        GeoJsonLayer(
+            id="studio-selected3d",
+            data=_EMPTY,
+            extruded=True,
+            filled=True,
+            wireframe=True,
+            get_elevation="@@=(properties.height || 0) + 0.2",
+            get_fill_color=[245, 158, 11, 250],
+            get_line_color=[146, 64, 14, 255],
+            pickable=True,
+        ),
+        ScatterplotLayer(
+            id="studio-sun-points3d",
+            data=[],
+            get_position="@@=position",
+            get_radius=7,
+            radius_units="pixels",
+            get_fill_color=[250, 204, 21, 255],
+            stroked=True,
+            get_line_color=[17, 24, 39, 255],
+            line_width_min_pixels=2,
+        ),
     ]
 
 
 def _input(key: str, input_id: str, **props) -> html.Div:
-    return html.Div(className="field", children=[
-        html.Label(T(key), htmlFor=input_id),
-        dcc.Input(id=input_id, debounce=False, **props),
-    ])
+    return html.Div(
+        className="field",
+        children=[
+            html.Label(T(key), htmlFor=input_id),
+            dcc.Input(id=input_id, debounce=False, **props),
+        ],
+    )
 
 
 def _message(message_id: str) -> html.P:
@@ -114,7 +154,10 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
         for name, step, _low, _high in _FEST_FIELDS
     ]
     return html.Section(
-        id="view-studio", className="view studio-view", role="tabpanel", hidden=True,
+        id="view-studio",
+        className="view studio-view",
+        role="tabpanel",
+        hidden=True,
         **{"aria-labelledby": "tab-studio"},
         children=[
             dcc.Store(id="studio-variant"),
@@ -125,212 +168,534 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
             dcc.Store(id="studio-sun-points", data=[]),
             dcc.Store(id="studio-sun"),
             dcc.Store(id="studio-deck-fitted"),
-            html.Div(id="studio-signin", className="studio-signin", children=[
-                html.P(T("studio.signin")),
-                html.A(T("studio.signin_link"), href=f"{base}/auth/login?next={quote('/?view=studio')}",
-                       className="btn"),
-            ]),
-            html.Div(id="studio-body", className="studio-grid", hidden=True, children=[
-                html.Div(className="sidebar studio-side", children=[
-                    html.Section([
-                        T("studio.variant", html.H2),
-                        html.P(T("studio.none"), id="studio-current", className="studio-current", role="status"),
-                        choice_group("studio-base", [("baseline", T("studio.baseline"))], "baseline",
-                                     label_key="studio.start_from"),
-                        choice_group("studio-plans", [], [], multi=True, label_key="studio.plans"),
-                        _input("studio.new_title", "studio-new-title", type="text", maxLength=300),
-                        html.Button(T("studio.new"), id="studio-new", className="btn", n_clicks=0, type="button"),
-                        _message("studio-msg-new"),
-                        html.Div(className="field", children=[
-                            T("studio.open", html.Span, className="label", id="studio-open-label"),
-                            html.Div(id="studio-open-list", className="studio-open", role="group",
-                                     **{"aria-labelledby": "studio-open-label"}),
-                        ]),
-                    ]),
-                    html.Section([
-                        T("studio.zones", html.H2),
-                        choice_group("studio-filter-plan", [("", T("studio.all"))], "", label_key="studio.filter_plan"),
-                        choice_group("studio-filter-art", [("", T("studio.all"))], "", label_key="studio.filter_art"),
-                        html.Div(className="btn-row", children=[
-                            html.Button(T("studio.select_shown"), id="studio-select-shown", n_clicks=0, type="button",
-                                        className="btn secondary small"),
-                            html.Button(T("studio.select_none"), id="studio-select-none", n_clicks=0, type="button",
-                                        className="btn secondary small"),
-                            html.Button(T("studio.from_map"), id="studio-from-map", n_clicks=0, type="button",
-                                        className="btn secondary small"),
-                        ]),
-                        html.P(id="studio-zone-count", className="hint", role="status"),
-                        html.Div(id="studio-zone-list", className="studio-zone-list", role="group",
-                                 **{"aria-labelledby": "studio-zone-count"}),
-                    ]),
-                    html.Section([
-                        T("studio.festsetzungen", html.H2),
-                        choice_group("studio-fest-mode", [("add", T("studio.mode.add")), ("set", T("studio.mode.set"))],
-                                     "add", label_key="studio.mode"),
-                        html.Div(fest_inputs, className="studio-inputs"),
-                        choice_group("studio-art", [("", T("studio.keep"))] + [(c, c) for c in ART_CODES], "",
-                                     label_key="studio.art", className="choice-group chips"),
-                        choice_group("studio-bauweise", [("", T("studio.keep"))]
-                                     + [(b, T(f"studio.bauweise.{b}")) for b in BAUWEISEN], "",
-                                     label_key="studio.bauweise", className="choice-group chips"),
-                        html.Button(T("studio.apply"), id="studio-apply", className="btn", n_clicks=0, type="button"),
-                        html.Button(T("studio.fill"), id="studio-fill", className="btn secondary", n_clicks=0,
-                                    type="button"),
-                        _message("studio-msg-fest"),
-                    ]),
-                    html.Section([
-                        T("studio.buildings", html.H2),
-                        html.P(T("studio.buildings_hint"), className="hint"),
-                        html.P(id="studio-building-count", className="hint", role="status"),
-                        html.Div(className="btn-row", children=[
-                            html.Button(T("studio.buildings_in_zones"), id="studio-buildings-in-zones", n_clicks=0,
-                                        type="button", className="btn secondary small"),
-                            html.Button(T("studio.buildings_none"), id="studio-buildings-none", n_clicks=0,
-                                        type="button", className="btn secondary small"),
-                        ]),
-                        html.Div(className="studio-inputs", children=[
-                            _input("studio.mod_storeys", "studio-mod-storeys", type="number", min=1, step="1"),
-                            _input("studio.mod_height", "studio-mod-height", type="number", min=0, step="0.5"),
-                        ]),
-                        html.Button(T("studio.modify"), id="studio-modify", className="btn", n_clicks=0,
-                                    type="button"),
-                        html.Button(T("studio.remove"), id="studio-remove", className="btn secondary", n_clicks=0,
-                                    type="button"),
-                        _message("studio-msg-modify"),
-                    ]),
-                    html.Section([
-                        T("studio.building", html.H2),
-                        html.P(T("studio.building_hint"), className="hint"),
-                        html.Div(className="studio-inputs", children=[
-                            _input("studio.lon", "studio-lon", type="number", step="any"),
-                            _input("studio.lat", "studio-lat", type="number", step="any"),
-                            _input("studio.width", "studio-width", type="number", value=12, min=2, step="0.5"),
-                            _input("studio.depth", "studio-depth", type="number", value=10, min=2, step="0.5"),
-                            _input("studio.storeys", "studio-storeys", type="number", value=3, min=1, step="1"),
-                            _input("studio.height", "studio-height", type="number", min=0, step="0.5"),
-                        ]),
-                        html.Button(T("studio.add_building"), id="studio-add-building", className="btn", n_clicks=0,
-                                    type="button"),
-                        html.P(T("studio.draw_hint"), className="hint"),
-                        html.P(id="studio-drawn-info", className="hint", role="status"),
-                        html.Button(T("studio.add_drawn"), id="studio-add-drawn", className="btn", n_clicks=0,
-                                    type="button"),
-                        _message("studio-msg-building"),
-                    ]),
-                    html.Section([
-                        T("studio.steps", html.H2),
-                        html.Div(className="btn-row", children=[
-                            html.Button(T("studio.undo"), id="studio-undo", n_clicks=0, type="button",
-                                        className="btn secondary small", disabled=True),
-                            html.Button(T("studio.redo"), id="studio-redo", n_clicks=0, type="button",
-                                        className="btn secondary small", disabled=True),
-                        ]),
-                        html.Ol(id="studio-steps", className="studio-steps"),
-                        _message("studio-msg-steps"),
-                    ]),
-                ]),
-                html.Div(className="studio-main", children=[
-                    html.Div(className="studio-map-bar", children=[
-                        choice_group("studio-click-mode", [("zone", T("studio.click.zone")),
-                                                           ("select", T("studio.click.select")),
-                                                           ("building", T("studio.click.building")),
-                                                           ("sun", T("studio.click.sun"))], "zone",
-                                     label_key="studio.click_mode", className="choice-group inline"),
-                    ]),
-                    html.Div(className="studio-map-wrap", role="region", id="studio-map-region",
-                             **{"aria-label": t("studio.region", lang)}, children=[
-                        dl.MapContainer(id="studio-map", center=[53.664, 10.010], zoom=15, maxZoom=20, keyboard=True,
-                                        className="offline-bg", style={"height": "100%", "width": "100%"}, children=[
-                            dl.GeoJSON(id="studio-zones-layer", data=_EMPTY,
-                                       style={"variable": "buergergisStudio.zoneStyle"},
-                                       hideout={"selected": []}, bubblingMouseEvents=True),
-                            dl.GeoJSON(id="studio-buildings-layer", data=_EMPTY, bubblingMouseEvents=True,
-                                       style={"variable": "buergergisStudio.buildingStyle"},
-                                       hideout={"selected": []}),
-                            dl.LayerGroup(id="studio-marker"),
-                            dl.LayerGroup(id="studio-sun-markers"),
-                            dl.FeatureGroup([dl.EditControl(id="studio-draw", position="topleft", draw=DRAW_OPTIONS,
-                                                            edit={"edit": False, "remove": True})]),
-                            dl.ScaleControl(position="bottomleft", imperial=False),
-                        ]),
-                    ]),
-                    html.Section(className="studio-results", **{"aria-labelledby": "studio-indicators-heading"},
-                                 children=[
-                        T("studio.indicators", html.H2, id="studio-indicators-heading"),
-                        html.Div(id="studio-indicators", className="table-wrap", **{"aria-live": "polite"}),
-                        html.P(id="studio-assumptions", className="hint"),
-                        html.P(id="studio-timing", className="hint"),
-                        T("studio.sun_heading", html.H3, id="studio-sun-heading"),
-                        html.P(T("studio.sun_hint"), className="hint"),
-                        html.Div(id="studio-sun-table", className="table-wrap", **{"aria-live": "polite"}),
-                        html.Button(T("studio.sun_clear"), id="studio-sun-clear", n_clicks=0, type="button",
-                                    className="btn secondary small"),
-                    ]),
-                    html.Section(className="studio-3d", **{"aria-labelledby": "studio-3d-heading"}, children=[
-                        T("studio.view3d", html.H2, id="studio-3d-heading"),
-                        html.Div(className="studio-sliders", children=[
-                            html.Div(className="field", children=[
-                                html.Label(T("studio.month"), htmlFor="studio-month"),
-                                dcc.Slider(id="studio-month", min=0, max=11, step=1, value=2, allow_direct_input=False,
-                                           marks=dict(enumerate(MONTHS["de"]))),
-                            ]),
-                            html.Div(className="field", children=[
-                                html.Label(T("studio.hour"), htmlFor="studio-hour"),
-                                dcc.Slider(id="studio-hour", min=4, max=22, step=0.5, value=15, allow_direct_input=False,
-                                           marks={h: f"{h}" for h in range(4, 23, 2)}),
-                            ]),
-                        ]),
-                        html.P(id="studio-when", className="hint", role="status"),
-                        html.Div(className="studio-deck-wrap", role="region", id="studio-deck-region",
-                                 **{"aria-label": t("studio.deck_region", lang)}, children=[
-                            DeckGL(id="studio-deck", layers=_deck_layers(), controller=True, enable_events=["click"],
-                                   initial_view_state={"longitude": 10.01, "latitude": 53.664, "zoom": 15,
-                                                       "pitch": 50, "bearing": -20},
-                                   style=_DECK_STYLE),
-                        ]),
-                        html.P(T("studio.shadow_legend"), className="hint"),
-                    ]),
-                    html.Section(className="studio-save", children=[
-                        T("studio.save_heading", html.H2),
-                        html.Div(className="studio-inputs two", children=[
-                            _input("studio.title_de", "studio-title-de", type="text", maxLength=300),
-                            _input("studio.title_en", "studio-title-en", type="text", maxLength=300),
-                            html.Div(className="field", children=[
-                                html.Label(T("studio.description_de"), htmlFor="studio-description-de"),
-                                dcc.Textarea(id="studio-description-de", maxLength=4000),
-                            ]),
-                            html.Div(className="field", children=[
-                                html.Label(T("studio.description_en"), htmlFor="studio-description-en"),
-                                dcc.Textarea(id="studio-description-en", maxLength=4000),
-                            ]),
-                        ]),
-                        html.Div(className="btn-row", children=[
-                            html.Button(T("studio.save"), id="studio-save", className="btn", n_clicks=0, type="button"),
-                            html.Button(T("studio.publish"), id="studio-publish", className="btn secondary",
-                                        n_clicks=0, type="button"),
-                            html.Button(T("studio.unpublish"), id="studio-unpublish", className="btn secondary",
-                                        n_clicks=0, type="button"),
-                            html.A(T("studio.export"), id="studio-export", className="btn secondary", href="#",
-                                   download=""),
-                        ]),
-                        html.P(html.A(T("studio.link3d"), id="studio-link3d", href="#"), id="studio-link3d-row",
-                               hidden=True),
-                        _message("studio-msg-save"),
-                        html.Div(className="field", children=[
-                            html.Label(T("studio.import_label"), htmlFor="studio-import-text"),
-                            dcc.Textarea(id="studio-import-text", className="mono"),
-                        ]),
-                        html.Button(T("studio.import"), id="studio-import", className="btn secondary", n_clicks=0,
-                                    type="button"),
-                        _message("studio-msg-import"),
-                    ]),
-                ]),
-            ]),
+            html.Div(
+                id="studio-signin",
+                className="studio-signin",
+                children=[
+                    html.P(T("studio.signin")),
+                    html.A(
+                        T("studio.signin_link"),
+                        href=f"{base}/auth/login?next={quote('/?view=studio')}",
+                        className="btn",
+                    ),
+                ],
+            ),
+            html.Div(
+                id="studio-body",
+                className="studio-grid",
+                hidden=True,
+                children=[
+                    html.Div(
+                        className="sidebar studio-side",
+                        children=[
+                            html.Section(
+                                [
+                                    T("studio.variant", html.H2),
+                                    html.P(
+                                        T("studio.none"), id="studio-current", className="studio-current", role="status"
+                                    ),
+                                    choice_group(
+                                        "studio-base",
+                                        [("baseline", T("studio.baseline"))],
+                                        "baseline",
+                                        label_key="studio.start_from",
+                                    ),
+                                    choice_group("studio-plans", [], [], multi=True, label_key="studio.plans"),
+                                    _input("studio.new_title", "studio-new-title", type="text", maxLength=300),
+                                    html.Button(
+                                        T("studio.new"), id="studio-new", className="btn", n_clicks=0, type="button"
+                                    ),
+                                    _message("studio-msg-new"),
+                                    html.Div(
+                                        className="field",
+                                        children=[
+                                            T("studio.open", html.Span, className="label", id="studio-open-label"),
+                                            html.Div(
+                                                id="studio-open-list",
+                                                className="studio-open",
+                                                role="group",
+                                                **{"aria-labelledby": "studio-open-label"},
+                                            ),
+                                        ],
+                                    ),
+                                ]
+                            ),
+                            html.Section(
+                                [
+                                    T("studio.zones", html.H2),
+                                    choice_group(
+                                        "studio-filter-plan",
+                                        [("", T("studio.all"))],
+                                        "",
+                                        label_key="studio.filter_plan",
+                                    ),
+                                    choice_group(
+                                        "studio-filter-art", [("", T("studio.all"))], "", label_key="studio.filter_art"
+                                    ),
+                                    html.Div(
+                                        className="btn-row",
+                                        children=[
+                                            html.Button(
+                                                T("studio.select_shown"),
+                                                id="studio-select-shown",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                            ),
+                                            html.Button(
+                                                T("studio.select_none"),
+                                                id="studio-select-none",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                            ),
+                                            html.Button(
+                                                T("studio.from_map"),
+                                                id="studio-from-map",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                            ),
+                                        ],
+                                    ),
+                                    html.P(id="studio-zone-count", className="hint", role="status"),
+                                    html.Div(
+                                        id="studio-zone-list",
+                                        className="studio-zone-list",
+                                        role="group",
+                                        **{"aria-labelledby": "studio-zone-count"},
+                                    ),
+                                ]
+                            ),
+                            html.Section(
+                                [
+                                    T("studio.festsetzungen", html.H2),
+                                    choice_group(
+                                        "studio-fest-mode",
+                                        [("add", T("studio.mode.add")), ("set", T("studio.mode.set"))],
+                                        "add",
+                                        label_key="studio.mode",
+                                    ),
+                                    html.Div(fest_inputs, className="studio-inputs"),
+                                    choice_group(
+                                        "studio-art",
+                                        [("", T("studio.keep"))] + [(c, c) for c in ART_CODES],
+                                        "",
+                                        label_key="studio.art",
+                                        className="choice-group chips",
+                                    ),
+                                    choice_group(
+                                        "studio-bauweise",
+                                        [("", T("studio.keep"))] + [(b, T(f"studio.bauweise.{b}")) for b in BAUWEISEN],
+                                        "",
+                                        label_key="studio.bauweise",
+                                        className="choice-group chips",
+                                    ),
+                                    html.Button(
+                                        T("studio.apply"), id="studio-apply", className="btn", n_clicks=0, type="button"
+                                    ),
+                                    html.Button(
+                                        T("studio.fill"),
+                                        id="studio-fill",
+                                        className="btn secondary",
+                                        n_clicks=0,
+                                        type="button",
+                                    ),
+                                    _message("studio-msg-fest"),
+                                ]
+                            ),
+                            html.Section(
+                                [
+                                    T("studio.buildings", html.H2),
+                                    html.P(T("studio.buildings_hint"), className="hint"),
+                                    html.P(id="studio-building-count", className="hint", role="status"),
+                                    html.Div(
+                                        className="btn-row",
+                                        children=[
+                                            html.Button(
+                                                T("studio.buildings_in_zones"),
+                                                id="studio-buildings-in-zones",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                            ),
+                                            html.Button(
+                                                T("studio.buildings_none"),
+                                                id="studio-buildings-none",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                            ),
+                                        ],
+                                    ),
+                                    html.Div(
+                                        className="studio-inputs",
+                                        children=[
+                                            _input(
+                                                "studio.mod_storeys",
+                                                "studio-mod-storeys",
+                                                type="number",
+                                                min=1,
+                                                step="1",
+                                            ),
+                                            _input(
+                                                "studio.mod_height",
+                                                "studio-mod-height",
+                                                type="number",
+                                                min=0,
+                                                step="0.5",
+                                            ),
+                                        ],
+                                    ),
+                                    html.Button(
+                                        T("studio.modify"),
+                                        id="studio-modify",
+                                        className="btn",
+                                        n_clicks=0,
+                                        type="button",
+                                    ),
+                                    html.Button(
+                                        T("studio.remove"),
+                                        id="studio-remove",
+                                        className="btn secondary",
+                                        n_clicks=0,
+                                        type="button",
+                                    ),
+                                    _message("studio-msg-modify"),
+                                ]
+                            ),
+                            html.Section(
+                                [
+                                    T("studio.building", html.H2),
+                                    html.P(T("studio.building_hint"), className="hint"),
+                                    html.Div(
+                                        className="studio-inputs",
+                                        children=[
+                                            _input("studio.lon", "studio-lon", type="number", step="any"),
+                                            _input("studio.lat", "studio-lat", type="number", step="any"),
+                                            _input(
+                                                "studio.width",
+                                                "studio-width",
+                                                type="number",
+                                                value=12,
+                                                min=2,
+                                                step="0.5",
+                                            ),
+                                            _input(
+                                                "studio.depth",
+                                                "studio-depth",
+                                                type="number",
+                                                value=10,
+                                                min=2,
+                                                step="0.5",
+                                            ),
+                                            _input(
+                                                "studio.storeys",
+                                                "studio-storeys",
+                                                type="number",
+                                                value=3,
+                                                min=1,
+                                                step="1",
+                                            ),
+                                            _input("studio.height", "studio-height", type="number", min=0, step="0.5"),
+                                        ],
+                                    ),
+                                    html.Button(
+                                        T("studio.add_building"),
+                                        id="studio-add-building",
+                                        className="btn",
+                                        n_clicks=0,
+                                        type="button",
+                                    ),
+                                    html.P(T("studio.draw_hint"), className="hint"),
+                                    html.P(id="studio-drawn-info", className="hint", role="status"),
+                                    html.Button(
+                                        T("studio.add_drawn"),
+                                        id="studio-add-drawn",
+                                        className="btn",
+                                        n_clicks=0,
+                                        type="button",
+                                    ),
+                                    _message("studio-msg-building"),
+                                ]
+                            ),
+                            html.Section(
+                                [
+                                    T("studio.steps", html.H2),
+                                    html.Div(
+                                        className="btn-row",
+                                        children=[
+                                            html.Button(
+                                                T("studio.undo"),
+                                                id="studio-undo",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                                disabled=True,
+                                            ),
+                                            html.Button(
+                                                T("studio.redo"),
+                                                id="studio-redo",
+                                                n_clicks=0,
+                                                type="button",
+                                                className="btn secondary small",
+                                                disabled=True,
+                                            ),
+                                        ],
+                                    ),
+                                    html.Ol(id="studio-steps", className="studio-steps"),
+                                    _message("studio-msg-steps"),
+                                ]
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="studio-main",
+                        children=[
+                            html.Div(
+                                className="studio-map-bar",
+                                children=[
+                                    choice_group(
+                                        "studio-click-mode",
+                                        [
+                                            ("zone", T("studio.click.zone")),
+                                            ("select", T("studio.click.select")),
+                                            ("building", T("studio.click.building")),
+                                            ("sun", T("studio.click.sun")),
+                                        ],
+                                        "zone",
+                                        label_key="studio.click_mode",
+                                        className="choice-group inline",
+                                    ),
+                                ],
+                            ),
+                            html.Div(
+                                className="studio-map-wrap",
+                                role="region",
+                                id="studio-map-region",
+                                **{"aria-label": t("studio.region", lang)},
+                                children=[
+                                    dl.MapContainer(
+                                        id="studio-map",
+                                        center=[53.664, 10.010],
+                                        zoom=15,
+                                        maxZoom=20,
+                                        keyboard=True,
+                                        className="offline-bg",
+                                        style={"height": "100%", "width": "100%"},
+                                        children=[
+                                            dl.GeoJSON(
+                                                id="studio-zones-layer",
+                                                data=_EMPTY,
+                                                style={"variable": "buergergisStudio.zoneStyle"},
+                                                hideout={"selected": []},
+                                                bubblingMouseEvents=True,
+                                            ),
+                                            dl.GeoJSON(
+                                                id="studio-buildings-layer",
+                                                data=_EMPTY,
+                                                bubblingMouseEvents=True,
+                                                style={"variable": "buergergisStudio.buildingStyle"},
+                                                hideout={"selected": []},
+                                            ),
+                                            dl.LayerGroup(id="studio-marker"),
+                                            dl.LayerGroup(id="studio-sun-markers"),
+                                            dl.FeatureGroup(
+                                                [
+                                                    dl.EditControl(
+                                                        id="studio-draw",
+                                                        position="topleft",
+                                                        draw=DRAW_OPTIONS,
+                                                        edit={"edit": False, "remove": True},
+                                                    )
+                                                ]
+                                            ),
+                                            dl.ScaleControl(position="bottomleft", imperial=False),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                            html.Section(
+                                className="studio-results",
+                                **{"aria-labelledby": "studio-indicators-heading"},
+                                children=[
+                                    T("studio.indicators", html.H2, id="studio-indicators-heading"),
+                                    html.Div(id="studio-indicators", className="table-wrap", **{"aria-live": "polite"}),
+                                    html.P(id="studio-assumptions", className="hint"),
+                                    html.P(id="studio-timing", className="hint"),
+                                    T("studio.sun_heading", html.H3, id="studio-sun-heading"),
+                                    html.P(T("studio.sun_hint"), className="hint"),
+                                    html.Div(id="studio-sun-table", className="table-wrap", **{"aria-live": "polite"}),
+                                    html.Button(
+                                        T("studio.sun_clear"),
+                                        id="studio-sun-clear",
+                                        n_clicks=0,
+                                        type="button",
+                                        className="btn secondary small",
+                                    ),
+                                ],
+                            ),
+                            html.Section(
+                                className="studio-3d",
+                                **{"aria-labelledby": "studio-3d-heading"},
+                                children=[
+                                    T("studio.view3d", html.H2, id="studio-3d-heading"),
+                                    html.Div(
+                                        className="studio-sliders",
+                                        children=[
+                                            html.Div(
+                                                className="field",
+                                                children=[
+                                                    html.Label(T("studio.month"), htmlFor="studio-month"),
+                                                    dcc.Slider(
+                                                        id="studio-month",
+                                                        min=0,
+                                                        max=11,
+                                                        step=1,
+                                                        value=2,
+                                                        allow_direct_input=False,
+                                                        marks=dict(enumerate(MONTHS["de"])),
+                                                    ),
+                                                ],
+                                            ),
+                                            html.Div(
+                                                className="field",
+                                                children=[
+                                                    html.Label(T("studio.hour"), htmlFor="studio-hour"),
+                                                    dcc.Slider(
+                                                        id="studio-hour",
+                                                        min=4,
+                                                        max=22,
+                                                        step=0.5,
+                                                        value=15,
+                                                        allow_direct_input=False,
+                                                        marks={h: f"{h}" for h in range(4, 23, 2)},
+                                                    ),
+                                                ],
+                                            ),
+                                        ],
+                                    ),
+                                    html.P(id="studio-when", className="hint", role="status"),
+                                    html.Div(
+                                        className="studio-deck-wrap",
+                                        role="region",
+                                        id="studio-deck-region",
+                                        **{"aria-label": t("studio.deck_region", lang)},
+                                        children=[
+                                            DeckGL(
+                                                id="studio-deck",
+                                                layers=_deck_layers(),
+                                                controller=True,
+                                                enable_events=["click"],
+                                                initial_view_state={
+                                                    "longitude": 10.01,
+                                                    "latitude": 53.664,
+                                                    "zoom": 15,
+                                                    "pitch": 50,
+                                                    "bearing": -20,
+                                                },
+                                                style=_DECK_STYLE,
+                                            ),
+                                        ],
+                                    ),
+                                    html.P(T("studio.shadow_legend"), className="hint"),
+                                ],
+                            ),
+                            html.Section(
+                                className="studio-save",
+                                children=[
+                                    T("studio.save_heading", html.H2),
+                                    html.Div(
+                                        className="studio-inputs two",
+                                        children=[
+                                            _input("studio.title_de", "studio-title-de", type="text", maxLength=300),
+                                            _input("studio.title_en", "studio-title-en", type="text", maxLength=300),
+                                            html.Div(
+                                                className="field",
+                                                children=[
+                                                    html.Label(
+                                                        T("studio.description_de"), htmlFor="studio-description-de"
+                                                    ),
+                                                    dcc.Textarea(id="studio-description-de", maxLength=4000),
+                                                ],
+                                            ),
+                                            html.Div(
+                                                className="field",
+                                                children=[
+                                                    html.Label(
+                                                        T("studio.description_en"), htmlFor="studio-description-en"
+                                                    ),
+                                                    dcc.Textarea(id="studio-description-en", maxLength=4000),
+                                                ],
+                                            ),
+                                        ],
+                                    ),
+                                    html.Div(
+                                        className="btn-row",
+                                        children=[
+                                            html.Button(
+                                                T("studio.save"),
+                                                id="studio-save",
+                                                className="btn",
+                                                n_clicks=0,
+                                                type="button",
+                                            ),
+                                            html.Button(
+                                                T("studio.publish"),
+                                                id="studio-publish",
+                                                className="btn secondary",
+                                                n_clicks=0,
+                                                type="button",
+                                            ),
+                                            html.Button(
+                                                T("studio.unpublish"),
+                                                id="studio-unpublish",
+                                                className="btn secondary",
+                                                n_clicks=0,
+                                                type="button",
+                                            ),
+                                            html.A(
+                                                T("studio.export"),
+                                                id="studio-export",
+                                                className="btn secondary",
+                                                href="#",
+                                                download="",
+                                            ),
+                                        ],
+                                    ),
+                                    html.P(
+                                        html.A(T("studio.link3d"), id="studio-link3d", href="#"),
+                                        id="studio-link3d-row",
+                                        hidden=True,
+                                    ),
+                                    _message("studio-msg-save"),
+                                    html.Div(
+                                        className="field",
+                                        children=[
+                                            html.Label(T("studio.import_label"), htmlFor="studio-import-text"),
+                                            dcc.Textarea(id="studio-import-text", className="mono"),
+                                        ],
+                                    ),
+                                    html.Button(
+                                        T("studio.import"),
+                                        id="studio-import",
+                                        className="btn secondary",
+                                        n_clicks=0,
+                                        type="button",
+                                    ),
+                                    _message("studio-msg-import"),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
         ],
     )
 
 
 # ----------------------------------------------------------------------------- helpers
+
 
 def _fmt(value, kind: str, lang: str, signed: bool = False) -> str:
     from ui.variants import format_indicator
@@ -347,21 +712,36 @@ def indicator_table(state: dict, lang: str) -> html.Table:
         entry = compare.get(key) or {}
         delta = entry.get("delta")
         direction = "up" if (delta or 0) > 0 else ("down" if (delta or 0) < 0 else "same")
-        body.append(html.Tr([
-            html.Th(t(label, lang), scope="row"),
-            html.Td(_fmt(entry.get("a"), kind, lang), className="num"),
-            html.Td(_fmt(entry.get("b"), kind, lang), className="num", **{"data-indicator": key}),
-            html.Td(_fmt(delta, kind, lang, signed=True), className=f"num delta {direction}",
-                    **{"data-delta": key}),
-        ]))
-    return html.Table(className="data studio-table", id="studio-indicator-table", children=[
-        html.Caption(t("studio.caption", lang, name=name)),
-        html.Thead(html.Tr([html.Th(t("variants.col.indicator", lang), scope="col"),
-                            html.Th(t("studio.col.start", lang), scope="col"),
-                            html.Th(t("studio.col.variant", lang), scope="col"),
-                            html.Th(t("studio.col.delta", lang), scope="col")])),
-        html.Tbody(body),
-    ])
+        body.append(
+            html.Tr(
+                [
+                    html.Th(t(label, lang), scope="row"),
+                    html.Td(_fmt(entry.get("a"), kind, lang), className="num"),
+                    html.Td(_fmt(entry.get("b"), kind, lang), className="num", **{"data-indicator": key}),
+                    html.Td(
+                        _fmt(delta, kind, lang, signed=True), className=f"num delta {direction}", **{"data-delta": key}
+                    ),
+                ]
+            )
+        )
+    return html.Table(
+        className="data studio-table",
+        id="studio-indicator-table",
+        children=[
+            html.Caption(t("studio.caption", lang, name=name)),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(t("variants.col.indicator", lang), scope="col"),
+                        html.Th(t("studio.col.start", lang), scope="col"),
+                        html.Th(t("studio.col.variant", lang), scope="col"),
+                        html.Th(t("studio.col.delta", lang), scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(body),
+        ],
+    )
 
 
 def _roman(value) -> str:
@@ -400,7 +780,13 @@ def footprint(lon: float, lat: float, width: float, depth: float) -> dict:
     """A rectangle ``width`` × ``depth`` metres around (lon, lat), as a GeoJSON Polygon in CRS84."""
     dy = depth / 2 / 111_320.0
     dx = width / 2 / (111_320.0 * max(math.cos(math.radians(lat)), 1e-6))
-    ring = [[lon - dx, lat - dy], [lon + dx, lat - dy], [lon + dx, lat + dy], [lon - dx, lat + dy], [lon - dx, lat - dy]]
+    ring = [
+        [lon - dx, lat - dy],
+        [lon + dx, lat - dy],
+        [lon + dx, lat + dy],
+        [lon - dx, lat + dy],
+        [lon - dx, lat - dy],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
@@ -458,9 +844,14 @@ def _error_text(reply, lang: str) -> str:
 
 # ----------------------------------------------------------------------------- callbacks
 
+
 def register(app, client, settings) -> None:
-    for group, multi in (("studio-base", False), ("studio-plans", True), ("studio-fest-mode", False),
-                         ("studio-click-mode", False)):
+    for group, multi in (
+        ("studio-base", False),
+        ("studio-plans", True),
+        ("studio-fest-mode", False),
+        ("studio-click-mode", False),
+    ):
         register_choice_group(app, group, multi=multi)
     register_choice_group(app, "studio-filter-plan")
     register_choice_group(app, "studio-filter-art")
@@ -468,18 +859,29 @@ def register(app, client, settings) -> None:
     register_choice_group(app, "studio-bauweise")
     _register_buildings_and_sun(app, client, settings)
 
-    @app.callback(Output("tab-studio", "hidden"), Output("studio-signin", "hidden"), Output("studio-body", "hidden"),
-                  Input("url", "pathname"))
+    @app.callback(
+        Output("tab-studio", "hidden"),
+        Output("studio-signin", "hidden"),
+        Output("studio-body", "hidden"),
+        Input("url", "pathname"),
+    )
     def gate(_path):
         from api.access import current_viewer
 
         planner = current_viewer().is_planner
         return not planner, planner, not planner
 
-    @app.callback(Output("studio-base-buttons", "children"), Output("studio-plans-buttons", "children"),
-                  Output("studio-open-list", "children"),
-                  Input("active-tab", "data"), Input("studio-state", "data"), Input("lang", "data"),
-                  State("studio-base", "data"), State("studio-plans", "data"), State("catalog", "data"))
+    @app.callback(
+        Output("studio-base-buttons", "children"),
+        Output("studio-plans-buttons", "children"),
+        Output("studio-open-list", "children"),
+        Input("active-tab", "data"),
+        Input("studio-state", "data"),
+        Input("lang", "data"),
+        State("studio-base", "data"),
+        State("studio-plans", "data"),
+        State("catalog", "data"),
+    )
     def lists(tab, _state, lang, base, plans, catalog):
         if tab != "studio":
             raise PreventUpdate
@@ -487,7 +889,8 @@ def register(app, client, settings) -> None:
 
         rows = variants.variant_choices(client)
         base_options = [("baseline", t("studio.baseline", lang))] + [
-            (vid, variants.variant_title(vid, lang)) for vid, _, _ in rows]
+            (vid, variants.variant_title(vid, lang)) for vid, _, _ in rows
+        ]
         catalog = shared_catalog(client).resolve(catalog)
         plan_options = [(str(p["id"]), plan_label(p)) for p in (catalog or {}).get("plans", [])[:60]]
         try:
@@ -495,64 +898,170 @@ def register(app, client, settings) -> None:
         except ApiError:
             listed = []
         if listed:
-            opened = [html.Button(f"{v.get(f'title_{lang}') or v['id']} ({t('studio.status.' + v['status'], lang, v=v.get('published_version'))})"
-                                  if v.get("status") in ("internal", "published") else v["id"],
-                                  id={"type": "studio-open", "id": v["id"]}, n_clicks=0, type="button",
-                                  className="link-button") for v in listed]
+            opened = [
+                html.Button(
+                    f"{v.get(f'title_{lang}') or v['id']} ({t('studio.status.' + v['status'], lang, v=v.get('published_version'))})"
+                    if v.get("status") in ("internal", "published")
+                    else v["id"],
+                    id={"type": "studio-open", "id": v["id"]},
+                    n_clicks=0,
+                    type="button",
+                    className="link-button",
+                )
+                for v in listed
+            ]
         else:
             opened = [html.P(t("studio.no_saved", lang), className="hint")]
-        return (choice_buttons("studio-base", base_options, base or "baseline"),
-                choice_buttons("studio-plans", plan_options, plans or [], multi=True), opened)
+        return (
+            choice_buttons("studio-base", base_options, base or "baseline"),
+            choice_buttons("studio-plans", plan_options, plans or [], multi=True),
+            opened,
+        )
 
     # -- every call to the API: new, open, steps, undo/redo, save, publish, import --------------------------------
 
     @app.callback(
-        Output("studio-variant", "data"), Output("studio-state", "data"),
-        Output("studio-msg-new", "children"), Output("studio-msg-fest", "children"),
-        Output("studio-msg-building", "children"), Output("studio-msg-steps", "children"),
-        Output("studio-msg-save", "children"), Output("studio-msg-import", "children"),
-        Output("studio-title-de", "value"), Output("studio-title-en", "value"),
-        Output("studio-description-de", "value"), Output("studio-description-en", "value"),
+        Output("studio-variant", "data"),
+        Output("studio-state", "data"),
+        Output("studio-msg-new", "children"),
+        Output("studio-msg-fest", "children"),
+        Output("studio-msg-building", "children"),
+        Output("studio-msg-steps", "children"),
+        Output("studio-msg-save", "children"),
+        Output("studio-msg-import", "children"),
+        Output("studio-title-de", "value"),
+        Output("studio-title-en", "value"),
+        Output("studio-description-de", "value"),
+        Output("studio-description-en", "value"),
         Output("studio-zones-selected", "data", allow_duplicate=True),
-        Output("studio-msg-modify", "children"), Output("studio-buildings-selected", "data", allow_duplicate=True),
+        Output("studio-msg-modify", "children"),
+        Output("studio-buildings-selected", "data", allow_duplicate=True),
         Output("studio-draw", "editToolbar"),
-        Input("studio-new", "n_clicks"), Input({"type": "studio-open", "id": ALL}, "n_clicks"),
-        Input("studio-apply", "n_clicks"), Input("studio-fill", "n_clicks"), Input("studio-add-building", "n_clicks"),
-        Input("studio-undo", "n_clicks"), Input("studio-redo", "n_clicks"), Input("studio-save", "n_clicks"),
-        Input("studio-publish", "n_clicks"), Input("studio-unpublish", "n_clicks"), Input("studio-import", "n_clicks"),
-        Input("studio-modify", "n_clicks"), Input("studio-remove", "n_clicks"), Input("studio-add-drawn", "n_clicks"),
-        State("studio-variant", "data"), State("studio-base", "data"), State("studio-plans", "data"),
-        State("studio-new-title", "value"), State("studio-zones-selected", "data"), State("studio-fest-mode", "data"),
-        State("studio-grz", "value"), State("studio-gfz", "value"), State("studio-z", "value"),
-        State("studio-h_max", "value"), State("studio-lon", "value"), State("studio-lat", "value"),
-        State("studio-width", "value"), State("studio-depth", "value"), State("studio-storeys", "value"),
-        State("studio-title-de", "value"), State("studio-title-en", "value"),
-        State("studio-description-de", "value"), State("studio-description-en", "value"),
-        State("studio-import-text", "value"), State("lang", "data"),
-        State("studio-art", "data"), State("studio-bauweise", "data"), State("studio-buildings-selected", "data"),
-        State("studio-mod-storeys", "value"), State("studio-mod-height", "value"), State("studio-height", "value"),
+        Input("studio-new", "n_clicks"),
+        Input({"type": "studio-open", "id": ALL}, "n_clicks"),
+        Input("studio-apply", "n_clicks"),
+        Input("studio-fill", "n_clicks"),
+        Input("studio-add-building", "n_clicks"),
+        Input("studio-undo", "n_clicks"),
+        Input("studio-redo", "n_clicks"),
+        Input("studio-save", "n_clicks"),
+        Input("studio-publish", "n_clicks"),
+        Input("studio-unpublish", "n_clicks"),
+        Input("studio-import", "n_clicks"),
+        Input("studio-modify", "n_clicks"),
+        Input("studio-remove", "n_clicks"),
+        Input("studio-add-drawn", "n_clicks"),
+        State("studio-variant", "data"),
+        State("studio-base", "data"),
+        State("studio-plans", "data"),
+        State("studio-new-title", "value"),
+        State("studio-zones-selected", "data"),
+        State("studio-fest-mode", "data"),
+        State("studio-grz", "value"),
+        State("studio-gfz", "value"),
+        State("studio-z", "value"),
+        State("studio-h_max", "value"),
+        State("studio-lon", "value"),
+        State("studio-lat", "value"),
+        State("studio-width", "value"),
+        State("studio-depth", "value"),
+        State("studio-storeys", "value"),
+        State("studio-title-de", "value"),
+        State("studio-title-en", "value"),
+        State("studio-description-de", "value"),
+        State("studio-description-en", "value"),
+        State("studio-import-text", "value"),
+        State("lang", "data"),
+        State("studio-art", "data"),
+        State("studio-bauweise", "data"),
+        State("studio-buildings-selected", "data"),
+        State("studio-mod-storeys", "value"),
+        State("studio-mod-height", "value"),
+        State("studio-height", "value"),
         State("studio-draw", "geojson"),
         prevent_initial_call=True,
     )
     def act(*args):
-        (variant, base, plans, new_title, zones, mode, grz, gfz, z, h_max, lon, lat, width, depth, storeys,
-         title_de, title_en, desc_de, desc_en, import_text, lang, art, bauweise, buildings, mod_storeys, mod_height,
-         height, drawn) = args[14:]
+        (
+            variant,
+            base,
+            plans,
+            new_title,
+            zones,
+            mode,
+            grz,
+            gfz,
+            z,
+            h_max,
+            lon,
+            lat,
+            width,
+            depth,
+            storeys,
+            title_de,
+            title_en,
+            desc_de,
+            desc_en,
+            import_text,
+            lang,
+            art,
+            bauweise,
+            buildings,
+            mod_storeys,
+            mod_height,
+            height,
+            drawn,
+        ) = args[14:]
         trigger = callback_context.triggered_id
         if trigger is None or not any(item.get("value") for item in callback_context.triggered):
             raise PreventUpdate  # re-rendered buttons (n_clicks 0), not a click
-        out = {"variant": no_update, "state": no_update, "new": "", "fest": "", "building": "", "steps": "",
-               "save": "", "import": "", "titles": (no_update,) * 4, "zones": no_update, "modify": "",
-               "buildings": no_update, "draw": no_update}
-        where = {"studio-new": "new", "studio-apply": "fest", "studio-fill": "fest",
-                 "studio-add-building": "building", "studio-add-drawn": "building", "studio-undo": "steps",
-                 "studio-redo": "steps", "studio-save": "save", "studio-publish": "save", "studio-unpublish": "save",
-                 "studio-import": "import", "studio-modify": "modify",
-                 "studio-remove": "modify"}.get(trigger if isinstance(trigger, str) else "", "new")
+        out = {
+            "variant": no_update,
+            "state": no_update,
+            "new": "",
+            "fest": "",
+            "building": "",
+            "steps": "",
+            "save": "",
+            "import": "",
+            "titles": (no_update,) * 4,
+            "zones": no_update,
+            "modify": "",
+            "buildings": no_update,
+            "draw": no_update,
+        }
+        where = {
+            "studio-new": "new",
+            "studio-apply": "fest",
+            "studio-fill": "fest",
+            "studio-add-building": "building",
+            "studio-add-drawn": "building",
+            "studio-undo": "steps",
+            "studio-redo": "steps",
+            "studio-save": "save",
+            "studio-publish": "save",
+            "studio-unpublish": "save",
+            "studio-import": "import",
+            "studio-modify": "modify",
+            "studio-remove": "modify",
+        }.get(trigger if isinstance(trigger, str) else "", "new")
 
         def done():
-            return (out["variant"], out["state"], out["new"], out["fest"], out["building"], out["steps"], out["save"],
-                    out["import"], *out["titles"], out["zones"], out["modify"], out["buildings"], out["draw"])
+            return (
+                out["variant"],
+                out["state"],
+                out["new"],
+                out["fest"],
+                out["building"],
+                out["steps"],
+                out["save"],
+                out["import"],
+                *out["titles"],
+                out["zones"],
+                out["modify"],
+                out["buildings"],
+                out["draw"],
+            )
 
         def fail(message: str):
             out[where] = html.Span(message, className="msg error", role="alert")
@@ -568,8 +1077,12 @@ def register(app, client, settings) -> None:
             info = state.get("variant") or {}
             out["variant"] = info.get("id")
             out["state"] = state
-            out["titles"] = (info.get("title_de") or "", info.get("title_en") or "", info.get("description_de") or "",
-                             info.get("description_en") or "")
+            out["titles"] = (
+                info.get("title_de") or "",
+                info.get("title_en") or "",
+                info.get("description_de") or "",
+                info.get("description_en") or "",
+            )
             out["zones"] = []
             out["buildings"] = []
             out[where] = html.Span(t(message_key, lang, **values), className="msg ok")
@@ -582,8 +1095,11 @@ def register(app, client, settings) -> None:
                 return fail(t("studio.error", lang, msg=err.detail))
             return opened(state, "studio.opened", id=trigger["id"])
         if trigger == "studio-new":
-            body = {"base": base or "baseline", "title_de": (new_title or "").strip(),
-                    "title_en": (new_title or "").strip()}
+            body = {
+                "base": base or "baseline",
+                "title_de": (new_title or "").strip(),
+                "title_en": (new_title or "").strip(),
+            }
             if (base or "baseline") == "baseline" and plans:
                 body["plan_ids"] = plans
             state, error = call("api/variants?geojson=1", body)
@@ -604,8 +1120,9 @@ def register(app, client, settings) -> None:
             if trigger == "studio-fill":
                 change = {"op": "fill_envelope", "zones": list(zones)}
             else:
-                values = {name: _number_or_none(v) for name, v in (("grz", grz), ("gfz", gfz), ("z", z),
-                                                                    ("h_max", h_max))}
+                values = {
+                    name: _number_or_none(v) for name, v in (("grz", grz), ("gfz", gfz), ("z", z), ("h_max", h_max))
+                }
                 values = {k: (round(v) if k == "z" else v) for k, v in values.items() if v is not None}
                 texts = {k: v for k, v in (("art_code", art), ("bauweise", bauweise)) if v}
                 if not values and not texts:
@@ -642,15 +1159,25 @@ def register(app, client, settings) -> None:
             x, y = _number_or_none(lon), _number_or_none(lat)
             if x is None or y is None:
                 return fail(t("studio.need_position", lang))
-            change = {"op": "add_building", "crs": "CRS84",
-                      "geometry": footprint(x, y, _number_or_none(width) or 12.0, _number_or_none(depth) or 10.0),
-                      **_size(storeys, height)}
+            change = {
+                "op": "add_building",
+                "crs": "CRS84",
+                "geometry": footprint(x, y, _number_or_none(width) or 12.0, _number_or_none(depth) or 10.0),
+                **_size(storeys, height),
+            }
             state, error = call(f"{path}/changes?geojson=1", {"change": change})
         elif trigger in ("studio-undo", "studio-redo"):
             state, error = call(f"{path}/{'undo' if trigger == 'studio-undo' else 'redo'}?geojson=1", {})
         elif trigger == "studio-save":
-            saved, error = call(f"{path}/save", {"title_de": title_de or "", "title_en": title_en or "",
-                                                 "description_de": desc_de or "", "description_en": desc_en or ""})
+            saved, error = call(
+                f"{path}/save",
+                {
+                    "title_de": title_de or "",
+                    "title_en": title_en or "",
+                    "description_de": desc_de or "",
+                    "description_en": desc_en or "",
+                },
+            )
             if error:
                 return fail(error)
             try:
@@ -658,8 +1185,16 @@ def register(app, client, settings) -> None:
             except ApiError as err:
                 return fail(t("studio.error", lang, msg=err.detail))
             out["state"] = state
-            out["save"] = html.Span(t("studio.saved", lang, v=saved["version"], author=saved["author"],
-                                      at=(saved["saved_at"] or "")[:16].replace("T", " ")), className="msg ok")
+            out["save"] = html.Span(
+                t(
+                    "studio.saved",
+                    lang,
+                    v=saved["version"],
+                    author=saved["author"],
+                    at=(saved["saved_at"] or "")[:16].replace("T", " "),
+                ),
+                className="msg ok",
+            )
             return done()
         elif trigger in ("studio-publish", "studio-unpublish"):
             _, error = call(f"{path}/publish", {"published": trigger == "studio-publish"})
@@ -670,8 +1205,9 @@ def register(app, client, settings) -> None:
             except ApiError as err:
                 return fail(t("studio.error", lang, msg=err.detail))
             out["state"] = state
-            out["save"] = html.Span(t("studio.published" if trigger == "studio-publish" else "studio.internal", lang),
-                                    className="msg ok")
+            out["save"] = html.Span(
+                t("studio.published" if trigger == "studio-publish" else "studio.internal", lang), className="msg ok"
+            )
             return done()
         else:
             raise PreventUpdate
@@ -684,27 +1220,52 @@ def register(app, client, settings) -> None:
     # -- what the state shows --------------------------------------------------------------------------------------
 
     @app.callback(
-        Output("studio-current", "children"), Output("studio-indicators", "children"),
-        Output("studio-assumptions", "children"), Output("studio-timing", "children"),
-        Output("studio-steps", "children"), Output("studio-undo", "disabled"), Output("studio-redo", "disabled"),
-        Output("studio-export", "href"), Output("studio-zones-layer", "data"), Output("studio-buildings-layer", "data"),
-        Output("studio-filter-plan-buttons", "children"), Output("studio-filter-art-buttons", "children"),
-        Input("studio-state", "data"), Input("lang", "data"),
-        State("studio-filter-plan", "data"), State("studio-filter-art", "data"), State("catalog", "data"),
+        Output("studio-current", "children"),
+        Output("studio-indicators", "children"),
+        Output("studio-assumptions", "children"),
+        Output("studio-timing", "children"),
+        Output("studio-steps", "children"),
+        Output("studio-undo", "disabled"),
+        Output("studio-redo", "disabled"),
+        Output("studio-export", "href"),
+        Output("studio-zones-layer", "data"),
+        Output("studio-buildings-layer", "data"),
+        Output("studio-filter-plan-buttons", "children"),
+        Output("studio-filter-art-buttons", "children"),
+        Input("studio-state", "data"),
+        Input("lang", "data"),
+        State("studio-filter-plan", "data"),
+        State("studio-filter-art", "data"),
+        State("catalog", "data"),
     )
     def show(state, lang, plan, art, catalog):
         if not state:
-            return (t("studio.none", lang), None, "", "", [], True, True, "#", _EMPTY, _EMPTY,
-                    choice_buttons("studio-filter-plan", [("", t("studio.all", lang))], ""),
-                    choice_buttons("studio-filter-art", [("", t("studio.all", lang))], ""))
+            return (
+                t("studio.none", lang),
+                None,
+                "",
+                "",
+                [],
+                True,
+                True,
+                "#",
+                _EMPTY,
+                _EMPTY,
+                choice_buttons("studio-filter-plan", [("", t("studio.all", lang))], ""),
+                choice_buttons("studio-filter-art", [("", t("studio.all", lang))], ""),
+            )
         info = state.get("variant") or {}
-        status = (t("studio.status.published", lang, v=info.get("published_version"))
-                  if info.get("status") == "published" else t("studio.status.internal", lang))
+        status = (
+            t("studio.status.published", lang, v=info.get("published_version"))
+            if info.get("status") == "published"
+            else t("studio.status.internal", lang)
+        )
         versions = t("studio.versions", lang, n=len(info.get("versions") or []))
         if info.get("unsaved"):
             versions += f" · {t('studio.unsaved', lang)}"
-        current = t("studio.status", lang, name=info.get(f"title_{lang}") or info.get("id"), status=status,
-                    versions=versions)
+        current = t(
+            "studio.status", lang, name=info.get(f"title_{lang}") or info.get("id"), status=status, versions=versions
+        )
         from ui import variants
 
         base = info.get("base") or "baseline"
@@ -712,13 +1273,25 @@ def register(app, client, settings) -> None:
         current = [current, html.Br(), html.Span(t("studio.based_on", lang, base=base_title), className="hint")]
         ind = state.get("indicators") or {}
         a = ind.get("assumptions") or {}
-        assumptions = t("studio.assumptions", lang, m2=number(a.get("m2_per_dwelling") or 90, lang, 0),
-                        p=number(a.get("persons_per_dwelling") or 2, lang, 1),
-                        h=number(a.get("storey_height") or 3, lang, 1))
-        timing = t("studio.timing", lang, s=number((state.get("timings") or {}).get("step_s")
-                                                   or (state.get("timings") or {}).get("compute_s") or 0, lang, 2))
-        steps = [html.Li(step.get(f"text_{lang}") or step.get("op")) for step in state.get("steps") or []] \
-            or [html.Li(t("studio.no_steps", lang), className="hint")]
+        assumptions = t(
+            "studio.assumptions",
+            lang,
+            m2=number(a.get("m2_per_dwelling") or 90, lang, 0),
+            p=number(a.get("persons_per_dwelling") or 2, lang, 1),
+            h=number(a.get("storey_height") or 3, lang, 1),
+        )
+        timing = t(
+            "studio.timing",
+            lang,
+            s=number(
+                (state.get("timings") or {}).get("step_s") or (state.get("timings") or {}).get("compute_s") or 0,
+                lang,
+                2,
+            ),
+        )
+        steps = [html.Li(step.get(f"text_{lang}") or step.get("op")) for step in state.get("steps") or []] or [
+            html.Li(t("studio.no_steps", lang), className="hint")
+        ]
         base = portal_path(settings.api_url)
         export = f"{base}/api/variants/{quote(str(info.get('id', '')), safe='')}/export"
         geo = state.get("geojson") or {}
@@ -727,41 +1300,76 @@ def register(app, client, settings) -> None:
         zones = ind.get("zones") or []
         plan_ids = sorted({str(z.get("plan_id")) for z in zones if z.get("plan_id")})
         arts = sorted({str(z.get("art_code")) for z in zones if z.get("art_code")})
-        plan_buttons = choice_buttons("studio-filter-plan", [("", t("studio.all", lang))]
-                                      + [(p, names.get(p, p)) for p in plan_ids], plan or "")
-        art_buttons = choice_buttons("studio-filter-art", [("", t("studio.all", lang))] + [(a_, a_) for a_ in arts],
-                                     art or "")
-        return (current, indicator_table(state, lang), assumptions, timing, steps, not state.get("can_undo"),
-                not state.get("can_redo"), export, geo.get("zones") or _EMPTY, geo.get("buildings") or _EMPTY,
-                plan_buttons, art_buttons)
+        plan_buttons = choice_buttons(
+            "studio-filter-plan", [("", t("studio.all", lang))] + [(p, names.get(p, p)) for p in plan_ids], plan or ""
+        )
+        art_buttons = choice_buttons(
+            "studio-filter-art", [("", t("studio.all", lang))] + [(a_, a_) for a_ in arts], art or ""
+        )
+        return (
+            current,
+            indicator_table(state, lang),
+            assumptions,
+            timing,
+            steps,
+            not state.get("can_undo"),
+            not state.get("can_redo"),
+            export,
+            geo.get("zones") or _EMPTY,
+            geo.get("buildings") or _EMPTY,
+            plan_buttons,
+            art_buttons,
+        )
 
-    @app.callback(Output("studio-zone-list", "children"), Output("studio-zone-count", "children"),
-                  Output("studio-zones-layer", "hideout"),
-                  Input("studio-state", "data"), Input("studio-zones-selected", "data"),
-                  Input("studio-filter-plan", "data"), Input("studio-filter-art", "data"), Input("lang", "data"),
-                  State("catalog", "data"))
+    @app.callback(
+        Output("studio-zone-list", "children"),
+        Output("studio-zone-count", "children"),
+        Output("studio-zones-layer", "hideout"),
+        Input("studio-state", "data"),
+        Input("studio-zones-selected", "data"),
+        Input("studio-filter-plan", "data"),
+        Input("studio-filter-art", "data"),
+        Input("lang", "data"),
+        State("catalog", "data"),
+    )
     def zone_list(state, selected, plan, art, lang, catalog):
         selected = list(selected or [])
         catalog = shared_catalog(client).resolve(catalog)
         names = {str(p["id"]): plan_label(p) for p in (catalog or {}).get("plans", [])}
         zones = shown_zones(state, plan, art)
         total = len(((state or {}).get("indicators") or {}).get("zones") or [])
-        buttons = [html.Button(zone_label(z, names, lang), id={"type": "studio-zone", "id": z["id"]}, n_clicks=0,
-                               type="button", className="choice zone-choice",
-                               **{"aria-pressed": "true" if z["id"] in selected else "false"})
-                   for z in zones[:300]]
+        buttons = [
+            html.Button(
+                zone_label(z, names, lang),
+                id={"type": "studio-zone", "id": z["id"]},
+                n_clicks=0,
+                type="button",
+                className="choice zone-choice",
+                **{"aria-pressed": "true" if z["id"] in selected else "false"},
+            )
+            for z in zones[:300]
+        ]
         return buttons, t("studio.zone_count", lang, n=len(selected), m=total), {"selected": selected}
 
-    @app.callback(Output("studio-zones-selected", "data"),
-                  Input({"type": "studio-zone", "id": ALL}, "n_clicks"), Input("studio-zones-layer", "clickData"),
-                  Input("studio-buildings-layer", "clickData"),
-                  Input("studio-select-shown", "n_clicks"), Input("studio-select-none", "n_clicks"),
-                  Input("studio-from-map", "n_clicks"),
-                  State("studio-zones-selected", "data"), State("studio-state", "data"),
-                  State("studio-filter-plan", "data"), State("studio-filter-art", "data"),
-                  State("studio-click-mode", "data"), State("selection", "data"), prevent_initial_call=True)
-    def choose_zones(_clicks, map_click, building_click, _all, _none, _from_map, selected, state, plan, art,
-                     click_mode, selection):
+    @app.callback(
+        Output("studio-zones-selected", "data"),
+        Input({"type": "studio-zone", "id": ALL}, "n_clicks"),
+        Input("studio-zones-layer", "clickData"),
+        Input("studio-buildings-layer", "clickData"),
+        Input("studio-select-shown", "n_clicks"),
+        Input("studio-select-none", "n_clicks"),
+        Input("studio-from-map", "n_clicks"),
+        State("studio-zones-selected", "data"),
+        State("studio-state", "data"),
+        State("studio-filter-plan", "data"),
+        State("studio-filter-art", "data"),
+        State("studio-click-mode", "data"),
+        State("selection", "data"),
+        prevent_initial_call=True,
+    )
+    def choose_zones(
+        _clicks, map_click, building_click, _all, _none, _from_map, selected, state, plan, art, click_mode, selection
+    ):
         trigger = callback_context.triggered_id
         selected = list(selected or [])
         if isinstance(trigger, dict):
@@ -791,8 +1399,13 @@ def register(app, client, settings) -> None:
             raise PreventUpdate
         return [z for z in selected if z != zone] if zone in selected else selected + [zone]
 
-    @app.callback(Output("studio-lon", "value"), Output("studio-lat", "value"),
-                  Input("studio-map", "clickData"), State("studio-click-mode", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("studio-lon", "value"),
+        Output("studio-lat", "value"),
+        Input("studio-map", "clickData"),
+        State("studio-click-mode", "data"),
+        prevent_initial_call=True,
+    )
     def place(click, mode):
         if mode != "building" or not click:
             raise PreventUpdate
@@ -801,20 +1414,31 @@ def register(app, client, settings) -> None:
             raise PreventUpdate
         return round(float(latlng["lng"]), 7), round(float(latlng["lat"]), 7)
 
-    @app.callback(Output("studio-marker", "children"), Input("studio-lon", "value"), Input("studio-lat", "value"),
-                  Input("studio-width", "value"), Input("studio-depth", "value"))
+    @app.callback(
+        Output("studio-marker", "children"),
+        Input("studio-lon", "value"),
+        Input("studio-lat", "value"),
+        Input("studio-width", "value"),
+        Input("studio-depth", "value"),
+    )
     def marker(lon, lat, width, depth):
         x, y = _number_or_none(lon), _number_or_none(lat)
         if x is None or y is None or not (-180 <= x <= 180 and -85 <= y <= 85):
             return []
         shape = footprint(x, y, _number_or_none(width) or 12.0, _number_or_none(depth) or 10.0)
         ring = [[p[1], p[0]] for p in shape["coordinates"][0]]
-        return [dl.Polygon(positions=ring, color="#7c3aed", weight=3, dashArray="6 4", fillOpacity=0.15,
-                           interactive=False)]
+        return [
+            dl.Polygon(positions=ring, color="#7c3aed", weight=3, dashArray="6 4", fillOpacity=0.15, interactive=False)
+        ]
 
-    @app.callback(Output("studio-map", "viewport"), Output("studio-fitted", "data"),
-                  Input("studio-state", "data"), Input("studio-zones-selected", "data"), Input("active-tab", "data"),
-                  State("studio-fitted", "data"))
+    @app.callback(
+        Output("studio-map", "viewport"),
+        Output("studio-fitted", "data"),
+        Input("studio-state", "data"),
+        Input("studio-zones-selected", "data"),
+        Input("active-tab", "data"),
+        State("studio-fitted", "data"),
+    )
     def fit(state, selected, tab, fitted):
         if tab != "studio" or not state:
             raise PreventUpdate
@@ -824,8 +1448,10 @@ def register(app, client, settings) -> None:
         if trigger == "studio-zones-selected" and selected:
             chosen = [f for f in features if (f.get("properties") or {}).get("id") in set(selected)]
             box = _bounds(chosen)
-            return ({"bounds": box, "transition": "flyToBounds", "options": {"maxZoom": 18}} if box else no_update,
-                    fitted)
+            return (
+                {"bounds": box, "transition": "flyToBounds", "options": {"maxZoom": 18}} if box else no_update,
+                fitted,
+            )
         if fitted == variant and trigger != "active-tab":
             raise PreventUpdate
         box = _bounds(features)
@@ -833,7 +1459,9 @@ def register(app, client, settings) -> None:
 
     app.clientside_callback(
         "function (tab) { return window.dash_clientside.buergergis.resizeOnShow(tab); }",
-        Output("focus-sink", "data", allow_duplicate=True), Input("studio-body", "hidden"), prevent_initial_call=True,
+        Output("focus-sink", "data", allow_duplicate=True),
+        Input("studio-body", "hidden"),
+        prevent_initial_call=True,
     )
 
 
@@ -859,22 +1487,42 @@ def sun_table(sun: dict | None, lang: str) -> html.Table | html.P:
     rows = []
     for k, point in enumerate(points, start=1):
         lost = point.get("lost")
-        rows.append(html.Tr([
-            html.Th(f"{t('studio.sun.place', lang)} {k} ({number(point['lat'], lang, 5)}, "
-                    f"{number(point['lon'], lang, 5)})", scope="row"),
-            html.Td(_hours(point.get("hours_a"), lang), className="num"),
-            html.Td(_hours(point.get("hours_b"), lang), className="num"),
-            html.Td(_hours(lost, lang), className="num delta " + (
-                "down" if (lost or 0) > 0 else ("up" if (lost or 0) < 0 else "same")), **{"data-sun-lost": str(k)}),
-        ]))
-    return html.Table(className="data studio-table", id="studio-sun-hours", children=[
-        html.Caption(t("studio.sun_caption", lang, day=day)),
-        html.Thead(html.Tr([html.Th(t("studio.sun.place", lang), scope="col"),
-                            html.Th(t("studio.sun.a", lang), scope="col"),
-                            html.Th(t("studio.sun.b", lang), scope="col"),
-                            html.Th(t("studio.sun.lost", lang), scope="col")])),
-        html.Tbody(rows),
-    ])
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(
+                        f"{t('studio.sun.place', lang)} {k} ({number(point['lat'], lang, 5)}, "
+                        f"{number(point['lon'], lang, 5)})",
+                        scope="row",
+                    ),
+                    html.Td(_hours(point.get("hours_a"), lang), className="num"),
+                    html.Td(_hours(point.get("hours_b"), lang), className="num"),
+                    html.Td(
+                        _hours(lost, lang),
+                        className="num delta " + ("down" if (lost or 0) > 0 else ("up" if (lost or 0) < 0 else "same")),
+                        **{"data-sun-lost": str(k)},
+                    ),
+                ]
+            )
+        )
+    return html.Table(
+        className="data studio-table",
+        id="studio-sun-hours",
+        children=[
+            html.Caption(t("studio.sun_caption", lang, day=day)),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(t("studio.sun.place", lang), scope="col"),
+                        html.Th(t("studio.sun.a", lang), scope="col"),
+                        html.Th(t("studio.sun.b", lang), scope="col"),
+                        html.Th(t("studio.sun.lost", lang), scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+    )
 
 
 def link_3d(api_url: str, state: dict | None, view: dict | None) -> str | None:
@@ -893,21 +1541,35 @@ def link_3d(api_url: str, state: dict | None, view: dict | None) -> str | None:
     if not view or "longitude" not in view:
         box = _bounds(((state.get("geojson") or {}).get("zones") or {}).get("features") or [])
         view = camera("oblique", box)
-    query = {"view": "3d", "a": a, "b": info["id"], "mode": "side",
-             "lon": f"{float(view['longitude']):.6f}", "lat": f"{float(view['latitude']):.6f}",
-             "zoom": f"{float(view.get('zoom', 15)):.2f}", "pitch": f"{float(view.get('pitch', 45)):.0f}",
-             "bearing": f"{float(view.get('bearing', 0)):.0f}"}
+    query = {
+        "view": "3d",
+        "a": a,
+        "b": info["id"],
+        "mode": "side",
+        "lon": f"{float(view['longitude']):.6f}",
+        "lat": f"{float(view['latitude']):.6f}",
+        "zoom": f"{float(view.get('zoom', 15)):.2f}",
+        "pitch": f"{float(view.get('pitch', 45)):.0f}",
+        "bearing": f"{float(view.get('bearing', 0)):.0f}",
+    }
     return f"{portal_path(api_url)}/?{urlencode(query)}"
 
 
 def _register_buildings_and_sun(app, client, settings) -> None:
     """Choosing buildings (2D click, 3D pick, the chosen zones), places for sun hours, the 3D view with shadows."""
 
-    @app.callback(Output("studio-buildings-selected", "data"),
-                  Input("studio-buildings-layer", "clickData"), Input("studio-deck", "clickInfo"),
-                  Input("studio-buildings-in-zones", "n_clicks"), Input("studio-buildings-none", "n_clicks"),
-                  State("studio-buildings-selected", "data"), State("studio-click-mode", "data"),
-                  State("studio-zones-selected", "data"), State("studio-state", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("studio-buildings-selected", "data"),
+        Input("studio-buildings-layer", "clickData"),
+        Input("studio-deck", "clickInfo"),
+        Input("studio-buildings-in-zones", "n_clicks"),
+        Input("studio-buildings-none", "n_clicks"),
+        State("studio-buildings-selected", "data"),
+        State("studio-click-mode", "data"),
+        State("studio-zones-selected", "data"),
+        State("studio-state", "data"),
+        prevent_initial_call=True,
+    )
     def choose_buildings(click, pick, _in_zones, _none, selected, mode, zones, state):
         trigger = callback_context.triggered_id
         selected = list(selected or [])
@@ -918,8 +1580,9 @@ def _register_buildings_and_sun(app, client, settings) -> None:
             chosen = set(zones or [])
             if not chosen:
                 raise PreventUpdate
-            ids = [str(f["properties"]["id"]) for f in buildings
-                   if (f.get("properties") or {}).get("zone_id") in chosen]
+            ids = [
+                str(f["properties"]["id"]) for f in buildings if (f.get("properties") or {}).get("zone_id") in chosen
+            ]
             return sorted(set(selected) | set(ids))
         if trigger == "studio-buildings-layer":
             if mode != "select" or not click:
@@ -931,15 +1594,24 @@ def _register_buildings_and_sun(app, client, settings) -> None:
             raise PreventUpdate
         return [b for b in selected if b != building] if building in selected else selected + [building]
 
-    @app.callback(Output("studio-buildings-layer", "hideout"), Output("studio-building-count", "children"),
-                  Input("studio-buildings-selected", "data"), Input("lang", "data"))
+    @app.callback(
+        Output("studio-buildings-layer", "hideout"),
+        Output("studio-building-count", "children"),
+        Input("studio-buildings-selected", "data"),
+        Input("lang", "data"),
+    )
     def show_buildings(selected, lang):
         selected = list(selected or [])
         return {"selected": selected}, t("studio.building_count", lang, n=len(selected))
 
-    @app.callback(Output("studio-sun-points", "data"),
-                  Input("studio-map", "clickData"), Input("studio-sun-clear", "n_clicks"),
-                  State("studio-click-mode", "data"), State("studio-sun-points", "data"), prevent_initial_call=True)
+    @app.callback(
+        Output("studio-sun-points", "data"),
+        Input("studio-map", "clickData"),
+        Input("studio-sun-clear", "n_clicks"),
+        State("studio-click-mode", "data"),
+        State("studio-sun-points", "data"),
+        prevent_initial_call=True,
+    )
     def sun_points(click, _clear, mode, points):
         from scenarios.studio import MAX_SUN_POINTS
 
@@ -948,17 +1620,33 @@ def _register_buildings_and_sun(app, client, settings) -> None:
         latlng = (click or {}).get("latlng") or {}
         if mode != "sun" or "lat" not in latlng:
             raise PreventUpdate
-        points = list(points or [])[-(MAX_SUN_POINTS - 1):]
+        points = list(points or [])[-(MAX_SUN_POINTS - 1) :]
         return points + [[round(float(latlng["lng"]), 6), round(float(latlng["lat"]), 6)]]
 
     @app.callback(Output("studio-sun-markers", "children"), Input("studio-sun-points", "data"))
     def sun_markers(points):
-        return [dl.CircleMarker(center=[lat, lon], radius=7, color="#111827", weight=2, fillColor="#facc15",
-                                fillOpacity=1, interactive=False) for lon, lat in points or []]
+        return [
+            dl.CircleMarker(
+                center=[lat, lon],
+                radius=7,
+                color="#111827",
+                weight=2,
+                fillColor="#facc15",
+                fillOpacity=1,
+                interactive=False,
+            )
+            for lon, lat in points or []
+        ]
 
-    @app.callback(Output("studio-sun", "data"),
-                  Input("studio-state", "data"), Input("studio-month", "value"), Input("studio-hour", "value"),
-                  Input("studio-sun-points", "data"), Input("active-tab", "data"), State("studio-variant", "data"))
+    @app.callback(
+        Output("studio-sun", "data"),
+        Input("studio-state", "data"),
+        Input("studio-month", "value"),
+        Input("studio-hour", "value"),
+        Input("studio-sun-points", "data"),
+        Input("active-tab", "data"),
+        State("studio-variant", "data"),
+    )
     def fetch_sun(state, month, hour, points, tab, variant):
         if tab != "studio" or not state or not variant:
             raise PreventUpdate
@@ -971,9 +1659,13 @@ def _register_buildings_and_sun(app, client, settings) -> None:
             LOG.warning("studio sun and shadows not available: %s", err)
             return {"error": err.detail}
 
-    @app.callback(Output("studio-deck", "layerData"),
-                  Input("studio-state", "data"), Input("studio-buildings-selected", "data"),
-                  Input("studio-sun", "data"), Input("studio-sun-points", "data"))
+    @app.callback(
+        Output("studio-deck", "layerData"),
+        Input("studio-state", "data"),
+        Input("studio-buildings-selected", "data"),
+        Input("studio-sun", "data"),
+        Input("studio-sun-points", "data"),
+    )
     def deck_data(state, selected, sun, points):
         geo = (state or {}).get("geojson") or {}
         buildings = geo.get("buildings") or _EMPTY
@@ -982,15 +1674,24 @@ def _register_buildings_and_sun(app, client, settings) -> None:
         return {
             "studio-zones": geo.get("zones") or _EMPTY,
             "studio-buildings3d": buildings,
-            "studio-selected3d": {"type": "FeatureCollection", "features": [
-                f for f in buildings.get("features") or [] if (f.get("properties") or {}).get("id") in chosen]},
+            "studio-selected3d": {
+                "type": "FeatureCollection",
+                "features": [
+                    f for f in buildings.get("features") or [] if (f.get("properties") or {}).get("id") in chosen
+                ],
+            },
             "studio-shadow-a": shadows.get("a") or _EMPTY,
             "studio-shadow-b": shadows.get("b") or _EMPTY,
             "studio-sun-points3d": [{"position": [lon, lat, 1]} for lon, lat in points or []],
         }
 
-    @app.callback(Output("studio-deck", "initialViewState"), Output("studio-deck-fitted", "data"),
-                  Input("studio-state", "data"), Input("active-tab", "data"), State("studio-deck-fitted", "data"))
+    @app.callback(
+        Output("studio-deck", "initialViewState"),
+        Output("studio-deck-fitted", "data"),
+        Input("studio-state", "data"),
+        Input("active-tab", "data"),
+        State("studio-deck-fitted", "data"),
+    )
     def deck_camera(state, tab, fitted):
         from ui.view3d import camera
 
@@ -1004,10 +1705,15 @@ def _register_buildings_and_sun(app, client, settings) -> None:
         view.pop("transitionDuration", None)
         return view, variant
 
-    @app.callback(Output("studio-when", "children"), Output("studio-sun-table", "children"),
-                  Output("studio-month", "marks"),
-                  Input("studio-sun", "data"), Input("lang", "data"), State("studio-month", "value"),
-                  State("studio-hour", "value"))
+    @app.callback(
+        Output("studio-when", "children"),
+        Output("studio-sun-table", "children"),
+        Output("studio-month", "marks"),
+        Input("studio-sun", "data"),
+        Input("lang", "data"),
+        State("studio-month", "value"),
+        State("studio-hour", "value"),
+    )
     def show_sun(sun, lang, month, hour):
         lang = lang or "de"
         marks = dict(enumerate(MONTHS.get(lang, MONTHS["de"])))
@@ -1017,19 +1723,28 @@ def _register_buildings_and_sun(app, client, settings) -> None:
             return html.Span(t("studio.error", lang, msg=sun["error"]), className="msg error"), "", marks
         day_of = int(sun["day"][8:10]) if sun.get("day") else 21
         month_no = int(sun["day"][5:7]) - 1 if sun.get("day") else int(month or 0)
-        day = (f"{day_of}. {MONTHS_LONG['de'][month_no]}" if lang == "de"
-               else f"{MONTHS_LONG['en'][month_no]} {day_of}")
+        day = f"{day_of}. {MONTHS_LONG['de'][month_no]}" if lang == "de" else f"{MONTHS_LONG['en'][month_no]} {day_of}"
         position = sun.get("sun") or {}
         when = _hhmm(float(sun.get("hour", hour or 12)))
         if (position.get("elevation") or 0) <= 0:
             text = t("studio.night", lang, day=day, time=when)
         else:
-            text = t("studio.when", lang, day=day, time=when, el=number(position["elevation"], lang, 0),
-                     az=number(position["azimuth"], lang, 0))
+            text = t(
+                "studio.when",
+                lang,
+                day=day,
+                time=when,
+                el=number(position["elevation"], lang, 0),
+                az=number(position["azimuth"], lang, 0),
+            )
         return text, sun_table({**sun, "day": day}, lang), marks
 
-    @app.callback(Output("studio-link3d", "href"), Output("studio-link3d-row", "hidden"),
-                  Input("studio-state", "data"), State("studio-deck", "viewState"))
+    @app.callback(
+        Output("studio-link3d", "href"),
+        Output("studio-link3d-row", "hidden"),
+        Input("studio-state", "data"),
+        State("studio-deck", "viewState"),
+    )
     def link(state, view):
         href = link_3d(settings.api_url, state, view)
         return (href or "#"), href is None

@@ -3,12 +3,16 @@
 STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "tab.studio": ("Szenario-Studio", "Scenario studio"),
     "studio.region": ("Karte des Szenario-Studios", "Map of the scenario studio"),
-    "studio.signin": ("Das Szenario-Studio ist für die Planung. Bitte melden Sie sich an.",
-                      "The scenario studio is for planners. Please sign in."),
+    "studio.signin": (
+        "Das Szenario-Studio ist für die Planung. Bitte melden Sie sich an.",
+        "The scenario studio is for planners. Please sign in.",
+    ),
     "studio.signin_link": ("Anmelden", "Sign in"),
     "studio.variant": ("Variante", "Variant"),
-    "studio.none": ("Noch keine Variante geöffnet: legen Sie eine an oder öffnen Sie eine gespeicherte.",
-                    "No variant open yet: start one or open a saved one."),
+    "studio.none": (
+        "Noch keine Variante geöffnet: legen Sie eine an oder öffnen Sie eine gespeicherte.",
+        "No variant open yet: start one or open a saved one.",
+    ),
     "studio.start_from": ("Ausgangslage", "Start from"),
     "studio.baseline": ("Bestand", "As it is (Bestand)"),
     "studio.plans": ("Pläne (für den Bestand)", "Plans (for the Bestand)"),
@@ -35,10 +39,12 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.apply": ("Auf gewählte Zonen anwenden", "Apply to the chosen zones"),
     "studio.fill": ("Baufenster füllen (maximal bebaut)", "Fill the building envelope (built to the maximum)"),
     "studio.building": ("Gebäude hinzufügen", "Add a building"),
-    "studio.building_hint": ("„Gebäude setzen“ wählen und in die Karte klicken: der Klick ist die Mitte des "
-                             "Grundrisses. Oder Länge und Breite eintragen.",
-                             "Choose “Place a building” and click the map: the click is the footprint's centre. "
-                             "Or enter longitude and latitude."),
+    "studio.building_hint": (
+        "„Gebäude setzen“ wählen und in die Karte klicken: der Klick ist die Mitte des "
+        "Grundrisses. Oder Länge und Breite eintragen.",
+        "Choose “Place a building” and click the map: the click is the footprint's centre. "
+        "Or enter longitude and latitude.",
+    ),
     "studio.click_mode": ("Klick in die Karte", "Click on the map"),
     "studio.click.zone": ("Zone wählen", "Choose a zone"),
     "studio.click.building": ("Gebäude setzen", "Place a building"),
@@ -48,8 +54,10 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.depth": ("Tiefe (m)", "Depth (m)"),
     "studio.storeys": ("Geschosse", "Storeys"),
     "studio.add_building": ("Gebäude hinzufügen", "Add the building"),
-    "studio.need_position": ("Bitte erst in die Karte klicken oder Länge und Breite eintragen.",
-                             "Please click the map or enter longitude and latitude first."),
+    "studio.need_position": (
+        "Bitte erst in die Karte klicken oder Länge und Breite eintragen.",
+        "Please click the map or enter longitude and latitude first.",
+    ),
     "studio.need_zones": ("Bitte zuerst Zonen wählen.", "Please choose zones first."),
     "studio.need_variant": ("Bitte zuerst eine Variante anlegen oder öffnen.", "Please start or open a variant first."),
     "studio.steps": ("Schritte", "Steps"),
@@ -66,10 +74,12 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.ind.grz": ("GRZ erreicht", "GRZ achieved"),
     "studio.ind.gfz": ("GFZ erreicht", "GFZ achieved"),
     "studio.ind.buildings": ("Gebäude", "Buildings"),
-    "studio.assumptions": ("Annahmen: {m2} m² Geschossfläche je Wohnung, {p} Personen je Wohnung, {h} m je "
-                           "Geschoss; Wohnanteil nach Art der Nutzung.",
-                           "Assumptions: {m2} m² floor area per dwelling, {p} persons per dwelling, {h} m per "
-                           "storey; housing share by type of use."),
+    "studio.assumptions": (
+        "Annahmen: {m2} m² Geschossfläche je Wohnung, {p} Personen je Wohnung, {h} m je "
+        "Geschoss; Wohnanteil nach Art der Nutzung.",
+        "Assumptions: {m2} m² floor area per dwelling, {p} persons per dwelling, {h} m per "
+        "storey; housing share by type of use.",
+    ),
     "studio.timing": ("Gerechnet in {s} s.", "Computed in {s} s."),
     "studio.status": ("„{name}“ · {status} · {versions}", "“{name}” · {status} · {versions}"),
     "studio.status.internal": ("intern", "internal"),
@@ -88,10 +98,14 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.import_label": ("YAML importieren (Text einfügen)", "Import YAML (paste the text)"),
     "studio.import": ("Importieren", "Import"),
     "studio.saved": ("Version {v} gespeichert ({author}, {at}).", "Version {v} saved ({author}, {at})."),
-    "studio.published": ("Veröffentlicht: Bürgerinnen und Bürger finden die Variante in der 3D-Ansicht (A/B) und in "
-                         "der Liste.", "Published: citizens find the variant in the 3D view (A/B) and in the list."),
-    "studio.internal": ("Die Variante ist intern (nur für die Planung sichtbar).",
-                        "The variant is internal (visible to planners only)."),
+    "studio.published": (
+        "Veröffentlicht: Bürgerinnen und Bürger finden die Variante in der 3D-Ansicht (A/B) und in der Liste.",
+        "Published: citizens find the variant in the 3D view (A/B) and in the list.",
+    ),
+    "studio.internal": (
+        "Die Variante ist intern (nur für die Planung sichtbar).",
+        "The variant is internal (visible to planners only).",
+    ),
     "studio.imported": ("Importiert als „{id}“.", "Imported as “{id}”."),
     "studio.created": ("Variante „{id}“ angelegt.", "Variant “{id}” started."),
     "studio.opened": ("Variante „{id}“ geöffnet.", "Variant “{id}” opened."),
@@ -105,15 +119,18 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.bauweise.OffeneBauweise": ("offen", "open"),
     "studio.bauweise.GeschlosseneBauweise": ("geschlossen", "closed"),
     "studio.bauweise.AbweichendeBauweise": ("abweichend", "other"),
-    "studio.need_value": ("Bitte mindestens einen Wert eintragen (GRZ, GFZ, Z, Höhe, Art der Nutzung oder "
-                          "Bauweise).", "Please enter at least one value (GRZ, GFZ, Z, height, type of use or "
-                                        "building pattern)."),
+    "studio.need_value": (
+        "Bitte mindestens einen Wert eintragen (GRZ, GFZ, Z, Höhe, Art der Nutzung oder Bauweise).",
+        "Please enter at least one value (GRZ, GFZ, Z, height, type of use or building pattern).",
+    ),
     # choosing and changing buildings
     "studio.buildings": ("Gebäude wählen und ändern", "Choose and change buildings"),
-    "studio.buildings_hint": ("„Gebäude wählen“ einstellen und Gebäude in der Karte oder in der 3D-Ansicht "
-                              "anklicken (noch einmal: abwählen), oder alle Gebäude der gewählten Zonen nehmen.",
-                              "Choose “Choose buildings” and click buildings on the map or in the 3D view (again: "
-                              "unchoose), or take all buildings of the chosen zones."),
+    "studio.buildings_hint": (
+        "„Gebäude wählen“ einstellen und Gebäude in der Karte oder in der 3D-Ansicht "
+        "anklicken (noch einmal: abwählen), oder alle Gebäude der gewählten Zonen nehmen.",
+        "Choose “Choose buildings” and click buildings on the map or in the 3D view (again: "
+        "unchoose), or take all buildings of the chosen zones.",
+    ),
     "studio.building_count": ("{n} Gebäude gewählt", "{n} building(s) chosen"),
     "studio.buildings_in_zones": ("Alle Gebäude der gewählten Zonen", "All buildings of the chosen zones"),
     "studio.buildings_none": ("Gebäudeauswahl leeren", "Clear the buildings"),
@@ -127,32 +144,46 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.click.sun": ("Ort für Sonnenstunden", "Place for sun hours"),
     # drawing a footprint
     "studio.height": ("Höhe (m, statt Geschossen)", "Height (m, instead of storeys)"),
-    "studio.draw_hint": ("Oder mit dem Zeichenwerkzeug oben links in der Karte einen Grundriss zeichnen "
-                         "(Vieleck oder Rechteck) und ihn mit den Geschossen oder der Höhe hinzufügen.",
-                         "Or draw a footprint with the drawing tool at the top left of the map (polygon or "
-                         "rectangle) and add it with the storeys or the height."),
+    "studio.draw_hint": (
+        "Oder mit dem Zeichenwerkzeug oben links in der Karte einen Grundriss zeichnen "
+        "(Vieleck oder Rechteck) und ihn mit den Geschossen oder der Höhe hinzufügen.",
+        "Or draw a footprint with the drawing tool at the top left of the map (polygon or "
+        "rectangle) and add it with the storeys or the height.",
+    ),
     "studio.add_drawn": ("Gezeichneten Grundriss hinzufügen", "Add the drawn footprint"),
-    "studio.need_drawing": ("Bitte zuerst einen Grundriss in die Karte zeichnen.",
-                            "Please draw a footprint on the map first."),
+    "studio.need_drawing": (
+        "Bitte zuerst einen Grundriss in die Karte zeichnen.",
+        "Please draw a footprint on the map first.",
+    ),
     "studio.drawn": ("Grundriss gezeichnet: {m2} m².", "Footprint drawn: {m2} m²."),
     # 3D, shadows, sun hours
     "studio.view3d": ("3D-Ansicht und Schatten", "3D view and shadows"),
     "studio.deck_region": ("3D-Ansicht der Variante mit Schatten", "3D view of the variant with shadows"),
     "studio.month": ("Tag", "Day"),
     "studio.hour": ("Uhrzeit", "Time of day"),
-    "studio.when": ("{day}, {time} Uhr (Ortszeit): Sonne {el}° hoch, aus {az}°",
-                    "{day}, {time} (local time): sun {el}° high, from {az}°"),
-    "studio.night": ("{day}, {time} Uhr (Ortszeit): die Sonne steht unter dem Horizont.",
-                     "{day}, {time} (local time): the sun is below the horizon."),
-    "studio.shadow_legend": ("Blau: Schatten der Ausgangslage (A). Dunkelgrau: Schatten der Variante (B). "
-                             "Lila: neue Gebäude, orange: gewählte Gebäude. Klick auf ein Gebäude wählt es.",
-                             "Blue: shadows of the start (A). Dark grey: shadows of the variant (B). Purple: new "
-                             "buildings, orange: chosen buildings. Clicking a building chooses it."),
+    "studio.when": (
+        "{day}, {time} Uhr (Ortszeit): Sonne {el}° hoch, aus {az}°",
+        "{day}, {time} (local time): sun {el}° high, from {az}°",
+    ),
+    "studio.night": (
+        "{day}, {time} Uhr (Ortszeit): die Sonne steht unter dem Horizont.",
+        "{day}, {time} (local time): the sun is below the horizon.",
+    ),
+    "studio.shadow_legend": (
+        "Blau: Schatten der Ausgangslage (A). Dunkelgrau: Schatten der Variante (B). "
+        "Lila: neue Gebäude, orange: gewählte Gebäude. Klick auf ein Gebäude wählt es.",
+        "Blue: shadows of the start (A). Dark grey: shadows of the variant (B). Purple: new "
+        "buildings, orange: chosen buildings. Clicking a building chooses it.",
+    ),
     "studio.sun_heading": ("Sonnenstunden an gewählten Orten", "Sun hours at chosen places"),
-    "studio.sun_hint": ("„Ort für Sonnenstunden“ einstellen und in die Karte klicken (bis zu 20 Orte).",
-                        "Choose “Place for sun hours” and click the map (up to 20 places)."),
-    "studio.sun_caption": ("Sonnenstunden am {day}: Ausgangslage (A) und Variante (B)",
-                           "Sun hours on {day}: start (A) and variant (B)"),
+    "studio.sun_hint": (
+        "„Ort für Sonnenstunden“ einstellen und in die Karte klicken (bis zu 20 Orte).",
+        "Choose “Place for sun hours” and click the map (up to 20 places).",
+    ),
+    "studio.sun_caption": (
+        "Sonnenstunden am {day}: Ausgangslage (A) und Variante (B)",
+        "Sun hours on {day}: start (A) and variant (B)",
+    ),
     "studio.sun.place": ("Ort", "Place"),
     "studio.sun.a": ("A: Ausgangslage (h)", "A: start (h)"),
     "studio.sun.b": ("B: Variante (h)", "B: variant (h)"),
@@ -161,16 +192,20 @@ STUDIO_TEXTS: dict[str, tuple[str, str]] = {
     "studio.link3d": ("Variante in 3D öffnen (Link mit Kamera)", "Open the variant in 3D (link with camera)"),
     # citizens comment on a variant (ui/variant_comments.py, in the 3D view)
     "variants.comment.heading": ("Ihre Meinung zu „{name}“ (B)", "Your opinion on “{name}” (B)"),
-    "variants.comment.hint": ("Ihr Kommentar gilt der Variante B. Er wird angenommen, solange die Beteiligung zu "
-                              "dieser Variante läuft, und erscheint nach der Prüfung.",
-                              "Your comment is about variant B. It is taken while the participation on this "
-                              "variant is open and shows after moderation."),
+    "variants.comment.hint": (
+        "Ihr Kommentar gilt der Variante B. Er wird angenommen, solange die Beteiligung zu "
+        "dieser Variante läuft, und erscheint nach der Prüfung.",
+        "Your comment is about variant B. It is taken while the participation on this "
+        "variant is open and shows after moderation.",
+    ),
     "variants.comment.text": ("Kommentar", "Comment"),
     "variants.comment.pseudonym": ("Name oder Pseudonym (freiwillig)", "Name or pseudonym (optional)"),
     "variants.comment.submit": ("Kommentar senden", "Send the comment"),
     "variants.comment.empty": ("Bitte einen Kommentar schreiben.", "Please write a comment."),
-    "variants.comment.not_published": ("Diese Variante ist nicht veröffentlicht; zu ihr lässt sich nichts sagen.",
-                                       "This variant is not published; it cannot be commented on."),
+    "variants.comment.not_published": (
+        "Diese Variante ist nicht veröffentlicht; zu ihr lässt sich nichts sagen.",
+        "This variant is not published; it cannot be commented on.",
+    ),
 }
 
 #: Month names of the day slider (the 21st of each month: equinoxes and solstices included).
@@ -179,8 +214,32 @@ MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 MONTHS_LONG = {
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }

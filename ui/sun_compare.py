@@ -106,13 +106,20 @@ def hours_at(lon: float, lat: float, buildings: list[tuple[dict, float]], day: d
             return 0.0  # the place is inside a building of this variant: no sun on the ground there
         footprints.append(footprint)
         heights.append(height)
-    hours = sun_hours([target], footprints, day.isoformat(), lat=lat, lon=lon, step_minutes=STEP_MINUTES,
-                      heights=heights)
+    hours = sun_hours(
+        [target], footprints, day.isoformat(), lat=lat, lon=lon, step_minutes=STEP_MINUTES, heights=heights
+    )
     return round(float(hours[0]), 1)
 
 
-def compare(lon: float, lat: float, stored: list[dict], a: tuple[dict | None, list[str]],
-            b: tuple[dict | None, list[str]], year: int | None = None) -> SunResult:
+def compare(
+    lon: float,
+    lat: float,
+    stored: list[dict],
+    a: tuple[dict | None, list[str]],
+    b: tuple[dict | None, list[str]],
+    year: int | None = None,
+) -> SunResult:
     """Sun hours at the place in A and in B on 21 March and 21 December of ``year`` (default: this year).
 
     ``stored``: the stored buildings near the place (GeoJSON features); ``a``/``b``: (the variant's buildings,
@@ -120,8 +127,10 @@ def compare(lon: float, lat: float, stored: list[dict], a: tuple[dict | None, li
     """
     year = year or date.today().year
     scenes = (scene(stored, *a), scene(stored, *b))
-    hours = {key: tuple(hours_at(lon, lat, buildings, date(year, month, day)) for buildings in scenes)
-             for key, month, day in DAYS}
+    hours = {
+        key: tuple(hours_at(lon, lat, buildings, date(year, month, day)) for buildings in scenes)
+        for key, month, day in DAYS
+    }
     return SunResult(lon, lat, hours)
 
 

@@ -26,22 +26,38 @@ MAX_TEXT, MAX_PSEUDONYM = 5000, 80
 
 
 def layout() -> html.Div:
-    return html.Div(id="variant-comment", className="variant-comment", children=[
-        html.H3(id="variant-comment-heading"),
-        html.P(T("variants.comment.hint"), className="hint"),
-        html.Div(className="field", children=[
-            html.Label(T("variants.comment.text"), htmlFor="variant-comment-text"),
-            dcc.Textarea(id="variant-comment-text", maxLength=MAX_TEXT, value="", rows=4),
-        ]),
-        html.Div(className="field", children=[
-            html.Label(T("variants.comment.pseudonym"), htmlFor="variant-comment-pseudonym"),
-            dcc.Input(id="variant-comment-pseudonym", type="text", maxLength=MAX_PSEUDONYM, value="",
-                      autoComplete="nickname"),
-        ]),
-        html.Button(T("variants.comment.submit"), id="variant-comment-submit", className="btn", type="button",
-                    n_clicks=0),
-        html.P(id="variant-comment-reply", role="status", **{"aria-live": "polite"}),
-    ])
+    return html.Div(
+        id="variant-comment",
+        className="variant-comment",
+        children=[
+            html.H3(id="variant-comment-heading"),
+            html.P(T("variants.comment.hint"), className="hint"),
+            html.Div(
+                className="field",
+                children=[
+                    html.Label(T("variants.comment.text"), htmlFor="variant-comment-text"),
+                    dcc.Textarea(id="variant-comment-text", maxLength=MAX_TEXT, value="", rows=4),
+                ],
+            ),
+            html.Div(
+                className="field",
+                children=[
+                    html.Label(T("variants.comment.pseudonym"), htmlFor="variant-comment-pseudonym"),
+                    dcc.Input(
+                        id="variant-comment-pseudonym",
+                        type="text",
+                        maxLength=MAX_PSEUDONYM,
+                        value="",
+                        autoComplete="nickname",
+                    ),
+                ],
+            ),
+            html.Button(
+                T("variants.comment.submit"), id="variant-comment-submit", className="btn", type="button", n_clicks=0
+            ),
+            html.P(id="variant-comment-reply", role="status", **{"aria-live": "polite"}),
+        ],
+    )
 
 
 def variant_point(client, variant_id: str) -> dict | None:
@@ -62,27 +78,50 @@ def register(app, client, settings) -> None:
     def heading(b, lang):
         return t("variants.comment.heading", lang, name=variants.variant_title(b, lang))
 
-    @app.callback(Output("variant-comment-reply", "children"), Output("variant-comment-text", "value"),
-                  Output("author-secret", "data", allow_duplicate=True),
-                  Input("variant-comment-submit", "n_clicks"),
-                  State("variant-b", "data"), State("variant-comment-text", "value"),
-                  State("variant-comment-pseudonym", "value"), State("author-secret", "data"), State("lang", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("variant-comment-reply", "children"),
+        Output("variant-comment-text", "value"),
+        Output("author-secret", "data", allow_duplicate=True),
+        Input("variant-comment-submit", "n_clicks"),
+        State("variant-b", "data"),
+        State("variant-comment-text", "value"),
+        State("variant-comment-pseudonym", "value"),
+        State("author-secret", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
     def send(clicks, b, text, pseudonym, secret, lang):
         from ui.contribute import submit
 
         if not clicks:
             raise PreventUpdate
         if not (text or "").strip():
-            return html.Span(t("variants.comment.empty", lang), className="msg error", role="alert"), no_update, \
-                no_update
+            return (
+                html.Span(t("variants.comment.empty", lang), className="msg error", role="alert"),
+                no_update,
+                no_update,
+            )
         point = variant_point(client, b) if b else None
         if point is None:
-            return html.Span(t("variants.comment.not_published", lang), className="msg error", role="alert"), \
-                no_update, no_update
-        feature = {"type": "Feature", "geometry": point, "properties": {
-            "kind": "kommentar", "category": "allgemein", "text": text.strip(),
-            "pseudonym": (pseudonym or "").strip(), "scenario_id": b}}
+            return (
+                html.Span(t("variants.comment.not_published", lang), className="msg error", role="alert"),
+                no_update,
+                no_update,
+            )
+        feature = {
+            "type": "Feature",
+            "geometry": point,
+            "properties": {
+                "kind": "kommentar",
+                "category": "allgemein",
+                "text": text.strip(),
+                "pseudonym": (pseudonym or "").strip(),
+                "scenario_id": b,
+            },
+        }
         kind, message, accepted, secret = submit(client, feature, lang, secret)
-        return (html.Span(message, className=f"msg {kind}", role="status" if accepted else "alert"),
-                "" if accepted else no_update, secret)
+        return (
+            html.Span(message, className=f"msg {kind}", role="status" if accepted else "alert"),
+            "" if accepted else no_update,
+            secret,
+        )

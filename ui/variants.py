@@ -226,21 +226,34 @@ def compare_rows(deltas: dict | None, lang: str = "de") -> list[dict]:
         if not entry:
             continue
         relative = entry.get("relative") if kind != "share" else None
-        rows.append({
-            "indicator": name,
-            "label": t(key, lang),
-            "a": format_indicator(entry.get("a"), kind, lang),
-            "b": format_indicator(entry.get("b"), kind, lang),
-            "delta": format_indicator(entry.get("delta"), "points" if kind == "share" else kind, lang, signed=True),
-            "relative": "–" if relative is None else format_indicator(relative, "share", lang, signed=True),
-            "direction": "up" if (entry.get("delta") or 0) > 0 else ("down" if (entry.get("delta") or 0) < 0 else "same"),
-        })
+        rows.append(
+            {
+                "indicator": name,
+                "label": t(key, lang),
+                "a": format_indicator(entry.get("a"), kind, lang),
+                "b": format_indicator(entry.get("b"), kind, lang),
+                "delta": format_indicator(entry.get("delta"), "points" if kind == "share" else kind, lang, signed=True),
+                "relative": "–" if relative is None else format_indicator(relative, "share", lang, signed=True),
+                "direction": "up"
+                if (entry.get("delta") or 0) > 0
+                else ("down" if (entry.get("delta") or 0) < 0 else "same"),
+            }
+        )
     return rows
 
 
 #: Per-zone figures whose change makes a zone "affected".
-_ZONE_CHANGES = ("buildings", "footprint_m2", "floor_area_m2", "grz", "grz_permitted", "gfz_permitted",
-                 "z_permitted", "dwellings", "residents")
+_ZONE_CHANGES = (
+    "buildings",
+    "footprint_m2",
+    "floor_area_m2",
+    "grz",
+    "grz_permitted",
+    "gfz_permitted",
+    "z_permitted",
+    "dwellings",
+    "residents",
+)
 
 
 def _changed(entry) -> bool:
@@ -270,17 +283,19 @@ def zone_rows(deltas: dict | None, catalog: dict | None, lang: str = "de") -> li
         if permitted is not None:
             grz_text += f" ({format_indicator(permitted, 'ratio', lang)})"
         floor = (zone.get("floor_area_m2") or {}).get("delta")
-        rows.append({
-            "zone_id": str(zone.get("zone_id")),
-            "name": art_label(row, lang) if row else str(zone.get("zone_id")),
-            "bbox": row.get("bbox") if row else None,
-            "plan_id": zone.get("plan_id"),
-            "grz": grz_text,
-            "floor": format_indicator(floor, "m2", lang, signed=True),
-            "dwellings": format_indicator((zone.get("dwellings") or {}).get("delta"), "count", lang, signed=True),
-            "residents": format_indicator((zone.get("residents") or {}).get("delta"), "count", lang, signed=True),
-            "order": -abs(float(floor or 0)),
-        })
+        rows.append(
+            {
+                "zone_id": str(zone.get("zone_id")),
+                "name": art_label(row, lang) if row else str(zone.get("zone_id")),
+                "bbox": row.get("bbox") if row else None,
+                "plan_id": zone.get("plan_id"),
+                "grz": grz_text,
+                "floor": format_indicator(floor, "m2", lang, signed=True),
+                "dwellings": format_indicator((zone.get("dwellings") or {}).get("delta"), "count", lang, signed=True),
+                "residents": format_indicator((zone.get("residents") or {}).get("delta"), "count", lang, signed=True),
+                "order": -abs(float(floor or 0)),
+            }
+        )
     rows.sort(key=lambda r: (r["order"], r["name"]))
     # the same kind of zone twice reads the same: number them
     seen: dict[str, int] = {}
@@ -301,20 +316,43 @@ def summary_block(deltas: dict | None, a_id: str | None, b_id: str | None, lang:
     def delta(name: str, kind: str) -> str:
         return format_indicator((totals.get(name) or {}).get("delta"), kind, lang, signed=True)
 
-    lines = [html.P(t("variants.summary", lang, floor=delta("floor_area_m2", "m2"),
-                      dwellings=delta("dwellings", "count"), residents=delta("residents", "count")),
-                    className="variant-summary")]
+    lines = [
+        html.P(
+            t(
+                "variants.summary",
+                lang,
+                floor=delta("floor_area_m2", "m2"),
+                dwellings=delta("dwellings", "count"),
+                residents=delta("residents", "count"),
+            ),
+            className="variant-summary",
+        )
+    ]
     changes = (deltas or {}).get("buildings") or {}
     if changes:
-        lines.append(html.P(t("variants.buildings_changed", lang, added=number(changes.get("added", 0), lang, 0),
-                              changed=number(changes.get("changed", 0), lang, 0),
-                              removed=number(changes.get("removed", 0), lang, 0))))
+        lines.append(
+            html.P(
+                t(
+                    "variants.buildings_changed",
+                    lang,
+                    added=number(changes.get("added", 0), lang, 0),
+                    changed=number(changes.get("changed", 0), lang, 0),
+                    removed=number(changes.get("removed", 0), lang, 0),
+                )
+            )
+        )
     (m2_a, persons_a), (m2_b, persons_b) = assumptions_of(a_id), assumptions_of(b_id)
     if (m2_a, persons_a) == (m2_b, persons_b):
         assumed = t("variants.assumptions", lang, m2=number(m2_b, lang, 0), persons=number(persons_b, lang, 1))
     else:
-        assumed = t("variants.assumptions_ab", lang, m2_a=number(m2_a, lang, 0), persons_a=number(persons_a, lang, 1),
-                    m2_b=number(m2_b, lang, 0), persons_b=number(persons_b, lang, 1))
+        assumed = t(
+            "variants.assumptions_ab",
+            lang,
+            m2_a=number(m2_a, lang, 0),
+            persons_a=number(persons_a, lang, 1),
+            m2_b=number(m2_b, lang, 0),
+            persons_b=number(persons_b, lang, 1),
+        )
     lines.append(html.P(assumed, className="hint", id="variant-assumptions"))
     return html.Div(lines)
 
@@ -323,19 +361,40 @@ def zones_table(rows: list[dict], a_title: str, b_title: str, lang: str = "de") 
     """The affected zones, one row each (caption, ``th scope``)."""
     if not rows:
         return html.P(t("variants.no_zone_change", lang), className="hint")
-    head = html.Thead(html.Tr([html.Th(t(f"variants.col.{key}", lang), scope="col")
-                               for key in ("zone", "grz", "floor", "dwellings", "residents")]))
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(f"variants.col.{key}", lang), scope="col")
+                for key in ("zone", "grz", "floor", "dwellings", "residents")
+            ]
+        )
+    )
     from ui.plan_panel import select_button
 
     # each zone's name opens it in the details panel (and highlights it on the map), so it can be found
-    body = html.Tbody([html.Tr([
-        html.Th(select_button(row["name"], "bp_baugebiet", row["zone_id"], row.get("plan_id"), where="compare"),
-                scope="row"),
-        html.Td(row["grz"], style=_NOWRAP), html.Td(row["floor"], style=_NOWRAP),
-        html.Td(row["dwellings"], style=_NOWRAP), html.Td(row["residents"], style=_NOWRAP),
-    ], **{"data-zone": row["zone_id"]}) for row in rows])
-    return html.Table(className="data compare-table", id="variant-zones-table", children=[
-        html.Caption(t("variants.zones_caption", lang, a=a_title, b=b_title)), head, body])
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Th(
+                        select_button(row["name"], "bp_baugebiet", row["zone_id"], row.get("plan_id"), where="compare"),
+                        scope="row",
+                    ),
+                    html.Td(row["grz"], style=_NOWRAP),
+                    html.Td(row["floor"], style=_NOWRAP),
+                    html.Td(row["dwellings"], style=_NOWRAP),
+                    html.Td(row["residents"], style=_NOWRAP),
+                ],
+                **{"data-zone": row["zone_id"]},
+            )
+            for row in rows
+        ]
+    )
+    return html.Table(
+        className="data compare-table",
+        id="variant-zones-table",
+        children=[html.Caption(t("variants.zones_caption", lang, a=a_title, b=b_title)), head, body],
+    )
 
 
 _NOWRAP = {"whiteSpace": "nowrap"}
@@ -344,26 +403,45 @@ _NOWRAP = {"whiteSpace": "nowrap"}
 def compare_table(deltas: dict | None, a_title: str, b_title: str, lang: str = "de") -> html.Table:
     """Accessible table (caption, ``th scope``) of the indicator deltas A -> B."""
     rows = compare_rows(deltas, lang)
-    head = html.Thead(html.Tr([
-        html.Th(t("variants.col.indicator", lang), scope="col"),
-        html.Th(f"A: {a_title}", scope="col"),
-        html.Th(f"B: {b_title}", scope="col"),
-        html.Th(t("variants.col.delta", lang), scope="col"),
-        html.Th(t("variants.col.relative", lang), scope="col"),
-    ]))
-    body = html.Tbody([
-        html.Tr([
-            html.Th(row["label"], scope="row"),
-            html.Td(row["a"], style=_NOWRAP), html.Td(row["b"], style=_NOWRAP),
-            html.Td(row["delta"], className=f"delta {row['direction']}", style=_NOWRAP,
-                    **{"data-indicator": row["indicator"]}),
-            html.Td(row["relative"], style=_NOWRAP),
-        ])
-        for row in rows
-    ])
-    return html.Table(className="data compare-table", id="variant-compare-table", children=[
-        html.Caption(t("variants.caption", lang, a=a_title, b=b_title)), head, body,
-    ])
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t("variants.col.indicator", lang), scope="col"),
+                html.Th(f"A: {a_title}", scope="col"),
+                html.Th(f"B: {b_title}", scope="col"),
+                html.Th(t("variants.col.delta", lang), scope="col"),
+                html.Th(t("variants.col.relative", lang), scope="col"),
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Th(row["label"], scope="row"),
+                    html.Td(row["a"], style=_NOWRAP),
+                    html.Td(row["b"], style=_NOWRAP),
+                    html.Td(
+                        row["delta"],
+                        className=f"delta {row['direction']}",
+                        style=_NOWRAP,
+                        **{"data-indicator": row["indicator"]},
+                    ),
+                    html.Td(row["relative"], style=_NOWRAP),
+                ]
+            )
+            for row in rows
+        ]
+    )
+    return html.Table(
+        className="data compare-table",
+        id="variant-compare-table",
+        children=[
+            html.Caption(t("variants.caption", lang, a=a_title, b=b_title)),
+            head,
+            body,
+        ],
+    )
 
 
 def stored_variants(client) -> list[dict]:
@@ -374,9 +452,13 @@ def stored_variants(client) -> list[dict]:
 
 def prefer_button(variant_id: str, title: str, likes: int, lang: str) -> html.Button:
     """One like per person and variant (``POST /api/scenarios/<id>/like``); the label says the count."""
-    return html.Button(f"{t('variants.prefer', lang)} ({likes})", id={"type": "variant-like", "id": variant_id},
-                       n_clicks=0, className="btn small",
-                       **{"aria-label": t("variants.prefer_of", lang, name=title, n=likes)})
+    return html.Button(
+        f"{t('variants.prefer', lang)} ({likes})",
+        id={"type": "variant-like", "id": variant_id},
+        n_clicks=0,
+        className="btn small",
+        **{"aria-label": t("variants.prefer_of", lang, name=title, n=likes)},
+    )
 
 
 # -- the studio's stored variants in the A/B choice ---------------------------------------------------------------
@@ -406,8 +488,9 @@ def variant_choices(client) -> list[tuple[str, str, str]]:
             de, en = f"{_short(de)} (intern)", f"{_short(en)} (internal)"
         TEXTS[f"variant.{vid}"] = (_short(de), _short(en))
         STORED_PLANS[vid] = frozenset(str(p) for p in variant.get("plan_ids") or ())
-        STORED_VERSIONS[vid] = (f"{variant.get('published_version')}:{len(variant.get('versions') or [])}:"
-                               f"{variant.get('status')}")
+        STORED_VERSIONS[vid] = (
+            f"{variant.get('published_version')}:{len(variant.get('versions') or [])}:{variant.get('status')}"
+        )
         rows.append((vid, de, en))
     return rows
 

@@ -42,16 +42,45 @@ GEOMETRY_KINDS = ("area", "line", "point")
 #: Hatching patterns an area style may ask for (drawn by the map over the fill).
 HATCHES = ("diagonal", "cross", "horizontal", "vertical", "dots")
 #: Named line signatures (PlanZV signs the map may draw specially; ``dash`` is the plain fallback).
-PATTERNS = ("baugrenze", "baulinie", "strassenbegrenzung", "nutzungsgrenze", "geltungsbereich",
-            "einfahrt", "ohne_einfahrt", "pfeil", "grenze")
+PATTERNS = (
+    "baugrenze",
+    "baulinie",
+    "strassenbegrenzung",
+    "nutzungsgrenze",
+    "geltungsbereich",
+    "einfahrt",
+    "ohne_einfahrt",
+    "pfeil",
+    "grenze",
+)
 #: Point symbols the map knows.
-SYMBOLS = ("baum", "baum_erhalten", "strauch", "einfahrt", "kreis", "dreieck", "quadrat", "raute",
-           "stern", "kreuz", "pfeil", "text", "schablone")
+SYMBOLS = (
+    "baum",
+    "baum_erhalten",
+    "strauch",
+    "einfahrt",
+    "kreis",
+    "dreieck",
+    "quadrat",
+    "raute",
+    "stern",
+    "kreuz",
+    "pfeil",
+    "text",
+    "schablone",
+)
 
 #: Fields of each style kind, with the defaults a style part gets where the table leaves them out.
 STYLE_DEFAULTS: dict[str, dict] = {
-    "area": {"fill": "#d5dbe3", "fill_opacity": 0.5, "stroke": "#6c757d", "weight": 1.5, "dash": None,
-             "hatch": None, "hatch_color": None},
+    "area": {
+        "fill": "#d5dbe3",
+        "fill_opacity": 0.5,
+        "stroke": "#6c757d",
+        "weight": 1.5,
+        "dash": None,
+        "hatch": None,
+        "hatch_color": None,
+    },
     "line": {"stroke": "#6c757d", "weight": 2.0, "dash": None, "pattern": None},
     "point": {"symbol": "kreis", "color": "#6c757d"},
 }
@@ -66,8 +95,10 @@ _PLAN_TYPES = {
     "XP": ("Plan", "eines Plans", "plan"),
 }
 
-_BAUNVO_KEYS = {"besondereArtDerBaulNutzung": "besondere_art_der_baulichen_nutzung",
-                "allgArtDerBaulNutzung": "allg_art_der_baulichen_nutzung"}
+_BAUNVO_KEYS = {
+    "besondereArtDerBaulNutzung": "besondere_art_der_baulichen_nutzung",
+    "allgArtDerBaulNutzung": "allg_art_der_baulichen_nutzung",
+}
 
 
 @dataclass(frozen=True)
@@ -110,9 +141,16 @@ def _infos() -> dict[str, ClassInfo]:
     infos = {}
     for name, entry in _data()["classes"].items():
         infos[name] = ClassInfo(
-            xplan_class=name, plan_type=name.split("_", 1)[0], title_de=entry["title_de"],
-            title_en=entry["title_en"], explain_de=entry["explain_de"], explain_en=entry["explain_en"],
-            basis=entry.get("basis") or None, group=entry["group"], geometry=entry["geometry"])
+            xplan_class=name,
+            plan_type=name.split("_", 1)[0],
+            title_de=entry["title_de"],
+            title_en=entry["title_en"],
+            explain_de=entry["explain_de"],
+            explain_en=entry["explain_en"],
+            basis=entry.get("basis") or None,
+            group=entry["group"],
+            geometry=entry["geometry"],
+        )
     return infos
 
 
@@ -146,13 +184,23 @@ def _fallback(name: str) -> ClassInfo:
     words = re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])|_", " ", rest).strip() or name or "?"
     label = name or "?"
     return ClassInfo(
-        xplan_class=name, plan_type=prefix,
-        title_de=f"{words} ({plan_de})", title_en=f"{words} ({plan_en})",
-        explain_de=(f"Ein Inhalt {plan_gen} der Objektart „{label}“. Für diese Objektart gibt es hier noch "
-                    "keine Erklärung in einfacher Sprache; ihre Bedeutung steht in der Planzeichnung und im Text des Plans."),
-        explain_en=(f"Content of a {plan_en} of the object type “{label}”. There is no plain-language explanation "
-                    "for this object type here yet; the plan drawing and the plan's text say what it means."),
-        basis=None, group="sonstiges", geometry="any", known=False)
+        xplan_class=name,
+        plan_type=prefix,
+        title_de=f"{words} ({plan_de})",
+        title_en=f"{words} ({plan_en})",
+        explain_de=(
+            f"Ein Inhalt {plan_gen} der Objektart „{label}“. Für diese Objektart gibt es hier noch "
+            "keine Erklärung in einfacher Sprache; ihre Bedeutung steht in der Planzeichnung und im Text des Plans."
+        ),
+        explain_en=(
+            f"Content of a {plan_en} of the object type “{label}”. There is no plain-language explanation "
+            "for this object type here yet; the plan drawing and the plan's text say what it means."
+        ),
+        basis=None,
+        group="sonstiges",
+        geometry="any",
+        known=False,
+    )
 
 
 def group(xplan_class: str, lang: str = "de") -> str:
@@ -325,9 +373,20 @@ def explain(xplan_class: str, attributes: Mapping | None = None, lang: str = "de
 # Styles
 # ----------------------------------------------------------------------------------------------------------
 
-_GEOJSON_KINDS = {"polygon": "area", "multipolygon": "area", "linestring": "line", "multilinestring": "line",
-                  "point": "point", "multipoint": "point", "area": "area", "line": "line",
-                  "surface": "area", "multisurface": "area", "curve": "line", "multicurve": "line"}
+_GEOJSON_KINDS = {
+    "polygon": "area",
+    "multipolygon": "area",
+    "linestring": "line",
+    "multilinestring": "line",
+    "point": "point",
+    "multipoint": "point",
+    "area": "area",
+    "line": "line",
+    "surface": "area",
+    "multisurface": "area",
+    "curve": "line",
+    "multicurve": "line",
+}
 
 
 def geometry_kind(geometry_type: str | None) -> str | None:
@@ -345,13 +404,29 @@ def _family_part(name: str | None, kind: str) -> dict:
     area, line, point = family.get("area") or {}, family.get("line") or {}, family.get("point") or {}
     colour = area.get("stroke") or line.get("stroke") or point.get("color")
     if kind == "line" and (area or point):
-        return {k: v for k, v in {"stroke": colour, "weight": max(2.0, float(area.get("weight", 2))),
-                                  "dash": area.get("dash")}.items() if v is not None}
+        return {
+            k: v
+            for k, v in {
+                "stroke": colour,
+                "weight": max(2.0, float(area.get("weight", 2))),
+                "dash": area.get("dash"),
+            }.items()
+            if v is not None
+        }
     if kind == "point" and (area or line):
         return {"color": colour} if colour else {}
     if kind == "area" and (line or point):
-        return {k: v for k, v in {"fill": colour, "fill_opacity": 0.15, "stroke": colour,
-                                  "weight": line.get("weight"), "dash": line.get("dash")}.items() if v is not None}
+        return {
+            k: v
+            for k, v in {
+                "fill": colour,
+                "fill_opacity": 0.15,
+                "stroke": colour,
+                "weight": line.get("weight"),
+                "dash": line.get("dash"),
+            }.items()
+            if v is not None
+        }
     return {}
 
 
@@ -440,14 +515,29 @@ def leaflet_style(one_style: Mapping) -> dict:
     """A flat style from :func:`style` as Leaflet path options (``color``, ``dashArray``, ``fillColor`` ...)."""
     kind = one_style.get("kind")
     if kind == "area":
-        return {"color": one_style["stroke"], "weight": one_style["weight"], "dashArray": one_style["dash"],
-                "fill": True, "fillColor": one_style["fill"], "fillOpacity": one_style["fill_opacity"]}
+        return {
+            "color": one_style["stroke"],
+            "weight": one_style["weight"],
+            "dashArray": one_style["dash"],
+            "fill": True,
+            "fillColor": one_style["fill"],
+            "fillOpacity": one_style["fill_opacity"],
+        }
     if kind == "line":
-        return {"color": one_style["stroke"], "weight": one_style["weight"], "dashArray": one_style["dash"],
-                "fill": False}
+        return {
+            "color": one_style["stroke"],
+            "weight": one_style["weight"],
+            "dashArray": one_style["dash"],
+            "fill": False,
+        }
     if kind == "point":
-        return {"color": one_style["color"], "fillColor": one_style["color"], "fillOpacity": 0.8,
-                "weight": 1, "radius": 6}
+        return {
+            "color": one_style["color"],
+            "fillColor": one_style["color"],
+            "fillOpacity": 0.8,
+            "weight": 1,
+            "radius": 6,
+        }
     return {}
 
 
@@ -494,8 +584,15 @@ def legend_entries(classes: Iterable, lang: str = "de") -> list[dict]:
         label = _legend_label(entry, attributes, lang) if entry and attributes else None
         if label:
             title = f"{title}: {label}"
-        rows.setdefault((info.xplan_class, title), {
-            "xplan_class": info.xplan_class, "title": title, "group": info.group,
-            "group_title": titles.get(info.group, titles.get("sonstiges", "")), "geometry": info.geometry,
-            "style": style(info.xplan_class, attributes)})
+        rows.setdefault(
+            (info.xplan_class, title),
+            {
+                "xplan_class": info.xplan_class,
+                "title": title,
+                "group": info.group,
+                "group_title": titles.get(info.group, titles.get("sonstiges", "")),
+                "geometry": info.geometry,
+                "style": style(info.xplan_class, attributes),
+            },
+        )
     return sorted(rows.values(), key=lambda r: (order.get(r["group"], len(order)), r["title"].casefold()))

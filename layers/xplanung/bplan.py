@@ -58,12 +58,31 @@ from schema.catalog import LAYERS
 from store.crs import crs_from_epsg, epsg_from_srs_name
 
 XPLAN_LAYERS = (
-    "bp_plan", "bp_bereich", "bp_baugebiet", "bp_baufenster", "bp_baugrenze",
-    "bp_verkehrsflaeche", "bp_gruenflaeche", "bp_textabschnitt", "bp_planraster",
+    "bp_plan",
+    "bp_bereich",
+    "bp_baugebiet",
+    "bp_baufenster",
+    "bp_baugrenze",
+    "bp_verkehrsflaeche",
+    "bp_gruenflaeche",
+    "bp_textabschnitt",
+    "bp_planraster",
 )
 #: Columns of a Baufenster taken from the Maß of the BP_UeberbaubareGrundstuecksFlaeche itself.
-BAUFENSTER_COLUMNS = ("grz", "gfz", "gr", "gf", "z", "z_min", "z_max", "z_zwingend", "h_max", "h_max_nhn",
-                      "bauweise", "bauweise_code")
+BAUFENSTER_COLUMNS = (
+    "grz",
+    "gfz",
+    "gr",
+    "gf",
+    "z",
+    "z_min",
+    "z_max",
+    "z_zwingend",
+    "h_max",
+    "h_max_nhn",
+    "bauweise",
+    "bauweise_code",
+)
 
 
 @dataclass
@@ -80,95 +99,217 @@ class PlanImport:
 # Names as in the XPlanung schema (5.x/6.0); codes only 6.0 knows are marked.
 
 RECHTSCHARAKTER_BP = {  # BP_Rechtscharakter, XPlanung 5.x
-    "1000": "Festsetzung", "2000": "NachrichtlicheUebernahme", "3000": "Hinweis",
-    "4000": "Vermerk", "5000": "Kennzeichnung", "9998": "Unbekannt",
+    "1000": "Festsetzung",
+    "2000": "NachrichtlicheUebernahme",
+    "3000": "Hinweis",
+    "4000": "Vermerk",
+    "5000": "Kennzeichnung",
+    "9998": "Unbekannt",
 }
 RECHTSCHARAKTER_SO = {  # SO_Rechtscharakter, XPlanung 5.x (SO_ classes in a B-Plan)
-    "1000": "Festsetzung", "1500": "DarstellungFPlan", "1800": "InhaltLPlan",
-    "2000": "NachrichtlicheUebernahme", "3000": "Hinweis", "4000": "Vermerk",
-    "5000": "Kennzeichnung", "9998": "Unbekannt", "9999": "Sonstiges",
+    "1000": "Festsetzung",
+    "1500": "DarstellungFPlan",
+    "1800": "InhaltLPlan",
+    "2000": "NachrichtlicheUebernahme",
+    "3000": "Hinweis",
+    "4000": "Vermerk",
+    "5000": "Kennzeichnung",
+    "9998": "Unbekannt",
+    "9999": "Sonstiges",
 }
 RECHTSCHARAKTER_XP6 = {  # XP_Rechtscharakter, XPlanung 6.0 (1000 is "FestsetzungBPlan")
-    "1000": "Festsetzung", "2000": "NachrichtlicheUebernahme", "3000": "DarstellungFPlan",
-    "4000": "ZielDerRaumordnung", "4100": "GrundsatzDerRaumordnung",
-    "4200": "NachrichtlicheUebernahmeZiel", "4300": "NachrichtlicheUebernahmeGrundsatz",
-    "4400": "NurInformationsgehaltRPlan", "4500": "TextlichesZielRaumordnung",
-    "4600": "ZielUndGrundsatzRaumordnung", "4700": "VorschlagRaumordnung",
-    "5000": "FestsetzungImLP", "5100": "GeplanteFestsetzungImLP",
-    "5200": "DarstellungKennzeichnungImLP", "5300": "LandschaftsplanungsInhaltZurBeruecksichtigung",
-    "6000": "Hinweis", "7000": "Kennzeichnung", "8000": "Vermerk",
-    "9998": "Unbekannt", "9999": "Sonstiges",
+    "1000": "Festsetzung",
+    "2000": "NachrichtlicheUebernahme",
+    "3000": "DarstellungFPlan",
+    "4000": "ZielDerRaumordnung",
+    "4100": "GrundsatzDerRaumordnung",
+    "4200": "NachrichtlicheUebernahmeZiel",
+    "4300": "NachrichtlicheUebernahmeGrundsatz",
+    "4400": "NurInformationsgehaltRPlan",
+    "4500": "TextlichesZielRaumordnung",
+    "4600": "ZielUndGrundsatzRaumordnung",
+    "4700": "VorschlagRaumordnung",
+    "5000": "FestsetzungImLP",
+    "5100": "GeplanteFestsetzungImLP",
+    "5200": "DarstellungKennzeichnungImLP",
+    "5300": "LandschaftsplanungsInhaltZurBeruecksichtigung",
+    "6000": "Hinweis",
+    "7000": "Kennzeichnung",
+    "8000": "Vermerk",
+    "9998": "Unbekannt",
+    "9999": "Sonstiges",
 }
 RECHTSSTAND = {  # BP_Rechtsstand
-    "1000": "Aufstellungsbeschluss", "2000": "Entwurf",
-    "2100": "FruehzeitigeBehoerdenBeteiligung", "2200": "FruehzeitigeOeffentlichkeitsBeteiligung",
+    "1000": "Aufstellungsbeschluss",
+    "2000": "Entwurf",
+    "2100": "FruehzeitigeBehoerdenBeteiligung",
+    "2200": "FruehzeitigeOeffentlichkeitsBeteiligung",
     "2250": "Entwurfsbeschluss",  # 6.0
-    "2300": "BehoerdenBeteiligung", "2400": "OeffentlicheAuslegung", "3000": "Satzung",
-    "4000": "InkraftGetreten", "4500": "TeilweiseUntergegangen",
-    "45000": "TeilweiseAufgehoben", "45001": "TeilweiseAusserKraft",  # 6.0
-    "5000": "Untergegangen", "50000": "Aufgehoben", "50001": "AusserKraft",
+    "2300": "BehoerdenBeteiligung",
+    "2400": "OeffentlicheAuslegung",
+    "3000": "Satzung",
+    "4000": "InkraftGetreten",
+    "4500": "TeilweiseUntergegangen",
+    "45000": "TeilweiseAufgehoben",
+    "45001": "TeilweiseAusserKraft",  # 6.0
+    "5000": "Untergegangen",
+    "50000": "Aufgehoben",
+    "50001": "AusserKraft",
 }
 PLANART = {  # BP_PlanArt
-    "1000": "BPlan", "10000": "EinfacherBPlan", "10001": "QualifizierterBPlan",
-    "10002": "BebauungsplanZurWohnraumversorgung", "3000": "VorhabenbezogenerBPlan",
-    "3100": "VorhabenUndErschliessungsplan", "4000": "InnenbereichsSatzung",
-    "40000": "KlarstellungsSatzung", "40001": "EntwicklungsSatzung", "40002": "ErgaenzungsSatzung",
-    "5000": "AussenbereichsSatzung", "7000": "OertlicheBauvorschrift", "9999": "Sonstiges",
+    "1000": "BPlan",
+    "10000": "EinfacherBPlan",
+    "10001": "QualifizierterBPlan",
+    "10002": "BebauungsplanZurWohnraumversorgung",
+    "3000": "VorhabenbezogenerBPlan",
+    "3100": "VorhabenUndErschliessungsplan",
+    "4000": "InnenbereichsSatzung",
+    "40000": "KlarstellungsSatzung",
+    "40001": "EntwicklungsSatzung",
+    "40002": "ErgaenzungsSatzung",
+    "5000": "AussenbereichsSatzung",
+    "7000": "OertlicheBauvorschrift",
+    "9999": "Sonstiges",
 }
 ALLG_ART = {  # XP_AllgArtDerBaulNutzung
-    "1000": "WohnBauflaeche", "2000": "GemischteBauflaeche", "3000": "GewerblicheBauflaeche",
-    "4000": "SonderBauflaeche", "9999": "SonstigeBauflaeche",
+    "1000": "WohnBauflaeche",
+    "2000": "GemischteBauflaeche",
+    "3000": "GewerblicheBauflaeche",
+    "4000": "SonderBauflaeche",
+    "9999": "SonstigeBauflaeche",
 }
 ALLG_ART_CODE = {"1000": "W", "2000": "M", "3000": "G", "4000": "S"}
 BESONDERE_ART = {  # XP_BesondereArtDerBaulNutzung
-    "1000": "Kleinsiedlungsgebiet", "1100": "ReinesWohngebiet", "1200": "AllgWohngebiet",
-    "1300": "BesonderesWohngebiet", "1400": "Dorfgebiet", "1450": "DoerflichesWohngebiet",
-    "1500": "Mischgebiet", "1550": "UrbanesGebiet", "1600": "Kerngebiet", "1700": "Gewerbegebiet",
-    "1800": "Industriegebiet", "2000": "SondergebietErholung", "2100": "SondergebietSonst",
-    "3000": "Wochenendhausgebiet", "4000": "Sondergebiet", "9999": "SonstigesGebiet",
+    "1000": "Kleinsiedlungsgebiet",
+    "1100": "ReinesWohngebiet",
+    "1200": "AllgWohngebiet",
+    "1300": "BesonderesWohngebiet",
+    "1400": "Dorfgebiet",
+    "1450": "DoerflichesWohngebiet",
+    "1500": "Mischgebiet",
+    "1550": "UrbanesGebiet",
+    "1600": "Kerngebiet",
+    "1700": "Gewerbegebiet",
+    "1800": "Industriegebiet",
+    "2000": "SondergebietErholung",
+    "2100": "SondergebietSonst",
+    "3000": "Wochenendhausgebiet",
+    "4000": "Sondergebiet",
+    "9999": "SonstigesGebiet",
 }
 BESONDERE_ART_CODE = {  # the sign on the plan (BauNVO §§ 2-11)
-    "1000": "WS", "1100": "WR", "1200": "WA", "1300": "WB", "1400": "MD", "1450": "MDW",
-    "1500": "MI", "1550": "MU", "1600": "MK", "1700": "GE", "1800": "GI",
-    "2000": "SO", "2100": "SO", "3000": "SO", "4000": "SO",
+    "1000": "WS",
+    "1100": "WR",
+    "1200": "WA",
+    "1300": "WB",
+    "1400": "MD",
+    "1450": "MDW",
+    "1500": "MI",
+    "1550": "MU",
+    "1600": "MK",
+    "1700": "GE",
+    "1800": "GI",
+    "2000": "SO",
+    "2100": "SO",
+    "3000": "SO",
+    "4000": "SO",
 }
 BAUWEISE = {"1000": "OffeneBauweise", "2000": "GeschlosseneBauweise", "3000": "AbweichendeBauweise"}
 BEBAUUNGSART = {
-    "1000": "Einzelhaeuser", "2000": "Doppelhaeuser", "3000": "Hausgruppen",
-    "4000": "EinzelDoppelhaeuser", "5000": "EinzelhaeuserHausgruppen",
-    "6000": "DoppelhaeuserHausgruppen", "7000": "Reihenhaeuser",
+    "1000": "Einzelhaeuser",
+    "2000": "Doppelhaeuser",
+    "3000": "Hausgruppen",
+    "4000": "EinzelDoppelhaeuser",
+    "5000": "EinzelhaeuserHausgruppen",
+    "6000": "DoppelhaeuserHausgruppen",
+    "7000": "Reihenhaeuser",
     "8000": "EinzelhaeuserDoppelhaeuserHausgruppen",
 }
 DACHFORM = {
-    "1000": "Flachdach", "2100": "Pultdach", "2200": "VersetztesPultdach", "3000": "GeneigtesDach",
-    "3100": "Satteldach", "3200": "Walmdach", "3300": "KrueppelWalmdach", "3400": "Mansarddach",
-    "3500": "Zeltdach", "3600": "Kegeldach", "3700": "Kuppeldach", "3800": "Sheddach",
-    "3900": "Bogendach", "4000": "Turmdach", "4100": "Tonnendach", "5000": "Mischform",
+    "1000": "Flachdach",
+    "2100": "Pultdach",
+    "2200": "VersetztesPultdach",
+    "3000": "GeneigtesDach",
+    "3100": "Satteldach",
+    "3200": "Walmdach",
+    "3300": "KrueppelWalmdach",
+    "3400": "Mansarddach",
+    "3500": "Zeltdach",
+    "3600": "Kegeldach",
+    "3700": "Kuppeldach",
+    "3800": "Sheddach",
+    "3900": "Bogendach",
+    "4000": "Turmdach",
+    "4100": "Tonnendach",
+    "5000": "Mischform",
     "9999": "Sonstiges",
 }
 ZWECK_GRUEN = {  # XP_ZweckbestimmungGruen
-    "1000": "Parkanlage", "10000": "ParkanlageHistorisch", "10001": "ParkanlageNaturnah",
-    "10002": "ParkanlageWaldcharakter", "10003": "NaturnaheUferParkanlage",
-    "1200": "Dauerkleingarten", "12000": "ErholungsGaerten", "1400": "Sportplatz",
-    "14000": "Reitsportanlage", "14001": "Hundesportanlage", "14002": "Wassersportanlage",
-    "14003": "Schiessstand", "14004": "Golfplatz", "14005": "Skisport", "14006": "Tennisanlage",
-    "14007": "SonstigerSportplatz", "1600": "Spielplatz", "16000": "Bolzplatz",
-    "16001": "Abenteuerspielplatz", "1800": "Zeltplatz", "18000": "Campingplatz",
-    "2000": "Badeplatz", "2200": "FreizeitErholung", "22000": "Kleintierhaltung",
-    "22001": "Festplatz", "2400": "SpezGruenflaeche", "24000": "StrassenbegleitGruen",
-    "24001": "BoeschungsFlaeche", "24002": "FeldWaldWiese", "24003": "Uferschutzstreifen",
-    "24004": "Abschirmgruen", "24005": "UmweltbildungsparkSchaugatter", "24006": "RuhenderVerkehr",
-    "2600": "Friedhof", "2700": "Naturerfahrungsraum", "9999": "Sonstiges", "99990": "Gaertnerei",
+    "1000": "Parkanlage",
+    "10000": "ParkanlageHistorisch",
+    "10001": "ParkanlageNaturnah",
+    "10002": "ParkanlageWaldcharakter",
+    "10003": "NaturnaheUferParkanlage",
+    "1200": "Dauerkleingarten",
+    "12000": "ErholungsGaerten",
+    "1400": "Sportplatz",
+    "14000": "Reitsportanlage",
+    "14001": "Hundesportanlage",
+    "14002": "Wassersportanlage",
+    "14003": "Schiessstand",
+    "14004": "Golfplatz",
+    "14005": "Skisport",
+    "14006": "Tennisanlage",
+    "14007": "SonstigerSportplatz",
+    "1600": "Spielplatz",
+    "16000": "Bolzplatz",
+    "16001": "Abenteuerspielplatz",
+    "1800": "Zeltplatz",
+    "18000": "Campingplatz",
+    "2000": "Badeplatz",
+    "2200": "FreizeitErholung",
+    "22000": "Kleintierhaltung",
+    "22001": "Festplatz",
+    "2400": "SpezGruenflaeche",
+    "24000": "StrassenbegleitGruen",
+    "24001": "BoeschungsFlaeche",
+    "24002": "FeldWaldWiese",
+    "24003": "Uferschutzstreifen",
+    "24004": "Abschirmgruen",
+    "24005": "UmweltbildungsparkSchaugatter",
+    "24006": "RuhenderVerkehr",
+    "2600": "Friedhof",
+    "2700": "Naturerfahrungsraum",
+    "9999": "Sonstiges",
+    "99990": "Gaertnerei",
 }
 ZWECK_VERKEHR = {  # BP_ZweckbestimmungStrassenverkehr
-    "1000": "Parkierungsflaeche", "1100": "Fussgaengerbereich", "1200": "VerkehrsberuhigterBereich",
-    "1300": "RadGehweg", "1400": "Radweg", "1500": "Gehweg", "1550": "Wanderweg",
-    "1560": "ReitKutschweg", "1580": "Wirtschaftsweg", "1600": "FahrradAbstellplatz",
-    "1700": "UeberfuehrenderVerkehrsweg", "1800": "UnterfuehrenderVerkehrsweg",
-    "2000": "P_RAnlage", "2100": "Platz", "2200": "Anschlussflaeche",
-    "2300": "LandwirtschaftlicherVerkehr", "2400": "Verkehrsgruen", "2500": "Rastanlage",
-    "2600": "Busbahnhof", "3000": "CarSharing", "3100": "BikeSharing", "3200": "B_RAnlage",
-    "3300": "Parkhaus", "3400": "Mischverkehrsflaeche", "3500": "Ladestation", "9999": "Sonstiges",
+    "1000": "Parkierungsflaeche",
+    "1100": "Fussgaengerbereich",
+    "1200": "VerkehrsberuhigterBereich",
+    "1300": "RadGehweg",
+    "1400": "Radweg",
+    "1500": "Gehweg",
+    "1550": "Wanderweg",
+    "1560": "ReitKutschweg",
+    "1580": "Wirtschaftsweg",
+    "1600": "FahrradAbstellplatz",
+    "1700": "UeberfuehrenderVerkehrsweg",
+    "1800": "UnterfuehrenderVerkehrsweg",
+    "2000": "P_RAnlage",
+    "2100": "Platz",
+    "2200": "Anschlussflaeche",
+    "2300": "LandwirtschaftlicherVerkehr",
+    "2400": "Verkehrsgruen",
+    "2500": "Rastanlage",
+    "2600": "Busbahnhof",
+    "3000": "CarSharing",
+    "3100": "BikeSharing",
+    "3200": "B_RAnlage",
+    "3300": "Parkhaus",
+    "3400": "Mischverkehrsflaeche",
+    "3500": "Ladestation",
+    "9999": "Sonstiges",
 }
 NUTZUNGSFORM = {"1000": "Privat", "2000": "Oeffentlich"}
 #: XP_ArtHoehenbezugspunkt codes that bound a building's top: TH, FH, OK, HBA, GBH, WH.
@@ -189,10 +330,18 @@ _NOT_PLAN_CONTENT = re.compile(
 )
 #: Maß der baulichen Nutzung: XPlanGML element -> column (real or integer).
 MASS_REAL = {
-    "GRZ": "grz", "GRZmin": "grz_min", "GRZmax": "grz_max",
-    "GFZ": "gfz", "GFZmin": "gfz_min", "GFZmax": "gfz_max",
-    "GR": "gr", "GRmin": "gr_min", "GRmax": "gr_max",
-    "GF": "gf", "GFmin": "gf_min", "GFmax": "gf_max",
+    "GRZ": "grz",
+    "GRZmin": "grz_min",
+    "GRZmax": "grz_max",
+    "GFZ": "gfz",
+    "GFZmin": "gfz_min",
+    "GFZmax": "gfz_max",
+    "GR": "gr",
+    "GRmin": "gr_min",
+    "GRmax": "gr_max",
+    "GF": "gf",
+    "GFmin": "gf_min",
+    "GFmax": "gf_max",
     "BMZ": "bmz",
 }
 MASS_INT = {"Z": "z", "Zmin": "z_min", "Zmax": "z_max", "Zzwingend": "z_zwingend"}
@@ -297,7 +446,8 @@ def _baugebiet_row(el, unknown: Counter, zeros: Counter) -> dict:
     besondere = _text(el, "besondereArtDerBaulNutzung")
     row["allg_art_der_baulichen_nutzung"] = _decode(ALLG_ART, allg, "allgArtDerBaulNutzung", unknown)
     row["besondere_art_der_baulichen_nutzung"] = _decode(
-        BESONDERE_ART, besondere, "besondereArtDerBaulNutzung", unknown)
+        BESONDERE_ART, besondere, "besondereArtDerBaulNutzung", unknown
+    )
     row["art_code"] = BESONDERE_ART_CODE.get(besondere or "") or ALLG_ART_CODE.get(allg or "")
     for name, column in {**MASS_REAL, **MASS_INT}.items():
         values = _deep_texts(el, name) if _child(el, name) is None else [_text(el, name)]
@@ -396,8 +546,11 @@ def _assign(features: list, plans: list, ctx: _Context) -> _Membership:
     for bid, el in bereiche.items():
         if bid in plan_of_bereich:
             bereiche_of_plan[plan_of_bereich[bid]].append(el)
-    warnings = [f"BP_Bereich {bid} belongs to no BP_Plan of the file; its objects are not imported"
-                for bid in bereiche if bid not in plan_of_bereich]
+    warnings = [
+        f"BP_Bereich {bid} belongs to no BP_Plan of the file; its objects are not imported"
+        for bid in bereiche
+        if bid not in plan_of_bereich
+    ]
 
     single = plan_ids[0] if len(plan_ids) == 1 else None
     objects, texts = defaultdict(list), defaultdict(list)
@@ -433,8 +586,12 @@ def _assign(features: list, plans: list, ctx: _Context) -> _Membership:
         else:
             orphans.append(_feature_id(t))
     # XP_Rasterdarstellung (5.x): referenced by BP_Bereich.rasterBasis, or the only plan's.
-    plan_of_raster = {r: plan_of_bereich[bid] for bid, b in bereiche.items() if bid in plan_of_bereich
-                      for r in _hrefs(b, "rasterBasis")}
+    plan_of_raster = {
+        r: plan_of_bereich[bid]
+        for bid, b in bereiche.items()
+        if bid in plan_of_bereich
+        for r in _hrefs(b, "rasterBasis")
+    }
     rasters = defaultdict(list)
     for f in features:
         if _local(f) == "XP_Rasterdarstellung":
@@ -444,8 +601,11 @@ def _assign(features: list, plans: list, ctx: _Context) -> _Membership:
             else:
                 orphans.append(_feature_id(f))
     if orphans:
-        warnings.append(f"{len(orphans)} object(s) belong to no BP_Plan and are not imported: "
-                        + ", ".join(orphans[:5]) + (" ..." if len(orphans) > 5 else ""))
+        warnings.append(
+            f"{len(orphans)} object(s) belong to no BP_Plan and are not imported: "
+            + ", ".join(orphans[:5])
+            + (" ..." if len(orphans) > 5 else "")
+        )
     return _Membership(plan_of_bereich, bereiche_of_plan, objects, texts, rasters, warnings)
 
 
@@ -490,8 +650,9 @@ def _missing(value) -> bool:
 # =========================================================================== entry point
 
 
-def read_bp_plans(features: list, ctx: _Context, raster_dir: Path | None, raster_url_prefix: str,
-                  imported_at: str) -> list[PlanImport]:
+def read_bp_plans(
+    features: list, ctx: _Context, raster_dir: Path | None, raster_url_prefix: str, imported_at: str
+) -> list[PlanImport]:
     """The dedicated Bebauungsplan layers of every BP_Plan among ``features`` (none without BP_Plan)."""
     plans = [f for f in features if _local(f) == "BP_Plan"]
     if not plans:
@@ -506,8 +667,9 @@ def read_bp_plans(features: list, ctx: _Context, raster_dir: Path | None, raster
     return results
 
 
-def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_prefix: str,
-               imported_at: str) -> PlanImport:
+def _read_plan(
+    plan, membership: _Membership, ctx: _Context, raster_dir, url_prefix: str, imported_at: str
+) -> PlanImport:
     plan_id = _feature_id(plan)
     warnings: list[str] = []
     unknown: Counter = Counter()
@@ -528,10 +690,16 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
     for b in bereiche:
         bid = _feature_id(b)
         geom = _polygonal(_read_geometry(_child(b, "geltungsbereich"), b, ctx, warnings), bid, warnings)
-        rows["bp_bereich"].append({
-            "id": bid, "plan_id": plan_id, "nummer": _text(b, "nummer"), "name": _text(b, "name"),
-            "xplan_class": _local(b), "geometry": geom if geom is not None else geltungsbereich,
-        })
+        rows["bp_bereich"].append(
+            {
+                "id": bid,
+                "plan_id": plan_id,
+                "nummer": _text(b, "nummer"),
+                "name": _text(b, "name"),
+                "xplan_class": _local(b),
+                "geometry": geom if geom is not None else geltungsbereich,
+            }
+        )
 
     # -- plan content
     height_sources = []  # (geometry, h relative, h absolute) of objects stating building heights
@@ -575,12 +743,18 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
 
     # -- texts, in document order, located on the plan's Geltungsbereich
     for n, t in enumerate(membership.texts.get(plan_id, []), start=1):
-        rows["bp_textabschnitt"].append({
-            "id": _feature_id(t), "plan_id": plan_id, "schluessel": _text(t, "schluessel"),
-            "gesetzliche_grundlage": _gesetzliche_grundlage(t), "text": _text(t, "text", multiline=True),
-            "rechtscharakter": _rechtscharakter(t, ctx.version, unknown), "sort_key": n,
-            "geometry": geltungsbereich,
-        })
+        rows["bp_textabschnitt"].append(
+            {
+                "id": _feature_id(t),
+                "plan_id": plan_id,
+                "schluessel": _text(t, "schluessel"),
+                "gesetzliche_grundlage": _gesetzliche_grundlage(t),
+                "text": _text(t, "text", multiline=True),
+                "rechtscharakter": _rechtscharakter(t, ctx.version, unknown),
+                "sort_key": n,
+                "geometry": geltungsbereich,
+            }
+        )
 
     # -- plan rasters
     refs = _raster_refs(plan, bereiche, membership.rasters.get(plan_id, []))
@@ -588,8 +762,9 @@ def _read_plan(plan, membership: _Membership, ctx: _Context, raster_dir, url_pre
 
     # -- summary warnings
     if zeros:
-        warnings.append("Maß values of 0 read as 'not set': "
-                        + ", ".join(f"{k} ×{v}" for k, v in sorted(zeros.items())))
+        warnings.append(
+            "Maß values of 0 read as 'not set': " + ", ".join(f"{k} ×{v}" for k, v in sorted(zeros.items()))
+        )
     for (what, code), n in sorted(unknown.items()):
         warnings.append(f"unknown {what} code {code!r} (×{n}) kept as it is")
 

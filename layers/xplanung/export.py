@@ -78,8 +78,9 @@ GML_NS = "http://www.opengis.net/gml/3.2"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 #: Where XPlanGML 6.0 documents say their schema is (XPlanAuszug is declared in the Operationen XSD).
-SCHEMA_LOCATION = (f"{XPLAN_NS} "
-                   "https://repository.gdi-de.org/schemas/de.xleitstelle.xplanung/6.0/XPlanung-Operationen.xsd")
+SCHEMA_LOCATION = (
+    f"{XPLAN_NS} https://repository.gdi-de.org/schemas/de.xleitstelle.xplanung/6.0/XPlanung-Operationen.xsd"
+)
 GML_MEDIA_TYPE = "application/gml+xml"
 JSONFG_MEDIA_TYPE = "application/geo+json"
 JSONFG_CONFORMANCE = ["http://www.opengis.net/spec/json-fg-1/0.2/conf/core"]
@@ -114,13 +115,17 @@ class ClassMigration:
 
 
 #: BP and FP objects that became SO objects: 6.0 SO_Objekt names the Ausgleich associations per plan type.
-_BP_TO_SO = {"wirdAusgeglichenDurchFlaeche": "wirdAusgeglichenDurchBPFlaeche",
-             "wirdAusgeglichenDurchABE": "wirdAusgeglichenDurchBPABE",
-             "wirdAusgeglichenDurchSPEMassnahme": "wirdAusgeglichenDurchBPSPEMassnahme",
-             "wirdAusgeglichenDurchSPEFlaeche": "wirdAusgeglichenDurchBPSPEFlaeche",
-             "wirdAusgeglichenDurchMassnahme": "wirdAusgeglichenDurchBPMassnahme"}
-_FP_TO_SO = {"wirdAusgeglichenDurchFlaeche": "wirdAusgeglichenDurchFPFlaeche",
-             "wirdAusgeglichenDurchSPE": "wirdAusgeglichenDurchFPSPE"}
+_BP_TO_SO = {
+    "wirdAusgeglichenDurchFlaeche": "wirdAusgeglichenDurchBPFlaeche",
+    "wirdAusgeglichenDurchABE": "wirdAusgeglichenDurchBPABE",
+    "wirdAusgeglichenDurchSPEMassnahme": "wirdAusgeglichenDurchBPSPEMassnahme",
+    "wirdAusgeglichenDurchSPEFlaeche": "wirdAusgeglichenDurchBPSPEFlaeche",
+    "wirdAusgeglichenDurchMassnahme": "wirdAusgeglichenDurchBPMassnahme",
+}
+_FP_TO_SO = {
+    "wirdAusgeglichenDurchFlaeche": "wirdAusgeglichenDurchFPFlaeche",
+    "wirdAusgeglichenDurchSPE": "wirdAusgeglichenDurchFPSPE",
+}
 _ZWECK_KOMPLEX = {"zweckbestimmung": "artDerFestlegung", "detaillierteZweckbestimmung": "artDerFestlegung.detail"}
 _ZWECK_ENUM = {"zweckbestimmung": "artDerFestlegung", "detaillierteZweckbestimmung": "detailArtDerFestlegung"}
 _TEXT = "6.0: textliche Planinhalte aller Planarten sind XP_TextAbschnitt (mit XP_Rechtscharakter)"
@@ -140,28 +145,43 @@ CLASS_MIGRATIONS: dict[str, ClassMigration] = {
     # Zweckbestimmung (§ 9 Abs. 1 Nr. 11 BauGB), Darstellung von Flächen für den überörtlichen Verkehr
     # (§5 Abs. 2 Nr. 3 BauGB) sowie Festlegung nach Straßenverkehrsrecht"); the flag tells the two BP kinds apart
     "BP_StrassenVerkehrsFlaeche": ClassMigration(
-        "SO_Strassenverkehr", "6.0: Verkehrsflächen als SO_Strassenverkehr", renames=_BP_TO_SO,
-        implied={"hatDarstellungMitBesondZweckbest": False}),
+        "SO_Strassenverkehr",
+        "6.0: Verkehrsflächen als SO_Strassenverkehr",
+        renames=_BP_TO_SO,
+        implied={"hatDarstellungMitBesondZweckbest": False},
+    ),
     "BP_VerkehrsflaecheBesondererZweckbestimmung": ClassMigration(
-        "SO_Strassenverkehr", "6.0: Verkehrsflächen als SO_Strassenverkehr", renames={**_BP_TO_SO, **_ZWECK_KOMPLEX},
-        implied={"hatDarstellungMitBesondZweckbest": True}),
+        "SO_Strassenverkehr",
+        "6.0: Verkehrsflächen als SO_Strassenverkehr",
+        renames={**_BP_TO_SO, **_ZWECK_KOMPLEX},
+        implied={"hatDarstellungMitBesondZweckbest": True},
+    ),
     "FP_Strassenverkehr": ClassMigration(
-        "SO_Strassenverkehr", "6.0: Verkehrsflächen als SO_Strassenverkehr", renames={**_FP_TO_SO, **_ZWECK_KOMPLEX},
-        implied={"hatDarstellungMitBesondZweckbest": False}),
+        "SO_Strassenverkehr",
+        "6.0: Verkehrsflächen als SO_Strassenverkehr",
+        renames={**_FP_TO_SO, **_ZWECK_KOMPLEX},
+        implied={"hatDarstellungMitBesondZweckbest": False},
+    ),
     "SO_Strassenverkehrsrecht": ClassMigration(
-        "SO_Strassenverkehr", "6.0: Verkehrsflächen als SO_Strassenverkehr",
-        implied={"hatDarstellungMitBesondZweckbest": False}),
+        "SO_Strassenverkehr",
+        "6.0: Verkehrsflächen als SO_Strassenverkehr",
+        implied={"hatDarstellungMitBesondZweckbest": False},
+    ),
     # 5.x: "Diese Klasse wird in der nächsten Hauptversion … durch SO_Gewaesser ersetzt werden"
-    "BP_GewaesserFlaeche": ClassMigration("SO_Gewaesser", "5.x: ersetzt durch SO_Gewaesser",
-                                          renames={**_BP_TO_SO, **_ZWECK_KOMPLEX}),
-    "FP_Gewaesser": ClassMigration("SO_Gewaesser", "5.x: ersetzt durch SO_Gewaesser",
-                                   renames={**_FP_TO_SO, **_ZWECK_KOMPLEX}),
+    "BP_GewaesserFlaeche": ClassMigration(
+        "SO_Gewaesser", "5.x: ersetzt durch SO_Gewaesser", renames={**_BP_TO_SO, **_ZWECK_KOMPLEX}
+    ),
+    "FP_Gewaesser": ClassMigration(
+        "SO_Gewaesser", "5.x: ersetzt durch SO_Gewaesser", renames={**_FP_TO_SO, **_ZWECK_KOMPLEX}
+    ),
     # 6.0 SO_Wasserwirtschaft: "Flächen für die Wasserwirtschaft … (§9 Abs. 1 Nr. 16a und 16b BauGB,
     # §5 Abs. 2 Nr. 7 BauGB)"
     "BP_WasserwirtschaftsFlaeche": ClassMigration(
-        "SO_Wasserwirtschaft", "6.0: planartübergreifend SO_Wasserwirtschaft", renames={**_BP_TO_SO, **_ZWECK_ENUM}),
+        "SO_Wasserwirtschaft", "6.0: planartübergreifend SO_Wasserwirtschaft", renames={**_BP_TO_SO, **_ZWECK_ENUM}
+    ),
     "FP_Wasserwirtschaft": ClassMigration(
-        "SO_Wasserwirtschaft", "6.0: planartübergreifend SO_Wasserwirtschaft", renames={**_FP_TO_SO, **_ZWECK_ENUM}),
+        "SO_Wasserwirtschaft", "6.0: planartübergreifend SO_Wasserwirtschaft", renames={**_FP_TO_SO, **_ZWECK_ENUM}
+    ),
     # 5.x: "wird in Version 6.0 wegfallen. Es sollte stattdessen die Klasse … verwendet werden"
     "BP_Landwirtschaft": ClassMigration("BP_LandwirtschaftsFlaeche", "5.x: ersetzt durch BP_LandwirtschaftsFlaeche"),
     "FP_LandwirtschaftsFlaeche": ClassMigration("FP_Landwirtschaft", "5.x: ersetzt durch FP_Landwirtschaft"),
@@ -169,26 +189,32 @@ CLASS_MIGRATIONS: dict[str, ClassMigration] = {
     "FP_AbgrabungsFlaeche": ClassMigration("FP_Abgrabung", "4.1: ersetzt durch FP_Abgrabung"),
     "FP_AufschuettungsFlaeche": ClassMigration("FP_Aufschuettung", "4.1: ersetzt durch FP_Aufschuettung"),
     "FP_NutzungsbeschraenkungsFlaeche": ClassMigration("FP_Nutzungsbeschraenkung", "6.0: FP_Nutzungsbeschraenkung"),
-    "BP_RekultivierungsFlaeche": ClassMigration("SO_SonstigesRecht", "5.x: ersetzt durch SO_SonstigesRecht",
-                                                renames=_BP_TO_SO),
-    "BP_ErhaltungsBereichFlaeche": ClassMigration("SO_Gebiet", "5.x: ersetzt durch SO_Gebiet",
-                                                  renames={**_BP_TO_SO, "grund": "gebietsArt"}),
+    "BP_RekultivierungsFlaeche": ClassMigration(
+        "SO_SonstigesRecht", "5.x: ersetzt durch SO_SonstigesRecht", renames=_BP_TO_SO
+    ),
+    "BP_ErhaltungsBereichFlaeche": ClassMigration(
+        "SO_Gebiet", "5.x: ersetzt durch SO_Gebiet", renames={**_BP_TO_SO, "grund": "gebietsArt"}
+    ),
     # 5.x: "In Version 6.0 wird diese Klasse evtl. in den Modellbereich 'Sonstige Planwerke' transferiert"
     "BP_Sichtflaeche": ClassMigration("SO_Sichtflaeche", "6.0: SO_Sichtflaeche", renames=_BP_TO_SO),
     # same definition ("Bereich, in denen Verbote oder Beschränkungen für die Errichtung baulicher Anlagen bestehen")
     "SO_Bauverbotszone": ClassMigration("SO_Baubeschraenkung", "6.0: umbenannt in SO_Baubeschraenkung"),
     # 5.2–5.4 spelled the class "Ueberbauberer"
     "BP_AbweichungVonUeberbaubererGrundstuecksFlaeche": ClassMigration(
-        "BP_AbweichungVonUeberbaubarerGrundstuecksFlaeche", "6.0: Schreibweise korrigiert"),
+        "BP_AbweichungVonUeberbaubarerGrundstuecksFlaeche", "6.0: Schreibweise korrigiert"
+    ),
     # 6.0 BP_GebaeudeStellung: "Gestaltungs-Festsetzung der Firstrichtung, oder Dach-Ausrichtung"
-    "BP_FirstRichtungsLinie": ClassMigration("BP_GebaeudeStellung", "6.0: BP_GebaeudeStellung, typ Firstrichtung",
-                                             implied={"typ": "Firstrichtung"}),
+    "BP_FirstRichtungsLinie": ClassMigration(
+        "BP_GebaeudeStellung", "6.0: BP_GebaeudeStellung, typ Firstrichtung", implied={"typ": "Firstrichtung"}
+    ),
     # 6.0 moved the Naturschutz classification to the LP model (RP uses LP_KlassifizierungNaturschutzrecht too);
     # the class has two required properties 5.x did not know
     "SO_SchutzgebietNaturschutzrecht": ClassMigration(
-        "LP_SchutzBestimmterTeileVonNaturUndLandschaft", "6.0: Schutzgebiete nach Naturschutzrecht im LP-Modell",
+        "LP_SchutzBestimmterTeileVonNaturUndLandschaft",
+        "6.0: Schutzgebiete nach Naturschutzrecht im LP-Modell",
         renames={"zone": "schutzzone"},
-        assumed={"raumkonkretisierung": "Unbekannt", "rechtsstandSchG": "Sonstiges"}),
+        assumed={"raumkonkretisierung": "Unbekannt", "rechtsstandSchG": "Sonstiges"},
+    ),
     # 5.x: "Die Klasse ist veraltet und wird in XPlanGML V. 6.0 eliminiert"; its scans go to XP_Bereich.refScan
     "XP_Rasterdarstellung": ClassMigration(None, "6.0: entfallen, Rasterpläne über XP_Bereich.refScan"),
     "XP_RasterplanBasis": ClassMigration(None, "6.0: entfallen, Rasterpläne über XP_Bereich.refScan"),
@@ -271,12 +297,18 @@ ENUM_SPLITS: dict[tuple[str, str], tuple[str, ...]] = {
 #: Why 6.0 dropped a property, for the notes.
 _DROPPED_WHY = {
     "xPlanGMLVersion": (" (die Version ergibt sich aus dem Namensraum)", " (the namespace gives the version)"),
-    "index": (" (Präsentationsobjekte verweisen in 6.0 ohne Index auf Attribute)",
-              " (6.0 Präsentationsobjekte refer to attributes without an index)"),
+    "index": (
+        " (Präsentationsobjekte verweisen in 6.0 ohne Index auf Attribute)",
+        " (6.0 Präsentationsobjekte refer to attributes without an index)",
+    ),
 }
 #: Dates of the BauNVO versions 4.x named by enumeration (XP_VersionBauNVO), for XP_GesetzlicheGrundlage.datum.
-_BAUNVO_DATES = {"Version_1962": "1962-06-26", "Version_1968": "1968-11-26", "Version_1977": "1977-09-15",
-                 "Version_1990": "1990-01-23"}
+_BAUNVO_DATES = {
+    "Version_1962": "1962-06-26",
+    "Version_1968": "1968-11-26",
+    "Version_1977": "1977-09-15",
+    "Version_1990": "1990-01-23",
+}
 #: 5.x plan/Bereich properties that 6.0 holds in one XP_GesetzlicheGrundlage per law.
 _LAWS = ("BauNVO", "BauGB", "SonstRechtsgrundlage")
 _DACH = ("DNmin", "DNmax", "DN", "DNZwingend", "DNzwingend", "dachform", "detaillierteDachform")
@@ -340,8 +372,11 @@ class XPlanExport:
     def report(self) -> dict:
         """The export report as JSON: counts per kind, every note, the counted migrations."""
         return {
-            "plan_id": self.plan_id, "source_version": self.source_version, "target_version": TARGET_VERSION,
-            "objects": len(self.objects), "counts": dict(Counter(n.kind for n in self.notes)),
+            "plan_id": self.plan_id,
+            "source_version": self.source_version,
+            "target_version": TARGET_VERSION,
+            "objects": len(self.objects),
+            "counts": dict(Counter(n.kind for n in self.notes)),
             "notes": [n.as_dict() for n in self.notes],
             "migrations": [{"change": change, "count": count} for change, count in sorted(self.migrations.items())],
         }
@@ -386,8 +421,16 @@ def _records(rows) -> list[dict]:
     out = []
     for row in rows:
         if isinstance(row, PlanObject):
-            out.append({"id": row.id, "xplan_class": row.xplan_class, "plan_id": row.plan_id,
-                        "bereich_id": row.bereich_id, "attributes": row.attributes, "geometry": row.geometry})
+            out.append(
+                {
+                    "id": row.id,
+                    "xplan_class": row.xplan_class,
+                    "plan_id": row.plan_id,
+                    "bereich_id": row.bereich_id,
+                    "attributes": row.attributes,
+                    "geometry": row.geometry,
+                }
+            )
         else:
             out.append(dict(row))
     return out
@@ -400,12 +443,15 @@ def _source(row: dict) -> _Source:
     geometry = row.get("geometry")
     if _missing(geometry) or (isinstance(geometry, BaseGeometry) and geometry.is_empty):
         geometry = None
-    return _Source(id=str(row["id"]), xplan_class=str(row["xplan_class"]),
-                   plan_id=None if _missing(row.get("plan_id")) else str(row["plan_id"]),
-                   bereich_id=None if _missing(row.get("bereich_id")) else str(row["bereich_id"]),
-                   attributes=dict(attributes) if isinstance(attributes, dict) else {},
-                   geometry=geometry,
-                   version=None if _missing(row.get("xplan_version")) else str(row["xplan_version"]))
+    return _Source(
+        id=str(row["id"]),
+        xplan_class=str(row["xplan_class"]),
+        plan_id=None if _missing(row.get("plan_id")) else str(row["plan_id"]),
+        bereich_id=None if _missing(row.get("bereich_id")) else str(row["bereich_id"]),
+        attributes=dict(attributes) if isinstance(attributes, dict) else {},
+        geometry=geometry,
+        version=None if _missing(row.get("xplan_version")) else str(row["xplan_version"]),
+    )
 
 
 def _plan_sources(plan_row, object_rows, version: str | None) -> tuple[_Source, list[_Source], str]:
@@ -478,8 +524,17 @@ class _Migration:
                 continue
             if target != o.xplan_class:
                 self.migrations[f"Klasse/class {o.xplan_class} -> {target}"] += 1
-            out.append(ExportObject(id=o.id, xplan_class=target, source_class=o.xplan_class, plan_id=o.plan_id,
-                                    bereich_id=o.bereich_id, attributes=self._object(o, target), geometry=o.geometry))
+            out.append(
+                ExportObject(
+                    id=o.id,
+                    xplan_class=target,
+                    source_class=o.xplan_class,
+                    plan_id=o.plan_id,
+                    bereich_id=o.bereich_id,
+                    attributes=self._object(o, target),
+                    geometry=o.geometry,
+                )
+            )
         for o in self.objects:  # after the Bereiche had the chance to take over their raster scans
             if self.targets[o.id] is None:
                 self._note_removed(o)
@@ -560,9 +615,12 @@ class _Migration:
         for key, value in later:  # e.g. 5.1 BP_VerEntsorgung.textlicheErgaenzung -> the Komplex type's
             if not self._into_komplex(out, tcls, key, value, o):
                 why_de, why_en = _DROPPED_WHY.get(key, ("", ""))
-                self.dropped(o, key, f"{target} hat in XPlanGML 6.0 kein Attribut {key}{why_de}; "
-                                     "Wert nicht übernommen",
-                             f"{target} has no property {key} in XPlanGML 6.0{why_en}; value not exported")
+                self.dropped(
+                    o,
+                    key,
+                    f"{target} hat in XPlanGML 6.0 kein Attribut {key}{why_de}; Wert nicht übernommen",
+                    f"{target} has no property {key} in XPlanGML 6.0{why_en}; value not exported",
+                )
         if mig is not None:
             for name, value in mig.implied.items():
                 self._fixed(out, tcls, name, value, o, assumed=False)
@@ -576,9 +634,12 @@ class _Migration:
         if prop.many:
             out.setdefault(name, []).extend(value if isinstance(value, list) else [value])
         elif name in out and out[name] != value:
-            self.dropped(o, key, f"{name} kommt in XPlanGML 6.0 nur einmal vor; zweiter Wert aus {key} "
-                                 "nicht übernommen",
-                         f"{name} occurs once in XPlanGML 6.0; the second value from {key} is not exported")
+            self.dropped(
+                o,
+                key,
+                f"{name} kommt in XPlanGML 6.0 nur einmal vor; zweiter Wert aus {key} nicht übernommen",
+                f"{name} occurs once in XPlanGML 6.0; the second value from {key} is not exported",
+            )
         else:
             out[name] = value
 
@@ -593,13 +654,19 @@ class _Migration:
             value = enum.decode(code)
         out[name] = [value] if prop.many else value
         if assumed:
-            self.note(FILLED, o, name, f"{name} ist in XPlanGML 6.0 Pflicht und in der Quelle unbekannt: "
-                                       f"{value.get('name') if isinstance(value, dict) else value} angenommen",
-                      f"{name} is required in XPlanGML 6.0 and unknown in the source: "
-                      f"{value.get('name') if isinstance(value, dict) else value} assumed")
+            self.note(
+                FILLED,
+                o,
+                name,
+                f"{name} ist in XPlanGML 6.0 Pflicht und in der Quelle unbekannt: "
+                f"{value.get('name') if isinstance(value, dict) else value} angenommen",
+                f"{name} is required in XPlanGML 6.0 and unknown in the source: "
+                f"{value.get('name') if isinstance(value, dict) else value} assumed",
+            )
         else:
-            self.migrations[f"{o.xplan_class} -> {tcls.name}.{name} = "
-                            f"{value.get('name') if isinstance(value, dict) else value}"] += 1
+            self.migrations[
+                f"{o.xplan_class} -> {tcls.name}.{name} = {value.get('name') if isinstance(value, dict) else value}"
+            ] += 1
 
     # -- values -----------------------------------------------------------------------------------
 
@@ -618,9 +685,12 @@ class _Migration:
             if not value:
                 return None
             if len(value) > 1:
-                self.dropped(o, path, f"{tprop.name} hat in XPlanGML 6.0 nur einen Wert; {len(value) - 1} weitere "
-                                      "nicht übernommen",
-                             f"{tprop.name} has a single value in XPlanGML 6.0; {len(value) - 1} more not exported")
+                self.dropped(
+                    o,
+                    path,
+                    f"{tprop.name} hat in XPlanGML 6.0 nur einen Wert; {len(value) - 1} weitere nicht übernommen",
+                    f"{tprop.name} has a single value in XPlanGML 6.0; {len(value) - 1} more not exported",
+                )
             value = value[0]
         return self._convert_one(value, sprop, tprop, o, path)
 
@@ -662,8 +732,12 @@ class _Migration:
             if not isinstance(value, str):
                 return self._unfit(value, tprop, o, path)
             if _XML_INVALID.search(value):
-                self.dropped(o, path, "Text enthält in XML unzulässige Steuerzeichen; nicht übernommen",
-                             "text holds control characters XML does not allow; not exported")
+                self.dropped(
+                    o,
+                    path,
+                    "Text enthält in XML unzulässige Steuerzeichen; nicht übernommen",
+                    "text holds control characters XML does not allow; not exported",
+                )
                 return None
             return value
         if kind == "data":
@@ -680,8 +754,12 @@ class _Migration:
             if tprop.target == "XP_GesetzlicheGrundlage" and isinstance(value, dict) and "code" in value:
                 # 5.x XP_Objekt.gesetzlicheGrundlage was a code list; 6.0 names the law in a data type
                 if value.get("codeSpace"):
-                    self.dropped(o, path, f"codeSpace {value['codeSpace']} hat in XP_GesetzlicheGrundlage keinen Platz",
-                                 f"codeSpace {value['codeSpace']} has no place in XP_GesetzlicheGrundlage")
+                    self.dropped(
+                        o,
+                        path,
+                        f"codeSpace {value['codeSpace']} hat in XP_GesetzlicheGrundlage keinen Platz",
+                        f"codeSpace {value['codeSpace']} has no place in XP_GesetzlicheGrundlage",
+                    )
                 self.migrations[f"{path}: Codeliste -> XP_GesetzlicheGrundlage.name"] += 1
                 return {"_type": "XP_GesetzlicheGrundlage", "name": value["code"]}
             return self._unfit(value, tprop, o, path)
@@ -694,20 +772,29 @@ class _Migration:
         names = ENUM_SPLITS.get((sprop.target.removesuffix("Type"), str(item.get("name"))))
         if names is None:
             return [item]
-        self.migrations[f"{sprop.target} {item.get('name')} ({item.get('code')}) -> {tprop.target} "
-                        f"{' + '.join(names)}"] += 1
+        self.migrations[
+            f"{sprop.target} {item.get('name')} ({item.get('code')}) -> {tprop.target} {' + '.join(names)}"
+        ] += 1
         return [{"code": None, "name": name} for name in names]
 
     def _unfit(self, value, tprop: Property, o: _Source, path: str) -> None:
         shown = json.dumps(value, ensure_ascii=False)[:80]
-        self.dropped(o, path, f"Wert {shown} passt nicht zum Typ {tprop.type_name} von {tprop.name} in XPlanGML 6.0",
-                     f"value {shown} does not fit type {tprop.type_name} of {tprop.name} in XPlanGML 6.0")
+        self.dropped(
+            o,
+            path,
+            f"Wert {shown} passt nicht zum Typ {tprop.type_name} von {tprop.name} in XPlanGML 6.0",
+            f"value {shown} does not fit type {tprop.type_name} of {tprop.name} in XPlanGML 6.0",
+        )
 
     def _reference(self, value: dict, o: _Source, path: str) -> dict | None:
         ref = value["href"].rsplit("#", 1)[-1]
         if ref in self.by_id and ref not in self.kept:
-            self.dropped(o, path, f"Verweis auf {ref} ({self.by_id[ref].xplan_class}), das nicht exportiert wird",
-                         f"reference to {ref} ({self.by_id[ref].xplan_class}), which is not exported")
+            self.dropped(
+                o,
+                path,
+                f"Verweis auf {ref} ({self.by_id[ref].xplan_class}), das nicht exportiert wird",
+                f"reference to {ref} ({self.by_id[ref].xplan_class}), which is not exported",
+            )
             return None
         return dict(value)
 
@@ -722,8 +809,12 @@ class _Migration:
         else:
             return self._unfit(value, tprop, o, path)
         if not uom:
-            self.dropped(o, path, f"{tprop.name} braucht in XPlanGML 6.0 eine Maßeinheit; die Quelle nennt keine",
-                         f"{tprop.name} needs a unit of measure in XPlanGML 6.0; the source gives none")
+            self.dropped(
+                o,
+                path,
+                f"{tprop.name} braucht in XPlanGML 6.0 eine Maßeinheit; die Quelle nennt keine",
+                f"{tprop.name} needs a unit of measure in XPlanGML 6.0; the source gives none",
+            )
             return None
         return number if uom == tprop.uom else {"value": number, "uom": uom}
 
@@ -743,10 +834,14 @@ class _Migration:
             self._enum_cache[key] = self._match_enum(value, source_enum, target_enum)
         new = self._enum_cache[key]
         if new is None:
-            self.dropped(o, path, f"Wert {code} ({name or '?'}) von {source_enum or 'Aufzählung'} hat in "
-                                  f"{target_enum} (XPlanGML 6.0) keine Entsprechung",
-                         f"value {code} ({name or '?'}) of {source_enum or 'enumeration'} has no counterpart in "
-                         f"{target_enum} (XPlanGML 6.0)")
+            self.dropped(
+                o,
+                path,
+                f"Wert {code} ({name or '?'}) von {source_enum or 'Aufzählung'} hat in "
+                f"{target_enum} (XPlanGML 6.0) keine Entsprechung",
+                f"value {code} ({name or '?'}) of {source_enum or 'enumeration'} has no counterpart in "
+                f"{target_enum} (XPlanGML 6.0)",
+            )
             return None
         decoded = enum.decode(new)
         if value.get("code") is None:  # a value the migration itself set by name
@@ -786,8 +881,12 @@ class _Migration:
         if cls is None or (target_type and not cls.is_a(target_type)):
             cls = self.tgt.classes.get(target_type) if target_type else None
         if cls is None or cls.abstract:
-            self.dropped(o, path, f"Datentyp {source_type} gibt es in XPlanGML 6.0 nicht",
-                         f"data type {source_type} does not exist in XPlanGML 6.0")
+            self.dropped(
+                o,
+                path,
+                f"Datentyp {source_type} gibt es in XPlanGML 6.0 nicht",
+                f"data type {source_type} does not exist in XPlanGML 6.0",
+            )
             return None
         if source_type != cls.name:
             self.migrations[f"Datentyp/data type {source_type} -> {cls.name}"] += 1
@@ -799,12 +898,19 @@ class _Migration:
             sprop = scls.properties.get(key) if scls is not None else None
             name = DATA_PROPERTY_RENAMES.get((str(source_type), key)) if not self.same else None
             if name is None:
-                name = key if (self.same or key in cls.properties) else next(
-                    (n for n in cls.properties if n.lower() == key.lower()), None)
+                name = (
+                    key
+                    if (self.same or key in cls.properties)
+                    else next((n for n in cls.properties if n.lower() == key.lower()), None)
+                )
             prop = cls.properties.get(name) if name else None
             if name is None or prop is None:
-                self.dropped(o, f"{path}.{key}", f"{cls.name} hat in XPlanGML 6.0 kein Attribut {key}",
-                             f"{cls.name} has no property {key} in XPlanGML 6.0")
+                self.dropped(
+                    o,
+                    f"{path}.{key}",
+                    f"{cls.name} hat in XPlanGML 6.0 kein Attribut {key}",
+                    f"{cls.name} has no property {key} in XPlanGML 6.0",
+                )
                 continue
             if name != key:
                 self.migrations[f"{source_type}.{key} -> {cls.name}.{name}"] += 1
@@ -813,9 +919,13 @@ class _Migration:
             self._complete_data(out, cls, o, path)
         missing = [p.name for p in cls.properties.values() if p.required and p.name not in out]
         if missing:
-            self.dropped(o, path, f"{cls.name} ohne Pflichtattribut(e) {', '.join(missing)}: Wert nicht übernommen "
-                                  f"({json.dumps(value, ensure_ascii=False)[:120]})",
-                         f"{cls.name} lacks required {', '.join(missing)}: value not exported")
+            self.dropped(
+                o,
+                path,
+                f"{cls.name} ohne Pflichtattribut(e) {', '.join(missing)}: Wert nicht übernommen "
+                f"({json.dumps(value, ensure_ascii=False)[:120]})",
+                f"{cls.name} lacks required {', '.join(missing)}: value not exported",
+            )
             return None
         return out
 
@@ -824,12 +934,22 @@ class _Migration:
         if cls.is_a("XP_ExterneReferenz"):
             if "referenzName" not in out and "referenzURL" in out:
                 out["referenzName"] = out["referenzURL"]
-                self.note(FILLED, o, f"{path}.referenzName", "referenzName ist in 6.0 Pflicht: referenzURL übernommen",
-                          "referenzName is required in 6.0: referenzURL used")
+                self.note(
+                    FILLED,
+                    o,
+                    f"{path}.referenzName",
+                    "referenzName ist in 6.0 Pflicht: referenzURL übernommen",
+                    "referenzName is required in 6.0: referenzURL used",
+                )
             if "referenzURL" not in out and "referenzName" in out:
                 out["referenzURL"] = out["referenzName"]
-                self.note(FILLED, o, f"{path}.referenzURL", "referenzURL ist in 6.0 Pflicht: referenzName übernommen",
-                          "referenzURL is required in 6.0: referenzName used")
+                self.note(
+                    FILLED,
+                    o,
+                    f"{path}.referenzURL",
+                    "referenzURL ist in 6.0 Pflicht: referenzName übernommen",
+                    "referenzURL is required in 6.0: referenzName used",
+                )
 
     def _pair_details(self, out: dict, tcls: ModelClass, base: str, key: str, value, o: _Source) -> None:
         """5.x ``detaillierteZweckbestimmung[i]`` -> ``detail`` of the i-th 6.0 Komplex value."""
@@ -848,9 +968,12 @@ class _Migration:
                 items[i].setdefault("detail", []).append(converted)
                 self.migrations[f"{o.xplan_class}.{key} -> {tcls.name}.{base}.detail"] += 1
             else:
-                self.dropped(o, f"{key}[{i}]",
-                             f"Detail {converted['code']} ohne zugehörige allgemeine Angabe in {base}",
-                             f"detail {converted['code']} without a general value in {base} to attach it to")
+                self.dropped(
+                    o,
+                    f"{key}[{i}]",
+                    f"Detail {converted['code']} ohne zugehörige allgemeine Angabe in {base}",
+                    f"detail {converted['code']} without a general value in {base} to attach it to",
+                )
 
     def _into_komplex(self, out: dict, tcls: ModelClass, key: str, value, o: _Source) -> bool:
         """A property 6.0 moved into the Komplex data type (``textlicheErgaenzung``, ``nutzungText``)."""
@@ -872,8 +995,9 @@ class _Migration:
 
     # -- migrations that need more than one property or object ------------------------------------
 
-    def _external_references(self, o: _Source, src_cls: ModelClass | None, tcls: ModelClass, attrs: dict,
-                             out: dict) -> None:
+    def _external_references(
+        self, o: _Source, src_cls: ModelClass | None, tcls: ModelClass, attrs: dict, out: dict
+    ) -> None:
         """4.x ``refBegruendung``, ``rechtsverbindlich`` … -> ``externeReferenz`` with that ``typ``."""
         ext = tcls.properties.get("externeReferenz")
         if ext is None or src_cls is None:
@@ -881,8 +1005,12 @@ class _Migration:
         types = {n.lower(): n for n, _label in self.tgt.enumerations["XP_ExterneReferenzTyp"].values.values()}
         for key in list(attrs):
             sprop = src_cls.properties.get(key)
-            if key in tcls.properties or sprop is None or sprop.kind != "data" or \
-                    not (sprop.target or "").startswith("XP_ExterneReferenz"):
+            if (
+                key in tcls.properties
+                or sprop is None
+                or sprop.kind != "data"
+                or not (sprop.target or "").startswith("XP_ExterneReferenz")
+            ):
                 continue
             typ = types.get(key[3:].lower() if key.startswith("ref") else key.lower())
             if typ is None:
@@ -905,50 +1033,71 @@ class _Migration:
         for ref in value if isinstance(value, list) else [value]:
             raster = self.by_id.get(str(ref.get("href", "")).rsplit("#", 1)[-1]) if isinstance(ref, dict) else None
             if raster is None or raster.xplan_class not in _RASTER_CLASSES:
-                self.dropped(o, "rasterBasis", "rasterBasis verweist auf keine Rasterdarstellung des Plans",
-                             "rasterBasis does not point to a raster object of the plan")
+                self.dropped(
+                    o,
+                    "rasterBasis",
+                    "rasterBasis verweist auf keine Rasterdarstellung des Plans",
+                    "rasterBasis does not point to a raster object of the plan",
+                )
                 continue
             self.rasters_moved.add(raster.id)
             self.migrations[f"{o.xplan_class}.rasterBasis -> {tcls.name}.refScan"] += 1
             scan_prop = tcls.properties["refScan"]
             for key, item in raster.attributes.items():
                 if key == "refScan":
-                    self._put(out, "refScan", self._convert(item, None, scan_prop, raster, "refScan"), scan_prop,
-                              raster, key)
+                    self._put(
+                        out, "refScan", self._convert(item, None, scan_prop, raster, "refScan"), scan_prop, raster, key
+                    )
                     self.migrations[f"{raster.xplan_class}.refScan -> {tcls.name}.refScan"] += 1
                 elif key == "refLegende" and o.plan_id:
                     for i, leg in enumerate(item if isinstance(item, list) else [item]):
-                        spez = self._data({**leg, "_type": "XP_SpezExterneReferenz",
-                                           "typ": {"code": None, "name": "Legende"}},
-                                          "XP_SpezExterneReferenz", raster, f"refLegende[{i}]")
+                        spez = self._data(
+                            {**leg, "_type": "XP_SpezExterneReferenz", "typ": {"code": None, "name": "Legende"}},
+                            "XP_SpezExterneReferenz",
+                            raster,
+                            f"refLegende[{i}]",
+                        )
                         if spez is not None:
                             self.moves.append((o.plan_id, "externeReferenz", [spez], raster, key))
                 else:
-                    self.dropped(raster, key, f"{key} der Rasterdarstellung hat in XPlanGML 6.0 keinen Platz",
-                                 f"{key} of the raster object has no place in XPlanGML 6.0")
+                    self.dropped(
+                        raster,
+                        key,
+                        f"{key} der Rasterdarstellung hat in XPlanGML 6.0 keinen Platz",
+                        f"{key} of the raster object has no place in XPlanGML 6.0",
+                    )
 
-    def _veraenderungssperre(self, o: _Source, src_cls: ModelClass | None, tcls: ModelClass, attrs: dict,
-                             out: dict) -> None:
+    def _veraenderungssperre(
+        self, o: _Source, src_cls: ModelClass | None, tcls: ModelClass, attrs: dict, out: dict
+    ) -> None:
         """5.x flag and dates -> 6.0 BP_VeraenderungssperreDaten (start, end and Verlängerung required)."""
         prop = tcls.properties.get("veraenderungssperre")
         sprop = src_cls.properties.get("veraenderungssperre") if src_cls is not None else None
         if prop is None or prop.kind != "data" or sprop is None or sprop.kind != "boolean":
             return
-        keys = {"veraenderungssperre": None, "veraenderungssperreDatum": "startDatum",
-                "veraenderungssperreEndDatum": "endDatum", "veraenderungssperreBeschlussDatum": "beschlussDatum",
-                "verlaengerungVeraenderungssperre": "verlaengerung"}
+        keys = {
+            "veraenderungssperre": None,
+            "veraenderungssperreDatum": "startDatum",
+            "veraenderungssperreEndDatum": "endDatum",
+            "veraenderungssperreBeschlussDatum": "beschlussDatum",
+            "verlaengerungVeraenderungssperre": "verlaengerung",
+        }
         found = {k: attrs.pop(k) for k in list(keys) if k in attrs}
         if not found:
             return
         flag = found.pop("veraenderungssperre", None)
         if not found:
             if flag:
-                self.dropped(o, "veraenderungssperre", "Veränderungssperre ohne Daten: 6.0 verlangt Beginn, Ende "
-                                                       "und Verlängerung; nicht übernommen",
-                             "Veränderungssperre without dates: 6.0 requires start, end and extension; not exported")
+                self.dropped(
+                    o,
+                    "veraenderungssperre",
+                    "Veränderungssperre ohne Daten: 6.0 verlangt Beginn, Ende und Verlängerung; nicht übernommen",
+                    "Veränderungssperre without dates: 6.0 requires start, end and extension; not exported",
+                )
             else:
-                self.migrations[f"{o.xplan_class}.veraenderungssperre=false -> "
-                                "(keine/no BP_VeraenderungssperreDaten)"] += 1
+                self.migrations[
+                    f"{o.xplan_class}.veraenderungssperre=false -> (keine/no BP_VeraenderungssperreDaten)"
+                ] += 1
             return
         dt = self.tgt.classes[prop.target]
         data: dict = {"_type": dt.name}
@@ -961,14 +1110,22 @@ class _Migration:
                 data[name] = converted
         if "verlaengerung" not in data and "startDatum" in data and "endDatum" in data:
             data["verlaengerung"] = self.tgt.enumerations[dt.properties["verlaengerung"].target].decode("1000")
-            self.note(FILLED, o, "verlaengerungVeraenderungssperre", "Verlängerung der Veränderungssperre ist in 6.0 "
-                      "Pflicht: Keine (1000) angenommen", "extension of the Veränderungssperre is required in 6.0: "
-                      "none (1000) assumed")
+            self.note(
+                FILLED,
+                o,
+                "verlaengerungVeraenderungssperre",
+                "Verlängerung der Veränderungssperre ist in 6.0 Pflicht: Keine (1000) angenommen",
+                "extension of the Veränderungssperre is required in 6.0: none (1000) assumed",
+            )
         missing = [p for p in ("startDatum", "endDatum") if p not in data]
         if missing:
-            self.dropped(o, ", ".join(found), f"Veränderungssperre ohne {', '.join(missing)} (in 6.0 Pflicht); "
-                                              f"nicht übernommen ({json.dumps(found, ensure_ascii=False)[:120]})",
-                         f"Veränderungssperre without {', '.join(missing)} (required in 6.0); not exported")
+            self.dropped(
+                o,
+                ", ".join(found),
+                f"Veränderungssperre ohne {', '.join(missing)} (in 6.0 Pflicht); "
+                f"nicht übernommen ({json.dumps(found, ensure_ascii=False)[:120]})",
+                f"Veränderungssperre without {', '.join(missing)} (required in 6.0); not exported",
+            )
             return
         out["veraenderungssperre"] = data
         self.migrations[f"{o.xplan_class}.veraenderungssperre* -> BP_VeraenderungssperreDaten"] += 1
@@ -1008,8 +1165,12 @@ class _Migration:
             elif o.is_bereich and o.plan_id:  # 6.0 keeps the laws on the plan only
                 self.moves.append((o.plan_id, target, value, o, f"{old_key}/{datum_key}/{text_key}"))
             else:
-                self.dropped(o, datum_key, f"{tcls.name} hat in 6.0 keine Angabe zur Version {law}",
-                             f"{tcls.name} has no {law} version in 6.0")
+                self.dropped(
+                    o,
+                    datum_key,
+                    f"{tcls.name} hat in 6.0 keine Angabe zur Version {law}",
+                    f"{tcls.name} has no {law} version in 6.0",
+                )
 
     def _dachgestaltung(self, o: _Source, src_cls: ModelClass | None, tcls: ModelClass, attrs: dict, out: dict) -> None:
         """5.x ``dachform``/``DN…`` on the object -> 6.0 ``dachgestaltung`` (one BP_Dachgestaltung per Dachform)."""
@@ -1051,8 +1212,12 @@ class _Migration:
         props = [self.tgt.classes[self._kept_class(b.id)].properties.get(key) for b in bereiche]
         bereich_class = self.tgt.classes.get(f"{self._kept_class(o.id).split('_')[0]}_Bereich")
         if not bereiche and bereich_class is not None and key in bereich_class.properties:
-            self.dropped(o, key, f"{key} steht in XPlanGML 6.0 am Bereich; der Plan hat keinen Bereich",
-                         f"{key} belongs to the Bereich in XPlanGML 6.0; the plan has no Bereich")
+            self.dropped(
+                o,
+                key,
+                f"{key} steht in XPlanGML 6.0 am Bereich; der Plan hat keinen Bereich",
+                f"{key} belongs to the Bereich in XPlanGML 6.0; the plan has no Bereich",
+            )
             return True
         usable = [p for p in props if p is not None]
         if not bereiche or len(usable) < len(props):
@@ -1070,17 +1235,23 @@ class _Migration:
             obj = by_id.get(target_id)
             prop = self.tgt.classes[obj.xplan_class].properties.get(name) if obj is not None else None
             if obj is None or prop is None:
-                self.dropped(source, key, f"kein Zielobjekt für {name} in XPlanGML 6.0",
-                             f"no object to take {name} in XPlanGML 6.0")
+                self.dropped(
+                    source,
+                    key,
+                    f"kein Zielobjekt für {name} in XPlanGML 6.0",
+                    f"no object to take {name} in XPlanGML 6.0",
+                )
             elif prop.many:
                 obj.attributes.setdefault(name, []).extend(value if isinstance(value, list) else [value])
             elif name not in obj.attributes or obj.attributes[name] == value:
                 obj.attributes[name] = value
             else:
-                self.dropped(source, key, f"{obj.xplan_class} {obj.id} hat schon {name}; abweichender Wert aus {key} "
-                                          "nicht übernommen",
-                             f"{obj.xplan_class} {obj.id} already has {name}; the differing value from {key} "
-                             "is not exported")
+                self.dropped(
+                    source,
+                    key,
+                    f"{obj.xplan_class} {obj.id} hat schon {name}; abweichender Wert aus {key} nicht übernommen",
+                    f"{obj.xplan_class} {obj.id} already has {name}; the differing value from {key} is not exported",
+                )
 
     # -- required properties ----------------------------------------------------------------------
 
@@ -1093,14 +1264,28 @@ class _Migration:
             if not prop.required or prop.name in a:
                 continue
             if prop.kind == "geometry":
-                if prop.name == next(p.name for p in cls.properties.values() if p.kind == "geometry") and \
-                        obj.geometry is None and src.id == self.plan.id and self.plan.geometry is not None:
+                if (
+                    prop.name == next(p.name for p in cls.properties.values() if p.kind == "geometry")
+                    and obj.geometry is None
+                    and src.id == self.plan.id
+                    and self.plan.geometry is not None
+                ):
                     obj.geometry = self.plan.geometry
-                    self.note(FILLED, src, prop.name, "Plan ohne eigenen Geltungsbereich: Vereinigung der Bereiche",
-                              "plan without its own area: union of its Bereiche")
+                    self.note(
+                        FILLED,
+                        src,
+                        prop.name,
+                        "Plan ohne eigenen Geltungsbereich: Vereinigung der Bereiche",
+                        "plan without its own area: union of its Bereiche",
+                    )
                 elif obj.geometry is None:
-                    self.note(MISSING, src, prop.name, f"{prop.name} ist Pflicht, das Objekt hat keine Geometrie",
-                              f"{prop.name} is required and the object has no geometry")
+                    self.note(
+                        MISSING,
+                        src,
+                        prop.name,
+                        f"{prop.name} ist Pflicht, das Objekt hat keine Geometrie",
+                        f"{prop.name} is required and the object has no geometry",
+                    )
                 continue
             if prop.name == "gehoertZuBereich" and obj.bereich_id in self.kept:
                 a[prop.name] = {"href": f"#{obj.bereich_id}"}
@@ -1110,16 +1295,30 @@ class _Migration:
                 self.migrations[f"{obj.xplan_class}.gehoertZuPlan aus der Zuordnung / from membership"] += 1
             elif prop.name == "flaechenschluss" and prop.kind == "boolean":
                 a[prop.name] = any(anc.endswith("_Flaechenschlussobjekt") for anc in cls.ancestors)
-                self.note(FILLED, src, prop.name, f"flaechenschluss ist in 6.0 Pflicht: {a[prop.name]} nach der "
-                          f"Klasse angenommen", f"flaechenschluss is required in 6.0: {a[prop.name]} assumed "
-                          "from the class")
+                self.note(
+                    FILLED,
+                    src,
+                    prop.name,
+                    f"flaechenschluss ist in 6.0 Pflicht: {a[prop.name]} nach der Klasse angenommen",
+                    f"flaechenschluss is required in 6.0: {a[prop.name]} assumed from the class",
+                )
             elif prop.name == "rechtscharakter" and prop.kind == "enum":
                 a[prop.name] = self.tgt.enumerations[prop.target].decode("9998")
-                self.note(FILLED, src, prop.name, "rechtscharakter ist in 6.0 Pflicht: Unbekannt (9998) angenommen",
-                          "rechtscharakter is required in 6.0: unknown (9998) assumed")
+                self.note(
+                    FILLED,
+                    src,
+                    prop.name,
+                    "rechtscharakter ist in 6.0 Pflicht: Unbekannt (9998) angenommen",
+                    "rechtscharakter is required in 6.0: unknown (9998) assumed",
+                )
             else:
-                self.note(MISSING, src, prop.name, f"Pflichtattribut {prop.name} fehlt und ist nicht ableitbar",
-                          f"required property {prop.name} is missing and cannot be derived")
+                self.note(
+                    MISSING,
+                    src,
+                    prop.name,
+                    f"Pflichtattribut {prop.name} fehlt und ist nicht ableitbar",
+                    f"required property {prop.name} is missing and cannot be derived",
+                )
 
 
 # =========================================================================== XML
@@ -1153,15 +1352,17 @@ class _Writer:
 
     def document(self, objects: list[ExportObject], plan_id: str) -> etree._Element:
         self.ids = {o.id for o in objects}
-        root = etree.Element(self.tag("XPlanAuszug"), nsmap={"xplan": XPLAN_NS, "gml": GML_NS, "xlink": XLINK_NS,
-                                                              "xsi": XSI_NS})
+        root = etree.Element(
+            self.tag("XPlanAuszug"), nsmap={"xplan": XPLAN_NS, "gml": GML_NS, "xlink": XLINK_NS, "xsi": XSI_NS}
+        )
         root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
         root.set(_GML_ID, self.unique_id(f"Auszug_{plan_id}"))
         geometries = [o.geometry for o in objects if o.geometry is not None]
         if geometries:
             minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geometries))
-            box = etree.SubElement(etree.SubElement(root, f"{{{GML_NS}}}boundedBy"), f"{{{GML_NS}}}Envelope",
-                                   srsName=self.srs)
+            box = etree.SubElement(
+                etree.SubElement(root, f"{{{GML_NS}}}boundedBy"), f"{{{GML_NS}}}Envelope", srsName=self.srs
+            )
             etree.SubElement(box, f"{{{GML_NS}}}lowerCorner").text = f"{minx!r} {miny!r}"
             etree.SubElement(box, f"{{{GML_NS}}}upperCorner").text = f"{maxx!r} {maxy!r}"
         for obj in objects:
@@ -1240,20 +1441,33 @@ class _Writer:
         parts = [g for g in shapely.get_parts(geom) if not g.is_empty]
         dim = max(shapely.get_dimensions(parts))
         kept = [p for p in parts if shapely.get_dimensions(p) == dim]
-        self.notes.append(ExportNote(NOT_REPRESENTABLE, fid, None, "geometry",
-                                     f"Geometriesammlung: {len(parts) - len(kept)} Teil(e) niedrigerer Dimension "
-                                     "nicht exportiert (GML-Profil ohne MultiGeometry)",
-                                     f"geometry collection: {len(parts) - len(kept)} lower-dimension part(s) not "
-                                     "exported (the GML profile has no MultiGeometry)"))
+        self.notes.append(
+            ExportNote(
+                NOT_REPRESENTABLE,
+                fid,
+                None,
+                "geometry",
+                f"Geometriesammlung: {len(parts) - len(kept)} Teil(e) niedrigerer Dimension "
+                "nicht exportiert (GML-Profil ohne MultiGeometry)",
+                f"geometry collection: {len(parts) - len(kept)} lower-dimension part(s) not "
+                "exported (the GML profile has no MultiGeometry)",
+            )
+        )
         flat = [q for p in kept for q in shapely.get_parts(p)]
         return {2: MultiPolygon, 1: MultiLineString, 0: MultiPoint}[dim](flat)
 
     def _write(self, parent, geom: BaseGeometry, fid: str, top: bool = False) -> None:
         gml = f"{{{GML_NS}}}"
         kind = geom.geom_type
-        name = {"Polygon": "Polygon", "MultiPolygon": "MultiSurface", "LineString": "LineString",
-                "LinearRing": "LineString", "MultiLineString": "MultiCurve", "Point": "Point",
-                "MultiPoint": "MultiPoint"}[kind]
+        name = {
+            "Polygon": "Polygon",
+            "MultiPolygon": "MultiSurface",
+            "LineString": "LineString",
+            "LinearRing": "LineString",
+            "MultiLineString": "MultiCurve",
+            "Point": "Point",
+            "MultiPoint": "MultiPoint",
+        }[kind]
         el = etree.SubElement(parent, gml + name)
         el.set(_GML_ID, self.unique_id(f"{fid}_{name}"))
         if top:
@@ -1303,9 +1517,15 @@ def to_xplangml(plan_row, object_rows, epsg: int = 25832, version: str | None = 
     root = writer.document(exported, plan.id)
     content = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     name = plan.attributes.get("name")
-    return XPlanExport(content=content, plan_id=plan.id, plan_name=name if isinstance(name, str) else None,
-                       source_version=version, objects=exported, notes=migration.notes,
-                       migrations=migration.migrations)
+    return XPlanExport(
+        content=content,
+        plan_id=plan.id,
+        plan_name=name if isinstance(name, str) else None,
+        source_version=version,
+        objects=exported,
+        notes=migration.notes,
+        migrations=migration.migrations,
+    )
 
 
 def to_jsonfg(plan_row, object_rows, epsg: int = 25832) -> dict:
@@ -1326,15 +1546,26 @@ def to_jsonfg(plan_row, object_rows, epsg: int = 25832) -> dict:
     features = []
     for o in objects:
         geom = o.geometry
-        features.append({
-            "type": "Feature", "id": o.id, "featureType": o.xplan_class, "time": None,
-            "place": mapping(geom) if geom is not None else None,
-            "geometry": mapping(shapely.transform(geom, wgs84)) if geom is not None else None,
-            "properties": {"plan_id": o.plan_id or plan.id, "bereich_id": o.bereich_id,
-                           "xplan_class": o.xplan_class, "xplan_version": o.version or version, **o.attributes},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": o.id,
+                "featureType": o.xplan_class,
+                "time": None,
+                "place": mapping(geom) if geom is not None else None,
+                "geometry": mapping(shapely.transform(geom, wgs84)) if geom is not None else None,
+                "properties": {
+                    "plan_id": o.plan_id or plan.id,
+                    "bereich_id": o.bereich_id,
+                    "xplan_class": o.xplan_class,
+                    "xplan_version": o.version or version,
+                    **o.attributes,
+                },
+            }
+        )
     return {
-        "type": "FeatureCollection", "conformsTo": JSONFG_CONFORMANCE,
+        "type": "FeatureCollection",
+        "conformsTo": JSONFG_CONFORMANCE,
         "coordRefSys": f"http://www.opengis.net/def/crs/EPSG/0/{epsg}",
         "featureType": sorted({o.xplan_class for o in objects}),
         "features": json.loads(json.dumps(features)),  # tuples of shapely's mapping -> lists

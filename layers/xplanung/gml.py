@@ -257,8 +257,11 @@ class _GmlReader:
         shell = self.ring(exterior)
         if shell is None:
             return Polygon()
-        holes = [h for h in (self.ring(i) for i in _children(el, "interior") + _children(el, "innerBoundaryIs"))
-                 if h is not None]
+        holes = [
+            h
+            for h in (self.ring(i) for i in _children(el, "interior") + _children(el, "innerBoundaryIs"))
+            if h is not None
+        ]
         return Polygon(shell, holes)
 
     def polygons(self, el) -> list[Polygon]:
@@ -290,7 +293,8 @@ class _GmlReader:
             return LineString(self.curve_coords(el))
         if name in ("MultiCurve", "MultiLineString"):
             members = self._members(el, "curveMember", "curveMembers") + self._members(
-                el, "lineStringMember", "lineStringMembers")
+                el, "lineStringMember", "lineStringMembers"
+            )
             return MultiLineString([self.curve_coords(m) for m in members])
         if name in ("Polygon", "Surface", "OrientableSurface", "PolygonPatch"):
             polys = [p for p in self.polygons(el) if not p.is_empty]
@@ -446,8 +450,11 @@ def read_geometries(items: list[tuple], ctx: _Context, warnings: list[str]) -> N
         coords = shapely.get_coordinates(geoms)
         x, y = transformer(src, ctx.epsg).transform(coords[:, 0], coords[:, 1])
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            bad = next(key[0] for key, g in entries
-                       if not np.isfinite(shapely.get_coordinates(_to_target(g, src, key[0], ctx, [], False))).all())
+            bad = next(
+                key[0]
+                for key, g in entries
+                if not np.isfinite(shapely.get_coordinates(_to_target(g, src, key[0], ctx, [], False))).all()
+            )
             raise ctx.fail(f"geometry of {bad} cannot be transformed from EPSG:{src} to EPSG:{ctx.epsg}")
         out = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
         for (key, _), geom in zip(entries, out, strict=True):
@@ -488,8 +495,9 @@ def _source_geometry(prop, feature, fid: str, ctx: _Context, warnings: list[str]
     return geom, src
 
 
-def _to_target(geom: BaseGeometry, src: int, fid: str, ctx: _Context, warnings: list[str],
-               check_axes: bool = True) -> BaseGeometry:
+def _to_target(
+    geom: BaseGeometry, src: int, fid: str, ctx: _Context, warnings: list[str], check_axes: bool = True
+) -> BaseGeometry:
     if geom.is_empty:
         return geom
     if check_axes:
@@ -550,5 +558,3 @@ def _any_geometry(geom: BaseGeometry | None, fid: str, warnings: list[str]) -> B
     if geom.geom_type == "GeometryCollection":
         return _polygonal(geom, fid, warnings) if polygonal_parts(geom) else geom
     return geom
-
-

@@ -61,7 +61,7 @@ class PlanObject:
 
     @property
     def plan_type(self) -> str:
-        """"BP", "FP", "SO", "RP", "LP" or "XP" (shared classes: texts, Präsentationsobjekte)."""
+        """ "BP", "FP", "SO", "RP", "LP" or "XP" (shared classes: texts, Präsentationsobjekte)."""
         return self.xplan_class.split("_", 1)[0]
 
     @property

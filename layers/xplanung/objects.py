@@ -27,8 +27,17 @@ from layers.xplanung.xml import XLINK_HREF, _feature_id, _is_gml, _local, _ref_i
 #: GML properties every feature may carry; boundedBy is derived, the others are kept.
 _GML_SKIP = {"boundedBy"}
 #: Associations from a Bereich (or plan) to the objects it holds, across versions.
-_CONTENT_LINKS = ("planinhalt", "nachrichtlich", "praesentationsobjekt", "rasterBasis",
-                  "inhaltBPlan", "inhaltFPlan", "inhaltSoPlan", "inhaltRPlan", "inhaltLPlan")
+_CONTENT_LINKS = (
+    "planinhalt",
+    "nachrichtlich",
+    "praesentationsobjekt",
+    "rasterBasis",
+    "inhaltBPlan",
+    "inhaltFPlan",
+    "inhaltSoPlan",
+    "inhaltRPlan",
+    "inhaltLPlan",
+)
 _TEXT_LINKS = ("texte", "begruendungsTexte")
 _LABEL_PROPERTIES = ("schriftinhalt", "name", "schluessel", "nummer")
 
@@ -48,8 +57,7 @@ def read_objects(features: list, ctx: _Context, model: XPlanSchema) -> ReadObjec
     result = ReadObjects(objects=[])
     unknown_props: Counter = Counter()
     unknown_classes: Counter = Counter()
-    read_geometries([(prop, el) for el in features for prop in _geometry_properties(el, model)], ctx,
-                    result.warnings)
+    read_geometries([(prop, el) for el in features for prop in _geometry_properties(el, model)], ctx, result.warnings)
     for el in features:
         name = _local(el)
         result.classes_in_file[name] += 1
@@ -60,15 +68,23 @@ def read_objects(features: list, ctx: _Context, model: XPlanSchema) -> ReadObjec
         result.objects.append(obj)
     _assign_plans(result.objects, result.warnings)
     for name, n in sorted(unknown_classes.items()):
-        result.warnings.append(f"class {name} (×{n}) is not in the XPlanung {model.version} schema; "
-                               "kept with its properties as read")
+        result.warnings.append(
+            f"class {name} (×{n}) is not in the XPlanung {model.version} schema; kept with its properties as read"
+        )
     for (cls_name, prop), n in sorted(unknown_props.items()):
         result.warnings.append(f"{cls_name}.{prop} (×{n}) is not in the XPlanung {model.version} schema; kept as read")
     return result
 
 
-def _read_object(el, cls: ModelClass | None, name: str, ctx: _Context, model: XPlanSchema,
-                 unknown_props: Counter, warnings: list[str]) -> PlanObject:
+def _read_object(
+    el,
+    cls: ModelClass | None,
+    name: str,
+    ctx: _Context,
+    model: XPlanSchema,
+    unknown_props: Counter,
+    warnings: list[str],
+) -> PlanObject:
     fid = _feature_id(el)
     attributes: dict = {}
     references: dict[str, list[str]] = {}
@@ -103,14 +119,19 @@ def _read_object(el, cls: ModelClass | None, name: str, ctx: _Context, model: XP
     if isinstance(rc, list):
         rc = rc[0] if rc else None
     return PlanObject(
-        id=fid, xplan_class=name, plan_id=fid if name.endswith("_Plan") else None, bereich_id=None,
-        geometry=geometry, geometry_property=geometry_property, attributes=attributes,
+        id=fid,
+        xplan_class=name,
+        plan_id=fid if name.endswith("_Plan") else None,
+        bereich_id=None,
+        geometry=geometry,
+        geometry_property=geometry_property,
+        attributes=attributes,
         references=references,
         ebene=int(ebene) if isinstance(ebene, (int, float)) else 0,
         flaechenschluss=flaechenschluss if isinstance(flaechenschluss, bool) else None,
         rechtscharakter=(rc.get("name") or rc.get("code")) if isinstance(rc, dict) else rc,
-        flaechenschluss_class=cls is not None and any(
-            a.endswith("_Flaechenschlussobjekt") for a in (cls.name, *cls.ancestors)),
+        flaechenschluss_class=cls is not None
+        and any(a.endswith("_Flaechenschlussobjekt") for a in (cls.name, *cls.ancestors)),
     )
 
 
@@ -256,8 +277,16 @@ def _assign_plans(objects: list[PlanObject], warnings: list[str]) -> None:
             o.plan_id = plan_of_bereich.get(o.id)
             o.bereich_id = o.id
             continue
-        own = next((r for k, refs in o.references.items() if k.startswith("gehoert") and "Bereich" in k
-                    for r in refs if r in plan_of_bereich), None)
+        own = next(
+            (
+                r
+                for k, refs in o.references.items()
+                if k.startswith("gehoert") and "Bereich" in k
+                for r in refs
+                if r in plan_of_bereich
+            ),
+            None,
+        )
         bid = own or bereich_of.get(o.id)
         o.bereich_id = bid
         o.plan_id = plan_of_bereich.get(bid) if bid else plan_of.get(o.id)
@@ -277,8 +306,11 @@ def _assign_plans(objects: list[PlanObject], warnings: list[str]) -> None:
     orphans = [o for o in objects if o.plan_id is None]
     if orphans and plans:
         first = plans[0].id
-        warnings.append(f"{len(orphans)} object(s) belong to no plan of the file; stored with plan {first}: "
-                        + ", ".join(o.id for o in orphans[:5]) + (" ..." if len(orphans) > 5 else ""))
+        warnings.append(
+            f"{len(orphans)} object(s) belong to no plan of the file; stored with plan {first}: "
+            + ", ".join(o.id for o in orphans[:5])
+            + (" ..." if len(orphans) > 5 else "")
+        )
         for o in orphans:
             o.plan_id = first
 

@@ -29,8 +29,15 @@ WARP_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 _RASTER_SUFFIXES = {".png", ".tif", ".tiff", ".jpg", ".jpeg", ".gif", ".bmp", ".jp2", ".ecw"}
-_WORLD_SUFFIXES = {".png": (".pgw", ".pngw"), ".tif": (".tfw", ".tifw"), ".tiff": (".tfw", ".tiffw"),
-                   ".jpg": (".jgw", ".jpgw"), ".jpeg": (".jgw", ".jpegw"), ".gif": (".gfw",), ".bmp": (".bpw",)}
+_WORLD_SUFFIXES = {
+    ".png": (".pgw", ".pngw"),
+    ".tif": (".tfw", ".tifw"),
+    ".tiff": (".tfw", ".tiffw"),
+    ".jpg": (".jgw", ".jpgw"),
+    ".jpeg": (".jgw", ".jpegw"),
+    ".gif": (".gfw",),
+    ".bmp": (".bpw",),
+}
 
 
 @dataclass
@@ -56,8 +63,14 @@ def _raster_refs(plan, bereiche: list, rasterdarstellungen: list) -> list[_Raste
     via Bereich.rasterBasis), plan externeReferenz of typ Karte / art PlanMitGeoreferenz."""
     refs = []
     holders = [s for b in bereiche for s in _children(b, "refScan")]
-    holders += [s for b in bereiche for basis in _children(b, "rasterBasis") if len(basis)
-                for s in basis.iter() if isinstance(s.tag, str) and _local(s) == "refScan"]  # inline
+    holders += [
+        s
+        for b in bereiche
+        for basis in _children(b, "rasterBasis")
+        if len(basis)
+        for s in basis.iter()
+        if isinstance(s.tag, str) and _local(s) == "refScan"
+    ]  # inline
     holders += [s for r in rasterdarstellungen for s in _children(r, "refScan")]
     for scan in holders:
         refs.extend(_refs_in(scan))
@@ -176,15 +189,25 @@ def _warp_raster(image: Path, world: Path | None, native_epsg: int, out_png: Pat
     dst_w, dst_h = max(1, round(dst_w * shrink)), max(1, round(dst_h * shrink))
     dst_transform = from_bounds(left, bottom, right, top, dst_w, dst_h)
     out = np.zeros((4, dst_h, dst_w), np.uint8)  # alpha 0 outside the image: transparent
-    reproject(rgba, out, src_transform=src_transform, src_crs=src_crs,
-              dst_transform=dst_transform, dst_crs=RioCRS.from_epsg(3857),
-              resampling=Resampling.nearest, src_nodata=None, dst_nodata=None, num_threads=WARP_THREADS)
+    reproject(
+        rgba,
+        out,
+        src_transform=src_transform,
+        src_crs=src_crs,
+        dst_transform=dst_transform,
+        dst_crs=RioCRS.from_epsg(3857),
+        resampling=Resampling.nearest,
+        src_nodata=None,
+        dst_nodata=None,
+        num_threads=WARP_THREADS,
+    )
     out_png.parent.mkdir(parents=True, exist_ok=True)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore", NotGeoreferencedWarning)
         # ZLEVEL 1: a third of the default level's time for a few percent more bytes (the PNG is written once).
-        with rasterio.open(out_png, "w", driver="PNG", width=dst_w, height=dst_h, count=4, dtype="uint8",
-                           ZLEVEL=1) as dst:
+        with rasterio.open(
+            out_png, "w", driver="PNG", width=dst_w, height=dst_h, count=4, dtype="uint8", ZLEVEL=1
+        ) as dst:
             dst.write(out)
     return footprint, src_epsg, (left, bottom, right, top), dst_w, dst_h
 
@@ -193,8 +216,15 @@ def _safe_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "raster"
 
 
-def _raster_rows(plan_id: str, refs: list[_RasterRef], native_epsg: int | None, ctx: _Context,
-                 raster_dir: Path | None, url_prefix: str, warnings: list[str]) -> list[dict]:
+def _raster_rows(
+    plan_id: str,
+    refs: list[_RasterRef],
+    native_epsg: int | None,
+    ctx: _Context,
+    raster_dir: Path | None,
+    url_prefix: str,
+    warnings: list[str],
+) -> list[dict]:
     from pyproj.exceptions import ProjError
     from rasterio.errors import RasterioError
 
@@ -228,17 +258,17 @@ def _raster_rows(plan_id: str, refs: list[_RasterRef], native_epsg: int | None, 
         west, south = transformer(3857, 4326).transform(box[0], box[1])
         east, north = transformer(3857, 4326).transform(box[2], box[3])
         geom = _to_target(footprint, src_epsg, f"raster {url}", ctx, warnings, check_axes=False)
-        rows.append({
-            "id": f"{plan_id}:{stem}",
-            "plan_id": plan_id,
-            "name": ref.name or Path(url).stem,
-            "source_file": f"{ctx.path.parent.name}/{url}" if ctx.path.parent.name else url,
-            "image_url": f"{url_prefix}{plan_id}/{stem}.png",
-            "bounds_wgs84": json.dumps([[round(south, 7), round(west, 7)], [round(north, 7), round(east, 7)]]),
-            "width_px": w,
-            "height_px": h,
-            "geometry": geom,
-        })
+        rows.append(
+            {
+                "id": f"{plan_id}:{stem}",
+                "plan_id": plan_id,
+                "name": ref.name or Path(url).stem,
+                "source_file": f"{ctx.path.parent.name}/{url}" if ctx.path.parent.name else url,
+                "image_url": f"{url_prefix}{plan_id}/{stem}.png",
+                "bounds_wgs84": json.dumps([[round(south, 7), round(west, 7)], [round(north, 7), round(east, 7)]]),
+                "width_px": w,
+                "height_px": h,
+                "geometry": geom,
+            }
+        )
     return rows
-
-

@@ -47,11 +47,23 @@ if TYPE_CHECKING:
     from layers.xplanung.validation import ValidationReport
 
 #: Rechtsstand names (any plan type) of a plan that is in force, or partly.
-_IN_FORCE = ("inkraftgetreten", "wirksamkeit", "teilweiseuntergegangen", "teilweiseaufgehoben",
-             "teilweiseausserkraft", "rechtskraft")
+_IN_FORCE = (
+    "inkraftgetreten",
+    "wirksamkeit",
+    "teilweiseuntergegangen",
+    "teilweiseaufgehoben",
+    "teilweiseausserkraft",
+    "rechtskraft",
+)
 _NOT_IN_FORCE = ("untergegangen", "aufgehoben", "ausserkraft")
-_KIND = {"Polygon": "Flaeche", "MultiPolygon": "Flaeche", "LineString": "Linie", "MultiLineString": "Linie",
-         "Point": "Punkt", "MultiPoint": "Punkt"}
+_KIND = {
+    "Polygon": "Flaeche",
+    "MultiPolygon": "Flaeche",
+    "LineString": "Linie",
+    "MultiLineString": "Linie",
+    "Point": "Punkt",
+    "MultiPoint": "Punkt",
+}
 
 
 @dataclass
@@ -88,8 +100,15 @@ def parse_document(path, epsg: int = 25832) -> tuple[_Context, list, object]:
             by_id[root.get(attr)] = root
         for el in root.iterfind(f".//*[@{attr}]"):
             by_id[el.get(attr)] = el
-    ctx = _Context(path=path, label=label, version=version, epsg=epsg, target_crs=target_crs,
-                   default_srs=_default_srs(root), by_id=by_id)
+    ctx = _Context(
+        path=path,
+        label=label,
+        version=version,
+        epsg=epsg,
+        target_crs=target_crs,
+        default_srs=_default_srs(root),
+        by_id=by_id,
+    )
     xplan_ns = f"http://www.xplanung.de/xplangml/{version.replace('.', '/')}"
     return ctx, _features(root, xplan_ns), root
 
@@ -122,12 +141,20 @@ def read_document(path, epsg: int = 25832) -> Document:
         raise XPlanError(f"{ctx.label}: {err}") from None
     read = read_objects(features, ctx, model)
     check_readable(read.objects, ctx.label)
-    return Document(root=root, version=ctx.version, objects=read.objects, warnings=warnings + read.warnings,
-                    classes_in_file=read.classes_in_file, ctx=ctx, features=features)
+    return Document(
+        root=root,
+        version=ctx.version,
+        objects=read.objects,
+        warnings=warnings + read.warnings,
+        classes_in_file=read.classes_in_file,
+        ctx=ctx,
+        features=features,
+    )
 
 
-def read_xplan(path, epsg: int = 25832, raster_dir: Path | None = None,
-               raster_url_prefix: str = "rasters/", validate: bool = True) -> list[PlanImport]:
+def read_xplan(
+    path, epsg: int = 25832, raster_dir: Path | None = None, raster_url_prefix: str = "rasters/", validate: bool = True
+) -> list[PlanImport]:
     """Read an XPlanGML file; one :class:`PlanImport` per plan, frames in EPSG:``epsg``.
 
     With ``raster_dir`` the plan images the file references are warped to EPSG:3857 PNGs under
@@ -138,8 +165,7 @@ def read_xplan(path, epsg: int = 25832, raster_dir: Path | None = None,
     doc = read_document(path, epsg)
     ctx = doc.ctx
     imported_at = datetime.now(UTC).isoformat(timespec="seconds")
-    bp_imports = {p.plan_id: p for p in read_bp_plans(doc.features, ctx, raster_dir, raster_url_prefix,
-                                                       imported_at)}
+    bp_imports = {p.plan_id: p for p in read_bp_plans(doc.features, ctx, raster_dir, raster_url_prefix, imported_at)}
     xsd_findings = []
     if validate:
         from layers.xplanung import validation  # XSD schemas compile on first use only
@@ -162,15 +188,25 @@ def read_xplan(path, epsg: int = 25832, raster_dir: Path | None = None,
             xsd = [f for f in xsd_findings if f.object_id is None or f.object_id in own_ids]
             report = validation.validate(members, version=doc.version, xsd_findings=xsd)
         plan_row = _plan_row(plan, members, ctx, imported_at, class_counts, report, plan_names)
-        frames = {"xplan_plan": _frame("xplan_plan", [plan_row], ctx.epsg),
-                  "xplan_objekt": _frame("xplan_objekt", objekt_rows, ctx.epsg)}
+        frames = {
+            "xplan_plan": _frame("xplan_plan", [plan_row], ctx.epsg),
+            "xplan_objekt": _frame("xplan_objekt", objekt_rows, ctx.epsg),
+        }
         bp = bp_imports.get(plan_id)
         if bp is not None:
             frames.update(bp.frames)
             warnings.extend(bp.warnings)
-        results.append(PlanImport(plan_id=plan_id, name=plan_row["name"] or plan_id, frames=frames,
-                                  warnings=list(dict.fromkeys(warnings)), plan_type=plan.plan_type,
-                                  class_counts=class_counts, report=report))
+        results.append(
+            PlanImport(
+                plan_id=plan_id,
+                name=plan_row["name"] or plan_id,
+                frames=frames,
+                warnings=list(dict.fromkeys(warnings)),
+                plan_type=plan.plan_type,
+                class_counts=class_counts,
+                report=report,
+            )
+        )
     return results
 
 
@@ -178,18 +214,28 @@ def _objekt_row(o: PlanObject, model, version: str, warnings: list[str]) -> dict
     cls = model.classes.get(o.xplan_class)
     geom = o.geometry
     if geom is not None and not geom.is_empty:
-        stored = (_polygonal(geom, o.id, warnings) if geom.geom_type in ("Polygon", "MultiPolygon")
-                  else _any_geometry(geom, o.id, warnings))
+        stored = (
+            _polygonal(geom, o.id, warnings)
+            if geom.geom_type in ("Polygon", "MultiPolygon")
+            else _any_geometry(geom, o.id, warnings)
+        )
     else:
         stored = None
     return {
-        "id": o.id, "plan_id": o.plan_id, "bereich_id": o.bereich_id, "plan_type": o.plan_type,
+        "id": o.id,
+        "plan_id": o.plan_id,
+        "bereich_id": o.bereich_id,
+        "plan_type": o.plan_type,
         "xplan_class": o.xplan_class,
         "class_group": cls.ancestors[0] if cls is not None and cls.ancestors else None,
         "geometry_kind": _KIND.get(stored.geom_type) if stored is not None else None,
-        "rechtscharakter": o.rechtscharakter, "ebene": o.ebene, "flaechenschluss": o.flaechenschluss,
-        "label": label_of(o), "attributes": json.dumps(o.attributes, ensure_ascii=False),
-        "xplan_version": version, "geometry": stored,
+        "rechtscharakter": o.rechtscharakter,
+        "ebene": o.ebene,
+        "flaechenschluss": o.flaechenschluss,
+        "label": label_of(o),
+        "attributes": json.dumps(o.attributes, ensure_ascii=False),
+        "xplan_version": version,
+        "geometry": stored,
     }
 
 
@@ -213,15 +259,25 @@ def _date(attributes: dict, *names: str, last: bool = False) -> str | None:
     return (dates[-1] if last else dates[0]) if dates else None
 
 
-def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, imported_at: str,
-              class_counts: dict, report, plan_names: dict[str, dict]) -> dict:
+def _plan_row(
+    plan: PlanObject,
+    members: list[PlanObject],
+    ctx: _Context,
+    imported_at: str,
+    class_counts: dict,
+    report,
+    plan_names: dict[str, dict],
+) -> dict:
     """The ``xplan_plan`` row; ``plan_names``: gml:id -> attributes of every plan of the document, so a
     link to another plan of the file (``aendert``/``wurdeGeaendertVon`` by xlink) gets its name."""
     a = plan.attributes
     gemeinden = [g.get("gemeindeName") for g in (a.get("gemeinde") or []) if isinstance(g, dict)]
     planart = a.get("planArt")
-    planarten = [(p.get("label") or p.get("name") or p.get("code")) if isinstance(p, dict) else p
-                 for p in (planart if isinstance(planart, list) else [planart]) if p]
+    planarten = [
+        (p.get("label") or p.get("name") or p.get("code")) if isinstance(p, dict) else p
+        for p in (planart if isinstance(planart, list) else [planart])
+        if p
+    ]
     rs = _first(a.get("rechtsstand"))
     rs_name = _name_of(rs)
     in_kraft = None
@@ -240,20 +296,30 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
                 ref = v.get("verbundenerPlan")
                 other = str(ref.get("href", "")).rsplit("#", 1)[-1] if isinstance(ref, dict) else None
                 known = plan_names.get(other or "") or {}
-                aendert.append({"beziehung": prop, "plan_id": other or None,
-                                "name": v.get("planName") or known.get("name"),
-                                "nummer": v.get("nummer") or known.get("nummer"),
-                                "art": _name_of(v.get("rechtscharakter") or v.get("aenderungsArt"))})
+                aendert.append(
+                    {
+                        "beziehung": prop,
+                        "plan_id": other or None,
+                        "name": v.get("planName") or known.get("name"),
+                        "nummer": v.get("nummer") or known.get("nummer"),
+                        "art": _name_of(v.get("rechtscharakter") or v.get("aenderungsArt")),
+                    }
+                )
     geom = _polygonal(plan.geometry, plan.id, []) if plan.geometry is not None else None
     if geom is None:  # a plan without Geltungsbereich: the union of its Bereiche, else nothing
         parts = [o.geometry for o in members if o.is_bereich and o.geometry is not None]
         geom = _polygonal(shapely.union_all(parts), plan.id, []) if parts else None
     return {
-        "id": plan.id, "plan_id": plan.id, "plan_type": plan.plan_type, "xplan_class": plan.xplan_class,
-        "name": a.get("name"), "nummer": a.get("nummer"),
+        "id": plan.id,
+        "plan_id": plan.id,
+        "plan_type": plan.plan_type,
+        "xplan_class": plan.xplan_class,
+        "name": a.get("name"),
+        "nummer": a.get("nummer"),
         "gemeinde": ", ".join(dict.fromkeys(g for g in gemeinden if g)) or None,
         "planart": ", ".join(dict.fromkeys(str(p) for p in planarten)) or None,
-        "rechtsstand": rs_name, "rechtsstand_label": rs.get("label") if isinstance(rs, dict) else None,
+        "rechtsstand": rs_name,
+        "rechtsstand_label": rs.get("label") if isinstance(rs, dict) else None,
         "in_kraft": in_kraft,
         "aufstellungsbeschluss_datum": _date(a, "aufstellungsbeschlussDatum"),
         "auslegung_start_datum": _date(a, "auslegungsStartDatum", "auslegungStartDatum"),
@@ -262,7 +328,9 @@ def _plan_row(plan: PlanObject, members: list[PlanObject], ctx: _Context, import
         "inkrafttretens_datum": announced,
         "untergangs_datum": _date(a, "untergangsDatum"),
         "aendert": json.dumps(aendert, ensure_ascii=False) if aendert else None,
-        "xplan_version": ctx.version, "source_file": ctx.label, "imported_at": imported_at,
+        "xplan_version": ctx.version,
+        "source_file": ctx.label,
+        "imported_at": imported_at,
         "valid": report.valid if report is not None else None,
         "error_count": report.counts.get("error", 0) if report is not None else None,
         "warning_count": report.counts.get("warning", 0) if report is not None else None,

@@ -39,14 +39,34 @@ VERSIONS = ("4.0", "4.1", "5.0", "5.1", "5.2", "5.3", "5.4", "6.0")
 _XS = "{http://www.w3.org/2001/XMLSchema}"
 _GEOMETRY_TYPES = re.compile(
     r"^gml:(Geometry|Point|MultiPoint|Curve|MultiCurve|Surface|MultiSurface|Polygon|MultiPolygon|"
-    r"LineString|MultiLineString|MultiGeometry|Solid|MultiSolid)PropertyType$")
-_MEASURES = {"gml:LengthType": "m", "gml:AreaType": "m2", "gml:AngleType": "grad",
-             "gml:VolumeType": "m3", "gml:MeasureType": None, "gml:ScaleType": None}
-_SIMPLE = {"int": "int", "integer": "int", "positiveInteger": "int", "nonNegativeInteger": "int",
-           "decimal": "double", "double": "double", "float": "double", "boolean": "boolean",
-           "date": "date", "dateTime": "datetime", "string": "string", "anyURI": "uri",
-           "duration": "string", "gml:CodeType": "codelist", "gml:ReferenceType": "reference",
-           "anyType": "any"}
+    r"LineString|MultiLineString|MultiGeometry|Solid|MultiSolid)PropertyType$"
+)
+_MEASURES = {
+    "gml:LengthType": "m",
+    "gml:AreaType": "m2",
+    "gml:AngleType": "grad",
+    "gml:VolumeType": "m3",
+    "gml:MeasureType": None,
+    "gml:ScaleType": None,
+}
+_SIMPLE = {
+    "int": "int",
+    "integer": "int",
+    "positiveInteger": "int",
+    "nonNegativeInteger": "int",
+    "decimal": "double",
+    "double": "double",
+    "float": "double",
+    "boolean": "boolean",
+    "date": "date",
+    "dateTime": "datetime",
+    "string": "string",
+    "anyURI": "uri",
+    "duration": "string",
+    "gml:CodeType": "codelist",
+    "gml:ReferenceType": "reference",
+    "anyType": "any",
+}
 
 
 @dataclass(frozen=True)
@@ -97,7 +117,7 @@ class ModelClass:
 
     @property
     def geometry_kind(self) -> str | None:
-        """"Flaeche", "Linie", "Punkt", "Geometrie" (any), or None, from the class hierarchy."""
+        """ "Flaeche", "Linie", "Punkt", "Geometrie" (any), or None, from the class hierarchy."""
         for anc in (self.name, *self.ancestors):
             for kind in ("Flaechen", "Linien", "Punkt", "Geometrie"):
                 if anc.endswith(f"_{kind}objekt"):
@@ -192,8 +212,9 @@ def _schema(version: str) -> XPlanSchema:
     for root in docs:
         for prefix, uri in (root.nsmap or {}).items():
             if prefix and uri:
-                prefixes[prefix] = "xplan" if uri == namespace else (
-                    "gml" if uri.startswith("http://www.opengis.net/gml") else prefix)
+                prefixes[prefix] = (
+                    "xplan" if uri == namespace else ("gml" if uri.startswith("http://www.opengis.net/gml") else prefix)
+                )
 
     @overload
     def norm(qname: str) -> str: ...
@@ -224,8 +245,9 @@ def _schema(version: str) -> XPlanSchema:
             elif el.tag == f"{_XS}element":
                 elements[name] = el
 
-    type_to_class = {norm(str(el.get("type"))).split(":", 1)[-1]: name for name, el in elements.items()
-                     if el.get("type")}
+    type_to_class = {
+        norm(str(el.get("type"))).split(":", 1)[-1]: name for name, el in elements.items() if el.get("type")
+    }
     # property types wrapping a data type: XP_HoehenangabePropertyType -> XP_Hoehenangabe
     wrapped: dict[str, str] = {}
     for tname, ct in complex_types.items():
@@ -267,17 +289,24 @@ def _schema(version: str) -> XPlanSchema:
         ext = ct.find(f"{_XS}complexContent/{_XS}extension")
         base_type = norm(ext.get("base")) if ext is not None else None
         seq = ext.find(f"{_XS}sequence") if ext is not None else ct.find(f"{_XS}sequence")
-        own = [p for p in (prop_of(e) for e in (seq if seq is not None else [])
-                           if e.tag == f"{_XS}element") if p is not None]
+        own = [
+            p
+            for p in (prop_of(e) for e in (seq if seq is not None else []) if e.tag == f"{_XS}element")
+            if p is not None
+        ]
         doc = ct.find(f"{_XS}annotation/{_XS}documentation")
         base = None
         if base_type:
             base_local = base_type.split(":", 1)[-1]
             base = type_to_class.get(base_local) if base_type.startswith("xplan:") else base_type
         classes[name] = ModelClass(
-            name=name, abstract=(el.get("abstract") == "true" or ct.get("abstract") == "true"),
-            base=base, substitution_group=(norm(el.get("substitutionGroup")) or "").split(":", 1)[-1] or None,
-            documentation=(doc.text or "").strip() if doc is not None else None, own_properties=own)
+            name=name,
+            abstract=(el.get("abstract") == "true" or ct.get("abstract") == "true"),
+            base=base,
+            substitution_group=(norm(el.get("substitutionGroup")) or "").split(":", 1)[-1] or None,
+            documentation=(doc.text or "").strip() if doc is not None else None,
+            own_properties=own,
+        )
 
     for cls in classes.values():
         chain, b = [], cls.base
@@ -292,8 +321,9 @@ def _schema(version: str) -> XPlanSchema:
             for p in classes[anc].own_properties:
                 props[p.name] = p
         cls.properties = props
-    return XPlanSchema(version=version, namespace=namespace, classes=classes,
-                       enumerations=enumerations, type_to_class=type_to_class)
+    return XPlanSchema(
+        version=version, namespace=namespace, classes=classes, enumerations=enumerations, type_to_class=type_to_class
+    )
 
 
 def _enumeration(el, name: str) -> Enumeration | None:

@@ -94,77 +94,124 @@ class Rule:
 
 #: Every rule the validation checks.
 RULES: tuple[Rule, ...] = (
-    Rule("xsd", "error",
-         "Das Dokument ist gültig gegen das offizielle XPlanGML-Schema seiner Version (4.0–6.0).",
-         "The document is valid against the official XPlanGML schema of its version (4.0–6.0)."),
-    Rule("geometrie.gueltig", "error",
-         "Jede Geometrie ist nicht leer und gültig (keine Selbstüberschneidung, genug Punkte, ...).",
-         "Every geometry is non-empty and valid (no self-intersection, enough points, ...)."),
-    Rule("geometrie.laufrichtung", "error",
-         "Außenringe von Flächen laufen gegen, Innenringe im Uhrzeigersinn (GML/XPlanung).",
-         "Exterior rings of surfaces run counter-clockwise, interior rings clockwise (GML/XPlanung)."),
-    Rule("referenz", "error",
-         "Jede Relation (xlink:href) verweist auf ein Objekt des Dokuments der erwarteten Art.",
-         "Every association (xlink:href) points to an object of the document of the expected kind."),
-    Rule("referenz.plan_bereich", "error",
-         "gehoertZuPlan eines Bereichs und bereich seines Plans stimmen überein.",
-         "A Bereich's gehoertZuPlan and its plan's bereich agree."),
-    Rule("referenz.ohne_plan", "warning",
-         "Jedes Objekt ist über Relationen mit einem Plan verbunden.",
-         "Every object is linked to a plan through associations."),
-    Rule("flaechenschluss.ueberlappung", "error",
-         "2.2.1.1: Flächenschlussobjekte der Ebene 0 überlappen sich nicht.",
-         "2.2.1.1: Flächenschluss objects of Ebene 0 do not overlap."),
-    Rule("flaechenschluss.luecke", "error",
-         "2.2.1.1: Flächenschlussobjekte der Ebene 0 füllen den Geltungsbereich lückenlos "
-         "(bis XPlanGML 5.4 nur Warnung).",
-         "2.2.1.1: Flächenschluss objects of Ebene 0 fill the Geltungsbereich without gaps "
-         "(a warning only up to XPlanGML 5.4)."),
-    Rule("konformitaet.plan_name", "error",
-         "Jeder Plan hat einen Namen (name).",
-         "Every plan has a name."),
-    Rule("konformitaet.plan_geltungsbereich", "error",
-         "Jeder Plan hat einen räumlichen Geltungsbereich (raeumlicherGeltungsbereich).",
-         "Every plan has a Geltungsbereich (raeumlicherGeltungsbereich)."),
-    Rule("konformitaet.grz", "error",
-         "GRZ, GRZmin, GRZmax und GRZ_Ausn liegen zwischen 0 (ausschließlich) und 1.",
-         "GRZ, GRZmin, GRZmax and GRZ_Ausn lie between 0 (exclusive) and 1."),
-    Rule("konformitaet.mass_positiv", "error",
-         "Maße der baulichen Nutzung sind positiv: GFZ, GF, GR, BMZ, BM (und ihre min/max/Ausn) > 0, "
-         "Geschosszahlen (Z, ZU ...) ≥ 0.",
-         "Measures of building use are positive: GFZ, GF, GR, BMZ, BM (and their min/max/Ausn) > 0, "
-         "storey counts (Z, ZU ...) ≥ 0."),
-    Rule("konformitaet.min_max", "error",
-         "Bei Bereichsangaben ist der Mindestwert nicht größer als der Höchstwert "
-         "(Zmin ≤ Zmax, GRZmin ≤ GRZmax, GFZmin ≤ GFZmax ...).",
-         "In ranges the minimum is not above the maximum (Zmin ≤ Zmax, GRZmin ≤ GRZmax, GFZmin ≤ GFZmax ...)."),
-    Rule("konformitaet.bereichsangabe", "error",
-         "Ist der Höchstwert einer Bereichsangabe belegt (GFZmax, Zmax ...), ist auch der Mindestwert "
-         "belegt (Schema: 'Das Attribut GFZmin muss ebenfalls belegt sein').",
-         "Where the maximum of a range is given (GFZmax, Zmax ...), the minimum is given too "
-         "(schema: 'Das Attribut GFZmin muss ebenfalls belegt sein')."),
-    Rule("konformitaet.wert_und_bereich", "error",
-         "Ein Wert und eine Bereichsangabe desselben Maßes schließen sich aus (Z nicht mit Zmin/Zmax, "
-         "Zzwingend nicht mit Z/Zmin/Zmax; ebenso GRZ, GFZ, GR, GF, ZU).",
-         "A value and a range of the same measure exclude each other (Z not with Zmin/Zmax, "
-         "Zzwingend not with Z/Zmin/Zmax; likewise GRZ, GFZ, GR, GF, ZU)."),
-    Rule("konformitaet.datum_reihenfolge", "error",
-         "Verfahrensdaten in zeitlicher Folge: Aufstellungsbeschluss ≤ Satzungsbeschluss/Rechtsverordnung "
-         "≤ Ausfertigung ≤ Inkrafttreten (BP); Aufstellungsbeschluss ≤ Planbeschluss ≤ Wirksamkeit (FP).",
-         "Procedure dates in order: Aufstellungsbeschluss ≤ Satzungsbeschluss/Rechtsverordnung "
-         "≤ Ausfertigung ≤ Inkrafttreten (BP); Aufstellungsbeschluss ≤ Planbeschluss ≤ Wirksamkeit (FP)."),
-    Rule("konformitaet.innerhalb_geltungsbereich", "warning",
-         "2.2.3.1: Raumbezogene Objekte liegen im Geltungsbereich ihres Bereichs (sonst des Plans), "
-         "Toleranz 2 mm.",
-         "2.2.3.1: Spatial objects lie within the Geltungsbereich of their Bereich (else of the plan), "
-         "tolerance 2 mm."),
-    Rule("konformitaet.so_relation", "error",
-         "6.1.3.4–6.1.3.13: SO-Objekte nutzen die BP-Relationen (wirdAusgeglichenDurchBP..., zusatzkontingent, "
-         "zusatzkontingentFlaeche, richtungssektorGrenze) nur in einem BP_Plan, die FP-Relationen "
-         "(wirdAusgeglichenDurchFP...) nur in einem FP_Plan.",
-         "6.1.3.4–6.1.3.13: SO objects use the BP associations (wirdAusgeglichenDurchBP..., zusatzkontingent, "
-         "zusatzkontingentFlaeche, richtungssektorGrenze) only in a BP_Plan, the FP associations "
-         "(wirdAusgeglichenDurchFP...) only in an FP_Plan."),
+    Rule(
+        "xsd",
+        "error",
+        "Das Dokument ist gültig gegen das offizielle XPlanGML-Schema seiner Version (4.0–6.0).",
+        "The document is valid against the official XPlanGML schema of its version (4.0–6.0).",
+    ),
+    Rule(
+        "geometrie.gueltig",
+        "error",
+        "Jede Geometrie ist nicht leer und gültig (keine Selbstüberschneidung, genug Punkte, ...).",
+        "Every geometry is non-empty and valid (no self-intersection, enough points, ...).",
+    ),
+    Rule(
+        "geometrie.laufrichtung",
+        "error",
+        "Außenringe von Flächen laufen gegen, Innenringe im Uhrzeigersinn (GML/XPlanung).",
+        "Exterior rings of surfaces run counter-clockwise, interior rings clockwise (GML/XPlanung).",
+    ),
+    Rule(
+        "referenz",
+        "error",
+        "Jede Relation (xlink:href) verweist auf ein Objekt des Dokuments der erwarteten Art.",
+        "Every association (xlink:href) points to an object of the document of the expected kind.",
+    ),
+    Rule(
+        "referenz.plan_bereich",
+        "error",
+        "gehoertZuPlan eines Bereichs und bereich seines Plans stimmen überein.",
+        "A Bereich's gehoertZuPlan and its plan's bereich agree.",
+    ),
+    Rule(
+        "referenz.ohne_plan",
+        "warning",
+        "Jedes Objekt ist über Relationen mit einem Plan verbunden.",
+        "Every object is linked to a plan through associations.",
+    ),
+    Rule(
+        "flaechenschluss.ueberlappung",
+        "error",
+        "2.2.1.1: Flächenschlussobjekte der Ebene 0 überlappen sich nicht.",
+        "2.2.1.1: Flächenschluss objects of Ebene 0 do not overlap.",
+    ),
+    Rule(
+        "flaechenschluss.luecke",
+        "error",
+        "2.2.1.1: Flächenschlussobjekte der Ebene 0 füllen den Geltungsbereich lückenlos "
+        "(bis XPlanGML 5.4 nur Warnung).",
+        "2.2.1.1: Flächenschluss objects of Ebene 0 fill the Geltungsbereich without gaps "
+        "(a warning only up to XPlanGML 5.4).",
+    ),
+    Rule("konformitaet.plan_name", "error", "Jeder Plan hat einen Namen (name).", "Every plan has a name."),
+    Rule(
+        "konformitaet.plan_geltungsbereich",
+        "error",
+        "Jeder Plan hat einen räumlichen Geltungsbereich (raeumlicherGeltungsbereich).",
+        "Every plan has a Geltungsbereich (raeumlicherGeltungsbereich).",
+    ),
+    Rule(
+        "konformitaet.grz",
+        "error",
+        "GRZ, GRZmin, GRZmax und GRZ_Ausn liegen zwischen 0 (ausschließlich) und 1.",
+        "GRZ, GRZmin, GRZmax and GRZ_Ausn lie between 0 (exclusive) and 1.",
+    ),
+    Rule(
+        "konformitaet.mass_positiv",
+        "error",
+        "Maße der baulichen Nutzung sind positiv: GFZ, GF, GR, BMZ, BM (und ihre min/max/Ausn) > 0, "
+        "Geschosszahlen (Z, ZU ...) ≥ 0.",
+        "Measures of building use are positive: GFZ, GF, GR, BMZ, BM (and their min/max/Ausn) > 0, "
+        "storey counts (Z, ZU ...) ≥ 0.",
+    ),
+    Rule(
+        "konformitaet.min_max",
+        "error",
+        "Bei Bereichsangaben ist der Mindestwert nicht größer als der Höchstwert "
+        "(Zmin ≤ Zmax, GRZmin ≤ GRZmax, GFZmin ≤ GFZmax ...).",
+        "In ranges the minimum is not above the maximum (Zmin ≤ Zmax, GRZmin ≤ GRZmax, GFZmin ≤ GFZmax ...).",
+    ),
+    Rule(
+        "konformitaet.bereichsangabe",
+        "error",
+        "Ist der Höchstwert einer Bereichsangabe belegt (GFZmax, Zmax ...), ist auch der Mindestwert "
+        "belegt (Schema: 'Das Attribut GFZmin muss ebenfalls belegt sein').",
+        "Where the maximum of a range is given (GFZmax, Zmax ...), the minimum is given too "
+        "(schema: 'Das Attribut GFZmin muss ebenfalls belegt sein').",
+    ),
+    Rule(
+        "konformitaet.wert_und_bereich",
+        "error",
+        "Ein Wert und eine Bereichsangabe desselben Maßes schließen sich aus (Z nicht mit Zmin/Zmax, "
+        "Zzwingend nicht mit Z/Zmin/Zmax; ebenso GRZ, GFZ, GR, GF, ZU).",
+        "A value and a range of the same measure exclude each other (Z not with Zmin/Zmax, "
+        "Zzwingend not with Z/Zmin/Zmax; likewise GRZ, GFZ, GR, GF, ZU).",
+    ),
+    Rule(
+        "konformitaet.datum_reihenfolge",
+        "error",
+        "Verfahrensdaten in zeitlicher Folge: Aufstellungsbeschluss ≤ Satzungsbeschluss/Rechtsverordnung "
+        "≤ Ausfertigung ≤ Inkrafttreten (BP); Aufstellungsbeschluss ≤ Planbeschluss ≤ Wirksamkeit (FP).",
+        "Procedure dates in order: Aufstellungsbeschluss ≤ Satzungsbeschluss/Rechtsverordnung "
+        "≤ Ausfertigung ≤ Inkrafttreten (BP); Aufstellungsbeschluss ≤ Planbeschluss ≤ Wirksamkeit (FP).",
+    ),
+    Rule(
+        "konformitaet.innerhalb_geltungsbereich",
+        "warning",
+        "2.2.3.1: Raumbezogene Objekte liegen im Geltungsbereich ihres Bereichs (sonst des Plans), Toleranz 2 mm.",
+        "2.2.3.1: Spatial objects lie within the Geltungsbereich of their Bereich (else of the plan), tolerance 2 mm.",
+    ),
+    Rule(
+        "konformitaet.so_relation",
+        "error",
+        "6.1.3.4–6.1.3.13: SO-Objekte nutzen die BP-Relationen (wirdAusgeglichenDurchBP..., zusatzkontingent, "
+        "zusatzkontingentFlaeche, richtungssektorGrenze) nur in einem BP_Plan, die FP-Relationen "
+        "(wirdAusgeglichenDurchFP...) nur in einem FP_Plan.",
+        "6.1.3.4–6.1.3.13: SO objects use the BP associations (wirdAusgeglichenDurchBP..., zusatzkontingent, "
+        "zusatzkontingentFlaeche, richtungssektorGrenze) only in a BP_Plan, the FP associations "
+        "(wirdAusgeglichenDurchFP...) only in an FP_Plan.",
+    ),
 )
 RULES_BY_ID = {r.id: r for r in RULES}
 
@@ -202,31 +249,50 @@ class ValidationReport:
 
     def as_dict(self) -> dict:
         """JSON-able form, stored with the plan."""
-        return {"valid": self.valid, "version": self.version, "checks": list(self.checks),
-                "by_severity": dict(self.by_severity), "by_rule": dict(self.by_rule),
-                "findings": [f.as_dict() for f in self.findings]}
+        return {
+            "valid": self.valid,
+            "version": self.version,
+            "checks": list(self.checks),
+            "by_severity": dict(self.by_severity),
+            "by_rule": dict(self.by_rule),
+            "findings": [f.as_dict() for f in self.findings],
+        }
 
     def text(self) -> str:
         """The report as the importer prints it, German and English."""
         verdict = "gültig / valid" if self.valid else "ungültig / invalid"
-        lines = [f"Validierung / validation (XPlanGML {self.version or '?'}): {verdict}; "
-                 f"{self.errors} Fehler / errors, {self.warnings} Warnungen / warnings",
-                 f"  Prüfungen / checks: {', '.join(self.checks) or '-'}"]
+        lines = [
+            f"Validierung / validation (XPlanGML {self.version or '?'}): {verdict}; "
+            f"{self.errors} Fehler / errors, {self.warnings} Warnungen / warnings",
+            f"  Prüfungen / checks: {', '.join(self.checks) or '-'}",
+        ]
         for rule, n in sorted(self.by_rule.items()):
             lines.append(f"  {rule}: {n}")
         for f in self.findings:
             head = "FEHLER/ERROR" if f.severity == "error" else "WARNUNG/WARNING"
-            where = " ".join(x for x in (f.object_id, f"({f.xplan_class})" if f.xplan_class else None,
-                                         f"Zeile/line {f.line}" if f.line else None) if x)
+            where = " ".join(
+                x
+                for x in (
+                    f.object_id,
+                    f"({f.xplan_class})" if f.xplan_class else None,
+                    f"Zeile/line {f.line}" if f.line else None,
+                )
+                if x
+            )
             lines.append(f"- {head} [{f.rule}]{' ' + where if where else ''}")
             lines.append(f"    de: {f.message_de}")
             lines.append(f"    en: {f.message_en}")
         return "\n".join(lines)
 
 
-def validate(objects: list[PlanObject], root=None, version: str | None = None,
-             xsd_findings: list[Finding] | None = None, *,
-             limit: int | None = MAX_FINDINGS_PER_RULE) -> ValidationReport:
+def validate(
+    objects: list[PlanObject],
+    root=None,
+    version: str | None = None,
+    xsd_findings: list[Finding] | None = None,
+    *,
+    limit: int | None = MAX_FINDINGS_PER_RULE,
+) -> ValidationReport:
     """Run every check on ``objects`` (one plan or a whole document) and report.
 
     Parameters
@@ -262,9 +328,14 @@ def validate(objects: list[PlanObject], root=None, version: str | None = None,
     checks += ["geometrie", "referenz", "flaechenschluss", "konformitaet"]
     by_severity = Counter(f.severity for f in findings)
     by_rule = Counter(f.rule for f in findings)
-    return ValidationReport(valid=by_severity.get("error", 0) == 0, findings=_cap(findings, limit),
-                            by_severity=dict(by_severity), by_rule=dict(sorted(by_rule.items())),
-                            checks=checks, version=version)
+    return ValidationReport(
+        valid=by_severity.get("error", 0) == 0,
+        findings=_cap(findings, limit),
+        by_severity=dict(by_severity),
+        by_rule=dict(sorted(by_rule.items())),
+        checks=checks,
+        version=version,
+    )
 
 
 def _cap(findings: list[Finding], limit: int | None) -> list[Finding]:
@@ -284,9 +355,14 @@ def _cap(findings: list[Finding], limit: int | None) -> list[Finding]:
             if severity.get(f.rule) != "error":
                 severity[f.rule] = f.severity
     for rule, n in left_out.items():
-        kept.append(Finding(severity=severity[rule], rule=rule,
-                            message_de=f"... und {n} weitere Meldungen der Regel {rule} (nicht einzeln aufgeführt)",
-                            message_en=f"... and {n} more findings of rule {rule} (not listed)"))
+        kept.append(
+            Finding(
+                severity=severity[rule],
+                rule=rule,
+                message_de=f"... und {n} weitere Meldungen der Regel {rule} (nicht einzeln aufgeführt)",
+                message_en=f"... and {n} more findings of rule {rule} (not listed)",
+            )
+        )
     return kept
 
 
@@ -335,9 +411,11 @@ class _OfflineResolver(etree.Resolver):
     def __init__(self, version_dir: Path, schema_dir: Path):
         super().__init__()
         profile = next(iter(sorted(version_dir.glob("*/gmlProfilexplan.xsd"))), None)
-        self.local = {"xml.xsd": schema_dir / "xlink" / "xml.xsd",
-                      "xlink.xsd": schema_dir / "xlink" / "xlink.xsd",
-                      "xlinks.xsd": schema_dir / "xlink" / "xlink.xsd"}
+        self.local = {
+            "xml.xsd": schema_dir / "xlink" / "xml.xsd",
+            "xlink.xsd": schema_dir / "xlink" / "xlink.xsd",
+            "xlinks.xsd": schema_dir / "xlink" / "xlink.xsd",
+        }
         if profile is not None:  # XPlanung uses its GML 3.2 profile wherever GML is imported
             self.local["gml.xsd"] = profile
         self.unresolved: list[str] = []
@@ -378,10 +456,12 @@ def _compile(version_dir: Path, schema_dir: Path) -> _CompiledSchema:
     except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as err:
         raise SchemaUnavailable(f"{version_dir.name}: schema cannot be compiled ({err})") from None
     if resolver.unresolved:
-        raise SchemaUnavailable(f"{version_dir.name}: imports by URL without a shipped copy: "
-                                + ", ".join(sorted(set(resolver.unresolved))))
-    return _CompiledSchema(schema=schema, seconds=time.perf_counter() - start,
-                           compile_log=tuple(e.message for e in schema.error_log))
+        raise SchemaUnavailable(
+            f"{version_dir.name}: imports by URL without a shipped copy: " + ", ".join(sorted(set(resolver.unresolved)))
+        )
+    return _CompiledSchema(
+        schema=schema, seconds=time.perf_counter() - start, compile_log=tuple(e.message for e in schema.error_log)
+    )
 
 
 def compiled_schema(version: str, schema_dir: Path | None = None) -> _CompiledSchema | None:
@@ -401,8 +481,9 @@ def compiled_schema(version: str, schema_dir: Path | None = None) -> _CompiledSc
     return compiled
 
 
-def validate_xsd(root, version: str, schema_dir: Path | None = None, *,
-                 limit: int | None = MAX_FINDINGS_PER_RULE) -> list[Finding]:
+def validate_xsd(
+    root, version: str, schema_dir: Path | None = None, *, limit: int | None = MAX_FINDINGS_PER_RULE
+) -> list[Finding]:
     """Findings (rule ``xsd``) of validating the parsed document ``root`` against its version's schema.
 
     Offline, from ``schema_dir`` (default: the shipped ``data/xplan-schemas``).  Each XSD error
@@ -413,20 +494,29 @@ def validate_xsd(root, version: str, schema_dir: Path | None = None, *,
         root = root.getroot()
     compiled = compiled_schema(version, schema_dir)
     if compiled is None:
-        return [Finding(severity="warning", rule="xsd",
-                        message_de=f"Kein Schema für XPlanGML {version} mitgeliefert; XSD-Prüfung übersprungen",
-                        message_en=f"no schema for version {version} shipped; XSD check skipped")]
+        return [
+            Finding(
+                severity="warning",
+                rule="xsd",
+                message_de=f"Kein Schema für XPlanGML {version} mitgeliefert; XSD-Prüfung übersprungen",
+                message_en=f"no schema for version {version} shipped; XSD check skipped",
+            )
+        ]
     findings: list[Finding] = []
     if etree.QName(root).localname == "XPlanAuszug" and _XPLAN_NS.match(etree.QName(root).namespace or ""):
         targets = [root]
     else:  # a WFS or GML FeatureCollection: XPlanung declares its features, not the collection
         targets = _feature_elements(root)
-        findings.append(Finding(
-            severity="warning", rule="xsd",
-            message_de=f"Wurzelelement {etree.QName(root).localname} ist kein XPlanAuszug; "
-                       f"die {len(targets)} Objekte wurden einzeln gegen das Schema geprüft",
-            message_en=f"root element {etree.QName(root).localname} is not XPlanAuszug; "
-                       f"its {len(targets)} features were validated one by one"))
+        findings.append(
+            Finding(
+                severity="warning",
+                rule="xsd",
+                message_de=f"Wurzelelement {etree.QName(root).localname} ist kein XPlanAuszug; "
+                f"die {len(targets)} Objekte wurden einzeln gegen das Schema geprüft",
+                message_en=f"root element {etree.QName(root).localname} is not XPlanAuszug; "
+                f"its {len(targets)} features were validated one by one",
+            )
+        )
     locator = _Locator(root)
     with compiled.lock:
         for target in targets:
@@ -485,16 +575,19 @@ class _Locator:
         if not line:
             return None
         if self._starts is None:
-            self._features = sorted((f for f in _feature_elements(self.root) if f.sourceline),
-                                    key=lambda f: f.sourceline)
+            self._features = sorted(
+                (f for f in _feature_elements(self.root) if f.sourceline), key=lambda f: f.sourceline
+            )
             self._starts = [f.sourceline for f in self._features]
         i = bisect.bisect_right(self._starts, line) - 1
         return self._features[i] if i >= 0 else None
 
 
-_NS_PREFIXES = ((re.compile(r"\{http://www\.xplanung\.de/xplangml/\d+/\d+\}"), "xplan:"),
-                (re.compile(r"\{http://www\.opengis\.net/gml(/3\.2)?\}"), "gml:"),
-                (re.compile(r"\{http://www\.w3\.org/1999/xlink\}"), "xlink:"))
+_NS_PREFIXES = (
+    (re.compile(r"\{http://www\.xplanung\.de/xplangml/\d+/\d+\}"), "xplan:"),
+    (re.compile(r"\{http://www\.opengis\.net/gml(/3\.2)?\}"), "gml:"),
+    (re.compile(r"\{http://www\.w3\.org/1999/xlink\}"), "xlink:"),
+)
 
 
 def _short(message: str) -> str:
@@ -510,20 +603,29 @@ def _xsd_finding(entry, locator: _Locator, feature=None) -> Finding:
     line = entry.line or (el.sourceline if el is not None else None) or None
     feature = feature if feature is not None else locator.feature(el, line)
     severity = "warning" if entry.level_name == "WARNING" else "error"
-    return Finding(severity=severity, rule="xsd",
-                   message_de=f"Schemafehler: {_short(entry.message)}",
-                   message_en=f"schema error: {_short(entry.message)}",
-                   object_id=_gml_id_of(feature) if feature is not None else None,
-                   xplan_class=etree.QName(feature).localname if feature is not None else None,
-                   line=line)
+    return Finding(
+        severity=severity,
+        rule="xsd",
+        message_de=f"Schemafehler: {_short(entry.message)}",
+        message_en=f"schema error: {_short(entry.message)}",
+        object_id=_gml_id_of(feature) if feature is not None else None,
+        xplan_class=etree.QName(feature).localname if feature is not None else None,
+        line=line,
+    )
 
 
 # =========================================================================== geometry
 
 
 def _finding(obj: PlanObject, rule: str, de: str, en: str, severity: str | None = None) -> Finding:
-    return Finding(severity=severity or RULES_BY_ID[rule].severity, rule=rule, message_de=de, message_en=en,
-                   object_id=obj.id, xplan_class=obj.xplan_class)
+    return Finding(
+        severity=severity or RULES_BY_ID[rule].severity,
+        rule=rule,
+        message_de=de,
+        message_en=en,
+        object_id=obj.id,
+        xplan_class=obj.xplan_class,
+    )
 
 
 def _fmt_point(geom: BaseGeometry) -> str:
@@ -562,20 +664,31 @@ def _geometry_findings(obj: PlanObject, geom: BaseGeometry) -> list[Finding]:
     out = []
     reason = shapely.is_valid_reason(geom)
     if reason != "Valid Geometry":
-        out.append(_finding(obj, "geometrie.gueltig", f"Ungültige Geometrie{prop}: {reason}",
-                            f"invalid geometry{prop}: {reason}"))
+        out.append(
+            _finding(
+                obj, "geometrie.gueltig", f"Ungültige Geometrie{prop}: {reason}", f"invalid geometry{prop}: {reason}"
+            )
+        )
     wrong = _wrong_rings(geom)
     if wrong:
-        de = "; ".join(f"{'Außenring' if kind == 'exterior' else 'Innenring'} {ring} von Fläche {part} "
-                       f"läuft {'im' if kind == 'exterior' else 'gegen den'} Uhrzeigersinn (Start {start})"
-                       for part, kind, ring, start in wrong)
-        en = "; ".join(f"{kind} ring {ring} of polygon {part} runs "
-                       f"{'clockwise' if kind == 'exterior' else 'counter-clockwise'} (start {start})"
-                       for part, kind, ring, start in wrong)
-        out.append(_finding(obj, "geometrie.laufrichtung",
-                            f"Falsche Laufrichtung{prop} (außen gegen, innen im Uhrzeigersinn verlangt): {de}",
-                            f"wrong ring orientation{prop} (exterior counter-clockwise, interior clockwise "
-                            f"required): {en}"))
+        de = "; ".join(
+            f"{'Außenring' if kind == 'exterior' else 'Innenring'} {ring} von Fläche {part} "
+            f"läuft {'im' if kind == 'exterior' else 'gegen den'} Uhrzeigersinn (Start {start})"
+            for part, kind, ring, start in wrong
+        )
+        en = "; ".join(
+            f"{kind} ring {ring} of polygon {part} runs "
+            f"{'clockwise' if kind == 'exterior' else 'counter-clockwise'} (start {start})"
+            for part, kind, ring, start in wrong
+        )
+        out.append(
+            _finding(
+                obj,
+                "geometrie.laufrichtung",
+                f"Falsche Laufrichtung{prop} (außen gegen, innen im Uhrzeigersinn verlangt): {de}",
+                f"wrong ring orientation{prop} (exterior counter-clockwise, interior clockwise required): {en}",
+            )
+        )
     return out
 
 
@@ -599,25 +712,80 @@ def _wrong_rings(geom: BaseGeometry) -> list[tuple[int, str, int, str]]:
 #: Associations (gml:ReferenceType in the schemas 4.0–6.0) that must point into the same document.
 #: Left out: verbundenerPlan, verbundenerPlanBereich, refObjektBauleitplanung, refObjektRaumordnung,
 #: verbundenesLPObjekt, which may name objects of other documents.
-ASSOCIATIONS = frozenset({
-    "gehoertZuPlan", "bereich", "gehoertZuBereich", "gehoertNachrichtlichZuBereich", "gehoertZuBP_Bereich",
-    "gehoertZuFP_Bereich", "gehoertZuSO_Bereich", "gehoertZuRP_Bereich", "gehoertZuLP_Bereich",
-    "planinhalt", "nachrichtlich", "inhaltBPlan", "inhaltFPlan", "inhaltSoPlan", "inhaltRPlan", "inhaltLPlan",
-    "praesentationsobjekt", "dientZurDarstellungVon", "wirdDargestelltDurch", "gehoertZuPraesentationsobjekt",
-    "texte", "refTextInhalt", "abweichungText", "begruendungsTexte", "refBegruendungInhalt",
-    "rasterBasis", "rasterAenderung",
-    "wirdAusgeglichenDurchFlaeche", "wirdAusgeglichenDurchMassnahme", "wirdAusgeglichenDurchABE",
-    "wirdAusgeglichenDurchSPE", "wirdAusgeglichenDurchSPEFlaeche", "wirdAusgeglichenDurchSPEMassnahme",
-    "wirdAusgeglichenDurchBPFlaeche", "wirdAusgeglichenDurchBPMassnahme", "wirdAusgeglichenDurchBPABE",
-    "wirdAusgeglichenDurchBPSPEFlaeche", "wirdAusgeglichenDurchBPSPEMassnahme",
-    "wirdAusgeglichenDurchFPFlaeche", "wirdAusgeglichenDurchFPSPE",
-    "zusatzkontingent", "zusatzkontingentFlaeche", "richtungssektorGrenze",
-    "baugrenze", "baulinie", "begrenzungslinie", "flaechenteil", "hat", "zuordnung", "eigentuemer", "wegerecht",
-})
-_BEREICH_LINKS = ("gehoertZuBereich", "gehoertNachrichtlichZuBereich", "gehoertZuBP_Bereich",
-                  "gehoertZuFP_Bereich", "gehoertZuSO_Bereich", "gehoertZuRP_Bereich", "gehoertZuLP_Bereich")
-_CONTENT_LINKS = ("planinhalt", "nachrichtlich", "praesentationsobjekt", "inhaltBPlan", "inhaltFPlan",
-                  "inhaltSoPlan", "inhaltRPlan", "inhaltLPlan")
+ASSOCIATIONS = frozenset(
+    {
+        "gehoertZuPlan",
+        "bereich",
+        "gehoertZuBereich",
+        "gehoertNachrichtlichZuBereich",
+        "gehoertZuBP_Bereich",
+        "gehoertZuFP_Bereich",
+        "gehoertZuSO_Bereich",
+        "gehoertZuRP_Bereich",
+        "gehoertZuLP_Bereich",
+        "planinhalt",
+        "nachrichtlich",
+        "inhaltBPlan",
+        "inhaltFPlan",
+        "inhaltSoPlan",
+        "inhaltRPlan",
+        "inhaltLPlan",
+        "praesentationsobjekt",
+        "dientZurDarstellungVon",
+        "wirdDargestelltDurch",
+        "gehoertZuPraesentationsobjekt",
+        "texte",
+        "refTextInhalt",
+        "abweichungText",
+        "begruendungsTexte",
+        "refBegruendungInhalt",
+        "rasterBasis",
+        "rasterAenderung",
+        "wirdAusgeglichenDurchFlaeche",
+        "wirdAusgeglichenDurchMassnahme",
+        "wirdAusgeglichenDurchABE",
+        "wirdAusgeglichenDurchSPE",
+        "wirdAusgeglichenDurchSPEFlaeche",
+        "wirdAusgeglichenDurchSPEMassnahme",
+        "wirdAusgeglichenDurchBPFlaeche",
+        "wirdAusgeglichenDurchBPMassnahme",
+        "wirdAusgeglichenDurchBPABE",
+        "wirdAusgeglichenDurchBPSPEFlaeche",
+        "wirdAusgeglichenDurchBPSPEMassnahme",
+        "wirdAusgeglichenDurchFPFlaeche",
+        "wirdAusgeglichenDurchFPSPE",
+        "zusatzkontingent",
+        "zusatzkontingentFlaeche",
+        "richtungssektorGrenze",
+        "baugrenze",
+        "baulinie",
+        "begrenzungslinie",
+        "flaechenteil",
+        "hat",
+        "zuordnung",
+        "eigentuemer",
+        "wegerecht",
+    }
+)
+_BEREICH_LINKS = (
+    "gehoertZuBereich",
+    "gehoertNachrichtlichZuBereich",
+    "gehoertZuBP_Bereich",
+    "gehoertZuFP_Bereich",
+    "gehoertZuSO_Bereich",
+    "gehoertZuRP_Bereich",
+    "gehoertZuLP_Bereich",
+)
+_CONTENT_LINKS = (
+    "planinhalt",
+    "nachrichtlich",
+    "praesentationsobjekt",
+    "inhaltBPlan",
+    "inhaltFPlan",
+    "inhaltSoPlan",
+    "inhaltRPlan",
+    "inhaltLPlan",
+)
 #: association -> (test on the target, what it must be)
 _TARGET_KIND = {
     "gehoertZuPlan": (lambda o: o.is_plan, "*_Plan"),
@@ -696,15 +864,25 @@ def _dangling(objects: list[PlanObject], index: _Index) -> list[Finding]:
             for ref in refs:
                 target = index.get(ref)
                 if target is None:
-                    out.append(_finding(obj, "referenz",
-                                        f"{prop} verweist auf {ref}, das es im Dokument nicht gibt",
-                                        f"{prop} points to {ref}, which is not in the document"))
+                    out.append(
+                        _finding(
+                            obj,
+                            "referenz",
+                            f"{prop} verweist auf {ref}, das es im Dokument nicht gibt",
+                            f"{prop} points to {ref}, which is not in the document",
+                        )
+                    )
                     continue
                 kind = _TARGET_KIND.get(prop)
                 if kind is not None and not kind[0](target):
-                    out.append(_finding(obj, "referenz",
-                                        f"{prop} verweist auf {ref} ({target.xplan_class}), erwartet {kind[1]}",
-                                        f"{prop} points to {ref} ({target.xplan_class}), expected {kind[1]}"))
+                    out.append(
+                        _finding(
+                            obj,
+                            "referenz",
+                            f"{prop} verweist auf {ref} ({target.xplan_class}), erwartet {kind[1]}",
+                            f"{prop} points to {ref} ({target.xplan_class}), expected {kind[1]}",
+                        )
+                    )
     return out
 
 
@@ -715,18 +893,31 @@ def _plan_bereich(index: _Index) -> list[Finding]:
         for pid in b.references.get("gehoertZuPlan", []):
             plan = index.get(pid)
             if plan is not None and plan.is_plan and b.id not in plan.references.get("bereich", []):
-                out.append(_finding(
-                    b, "referenz.plan_bereich",
-                    f"Bereich gehört laut gehoertZuPlan zu {pid}, der Plan führt ihn aber nicht unter bereich",
-                    f"Bereich belongs to {pid} by gehoertZuPlan, but the plan does not list it in bereich"))
+                out.append(
+                    _finding(
+                        b,
+                        "referenz.plan_bereich",
+                        f"Bereich gehört laut gehoertZuPlan zu {pid}, der Plan führt ihn aber nicht unter bereich",
+                        f"Bereich belongs to {pid} by gehoertZuPlan, but the plan does not list it in bereich",
+                    )
+                )
     for plan in index.plans:
         for bid in plan.references.get("bereich", []):
             bereich = index.get(bid)
-            if bereich is not None and bereich.is_bereich and plan.id not in bereich.references.get("gehoertZuPlan", []):
+            if (
+                bereich is not None
+                and bereich.is_bereich
+                and plan.id not in bereich.references.get("gehoertZuPlan", [])
+            ):
                 owner = ", ".join(bereich.references.get("gehoertZuPlan", [])) or "keinen / none"
-                out.append(_finding(plan, "referenz.plan_bereich",
-                                    f"Plan führt Bereich {bid} unter bereich, dessen gehoertZuPlan nennt aber {owner}",
-                                    f"plan lists Bereich {bid} in bereich, but its gehoertZuPlan names {owner}"))
+                out.append(
+                    _finding(
+                        plan,
+                        "referenz.plan_bereich",
+                        f"Plan führt Bereich {bid} unter bereich, dessen gehoertZuPlan nennt aber {owner}",
+                        f"plan lists Bereich {bid} in bereich, but its gehoertZuPlan names {owner}",
+                    )
+                )
     return out
 
 
@@ -748,10 +939,16 @@ def _orphans(objects: list[PlanObject], index: _Index) -> list[Finding]:
             if ref in parent:
                 parent[find(ref)] = find(obj.id)
     with_plan = {find(p.id) for p in index.plans}
-    return [_finding(o, "referenz.ohne_plan",
-                     "Objekt ist mit keinem Plan verbunden (weder über Bereich noch über Relationen)",
-                     "object is linked to no plan (neither through a Bereich nor through associations)")
-            for o in objects if find(o.id) not in with_plan]
+    return [
+        _finding(
+            o,
+            "referenz.ohne_plan",
+            "Objekt ist mit keinem Plan verbunden (weder über Bereich noch über Relationen)",
+            "object is linked to no plan (neither through a Bereich nor through associations)",
+        )
+        for o in objects
+        if find(o.id) not in with_plan
+    ]
 
 
 # =========================================================================== Flächenschluss
@@ -813,9 +1010,15 @@ def _absolute(value):
     return value.get("datumAbsolut") if isinstance(value, dict) else value
 
 
-def check_flaechenschluss(objects: list[PlanObject], tolerance: float = TOLERANCE_M,
-                          min_area: float = MIN_AREA_M2, version: str | None = None, *,
-                          today: date | None = None, limit: int | None = MAX_FINDINGS_PER_RULE) -> list[Finding]:
+def check_flaechenschluss(
+    objects: list[PlanObject],
+    tolerance: float = TOLERANCE_M,
+    min_area: float = MIN_AREA_M2,
+    version: str | None = None,
+    *,
+    today: date | None = None,
+    limit: int | None = MAX_FINDINGS_PER_RULE,
+) -> list[Finding]:
     """Overlaps and gaps of the Flächenschluss of every BP and FP plan (see the module docstring).
 
     Parameters
@@ -841,8 +1044,11 @@ def check_flaechenschluss(objects: list[PlanObject], tolerance: float = TOLERANC
     findings: list[Finding] = []
     for plan_id, plan_members in members.items():
         plan = index.by_id[plan_id]
-        own_area = {b.id: a for b in objects if b.is_bereich and index.plan_of(b) is plan
-                    and (a := _area(b.geometry)) is not None}
+        own_area = {
+            b.id: a
+            for b in objects
+            if b.is_bereich and index.plan_of(b) is plan and (a := _area(b.geometry)) is not None
+        }
         groups: dict[str, list[tuple[PlanObject, BaseGeometry]]] = defaultdict(list)
         for o, area in plan_members:
             b = index.bereich_of(o)
@@ -857,8 +1063,14 @@ def check_flaechenschluss(objects: list[PlanObject], tolerance: float = TOLERANC
     return _cap(findings, limit)
 
 
-def _check_group(owner: PlanObject, region: BaseGeometry | None, group: list[tuple[PlanObject, BaseGeometry]],
-                 tolerance: float, min_area: float, gap_severity: str) -> list[Finding]:
+def _check_group(
+    owner: PlanObject,
+    region: BaseGeometry | None,
+    group: list[tuple[PlanObject, BaseGeometry]],
+    tolerance: float,
+    min_area: float,
+    gap_severity: str,
+) -> list[Finding]:
     """Overlaps within ``group`` and gaps between its union and ``region`` (the area it must fill)."""
     objs = [o for o, _ in group]
     geoms = np.array([a for _, a in group], dtype=object)
@@ -874,18 +1086,23 @@ def _check_group(owner: PlanObject, region: BaseGeometry | None, group: list[tup
         touching = sorted(tree.query(piece.buffer(tolerance), predicate="intersects"))[:5]
         near = ", ".join(objs[i].id for i in touching) or "-"
         kind_de, kind_en = ("Bereichs", "Bereich") if owner.is_bereich else ("Plans", "plan")
-        findings.append(_finding(
-            owner, "flaechenschluss.luecke",
-            f"2.2.1.1: Lücke im Flächenschluss des {kind_de} von {piece.area:.2f} m² bei {point}; "
-            f"angrenzende Objekte: {near}",
-            f"2.2.1.1: gap in the Flächenschluss of the {kind_en} of {piece.area:.2f} m² at {point}; "
-            f"adjoining objects: {near}",
-            severity=gap_severity))
+        findings.append(
+            _finding(
+                owner,
+                "flaechenschluss.luecke",
+                f"2.2.1.1: Lücke im Flächenschluss des {kind_de} von {piece.area:.2f} m² bei {point}; "
+                f"angrenzende Objekte: {near}",
+                f"2.2.1.1: gap in the Flächenschluss of the {kind_en} of {piece.area:.2f} m² at {point}; "
+                f"adjoining objects: {near}",
+                severity=gap_severity,
+            )
+        )
     return findings
 
 
-def _overlaps(group: list[PlanObject], geoms: np.ndarray, tree: shapely.STRtree,
-              tolerance: float, min_area: float) -> list[Finding]:
+def _overlaps(
+    group: list[PlanObject], geoms: np.ndarray, tree: shapely.STRtree, tolerance: float, min_area: float
+) -> list[Finding]:
     if len(geoms) < 2:
         return []
     left, right = tree.query(geoms, predicate="intersects")
@@ -903,12 +1120,16 @@ def _overlaps(group: list[PlanObject], geoms: np.ndarray, tree: shapely.STRtree,
         area = sum(p.area for p in parts)
         point = _fmt_point(max(parts, key=lambda p: p.area).representative_point())
         a, b = group[i], group[j]
-        out.append(_finding(
-            a, "flaechenschluss.ueberlappung",
-            f"2.2.1.1: Flächenschlussobjekte {a.id} ({a.xplan_class}) und {b.id} ({b.xplan_class}) "
-            f"überlappen sich auf {area:.2f} m² bei {point}",
-            f"2.2.1.1: Flächenschluss objects {a.id} ({a.xplan_class}) and {b.id} ({b.xplan_class}) "
-            f"overlap by {area:.2f} m² at {point}"))
+        out.append(
+            _finding(
+                a,
+                "flaechenschluss.ueberlappung",
+                f"2.2.1.1: Flächenschlussobjekte {a.id} ({a.xplan_class}) und {b.id} ({b.xplan_class}) "
+                f"überlappen sich auf {area:.2f} m² bei {point}",
+                f"2.2.1.1: Flächenschluss objects {a.id} ({a.xplan_class}) and {b.id} ({b.xplan_class}) "
+                f"overlap by {area:.2f} m² at {point}",
+            )
+        )
     return out
 
 
@@ -937,25 +1158,34 @@ def _plan_rules(plan: PlanObject) -> list[Finding]:
     if not (isinstance(name, str) and name.strip()):
         out.append(_finding(plan, "konformitaet.plan_name", "Plan ohne Namen (name)", "plan without a name"))
     if plan.geometry is None or plan.geometry.is_empty:
-        out.append(_finding(plan, "konformitaet.plan_geltungsbereich",
-                            "Plan ohne räumlichen Geltungsbereich (raeumlicherGeltungsbereich)",
-                            "plan without a Geltungsbereich (raeumlicherGeltungsbereich)"))
+        out.append(
+            _finding(
+                plan,
+                "konformitaet.plan_geltungsbereich",
+                "Plan ohne räumlichen Geltungsbereich (raeumlicherGeltungsbereich)",
+                "plan without a Geltungsbereich (raeumlicherGeltungsbereich)",
+            )
+        )
     out += _date_order(plan)
     return out
 
 
 #: (earlier, later) pairs of procedure dates, per plan type
 _DATE_ORDER = {
-    "BP": (("aufstellungsbeschlussDatum", "satzungsbeschlussDatum"),
-           ("aufstellungsbeschlussDatum", "rechtsverordnungsDatum"),
-           ("aufstellungsbeschlussDatum", "inkrafttretensDatum"),
-           ("satzungsbeschlussDatum", "ausfertigungsDatum"),
-           ("satzungsbeschlussDatum", "inkrafttretensDatum"),
-           ("rechtsverordnungsDatum", "inkrafttretensDatum"),
-           ("ausfertigungsDatum", "inkrafttretensDatum")),
-    "FP": (("aufstellungsbeschlussDatum", "planbeschlussDatum"),
-           ("aufstellungsbeschlussDatum", "wirksamkeitsDatum"),
-           ("planbeschlussDatum", "wirksamkeitsDatum")),
+    "BP": (
+        ("aufstellungsbeschlussDatum", "satzungsbeschlussDatum"),
+        ("aufstellungsbeschlussDatum", "rechtsverordnungsDatum"),
+        ("aufstellungsbeschlussDatum", "inkrafttretensDatum"),
+        ("satzungsbeschlussDatum", "ausfertigungsDatum"),
+        ("satzungsbeschlussDatum", "inkrafttretensDatum"),
+        ("rechtsverordnungsDatum", "inkrafttretensDatum"),
+        ("ausfertigungsDatum", "inkrafttretensDatum"),
+    ),
+    "FP": (
+        ("aufstellungsbeschlussDatum", "planbeschlussDatum"),
+        ("aufstellungsbeschlussDatum", "wirksamkeitsDatum"),
+        ("planbeschlussDatum", "wirksamkeitsDatum"),
+    ),
 }
 
 
@@ -977,9 +1207,14 @@ def _date_order(plan: PlanObject) -> list[Finding]:
     for earlier, later in _DATE_ORDER.get(plan.plan_type, ()):
         first, second = _dates(plan.attributes.get(earlier)), _dates(plan.attributes.get(later))
         if first and second and min(first) > max(second):
-            out.append(_finding(plan, "konformitaet.datum_reihenfolge",
-                                f"{later} ({max(second).isoformat()}) liegt vor {earlier} ({min(first).isoformat()})",
-                                f"{later} ({max(second).isoformat()}) is before {earlier} ({min(first).isoformat()})"))
+            out.append(
+                _finding(
+                    plan,
+                    "konformitaet.datum_reihenfolge",
+                    f"{later} ({max(second).isoformat()}) liegt vor {earlier} ({min(first).isoformat()})",
+                    f"{later} ({max(second).isoformat()}) is before {earlier} ({min(first).isoformat()})",
+                )
+            )
     return out
 
 
@@ -989,8 +1224,20 @@ _RANGED = ("GRZ", "GFZ", "GR", "GF", "Z", "ZU")
 _PAIRS_ONLY = ("F", "B", "T")
 #: Measures that must be > 0 (with their min/max/Ausn); storey counts must be ≥ 0.
 _POSITIVE = ("GFZ", "GF", "GR", "BMZ", "BM")
-_STOREYS = ("Z", "ZU", "Zzwingend", "ZUzwingend", "Z_Ausn", "ZU_Ausn", "Z_Staffel", "Z_Dach", "Zmin", "Zmax",
-            "ZUmin", "ZUmax")
+_STOREYS = (
+    "Z",
+    "ZU",
+    "Zzwingend",
+    "ZUzwingend",
+    "Z_Ausn",
+    "ZU_Ausn",
+    "Z_Staffel",
+    "Z_Dach",
+    "Zmin",
+    "Zmax",
+    "ZUmin",
+    "ZUmax",
+)
 
 
 def _number(value) -> float | None:
@@ -1010,22 +1257,46 @@ def _mass_rules(obj: PlanObject) -> list[Finding]:
     out = []
     for key in ("GRZ", "GRZmin", "GRZmax", "GRZ_Ausn"):
         if key in num and not 0 < num[key] <= 1:
-            out.append(_finding(obj, "konformitaet.grz", f"{key} = {num[key]:g} liegt nicht in (0, 1]",
-                                f"{key} = {num[key]:g} is not in (0, 1]"))
+            out.append(
+                _finding(
+                    obj,
+                    "konformitaet.grz",
+                    f"{key} = {num[key]:g} liegt nicht in (0, 1]",
+                    f"{key} = {num[key]:g} is not in (0, 1]",
+                )
+            )
     for base in _POSITIVE:
         for key in (base, f"{base}min", f"{base}max", f"{base}_Ausn"):
             if key in num and num[key] <= 0:
-                out.append(_finding(obj, "konformitaet.mass_positiv", f"{key} = {num[key]:g} ist nicht positiv",
-                                    f"{key} = {num[key]:g} is not positive"))
+                out.append(
+                    _finding(
+                        obj,
+                        "konformitaet.mass_positiv",
+                        f"{key} = {num[key]:g} ist nicht positiv",
+                        f"{key} = {num[key]:g} is not positive",
+                    )
+                )
     for key in _STOREYS:
         if key in num and num[key] < 0:
-            out.append(_finding(obj, "konformitaet.mass_positiv", f"{key} = {num[key]:g} ist negativ",
-                                f"{key} = {num[key]:g} is negative"))
+            out.append(
+                _finding(
+                    obj,
+                    "konformitaet.mass_positiv",
+                    f"{key} = {num[key]:g} ist negativ",
+                    f"{key} = {num[key]:g} is negative",
+                )
+            )
     for base in _RANGED + _PAIRS_ONLY:
         lo, hi = num.get(f"{base}min"), num.get(f"{base}max")
         if lo is not None and hi is not None and lo > hi:
-            out.append(_finding(obj, "konformitaet.min_max", f"{base}min = {lo:g} ist größer als {base}max = {hi:g}",
-                                f"{base}min = {lo:g} is greater than {base}max = {hi:g}"))
+            out.append(
+                _finding(
+                    obj,
+                    "konformitaet.min_max",
+                    f"{base}min = {lo:g} ist größer als {base}max = {hi:g}",
+                    f"{base}min = {lo:g} is greater than {base}max = {hi:g}",
+                )
+            )
     for base in _RANGED:
         out += _range_rules(obj, base, num)
     return out
@@ -1039,27 +1310,50 @@ def _range_rules(obj: PlanObject, base: str, num: dict[str, float]) -> list[Find
     out = []
     lo, hi = f"{base}min", f"{base}max"
     if hi in num and lo not in num and (obj.xplan_class, base) not in _PLAIN_MAX:
-        out.append(_finding(obj, "konformitaet.bereichsangabe", f"{hi} ist belegt, {lo} aber nicht",
-                            f"{hi} is given but {lo} is not"))
+        out.append(
+            _finding(
+                obj,
+                "konformitaet.bereichsangabe",
+                f"{hi} ist belegt, {lo} aber nicht",
+                f"{hi} is given but {lo} is not",
+            )
+        )
     ranged = [k for k in (lo, hi) if k in num]
     if base in num and ranged:
-        out.append(_finding(obj, "konformitaet.wert_und_bereich",
-                            f"{base} und die Bereichsangabe {'/'.join(ranged)} sind beide belegt",
-                            f"{base} and the range {'/'.join(ranged)} are both given"))
+        out.append(
+            _finding(
+                obj,
+                "konformitaet.wert_und_bereich",
+                f"{base} und die Bereichsangabe {'/'.join(ranged)} sind beide belegt",
+                f"{base} and the range {'/'.join(ranged)} are both given",
+            )
+        )
     forced = f"{base}zwingend"
     others = [k for k in (base, lo, hi) if k in num]
     if forced in num and others:
-        out.append(_finding(obj, "konformitaet.wert_und_bereich",
-                            f"{forced} und {'/'.join(others)} sind beide belegt",
-                            f"{forced} and {'/'.join(others)} are both given"))
+        out.append(
+            _finding(
+                obj,
+                "konformitaet.wert_und_bereich",
+                f"{forced} und {'/'.join(others)} sind beide belegt",
+                f"{forced} and {'/'.join(others)} are both given",
+            )
+        )
     return out
 
 
 #: 6.1.3.x: associations of SO objects that only make sense in a BP or an FP plan
 _SO_RELATIONS = {
-    "BP": ("wirdAusgeglichenDurchBPFlaeche", "wirdAusgeglichenDurchBPABE", "wirdAusgeglichenDurchBPSPEMassnahme",
-           "wirdAusgeglichenDurchBPSPEFlaeche", "wirdAusgeglichenDurchBPMassnahme", "zusatzkontingent",
-           "zusatzkontingentFlaeche", "richtungssektorGrenze"),
+    "BP": (
+        "wirdAusgeglichenDurchBPFlaeche",
+        "wirdAusgeglichenDurchBPABE",
+        "wirdAusgeglichenDurchBPSPEMassnahme",
+        "wirdAusgeglichenDurchBPSPEFlaeche",
+        "wirdAusgeglichenDurchBPMassnahme",
+        "zusatzkontingent",
+        "zusatzkontingentFlaeche",
+        "richtungssektorGrenze",
+    ),
     "FP": ("wirdAusgeglichenDurchFPFlaeche", "wirdAusgeglichenDurchFPSPE"),
 }
 
@@ -1074,11 +1368,16 @@ def _so_relations(obj: PlanObject, index: _Index) -> list[Finding]:
             continue
         for prop in props:
             if obj.references.get(prop) or obj.attributes.get(prop):
-                out.append(_finding(obj, "konformitaet.so_relation",
-                                    f"{prop} ist nur in einem {plan_type}_Plan erlaubt, das Objekt gehört zu "
-                                    f"{plan.id} ({plan.xplan_class})",
-                                    f"{prop} is allowed only in a {plan_type}_Plan; the object belongs to "
-                                    f"{plan.id} ({plan.xplan_class})"))
+                out.append(
+                    _finding(
+                        obj,
+                        "konformitaet.so_relation",
+                        f"{prop} ist nur in einem {plan_type}_Plan erlaubt, das Objekt gehört zu "
+                        f"{plan.id} ({plan.xplan_class})",
+                        f"{prop} is allowed only in a {plan_type}_Plan; the object belongs to "
+                        f"{plan.id} ({plan.xplan_class})",
+                    )
+                )
     return out
 
 
@@ -1087,8 +1386,9 @@ def _is_content(obj: PlanObject) -> bool:
     return not (obj.is_plan or obj.is_bereich or obj.plan_type == "XP")
 
 
-def _outside_geltungsbereich(objects: list[PlanObject], index: _Index,
-                             tolerance: float = TOLERANCE_M, min_area: float = MIN_AREA_M2) -> list[Finding]:
+def _outside_geltungsbereich(
+    objects: list[PlanObject], index: _Index, tolerance: float = TOLERANCE_M, min_area: float = MIN_AREA_M2
+) -> list[Finding]:
     """2.2.3.1: content objects within their Bereich's (else their plan's) Geltungsbereich, 2 mm tolerance."""
     areas: dict[str, BaseGeometry | None] = {}  # Bereich/plan id -> its Geltungsbereich
 
@@ -1114,8 +1414,7 @@ def _outside_geltungsbereich(objects: list[PlanObject], index: _Index,
         buffered = region.buffer(tolerance)
         shapely.prepare(buffered)
         geoms = [_checkable(o.geometry) for o in members]
-        inside = shapely.covered_by(np.array([g if g is not None else Point() for g in geoms], dtype=object),
-                                    buffered)
+        inside = shapely.covered_by(np.array([g if g is not None else Point() for g in geoms], dtype=object), buffered)
         for obj, geom, ok in zip(members, geoms, inside, strict=True):
             if geom is not None and not ok:
                 finding = _outside_finding(obj, geom, owner, region, tolerance, min_area)
@@ -1132,8 +1431,9 @@ def _checkable(geom: BaseGeometry) -> BaseGeometry | None:
     return geom if geom.is_valid else None
 
 
-def _outside_finding(obj: PlanObject, geom: BaseGeometry, owner: PlanObject, region: BaseGeometry,
-                     tolerance: float, min_area: float) -> Finding | None:
+def _outside_finding(
+    obj: PlanObject, geom: BaseGeometry, owner: PlanObject, region: BaseGeometry, tolerance: float, min_area: float
+) -> Finding | None:
     """The finding for an object not covered by the buffered ``region``, with what lies outside it."""
     outside = geom.difference(region)
     polys = _polygons(outside)
@@ -1152,8 +1452,11 @@ def _outside_finding(obj: PlanObject, geom: BaseGeometry, owner: PlanObject, reg
     else:
         return None
     kind_de, kind_en = ("Bereichs", "Bereich") if owner.is_bereich else ("Plans", "plan")
-    return _finding(obj, "konformitaet.innerhalb_geltungsbereich",
-                    f"2.2.3.1: Objekt liegt ganz oder teilweise außerhalb des Geltungsbereichs des {kind_de} "
-                    f"{owner.id} ({size_de} außerhalb, bei {point})",
-                    f"2.2.3.1: object lies wholly or partly outside the Geltungsbereich of the {kind_en} "
-                    f"{owner.id} ({size_en} outside, at {point})")
+    return _finding(
+        obj,
+        "konformitaet.innerhalb_geltungsbereich",
+        f"2.2.3.1: Objekt liegt ganz oder teilweise außerhalb des Geltungsbereichs des {kind_de} "
+        f"{owner.id} ({size_de} außerhalb, bei {point})",
+        f"2.2.3.1: object lies wholly or partly outside the Geltungsbereich of the {kind_en} "
+        f"{owner.id} ({size_en} outside, at {point})",
+    )

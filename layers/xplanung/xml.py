@@ -13,12 +13,13 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 GML_NAMESPACES = ("http://www.opengis.net/gml/3.2", "http://www.opengis.net/gml")
 _XPLAN_NS = re.compile(r"^http://www\.xplanung\.de/xplangml/(\d+)/(\d+)$")
 
+
 def _local(el) -> str:
     tag = el.tag
     if not isinstance(tag, str):
         return ""
     # "{namespace}name" -> "name"; called ~300 000 times per batch of plans, so no QName object
-    return tag[tag.index("}") + 1:] if tag[:1] == "{" else tag
+    return tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
 
 
 def _is_gml(el) -> bool:
@@ -27,6 +28,7 @@ def _is_gml(el) -> bool:
 
 
 # "{*}name": lxml matches the local name in any namespace (or none) in C, not element by element in Python.
+
 
 def _children(el, name: str) -> list:
     return list(el.iterchildren("{*}" + name))
@@ -120,5 +122,3 @@ def xplan_version(root) -> str:
         if match:
             return f"{match.group(1)}.{match.group(2)}"
     raise ValueError(f"root element is {root.tag} and no XPlanung namespace is declared")
-
-

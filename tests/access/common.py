@@ -46,8 +46,13 @@ def node_for_tests() -> str:
         with open(Path(tempfile.gettempdir()) / "buergergis-oidc-npm.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (OIDC_DIR / "node_modules" / "oidc-provider" / "package.json").is_file():
-                done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=OIDC_DIR,
-                                      capture_output=True, text=True, timeout=600)
+                done = subprocess.run(
+                    [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                    cwd=OIDC_DIR,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
                 if done.returncode != 0:
                     pytest.fail(f"npm ci in tests/oidc failed: {done.stderr[-2000:]}")
     return node
@@ -58,12 +63,23 @@ class OidcProvider:
 
     def __init__(self, node: str, port: int, redirect_uri: str, log_dir: Path):
         self.url = f"http://127.0.0.1:{port}"
-        clients = [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [redirect_uri],
-                    "grant_types": ["authorization_code"], "response_types": ["code"]}]
+        clients = [
+            {
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "redirect_uris": [redirect_uri],
+                "grant_types": ["authorization_code"],
+                "response_types": ["code"],
+            }
+        ]
         self.log_path = log_dir / "oidc-provider.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 — the provider writes to it until stop() closes it
-        self.proc = subprocess.Popen([node, "provider.mjs", str(port), json.dumps(clients)], cwd=OIDC_DIR,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [node, "provider.mjs", str(port), json.dumps(clients)],
+            cwd=OIDC_DIR,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -145,13 +161,20 @@ def authorize_params(sign: SignIn) -> dict[str, str]:
 
 
 def baugrenze(**props) -> dict:
-    return {"type": "Feature", "properties": {"plan_id": "STAFF_TEST", "art": "Baugrenze", **props},
-            "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]}}
+    return {
+        "type": "Feature",
+        "properties": {"plan_id": "STAFF_TEST", "art": "Baugrenze", **props},
+        "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]},
+    }
 
 
 def post_baugrenze(server, http=requests, headers: dict | None = None) -> requests.Response:
-    return http.post(f"{server.api}/collections/bp_baugrenze/items", data=json.dumps(baugrenze()),
-                     headers={**GEOJSON, **(headers or {})}, timeout=TIMEOUT)
+    return http.post(
+        f"{server.api}/collections/bp_baugrenze/items",
+        data=json.dumps(baugrenze()),
+        headers={**GEOJSON, **(headers or {})},
+        timeout=TIMEOUT,
+    )
 
 
 def set_cookie_headers(response: requests.Response) -> list[str]:

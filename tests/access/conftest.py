@@ -34,13 +34,21 @@ def staff_server(request, tmp_path_factory, oidc_node):
         store = fresh_postgis_database(request.getfixturevalue("postgis"), "staff")
     import_demo_plans(store, data_dir / "rasters")  # plan layers to write to, and a city extent
     provider_port = free_port()
-    env = {"BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN,
-           "BUERGERGIS_OIDC_ISSUER": f"http://127.0.0.1:{provider_port}",
-           "BUERGERGIS_OIDC_CLIENT_ID": CLIENT_ID, "BUERGERGIS_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-           "BUERGERGIS_OIDC_SCOPES": "openid profile email roles"}
+    env = {
+        "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN,
+        "BUERGERGIS_OIDC_ISSUER": f"http://127.0.0.1:{provider_port}",
+        "BUERGERGIS_OIDC_CLIENT_ID": CLIENT_ID,
+        "BUERGERGIS_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "BUERGERGIS_OIDC_SCOPES": "openid profile email roles",
+    }
     if request.param == "geopackage":
-        env.update({"BUERGERGIS_UI": "1", "BUERGERGIS_OIDC_ROLES_CLAIM": "realm_access.roles",
-                    "BUERGERGIS_OIDC_ROLE_MAP": json.dumps(ROLE_MAP)})
+        env.update(
+            {
+                "BUERGERGIS_UI": "1",
+                "BUERGERGIS_OIDC_ROLES_CLAIM": "realm_access.roles",
+                "BUERGERGIS_OIDC_ROLE_MAP": json.dumps(ROLE_MAP),
+            }
+        )
         server = LiveServer(store, data_dir, extra_env=env)
     else:
         server = LiveServer(store, data_dir, extra_env=env, workers=2)

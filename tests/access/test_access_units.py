@@ -89,10 +89,14 @@ def test_sessions_end_when_idle_and_at_their_absolute_end(app):
     old_id, _ = sessions.create("s-old", "Old", "", "planner")
     live_id, _ = sessions.create("s-live", "Live", "", "planner")
     # 61 minutes without a request (idle limit 60), and past the absolute end while active
-    db.execute("UPDATE staff_sessions SET last_seen_at = :t WHERE id = :id",
-               {"t": "2000-01-01T00:00:00.000Z", "id": hash_id(idle_id)})
-    db.execute("UPDATE staff_sessions SET expires_at = :t WHERE id = :id",
-               {"t": "2000-01-01T00:00:00.000Z", "id": hash_id(old_id)})
+    db.execute(
+        "UPDATE staff_sessions SET last_seen_at = :t WHERE id = :id",
+        {"t": "2000-01-01T00:00:00.000Z", "id": hash_id(idle_id)},
+    )
+    db.execute(
+        "UPDATE staff_sessions SET expires_at = :t WHERE id = :id",
+        {"t": "2000-01-01T00:00:00.000Z", "id": hash_id(old_id)},
+    )
     assert sessions.lookup(idle_id) == (None, True)
     assert sessions.lookup(old_id) == (None, True)
     assert sessions.lookup(live_id)[0]["name"] == "Live"
@@ -121,9 +125,14 @@ def test_dash_callbacks_pass_the_csrf_token_only_from_our_own_page(app):
     assert forwarded(**{"Sec-Fetch-Site": "same-origin"})["X-CSRF-Token"] == row["csrf_token"]
     assert forwarded(Origin="https://portal.example.de")["X-CSRF-Token"] == row["csrf_token"]
     assert forwarded(**{"Sec-Fetch-Site": "same-origin"})["Cookie"] == cookie
-    for refused in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-                    {"Sec-Fetch-Site": "cross-site", "Origin": "https://portal.example.de"},
-                    {"Origin": "https://evil.example"}, {"Origin": "http://portal.example.de"}, {}):
+    for refused in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://portal.example.de"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "http://portal.example.de"},
+        {},
+    ):
         assert "X-CSRF-Token" not in forwarded(**refused), refused
     assert "X-CSRF-Token" not in forwarded(method="GET", **{"Sec-Fetch-Site": "same-origin"})
     assert "X-CSRF-Token" not in forwarded(path="/api/x", **{"Sec-Fetch-Site": "same-origin"})
@@ -135,8 +144,17 @@ def test_next_must_be_a_local_path(app):
     with app.test_request_context():
         assert local_path("/?view=dashboard") == "/?view=dashboard"
         assert local_path("/oapi/collections?f=html") == "/oapi/collections?f=html"
-        for bad in ("https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)",
-                    "/x y", "", None, "evil.example", "/javascript:alert(1)"):
+        for bad in (
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/x y",
+            "",
+            None,
+            "evil.example",
+            "/javascript:alert(1)",
+        ):
             assert local_path(bad) == "/", bad
 
 
@@ -146,13 +164,16 @@ def test_roles_from_claims():
     assert role_from_claims(keycloak, "realm_access.roles", {"stadtplanung": "planner"}) == "planner"
     assert role_from_claims(keycloak, "realm_access.roles", {"x": "admin"}) == "citizen"
     client_roles = {"resource_access": {"buergergis": {"roles": ["moderation"]}}}
-    assert role_from_claims(client_roles, "resource_access.buergergis.roles",
-                            {"moderation": "moderator"}) == "moderator"
+    assert (
+        role_from_claims(client_roles, "resource_access.buergergis.roles", {"moderation": "moderator"}) == "moderator"
+    )
     azure = {"roles": ["moderator", "admin"]}  # the highest wins
     assert role_from_claims(azure, "roles", AccessSettings().oidc_role_map) == "admin"
     adfs = {"http://schemas.microsoft.com/ws/2008/06/identity/claims/role": "planner"}
-    assert role_from_claims(adfs, "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
-                            {"planner": "planner"}) == "planner"
+    assert (
+        role_from_claims(adfs, "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", {"planner": "planner"})
+        == "planner"
+    )
     assert role_from_claims({"roles": "planner"}, "roles.deeper", {"planner": "planner"}) == "citizen"
     assert role_from_claims({}, "roles", {"planner": "planner"}) == "citizen"
     assert display_name({"sub": "abc", "email": "a@b.de"}) == "a@b.de"

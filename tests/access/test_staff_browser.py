@@ -24,10 +24,14 @@ def _status(server, cid: str) -> str | None:
 @pytest.mark.parametrize("staff_server", ["geopackage"], indirect=True)  # the server that runs the Dash UI
 def test_dashboard_sign_in_moderate_sign_out(staff_server, request):
     page = request.getfixturevalue("browser")
-    report = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
-              "properties": {"kind": "maengelmeldung", "category": "beleuchtung", "text": TEXT}}
-    r = requests.post(f"{staff_server.api}/collections/contributions/items", json=report, headers=GEOJSON,
-                      timeout=TIMEOUT)
+    report = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
+        "properties": {"kind": "maengelmeldung", "category": "beleuchtung", "text": TEXT},
+    }
+    r = requests.post(
+        f"{staff_server.api}/collections/contributions/items", json=report, headers=GEOJSON, timeout=TIMEOUT
+    )
     assert r.status_code == 201, r.text[:300]
     cid = r.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
     assert _status(staff_server, cid) is None  # pending: not public
@@ -41,13 +45,19 @@ def test_dashboard_sign_in_moderate_sign_out(staff_server, request):
     page.find_element(By.NAME, "login").send_keys("planner")
     page.find_element(By.NAME, "password").send_keys("beliebig")
     page.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_until(lambda: "Continue" in page.page_source or page.current_url.startswith(staff_server.url), 20,
-               message="the consent page")
+    wait_until(
+        lambda: "Continue" in page.page_source or page.current_url.startswith(staff_server.url),
+        20,
+        message="the consent page",
+    )
     if not page.current_url.startswith(staff_server.url):
         page.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     # back on the dashboard, signed in
-    wait_until(lambda: "Angemeldet als Paula Planer (Planung)" in page.find_element(By.ID, "staff-session").text,
-               30, message="signed in on the dashboard")
+    wait_until(
+        lambda: "Angemeldet als Paula Planer (Planung)" in page.find_element(By.ID, "staff-session").text,
+        30,
+        message="signed in on the dashboard",
+    )
     assert page.current_url.startswith(f"{staff_server.url}/?view=dashboard")
     # nothing of the session is readable by the page's scripts or kept in its storage
     assert "bgis_session" not in page.execute_script("return document.cookie")
@@ -65,13 +75,15 @@ def test_dashboard_sign_in_moderate_sign_out(staff_server, request):
     wait_until(lambda: page.find_elements(By.ID, "login-link"), 30, message="signed out")
     assert "Angemeldet" not in page.find_element(By.ID, "staff-session").text
     assert not page.find_elements(By.ID, "moderation-table")
-    me = page.execute_async_script(
-        "const done = arguments[0]; fetch('/api/me').then(r => r.json()).then(done);")
+    me = page.execute_async_script("const done = arguments[0]; fetch('/api/me').then(r => r.json()).then(done);")
     assert me["signed_in"] is False
     # a session cookie whose session is gone (expired, or ended elsewhere): said so, public data only
     page.add_cookie({"name": "bgis_session", "value": "x" * 43, "path": "/", "httpOnly": True})
     page.find_element(By.ID, "dash-refresh").click()
-    wait_until(lambda: "abgelaufen" in page.find_element(By.ID, "staff-session").text, 20,
-               message="the expired-session message")
+    wait_until(
+        lambda: "abgelaufen" in page.find_element(By.ID, "staff-session").text,
+        20,
+        message="the expired-session message",
+    )
     assert page.find_elements(By.ID, "login-link") and not page.find_elements(By.ID, "moderation-table")
     page.delete_cookie("bgis_session")

@@ -80,8 +80,11 @@ def test_planner_write_needs_the_csrf_token(staff_server):
 
 
 def _pending(server, http) -> int:
-    r = http.get(f"{server.api}/collections/contributions/items", timeout=TIMEOUT,
-                 params={"f": "json", "status": "eingereicht", "resulttype": "hits"})
+    r = http.get(
+        f"{server.api}/collections/contributions/items",
+        timeout=TIMEOUT,
+        params={"f": "json", "status": "eingereicht", "resulttype": "hits"},
+    )
     assert r.status_code == 200, r.text[:300]
     return r.json()["numberMatched"]
 
@@ -92,17 +95,28 @@ def test_a_person_without_role_has_citizen_rights(staff_server):
     r = post_baugrenze(staff_server, sign.http, sign.csrf)
     assert r.status_code == 403, r.text[:300]
     # a citizen's write (a Mängelmeldung) goes through, with the session's CSRF token like every cookie write
-    report = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
-              "properties": {"kind": "maengelmeldung", "category": "muell", "text": "Müll am Spielplatz (Test)"}}
-    r = sign.http.post(f"{staff_server.api}/collections/contributions/items", json=report, timeout=TIMEOUT,
-                       headers={"Content-Type": "application/geo+json", **sign.csrf})
+    report = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
+        "properties": {"kind": "maengelmeldung", "category": "muell", "text": "Müll am Spielplatz (Test)"},
+    }
+    r = sign.http.post(
+        f"{staff_server.api}/collections/contributions/items",
+        json=report,
+        timeout=TIMEOUT,
+        headers={"Content-Type": "application/geo+json", **sign.csrf},
+    )
     assert r.status_code == 201, r.text[:300]
     # pending contributions: a planner's session sees them, this one does not (no moderation view)
     planner = sign_in(staff_server, "planner")
     assert _pending(staff_server, planner.http) >= 1
     assert _pending(staff_server, sign.http) == 0
-    r = sign.http.post(f"{staff_server.url}/api/service-tokens", json={"name": "x", "role": "admin"},
-                       headers=sign.csrf, timeout=TIMEOUT)
+    r = sign.http.post(
+        f"{staff_server.url}/api/service-tokens",
+        json={"name": "x", "role": "admin"},
+        headers=sign.csrf,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 403
 
 
@@ -110,16 +124,20 @@ def test_sign_out_ends_the_session(staff_server):
     sign = sign_in(staff_server, "planner")
     cookie = sign.cookie
     csrf = sign.csrf
-    assert any(row["id"] == hashlib.sha256(b"buergergis-session:" + cookie.encode()).hexdigest()
-               for row in _rows(staff_server, "staff_sessions"))
+    assert any(
+        row["id"] == hashlib.sha256(b"buergergis-session:" + cookie.encode()).hexdigest()
+        for row in _rows(staff_server, "staff_sessions")
+    )
     r = sign.http.post(f"{staff_server.url}/auth/logout", timeout=TIMEOUT)  # no CSRF token: refused
     assert r.status_code == 403 and sign.me()["signed_in"] is True
     r = sign.http.post(f"{staff_server.url}/auth/logout", headers=csrf, timeout=TIMEOUT)
     assert r.status_code == 200 and r.json() == {"signed_in": False}
     assert any(c.startswith("bgis_session=;") for c in set_cookie_headers(r))  # the cookie is cleared
     assert sign.http.cookies.get("bgis_session") is None
-    assert not any(row["id"] == hashlib.sha256(b"buergergis-session:" + cookie.encode()).hexdigest()
-                   for row in _rows(staff_server, "staff_sessions"))
+    assert not any(
+        row["id"] == hashlib.sha256(b"buergergis-session:" + cookie.encode()).hexdigest()
+        for row in _rows(staff_server, "staff_sessions")
+    )
     # the old cookie, sent again, opens nothing: 401 with a clear message, writes refused
     old = {"Cookie": f"bgis_session={cookie}"}
     r = _me(staff_server, headers=old)
@@ -129,8 +147,12 @@ def test_sign_out_ends_the_session(staff_server):
     assert r.status_code == 401 and "sign in again" in r.json()["description"]
     # a form post (the dashboard's "Abmelden" button) is sent back to a local page only
     again = sign_in(staff_server, "planner")
-    r = again.http.post(f"{staff_server.url}/auth/logout", allow_redirects=False, timeout=TIMEOUT,
-                        data={"csrf_token": again.csrf["X-CSRF-Token"], "next": "https://evil.example/"})
+    r = again.http.post(
+        f"{staff_server.url}/auth/logout",
+        allow_redirects=False,
+        timeout=TIMEOUT,
+        data={"csrf_token": again.csrf["X-CSRF-Token"], "next": "https://evil.example/"},
+    )
     assert r.status_code == 303 and r.headers["Location"] == "/"
 
 
@@ -138,12 +160,17 @@ def test_an_expired_session_gets_401_and_no_staff_view(staff_server):
     sign = sign_in(staff_server, "moderator")
     csrf = sign.csrf
     key = hashlib.sha256(b"buergergis-session:" + sign.cookie.encode()).hexdigest()
-    Db(staff_server.store).execute("UPDATE staff_sessions SET expires_at = :past WHERE id = :id",
-                                   {"past": "2000-01-01T00:00:00.000Z", "id": key})
+    Db(staff_server.store).execute(
+        "UPDATE staff_sessions SET expires_at = :past WHERE id = :id", {"past": "2000-01-01T00:00:00.000Z", "id": key}
+    )
     r = _me(staff_server, sign.http)
     assert r.status_code == 401 and r.json()["expired"] is True
-    r = sign.http.post(f"{staff_server.url}/api/contributions/some-id/status", json={"status": "freigegeben"},
-                       headers=csrf, timeout=TIMEOUT)
+    r = sign.http.post(
+        f"{staff_server.url}/api/contributions/some-id/status",
+        json={"status": "freigegeben"},
+        headers=csrf,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 401 and "abgelaufen" in r.json()["description"]
     # reads go on as an anonymous citizen's: no pending contributions (tests/access' others made some)
     assert _pending(staff_server, sign.http) == 0
@@ -162,12 +189,12 @@ def test_the_store_holds_only_hashes_of_session_ids(staff_server):
 
 def test_login_refuses_foreign_next_and_unknown_callbacks(staff_server):
     for bad in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
-        r = requests.get(f"{staff_server.url}/auth/login", params={"next": bad}, allow_redirects=False,
-                         timeout=TIMEOUT)
+        r = requests.get(f"{staff_server.url}/auth/login", params={"next": bad}, allow_redirects=False, timeout=TIMEOUT)
         assert r.status_code == 302
         rows = [row for row in _rows(staff_server, "staff_sessions") if row["kind"] == "login"]
-        assert all("evil" not in str(row["login_state"]) and "javascript" not in str(row["login_state"])
-                   for row in rows)
+        assert all(
+            "evil" not in str(row["login_state"]) and "javascript" not in str(row["login_state"]) for row in rows
+        )
     # a callback with a made-up state, or without the sign-in cookie: refused, no session
     r = requests.get(f"{staff_server.url}/auth/callback", params={"code": "x", "state": "y"}, timeout=TIMEOUT)
     assert r.status_code == 400 and "erneut" in r.text and "again" in r.text
@@ -184,8 +211,12 @@ def test_service_tokens_from_the_command_line(staff_server, capsys):
     assert token.startswith("bgis_") and len(token) > 40
     auth = {"Authorization": f"Bearer {token}"}
     me = _me(staff_server, headers=auth).json()
-    assert (me["signed_in"], me["role"], me["name"], me["via"]) == (True, "planner", "token:fachverfahren",
-                                                                      "service-token")
+    assert (me["signed_in"], me["role"], me["name"], me["via"]) == (
+        True,
+        "planner",
+        "token:fachverfahren",
+        "service-token",
+    )
     assert me["csrf_token"] is None  # a bearer token needs none
     r = post_baugrenze(staff_server, headers=auth)
     assert r.status_code == 201, r.text[:300]
@@ -215,28 +246,44 @@ def test_unknown_tokens_are_refused_and_env_tokens_keep_working(staff_server):
     assert (me["role"], me["name"], me["via"]) == ("planner", "token:planner-env", "env-token")
     me = _me(staff_server, headers={"Authorization": f"Bearer {MODERATOR_TOKEN}"}).json()
     assert (me["role"], me["name"], me["via"]) == ("moderator", "token:moderator-env", "env-token")
-    assert _me(staff_server).json() == {"signed_in": False, "name": None, "role": "citizen", "via": None,
-                                        "csrf_token": None, "expired": False, "sign_in_available": True}
+    assert _me(staff_server).json() == {
+        "signed_in": False,
+        "name": None,
+        "role": "citizen",
+        "via": None,
+        "csrf_token": None,
+        "expired": False,
+        "sign_in_available": True,
+    }
 
 
 def test_admins_manage_service_tokens_over_the_api(staff_server):
     url = f"{staff_server.url}/api/service-tokens"
     assert requests.post(url, json={"name": "qgis", "role": "planner"}, timeout=TIMEOUT).status_code == 401
     planner = sign_in(staff_server, "planner")
-    assert planner.http.post(url, json={"name": "qgis", "role": "planner"}, headers=planner.csrf,
-                             timeout=TIMEOUT).status_code == 403
+    assert (
+        planner.http.post(
+            url, json={"name": "qgis", "role": "planner"}, headers=planner.csrf, timeout=TIMEOUT
+        ).status_code
+        == 403
+    )
     assert planner.http.get(url, timeout=TIMEOUT).status_code == 403
     admin = sign_in(staff_server, "admin")
     assert admin.http.post(url, json={"name": "qgis", "role": "planner"}, timeout=TIMEOUT).status_code == 403  # CSRF
     r = admin.http.post(url, json={"name": "qgis", "role": "planner"}, headers=admin.csrf, timeout=TIMEOUT)
     assert r.status_code == 201 and r.headers["Cache-Control"] == "no-store", r.text[:300]
     token = r.json()["token"]
-    assert admin.http.post(url, json={"name": "qgis", "role": "planner"}, headers=admin.csrf,
-                           timeout=TIMEOUT).status_code == 409
-    assert admin.http.post(url, json={"name": "../x", "role": "planner"}, headers=admin.csrf,
-                           timeout=TIMEOUT).status_code == 400
-    assert admin.http.post(url, json={"name": "y", "role": "king"}, headers=admin.csrf,
-                           timeout=TIMEOUT).status_code == 400
+    assert (
+        admin.http.post(url, json={"name": "qgis", "role": "planner"}, headers=admin.csrf, timeout=TIMEOUT).status_code
+        == 409
+    )
+    assert (
+        admin.http.post(url, json={"name": "../x", "role": "planner"}, headers=admin.csrf, timeout=TIMEOUT).status_code
+        == 400
+    )
+    assert (
+        admin.http.post(url, json={"name": "y", "role": "king"}, headers=admin.csrf, timeout=TIMEOUT).status_code == 400
+    )
     listed = admin.http.get(url, timeout=TIMEOUT).json()["tokens"]
     entry = next(t for t in listed if t["name"] == "qgis")
     assert entry["role"] == "planner" and entry["active"] is True
@@ -261,6 +308,9 @@ def test_sessions_are_shared_by_the_workers(staff_server):
     sign = sign_in(staff_server, "planner")
     for _ in range(30):
         assert sign.me()["role"] == "planner"
-    pids = {line.split()[0] for line in (staff_server.data_dir / "access.log").read_text().splitlines()
-            if f" GET {ME} 200" in line}
+    pids = {
+        line.split()[0]
+        for line in (staff_server.data_dir / "access.log").read_text().splitlines()
+        if f" GET {ME} 200" in line
+    }
     assert len(pids) >= 2, pids

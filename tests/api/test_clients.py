@@ -60,10 +60,14 @@ def test_gdal_oapif_reads_features_and_attributes(api_server):
 def test_gdal_oapif_takes_field_types_from_the_schema(api_server):
     """GDAL builds the fields from the describedby schema (api/standards.py), not from the first page alone:
     a number that is null on the first features is still a number, an empty collection has its fields."""
-    first = requests.get(f"{api_server.api}/collections/bp_baugebiet/items",
-                         params={"f": "json", "limit": 10}, timeout=30).json()["features"]
-    nulls_first = [name for name in ("grz_min", "gfz_max", "z_min", "bmz", "h_max")
-                   if all(f["properties"].get(name) is None for f in first)]
+    first = requests.get(
+        f"{api_server.api}/collections/bp_baugebiet/items", params={"f": "json", "limit": 10}, timeout=30
+    ).json()["features"]
+    nulls_first = [
+        name
+        for name in ("grz_min", "gfz_max", "z_min", "bmz", "h_max")
+        if all(f["properties"].get(name) is None for f in first)
+    ]
     assert nulls_first, "the demo's first page should have a numeric field that is null throughout"
     info = pyogrio.read_info(f"OAPIF:{api_server.api}", layer="bp_baugebiet")
     types = dict(zip(info["fields"], info["dtypes"], strict=True))

@@ -3,8 +3,20 @@
 import pytest
 import requests
 
-EXPECTED = ["bp_plan", "bp_bereich", "bp_baugebiet", "bp_baugrenze", "bp_verkehrsflaeche",
-            "bp_gruenflaeche", "bp_textabschnitt", "bp_planraster", "buildings", "streets", "parcels", "dem"]
+EXPECTED = [
+    "bp_plan",
+    "bp_bereich",
+    "bp_baugebiet",
+    "bp_baugrenze",
+    "bp_verkehrsflaeche",
+    "bp_gruenflaeche",
+    "bp_textabschnitt",
+    "bp_planraster",
+    "buildings",
+    "streets",
+    "parcels",
+    "dem",
+]
 
 
 def test_all_collections_listed(api_server):
@@ -14,7 +26,9 @@ def test_all_collections_listed(api_server):
     assert set(EXPECTED) <= set(ids)
 
 
-@pytest.mark.parametrize("lang,title", [("de", "Baugebietsteilflächen"), ("en", "Building zones (Baugebietsteilflächen)")])
+@pytest.mark.parametrize(
+    "lang,title", [("de", "Baugebietsteilflächen"), ("en", "Building zones (Baugebietsteilflächen)")]
+)
 def test_collection_titles_in_both_languages(api_server, lang, title):
     r = requests.get(f"{api_server.api}/collections/bp_baugebiet", params={"f": "json", "lang": lang}, timeout=10)
     assert r.ok

@@ -6,8 +6,9 @@ import requests
 
 
 def _query(server, **params):
-    return requests.get(f"{server.api}/collections/bp_baugebiet/items",
-                        params={"f": "json", "limit": 1000, **params}, timeout=30)
+    return requests.get(
+        f"{server.api}/collections/bp_baugebiet/items", params={"f": "json", "limit": 1000, **params}, timeout=30
+    )
 
 
 def test_cql2_text_comparison(api_server):
@@ -23,9 +24,13 @@ def test_cql2_text_comparison(api_server):
 def test_cql2_json_equals_text(api_server):
     text = _query(api_server, filter="grz >= 0.4", **{"filter-lang": "cql2-text"}).json()
     body = {"op": ">=", "args": [{"property": "grz"}, 0.4]}
-    r = requests.post(f"{api_server.api}/collections/bp_baugebiet/items",
-                      params={"f": "json", "limit": 1000, "filter-lang": "cql2-json"},
-                      data=json.dumps(body), headers={"Content-Type": "application/query-cql-json"}, timeout=30)
+    r = requests.post(
+        f"{api_server.api}/collections/bp_baugebiet/items",
+        params={"f": "json", "limit": 1000, "filter-lang": "cql2-json"},
+        data=json.dumps(body),
+        headers={"Content-Type": "application/query-cql-json"},
+        timeout=30,
+    )
     assert r.ok, r.text[:300]
     assert r.json()["numberMatched"] == text["numberMatched"]
 

@@ -6,8 +6,7 @@ from pyproj import Transformer
 
 
 def _first(server, **params):
-    r = requests.get(f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 1, **params},
-                     timeout=10)
+    r = requests.get(f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 1, **params}, timeout=10)
     assert r.ok, r.text[:300]
     return r, r.json()["features"][0]
 
@@ -45,17 +44,28 @@ def test_epsg_4326_is_lat_lon(api_server):
 
 
 def test_bbox_crs_25832(api_server):
-    everything = requests.get(f"{api_server.api}/collections/bp_plan/items",
-                              params={"f": "json", "limit": 100}, timeout=10).json()
+    everything = requests.get(
+        f"{api_server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100}, timeout=10
+    ).json()
     t = Transformer.from_crs("OGC:CRS84", "EPSG:25832", always_xy=True)
     box = t.transform_bounds(9.9, 53.6, 10.1, 53.75)
-    inside = requests.get(f"{api_server.api}/collections/bp_plan/items", timeout=10, params={
-        "f": "json", "limit": 100, "bbox": ",".join(map(str, box)),
-        "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/25832"}).json()
+    inside = requests.get(
+        f"{api_server.api}/collections/bp_plan/items",
+        timeout=10,
+        params={
+            "f": "json",
+            "limit": 100,
+            "bbox": ",".join(map(str, box)),
+            "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/25832",
+        },
+    ).json()
     assert inside["numberMatched"] == everything["numberMatched"] > 0
 
 
 def test_unsupported_crs_is_400(api_server):
-    r = requests.get(f"{api_server.api}/collections/bp_plan/items",
-                     params={"f": "json", "crs": "http://www.opengis.net/def/crs/EPSG/0/2154"}, timeout=10)
+    r = requests.get(
+        f"{api_server.api}/collections/bp_plan/items",
+        params={"f": "json", "crs": "http://www.opengis.net/def/crs/EPSG/0/2154"},
+        timeout=10,
+    )
     assert r.status_code == 400

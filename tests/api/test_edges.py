@@ -20,9 +20,15 @@ from tests.conftest import PLANNER_TOKEN
 TIMEOUT = 30
 GEOJSON = {"Content-Type": "application/geo+json"}
 PLANNER = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
-REPORT = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
-          "properties": {"text": "Schlagloch vor Hausnummer 12 (Randfall-Test)", "kind": "maengelmeldung",
-                         "category": "strasse"}}
+REPORT = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
+    "properties": {
+        "text": "Schlagloch vor Hausnummer 12 (Randfall-Test)",
+        "kind": "maengelmeldung",
+        "category": "strasse",
+    },
+}
 
 
 # -- nesting depth ---------------------------------------------------------------------------------------------
@@ -40,14 +46,17 @@ def _deep(levels: int) -> bytes:
     return b'{"a":' * levels + b"1" + b"}" * levels
 
 
-@pytest.mark.parametrize("path,headers", [
-    ("/oapi/collections/contributions/items", GEOJSON),  # a feature
-    ("/oapi/collections/contributions/items", {"Content-Type": "application/json"}),  # read as a CQL2-JSON query
-    ("/oapi/collections/bp_baugrenze/items", {**GEOJSON, **PLANNER}),
-    ("/oapi/processes/run-scenario/execution", {"Content-Type": "application/json"}),
-    ("/api/scenarios/no-such-variant/like", {"Content-Type": "application/json"}),
-    ("/open311/v2/requests.json", {"Content-Type": "application/json"}),
-])
+@pytest.mark.parametrize(
+    "path,headers",
+    [
+        ("/oapi/collections/contributions/items", GEOJSON),  # a feature
+        ("/oapi/collections/contributions/items", {"Content-Type": "application/json"}),  # read as a CQL2-JSON query
+        ("/oapi/collections/bp_baugrenze/items", {**GEOJSON, **PLANNER}),
+        ("/oapi/processes/run-scenario/execution", {"Content-Type": "application/json"}),
+        ("/api/scenarios/no-such-variant/like", {"Content-Type": "application/json"}),
+        ("/open311/v2/requests.json", {"Content-Type": "application/json"}),
+    ],
+)
 def test_deeply_nested_json_is_a_400_with_a_message(api_server, path, headers):
     for body in (_deep(5_000), b"[" * 50_000 + b"]" * 50_000):
         r = requests.post(api_server.url + path, data=body, headers=headers, timeout=TIMEOUT)
@@ -57,8 +66,12 @@ def test_deeply_nested_json_is_a_400_with_a_message(api_server, path, headers):
 
 
 def test_ordinary_nesting_passes_the_depth_check(api_server):
-    r = requests.post(f"{api_server.api}/collections/contributions/items", data=_deep(MAX_JSON_DEPTH),
-                      headers=GEOJSON, timeout=TIMEOUT)
+    r = requests.post(
+        f"{api_server.api}/collections/contributions/items",
+        data=_deep(MAX_JSON_DEPTH),
+        headers=GEOJSON,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 400 and "verschachtelt" not in r.text  # refused for what it is, not for its depth
 
 
@@ -74,7 +87,7 @@ def _post_chunked(server, path: str, body: bytes, content_type: str = "applicati
     connection.endheaders()
     with contextlib.suppress(OSError):  # the server may answer and close before it has read everything
         for start in range(0, len(body), 65536):
-            chunk = body[start:start + 65536]
+            chunk = body[start : start + 65536]
             connection.send(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
         connection.send(b"0\r\n\r\n")
     response = connection.getresponse()
@@ -85,8 +98,10 @@ def _post_chunked(server, path: str, body: bytes, content_type: str = "applicati
 
 def test_chunked_body_over_the_limit_is_413_and_under_it_works(api_server):
     big = json.dumps({**REPORT, "properties": {**REPORT["properties"], "text": "x" * 1_500_000}}).encode()
-    for path, kind in (("/oapi/collections/contributions/items", "application/geo+json"),
-                       ("/api/scenarios/no-such-variant/like", "application/json")):
+    for path, kind in (
+        ("/oapi/collections/contributions/items", "application/geo+json"),
+        ("/api/scenarios/no-such-variant/like", "application/json"),
+    ):
         status, content = _post_chunked(api_server, path, big, kind)
         assert status == 413, (path, status, content[:200])
         assert "1000000" in json.loads(content)["description"]
@@ -119,8 +134,10 @@ def _store_down(server):
     try:
         with admin.cursor() as cur:
             cur.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                        "AND pid <> pg_backend_pid()", (database,))
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            )
         yield
     finally:
         with admin.cursor() as cur:
@@ -137,15 +154,32 @@ def _assert_503(r: requests.Response, what: str) -> None:
 def test_store_down_is_503_with_retry_after_and_recovers_by_itself(api_server):
     items = f"{api_server.api}/collections/bp_plan/items"
     assert requests.get(items, params={"f": "json", "limit": 1}, timeout=TIMEOUT).status_code == 200
-    feature = {"type": "Feature", "properties": {"plan_id": "TEST_PLAN", "art": "Baugrenze"},
-               "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]}}
+    feature = {
+        "type": "Feature",
+        "properties": {"plan_id": "TEST_PLAN", "art": "Baugrenze"},
+        "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]},
+    }
     with _store_down(api_server):
         _assert_503(requests.get(items, params={"f": "json", "limit": 1}, timeout=TIMEOUT), "items")
         _assert_503(requests.get(f"{items}/x", params={"f": "json"}, timeout=TIMEOUT), "item")
-        _assert_503(requests.post(f"{api_server.api}/collections/contributions/items", data=json.dumps(REPORT),
-                                  headers=GEOJSON, timeout=TIMEOUT), "contribution")
-        _assert_503(requests.post(f"{api_server.api}/collections/bp_baugrenze/items", data=json.dumps(feature),
-                                  headers={**GEOJSON, **PLANNER}, timeout=TIMEOUT), "planner write")
+        _assert_503(
+            requests.post(
+                f"{api_server.api}/collections/contributions/items",
+                data=json.dumps(REPORT),
+                headers=GEOJSON,
+                timeout=TIMEOUT,
+            ),
+            "contribution",
+        )
+        _assert_503(
+            requests.post(
+                f"{api_server.api}/collections/bp_baugrenze/items",
+                data=json.dumps(feature),
+                headers={**GEOJSON, **PLANNER},
+                timeout=TIMEOUT,
+            ),
+            "planner write",
+        )
         page = requests.get(items, params={"f": "html"}, timeout=TIMEOUT)
         assert page.status_code == 503 and page.headers["Retry-After"], page.status_code
     deadline = time.monotonic() + 20
@@ -155,8 +189,9 @@ def test_store_down_is_503_with_retry_after_and_recovers_by_itself(api_server):
             break
         time.sleep(0.5)
     assert r.status_code == 200, r.text[:300]
-    r = requests.post(f"{api_server.api}/collections/contributions/items", data=json.dumps(REPORT), headers=GEOJSON,
-                      timeout=TIMEOUT)
+    r = requests.post(
+        f"{api_server.api}/collections/contributions/items", data=json.dumps(REPORT), headers=GEOJSON, timeout=TIMEOUT
+    )
     assert r.status_code == 201, r.text[:300]
 
 
@@ -165,8 +200,13 @@ def test_storage_failures_are_told_from_other_errors():
 
     from pygeoapi.provider.base import ProviderQueryError
 
-    for message in ("database is locked", "attempt to write a readonly database", "disk I/O error",
-                    "database or disk is full", "unable to open database file"):
+    for message in (
+        "database is locked",
+        "attempt to write a readonly database",
+        "disk I/O error",
+        "database or disk is full",
+        "unable to open database file",
+    ):
         assert storage_unavailable(sqlite3.OperationalError(message)), message
     assert not storage_unavailable(sqlite3.OperationalError("no such column: x"))
     assert not storage_unavailable(ValueError("bad"))
@@ -183,8 +223,9 @@ def test_storage_failures_are_told_from_other_errors():
     assert storage_unavailable(answered(psycopg2.errors.AdminShutdown, "57P01"))
     assert storage_unavailable(answered(psycopg2.errors.DiskFull, "53100"))
     assert storage_unavailable(answered(psycopg2.errors.ReadOnlySqlTransaction, "25006"))
-    assert not storage_unavailable(sa.OperationalError("SELECT 1", {}, answered(
-        psycopg2.errors.StatementTooComplex, "54001")))  # the request's fault, not the store's
+    assert not storage_unavailable(
+        sa.OperationalError("SELECT 1", {}, answered(psycopg2.errors.StatementTooComplex, "54001"))
+    )  # the request's fault, not the store's
     assert not storage_unavailable(answered(psycopg2.errors.UndefinedColumn, "42703"))
     try:
         try:

@@ -29,8 +29,9 @@ def _create(server, point, status: str | None, **props) -> str:
     assert r.status_code == 201, r.text[:500]
     cid = r.headers["Location"].rsplit("/", 1)[-1]
     if status:
-        r = requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": status},
-                          headers=MODERATOR, timeout=TIMEOUT)
+        r = requests.post(
+            f"{server.url}/api/contributions/{cid}/status", json={"status": status}, headers=MODERATOR, timeout=TIMEOUT
+        )
         assert r.status_code == 200, r.text
     return cid
 
@@ -43,28 +44,46 @@ def feed_server(request, tmp_path_factory):
     else:
         store = fresh_postgis_database(request.getfixturevalue("postgis"), "feeds")
     import_demo_plans(store, data_dir / "rasters")
-    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0", "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN})
+    server = LiveServer(
+        store, data_dir, extra_env={"BUERGERGIS_UI": "0", "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN}
+    )
     try:
-        plans = sorted(p["id"] for p in requests.get(f"{server.api}/collections/bp_plan/items",
-                                                     params={"f": "json", "limit": 100},
-                                                     timeout=TIMEOUT).json()["features"])
+        plans = sorted(
+            p["id"]
+            for p in requests.get(
+                f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100}, timeout=TIMEOUT
+            ).json()["features"]
+        )
         server.plan_a, server.plan_b = plans[0], plans[1]
         server.procedures = {}
-        for name, body in (("a", {"plan_ids": [server.plan_a], "title_de": "Verfahren A <Test>"}),
-                           ("b", {"plan_ids": [server.plan_b], "title_de": "Verfahren B", "title_en": "Procedure B"}),
-                           ("general", {"title_de": "Allgemeine Beiträge"})):
-            r = requests.post(f"{server.url}/api/procedures", headers=PLANNER, timeout=TIMEOUT,
-                              json={"kind": "informell", "opens_at": _iso(-1), "closes_at": _iso(30), **body})
+        for name, body in (
+            ("a", {"plan_ids": [server.plan_a], "title_de": "Verfahren A <Test>"}),
+            ("b", {"plan_ids": [server.plan_b], "title_de": "Verfahren B", "title_en": "Procedure B"}),
+            ("general", {"title_de": "Allgemeine Beiträge"}),
+        ):
+            r = requests.post(
+                f"{server.url}/api/procedures",
+                headers=PLANNER,
+                timeout=TIMEOUT,
+                json={"kind": "informell", "opens_at": _iso(-1), "closes_at": _iso(30), **body},
+            )
             assert r.status_code == 201, r.text
             server.procedures[name] = r.json()["id"]
         server.ids = {
-            "a": _create(server, P1, "freigegeben", plan_id=server.plan_a,
-                         text="Mehr Bäume <script>alert(1)</script> & Bänke", pseudonym="Anwohnerin"),
+            "a": _create(
+                server,
+                P1,
+                "freigegeben",
+                plan_id=server.plan_a,
+                text="Mehr Bäume <script>alert(1)</script> & Bänke",
+                pseudonym="Anwohnerin",
+            ),
             "b": _create(server, P2, "freigegeben", plan_id=server.plan_b, text="Radweg bitte breiter"),
             "pending": _create(server, P1, None, plan_id=server.plan_a, text="Noch nicht geprüft (geheim)"),
             "rejected": _create(server, P1, "abgelehnt", plan_id=server.plan_a, text="Abgelehnter Beitrag"),
-            "defect": _create(server, FAR, "in_bearbeitung", kind="maengelmeldung", category="beleuchtung",
-                              text="Laterne defekt"),
+            "defect": _create(
+                server, FAR, "in_bearbeitung", kind="maengelmeldung", category="beleuchtung", text="Laterne defekt"
+            ),
         }
         yield server
     finally:
@@ -117,12 +136,23 @@ def test_contributions_feed_by_plan_area_and_kind(feed_server):
     assert len(list(atom(s, "contributions", limit="1").iter(f"{ATOM}entry"))) == 1
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"bbox": "1,2,3"}, "bbox"), ({"bbox": "10,53,9,54"}, "bbox"), ({"bbox": "a,b,c,d"}, "bbox"),
-    ({"bbox": "0,0,200,1"}, "bbox"), ({"point": "10,53.6", "radius": "0"}, "radius"),
-    ({"point": "10,53.6", "radius": "50000"}, "radius"), ({"point": "10"}, "point"), ({"radius": "10"}, "radius"),
-    ({"bbox": "9,53,10,54", "point": "10,53.6"}, "bbox"), ({"limit": "0"}, "limit"), ({"limit": "x"}, "limit"),
-    ({"kind": "spam"}, "kind")])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"bbox": "10,53,9,54"}, "bbox"),
+        ({"bbox": "a,b,c,d"}, "bbox"),
+        ({"bbox": "0,0,200,1"}, "bbox"),
+        ({"point": "10,53.6", "radius": "0"}, "radius"),
+        ({"point": "10,53.6", "radius": "50000"}, "radius"),
+        ({"point": "10"}, "point"),
+        ({"radius": "10"}, "radius"),
+        ({"bbox": "9,53,10,54", "point": "10,53.6"}, "bbox"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"kind": "spam"}, "kind"),
+    ],
+)
 def test_bad_feed_parameters_are_a_400_naming_them(feed_server, params, field):
     r = requests.get(f"{feed_server.url}/api/feeds/contributions.atom", params=params, timeout=TIMEOUT)
     assert r.status_code == 400, r.text
@@ -139,8 +169,10 @@ def test_procedures_feed(feed_server):
     s = feed_server
     root = atom(s, "procedures")
     assert entry_ids(root) == set(s.procedures.values())
-    assert {e.findtext(f"{ATOM}title") for e in root.iter(f"{ATOM}entry")} >= {"Verfahren A <Test>",
-                                                                               "Verfahren B / Procedure B"}
+    assert {e.findtext(f"{ATOM}title") for e in root.iter(f"{ATOM}entry")} >= {
+        "Verfahren A <Test>",
+        "Verfahren B / Procedure B",
+    }
     assert "Beteiligung vom" in etree.tostring(root, encoding="unicode")
     assert entry_ids(atom(s, "procedures", plan=s.plan_a)) == {s.procedures["a"]}
     # far from every plan only the procedure without an area (the whole Kommune) is found
@@ -159,6 +191,10 @@ def test_without_smtp_no_mail_is_offered_and_an_address_is_refused(feed_server):
     r = requests.post(f"{s.api}/collections/contributions/items", json=body, headers=GEOJSON, timeout=TIMEOUT)
     assert r.status_code == 201, r.text
     cid, secret = r.headers["Location"].rsplit("/", 1)[-1], r.headers[SECRET]
-    r = requests.put(f"{s.url}/api/contributions/{cid}/notify", json={"email": "anna@example.org"},
-                     headers={SECRET: secret}, timeout=TIMEOUT)
+    r = requests.put(
+        f"{s.url}/api/contributions/{cid}/notify",
+        json={"email": "anna@example.org"},
+        headers={SECRET: secret},
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 409 and "nicht eingerichtet" in r.json()["description"]

@@ -21,12 +21,23 @@ from tests.conftest import PLANNER_TOKEN
 TIMEOUT = 30
 #: Every kind of pygeoapi HTML page the portal serves (EDR, STAC, admin are not configured).
 HTML_PAGES = (
-    "/oapi/?f=html", "/oapi/conformance?f=html", "/oapi/openapi?f=html", "/oapi/openapi?f=html&ui=redoc",
-    "/oapi/collections?f=html", "/oapi/collections/bp_plan?f=html", "/oapi/collections/bp_plan/items?f=html",
-    "/oapi/collections/bp_plan/queryables?f=html", "/oapi/collections/bp_plan/schema?f=html",
-    "/oapi/collections/buildings/tiles?f=html", "/oapi/collections/dem?f=html",
-    "/oapi/collections/dem/coverage?f=html", "/oapi/processes?f=html", "/oapi/processes/run-scenario?f=html",
-    "/oapi/jobs?f=html", "/oapi/TileMatrixSets?f=html", "/oapi/TileMatrixSets/WebMercatorQuad?f=html",
+    "/oapi/?f=html",
+    "/oapi/conformance?f=html",
+    "/oapi/openapi?f=html",
+    "/oapi/openapi?f=html&ui=redoc",
+    "/oapi/collections?f=html",
+    "/oapi/collections/bp_plan?f=html",
+    "/oapi/collections/bp_plan/items?f=html",
+    "/oapi/collections/bp_plan/queryables?f=html",
+    "/oapi/collections/bp_plan/schema?f=html",
+    "/oapi/collections/buildings/tiles?f=html",
+    "/oapi/collections/dem?f=html",
+    "/oapi/collections/dem/coverage?f=html",
+    "/oapi/processes?f=html",
+    "/oapi/processes/run-scenario?f=html",
+    "/oapi/jobs?f=html",
+    "/oapi/TileMatrixSets?f=html",
+    "/oapi/TileMatrixSets/WebMercatorQuad?f=html",
     "/oapi/collections/bp_plan/items/no-such-item?f=html",
 )
 
@@ -44,7 +55,8 @@ class _Tags(HTMLParser):
         attrs = dict(attrs)
         address = {"script": attrs.get("src"), "link": attrs.get("href"), "img": attrs.get("src")}.get(tag)
         if tag == "link" and not {"stylesheet", "icon", "shortcut", "preload", "modulepreload"} & set(
-                (attrs.get("rel") or "").split()):
+            (attrs.get("rel") or "").split()
+        ):
             address = None  # rel=alternate/canonical/... are references, not loads
         if address is not None:
             self.loads.append((tag, address))
@@ -59,9 +71,14 @@ def _directives(policy: str) -> dict[str, list[str]]:
 
 
 def test_every_answer_carries_the_security_headers_and_no_version_banner(api_server):
-    for path in ("/oapi/?f=json", "/oapi/?f=html", "/oapi/collections/bp_plan/items?f=json&limit=1",
-                 "/oapi/collections/buildings/tiles/WebMercatorQuad/16/21144/34589?f=mvt", "/oapi/no-such-page",
-                 "/api/me"):
+    for path in (
+        "/oapi/?f=json",
+        "/oapi/?f=html",
+        "/oapi/collections/bp_plan/items?f=json&limit=1",
+        "/oapi/collections/buildings/tiles/WebMercatorQuad/16/21144/34589?f=mvt",
+        "/oapi/no-such-page",
+        "/api/me",
+    ):
         r = requests.get(api_server.url + path, timeout=TIMEOUT)
         headers = r.headers
         assert headers["X-Content-Type-Options"] == "nosniff", path
@@ -83,14 +100,16 @@ def test_pygeoapi_pages_load_everything_from_the_portal_under_a_nonce_policy(api
     scripts = policy["script-src"]
     assert "'unsafe-inline'" not in scripts and "*" not in scripts and "https:" not in scripts
     assert ("'unsafe-eval'" in scripts) == path.startswith("/oapi/collections/dem/coverage")
-    nonces = [s[len("'nonce-"):-1] for s in scripts if s.startswith("'nonce-")]
+    nonces = [s[len("'nonce-") : -1] for s in scripts if s.startswith("'nonce-")]
     assert len(nonces) == 1 and len(nonces[0]) >= 16
     tags = _Tags()
     tags.feed(r.text)
     own = urlsplit(api_server.url).netloc
-    offsite = [(tag, url) for tag, url in tags.loads
-               if urlsplit(urljoin(api_server.url + path, url)).netloc not in (own, "")
-               and not url.startswith("data:")]
+    offsite = [
+        (tag, url)
+        for tag, url in tags.loads
+        if urlsplit(urljoin(api_server.url + path, url)).netloc not in (own, "") and not url.startswith("data:")
+    ]
     assert not offsite, offsite
     assert "unpkg.com" not in r.text and "cdn.jsdelivr.net" not in r.text and "cdnjs.cloudflare.com" not in r.text
     assert "tile.openstreetmap.org" not in r.text  # no basemap configured: none requested
@@ -100,8 +119,12 @@ def test_pygeoapi_pages_load_everything_from_the_portal_under_a_nonce_policy(api
 
 
 def test_a_fresh_nonce_for_every_page(api_server):
-    seen = {_directives(requests.get(f"{api_server.api}/?f=html", timeout=TIMEOUT).headers[
-        "Content-Security-Policy"])["script-src"][1] for _ in range(3)}
+    seen = {
+        _directives(requests.get(f"{api_server.api}/?f=html", timeout=TIMEOUT).headers["Content-Security-Policy"])[
+            "script-src"
+        ][1]
+        for _ in range(3)
+    }
     assert len(seen) == 3
 
 
@@ -123,10 +146,14 @@ def test_the_local_copies_are_the_packages_files_and_are_served(api_server):
 def test_an_image_address_in_a_value_is_a_link_on_the_item_page_never_an_img(api_server):
     pixel = "https://tracker.example.org/pixel.png"
     auth = {"Content-Type": "application/geo+json", "Authorization": f"Bearer {PLANNER_TOKEN}"}
-    feature = {"type": "Feature", "properties": {"plan_id": "TEST_PLAN", "art": pixel},
-               "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]}}
-    r = requests.post(f"{api_server.api}/collections/bp_baugrenze/items", data=json.dumps(feature), headers=auth,
-                      timeout=TIMEOUT)
+    feature = {
+        "type": "Feature",
+        "properties": {"plan_id": "TEST_PLAN", "art": pixel},
+        "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]},
+    }
+    r = requests.post(
+        f"{api_server.api}/collections/bp_baugrenze/items", data=json.dumps(feature), headers=auth, timeout=TIMEOUT
+    )
     assert r.status_code == 201, r.text[:300]
     location = r.headers["Location"]
     try:
@@ -152,8 +179,13 @@ def test_the_template_copy_has_no_third_party_address_and_a_nonce_on_every_inlin
         assert not re.search(r"<script(?![^>]*\b(src|nonce)=)[^>]*>", text), template
         assert "<img src=\"{{ val }}\"" not in text, template
     assert len(pages.handler_hashes) == 3  # the items page's search form: onchange, two onclick
-    assert pages.handler_hashes == sorted({sha256_source("checkSpatialFilter()"), sha256_source("submitForm();"),
-                                           sha256_source("document.getElementById('searchForm').reset();")})
+    assert pages.handler_hashes == sorted(
+        {
+            sha256_source("checkSpatialFilter()"),
+            sha256_source("submitForm();"),
+            sha256_source("document.getElementById('searchForm').reset();"),
+        }
+    )
 
 
 def test_policies_name_no_more_than_needed():
@@ -172,18 +204,30 @@ def test_csv_cells_are_text_never_formulas(api_server):
 
     assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert [safe_cell(v) for v in ("+cmd|' /C calc'!A0", "@SUM(A1)", "-1+2", "\tx")] == [
-        "'+cmd|' /C calc'!A0", "'@SUM(A1)", "'-1+2", "'\tx"]
+        "'+cmd|' /C calc'!A0",
+        "'@SUM(A1)",
+        "'-1+2",
+        "'\tx",
+    ]
     assert [safe_cell(v) for v in ("-12.5", "+3", "Baugrenze", -4, None)] == ["-12.5", "+3", "Baugrenze", -4, None]
     auth = {"Content-Type": "application/geo+json", "Authorization": f"Bearer {PLANNER_TOKEN}"}
     formula = '=HYPERLINK("https://evil.example.org/","Klick")'
-    feature = {"type": "Feature", "id": "csv-formula-test", "properties": {"plan_id": "CSV_TEST", "art": formula},
-               "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]}}
-    r = requests.post(f"{api_server.api}/collections/bp_baugrenze/items", data=json.dumps(feature), headers=auth,
-                      timeout=TIMEOUT)
+    feature = {
+        "type": "Feature",
+        "id": "csv-formula-test",
+        "properties": {"plan_id": "CSV_TEST", "art": formula},
+        "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]},
+    }
+    r = requests.post(
+        f"{api_server.api}/collections/bp_baugrenze/items", data=json.dumps(feature), headers=auth, timeout=TIMEOUT
+    )
     assert r.status_code == 201, r.text[:300]
     try:
-        csv = requests.get(f"{api_server.api}/collections/bp_baugrenze/items",
-                           params={"f": "csv", "plan_id": "CSV_TEST"}, timeout=TIMEOUT)
+        csv = requests.get(
+            f"{api_server.api}/collections/bp_baugrenze/items",
+            params={"f": "csv", "plan_id": "CSV_TEST"},
+            timeout=TIMEOUT,
+        )
         assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
         import csv as csv_module
 

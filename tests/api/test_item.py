@@ -4,10 +4,10 @@ import requests
 
 
 def test_single_item_by_gml_id(api_server):
-    first = requests.get(f"{api_server.api}/collections/bp_baugebiet/items",
-                         params={"f": "json", "limit": 1}, timeout=10).json()["features"][0]
-    r = requests.get(f"{api_server.api}/collections/bp_baugebiet/items/{first['id']}", params={"f": "json"},
-                     timeout=10)
+    first = requests.get(
+        f"{api_server.api}/collections/bp_baugebiet/items", params={"f": "json", "limit": 1}, timeout=10
+    ).json()["features"][0]
+    r = requests.get(f"{api_server.api}/collections/bp_baugebiet/items/{first['id']}", params={"f": "json"}, timeout=10)
     assert r.ok
     feature = r.json()
     assert feature["id"] == first["id"]
@@ -16,6 +16,7 @@ def test_single_item_by_gml_id(api_server):
 
 
 def test_unknown_item_is_404(api_server):
-    r = requests.get(f"{api_server.api}/collections/bp_baugebiet/items/does-not-exist", params={"f": "json"},
-                     timeout=10)
+    r = requests.get(
+        f"{api_server.api}/collections/bp_baugebiet/items/does-not-exist", params={"f": "json"}, timeout=10
+    )
     assert r.status_code == 404

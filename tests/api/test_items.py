@@ -70,4 +70,5 @@ def _coords(geometry):
         else:
             for x in c:
                 yield from walk(x)
+
     return list(walk(geometry["coordinates"]))

@@ -25,8 +25,9 @@ def _execute(server, inputs=BASELINE, headers=None, prefer_async=False):
     headers = dict(headers or {})
     if prefer_async:
         headers["Prefer"] = "respond-async"
-    return requests.post(f"{server.api}/processes/run-scenario/execution", json={"inputs": inputs},
-                         headers=headers, timeout=120)
+    return requests.post(
+        f"{server.api}/processes/run-scenario/execution", json={"inputs": inputs}, headers=headers, timeout=120
+    )
 
 
 def _job_id(response) -> str:
@@ -42,8 +43,9 @@ def _listed(server, headers=None) -> set[str]:
 def _wait_until_done(server, job_id: str, headers: dict) -> str:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        status = requests.get(f"{server.api}/jobs/{job_id}", params={"f": "json"}, headers=headers,
-                              timeout=10).json()["status"]
+        status = requests.get(f"{server.api}/jobs/{job_id}", params={"f": "json"}, headers=headers, timeout=10).json()[
+            "status"
+        ]
         if status in ("successful", "failed"):
             return status
         time.sleep(0.2)
@@ -59,8 +61,10 @@ def test_anonymous_run_gets_a_job_secret_and_only_its_holder_sees_the_job(api_se
     mine = {JOB_SECRET_HEADER: secret}
     stranger = {JOB_SECRET_HEADER: secrets.token_urlsafe(32)}
 
-    assert requests.get(f"{api_server.api}/jobs/{job}", params={"f": "json"}, headers=mine,
-                        timeout=10).json()["status"] == "successful"
+    assert (
+        requests.get(f"{api_server.api}/jobs/{job}", params={"f": "json"}, headers=mine, timeout=10).json()["status"]
+        == "successful"
+    )
     results = requests.get(f"{api_server.api}/jobs/{job}/results", params={"f": "json"}, headers=mine, timeout=10)
     assert results.status_code == 200 and results.json()["scenario"]["id"] == "baseline"
     for headers in ({}, stranger, {"Authorization": "Bearer falsch-falsch-falsch"}):
@@ -81,8 +85,7 @@ def test_listing_shows_only_ones_own_jobs(api_server):
     listed = _listed(api_server, {JOB_SECRET_HEADER: secret})
     assert listed == started  # the client chose its secret: both runs, nothing of anybody else
     assert other not in listed
-    r = requests.get(f"{api_server.api}/jobs", params={"f": "json"}, headers={JOB_SECRET_HEADER: secret},
-                     timeout=10)
+    r = requests.get(f"{api_server.api}/jobs", params={"f": "json"}, headers={JOB_SECRET_HEADER: secret}, timeout=10)
     assert r.headers["Cache-Control"] == "no-store" and JOB_SECRET_HEADER in r.headers["Vary"]
 
 
@@ -91,14 +94,16 @@ def test_only_the_owner_or_staff_deletes_a_job_and_its_result_file(api_server):
     job, mine = _job_id(run), {JOB_SECRET_HEADER: run.headers[JOB_SECRET_HEADER]}
     outputs = api_server.data_dir / "process-outputs"
     assert [p for p in outputs.iterdir() if job in p.name]
-    refused = requests.delete(f"{api_server.api}/jobs/{job}", headers={JOB_SECRET_HEADER: secrets.token_urlsafe(32)},
-                              timeout=10)
+    refused = requests.delete(
+        f"{api_server.api}/jobs/{job}", headers={JOB_SECRET_HEADER: secrets.token_urlsafe(32)}, timeout=10
+    )
     assert refused.status_code == 404
     assert requests.get(f"{api_server.api}/jobs/{job}", params={"f": "json"}, headers=mine, timeout=10).ok
     assert requests.delete(f"{api_server.api}/jobs/{job}", headers=mine, timeout=10).status_code == 200
     assert not [p for p in outputs.iterdir() if job in p.name]
-    assert requests.get(f"{api_server.api}/jobs/{job}", params={"f": "json"}, headers=mine,
-                        timeout=10).status_code == 404
+    assert (
+        requests.get(f"{api_server.api}/jobs/{job}", params={"f": "json"}, headers=mine, timeout=10).status_code == 404
+    )
 
     other = _job_id(_execute(api_server))
     assert requests.delete(f"{api_server.api}/jobs/{other}", headers=PLANNER, timeout=10).status_code == 200
@@ -110,10 +115,8 @@ def test_a_planners_job_is_theirs_by_sign_in(api_server):
     assert JOB_SECRET_HEADER not in run.headers  # owned by the token's name, no secret needed
     job = _job_id(run)
     assert _wait_until_done(api_server, job, PLANNER) == "successful"
-    assert requests.get(f"{api_server.api}/jobs/{job}/results", params={"f": "json"}, headers=PLANNER,
-                        timeout=10).ok
-    assert requests.get(f"{api_server.api}/jobs/{job}/results", params={"f": "json"},
-                        timeout=10).status_code == 404
+    assert requests.get(f"{api_server.api}/jobs/{job}/results", params={"f": "json"}, headers=PLANNER, timeout=10).ok
+    assert requests.get(f"{api_server.api}/jobs/{job}/results", params={"f": "json"}, timeout=10).status_code == 404
     assert job not in _listed(api_server)
 
 
@@ -135,10 +138,21 @@ OLD = "2020-01-02T03:04:05.000000Z"
 
 
 def _job_record(job_id: str, location, when: str, status: str = "successful") -> dict:
-    return {"type": "process", "identifier": job_id, "process_id": "run-scenario", "created": when,
-            "started": when, "updated": when, "finished": when if status == "successful" else None,
-            "status": status, "location": location, "mimetype": "application/json", "message": "Job complete",
-            "progress": 100, "owner_secret_hash": "0" * 64}
+    return {
+        "type": "process",
+        "identifier": job_id,
+        "process_id": "run-scenario",
+        "created": when,
+        "started": when,
+        "updated": when,
+        "finished": when if status == "successful" else None,
+        "status": status,
+        "location": location,
+        "mimetype": "application/json",
+        "message": "Job complete",
+        "progress": 100,
+        "owner_secret_hash": "0" * 64,
+    }
 
 
 def _seed_jobs(data_dir, now: datetime) -> dict:
@@ -164,9 +178,16 @@ def test_retention_removes_old_jobs_their_files_and_orphans(tmp_path):
 
     now = datetime.now(UTC)
     files = _seed_jobs(tmp_path, now)
-    manager = owned_manager(TinyDBManager({"name": "TinyDB", "connection": str(tmp_path / "process-jobs.db"),
-                                           "output_dir": str(tmp_path / "process-outputs")}),
-                            JobSettings(keep_hours=24))
+    manager = owned_manager(
+        TinyDBManager(
+            {
+                "name": "TinyDB",
+                "connection": str(tmp_path / "process-jobs.db"),
+                "output_dir": str(tmp_path / "process-outputs"),
+            }
+        ),
+        JobSettings(keep_hours=24),
+    )
     assert sorted(manager.remove_expired(now)) == ["expired", "stale-running"]
     assert not files["expired"].exists() and not files["orphan"].exists() and files["fresh"].exists()
     assert [j["identifier"] for j in manager.get_jobs()["jobs"]] == ["fresh"]
@@ -181,8 +202,11 @@ def capped_server(tmp_path_factory):
     store = str(data_dir / "store.gpkg")
     import_demo_plans(store, data_dir / "rasters")
     files = _seed_jobs(data_dir, datetime.now(UTC))
-    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0", "BUERGERGIS_JOBS_MAX_RUNNING": "1",
-                                                    "BUERGERGIS_JOBS_KEEP_HOURS": "1"})
+    server = LiveServer(
+        store,
+        data_dir,
+        extra_env={"BUERGERGIS_UI": "0", "BUERGERGIS_JOBS_MAX_RUNNING": "1", "BUERGERGIS_JOBS_KEEP_HOURS": "1"},
+    )
     server.seeded = files
     yield server
     server.stop()
@@ -207,6 +231,13 @@ def test_runs_beyond_the_cap_are_refused_with_retry_after_and_the_slot_comes_bac
     assert _wait_until_done(capped_server, _job_id(first), mine) == "successful"
     # a run that fails and a request refused before it runs give their slot back, too
     assert _execute(capped_server, {"scenario": "gibt_es_nicht"}).status_code == 400
-    assert requests.post(f"{capped_server.api}/processes/run-scenario/execution", data=b"{kein json",
-                         headers={"Content-Type": "application/json"}, timeout=30).status_code == 400
+    assert (
+        requests.post(
+            f"{capped_server.api}/processes/run-scenario/execution",
+            data=b"{kein json",
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        ).status_code
+        == 400
+    )
     assert _execute(capped_server, headers=mine).status_code == 200

@@ -13,8 +13,9 @@ def test_processes_listed(api_server):
 
 
 def _run(server, inputs, **headers):
-    return requests.post(f"{server.api}/processes/run-scenario/execution", json={"inputs": inputs},
-                         headers=headers, timeout=120)
+    return requests.post(
+        f"{server.api}/processes/run-scenario/execution", json={"inputs": inputs}, headers=headers, timeout=120
+    )
 
 
 def _floor_area(block):
@@ -62,9 +63,12 @@ def test_async_job(api_server):
 
 
 def test_area_indicators(api_server):
-    square = {"type": "Polygon", "coordinates": [[[9.99, 53.66], [10.02, 53.66], [10.02, 53.68],
-                                                  [9.99, 53.68], [9.99, 53.66]]]}
-    r = requests.post(f"{api_server.api}/processes/area-indicators/execution",
-                      json={"inputs": {"geometry": square}}, timeout=120)
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[9.99, 53.66], [10.02, 53.66], [10.02, 53.68], [9.99, 53.68], [9.99, 53.66]]],
+    }
+    r = requests.post(
+        f"{api_server.api}/processes/area-indicators/execution", json={"inputs": {"geometry": square}}, timeout=120
+    )
     assert r.status_code == 200, r.text[:500]
     assert _floor_area(r.json()["indicators"]) > 0

@@ -1,6 +1,5 @@
 """Scenario results as OGC API collections (stored by the demo loader) and likes per variant, on both stores."""
 
-
 import pytest
 import requests
 
@@ -44,8 +43,10 @@ def test_both_demo_variants_are_collections_rows(api_server):
 
 
 def test_zone_indicators_per_variant_match_the_hand_computed_zone(api_server):
-    rows = {f["properties"]["scenario_id"]: f["properties"]
-            for f in items(api_server, "scenario_zone_indicators", zone_id=ZONE)["features"]}
+    rows = {
+        f["properties"]["scenario_id"]: f["properties"]
+        for f in items(api_server, "scenario_zone_indicators", zone_id=ZONE)["features"]
+    }
     assert rows[BASE]["floor_area_m2"] == pytest.approx(240.0)
     assert rows[DENSE]["floor_area_m2"] == pytest.approx(2725.81, abs=0.05)
     assert rows[DENSE]["area_m2"] == pytest.approx(1703.634, abs=0.01)
@@ -69,8 +70,12 @@ def test_a_stored_variant_row_can_be_replaced_on_both_stores(api_server):
     row = items(api_server, "scenario_zone_indicators", scenario_id=DENSE, limit=1)["features"][0]
     url = f"{api_server.api}/collections/scenario_zone_indicators/items/{row['id']}"
     changed = {**row, "properties": {**row["properties"], "residents": 123.0}}
-    r = requests.put(url, json=changed, timeout=30, headers={"Content-Type": "application/geo+json",
-                                                             "Authorization": f"Bearer {PLANNER_TOKEN}"})
+    r = requests.put(
+        url,
+        json=changed,
+        timeout=30,
+        headers={"Content-Type": "application/geo+json", "Authorization": f"Bearer {PLANNER_TOKEN}"},
+    )
     assert r.status_code in (200, 204), r.text[:300]
     back = requests.get(url, params={"f": "json"}, timeout=30).json()
     assert back["id"] == row["id"] and back["properties"]["residents"] == 123.0
@@ -81,8 +86,7 @@ def test_likes_per_variant_give_a_preference_count(api_server):
     voter = requests.Session()  # one browser
     before = variant(api_server, DENSE)["like_count"]
     r = like(api_server, DENSE, voter)
-    assert r.status_code == 200 and r.json() == {"id": DENSE, "like_count": before + 1, "liked": True,
-                                                   "changed": True}
+    assert r.status_code == 200 and r.json() == {"id": DENSE, "like_count": before + 1, "liked": True, "changed": True}
     assert like(api_server, DENSE, voter).json()["changed"] is False  # once per person
     assert variant(api_server, DENSE)["like_count"] == before + 1  # visible to every OGC API client
     assert variant(api_server, BASE)["like_count"] == variant(api_server, BASE)["like_count"]
@@ -99,8 +103,12 @@ def test_like_refusals(api_server):
     assert r.status_code == 403, r.text
     one = requests.Session()
     assert like(api_server, DENSE, one).json()["changed"] is True
-    again = requests.post(f"{api_server.url}/api/scenarios/{DENSE}/like", timeout=TIMEOUT,
-                          headers={"X-Voter-Id": "voter-chosen-by-client"}, cookies=one.cookies)
+    again = requests.post(
+        f"{api_server.url}/api/scenarios/{DENSE}/like",
+        timeout=TIMEOUT,
+        headers={"X-Voter-Id": "voter-chosen-by-client"},
+        cookies=one.cookies,
+    )
     assert again.json()["changed"] is False
     assert like(api_server, DENSE, one, method="delete").json()["changed"] is True
 
@@ -108,8 +116,12 @@ def test_like_refusals(api_server):
 def test_scenario_collections_are_planner_only_for_writes(api_server):
     feature = {"type": "Feature", "geometry": None, "properties": {"title_de": "x", "title_en": "x"}}
     for collection in ("scenarios", "scenario_buildings", "scenario_zone_indicators"):
-        r = requests.post(f"{api_server.api}/collections/{collection}/items", json=feature,
-                          headers={"Content-Type": "application/geo+json"}, timeout=TIMEOUT)
+        r = requests.post(
+            f"{api_server.api}/collections/{collection}/items",
+            json=feature,
+            headers={"Content-Type": "application/geo+json"},
+            timeout=TIMEOUT,
+        )
         assert r.status_code == 401, (collection, r.status_code)
 
 
@@ -118,13 +130,18 @@ def test_storing_a_process_result_needs_the_planner_token(api_server):
     inputs = {"scenario": DENSE, "compare_to": "none", "store_results": True}
     r = requests.post(url, json={"inputs": inputs}, timeout=TIMEOUT)
     assert r.status_code == 401 and "planner" in r.json()["description"]
-    r = requests.post(url, json={"inputs": {**inputs, "store_results": "yes"}},
-                      headers={"Authorization": "Bearer wrong"}, timeout=TIMEOUT)
+    r = requests.post(
+        url,
+        json={"inputs": {**inputs, "store_results": "yes"}},
+        headers={"Authorization": "Bearer wrong"},
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 403
     computed_before = variant(api_server, DENSE)["computed_at"]
     buildings_before = items(api_server, "scenario_buildings", scenario_id=DENSE, limit=1)["numberMatched"]
-    r = requests.post(url, json={"inputs": inputs}, headers={"Authorization": f"Bearer {PLANNER_TOKEN}"},
-                      timeout=TIMEOUT)
+    r = requests.post(
+        url, json={"inputs": inputs}, headers={"Authorization": f"Bearer {PLANNER_TOKEN}"}, timeout=TIMEOUT
+    )
     assert r.status_code == 200 and r.json()["stored"] is True, r.text[:300]
     after = variant(api_server, DENSE)
     assert after["computed_at"] >= computed_before

@@ -41,8 +41,11 @@ def search_server(request, tmp_path_factory):
     from store.base import open_store
 
     data_dir = tmp_path_factory.mktemp(f"search-{request.param}")
-    url = str(data_dir / "store.gpkg") if request.param == "geopackage" else \
-        fresh_postgis_database(request.getfixturevalue("postgis"))
+    url = (
+        str(data_dir / "store.gpkg")
+        if request.param == "geopackage"
+        else fresh_postgis_database(request.getfixturevalue("postgis"))
+    )
     import_demo_plans(url, data_dir / "rasters")
     store = open_store(url)
     try:
@@ -97,8 +100,16 @@ def test_a_street_comes_first_then_its_houses_in_order(search_server):
     assert houses[:4] == ["Kaivokatu 1", "Kaivokatu 2", "Kaivokatu 4", "Kaivokatu 6"]  # 2 before 10
 
 
-@pytest.mark.parametrize("q", ["Tangstedter Landstraße 12", "tangstedter landstrasse 12", "TANGSTEDTER LANDSTR. 12",
-                               "Tangstedter Landstr 12", "tangstedter landstra"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Tangstedter Landstraße 12",
+        "tangstedter landstrasse 12",
+        "TANGSTEDTER LANDSTR. 12",
+        "Tangstedter Landstr 12",
+        "tangstedter landstra",
+    ],
+)
 def test_spelling_variants(search_server, q):
     assert ("address", "Tangstedter Landstraße 12") in _names(_found(search_server, q))
 
@@ -142,11 +153,19 @@ def test_nothing_found_is_an_empty_collection(search_server):
     assert _found(search_server, "Xyzzyplatz 999") == []
 
 
-@pytest.mark.parametrize("params, status", [({"q": ""}, 400), ({"q": "   "}, 400), ({}, 400),
-                                            ({"q": "a" * 201}, 400), ({"q": "Kaivokatu", "limit": "0"}, 400),
-                                            ({"q": "Kaivokatu", "limit": "51"}, 400),
-                                            ({"q": "Kaivokatu", "limit": "zehn"}, 400),
-                                            ({"q": "a\x00b"}, 400)])
+@pytest.mark.parametrize(
+    "params, status",
+    [
+        ({"q": ""}, 400),
+        ({"q": "   "}, 400),
+        ({}, 400),
+        ({"q": "a" * 201}, 400),
+        ({"q": "Kaivokatu", "limit": "0"}, 400),
+        ({"q": "Kaivokatu", "limit": "51"}, 400),
+        ({"q": "Kaivokatu", "limit": "zehn"}, 400),
+        ({"q": "a\x00b"}, 400),
+    ],
+)
 def test_bad_requests(search_server, params, status):
     reply = requests.get(f"{search_server.url}/api/search", params=params, timeout=30)
     assert reply.status_code == status
@@ -155,13 +174,22 @@ def test_bad_requests(search_server, params, status):
 
 def test_injection_looking_input_is_only_text(search_server):
     payloads = [p.text for p in PAYLOADS if p.kind in ("sql", "cql2")]
-    for payload in [*payloads, "%", "_", "\\", "k_ivokatu", "'; DROP TABLE addresses; --",
-                    "' UNION SELECT id, kind, name, postcode, city, search_key, geom FROM addresses --"]:
+    for payload in [
+        *payloads,
+        "%",
+        "_",
+        "\\",
+        "k_ivokatu",
+        "'; DROP TABLE addresses; --",
+        "' UNION SELECT id, kind, name, postcode, city, search_key, geom FROM addresses --",
+    ]:
         reply = _search(search_server, payload)
         assert reply.status_code in (200, 400), (payload, reply.status_code, reply.text[:300])
         if reply.status_code == 200:
-            assert all(f["properties"]["kind"] in ("address", "street", "place", "plan", "zone")
-                       for f in reply.json()["features"])
+            assert all(
+                f["properties"]["kind"] in ("address", "street", "place", "plan", "zone")
+                for f in reply.json()["features"]
+            )
     # LIKE wildcards are no wildcards (punctuation counts as a space; what reaches LIKE is escaped), and the
     # data is all still there.
     from api.search import _like_escape
@@ -184,9 +212,22 @@ def test_no_geocoder_unless_configured(monkeypatch):
     class Nominatim(BaseHTTPRequestHandler):
         def do_GET(self):
             asked.append(self.path)
-            body = json.dumps([{"lat": "53.5503", "lon": "9.9930", "display_name": "Rathausmarkt 1, Hamburg",
-                                "place_id": 1, "osm_type": "node", "osm_id": 1, "boundingbox": ["0", "0", "0", "0"],
-                                "class": "place", "type": "house", "importance": 0.5}]).encode()
+            body = json.dumps(
+                [
+                    {
+                        "lat": "53.5503",
+                        "lon": "9.9930",
+                        "display_name": "Rathausmarkt 1, Hamburg",
+                        "place_id": 1,
+                        "osm_type": "node",
+                        "osm_id": 1,
+                        "boundingbox": ["0", "0", "0", "0"],
+                        "class": "place",
+                        "type": "house",
+                        "importance": 0.5,
+                    }
+                ]
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -219,9 +260,13 @@ def test_prefix_search_uses_an_index(search_server):
 
         conn = sqlite3.connect(search_server.store)
         try:
-            plan = " ".join(str(r) for r in conn.execute(
-                "EXPLAIN QUERY PLAN SELECT id FROM addresses WHERE search_key >= ? AND search_key < ?",
-                ["kaivokatu 8", "kaivokatu 8\U0010ffff"]))
+            plan = " ".join(
+                str(r)
+                for r in conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT id FROM addresses WHERE search_key >= ? AND search_key < ?",
+                    ["kaivokatu 8", "kaivokatu 8\U0010ffff"],
+                )
+            )
         finally:
             conn.close()
         assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan

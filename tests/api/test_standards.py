@@ -82,8 +82,9 @@ def test_bbox_across_the_antimeridian_is_answered_as_two_boxes(api_server):
     assert east_of and ids(bbox="9.99,53.6,-170,53.75") == east_of  # 9.99 E → 180 and -180 → 170 W
     assert ids(bbox="170,53.6,-170,53.75") == set()  # the Pacific only
     assert ids(bbox="9.99,53.6,-170,53.75", filter="grz > 0.3") == ids(bbox="9.99,53.6,180,53.75", filter="grz > 0.3")
-    projected = _items(api_server, bbox="570000,5940000,560000,5950000",
-                       **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/25832"})
+    projected = _items(
+        api_server, bbox="570000,5940000,560000,5950000", **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/25832"}
+    )
     assert projected.status_code == 400 and "minx" in projected.json()["description"]
 
 

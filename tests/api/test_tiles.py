@@ -14,8 +14,9 @@ def test_tilesets_listed(api_server):
 
 
 def _first_zone_lonlat(server):
-    feature = requests.get(f"{server.api}/collections/bp_baugebiet/items", params={"f": "json", "limit": 1},
-                           timeout=10).json()["features"][0]
+    feature = requests.get(
+        f"{server.api}/collections/bp_baugebiet/items", params={"f": "json", "limit": 1}, timeout=10
+    ).json()["features"][0]
     c = feature["geometry"]["coordinates"]
     while isinstance(c[0], list):
         c = c[0]
@@ -26,8 +27,11 @@ def test_mvt_tile_holds_the_zone(api_server):
     lon, lat = _first_zone_lonlat(api_server)
     for z in (14, 16):
         x, y = lonlat_to_tile(lon, lat, z)
-        r = requests.get(f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/{z}/{y}/{x}",
-                         params={"f": "pbf"}, timeout=30)
+        r = requests.get(
+            f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/{z}/{y}/{x}",
+            params={"f": "pbf"},
+            timeout=30,
+        )
         assert r.status_code == 200, (z, r.status_code, r.text[:300])
         tile = mapbox_vector_tile.decode(r.content)
         assert tile["bp_baugebiet"]["features"], z
@@ -37,8 +41,9 @@ def test_mvt_tile_holds_the_zone(api_server):
 
 def test_tile_outside_data_is_empty_or_204(api_server):
     x, y = lonlat_to_tile(-40.0, -40.0, 14)  # South Atlantic
-    r = requests.get(f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/14/{y}/{x}",
-                     params={"f": "pbf"}, timeout=30)
+    r = requests.get(
+        f"{api_server.api}/collections/bp_baugebiet/tiles/WebMercatorQuad/14/{y}/{x}", params={"f": "pbf"}, timeout=30
+    )
     assert r.status_code in (200, 204, 404)
     if r.status_code == 200 and r.content:
         assert not mapbox_vector_tile.decode(r.content).get("bp_baugebiet", {}).get("features")
@@ -48,14 +53,16 @@ def test_low_zoom_tiles_carry_ids_and_numbers_only(api_server):
     """A city in view (zoom < 14): id, height, storeys, flags; names and source ids from zoom 14 on."""
     from providers.tile_detail import DETAIL_ZOOM
 
-    feature = requests.get(f"{api_server.api}/collections/buildings/items", params={"f": "json", "limit": 1},
-                           timeout=10).json()["features"][0]
+    feature = requests.get(
+        f"{api_server.api}/collections/buildings/items", params={"f": "json", "limit": 1}, timeout=10
+    ).json()["features"][0]
     lon, lat = _first_coordinate(feature["geometry"]["coordinates"])[:2]
     carried = {}
     for z in (12, DETAIL_ZOOM):
         x, y = lonlat_to_tile(lon, lat, z)
-        r = requests.get(f"{api_server.api}/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}",
-                         params={"f": "mvt"}, timeout=60)
+        r = requests.get(
+            f"{api_server.api}/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}", params={"f": "mvt"}, timeout=60
+        )
         assert r.status_code == 200, (z, r.status_code, r.text[:300])
         features = mapbox_vector_tile.decode(r.content)["buildings"]["features"]
         carried[z] = set().union(*(f["properties"] for f in features))

@@ -22,16 +22,25 @@ def throttled(tmp_path_factory):
     store = str(data_dir / "store.gpkg")
     import_demo_plans(store, data_dir / "rasters")
     # one proxy hop believed, so that the test can speak as two clients (X-Forwarded-For)
-    server = LiveServer(store, data_dir, extra_env={
-        "BUERGERGIS_UI": "0", "BUERGERGIS_LIMIT_ENABLED": "1", "BUERGERGIS_LIMIT_TOKEN_FAILURES": "10/minute",
-        "BUERGERGIS_LIMIT_WRITES": "10000/minute", "BUERGERGIS_LIMIT_TRUSTED_PROXIES": "1"})
+    server = LiveServer(
+        store,
+        data_dir,
+        extra_env={
+            "BUERGERGIS_UI": "0",
+            "BUERGERGIS_LIMIT_ENABLED": "1",
+            "BUERGERGIS_LIMIT_TOKEN_FAILURES": "10/minute",
+            "BUERGERGIS_LIMIT_WRITES": "10000/minute",
+            "BUERGERGIS_LIMIT_TRUSTED_PROXIES": "1",
+        },
+    )
     yield server
     server.stop()
 
 
 def _me(server, token: str, client: str):
-    return requests.get(f"{server.url}/api/me", headers={"Authorization": f"Bearer {token}",
-                                                          "X-Forwarded-For": client}, timeout=10)
+    return requests.get(
+        f"{server.url}/api/me", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": client}, timeout=10
+    )
 
 
 def test_500_wrong_tokens_in_5_seconds_are_throttled(throttled):
@@ -39,8 +48,11 @@ def test_500_wrong_tokens_in_5_seconds_are_throttled(throttled):
     started = time.monotonic()
     answers = []
     for _ in range(WRONG_TOKENS):
-        r = session.get(f"{throttled.url}/api/me", headers={"Authorization": f"Bearer {secrets.token_urlsafe(32)}",
-                                                            "X-Forwarded-For": "203.0.113.7"}, timeout=10)
+        r = session.get(
+            f"{throttled.url}/api/me",
+            headers={"Authorization": f"Bearer {secrets.token_urlsafe(32)}", "X-Forwarded-For": "203.0.113.7"},
+            timeout=10,
+        )
         answers.append(r)
     elapsed = time.monotonic() - started
     refused = [r for r in answers if r.status_code == 429]
@@ -62,11 +74,14 @@ def test_right_tokens_do_not_count_against_the_limit(throttled):
     assert set(answers) == {200}
 
 
-@pytest.mark.parametrize("token, problem", [
-    ("test-planner-token", "zu kurz"),
-    ("a" * 40, "zu regelmäßig"),
-    ("abcd" * 10, "zu regelmäßig"),
-])
+@pytest.mark.parametrize(
+    "token, problem",
+    [
+        ("test-planner-token", "zu kurz"),
+        ("a" * 40, "zu regelmäßig"),
+        ("abcd" * 10, "zu regelmäßig"),
+    ],
+)
 def test_weak_tokens_are_named(token, problem):
     found = weak_env_secrets({"BUERGERGIS_PLANNER_TOKEN": token})
     assert len(found) == 1 and problem in found[0] and "BUERGERGIS_PLANNER_TOKEN" in found[0]
@@ -76,22 +91,37 @@ def test_strong_tokens_pass():
     for _ in range(200):
         token = secrets.token_urlsafe(32)
         assert entropy_bits_per_char(token) > 3.5
-        assert weak_env_secrets({"BUERGERGIS_PLANNER_TOKEN": token, "BUERGERGIS_MODERATOR_TOKEN": token.upper(),
-                                 "BUERGERGIS_SECRET_KEY": secrets.token_hex(32)}) == []
+        assert (
+            weak_env_secrets(
+                {
+                    "BUERGERGIS_PLANNER_TOKEN": token,
+                    "BUERGERGIS_MODERATOR_TOKEN": token.upper(),
+                    "BUERGERGIS_SECRET_KEY": secrets.token_hex(32),
+                }
+            )
+            == []
+        )
 
 
 def _start(args: list[str], env_extra: dict, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # as a city starts it
-    env.update({"BUERGERGIS_STORE": str(tmp_path / "none.gpkg"), "BUERGERGIS_DATA_DIR": str(tmp_path),
-                "BUERGERGIS_PLANNER_TOKEN": "", "BUERGERGIS_MODERATOR_TOKEN": "", **env_extra})
-    return subprocess.run([sys.executable, "-m", "api.serve", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    env.update(
+        {
+            "BUERGERGIS_STORE": str(tmp_path / "none.gpkg"),
+            "BUERGERGIS_DATA_DIR": str(tmp_path),
+            "BUERGERGIS_PLANNER_TOKEN": "",
+            "BUERGERGIS_MODERATOR_TOKEN": "",
+            **env_extra,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "api.serve", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("args", [[], ["--production"]])
 def test_the_server_refuses_to_start_with_a_weak_token(args, tmp_path):
-    done = _start(args, {"BUERGERGIS_PLANNER_TOKEN": "planung2024", "BUERGERGIS_MODERATOR_TOKEN": "x" * 40},
-                  tmp_path)
+    done = _start(args, {"BUERGERGIS_PLANNER_TOKEN": "planung2024", "BUERGERGIS_MODERATOR_TOKEN": "x" * 40}, tmp_path)
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     message = done.stderr
     assert "startet nicht" in message and "will not start" in message

@@ -51,17 +51,23 @@ def gml_ids(path) -> list[tuple[str, str]]:
     from lxml import etree
 
     root = etree.parse(str(path)).getroot()
-    return [(el.get("{http://www.opengis.net/gml/3.2}id") or el.get("{http://www.opengis.net/gml}id"),
-             etree.QName(el).localname)
-            for el in root.iter() if isinstance(el.tag, str) and "xplanung.de" in el.tag
-            and (el.get("{http://www.opengis.net/gml/3.2}id") or el.get("{http://www.opengis.net/gml}id"))]
+    return [
+        (
+            el.get("{http://www.opengis.net/gml/3.2}id") or el.get("{http://www.opengis.net/gml}id"),
+            etree.QName(el).localname,
+        )
+        for el in root.iter()
+        if isinstance(el.tag, str)
+        and "xplanung.de" in el.tag
+        and (el.get("{http://www.opengis.net/gml/3.2}id") or el.get("{http://www.opengis.net/gml}id"))
+    ]
 
 
 def surviving_files() -> list:
     """The files whose plans are still stored after importing PLAN_FILES in order."""
     out = []
     for i, path in enumerate(PLAN_FILES):
-        later = set().union(*(plan_ids(p) for p in PLAN_FILES[i + 1:])) if i + 1 < len(PLAN_FILES) else set()
+        later = set().union(*(plan_ids(p) for p in PLAN_FILES[i + 1 :])) if i + 1 < len(PLAN_FILES) else set()
         if not plan_ids(path) & later:
             out.append(path)
     return out
@@ -77,8 +83,11 @@ def expected_classes() -> Counter:
 def all_items(server, collection: str, **params) -> list[dict]:
     out, offset = [], 0
     while True:
-        r = requests.get(f"{server.api}/collections/{collection}/items",
-                         params={"f": "json", "limit": 5000, "offset": offset, **params}, timeout=60)
+        r = requests.get(
+            f"{server.api}/collections/{collection}/items",
+            params={"f": "json", "limit": 5000, "offset": offset, **params},
+            timeout=60,
+        )
         assert r.status_code == 200, r.text[:500]
         page = r.json()["features"]
         out += page
@@ -90,16 +99,20 @@ def all_items(server, collection: str, **params) -> list[dict]:
 def test_every_object_of_every_plan_is_served(all_plans_server):
     assert len(surviving_files()) == 22
     expected = expected_classes()
-    served = all_items(all_plans_server, "xplan_objekt", skipGeometry="true",
-                       properties="xplan_class,plan_id")
+    served = all_items(all_plans_server, "xplan_objekt", skipGeometry="true", properties="xplan_class,plan_id")
     assert Counter(f["properties"]["xplan_class"] for f in served) == expected
     assert len({f["id"] for f in served}) == sum(expected.values())
 
 
 def test_every_plan_of_every_type_is_served_with_its_report(all_plans_server):
     plans = all_items(all_plans_server, "xplan_plan")
-    expected = Counter(c.split("_")[0] for path in surviving_files() for c, n in gml_class_counts(path).items()
-                       if c.endswith("_Plan") for _ in range(n))
+    expected = Counter(
+        c.split("_")[0]
+        for path in surviving_files()
+        for c, n in gml_class_counts(path).items()
+        if c.endswith("_Plan")
+        for _ in range(n)
+    )
     assert Counter(f["properties"]["plan_type"] for f in plans) == expected
     for f in plans:
         report = f["properties"]["import_report"]
@@ -109,16 +122,19 @@ def test_every_plan_of_every_type_is_served_with_its_report(all_plans_server):
 
 
 def test_objects_filter_by_class_plan_and_rechtscharakter(all_plans_server):
-    r = requests.get(f"{all_plans_server.api}/collections/xplan_objekt/queryables", params={"f": "json"},
-                     timeout=10)
+    r = requests.get(f"{all_plans_server.api}/collections/xplan_objekt/queryables", params={"f": "json"}, timeout=10)
     props = r.json()["properties"]
     for name in ("xplan_class", "plan_id", "bereich_id", "rechtscharakter", "plan_type", "ebene"):
         assert name in props, name
     baufenster = all_items(all_plans_server, "xplan_objekt", xplan_class="BP_UeberbaubareGrundstuecksFlaeche")
     expected = expected_classes()["BP_UeberbaubareGrundstuecksFlaeche"]
     assert len(baufenster) == expected > 0
-    cql = all_items(all_plans_server, "xplan_objekt", filter="plan_type = 'FP' AND geometry_kind = 'Flaeche'",
-                    **{"filter-lang": "cql2-text"})
+    cql = all_items(
+        all_plans_server,
+        "xplan_objekt",
+        filter="plan_type = 'FP' AND geometry_kind = 'Flaeche'",
+        **{"filter-lang": "cql2-text"},
+    )
     assert cql and {f["properties"]["plan_type"] for f in cql} == {"FP"}
     assert {f["geometry"]["type"] for f in cql} <= {"Polygon", "MultiPolygon"}
 

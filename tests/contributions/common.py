@@ -19,14 +19,21 @@ TIMEOUT = 20
 
 
 def feature(text: str = "Bitte mehr Bäume pflanzen (Testbeitrag)", geometry: dict | None = None, **props) -> dict:
-    return {"type": "Feature", "geometry": geometry or {"type": "Point", "coordinates": INSIDE},
-            "properties": {"text": text, **props}}
+    return {
+        "type": "Feature",
+        "geometry": geometry or {"type": "Point", "coordinates": INSIDE},
+        "properties": {"text": text, **props},
+    }
 
 
 def create(server, body, headers: dict | None = None) -> requests.Response:
     data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return requests.post(f"{server.api}/collections/contributions/items", data=data,
-                         headers={**GEOJSON, **(headers or {})}, timeout=TIMEOUT)
+    return requests.post(
+        f"{server.api}/collections/contributions/items",
+        data=data,
+        headers={**GEOJSON, **(headers or {})},
+        timeout=TIMEOUT,
+    )
 
 
 def created(server, body=None, headers: dict | None = None, **props) -> tuple[str, str]:
@@ -45,8 +52,12 @@ def get_item(server, cid: str, headers: dict | None = None) -> requests.Response
 
 
 def items(server, headers: dict | None = None, **params) -> dict:
-    r = requests.get(f"{server.api}/collections/contributions/items",
-                     params={"f": "json", "limit": 10000, **params}, headers=headers or {}, timeout=TIMEOUT)
+    r = requests.get(
+        f"{server.api}/collections/contributions/items",
+        params={"f": "json", "limit": 10000, **params},
+        headers=headers or {},
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 200, r.text[:500]
     return r.json()
 
@@ -60,8 +71,12 @@ def count_all(server) -> int:
 
 
 def set_status(server, cid: str, status: str, headers: dict | None = None) -> requests.Response:
-    return requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": status},
-                         headers=MODERATOR if headers is None else headers, timeout=TIMEOUT)
+    return requests.post(
+        f"{server.url}/api/contributions/{cid}/status",
+        json={"status": status},
+        headers=MODERATOR if headers is None else headers,
+        timeout=TIMEOUT,
+    )
 
 
 def approve(server, cid: str, status: str = "freigegeben") -> dict:

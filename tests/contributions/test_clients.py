@@ -21,9 +21,17 @@ def client(api: str, **headers) -> Features:
 
 def test_owslib_create_moderate_read_with_gdal_delete(contrib_server):
     citizen = client(contrib_server.api, **GEOJSON)
-    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
-            "properties": {"kind": "vorschlag", "category": "gruen", "text": "Ein Spielplatz hier (OWSLib)",
-                           "target_collection": "bp_baugebiet", "target_id": contrib_server.zone}}
+    body = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
+        "properties": {
+            "kind": "vorschlag",
+            "category": "gruen",
+            "text": "Ein Spielplatz hier (OWSLib)",
+            "target_collection": "bp_baugebiet",
+            "target_id": contrib_server.zone,
+        },
+    }
     assert citizen.collection_item_create("contributions", body) is True
     cid = citizen.response_headers["Location"].rsplit("/", 1)[-1]
     secret = citizen.response_headers[SECRET]
@@ -33,7 +41,8 @@ def test_owslib_create_moderate_read_with_gdal_delete(contrib_server):
     body["properties"]["text"] = "Ein Spielplatz hier, mit Bäumen (OWSLib)"
     assert author.collection_item_update("contributions", cid, body) is True
     assert author.collection_item(  # the author sees the pending item
-        "contributions", cid)["properties"]["text"].endswith("(OWSLib)")
+        "contributions", cid
+    )["properties"]["text"].endswith("(OWSLib)")
 
     stranger = client(contrib_server.api, **GEOJSON, **{SECRET: "somebody-else-entirely-0000"})
     with pytest.raises(RuntimeError):

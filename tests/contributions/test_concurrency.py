@@ -25,8 +25,10 @@ def test_simultaneous_posts_lose_and_duplicate_nothing(contrib_server):
         barrier.wait()
         out = []
         for n in range(PER_THREAD):
-            body = feature(text=f"conc-{run}-{thread}-{n}", geometry={
-                "type": "Point", "coordinates": [10.0 + thread * 1e-4, 53.67 + n * 1e-4]})
+            body = feature(
+                text=f"conc-{run}-{thread}-{n}",
+                geometry={"type": "Point", "coordinates": [10.0 + thread * 1e-4, 53.67 + n * 1e-4]},
+            )
             r = session.post(url, data=json.dumps(body), headers=GEOJSON, timeout=60)
             out.append((r.status_code, r.headers.get("Location")))
         return out
@@ -46,8 +48,15 @@ def test_simultaneous_posts_lose_and_duplicate_nothing(contrib_server):
     assert sorted(stored_ids) == sorted(created_ids)  # each 201 exactly one row
     assert len({f["properties"]["text"] for f in stored}) == THREADS * PER_THREAD
     assert count_all(contrib_server) == before + THREADS * PER_THREAD
-    figures = {"backend": contrib_server.backend, "writers": THREADS, "posts_each": PER_THREAD,
-               "posts": len(results), "created_201": statuses.count(201), "rows_found": len(stored_ids),
-               "seconds": round(elapsed, 2), "posts_per_second": round(len(results) / elapsed, 1)}
+    figures = {
+        "backend": contrib_server.backend,
+        "writers": THREADS,
+        "posts_each": PER_THREAD,
+        "posts": len(results),
+        "created_201": statuses.count(201),
+        "rows_found": len(stored_ids),
+        "seconds": round(elapsed, 2),
+        "posts_per_second": round(len(results) / elapsed, 1),
+    }
     (ARTIFACTS / f"contributions-concurrency-{contrib_server.backend}.json").write_text(json.dumps(figures, indent=2))
     print(figures)

@@ -51,8 +51,13 @@ def test_outside_the_participation_phase_refused_with_a_clear_message(contrib_se
 
 
 def test_maengelmeldung_accepted_outside_phases(contrib_server):
-    cid, _ = created(contrib_server, kind="maengelmeldung", category="beleuchtung",
-                     plan_id=contrib_server.plans["closed"], text="Laterne defekt (Test)")
+    cid, _ = created(
+        contrib_server,
+        kind="maengelmeldung",
+        category="beleuchtung",
+        plan_id=contrib_server.plans["closed"],
+        text="Laterne defekt (Test)",
+    )
     assert get_item(contrib_server, cid, MODERATOR).json()["properties"]["category"] == "beleuchtung"
 
 
@@ -63,8 +68,12 @@ def test_moderators_may_write_outside_phases(contrib_server):
 def test_citizen_cannot_set_server_fields(contrib_server):
     r = create(contrib_server, feature(status="freigegeben"))
     assert r.status_code == 403 and "status" in r.json()["description"]
-    cid, _ = created(contrib_server, like_count=99, created_at="2000-01-01T00:00:00Z",
-                     status_history=[{"status": "erledigt", "at": "2000-01-01T00:00:00Z"}])
+    cid, _ = created(
+        contrib_server,
+        like_count=99,
+        created_at="2000-01-01T00:00:00Z",
+        status_history=[{"status": "erledigt", "at": "2000-01-01T00:00:00Z"}],
+    )
     props = get_item(contrib_server, cid, MODERATOR).json()["properties"]
     assert props["like_count"] == 0 and not props["created_at"].startswith("2000")
     assert [h["status"] for h in props["status_history"]] == ["eingereicht"]
@@ -95,8 +104,12 @@ def test_reply_takes_its_parents_plan(contrib_server):
     parent, _ = created(contrib_server, target_collection="bp_baugebiet", target_id=contrib_server.zone)
     # a pending parent is not visible to others: no reply to it
     assert create(contrib_server, feature(parent_id=parent)).status_code == 400
-    r = requests.post(f"{contrib_server.url}/api/contributions/{parent}/status", json={"status": "freigegeben"},
-                      headers=MODERATOR, timeout=TIMEOUT)
+    r = requests.post(
+        f"{contrib_server.url}/api/contributions/{parent}/status",
+        json={"status": "freigegeben"},
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 200
     reply, _ = created(contrib_server, parent_id=parent, text="Sehe ich auch so")
     props = get_item(contrib_server, reply, MODERATOR).json()["properties"]

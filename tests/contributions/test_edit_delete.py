@@ -67,16 +67,20 @@ def test_citizen_cannot_change_status_by_put(contrib_server):
 def test_citizen_edit_outside_phase_refused(contrib_server):
     r = create(contrib_server, feature(plan_id=contrib_server.plans["closed"]), MODERATOR)
     cid, secret = r.headers["Location"].rsplit("/", 1)[-1], r.headers[SECRET]
-    refused = put(contrib_server, cid, feature(text="nachträglich", plan_id=contrib_server.plans["closed"]),
-                  with_secret(secret))
+    refused = put(
+        contrib_server, cid, feature(text="nachträglich", plan_id=contrib_server.plans["closed"]), with_secret(secret)
+    )
     assert refused.status_code == 403 and "ended" in refused.json()["description"]
 
 
 def test_author_deletes_fully(contrib_server):
     cid, secret = created(contrib_server, text="Bitte löschen")
     set_status(contrib_server, cid, "freigegeben")
-    requests.post(f"{contrib_server.url}/api/contributions/{cid}/like",
-                  headers={"X-Voter-Id": "voter-for-delete-test-1"}, timeout=TIMEOUT)
+    requests.post(
+        f"{contrib_server.url}/api/contributions/{cid}/like",
+        headers={"X-Voter-Id": "voter-for-delete-test-1"},
+        timeout=TIMEOUT,
+    )
     before = count_all(contrib_server)
     r = delete(contrib_server, cid, with_secret(secret))
     assert r.status_code == 200, r.text
@@ -105,8 +109,9 @@ def test_delete_all_of_an_author_by_secret(contrib_server):
 def test_my_contributions_lists_every_status_of_mine_only(contrib_server):
     secret = "mine-list-secret-" + "x" * 16
     first, _ = created(contrib_server, headers={SECRET: secret}, plan_id=contrib_server.plans["open"], text="erster")
-    second, _ = created(contrib_server, headers={SECRET: secret}, kind="maengelmeldung", category="muell",
-                        text="zweiter")
+    second, _ = created(
+        contrib_server, headers={SECRET: secret}, kind="maengelmeldung", category="muell", text="zweiter"
+    )
     created(contrib_server, text="von jemand anderem")
     set_status(contrib_server, second, "in_bearbeitung")
     url = f"{contrib_server.url}/api/contributions/mine"
@@ -116,4 +121,6 @@ def test_my_contributions_lists_every_status_of_mine_only(contrib_server):
     assert "author_secret_hash" not in mine[0]
     assert requests.get(url, timeout=20).status_code == 401
     assert requests.delete(item_url(contrib_server, first), headers={SECRET: secret}, timeout=20).status_code == 200
-    assert [c["id"] for c in requests.get(url, headers={SECRET: secret}, timeout=20).json()["contributions"]] == [second]
+    assert [c["id"] for c in requests.get(url, headers={SECRET: secret}, timeout=20).json()["contributions"]] == [
+        second
+    ]

@@ -25,20 +25,24 @@ def _triangles(n: int) -> dict:
 
 def _with_holes(n: int) -> dict:
     outer = _square(LON - 0.002, LAT - 0.002, 0.004)
-    holes = [_square(LON - 0.0019 + (k % 20) * 1.8e-4, LAT - 0.0019 + (k // 20) * 1.8e-4, 5e-5)[::-1]
-             for k in range(n)]
+    holes = [_square(LON - 0.0019 + (k % 20) * 1.8e-4, LAT - 0.0019 + (k // 20) * 1.8e-4, 5e-5)[::-1] for k in range(n)]
     return {"type": "Polygon", "coordinates": [outer, *holes]}
 
 
-@pytest.mark.parametrize("geometry,needle", [
-    ({"type": "Polygon", "coordinates": [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]},
-     "too large"),  # the whole earth
-    ({"type": "Polygon", "coordinates": [_square(LON - 0.05, LAT - 0.03, 0.06)]}, "too large"),  # ~26 km²
-    (_triangles(2_400), "too many parts (2400, at most 100)"),
-    ({"type": "MultiPoint", "coordinates": [[LON + k * 1e-5, LAT] for k in range(101)]}, "too many parts"),
-    (_with_holes(150), "too many holes (150, at most 100)"),
-    ({"type": "LineString", "coordinates": [[LON, LAT], [LON + 0.5, LAT]]}, "beyond the city"),  # leaves the city
-])
+@pytest.mark.parametrize(
+    "geometry,needle",
+    [
+        (
+            {"type": "Polygon", "coordinates": [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]},
+            "too large",
+        ),  # the whole earth
+        ({"type": "Polygon", "coordinates": [_square(LON - 0.05, LAT - 0.03, 0.06)]}, "too large"),  # ~26 km²
+        (_triangles(2_400), "too many parts (2400, at most 100)"),
+        ({"type": "MultiPoint", "coordinates": [[LON + k * 1e-5, LAT] for k in range(101)]}, "too many parts"),
+        (_with_holes(150), "too many holes (150, at most 100)"),
+        ({"type": "LineString", "coordinates": [[LON, LAT], [LON + 0.5, LAT]]}, "beyond the city"),  # leaves the city
+    ],
+)
 def test_oversized_geometries_are_refused_with_a_clear_message(contrib_server, geometry, needle):
     before = count_all(contrib_server)
     r = create(contrib_server, feature(geometry=geometry))

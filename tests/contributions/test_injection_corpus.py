@@ -63,8 +63,19 @@ AUTHOR_SECRET = "injection-corpus-author-secret-0001"
 #: Text of a contribution that stays pending: it must never appear in a public answer.
 PENDING_MARKER = "GEHEIM-ausstehend-7f3c9a"
 #: Signs of an internal error or a database message in a response body.
-LEAK_SIGNS = ("Traceback", 'File "/', "[SQL:", "sqlite3.", "psycopg2", "sqlalchemy", "OperationalError",
-              "ProgrammingError", "syntax error at or near", "LINE 1:", "Internal Server Error")
+LEAK_SIGNS = (
+    "Traceback",
+    'File "/',
+    "[SQL:",
+    "sqlite3.",
+    "psycopg2",
+    "sqlalchemy",
+    "OperationalError",
+    "ProgrammingError",
+    "syntax error at or near",
+    "LINE 1:",
+    "Internal Server Error",
+)
 #: A request that takes longer ran something it should not have (pg_sleep(5) payloads).
 SLOW_S = 4.5
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -138,8 +149,13 @@ class Corpus:
                 self.problem(area, payload, f"{where} reveals an author hash")
         if 400 <= r.status_code < 500 and "json" in r.headers.get("Content-Type", ""):
             body = r.json()
-            described = (body.get("description") if isinstance(body, dict)
-                         else body[0].get("description") if isinstance(body, list) and body else None)
+            described = (
+                body.get("description")
+                if isinstance(body, dict)
+                else body[0].get("description")
+                if isinstance(body, list) and body
+                else None
+            )
             if not described:
                 self.problem(area, payload, f"{where} -> {r.status_code} without a description: {r.text[:200]}")
         if expect is not None and r.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
@@ -152,8 +168,15 @@ class Corpus:
 
 def _create(c: Corpus, area: str, payload, properties: dict, expect, headers: dict | None = None):
     body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": INSIDE}, "properties": properties}
-    return c.call(area, payload, "POST", f"{c.server.api}/collections/contributions/items", expect,
-                  data=json.dumps(body), headers={**GEOJSON, SECRET: AUTHOR_SECRET, **(headers or {})})
+    return c.call(
+        area,
+        payload,
+        "POST",
+        f"{c.server.api}/collections/contributions/items",
+        expect,
+        data=json.dumps(body),
+        headers={**GEOJSON, SECRET: AUTHOR_SECRET, **(headers or {})},
+    )
 
 
 def _header(name: str, value: str) -> dict:
@@ -171,8 +194,15 @@ def _seed(c: Corpus, p: Payload) -> None:
     start = (datetime(2000, 1, 1, tzinfo=UTC) + timedelta(days=2 * PAYLOADS.index(p))).strftime("%Y-%m-%d")
     end = (datetime(2000, 1, 2, tzinfo=UTC) + timedelta(days=2 * PAYLOADS.index(p))).strftime("%Y-%m-%d")
     phase = {"title_de": value, "description_de": value, "opens_at": start, "closes_at": end}
-    r = c.call("text fields", p, "POST", f"{s.url}/api/procedures", 201 if text_ok(value, 200) else 400,
-               json=phase, headers=PLANNER)
+    r = c.call(
+        "text fields",
+        p,
+        "POST",
+        f"{s.url}/api/procedures",
+        201 if text_ok(value, 200) else 400,
+        json=phase,
+        headers=PLANNER,
+    )
     if r is not None and r.status_code == 201:
         c.phases[p] = r.json()["id"]
         if (r.json().get("title_de"), r.json().get("description_de")) != (value.strip(), value.strip()):
@@ -187,43 +217,88 @@ def _seed(c: Corpus, p: Payload) -> None:
     if not text_ok(value, 40) and text_ok(value, 2000):
         _create(c, "text fields", p, {"text": "Pseudonym zu lang", "pseudonym": value}, 400)
     # fields with fixed values or references to existing objects: refused (the payload as author secret, too)
-    for extra in ({"kind": value}, {"category": value}, {"plan_id": value}, {"parent_id": value},
-                  {"scenario_id": value}, {"target_collection": value, "target_id": "GML_x"},
-                  {"target_collection": "bp_baugebiet", "target_id": value}):
+    for extra in (
+        {"kind": value},
+        {"category": value},
+        {"plan_id": value},
+        {"parent_id": value},
+        {"scenario_id": value},
+        {"target_collection": value, "target_id": "GML_x"},
+        {"target_collection": "bp_baugebiet", "target_id": value},
+    ):
         _create(c, "text fields", p, {"text": "Feldtest", **extra}, 400, headers=_header(SECRET, value))
     # Open311: the description is stored; the personal fields are dropped; an unknown service is refused
-    form = {"service_code": "strasse", "lat": str(INSIDE[1]), "long": str(INSIDE[0]), "description": value,
-            **dict.fromkeys(("email", "first_name", "last_name", "phone", "device_id", "account_id"), value)}
+    form = {
+        "service_code": "strasse",
+        "lat": str(INSIDE[1]),
+        "long": str(INSIDE[0]),
+        "description": value,
+        **dict.fromkeys(("email", "first_name", "last_name", "phone", "device_id", "account_id"), value),
+    }
     send = {"json": form} if len(c.reports) % 2 else {"data": form}  # form-encoded as in the spec, or JSON
-    r = c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", 201 if text_ok(value, 2000) else 400,
-               **send)
+    r = c.call(
+        "text fields", p, "POST", f"{s.url}/open311/v2/requests.json", 201 if text_ok(value, 2000) else 400, **send
+    )
     if r is not None and r.status_code == 201:
         c.reports[p] = r.json()[0]["service_request_id"]
-    c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", (400, 404),
-           data={**form, "service_code": value})
+    c.call(
+        "text fields", p, "POST", f"{s.url}/open311/v2/requests.json", (400, 404), data={**form, "service_code": value}
+    )
     # address_string is kept and shown (Open311): one line of at most 300 characters
     one_line = text_ok(value, 300) and not any(ch in value for ch in "\r\n")
-    c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", 201 if one_line else 400,
-           data={**form, "description": "Adresse", "address_string": value})
+    c.call(
+        "text fields",
+        p,
+        "POST",
+        f"{s.url}/open311/v2/requests.json",
+        201 if one_line else 400,
+        data={**form, "description": "Adresse", "address_string": value},
+    )
     # media_url must be an http(s) address (it is shown as a link, never loaded): anything else is a 400
     is_url = value.startswith(("http://", "https://")) and len(value) <= 2000 and not any(ch.isspace() for ch in value)
-    c.call("text fields", p, "POST", f"{s.url}/open311/v2/requests.json", (201, 400) if is_url else 400,
-           data={**form, "description": "Foto", "media_url": value})
+    c.call(
+        "text fields",
+        p,
+        "POST",
+        f"{s.url}/open311/v2/requests.json",
+        (201, 400) if is_url else 400,
+        data={**form, "description": "Foto", "media_url": value},
+    )
     # /api routes: the payload as contribution id, voter id, status, author secret
     path, some_id = quote(value, safe=""), c.baseline["id"]
     for route in ("contributions", "scenarios"):
-        c.call("text fields", p, "POST", f"{s.url}/api/{route}/{path}/like", (400, 404, 405),
-               headers={"X-Voter-Id": "injection-voter-000001"})
+        c.call(
+            "text fields",
+            p,
+            "POST",
+            f"{s.url}/api/{route}/{path}/like",
+            (400, 404, 405),
+            headers={"X-Voter-Id": "injection-voter-000001"},
+        )
     # The payload as the browser id: only a cookie the server signed counts (api/voters.py): a forged one is
     # refused (403), or, where the Cookie header does not parse as that cookie, the client is a new person (200).
     cookie = _header("Cookie", f"buergergis_voter={value}")
     if cookie:
         # (the baseline waits for moderation: not public, so a like finds nothing: 404)
         c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/like", (200, 403, 404), headers=cookie)
-    c.call("text fields", p, "POST", f"{s.url}/api/contributions/{some_id}/status", 400, json={"status": value},
-           headers=MODERATOR)
-    c.call("text fields", p, "POST", f"{s.url}/api/contributions/{path}/status", (400, 404, 405),
-           json={"status": "freigegeben"}, headers=MODERATOR)
+    c.call(
+        "text fields",
+        p,
+        "POST",
+        f"{s.url}/api/contributions/{some_id}/status",
+        400,
+        json={"status": value},
+        headers=MODERATOR,
+    )
+    c.call(
+        "text fields",
+        p,
+        "POST",
+        f"{s.url}/api/contributions/{path}/status",
+        (400, 404, 405),
+        json={"status": "freigegeben"},
+        headers=MODERATOR,
+    )
     if (header := _header(SECRET, value)) and p.kind == "sql":
         c.call("text fields", p, "DELETE", f"{s.url}/api/contributions/mine", (400, 401), headers=header)
 
@@ -240,10 +315,18 @@ def corpus(contrib_server):
         cid = r.headers["Location"].rsplit("/", 1)[-1]
         c.hidden.add(cid)
         if status:
-            c.call("setup", "-", "POST", f"{s.url}/api/contributions/{cid}/status", 200, json={"status": status},
-                   headers=MODERATOR)
-    r = _create(c, "setup", "-", {"text": "Baseline ohne Sonderzeichen", "pseudonym": "Basis", "kind": "vorschlag"},
-                201)
+            c.call(
+                "setup",
+                "-",
+                "POST",
+                f"{s.url}/api/contributions/{cid}/status",
+                200,
+                json={"status": status},
+                headers=MODERATOR,
+            )
+    r = _create(
+        c, "setup", "-", {"text": "Baseline ohne Sonderzeichen", "pseudonym": "Basis", "kind": "vorschlag"}, 201
+    )
     c.baseline["id"] = r.headers["Location"].rsplit("/", 1)[-1]
     for p in PAYLOADS:
         _seed(c, p)
@@ -290,15 +373,29 @@ def test_every_text_field_takes_every_payload_or_refuses_it_cleanly(corpus):
 def test_stored_payloads_come_back_verbatim_as_json(corpus):
     c, s = corpus, corpus.server
     # OGC API (pygeoapi's escaped form): the author's list, and each item through the HTML page's map data below
-    r = c.call("read", "-", "GET", f"{s.api}/collections/contributions/items", 200,
-               params={"f": "json", "limit": 10000, "skipGeometry": "true"}, headers=AUTHOR)
+    r = c.call(
+        "read",
+        "-",
+        "GET",
+        f"{s.api}/collections/contributions/items",
+        200,
+        params={"f": "json", "limit": 10000, "skipGeometry": "true"},
+        headers=AUTHOR,
+    )
     listed = {f["id"]: f["properties"] for f in r.json()["features"]}
     for p, cid in c.stored.items():
         expected = pygeoapi_json(p.text)
         single = None
         if p.kind != "xss":  # the XSS ones are read one by one through their HTML page (its map data)
-            r = c.call("read", p, "GET", f"{s.api}/collections/contributions/items/{cid}", 200,
-                       params={"f": "json"}, headers=AUTHOR)
+            r = c.call(
+                "read",
+                p,
+                "GET",
+                f"{s.api}/collections/contributions/items/{cid}",
+                200,
+                params={"f": "json"},
+                headers=AUTHOR,
+            )
             single = r.json()["properties"] if r is not None and r.ok else {}
         for where, props in (("list", listed.get(cid)), ("item", single)):
             if props is None:
@@ -310,8 +407,15 @@ def test_stored_payloads_come_back_verbatim_as_json(corpus):
         if cid not in listed:
             c.problem("read", p, "not listed for its author")
     # Open311 (Flask JSON, not escaped): a back office with a moderator token sees the pending reports
-    r = c.call("read", "-", "GET", f"{s.url}/open311/v2/requests.json", 200,
-               params={"service_request_id": ",".join(c.reports.values())}, headers=MODERATOR)
+    r = c.call(
+        "read",
+        "-",
+        "GET",
+        f"{s.url}/open311/v2/requests.json",
+        200,
+        params={"service_request_id": ",".join(c.reports.values())},
+        headers=MODERATOR,
+    )
     by_id = {req["service_request_id"]: req for req in r.json()}
     for p, rid in c.reports.items():
         report = by_id.get(rid, {})
@@ -321,8 +425,7 @@ def test_stored_payloads_come_back_verbatim_as_json(corpus):
         if any(p.text in str(v) for k, v in report.items() if k not in ("description", "address", "media_url")):
             c.problem("read", p, "a dropped personal field came back")
     # participation procedures (Flask JSON)
-    phases = {ph["id"]: ph for ph in c.call("read", "-", "GET", f"{s.url}/api/procedures", 200).json()[
-        "procedures"]}
+    phases = {ph["id"]: ph for ph in c.call("read", "-", "GET", f"{s.url}/api/procedures", 200).json()["procedures"]}
     for p, phase in c.phases.items():
         got = phases.get(phase, {})
         if (got.get("title_de"), got.get("description_de")) != (p.text.strip(), p.text.strip()):
@@ -350,7 +453,9 @@ def _element_problems(doc) -> list[str]:
             squeezed = re.sub(r"[\s\x00-\x1f]", "", value).lower()
             if name.lower().startswith("on"):
                 found.append(f"<{el.tag} {name}=...>")
-            elif (name.lower() in _URL_ATTRIBUTES and squeezed.startswith(("javascript:", "vbscript:", "data:"))) or ("__xss" in value and name.lower() not in ("title", "alt", "aria-label", "value")):
+            elif (name.lower() in _URL_ATTRIBUTES and squeezed.startswith(("javascript:", "vbscript:", "data:"))) or (
+                "__xss" in value and name.lower() not in ("title", "alt", "aria-label", "value")
+            ):
                 found.append(f"<{el.tag} {name}={value[:60]!r}>")
         if el.tag in ("script", "style") and "__xss" in (el.text or "") and "geojson_data" not in (el.text or ""):
             found.append(f"<{el.tag}> with a payload")
@@ -390,14 +495,28 @@ def _property_cells(doc) -> dict[str, object]:
 def test_html_pages_show_payloads_as_text(corpus):
     """The item page of every payload, the items page with all of them, the collection pages."""
     c, s = corpus, corpus.server
-    page = c.call("html", "-", "GET", f"{s.api}/collections/contributions/items/{c.baseline['id']}", 200,
-                  params={"f": "html"}, headers=AUTHOR)
+    page = c.call(
+        "html",
+        "-",
+        "GET",
+        f"{s.api}/collections/contributions/items/{c.baseline['id']}",
+        200,
+        params={"f": "html"},
+        headers=AUTHOR,
+    )
     baseline_item = _tags(_parse(page))
     for p, cid in c.stored.items():
         if p.kind != "xss":  # the items page below shows the others (and the JSON test reads them all)
             continue
-        r = c.call("html", p, "GET", f"{s.api}/collections/contributions/items/{cid}", 200, params={"f": "html"},
-                   headers=AUTHOR)
+        r = c.call(
+            "html",
+            p,
+            "GET",
+            f"{s.api}/collections/contributions/items/{cid}",
+            200,
+            params={"f": "html"},
+            headers=AUTHOR,
+        )
         if r is None or not r.ok:
             continue
         doc = _parse(r)
@@ -416,8 +535,15 @@ def test_html_pages_show_payloads_as_text(corpus):
         if data is None or data["properties"]["text"] != pygeoapi_json(p.text):
             c.problem("html", p, "item page: the map data does not hold the text as one string")
     # the items page: all of the corpus, as its author sees it
-    r = c.call("html", "-", "GET", f"{s.api}/collections/contributions/items", 200,
-               params={"f": "html", "limit": 10000}, headers=AUTHOR)
+    r = c.call(
+        "html",
+        "-",
+        "GET",
+        f"{s.api}/collections/contributions/items",
+        200,
+        params={"f": "html", "limit": 10000},
+        headers=AUTHOR,
+    )
     doc = _parse(r)
     for issue in _element_problems(doc):
         c.problem("html", "items page", issue)
@@ -486,8 +612,16 @@ def test_contribution_filters_never_fail_or_leak(corpus):
     mine = set(c.stored.values())
     # every stored payload as a CQL2 JSON string, in one query: must find exactly the corpus
     query = {"op": "or", "args": [{"op": "=", "args": [{"property": "text"}, p.text]} for p in stored]}
-    r = c.call("filters", "all", "POST", url, 200, params=base, data=json.dumps(query),
-               headers={"Content-Type": "application/json", **AUTHOR})
+    r = c.call(
+        "filters",
+        "all",
+        "POST",
+        url,
+        200,
+        params=base,
+        data=json.dumps(query),
+        headers={"Content-Type": "application/json", **AUTHOR},
+    )
     _check_answer(c, "filters", "CQL2 JSON (all)", r, mine)
     # every payload as a property name, in one query: refused, naming them
     names = {"op": "or", "args": [{"op": "=", "args": [{"property": p.text}, "x"]} for p in PAYLOADS]}
@@ -495,8 +629,14 @@ def test_contribution_filters_never_fail_or_leak(corpus):
     # Open311: all payloads as ids and as service codes (comma-separated lists), anonymously: nothing pending
     o311 = f"{s.url}/open311/v2/requests.json"
     for name in ("service_request_id", "service_code"):
-        r = c.call("filters", "all", "GET", o311, (200, 400, 404),
-                   params={name: ",".join([*(p.text for p in PAYLOADS), *c.reports.values()])})
+        r = c.call(
+            "filters",
+            "all",
+            "GET",
+            o311,
+            (200, 400, 404),
+            params={name: ",".join([*(p.text for p in PAYLOADS), *c.reports.values()])},
+        )
         if r is not None and r.status_code == 200 and any(q["service_request_id"] in c.hidden for q in r.json()):
             c.problem("filters", "all", f"open311 {name} lists a pending report")
     for p in PAYLOADS:
@@ -508,8 +648,15 @@ def test_contribution_filters_never_fail_or_leak(corpus):
         # visibility filter still holds
         exact = 200 if text_ok(v, 2000) else (200, 400)  # PostgreSQL refuses NUL in text: 400
         literal = f"text = '{v}' OR pseudonym LIKE '{v}'"
-        r = c.call("filters", p, "GET", url, exact if cql_literal_ok(v) else (200, 400),
-                   params={**base, "filter": literal}, headers=AUTHOR)
+        r = c.call(
+            "filters",
+            p,
+            "GET",
+            url,
+            exact if cql_literal_ok(v) else (200, 400),
+            params={**base, "filter": literal},
+            headers=AUTHOR,
+        )
         _check_answer(c, "filters", p, r, {c.stored[p]} if p in c.stored and cql_literal_ok(v) else None)
         # property filter and free text: find the payload's own contribution (the author asks)
         r = c.call("filters", p, "GET", url, exact, params={**base, "text": v}, headers=AUTHOR)
@@ -542,10 +689,24 @@ def test_plan_collection_filters_never_fail(corpus):
     r = c.call("plan filters", "all", "GET", url, 200, params={**base, "filter": f"art_code IN ({literals})"})
     if r is not None and r.ok and r.json()["numberMatched"]:
         c.problem("plan filters", "all", f"art_code IN (payloads) matched {r.json()['numberMatched']} zones")
-    query = {"op": "or", "args": [{"op": "like", "args": [{"property": "besondere_art_der_baulichen_nutzung"},
-                                                          p.text]} for p in PAYLOADS if text_ok(p.text, 2000)]}
-    c.call("plan filters", "all", "POST", url, 200, params=base, data=json.dumps(query),
-           headers={"Content-Type": "application/json"})
+    query = {
+        "op": "or",
+        "args": [
+            {"op": "like", "args": [{"property": "besondere_art_der_baulichen_nutzung"}, p.text]}
+            for p in PAYLOADS
+            if text_ok(p.text, 2000)
+        ],
+    }
+    c.call(
+        "plan filters",
+        "all",
+        "POST",
+        url,
+        200,
+        params=base,
+        data=json.dumps(query),
+        headers={"Content-Type": "application/json"},
+    )
     for p in PAYLOADS:
         v = p.text
         exact = 200 if text_ok(v, 2000) else (200, 400)
@@ -570,8 +731,12 @@ def test_plan_collection_filters_never_fail(corpus):
 
 def test_tables_are_intact_afterwards(corpus):
     assert table_counts(corpus.server) == corpus.counts
-    r = requests.get(f"{corpus.server.api}/collections/contributions/items", params={"f": "json", "limit": 10000},
-                     headers=MODERATOR, timeout=TIMEOUT)
+    r = requests.get(
+        f"{corpus.server.api}/collections/contributions/items",
+        params={"f": "json", "limit": 10000},
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+    )
     ids = {f["id"] for f in r.json()["features"]}
     assert set(corpus.stored.values()) | corpus.hidden <= ids  # nothing deleted
     print(f"\n{corpus.server.backend}: {len(PAYLOADS)} payloads, {corpus.requests} requests")

@@ -55,8 +55,11 @@ def test_sort_by_likes(contrib_server):
         approve(contrib_server, cid)
     for i in range(3):
         like(contrib_server, high, f"sorting-voter-{i:06d}")
-    r = requests.get(f"{contrib_server.api}/collections/contributions/items",
-                     params={"f": "json", "sortby": "-like_count", "limit": 1000}, timeout=TIMEOUT)
+    r = requests.get(
+        f"{contrib_server.api}/collections/contributions/items",
+        params={"f": "json", "sortby": "-like_count", "limit": 1000},
+        timeout=TIMEOUT,
+    )
     order = [f["id"] for f in r.json()["features"]]
     assert order.index(high) < order.index(low)
     assert {low, high} <= ids(contrib_server)

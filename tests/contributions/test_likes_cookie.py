@@ -30,16 +30,21 @@ def published(server, text="Ein Beitrag zum Liken (Cookie-Test)") -> str:
 def test_a_thousand_likes_with_rotating_voter_ids_count_once(contrib_server):
     cid = published(contrib_server)
     browser = requests.Session()
-    first = browser.post(like_url(contrib_server, cid), headers={"X-Voter-Id": "rotating-voter-000000"},
-                         timeout=TIMEOUT)
+    first = browser.post(
+        like_url(contrib_server, cid), headers={"X-Voter-Id": "rotating-voter-000000"}, timeout=TIMEOUT
+    )
     assert first.status_code == 200 and first.json()["like_count"] == 1
     cookie = first.cookies[COOKIE]
     set_cookie = first.headers["Set-Cookie"]
     assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie and "Max-Age=" in set_cookie
 
     def again(i: int) -> int:
-        r = requests.post(like_url(contrib_server, cid), headers={"X-Voter-Id": f"rotating-voter-{i:06d}"},
-                          cookies={COOKIE: cookie}, timeout=TIMEOUT)
+        r = requests.post(
+            like_url(contrib_server, cid),
+            headers={"X-Voter-Id": f"rotating-voter-{i:06d}"},
+            cookies={COOKIE: cookie},
+            timeout=TIMEOUT,
+        )
         assert r.status_code == 200, r.text
         return r.json()["like_count"]
 
@@ -65,8 +70,9 @@ def test_a_forged_cookie_is_refused(contrib_server):
         r = requests.post(like_url(contrib_server, cid), headers={"X-Portal-Voter": forged}, timeout=TIMEOUT)
         assert r.status_code == 403
     # planning variants use the same rule (api.access.voter_id is the one place)
-    r = requests.post(f"{contrib_server.url}/api/scenarios/no-such-variant/like", cookies={COOKIE: tampered},
-                      timeout=TIMEOUT)
+    r = requests.post(
+        f"{contrib_server.url}/api/scenarios/no-such-variant/like", cookies={COOKIE: tampered}, timeout=TIMEOUT
+    )
     assert r.status_code == 403
     assert get_item(contrib_server, cid).json()["properties"]["like_count"] == 1
 
@@ -107,12 +113,25 @@ def limited_portal(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("voter-limits")
     store = str(data_dir / "store.gpkg")
     import_demo_plans(store, data_dir / "rasters")
-    server = LiveServer(store, data_dir, extra_env={
-        "BUERGERGIS_UI": "1", "BUERGERGIS_LIMIT_ENABLED": "1", "BUERGERGIS_LIMIT_VOTERS": "5/minute",
-        "BUERGERGIS_LIMIT_LIKES": "1000/minute", "BUERGERGIS_LIMIT_WRITES": "1000/minute",
-        "BUERGERGIS_LIMIT_BURST_EVENTS": "5", "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN})
-    r = requests.post(f"{server.url}/api/procedures", json={"title_de": "Likes", "opens_at": "2020-01-01",
-                                                            "closes_at": "2099-01-01"}, headers=PLANNER, timeout=TIMEOUT)
+    server = LiveServer(
+        store,
+        data_dir,
+        extra_env={
+            "BUERGERGIS_UI": "1",
+            "BUERGERGIS_LIMIT_ENABLED": "1",
+            "BUERGERGIS_LIMIT_VOTERS": "5/minute",
+            "BUERGERGIS_LIMIT_LIKES": "1000/minute",
+            "BUERGERGIS_LIMIT_WRITES": "1000/minute",
+            "BUERGERGIS_LIMIT_BURST_EVENTS": "5",
+            "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN,
+        },
+    )
+    r = requests.post(
+        f"{server.url}/api/procedures",
+        json={"title_de": "Likes", "opens_at": "2020-01-01", "closes_at": "2099-01-01"},
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 201, r.text
     yield server
     server.stop()
@@ -120,8 +139,10 @@ def limited_portal(tmp_path_factory):
 
 def test_a_client_that_throws_its_cookie_away_gets_few_likes(limited_portal):
     cid = published(limited_portal, "Gekaufte Likes?")
-    answers = [requests.post(like_url(limited_portal, cid), headers={"X-Voter-Id": f"bought-{i:08d}"},
-                             timeout=TIMEOUT) for i in range(12)]
+    answers = [
+        requests.post(like_url(limited_portal, cid), headers={"X-Voter-Id": f"bought-{i:08d}"}, timeout=TIMEOUT)
+        for i in range(12)
+    ]
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 7
     assert "Browser-Kennungen" in answers[-1].json()["description"] and "keep the cookie" in answers[-1].text
     assert get_item(limited_portal, cid).json()["properties"]["like_count"] == 5
@@ -146,7 +167,8 @@ def test_the_portal_hands_every_browser_its_signed_id(limited_portal):
     assert requests.post(like_url(limited_portal, cid), cookies=cookie, timeout=TIMEOUT).json()["like_count"] == 1
     assert requests.post(like_url(limited_portal, cid), cookies=cookie, timeout=TIMEOUT).json()["changed"] is False
     # new ids per address are limited on the portal too: the page still loads, without a new cookie
-    pages = [requests.get(f"{limited_portal.url}/", headers=visitor("198.51.100.78"), timeout=TIMEOUT)
-             for _ in range(6)]
+    pages = [
+        requests.get(f"{limited_portal.url}/", headers=visitor("198.51.100.78"), timeout=TIMEOUT) for _ in range(6)
+    ]
     assert all(p.status_code == 200 for p in pages)
     assert [COOKIE in p.cookies for p in pages] == [True] * 5 + [False]

@@ -14,21 +14,40 @@ def limited(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("limits")
     store = str(data_dir / "store.gpkg")
     import_demo_plans(store, data_dir / "rasters")
-    server = LiveServer(store, data_dir, extra_env={
-        "BUERGERGIS_UI": "0", "BUERGERGIS_LIMIT_ENABLED": "1", "BUERGERGIS_LIMIT_CONTRIBUTIONS": "3/minute",
-        "BUERGERGIS_LIMIT_LIKES": "5/minute", "BUERGERGIS_LIMIT_WRITES": "1000/minute"})
-    r = requests.post(f"{server.url}/api/procedures", json={"title_de": "Limits", "opens_at": "2020-01-01",
-                                                            "closes_at": "2099-01-01"}, headers=PLANNER, timeout=TIMEOUT)
+    server = LiveServer(
+        store,
+        data_dir,
+        extra_env={
+            "BUERGERGIS_UI": "0",
+            "BUERGERGIS_LIMIT_ENABLED": "1",
+            "BUERGERGIS_LIMIT_CONTRIBUTIONS": "3/minute",
+            "BUERGERGIS_LIMIT_LIKES": "5/minute",
+            "BUERGERGIS_LIMIT_WRITES": "1000/minute",
+        },
+    )
+    r = requests.post(
+        f"{server.url}/api/procedures",
+        json={"title_de": "Limits", "opens_at": "2020-01-01", "closes_at": "2099-01-01"},
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 201, r.text
     yield server
     server.stop()
 
 
 def _post(server, headers=None):
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": INSIDE},
-               "properties": {"text": "Noch ein Beitrag (Limit-Test)"}}
-    return requests.post(f"{server.api}/collections/contributions/items", json=feature,
-                         headers={**GEOJSON, **(headers or {})}, timeout=TIMEOUT)
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": INSIDE},
+        "properties": {"text": "Noch ein Beitrag (Limit-Test)"},
+    }
+    return requests.post(
+        f"{server.api}/collections/contributions/items",
+        json=feature,
+        headers={**GEOJSON, **(headers or {})},
+        timeout=TIMEOUT,
+    )
 
 
 def test_a_flood_from_one_client_is_stopped_and_told_when_to_retry(limited):
@@ -38,8 +57,12 @@ def test_a_flood_from_one_client_is_stopped_and_told_when_to_retry(limited):
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 61
     assert "Zu viele Anfragen" in refused.json()["description"] and "too many" in refused.json()["description"]
     # reading is not limited
-    assert requests.get(f"{limited.api}/collections/contributions/items", params={"f": "json"},
-                        timeout=TIMEOUT).status_code == 200
+    assert (
+        requests.get(
+            f"{limited.api}/collections/contributions/items", params={"f": "json"}, timeout=TIMEOUT
+        ).status_code
+        == 200
+    )
 
 
 def test_visitors_of_the_portal_are_counted_each_on_their_own(limited):

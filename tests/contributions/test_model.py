@@ -17,8 +17,17 @@ NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 
 
 def test_clean_properties_normalises_and_keeps_only_citizen_fields():
-    clean, status = clean_properties({"text": "  Hallo  ", "kind": "Proposal", "category": "Green", "like_count": 5,
-                                      "created_at": "x", "status": "eingereicht", "pseudonym": ""})
+    clean, status = clean_properties(
+        {
+            "text": "  Hallo  ",
+            "kind": "Proposal",
+            "category": "Green",
+            "like_count": 5,
+            "created_at": "x",
+            "status": "eingereicht",
+            "pseudonym": "",
+        }
+    )
     assert clean["text"] == "Hallo" and clean["kind"] == "vorschlag" and clean["category"] == "gruen"
     assert clean["pseudonym"] is None and "like_count" not in clean and status == "eingereicht"
 
@@ -30,11 +39,18 @@ def test_defect_category_defaults_and_limits():
         clean_properties({"text": "x", "kind": "maengelmeldung", "category": "soziales"})
 
 
-@pytest.mark.parametrize("kind,status,public", [
-    ("kommentar", "freigegeben", True), ("kommentar", "eingereicht", False), ("kommentar", "abgelehnt", False),
-    ("kommentar", "erledigt", False), ("maengelmeldung", "in_bearbeitung", True),
-    ("maengelmeldung", "erledigt", True), ("maengelmeldung", "abgelehnt", False),
-])
+@pytest.mark.parametrize(
+    "kind,status,public",
+    [
+        ("kommentar", "freigegeben", True),
+        ("kommentar", "eingereicht", False),
+        ("kommentar", "abgelehnt", False),
+        ("kommentar", "erledigt", False),
+        ("maengelmeldung", "in_bearbeitung", True),
+        ("maengelmeldung", "erledigt", True),
+        ("maengelmeldung", "abgelehnt", False),
+    ],
+)
 def test_public_statuses(kind, status, public):
     assert is_public(kind, status) is public
 

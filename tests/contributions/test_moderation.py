@@ -71,8 +71,7 @@ def test_only_moderators_set_status(contrib_server):
     cid, secret = created(contrib_server)
     assert set_status(contrib_server, cid, "freigegeben", headers={}).status_code == 401
     assert set_status(contrib_server, cid, "freigegeben", headers=with_secret(secret)).status_code == 401
-    assert set_status(contrib_server, cid, "freigegeben",
-                      headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert set_status(contrib_server, cid, "freigegeben", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert set_status(contrib_server, cid, "freigegeben", headers=PLANNER).status_code == 200  # planners moderate too
     assert set_status(contrib_server, "no-such-id", "freigegeben").status_code == 404
 
@@ -81,8 +80,12 @@ def test_moderator_approves_through_ogc_put(contrib_server):
     cid, _ = created(contrib_server, text="PUT-Freigabe")
     item = get_item(contrib_server, cid, MODERATOR).json()
     item["properties"]["status"] = "freigegeben"
-    r = requests.put(item_url(contrib_server, cid), data=json.dumps(item),
-                     headers={**MODERATOR, "Content-Type": "application/geo+json"}, timeout=TIMEOUT)
+    r = requests.put(
+        item_url(contrib_server, cid),
+        data=json.dumps(item),
+        headers={**MODERATOR, "Content-Type": "application/geo+json"},
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 204, r.text
     assert get_item(contrib_server, cid).json()["properties"]["status"] == "freigegeben"
 
@@ -92,8 +95,11 @@ def test_public_sorting_by_time(contrib_server):
     second, _ = created(contrib_server, text="später")
     for cid in (first, second):
         set_status(contrib_server, cid, "freigegeben")
-    r = requests.get(f"{contrib_server.api}/collections/contributions/items",
-                     params={"f": "json", "sortby": "-created_at", "limit": 2}, timeout=TIMEOUT)
+    r = requests.get(
+        f"{contrib_server.api}/collections/contributions/items",
+        params={"f": "json", "sortby": "-created_at", "limit": 2},
+        timeout=TIMEOUT,
+    )
     assert [f["id"] for f in r.json()["features"]] == [second, first]
 
 

@@ -10,8 +10,15 @@ def base(server):
 
 
 def post_request(server, **params):
-    form = {"service_code": "strasse", "lat": "53.67", "long": "10.0", "description": "Schlagloch (Open311-Test)",
-            "email": "someone@example.org", "first_name": "Erika", **params}
+    form = {
+        "service_code": "strasse",
+        "lat": "53.67",
+        "long": "10.0",
+        "description": "Schlagloch (Open311-Test)",
+        "email": "someone@example.org",
+        "first_name": "Erika",
+        **params,
+    }
     return requests.post(f"{base(server)}/requests.json", data=form, timeout=TIMEOUT)
 
 
@@ -38,14 +45,16 @@ def test_post_creates_a_moderated_maengelmeldung_through_the_provider(contrib_se
     assert "example.org" not in str(props) and "Erika" not in str(props)
     # not public before moderation
     assert requests.get(f"{base(contrib_server)}/requests/{rid}.json", timeout=TIMEOUT).status_code == 404
-    mine = requests.get(f"{base(contrib_server)}/requests/{rid}.json", headers={SECRET: r.headers[SECRET]},
-                        timeout=TIMEOUT)
+    mine = requests.get(
+        f"{base(contrib_server)}/requests/{rid}.json", headers={SECRET: r.headers[SECRET]}, timeout=TIMEOUT
+    )
     assert mine.status_code == 200 and mine.json()[0]["status"] == "open"
 
 
 def test_status_flow_is_public(contrib_server):
     rid = post_request(contrib_server, service_code="beleuchtung", description="Laterne aus (Open311)").json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     set_status(contrib_server, rid, "in_bearbeitung")
     one = requests.get(f"{base(contrib_server)}/requests/{rid}.json", timeout=TIMEOUT).json()[0]
     assert one["status"] == "open" and "Bearbeitung" in one["status_notes"]
@@ -53,17 +62,19 @@ def test_status_flow_is_public(contrib_server):
     assert abs(one["lat"] - 53.67) < 1e-6 and abs(one["long"] - 10.0) < 1e-6
     assert one["requested_datetime"] and one["updated_datetime"]
     set_status(contrib_server, rid, "erledigt")
-    assert requests.get(f"{base(contrib_server)}/requests/{rid}.json",
-                        timeout=TIMEOUT).json()[0]["status"] == "closed"
+    assert requests.get(f"{base(contrib_server)}/requests/{rid}.json", timeout=TIMEOUT).json()[0]["status"] == "closed"
 
 
 def test_requests_list_filters(contrib_server):
     open_id = post_request(contrib_server, service_code="gruen", description="Ast abgebrochen").json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     done_id = post_request(contrib_server, service_code="muell", description="Sperrmüll").json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     pending_id = post_request(contrib_server, service_code="muell", description="wartet").json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     set_status(contrib_server, open_id, "freigegeben")
     set_status(contrib_server, done_id, "erledigt")
     url = f"{base(contrib_server)}/requests.json"
@@ -103,15 +114,22 @@ def test_bad_requests(contrib_server):
     assert r.status_code == 400
     r = requests.get(f"{base(contrib_server)}/requests.json", params={"start_date": "yesterday"}, timeout=TIMEOUT)
     assert r.status_code == 400
-    r = requests.post(f"{base(contrib_server)}/requests.json", data="{bad", timeout=TIMEOUT,
-                      headers={"Content-Type": "application/json"})
+    r = requests.post(
+        f"{base(contrib_server)}/requests.json",
+        data="{bad",
+        timeout=TIMEOUT,
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert requests.get(f"{base(contrib_server)}/requests/nope.json", timeout=TIMEOUT).status_code == 404
 
 
 def test_json_post_is_accepted(contrib_server):
-    r = requests.post(f"{base(contrib_server)}/requests.json", timeout=TIMEOUT,
-                      json={"service_code": "sonstiges", "lat": 53.671, "long": 10.001, "description": "JSON-Meldung"})
+    r = requests.post(
+        f"{base(contrib_server)}/requests.json",
+        timeout=TIMEOUT,
+        json={"service_code": "sonstiges", "lat": 53.671, "long": 10.001, "description": "JSON-Meldung"},
+    )
     assert r.status_code == 201, r.text
 
 
@@ -119,8 +137,11 @@ def test_json_post_is_accepted(contrib_server):
 
 
 def test_address_and_media_url_are_kept_and_the_submitter_follows_the_report(contrib_server):
-    r = post_request(contrib_server, address_string="Tangstedter Landstraße 300, 22417 Hamburg",
-                     media_url="https://fotos.example.org/schlagloch.jpg")
+    r = post_request(
+        contrib_server,
+        address_string="Tangstedter Landstraße 300, 22417 Hamburg",
+        media_url="https://fotos.example.org/schlagloch.jpg",
+    )
     assert r.status_code == 201, r.text
     answer = r.json()[0]
     rid, token = answer["service_request_id"], answer["token"]
@@ -149,12 +170,17 @@ def test_a_photo_sent_with_the_report_loses_its_gps(contrib_server):
     from tests.contributions.test_photos import GPS_IFD, jpeg_with_gps
 
     form = {"service_code": "muell", "lat": "53.6702", "long": "10.0004", "description": "Sperrmüll mit Foto"}
-    r = requests.post(f"{base(contrib_server)}/requests.json", data=form, timeout=TIMEOUT,
-                      files=[("media", ("IMG_1.jpg", jpeg_with_gps(), "image/jpeg"))])
+    r = requests.post(
+        f"{base(contrib_server)}/requests.json",
+        data=form,
+        timeout=TIMEOUT,
+        files=[("media", ("IMG_1.jpg", jpeg_with_gps(), "image/jpeg"))],
+    )
     assert r.status_code == 201, r.text
     rid, token = r.json()[0]["service_request_id"], r.json()[0]["token"]
-    photo_url = requests.get(f"{base(contrib_server)}/requests/{rid}.json", params={"token": token},
-                             timeout=TIMEOUT).json()[0]["media_url"]
+    photo_url = requests.get(
+        f"{base(contrib_server)}/requests/{rid}.json", params={"token": token}, timeout=TIMEOUT
+    ).json()[0]["media_url"]
     assert "/api/media/" in photo_url
     name = photo_url.rsplit("/", 1)[-1]
     assert requests.get(f"{contrib_server.url}/api/media/{name}", timeout=TIMEOUT).status_code == 404  # pending
@@ -164,16 +190,22 @@ def test_a_photo_sent_with_the_report_loses_its_gps(contrib_server):
     from PIL import Image
 
     assert not Image.open(io.BytesIO(stored.content)).getexif().get_ifd(GPS_IFD)
-    bad = requests.post(f"{base(contrib_server)}/requests.json", data=form, timeout=TIMEOUT,
-                        files=[("media", ("x.jpg", b"no photo", "image/jpeg"))])
+    bad = requests.post(
+        f"{base(contrib_server)}/requests.json",
+        data=form,
+        timeout=TIMEOUT,
+        files=[("media", ("x.jpg", b"no photo", "image/jpeg"))],
+    )
     assert bad.status_code == 415 and "x.jpg" in bad.json()[0]["description"]
 
 
 def test_requests_near_a_place(contrib_server):
-    near = post_request(contrib_server, service_code="verkehr", lat="53.6655", long="10.0051",
-                        description="Schild umgefahren (Radius)").json()[0]["service_request_id"]
-    far = post_request(contrib_server, service_code="verkehr", lat="53.6755", long="10.0051",
-                       description="Ampel aus (Radius)").json()[0]["service_request_id"]
+    near = post_request(
+        contrib_server, service_code="verkehr", lat="53.6655", long="10.0051", description="Schild umgefahren (Radius)"
+    ).json()[0]["service_request_id"]
+    far = post_request(
+        contrib_server, service_code="verkehr", lat="53.6755", long="10.0051", description="Ampel aus (Radius)"
+    ).json()[0]["service_request_id"]
     for rid in (near, far):
         set_status(contrib_server, rid, "freigegeben")
     url = f"{base(contrib_server)}/requests.json"
@@ -188,8 +220,13 @@ def test_requests_near_a_place(contrib_server):
     assert near in around and far not in around
     assert {near, far} <= listed(lat="53.6656", long="10.0052", radius="1500")
     assert near in listed(lat="53.6656", long="10.0052")  # default radius 1000 m
-    for bad in ({"lat": "53.6"}, {"lat": "x", "long": "10"}, {"lat": "53.6", "long": "10", "radius": "0"},
-                {"lat": "53.6", "long": "10", "radius": "50000"}, {"radius": "100"}):
+    for bad in (
+        {"lat": "53.6"},
+        {"lat": "x", "long": "10"},
+        {"lat": "53.6", "long": "10", "radius": "0"},
+        {"lat": "53.6", "long": "10", "radius": "50000"},
+        {"radius": "100"},
+    ):
         assert requests.get(url, params=bad, timeout=TIMEOUT).status_code == 400, bad
 
 
@@ -200,20 +237,32 @@ def test_xml_answers_are_xml_never_html(contrib_server):
     assert services.status_code == 200 and services.headers["Content-Type"].startswith("application/xml")
     root = ET.fromstring(services.content)
     assert root.tag == "services" and "strasse" in {s.findtext("service_code") for s in root.findall("service")}
-    assert ET.fromstring(requests.get(f"{base(contrib_server)}/discovery.xml", timeout=TIMEOUT).content).find(
-        "endpoints/endpoint/url").text.endswith("/open311/v2/")
+    assert (
+        ET.fromstring(requests.get(f"{base(contrib_server)}/discovery.xml", timeout=TIMEOUT).content)
+        .find("endpoints/endpoint/url")
+        .text.endswith("/open311/v2/")
+    )
     rid = post_request(contrib_server, service_code="gruen", description="Baum <schief> & krumm").json()[0][
-        "service_request_id"]
+        "service_request_id"
+    ]
     set_status(contrib_server, rid, "freigegeben")
     one = requests.get(f"{base(contrib_server)}/requests/{rid}.xml", timeout=TIMEOUT)
     request_ = ET.fromstring(one.content).find("request")
-    assert request_.findtext("service_request_id") == rid and request_.findtext("description") == \
-        "Baum <schief> & krumm"
-    created_xml = requests.post(f"{base(contrib_server)}/requests.xml", timeout=TIMEOUT,
-                                data={"service_code": "muell", "lat": "53.67", "long": "10.0", "description": "XML"})
+    assert (
+        request_.findtext("service_request_id") == rid and request_.findtext("description") == "Baum <schief> & krumm"
+    )
+    created_xml = requests.post(
+        f"{base(contrib_server)}/requests.xml",
+        timeout=TIMEOUT,
+        data={"service_code": "muell", "lat": "53.67", "long": "10.0", "description": "XML"},
+    )
     assert created_xml.status_code == 201 and ET.fromstring(created_xml.content).find("request/token").text
-    for path, status in (("services/nope.xml", 404), ("requests/nope.xml", 404), ("whatever.xml", 404),
-                         ("services.html", 404)):
+    for path, status in (
+        ("services/nope.xml", 404),
+        ("requests/nope.xml", 404),
+        ("whatever.xml", 404),
+        ("services.html", 404),
+    ):
         r = requests.get(f"{base(contrib_server)}/{path}", timeout=TIMEOUT)
         assert r.status_code == status and "<html" not in r.text.lower(), path
         if path.endswith(".xml"):

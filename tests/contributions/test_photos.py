@@ -47,22 +47,30 @@ def jpeg_with_gps(size=(64, 32), orientation: int = 6) -> bytes:
 
 def png_bomb(width=100_000, height=100_000) -> bytes:
     """A tiny PNG whose header claims 10 gigapixels (a decompression bomb)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + \
-        chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def report(server, category="strasse", coordinates=None, text="Schlagloch mit Foto (Test)") -> tuple[str, str]:
-    body = feature(text, {"type": "Point", "coordinates": coordinates or INSIDE}, kind="maengelmeldung",
-                   category=category)
+    body = feature(
+        text, {"type": "Point", "coordinates": coordinates or INSIDE}, kind="maengelmeldung", category=category
+    )
     return created(server, body)
 
 
 def upload(server, cid, files: list[tuple[str, bytes, str]], headers=None) -> requests.Response:
-    return requests.post(f"{server.url}/api/contributions/{cid}/photos", headers=headers or {}, timeout=TIMEOUT,
-                         files=[("photo", f) for f in files])
+    return requests.post(
+        f"{server.url}/api/contributions/{cid}/photos",
+        headers=headers or {},
+        timeout=TIMEOUT,
+        files=[("photo", f) for f in files],
+    )
 
 
 def media(server, url: str, headers=None) -> requests.Response:
@@ -87,7 +95,8 @@ def test_a_photo_loses_its_gps_and_is_turned_upright(contrib_server):
 def test_a_photo_is_public_only_once_its_report_is(contrib_server):
     cid, secret = report(contrib_server, "muell")
     url = upload(contrib_server, cid, [("a.png", _png(), "image/png")], {SECRET: secret}).json()["photos"][0][
-        "media_url"]
+        "media_url"
+    ]
     assert media(contrib_server, url).status_code == 404  # pending: not public
     assert media(contrib_server, url, {SECRET: secret}).status_code == 200  # its author
     assert media(contrib_server, url, MODERATOR).headers["Cache-Control"] == "private, no-store"
@@ -98,8 +107,12 @@ def test_a_photo_is_public_only_once_its_report_is(contrib_server):
     # once reviewed, the author no longer changes photos; the moderation may remove one (a face, a number plate)
     assert upload(contrib_server, cid, [("b.png", _png(), "image/png")], {SECRET: secret}).status_code == 403
     name = url.rsplit("/", 1)[-1]
-    assert requests.delete(f"{contrib_server.url}/api/contributions/{cid}/photos/{name}", headers=MODERATOR,
-                           timeout=TIMEOUT).status_code == 204
+    assert (
+        requests.delete(
+            f"{contrib_server.url}/api/contributions/{cid}/photos/{name}", headers=MODERATOR, timeout=TIMEOUT
+        ).status_code
+        == 204
+    )
     assert media(contrib_server, url).status_code == 404
 
 
@@ -122,14 +135,20 @@ def test_bombs_non_images_and_oversized_files_are_refused(contrib_server):
     assert bomb.status_code == 413 and "bomb.png" in bomb.json()["description"] and "Pixel" in bomb.text
     text = upload(contrib_server, cid, [("notes.jpg", b"not a photo at all", "image/jpeg")], own)
     assert text.status_code == 415 and "Kein lesbares Foto" in text.json()["description"]
-    huge = upload(contrib_server, cid, [("big.jpg", b"\xff" * (PhotoSettings().max_file_bytes + 10), "image/jpeg")],
-                  own)
+    huge = upload(
+        contrib_server, cid, [("big.jpg", b"\xff" * (PhotoSettings().max_file_bytes + 10), "image/jpeg")], own
+    )
     assert huge.status_code == 413 and "zu groß" in huge.json()["description"]
-    no_file = requests.post(f"{contrib_server.url}/api/contributions/{cid}/photos", files=[("note", (None, "x"))],
-                            headers=own, timeout=TIMEOUT)
+    no_file = requests.post(
+        f"{contrib_server.url}/api/contributions/{cid}/photos",
+        files=[("note", (None, "x"))],
+        headers=own,
+        timeout=TIMEOUT,
+    )
     assert no_file.status_code == 400 and "'photo'" in no_file.json()["description"]
-    json_body = requests.post(f"{contrib_server.url}/api/contributions/{cid}/photos", json={"photo": "x"},
-                              headers=own, timeout=TIMEOUT)
+    json_body = requests.post(
+        f"{contrib_server.url}/api/contributions/{cid}/photos", json={"photo": "x"}, headers=own, timeout=TIMEOUT
+    )
     assert json_body.status_code == 415
     assert "media_urls" not in get_item(contrib_server, cid, MODERATOR).json()["properties"]  # nothing kept
 
@@ -159,7 +178,8 @@ def test_heic_from_phones(contrib_server):
 def test_deleting_a_report_deletes_its_photos(contrib_server):
     cid, secret = report(contrib_server, "strasse")
     url = upload(contrib_server, cid, [("a.png", _png(), "image/png")], {SECRET: secret}).json()["photos"][0][
-        "media_url"]
+        "media_url"
+    ]
     assert requests.delete(item_url(contrib_server, cid), headers={SECRET: secret}, timeout=TIMEOUT).status_code == 200
     assert media(contrib_server, url, MODERATOR).status_code == 404
 
@@ -197,8 +217,12 @@ def test_nearby_reports_of_the_same_category(contrib_server):
     assert published not in [r["id"] for r in other["reports"]]
     far = requests.get(url, params={**six_m_away, "lat": lat + 0.01}, timeout=TIMEOUT).json()
     assert published not in [r["id"] for r in far["reports"]]
-    for bad in ({"lon": "x", "lat": lat}, {"lon": lon, "lat": 95}, {"lon": lon, "lat": lat, "radius": 5000},
-                {"lon": lon, "lat": lat, "category": "wohnen"}):
+    for bad in (
+        {"lon": "x", "lat": lat},
+        {"lon": lon, "lat": 95},
+        {"lon": lon, "lat": lat, "radius": 5000},
+        {"lon": lon, "lat": lat, "category": "wohnen"},
+    ):
         r = requests.get(url, params={"category": "beleuchtung", **bad}, timeout=TIMEOUT)
         assert r.status_code == 400 and " / " in r.json()["description"]
 
@@ -209,8 +233,12 @@ def test_a_report_gets_a_number_to_follow_it_by(contrib_server):
     assert re.fullmatch(r"MM-\d{4}-\d{4}", reference)
     state = requests.get(f"{contrib_server.url}/api/statements/{reference}", timeout=TIMEOUT)
     assert state.status_code == 200 and state.json()["status"] == "eingereicht"
-    requests.post(f"{contrib_server.url}/api/contributions/{cid}/status", headers=MODERATOR, timeout=TIMEOUT,
-                  json={"status": "in_bearbeitung", "note": "Der Bauhof kommt am Montag."})
+    requests.post(
+        f"{contrib_server.url}/api/contributions/{cid}/status",
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+        json={"status": "in_bearbeitung", "note": "Der Bauhof kommt am Montag."},
+    )
     state = requests.get(f"{contrib_server.url}/api/statements/{reference}", timeout=TIMEOUT).json()
     assert state["status"] == "in_bearbeitung" and state["status_note"] == "Der Bauhof kommt am Montag."
 
@@ -222,8 +250,11 @@ def test_a_filled_honeypot_is_refused_and_stores_nothing(contrib_server):
     before = count_all(contrib_server)
     bot = create(contrib_server, feature("Tolle Angebote (Bot)", website="http://spam.example"))
     assert bot.status_code == 400
-    assert bot.json()["description"] == HONEYPOT_MESSAGE == ("Der Beitrag konnte nicht angenommen werden / the "
-                                                             "contribution could not be accepted")
+    assert (
+        bot.json()["description"]
+        == HONEYPOT_MESSAGE
+        == ("Der Beitrag konnte nicht angenommen werden / the contribution could not be accepted")
+    )
     assert count_all(contrib_server) == before
     person = create(contrib_server, feature("Ein Mensch lässt das Feld leer", website=""))
     assert person.status_code == 201 and count_all(contrib_server) == before + 1
@@ -254,12 +285,28 @@ def test_portal_parts_of_the_report_form():
     files = decode_uploads([f"data:image/png;base64,{base64.b64encode(png).decode()}"], ["a.png"])
     assert files == [("a.png", png, "image/png")]
     now = datetime.now(UTC)
-    rows = [{"id": "c", "kind": "kommentar", "created_at": now.isoformat()},
-            {"id": "r", "kind": "maengelmeldung", "created_at": (now - timedelta(minutes=1)).isoformat()}]
+    rows = [
+        {"id": "c", "kind": "kommentar", "created_at": now.isoformat()},
+        {"id": "r", "kind": "maengelmeldung", "created_at": (now - timedelta(minutes=1)).isoformat()},
+    ]
     assert latest_report_without_photos(rows, now)["id"] == "r"
     assert latest_report_without_photos(rows, now + timedelta(minutes=10)) is None
-    view = str(duplicates_view({"reports": [{"id": "x1", "reference": "MM-2026-0007", "distance_m": 6.2,
-                                             "status": "in_bearbeitung", "text": "<b>Laterne</b>"}],
-                                "pending_count": 1}, "de"))
+    view = str(
+        duplicates_view(
+            {
+                "reports": [
+                    {
+                        "id": "x1",
+                        "reference": "MM-2026-0007",
+                        "distance_m": 6.2,
+                        "status": "in_bearbeitung",
+                        "text": "<b>Laterne</b>",
+                    }
+                ],
+                "pending_count": 1,
+            },
+            "de",
+        )
+    )
     assert "Diese Meldung unterstützen" in view and "MM-2026-0007" in view and "support-report" in view
     assert duplicates_view({"reports": [], "pending_count": 0}, "de") == []

@@ -38,12 +38,19 @@ def test_procedures_are_public_with_open_now_days_left_and_plan_names(contrib_se
     only_open = requests.get(url(contrib_server), params={"open": "1"}, timeout=TIMEOUT).json()["procedures"]
     assert contrib_server.procedures["closed"] not in {p["id"] for p in only_open}
     # ... and an OGC API collection with the plans' area as geometry
-    item = requests.get(f"{contrib_server.api}/collections/procedures/items/{contrib_server.procedures['open']}",
-                        params={"f": "json"}, timeout=TIMEOUT).json()
+    item = requests.get(
+        f"{contrib_server.api}/collections/procedures/items/{contrib_server.procedures['open']}",
+        params={"f": "json"},
+        timeout=TIMEOUT,
+    ).json()
     assert item["geometry"]["type"] == "MultiPolygon" and item["properties"]["kind"] == "informell"
     assert 9.9 < item["geometry"]["coordinates"][0][0][0][0] < 10.1  # Hamburg, lon/lat
-    write = requests.post(f"{contrib_server.api}/collections/procedures/items", json=item, headers={
-        **PLANNER, "Content-Type": "application/geo+json"}, timeout=TIMEOUT)
+    write = requests.post(
+        f"{contrib_server.api}/collections/procedures/items",
+        json=item,
+        headers={**PLANNER, "Content-Type": "application/geo+json"},
+        timeout=TIMEOUT,
+    )
     assert write.status_code >= 400  # read-only over OGC: written through /api/procedures
 
 
@@ -79,17 +86,29 @@ def test_after_the_end_citizens_are_refused_and_staff_may_admit_a_late_statement
 
 
 def test_a_procedure_takes_only_the_kinds_it_allows(contrib_server):
-    r = requests.post(url(contrib_server), json={
-        "kind": "fruehzeitig", "title_de": "Nur Kommentare", "plan_ids": [contrib_server.plans["upcoming"]],
-        "opens_at": _day(-1), "closes_at": _day(40), "allowed_kinds": ["kommentar"]}, headers=PLANNER, timeout=TIMEOUT)
+    r = requests.post(
+        url(contrib_server),
+        json={
+            "kind": "fruehzeitig",
+            "title_de": "Nur Kommentare",
+            "plan_ids": [contrib_server.plans["upcoming"]],
+            "opens_at": _day(-1),
+            "closes_at": _day(40),
+            "allowed_kinds": ["kommentar"],
+        },
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 201, r.text
     try:
         assert create(contrib_server, feature(plan_id=contrib_server.plans["upcoming"])).status_code == 201
         refused = create(contrib_server, feature(plan_id=contrib_server.plans["upcoming"], kind="vorschlag"))
         assert refused.status_code == 403 and "nur kommentar" in refused.json()["description"]
     finally:
-        assert requests.post(url(contrib_server, f"/{r.json()['id']}/close"), headers=PLANNER,
-                             timeout=TIMEOUT).status_code == 200
+        assert (
+            requests.post(url(contrib_server, f"/{r.json()['id']}/close"), headers=PLANNER, timeout=TIMEOUT).status_code
+            == 200
+        )
     closed = requests.get(url(contrib_server, f"/{r.json()['id']}"), timeout=TIMEOUT).json()
     assert closed["open_now"] is False and closed["closed_at"]
     assert create(contrib_server, feature(plan_id=contrib_server.plans["upcoming"])).status_code == 403
@@ -100,47 +119,80 @@ def test_scenario_procedure_lifecycle(contrib_server):
     assert create(contrib_server, body).status_code == 403  # no procedure for the variant yet
     r = create(contrib_server, feature(scenario_id="no_such_variant", kind="vorschlag"), MODERATOR)
     assert r.status_code == 400 and "no planning variant 'no_such_variant'" in r.json()["description"]
-    r = requests.post(url(contrib_server), json={"scenario_id": "langenhorn_nachverdichtung", "title_de": "Variante",
-                                                 "opens_at": "2020-01-01", "closes_at": _day(30)},
-                      headers=PLANNER, timeout=TIMEOUT)
+    r = requests.post(
+        url(contrib_server),
+        json={
+            "scenario_id": "langenhorn_nachverdichtung",
+            "title_de": "Variante",
+            "opens_at": "2020-01-01",
+            "closes_at": _day(30),
+        },
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 201 and r.json()["open_now"] is True
     procedure = r.json()["id"]
     assert create(contrib_server, body).status_code == 201
-    r = requests.put(url(contrib_server, f"/{procedure}"), json={
-        "scenario_id": "langenhorn_nachverdichtung", "title_de": "Variante", "opens_at": "2020-01-01",
-        "closes_at": "2021-01-01"}, headers=PLANNER, timeout=TIMEOUT)
+    r = requests.put(
+        url(contrib_server, f"/{procedure}"),
+        json={
+            "scenario_id": "langenhorn_nachverdichtung",
+            "title_de": "Variante",
+            "opens_at": "2020-01-01",
+            "closes_at": "2021-01-01",
+        },
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 200 and r.json()["open_now"] is False
     assert any("Vergangenheit" in w for w in r.json()["warnings"])
     assert create(contrib_server, body).status_code == 403
     # it holds a statement: deleting would lose it, closing is the way
     assert requests.delete(url(contrib_server, f"/{procedure}"), headers=PLANNER, timeout=TIMEOUT).status_code == 409
-    empty = requests.post(url(contrib_server), json={"title_de": "leer", "scenario_id": "langenhorn_nachverdichtung",
-                                                     "opens_at": "2019-01-01", "closes_at": "2019-02-01"},
-                          headers=PLANNER, timeout=TIMEOUT).json()["id"]
+    empty = requests.post(
+        url(contrib_server),
+        json={
+            "title_de": "leer",
+            "scenario_id": "langenhorn_nachverdichtung",
+            "opens_at": "2019-01-01",
+            "closes_at": "2019-02-01",
+        },
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    ).json()["id"]
     assert requests.delete(url(contrib_server, f"/{empty}"), headers=PLANNER, timeout=TIMEOUT).status_code == 200
     assert requests.delete(url(contrib_server, f"/{empty}"), headers=PLANNER, timeout=TIMEOUT).status_code == 404
 
 
 def test_procedure_validation_in_german_and_english(contrib_server):
     plan = contrib_server.plans["open"]
-    for body, status in (({"title_de": "x", "opens_at": "2025-02-01", "closes_at": "2025-01-01"}, 400),
-                         ({"title_de": "x", "opens_at": "soon", "closes_at": "2025-01-01"}, 400),
-                         ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01",
-                           "plan_ids": ["GML_nope"]}, 400),
-                         ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01", "plan_ids": [plan],
-                           "scenario_id": "b"}, 400),
-                         ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01", "kind": "geheim"}, 400),
-                         ({"opens_at": "2025-01-01", "closes_at": "2025-02-01"}, 400),
-                         ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01", "unknown": 1}, 400),
-                         ([], 400),
-                         # overlapping the open test procedure (same kind, same plan, same time)
-                         ({"kind": "informell", "title_de": "x", "plan_ids": [plan], "opens_at": _day(0),
-                           "closes_at": _day(5)}, 409)):
+    for body, status in (
+        ({"title_de": "x", "opens_at": "2025-02-01", "closes_at": "2025-01-01"}, 400),
+        ({"title_de": "x", "opens_at": "soon", "closes_at": "2025-01-01"}, 400),
+        ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01", "plan_ids": ["GML_nope"]}, 400),
+        (
+            {
+                "title_de": "x",
+                "opens_at": "2025-01-01",
+                "closes_at": "2025-02-01",
+                "plan_ids": [plan],
+                "scenario_id": "b",
+            },
+            400,
+        ),
+        ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01", "kind": "geheim"}, 400),
+        ({"opens_at": "2025-01-01", "closes_at": "2025-02-01"}, 400),
+        ({"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01", "unknown": 1}, 400),
+        ([], 400),
+        # overlapping the open test procedure (same kind, same plan, same time)
+        ({"kind": "informell", "title_de": "x", "plan_ids": [plan], "opens_at": _day(0), "closes_at": _day(5)}, 409),
+    ):
         r = requests.post(url(contrib_server), json=body, headers=PLANNER, timeout=TIMEOUT)
         assert r.status_code == status, (body, r.text)
         assert " / " in r.json()["description"], r.text  # German / English
-    r = requests.post(url(contrib_server), data="{bad", headers={**PLANNER, "Content-Type": "application/json"},
-                      timeout=TIMEOUT)
+    r = requests.post(
+        url(contrib_server), data="{bad", headers={**PLANNER, "Content-Type": "application/json"}, timeout=TIMEOUT
+    )
     assert r.status_code == 400
     good = {"title_de": "x", "opens_at": "2025-01-01", "closes_at": "2025-02-01"}
     assert requests.put(url(contrib_server, "/no-such"), json=good, headers=PLANNER, timeout=TIMEOUT).status_code == 404
@@ -150,9 +202,18 @@ def test_procedure_validation_in_german_and_english(contrib_server):
 
 
 def test_a_short_publication_under_3_2_is_warned_about(contrib_server):
-    r = requests.post(url(contrib_server), json={
-        "kind": "veroeffentlichung", "title_de": "Kurz", "plan_ids": [contrib_server.plans["closed"]],
-        "opens_at": "2024-03-01", "closes_at": "2024-03-14"}, headers=PLANNER, timeout=TIMEOUT)
+    r = requests.post(
+        url(contrib_server),
+        json={
+            "kind": "veroeffentlichung",
+            "title_de": "Kurz",
+            "plan_ids": [contrib_server.plans["closed"]],
+            "opens_at": "2024-03-01",
+            "closes_at": "2024-03-14",
+        },
+        headers=PLANNER,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 201
     assert any("mindestens 30 Tage" in w and "at least 30 days" in w for w in r.json()["warnings"])
     # dates without a time are whole days in Europe/Berlin

@@ -33,8 +33,7 @@ def gunicorn_server(postgis, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("gunicorn")
     store = fresh_postgis_database(postgis, "gunicorn")
     import_demo_plans(store, data_dir / "rasters")
-    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN},
-                        workers=WORKERS)
+    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN}, workers=WORKERS)
     yield server
     server.stop()
 
@@ -60,8 +59,12 @@ def _write_round(server, tag: str) -> Counter:
         out = []
         for n in range(PER_THREAD):
             # Mängelmeldungen need no open participation phase
-            body = feature(text=f"{tag}-{thread}-{n}", kind="maengelmeldung", category="strasse",
-                           geometry={"type": "Point", "coordinates": [10.0 + thread * 1e-4, 53.67 + n * 1e-4]})
+            body = feature(
+                text=f"{tag}-{thread}-{n}",
+                kind="maengelmeldung",
+                category="strasse",
+                geometry={"type": "Point", "coordinates": [10.0 + thread * 1e-4, 53.67 + n * 1e-4]},
+            )
             # a new connection per request, so the kernel hands each one to whichever worker accepts first
             # (a kept-alive connection stays with one worker)
             r = requests.post(url, data=json.dumps(body), headers={**GEOJSON, "Connection": "close"}, timeout=60)
@@ -76,7 +79,8 @@ def _write_round(server, tag: str) -> Counter:
 
     stored = items(server, MODERATOR, filter=f"text LIKE '{tag}-%'")["features"]
     assert Counter(f["properties"]["text"] for f in stored) == Counter(
-        f"{tag}-{t}-{n}" for t in range(THREADS) for n in range(PER_THREAD))
+        f"{tag}-{t}-{n}" for t in range(THREADS) for n in range(PER_THREAD)
+    )
     assert {f["id"] for f in stored} == created
     return _pids(server, "POST", "/collections/contributions/items") - before
 
@@ -95,17 +99,30 @@ def test_simultaneous_writes_through_several_workers_are_stored_once(gunicorn_se
 
 def test_every_worker_reads_what_another_wrote(gunicorn_server):
     server = gunicorn_server
-    r = requests.post(f"{server.api}/collections/contributions/items", headers=GEOJSON, timeout=TIMEOUT,
-                      data=json.dumps(feature(text=f"read-back-{uuid.uuid4().hex}", kind="maengelmeldung",
-                                              category="beleuchtung")))
+    r = requests.post(
+        f"{server.api}/collections/contributions/items",
+        headers=GEOJSON,
+        timeout=TIMEOUT,
+        data=json.dumps(feature(text=f"read-back-{uuid.uuid4().hex}", kind="maengelmeldung", category="beleuchtung")),
+    )
     assert r.status_code == 201
     cid = r.headers["Location"].rsplit("/", 1)[-1]
     before = _pids(server, "GET", f"/items/{cid}")
     for _ in range(ROUNDS):  # until every worker has answered (the kernel picks the worker per connection)
         with ThreadPoolExecutor(12) as pool:
-            statuses = list(pool.map(lambda _: requests.get(
-                f"{server.api}/collections/contributions/items/{cid}", params={"f": "json"},
-                headers={**MODERATOR, "Connection": "close"}, timeout=TIMEOUT).status_code, range(36)))
+            statuses = list(
+                pool.map(
+                    lambda _: (
+                        requests.get(
+                            f"{server.api}/collections/contributions/items/{cid}",
+                            params={"f": "json"},
+                            headers={**MODERATOR, "Connection": "close"},
+                            timeout=TIMEOUT,
+                        ).status_code
+                    ),
+                    range(36),
+                )
+            )
         assert statuses == [200] * 36
         readers = _pids(server, "GET", f"/items/{cid}") - before
         if len(readers) == WORKERS:
@@ -115,25 +132,42 @@ def test_every_worker_reads_what_another_wrote(gunicorn_server):
 
 def test_likes_counted_by_different_workers_add_up(gunicorn_server):
     server = gunicorn_server
-    r = requests.post(f"{server.api}/collections/contributions/items", headers=GEOJSON, timeout=TIMEOUT,
-                      data=json.dumps(feature(text="likes across workers", kind="maengelmeldung",
-                                              category="gruen")))
+    r = requests.post(
+        f"{server.api}/collections/contributions/items",
+        headers=GEOJSON,
+        timeout=TIMEOUT,
+        data=json.dumps(feature(text="likes across workers", kind="maengelmeldung", category="gruen")),
+    )
     cid = r.headers["Location"].rsplit("/", 1)[-1]
-    r = requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": "in_bearbeitung"},
-                      headers=MODERATOR, timeout=TIMEOUT)  # public from now on, so citizens can like it
+    r = requests.post(
+        f"{server.url}/api/contributions/{cid}/status",
+        json={"status": "in_bearbeitung"},
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+    )  # public from now on, so citizens can like it
     assert r.status_code == 200, r.text[:300]
     like_url = f"{server.url}/api/contributions/{cid}/like"
     voters = 0
     for _ in range(ROUNDS):  # until likes have gone through several workers (the kernel picks the worker)
         round_voters = [f"voter-{uuid.uuid4().hex}" for _ in range(24)]
         with ThreadPoolExecutor(12) as pool:
-            replies = list(pool.map(lambda v: requests.post(like_url, timeout=TIMEOUT, headers={
-                "X-Voter-Id": v, "Connection": "close"}), round_voters))
+            replies = list(
+                pool.map(
+                    lambda v: requests.post(
+                        like_url, timeout=TIMEOUT, headers={"X-Voter-Id": v, "Connection": "close"}
+                    ),
+                    round_voters,
+                )
+            )
         voters += len(round_voters)
         assert [x.status_code for x in replies] == [200] * len(round_voters)
         assert max(x.json()["like_count"] for x in replies) == voters
-        r = requests.get(f"{server.api}/collections/contributions/items/{cid}", params={"f": "json"},
-                         headers=MODERATOR, timeout=TIMEOUT)
+        r = requests.get(
+            f"{server.api}/collections/contributions/items/{cid}",
+            params={"f": "json"},
+            headers=MODERATOR,
+            timeout=TIMEOUT,
+        )
         assert r.json()["properties"]["like_count"] == voters
         if len(_pids(server, "POST", f"/api/contributions/{cid}/like")) >= 2:
             break

@@ -48,18 +48,26 @@ def crash_store(request, tmp_path):
 def _body(collection: str, marker: str, k: int, n: int) -> dict:
     x, y = LON + k * 2e-5, LAT + n * 2e-5
     if collection == "contributions":
-        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
-                "properties": {"text": marker, "kind": "kommentar"}}
-    return {"type": "Feature", "id": marker,
-            "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 1e-5, y + 1e-5]]},
-            "properties": {"art": "Baugrenze", "xplan_class": "BP_BauGrenze"}}
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [x, y]},
+            "properties": {"text": marker, "kind": "kommentar"},
+        }
+    return {
+        "type": "Feature",
+        "id": marker,
+        "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 1e-5, y + 1e-5]]},
+        "properties": {"art": "Baugrenze", "xplan_class": "BP_BauGrenze"},
+    }
 
 
 def _open_general_phase(server) -> None:
     now = datetime.now(UTC)
-    body = {"title_de": "Allgemeine Beiträge (Crash-Test)",
-            "opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "closes_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    body = {
+        "title_de": "Allgemeine Beiträge (Crash-Test)",
+        "opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "closes_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     r = requests.post(f"{server.url}/api/procedures", json=body, headers=PLANNER, timeout=30)
     assert r.status_code == 201, f"cannot open a participation procedure: {r.status_code} {r.text[:300]}"
 
@@ -67,9 +75,12 @@ def _open_general_phase(server) -> None:
 def _stored(server, collection: str, run: str) -> list[dict]:
     """Every row this run wrote, as features (the planner sees unmoderated contributions too)."""
     column = "text" if collection == "contributions" else "id"
-    r = requests.get(f"{server.api}/collections/{collection}/items",
-                     params={"f": "json", "limit": 10000, "filter": f"{column} LIKE 'crash-{run}-%'"},
-                     headers=PLANNER, timeout=60)
+    r = requests.get(
+        f"{server.api}/collections/{collection}/items",
+        params={"f": "json", "limit": 10000, "filter": f"{column} LIKE 'crash-{run}-%'"},
+        headers=PLANNER,
+        timeout=60,
+    )
     assert r.status_code == 200, r.text[:500]
     page = r.json()
     assert page["numberReturned"] < 10000
@@ -116,8 +127,7 @@ def test_acknowledged_writes_survive_sigkill(crash_store, collection):
             while not stop.is_set():
                 marker = f"crash-{run}-{k:02d}-{n:04d}"
                 try:
-                    r = session.post(url, data=json.dumps(_body(collection, marker, k, n)), headers=headers,
-                                     timeout=60)
+                    r = session.post(url, data=json.dumps(_body(collection, marker, k, n)), headers=headers, timeout=60)
                 except requests.RequestException as err:  # the server died under this request
                     with lock:
                         outcomes[marker] = (type(err).__name__, None)
@@ -172,8 +182,12 @@ def test_acknowledged_writes_survive_sigkill(crash_store, collection):
             for f in stored:
                 by_marker.setdefault(f["id"], []).append(f["id"])
             for marker in acked:
-                r = requests.get(f"{server.api}/collections/{collection}/items/{marker}", params={"f": "json"},
-                                 headers=PLANNER, timeout=30)
+                r = requests.get(
+                    f"{server.api}/collections/{collection}/items/{marker}",
+                    params={"f": "json"},
+                    headers=PLANNER,
+                    timeout=30,
+                )
                 assert r.status_code == 200, (marker, r.status_code)
         duplicates = {m: ids for m, ids in by_marker.items() if len(ids) != 1}
         assert not duplicates, f"stored more than once: {list(duplicates.items())[:5]}"
@@ -185,9 +199,12 @@ def test_acknowledged_writes_survive_sigkill(crash_store, collection):
 
         # the store still takes writes after the crash
         marker = f"crash-{run}-after-restart"
-        r = requests.post(f"{server.api}/collections/{collection}/items",
-                          data=json.dumps(_body(collection, marker, 99, 0)),
-                          headers={**GEOJSON, **(PLANNER if collection != "contributions" else {})}, timeout=30)
+        r = requests.post(
+            f"{server.api}/collections/{collection}/items",
+            data=json.dumps(_body(collection, marker, 99, 0)),
+            headers={**GEOJSON, **(PLANNER if collection != "contributions" else {})},
+            timeout=30,
+        )
         assert r.status_code == 201, r.text[:300]
         assert len(_stored(server, collection, run)) == len(stored) + 1
     finally:
@@ -200,11 +217,21 @@ def test_acknowledged_writes_survive_sigkill(crash_store, collection):
         assert rows == rtree, f"{rows} rows with geometry but {rtree} R-tree entries"
         consistency = {"integrity_check": check, "rows": rows, "rtree_entries": rtree}
 
-    figures = {"store": backend, "collection": collection, "writers": WRITERS,
-               "killed_after_s": round(killed_after, 2), "requests": len(outcomes), "statuses": statuses,
-               "acknowledged": len(acked), "acknowledged_found_once": len(acked),
-               "in_flight_at_kill": len(unknown), "in_flight_found": in_flight_kept,
-               "duplicates": 0, "lost": 0, "geopackage": consistency}
+    figures = {
+        "store": backend,
+        "collection": collection,
+        "writers": WRITERS,
+        "killed_after_s": round(killed_after, 2),
+        "requests": len(outcomes),
+        "statuses": statuses,
+        "acknowledged": len(acked),
+        "acknowledged_found_once": len(acked),
+        "in_flight_at_kill": len(unknown),
+        "in_flight_found": in_flight_kept,
+        "duplicates": 0,
+        "lost": 0,
+        "geopackage": consistency,
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"crash-{backend}-{collection}.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(json.dumps(figures))

@@ -33,13 +33,22 @@ def production_server(tmp_path_factory):
     store = str(data_dir / "store.gpkg")
     import_demo_plans(store, data_dir / "rasters")
     port = free_port()
-    env = {**os.environ, "BUERGERGIS_STORE": store, "BUERGERGIS_DATA_DIR": str(data_dir),
-           "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}", "BUERGERGIS_PORT": str(port), "BUERGERGIS_UI": "0",
-           "BUERGERGIS_LIMIT_ENABLED": "0", "BUERGERGIS_SERVER_WORKERS": "1", "BUERGERGIS_SERVER_THREADS": "4",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "BUERGERGIS_STORE": store,
+        "BUERGERGIS_DATA_DIR": str(data_dir),
+        "BUERGERGIS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BUERGERGIS_PORT": str(port),
+        "BUERGERGIS_UI": "0",
+        "BUERGERGIS_LIMIT_ENABLED": "0",
+        "BUERGERGIS_SERVER_WORKERS": "1",
+        "BUERGERGIS_SERVER_THREADS": "4",
+        "PYTHONUNBUFFERED": "1",
+    }
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 -- open while the server runs
-    proc = subprocess.Popen([sys.executable, "-m", "api.serve", "--production"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.serve", "--production"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -71,8 +80,10 @@ class SlowClients:
             self.sockets.append(s)
         for _ in range(bodies):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
-            s.sendall(b"POST /oapi/processes/run-scenario/execution HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+            s.sendall(
+                b"POST /oapi/processes/run-scenario/execution HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+            )
             self.sockets.append(s)
         self.headers = headers
         self._stop = threading.Event()
@@ -121,13 +132,18 @@ def test_normal_requests_are_answered_while_hundreds_of_clients_trickle(producti
             r = requests.get(f"{url}{path}", timeout=10)
             timings.append(time.monotonic() - started)
             assert r.status_code == 200, (path, r.status_code)
-        print(f"\n3 normal requests beside {SLOW_HEADER_CONNECTIONS} slow-header and {SLOW_BODY_CONNECTIONS} "
-              f"slow-body connections: {', '.join(f'{t * 1000:.0f} ms' for t in timings)}")
+        print(
+            f"\n3 normal requests beside {SLOW_HEADER_CONNECTIONS} slow-header and {SLOW_BODY_CONNECTIONS} "
+            f"slow-body connections: {', '.join(f'{t * 1000:.0f} ms' for t in timings)}"
+        )
         assert max(timings) < ANSWER_WITHIN_S, timings
         # a process run (a write, a thread of the app) is answered too
         started = time.monotonic()
-        run = requests.post(f"{url}/oapi/processes/run-scenario/execution",
-                            json={"inputs": {"scenario": "baseline", "compare_to": "none"}}, timeout=30)
+        run = requests.post(
+            f"{url}/oapi/processes/run-scenario/execution",
+            json={"inputs": {"scenario": "baseline", "compare_to": "none"}},
+            timeout=30,
+        )
         assert run.status_code == 200, run.text[:300]
         print(f"a process run beside them: {(time.monotonic() - started) * 1000:.0f} ms")
         assert slow.still_open() >= SLOW_HEADER_CONNECTIONS  # they were really held open, not refused
@@ -144,11 +160,19 @@ def test_the_production_server_names_no_version_and_refuses_oversized_chunked_bo
         for _ in range(40):
             yield b"x" * 100_000  # 4 MB, chunked: over the write limit (1 MB)
 
-    r = requests.post(f"{url}/oapi/collections/contributions/items", data=chunks(),
-                      headers={"Content-Type": "application/geo+json"}, timeout=30)
+    r = requests.post(
+        f"{url}/oapi/collections/contributions/items",
+        data=chunks(),
+        headers={"Content-Type": "application/geo+json"},
+        timeout=30,
+    )
     assert r.status_code == 413, r.text[:300]
     assert "zu groß" in r.json()["description"] and "too large" in r.json()["description"]
     small = json.dumps({"type": "Feature", "geometry": None, "properties": {}}).encode()
-    r = requests.post(f"{url}/oapi/collections/contributions/items", data=iter([small]),
-                      headers={"Content-Type": "application/geo+json"}, timeout=30)
+    r = requests.post(
+        f"{url}/oapi/collections/contributions/items",
+        data=iter([small]),
+        headers={"Content-Type": "application/geo+json"},
+        timeout=30,
+    )
     assert r.status_code not in (411, 413, 500), r.text[:300]  # a small chunked body reaches the app whole

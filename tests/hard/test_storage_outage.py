@@ -22,13 +22,21 @@ PLANNER = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
 
 
 def _line(marker: str) -> dict:
-    return {"type": "Feature", "id": marker, "properties": {"plan_id": "TEST_PLAN", "art": "Baugrenze"},
-            "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]}}
+    return {
+        "type": "Feature",
+        "id": marker,
+        "properties": {"plan_id": "TEST_PLAN", "art": "Baugrenze"},
+        "geometry": {"type": "LineString", "coordinates": [[10.0, 53.67], [10.001, 53.671]]},
+    }
 
 
 def _write(server, marker: str) -> requests.Response:
-    return requests.post(f"{server.api}/collections/bp_baugrenze/items", data=json.dumps(_line(marker)),
-                         headers={**GEOJSON, **PLANNER}, timeout=TIMEOUT)
+    return requests.post(
+        f"{server.api}/collections/bp_baugrenze/items",
+        data=json.dumps(_line(marker)),
+        headers={**GEOJSON, **PLANNER},
+        timeout=TIMEOUT,
+    )
 
 
 def _read(server) -> requests.Response:
@@ -65,14 +73,31 @@ def test_postgis_stopped_and_started_again(tmp_path):
         cluster._run(pg_ctl, "-D", str(cluster.data), "-m", "fast", "-w", "stop")
         _assert_503(_read(server))
         _assert_503(_write(server, "during-outage"))
-        options = (f"-c listen_addresses=127.0.0.1 -c port={cluster.port} -c unix_socket_directories={cluster.dir} "
-                   "-c fsync=on -c max_connections=200 -c shared_buffers=256MB")
-        cluster._run(pg_ctl, "-D", str(cluster.data), "-o", options, "-l", str(cluster.dir / "server.log"),
-                     "-w", "-t", "60", "start")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={cluster.port} -c unix_socket_directories={cluster.dir} "
+            "-c fsync=on -c max_connections=200 -c shared_buffers=256MB"
+        )
+        cluster._run(
+            pg_ctl,
+            "-D",
+            str(cluster.data),
+            "-o",
+            options,
+            "-l",
+            str(cluster.dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         assert _until_ok(lambda: _read(server)).status_code == 200
         assert _until_ok(lambda: _write(server, "after-outage")).status_code == 201
-        ids = {f["id"] for f in requests.get(f"{server.api}/collections/bp_baugrenze/items",
-                                             params={"f": "json", "limit": 10000}, timeout=TIMEOUT).json()["features"]}
+        ids = {
+            f["id"]
+            for f in requests.get(
+                f"{server.api}/collections/bp_baugrenze/items", params={"f": "json", "limit": 10000}, timeout=TIMEOUT
+            ).json()["features"]
+        }
         assert {"before-outage", "after-outage"} <= ids and "during-outage" not in ids
     finally:
         if server is not None:

@@ -48,8 +48,9 @@ def test_osm_address_counts_match_gdal(helsinki):
     # Two of the areas lost nodes at the extract's edge: GDAL cannot build them, so they have no place.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        raw = pyogrio.read_dataframe(PBF, layer="multipolygons", where=f"{_NUMBER} AND {_STREET}",
-                                     on_invalid="ignore", columns=["osm_id"])
+        raw = pyogrio.read_dataframe(
+            PBF, layer="multipolygons", where=f"{_NUMBER} AND {_STREET}", on_invalid="ignore", columns=["osm_id"]
+        )
     unbuildable = int(raw.geometry.isna().sum())
     assert unbuildable == 2
     kinds = addresses["kind"].value_counts().to_dict()
@@ -76,14 +77,17 @@ def test_osm_address_values(helsinki):
     assert helsinki["landcover"].geometry.is_valid.all()
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Tangstedter Landstraße 12", "tangstedter landstrasse 12"),
-    ("Tangstedter Landstraße 12", "TANGSTEDTER LANDSTR. 12"),
-    ("Tangstedter Landstraße 12", "Tangstedter  Landstr 12"),
-    ("Müllerstraße 3", "Muellerstrasse 3"),
-    ("Max-Brauer-Allee 14 a", "max brauer allee 14a"),
-    ("Straße des 17. Juni", "Str. des 17 Juni"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Tangstedter Landstraße 12", "tangstedter landstrasse 12"),
+        ("Tangstedter Landstraße 12", "TANGSTEDTER LANDSTR. 12"),
+        ("Tangstedter Landstraße 12", "Tangstedter  Landstr 12"),
+        ("Müllerstraße 3", "Muellerstrasse 3"),
+        ("Max-Brauer-Allee 14 a", "max brauer allee 14a"),
+        ("Straße des 17. Juni", "Str. des 17 Juni"),
+    ],
+)
 def test_search_key_variants(a, b):
     assert search_key(a) == search_key(b)
 
@@ -102,7 +106,11 @@ def test_address_list_csv(tmp_path):
     assert len(frame) == len(ADDRESSES)
     row = frame.set_index("source_id").loc["DEHHTEST0002"]
     assert (row["name"], row["housenumber"], row["postcode"], row["city"]) == (
-        "Tangstedter Landstraße 14a", "14a", "22415", "Hamburg")
+        "Tangstedter Landstraße 14a",
+        "14a",
+        "22415",
+        "Hamburg",
+    )
     assert row["search_key"] == "tangstedter landstr 14a" and row["kind"] == "address"
     lon, lat = shapely.get_coordinates(frame.to_crs(4326).geometry)[1]
     assert (round(lon, 4), round(lat, 4)) == (10.0116, 53.6703)
@@ -112,8 +120,11 @@ def test_address_list_csv(tmp_path):
 
 def test_address_list_lonlat_and_geopackage(tmp_path):
     csv = tmp_path / "adressen.csv"
-    csv.write_text("strasse,hausnummer,plz,ort,lon,lat\nMüllerstraße,3,22415,Hamburg,10.0131,53.6688\n"
-                   "Ohne Koordinate,1,22415,Hamburg,,\n", encoding="utf-8")
+    csv.write_text(
+        "strasse,hausnummer,plz,ort,lon,lat\nMüllerstraße,3,22415,Hamburg,10.0131,53.6688\n"
+        "Ohne Koordinate,1,22415,Hamburg,,\n",
+        encoding="utf-8",
+    )
     with pytest.warns(UserWarning, match="1 row\\(s\\) without coordinates skipped"):
         frame = read_address_list(csv)["addresses"]
     assert frame["name"].tolist() == ["Müllerstraße 3"] and frame.crs.to_epsg() == 25832

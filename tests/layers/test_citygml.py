@@ -17,12 +17,17 @@ import shapely
 
 from layers.citygml import read_citygml
 
-SHARED = Path(os.environ.get("BUERGERGIS_SHARED_DATA")
-              or Path(__file__).resolve().parents[2].parent / "shared" / "data")
+SHARED = Path(
+    os.environ.get("BUERGERGIS_SHARED_DATA") or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+)
 BERLIN = SHARED / "citygml-berlin-mitte"
-FILES = {"Berlin1b_3900_5820.gml": 75, "Berlin1b_3910_5820.gml": 56, "Berlin1b_3920_5820.gml": 6,
-         "Berlin2_3900_5819.gml": 4, "Berlin2_3910_5819.gml": 35}
-
+FILES = {
+    "Berlin1b_3900_5820.gml": 75,
+    "Berlin1b_3910_5820.gml": 56,
+    "Berlin1b_3920_5820.gml": 6,
+    "Berlin2_3900_5819.gml": 4,
+    "Berlin2_3910_5819.gml": 35,
+}
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +108,10 @@ def test_footprint_is_the_ground_surface(berlin):
     """Area of the stored footprint equals the area of the GroundSurface rings in the file."""
     chunk = _building_chunks(BERLIN / "Berlin2_3900_5819.gml")["BLDG_0003000e00964090"]
     ground = chunk.split("<bldg:GroundSurface", 1)[1].split("</bldg:GroundSurface>", 1)[0]
-    rings = [np.array(p.split(), dtype=float).reshape(-1, 3)[:, :2]
-             for p in re.findall(r"<gml:posList[^>]*>([^<]+)<", ground)]
+    rings = [
+        np.array(p.split(), dtype=float).reshape(-1, 3)[:, :2]
+        for p in re.findall(r"<gml:posList[^>]*>([^<]+)<", ground)
+    ]
     expected = shapely.union_all([shapely.Polygon(r) for r in rings]).area
     footprint = berlin.set_index("source_id").to_crs(25833).geometry.loc["BLDG_0003000e00964090"]
     assert footprint.area == pytest.approx(expected, rel=1e-4)
@@ -158,10 +165,14 @@ CITYGML_1 = """<?xml version="1.0" encoding="UTF-8"?>
 
 def _box(x0, y0, x1, y1, z0, z1) -> str:
     """A LoD1 block as six gml:Polygon surfaceMembers with 3D posLists."""
+
     def face(points):
         coords = " ".join(f"{x} {y} {z}" for x, y, z in [*points, points[0]])
-        return (f"<gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing><gml:posList srsDimension=\"3\">"
-                f"{coords}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>")
+        return (
+            f"<gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing><gml:posList srsDimension=\"3\">"
+            f"{coords}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"
+        )
+
     a, b, c, d = (x0, y0), (x1, y0), (x1, y1), (x0, y1)
     faces = [[(*p, z0) for p in (a, d, c, b)], [(*p, z1) for p in (a, b, c, d)]]
     for p, q in ((a, b), (b, c), (c, d), (d, a)):
@@ -171,12 +182,15 @@ def _box(x0, y0, x1, y1, z0, z1) -> str:
 
 def _write(tmp_path: Path, srs: str = "EPSG:25832") -> Path:
     path = tmp_path / "tiny.gml"
-    path.write_text(CITYGML_1.format(
-        srs=srs,
-        box1=_box(500000, 5900000, 500010, 5900010, 20, 28.5),
-        box2=_box(500010, 5900000, 500020, 5900010, 20.5, 32.5),
-        box3=_box(500100, 5900100, 500110, 5900105, 21, 27),
-    ), encoding="utf-8")
+    path.write_text(
+        CITYGML_1.format(
+            srs=srs,
+            box1=_box(500000, 5900000, 500010, 5900010, 20, 28.5),
+            box2=_box(500010, 5900000, 500020, 5900010, 20.5, 32.5),
+            box3=_box(500100, 5900100, 500110, 5900105, 21, 27),
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -208,5 +222,3 @@ def test_citygml_without_crs(tmp_path):
     with pytest.raises(ValueError, match="cannot tell the CRS"):
         read_citygml(path)
     assert len(read_citygml(path, src_epsg=25832)["buildings"]) == 2
-
-

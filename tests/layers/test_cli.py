@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args, store):
-    return subprocess.run([sys.executable, "-m", "commands.cli", "--store", store, *map(str, args)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "commands.cli", "--store", store, *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(params=["geopackage", "postgis"])

@@ -19,10 +19,10 @@ import shapely
 from layers.geometry import LayerImportWarning
 from layers.osm import building_height, parse_height, parse_levels, parse_other_tags, read_osm, roof_shape
 
-SHARED = Path(os.environ.get("BUERGERGIS_SHARED_DATA")
-              or Path(__file__).resolve().parents[2].parent / "shared" / "data")
+SHARED = Path(
+    os.environ.get("BUERGERGIS_SHARED_DATA") or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+)
 PBF = SHARED / "osm-helsinki" / "Helsinki.osm.pbf"
-
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +45,10 @@ def raw(pbf):
     """The building multipolygons as GDAL gives them (tags unparsed, broken geometries as None)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        frame = pyogrio.read_dataframe(PBF, layer="multipolygons", where="building IS NOT NULL",
-                                       on_invalid="ignore")
-    frame["sid"] = np.where(frame["osm_way_id"].notna(), "way/" + frame["osm_way_id"].fillna(""),
-                            "relation/" + frame["osm_id"].fillna(""))
+        frame = pyogrio.read_dataframe(PBF, layer="multipolygons", where="building IS NOT NULL", on_invalid="ignore")
+    frame["sid"] = np.where(
+        frame["osm_way_id"].notna(), "way/" + frame["osm_way_id"].fillna(""), "relation/" + frame["osm_id"].fillna("")
+    )
     return frame
 
 
@@ -69,8 +69,9 @@ def test_building_counts(helsinki, raw):
     assert tags.str.contains('"height"=>', regex=False).sum() == 17
 
     # 12 buildings cut by the extract's edge have no area left; everything else is kept.
-    unusable = {sid for sid, g in zip(raw["sid"], raw.geometry, strict=True)
-                if g is None or shapely.make_valid(g).area == 0}
+    unusable = {
+        sid for sid, g in zip(raw["sid"], raw.geometry, strict=True) if g is None or shapely.make_valid(g).area == 0
+    }
     assert len(unusable) == 12
     assert len(buildings) == 494 - 12 == 482
     assert set(buildings["source_id"]) == set(raw["sid"]) - unusable
@@ -124,19 +125,22 @@ def test_warnings_name_the_repairs(helsinki):
 # --------------------------------------------------------------------------- parsers
 
 
-@pytest.mark.parametrize("text, expected", [
-    (None, {}),
-    ("", {}),
-    ('"building:levels"=>"4"', {"building:levels": "4"}),
-    ('"a"=>"1","b"=>"2"', {"a": "1", "b": "2"}),
-    ('"name:de"=>"Kauf, Haus","x"=>"y"', {"name:de": "Kauf, Haus", "x": "y"}),  # comma inside a value
-    ('"note"=>"says \\"hi\\"","k"=>"v"', {"note": 'says "hi"', "k": "v"}),  # escaped quotes
-    ('"path"=>"C:\\\\dir"', {"path": "C:\\dir"}),  # escaped backslash
-    ('"arrow"=>"a=>b"', {"arrow": "a=>b"}),
-    ('"k"=>NULL', {"k": None}),
-    ('"k" => "v" , "k2"=>"v2"', {"k": "v", "k2": "v2"}),
-    ('"empty"=>""', {"empty": ""}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (None, {}),
+        ("", {}),
+        ('"building:levels"=>"4"', {"building:levels": "4"}),
+        ('"a"=>"1","b"=>"2"', {"a": "1", "b": "2"}),
+        ('"name:de"=>"Kauf, Haus","x"=>"y"', {"name:de": "Kauf, Haus", "x": "y"}),  # comma inside a value
+        ('"note"=>"says \\"hi\\"","k"=>"v"', {"note": 'says "hi"', "k": "v"}),  # escaped quotes
+        ('"path"=>"C:\\\\dir"', {"path": "C:\\dir"}),  # escaped backslash
+        ('"arrow"=>"a=>b"', {"arrow": "a=>b"}),
+        ('"k"=>NULL', {"k": None}),
+        ('"k" => "v" , "k2"=>"v2"', {"k": "v", "k2": "v2"}),
+        ('"empty"=>""', {"empty": ""}),
+    ],
+)
 def test_parse_other_tags(text, expected):
     assert parse_other_tags(text) == expected
 
@@ -147,19 +151,38 @@ def test_parse_other_tags_refuses_garbage(text):
         parse_other_tags(text)
 
 
-@pytest.mark.parametrize("text, metres", [
-    ("12", 12.0), ("12.5", 12.5), ("12,5", 12.5), ("12 m", 12.0), ("12m", 12.0), (" 7.25 metres ", 7.25),
-    ("40'", 12.192), ("40 ft", 12.192), ("40'6\"", 12.3444),
-    (None, None), ("", None), ("~12", None), ("10-12", None), ("12;15", None), ("-5", None),
-    ("0", None), ("5000", None), ("tall", None), ("12 storeys", None),
-])
+@pytest.mark.parametrize(
+    "text, metres",
+    [
+        ("12", 12.0),
+        ("12.5", 12.5),
+        ("12,5", 12.5),
+        ("12 m", 12.0),
+        ("12m", 12.0),
+        (" 7.25 metres ", 7.25),
+        ("40'", 12.192),
+        ("40 ft", 12.192),
+        ("40'6\"", 12.3444),
+        (None, None),
+        ("", None),
+        ("~12", None),
+        ("10-12", None),
+        ("12;15", None),
+        ("-5", None),
+        ("0", None),
+        ("5000", None),
+        ("tall", None),
+        ("12 storeys", None),
+    ],
+)
 def test_parse_height(text, metres):
     result = parse_height(text)
     assert result == (pytest.approx(metres) if metres is not None else None)
 
 
-@pytest.mark.parametrize("text, levels", [("3", 3.0), ("2.5", 2.5), (" 4 ", 4.0), ("abc", None), ("-1", None),
-                                          ("500", None), (None, None)])
+@pytest.mark.parametrize(
+    "text, levels", [("3", 3.0), ("2.5", 2.5), (" 4 ", 4.0), ("abc", None), ("-1", None), ("500", None), (None, None)]
+)
 def test_parse_levels(text, levels):
     assert parse_levels(text) == levels
 

@@ -18,16 +18,17 @@ from shapely.geometry import Point
 from layers.geometry import LayerImportWarning
 from layers.raster import coverage_provider, dem_info, dem_to_cog, sample_heights, set_base_heights
 
-SHARED = Path(os.environ.get("BUERGERGIS_SHARED_DATA")
-              or Path(__file__).resolve().parents[2].parent / "shared" / "data")
+SHARED = Path(
+    os.environ.get("BUERGERGIS_SHARED_DATA") or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+)
 DEM = SHARED / "dem" / "dem.tif"
-
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _dem_present():
     if not DEM.is_file():  # fail, not skip: the project's tests must not pass without their data
         pytest.fail(f"shared data not found at {DEM} (set BUERGERGIS_SHARED_DATA)")
+
 
 PIXELS = [(100, 200), (0, 0), (358, 366), (17, 311)]  # (row, col), corners included
 
@@ -87,8 +88,11 @@ def test_nodata_outside_and_missing_are_nan(tmp_path, grid):
 def test_set_base_heights(grid):
     values, transform = grid
     centres = gpd.GeoSeries(_centres(transform, [(10, 10), (20, 20)]) + [Point(13.4, 52.5)], crs=4326)
-    buildings = gpd.GeoDataFrame({"id": ["a", "b", "c"], "base_height": [100.0, np.nan, 33.0]},
-                                 geometry=centres.to_crs(32614).buffer(10).to_crs(25832), crs=25832)
+    buildings = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "base_height": [100.0, np.nan, 33.0]},
+        geometry=centres.to_crs(32614).buffer(10).to_crs(25832),
+        crs=25832,
+    )
     with pytest.warns(LayerImportWarning, match="1 of 3 building"):
         filled = set_base_heights(buildings, DEM)
     assert filled["base_height"].tolist() == [values[10, 10], values[20, 20], 33.0]  # c: outside, kept

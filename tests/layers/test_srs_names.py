@@ -29,7 +29,8 @@ def _pos_list(points, z: float | None = None) -> str:
 
 def _xplan(tmp_path: Path) -> Path:
     path = tmp_path / "gk3_plan.gml"
-    path.write_text(f"""<?xml version="1.0" encoding="utf-8"?>
+    path.write_text(
+        f"""<?xml version="1.0" encoding="utf-8"?>
 <xplan:XPlanAuszug xmlns:xplan="http://www.xplanung.de/xplangml/5/4" xmlns:gml="http://www.opengis.net/gml/3.2"
   xmlns:xlink="http://www.w3.org/1999/xlink" gml:id="DOC">
  <gml:featureMember><xplan:BP_Plan gml:id="P_GK3">
@@ -41,7 +42,9 @@ def _xplan(tmp_path: Path) -> Path:
   <xplan:planArt>1000</xplan:planArt>
  </xplan:BP_Plan></gml:featureMember>
 </xplan:XPlanAuszug>
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -50,7 +53,8 @@ def _citygml(tmp_path: Path) -> Path:
     floor = f"""<gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing>
         <gml:posList srsDimension="3">{_pos_list(GK3_SQUARE[::-1], 10.0)}</gml:posList>
         </gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>"""
-    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+    path.write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
 <CityModel xmlns="http://www.opengis.net/citygml/2.0" xmlns:gml="http://www.opengis.net/gml"
            xmlns:bldg="http://www.opengis.net/citygml/building/2.0">
   <gml:boundedBy><gml:Envelope srsName="{GK3_SRS}" srsDimension="3">
@@ -62,7 +66,9 @@ def _citygml(tmp_path: Path) -> Path:
     </gml:exterior></gml:Solid></bldg:lod1Solid>
   </bldg:Building></cityObjectMember>
 </CityModel>
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -80,21 +86,24 @@ def test_gauss_krueger_srs_name_reads_the_same_in_xplangml_and_citygml(tmp_path)
     assert plan_area.symmetric_difference(building).area < 0.5
 
 
-@pytest.mark.parametrize("name, code", [
-    ("urn:ogc:def:crs:EPSG::25833", 25833),
-    ("EPSG:25832", 25832),
-    ("urn:ogc:def:crs:EPSG:6.12:31467", 31467),
-    ("http://www.opengis.net/def/crs/EPSG/0/4326", 4326),
-    ("http://www.opengis.net/gml/srs/epsg.xml#25832", 25832),
-    ("urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837", 25832),  # compound: the horizontal part
-    ("urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH", 25832),
-    ("urn:adv:crs:ETRS89_UTM33", 25833),
-    ("urn:adv:crs:DE_DHDN_3GK2*DE_DHHN92_NH", 31466),
-    ("urn:adv:crs:DE_DHDN_3GK4", 31468),
-    ("urn:adv:crs:ETRS89_Lat-Lon", 4258),
-    ("local", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("urn:ogc:def:crs:EPSG::25833", 25833),
+        ("EPSG:25832", 25832),
+        ("urn:ogc:def:crs:EPSG:6.12:31467", 31467),
+        ("http://www.opengis.net/def/crs/EPSG/0/4326", 4326),
+        ("http://www.opengis.net/gml/srs/epsg.xml#25832", 25832),
+        ("urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837", 25832),  # compound: the horizontal part
+        ("urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH", 25832),
+        ("urn:adv:crs:ETRS89_UTM33", 25833),
+        ("urn:adv:crs:DE_DHDN_3GK2*DE_DHHN92_NH", 31466),
+        ("urn:adv:crs:DE_DHDN_3GK4", 31468),
+        ("urn:adv:crs:ETRS89_Lat-Lon", 4258),
+        ("local", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_srs_names(name, code):
     assert epsg_from_srs_name(name) == code

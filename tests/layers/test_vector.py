@@ -18,10 +18,14 @@ TWO_PARTS = MultiPolygon([SQUARE.buffer(-5), Polygon([(390050, 5820000), (390060
 
 
 def _parcels() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({
-        "flurstueck_nummer": ["12/1", "12/2", "13"],
-        "area_ha": [0.06, 0.005, 0.001],  # not in the catalogue: dropped with a warning
-    }, geometry=[SQUARE, TWO_PARTS, BOWTIE], crs=25833)
+    return gpd.GeoDataFrame(
+        {
+            "flurstueck_nummer": ["12/1", "12/2", "13"],
+            "area_ha": [0.06, 0.005, 0.001],  # not in the catalogue: dropped with a warning
+        },
+        geometry=[SQUARE, TWO_PARTS, BOWTIE],
+        crs=25833,
+    )
 
 
 def _read(*args, **kwargs):
@@ -55,16 +59,21 @@ def test_geopackage_round_trip(tmp_path):
 
 def test_geojson_with_mapping(tmp_path):
     path = tmp_path / "gebaeude.geojson"
-    gpd.GeoDataFrame({
-        "gebaeude_id": ["DEHH_1", "DEHH_2"],
-        "hoehe": [12.5, "n/a"],
-        "geschosse": [4, 2],
-        "bez": ["Schule", None],
-        "Name": ["not used: bez is mapped to name", "x"],
-        "synthetic": ["nein", "ja"],
-    }, geometry=[SQUARE, SQUARE.buffer(-2)], crs=25832).to_crs(4326).to_file(path, driver="GeoJSON")
-    frames, messages = _read(path, "buildings", mapping={"gebaeude_id": "id", "hoehe": "height",
-                                                         "geschosse": "storeys", "bez": "name"})
+    gpd.GeoDataFrame(
+        {
+            "gebaeude_id": ["DEHH_1", "DEHH_2"],
+            "hoehe": [12.5, "n/a"],
+            "geschosse": [4, 2],
+            "bez": ["Schule", None],
+            "Name": ["not used: bez is mapped to name", "x"],
+            "synthetic": ["nein", "ja"],
+        },
+        geometry=[SQUARE, SQUARE.buffer(-2)],
+        crs=25832,
+    ).to_crs(4326).to_file(path, driver="GeoJSON")
+    frames, messages = _read(
+        path, "buildings", mapping={"gebaeude_id": "id", "hoehe": "height", "geschosse": "storeys", "bez": "name"}
+    )
     buildings = frames["buildings"]
     assert buildings["id"].tolist() == ["DEHH_1", "DEHH_2"]
     assert buildings["source_id"].tolist() == ["DEHH_1", "DEHH_2"]
@@ -79,12 +88,18 @@ def test_geojson_with_mapping(tmp_path):
 
 def test_shapefile_lines_and_truncated_names(tmp_path):
     path = tmp_path / "strassen.shp"
-    gpd.GeoDataFrame({
-        "name": ["Hauptstraße", "Weg"],
-        "highway": ["primary", "footway"],
-        "source_id": ["w1", "w2"],
-    }, geometry=[LineString([(390000, 5820000), (390100, 5820000)]),
-                 LineString([(390000, 5820050), (390050, 5820080)])], crs=25832).to_file(path)
+    gpd.GeoDataFrame(
+        {
+            "name": ["Hauptstraße", "Weg"],
+            "highway": ["primary", "footway"],
+            "source_id": ["w1", "w2"],
+        },
+        geometry=[
+            LineString([(390000, 5820000), (390100, 5820000)]),
+            LineString([(390000, 5820050), (390050, 5820080)]),
+        ],
+        crs=25832,
+    ).to_file(path)
     streets, _ = _read(path, "streets", source="kommune:strassen")
     streets = streets["streets"]
     assert streets["id"].tolist() == ["kommune:strassen:0", "kommune:strassen:1"]  # shapefile fids from 0
@@ -97,8 +112,9 @@ def test_shapefile_lines_and_truncated_names(tmp_path):
     path = tmp_path / "haeuser.shp"
     with warnings.catch_warnings():  # GDAL and geopandas announce the truncation
         warnings.simplefilter("ignore")
-        gpd.GeoDataFrame({"height": [9.0], "height_estimated": [1], "base_height": [31.5]},
-                         geometry=[SQUARE], crs=25832).to_file(path)
+        gpd.GeoDataFrame(
+            {"height": [9.0], "height_estimated": [1], "base_height": [31.5]}, geometry=[SQUARE], crs=25832
+        ).to_file(path)
     buildings = _read(path, "buildings")[0]["buildings"]
     assert buildings["height_estimated"].tolist() == [True]
     assert buildings["base_height"].tolist() == [31.5]

@@ -17,9 +17,11 @@ from layers.xplanung.reader import read_document
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "bgis-secret-content-that-must-not-be-read"
 
-LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">' for k in range(1, 10))
-          + "]>")
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">' for k in range(1, 10))
+    + "]>"
+)
 
 
 def _prologs(tmp_path: Path) -> dict[str, tuple[str, str]]:
@@ -46,12 +48,12 @@ def _with_prolog(source: Path, prolog: str, reference: str, target: Path) -> Pat
     return target
 
 
-@pytest.mark.parametrize("case", ["external-file", "external-network", "parameter-entity", "external-dtd",
-                                  "billion-laughs"])
+@pytest.mark.parametrize(
+    "case", ["external-file", "external-network", "parameter-entity", "external-dtd", "billion-laughs"]
+)
 def test_xplangml_with_a_dtd_is_refused_naming_the_file(shared_data, tmp_path, case):
     prolog, reference = _prologs(tmp_path)[case]
-    path = _with_prolog(shared_data / "xplan" / "LA67_5-2" / "xplan.gml", prolog, reference,
-                        tmp_path / f"{case}.gml")
+    path = _with_prolog(shared_data / "xplan" / "LA67_5-2" / "xplan.gml", prolog, reference, tmp_path / f"{case}.gml")
     with pytest.raises(XPlanError) as refused:
         read_document(path)
     message = str(refused.value)
@@ -59,12 +61,14 @@ def test_xplangml_with_a_dtd_is_refused_naming_the_file(shared_data, tmp_path, c
     assert "DOCTYPE" in message or (case == "billion-laughs" and "not well-formed" in message), message
 
 
-@pytest.mark.parametrize("case", ["external-file", "external-network", "parameter-entity", "external-dtd",
-                                  "billion-laughs"])
+@pytest.mark.parametrize(
+    "case", ["external-file", "external-network", "parameter-entity", "external-dtd", "billion-laughs"]
+)
 def test_citygml_with_a_dtd_is_refused_naming_the_file(shared_data, tmp_path, case):
     prolog, reference = _prologs(tmp_path)[case]
-    path = _with_prolog(shared_data / "citygml-berlin-mitte" / "Berlin2_3900_5819.gml", prolog, reference,
-                        tmp_path / f"{case}.gml")
+    path = _with_prolog(
+        shared_data / "citygml-berlin-mitte" / "Berlin2_3900_5819.gml", prolog, reference, tmp_path / f"{case}.gml"
+    )
     with pytest.raises(ValueError) as refused:
         read_citygml(path)
     message = str(refused.value)
@@ -82,9 +86,15 @@ def test_truncated_citygml_is_file_and_reason(shared_data, tmp_path):
 
 def test_the_cli_says_file_and_reason_without_a_traceback(shared_data, tmp_path):
     prolog, reference = _prologs(tmp_path)["external-file"]
-    path = _with_prolog(shared_data / "citygml-berlin-mitte" / "Berlin2_3900_5819.gml", prolog, reference,
-                        tmp_path / "xxe.gml")
-    r = subprocess.run([sys.executable, "-m", "commands.cli", "--store", str(tmp_path / "s.gpkg"), "import-citygml",
-                        str(path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    path = _with_prolog(
+        shared_data / "citygml-berlin-mitte" / "Berlin2_3900_5819.gml", prolog, reference, tmp_path / "xxe.gml"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "commands.cli", "--store", str(tmp_path / "s.gpkg"), "import-citygml", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 1, r.stderr
     assert "error: xxe.gml: " in r.stderr and "Traceback" not in r.stderr and SECRET not in r.stderr + r.stdout

@@ -69,8 +69,11 @@ LAYER_CLASSES = {
     "bp_bereich": ("BP_Bereich",),
     "bp_baugebiet": ("BP_BaugebietsTeilFlaeche",),
     "bp_baugrenze": ("BP_BauGrenze", "BP_BauLinie"),
-    "bp_verkehrsflaeche": ("BP_StrassenVerkehrsFlaeche", "BP_VerkehrsflaecheBesondererZweckbestimmung",
-                           "SO_Strassenverkehr"),
+    "bp_verkehrsflaeche": (
+        "BP_StrassenVerkehrsFlaeche",
+        "BP_VerkehrsflaecheBesondererZweckbestimmung",
+        "SO_Strassenverkehr",
+    ),
     "bp_gruenflaeche": ("BP_GruenFlaeche",),
     "bp_textabschnitt": ("BP_TextAbschnitt", "XP_TextAbschnitt"),
 }
@@ -85,14 +88,18 @@ def gml(name: str) -> Path:
 def gml_ids(name: str, classes) -> set[str]:
     """gml:ids of the features of ``classes`` in a file, read with plain lxml."""
     root = etree.parse(str(gml(name))).getroot()
-    return {el.get(GML_ID) for el in root.iter() if isinstance(el.tag, str)
-            and etree.QName(el).localname in classes and el.get(GML_ID)}
+    return {
+        el.get(GML_ID)
+        for el in root.iter()
+        if isinstance(el.tag, str) and etree.QName(el).localname in classes and el.get(GML_ID)
+    }
 
 
 def frame(imports, layer_id: str) -> gpd.GeoDataFrame:
     """One layer of all plans of a file."""
-    return gpd.GeoDataFrame(pd.concat([p.frames[layer_id] for p in imports], ignore_index=True),
-                            geometry="geometry", crs=EPSG)
+    return gpd.GeoDataFrame(
+        pd.concat([p.frames[layer_id] for p in imports], ignore_index=True), geometry="geometry", crs=EPSG
+    )
 
 
 def to_wgs84_bounds(geom) -> tuple[float, float, float, float]:
@@ -221,15 +228,21 @@ def test_plan_attributes_are_decoded(imported):
     assert bahrenfeld.planart == "EinfacherBPlan"
     assert (bahrenfeld.rechtsstand, bahrenfeld.rechtsstand_code) == ("Satzung", "3000")
     assert bahrenfeld.gemeinde == "Freie und Hansestadt Hamburg"
-    assert (bahrenfeld.aufstellungsbeschluss_datum, bahrenfeld.auslegung_start_datum,
-            bahrenfeld.auslegung_end_datum, bahrenfeld.inkrafttretens_datum) == (
-        "2017-11-08", "2021-11-22", "2021-12-23", "2022-03-02")
+    assert (
+        bahrenfeld.aufstellungsbeschluss_datum,
+        bahrenfeld.auslegung_start_datum,
+        bahrenfeld.auslegung_end_datum,
+        bahrenfeld.inkrafttretens_datum,
+    ) == ("2017-11-08", "2021-11-22", "2021-12-23", "2022-03-02")
     osdorf = imported["Osdorf48_Test_60"][0].frames["bp_plan"].iloc[0]
     assert (osdorf.rechtsstand, osdorf.planart) == ("AusserKraft", "BebauungsplanZurWohnraumversorgung")
     assert osdorf.satzungsbeschluss_datum == "2019-04-25"
     freiburg = imported["Freiburg_Textsortierung_5-1"][0].frames["bp_plan"].iloc[0]
-    assert (freiburg.nummer, freiburg.rechtsstand, freiburg.planart) == ("2-097", "InkraftGetreten",
-                                                                       "QualifizierterBPlan")
+    assert (freiburg.nummer, freiburg.rechtsstand, freiburg.planart) == (
+        "2-097",
+        "InkraftGetreten",
+        "QualifizierterBPlan",
+    )
 
 
 def test_other_layers_are_decoded(imported):
@@ -318,8 +331,12 @@ def test_curved_geometries_agree_with_gdal(imported):
 
 def test_rasters_are_warped_to_web_mercator_pngs(with_rasters):
     raster_dir, imports = with_rasters
-    expected = {"BPlan006_6-0_tiff": ["BPlan006_6-0"], "Blankenese29_Test_60": ["Blankenese29"],
-                "Osdorf48_Test_60": ["Osdorf48"], "BPlan002_5-1": ["BPlan002_5-1TeilA", "BPlan002_5-1TeilB"]}
+    expected = {
+        "BPlan006_6-0_tiff": ["BPlan006_6-0"],
+        "Blankenese29_Test_60": ["Blankenese29"],
+        "Osdorf48_Test_60": ["Osdorf48"],
+        "BPlan002_5-1": ["BPlan002_5-1TeilA", "BPlan002_5-1TeilB"],
+    }
     for name, stems in expected.items():
         (plan,) = imports[name]
         rasters = plan.frames["bp_planraster"]
@@ -351,7 +368,8 @@ def test_geotiff_bounds_match_the_tiff(with_rasters):
     row = imports["BPlan006_6-0_tiff"][0].frames["bp_planraster"].iloc[0]
     with rasterio.open(DATA / "BPlan006_6-0_tiff" / "BPlan006_6-0.tiff") as ds:
         west, south, east, north = Transformer.from_crs(ds.crs.to_epsg(), 4326, always_xy=True).transform_bounds(
-            *ds.bounds)
+            *ds.bounds
+        )
     (s, w), (n, e) = json.loads(row.bounds_wgs84)
     assert np.allclose([s, w, n, e], [south, west, north, east], atol=2e-5)
     assert abs(row.geometry.area - 88.5 * 103.8) < 5  # the tiff covers ~88.5 m x 103.8 m

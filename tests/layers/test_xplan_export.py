@@ -66,7 +66,8 @@ from settings import ROOT, Settings
 from tests.conftest import SHARED_DATA
 
 PLAN_FILES = sorted((SHARED_DATA / "xplan").glob("*/xplan.gml")) + sorted(
-    (SHARED_DATA / "xplan-more").glob("*/xplan.gml"))
+    (SHARED_DATA / "xplan-more").glob("*/xplan.gml")
+)
 GML = "http://www.opengis.net/gml/3.2"
 XPLAN6 = "http://www.xplanung.de/xplangml/6/0"
 TOLERANCE_M = 0.001
@@ -80,8 +81,10 @@ FIXED_BY_EXPORT = {
 FAULTY = {
     "FP_5-1_Flaechenschlussfehler": ({"flaechenschluss.luecke"}, set()),
     "FP_5-2_Insel-Test_Flaechenschluss": (set(), set()),  # the island lies outside the plan: no gap, then or now
-    "BP_4-0_Laufrichtungsfehler": ({"flaechenschluss.luecke", "flaechenschluss.ueberlappung"},
-                                   {"geometrie.laufrichtung"}),
+    "BP_4-0_Laufrichtungsfehler": (
+        {"flaechenschluss.luecke", "flaechenschluss.ueberlappung"},
+        {"geometrie.laufrichtung"},
+    ),
     "FP_6-0-2_invalide": ({"konformitaet.so_relation"}, set()),
 }
 
@@ -152,8 +155,9 @@ def round_trip(tmp_path_factory):
                 target.write_bytes(export.content)
                 back = read_xplan(target, validate=False)
                 assert len(back) == 1 and back[0].plan_id == plan.plan_id
-                trips.append(Trip(plan, export, back[0], target, seconds,
-                                  plan.frames["xplan_plan"].iloc[0]["xplan_version"]))
+                trips.append(
+                    Trip(plan, export, back[0], target, seconds, plan.frames["xplan_plan"].iloc[0]["xplan_version"])
+                )
             cache[path] = trips
         return cache[path]
 
@@ -245,7 +249,8 @@ def test_round_trip_keeps_values(round_trip, path):
                 assert again == stored, obj.id  # a 6.0 plan comes back unchanged
             for key, value in stored.items():  # plain values survive any migration unchanged
                 plain = not isinstance(value, (dict, list)) or (
-                    isinstance(value, list) and not any(isinstance(v, dict) for v in value))
+                    isinstance(value, list) and not any(isinstance(v, dict) for v in value)
+                )
                 if plain and key in again and isinstance(again[key], type(value)):
                     assert again[key] == value, (obj.id, key)
             problem = same_geometry(source.loc[obj.id, "geometry"], back.loc[obj.id, "geometry"])
@@ -293,8 +298,11 @@ def test_the_export_has_the_problems_of_its_source(round_trip, path):
         before = validation.validate(source_plans[trip.source.plan_id], version=source_doc.version)
         after_doc = read_document(trip.path)
         after = validation.validate(plans_of(after_doc.objects)[trip.source.plan_id], version="6.0")
-        expected = Counter((f.rule, f.object_id) for f in before.findings
-                           if f.rule not in FIXED_BY_EXPORT and (f.object_id is None or f.object_id in exported))
+        expected = Counter(
+            (f.rule, f.object_id)
+            for f in before.findings
+            if f.rule not in FIXED_BY_EXPORT and (f.object_id is None or f.object_id in exported)
+        )
         assert Counter((f.rule, f.object_id) for f in after.findings) == expected
         assert wrong_rings(after_doc.objects) == 0
 
@@ -325,6 +333,7 @@ def test_faulty_plans_keep_their_faults(round_trip, name):
 def test_the_invalid_fp_plan_differs_from_the_valid_one_as_before(round_trip):
     """FP_6-0-2_invalide is FP_6-0-2_Hamburg_SO-Objekte with BP-only associations on three SO objects:
     the exports differ in exactly the same properties."""
+
     def differences(frame_a, frame_b) -> set[tuple[str, str]]:
         a = {r["id"]: _attrs(r["attributes"]) for _, r in frame_a.iterrows()}
         b = {r["id"]: _attrs(r["attributes"]) for _, r in frame_b.iterrows()}
@@ -335,8 +344,7 @@ def test_the_invalid_fp_plan_differs_from_the_valid_one_as_before(round_trip):
     source = differences(valid.source.frames["xplan_objekt"], invalid.source.frames["xplan_objekt"])
     exported = differences(valid.back.frames["xplan_objekt"], invalid.back.frames["xplan_objekt"])
     assert exported == source
-    assert {key for _, key in source} >= {"wirdAusgeglichenDurchBPFlaeche", "zusatzkontingent",
-                                          "richtungssektorGrenze"}
+    assert {key for _, key in source} >= {"wirdAusgeglichenDurchBPFlaeche", "zusatzkontingent", "richtungssektorGrenze"}
 
 
 # =========================================================================== migrations
@@ -345,37 +353,54 @@ def test_the_invalid_fp_plan_differs_from_the_valid_one_as_before(round_trip):
 def _plan_objects(plan_cls: str, content_cls: str, content: dict, version_prefix: str = "BP") -> list[PlanObject]:
     """A minimal plan (plan, Bereich, one content object) in the stored JSON form."""
     area = box(0, 0, 100, 100)
-    plan_attrs = {"name": "Testplan Ä/ß", "gemeinde": [{"_type": "XP_Gemeinde", "ags": "02000000"}],
-                  "planArt": [{"code": "1000"}], "bereich": [{"href": "#B"}]}
+    plan_attrs = {
+        "name": "Testplan Ä/ß",
+        "gemeinde": [{"_type": "XP_Gemeinde", "ags": "02000000"}],
+        "planArt": [{"code": "1000"}],
+        "bereich": [{"href": "#B"}],
+    }
     if version_prefix == "FP":
         plan_attrs["planArt"] = {"code": "1000"}
     return [
-        PlanObject(id="P", xplan_class=plan_cls, plan_id="P", bereich_id=None, geometry=area,
-                   attributes=plan_attrs),
-        PlanObject(id="B", xplan_class=f"{version_prefix}_Bereich", plan_id="P", bereich_id=None, geometry=area,
-                   attributes={"nummer": 0, "gehoertZuPlan": {"href": "#P"}}),
-        PlanObject(id="O", xplan_class=content_cls, plan_id="P", bereich_id="B", geometry=box(0, 0, 50, 50),
-                   attributes=content),
+        PlanObject(id="P", xplan_class=plan_cls, plan_id="P", bereich_id=None, geometry=area, attributes=plan_attrs),
+        PlanObject(
+            id="B",
+            xplan_class=f"{version_prefix}_Bereich",
+            plan_id="P",
+            bereich_id=None,
+            geometry=area,
+            attributes={"nummer": 0, "gehoertZuPlan": {"href": "#P"}},
+        ),
+        PlanObject(
+            id="O", xplan_class=content_cls, plan_id="P", bereich_id="B", geometry=box(0, 0, 50, 50), attributes=content
+        ),
     ]
 
 
-@pytest.mark.parametrize(("plan_type", "source_code", "source_name", "code", "name"), [
-    ("BP", "1000", "Festsetzung", "1000", "FestsetzungBPlan"),
-    ("BP", "2000", "NachrichtlicheUebernahme", "2000", "NachrichtlicheUebernahme"),
-    ("BP", "3000", "Hinweis", "6000", "Hinweis"),
-    ("BP", "4000", "Vermerk", "8000", "Vermerk"),
-    ("BP", "5000", "Kennzeichnung", "7000", "Kennzeichnung"),
-    ("BP", "9998", "Unbekannt", "9998", "Unbekannt"),
-    ("FP", "1000", "Darstellung", "3000", "DarstellungFPlan"),
-    ("FP", "3000", "Hinweis", "6000", "Hinweis"),
-])
+@pytest.mark.parametrize(
+    ("plan_type", "source_code", "source_name", "code", "name"),
+    [
+        ("BP", "1000", "Festsetzung", "1000", "FestsetzungBPlan"),
+        ("BP", "2000", "NachrichtlicheUebernahme", "2000", "NachrichtlicheUebernahme"),
+        ("BP", "3000", "Hinweis", "6000", "Hinweis"),
+        ("BP", "4000", "Vermerk", "8000", "Vermerk"),
+        ("BP", "5000", "Kennzeichnung", "7000", "Kennzeichnung"),
+        ("BP", "9998", "Unbekannt", "9998", "Unbekannt"),
+        ("FP", "1000", "Darstellung", "3000", "DarstellungFPlan"),
+        ("FP", "3000", "Hinweis", "6000", "Hinweis"),
+    ],
+)
 def test_rechtscharakter_5x_becomes_xp_rechtscharakter(plan_type, source_code, source_name, code, name):
     content_cls = "BP_BaugebietsTeilFlaeche" if plan_type == "BP" else "FP_BebauungsFlaeche"
-    rows = _plan_objects(f"{plan_type}_Plan", content_cls,
-                         {"rechtscharakter": {"code": source_code, "name": source_name},
-                          "flaechenschluss": True}, plan_type)
-    export = to_xplangml({"id": "P", "xplan_class": f"{plan_type}_Plan", "attributes": rows[0].attributes},
-                         rows, version="5.2")
+    rows = _plan_objects(
+        f"{plan_type}_Plan",
+        content_cls,
+        {"rechtscharakter": {"code": source_code, "name": source_name}, "flaechenschluss": True},
+        plan_type,
+    )
+    export = to_xplangml(
+        {"id": "P", "xplan_class": f"{plan_type}_Plan", "attributes": rows[0].attributes}, rows, version="5.2"
+    )
     obj = {o.id: o for o in export.objects}["O"]
     assert obj.attributes["rechtscharakter"]["code"] == code
     assert obj.attributes["rechtscharakter"]["name"] == name
@@ -387,31 +412,54 @@ def test_rechtscharakter_5x_becomes_xp_rechtscharakter(plan_type, source_code, s
 def test_5x_classes_and_structures_are_migrated():
     """BP_VerkehrsflaecheBesondererZweckbestimmung -> SO_Strassenverkehr with a Komplex Zweckbestimmung,
     its detail paired by position; dachform/DN -> dachgestaltung; Wegerecht GehFahrrecht -> two values."""
-    rows = _plan_objects("BP_Plan", "BP_VerkehrsflaecheBesondererZweckbestimmung", {
-        "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
-        "zweckbestimmung": [{"code": "1000", "name": "Parkierungsflaeche"}, {"code": "1300", "name": "RadGehweg"}],
-        "detaillierteZweckbestimmung": [{"code": "P+R", "codeSpace": "https://example.org/codes"}],
-    })
-    rows.append(PlanObject(id="BTF", xplan_class="BP_BaugebietsTeilFlaeche", plan_id="P", bereich_id="B",
-                           geometry=box(50, 0, 100, 50), attributes={
-                               "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
-                               "flaechenschluss": True, "GRZ": 0.4,
-                               "dachform": [{"code": "1000", "name": "Flachdach"},
-                                            {"code": "3100", "name": "Satteldach"}],
-                               "DNmax": 30.0}))
-    rows.append(PlanObject(id="W", xplan_class="BP_Wegerecht", plan_id="P", bereich_id="B",
-                           geometry=box(0, 50, 10, 100), attributes={
-                               "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
-                               "typ": {"code": "3000", "name": "GehFahrrecht"}}))
-    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows,
-                         version="5.4")
+    rows = _plan_objects(
+        "BP_Plan",
+        "BP_VerkehrsflaecheBesondererZweckbestimmung",
+        {
+            "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
+            "zweckbestimmung": [{"code": "1000", "name": "Parkierungsflaeche"}, {"code": "1300", "name": "RadGehweg"}],
+            "detaillierteZweckbestimmung": [{"code": "P+R", "codeSpace": "https://example.org/codes"}],
+        },
+    )
+    rows.append(
+        PlanObject(
+            id="BTF",
+            xplan_class="BP_BaugebietsTeilFlaeche",
+            plan_id="P",
+            bereich_id="B",
+            geometry=box(50, 0, 100, 50),
+            attributes={
+                "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
+                "flaechenschluss": True,
+                "GRZ": 0.4,
+                "dachform": [{"code": "1000", "name": "Flachdach"}, {"code": "3100", "name": "Satteldach"}],
+                "DNmax": 30.0,
+            },
+        )
+    )
+    rows.append(
+        PlanObject(
+            id="W",
+            xplan_class="BP_Wegerecht",
+            plan_id="P",
+            bereich_id="B",
+            geometry=box(0, 50, 10, 100),
+            attributes={
+                "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
+                "typ": {"code": "3000", "name": "GehFahrrecht"},
+            },
+        )
+    )
+    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows, version="5.4")
     assert xsd_errors(export.content) == []
     objects = {o.id: o for o in export.objects}
     strasse = objects["O"]
     assert strasse.xplan_class == "SO_Strassenverkehr"
     assert strasse.attributes["hatDarstellungMitBesondZweckbest"] is True
     assert [(z["allgemein"]["name"], z.get("detail")) for z in strasse.attributes["artDerFestlegung"]] == [
-        ("RuhenderVerkehr", [{"code": "P+R", "codeSpace": "https://example.org/codes"}]), ("RadGehweg", None)]
+        ("RuhenderVerkehr", [{"code": "P+R", "codeSpace": "https://example.org/codes"}]),
+        ("RadGehweg", None),
+    ]
     dach = objects["BTF"].attributes["dachgestaltung"]
     assert [(d["dachform"]["name"], d["DNmax"]) for d in dach] == [("Flachdach", 30.0), ("Satteldach", 30.0)]
     assert objects["BTF"].attributes["GRZ"] == 0.4
@@ -420,15 +468,28 @@ def test_5x_classes_and_structures_are_migrated():
 
 
 def test_what_6_0_cannot_hold_is_noted_not_dropped():
-    rows = _plan_objects("BP_Plan", "BP_BaugebietsTeilFlaeche", {
-        "rechtscharakter": {"code": "1000", "name": "Festsetzung"}, "flaechenschluss": True,
-        "gesetzlicheGrundlage": {"code": "BauGB", "codeSpace": "urn:x"}})
+    rows = _plan_objects(
+        "BP_Plan",
+        "BP_BaugebietsTeilFlaeche",
+        {
+            "rechtscharakter": {"code": "1000", "name": "Festsetzung"},
+            "flaechenschluss": True,
+            "gesetzlicheGrundlage": {"code": "BauGB", "codeSpace": "urn:x"},
+        },
+    )
     rows[0].attributes["veraenderungssperre"] = True
     rows[0].attributes["veraenderungssperreDatum"] = "2022-03-05"  # 6.0 also needs the end date
-    rows.append(PlanObject(id="PPO", xplan_class="XP_PPO", plan_id="P", bereich_id="B", geometry=Point(5, 5),
-                           attributes={"index": [0], "dientZurDarstellungVon": [{"href": "#O"}]}))
-    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows,
-                         version="5.2")
+    rows.append(
+        PlanObject(
+            id="PPO",
+            xplan_class="XP_PPO",
+            plan_id="P",
+            bereich_id="B",
+            geometry=Point(5, 5),
+            attributes={"index": [0], "dientZurDarstellungVon": [{"href": "#O"}]},
+        )
+    )
+    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows, version="5.2")
     assert xsd_errors(export.content) == []
     noted = {(n.object_id, n.property.split("[")[0]) for n in export.not_representable}
     assert noted == {("P", "veraenderungssperreDatum"), ("PPO", "index"), ("O", "gesetzlicheGrundlage")}
@@ -440,18 +501,25 @@ def test_what_6_0_cannot_hold_is_noted_not_dropped():
 
 
 def test_4x_objects_get_what_6_0_requires_and_say_so():
-    rows = _plan_objects("BP_Plan", "BP_UeberbaubareGrundstuecksFlaeche", {
-        "gehoertZuBP_Bereich": [{"href": "#B"}], "rechtsstand": {"code": "1000", "name": "Geplant"}})
+    rows = _plan_objects(
+        "BP_Plan",
+        "BP_UeberbaubareGrundstuecksFlaeche",
+        {"gehoertZuBP_Bereich": [{"href": "#B"}], "rechtsstand": {"code": "1000", "name": "Geplant"}},
+    )
     rows[0].attributes["refBegruendung"] = [{"_type": "XP_ExterneReferenz", "referenzURL": "b.pdf"}]
-    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows,
-                         version="4.1")
+    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows, version="4.1")
     assert xsd_errors(export.content) == []
     objects = {o.id: o for o in export.objects}
     assert objects["O"].attributes["gehoertZuBereich"] == {"href": "#B"}
     assert objects["O"].attributes["rechtscharakter"]["code"] == "9998"
-    assert objects["P"].attributes["externeReferenz"] == [{
-        "_type": "XP_SpezExterneReferenz", "referenzURL": "b.pdf", "referenzName": "b.pdf",
-        "typ": {"code": "1010", "name": "Begruendung", "label": "Begründung eines Plans"}}]
+    assert objects["P"].attributes["externeReferenz"] == [
+        {
+            "_type": "XP_SpezExterneReferenz",
+            "referenzURL": "b.pdf",
+            "referenzName": "b.pdf",
+            "typ": {"code": "1010", "name": "Begruendung", "label": "Begründung eines Plans"},
+        }
+    ]
     filled = {(n.object_id, n.property) for n in export.notes if n.kind == FILLED}
     assert ("O", "rechtscharakter") in filled and ("O", "flaechenschluss") in filled
 
@@ -474,8 +542,11 @@ def test_hand_written_tables_fit_the_schemas():
         assert any(target in c.properties for c in new.classes.values()), target
     new_names = {n for e in new.enumerations.values() for n, _ in e.values.values()}
     for (enum, value), target in ENUM_RENAMES.items():
-        assert any(value in {n for n, _ in s.enumerations.get(enum, s.enumerations.get(enum + "Type")).values.values()}
-                   for s in old if enum in s.enumerations or enum + "Type" in s.enumerations), (enum, value)
+        assert any(
+            value in {n for n, _ in s.enumerations.get(enum, s.enumerations.get(enum + "Type")).values.values()}
+            for s in old
+            if enum in s.enumerations or enum + "Type" in s.enumerations
+        ), (enum, value)
         assert target in new_names, target
     for (enum, value), targets in ENUM_SPLITS.items():
         assert set(targets) <= {n for n, _ in new.enumerations[enum].values.values()}, (enum, value)
@@ -488,25 +559,44 @@ def test_geometries_are_gml_3_2_with_gml_orientation():
     """Polygons (exterior counter-clockwise, interiors clockwise), lines, points; each with its gml:id."""
     clockwise = Polygon([(0, 0), (0, 100), (100, 100), (100, 0)], holes=[[(10, 10), (20, 10), (20, 20), (10, 20)]])
     assert not clockwise.exterior.is_ccw
-    rows = _plan_objects("BP_Plan", "BP_BaugebietsTeilFlaeche", {
-        "rechtscharakter": {"code": "1000", "name": "FestsetzungBPlan"}, "flaechenschluss": True})
+    rows = _plan_objects(
+        "BP_Plan",
+        "BP_BaugebietsTeilFlaeche",
+        {"rechtscharakter": {"code": "1000", "name": "FestsetzungBPlan"}, "flaechenschluss": True},
+    )
     rows[0].geometry = MultiPolygon([clockwise])
     rows[2].geometry = MultiPolygon([box(0, 0, 50, 50), box(60, 60, 70, 70)])
-    extra = {"L": ("BP_StrassenbegrenzungsLinie", LineString([(0, 0), (10, 5), (20, 0)])),
-             "ML": ("BP_BauGrenze", MultiLineString([[(0, 0), (5, 5)], [(6, 6), (9, 9)]])),
-             "MP": ("BP_EinfahrtPunkt", MultiPoint([(1, 1), (2, 2)]))}
+    extra = {
+        "L": ("BP_StrassenbegrenzungsLinie", LineString([(0, 0), (10, 5), (20, 0)])),
+        "ML": ("BP_BauGrenze", MultiLineString([[(0, 0), (5, 5)], [(6, 6), (9, 9)]])),
+        "MP": ("BP_EinfahrtPunkt", MultiPoint([(1, 1), (2, 2)])),
+    }
     for oid, (cls, geom) in extra.items():
-        rows.append(PlanObject(id=oid, xplan_class=cls, plan_id="P", bereich_id="B", geometry=geom,
-                               attributes={"rechtscharakter": {"code": "1000", "name": "FestsetzungBPlan"}}))
-    rows.append(PlanObject(id="PT", xplan_class="XP_PPO", plan_id="P", bereich_id="B", geometry=Point(3, 4),
-                           attributes={"gehoertZuBereich": {"href": "#B"}}))
-    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows,
-                         version="6.0")
+        rows.append(
+            PlanObject(
+                id=oid,
+                xplan_class=cls,
+                plan_id="P",
+                bereich_id="B",
+                geometry=geom,
+                attributes={"rechtscharakter": {"code": "1000", "name": "FestsetzungBPlan"}},
+            )
+        )
+    rows.append(
+        PlanObject(
+            id="PT",
+            xplan_class="XP_PPO",
+            plan_id="P",
+            bereich_id="B",
+            geometry=Point(3, 4),
+            attributes={"gehoertZuBereich": {"href": "#B"}},
+        )
+    )
+    export = to_xplangml({"id": "P", "xplan_class": "BP_Plan", "attributes": rows[0].attributes}, rows, version="6.0")
     assert xsd_errors(export.content) == []
     root = etree.fromstring(export.content)
     kinds = Counter(etree.QName(el).localname for el in root.iter(f"{{{GML}}}*") if el.get(f"{{{GML}}}id"))
-    assert kinds == {"MultiSurface": 2, "Polygon": 4, "LineString": 3, "MultiCurve": 1, "MultiPoint": 1,
-                     "Point": 3}
+    assert kinds == {"MultiSurface": 2, "Polygon": 4, "LineString": 3, "MultiCurve": 1, "MultiPoint": 1, "Point": 3}
     ids = [el.get(f"{{{GML}}}id") for el in root.iter() if el.get(f"{{{GML}}}id")]
     assert len(ids) == len(set(ids))
     tops = [el for el in root.iter(f"{{{GML}}}*") if el.get("srsName")]
@@ -532,8 +622,11 @@ def test_plan_objects_of_a_read_document_export_like_stored_rows():
     path = SHARED_DATA / "xplan" / "Osdorf48_Test_60" / "xplan.gml"
     doc = read_document(path)
     (plan,) = read_xplan(path, validate=False)
-    from_objects = to_xplangml({"id": plan.plan_id, "xplan_class": "BP_Plan",
-                                "attributes": {"name": plan.name}}, doc.objects, version=doc.version)
+    from_objects = to_xplangml(
+        {"id": plan.plan_id, "xplan_class": "BP_Plan", "attributes": {"name": plan.name}},
+        doc.objects,
+        version=doc.version,
+    )
     from_rows = to_xplangml(plan.frames["xplan_plan"].iloc[0], plan.frames["xplan_objekt"])
     assert [(o.id, o.attributes) for o in from_objects.objects] == [(o.id, o.attributes) for o in from_rows.objects]
     assert xsd_errors(from_objects.content) == []
@@ -585,8 +678,10 @@ def export_store(tmp_path_factory, round_trip) -> Settings:
     store = open_store(settings.store, epsg=settings.storage_epsg)
     try:
         store.create_schema()
-        for path in (SHARED_DATA / "xplan" / "Osdorf48_Test_60" / "xplan.gml",
-                     SHARED_DATA / "xplan-more" / "BP_4-1_BPlan004_Hamburg" / "xplan.gml"):
+        for path in (
+            SHARED_DATA / "xplan" / "Osdorf48_Test_60" / "xplan.gml",
+            SHARED_DATA / "xplan-more" / "BP_4-1_BPlan004_Hamburg" / "xplan.gml",
+        ):
             (trip,) = round_trip(path)
             frames = {k: trip.source.frames[k] for k in ("xplan_plan", "xplan_objekt")}
             store.replace(frames, plan_id=trip.source.plan_id)
@@ -668,8 +763,14 @@ def test_create_app_serves_the_export(export_store):
         "print(json.dumps([gml.status_code, gml.mimetype, len(gml.data), fg.status_code, fg.mimetype,"
         " missing.status_code]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, export_store.store, str(export_store.data_dir), plan_id],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script, export_store.store, str(export_store.data_dir), plan_id],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     status = json.loads(result.stdout.strip().splitlines()[-1])
     assert status[:2] == [200, "application/gml+xml"] and status[2] > 10_000

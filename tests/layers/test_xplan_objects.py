@@ -20,7 +20,8 @@ from tests.conftest import SHARED_DATA
 
 GML_ID = ("{http://www.opengis.net/gml/3.2}id", "{http://www.opengis.net/gml}id")
 PLAN_FILES = sorted((SHARED_DATA / "xplan").glob("*/xplan.gml")) + sorted(
-    (SHARED_DATA / "xplan-more").glob("*/xplan.gml"))
+    (SHARED_DATA / "xplan-more").glob("*/xplan.gml")
+)
 
 
 def gml_class_counts(path: Path) -> Counter:
@@ -29,7 +30,10 @@ def gml_class_counts(path: Path) -> Counter:
     counts: Counter = Counter()
     for member in root.iter():
         if not isinstance(member.tag, str) or etree.QName(member).localname not in (
-                "featureMember", "featureMembers", "member"):
+            "featureMember",
+            "featureMembers",
+            "member",
+        ):
             continue
         for el in member:
             if isinstance(el.tag, str) and "xplanung.de" in el.tag and any(el.get(a) for a in GML_ID):
@@ -85,9 +89,16 @@ def test_xplan_4_0_codes_get_names_from_later_versions():
     assert btf["besondereArtDerBaulNutzung"]["name"] == "AllgWohngebiet"
 
 
-@pytest.mark.parametrize("folder, plan_type", [
-    ("FP_6-0-2_Hamburg_SO-Objekte", "FP"), ("LP_6-0_Test", "LP"), ("RP_5-1_Test", "RP"),
-    ("SO_5-1_StErhVO_Heidberg", "SO"), ("BP_4-1_BPlan001_Hamburg", "BP")])
+@pytest.mark.parametrize(
+    "folder, plan_type",
+    [
+        ("FP_6-0-2_Hamburg_SO-Objekte", "FP"),
+        ("LP_6-0_Test", "LP"),
+        ("RP_5-1_Test", "RP"),
+        ("SO_5-1_StErhVO_Heidberg", "SO"),
+        ("BP_4-1_BPlan001_Hamburg", "BP"),
+    ],
+)
 def test_plans_of_every_type_are_imported(folder, plan_type):
     plan = read_xplan(SHARED_DATA / "xplan-more" / folder / "xplan.gml", validate=False)[0]
     row = plan.frames["xplan_plan"].iloc[0]
@@ -123,7 +134,8 @@ def test_a_file_without_any_plan_is_refused(tmp_path):
         '<xplan:XPlanAuszug xmlns:xplan="http://www.xplanung.de/xplangml/5/2" '
         'xmlns:gml="http://www.opengis.net/gml/3.2" gml:id="a"><gml:featureMember>'
         '<xplan:BP_TextAbschnitt gml:id="t1"><xplan:text>x</xplan:text></xplan:BP_TextAbschnitt>'
-        '</gml:featureMember></xplan:XPlanAuszug>')
+        '</gml:featureMember></xplan:XPlanAuszug>'
+    )
     with pytest.raises(XPlanError, match=r"noplan\.gml: XPlanGML document without any plan"):
         read_xplan(path, validate=False)
 

@@ -37,35 +37,87 @@ from layers.xplanung import validation as v
 from layers.xplanung.model import PlanObject
 
 VERSIONS = ("4.0", "4.1", "5.0", "5.1", "5.2", "5.3", "5.4", "6.0")
-REAL_PLANS = ("BPlan001_5-4", "BPlan002_5-1", "BPlan006_6-0_tiff", "Bahrenfeld74_5-2", "Blankenese29_Test_60",
-              "Bremen_BP2070_5-2", "Bremen_BP2135_5-2", "Freiburg_Textsortierung_5-1", "LA22_5-2", "LA67_5-2",
-              "Langenhorn51_5-2", "Osdorf48_Test_60", "Sallgast_5-1")
-MORE_PLANS = ("BP_4-0_Hamburg", "BP_4-0_Laufrichtungsfehler", "BP_4-1_BPlan001_Hamburg", "BP_4-1_BPlan004_Hamburg",
-              "FP_5-1_Flaechenschlussfehler", "FP_5-2_Insel-Test_Flaechenschluss", "FP_5-2_PPO-Test",
-              "FP_6-0-2_Hamburg_SO-Objekte", "FP_6-0-2_invalide", "LP_6-0_Test", "RP_5-1_Test",
-              "SO_5-1_StErhVO_Heidberg")
+REAL_PLANS = (
+    "BPlan001_5-4",
+    "BPlan002_5-1",
+    "BPlan006_6-0_tiff",
+    "Bahrenfeld74_5-2",
+    "Blankenese29_Test_60",
+    "Bremen_BP2070_5-2",
+    "Bremen_BP2135_5-2",
+    "Freiburg_Textsortierung_5-1",
+    "LA22_5-2",
+    "LA67_5-2",
+    "Langenhorn51_5-2",
+    "Osdorf48_Test_60",
+    "Sallgast_5-1",
+)
+MORE_PLANS = (
+    "BP_4-0_Hamburg",
+    "BP_4-0_Laufrichtungsfehler",
+    "BP_4-1_BPlan001_Hamburg",
+    "BP_4-1_BPlan004_Hamburg",
+    "FP_5-1_Flaechenschlussfehler",
+    "FP_5-2_Insel-Test_Flaechenschluss",
+    "FP_5-2_PPO-Test",
+    "FP_6-0-2_Hamburg_SO-Objekte",
+    "FP_6-0-2_invalide",
+    "LP_6-0_Test",
+    "RP_5-1_Test",
+    "SO_5-1_StErhVO_Heidberg",
+)
 GML = "http://www.opengis.net/gml/3.2"
 
 
 # =========================================================================== helpers
 
 
-def obj(oid: str, cls: str, geometry=None, *, plan: str | None = "P", bereich: str | None = None,
-        refs: dict | None = None, prop: str = "position", **kw) -> PlanObject:
+def obj(
+    oid: str,
+    cls: str,
+    geometry=None,
+    *,
+    plan: str | None = "P",
+    bereich: str | None = None,
+    refs: dict | None = None,
+    prop: str = "position",
+    **kw,
+) -> PlanObject:
     """A PlanObject as the reader gives it, for constructed plans."""
-    return PlanObject(id=oid, xplan_class=cls, plan_id=plan, bereich_id=bereich, geometry=geometry,
-                      geometry_property=prop if geometry is not None else None, references=refs or {}, **kw)
+    return PlanObject(
+        id=oid,
+        xplan_class=cls,
+        plan_id=plan,
+        bereich_id=bereich,
+        geometry=geometry,
+        geometry_property=prop if geometry is not None else None,
+        references=refs or {},
+        **kw,
+    )
 
 
-def plan_with(*content: PlanObject, cls: str = "BP_Plan", geltungsbereich=None, bereich_geometry=None,
-              **plan_attrs) -> list[PlanObject]:
+def plan_with(
+    *content: PlanObject, cls: str = "BP_Plan", geltungsbereich=None, bereich_geometry=None, **plan_attrs
+) -> list[PlanObject]:
     """Plan P with Bereich B holding ``content`` (each gets gehoertZuBereich B)."""
     geltungsbereich = box(0, 0, 100, 100) if geltungsbereich is None else geltungsbereich
     prefix = cls.split("_")[0]
-    plan = obj("P", cls, geltungsbereich, prop="raeumlicherGeltungsbereich", refs={"bereich": ["B"]},
-               attributes={"name": "Testplan", **plan_attrs})
-    bereich = obj("B", f"{prefix}_Bereich", bereich_geometry, bereich="B", prop="geltungsbereich",
-                  refs={"gehoertZuPlan": ["P"], "planinhalt": [o.id for o in content]})
+    plan = obj(
+        "P",
+        cls,
+        geltungsbereich,
+        prop="raeumlicherGeltungsbereich",
+        refs={"bereich": ["B"]},
+        attributes={"name": "Testplan", **plan_attrs},
+    )
+    bereich = obj(
+        "B",
+        f"{prefix}_Bereich",
+        bereich_geometry,
+        bereich="B",
+        prop="geltungsbereich",
+        refs={"gehoertZuPlan": ["P"], "planinhalt": [o.id for o in content]},
+    )
     for o in content:
         o.references.setdefault("gehoertZuBereich", ["B"])
         o.bereich_id = "B"
@@ -96,6 +148,7 @@ def plan_file(shared_data):
     def path(name: str) -> Path:
         folder = "xplan" if name in REAL_PLANS else "xplan-more"
         return shared_data / folder / name / "xplan.gml"
+
     return path
 
 
@@ -110,6 +163,7 @@ def documents(plan_file):
         if name not in cache:
             cache[name] = read_document(plan_file(name))
         return cache[name]
+
     return read
 
 
@@ -145,7 +199,8 @@ def test_an_import_by_url_without_a_shipped_copy_is_refused(tmp_path):
     (folder / "XPlanung-Operationen.xsd").write_text(
         '<schema xmlns="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t">'
         '<import namespace="urn:other" schemaLocation="http://10.255.255.1/other.xsd"/>'
-        '<element name="XPlanAuszug" type="string"/></schema>')
+        '<element name="XPlanAuszug" type="string"/></schema>'
+    )
     start = time.perf_counter()
     with pytest.raises(v.SchemaUnavailable, match=r"10\.255\.255\.1"):
         v.compiled_schema("9.9", schema_dir=tmp_path)
@@ -156,7 +211,8 @@ def test_remote_imports_are_served_from_the_shipped_copies(tmp_path):
     """XPlanung-Operationen.xsd imports WFS 2.0 by URL (answered with an empty WFS schema); the W3C
     xml.xsd, XLink and GML by URL are served from data/xplan-schemas."""
     assert "http://schemas.opengis.net/wfs/2.0/wfs.xsd" in (
-        v.SCHEMA_DIR / "XPlanGML_6_0" / "XPlanung-Operationen.xsd").read_text(encoding="utf-8-sig")
+        v.SCHEMA_DIR / "XPlanGML_6_0" / "XPlanung-Operationen.xsd"
+    ).read_text(encoding="utf-8-sig")
     shutil.copytree(v.SCHEMA_DIR / "xlink", tmp_path / "xlink")
     folder = tmp_path / "XPlanGML_8_8"
     folder.mkdir()
@@ -166,11 +222,14 @@ def test_remote_imports_are_served_from_the_shipped_copies(tmp_path):
         '<import namespace="http://www.opengis.net/wfs/2.0" '
         'schemaLocation="http://schemas.opengis.net/wfs/2.0/wfs.xsd"/>'
         '<import namespace="http://www.w3.org/1999/xlink" schemaLocation="http://www.w3.org/1999/xlink.xsd"/>'
-        '<element name="XPlanAuszug"><complexType><attribute ref="xlink:href"/></complexType></element></schema>')
+        '<element name="XPlanAuszug"><complexType><attribute ref="xlink:href"/></complexType></element></schema>'
+    )
     compiled = v.compiled_schema("8.8", schema_dir=tmp_path)
     assert compiled.compile_log == ()
-    doc = etree.fromstring('<t:XPlanAuszug xmlns:t="http://www.xplanung.de/xplangml/8/8" '
-                           'xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="#a"/>')
+    doc = etree.fromstring(
+        '<t:XPlanAuszug xmlns:t="http://www.xplanung.de/xplangml/8/8" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="#a"/>'
+    )
     assert v.validate_xsd(doc, "8.8", schema_dir=tmp_path) == []
     doc.set("{http://www.w3.org/1999/xlink}href", "")  # xlink:href is an anyURI: still valid
     doc.set("{http://www.w3.org/1999/xlink}type", "nonsense")
@@ -266,16 +325,22 @@ def test_ring_orientation():
     square_cw = Polygon(list(square_ccw.exterior.coords)[::-1])
     hole_cw = [(2, 2), (2, 4), (4, 4), (4, 2)]
     assert shapely.is_ccw(square_ccw.exterior) and not shapely.is_ccw(square_cw.exterior)
-    objects = [obj("ok", "BP_GruenFlaeche", Polygon(square_ccw.exterior.coords, [hole_cw])),
-               obj("cw", "BP_GruenFlaeche", square_cw),
-               obj("hole_ccw", "BP_GruenFlaeche", Polygon(square_ccw.exterior.coords, [hole_cw[::-1]])),
-               obj("multi", "BP_GruenFlaeche", shapely.MultiPolygon([square_ccw, Polygon(
-                   [(20, 0), (20, 5), (25, 5), (25, 0)])]))]
+    objects = [
+        obj("ok", "BP_GruenFlaeche", Polygon(square_ccw.exterior.coords, [hole_cw])),
+        obj("cw", "BP_GruenFlaeche", square_cw),
+        obj("hole_ccw", "BP_GruenFlaeche", Polygon(square_ccw.exterior.coords, [hole_cw[::-1]])),
+        obj(
+            "multi",
+            "BP_GruenFlaeche",
+            shapely.MultiPolygon([square_ccw, Polygon([(20, 0), (20, 5), (25, 5), (25, 0)])]),
+        ),
+    ]
     findings = v.check_geometry(objects)
     assert [(f.object_id, f.rule, f.severity) for f in findings] == [
         ("cw", "geometrie.laufrichtung", "error"),
         ("hole_ccw", "geometrie.laufrichtung", "error"),
-        ("multi", "geometrie.laufrichtung", "error")]
+        ("multi", "geometrie.laufrichtung", "error"),
+    ]
     assert "exterior ring 1 of polygon 1 runs clockwise" in findings[0].message_en
     assert "interior ring 1 of polygon 1 runs counter-clockwise" in findings[1].message_en
     assert "polygon 2" in findings[2].message_en and "polygon 1" not in findings[2].message_en
@@ -284,11 +349,13 @@ def test_ring_orientation():
 
 def test_invalid_and_empty_geometries():
     bowtie = Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
-    objects = [obj("bowtie", "BP_GruenFlaeche", bowtie),
-               obj("empty", "BP_GruenFlaeche", Polygon()),
-               obj("short", "BP_Baugrenze", LineString([(0, 0), (0, 0)])),
-               obj("point", "XP_PPO", Point(1, 2), prop="position"),
-               obj("none", "BP_TextAbschnitt")]
+    objects = [
+        obj("bowtie", "BP_GruenFlaeche", bowtie),
+        obj("empty", "BP_GruenFlaeche", Polygon()),
+        obj("short", "BP_Baugrenze", LineString([(0, 0), (0, 0)])),
+        obj("point", "XP_PPO", Point(1, 2), prop="position"),
+        obj("none", "BP_TextAbschnitt"),
+    ]
     findings = v.check_geometry(objects)
     by_id = {f.object_id: f for f in findings}
     assert set(by_id) == {"bowtie", "empty", "short"}
@@ -306,8 +373,7 @@ def _clockwise_linear_ring_features(path: Path) -> set[str]:
             continue
         coords = np.array(ring.findtext(f"{{{GML}}}posList").split(), float).reshape(-1, 2)
         if not shapely.is_ccw(shapely.LinearRing(coords)):
-            feature = next(a for a in ring.iterancestors()
-                           if etree.QName(a.getparent()).localname == "featureMember")
+            feature = next(a for a in ring.iterancestors() if etree.QName(a.getparent()).localname == "featureMember")
             out.add(feature.get(f"{{{GML}}}id"))
     return out
 
@@ -336,8 +402,7 @@ def test_references_must_resolve_and_have_the_right_kind():
     area = fs("A", box(0, 0, 100, 100), refs={"refTextInhalt": ["T", "GONE"], "wirdDargestelltDurch": ["T"]})
     objects = plan_with(area, text)
     objects[0].references["texte"] = ["T"]
-    objects.append(obj("PPO", "XP_PPO", Point(5, 5), refs={"dientZurDarstellungVon": ["A"],
-                                                          "gehoertZuBereich": ["P"]}))
+    objects.append(obj("PPO", "XP_PPO", Point(5, 5), refs={"dientZurDarstellungVon": ["A"], "gehoertZuBereich": ["P"]}))
     objects.append(obj("X", "BP_GruenFlaeche", refs={"aendert": ["elsewhere"], "verbundenerPlan": ["other"]}))
     findings = v.check_references(objects)
     errors = [(f.object_id, f.rule) for f in findings if f.severity == "error"]
@@ -346,15 +411,24 @@ def test_references_must_resolve_and_have_the_right_kind():
     assert "gehoertZuBereich points to P (BP_Plan), expected *_Bereich" in findings[1].message_en
     # X is linked to nothing (its links may point into other documents: not checked)
     assert [(f.object_id, f.rule, f.severity) for f in findings if f.severity == "warning"] == [
-        ("X", "referenz.ohne_plan", "warning")]
+        ("X", "referenz.ohne_plan", "warning")
+    ]
 
 
 def test_plan_and_bereich_must_name_each_other():
     objects = plan_with(fs("A", box(0, 0, 100, 100)))
     objects[0].references["bereich"] = []  # the plan forgets its Bereich
     objects.append(obj("B2", "BP_Bereich", prop="geltungsbereich", refs={"gehoertZuPlan": ["P2"]}))
-    objects.append(obj("P2", "BP_Plan", box(0, 0, 1, 1), prop="raeumlicherGeltungsbereich",
-                       refs={"bereich": ["B2", "B"]}, attributes={"name": "Zwei"}))
+    objects.append(
+        obj(
+            "P2",
+            "BP_Plan",
+            box(0, 0, 1, 1),
+            prop="raeumlicherGeltungsbereich",
+            refs={"bereich": ["B2", "B"]},
+            attributes={"name": "Zwei"},
+        )
+    )
     findings = of_rule(v.check_references(objects), "referenz.plan_bereich")
     assert sorted((f.object_id, f.severity) for f in findings) == [("B", "error"), ("P2", "error")]
     assert any("gehoertZuPlan names P" in f.message_en for f in findings)
@@ -372,21 +446,23 @@ def test_unlinked_objects_of_real_plans(documents):
     assert len(sallgast) == 16 and {f.xplan_class for f in sallgast} == {"BP_TextAbschnitt"}
     bplan002 = of_rule(v.check_references(documents("BPlan002_5-1").objects), "referenz.ohne_plan")
     assert [(f.object_id, f.xplan_class) for f in bplan002] == [
-        ("GML_1dfbe90b-de25-437e-873c-c27f9fed027e", "XP_Rasterdarstellung")]
+        ("GML_1dfbe90b-de25-437e-873c-c27f9fed027e", "XP_Rasterdarstellung")
+    ]
 
 
 # =========================================================================== Flächenschluss
 
 
 def test_flaechenschluss_overlap_and_gap():
-    objects = plan_with(fs("A", box(0, 0, 50, 100)), fs("C", box(45, 0, 90, 100), cls="BP_GruenFlaeche"),
-                        fs("D", box(90, 0, 100, 60)))
+    objects = plan_with(
+        fs("A", box(0, 0, 50, 100)), fs("C", box(45, 0, 90, 100), cls="BP_GruenFlaeche"), fs("D", box(90, 0, 100, 60))
+    )
     findings = v.check_flaechenschluss(objects, version="6.0")
-    overlap, = of_rule(findings, "flaechenschluss.ueberlappung")
+    (overlap,) = of_rule(findings, "flaechenschluss.ueberlappung")
     assert (overlap.object_id, overlap.severity) == ("A", "error")
     assert "A (BP_BaugebietsTeilFlaeche) and C (BP_GruenFlaeche) overlap by 500.00 m²" in overlap.message_en
     assert "überlappen sich auf 500.00 m²" in overlap.message_de
-    gap, = of_rule(findings, "flaechenschluss.luecke")
+    (gap,) = of_rule(findings, "flaechenschluss.luecke")
     assert (gap.object_id, gap.severity) == ("P", "error")  # the Bereich has no geometry: the plan's area
     assert "gap in the Flächenschluss of the plan of 400.00 m² at (95.000 80.000)" in gap.message_en
     assert "adjoining objects: C, D" in gap.message_en
@@ -407,7 +483,7 @@ def test_flaechenschluss_tolerance_is_2_mm():
     overlapping = plan_with(fs("A", box(0, 0, 50.0015, 100)), fs("C", box(50, 0, 100, 100)))
     assert v.check_flaechenschluss(overlapping) == []
     apart = plan_with(fs("A", box(0, 0, 50, 100)), fs("C", box(50.005, 0, 100, 100)))
-    gap, = v.check_flaechenschluss(apart)
+    (gap,) = v.check_flaechenschluss(apart)
     assert gap.rule == "flaechenschluss.luecke" and "of 0.50 m²" in gap.message_en
 
 
@@ -417,8 +493,9 @@ def test_flaechenschluss_members():
     cases = {
         "ebene 1": fs("C", rest, ebene=1),
         "flaechenschluss false": dataclasses.replace(fs("C", rest), flaechenschluss=False),
-        "not yet in force": fs("C", rest, attributes={"startBedingung": {"_type": "XP_WirksamkeitBedingung",
-                                                                         "datumAbsolut": "2999-01-01"}}),
+        "not yet in force": fs(
+            "C", rest, attributes={"startBedingung": {"_type": "XP_WirksamkeitBedingung", "datumAbsolut": "2999-01-01"}}
+        ),
         "expired": fs("C", rest, attributes={"endeBedingung": {"datumAbsolut": "2001-01-01"}}),
     }
     for case, other in cases.items():
@@ -435,8 +512,11 @@ def test_a_hole_in_the_geltungsbereich_is_no_gap():
     island = [(40, 40), (40, 60), (60, 60), (60, 40)]
     geltungsbereich = Polygon(box(0, 0, 100, 100).exterior.coords, [island])
     around = box(0, 0, 100, 100).difference(Polygon(island))
-    objects = plan_with(fs("A", around.intersection(box(0, 0, 50, 100))),
-                        fs("C", around.intersection(box(50, 0, 100, 100))), geltungsbereich=geltungsbereich)
+    objects = plan_with(
+        fs("A", around.intersection(box(0, 0, 50, 100))),
+        fs("C", around.intersection(box(50, 0, 100, 100))),
+        geltungsbereich=geltungsbereich,
+    )
     assert v.check_flaechenschluss(objects) == []
     # filling the island is an object outside the plan, not a Flächenschluss fault
     objects.append(fs("I", Polygon(island)))
@@ -447,7 +527,7 @@ def test_bereiche_with_their_own_geltungsbereich():
     """Each Bereich with a geometry is filled by its own objects; the plan by what is left."""
     objects = plan_with(fs("A", box(0, 0, 50, 100)), bereich_geometry=box(0, 0, 50, 100))
     assert rules(v.check_flaechenschluss(objects)) == ["flaechenschluss.luecke"]
-    gap, = v.check_flaechenschluss(objects)
+    (gap,) = v.check_flaechenschluss(objects)
     assert gap.object_id == "P" and "of 5000.00 m²" in gap.message_en
     objects.append(fs("C", box(50, 0, 100, 100), bereich=None, plan="P"))
     assert v.check_flaechenschluss(objects) == []
@@ -456,9 +536,12 @@ def test_bereiche_with_their_own_geltungsbereich():
 def test_flaechenschlussfehler_plan(documents):
     doc = documents("FP_5-1_Flaechenschlussfehler")
     findings = v.check_flaechenschluss(doc.objects, version=doc.version)
-    gap, = findings
-    assert (gap.rule, gap.severity, gap.object_id) == ("flaechenschluss.luecke", "warning",
-                                                     "Gml_2F7C8AD1-2BC6-4C6F-83CB-488EAFDA0008")
+    (gap,) = findings
+    assert (gap.rule, gap.severity, gap.object_id) == (
+        "flaechenschluss.luecke",
+        "warning",
+        "Gml_2F7C8AD1-2BC6-4C6F-83CB-488EAFDA0008",
+    )
     ebene1 = next(o for o in doc.objects if o.id == "Gml_EA1811EF-8DAE-40A3-B172-7F2D54988781")
     assert ebene1.ebene == 1
     assert f"of {ebene1.geometry.area:.2f} m²" in gap.message_en  # the gap is exactly the Ebene-1 object
@@ -478,20 +561,33 @@ def test_insel_test_plan(documents):
 
 def test_flaechenschluss_of_a_large_fnp_is_fast():
     """3,600 Flächenschlussobjekte of 40 vertices each (an FNP's size), one overlap and one gap."""
+
     def block(x0, y0, s, n=10):
         t = np.linspace(0, 1, n, endpoint=False)
-        return Polygon([(x0 + s * u, y0) for u in t] + [(x0 + s, y0 + s * u) for u in t]
-                       + [(x0 + s - s * u, y0 + s) for u in t] + [(x0, y0 + s - s * u) for u in t])
-    content = [fs(f"O{i}_{j}", block(i * 100, j * 100, 105 if (i, j) == (10, 10) else 100), cls="FP_BebauungsFlaeche")
-               for i in range(60) for j in range(60) if (i, j) != (5, 5)]
+        return Polygon(
+            [(x0 + s * u, y0) for u in t]
+            + [(x0 + s, y0 + s * u) for u in t]
+            + [(x0 + s - s * u, y0 + s) for u in t]
+            + [(x0, y0 + s - s * u) for u in t]
+        )
+
+    content = [
+        fs(f"O{i}_{j}", block(i * 100, j * 100, 105 if (i, j) == (10, 10) else 100), cls="FP_BebauungsFlaeche")
+        for i in range(60)
+        for j in range(60)
+        if (i, j) != (5, 5)
+    ]
     content.append(fs("O5_5", box(500, 500, 600, 550), cls="FP_WaldFlaeche"))
     objects = plan_with(*content, cls="FP_Plan", geltungsbereich=box(0, 0, 6000, 6000))
     start = time.perf_counter()
     findings = v.check_flaechenschluss(objects, version="6.0")
     seconds = time.perf_counter() - start
     assert sorted((f.rule, f.object_id) for f in findings) == [
-        ("flaechenschluss.luecke", "P"), ("flaechenschluss.ueberlappung", "O10_10"),
-        ("flaechenschluss.ueberlappung", "O10_10"), ("flaechenschluss.ueberlappung", "O10_10")]
+        ("flaechenschluss.luecke", "P"),
+        ("flaechenschluss.ueberlappung", "O10_10"),
+        ("flaechenschluss.ueberlappung", "O10_10"),
+        ("flaechenschluss.ueberlappung", "O10_10"),
+    ]
     assert "of 5000.00 m²" in of_rule(findings, "flaechenschluss.luecke")[0].message_en
     assert seconds < 10, seconds  # 0.55 s measured on 2 cores
 
@@ -506,7 +602,8 @@ def test_measure_rules():
 
     assert findings_for(GRZ=0.4, GFZ=1.2, Z=3, GFZmin=0.5, GFZmax=0.8, Zmin=2, Zmax=4) == [
         ("konformitaet.wert_und_bereich", "GFZ and the range GFZmin/GFZmax are both given"),
-        ("konformitaet.wert_und_bereich", "Z and the range Zmin/Zmax are both given")]
+        ("konformitaet.wert_und_bereich", "Z and the range Zmin/Zmax are both given"),
+    ]
     assert findings_for(GRZ=0.4, GFZ=1.2, Z=3) == []
     assert findings_for(GRZ=1.2) == [("konformitaet.grz", "GRZ = 1.2 is not in (0, 1]")]
     assert findings_for(GRZmin=0.0, GRZmax=0.5) == [("konformitaet.grz", "GRZmin = 0 is not in (0, 1]")]
@@ -521,38 +618,57 @@ def test_measure_rules():
 
 
 def test_plan_rules():
-    objects = plan_with(fs("A", box(0, 0, 100, 100)), name="  ", aufstellungsbeschlussDatum="2020-05-01",
-                        satzungsbeschlussDatum="2021-03-01", inkrafttretensDatum="2021-02-01")
+    objects = plan_with(
+        fs("A", box(0, 0, 100, 100)),
+        name="  ",
+        aufstellungsbeschlussDatum="2020-05-01",
+        satzungsbeschlussDatum="2021-03-01",
+        inkrafttretensDatum="2021-02-01",
+    )
     objects[0].geometry = None
     found = [(f.object_id, f.rule) for f in v.check_konformitaet(objects)]
-    assert found == [("P", "konformitaet.plan_name"), ("P", "konformitaet.plan_geltungsbereich"),
-                     ("P", "konformitaet.datum_reihenfolge")]
+    assert found == [
+        ("P", "konformitaet.plan_name"),
+        ("P", "konformitaet.plan_geltungsbereich"),
+        ("P", "konformitaet.datum_reihenfolge"),
+    ]
     message = of_rule(v.check_konformitaet(objects), "konformitaet.datum_reihenfolge")[0].message_en
     assert message == "inkrafttretensDatum (2021-02-01) is before satzungsbeschlussDatum (2021-03-01)"
     fp = plan_with(cls="FP_Plan", planbeschlussDatum="2010-01-01", wirksamkeitsDatum=["2009-06-01"])
     assert rules(v.check_konformitaet(fp)) == ["konformitaet.datum_reihenfolge"]
-    ok = plan_with(aufstellungsbeschlussDatum="2020-05-01", satzungsbeschlussDatum="2021-03-01",
-                   ausfertigungsDatum="2021-03-01", inkrafttretensDatum="2021-04-01")
+    ok = plan_with(
+        aufstellungsbeschlussDatum="2020-05-01",
+        satzungsbeschlussDatum="2021-03-01",
+        ausfertigungsDatum="2021-03-01",
+        inkrafttretensDatum="2021-04-01",
+    )
     assert v.check_konformitaet(ok) == []
 
 
 def test_objects_within_the_geltungsbereich():
-    objects = plan_with(obj("in", "BP_GruenFlaeche", box(10, 10, 20, 20)),
-                        obj("edge", "BP_GruenFlaeche", box(0, 0, 100.001, 50)),  # 1 mm over: tolerated
-                        obj("out", "BP_GruenFlaeche", box(90, 90, 110, 110)),
-                        obj("line", "BP_Baugrenze", LineString([(50, 50), (50, 130)]), ),
-                        obj("pt", "BP_EinzelbaumPunkt", Point(150, 150)),
-                        obj("text", "XP_PPO", Point(200, 200)))
+    objects = plan_with(
+        obj("in", "BP_GruenFlaeche", box(10, 10, 20, 20)),
+        obj("edge", "BP_GruenFlaeche", box(0, 0, 100.001, 50)),  # 1 mm over: tolerated
+        obj("out", "BP_GruenFlaeche", box(90, 90, 110, 110)),
+        obj(
+            "line",
+            "BP_Baugrenze",
+            LineString([(50, 50), (50, 130)]),
+        ),
+        obj("pt", "BP_EinzelbaumPunkt", Point(150, 150)),
+        obj("text", "XP_PPO", Point(200, 200)),
+    )
     findings = v.check_konformitaet(objects)
     assert [(f.object_id, f.rule, f.severity) for f in findings] == [
         ("out", "konformitaet.innerhalb_geltungsbereich", "warning"),
         ("line", "konformitaet.innerhalb_geltungsbereich", "warning"),
-        ("pt", "konformitaet.innerhalb_geltungsbereich", "warning")]
+        ("pt", "konformitaet.innerhalb_geltungsbereich", "warning"),
+    ]
     assert "300.00 m² outside, at (" in findings[0].message_en and "of the plan P" in findings[0].message_en
     assert "30.00 m outside" in findings[1].message_en
     # with its own Geltungsbereich the Bereich is the measure
     objects = plan_with(obj("in", "BP_GruenFlaeche", box(10, 10, 20, 20)), bereich_geometry=box(0, 0, 15, 15))
-    finding, = v.check_konformitaet(objects)
+    (finding,) = v.check_konformitaet(objects)
     assert "of the Bereich B" in finding.message_en and "des Bereichs B" in finding.message_de
 
 
@@ -562,10 +678,15 @@ def test_invalide_plan_so_relations(documents):
     assert {f.rule for f in findings} == {"konformitaet.so_relation"}
     # the file's header: 6.1.3.4-6.1.3.8 and 6.1.3.11-6.1.3.13 with these objects
     assert sorted((f.object_id[:12], re.match(r"\w+", f.message_en).group()) for f in findings) == [
-        ("Gml_5DCB918E", "wirdAusgeglichenDurchBPFlaeche"), ("Gml_5DCB918E", "wirdAusgeglichenDurchBPMassnahme"),
-        ("Gml_8D632F22", "wirdAusgeglichenDurchBPABE"), ("Gml_8D632F22", "wirdAusgeglichenDurchBPSPEFlaeche"),
-        ("Gml_8D632F22", "wirdAusgeglichenDurchBPSPEMassnahme"), ("Gml_B2E27CA9", "richtungssektorGrenze"),
-        ("Gml_B2E27CA9", "zusatzkontingent"), ("Gml_B2E27CA9", "zusatzkontingentFlaeche")]
+        ("Gml_5DCB918E", "wirdAusgeglichenDurchBPFlaeche"),
+        ("Gml_5DCB918E", "wirdAusgeglichenDurchBPMassnahme"),
+        ("Gml_8D632F22", "wirdAusgeglichenDurchBPABE"),
+        ("Gml_8D632F22", "wirdAusgeglichenDurchBPSPEFlaeche"),
+        ("Gml_8D632F22", "wirdAusgeglichenDurchBPSPEMassnahme"),
+        ("Gml_B2E27CA9", "richtungssektorGrenze"),
+        ("Gml_B2E27CA9", "zusatzkontingent"),
+        ("Gml_B2E27CA9", "zusatzkontingentFlaeche"),
+    ]
     assert all(f.severity == "error" and "(FP_Plan)" in f.message_en for f in findings)
     # its valid twin uses the FP associations instead
     assert v.check_konformitaet(documents("FP_6-0-2_Hamburg_SO-Objekte").objects) == []
@@ -579,8 +700,13 @@ def test_invalide_plan_so_relations(documents):
 def test_report(documents):
     doc = documents("LA22_5-2")
     report = v.validate(doc.objects, root=doc.root, limit=3)
-    assert report.version == "5.2" and report.checks == ["xsd", "geometrie", "referenz", "flaechenschluss",
-                                                         "konformitaet"]
+    assert report.version == "5.2" and report.checks == [
+        "xsd",
+        "geometrie",
+        "referenz",
+        "flaechenschluss",
+        "konformitaet",
+    ]
     assert not report.valid and report.errors == report.by_severity["error"] == report.counts["error"] > 0
     assert report.by_rule["konformitaet.mass_positiv"] == 44  # counts cover what the list leaves out
     listed = of_rule(report.findings, "konformitaet.mass_positiv")

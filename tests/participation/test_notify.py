@@ -46,8 +46,9 @@ class Inbox:
     def wait(self, address: str, count: int, timeout: float = 30.0) -> list:
         """The first ``count`` mails to ``address``, waiting up to ``timeout`` seconds for them."""
         with self._changed:
-            done = self._changed.wait_for(lambda: len([m for m in self.messages if m["To"] == address]) >= count,
-                                          timeout)
+            done = self._changed.wait_for(
+                lambda: len([m for m in self.messages if m["To"] == address]) >= count, timeout
+            )
         found = self.to(address)
         assert done, f"expected {count} mails to {address}, got {[m['Subject'] for m in found]}"
         return found[:count]
@@ -99,19 +100,39 @@ def mail_server(request, smtp, tmp_path_factory):
     else:
         store = fresh_postgis_database(request.getfixturevalue("postgis"), "notify")
     import_demo_plans(store, data_dir / "rasters")
-    server = LiveServer(store, data_dir, extra_env={
-        "BUERGERGIS_UI": "0", "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN,
-        "BUERGERGIS_SMTP_HOST": "127.0.0.1", "BUERGERGIS_SMTP_PORT": str(smtp.port),
-        "BUERGERGIS_SMTP_SECURITY": "none", "BUERGERGIS_SMTP_SENDER": SENDER,
-        "BUERGERGIS_SMTP_RETRY_S": "0.2", "BUERGERGIS_SMTP_MAX_ATTEMPTS": "8"})
+    server = LiveServer(
+        store,
+        data_dir,
+        extra_env={
+            "BUERGERGIS_UI": "0",
+            "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN,
+            "BUERGERGIS_SMTP_HOST": "127.0.0.1",
+            "BUERGERGIS_SMTP_PORT": str(smtp.port),
+            "BUERGERGIS_SMTP_SECURITY": "none",
+            "BUERGERGIS_SMTP_SENDER": SENDER,
+            "BUERGERGIS_SMTP_RETRY_S": "0.2",
+            "BUERGERGIS_SMTP_MAX_ATTEMPTS": "8",
+        },
+    )
     server.backend = request.param
     try:
-        plans = requests.get(f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100},
-                             timeout=TIMEOUT).json()["features"]
+        plans = requests.get(
+            f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100}, timeout=TIMEOUT
+        ).json()["features"]
         server.plan = sorted(p["id"] for p in plans)[0]
-        r = requests.post(f"{server.url}/api/procedures", headers=PLANNER, timeout=TIMEOUT, json={
-            "kind": "informell", "title_de": "Testverfahren Benachrichtigung", "plan_ids": [server.plan],
-            "opens_at": _iso(-1), "closes_at": _iso(30), "reference_prefix": "LGH"})
+        r = requests.post(
+            f"{server.url}/api/procedures",
+            headers=PLANNER,
+            timeout=TIMEOUT,
+            json={
+                "kind": "informell",
+                "title_de": "Testverfahren Benachrichtigung",
+                "plan_ids": [server.plan],
+                "opens_at": _iso(-1),
+                "closes_at": _iso(30),
+                "reference_prefix": "LGH",
+            },
+        )
         assert r.status_code == 201, r.text
         server.procedure = r.json()["id"]
         server.db = Db(store)
@@ -121,8 +142,12 @@ def mail_server(request, smtp, tmp_path_factory):
 
 
 def post(server, body, headers: dict | None = None) -> requests.Response:
-    return requests.post(f"{server.api}/collections/contributions/items", json=body,
-                         headers={**GEOJSON, **(headers or {})}, timeout=TIMEOUT)
+    return requests.post(
+        f"{server.api}/collections/contributions/items",
+        json=body,
+        headers={**GEOJSON, **(headers or {})},
+        timeout=TIMEOUT,
+    )
 
 
 def contribute(server, address: str | None = None, **props) -> tuple[str, str, requests.Response]:
@@ -143,8 +168,12 @@ def test_opt_in_receipt_status_answer_and_unsubscribe(mail_server, smtp):
     address = f"anna.{s.backend}@example.org"
     cid, secret, created = contribute(s, address, text="Bitte einen Zebrastreifen an der Schule (Test)")
     assert created.headers["X-Notify-Email"] == "confirmation-queued"
-    item = requests.get(f"{s.api}/collections/contributions/items/{cid}", params={"f": "json"},
-                        headers={SECRET: secret}, timeout=TIMEOUT).json()
+    item = requests.get(
+        f"{s.api}/collections/contributions/items/{cid}",
+        params={"f": "json"},
+        headers={SECRET: secret},
+        timeout=TIMEOUT,
+    ).json()
     reference = item["properties"]["reference"]
     assert reference.startswith("LGH-") and address not in str(item)  # the address is never in the contribution
     # before confirming: exactly the confirmation mail, and a status change sends nothing
@@ -154,8 +183,15 @@ def test_opt_in_receipt_status_answer_and_unsubscribe(mail_server, smtp):
     assert confirmation["List-Unsubscribe"].startswith("<http")
     html_part = confirmation.get_body(preferencelist=("html",)).get_content()
     assert "<a href=" in html_part and "Zebrastreifen" not in html_part
-    assert requests.post(f"{s.url}/api/contributions/{cid}/status", json={"status": "freigegeben"},
-                         headers=MODERATOR, timeout=TIMEOUT).status_code == 200
+    assert (
+        requests.post(
+            f"{s.url}/api/contributions/{cid}/status",
+            json={"status": "freigegeben"},
+            headers=MODERATOR,
+            timeout=TIMEOUT,
+        ).status_code
+        == 200
+    )
     mine = requests.get(f"{s.url}/api/contributions/mine", headers={SECRET: secret}, timeout=TIMEOUT).json()
     assert mine["contributions"][0]["notify"] == {"state": "pending", "email": "a…@example.org"}
     # the link: a page with a button (mail scanners only GET), the POST confirms
@@ -172,24 +208,36 @@ def test_opt_in_receipt_status_answer_and_unsubscribe(mail_server, smtp):
     assert mine["contributions"][0]["notify"]["state"] == "confirmed"
     # a rejection with the moderator's public note
     note = "Der Beitrag enthält personenbezogene Daten <Dritter> & mehr."
-    r = requests.post(f"{s.url}/api/contributions/{cid}/status", json={"status": "abgelehnt", "note": note},
-                      headers=MODERATOR, timeout=TIMEOUT)
+    r = requests.post(
+        f"{s.url}/api/contributions/{cid}/status",
+        json={"status": "abgelehnt", "note": note},
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+    )
     assert r.status_code == 200, r.text
     rejected = smtp.inbox.wait(address, 3)[2]
     assert reference in rejected["Subject"] and "nicht veröffentlicht" in rejected["Subject"]
     assert note in text_of(rejected) and "not published" in text_of(rejected)
     assert "&lt;Dritter&gt; &amp; mehr" in rejected.get_body(preferencelist=("html",)).get_content()
     # the published Abwägung
-    r = requests.put(f"{s.url}/api/statements/{cid}/abwaegung", headers=PLANNER, timeout=TIMEOUT,
-                     json={"proposal": "Ein Zebrastreifen wird geprüft.", "result": "teilweise_beruecksichtigt"})
+    r = requests.put(
+        f"{s.url}/api/statements/{cid}/abwaegung",
+        headers=PLANNER,
+        timeout=TIMEOUT,
+        json={"proposal": "Ein Zebrastreifen wird geprüft.", "result": "teilweise_beruecksichtigt"},
+    )
     assert r.status_code == 200, r.text
-    r = requests.post(f"{s.url}/api/procedures/{s.procedure}/publish", json={"ids": [cid]}, headers=PLANNER,
-                      timeout=TIMEOUT)
+    r = requests.post(
+        f"{s.url}/api/procedures/{s.procedure}/publish", json={"ids": [cid]}, headers=PLANNER, timeout=TIMEOUT
+    )
     assert r.status_code == 200 and r.json()["published"] == 1, r.text
     answer = smtp.inbox.wait(address, 4)[3]
     assert reference in answer["Subject"] and "Antwort veröffentlicht" in answer["Subject"]
-    assert "Ergebnis: teilweise berücksichtigt" in text_of(answer) and "Ein Zebrastreifen wird geprüft." in \
-        text_of(answer) and "Result: partly taken into account" in text_of(answer)
+    assert (
+        "Ergebnis: teilweise berücksichtigt" in text_of(answer)
+        and "Ein Zebrastreifen wird geprüft." in text_of(answer)
+        and "Result: partly taken into account" in text_of(answer)
+    )
     # unsubscribe with the mail program's one-click POST (RFC 8058): address and unsent mails gone
     one_click = answer["List-Unsubscribe"].strip("<>")
     assert one_click == link(answer, "unsubscribe")
@@ -211,8 +259,10 @@ def test_set_later_by_the_author_and_gone_with_the_contribution(mail_server, smt
     assert "X-Notify-Email" not in created.headers
     notify_url = f"{s.url}/api/contributions/{cid}/notify"
     assert requests.put(notify_url, json={"email": address}, timeout=TIMEOUT).status_code == 401
-    assert requests.put(notify_url, json={"email": address}, headers={SECRET: "x" * 30},
-                        timeout=TIMEOUT).status_code == 404  # another person's secret: no such contribution
+    assert (
+        requests.put(notify_url, json={"email": address}, headers={SECRET: "x" * 30}, timeout=TIMEOUT).status_code
+        == 404
+    )  # another person's secret: no such contribution
     r = requests.put(notify_url, json={"email": "kein-at-zeichen"}, headers={SECRET: secret}, timeout=TIMEOUT)
     assert r.status_code == 400 and r.json()["field"] == "email" and " / " in r.json()["description"]
     r = requests.put(notify_url, json={"email": address}, headers={SECRET: secret}, timeout=TIMEOUT)
@@ -239,16 +289,33 @@ def server_holds(server, address: str) -> bool:
     return bool(server.db.fetch("SELECT id FROM notify_subscriptions WHERE email = :e", {"e": address}))
 
 
-BAD_ADDRESSES = ["kein-at-zeichen", "a@b", "zwei@@example.org", "leer zeichen@example.org", "x@example..org",
-                 "x@-example.org", "a@example.org\r\nBcc: victim@example.org", "<a@example.org>", "a,b@example.org",
-                 "a@example.123", 42, ["a@example.org"], "a" * 65 + "@example.org", "a@" + "b" * 250 + ".org"]
+BAD_ADDRESSES = [
+    "kein-at-zeichen",
+    "a@b",
+    "zwei@@example.org",
+    "leer zeichen@example.org",
+    "x@example..org",
+    "x@-example.org",
+    "a@example.org\r\nBcc: victim@example.org",
+    "<a@example.org>",
+    "a,b@example.org",
+    "a@example.123",
+    42,
+    ["a@example.org"],
+    "a" * 65 + "@example.org",
+    "a@" + "b" * 250 + ".org",
+]
 
 
 @pytest.mark.parametrize("address", BAD_ADDRESSES, ids=range(len(BAD_ADDRESSES)))
 def test_bad_addresses_are_a_400_and_nothing_is_stored(mail_server, address):
     s = mail_server
-    before = requests.get(f"{s.api}/collections/contributions/items", headers=MODERATOR, timeout=TIMEOUT,
-                          params={"f": "json", "resulttype": "hits"}).json()["numberMatched"]
+    before = requests.get(
+        f"{s.api}/collections/contributions/items",
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+        params={"f": "json", "resulttype": "hits"},
+    ).json()["numberMatched"]
     body = feature(plan_id=s.plan)
     body["properties"]["notify_email"] = address
     r = post(s, body)
@@ -256,15 +323,21 @@ def test_bad_addresses_are_a_400_and_nothing_is_stored(mail_server, address):
     description = r.json()["description"]
     assert "notify_email" in description and " / " in description
     assert "gültige E-Mail-Adresse" in description or "muss Text sein" in description
-    after = requests.get(f"{s.api}/collections/contributions/items", headers=MODERATOR, timeout=TIMEOUT,
-                         params={"f": "json", "resulttype": "hits"}).json()["numberMatched"]
+    after = requests.get(
+        f"{s.api}/collections/contributions/items",
+        headers=MODERATOR,
+        timeout=TIMEOUT,
+        params={"f": "json", "resulttype": "hits"},
+    ).json()["numberMatched"]
     assert after == before
 
 
 def test_good_addresses_are_accepted(mail_server, smtp):
     s = mail_server
-    for given, sent_to in ((f"first.last+tag.{s.backend}@Sub.Example.ORG", f"first.last+tag.{s.backend}@sub.example.org"),
-                           (f"  anna.{s.backend}@bücher.example  ", f"anna.{s.backend}@xn--bcher-kva.example")):
+    for given, sent_to in (
+        (f"first.last+tag.{s.backend}@Sub.Example.ORG", f"first.last+tag.{s.backend}@sub.example.org"),
+        (f"  anna.{s.backend}@bücher.example  ", f"anna.{s.backend}@xn--bcher-kva.example"),
+    ):
         contribute(s, given)
         smtp.inbox.wait(sent_to, 1)
 
@@ -276,8 +349,12 @@ def test_smtp_down_the_contribution_is_stored_and_the_mail_follows(mail_server, 
     try:
         cid, secret, created = contribute(s, address)
         assert created.headers["X-Notify-Email"] == "confirmation-queued"
-        item = requests.get(f"{s.api}/collections/contributions/items/{cid}", params={"f": "json"},
-                            headers={SECRET: secret}, timeout=TIMEOUT)
+        item = requests.get(
+            f"{s.api}/collections/contributions/items/{cid}",
+            params={"f": "json"},
+            headers={SECRET: secret},
+            timeout=TIMEOUT,
+        )
         assert item.status_code == 200 and item.json()["properties"]["text"]
         eventually(lambda: any(row["last_error"] for row in stored(s, "notify_outbox", cid)))  # a try failed
     finally:

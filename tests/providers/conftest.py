@@ -33,36 +33,51 @@ def _box(minx, miny, maxx, maxy):
 
 
 #: Synthetic buildings. b4 is a triangle whose envelope reaches into places the triangle does not.
-BUILDINGS = gpd.GeoDataFrame({
-    "id": ["b1", "b2", "b3", "b4", "b5"],
-    "source": "synthetic:test",
-    "name": ["Müllerhaus (Testdaten)", "Schule am Weg (Testdaten)", "Kiosk_1", "Dreieck 100%", "Fernes Haus"],
-    "function": ["Wohnen", "Schule", "Handel", None, "Wohnen"],
-    "height": [9.5, 14.0, 3.0, None, 30.0],
-    "storeys": [3, 4, 1, None, 10],
-    "synthetic": [True, True, False, True, True],
-    "height_estimated": [False, False, True, None, True],
-}, geometry=[
-    _box(X0, Y0, X0 + 20, Y0 + 15),
-    _box(X0 + 100, Y0, X0 + 130, Y0 + 20),
-    _box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 310),
-    _mp((X0 + 500, Y0), (X0 + 600, Y0), (X0 + 500, Y0 + 100), (X0 + 500, Y0)),
-    _box(X0 + 4000, Y0 + 3000, X0 + 4010, Y0 + 3010),
-], crs=EPSG)
+BUILDINGS = gpd.GeoDataFrame(
+    {
+        "id": ["b1", "b2", "b3", "b4", "b5"],
+        "source": "synthetic:test",
+        "name": ["Müllerhaus (Testdaten)", "Schule am Weg (Testdaten)", "Kiosk_1", "Dreieck 100%", "Fernes Haus"],
+        "function": ["Wohnen", "Schule", "Handel", None, "Wohnen"],
+        "height": [9.5, 14.0, 3.0, None, 30.0],
+        "storeys": [3, 4, 1, None, 10],
+        "synthetic": [True, True, False, True, True],
+        "height_estimated": [False, False, True, None, True],
+    },
+    geometry=[
+        _box(X0, Y0, X0 + 20, Y0 + 15),
+        _box(X0 + 100, Y0, X0 + 130, Y0 + 20),
+        _box(X0 + 300, Y0 + 300, X0 + 310, Y0 + 310),
+        _mp((X0 + 500, Y0), (X0 + 600, Y0), (X0 + 500, Y0 + 100), (X0 + 500, Y0)),
+        _box(X0 + 4000, Y0 + 3000, X0 + 4010, Y0 + 3010),
+    ],
+    crs=EPSG,
+)
 
-PLANS = gpd.GeoDataFrame({
-    "id": ["P1", "P2"],
-    "plan_id": ["P1", "P2"],
-    "name": ["Testplan Langenhorn 1", "Testplan Ohlsdorf 2"],
-    "inkrafttretens_datum": ["2001-05-17", "2015-01-01"],
-    "imported_at": ["2024-06-30T12:00:00Z", "2025-03-01T00:00:00Z"],
-}, geometry=[_box(X0 - 50, Y0 - 50, X0 + 700, Y0 + 400), _box(X0 + 3000, Y0 + 3000, X0 + 3500, Y0 + 3500)],
-    crs=EPSG)
+PLANS = gpd.GeoDataFrame(
+    {
+        "id": ["P1", "P2"],
+        "plan_id": ["P1", "P2"],
+        "name": ["Testplan Langenhorn 1", "Testplan Ohlsdorf 2"],
+        "inkrafttretens_datum": ["2001-05-17", "2015-01-01"],
+        "imported_at": ["2024-06-30T12:00:00Z", "2025-03-01T00:00:00Z"],
+    },
+    geometry=[_box(X0 - 50, Y0 - 50, X0 + 700, Y0 + 400), _box(X0 + 3000, Y0 + 3000, X0 + 3500, Y0 + 3500)],
+    crs=EPSG,
+)
 
-LINES = gpd.GeoDataFrame({
-    "id": ["g1", "g2"], "plan_id": "P1", "art": ["Baugrenze", "Baulinie"],
-}, geometry=[shapely.LineString([(X0, Y0 - 5), (X0 + 50, Y0 - 5)]),
-             shapely.LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 80)])], crs=EPSG)
+LINES = gpd.GeoDataFrame(
+    {
+        "id": ["g1", "g2"],
+        "plan_id": "P1",
+        "art": ["Baugrenze", "Baulinie"],
+    },
+    geometry=[
+        shapely.LineString([(X0, Y0 - 5), (X0 + 50, Y0 - 5)]),
+        shapely.LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 80)]),
+    ],
+    crs=EPSG,
+)
 
 
 @pytest.fixture
@@ -112,13 +127,15 @@ def provider(make_provider):
 
 def cql_text(text: str, filter_crs: str = CRS84):
     """Parse and prepare CQL2 text exactly as pygeoapi 0.24 does before calling the provider."""
-    return modify_pygeofilter(parse_cql2_text(text), filter_crs_uri=filter_crs, storage_crs_uri=STORAGE,
-                              geometry_column_name="geom")
+    return modify_pygeofilter(
+        parse_cql2_text(text), filter_crs_uri=filter_crs, storage_crs_uri=STORAGE, geometry_column_name="geom"
+    )
 
 
 def cql_json(document: dict | str, filter_crs: str = CRS84):
     import json
 
     text = document if isinstance(document, str) else json.dumps(document)
-    return modify_pygeofilter(parse_cql2_json(text), filter_crs_uri=filter_crs, storage_crs_uri=STORAGE,
-                              geometry_column_name="geom")
+    return modify_pygeofilter(
+        parse_cql2_json(text), filter_crs_uri=filter_crs, storage_crs_uri=STORAGE, geometry_column_name="geom"
+    )

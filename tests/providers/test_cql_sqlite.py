@@ -21,9 +21,21 @@ from store import gpkg_functions
 EPSG = 25832
 SCHEMA = TableSchema(
     table="things",
-    columns={"id": "text", "name": "text", "height": "real", "storeys": "integer", "built": "date",
-             "seen": "datetime", "listed": "boolean"},
-    geometry_column="geom", geometry_type="POINT", srs_id=EPSG, crs=pyproj.CRS.from_epsg(EPSG), rtree=None)
+    columns={
+        "id": "text",
+        "name": "text",
+        "height": "real",
+        "storeys": "integer",
+        "built": "date",
+        "seen": "datetime",
+        "listed": "boolean",
+    },
+    geometry_column="geom",
+    geometry_type="POINT",
+    srs_id=EPSG,
+    crs=pyproj.CRS.from_epsg(EPSG),
+    rtree=None,
+)
 X0, Y0 = 566000.0, 5947000.0
 ROWS = [  # made up for the test
     ("a", "Müllerhaus", 9.5, 3, "2001-05-17", "2024-06-30T12:00:00.000Z", 1, (X0, Y0)),
@@ -35,11 +47,15 @@ ROWS = [  # made up for the test
 @pytest.fixture(scope="module")
 def conn():
     db = gpkg_functions.register(sqlite3.connect(":memory:"))
-    db.execute("CREATE TABLE things (fid INTEGER PRIMARY KEY, id TEXT, name TEXT, height REAL, storeys INTEGER, "
-               "built DATE, seen DATETIME, listed BOOLEAN, geom BLOB)")
+    db.execute(
+        "CREATE TABLE things (fid INTEGER PRIMARY KEY, id TEXT, name TEXT, height REAL, storeys INTEGER, "
+        "built DATE, seen DATETIME, listed BOOLEAN, geom BLOB)"
+    )
     for row in ROWS:
-        db.execute("INSERT INTO things (id, name, height, storeys, built, seen, listed, geom) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [*row[:-1], gpkg_functions.encode_one(shapely.Point(row[-1]), EPSG)])
+        db.execute(
+            "INSERT INTO things (id, name, height, storeys, built, seen, listed, geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [*row[:-1], gpkg_functions.encode_one(shapely.Point(row[-1]), EPSG)],
+        )
     yield db
     db.close()
 
@@ -62,58 +78,90 @@ def selected(conn, cql) -> set[str]:
         return {r[0] for r in conn.execute(f"SELECT id FROM things WHERE {frag.sql}", frag.params)}
 
 
-@pytest.mark.parametrize("cql, sql, params", [
-    ("name = 'Müllerhaus'", '("name" = ?)', ["Müllerhaus"]),
-    ("height > 3 AND storeys <= 3", '(("height" > ?) AND ("storeys" <= ?))', [3, 3]),
-    ("storeys BETWEEN 1 AND 3", '("storeys" BETWEEN ? AND ?)', [1, 3]),
-    ("name IN ('a', 'b')", '("name" IN (?, ?))', ["a", "b"]),
-    ("height IS NULL", '("height" IS NULL)', []),
-    ("NOT (listed = true)", '(NOT ("listed" = ?))', [1]),
-    ("name LIKE 'Sch%'", '("name" GLOB ?)', ["Sch*"]),
-    ("built > DATE('2010-01-01')", '("built" > ?)', ["2010-01-01"]),
-    ({"op": "=", "args": [{"property": "name"}, "x' OR 1=1 --"]}, '("name" = ?)', ["x' OR 1=1 --"]),
-])
+@pytest.mark.parametrize(
+    "cql, sql, params",
+    [
+        ("name = 'Müllerhaus'", '("name" = ?)', ["Müllerhaus"]),
+        ("height > 3 AND storeys <= 3", '(("height" > ?) AND ("storeys" <= ?))', [3, 3]),
+        ("storeys BETWEEN 1 AND 3", '("storeys" BETWEEN ? AND ?)', [1, 3]),
+        ("name IN ('a', 'b')", '("name" IN (?, ?))', ["a", "b"]),
+        ("height IS NULL", '("height" IS NULL)', []),
+        ("NOT (listed = true)", '(NOT ("listed" = ?))', [1]),
+        ("name LIKE 'Sch%'", '("name" GLOB ?)', ["Sch*"]),
+        ("built > DATE('2010-01-01')", '("built" > ?)', ["2010-01-01"]),
+        ({"op": "=", "args": [{"property": "name"}, "x' OR 1=1 --"]}, '("name" = ?)', ["x' OR 1=1 --"]),
+    ],
+)
 def test_cql2_compiles_to_parameterised_sql(cql, sql, params):
     frag, compiler = compiled(cql)
     compiler.close()
     assert (frag.sql, frag.params) == (sql, params)
 
 
-@pytest.mark.parametrize("cql, ids", [
-    ("name = 'Müllerhaus'", {"a"}),
-    ("height > 10", {"b"}),
-    ("height IS NULL", {"c"}),
-    ("name LIKE 'Schule\\_%'", {"b"}),  # '_' escaped: a literal underscore
-    ("name LIKE 'Kiosk*'", {"c"}),  # '*' is a plain character in CQL2 LIKE
-    ("CASEI(name) LIKE CASEI('müller%')", {"a"}),
-    ("seen T_AFTER TIMESTAMP('2025-01-01T00:00:00Z')", {"b"}),
-    ("built T_BEFORE DATE('2010-01-01')", {"a"}),
-    ("listed = false", {"b"}),
-    ({"op": "s_intersects", "args": [{"property": "geometry"}, {"type": "Polygon", "coordinates": [[
-        [X0 - 10, Y0 - 10], [X0 + 10, Y0 - 10], [X0 + 10, Y0 + 10], [X0 - 10, Y0 + 10], [X0 - 10, Y0 - 10]]]}]},
-     {"a"}),
-    (_dwithin(150, "meters"), {"a", "b"}),
-    ({"op": "=", "args": [{"property": "name"}, "x' OR '1'='1"]}, set()),
-])
+@pytest.mark.parametrize(
+    "cql, ids",
+    [
+        ("name = 'Müllerhaus'", {"a"}),
+        ("height > 10", {"b"}),
+        ("height IS NULL", {"c"}),
+        ("name LIKE 'Schule\\_%'", {"b"}),  # '_' escaped: a literal underscore
+        ("name LIKE 'Kiosk*'", {"c"}),  # '*' is a plain character in CQL2 LIKE
+        ("CASEI(name) LIKE CASEI('müller%')", {"a"}),
+        ("seen T_AFTER TIMESTAMP('2025-01-01T00:00:00Z')", {"b"}),
+        ("built T_BEFORE DATE('2010-01-01')", {"a"}),
+        ("listed = false", {"b"}),
+        (
+            {
+                "op": "s_intersects",
+                "args": [
+                    {"property": "geometry"},
+                    {
+                        "type": "Polygon",
+                        "coordinates": [
+                            [
+                                [X0 - 10, Y0 - 10],
+                                [X0 + 10, Y0 - 10],
+                                [X0 + 10, Y0 + 10],
+                                [X0 - 10, Y0 + 10],
+                                [X0 - 10, Y0 - 10],
+                            ]
+                        ],
+                    },
+                ],
+            },
+            {"a"},
+        ),
+        (_dwithin(150, "meters"), {"a", "b"}),
+        ({"op": "=", "args": [{"property": "name"}, "x' OR '1'='1"]}, set()),
+    ],
+)
 def test_compiled_filters_select_the_right_rows(conn, cql, ids):
     assert selected(conn, cql) == ids
 
 
 def test_a_lon_lat_literal_is_transformed_to_the_storage_crs(conn):
     lon, lat = pyproj.Transformer.from_crs(EPSG, "OGC:CRS84", always_xy=True).transform(X0 + 100, Y0)
-    ring = [(lon - 1e-4, lat - 1e-4), (lon + 1e-4, lat - 1e-4), (lon + 1e-4, lat + 1e-4), (lon - 1e-4, lat + 1e-4),
-            (lon - 1e-4, lat - 1e-4)]
+    ring = [
+        (lon - 1e-4, lat - 1e-4),
+        (lon + 1e-4, lat - 1e-4),
+        (lon + 1e-4, lat + 1e-4),
+        (lon - 1e-4, lat + 1e-4),
+        (lon - 1e-4, lat - 1e-4),
+    ]
     cql = f"S_INTERSECTS(geometry, POLYGON(({', '.join(f'{x} {y}' for x, y in ring)})))"
     assert selected(conn, cql) == {"b"}
 
 
-@pytest.mark.parametrize("cql, needle", [
-    ("colour = 'rot'", "unknown property 'colour'"),
-    ("geometry = 3", "spatial predicates"),
-    ("height = 1e999", "finite"),
-    (_dwithin(1, "feet"), "metres"),
-    ({"op": "a_contains", "args": [{"property": "name"}, ["a"]]}, "array operators"),
-])
+@pytest.mark.parametrize(
+    "cql, needle",
+    [
+        ("colour = 'rot'", "unknown property 'colour'"),
+        ("geometry = 3", "spatial predicates"),
+        ("height = 1e999", "finite"),
+        (_dwithin(1, "feet"), "metres"),
+        ({"op": "a_contains", "args": [{"property": "name"}, ["a"]]}, "array operators"),
+    ],
+)
 def test_filters_it_cannot_compile_are_a_400_that_says_why(cql, needle):
     with pytest.raises(ProviderInvalidQueryError, match=needle):
         compiled(cql)

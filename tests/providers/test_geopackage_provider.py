@@ -62,9 +62,17 @@ def lonlat(x, y):
 
 
 def feature(geometry=None, **props) -> dict:
-    geometry = geometry or {"type": "Polygon", "coordinates": [[
-        list(lonlat(X0 + 50, Y0 + 50)), list(lonlat(X0 + 60, Y0 + 50)), list(lonlat(X0 + 60, Y0 + 58)),
-        list(lonlat(X0 + 50, Y0 + 50))]]}
+    geometry = geometry or {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                list(lonlat(X0 + 50, Y0 + 50)),
+                list(lonlat(X0 + 60, Y0 + 50)),
+                list(lonlat(X0 + 60, Y0 + 58)),
+                list(lonlat(X0 + 50, Y0 + 50)),
+            ]
+        ],
+    }
     return {"type": "Feature", "geometry": geometry, "properties": {"source": "synthetic:api", **props}}
 
 
@@ -139,8 +147,9 @@ def test_query_returns_geojson_with_exact_counts(provider):
     assert first["id"] == "b1" and first["type"] == "Feature"
     assert first["properties"]["id"] == "b1" and first["properties"]["synthetic"] is True
     assert first["properties"]["storeys"] == 3 and first["geometry"]["type"] == "MultiPolygon"
-    assert first["geometry"]["coordinates"][0][0][0] == [X0 + 20, Y0] or \
-        [X0, Y0] in first["geometry"]["coordinates"][0][0]
+    assert (
+        first["geometry"]["coordinates"][0][0][0] == [X0 + 20, Y0] or [X0, Y0] in first["geometry"]["coordinates"][0][0]
+    )
     # the page travels as the text the provider wrote (providers/passthrough.py); pygeoapi writes it out
     from pygeoapi import util
     from pygeoapi.api import itemtypes
@@ -180,10 +189,15 @@ def test_bbox_is_exact_not_just_the_index(provider):
 
 def test_bbox_query_plans_agree(provider, monkeypatch):
     """Large boxes read pages in storage order and count in the R-tree: same answers as the general path."""
-    boxes = [[X0 + 580, Y0 + 80, X0 + 700, Y0 + 200], [X0 + 540, Y0 + 20, X0 + 700, Y0 + 200],
-             [X0 - 1, Y0 - 1, X0 + 101, Y0 + 1], [X0 - 100, Y0 - 100, X0 + 5000, Y0 + 5000]]
-    expected = [(matched_ids(provider, bbox=b), provider.query(bbox=b, resulttype="hits")["numberMatched"])
-                for b in boxes]
+    boxes = [
+        [X0 + 580, Y0 + 80, X0 + 700, Y0 + 200],
+        [X0 + 540, Y0 + 20, X0 + 700, Y0 + 200],
+        [X0 - 1, Y0 - 1, X0 + 101, Y0 + 1],
+        [X0 - 100, Y0 - 100, X0 + 5000, Y0 + 5000],
+    ]
+    expected = [
+        (matched_ids(provider, bbox=b), provider.query(bbox=b, resulttype="hits")["numberMatched"]) for b in boxes
+    ]
     for (ids_, hits), box in zip(expected, boxes, strict=True):
         assert len(ids_) == hits
         general = provider.query(bbox=box, resulttype="hits", filterq=cql_text("INCLUDE"))["numberMatched"]
@@ -210,13 +224,22 @@ def test_property_filters_sortby_select_and_skip_geometry(provider):
     with pytest.raises(ProviderInvalidQueryError, match="storeys"):
         provider.query(properties=[("storeys", "vier")])
     assert ids(provider.query(sortby=[{"property": "height", "order": "-"}])) == ["b5", "b2", "b1", "b3", "b4"]
-    assert ids(provider.query(sortby=[{"property": "function", "order": "+"},
-                                      {"property": "id", "order": "-"}])) == ["b3", "b2", "b5", "b1", "b4"]  # NULLs last, as on PostGIS
+    assert ids(provider.query(sortby=[{"property": "function", "order": "+"}, {"property": "id", "order": "-"}])) == [
+        "b3",
+        "b2",
+        "b5",
+        "b1",
+        "b4",
+    ]  # NULLs last, as on PostGIS
     with pytest.raises(ProviderInvalidQueryError, match="unknown property"):
         provider.query(sortby=[{"property": "height; DROP TABLE buildings", "order": "+"}])
     slim = provider.query(select_properties=["name", "height"], skip_geometry=True, limit=1)["features"][0]
-    assert slim == {"type": "Feature", "id": "b1", "geometry": None,
-                    "properties": {"name": "Müllerhaus (Testdaten)", "height": 9.5}}
+    assert slim == {
+        "type": "Feature",
+        "id": "b1",
+        "geometry": None,
+        "properties": {"name": "Müllerhaus (Testdaten)", "height": 9.5},
+    }
     with pytest.raises(ProviderInvalidQueryError):
         provider.query(select_properties=["nope"])
 
@@ -276,8 +299,10 @@ def test_output_crs_axis_order(gpkg_path, provider):
     # The same numbers pygeoapi's own helper produces.
     reference = get_transform_from_spec(spec4326)(shapely.geometry.shape(native["geometry"]))
     assert shapely.geometry.shape(geo["geometry"]).equals_exact(reference, 1e-9)
-    assert provider.get("b1", crs_transform_spec=create_crs_transform_spec(definition, STORAGE)) \
-        ["geometry"] == native["geometry"]
+    assert (
+        provider.get("b1", crs_transform_spec=create_crs_transform_spec(definition, STORAGE))["geometry"]
+        == native["geometry"]
+    )
 
 
 def test_storage_crs_different_from_the_file_is_transformed(gpkg_path):
@@ -295,31 +320,34 @@ def test_storage_crs_different_from_the_file_is_transformed(gpkg_path):
 # -- CQL2 ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("height > 9", {"b1", "b2", "b5"}),
-    ("height >= 9.5 AND storeys <= 4", {"b1", "b2"}),
-    ("function = 'Wohnen' OR height < 4", {"b1", "b5", "b3"}),
-    ("NOT (function = 'Wohnen')", {"b2", "b3"}),  # b4's NULL is neither
-    ("height BETWEEN 3 AND 10", {"b1", "b3"}),
-    ("height NOT BETWEEN 3 AND 10", {"b2", "b5"}),
-    ("function IN ('Schule', 'Handel')", {"b2", "b3"}),
-    ("function NOT IN ('Schule', 'Handel')", {"b1", "b5"}),
-    ("height IS NULL", {"b4"}),
-    ("storeys IS NOT NULL AND synthetic = false", {"b3"}),
-    ("synthetic = TRUE AND height_estimated = TRUE", {"b5"}),
-    ("name LIKE 'Schule%'", {"b2"}),
-    ("name LIKE 'schule%'", set()),  # LIKE is case-sensitive
-    ("CASEI(name) LIKE CASEI('schule%')", {"b2"}),
-    ("CASEI(name) LIKE CASEI('müller%')", {"b1"}),
-    ("name LIKE 'Kiosk_1'", {"b3"}),
-    ("name LIKE 'Kiosk.1'", set()),  # '.' is no wildcard in CQL2
-    ("name LIKE 'Kio_k\\_1'", {"b3"}),  # '_' one character, '\\_' a literal underscore
-    ("name LIKE '%100\\%'", {"b4"}),
-    ("name NOT LIKE '%Testdaten%'", {"b3", "b4", "b5"}),
-    ("storeys * 3 >= height", {"b3", "b5"}),
-    ("ACCENTI(name) LIKE 'Mullerhaus%'", {"b1"}),
-    ("INCLUDE", {"b1", "b2", "b3", "b4", "b5"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("height > 9", {"b1", "b2", "b5"}),
+        ("height >= 9.5 AND storeys <= 4", {"b1", "b2"}),
+        ("function = 'Wohnen' OR height < 4", {"b1", "b5", "b3"}),
+        ("NOT (function = 'Wohnen')", {"b2", "b3"}),  # b4's NULL is neither
+        ("height BETWEEN 3 AND 10", {"b1", "b3"}),
+        ("height NOT BETWEEN 3 AND 10", {"b2", "b5"}),
+        ("function IN ('Schule', 'Handel')", {"b2", "b3"}),
+        ("function NOT IN ('Schule', 'Handel')", {"b1", "b5"}),
+        ("height IS NULL", {"b4"}),
+        ("storeys IS NOT NULL AND synthetic = false", {"b3"}),
+        ("synthetic = TRUE AND height_estimated = TRUE", {"b5"}),
+        ("name LIKE 'Schule%'", {"b2"}),
+        ("name LIKE 'schule%'", set()),  # LIKE is case-sensitive
+        ("CASEI(name) LIKE CASEI('schule%')", {"b2"}),
+        ("CASEI(name) LIKE CASEI('müller%')", {"b1"}),
+        ("name LIKE 'Kiosk_1'", {"b3"}),
+        ("name LIKE 'Kiosk.1'", set()),  # '.' is no wildcard in CQL2
+        ("name LIKE 'Kio_k\\_1'", {"b3"}),  # '_' one character, '\\_' a literal underscore
+        ("name LIKE '%100\\%'", {"b4"}),
+        ("name NOT LIKE '%Testdaten%'", {"b3", "b4", "b5"}),
+        ("storeys * 3 >= height", {"b3", "b5"}),
+        ("ACCENTI(name) LIKE 'Mullerhaus%'", {"b1"}),
+        ("INCLUDE", {"b1", "b2", "b3", "b4", "b5"}),
+    ],
+)
 def test_cql2_text_scalar(provider, text, expected):
     assert matched_ids(provider, filterq=cql_text(text)) == expected
 
@@ -358,8 +386,13 @@ def test_cql2_relate_touches_and_distance(provider):
     assert matched_ids(provider, filterq=cql_text(f"RELATE(geometry, {inside_b2}, 'T********')")) == {"b2"}
     on_edge = f"SRID={EPSG};POINT({X0 + 20} {Y0 + 5})"
     assert matched_ids(provider, filterq=cql_text(f"S_TOUCHES(geometry, {on_edge})")) == {"b1"}
-    near_b1 = values.Geometry({"type": "Point", "coordinates": (X0 + 25, Y0 + 5),
-                               "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{EPSG}"}}})
+    near_b1 = values.Geometry(
+        {
+            "type": "Point",
+            "coordinates": (X0 + 25, Y0 + 5),
+            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{EPSG}"}},
+        }
+    )
     within = ast.DistanceWithin(ast.Attribute("geom"), near_b1, distance=10, units="meters")
     assert matched_ids(provider, filterq=within) == {"b1"}
     assert matched_ids(provider, filterq=ast.DistanceWithin(ast.Attribute("geom"), near_b1, 2, "meters")) == set()
@@ -397,16 +430,25 @@ def test_cql2_bbox_forms(provider):
 
 def test_cql2_json_matches_text(provider):
     pairs = [
-        ({"op": "and", "args": [{"op": ">=", "args": [{"property": "height"}, 9.5]},
-                                {"op": "<=", "args": [{"property": "storeys"}, 4]}]},
-         "height >= 9.5 AND storeys <= 4"),
+        (
+            {
+                "op": "and",
+                "args": [
+                    {"op": ">=", "args": [{"property": "height"}, 9.5]},
+                    {"op": "<=", "args": [{"property": "storeys"}, 4]},
+                ],
+            },
+            "height >= 9.5 AND storeys <= 4",
+        ),
         ({"op": "like", "args": [{"property": "name"}, "Schule%"]}, "name LIKE 'Schule%'"),
         ({"op": "in", "args": [{"property": "function"}, ["Schule", "Handel"]]}, "function IN ('Schule', 'Handel')"),
         ({"op": "isNull", "args": [{"property": "height"}]}, "height IS NULL"),
         # pygeofilter 0.4 reads between as [value, [low, high]]
         ({"op": "between", "args": [{"property": "height"}, [3, 10]]}, "height BETWEEN 3 AND 10"),
-        ({"op": "not", "args": [{"op": "=", "args": [{"property": "function"}, "Wohnen"]}]},
-         "NOT (function = 'Wohnen')"),
+        (
+            {"op": "not", "args": [{"op": "=", "args": [{"property": "function"}, "Wohnen"]}]},
+            "NOT (function = 'Wohnen')",
+        ),
     ]
     for document, text in pairs:
         assert matched_ids(provider, filterq=cql_json(document)) == matched_ids(provider, filterq=cql_text(text))
@@ -415,28 +457,56 @@ def test_cql2_json_matches_text(provider):
 def test_cql2_temporal(make_provider):
     plans = make_provider("bp_plan")
     assert matched_ids(plans, filterq=cql_text("inkrafttretens_datum > DATE('2010-01-01')")) == {"P2"}
-    assert matched_ids(plans, filterq=cql_text(
-        "imported_at T_AFTER TIMESTAMP('2024-12-31T23:00:00Z')")) == {"P2"}
-    assert matched_ids(plans, filterq=cql_text(
-        "imported_at T_BEFORE TIMESTAMP('2024-06-30T12:00:01Z')")) == {"P1"}
-    assert matched_ids(plans, filterq=cql_json({"op": "t_during", "args": [
-        {"property": "inkrafttretens_datum"}, {"interval": ["2000-01-01", "2002-01-01"]}]})) == {"P1"}
-    assert matched_ids(plans, filterq=cql_json({"op": "t_during", "args": [
-        {"property": "imported_at"}, {"interval": ["2025-01-01T00:00:00Z", ".."]}]})) == {"P2"}
-    assert matched_ids(plans, filterq=cql_text(
-        "imported_at T_INTERSECTS INTERVAL('2024-06-30T12:00:00Z', '2024-07-01T00:00:00Z')")) == {"P1"}
+    assert matched_ids(plans, filterq=cql_text("imported_at T_AFTER TIMESTAMP('2024-12-31T23:00:00Z')")) == {"P2"}
+    assert matched_ids(plans, filterq=cql_text("imported_at T_BEFORE TIMESTAMP('2024-06-30T12:00:01Z')")) == {"P1"}
+    assert matched_ids(
+        plans,
+        filterq=cql_json(
+            {
+                "op": "t_during",
+                "args": [{"property": "inkrafttretens_datum"}, {"interval": ["2000-01-01", "2002-01-01"]}],
+            }
+        ),
+    ) == {"P1"}
+    assert matched_ids(
+        plans,
+        filterq=cql_json(
+            {"op": "t_during", "args": [{"property": "imported_at"}, {"interval": ["2025-01-01T00:00:00Z", ".."]}]}
+        ),
+    ) == {"P2"}
+    assert matched_ids(
+        plans, filterq=cql_text("imported_at T_INTERSECTS INTERVAL('2024-06-30T12:00:00Z', '2024-07-01T00:00:00Z')")
+    ) == {"P1"}
     assert matched_ids(plans, filterq=cql_text("satzungsbeschluss_datum IS NULL")) == {"P1", "P2"}
-    assert matched_ids(plans, filterq=cql_json({"op": "t_after", "args": [
-        {"property": "imported_at"}, {"interval": ["2020-01-01T00:00:00Z", ".."]}]})) == set()
-    assert matched_ids(plans, filterq=cql_json({"op": "t_before", "args": [
-        {"property": "imported_at"}, {"interval": ["..", "2025-01-01T00:00:00Z"]}]})) == set()
+    assert (
+        matched_ids(
+            plans,
+            filterq=cql_json(
+                {"op": "t_after", "args": [{"property": "imported_at"}, {"interval": ["2020-01-01T00:00:00Z", ".."]}]}
+            ),
+        )
+        == set()
+    )
+    assert (
+        matched_ids(
+            plans,
+            filterq=cql_json(
+                {"op": "t_before", "args": [{"property": "imported_at"}, {"interval": ["..", "2025-01-01T00:00:00Z"]}]}
+            ),
+        )
+        == set()
+    )
     with pytest.raises(ProviderInvalidQueryError, match="not a date"):
         plans.query(filterq=cql_text("name T_AFTER DATE('2020-01-01')"))
 
 
 def test_unknown_properties_are_400_naming_them(provider):
-    for filterq in (cql_text("colour = 'red'"), cql_json({"op": "=", "args": [{"property": "colour"}, "red"]}),
-                    cql_text("colour IS NULL"), cql_text("CASEI(colour) LIKE 'x'")):
+    for filterq in (
+        cql_text("colour = 'red'"),
+        cql_json({"op": "=", "args": [{"property": "colour"}, "red"]}),
+        cql_text("colour IS NULL"),
+        cql_text("CASEI(colour) LIKE 'x'"),
+    ):
         with pytest.raises(ProviderInvalidQueryError, match="'colour'") as info:
             provider.query(filterq=filterq)
         assert info.value.http_status_code == 400 and "colour" in info.value.message
@@ -452,8 +522,11 @@ def test_unknown_properties_are_400_naming_them(provider):
 def _schema_snapshot(path):
     conn = connect(path)
     master = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
-    counts = {name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-              for (kind, name, _) in master if kind == "table" and not name.startswith("sqlite_")}
+    counts = {
+        name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        for (kind, name, _) in master
+        if kind == "table" and not name.startswith("sqlite_")
+    }
     conn.close()
     return master, counts
 
@@ -478,9 +551,11 @@ INJECTION_NAMES = [
 def test_injection_attempts_leak_nothing_and_drop_nothing(gpkg_path, provider):
     before = _schema_snapshot(gpkg_path)
     for value in INJECTION_VALUES:
-        for document in ({"op": "=", "args": [{"property": "name"}, value]},
-                         {"op": "like", "args": [{"property": "name"}, value]},
-                         {"op": "in", "args": [{"property": "function"}, [value, value]]}):
+        for document in (
+            {"op": "=", "args": [{"property": "name"}, value]},
+            {"op": "like", "args": [{"property": "name"}, value]},
+            {"op": "in", "args": [{"property": "function"}, [value, value]]},
+        ):
             assert provider.query(filterq=cql_json(document))["numberMatched"] == 0, (document, value)
         assert provider.query(properties=[("name", value)])["numberMatched"] == 0
         assert provider.query(q=value)["numberMatched"] == 0
@@ -503,8 +578,11 @@ def test_sql_text_in_cql2_text_does_not_even_parse():
     """pygeoapi answers 400 "Bad CQL text" for these before the provider is called."""
     from pygeofilter.parsers.cql2_text import parse
 
-    for text in ("name = 'x'' OR 1=1 --'", "name = 'x'; DROP TABLE buildings; --'",
-                 "name LIKE '%' UNION SELECT * FROM bp_plan --"):
+    for text in (
+        "name = 'x'' OR 1=1 --'",
+        "name = 'x'; DROP TABLE buildings; --'",
+        "name LIKE '%' UNION SELECT * FROM bp_plan --",
+    ):
         with pytest.raises(Exception):  # noqa: B017 — lark raises one of several errors; any refusal is right
             parse(text)
 
@@ -530,8 +608,9 @@ def test_get_and_not_found(provider):
 
 
 def test_create_transforms_crs84_to_storage_and_indexes(gpkg_path, provider):
-    new_id = provider.create(json.dumps(feature(name="Neubau (Testdaten)", height=7.5, storeys=2,
-                                                synthetic=True)).encode())
+    new_id = provider.create(
+        json.dumps(feature(name="Neubau (Testdaten)", height=7.5, storeys=2, synthetic=True)).encode()
+    )
     assert len(new_id) == 36  # uuid4
     item = provider.get(new_id)
     assert item["properties"]["height"] == 7.5 and item["properties"]["synthetic"] is True
@@ -549,8 +628,7 @@ def test_create_transforms_crs84_to_storage_and_indexes(gpkg_path, provider):
 
 
 def test_create_in_another_crs(provider, make_provider):
-    square = {"type": "Polygon", "coordinates": [[[X0 + 900, Y0], [X0 + 910, Y0], [X0 + 910, Y0 + 10],
-                                                  [X0 + 900, Y0]]]}
+    square = {"type": "Polygon", "coordinates": [[[X0 + 900, Y0], [X0 + 910, Y0], [X0 + 910, Y0 + 10], [X0 + 900, Y0]]]}
     first = provider.create(json.dumps(feature(square)), content_crs=STORAGE)
     assert _vertex(provider.get(first)["geometry"]) == [X0 + 900, Y0]
     legacy = {**feature(square), "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}}
@@ -559,8 +637,16 @@ def test_create_in_another_crs(provider, make_provider):
     # Content-Crs EPSG:4326 means lat/lon order.
     lon, lat = lonlat(X0 + 900, Y0)
     lines = make_provider("bp_baugrenze")
-    point = lines.create(json.dumps({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lat, lon]},
-                                     "properties": {"plan_id": "P1"}}), content_crs=EPSG4326)
+    point = lines.create(
+        json.dumps(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lat, lon]},
+                "properties": {"plan_id": "P1"},
+            }
+        ),
+        content_crs=EPSG4326,
+    )
     assert lines.get(point)["geometry"]["coordinates"] == pytest.approx([X0 + 900, Y0], abs=1e-6)
     with pytest.raises(IntakeError, match="unknown CRS"):
         provider.create(json.dumps(feature(square)), content_crs="EPSG:999999")
@@ -569,8 +655,9 @@ def test_create_in_another_crs(provider, make_provider):
 def test_update_replaces_and_delete_removes(gpkg_path, provider, make_provider):
     lines = make_provider("bp_baugrenze")
     new = {"type": "LineString", "coordinates": [list(lonlat(X0 - 300, Y0)), list(lonlat(X0 - 250, Y0 + 20))]}
-    assert lines.update("g1", json.dumps({"type": "Feature", "geometry": new,
-                                          "properties": {"art": "Baulinie"}})) is True
+    assert (
+        lines.update("g1", json.dumps({"type": "Feature", "geometry": new, "properties": {"art": "Baulinie"}})) is True
+    )
     item = lines.get("g1")
     assert item["properties"]["art"] == "Baulinie"
     assert item["properties"]["plan_id"] is None  # PUT replaces: left out means null
@@ -592,36 +679,56 @@ def test_update_replaces_and_delete_removes(gpkg_path, provider, make_provider):
 def test_writes_update_gpkg_contents(gpkg_path, provider):
     conn = connect(gpkg_path)
     before = conn.execute("SELECT max_x, last_change FROM gpkg_contents WHERE table_name = 'buildings'").fetchone()
-    far_square = {"type": "Polygon", "coordinates": [[
-        list(lonlat(X0 + 9000, Y0)), list(lonlat(X0 + 9010, Y0)), list(lonlat(X0 + 9010, Y0 + 9)),
-        list(lonlat(X0 + 9000, Y0))]]}
+    far_square = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                list(lonlat(X0 + 9000, Y0)),
+                list(lonlat(X0 + 9010, Y0)),
+                list(lonlat(X0 + 9010, Y0 + 9)),
+                list(lonlat(X0 + 9000, Y0)),
+            ]
+        ],
+    }
     provider.create(json.dumps(feature(far_square)))
     after = conn.execute("SELECT max_x, last_change FROM gpkg_contents WHERE table_name = 'buildings'").fetchone()
     assert after[0] == pytest.approx(X0 + 9010, abs=1e-6) and after[1] >= before[1]
     conn.close()
 
 
-@pytest.mark.parametrize("body, error, message", [
-    (b"{not json", IntakeError, "not valid JSON"),
-    (json.dumps([1, 2]), IntakeError, "GeoJSON Feature"),
-    (json.dumps({"type": "FeatureCollection", "features": []}), IntakeError, "GeoJSON Feature"),
-    (json.dumps({"type": "Feature", "properties": {}}), IntakeError, "geometry"),
-    (json.dumps({"type": "Feature", "geometry": None, "properties": {}}), IntakeError, "geometry is required"),
-    (json.dumps(feature(colour="rot")), IntakeError, "unknown properties.*colour"),
-    (json.dumps(feature(fid=1)), IntakeError, "unknown properties.*fid"),
-    (json.dumps(feature(height="hoch")), IntakeError, "height"),
-    (json.dumps(feature(storeys=2.5)), IntakeError, "storeys"),
-    (json.dumps(feature(synthetic="yes")), IntakeError, "synthetic"),
-    (json.dumps(feature({"type": "Point", "coordinates": [10.0, 53.66]})), IntakeError,
-     "geometry type 'Point' not accepted here; use MultiPolygon, Polygon"),
-    (json.dumps(feature({"type": "Polygon", "coordinates": [[[10.0, 53.66], [10.1]]]})), IntakeError,
-     "malformed geometry"),
-    (json.dumps(feature({"type": "Polygon", "coordinates": [[[X0, Y0], [X0 + 9, Y0], [X0, Y0 + 9], [X0, Y0]]]})),
-     IntakeError, "longitude/latitude"),
-    (json.dumps(feature({"type": "Polygon", "coordinates": []})), IntakeError, "empty"),
-    (json.dumps({**feature(), "id": "b1"}), IntakeConflict, "exists already"),
-    (json.dumps({**feature(), "id": "a/b"}), IntakeError, "'/'"),
-])
+@pytest.mark.parametrize(
+    "body, error, message",
+    [
+        (b"{not json", IntakeError, "not valid JSON"),
+        (json.dumps([1, 2]), IntakeError, "GeoJSON Feature"),
+        (json.dumps({"type": "FeatureCollection", "features": []}), IntakeError, "GeoJSON Feature"),
+        (json.dumps({"type": "Feature", "properties": {}}), IntakeError, "geometry"),
+        (json.dumps({"type": "Feature", "geometry": None, "properties": {}}), IntakeError, "geometry is required"),
+        (json.dumps(feature(colour="rot")), IntakeError, "unknown properties.*colour"),
+        (json.dumps(feature(fid=1)), IntakeError, "unknown properties.*fid"),
+        (json.dumps(feature(height="hoch")), IntakeError, "height"),
+        (json.dumps(feature(storeys=2.5)), IntakeError, "storeys"),
+        (json.dumps(feature(synthetic="yes")), IntakeError, "synthetic"),
+        (
+            json.dumps(feature({"type": "Point", "coordinates": [10.0, 53.66]})),
+            IntakeError,
+            "geometry type 'Point' not accepted here; use MultiPolygon, Polygon",
+        ),
+        (
+            json.dumps(feature({"type": "Polygon", "coordinates": [[[10.0, 53.66], [10.1]]]})),
+            IntakeError,
+            "malformed geometry",
+        ),
+        (
+            json.dumps(feature({"type": "Polygon", "coordinates": [[[X0, Y0], [X0 + 9, Y0], [X0, Y0 + 9], [X0, Y0]]]})),
+            IntakeError,
+            "longitude/latitude",
+        ),
+        (json.dumps(feature({"type": "Polygon", "coordinates": []})), IntakeError, "empty"),
+        (json.dumps({**feature(), "id": "b1"}), IntakeConflict, "exists already"),
+        (json.dumps({**feature(), "id": "a/b"}), IntakeError, "'/'"),
+    ],
+)
 def test_create_rejects_bad_input_clearly(provider, body, error, message):
     before = provider.query(resulttype="hits")["numberMatched"]
     with pytest.raises(error, match=message) as info:
@@ -656,6 +763,7 @@ def test_not_editable_refuses_writes(make_provider):
 
 
 # -- durability ---------------------------------------------------------------------------------------
+
 
 def _write_until_killed(path: str, out_fd: int) -> None:
     """Child process: create features, report each id only after create() returned."""
@@ -708,10 +816,11 @@ def test_bbox_page_on_a_larger_table_is_fast(tmp_path):
     n = 20_000
     rng = np.random.default_rng(3)
     xs, ys = X0 + rng.uniform(0, 5000, n), Y0 + rng.uniform(0, 5000, n)
-    frame = gpd.GeoDataFrame({"id": [f"s{i}" for i in range(n)], "source": "synthetic:scale",
-                              "height": rng.uniform(3, 30, n)},
-                             geometry=[shapely.MultiPolygon([shapely.box(x, y, x + 12, y + 9)])
-                                       for x, y in zip(xs, ys, strict=True)], crs=EPSG)
+    frame = gpd.GeoDataFrame(
+        {"id": [f"s{i}" for i in range(n)], "source": "synthetic:scale", "height": rng.uniform(3, 30, n)},
+        geometry=[shapely.MultiPolygon([shapely.box(x, y, x + 12, y + 9)]) for x, y in zip(xs, ys, strict=True)],
+        crs=EPSG,
+    )
     path = tmp_path / "scale.gpkg"
     with GeoPackageStore(path, epsg=EPSG) as store:
         store.replace({"buildings": frame}, source="synthetic:scale")
@@ -736,17 +845,39 @@ def _pygeoapi(gpkg_path):
     definition = provider_def(gpkg_path)
     definition["name"] = "providers.store.StoreFeatureProvider"  # how api/config.py names it
     config = {
-        "server": {"url": "http://localhost/oapi", "mimetype": "application/json", "encoding": "utf-8",
-                   "languages": ["en-US"], "limits": {"default_items": 10, "max_items": 1000},
-                   "map": {"url": "x", "attribution": "x"}, "bind": {"host": "127.0.0.1", "port": 0}},
+        "server": {
+            "url": "http://localhost/oapi",
+            "mimetype": "application/json",
+            "encoding": "utf-8",
+            "languages": ["en-US"],
+            "limits": {"default_items": 10, "max_items": 1000},
+            "map": {"url": "x", "attribution": "x"},
+            "bind": {"host": "127.0.0.1", "port": 0},
+        },
         "logging": {"level": "CRITICAL"},
-        "metadata": {"identification": {"title": "t", "description": "d", "keywords": ["k"],
-                                        "keywords_type": "theme", "terms_of_service": "x", "url": "x"},
-                     "license": {"name": "x", "url": "x"}, "provider": {"name": "x", "url": "x"},
-                     "contact": {"name": "x", "email": "x", "url": "x", "role": "pointOfContact"}},
-        "resources": {"buildings": {
-            "type": "collection", "title": "Gebäude (Testdaten)", "description": "Testdaten", "keywords": ["b"],
-            "extents": {"spatial": {"bbox": [9, 53, 11, 54], "crs": CRS84}}, "providers": [definition]}},
+        "metadata": {
+            "identification": {
+                "title": "t",
+                "description": "d",
+                "keywords": ["k"],
+                "keywords_type": "theme",
+                "terms_of_service": "x",
+                "url": "x",
+            },
+            "license": {"name": "x", "url": "x"},
+            "provider": {"name": "x", "url": "x"},
+            "contact": {"name": "x", "email": "x", "url": "x", "role": "pointOfContact"},
+        },
+        "resources": {
+            "buildings": {
+                "type": "collection",
+                "title": "Gebäude (Testdaten)",
+                "description": "Testdaten",
+                "keywords": ["b"],
+                "extents": {"spatial": {"bbox": [9, 53, 11, 54], "crs": CRS84}},
+                "providers": [definition],
+            }
+        },
     }
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
@@ -763,8 +894,9 @@ def _request(method="GET", query=None, data=None, content_type=None):
     from werkzeug.test import EnvironBuilder
     from werkzeug.wrappers import Request
 
-    builder = EnvironBuilder(method=method, query_string=query, data=data,
-                             headers={"Content-Type": content_type} if content_type else {})
+    builder = EnvironBuilder(
+        method=method, query_string=query, data=data, headers={"Content-Type": content_type} if content_type else {}
+    )
     return APIRequest.from_flask(Request(builder.get_environ()), ["en-US"])
 
 
@@ -777,29 +909,40 @@ def test_served_through_pygeoapi(gpkg_path):
     west, south = lonlat(X0 - 5, Y0 - 5)
     east, north = lonlat(X0 + 140, Y0 + 30)
     headers, status, body = itemtypes.get_collection_items(
-        api, _request(query={"f": "json", "bbox": f"{west},{south},{east},{north}"}), "buildings")
+        api, _request(query={"f": "json", "bbox": f"{west},{south},{east},{north}"}), "buildings"
+    )
     assert status == 200 and headers["Content-Crs"] == f"<{CRS84}>"
     assert sorted(ids(json.loads(body))) == ["b1", "b2"]
     headers, status, body = itemtypes.get_collection_items(
-        api, _request(query={"f": "json", "crs": EPSG4326, "limit": 1}), "buildings")
+        api, _request(query={"f": "json", "crs": EPSG4326, "limit": 1}), "buildings"
+    )
     lat, lon = _vertex(json.loads(body)["features"][0]["geometry"])
     assert status == 200 and 53.6 < lat < 53.75 and 9.9 < lon < 10.1
-    _, status, body = itemtypes.get_collection_items(api, _request(query={"f": "json", "filter": "colour = 1"}),
-                                                     "buildings")
+    _, status, body = itemtypes.get_collection_items(
+        api, _request(query={"f": "json", "filter": "colour = 1"}), "buildings"
+    )
     assert status == 400 and "colour" in body
     _, status, _ = itemtypes.get_collection_items(
-        api, _request(query={"f": "json", "filter": "name = 'x'' OR 1=1 --'"}), "buildings")
+        api, _request(query={"f": "json", "filter": "name = 'x'' OR 1=1 --'"}), "buildings"
+    )
     assert status == 400
     headers, status, _ = itemtypes.manage_collection_item(
-        api, _request("POST", data=json.dumps(feature(name="API (Testdaten)")), content_type="application/geo+json"),
-        "create", "buildings")
+        api,
+        _request("POST", data=json.dumps(feature(name="API (Testdaten)")), content_type="application/geo+json"),
+        "create",
+        "buildings",
+    )
     assert status == 201 and "/collections/buildings/items/" in headers["Location"]
     _, status, body = itemtypes.manage_collection_item(
-        api, _request("POST", data="{kaputt", content_type="application/geo+json"), "create", "buildings")
+        api, _request("POST", data="{kaputt", content_type="application/geo+json"), "create", "buildings"
+    )
     assert status == 400 and "not valid JSON" in body
     _, status, body = itemtypes.manage_collection_item(
-        api, _request("POST", data=json.dumps({**feature(), "id": "b1"}), content_type="application/geo+json"),
-        "create", "buildings")
+        api,
+        _request("POST", data=json.dumps({**feature(), "id": "b1"}), content_type="application/geo+json"),
+        "create",
+        "buildings",
+    )
     assert status == 409
     _, status, body = itemtypes.get_collection_item(api, _request(query={"f": "json"}), "buildings", "nope")
     assert status == 404
@@ -835,8 +978,9 @@ def test_concurrent_writers_and_readers(gpkg_path):
         except Exception as err:  # noqa: BLE001 — collected for the assertion below
             errors.append(err)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)] + \
-        [threading.Thread(target=reader) for _ in range(2)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)] + [
+        threading.Thread(target=reader) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -16,8 +16,10 @@ from intake.geometry import FEATURE_LIMITS, PLACE_LIMITS, check_geometry, read_g
 from intake.messages import MESSAGES, message
 
 STORAGE = pyproj.CRS.from_epsg(25832)
-SQUARE = {"type": "Polygon", "coordinates": [[[10.0, 53.67], [10.001, 53.67], [10.001, 53.671], [10.0, 53.671],
-                                              [10.0, 53.67]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[10.0, 53.67], [10.001, 53.67], [10.001, 53.671], [10.0, 53.671], [10.0, 53.67]]],
+}
 
 
 def refusal(func, *args, **kwargs) -> IntakeError:
@@ -55,20 +57,27 @@ def test_new_id_is_a_uuid_when_none_is_sent_and_existing_ids_stay_editable():
     assert refusal(replacing_id, {"id": "other"}, "b1").key == "id_differs"
 
 
-@pytest.mark.parametrize("body, key", [
-    (b"{nope", "body_json"), ("[1]", "body_feature"), ({"type": "FeatureCollection"}, "body_feature"),
-    ({"type": "Feature", "properties": "3"}, "properties_object"),
-])
+@pytest.mark.parametrize(
+    "body, key",
+    [
+        (b"{nope", "body_json"),
+        ("[1]", "body_feature"),
+        ({"type": "FeatureCollection"}, "body_feature"),
+        ({"type": "Feature", "properties": "3"}, "properties_object"),
+    ],
+)
 def test_bodies(body, key):
     assert refusal(parse_body, body).key == key
 
 
 def test_properties():
     kinds = {"id": "text", "name": "text", "storeys": "integer", "height": "real", "ok": "boolean", "on": "date"}
-    assert check_properties({"name": "x", "storeys": 3.0, "height": 2, "id": "b1", "identifier": "b1"}, kinds,
-                            identifier="b1") == {"name": "x", "storeys": 3, "height": 2.0}
+    assert check_properties(
+        {"name": "x", "storeys": 3.0, "height": 2, "id": "b1", "identifier": "b1"}, kinds, identifier="b1"
+    ) == {"name": "x", "storeys": 3, "height": 2.0}
     assert refusal(check_properties, {"colour": "rot", "b": 1}, kinds).message.endswith(
-        "unknown properties ['b', 'colour']; allowed: name, storeys, height, ok, on")
+        "unknown properties ['b', 'colour']; allowed: name, storeys, height, ok, on"
+    )
     assert "'storeys' (integer)" in refusal(check_properties, {"storeys": 2**31}, kinds).message
     assert "'ok'" in refusal(check_properties, {"ok": "yes"}, kinds).message
     assert "'on'" in refusal(check_properties, {"on": "gestern"}, kinds).message
@@ -77,42 +86,75 @@ def test_properties():
     assert check_properties({"status": "x"}, kinds, readonly=frozenset({"status"})) == {}
 
 
-@pytest.mark.parametrize("geometry, geometry_type, key", [
-    (None, "MULTIPOLYGON", "geometry_required"),
-    ([1, 2], "MULTIPOLYGON", "geometry_object"),
-    ({"type": "Point", "coordinates": [10.0, 53.67]}, "MULTIPOLYGON", "geometry_type"),
-    ({"type": "GeometryCollection", "geometries": []}, "GEOMETRY", "geometry_type"),
-    ({"type": "Polygon", "coordinates": "abc"}, "POLYGON", "geometry_malformed"),
-    ({"type": "Polygon", "coordinates": []}, "POLYGON", "geometry_empty"),
-    ({"type": "Point", "coordinates": [10.0, 95.0]}, "POINT", "geometry_range"),
-    ({"type": "MultiPolygon", "coordinates": [SQUARE["coordinates"], [[[10.01, 53.67], [10.011, 53.67],
-                                                                        [10.011, 53.671], [10.01, 53.67]]]]},
-     "POLYGON", "geometry_wrong_type"),
-])
+@pytest.mark.parametrize(
+    "geometry, geometry_type, key",
+    [
+        (None, "MULTIPOLYGON", "geometry_required"),
+        ([1, 2], "MULTIPOLYGON", "geometry_object"),
+        ({"type": "Point", "coordinates": [10.0, 53.67]}, "MULTIPOLYGON", "geometry_type"),
+        ({"type": "GeometryCollection", "geometries": []}, "GEOMETRY", "geometry_type"),
+        ({"type": "Polygon", "coordinates": "abc"}, "POLYGON", "geometry_malformed"),
+        ({"type": "Polygon", "coordinates": []}, "POLYGON", "geometry_empty"),
+        ({"type": "Point", "coordinates": [10.0, 95.0]}, "POINT", "geometry_range"),
+        (
+            {
+                "type": "MultiPolygon",
+                "coordinates": [
+                    SQUARE["coordinates"],
+                    [[[10.01, 53.67], [10.011, 53.67], [10.011, 53.671], [10.01, 53.67]]],
+                ],
+            },
+            "POLYGON",
+            "geometry_wrong_type",
+        ),
+    ],
+)
 def test_geometry_refusals(geometry, geometry_type, key):
     assert refusal(check_geometry, geometry, geometry_type, target=STORAGE).key == key
 
 
 def test_geometry_is_transformed_fitted_and_2d():
-    geom = check_geometry({**SQUARE, "coordinates": [[[*c, 12.0] for c in SQUARE["coordinates"][0]]]},
-                          "MULTIPOLYGON", target=STORAGE)
+    geom = check_geometry(
+        {**SQUARE, "coordinates": [[[*c, 12.0] for c in SQUARE["coordinates"][0]]]}, "MULTIPOLYGON", target=STORAGE
+    )
     assert geom.geom_type == "MultiPolygon" and not geom.has_z and 566_000 < geom.centroid.x < 567_000
     assert check_geometry(SQUARE, None) is None  # a collection without geometry
 
 
 def test_one_repair_keeps_what_was_drawn_or_refuses():
-    bowtie = {"type": "Polygon", "coordinates": [[[10.0, 53.67], [10.002, 53.672], [10.002, 53.67],
-                                                  [10.0, 53.672], [10.0, 53.67]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[10.0, 53.67], [10.002, 53.672], [10.002, 53.67], [10.0, 53.672], [10.0, 53.67]]],
+    }
     repaired = check_geometry(bowtie, "MULTIPOLYGON", target=STORAGE)
     assert repaired.is_valid and len(repaired.geoms) == 2
     assert refusal(check_geometry, bowtie, "POLYGON", target=STORAGE).key == "geometry_unrepairable"
-    spike = {"type": "Polygon", "coordinates": [[[10.0, 53.67], [10.002, 53.67], [10.002, 53.671], [10.003, 53.671],
-                                                 [10.002, 53.671], [10.002, 53.672], [10.0, 53.672], [10.0, 53.67]]]}
+    spike = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [10.0, 53.67],
+                [10.002, 53.67],
+                [10.002, 53.671],
+                [10.003, 53.671],
+                [10.002, 53.671],
+                [10.002, 53.672],
+                [10.0, 53.672],
+                [10.0, 53.67],
+            ]
+        ],
+    }
     error = refusal(check_geometry, spike, "MULTIPOLYGON", target=STORAGE)
     assert error.key == "geometry_unrepairable" and "Self-intersection" in error.message
-    collapsed = {"type": "MultiPolygon", "coordinates": [[[[10.0, 53.67], [10.0, 53.67], [10.0, 53.67], [10.0, 53.67]],
-                                                          [[10.001, 53.671], [10.003, 53.669], [10.001, 53.669],
-                                                           [10.003, 53.671]]]]}
+    collapsed = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [
+                [[10.0, 53.67], [10.0, 53.67], [10.0, 53.67], [10.0, 53.67]],
+                [[10.001, 53.671], [10.003, 53.669], [10.001, 53.669], [10.003, 53.671]],
+            ]
+        ],
+    }
     assert refusal(check_geometry, collapsed, "MULTIPOLYGON", target=STORAGE).key == "geometry_unrepairable"
 
 
@@ -120,7 +162,8 @@ def test_limits():
     points = {"type": "MultiPoint", "coordinates": [[10.0 + k * 1e-5, 53.67] for k in range(101)]}
     assert read_geometry(points, limits=FEATURE_LIMITS)
     assert refusal(read_geometry, points, limits=PLACE_LIMITS).message.endswith(
-        "the geometry has too many parts (101, at most 100)")
+        "the geometry has too many parts (101, at most 100)"
+    )
     earth = {"type": "Polygon", "coordinates": [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]}
     assert refusal(read_geometry, earth, limits=PLACE_LIMITS).key == "geometry_area"
     line = {"type": "LineString", "coordinates": [[10.0 + k * 1e-6, 53.67] for k in range(10_001)]}
@@ -132,11 +175,13 @@ def test_source_crs():
     legacy = {"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}}
     assert source_crs(legacy).to_epsg() == 25832
     assert refusal(source_crs, {}, "EPSG:999999").key == "crs_unknown"
-    lat_lon = read_geometry({"type": "Point", "coordinates": [53.67, 10.0]}, "POINT",
-                            source=pyproj.CRS.from_epsg(4326))
-    assert check_geometry({"type": "Point", "coordinates": [53.67, 10.0]}, "POINT", target=STORAGE,
-                          source=pyproj.CRS.from_epsg(4326)).distance(
-        check_geometry({"type": "Point", "coordinates": [10.0, 53.67]}, "POINT", target=STORAGE)) < 1e-6
+    lat_lon = read_geometry({"type": "Point", "coordinates": [53.67, 10.0]}, "POINT", source=pyproj.CRS.from_epsg(4326))
+    assert (
+        check_geometry(
+            {"type": "Point", "coordinates": [53.67, 10.0]}, "POINT", target=STORAGE, source=pyproj.CRS.from_epsg(4326)
+        ).distance(check_geometry({"type": "Point", "coordinates": [10.0, 53.67]}, "POINT", target=STORAGE))
+        < 1e-6
+    )
     assert isinstance(lat_lon, shapely.Point)
 
 
@@ -144,4 +189,5 @@ def test_error_family():
     conflict = IntakeConflict.of("id_exists", id="b1", collection="buildings")
     assert (conflict.http_status_code, conflict.ogc_exception_code) == (409, "Conflict")
     assert isinstance(conflict, IntakeError) and conflict.user_msg == conflict.message == message(
-        "id_exists", id="b1", collection="buildings")
+        "id_exists", id="b1", collection="buildings"
+    )

@@ -20,8 +20,16 @@ def store_url(postgis, tmp_path_factory) -> str:
 def provider(store_url):
     from providers.postgis import PostGISProvider
 
-    return PostGISProvider({"name": "providers.postgis.PostGISProvider", "type": "feature", "data": store_url,
-                            "table": "bp_baugebiet", "id_field": "id", "geom_field": "geom"})
+    return PostGISProvider(
+        {
+            "name": "providers.postgis.PostGISProvider",
+            "type": "feature",
+            "data": store_url,
+            "table": "bp_baugebiet",
+            "id_field": "id",
+            "geom_field": "geom",
+        }
+    )
 
 
 def test_connections_run_without_jit(provider):
@@ -68,9 +76,14 @@ def test_one_shared_provider_serves_threads_with_different_columns(store_url):
 
     from providers.store import StoreFeatureProvider
 
-    definition = {"name": "providers.store.StoreFeatureProvider", "type": "feature",
-                  "data": store_url,
-                  "table": "bp_baugebiet", "id_field": "id", "geom_field": "geom"}
+    definition = {
+        "name": "providers.store.StoreFeatureProvider",
+        "type": "feature",
+        "data": store_url,
+        "table": "bp_baugebiet",
+        "id_field": "id",
+        "geom_field": "geom",
+    }
     shared = StoreFeatureProvider(definition)
     assert StoreFeatureProvider(dict(definition)) is shared
     choices = [["grz"], ["gfz", "art_code"], []]

@@ -35,10 +35,16 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
 
 
 def tile_provider(path, table: str = "buildings") -> GeoPackageTileProvider:
-    return GeoPackageTileProvider({
-        "name": "providers.geopackage_tiles.GeoPackageTileProvider", "type": "tile", "data": str(path),
-        "table": table, "options": {"zoom": {"min": 0, "max": 22}},
-        "format": {"name": "pbf", "mimetype": "application/vnd.mapbox-vector-tile"}})
+    return GeoPackageTileProvider(
+        {
+            "name": "providers.geopackage_tiles.GeoPackageTileProvider",
+            "type": "tile",
+            "data": str(path),
+            "table": table,
+            "options": {"zoom": {"min": 0, "max": 22}},
+            "format": {"name": "pbf", "mimetype": "application/vnd.mapbox-vector-tile"},
+        }
+    )
 
 
 def tile_of_b1() -> tuple[int, int, int]:
@@ -62,8 +68,14 @@ def run_elsewhere(code: str, **env) -> str:
     """Run ``code`` in a second Python process (another server worker, say) and return what it printed."""
     import os
 
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -84,22 +96,37 @@ def test_encoder_gives_what_mapbox_vector_tile_gives():
         shapely.Point(3000, 1000),
         shapely.MultiPoint([(5, 5), (6, 9), (4000, 4000)]),
     ]
-    properties = [{"id": "a", "height": 9.5, "storeys": 3, "synthetic": True},
-                  {"id": "b", "height": 9.5, "storeys": -2, "synthetic": False},
-                  {"id": "c", "art": "Baugrenze", "n": 1},
-                  {"id": "d", "n": 1.0, "flag": True},
-                  {"id": "e", "big": 2 ** 40},
-                  {"id": "f", "name": "Müllerstraße <b>&"}]
+    properties = [
+        {"id": "a", "height": 9.5, "storeys": 3, "synthetic": True},
+        {"id": "b", "height": 9.5, "storeys": -2, "synthetic": False},
+        {"id": "c", "art": "Baugrenze", "n": 1},
+        {"id": "d", "n": 1.0, "flag": True},
+        {"id": "e", "big": 2**40},
+        {"id": "f", "name": "Müllerstraße <b>&"},
+    ]
     ours = mapbox_vector_tile.decode(encode_layer("layer", geometries, properties, bounds))["layer"]
-    theirs = mapbox_vector_tile.decode(mapbox_vector_tile.encode(
-        [{"name": "layer", "features": [{"geometry": g, "properties": p}
-                                        for g, p in zip(geometries, properties, strict=True)]}],
-        default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False}))["layer"]
+    theirs = mapbox_vector_tile.decode(
+        mapbox_vector_tile.encode(
+            [
+                {
+                    "name": "layer",
+                    "features": [{"geometry": g, "properties": p} for g, p in zip(geometries, properties, strict=True)],
+                }
+            ],
+            default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False},
+        )
+    )["layer"]
     assert ours["extent"] == theirs["extent"] == EXTENT
     assert [f["geometry"] for f in ours["features"]] == [f["geometry"] for f in theirs["features"]]
     assert [f["properties"] for f in ours["features"]] == [f["properties"] for f in theirs["features"]]
     assert [f["geometry"]["type"] for f in ours["features"]] == [
-        "Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point", "MultiPoint"]
+        "Polygon",
+        "MultiPolygon",
+        "LineString",
+        "MultiLineString",
+        "Point",
+        "MultiPoint",
+    ]
 
 
 def test_encoder_drops_what_vanishes_at_tile_resolution():
@@ -107,8 +134,9 @@ def test_encoder_drops_what_vanishes_at_tile_resolution():
     tiny = shapely.box(10.1, 10.1, 10.3, 10.3)  # one tile unit: no area left
     sliver = shapely.Polygon([(0, 0), (50, 0), (50, 0.2)])
     kept = shapely.box(0, 0, 8, 8)
-    layer = mapbox_vector_tile.decode(encode_layer("l", [tiny, sliver, kept], [{"id": "t"}, {"id": "s"}, {"id": "k"}],
-                                                   bounds))["l"]
+    layer = mapbox_vector_tile.decode(
+        encode_layer("l", [tiny, sliver, kept], [{"id": "t"}, {"id": "s"}, {"id": "k"}], bounds)
+    )["l"]
     assert [f["properties"]["id"] for f in layer["features"]] == ["k"]
     assert encode_layer("l", [tiny], [{"id": "t"}], bounds) == b""
 
@@ -121,10 +149,17 @@ def test_city_tile_matches_the_library(gpkg_path):
         bounds = tile_bounds_3857(zoom, col, row)
         geoms, properties = provider._features(reader_for(str(gpkg_path)), bounds, zoom)
         ours = mapbox_vector_tile.decode(encode_layer("buildings", list(geoms), properties, bounds))
-        theirs = mapbox_vector_tile.decode(mapbox_vector_tile.encode(
-            [{"name": "buildings", "features": [{"geometry": g, "properties": p}
-                                                for g, p in zip(geoms, properties, strict=True)]}],
-            default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False}))
+        theirs = mapbox_vector_tile.decode(
+            mapbox_vector_tile.encode(
+                [
+                    {
+                        "name": "buildings",
+                        "features": [{"geometry": g, "properties": p} for g, p in zip(geoms, properties, strict=True)],
+                    }
+                ],
+                default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False},
+            )
+        )
         assert ours == theirs
         assert ours["buildings"]["features"]
 
@@ -153,8 +188,9 @@ def test_a_cached_tile_is_served_and_a_write_invalidates_it(gpkg_path, cache_dir
     [(layer, cz, cx, cy, version, size)] = cached_rows(cache_dir)
     assert (layer, cz, cx, cy, size) == ("buildings", z, x, y, len(first))
     # what the cache holds is what is served (no second rendering)
-    marker = mapbox_vector_tile.encode([{"name": "buildings", "features": [
-        {"geometry": shapely.Point(1, 1), "properties": {"id": "from-the-cache"}}]}])
+    marker = mapbox_vector_tile.encode(
+        [{"name": "buildings", "features": [{"geometry": shapely.Point(1, 1), "properties": {"id": "from-the-cache"}}]}]
+    )
     with sqlite3.connect(cache_dir / "tiles.sqlite") as cache:
         cache.execute("UPDATE tiles SET data = ?", (marker,))
     assert ids_in(provider.get_tiles(tileset="WebMercatorQuad", z=z, y=y, x=x)) == {"from-the-cache"}
@@ -186,7 +222,9 @@ def test_updates_and_deletes_invalidate_too(gpkg_path, cache_dir):
     conn = connect(gpkg_path)  # a plain connection editing the file, as a script would
     conn.execute("UPDATE buildings SET height = 99.0 WHERE id = 'b1'")
     updated = mapbox_vector_tile.decode(provider.get_tiles(tileset="WebMercatorQuad", z=z, y=y, x=x))
-    assert [f["properties"]["height"] for f in updated["buildings"]["features"] if f["properties"]["id"] == "b1"] == [99]
+    assert [f["properties"]["height"] for f in updated["buildings"]["features"] if f["properties"]["id"] == "b1"] == [
+        99
+    ]
     conn.execute("DELETE FROM buildings WHERE id = 'b1'")
     conn.close()
     assert "b1" not in ids_in(provider.get_tiles(tileset="WebMercatorQuad", z=z, y=y, x=x))
@@ -205,8 +243,19 @@ def test_two_processes_share_tiles_and_invalidation(gpkg_path, cache_dir):
     [row] = cached_rows(cache_dir)
     assert row[5] == size
     with sqlite3.connect(cache_dir / "tiles.sqlite") as cache:
-        cache.execute("UPDATE tiles SET data = ?", (mapbox_vector_tile.encode([{"name": "buildings", "features": [
-            {"geometry": shapely.Point(1, 1), "properties": {"id": "rendered-elsewhere"}}]}]),))
+        cache.execute(
+            "UPDATE tiles SET data = ?",
+            (
+                mapbox_vector_tile.encode(
+                    [
+                        {
+                            "name": "buildings",
+                            "features": [{"geometry": shapely.Point(1, 1), "properties": {"id": "rendered-elsewhere"}}],
+                        }
+                    ]
+                ),
+            ),
+        )
     provider = tile_provider(gpkg_path)
     assert ids_in(provider.get_tiles(tileset="WebMercatorQuad", z=z, y=y, x=x)) == {"rendered-elsewhere"}
 
@@ -228,8 +277,13 @@ def test_version_triggers_live_in_the_geopackage(gpkg_path, cache_dir):
     from store.geopackage import connect
 
     with connect(gpkg_path) as conn:
-        triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                               "AND tbl_name = 'buildings' AND name LIKE ?", (f"{VERSIONS_TABLE}%",))}
+        triggers = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'buildings' AND name LIKE ?",
+                (f"{VERSIONS_TABLE}%",),
+            )
+        }
         assert triggers == {f"{VERSIONS_TABLE}_buildings_{op}" for op in ("insert", "update", "delete")}
         before = conn.execute(f"SELECT version FROM {VERSIONS_TABLE} WHERE table_name = 'buildings'").fetchone()[0]
         conn.execute("UPDATE buildings SET name = 'geändert' WHERE id = 'b2'")

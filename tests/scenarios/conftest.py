@@ -26,22 +26,51 @@ def make_hand_frames() -> dict:
 
     Baseline: GF = 120·2 + 200·3 = 840 m².
     """
-    zones = gpd.GeoDataFrame({
-        "id": ["wa", "mi"], "plan_id": ["plan-a", "plan-a"], "art_code": ["WA", "MI"],
-        "grz": [0.4, 0.6], "gfz": [0.8, 1.2], "z": pd.array([2, 3], dtype="Int64"),
-    }, geometry=[rect(0, 0, 50, 40), rect(50, 0, 40, 40)], crs=25832)
-    baugrenzen = gpd.GeoDataFrame({"id": ["bg1"], "plan_id": ["plan-a"], "art": ["Baugrenze"]}, geometry=[
-        LineString([(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10), (X0 + 40, Y0 + 30), (X0 + 10, Y0 + 30), (X0 + 10, Y0 + 10)]),
-    ], crs=25832)
-    buildings = gpd.GeoDataFrame({
-        "id": ["b1", "b2"], "source": ["test", "test"], "name": ["Haus 1", "Haus 2"], "function": ["Wohnhaus", "Büro"],
-        "height": [6.0, 9.0], "storeys": pd.array([2, 3], dtype="Int64"), "synthetic": [False, False],
-    }, geometry=[rect(12, 12, 10, 12), rect(60, 5, 20, 10)], crs=25832)
-    plans = gpd.GeoDataFrame({"id": ["plan-a"], "plan_id": ["plan-a"], "name": ["Testplan A"]},
-                             geometry=[rect(0, 0, 90, 40)], crs=25832)
+    zones = gpd.GeoDataFrame(
+        {
+            "id": ["wa", "mi"],
+            "plan_id": ["plan-a", "plan-a"],
+            "art_code": ["WA", "MI"],
+            "grz": [0.4, 0.6],
+            "gfz": [0.8, 1.2],
+            "z": pd.array([2, 3], dtype="Int64"),
+        },
+        geometry=[rect(0, 0, 50, 40), rect(50, 0, 40, 40)],
+        crs=25832,
+    )
+    baugrenzen = gpd.GeoDataFrame(
+        {"id": ["bg1"], "plan_id": ["plan-a"], "art": ["Baugrenze"]},
+        geometry=[
+            LineString(
+                [(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10), (X0 + 40, Y0 + 30), (X0 + 10, Y0 + 30), (X0 + 10, Y0 + 10)]
+            ),
+        ],
+        crs=25832,
+    )
+    buildings = gpd.GeoDataFrame(
+        {
+            "id": ["b1", "b2"],
+            "source": ["test", "test"],
+            "name": ["Haus 1", "Haus 2"],
+            "function": ["Wohnhaus", "Büro"],
+            "height": [6.0, 9.0],
+            "storeys": pd.array([2, 3], dtype="Int64"),
+            "synthetic": [False, False],
+        },
+        geometry=[rect(12, 12, 10, 12), rect(60, 5, 20, 10)],
+        crs=25832,
+    )
+    plans = gpd.GeoDataFrame(
+        {"id": ["plan-a"], "plan_id": ["plan-a"], "name": ["Testplan A"]}, geometry=[rect(0, 0, 90, 40)], crs=25832
+    )
     street = gpd.GeoDataFrame({"id": ["street"], "plan_id": ["plan-a"]}, geometry=[rect(0, 40, 90, 10)], crs=25832)
-    return {"bp_plan": plans, "bp_baugebiet": zones, "bp_baugrenze": baugrenzen, "bp_verkehrsflaeche": street,
-            "buildings": buildings}
+    return {
+        "bp_plan": plans,
+        "bp_baugebiet": zones,
+        "bp_baugrenze": baugrenzen,
+        "bp_verkehrsflaeche": street,
+        "buildings": buildings,
+    }
 
 
 @pytest.fixture

@@ -66,16 +66,28 @@ def test_nachverdichtung_hand_computed(hand_model):
     assert "b1" not in set(dense.buildings["id"]) and "b2" in set(dense.buildings["id"])
     assert dense.totals["violations"] == 0
     assert [e["op"] for e in dense.log] == ["change_festsetzung", "fill_envelope"]
-    assert dense.log[1] | {} == {"scenario": "test", "change": 1, "line": 10, "op": "fill_envelope", "zones": 1,
-                                "removed": 1, "added": 1}
+    assert dense.log[1] | {} == {
+        "scenario": "test",
+        "change": 1,
+        "line": 10,
+        "op": "fill_envelope",
+        "zones": 1,
+        "removed": 1,
+        "added": 1,
+    }
     # the baseline model is unchanged
     assert hand_model.zones.set_index("id").loc["wa", "z"] == 2 and "b1" in set(hand_model.buildings["id"])
 
 
 def test_fill_envelope_capped_by_gfz(hand_model):
     # Z 2 -> 4 but GFZ stays 0.8: T = min(800, 600, 0.8·2000/4 = 400) = 400 m², GF = 1600 = GFZ·A
-    result = run_scenario(scenario("changes:\n  - op: change_festsetzung\n    zones: [wa]\n    add: {z: 2}\n"
-                                   "  - op: fill_envelope\n    zones: [wa]\n"), hand_model)
+    result = run_scenario(
+        scenario(
+            "changes:\n  - op: change_festsetzung\n    zones: [wa]\n    add: {z: 2}\n"
+            "  - op: fill_envelope\n    zones: [wa]\n"
+        ),
+        hand_model,
+    )
     wa = zone_row(result, "wa")
     assert wa.footprint_m2 == pytest.approx(400.0, abs=0.01)
     assert wa.floor_area_m2 == pytest.approx(1600.0, abs=0.05)
@@ -86,8 +98,9 @@ def test_fill_envelope_capped_by_gfz(hand_model):
 def test_fill_envelope_keeping_existing_buildings(hand_model):
     # keep b1 (GR 120, GF 240); Z 2; the envelope loses b1 grown by 1 m: 600 - (12·14 - (4 - π)) m²;
     # T = min(800 - 120, 432.86, (1600 - 240)/2 = 680) = 432.86 m²
-    result = run_scenario(scenario("changes:\n  - op: fill_envelope\n    zones: [wa]\n    replace_existing: false\n"),
-                          hand_model)
+    result = run_scenario(
+        scenario("changes:\n  - op: fill_envelope\n    zones: [wa]\n    replace_existing: false\n"), hand_model
+    )
     wa = zone_row(result, "wa")
     envelope = 600 - (12 * 14 - (4 - np.pi))
     assert wa.footprint_m2 == pytest.approx(120 + envelope, abs=0.05)
@@ -97,9 +110,11 @@ def test_fill_envelope_keeping_existing_buildings(hand_model):
 
 
 VARIANT_A = "changes:\n  - op: modify_buildings\n    ids: [b1]\n    set: {storeys: 3}\n"
-VARIANT_B = ("changes:\n  - op: add_building\n    id: new-mi\n    storeys: 2\n"
-             "    geometry: {type: Polygon, coordinates: [[[566060, 5947020], [566070, 5947020], [566070, 5947030],"
-             " [566060, 5947030], [566060, 5947020]]]}\n")
+VARIANT_B = (
+    "changes:\n  - op: add_building\n    id: new-mi\n    storeys: 2\n"
+    "    geometry: {type: Polygon, coordinates: [[[566060, 5947020], [566070, 5947020], [566070, 5947030],"
+    " [566060, 5947030], [566060, 5947020]]]}\n"
+)
 
 
 def test_compare_two_variants_hand_computed(hand_model):
@@ -126,13 +141,16 @@ def test_compare_two_variants_hand_computed(hand_model):
 
 
 def test_remove_and_modify_selections(hand_model):
-    removed = run_scenario(scenario("changes:\n  - op: remove_buildings\n    filter: \"function = 'Büro'\"\n"),
-                           hand_model)
+    removed = run_scenario(
+        scenario("changes:\n  - op: remove_buildings\n    filter: \"function = 'Büro'\"\n"), hand_model
+    )
     assert removed.buildings["id"].tolist() == ["b1"]
     by_zone = run_scenario(scenario("changes:\n  - op: remove_buildings\n    zones: [wa]\n"), hand_model)
     assert by_zone.buildings["id"].tolist() == ["b2"]
-    taller = run_scenario(scenario("changes:\n  - op: modify_buildings\n    where: {storeys: [2, 3]}\n"
-                                   "    set: {height: 15.5}\n"), hand_model)
+    taller = run_scenario(
+        scenario("changes:\n  - op: modify_buildings\n    where: {storeys: [2, 3]}\n    set: {height: 15.5}\n"),
+        hand_model,
+    )
     assert taller.buildings["height"].tolist() == [15.5, 15.5]
     assert taller.buildings["storeys"].tolist() == [5, 5]  # round(15.5 / 3)
     none = run_scenario(scenario("changes:\n  - op: remove_buildings\n    where: {function: Kirche}\n"), hand_model)
@@ -148,26 +166,42 @@ def test_replaced_building_ids_cover_the_variants_area(hand_frames):
     from tests.scenarios.conftest import X0, Y0
     from twin.model import CityModel
 
-    far = gpd.GeoDataFrame({"id": ["far"], "source": ["test"], "height": [6.0], "storeys": pd.array([2], dtype="Int64"),
-                            "synthetic": [False]}, geometry=[box(X0 + 5000, Y0, X0 + 5010, Y0 + 10)], crs=25832)
+    far = gpd.GeoDataFrame(
+        {
+            "id": ["far"],
+            "source": ["test"],
+            "height": [6.0],
+            "storeys": pd.array([2], dtype="Int64"),
+            "synthetic": [False],
+        },
+        geometry=[box(X0 + 5000, Y0, X0 + 5010, Y0 + 10)],
+        crs=25832,
+    )
     hand_frames["buildings"] = pd.concat([hand_frames["buildings"], far], ignore_index=True)
     model = CityModel.from_frames(hand_frames)
     text = "plan_ids: [plan-a]\nchanges:\n  - op: remove_buildings\n    ids: [b2]\n"
     removed = run_scenario(scenario(text), model)
     assert removed.buildings["id"].tolist() == ["b1"]
     assert replaced_building_ids(model, removed) == ["b1", "b2"]  # b2 was removed: still hidden, "far" stays
-    added = run_scenario(scenario("plan_ids: [plan-a]\nchanges:\n  - op: add_building\n    id: neu\n"
-                                  "    storeys: 2\n    geometry: {type: Polygon, coordinates: "
-                                  f"[[[{X0 + 30}, {Y0 + 30}], [{X0 + 35}, {Y0 + 30}], [{X0 + 35}, {Y0 + 35}], "
-                                  f"[{X0 + 30}, {Y0 + 30}]]]}}\n    crs: EPSG:25832\n"), model)
+    added = run_scenario(
+        scenario(
+            "plan_ids: [plan-a]\nchanges:\n  - op: add_building\n    id: neu\n"
+            "    storeys: 2\n    geometry: {type: Polygon, coordinates: "
+            f"[[[{X0 + 30}, {Y0 + 30}], [{X0 + 35}, {Y0 + 30}], [{X0 + 35}, {Y0 + 35}], "
+            f"[{X0 + 30}, {Y0 + 30}]]]}}\n    crs: EPSG:25832\n"
+        ),
+        model,
+    )
     assert "neu" in set(added.buildings["id"]) and "neu" not in replaced_building_ids(model, added)
 
 
 def test_add_building_in_crs84(hand_model):
     ring = gpd.GeoSeries([shapely.box(566060, 5947020, 566070, 5947030)], crs=25832).to_crs("OGC:CRS84")
     coords = [list(map(list, shapely.get_coordinates(ring.iloc[0])))]
-    text = ("changes:\n  - op: add_building\n    crs: CRS84\n    height: 12\n"
-            f"    geometry: {json.dumps({'type': 'Polygon', 'coordinates': coords})}\n")
+    text = (
+        "changes:\n  - op: add_building\n    crs: CRS84\n    height: 12\n"
+        f"    geometry: {json.dumps({'type': 'Polygon', 'coordinates': coords})}\n"
+    )
     result = run_scenario(scenario(text), hand_model)
     new = result.buildings[result.buildings["id"] == "test:new:1"].iloc[0]
     assert new.geometry.area == pytest.approx(100.0, rel=1e-6)
@@ -175,15 +209,19 @@ def test_add_building_in_crs84(hand_model):
 
 
 def test_change_errors_name_the_line(hand_model):
-    bad_zone = scenario("changes:\n  - op: remove_buildings\n    ids: [b1]\n"
-                        "  - op: change_festsetzung\n    zones: [wa, nowhere]\n    set: {z: 5}\n")
+    bad_zone = scenario(
+        "changes:\n  - op: remove_buildings\n    ids: [b1]\n"
+        "  - op: change_festsetzung\n    zones: [wa, nowhere]\n    set: {z: 5}\n"
+    )
     with pytest.raises(ScenarioError, match=r"test\.yaml, line 8: changes\[1\]: unknown zone id\(s\): nowhere"):
         run_scenario(bad_zone, hand_model)
     bad_column = scenario("changes:\n  - op: remove_buildings\n    where: {colour: red}\n")
     with pytest.raises(ScenarioError, match=r"line 6: .*no column 'colour'"):
         run_scenario(bad_column, hand_model)
-    duplicate = scenario("changes:\n  - op: add_building\n    id: b1\n    height: 3\n"
-                         "    geometry: {type: Polygon, coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]]}\n")
+    duplicate = scenario(
+        "changes:\n  - op: add_building\n    id: b1\n    height: 3\n"
+        "    geometry: {type: Polygon, coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]]}\n"
+    )
     with pytest.raises(ScenarioError, match="exists already"):
         run_scenario(duplicate, hand_model)
 
@@ -260,19 +298,24 @@ def test_plans_read_by_follows_the_chains_of_bases():
     from scenarios.model import scenario_from_dict
 
     def scenario(id_, base="baseline", plan_ids=None):
-        return scenario_from_dict({"id": id_, "title_de": id_, "title_en": id_, "base": base,
-                                   "plan_ids": plan_ids, "changes": []}, source="test")
+        return scenario_from_dict(
+            {"id": id_, "title_de": id_, "title_en": id_, "base": base, "plan_ids": plan_ids, "changes": []},
+            source="test",
+        )
 
-    library = {s.id: s for s in (
-        scenario("district", plan_ids=["p1", "p2"]),
-        scenario("denser", base="district"),  # no plans of its own: cut by its base
-        scenario("corner", base="denser", plan_ids=["p2", "p3"]),
-        scenario("citywide"),
-        scenario("on-citywide", base="citywide", plan_ids=["p4"]),
-        scenario("loop-a", base="loop-b", plan_ids=["p1"]),
-        scenario("loop-b", base="loop-a", plan_ids=["p1"]),
-        scenario("orphan", base="missing", plan_ids=["p1"]),
-    )}
+    library = {
+        s.id: s
+        for s in (
+            scenario("district", plan_ids=["p1", "p2"]),
+            scenario("denser", base="district"),  # no plans of its own: cut by its base
+            scenario("corner", base="denser", plan_ids=["p2", "p3"]),
+            scenario("citywide"),
+            scenario("on-citywide", base="citywide", plan_ids=["p4"]),
+            scenario("loop-a", base="loop-b", plan_ids=["p1"]),
+            scenario("loop-b", base="loop-a", plan_ids=["p1"]),
+            scenario("orphan", base="missing", plan_ids=["p1"]),
+        )
+    }
     assert plans_read_by(["district"], library) == ["p1", "p2"]
     assert plans_read_by(["denser"], library) == ["p1", "p2"]
     assert plans_read_by(["corner"], library) == ["p1", "p2", "p3"]

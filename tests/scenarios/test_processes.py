@@ -48,7 +48,9 @@ def gpkg_store(tmp_path, monkeypatch, hand_frames):
 
 
 INLINE = {
-    "id": "dichter", "title_de": "Dichter", "title_en": "Denser",
+    "id": "dichter",
+    "title_de": "Dichter",
+    "title_en": "Denser",
     "changes": [
         {"op": "change_festsetzung", "zones": ["wa"], "add": {"z": 2, "gfz": 0.8}},
         {"op": "fill_envelope", "zones": ["wa"]},
@@ -83,8 +85,10 @@ def test_run_inline_scenario_with_deltas(gpkg_store):
 
 
 def test_run_inline_yaml_against_another_variant(gpkg_store):
-    yaml_text = ("id: hoeher\ntitle_de: Höher\ntitle_en: Taller\nchanges:\n  - op: modify_buildings\n"
-                 "    ids: [b1]\n    set: {storeys: 3}\n")
+    yaml_text = (
+        "id: hoeher\ntitle_de: Höher\ntitle_en: Taller\nchanges:\n  - op: modify_buildings\n"
+        "    ids: [b1]\n    set: {storeys: 3}\n"
+    )
     out = run({"scenario": yaml_text, "compare_to": "none", "include_buildings": True})
     assert out["deltas"] is None
     assert out["indicators"]["totals"]["floor_area_m2"] == pytest.approx(960.0)
@@ -104,10 +108,17 @@ def test_run_errors(gpkg_store):
         run({})
     with pytest.raises(ProcessorExecuteError, match="unknown scenario 'nope'"):
         run({"scenario": "nope"})
-    with pytest.raises(ProcessorExecuteError, match=r"invalid scenario: inline scenario, line 5, column 5: "
-                                                    r"changes\[0\]\.colour: unknown key"):
-        run({"scenario": "id: x\ntitle_de: X\ntitle_en: X\nchanges:\n  - colour: red\n    op: remove_buildings\n"
-                         "    ids: [b1]\n"})
+    with pytest.raises(
+        ProcessorExecuteError,
+        match=r"invalid scenario: inline scenario, line 5, column 5: "
+        r"changes\[0\]\.colour: unknown key",
+    ):
+        run(
+            {
+                "scenario": "id: x\ntitle_de: X\ntitle_en: X\nchanges:\n  - colour: red\n    op: remove_buildings\n"
+                "    ids: [b1]\n"
+            }
+        )
     with pytest.raises(ProcessorExecuteError, match="unknown zone"):
         run({"scenario": {**INLINE, "changes": [{"op": "fill_envelope", "zones": ["elsewhere"]}]}})
     with pytest.raises(ProcessorExecuteError, match="unknown variant"):
@@ -125,8 +136,12 @@ def test_area_indicators(gpkg_store):
     assert mimetype == "application/json" and out["scenario"] == "baseline"
     i = out["indicators"]
     assert i["area_m2"] == pytest.approx(2000.0, rel=1e-4)
-    assert (i["buildings"], i["footprint_m2"], i["floor_area_m2"], i["volume_m3"]) == \
-        (1, pytest.approx(120.0), pytest.approx(240.0), pytest.approx(720.0))
+    assert (i["buildings"], i["footprint_m2"], i["floor_area_m2"], i["volume_m3"]) == (
+        1,
+        pytest.approx(120.0),
+        pytest.approx(240.0),
+        pytest.approx(720.0),
+    )
     assert i["grz"] == pytest.approx(0.06, rel=1e-3) and i["gfz"] == pytest.approx(0.12, rel=1e-3)
     assert i["dwellings"] == pytest.approx(240 / 90) and i["residents"] == pytest.approx(480 / 90)
     assert i["sealed_share"] == pytest.approx(0.06, rel=1e-3)
@@ -161,8 +176,9 @@ def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
     try:
         store.create_schema()
         import_xplan_files(store, demo_plan_files())
-        frames = synthetic_buildings(store.read("bp_baugebiet"),
-                                     baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze")))
+        frames = synthetic_buildings(
+            store.read("bp_baugebiet"), baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze"))
+        )
         import_layer_frames(store, frames, source="synthetic:demo")
     finally:
         store.close()
@@ -171,8 +187,9 @@ def test_shipped_nachverdichtung_on_the_demo_store(tmp_path, monkeypatch):
     assert out["compare_to"] == "langenhorn_baseline"
     zones = {z["zone_id"]: z for z in out["deltas"]["zones"]}
     # hand-computed in test_engine: 1.6 · 1703.634 m² - 240 m²
-    assert zones["GML_EB65860A-38F9-413D-A572-9A47630BE542"]["floor_area_m2"]["delta"] == \
-        pytest.approx(2485.81, abs=0.05)
+    assert zones["GML_EB65860A-38F9-413D-A572-9A47630BE542"]["floor_area_m2"]["delta"] == pytest.approx(
+        2485.81, abs=0.05
+    )
     assert out["indicators"]["totals"]["violations"] == 0
 
 
@@ -200,8 +217,9 @@ def test_a_run_reads_only_its_plans_and_gets_what_the_whole_store_gives(tmp_path
     try:
         store.create_schema()
         import_xplan_files(store, [*demo_plan_files(), shared_data / "xplan" / "Bremen_BP2070_5-2" / "xplan.gml"])
-        frames = synthetic_buildings(store.read("bp_baugebiet"),
-                                     baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze")))
+        frames = synthetic_buildings(
+            store.read("bp_baugebiet"), baugrenzen=windows_of(store.read("bp_baufenster"), store.read("bp_baugrenze"))
+        )
         import_layer_frames(store, frames, source="synthetic:test")
         whole = CityModel.from_store(store)
     finally:
@@ -218,7 +236,7 @@ def test_a_run_reads_only_its_plans_and_gets_what_the_whole_store_gives(tmp_path
 
     monkeypatch.setattr(CityModel, "from_store", classmethod(recording))
     out = run({"scenario": "langenhorn_nachverdichtung"})
-    (plan_ids, plans, buildings), = read
+    ((plan_ids, plans, buildings),) = read
     assert plan_ids is not None and plans == 5 and buildings < len(whole.buildings)
     expected = compare(run_scenario("langenhorn_baseline", whole), run_scenario("langenhorn_nachverdichtung", whole))
     expected = json.loads(json.dumps(expected))
@@ -317,15 +335,29 @@ def test_processes_through_the_ogc_api(tmp_path, hand_frames):
     config = tmp_path / "config.yml"
     config.write_text(CONFIG.format(tmp=tmp_path))
     area = crs84(shapely.box(566_000, 5_947_000, 566_050, 5_947_040))
-    env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(tmp_path / "openapi.yml"),
-           "BUERGERGIS_STORE": store, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(CLIENT), json.dumps(INLINE), json.dumps(area)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        "PYGEOAPI_CONFIG": str(config),
+        "PYGEOAPI_OPENAPI": str(tmp_path / "openapi.yml"),
+        "BUERGERGIS_STORE": store,
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(CLIENT), json.dumps(INLINE), json.dumps(area)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, proc.stderr[-3000:]
-    out = json.loads(line[len("RESULT"):])
-    assert out["describe"] == [200, "Planungsszenario rechnen",
-                               ["compare_to", "include_buildings", "scenario", "store_results", "sun_hours_day"]]
+    out = json.loads(line[len("RESULT") :])
+    assert out["describe"] == [
+        200,
+        "Planungsszenario rechnen",
+        ["compare_to", "include_buildings", "scenario", "store_results", "sun_hours_day"],
+    ]
     status, body = out["sync"]
     assert status == 200 and body["deltas"]["totals"]["floor_area_m2"]["delta"] == 2160.0
     status, job_status, body = out["async"]

@@ -56,8 +56,9 @@ def test_results_become_rows_of_the_three_collections(hand_store):
 
 def test_a_rerun_replaces_only_its_own_rows(hand_store):
     run_and_store(hand_store, ["baseline", "dichter"], library=library())
-    counts = {layer: hand_store.count(layer) for layer in ("scenarios", "scenario_buildings",
-                                                            "scenario_zone_indicators")}
+    counts = {
+        layer: hand_store.count(layer) for layer in ("scenarios", "scenario_buildings", "scenario_zone_indicators")
+    }
     run_and_store(hand_store, ["dichter"], library=library())
     assert {layer: hand_store.count(layer) for layer in counts} == counts
     baseline_rows = hand_store.read("scenario_buildings", where={"scenario_id": "baseline"})

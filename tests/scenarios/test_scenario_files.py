@@ -53,12 +53,12 @@ def test_unknown_op_names_its_line():
 def test_several_errors_each_with_its_line():
     text = HEADER + (
         "changes:\n"
-        "  - op: add_building\n"                                                    # line 5
+        "  - op: add_building\n"  # line 5
         "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]]}\n"
-        "    height: 0\n"                                                           # line 7
-        "  - op: change_festsetzung\n"                                              # line 8
+        "    height: 0\n"  # line 7
+        "  - op: change_festsetzung\n"  # line 8
         "    where: {art_code: WA}\n"
-        "    add: {z: zwei}\n"                                                      # line 10
+        "    add: {z: zwei}\n"  # line 10
     )
     err = error_of(text)
     lines = sorted(i.line for i in err.issues)
@@ -91,23 +91,32 @@ def test_selection_and_values_are_required():
     assert "line 5" in str(err) and "choose buildings with ids, where, filter or zones" in str(err)
     err = error_of(HEADER + "changes:\n  - op: change_festsetzung\n    zones: [wa]\n")
     assert "change_festsetzung needs set or add" in str(err)
-    err = error_of(HEADER + "changes:\n  - op: add_building\n"
-                   "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]]}\n")
+    err = error_of(
+        HEADER + "changes:\n  - op: add_building\n"
+        "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]]}\n"
+    )
     assert "a new building needs height or storeys" in str(err)
 
 
 def test_invalid_geometry_and_crs():
-    err = error_of(HEADER + "changes:\n  - op: add_building\n    height: 9\n"
-                   "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 10], [10, 0], [0, 10], [0, 0]]]}\n")
+    err = error_of(
+        HEADER + "changes:\n  - op: add_building\n    height: 9\n"
+        "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 10], [10, 0], [0, 10], [0, 0]]]}\n"
+    )
     assert "line 7" in str(err) and "invalid Polygon" in str(err)
-    err = error_of(HEADER + "changes:\n  - op: add_building\n    height: 9\n    crs: EPSG:abc\n"
-                   "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]]}\n")
+    err = error_of(
+        HEADER + "changes:\n  - op: add_building\n    height: 9\n    crs: EPSG:abc\n"
+        "    geometry: {type: Polygon, coordinates: [[[0, 0], [10, 0], [10, 10], [0, 0]]]}\n"
+    )
     assert "line 7" in str(err) and "unknown crs" in str(err)
 
 
 def test_filter_syntax():
-    assert parse_filter("art_code = 'WA' AND z = 3 and synthetic = true") == {"art_code": "WA", "z": 3,
-                                                                             "synthetic": True}
+    assert parse_filter("art_code = 'WA' AND z = 3 and synthetic = true") == {
+        "art_code": "WA",
+        "z": 3,
+        "synthetic": True,
+    }
     assert parse_filter("name = 'O''Neill'") == {"name": "O'Neill"}
     err = error_of(HEADER + "changes:\n  - op: remove_buildings\n    filter: \"height > 3\"\n")
     assert "line 6" in str(err) and "cannot read filter term" in str(err)
@@ -121,8 +130,14 @@ def test_base_rules():
 
 def test_dict_documents_name_the_path():
     with pytest.raises(ScenarioError) as info:
-        scenario_from_dict({"id": "x", "title_de": "T", "title_en": "T",
-                            "changes": [{"op": "modify_buildings", "ids": ["a"], "set": {"height": -1}}]})
+        scenario_from_dict(
+            {
+                "id": "x",
+                "title_de": "T",
+                "title_en": "T",
+                "changes": [{"op": "modify_buildings", "ids": ["a"], "set": {"height": -1}}],
+            }
+        )
     assert "changes[0].set.height: Input should be greater than 0" in str(info.value)
 
 

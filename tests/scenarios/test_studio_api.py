@@ -22,10 +22,16 @@ PLANNER = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
 def _second_plan(url: str) -> None:
     from store.base import open_store
 
-    zones = gpd.GeoDataFrame({"id": ["wb"], "plan_id": ["plan-b"], "art_code": ["WA"], "grz": [0.4], "z": [2]},
-                             geometry=[shapely.MultiPolygon([rect(300, 0, 40, 40)])], crs=25832)
-    plans = gpd.GeoDataFrame({"id": ["plan-b"], "plan_id": ["plan-b"], "name": ["Testplan B"]},
-                             geometry=[shapely.MultiPolygon([rect(300, 0, 40, 40)])], crs=25832)
+    zones = gpd.GeoDataFrame(
+        {"id": ["wb"], "plan_id": ["plan-b"], "art_code": ["WA"], "grz": [0.4], "z": [2]},
+        geometry=[shapely.MultiPolygon([rect(300, 0, 40, 40)])],
+        crs=25832,
+    )
+    plans = gpd.GeoDataFrame(
+        {"id": ["plan-b"], "plan_id": ["plan-b"], "name": ["Testplan B"]},
+        geometry=[shapely.MultiPolygon([rect(300, 0, 40, 40)])],
+        crs=25832,
+    )
     store = open_store(url)
     try:
         store.replace({"bp_plan": plans, "bp_baugebiet": zones}, plan_id="plan-b")
@@ -53,13 +59,17 @@ def square(x, y, w=10.0, h=10.0) -> dict:
 
 
 def post(server, path, body=None, headers=PLANNER, **kwargs):
-    return requests.post(f"{server.url}/api/{path}", json=body if body is not None else {}, headers=headers,
-                         timeout=60, **kwargs)
+    return requests.post(
+        f"{server.url}/api/{path}", json=body if body is not None else {}, headers=headers, timeout=60, **kwargs
+    )
 
 
 def new_variant(server, title: str, plan_ids=("plan-a",)) -> dict:
-    reply = post(server, "variants", {"base": "baseline", "plan_ids": list(plan_ids), "title_de": title,
-                                      "title_en": title + " (en)"})
+    reply = post(
+        server,
+        "variants",
+        {"base": "baseline", "plan_ids": list(plan_ids), "title_de": title, "title_en": title + " (en)"},
+    )
     assert reply.status_code == 201, reply.text
     return reply.json()
 
@@ -99,19 +109,32 @@ def test_build_save_publish_export_import(studio_server):
     redone = post(server, f"variants/{vid}/redo").json()
     assert redone["indicators"]["floor_area_m2"] == pytest.approx(1140.0) and not redone["can_redo"]
 
-    saved = post(server, f"variants/{vid}/save", {"title_de": "Dichter am Test", "title_en": "Denser test",
-                                                  "description_de": "Z + 1, ein Haus", "description_en": "Z + 1, a house"})
+    saved = post(
+        server,
+        f"variants/{vid}/save",
+        {
+            "title_de": "Dichter am Test",
+            "title_en": "Denser test",
+            "description_de": "Z + 1, ein Haus",
+            "description_en": "Z + 1, a house",
+        },
+    )
     assert saved.status_code == 200, saved.text
     assert saved.json()["version"] == 1 and saved.json()["author"] == "token:planner-env"
 
     # internal: planners only
     assert [v["id"] for v in requests.get(f"{server.url}/api/variants", timeout=30).json()["variants"]] == []
     assert requests.get(f"{server.url}/api/variants/{vid}/export", timeout=30).status_code == 401
-    run = requests.post(f"{server.api}/processes/run-scenario/execution", json={"inputs": {"scenario": vid}},
-                        timeout=60)
+    run = requests.post(
+        f"{server.api}/processes/run-scenario/execution", json={"inputs": {"scenario": vid}}, timeout=60
+    )
     assert run.status_code == 400
-    planner_run = requests.post(f"{server.api}/processes/run-scenario/execution",
-                                json={"inputs": {"scenario": vid}}, headers=PLANNER, timeout=60)
+    planner_run = requests.post(
+        f"{server.api}/processes/run-scenario/execution",
+        json={"inputs": {"scenario": vid}},
+        headers=PLANNER,
+        timeout=60,
+    )
     assert planner_run.status_code == 200, planner_run.text
 
     published = post(server, f"variants/{vid}/publish", {"published": True})
@@ -121,8 +144,9 @@ def test_build_save_publish_export_import(studio_server):
     assert [(v["id"], v["title_en"], v["plan_ids"]) for v in listed] == [(vid, "Denser test", ["plan-a"])]
     row = requests.get(f"{server.api}/collections/scenarios/items/{vid}?f=json", timeout=30).json()
     assert row["properties"]["floor_area_m2"] == pytest.approx(1140.0)
-    run = requests.post(f"{server.api}/processes/run-scenario/execution", json={"inputs": {"scenario": vid}},
-                        timeout=60)
+    run = requests.post(
+        f"{server.api}/processes/run-scenario/execution", json={"inputs": {"scenario": vid}}, timeout=60
+    )
     assert run.status_code == 200 and run.json()["indicators"]["totals"]["floor_area_m2"] == pytest.approx(1140.0)
 
     exported = requests.get(f"{server.url}/api/variants/{vid}/export", timeout=30)
@@ -142,10 +166,19 @@ def test_build_save_publish_export_import(studio_server):
     assert requests.get(f"{server.api}/collections/scenarios/items/{vid}?f=json", timeout=30).status_code == 404
 
     # a variant stored through the Process shows up in the studio's list, published
-    inline = {"id": "per_prozess", "title_de": "Per Prozess", "title_en": "By process", "plan_ids": ["plan-a"],
-              "changes": [{"op": "change_festsetzung", "zones": ["wa"], "add": {"z": 2}}]}
-    stored = requests.post(f"{server.api}/processes/run-scenario/execution",
-                           json={"inputs": {"scenario": inline, "store_results": True}}, headers=PLANNER, timeout=60)
+    inline = {
+        "id": "per_prozess",
+        "title_de": "Per Prozess",
+        "title_en": "By process",
+        "plan_ids": ["plan-a"],
+        "changes": [{"op": "change_festsetzung", "zones": ["wa"], "add": {"z": 2}}],
+    }
+    stored = requests.post(
+        f"{server.api}/processes/run-scenario/execution",
+        json={"inputs": {"scenario": inline, "store_results": True}},
+        headers=PLANNER,
+        timeout=60,
+    )
     assert stored.status_code == 200, stored.text
     listed = requests.get(f"{server.url}/api/variants", timeout=30).json()["variants"]
     assert [v["id"] for v in listed] == ["per_prozess"] and listed[0]["author"] == "token:planner-env"
@@ -157,39 +190,91 @@ BAD_STEPS = [
     ({"op": "change_festsetzung", "zones": ["wa"], "set": {"z": 500}}, "z", "höchstens", "at most"),
     ({"op": "add_building", "geometry": square(25, 12), "height": -3}, "height", "größer als 0", "greater than 0"),
     ({"op": "add_building", "geometry": square(25, 12), "height": 800}, "height", "höchstens 300 m", "at most 300 m"),
-    ({"op": "add_building", "storeys": 2, "geometry": {"type": "Polygon", "coordinates": [[
-        [X0 + 20, Y0 + 12], [X0 + 30, Y0 + 22], [X0 + 30, Y0 + 12], [X0 + 20, Y0 + 22], [X0 + 20, Y0 + 12]]]}},
-     "geometry", "überschneidet sich selbst", "intersects itself"),
+    (
+        {
+            "op": "add_building",
+            "storeys": 2,
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[X0 + 20, Y0 + 12], [X0 + 30, Y0 + 22], [X0 + 30, Y0 + 12], [X0 + 20, Y0 + 22], [X0 + 20, Y0 + 12]]
+                ],
+            },
+        },
+        "geometry",
+        "überschneidet sich selbst",
+        "intersects itself",
+    ),
     ({"op": "add_building", "geometry": square(1000, 1000), "storeys": 2}, "geometry", "außerhalb", "outside"),
     ({"op": "change_festsetzung", "zones": ["wb"], "add": {"z": 1}}, "zones", "anderen Plan", "another plan"),
     ({"op": "fly_to_the_moon", "zones": ["wa"]}, "op", "unbekannte Operation", "unknown operation"),
-    ({"op": "change_festsetzung", "zones": ["wa"], "set": {"art_code": "XY"}}, "art_code", "erlaubt sind WS",
-     "allowed are WS"),
-    ({"op": "change_festsetzung", "zones": ["wa"], "set": {"bauweise": "zickzack"}}, "bauweise", "erlaubt sind",
-     "allowed are"),
-    ({"op": "modify_buildings", "ids": ["b1"], "set": {"height": 5000}}, "height", "höchstens 300 m",
-     "at most 300 m"),
+    (
+        {"op": "change_festsetzung", "zones": ["wa"], "set": {"art_code": "XY"}},
+        "art_code",
+        "erlaubt sind WS",
+        "allowed are WS",
+    ),
+    (
+        {"op": "change_festsetzung", "zones": ["wa"], "set": {"bauweise": "zickzack"}},
+        "bauweise",
+        "erlaubt sind",
+        "allowed are",
+    ),
+    ({"op": "modify_buildings", "ids": ["b1"], "set": {"height": 5000}}, "height", "höchstens 300 m", "at most 300 m"),
     ({"op": "modify_buildings", "ids": ["b1"], "set": {"storeys": 90}}, "storeys", "unrealistisch", "absurd"),
     ({"op": "modify_buildings", "ids": ["b1"], "set": {"height": 0}}, "height", "größer als 0", "greater than 0"),
     ({"op": "remove_buildings", "ids": ["gibt-es-nicht"]}, "ids", "unbekannte Kennung", "unknown building id"),
     ({"op": "remove_buildings", "zones": ["wb"]}, "zones", "anderen Plan", "another plan"),
     # a polygon drawn on the map (lon/lat) whose edges cross
-    ({"op": "add_building", "crs": "CRS84", "storeys": 2, "geometry": {"type": "Polygon", "coordinates": [[
-        [9.9990, 53.6670], [9.9992, 53.6672], [9.9992, 53.6670], [9.9990, 53.6672], [9.9990, 53.6670]]]}},
-     "geometry", "überschneidet sich selbst", "intersects itself"),
+    (
+        {
+            "op": "add_building",
+            "crs": "CRS84",
+            "storeys": 2,
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[9.9990, 53.6670], [9.9992, 53.6672], [9.9992, 53.6670], [9.9990, 53.6672], [9.9990, 53.6670]]
+                ],
+            },
+        },
+        "geometry",
+        "überschneidet sich selbst",
+        "intersects itself",
+    ),
 ]
 
 
-@pytest.mark.parametrize("change,field,german,english", BAD_STEPS,
-                         ids=["grz-1.5", "grz-increment", "z-500", "negative-height", "absurd-height",
-                              "self-intersecting", "out-of-area", "other-plan", "unknown-op", "art-code",
-                              "bauweise", "building-height-absurd", "building-storeys-absurd", "building-height-0",
-                              "unknown-building", "buildings-of-another-plan", "drawn-self-intersecting"])
+@pytest.mark.parametrize(
+    "change,field,german,english",
+    BAD_STEPS,
+    ids=[
+        "grz-1.5",
+        "grz-increment",
+        "z-500",
+        "negative-height",
+        "absurd-height",
+        "self-intersecting",
+        "out-of-area",
+        "other-plan",
+        "unknown-op",
+        "art-code",
+        "bauweise",
+        "building-height-absurd",
+        "building-storeys-absurd",
+        "building-height-0",
+        "unknown-building",
+        "buildings-of-another-plan",
+        "drawn-self-intersecting",
+    ],
+)
 def test_bad_steps_are_refused_in_german_and_english(studio_server, change, field, german, english):
     server = studio_server
     vid = "schlecht"
-    if not any(v["id"] == vid for v in requests.get(f"{server.url}/api/variants", headers=PLANNER, timeout=30)
-               .json()["variants"]):
+    if not any(
+        v["id"] == vid
+        for v in requests.get(f"{server.url}/api/variants", headers=PLANNER, timeout=30).json()["variants"]
+    ):
         post(server, "variants", {"base": "baseline", "plan_ids": ["plan-a"], "title_de": "Schlecht", "id": vid})
     before = requests.get(f"{server.url}/api/variants/{vid}", headers=PLANNER, timeout=30).json()
     reply = step(server, vid, change)
@@ -207,16 +292,31 @@ def test_bad_imports_and_requests_write_nothing(studio_server):
     count = len(requests.get(f"{server.url}/api/variants", headers=PLANNER, timeout=30).json()["variants"])
     reply = post(server, "variants/import", {"yaml": "id: kaputt\ntitle_de: [nicht geschlossen\n"})
     assert reply.status_code == 400 and reply.json()["field"] == "yaml"
-    assert "lässt sich nicht lesen" in reply.json()["description_de"] and "does not parse" in reply.json()["description_en"]
-    reply = post(server, "variants/import", {"yaml": "id: falsch\ntitle_de: F\ntitle_en: F\nchanges:\n"
-                                                      "  - op: change_festsetzung\n    zones: [wa]\n"
-                                                      "    set: {grz: 2}\n"})
+    assert (
+        "lässt sich nicht lesen" in reply.json()["description_de"]
+        and "does not parse" in reply.json()["description_en"]
+    )
+    reply = post(
+        server,
+        "variants/import",
+        {
+            "yaml": "id: falsch\ntitle_de: F\ntitle_en: F\nchanges:\n"
+            "  - op: change_festsetzung\n    zones: [wa]\n"
+            "    set: {grz: 2}\n"
+        },
+    )
     assert reply.status_code == 400, reply.text
     assert "Zeile 7" in reply.json()["description_de"] and "höchstens 1" in reply.json()["description_de"]
     assert "line 7" in reply.json()["description_en"]
-    reply = post(server, "variants/import", {"yaml": "id: fremd\ntitle_de: F\ntitle_en: F\nplan_ids: [plan-a]\n"
-                                                      "changes:\n  - op: change_festsetzung\n    zones: [wb]\n"
-                                                      "    add: {z: 1}\n"})
+    reply = post(
+        server,
+        "variants/import",
+        {
+            "yaml": "id: fremd\ntitle_de: F\ntitle_en: F\nplan_ids: [plan-a]\n"
+            "changes:\n  - op: change_festsetzung\n    zones: [wb]\n"
+            "    add: {z: 1}\n"
+        },
+    )
     assert reply.status_code == 400 and "anderen Plan" in reply.json()["description_de"], reply.text
     reply = post(server, "variants", {"base": "gibt_es_nicht", "title_de": "X"})
     assert reply.status_code == 400 and reply.json()["field"] == "base"
@@ -244,8 +344,11 @@ def test_buildings_chosen_changed_removed_and_type_of_use(studio_server):
     assert state["indicators"]["buildings"] == 1 and state["indicators"]["floor_area_m2"] == pytest.approx(480.0)
 
     start_dwellings = state["indicators"]["dwellings"]
-    reply = step(server, vid, {"op": "change_festsetzung", "zones": ["wa"],
-                               "set": {"art_code": "MI", "bauweise": "GeschlosseneBauweise"}})
+    reply = step(
+        server,
+        vid,
+        {"op": "change_festsetzung", "zones": ["wa"], "set": {"art_code": "MI", "bauweise": "GeschlosseneBauweise"}},
+    )
     assert reply.status_code == 200, reply.text
     state = reply.json()
     zones = {z["id"]: z for z in state["indicators"]["zones"]}
@@ -277,8 +380,12 @@ def test_shadows_of_a_and_b_and_sun_hours_lost(studio_server):
     north = to_lonlat.transform(X0 + 30, Y0 + 30)  # 8 m north of the new building
     south = to_lonlat.transform(X0 + 30, Y0 + 3)
     points = ";".join(f"{lon:.7f},{lat:.7f}" for lon, lat in (north, south))
-    reply = requests.get(f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, timeout=60,
-                         params={"day": "2026-03-21", "hour": "12.5", "points": points})
+    reply = requests.get(
+        f"{server.url}/api/variants/{vid}/sun",
+        headers=PLANNER,
+        timeout=60,
+        params={"day": "2026-03-21", "hour": "12.5", "points": points},
+    )
     assert reply.status_code == 200, reply.text
     sun = reply.json()
     assert sun["time_utc"] == "2026-03-21T11:30:00Z"  # 12:30 CET
@@ -289,11 +396,16 @@ def test_shadows_of_a_and_b_and_sun_hours_lost(studio_server):
     lost_north, lost_south = sun["points"]
     assert lost_north["lost"] >= 2 and lost_north["hours_b"] < lost_north["hours_a"]
     assert lost_south["lost"] == 0 and lost_south["hours_a"] > 8
-    night = requests.get(f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, timeout=60,
-                         params={"day": "2026-12-21", "hour": "2"}).json()
+    night = requests.get(
+        f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, timeout=60, params={"day": "2026-12-21", "hour": "2"}
+    ).json()
     assert night["sun"]["elevation"] < 0 and night["shadows"]["b"]["features"] == []
-    for params, field in (({"hour": "25"}, "hour"), ({"day": "21.03.2026"}, "day"),
-                          ({"points": "10.0;53.6"}, "points"), ({"points": "200,53"}, "points")):
+    for params, field in (
+        ({"hour": "25"}, "hour"),
+        ({"day": "21.03.2026"}, "day"),
+        ({"points": "10.0;53.6"}, "points"),
+        ({"points": "200,53"}, "points"),
+    ):
         bad = requests.get(f"{server.url}/api/variants/{vid}/sun", headers=PLANNER, params=params, timeout=30)
         assert bad.status_code == 400 and bad.json()["field"] == field, bad.text
         assert " / " in bad.json()["description"]

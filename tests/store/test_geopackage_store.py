@@ -29,28 +29,43 @@ X0, Y0 = 566000.0, 5947000.0
 
 def zones(plan_id: str, n: int, grz: float = 0.4, start: int = 0) -> gpd.GeoDataFrame:
     """n synthetic 50 m squares in a row (test data)."""
-    geoms = [shapely.MultiPolygon([shapely.box(X0 + 60 * i, Y0, X0 + 60 * i + 50, Y0 + 50)])
-             for i in range(start, start + n)]
-    return gpd.GeoDataFrame({
-        "id": [f"{plan_id}_zone{i}" for i in range(start, start + n)],
-        "plan_id": plan_id,
-        "grz": grz,
-        "z": [2 + i for i in range(n)],
-        "art_code": "WA",
-    }, geometry=geoms, crs=EPSG)
+    geoms = [
+        shapely.MultiPolygon([shapely.box(X0 + 60 * i, Y0, X0 + 60 * i + 50, Y0 + 50)]) for i in range(start, start + n)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"{plan_id}_zone{i}" for i in range(start, start + n)],
+            "plan_id": plan_id,
+            "grz": grz,
+            "z": [2 + i for i in range(n)],
+            "art_code": "WA",
+        },
+        geometry=geoms,
+        crs=EPSG,
+    )
 
 
 def plan(plan_id: str, x: float = X0) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({
-        "id": [plan_id], "plan_id": [plan_id], "name": [f"Testplan {plan_id}"],
-        "inkrafttretens_datum": ["2001-05-17"], "imported_at": ["2024-06-30T12:00:00+02:00"],
-    }, geometry=[shapely.MultiPolygon([shapely.box(x - 10, Y0 - 10, x + 400, Y0 + 60)])], crs=EPSG)
+    return gpd.GeoDataFrame(
+        {
+            "id": [plan_id],
+            "plan_id": [plan_id],
+            "name": [f"Testplan {plan_id}"],
+            "inkrafttretens_datum": ["2001-05-17"],
+            "imported_at": ["2024-06-30T12:00:00+02:00"],
+        },
+        geometry=[shapely.MultiPolygon([shapely.box(x - 10, Y0 - 10, x + 400, Y0 + 60)])],
+        crs=EPSG,
+    )
 
 
 def lines(plan_id: str, n: int) -> gpd.GeoDataFrame:
     geoms = [shapely.LineString([(X0 + 10 * i, Y0), (X0 + 10 * i + 5, Y0 + 30)]) for i in range(n)]
-    return gpd.GeoDataFrame({"id": [f"{plan_id}_line{i}" for i in range(n)], "plan_id": plan_id,
-                             "art": "Baugrenze"}, geometry=geoms, crs=EPSG)
+    return gpd.GeoDataFrame(
+        {"id": [f"{plan_id}_line{i}" for i in range(n)], "plan_id": plan_id, "art": "Baugrenze"},
+        geometry=geoms,
+        crs=EPSG,
+    )
 
 
 def buildings(source: str, n: int, prefix: str = "b") -> gpd.GeoDataFrame:
@@ -58,9 +73,17 @@ def buildings(source: str, n: int, prefix: str = "b") -> gpd.GeoDataFrame:
     xs = X0 + rng.uniform(0, 2000, n)
     ys = Y0 + rng.uniform(0, 2000, n)
     geoms = [shapely.MultiPolygon([shapely.box(x, y, x + 12, y + 9)]) for x, y in zip(xs, ys, strict=True)]
-    return gpd.GeoDataFrame({"id": [f"{prefix}{i}" for i in range(n)], "source": source,
-                             "height": rng.uniform(3, 30, n), "storeys": rng.integers(1, 8, n),
-                             "synthetic": True}, geometry=geoms, crs=EPSG)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"{prefix}{i}" for i in range(n)],
+            "source": source,
+            "height": rng.uniform(3, 30, n),
+            "storeys": rng.integers(1, 8, n),
+            "synthetic": True,
+        },
+        geometry=geoms,
+        crs=EPSG,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -112,33 +135,44 @@ def test_file_is_a_geopackage_1_4(store):
     assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 10400
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    srs = {row[0]: row for row in conn.execute("SELECT srs_id, organization, organization_coordsys_id, definition "
-                                               "FROM gpkg_spatial_ref_sys")}
+    srs = {
+        row[0]: row
+        for row in conn.execute(
+            "SELECT srs_id, organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys"
+        )
+    }
     assert {-1, 0, 4326, EPSG} <= set(srs)
     assert srs[EPSG][1:3] == ("EPSG", EPSG) and "ETRS89" in srs[EPSG][3] and srs[EPSG][3].startswith("PROJCS")
     contents = conn.execute("SELECT data_type, srs_id FROM gpkg_contents WHERE table_name = 'buildings'").fetchone()
     assert contents == ("features", EPSG)
-    assert conn.execute("SELECT column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns "
-                        "WHERE table_name = 'buildings'").fetchone() == ("geom", "MULTIPOLYGON", EPSG, 0, 0)
-    assert conn.execute("SELECT extension_name, scope FROM gpkg_extensions WHERE table_name = 'buildings'"
-                        ).fetchone() == ("gpkg_rtree_index", "write-only")
-    assert conn.execute("SELECT sql FROM sqlite_master WHERE name = 'rtree_buildings_geom'").fetchone()[0] == \
-        "CREATE VIRTUAL TABLE rtree_buildings_geom USING rtree(id, minx, maxx, miny, maxy)"
-    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                           "AND tbl_name = 'buildings'")}
-    assert triggers == {f"rtree_buildings_geom_{t}" for t in
-                        ("insert", "update2", "update4", "update5", "update6", "update7", "delete")}
+    assert conn.execute(
+        "SELECT column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = 'buildings'"
+    ).fetchone() == ("geom", "MULTIPOLYGON", EPSG, 0, 0)
+    assert conn.execute(
+        "SELECT extension_name, scope FROM gpkg_extensions WHERE table_name = 'buildings'"
+    ).fetchone() == ("gpkg_rtree_index", "write-only")
+    assert (
+        conn.execute("SELECT sql FROM sqlite_master WHERE name = 'rtree_buildings_geom'").fetchone()[0]
+        == "CREATE VIRTUAL TABLE rtree_buildings_geom USING rtree(id, minx, maxx, miny, maxy)"
+    )
+    triggers = {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'buildings'")
+    }
+    assert triggers == {
+        f"rtree_buildings_geom_{t}" for t in ("insert", "update2", "update4", "update5", "update6", "update7", "delete")
+    }
     columns = {r[1]: (r[2], r[3], r[5]) for r in conn.execute("PRAGMA table_info(buildings)")}
     assert columns["fid"] == ("INTEGER", 1, 1) and columns["id"][:2] == ("TEXT", 1)
     assert columns["synthetic"][0] == "BOOLEAN" and columns["geom"][0] == "MULTIPOLYGON"
     assert {r[1] for r in conn.execute("PRAGMA index_list(bp_baugebiet)")} >= {
-        "idx_bp_baugebiet_plan_id", "idx_bp_baugebiet_besondere_art_der_baulichen_nutzung"}
+        "idx_bp_baugebiet_plan_id",
+        "idx_bp_baugebiet_besondere_art_der_baulichen_nutzung",
+    }
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_gdal_reads_layers_crs_and_features(store):
-    store.replace({"bp_plan": plan("P1"), "bp_baugebiet": zones("P1", 3), "bp_baugrenze": lines("P1", 2)},
-                  plan_id="P1")
+    store.replace({"bp_plan": plan("P1"), "bp_baugebiet": zones("P1", 3), "bp_baugrenze": lines("P1", 2)}, plan_id="P1")
     path = str(store.path)
     layers = dict(pyogrio.list_layers(path))
     assert layers["bp_baugebiet"] == "MultiPolygon" and layers["bp_baugrenze"] == "Unknown"
@@ -158,8 +192,9 @@ def test_gdal_reads_layers_crs_and_features(store):
 def test_gdal_written_blobs_decode(tmp_path):
     """Blobs GDAL writes (points without envelope, empty with NaN) work with our ST_* functions."""
     path = tmp_path / "gdal.gpkg"
-    frame = gpd.GeoDataFrame({"a": [1, 2, 3]}, geometry=[shapely.Point(566001, 5947002), shapely.Point(), None],
-                             crs=EPSG)
+    frame = gpd.GeoDataFrame(
+        {"a": [1, 2, 3]}, geometry=[shapely.Point(566001, 5947002), shapely.Point(), None], crs=EPSG
+    )
     pyogrio.write_dataframe(frame, path, layer="pts")
     conn = connect(path)
     rows = conn.execute("SELECT ST_IsEmpty(geom), ST_MinX(geom), ST_MaxY(geom) FROM pts ORDER BY fid").fetchall()
@@ -170,8 +205,13 @@ def test_gdal_written_blobs_decode(tmp_path):
 
 
 def test_blob_encoding_roundtrip_and_big_endian():
-    geoms = [shapely.Polygon([(0, 0), (4, 0), (4, 3), (0, 0)]), shapely.Polygon(), None,
-             shapely.Point(1, 2), shapely.LineString([(0, 0, 5), (1, 1, 6)])]
+    geoms = [
+        shapely.Polygon([(0, 0), (4, 0), (4, 3), (0, 0)]),
+        shapely.Polygon(),
+        None,
+        shapely.Point(1, 2),
+        shapely.LineString([(0, 0, 5), (1, 1, 6)]),
+    ]
     blobs = gpkg_functions.encode(geoms, EPSG)
     assert blobs[2] is None
     assert blobs[0][:4] == b"GP\x00\x03" and gpkg_functions.envelope(blobs[0]) == (0, 4, 0, 3)
@@ -248,8 +288,9 @@ def test_failure_in_bulk_mode_restores_rtree_and_triggers(store):
     with pytest.raises(StoreError, match="o1"):
         store.replace({"buildings": clash}, source="osm:test")
     assert snapshot(store) == before
-    triggers = store.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                                  "AND tbl_name = 'buildings'").fetchone()[0]
+    triggers = store.conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'buildings'"
+    ).fetchone()[0]
     assert triggers == 7
 
 
@@ -309,8 +350,9 @@ def test_read_types_filters_and_bounds(store):
     assert store.bounds("bp_baugebiet") == (X0, Y0, X0 + 170, Y0 + 50)
     store.conn.execute("DELETE FROM bp_baugebiet WHERE id = 'P1_zone2'")
     assert store.bounds("bp_baugebiet") == (X0, Y0, X0 + 110, Y0 + 50)
-    contents = store.conn.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents "
-                                  "WHERE table_name = 'bp_plan'").fetchone()
+    contents = store.conn.execute(
+        "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'bp_plan'"
+    ).fetchone()
     assert contents == (X0 - 10, Y0 - 10, X0 + 400, Y0 + 60)
 
 

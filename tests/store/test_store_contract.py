@@ -20,22 +20,26 @@ def store(request, tmp_path):
 
 def zones(plan_id: str, n: int, grz: float = 0.4) -> gpd.GeoDataFrame:
     """n square zones of 50 m near Hamburg-Langenhorn (test geometry, not real plan data)."""
-    geoms = [shapely.MultiPolygon([shapely.box(566000 + 60 * i, 5947000, 566050 + 60 * i, 5947050)])
-             for i in range(n)]
-    return gpd.GeoDataFrame({
-        "id": [f"{plan_id}_zone{i}" for i in range(n)],
-        "plan_id": plan_id,
-        "grz": grz,
-        "z": [2 + i for i in range(n)],
-        "art_code": "WA",
-    }, geometry=geoms, crs=EPSG)
+    geoms = [shapely.MultiPolygon([shapely.box(566000 + 60 * i, 5947000, 566050 + 60 * i, 5947050)]) for i in range(n)]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"{plan_id}_zone{i}" for i in range(n)],
+            "plan_id": plan_id,
+            "grz": grz,
+            "z": [2 + i for i in range(n)],
+            "art_code": "WA",
+        },
+        geometry=geoms,
+        crs=EPSG,
+    )
 
 
 def plan(plan_id: str) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"id": [plan_id], "plan_id": [plan_id], "name": [f"Plan {plan_id}"],
-                             "inkrafttretens_datum": ["2001-05-17"]},
-                            geometry=[shapely.MultiPolygon([shapely.box(565990, 5946990, 566400, 5947060)])],
-                            crs=EPSG)
+    return gpd.GeoDataFrame(
+        {"id": [plan_id], "plan_id": [plan_id], "name": [f"Plan {plan_id}"], "inkrafttretens_datum": ["2001-05-17"]},
+        geometry=[shapely.MultiPolygon([shapely.box(565990, 5946990, 566400, 5947060)])],
+        crs=EPSG,
+    )
 
 
 def test_replace_writes_and_reads_back(store):
@@ -83,8 +87,11 @@ def test_delete_plan_and_source_scoped_replace(store):
     store.replace({"bp_plan": plan("P1"), "bp_baugebiet": zones("P1", 3)}, plan_id="P1")
     assert store.delete_plan("P1") == 4
     assert store.count("bp_baugebiet") == 0
-    buildings = gpd.GeoDataFrame({"id": ["b1", "b2"], "source": "osm:x", "height": [9.0, 12.0]},
-                                 geometry=[shapely.MultiPolygon([shapely.box(0, 0, 10, 10)])] * 2, crs=EPSG)
+    buildings = gpd.GeoDataFrame(
+        {"id": ["b1", "b2"], "source": "osm:x", "height": [9.0, 12.0]},
+        geometry=[shapely.MultiPolygon([shapely.box(0, 0, 10, 10)])] * 2,
+        crs=EPSG,
+    )
     store.replace({"buildings": buildings}, source="osm:x")
     store.replace({"buildings": buildings.iloc[:1]}, source="osm:x")
     assert store.count("buildings") == 1
@@ -131,8 +138,9 @@ def test_read_a_bbox_through_the_spatial_index(store):
     # zones are 50 m squares every 60 m from x = 566000: this box meets the second and third
     got = store.read("bp_baugebiet", bbox=(566070, 5947010, 566130, 5947020))
     assert sorted(got["id"]) == ["P1_zone1", "P1_zone2"]
-    assert list(store.read("bp_baugebiet", where={"plan_id": "P1"}, bbox=(565000, 5946000, 566010, 5947001))["id"]) \
-        == ["P1_zone0"]
+    assert list(store.read("bp_baugebiet", where={"plan_id": "P1"}, bbox=(565000, 5946000, 566010, 5947001))["id"]) == [
+        "P1_zone0"
+    ]
     assert store.read("bp_baugebiet", bbox=(0, 0, 1, 1)).empty
     for bad in ((1, 2, 3), (0, 0, float("nan"), 1), (5, 0, 1, 1), "abcd"):
         with pytest.raises(StoreError, match="bbox"):

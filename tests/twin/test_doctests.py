@@ -28,8 +28,11 @@ def test_docstring_examples_run(name):
 
 
 def _public_functions(module):
-    return [(name, value) for name, value in vars(module).items()
-            if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == module.__name__]
+    return [
+        (name, value)
+        for name, value in vars(module).items()
+        if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == module.__name__
+    ]
 
 
 @pytest.mark.parametrize("name", NUMPYDOC_MODULES)

@@ -144,18 +144,23 @@ def test_compliance_each_rule_with_messages():
     # zone 50 × 40 = 2000 m², GRZ 0.1, GFZ 0.3 (via grz_max / gf), Z 2, h_max 7 m;
     # Baufenster 30 × 20 at (10, 10).
     zone = zones_frame(grz=np.nan, grz_max=0.1, gfz=np.nan, gf=600.0, z=2, h_max=7.0)
-    baugrenze = [LineString([(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10), (X0 + 40, Y0 + 30), (X0 + 10, Y0 + 30),
-                             (X0 + 10, Y0 + 10)])]
-    buildings = gpd.GeoDataFrame({
-        "id": ["inside", "sticks_out", "too_high"],
-        "storeys": [2, 2, 3],
-        "height": [6.0, 6.0, 9.0],
-    }, geometry=[
-        rect(12, 12, 10, 10),  # 100 m², inside the Baufenster
-        rect(30, 12, 12, 5),  # 60 m², 2 m beyond the Baugrenze at x = 40: 2 × 5 = 10 m² outside,
-                              # with 0.5 m tolerance 1.5 × 5 = 7.5 m² count
-        rect(12, 24, 5, 5.2),  # 26 m², inside; 3 storeys > Z 2, 9 m > 7 m
-    ], crs=25832)
+    baugrenze = [
+        LineString([(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10), (X0 + 40, Y0 + 30), (X0 + 10, Y0 + 30), (X0 + 10, Y0 + 10)])
+    ]
+    buildings = gpd.GeoDataFrame(
+        {
+            "id": ["inside", "sticks_out", "too_high"],
+            "storeys": [2, 2, 3],
+            "height": [6.0, 6.0, 9.0],
+        },
+        geometry=[
+            rect(12, 12, 10, 10),  # 100 m², inside the Baufenster
+            rect(30, 12, 12, 5),  # 60 m², 2 m beyond the Baugrenze at x = 40: 2 × 5 = 10 m² outside,
+            # with 0.5 m tolerance 1.5 × 5 = 7.5 m² count
+            rect(12, 24, 5, 5.2),  # 26 m², inside; 3 storeys > Z 2, 9 m > 7 m
+        ],
+        crs=25832,
+    )
     v = compliance(buildings, zone, baugrenze, tolerance=0.5)
     by_rule = {rule: rows for rule, rows in v.groupby("rule")}  # noqa: C416 — dict(GroupBy) fails: not a mapping
     # GRZ (100 + 60 + 26) / 2000 = 0.093 <= 0.1 and GFZ (200 + 120 + 78) / 2000 = 0.199 <= 0.3: no zone rule
@@ -193,11 +198,19 @@ def test_zone_indicators_and_totals_literal():
     # GR = 300, GF = 600 + 200 = 800, V = 1800 + 600 = 2400; GRZ 0.15, GFZ 0.4;
     # dwellings 800 / 90 = 8.89, residents 17.78
     zone = zones_frame(grz=0.4, gfz=0.8, z=3)
-    b = gpd.GeoDataFrame({"id": ["a", "b"], "storeys": [3, 2], "height": [9.0, 6.0]},
-                         geometry=[rect(1, 1, 20, 10), rect(30, 20, 10, 10)], crs=25832)
+    b = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "storeys": [3, 2], "height": [9.0, 6.0]},
+        geometry=[rect(1, 1, 20, 10), rect(30, 20, 10, 10)],
+        crs=25832,
+    )
     row = zone_indicators(b, zone).iloc[0]
-    assert (row.area_m2, row.buildings, row.footprint_m2, row.floor_area_m2, row.volume_m3) == \
-        (2000.0, 2, 300.0, 800.0, 2400.0)
+    assert (row.area_m2, row.buildings, row.footprint_m2, row.floor_area_m2, row.volume_m3) == (
+        2000.0,
+        2,
+        300.0,
+        800.0,
+        2400.0,
+    )
     assert row.grz == pytest.approx(0.15) and row.gfz == pytest.approx(0.4)
     assert row.dwellings == pytest.approx(800 / 90) and row.residents == pytest.approx(1600 / 90)
     assert (row.grz_permitted, row.gfz_permitted, row.z_permitted, row.max_storeys) == (0.4, 0.8, 3.0, 3.0)

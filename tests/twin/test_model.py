@@ -16,20 +16,38 @@ DEM = Path(__file__).resolve().parents[2] / "data" / "sample" / "dem" / "dem.tif
 
 
 def frames():
-    zones = gpd.GeoDataFrame({"id": ["wa"], "plan_id": ["p1"], "art_code": ["WA"], "grz": [0.4], "gfz": [0.8],
-                              "z": [2]}, geometry=[box(X0, Y0, X0 + 50, Y0 + 40)], crs=25832)
-    baugrenzen = gpd.GeoDataFrame({"id": ["bg"], "plan_id": ["p1"], "art": ["Baugrenze"]}, geometry=[
-        LineString([(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10), (X0 + 40, Y0 + 30), (X0 + 10, Y0 + 30), (X0 + 10, Y0 + 10)])
-    ], crs=25832)
-    plans = gpd.GeoDataFrame({"id": ["p1"], "plan_id": ["p1"], "name": ["Testplan"]},
-                             geometry=[box(X0 - 10, Y0 - 10, X0 + 60, Y0 + 50)], crs=25832)
+    zones = gpd.GeoDataFrame(
+        {"id": ["wa"], "plan_id": ["p1"], "art_code": ["WA"], "grz": [0.4], "gfz": [0.8], "z": [2]},
+        geometry=[box(X0, Y0, X0 + 50, Y0 + 40)],
+        crs=25832,
+    )
+    baugrenzen = gpd.GeoDataFrame(
+        {"id": ["bg"], "plan_id": ["p1"], "art": ["Baugrenze"]},
+        geometry=[
+            LineString(
+                [(X0 + 10, Y0 + 10), (X0 + 40, Y0 + 10), (X0 + 40, Y0 + 30), (X0 + 10, Y0 + 30), (X0 + 10, Y0 + 10)]
+            )
+        ],
+        crs=25832,
+    )
+    plans = gpd.GeoDataFrame(
+        {"id": ["p1"], "plan_id": ["p1"], "name": ["Testplan"]},
+        geometry=[box(X0 - 10, Y0 - 10, X0 + 60, Y0 + 50)],
+        crs=25832,
+    )
     return {"bp_baugebiet": zones, "bp_baugrenze": baugrenzen, "bp_plan": plans}
 
 
 def test_lod1_height_from_storeys_and_storeys_from_height():
-    b = gpd.GeoDataFrame({"id": ["measured", "storeys_only", "height_only", "nothing"],
-                          "height": [12.4, None, 9.2, None], "storeys": [None, 3, None, None]},
-                         geometry=[box(0, 0, 10, 10)] * 4, crs=25832)
+    b = gpd.GeoDataFrame(
+        {
+            "id": ["measured", "storeys_only", "height_only", "nothing"],
+            "height": [12.4, None, 9.2, None],
+            "storeys": [None, 3, None, None],
+        },
+        geometry=[box(0, 0, 10, 10)] * 4,
+        crs=25832,
+    )
     out = prepare_buildings(b, storey_height=3.0)
     assert out["height"].tolist()[:3] == [12.4, 9.0, 9.2] and np.isnan(out["height"].iloc[3])
     assert out["storeys"].tolist()[:3] == [4, 3, 3] and out["storeys"].isna().iloc[3]
@@ -57,8 +75,11 @@ def texas_model(tmp_path=None):
     """Buildings on the sample DEM (Fort Worth, Texas) in UTM 14N."""
     centre = gpd.GeoSeries.from_xy([-97.33], [32.67], crs=4326).to_crs(32614).iloc[0]
     x, y = centre.x, centre.y
-    b = gpd.GeoDataFrame({"id": ["a", "outside"], "height": [10.0, 10.0]},
-                         geometry=[box(x, y, x + 10, y + 10), box(x + 500_000, y, x + 500_010, y + 10)], crs=32614)
+    b = gpd.GeoDataFrame(
+        {"id": ["a", "outside"], "height": [10.0, 10.0]},
+        geometry=[box(x, y, x + 10, y + 10), box(x + 500_000, y, x + 500_010, y + 10)],
+        crs=32614,
+    )
     return CityModel.from_frames({"buildings": b}), (-97.33, 32.67)
 
 
@@ -93,9 +114,11 @@ def test_from_a_geopackage_store(tmp_path):
         model = CityModel.from_store(store, synthesize=True)
         assert model.zones["id"].tolist() == ["wa"] and model.buildings["synthetic"].all()
         # stored buildings are used as they are; buildings far from the plans are left out
-        far = gpd.GeoDataFrame({"id": ["near", "far"], "source": ["test", "test"], "storeys": [2, 2]},
-                               geometry=[box(X0 + 1, Y0 + 1, X0 + 9, Y0 + 9), box(X0 + 9000, Y0, X0 + 9010, Y0 + 10)],
-                               crs=25832)
+        far = gpd.GeoDataFrame(
+            {"id": ["near", "far"], "source": ["test", "test"], "storeys": [2, 2]},
+            geometry=[box(X0 + 1, Y0 + 1, X0 + 9, Y0 + 9), box(X0 + 9000, Y0, X0 + 9010, Y0 + 10)],
+            crs=25832,
+        )
         store.replace({"buildings": far}, source="test")
         model = CityModel.from_store(store)
         assert model.buildings["id"].tolist() == ["near"]

@@ -60,8 +60,9 @@ def test_non_convex_and_courtyard_shadows_are_exact(azimuth, elevation):
     courtyard = box(0, 0, 30, 30).difference(box(10, 10, 20, 20))
     u_shape = Polygon([(0, 0), (30, 0), (30, 20), (20, 20), (20, 8), (10, 8), (10, 20), (0, 20)])
     angles = np.linspace(0, 2 * np.pi, 31)[:-1]
-    star = Polygon([(100 + np.cos(a) * (10 if k % 2 else 4), np.sin(a) * (10 if k % 2 else 4))
-                    for k, a in enumerate(angles)])
+    star = Polygon(
+        [(100 + np.cos(a) * (10 if k % 2 else 4), np.sin(a) * (10 if k % 2 else 4)) for k, a in enumerate(angles)]
+    )
     footprints = [l_shape, courtyard, u_shape, shapely.MultiPolygon([box(50, 0, 55, 5), box(60, 0, 70, 3)]), star]
     heights = [10.0, 12.0, 7.0, 5.0, 20.0]
     shadows = shadow_polygons(footprints, heights, azimuth, elevation)
@@ -108,8 +109,10 @@ def test_convex_fast_path_equals_hull():
     caster = ShadowCaster(footprints, heights)
     for az, el in [(100.0, 15.0), (180.0, 50.0), (260.0, 5.0)]:
         dx, dy = shadow_vectors(heights, az, el)
-        expected = [shapely.convex_hull(shapely.union(f, shapely.affinity.translate(f, x, y)))
-                    for f, x, y in zip(footprints, dx, dy, strict=True)]
+        expected = [
+            shapely.convex_hull(shapely.union(f, shapely.affinity.translate(f, x, y)))
+            for f, x, y in zip(footprints, dx, dy, strict=True)
+        ]
         shadows = caster.cast(az, el)
         assert shapely.is_valid(shadows).all()
         assert np.abs(shapely.area(shadows) - shapely.area(expected)).max() < 1e-6
@@ -142,8 +145,9 @@ def test_sun_hours_north_and_south_of_a_tall_wall():
     south = box(X0 - 5, Y0 - 20, X0 + 5, Y0 - 10)
     targets = gpd.GeoSeries([north, south], crs=25832)
     hours = sun_hours(targets, slab, "winter_solstice")
-    daylight = sun_hours(gpd.GeoSeries([south], crs=25832),
-                         gpd.GeoDataFrame({"height": []}, geometry=[], crs=25832), "winter_solstice")[0]
+    daylight = sun_hours(
+        gpd.GeoSeries([south], crs=25832), gpd.GeoDataFrame({"height": []}, geometry=[], crs=25832), "winter_solstice"
+    )[0]
     assert hours[0] == 0.0
     assert hours[1] == daylight and 7 <= daylight <= 9  # Hamburg, 21 December: about 7.4 h of daylight
     # the threshold is configurable: demanding 100 % sunlit never counts less than 50 %
@@ -152,8 +156,11 @@ def test_sun_hours_north_and_south_of_a_tall_wall():
 
 
 def test_hourly_shadows_frame():
-    b = gpd.GeoDataFrame({"id": ["a", "b"], "height": [10.0, 20.0]},
-                         geometry=[box(X0, Y0, X0 + 10, Y0 + 10), box(X0 + 50, Y0, X0 + 60, Y0 + 10)], crs=25832)
+    b = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "height": [10.0, 20.0]},
+        geometry=[box(X0, Y0, X0 + 10, Y0 + 10), box(X0 + 50, Y0, X0 + 60, Y0 + 10)],
+        crs=25832,
+    )
     frame = hourly_shadows(b.geometry, b["height"], "equinox", ids=b["id"])
     assert frame.crs == b.crs
     assert frame["time"].nunique() == 12 and len(frame) == 24

@@ -17,28 +17,33 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "xplan"
 
 
 def zones():
-    return gpd.GeoDataFrame({
-        "id": ["wa", "wr-closed", "mi", "ge", "so"],
-        "plan_id": "p",
-        "art_code": ["WA", "WR", "MI", "GE", "SO"],
-        "grz": [0.4, 0.3, 0.6, 0.8, np.nan],
-        "gfz": [0.8, np.nan, 1.2, 1.6, np.nan],
-        "z": pd_int([2, 2, 3, np.nan, np.nan]),
-        "bauweise": ["OffeneBauweise", "GeschlosseneBauweise", None, None, None],
-    }, geometry=[
-        box(X0, Y0, X0 + 150, Y0 + 80),
-        box(X0 + 200, Y0, X0 + 300, Y0 + 60),
-        shapely.Polygon([(X0, Y0 + 100), (X0 + 160, Y0 + 120), (X0 + 150, Y0 + 220), (X0, Y0 + 200)]),
-        box(X0 + 200, Y0 + 100, X0 + 400, Y0 + 250),
-        box(X0 + 450, Y0, X0 + 520, Y0 + 70),
-    ], crs=25832)
+    return gpd.GeoDataFrame(
+        {
+            "id": ["wa", "wr-closed", "mi", "ge", "so"],
+            "plan_id": "p",
+            "art_code": ["WA", "WR", "MI", "GE", "SO"],
+            "grz": [0.4, 0.3, 0.6, 0.8, np.nan],
+            "gfz": [0.8, np.nan, 1.2, 1.6, np.nan],
+            "z": pd_int([2, 2, 3, np.nan, np.nan]),
+            "bauweise": ["OffeneBauweise", "GeschlosseneBauweise", None, None, None],
+        },
+        geometry=[
+            box(X0, Y0, X0 + 150, Y0 + 80),
+            box(X0 + 200, Y0, X0 + 300, Y0 + 60),
+            shapely.Polygon([(X0, Y0 + 100), (X0 + 160, Y0 + 120), (X0 + 150, Y0 + 220), (X0, Y0 + 200)]),
+            box(X0 + 200, Y0 + 100, X0 + 400, Y0 + 250),
+            box(X0 + 450, Y0, X0 + 520, Y0 + 70),
+        ],
+        crs=25832,
+    )
 
 
 def pd_int(values):
     import pandas as pd
 
-    return pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in values],
-                    dtype="Int64")
+    return pd.array(
+        [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in values], dtype="Int64"
+    )
 
 
 def check_consistent(buildings, zone_frame, windows=None):
@@ -96,8 +101,9 @@ def test_deterministic_and_independent_of_other_zones():
     assert shapely.equals_exact(a.geometry.values, again.geometry.values, 0).all()
     assert a["storeys"].tolist() == again["storeys"].tolist()
     other_seed = synthetic_buildings(z, seed=1)["buildings"]
-    assert not (len(other_seed) == len(a) and shapely.equals_exact(other_seed.geometry.values,
-                                                                   a.geometry.values, 1e-6).all())
+    assert not (
+        len(other_seed) == len(a) and shapely.equals_exact(other_seed.geometry.values, a.geometry.values, 1e-6).all()
+    )
     # a zone's buildings do not depend on the other zones or their order
     alone = synthetic_buildings(z.iloc[[2]], seed=0)["buildings"]
     shuffled = synthetic_buildings(z.iloc[::-1], seed=0)["buildings"].set_index("id")
@@ -115,11 +121,26 @@ def test_consistent_with_the_plan():
 def test_inside_the_baufenster():
     z = zones()
     # a Baufenster 12 m deep along the south side of the WA zone, and one bent (L-shaped) in the MI zone
-    baugrenzen = gpd.GeoDataFrame({"art": ["Baugrenze", "Baugrenze"]}, geometry=[
-        LineString([(X0 + 5, Y0 + 5), (X0 + 145, Y0 + 5), (X0 + 145, Y0 + 19), (X0 + 5, Y0 + 19), (X0 + 5, Y0 + 5)]),
-        LineString([(X0 + 5, Y0 + 110), (X0 + 140, Y0 + 126), (X0 + 138, Y0 + 142), (X0 + 25, Y0 + 130),
-                    (X0 + 22, Y0 + 195), (X0 + 5, Y0 + 195), (X0 + 5, Y0 + 110)]),
-    ], crs=25832)
+    baugrenzen = gpd.GeoDataFrame(
+        {"art": ["Baugrenze", "Baugrenze"]},
+        geometry=[
+            LineString(
+                [(X0 + 5, Y0 + 5), (X0 + 145, Y0 + 5), (X0 + 145, Y0 + 19), (X0 + 5, Y0 + 19), (X0 + 5, Y0 + 5)]
+            ),
+            LineString(
+                [
+                    (X0 + 5, Y0 + 110),
+                    (X0 + 140, Y0 + 126),
+                    (X0 + 138, Y0 + 142),
+                    (X0 + 25, Y0 + 130),
+                    (X0 + 22, Y0 + 195),
+                    (X0 + 5, Y0 + 195),
+                    (X0 + 5, Y0 + 110),
+                ]
+            ),
+        ],
+        crs=25832,
+    )
     b = synthetic_buildings(z, seed=0, baugrenzen=baugrenzen)["buildings"]
     windows = buildable_windows(baugrenzen.geometry)
     check_consistent(b, z, windows)
@@ -150,8 +171,9 @@ def test_synthetic_parcels_tile_the_zones():
 def test_real_demo_plans():
     from layers.xplanung import read_xplan
 
-    plans = [p for name in ("Langenhorn51_5-2", "LA22_5-2", "LA67_5-2")
-             for p in read_xplan(SAMPLE / name / "xplan.gml")]
+    plans = [
+        p for name in ("Langenhorn51_5-2", "LA22_5-2", "LA67_5-2") for p in read_xplan(SAMPLE / name / "xplan.gml")
+    ]
     z = gpd.GeoDataFrame(gpd.pd.concat([p.frames["bp_baugebiet"] for p in plans], ignore_index=True), crs=25832)
     bg = gpd.GeoDataFrame(gpd.pd.concat([p.frames["bp_baugrenze"] for p in plans], ignore_index=True), crs=25832)
     b = synthetic_buildings(z, seed=0, baugrenzen=bg)["buildings"]

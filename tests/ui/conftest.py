@@ -16,9 +16,17 @@ from tests.conftest import ARTIFACTS, LiveServer, load_demo_store
 
 #: Headless Chromium with software WebGL (deck.gl needs it) and nothing that phones home.
 CHROME_FLAGS = (
-    "--headless=new", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--disable-dev-shm-usage", "--window-size=1440,900", "--lang=de-DE",
+    "--headless=new",
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1440,900",
+    "--lang=de-DE",
 )
 
 

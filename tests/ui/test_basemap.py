@@ -28,21 +28,44 @@ def test_presets():
     assert "grau" in basemap_from(_settings(basemap="basemap.de-grau")).url
     osm = basemap_from(_settings(basemap="OSM"))
     assert osm.url == "https://tile.openstreetmap.org/{z}/{x}/{y}.png" and "OpenStreetMap" in osm.attribution
-    own = basemap_from(_settings(basemap="osm", basemap_url="https://tiles.kommune.de/osm/{z}/{x}/{y}.png",
-                                 basemap_attribution="© OSM, Kacheln: Stadt"))
+    own = basemap_from(
+        _settings(
+            basemap="osm",
+            basemap_url="https://tiles.kommune.de/osm/{z}/{x}/{y}.png",
+            basemap_attribution="© OSM, Kacheln: Stadt",
+        )
+    )
     assert own.host == "tiles.kommune.de" and own.attribution == "© OSM, Kacheln: Stadt"
 
 
 def test_xyz_wmts_wms():
-    xyz = basemap_from(_settings(basemap="xyz", basemap_url="https://geo.stadt.de/tiles/{z}/{x}/{y}.png",
-                                 basemap_title="Stadtplan", basemap_max_zoom=17))
+    xyz = basemap_from(
+        _settings(
+            basemap="xyz",
+            basemap_url="https://geo.stadt.de/tiles/{z}/{x}/{y}.png",
+            basemap_title="Stadtplan",
+            basemap_max_zoom=17,
+        )
+    )
     assert (xyz.kind, xyz.title("de"), xyz.max_native_zoom) == ("xyz", "Stadtplan", 17)
     assert xyz.attribution == "Hintergrundkarte: geo.stadt.de"  # never without a credit
-    rest = basemap_from(_settings(basemap="wmts", basemap_url=(
-        "https://geo.stadt.de/wmts/stadtplan/default/WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png")))
+    rest = basemap_from(
+        _settings(
+            basemap="wmts",
+            basemap_url=(
+                "https://geo.stadt.de/wmts/stadtplan/default/WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png"
+            ),
+        )
+    )
     assert rest.url.endswith("/WEBMERCATOR/{z}/{y}/{x}.png")
-    kvp = basemap_from(_settings(basemap="wmts", basemap_url="https://geo.stadt.de/wmts?map=x",
-                                 basemap_layers="stadtplan", basemap_matrix_set="EPSG:3857"))
+    kvp = basemap_from(
+        _settings(
+            basemap="wmts",
+            basemap_url="https://geo.stadt.de/wmts?map=x",
+            basemap_layers="stadtplan",
+            basemap_matrix_set="EPSG:3857",
+        )
+    )
     assert kvp.url.startswith("https://geo.stadt.de/wmts?map=x&SERVICE=WMTS&REQUEST=GetTile")
     assert "LAYER=stadtplan" in kvp.url and "TILEMATRIXSET=EPSG%3A3857" in kvp.url
     assert kvp.url.endswith("&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}")
@@ -52,14 +75,17 @@ def test_xyz_wmts_wms():
     assert type(xyz.layer()).__name__ == "TileLayer" and xyz.layer().attribution == xyz.attribution
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"basemap": "google"}, "choose a preset"),
-    ({"basemap": "xyz"}, "BUERGERGIS_BASEMAP_URL"),
-    ({"basemap": "xyz", "basemap_url": "https://x.de/tiles.png"}, "{z}"),
-    ({"basemap": "wms", "basemap_url": "https://x.de/wms"}, "BUERGERGIS_BASEMAP_LAYERS"),
-    ({"basemap": "wmts", "basemap_url": "https://x.de/wmts"}, "RESTful template"),
-    ({"basemap": "xyz", "basemap_url": "javascript:alert(1)//{z}{x}{y}"}, "http"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"basemap": "google"}, "choose a preset"),
+        ({"basemap": "xyz"}, "BUERGERGIS_BASEMAP_URL"),
+        ({"basemap": "xyz", "basemap_url": "https://x.de/tiles.png"}, "{z}"),
+        ({"basemap": "wms", "basemap_url": "https://x.de/wms"}, "BUERGERGIS_BASEMAP_LAYERS"),
+        ({"basemap": "wmts", "basemap_url": "https://x.de/wmts"}, "RESTful template"),
+        ({"basemap": "xyz", "basemap_url": "javascript:alert(1)//{z}{x}{y}"}, "http"),
+    ],
+)
 def test_unusable_settings_are_named(values, message):
     with pytest.raises(BasemapError, match=message if message != "{z}" else r"\{z\}"):
         basemap_from(_settings(**values))
@@ -102,17 +128,38 @@ def test_search_items_and_where_the_map_goes():
     from ui.map import place_viewport, search_items
 
     features = [
-        {"type": "Feature", "bbox": [24.94, 60.17, 24.94, 60.17], "geometry": {"type": "Point",
-                                                                              "coordinates": [24.94, 60.17]},
-         "properties": {"kind": "address", "name": "Kaivokatu 8", "context": "00100 Helsinki",
-                        "collection": "addresses", "feature_id": "osm:addr/node/1"}},
-        {"type": "Feature", "bbox": [24.93, 60.16, 24.95, 60.18], "geometry": {"type": "LineString",
-                                                                              "coordinates": [[24.93, 60.16],
-                                                                                              [24.95, 60.18]]},
-         "properties": {"kind": "street", "name": "Kaivokatu", "context": "Helsinki"}},
-        {"type": "Feature", "bbox": [10.0, 53.6, 10.1, 53.7], "geometry": {"type": "Point", "coordinates": [10, 53]},
-         "properties": {"kind": "zone", "name": "WA – Allgemeines Wohngebiet", "name_en": "WA – General residential area",
-                        "context": "LA 22", "collection": "bp_baugebiet", "feature_id": "Z1", "plan_id": "P1"}},
+        {
+            "type": "Feature",
+            "bbox": [24.94, 60.17, 24.94, 60.17],
+            "geometry": {"type": "Point", "coordinates": [24.94, 60.17]},
+            "properties": {
+                "kind": "address",
+                "name": "Kaivokatu 8",
+                "context": "00100 Helsinki",
+                "collection": "addresses",
+                "feature_id": "osm:addr/node/1",
+            },
+        },
+        {
+            "type": "Feature",
+            "bbox": [24.93, 60.16, 24.95, 60.18],
+            "geometry": {"type": "LineString", "coordinates": [[24.93, 60.16], [24.95, 60.18]]},
+            "properties": {"kind": "street", "name": "Kaivokatu", "context": "Helsinki"},
+        },
+        {
+            "type": "Feature",
+            "bbox": [10.0, 53.6, 10.1, 53.7],
+            "geometry": {"type": "Point", "coordinates": [10, 53]},
+            "properties": {
+                "kind": "zone",
+                "name": "WA – Allgemeines Wohngebiet",
+                "name_en": "WA – General residential area",
+                "context": "LA 22",
+                "collection": "bp_baugebiet",
+                "feature_id": "Z1",
+                "plan_id": "P1",
+            },
+        },
     ]
     items, places = search_items(features, {}, "en")
     assert len(items) == 3 and len(places) == 2

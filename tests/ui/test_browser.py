@@ -53,6 +53,7 @@ def _click_at(driver, x: float, y: float) -> None:
 
 def _click(driver, css: str) -> None:
     """Click an element, finding it again if Dash re-rendered it in between."""
+
     def attempt():
         driver.find_element(By.CSS_SELECTOR, css).click()
         return True
@@ -82,10 +83,10 @@ def test_page_loads_in_german_with_landmarks(page):
 def test_map_draws_plan_features_not_a_blank_map(page):
     # Baugebietsteilflächen carry the Art-der-Nutzung colour from the legend table.
     fills = page.execute_script(
-        "return Array.from(document.querySelectorAll('.leaflet-map-pane path')).map(p => p.getAttribute('fill'))")
+        "return Array.from(document.querySelectorAll('.leaflet-map-pane path')).map(p => p.getAttribute('fill'))"
+    )
     assert fills.count(WA_COLOUR) >= 5
-    dashed = page.execute_script(
-        "return document.querySelectorAll('.leaflet-map-pane path[stroke-dasharray]').length")
+    dashed = page.execute_script("return document.querySelectorAll('.leaflet-map-pane path[stroke-dasharray]').length")
     assert dashed > 10  # Baugrenzen
     png = screenshot(page, "map", page.find_element(By.ID, "map"))
     stats = pixel_stats(png)
@@ -96,7 +97,8 @@ def test_map_draws_plan_features_not_a_blank_map(page):
 def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
     # Centres of WA zones that are really on top at that point (not covered by a line or outline).
     def find_points():  # re-run while Dash redraws the layers
-        return page.execute_script("""
+        return page.execute_script(
+            """
         const out = [];
         for (const p of document.querySelectorAll('.leaflet-map-pane path.leaflet-interactive')) {
             if (p.getAttribute('fill') !== arguments[0]) continue;
@@ -104,7 +106,10 @@ def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
             const x = r.left + r.width / 2, y = r.top + r.height / 2;
             if (r.width > 12 && r.height > 12 && document.elementFromPoint(x, y) === p) out.push([x, y]);
         }
-        return out;""", WA_COLOUR)
+        return out;""",
+            WA_COLOUR,
+        )
+
     points = wait_until(find_points, 20, message="a clickable WA zone (map settled)")
     assert points, "no clickable WA zone found"
     for x, y in points[:6]:
@@ -126,6 +131,7 @@ def test_choosing_a_plan_from_the_search_list(page):
     search = page.find_element(By.ID, "plan-search")
     _clear(search)
     search.send_keys("LA 22")
+
     # The result list re-renders after every keystroke: find, read and click in one go, again if it was replaced.
     def click_first_result():
         try:
@@ -144,16 +150,22 @@ def test_choosing_a_plan_from_the_search_list(page):
     body = _text(page, "#panel-body")
     assert "BEBAUUNGSPLAN" in body.upper() and "Festsetzungen im Überblick" in body
     # Keyboard users land on the panel heading.
-    wait_until(lambda: page.switch_to.active_element.get_attribute("id") == "panel-heading", 5,
-               message="focus on the panel heading")
+    wait_until(
+        lambda: page.switch_to.active_element.get_attribute("id") == "panel-heading",
+        5,
+        message="focus on the panel heading",
+    )
 
 
 def test_opening_a_zone_from_the_list_view(page):
     show_view(page, "list")
     search = page.find_element(By.ID, "list-search")
     search.send_keys("Gewerbegebiet")
-    wait_until(lambda: "GE – Gewerbegebiet" in _text(page, "#list-table")
-               and "WA –" not in _text(page, "#list-table"), 10, message="filtered list")
+    wait_until(
+        lambda: "GE – Gewerbegebiet" in _text(page, "#list-table") and "WA –" not in _text(page, "#list-table"),
+        10,
+        message="filtered list",
+    )
     table = page.find_element(By.CSS_SELECTOR, "#list-table table")
     assert table.find_element(By.TAG_NAME, "caption").text
     assert len(table.find_elements(By.CSS_SELECTOR, "th[scope=col]")) == 5
@@ -180,9 +192,14 @@ def test_3d_view_draws_the_envelope(page):
     page.find_element(By.ID, "tab-3d").click()
     region = page.find_element(By.ID, "deck-region")
     wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#deck-region canvas"), 15, message="deck.gl canvas")
-    wait_until(lambda: "Bauflächen" in _text(page, "#envelope-note")
-               and not _text(page, "#envelope-note").startswith("Zulässiges Bauvolumen: 0 "),
-               30, message="envelope computed")
+    wait_until(
+        lambda: (
+            "Bauflächen" in _text(page, "#envelope-note")
+            and not _text(page, "#envelope-note").startswith("Zulässiges Bauvolumen: 0 ")
+        ),
+        30,
+        message="envelope computed",
+    )
 
     def drawn():
         stats = pixel_stats(screenshot(page, "3d", region))
@@ -190,8 +207,7 @@ def test_3d_view_draws_the_envelope(page):
 
     stats = wait_until(drawn, 30, interval=1.5, message="envelope pixels in the deck.gl canvas")
     assert stats["non_background"] > 0.05, stats
-    size = page.execute_script(
-        "const c = document.querySelector('#deck-region canvas'); return [c.width, c.height];")
+    size = page.execute_script("const c = document.querySelector('#deck-region canvas'); return [c.width, c.height];")
     assert size[0] > 300 and size[1] > 300
     screenshot(page, "page-3d")
 
@@ -202,8 +218,11 @@ def _assert_axe_clean(page, name: str) -> None:
 
     axe = Axe(page)
     axe.inject()
-    results = axe.run(options=json.dumps({"runOnly": {"type": "tag", "values": [
-        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}))
+    results = axe.run(
+        options=json.dumps(
+            {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+        )
+    )
     (ARTIFACTS / f"ui-axe-{name}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
     bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, axe.report(bad)
@@ -223,15 +242,21 @@ def test_keyboard_users_can_take_the_map_centre_as_location(page):
     button = page.find_element(By.ID, "form-centre-btn")
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.send_keys(" ")  # a keyboard press, no mouse
-    status = wait_until(lambda: "Kartenmitte" in _text(page, "#form-geometry-status")
-                        and _text(page, "#form-geometry-status"), 10, message="map centre as location")
+    status = wait_until(
+        lambda: "Kartenmitte" in _text(page, "#form-geometry-status") and _text(page, "#form-geometry-status"),
+        10,
+        message="map centre as location",
+    )
     assert "53." in status and "10." in status  # Hamburg-Langenhorn
 
 
 def _submit(page, previous: str = "") -> str:
     page.find_element(By.ID, "form-submit").click()
-    return wait_until(lambda: _text(page, "#form-feedback") not in ("", previous) and _text(page, "#form-feedback"),
-                      15, message="submission feedback")
+    return wait_until(
+        lambda: _text(page, "#form-feedback") not in ("", previous) and _text(page, "#form-feedback"),
+        15,
+        message="submission feedback",
+    )
 
 
 def test_drawing_a_point_and_submitting_it(page, ui_server):
@@ -262,21 +287,34 @@ def test_drawing_a_point_and_submitting_it(page, ui_server):
     wait_until(lambda: "Stand: eingereicht" in _text(page, "#lookup-result"), 15, message="statement state")
     # ... and finds it under "Meine Beiträge", pending, with its number
     page.find_element(By.CSS_SELECTOR, "#mine-details summary").click()
-    wait_until(lambda: reference.group(1) in _text(page, "#mine-list") and CONTRIBUTION_TEXT[:20] in _text(
-        page, "#mine-list"), 15, message="my contributions")
+    wait_until(
+        lambda: reference.group(1) in _text(page, "#mine-list") and CONTRIBUTION_TEXT[:20] in _text(page, "#mine-list"),
+        15,
+        message="my contributions",
+    )
 
 
 def _post_and_approve(ui_server, plan_id: str, text: str) -> None:
     """Create a contribution through the OGC API and approve it through the moderation route."""
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
-               "properties": {"kind": "kommentar", "category": "allgemein", "text": text, "plan_id": plan_id}}
-    created = requests.post(f"{ui_server.api}/collections/contributions/items", json=feature, timeout=10,
-                            headers={"Content-Type": "application/geo+json"})
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
+        "properties": {"kind": "kommentar", "category": "allgemein", "text": text, "plan_id": plan_id},
+    }
+    created = requests.post(
+        f"{ui_server.api}/collections/contributions/items",
+        json=feature,
+        timeout=10,
+        headers={"Content-Type": "application/geo+json"},
+    )
     assert created.status_code == 201, created.text
     contribution_id = created.headers["Location"].rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-    approved = requests.post(f"{ui_server.url}/api/contributions/{contribution_id}/status",
-                             json={"status": "freigegeben"}, timeout=10,
-                             headers={"Authorization": f"Bearer {PLANNER_TOKEN}"})
+    approved = requests.post(
+        f"{ui_server.url}/api/contributions/{contribution_id}/status",
+        json={"status": "freigegeben"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {PLANNER_TOKEN}"},
+    )
     assert approved.ok, approved.text
 
 
@@ -293,8 +331,9 @@ def test_contribution_appears_after_moderation(page, ui_server):
     show_view(page, "dashboard")
     sign_in_staff(page, ui_server)
     page.find_element(By.ID, "dash-refresh").click()
-    wait_until(lambda: "Angemeldet als Test Planung (Planung)" in _text(page, "#staff-session"), 20,
-               message="signed in")
+    wait_until(
+        lambda: "Angemeldet als Test Planung (Planung)" in _text(page, "#staff-session"), 20, message="signed in"
+    )
     table = wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 20, message="moderation queue")[0]
     _assert_axe_clean(page, "moderation")
     row = next(r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if CONTRIBUTION_TEXT in r.text)
@@ -323,14 +362,25 @@ def test_contribution_appears_after_moderation(page, ui_server):
     _assert_axe_clean(page, "panel-with-contribution")
     # on the map (a purple contribution marker),
     page.find_element(By.ID, "tab-map").click()
-    wait_until(lambda: page.execute_script(
-        "return document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon, "
-        ".leaflet-map-pane path[fill=\"#7c3aed\"]').length") > 0, 20, message="contribution on the map")
+    wait_until(
+        lambda: (
+            page.execute_script(
+                "return document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon, "
+                ".leaflet-map-pane path[fill=\"#7c3aed\"]').length"
+            )
+            > 0
+        ),
+        20,
+        message="contribution on the map",
+    )
     screenshot(page, "map-with-contribution")
     # and as a pin in 3D.
     page.find_element(By.ID, "tab-3d").click()
-    wait_until(lambda: page.execute_script(
-        "return document.getElementById('envelope-note').textContent.length") > 0, 20, message="3D data")
+    wait_until(
+        lambda: page.execute_script("return document.getElementById('envelope-note').textContent.length") > 0,
+        20,
+        message="3D data",
+    )
     region = page.find_element(By.ID, "deck-region")
 
     def pin_pixels():

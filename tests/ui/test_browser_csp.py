@@ -18,8 +18,10 @@ window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
   [e.effectiveDirective, e.blockedURI, (e.sourceFile || '') + ':' + e.lineNumber, (e.sample || '').slice(0, 80)]));
 """
-OFFSITE = ("return performance.getEntriesByType('resource').map(e => e.name)"
-           ".filter(n => !n.startsWith(location.origin) && !n.startsWith('data:') && !n.startsWith('blob:'));")
+OFFSITE = (
+    "return performance.getEntriesByType('resource').map(e => e.name)"
+    ".filter(n => !n.startsWith(location.origin) && !n.startsWith('data:') && !n.startsWith('blob:'));"
+)
 
 
 @pytest.fixture
@@ -32,8 +34,11 @@ def watched(browser):
 
 def _check(page, where: str) -> None:
     violations = page.execute_script("return window.__cspViolations || [];")
-    console = [e["message"] for e in page.get_log("browser")
-               if "Content Security Policy" in e["message"] or "Content-Security-Policy" in e["message"]]
+    console = [
+        e["message"]
+        for e in page.get_log("browser")
+        if "Content Security Policy" in e["message"] or "Content-Security-Policy" in e["message"]
+    ]
     assert not violations and not console, (where, violations, console[:5])
     assert page.execute_script(OFFSITE) == [], where
 
@@ -54,31 +59,47 @@ def test_the_portal_page_policy_allows_dash_by_hash_not_any_inline_script(ui_ser
 def test_map_3d_view_and_list_run_without_a_violation(watched, ui_server):
     page = watched
     page.get(ui_server.url + "/")
-    wait_until(lambda: page.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length") > 50,
-               60, message="plan features drawn on the map")
+    wait_until(
+        lambda: page.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length") > 50,
+        60,
+        message="plan features drawn on the map",
+    )
     _check(page, "map")
     show_view(page, "3d")  # deck.gl: its accessors (eval), the vector-tile worker (the portal's own copy)
-    wait_until(lambda: page.execute_script(
-        "return performance.getEntriesByType('resource').some(e => e.name.includes('/tiles/WebMercatorQuad/'))"),
-        60, message="3D building tiles requested")
-    wait_until(lambda: page.execute_script(
-        "return !!document.querySelector('#deck-region canvas')"), 30, message="deck.gl canvas")
+    wait_until(
+        lambda: page.execute_script(
+            "return performance.getEntriesByType('resource').some(e => e.name.includes('/tiles/WebMercatorQuad/'))"
+        ),
+        60,
+        message="3D building tiles requested",
+    )
+    wait_until(
+        lambda: page.execute_script("return !!document.querySelector('#deck-region canvas')"),
+        30,
+        message="deck.gl canvas",
+    )
     _check(page, "3d")
     show_view(page, "list")
-    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#view-list table, #view-list li, #view-list button"),
-               30, message="list rendered")
+    wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, "#view-list table, #view-list li, #view-list button"),
+        30,
+        message="list rendered",
+    )
     _check(page, "list")
 
 
-@pytest.mark.parametrize("path,ready", [
-    ("/oapi/?f=html", "main"),
-    ("/oapi/openapi?f=html", ".swagger-ui .info .title"),
-    ("/oapi/collections/bp_plan/items?f=html", ".leaflet-overlay-pane path"),
-    ("/oapi/collections/bp_plan?f=html", ".leaflet-overlay-pane path"),
-    ("/oapi/collections/buildings/tiles?f=html", "#items-map.leaflet-container"),
-    ("/oapi/collections/dem/coverage?f=html", ".leaflet-container"),
-    ("/oapi/processes/run-scenario?f=html", "main"),
-])
+@pytest.mark.parametrize(
+    "path,ready",
+    [
+        ("/oapi/?f=html", "main"),
+        ("/oapi/openapi?f=html", ".swagger-ui .info .title"),
+        ("/oapi/collections/bp_plan/items?f=html", ".leaflet-overlay-pane path"),
+        ("/oapi/collections/bp_plan?f=html", ".leaflet-overlay-pane path"),
+        ("/oapi/collections/buildings/tiles?f=html", "#items-map.leaflet-container"),
+        ("/oapi/collections/dem/coverage?f=html", ".leaflet-container"),
+        ("/oapi/processes/run-scenario?f=html", "main"),
+    ],
+)
 def test_pygeoapi_pages_work_with_local_copies_and_no_violation(watched, ui_server, path, ready):
     page = watched
     page.get(ui_server.url + path)

@@ -31,7 +31,9 @@ def city_server(tmp_path_factory):
 def _requests_for(driver, collection: str) -> list[str]:
     return driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
-        ".filter(n => n.includes('/collections/' + arguments[0] + '/items'))", collection)
+        ".filter(n => n.includes('/collections/' + arguments[0] + '/items'))",
+        collection,
+    )
 
 
 def _hint(driver) -> str:
@@ -41,7 +43,9 @@ def _hint(driver) -> str:
 def _zone_fills(driver) -> int:
     return driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-map-pane path'))"
-        ".filter(p => p.getAttribute('fill') === arguments[0]).length", WA_COLOUR)
+        ".filter(p => p.getAttribute('fill') === arguments[0]).length",
+        WA_COLOUR,
+    )
 
 
 def _press_until(driver, key: str, done, tries: int = 5) -> None:
@@ -63,8 +67,11 @@ def test_city_sized_layers_load_what_is_in_view_and_wait_when_zoomed_out(browser
     page = browser
     page.get(city_server.url + "/")
     # The demo plans fill the first view at zoom 15: zones and buildings load for that area only.
-    zones = wait_until(lambda: [u for u in _requests_for(page, "bp_baugebiet") if "bbox=" in u], 60,
-                       message="zones requested for the area in view")
+    zones = wait_until(
+        lambda: [u for u in _requests_for(page, "bp_baugebiet") if "bbox=" in u],
+        60,
+        message="zones requested for the area in view",
+    )
     west, south, east, north = map(float, zones[-1].split("bbox=")[1].split("&")[0].replace("%2C", ",").split(","))
     assert 9.95 < west < east < 10.05 and 53.6 < south < north < 53.7  # Hamburg-Langenhorn
     assert [u for u in _requests_for(page, "buildings") if "bbox=" in u]

@@ -30,8 +30,11 @@ PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 def page(browser, ui_server):
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
     browser.get(ui_server.url + "/")
-    wait_until(lambda: browser.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length")
-               > 50, 60, message="plan features drawn on the map")
+    wait_until(
+        lambda: browser.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length") > 50,
+        60,
+        message="plan features drawn on the map",
+    )
     yield browser
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
@@ -45,8 +48,9 @@ def _press(driver, *keys) -> None:
 
 
 def _active(driver) -> str:
-    return driver.execute_script("var e = document.activeElement; return e.id || e.tagName + '.' + "
-                                 "(e.getAttribute('class') || '')")
+    return driver.execute_script(
+        "var e = document.activeElement; return e.id || e.tagName + '.' + (e.getAttribute('class') || '')"
+    )
 
 
 def _choose_plan(page, ui_server) -> tuple[str, str]:
@@ -55,25 +59,42 @@ def _choose_plan(page, ui_server) -> tuple[str, str]:
     field = page.find_element(By.ID, "plan-search")
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys(Keys.BACKSPACE)
-    button = wait_until(lambda: page.find_elements(
-        By.CSS_SELECTOR, "#plan-results button[id*='\"collection\":\"bp_plan\"']"), 20, message="plan list")[0]
+    button = wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, "#plan-results button[id*='\"collection\":\"bp_plan\"']"),
+        20,
+        message="plan list",
+    )[0]
     plan_id = json.loads(button.get_attribute("id"))["id"]
     button.click()
     wait_until(lambda: page.find_element(By.ID, "panel-heading").text.strip(), 20, message="plan panel")
-    zones = requests.get(f"{ui_server.api}/collections/bp_baugebiet/items", timeout=10,
-                         params={"f": "json", "plan_id": plan_id, "limit": 1}).json()["features"]
+    zones = requests.get(
+        f"{ui_server.api}/collections/bp_baugebiet/items",
+        timeout=10,
+        params={"f": "json", "plan_id": plan_id, "limit": 1},
+    ).json()["features"]
     return plan_id, str(zones[0]["id"])
 
 
 def _post_and_approve(ui_server, properties: dict, text: str) -> str:
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
-               "properties": {"kind": "kommentar", "category": "allgemein", "text": text, **properties}}
-    created = requests.post(f"{ui_server.api}/collections/contributions/items", json=feature, timeout=10,
-                            headers={"Content-Type": "application/geo+json"})
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
+        "properties": {"kind": "kommentar", "category": "allgemein", "text": text, **properties},
+    }
+    created = requests.post(
+        f"{ui_server.api}/collections/contributions/items",
+        json=feature,
+        timeout=10,
+        headers={"Content-Type": "application/geo+json"},
+    )
     assert created.status_code == 201, created.text
     cid = created.headers["Location"].rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-    approved = requests.post(f"{ui_server.url}/api/contributions/{cid}/status", json={"status": "freigegeben"},
-                             timeout=10, headers={"Authorization": f"Bearer {PLANNER_TOKEN}"})
+    approved = requests.post(
+        f"{ui_server.url}/api/contributions/{cid}/status",
+        json={"status": "freigegeben"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {PLANNER_TOKEN}"},
+    )
     assert approved.ok, approved.text
     return cid
 
@@ -81,13 +102,13 @@ def _post_and_approve(ui_server, properties: dict, text: str) -> str:
 def _refresh_panel(page) -> None:
     """Re-read the panel (its contributions) as a visitor would: close it and choose the plan again."""
     page.find_element(By.ID, "panel-clear").click()
-    wait_until(lambda: not page.find_elements(By.CSS_SELECTOR, "#panel-body article.contribution"), 15,
-               message="panel cleared")
+    wait_until(
+        lambda: not page.find_elements(By.CSS_SELECTOR, "#panel-body article.contribution"), 15, message="panel cleared"
+    )
 
 
 def _article_of(page, text: str):
-    return next(a for a in page.find_elements(By.CSS_SELECTOR, "#panel-body article.contribution")
-                if text in a.text)
+    return next(a for a in page.find_elements(By.CSS_SELECTOR, "#panel-body article.contribution") if text in a.text)
 
 
 # -- the map: shapes out of the tab order, a skip link to the list ------------------------------------------------
@@ -97,9 +118,14 @@ def test_map_shapes_are_out_of_the_tab_order_and_a_skip_link_leads_to_the_list(p
     show_view(page, "map")
     shapes = page.execute_script("return document.querySelectorAll('#map path.leaflet-interactive').length")
     assert shapes > 50
-    wait_until(lambda: page.execute_script(
-        "return Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
-        ".every(function (p) { return p.getAttribute('tabindex') === '-1'; })"), 10, message="shapes untabbable")
+    wait_until(
+        lambda: page.execute_script(
+            "return Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
+            ".every(function (p) { return p.getAttribute('tabindex') === '-1'; })"
+        ),
+        10,
+        message="shapes untabbable",
+    )
     # keyboard only: from the layer opacity slider past the legend, the next stop is the skip link
     page.find_element(By.ID, "raster-opacity").click()
     for _ in range(6):
@@ -114,7 +140,8 @@ def test_map_shapes_are_out_of_the_tab_order_and_a_skip_link_leads_to_the_list(p
         _press(page, Keys.TAB)
         stop = page.execute_script(
             "var e = document.activeElement; return [e.tagName, !!e.closest('#map'), "
-            "e.getAttribute('aria-label') || e.getAttribute('title') || '']")
+            "e.getAttribute('aria-label') || e.getAttribute('title') || '']"
+        )
         if not stop[1]:
             break
         stops.append(stop)
@@ -137,7 +164,8 @@ def test_map_shapes_are_out_of_the_tab_order_and_a_skip_link_leads_to_the_list(p
 def _draw_texts(page) -> list[str]:
     return page.execute_script(
         "return Array.from(document.querySelectorAll('#map .leaflet-draw-actions a'))"
-        ".filter(function (a) { return a.offsetParent !== null; }).map(function (a) { return a.textContent; })")
+        ".filter(function (a) { return a.offsetParent !== null; }).map(function (a) { return a.textContent; })"
+    )
 
 
 def test_the_drawing_tools_speak_german_and_english(page):
@@ -156,8 +184,9 @@ def test_the_drawing_tools_speak_german_and_english(page):
     page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-polyline").click()
     wait_until(lambda: _draw_texts(page) == ["Finish", "Delete last point", "Cancel"], 10, message="English actions")
     ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"), 30, 30).perform()
-    wait_until(lambda: _text(page, "#map .leaflet-draw-tooltip") == "Click to start the line.", 10,
-               message="English tooltip")
+    wait_until(
+        lambda: _text(page, "#map .leaflet-draw-tooltip") == "Click to start the line.", 10, message="English tooltip"
+    )
     assert page.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
     _press(page, Keys.ESCAPE)
     page.find_element(By.ID, "lang-de").click()
@@ -170,14 +199,16 @@ def test_the_drawing_tools_speak_german_and_english(page):
 def test_reply_to_a_zone_linked_post_while_its_plan_is_selected(page, ui_server):
     plan_id, zone_id = _choose_plan(page, ui_server)
     text = "Die Fläche am Bach bitte freihalten."
-    _post_and_approve(ui_server, {"plan_id": plan_id, "target_collection": "bp_baugebiet", "target_id": zone_id},
-                      text)
+    _post_and_approve(ui_server, {"plan_id": plan_id, "target_collection": "bp_baugebiet", "target_id": zone_id}, text)
     _refresh_panel(page)
     _choose_plan(page, ui_server)
     article = wait_until(lambda: _article_of(page, text), 20, message="zone-linked post in the plan's panel")
     article.find_element(By.XPATH, ".//button[normalize-space()='Antworten']").click()
-    wait_until(lambda: "Antwort auf" in _text(page, "#form-reply") or text[:20] in _text(page, "#form-reply"), 10,
-               message="reply mode")
+    wait_until(
+        lambda: "Antwort auf" in _text(page, "#form-reply") or text[:20] in _text(page, "#form-reply"),
+        10,
+        message="reply mode",
+    )
     field = page.find_element(By.ID, "form-text")
     field.send_keys("Sehe ich genauso, der Bach braucht Platz.")
     page.find_element(By.ID, "form-submit").click()
@@ -199,12 +230,18 @@ def test_a_like_can_be_withdrawn_and_shows_its_state(page, ui_server):
     button = wait_until(like_button, 20, message="like button")
     assert (button.text, button.get_attribute("aria-pressed")) == ("Zustimmen (0)", "false")
     button.click()
-    wait_until(lambda: (like_button().text, like_button().get_attribute("aria-pressed")) == ("Zustimmen (1)", "true"),
-               15, message="like given, shown pressed")
+    wait_until(
+        lambda: (like_button().text, like_button().get_attribute("aria-pressed")) == ("Zustimmen (1)", "true"),
+        15,
+        message="like given, shown pressed",
+    )
     screenshot(page, "paths-like-pressed", page.find_element(By.ID, "panel-body"))
     like_button().click()
-    wait_until(lambda: (like_button().text, like_button().get_attribute("aria-pressed")) == ("Zustimmen (0)", "false"),
-               15, message="like withdrawn")
+    wait_until(
+        lambda: (like_button().text, like_button().get_attribute("aria-pressed")) == ("Zustimmen (0)", "false"),
+        15,
+        message="like withdrawn",
+    )
     stored = requests.get(f"{ui_server.api}/collections/contributions/items/{cid}", params={"f": "json"}, timeout=10)
     assert stored.json()["properties"]["like_count"] == 0
 
@@ -215,7 +252,8 @@ def test_a_like_can_be_withdrawn_and_shows_its_state(page, ui_server):
 def _drawn_on_map(page) -> int:
     return page.execute_script(
         "var m = window.buergergis.citizenMap(); var n = 0;"
-        "if (m) { m.eachLayer(function (l) { if (l._bgisDrawn) { n += 1; } }); } return n;")
+        "if (m) { m.eachLayer(function (l) { if (l._bgisDrawn) { n += 1; } }); } return n;"
+    )
 
 
 def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_server):
@@ -228,24 +266,38 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
             page.execute_script("arguments[0].scrollIntoView({block: 'center'})", tool)
             tool.click()
             box = page.find_element(By.ID, "map").rect
-            ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"),
-                                                           int(box["width"] * (0.1 + 0.1 * attempt)), 10).click().perform()
-            wait_until(lambda: "Gezeichnet: 1 Objekt (Point)." in _text(page, "#form-geometry-status"), 10,
-                       message=f"drawn point {attempt}")
+            ActionChains(page).move_to_element_with_offset(
+                page.find_element(By.ID, "map"), int(box["width"] * (0.1 + 0.1 * attempt)), 10
+            ).click().perform()
+            wait_until(
+                lambda: "Gezeichnet: 1 Objekt (Point)." in _text(page, "#form-geometry-status"),
+                10,
+                message=f"drawn point {attempt}",
+            )
             field = page.find_element(By.ID, "form-text")
             page.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
             field.send_keys(f"Vom Handy, Versuch {attempt + 1}: Hier fehlt ein Radweg.")
             previous = _text(page, "#form-feedback")
             page.find_element(By.ID, "form-submit").click()
-            feedback = wait_until(lambda before=previous: _text(page, "#form-feedback") not in ("", before)
-                                  and _text(page, "#form-feedback"), 20, message="receipt")
+            feedback = wait_until(
+                lambda before=previous: (
+                    _text(page, "#form-feedback") not in ("", before) and _text(page, "#form-feedback")
+                ),
+                20,
+                message="receipt",
+            )
             assert feedback.startswith("Danke!"), feedback
             sent.append(feedback)
             # focus and scroll on the receipt, not the map
             wait_until(lambda: _active(page) == "form-feedback", 10, message="focus on the receipt")
-            wait_until(lambda: page.execute_script(
-                "var r = document.getElementById('form-feedback').getBoundingClientRect();"
-                "return r.top >= 0 && r.bottom <= window.innerHeight;"), 10, message="receipt in view")
+            wait_until(
+                lambda: page.execute_script(
+                    "var r = document.getElementById('form-feedback').getBoundingClientRect();"
+                    "return r.top >= 0 && r.bottom <= window.innerHeight;"
+                ),
+                10,
+                message="receipt in view",
+            )
             # the form is reset, the drawing gone, no drawing or deleting mode left on
             assert page.find_element(By.ID, "form-text").get_attribute("value") == ""
             wait_until(lambda: "Gezeichnet" not in _text(page, "#form-geometry-status"), 10, message="no shape in form")
@@ -253,16 +305,26 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
             assert page.execute_script(
                 "return Array.from(document.querySelectorAll('#map .leaflet-draw-actions'))"
                 ".every(function (u) { return u.style.display !== 'block'; }) && "
-                "!document.querySelector('#map .leaflet-draw-toolbar-button-enabled')")
+                "!document.querySelector('#map .leaflet-draw-toolbar-button-enabled')"
+            )
             screenshot(page, f"paths-phone-receipt-{attempt + 1}")
         # the author's own two: each at its own place (the second did not reuse the first shape)
         secret = page.execute_script("return JSON.parse(window.localStorage.getItem('author-secret'))")
-        mine = requests.get(f"{ui_server.url}/api/contributions/mine", timeout=10,
-                            headers={"X-Contribution-Secret": secret}).json()["contributions"]
-        places = [json.dumps(requests.get(f"{ui_server.api}/collections/contributions/items/{row['id']}",
-                                          params={"f": "json"}, headers={"X-Contribution-Secret": secret},
-                                          timeout=10).json()["geometry"])
-                  for row in mine if "Vom Handy" in str(row.get("text"))]
+        mine = requests.get(
+            f"{ui_server.url}/api/contributions/mine", timeout=10, headers={"X-Contribution-Secret": secret}
+        ).json()["contributions"]
+        places = [
+            json.dumps(
+                requests.get(
+                    f"{ui_server.api}/collections/contributions/items/{row['id']}",
+                    params={"f": "json"},
+                    headers={"X-Contribution-Secret": secret},
+                    timeout=10,
+                ).json()["geometry"]
+            )
+            for row in mine
+            if "Vom Handy" in str(row.get("text"))
+        ]
         assert len(places) == 2 and places[0] != places[1], places
         # pending: no like or reply offered, the reason given instead
         article = wait_until(lambda: _article_of(page, "Vom Handy, Versuch 2"), 20, message="own pending post")
@@ -290,8 +352,11 @@ def _crimson_share(page, region_id: str) -> float:
 
 def test_the_3d_comparison_neighbours_understand(page, ui_server):
     page.get(ui_server.url + "/?view=3d")
-    body = wait_until(lambda: "Prozentpunkte" in _text(page, "#variant-compare-body")
-                      and _text(page, "#variant-compare-body"), 180, message="comparison")
+    body = wait_until(
+        lambda: "Prozentpunkte" in _text(page, "#variant-compare-body") and _text(page, "#variant-compare-body"),
+        180,
+        message="comparison",
+    )
     # plain words first, with the assumptions of the estimates
     assert body.startswith("Von A nach B: +") and "Wohnungen" in body and "Einwohnerinnen und Einwohner" in body
     assumptions = _text(page, "#variant-assumptions")
@@ -333,9 +398,12 @@ def _axe_violations(page, name: str, within: str | None = None) -> list:
 
     axe = Axe(page)
     axe.inject()
-    results = axe.run(context=within,  # a CSS selector: axe-core takes it as the context
-                      options=json.dumps({"runOnly": {"type": "tag", "values": [
-                          "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}))
+    results = axe.run(
+        context=within,  # a CSS selector: axe-core takes it as the context
+        options=json.dumps(
+            {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+        ),
+    )
     (ARTIFACTS / f"ui-axe-{name}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
     return results["violations"]
 
@@ -345,15 +413,30 @@ def test_the_footer_leads_to_the_legal_pages_in_the_pages_language(page, ui_serv
     link = page.find_element(By.ID, "legal-link-datenschutz")
     assert link.text == "Datenschutz" and link.get_attribute("href") == f"{ui_server.url}/datenschutz"
     page.find_element(By.ID, "lang-en").click()
-    wait_until(lambda: page.find_element(By.ID, "legal-link-datenschutz").get_attribute("href")
-               == f"{ui_server.url}/datenschutz?lang=en", 10, message="English legal links")
+    wait_until(
+        lambda: (
+            page.find_element(By.ID, "legal-link-datenschutz").get_attribute("href")
+            == f"{ui_server.url}/datenschutz?lang=en"
+        ),
+        10,
+        message="English legal links",
+    )
     assert page.find_element(By.ID, "legal-link-datenschutz").text == "Privacy"
     page.find_element(By.ID, "lang-de").click()
     wait_until(lambda: page.find_element(By.ID, "legal-link-impressum").text == "Impressum", 10, message="German")
 
 
-@pytest.mark.parametrize("path", ["/impressum", "/datenschutz", "/barrierefreiheit", "/leichte-sprache",
-                                  "/datenschutz?lang=en", "/leichte-sprache?lang=en"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/impressum",
+        "/datenschutz",
+        "/barrierefreiheit",
+        "/leichte-sprache",
+        "/datenschutz?lang=en",
+        "/leichte-sprache?lang=en",
+    ],
+)
 def test_legal_pages_have_no_axe_violations(browser, ui_server, path):
     browser.get(ui_server.url + path)
     wait_until(lambda: browser.find_element(By.TAG_NAME, "h1").text, 10, message="page heading")

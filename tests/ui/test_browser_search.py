@@ -28,8 +28,9 @@ def search_page(browser, ui_server, tmp_path_factory):
     try:
         store.create_schema()
         path = write_hk_csv(tmp_path_factory.mktemp("addresses") / "hk.csv")
-        import_layer_frames(store, read_address_list(path, epsg=store.epsg, crs="EPSG:25832"),
-                            source="addresses:hk.csv")
+        import_layer_frames(
+            store, read_address_list(path, epsg=store.epsg, crs="EPSG:25832"), source="addresses:hk.csv"
+        )
     finally:
         store.close()
     browser.get(ui_server.url + "/")
@@ -39,8 +40,10 @@ def search_page(browser, ui_server, tmp_path_factory):
 
 def _map_state(driver) -> tuple[str, str]:
     """The scale bar's text and the map pane's offset: both change when the map moves and zooms."""
-    return (driver.find_element(By.CSS_SELECTOR, ".leaflet-control-scale-line").text,
-            driver.find_element(By.CSS_SELECTOR, ".leaflet-map-pane").get_attribute("style"))
+    return (
+        driver.find_element(By.CSS_SELECTOR, ".leaflet-control-scale-line").text,
+        driver.find_element(By.CSS_SELECTOR, ".leaflet-map-pane").get_attribute("style"),
+    )
 
 
 def _result_texts(driver) -> list[str]:
@@ -52,8 +55,11 @@ def test_type_an_address_pick_it_by_keyboard_and_the_map_goes_there(search_page)
     box = driver.find_element(By.ID, "plan-search")
     box.clear()
     box.send_keys("tangstedter landstr")
-    wait_until(lambda: any("Tangstedter Landstraße 12" in t for t in _result_texts(driver)), 15,
-               message="suggestions while typing")
+    wait_until(
+        lambda: any("Tangstedter Landstraße 12" in t for t in _result_texts(driver)),
+        15,
+        message="suggestions while typing",
+    )
     assert "Treffer" in driver.find_element(By.ID, "search-status").text
     texts = _result_texts(driver)
     assert texts[:2] == ["Tangstedter Landstraße 12, 22415 Hamburg", "Tangstedter Landstraße 14a, 22415 Hamburg"]
@@ -61,8 +67,11 @@ def test_type_an_address_pick_it_by_keyboard_and_the_map_goes_there(search_page)
 
     # Arrow down from the box into the list, down and up again, Enter on the first.
     box.send_keys(Keys.ARROW_DOWN)
-    wait_until(lambda: driver.switch_to.active_element.text.startswith("Tangstedter Landstraße 12"), 5,
-               message="focus on the first suggestion")
+    wait_until(
+        lambda: driver.switch_to.active_element.text.startswith("Tangstedter Landstraße 12"),
+        5,
+        message="focus on the first suggestion",
+    )
     driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
     assert driver.switch_to.active_element.text.startswith("Tangstedter Landstraße 14a")
     driver.switch_to.active_element.send_keys(Keys.ARROW_UP)
@@ -70,10 +79,16 @@ def test_type_an_address_pick_it_by_keyboard_and_the_map_goes_there(search_page)
     assert chosen.get_attribute("aria-label") == "Adresse: Tangstedter Landstraße 12, 22415 Hamburg"
     chosen.send_keys(Keys.ENTER)
 
-    wait_until(lambda: "Die Karte zeigt: Tangstedter Landstraße 12" in
-               driver.find_element(By.ID, "search-status").text, 15, message="announcement")
-    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".leaflet-pane path[stroke=\"#7c2d12\"]"), 10,
-               message="the place marked")
+    wait_until(
+        lambda: "Die Karte zeigt: Tangstedter Landstraße 12" in driver.find_element(By.ID, "search-status").text,
+        15,
+        message="announcement",
+    )
+    wait_until(
+        lambda: driver.find_elements(By.CSS_SELECTOR, ".leaflet-pane path[stroke=\"#7c2d12\"]"),
+        10,
+        message="the place marked",
+    )
     wait_until(lambda: _map_state(driver)[0] != before[0], 15, message="the map zoomed in")
     scale = _map_state(driver)[0]
     assert scale.endswith(" m") and int(scale.split()[0]) <= 100, scale  # street level
@@ -89,8 +104,9 @@ def test_nothing_found_is_said(search_page):
     box = driver.find_element(By.ID, "plan-search")
     box.clear()
     box.send_keys("Xyzzyplatz 999")
-    wait_until(lambda: "Nichts gefunden" in driver.find_element(By.ID, "search-status").text, 15,
-               message="Nichts gefunden")
+    wait_until(
+        lambda: "Nichts gefunden" in driver.find_element(By.ID, "search-status").text, 15, message="Nichts gefunden"
+    )
     assert _result_texts(driver) == []
     assert driver.find_element(By.ID, "search-status").get_attribute("role") == "status"
 
@@ -110,11 +126,13 @@ def test_locate_me_asks_only_after_the_click(search_page):
     assert button.text == "Standort verwenden"
     driver.execute_script("window.__geoRefuse = true;")
     button.click()
-    wait_until(lambda: "Standort nicht verfügbar" in driver.find_element(By.ID, "locate-status").text, 10,
-               message="refusal said")
+    wait_until(
+        lambda: "Standort nicht verfügbar" in driver.find_element(By.ID, "locate-status").text,
+        10,
+        message="refusal said",
+    )
     driver.execute_script("window.__geoRefuse = false;")
     button.click()
-    wait_until(lambda: "etwa 25 m" in driver.find_element(By.ID, "locate-status").text, 10,
-               message="location shown")
+    wait_until(lambda: "etwa 25 m" in driver.find_element(By.ID, "locate-status").text, 10, message="location shown")
     assert driver.execute_script("return window.__geoAsks") == 2
     assert driver.find_elements(By.CSS_SELECTOR, ".leaflet-pane path[fill=\"#1d4ed8\"]")

@@ -17,13 +17,14 @@ from ui.map import DETAIL_MIN_ZOOM
 
 pytestmark = pytest.mark.browser
 
-PLAN_OBJECTS = ("return document.querySelectorAll('[class*=\"leaflet-pane-xplan_objekt\"] path, .plan-divicon')"
-                ".length")
+PLAN_OBJECTS = "return document.querySelectorAll('[class*=\"leaflet-pane-xplan_objekt\"] path, .plan-divicon').length"
 
 
 def _object_requests(driver) -> list[str]:
-    return driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"
-                                 ".filter(n => n.includes('/collections/xplan_objekt/items'))")
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/collections/xplan_objekt/items'))"
+    )
 
 
 def _zoom(driver) -> int:
@@ -33,8 +34,13 @@ def _zoom(driver) -> int:
 def test_plan_objects_come_with_choosing_a_plan_or_zooming_in(browser, ui_server):
     page = browser
     page.get(ui_server.url + "/")
-    wait_until(lambda: page.execute_script("return document.querySelectorAll('[class*=\"leaflet-pane-bp_plan\"] path')"
-                                           ".length"), 60, message="plan outlines drawn")
+    wait_until(
+        lambda: page.execute_script(
+            "return document.querySelectorAll('[class*=\"leaflet-pane-bp_plan\"] path').length"
+        ),
+        60,
+        message="plan outlines drawn",
+    )
     hint = wait_until(lambda: page.find_element(By.ID, "map-detail-hint").text, 20, message="the detail hint")
     assert f"ab Zoomstufe {DETAIL_MIN_ZOOM} oder nach Auswahl eines Plans" in hint
     assert _zoom(page) < DETAIL_MIN_ZOOM
@@ -54,16 +60,22 @@ def test_plan_objects_come_with_choosing_a_plan_or_zooming_in(browser, ui_server
     search.send_keys(Keys.ARROW_DOWN)
     wait_until(lambda: page.switch_to.active_element.tag_name == "button", 5, message="focus on the first result")
     page.switch_to.active_element.send_keys(Keys.ENTER)
-    requested = wait_until(lambda: [u for u in _object_requests(page) if "plan_id=" in u], 30,
-                           message="the chosen plan's objects requested")
+    requested = wait_until(
+        lambda: [u for u in _object_requests(page) if "plan_id=" in u],
+        30,
+        message="the chosen plan's objects requested",
+    )
     assert len(requested) == 1 and "bbox=" not in requested[0]
     wait_until(lambda: page.execute_script(PLAN_OBJECTS) > 20, 30, message="the plan's objects drawn")
     wait_until(lambda: page.find_element(By.ID, "map-detail-hint").text == "", 10, message="hint gone")
 
     # Zoomed in from the detail zoom on: the objects of every plan in view.
     page.execute_script("window.buergergis.citizenMap().setView([53.6655, 10.0045], arguments[0])", DETAIL_MIN_ZOOM)
-    by_view = wait_until(lambda: [u for u in _object_requests(page) if "bbox=" in u], 30,
-                         message="objects requested for the area in view")
+    by_view = wait_until(
+        lambda: [u for u in _object_requests(page) if "bbox=" in u],
+        30,
+        message="objects requested for the area in view",
+    )
     assert "plan_id=" not in by_view[-1]
 
 
@@ -75,8 +87,9 @@ def test_staff_views_are_mounted_on_first_showing_in_the_page_language(browser, 
     assert page.execute_script("return document.querySelectorAll('#view-dashboard *').length") == 0
 
     show_view(page, "dashboard", 30)
-    heading = wait_until(lambda: page.find_element(By.CSS_SELECTOR, "#view-dashboard h2").text, 30,
-                         message="dashboard contents")
+    heading = wait_until(
+        lambda: page.find_element(By.CSS_SELECTOR, "#view-dashboard h2").text, 30, message="dashboard contents"
+    )
     assert heading == t("dash.region", "en")
     refresh = page.find_element(By.ID, "dash-refresh")
     show_view(page, "map", 30)
@@ -85,5 +98,8 @@ def test_staff_views_are_mounted_on_first_showing_in_the_page_language(browser, 
 
     # switched to German afterwards: the mounted view follows the language switch
     page.find_element(By.ID, "lang-de").click()
-    wait_until(lambda: page.find_element(By.CSS_SELECTOR, "#view-dashboard h2").text == t("dash.region", "de"), 20,
-               message="dashboard in German")
+    wait_until(
+        lambda: page.find_element(By.CSS_SELECTOR, "#view-dashboard h2").text == t("dash.region", "de"),
+        20,
+        message="dashboard in German",
+    )

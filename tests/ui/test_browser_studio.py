@@ -57,8 +57,11 @@ def _button(page, group: str, value: str):
 
 def _press(page, group: str, value: str) -> None:
     wait_until(lambda: _button(page, group, value).click() or True, 15, message=f"{group} button {value}")
-    wait_until(lambda: _button(page, group, value).get_attribute("aria-pressed") == "true", 15,
-               message=f"{group} = {value} pressed")
+    wait_until(
+        lambda: _button(page, group, value).get_attribute("aria-pressed") == "true",
+        15,
+        message=f"{group} = {value} pressed",
+    )
 
 
 def _text(page, element_id: str) -> str:
@@ -81,8 +84,9 @@ def _cleanup(server) -> None:
         if procedure.get("scenario_id") == VARIANT and procedure.get("open_now"):
             requests.post(f"{server.url}/api/procedures/{procedure['id']}/close", headers=PLANNER, timeout=30)
     for variant in (VARIANT, f"{VARIANT}_2"):
-        requests.post(f"{server.url}/api/variants/{variant}/publish", json={"published": False}, headers=PLANNER,
-                      timeout=60)
+        requests.post(
+            f"{server.url}/api/variants/{variant}/publish", json={"published": False}, headers=PLANNER, timeout=60
+        )
         requests.delete(f"{server.url}/api/variants/{variant}", headers=PLANNER, timeout=60)
 
 
@@ -100,8 +104,15 @@ def test_planner_builds_publishes_and_citizen_comments(browser, studio_portal):
 
 def _chosen_zone_centre(page):
     """The chosen zones on the studio's map are drawn orange: (the first one's path, its centre offset 0, 0)."""
-    return wait_until(lambda: [p for p in page.find_elements(By.CSS_SELECTOR, "#studio-map path.leaflet-interactive")
-                               if p.get_attribute("stroke") == "#b45309"], 15, message="chosen zone on the map")[0]
+    return wait_until(
+        lambda: [
+            p
+            for p in page.find_elements(By.CSS_SELECTOR, "#studio-map path.leaflet-interactive")
+            if p.get_attribute("stroke") == "#b45309"
+        ],
+        15,
+        message="chosen zone on the map",
+    )[0]
 
 
 def _click_at(page, element, dx: int, dy: int) -> None:
@@ -130,13 +141,19 @@ def _build_and_publish(page, server) -> str:
     assert len(zones) > 2
 
     def zone_button(zone_id):
-        return next(b for b in page.find_elements(By.CSS_SELECTOR, "#studio-zone-list button")
-                    if b.get_attribute("id") == zone_id)
+        return next(
+            b
+            for b in page.find_elements(By.CSS_SELECTOR, "#studio-zone-list button")
+            if b.get_attribute("id") == zone_id
+        )
 
     for zone_id in chosen:  # the list re-renders after each click: find the button again, click it once
         wait_until(lambda zone_id=zone_id: zone_button(zone_id).click() or True, 10, message="zone button")
-        wait_until(lambda zone_id=zone_id: zone_button(zone_id).get_attribute("aria-pressed") == "true", 10,
-                   message="zone chosen")
+        wait_until(
+            lambda zone_id=zone_id: zone_button(zone_id).get_attribute("aria-pressed") == "true",
+            10,
+            message="zone chosen",
+        )
     wait_until(lambda: _text(page, "studio-zone-count").startswith("2 von"), 10, message="two zones chosen")
     page.find_element(By.ID, "studio-z").send_keys("1")
     page.find_element(By.ID, "studio-apply").click()
@@ -144,8 +161,9 @@ def _build_and_publish(page, server) -> str:
     state = requests.get(f"{server.url}/api/variants/{VARIANT}", headers=PLANNER, timeout=60).json()
     before = {z["id"]: z["z"] for z in state["start"]["zones"]}
     after = {z["id"]: z["z"] for z in state["indicators"]["zones"]}
-    raised = [zid for zid in after if after[zid] is not None and before[zid] is not None
-              and after[zid] == before[zid] + 1]
+    raised = [
+        zid for zid in after if after[zid] is not None and before[zid] is not None and after[zid] == before[zid] + 1
+    ]
     assert len(raised) == 2 and all(zid in " ".join(chosen) for zid in raised), (raised, chosen)
 
     # draw a footprint whose edges cross: the drawing tool refuses to close it, in German
@@ -153,12 +171,18 @@ def _build_and_publish(page, server) -> str:
     page.find_element(By.CSS_SELECTOR, "#studio-map a.leaflet-draw-draw-polygon").click()
     for dx, dy in ((-12, -12), (12, 12), (12, -12), (-12, 12)):
         _click_at(page, zone, dx, dy)
-    tooltip = wait_until(lambda: page.find_element(By.CSS_SELECTOR, "#studio-map .leaflet-draw-tooltip").text, 10,
-                         message="drawing tooltip")
+    tooltip = wait_until(
+        lambda: page.find_element(By.CSS_SELECTOR, "#studio-map .leaflet-draw-tooltip").text,
+        10,
+        message="drawing tooltip",
+    )
     assert "Die Kanten dürfen sich nicht kreuzen" in tooltip or "Klicken" in tooltip, tooltip
     error_seen = "Die Kanten dürfen sich nicht kreuzen" in tooltip
-    cancel = next(a for a in page.find_elements(By.CSS_SELECTOR, "#studio-map .leaflet-draw-actions a")
-                  if a.is_displayed() and a.text == "Abbrechen")
+    cancel = next(
+        a
+        for a in page.find_elements(By.CSS_SELECTOR, "#studio-map .leaflet-draw-actions a")
+        if a.is_displayed() and a.text == "Abbrechen"
+    )
     cancel.click()
     assert error_seen, tooltip
 
@@ -169,8 +193,14 @@ def _build_and_publish(page, server) -> str:
     wait_until(lambda: "Grundriss gezeichnet" in _text(page, "studio-drawn-info"), 15, message="footprint drawn")
     _type(page, "studio-storeys", "4")
     page.find_element(By.ID, "studio-add-drawn").click()
-    wait_until(lambda: "Gebäude hinzufügen (4 Geschosse" in _text(page, "studio-steps")
-               or _text(page, "studio-msg-building").startswith("Fehler"), 60, message="building added")
+    wait_until(
+        lambda: (
+            "Gebäude hinzufügen (4 Geschosse" in _text(page, "studio-steps")
+            or _text(page, "studio-msg-building").startswith("Fehler")
+        ),
+        60,
+        message="building added",
+    )
     assert not _text(page, "studio-msg-building").startswith("Fehler"), _text(page, "studio-msg-building")
     wait_until(lambda: _cell(page, "floor_area_m2", "delta").startswith("+"), 20, message="floor area grows")
     assert _cell(page, "floor_area_m2") != start_floor
@@ -180,8 +210,11 @@ def _build_and_publish(page, server) -> str:
     # a place for sun hours: its hours in A and B appear among the indicators; the 3D view shows the shadows
     _press(page, "studio-click-mode", "sun")
     _click_at(page, _chosen_zone_centre(page), 0, -30)  # the map's layers were redrawn after the step
-    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#studio-sun-hours td[data-sun-lost='1']"), 60,
-               message="sun hours of the place")
+    wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, "#studio-sun-hours td[data-sun-lost='1']"),
+        60,
+        message="sun hours of the place",
+    )
     assert "Sonne" in _text(page, "studio-when") and "Uhr" in _text(page, "studio-when")
     screenshot(page, "studio-steps")
     page.execute_script("document.getElementById('studio-3d-heading').scrollIntoView()")
@@ -192,8 +225,7 @@ def _build_and_publish(page, server) -> str:
     page.find_element(By.ID, "studio-description-de").send_keys("Z + 1 in zwei WA-Gebieten, ein neues Haus.")
     page.find_element(By.ID, "studio-description-en").send_keys("Z + 1 in two WA zones, one new house.")
     page.find_element(By.ID, "studio-save").click()
-    wait_until(lambda: "Version 1 gespeichert (Petra Planerin" in _text(page, "studio-msg-save"), 30,
-               message="saved")
+    wait_until(lambda: "Version 1 gespeichert (Petra Planerin" in _text(page, "studio-msg-save"), 30, message="saved")
     page.find_element(By.ID, "studio-publish").click()
     wait_until(lambda: "Veröffentlicht" in _text(page, "studio-msg-save"), 90, message="published")
     wait_until(lambda: "veröffentlicht (Version 1)" in _text(page, "studio-current"), 20, message="status shown")
@@ -205,10 +237,13 @@ def _build_and_publish(page, server) -> str:
     href = page.find_element(By.ID, "studio-export").get_attribute("href")
     text = page.execute_async_script("fetch(arguments[0]).then(r => r.text()).then(arguments[1]);", href)
     assert "op: change_festsetzung" in text and "op: add_building" in text and "title_en: Storeys added" in text
-    page.execute_script("""
+    page.execute_script(
+        """
         const area = document.getElementById('studio-import-text');
         Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(area, arguments[0]);
-        area.dispatchEvent(new Event('input', {bubbles: true}));""", text)
+        area.dispatchEvent(new Event('input', {bubbles: true}));""",
+        text,
+    )
     page.find_element(By.ID, "studio-import-text").send_keys(" ")
     page.find_element(By.ID, "studio-import").click()
     wait_until(lambda: f"{VARIANT}_2" in _text(page, "studio-msg-import"), 90, message="imported")
@@ -223,10 +258,18 @@ def _build_and_publish(page, server) -> str:
 def _citizen_comments(page, server, link: str) -> None:
     # the planners open a participation procedure for the published variant (issue 10: comments only then)
     today = datetime.now(UTC)
-    opened = requests.post(f"{server.url}/api/procedures", headers=PLANNER, timeout=30, json={
-        "scenario_id": VARIANT, "title_de": "Beteiligung zur Aufstockung", "title_en": "Participation",
-        "opens_at": (today - timedelta(days=1)).strftime("%Y-%m-%d"),
-        "closes_at": (today + timedelta(days=30)).strftime("%Y-%m-%d")})
+    opened = requests.post(
+        f"{server.url}/api/procedures",
+        headers=PLANNER,
+        timeout=30,
+        json={
+            "scenario_id": VARIANT,
+            "title_de": "Beteiligung zur Aufstockung",
+            "title_en": "Participation",
+            "opens_at": (today - timedelta(days=1)).strftime("%Y-%m-%d"),
+            "closes_at": (today + timedelta(days=30)).strftime("%Y-%m-%d"),
+        },
+    )
     assert opened.status_code == 201, opened.text
 
     page.delete_all_cookies()
@@ -235,10 +278,16 @@ def _citizen_comments(page, server, link: str) -> None:
     wait_until(lambda: _button(page, "variant-b", VARIANT), 30, message="published variant in the A/B choice")
     assert _button(page, "variant-b", f"{VARIANT}_2") is None  # internal: not for citizens
     assert not page.find_element(By.ID, "tab-studio").is_displayed()
-    wait_until(lambda: _button(page, "variant-b", VARIANT).get_attribute("aria-pressed") == "true", 20,
-               message="the link chose the variant as B")
-    wait_until(lambda: _button(page, "variant-mode", "side").get_attribute("aria-pressed") == "true", 20,
-               message="side by side")
+    wait_until(
+        lambda: _button(page, "variant-b", VARIANT).get_attribute("aria-pressed") == "true",
+        20,
+        message="the link chose the variant as B",
+    )
+    wait_until(
+        lambda: _button(page, "variant-mode", "side").get_attribute("aria-pressed") == "true",
+        20,
+        message="side by side",
+    )
     wait_until(lambda: TITLE in _text(page, "deck-label-b"), 60, message="the variant shown in 3D")
     screenshot(page, "studio-citizen-ab")
 
@@ -249,11 +298,16 @@ def _citizen_comments(page, server, link: str) -> None:
     page.find_element(By.ID, "variant-comment-submit").click()
     reply = wait_until(lambda: _text(page, "variant-comment-reply"), 30, message="comment answer")
     assert "Danke" in reply, reply
-    comments = requests.get(f"{server.api}/collections/contributions/items", headers=PLANNER, timeout=30,
-                            params={"f": "json", "scenario_id": VARIANT, "limit": 50}).json()["features"]
+    comments = requests.get(
+        f"{server.api}/collections/contributions/items",
+        headers=PLANNER,
+        timeout=30,
+        params={"f": "json", "scenario_id": VARIANT, "limit": 50},
+    ).json()["features"]
     # (pygeoapi's JSON escapes markup in texts; the portal shows it as text)
     assert [(html.unescape(c["properties"]["text"]), c["properties"]["kind"]) for c in comments] == [
-        (COMMENT, "kommentar")]
+        (COMMENT, "kommentar")
+    ]
     assert comments[0]["properties"]["procedure_id"] == opened.json()["id"]
 
     # and prefers it in the list (one like per person, counted on the variant's row)
@@ -263,11 +317,22 @@ def _citizen_comments(page, server, link: str) -> None:
     wait_until(lambda: TITLE in _text(page, "list-table"), 30, message="variant listed")
 
     def prefer():
-        button = next(b for b in page.find_elements(By.CSS_SELECTOR, "#list-table button")
-                      if f'"id":"{VARIANT}"' in (b.get_attribute("id") or ""))
+        button = next(
+            b
+            for b in page.find_elements(By.CSS_SELECTOR, "#list-table button")
+            if f'"id":"{VARIANT}"' in (b.get_attribute("id") or "")
+        )
         button.click()
         return True
 
     wait_until(prefer, 15, message="prefer button")
-    wait_until(lambda: requests.get(f"{server.api}/collections/scenarios/items/{VARIANT}?f=json", timeout=30)
-               .json()["properties"]["like_count"] == 1, 20, message="preference counted")
+    wait_until(
+        lambda: (
+            requests.get(f"{server.api}/collections/scenarios/items/{VARIANT}?f=json", timeout=30).json()["properties"][
+                "like_count"
+            ]
+            == 1
+        ),
+        20,
+        message="preference counted",
+    )

@@ -54,8 +54,10 @@ def _check_tiles(page, ui_server):
         assert z == 16 and 34580 <= x <= 34600 and 21135 <= y <= 21155, entry
 
     # The hidden 2D map loads nothing yet: a city's layers are fetched (and drawn) once the map is shown.
-    loaded = ("return performance.getEntriesByType('resource').filter(e => /collections\\/(buildings|bp_baugebiet|"
-              "bp_baugrenze)\\/items/.test(e.name)).map(e => e.name);")
+    loaded = (
+        "return performance.getEntriesByType('resource').filter(e => /collections\\/(buildings|bp_baugebiet|"
+        "bp_baugrenze)\\/items/.test(e.name)).map(e => e.name);"
+    )
     assert page.execute_script(loaded) == []
 
     # The variant shown (Bestand Langenhorn) stands in for the stored buildings there: the tiles hide them.
@@ -65,14 +67,21 @@ def _check_tiles(page, ui_server):
           .then(r => r.json()).then(j => done(j.features[0].id)).catch(e => done(null));
     """)
     assert building_id
-    wait_until(lambda: page.execute_script("return window.buergergis.replaced3d('deck', arguments[0]);",
-                                           building_id) == 1, 60, message="variant's replaced ids in the filter")
+    wait_until(
+        lambda: page.execute_script("return window.buergergis.replaced3d('deck', arguments[0]);", building_id) == 1,
+        60,
+        message="variant's replaced ids in the filter",
+    )
     assert page.execute_script("return window.buergergis.replaced3d('deck', 'no-such-building');") == 0
     assert page.execute_script("return window.buergergis.replaced3d('deck-b', arguments[0]);", building_id) == 0
     # deck.gl really filters the tiles with it: stored buildings of the variant's area are hidden
-    calls, hidden = wait_until(lambda: (lambda m: m if m[1] > 0 else None)(
-        page.execute_script("return [window.__bench3d.calls, window.__bench3d.hidden];")), 30,
-        message="tile buildings hidden by the filter")
+    calls, hidden = wait_until(
+        lambda: (lambda m: m if m[1] > 0 else None)(
+            page.execute_script("return [window.__bench3d.calls, window.__bench3d.hidden];")
+        ),
+        30,
+        message="tile buildings hidden by the filter",
+    )
     assert calls >= hidden > 0
 
     region = page.find_element(By.ID, "deck-region")
@@ -87,21 +96,30 @@ def _check_tiles(page, ui_server):
     assert not [m for m in errors if "worker" in m.lower() or "unpkg" in m or "mvt" in m.lower()], errors
 
     page.find_element(By.ID, "tab-map").click()  # now the map's layers come
-    wait_until(lambda: page.execute_script(
-        "return performance.getEntriesByType('resource').some(e => e.name.includes('/collections/bp_baugebiet/items'));"),
-        20, message="the map's layers once the map is shown")
+    wait_until(
+        lambda: page.execute_script(
+            "return performance.getEntriesByType('resource').some(e => e.name.includes('/collections/bp_baugebiet/items'));"
+        ),
+        20,
+        message="the map's layers once the map is shown",
+    )
 
 
-BUNDLES = ("return performance.getEntriesByType('resource').map(e => e.name)"
-           ".filter(n => n.includes('/_dash-component-suites/deckgl_dash/'));")
+BUNDLES = (
+    "return performance.getEntriesByType('resource').map(e => e.name)"
+    ".filter(n => n.includes('/_dash-component-suites/deckgl_dash/'));"
+)
 
 
 def test_the_3d_bundle_loads_only_when_3d_is_shown(browser, ui_server):
     """deck.gl's 3 MB bundle (ui/bundles.py, assets/deck_lazy.js) is not part of the 2D start page."""
     page = browser
     page.get(ui_server.url + "/")
-    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "[class*='leaflet-pane-bp_'] path"), 30,
-               message="plan shapes on the 2D map")
+    wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, "[class*='leaflet-pane-bp_'] path"),
+        30,
+        message="plan shapes on the 2D map",
+    )
     assert page.execute_script(BUNDLES) == []
     page.find_element(By.ID, "tab-3d").click()
     wait_until(lambda: page.execute_script(BUNDLES), 30, message="deck.gl bundle requested once 3D is shown")

@@ -19,8 +19,11 @@ DENSE = "langenhorn_nachverdichtung"
 
 
 def _prefer_button(page):
-    return next(b for b in page.find_elements(By.CSS_SELECTOR, "#list-table button")
-                if f'"id":"{DENSE}"' in (b.get_attribute("id") or ""))
+    return next(
+        b
+        for b in page.find_elements(By.CSS_SELECTOR, "#list-table button")
+        if f'"id":"{DENSE}"' in (b.get_attribute("id") or "")
+    )
 
 
 def _prefer_text(page) -> str:
@@ -37,18 +40,30 @@ def _press_prefer(page) -> None:
 
 def test_variants_listed_with_indicators_and_a_prefer_button(browser, ui_server):
     page = browser
-    before = requests.get(f"{ui_server.api}/collections/scenarios/items/{DENSE}?f=json",
-                          timeout=30).json()["properties"]["like_count"]
+    before = requests.get(f"{ui_server.api}/collections/scenarios/items/{DENSE}?f=json", timeout=30).json()[
+        "properties"
+    ]["like_count"]
     page.get(ui_server.url + "/")
     wait_until(lambda: page.find_element(By.ID, "tab-list").is_displayed(), 30, message="tabs")
     show_view(page, "list")
-    wait_until(lambda: any('"value":"variants"' in (b.get_attribute("id") or "")
-                           for b in page.find_elements(By.CSS_SELECTOR, "#list-what-buttons button")), 20,
-               message="variants choice")
-    next(b for b in page.find_elements(By.CSS_SELECTOR, "#list-what-buttons button")
-         if '"value":"variants"' in (b.get_attribute("id") or "")).click()
-    wait_until(lambda: "Nachverdichtung Langenhorn" in page.find_element(By.ID, "list-table").text, 30,
-               message="variants table")
+    wait_until(
+        lambda: any(
+            '"value":"variants"' in (b.get_attribute("id") or "")
+            for b in page.find_elements(By.CSS_SELECTOR, "#list-what-buttons button")
+        ),
+        20,
+        message="variants choice",
+    )
+    next(
+        b
+        for b in page.find_elements(By.CSS_SELECTOR, "#list-what-buttons button")
+        if '"value":"variants"' in (b.get_attribute("id") or "")
+    ).click()
+    wait_until(
+        lambda: "Nachverdichtung Langenhorn" in page.find_element(By.ID, "list-table").text,
+        30,
+        message="variants table",
+    )
     text = wait_until(lambda: page.find_element(By.ID, "list-table").text, 10, message="table text")
     assert "Bestand Langenhorn" in text and "synthetischem Gebäudebestand" in text
     assert "Planungsvarianten: 2 Einträge" in text
@@ -59,6 +74,14 @@ def test_variants_listed_with_indicators_and_a_prefer_button(browser, ui_server)
     screenshot(page, "list-variants")
     # the same person once more: still one preference
     _press_prefer(page)
-    wait_until(lambda: requests.get(f"{ui_server.api}/collections/scenarios/items/{DENSE}?f=json", timeout=30)
-               .json()["properties"]["like_count"] == before + 1, 10, message="count in the OGC API")
+    wait_until(
+        lambda: (
+            requests.get(f"{ui_server.api}/collections/scenarios/items/{DENSE}?f=json", timeout=30).json()[
+                "properties"
+            ]["like_count"]
+            == before + 1
+        ),
+        10,
+        message="count in the OGC API",
+    )
     assert _prefer_text(page) == f"Bevorzugen ({before + 1})"

@@ -26,8 +26,11 @@ def _press(driver, group: str, value: str) -> None:
         return True
 
     wait_until(attempt, 10, message=f"{group} button {value}")
-    wait_until(lambda: _button(driver, group, value).get_attribute("aria-pressed") == "true", 10,
-               message=f"{group} = {value} pressed")
+    wait_until(
+        lambda: _button(driver, group, value).get_attribute("aria-pressed") == "true",
+        10,
+        message=f"{group} = {value} pressed",
+    )
 
 
 def _dark_share(png: bytes) -> float:
@@ -51,8 +54,11 @@ def test_variants_side_by_side_with_compare_table(browser, ui_server):
     _press(page, "variant-b", "langenhorn_nachverdichtung")
     _press(page, "variant-mode", "side")
 
-    wait_until(lambda: page.find_element(By.ID, "deck-region-b").get_attribute("hidden") is None, 15,
-               message="second deck.gl view shown")
+    wait_until(
+        lambda: page.find_element(By.ID, "deck-region-b").get_attribute("hidden") is None,
+        15,
+        message="second deck.gl view shown",
+    )
     wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#deck-region-b canvas"), 20, message="deck.gl canvas B")
     assert "Nachverdichtung Langenhorn" in page.find_element(By.ID, "deck-label-b").text
     assert "Bestand Langenhorn" in page.find_element(By.ID, "deck-label-a").text
@@ -65,18 +71,23 @@ def test_variants_side_by_side_with_compare_table(browser, ui_server):
             stats["dark"] = _dark_share(png)
             ok = stats["warm"] > 0.003 and stats["colours"] > 50 and stats["dark"] > 0.002
             return stats if ok else None
+
         return wait_until(check, 45, interval=1.5, message=f"pixels drawn in {region_id}")
 
     stats_a = drawn("deck-region", "variant-a")
     stats_b = drawn("deck-region-b", "variant-b")
     assert stats_a["non_background"] > 0.05 and stats_b["non_background"] > 0.05, (stats_a, stats_b)
     sizes = page.execute_script(
-        "return Array.from(document.querySelectorAll('#deck-pair canvas')).map(c => [c.width, c.height]);")
+        "return Array.from(document.querySelectorAll('#deck-pair canvas')).map(c => [c.width, c.height]);"
+    )
     assert len(sizes) >= 2 and all(w > 200 and h > 200 for w, h in sizes), sizes
 
     # Compare table: accessible, floor area grows from A to B.
-    cell = wait_until(lambda: page.find_elements(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="floor_area_m2"]'),
-                      60, message="compare table")[0]
+    cell = wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="floor_area_m2"]'),
+        60,
+        message="compare table",
+    )[0]
     text = cell.text
     assert text.startswith("+") and text.endswith("m²"), text
     assert int(text.lstrip("+").split()[0].replace(".", "")) > 0, text
@@ -90,5 +101,6 @@ def test_variants_side_by_side_with_compare_table(browser, ui_server):
 
     # Back to a single view: the second deck.gl view goes away.
     _press(page, "variant-mode", "a")
-    wait_until(lambda: page.find_element(By.ID, "deck-region-b").get_attribute("hidden") is not None, 10,
-               message="single view")
+    wait_until(
+        lambda: page.find_element(By.ID, "deck-region-b").get_attribute("hidden") is not None, 10, message="single view"
+    )

@@ -38,10 +38,18 @@ def test_another_process_loads_the_catalogue_the_summary_names(ui_server):
 
 
 def test_summary_size_does_not_grow_with_the_city():
-    zones = [{"id": f"z{i}", "plan_id": f"p{i // 12}", "bbox": [[53.5, 9.9], [53.6, 10.0]], "art_code": "WA"}
-             for i in range(60_000)]
-    catalog = {"plans": [{"id": f"p{i}"} for i in range(5_000)], "zones": zones, "texts": [],
-               "bbox": [[53.5, 9.9], [53.8, 10.4]], "version": "v", "has_contributions": True}
+    zones = [
+        {"id": f"z{i}", "plan_id": f"p{i // 12}", "bbox": [[53.5, 9.9], [53.6, 10.0]], "art_code": "WA"}
+        for i in range(60_000)
+    ]
+    catalog = {
+        "plans": [{"id": f"p{i}"} for i in range(5_000)],
+        "zones": zones,
+        "texts": [],
+        "bbox": [[53.5, 9.9], [53.8, 10.4]],
+        "version": "v",
+        "has_contributions": True,
+    }
     assert len(json.dumps(summary_of(catalog))) < 300 and summary_of(catalog)["plans"] == 5_000
 
 

@@ -72,8 +72,12 @@ def pseudonym_for(text: str) -> str:
 
 def _post(server, properties: dict) -> str:
     feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": INSIDE}, "properties": properties}
-    r = requests.post(f"{server.api}/collections/contributions/items", data=json.dumps(feature), timeout=20,
-                      headers={"Content-Type": "application/geo+json", **PLANNER})
+    r = requests.post(
+        f"{server.api}/collections/contributions/items",
+        data=json.dumps(feature),
+        timeout=20,
+        headers={"Content-Type": "application/geo+json", **PLANNER},
+    )
     assert r.status_code == 201, r.text[:300]
     return r.headers["Location"].rsplit("/", 1)[-1]
 
@@ -86,14 +90,17 @@ def portal(tmp_path_factory, chromium_paths):
     import_demo_plans(store, data_dir / "rasters")
     server = LiveServer(store, data_dir)
     try:
-        plans = requests.get(f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100},
-                             timeout=20).json()["features"]
+        plans = requests.get(
+            f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 100}, timeout=20
+        ).json()["features"]
         server.plan = sorted(p["id"] for p in plans)[0]
         first = None
         for payload in XSS:  # planners may set the status when they write
             props = {"kind": "kommentar", "category": "allgemein", "plan_id": server.plan}
-            cid = _post(server, {**props, "text": payload.text, "pseudonym": pseudonym_for(payload.text),
-                                 "status": "freigegeben"})
+            cid = _post(
+                server,
+                {**props, "text": payload.text, "pseudonym": pseudonym_for(payload.text), "status": "freigegeben"},
+            )
             first = first or cid
             _post(server, {**props, "text": payload.text + PENDING_SUFFIX, "pseudonym": pseudonym_for(payload.text)})
         _post(server, {"kind": "kommentar", "text": REPLY_TEXT, "parent_id": first, "status": "freigegeben"})
@@ -105,8 +112,10 @@ def portal(tmp_path_factory, chromium_paths):
 @pytest.fixture(scope="module")
 def page(browser, portal):
     """The portal, with alert/confirm/prompt turned into the marker before any script of the page runs."""
-    hook = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
-        f"window.alert = window.confirm = window.prompt = function () {{ window.{MARKER} = 'dialog'; }};")})
+    hook = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {"source": (f"window.alert = window.confirm = window.prompt = function () {{ window.{MARKER} = 'dialog'; }};")},
+    )
     browser.get(portal.url + "/")
     wait_until(lambda: browser.find_element(By.ID, "tab-list").is_displayed(), 60, message="the portal")
     yield browser
@@ -114,8 +123,9 @@ def page(browser, portal):
 
 
 def _text(driver, element_id: str) -> str:
-    return driver.execute_script("const e = document.getElementById(arguments[0]); return e ? e.textContent : '';",
-                                 element_id)
+    return driver.execute_script(
+        "const e = document.getElementById(arguments[0]); return e ? e.textContent : '';", element_id
+    )
 
 
 def _assert_nothing_ran(driver, where: str) -> None:
@@ -128,8 +138,11 @@ def _assert_nothing_ran(driver, where: str) -> None:
 
 def _choose(driver, group: str, value: str) -> None:
     def attempt():
-        button = next(b for b in driver.find_elements(By.CSS_SELECTOR, f"#{group}-buttons button")
-                      if f'"value":"{value}"' in (b.get_attribute("id") or ""))
+        button = next(
+            b
+            for b in driver.find_elements(By.CSS_SELECTOR, f"#{group}-buttons button")
+            if f'"value":"{value}"' in (b.get_attribute("id") or "")
+        )
         button.click()
         return True
 
@@ -155,8 +168,11 @@ def test_plan_panel_and_reply_form_show_payloads_as_text(page, portal):
     _choose(page, "list-what", "plans")
 
     def open_plan():
-        buttons = [b for b in page.find_elements(By.CSS_SELECTOR, "#list-table button")
-                   if portal.plan in (b.get_attribute("id") or "")]
+        buttons = [
+            b
+            for b in page.find_elements(By.CSS_SELECTOR, "#list-table button")
+            if portal.plan in (b.get_attribute("id") or "")
+        ]
         buttons[0].click()
         return True
 
@@ -175,7 +191,8 @@ def test_plan_panel_and_reply_form_show_payloads_as_text(page, portal):
 def test_map_tooltips_show_payloads_as_text(page, portal):
     """The tooltip function of the contribution layer, given each contribution as the map loads it."""
     page.find_element(By.ID, "tab-map").click()
-    tooltips = page.execute_async_script("""
+    tooltips = page.execute_async_script(
+        """
         const done = arguments[arguments.length - 1];
         fetch(arguments[0]).then(r => r.json()).then(data => {
           const out = {};
@@ -189,7 +206,9 @@ def test_map_tooltips_show_payloads_as_text(page, portal):
             node.remove();
           }
           done(out);
-        });""", f"{portal.api}/collections/contributions/items?f=json&limit=1000")
+        });""",
+        f"{portal.api}/collections/contributions/items?f=json&limit=1000",
+    )
     assert all(entry["elements"] == entry["children"] == 2 for entry in tooltips.values())  # text only
     shown_lines = {tuple(entry["lines"]) for entry in tooltips.values()}
     for payload in XSS:

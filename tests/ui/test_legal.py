@@ -64,8 +64,16 @@ def test_every_page_in_both_languages_with_the_footer_links(app, slug, lang):
 
 def test_the_privacy_policy_says_what_the_code_stores(app):
     page = app.test_client().get("/datenschutz").get_data(as_text=True)
-    for fact in ("keine IP-Adressen", "ein technisch notwendiges Cookie", "buergergis_voter", "Meine Beiträge", "Prüfwert (Hash)", "Art. 17",
-                 "Arbeitsspeicher", "Löschen"):
+    for fact in (
+        "keine IP-Adressen",
+        "ein technisch notwendiges Cookie",
+        "buergergis_voter",
+        "Meine Beiträge",
+        "Prüfwert (Hash)",
+        "Art. 17",
+        "Arbeitsspeicher",
+        "Löschen",
+    ):
         assert fact in page, fact
     english = app.test_client().get("/datenschutz?lang=en").get_data(as_text=True)
     assert "no IP addresses" in english and "My contributions" in english
@@ -74,8 +82,9 @@ def test_the_privacy_policy_says_what_the_code_stores(app):
 def test_a_kommunes_own_texts_replace_the_bundled_ones_and_stay_text(app, tmp_path, monkeypatch):
     folder = tmp_path / "kommune"
     folder.mkdir()
-    (folder / "impressum.de.md").write_text("# Impressum\n\nStadt Musterhausen\nRathausplatz 1\n\n"
-                                            "<script>alert(1)</script>\n", encoding="utf-8")
+    (folder / "impressum.de.md").write_text(
+        "# Impressum\n\nStadt Musterhausen\nRathausplatz 1\n\n<script>alert(1)</script>\n", encoding="utf-8"
+    )
     monkeypatch.setenv(legal.LEGAL_DIR_ENV, str(folder))
     page = app.test_client().get("/impressum").get_data(as_text=True)
     assert "Stadt Musterhausen<br />\nRathausplatz 1" in page  # a line break in the file is one on the page
@@ -99,21 +108,28 @@ def test_feedback_is_stored_and_listed_for_admins_only(app):
     body = listing.get_data(as_text=True)
     assert "Der Knopf &lt;Absenden&gt; ist" in body and "a@example.org" in body  # escaped
     rows = client.get("/barrierefreiheit/rueckmeldungen?f=json").get_json()["feedback"]
-    assert [(r["message"], r["page"], r["contact"], r["lang"]) for r in rows] == [(text, "Karte", "a@example.org", "de")]
+    assert [(r["message"], r["page"], r["contact"], r["lang"]) for r in rows] == [
+        (text, "Karte", "a@example.org", "de")
+    ]
     assert set(rows[0]) == {"id", "created_at", "lang", "page", "message", "contact"}  # nothing else (no address)
     # done: deleted (only with the session's CSRF token)
     assert client.post(f"/barrierefreiheit/rueckmeldungen/{rows[0]['id']}/loeschen", data={}).status_code == 403
-    assert client.post(f"/barrierefreiheit/rueckmeldungen/{rows[0]['id']}/loeschen",
-                       data={"csrf_token": csrf}).status_code == 303
+    assert (
+        client.post(f"/barrierefreiheit/rueckmeldungen/{rows[0]['id']}/loeschen", data={"csrf_token": csrf}).status_code
+        == 303
+    )
     assert client.get("/barrierefreiheit/rueckmeldungen?f=json").get_json()["feedback"] == []
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"message": "kurz"}, "message", "mindestens 10 Zeichen"),
-    ({"message": "x" * 4001}, "message", "Höchstens 4000 Zeichen"),
-    ({"message": "Eine echte Barriere hier.", "contact": "y" * 201}, "contact", "Höchstens 200 Zeichen"),
-    ({"message": "Eine echte Barriere hier.", "page": "p" * 301}, "page", "Höchstens 300 Zeichen"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"message": "kurz"}, "message", "mindestens 10 Zeichen"),
+        ({"message": "x" * 4001}, "message", "Höchstens 4000 Zeichen"),
+        ({"message": "Eine echte Barriere hier.", "contact": "y" * 201}, "contact", "Höchstens 200 Zeichen"),
+        ({"message": "Eine echte Barriere hier.", "page": "p" * 301}, "page", "Höchstens 300 Zeichen"),
+    ],
+)
 def test_bad_feedback_is_a_400_that_names_the_field_and_keeps_the_text(app, data, field, message):
     reply = app.test_client().post("/barrierefreiheit", data=data)
     assert reply.status_code == 400

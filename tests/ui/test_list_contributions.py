@@ -19,15 +19,30 @@ PLAN = "GML_0b83864b-3f47-4718-baa5-44b1101fc662"  # LA 22, one of the demo plan
 
 
 def _public_contribution(server, text: str, plan_id: str | None) -> str:
-    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
-            "properties": {"text": text, "kind": "maengelmeldung", "category": "strasse",
-                           **({"plan_id": plan_id} if plan_id else {})}}
-    r = requests.post(f"{server.api}/collections/contributions/items", data=json.dumps(body),
-                      headers={"Content-Type": "application/geo+json"}, timeout=20)
+    body = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10.0, 53.67]},
+        "properties": {
+            "text": text,
+            "kind": "maengelmeldung",
+            "category": "strasse",
+            **({"plan_id": plan_id} if plan_id else {}),
+        },
+    }
+    r = requests.post(
+        f"{server.api}/collections/contributions/items",
+        data=json.dumps(body),
+        headers={"Content-Type": "application/geo+json"},
+        timeout=20,
+    )
     assert r.status_code == 201, r.text[:300]
     cid = r.headers["Location"].rsplit("/", 1)[-1]
-    r = requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": "in_bearbeitung"},
-                      headers={"Authorization": f"Bearer {PLANNER_TOKEN}"}, timeout=20)  # public from now on
+    r = requests.post(
+        f"{server.url}/api/contributions/{cid}/status",
+        json={"status": "in_bearbeitung"},
+        headers={"Authorization": f"Bearer {PLANNER_TOKEN}"},
+        timeout=20,
+    )  # public from now on
     assert r.status_code == 200, r.text[:300]
     return cid
 

@@ -33,8 +33,11 @@ def test_first_page_loads_on_every_worker_get_every_script(postgis, tmp_path_fac
         urls = [server.url + s for s in scripts] * 6 + [server.url + "/_dash-layout"] * 6
         for _ in range(5):  # the kernel picks the worker per connection: again until several answered
             with ThreadPoolExecutor(24) as pool:
-                statuses = list(pool.map(lambda u: (u, requests.get(u, timeout=60, headers={
-                    "Connection": "close"}).status_code), urls))
+                statuses = list(
+                    pool.map(
+                        lambda u: (u, requests.get(u, timeout=60, headers={"Connection": "close"}).status_code), urls
+                    )
+                )
             assert [s for s in statuses if s[1] != 200] == []
             pids = {line.split()[0] for line in (data_dir / "access.log").read_text().splitlines() if line.strip()}
             if len(pids) >= 2:

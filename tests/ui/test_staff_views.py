@@ -125,11 +125,23 @@ NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 
 
 def _proc(**values) -> dict:
-    return {"id": "p1", "kind": "veroeffentlichung", "kind_label_de": "Veröffentlichung im Internet (§ 3 Abs. 2 BauGB)",
-            "kind_label_en": "Publication for public comment (§ 3 (2) BauGB)", "title_de": "Entwurf LA 22",
-            "title_en": None, "plan_ids": ["a"], "plan_names": ["Bebauungsplan LA 22"],
-            "opens_at": "2026-12-04T23:00:00.000Z", "closes_at": "2027-01-17T23:00:00.000Z", "closed_at": None,
-            "open_now": True, "days_left": 43, "reference_prefix": "LA22", **values}
+    return {
+        "id": "p1",
+        "kind": "veroeffentlichung",
+        "kind_label_de": "Veröffentlichung im Internet (§ 3 Abs. 2 BauGB)",
+        "kind_label_en": "Publication for public comment (§ 3 (2) BauGB)",
+        "title_de": "Entwurf LA 22",
+        "title_en": None,
+        "plan_ids": ["a"],
+        "plan_names": ["Bebauungsplan LA 22"],
+        "opens_at": "2026-12-04T23:00:00.000Z",
+        "closes_at": "2027-01-17T23:00:00.000Z",
+        "closed_at": None,
+        "open_now": True,
+        "days_left": 43,
+        "reference_prefix": "LA22",
+        **values,
+    }
 
 
 def test_state_of_a_procedure():
@@ -144,8 +156,17 @@ def test_state_of_a_procedure():
 
 
 def test_procedures_table():
-    procs = [_proc(), _proc(id="p2", title_de="Alt", open_now=False, days_left=None, opens_at="2026-01-01T00:00:00Z",
-                            closes_at="2026-02-01T00:00:00Z")]
+    procs = [
+        _proc(),
+        _proc(
+            id="p2",
+            title_de="Alt",
+            open_now=False,
+            days_left=None,
+            opens_at="2026-01-01T00:00:00Z",
+            closes_at="2026-02-01T00:00:00Z",
+        ),
+    ]
     table = procedures.procedures_table(procs, {"p1": 3}, "de")
     text = texts_of(table)
     assert "Verfahren, neueste zuerst: 2" in text
@@ -160,17 +181,46 @@ def test_procedures_table():
 
 
 def test_procedure_body_and_form_values():
-    body = procedures.procedure_body(kind="veroeffentlichung", title_de=" Entwurf ", title_en="", description_de="Text",
-                                     description_en=None, plan_ids=["a", "b"], opens="2026-12-07",
-                                     closes="2026-12-27", allowed=["vorschlag", "kommentar"], prefix=" LA22 ")
-    assert body == {"kind": "veroeffentlichung", "title_de": "Entwurf", "plan_ids": ["a", "b"],
-                    "opens_at": "2026-12-07", "closes_at": "2026-12-27", "allowed_kinds": ["kommentar", "vorschlag"],
-                    "description_de": "Text", "reference_prefix": "LA22"}
-    for missing, key in (({"title_de": " "}, "proc.err.title"), ({"opens": None}, "proc.err.dates"),
-                         ({"allowed": []}, "proc.err.kinds")):
-        values = {"kind": "informell", "title_de": "T", "title_en": None, "description_de": None,
-                  "description_en": None, "plan_ids": [], "opens": "2026-12-07", "closes": "2026-12-08",
-                  "allowed": ["kommentar"], "prefix": None, **missing}
+    body = procedures.procedure_body(
+        kind="veroeffentlichung",
+        title_de=" Entwurf ",
+        title_en="",
+        description_de="Text",
+        description_en=None,
+        plan_ids=["a", "b"],
+        opens="2026-12-07",
+        closes="2026-12-27",
+        allowed=["vorschlag", "kommentar"],
+        prefix=" LA22 ",
+    )
+    assert body == {
+        "kind": "veroeffentlichung",
+        "title_de": "Entwurf",
+        "plan_ids": ["a", "b"],
+        "opens_at": "2026-12-07",
+        "closes_at": "2026-12-27",
+        "allowed_kinds": ["kommentar", "vorschlag"],
+        "description_de": "Text",
+        "reference_prefix": "LA22",
+    }
+    for missing, key in (
+        ({"title_de": " "}, "proc.err.title"),
+        ({"opens": None}, "proc.err.dates"),
+        ({"allowed": []}, "proc.err.kinds"),
+    ):
+        values = {
+            "kind": "informell",
+            "title_de": "T",
+            "title_en": None,
+            "description_de": None,
+            "description_en": None,
+            "plan_ids": [],
+            "opens": "2026-12-07",
+            "closes": "2026-12-08",
+            "allowed": ["kommentar"],
+            "prefix": None,
+            **missing,
+        }
         with pytest.raises(procedures.FormProblem) as err:
             procedures.procedure_body(**values)
         assert err.value.key == key
@@ -189,8 +239,12 @@ def test_plan_options_keep_the_chosen_and_filter_the_rest():
 
 
 def test_statement_counts():
-    features = [{"properties": {"procedure_id": "a"}}, {"properties": {"procedure_id": "a"}},
-                {"properties": {"procedure_id": None}}, {"properties": {"procedure_id": "b"}}]
+    features = [
+        {"properties": {"procedure_id": "a"}},
+        {"properties": {"procedure_id": "a"}},
+        {"properties": {"procedure_id": None}},
+        {"properties": {"procedure_id": "b"}},
+    ]
     assert procedures.statement_counts(features) == {"a": 2, "b": 1}
 
 
@@ -201,16 +255,31 @@ HOSTILE = '<img src=x onerror="window.__xss=1"> Bitte prüfen'
 
 
 def _feature(cid: str, **props) -> dict:
-    return {"type": "Feature", "id": cid, "geometry": {"type": "Point", "coordinates": [10.0, 53.66]},
-            "properties": {"kind": "kommentar", "category": "verkehr", "status": "eingereicht", "plan_id": "plan-a",
-                           "procedure_id": "p1", "reference": f"LA22-2026-{cid}", "text": f"Text {cid}",
-                           "created_at": "2026-12-05T10:00:00.000Z", **props}}
+    return {
+        "type": "Feature",
+        "id": cid,
+        "geometry": {"type": "Point", "coordinates": [10.0, 53.66]},
+        "properties": {
+            "kind": "kommentar",
+            "category": "verkehr",
+            "status": "eingereicht",
+            "plan_id": "plan-a",
+            "procedure_id": "p1",
+            "reference": f"LA22-2026-{cid}",
+            "text": f"Text {cid}",
+            "created_at": "2026-12-05T10:00:00.000Z",
+            **props,
+        },
+    }
 
 
 def test_filter_queue():
-    features = [_feature("0003", created_at="2026-12-05T23:30:00Z"),  # 06.12. in Berlin
-                _feature("0001"), _feature("0002", kind="maengelmeldung", procedure_id=None, plan_id=None),
-                _feature("0004", status="freigegeben", plan_id="plan-b")]
+    features = [
+        _feature("0003", created_at="2026-12-05T23:30:00Z"),  # 06.12. in Berlin
+        _feature("0001"),
+        _feature("0002", kind="maengelmeldung", procedure_id=None, plan_id=None),
+        _feature("0004", status="freigegeben", plan_id="plan-b"),
+    ]
     ids = lambda found: [f["id"] for f in found]  # noqa: E731
     assert ids(moderation.filter_queue(features)) == ["0001", "0002", "0004", "0003"]  # oldest first
     assert ids(moderation.filter_queue(features, status="eingereicht")) == ["0001", "0002", "0003"]
@@ -228,14 +297,21 @@ def test_queue_table_shows_text_as_text_with_the_post_it_answers():
     assert HOSTILE in text  # a plain string child: React renders it as text
     assert f"Antwort auf: „{HOSTILE}“" in text
     assert "verspätet" in text and "LA22-2026-0001" in text and "Beiträge, älteste zuerst: 2" in text
-    pressed = {json.dumps(b.id, sort_keys=True): getattr(b, "aria-pressed") for b in _buttons(table)
-               if isinstance(b.id, dict) and b.id["type"] == "modq-pick"}
-    assert pressed == {json.dumps({"id": "0001", "type": "modq-pick"}): "false",
-                       json.dumps({"id": "0002", "type": "modq-pick"}): "true"}
+    pressed = {
+        json.dumps(b.id, sort_keys=True): getattr(b, "aria-pressed")
+        for b in _buttons(table)
+        if isinstance(b.id, dict) and b.id["type"] == "modq-pick"
+    }
+    assert pressed == {
+        json.dumps({"id": "0001", "type": "modq-pick"}): "false",
+        json.dumps({"id": "0002", "type": "modq-pick"}): "true",
+    }
     many = [_feature(f"{n:04d}") for n in range(moderation.MAX_ROWS + 5)]
     caption = texts_of(moderation.queue_table(many, {}, None, [], "en"))
-    assert f"The oldest {moderation.MAX_ROWS} of {moderation.MAX_ROWS + 5} contributions (filters narrow it down)" \
+    assert (
+        f"The oldest {moderation.MAX_ROWS} of {moderation.MAX_ROWS + 5} contributions (filters narrow it down)"
         in caption
+    )
     assert "Keine Beiträge zu diesen Filtern." in texts_of(moderation.queue_table([], {}, None, [], "de"))
 
 
@@ -261,17 +337,32 @@ def test_detail_offers_the_statuses_of_the_kind():
     templates = moderation.note_templates({"rejection": {"doppelt": {"de": "Doppelt.", "en": "Duplicate."}}}, "en")
     assert templates == [("doppelt", "Duplicate.")]
     assert moderation.template_options(templates, "de") == [("doppelt", "Doppelt")]
-    for kind, expected in (("kommentar", ["freigegeben", "abgelehnt"]),
-                           ("maengelmeldung", ["in_bearbeitung", "erledigt", "freigegeben", "abgelehnt"])):
-        feature = _feature("0001", kind=kind, status="eingereicht", status_history=[
-            {"status": "eingereicht", "at": "2026-12-05T10:00:00Z"}])
-        view = moderation.detail_view(moderation.props_of(feature), feature, None, [], templates, None,
-                                      "http://h/oapi", "de")
+    for kind, expected in (
+        ("kommentar", ["freigegeben", "abgelehnt"]),
+        ("maengelmeldung", ["in_bearbeitung", "erledigt", "freigegeben", "abgelehnt"]),
+    ):
+        feature = _feature(
+            "0001",
+            kind=kind,
+            status="eingereicht",
+            status_history=[{"status": "eingereicht", "at": "2026-12-05T10:00:00Z"}],
+        )
+        view = moderation.detail_view(
+            moderation.props_of(feature), feature, None, [], templates, None, "http://h/oapi", "de"
+        )
         statuses = [b.id["status"] for b in _buttons(view) if isinstance(b.id, dict) and b.id["type"] == "modq-set"]
         assert statuses == expected
         assert "Keine ähnlichen Beiträge in der Nähe." in texts_of(view)
-    dup = [{"id": "x", "reference": "LA22-2026-0009", "status": "eingereicht", "text": "gleich",
-            "created_at": "2026-12-01T10:00:00Z", "distance_m": 12.5}]
+    dup = [
+        {
+            "id": "x",
+            "reference": "LA22-2026-0009",
+            "status": "eingereicht",
+            "text": "gleich",
+            "created_at": "2026-12-01T10:00:00Z",
+            "distance_m": 12.5,
+        }
+    ]
     text = " ".join(texts_of(moderation.duplicates_block(dup, "de")))
     assert "LA22-2026-0009" in text and "12.5 m entfernt" in text
     assert moderation.location_map("http://h/oapi", {"geometry": None}, "de") is None
@@ -287,20 +378,41 @@ def _states(entries: list[dict]) -> tuple[list, list]:
             if field in entry:
                 fields.append({"id": {"type": "abw-field", "field": field, "i": i}, "value": entry[field]})
         for result in abwaegung.RESULTS:
-            results.append({"id": {"type": "abw-result", "i": i, "value": result},
-                            "value": "true" if entry.get("result") == result else "false"})
+            results.append(
+                {
+                    "id": {"type": "abw-result", "i": i, "value": result},
+                    "value": "true" if entry.get("result") == result else "false",
+                }
+            )
     return fields, results
 
 
 def test_abwaegung_body_for_a_whole_statement_and_for_sections():
-    fields, results = _states([{"proposal": " Wird berücksichtigt. ", "decision": "", "tags": "Bäume, Grün,, Bäume",
-                                "group": "", "result": "beruecksichtigt"}])
+    fields, results = _states(
+        [
+            {
+                "proposal": " Wird berücksichtigt. ",
+                "decision": "",
+                "tags": "Bäume, Grün,, Bäume",
+                "group": "",
+                "result": "beruecksichtigt",
+            }
+        ]
+    )
     entries = abwaegung.entries_from(fields, results)
     assert abwaegung.abwaegung_body(entries, "whole") == {
-        "proposal": "Wird berücksichtigt.", "result": "beruecksichtigt", "decision": None, "tags": ["Bäume", "Grün"],
-        "group": None}
-    fields, results = _states([{"text": "Erster Teil", "proposal": "A", "result": "zur_kenntnis"},
-                               {"text": "Zweiter Teil", "proposal": "B", "group": "Verkehr"}])
+        "proposal": "Wird berücksichtigt.",
+        "result": "beruecksichtigt",
+        "decision": None,
+        "tags": ["Bäume", "Grün"],
+        "group": None,
+    }
+    fields, results = _states(
+        [
+            {"text": "Erster Teil", "proposal": "A", "result": "zur_kenntnis"},
+            {"text": "Zweiter Teil", "proposal": "B", "group": "Verkehr"},
+        ]
+    )
     body = abwaegung.abwaegung_body(abwaegung.entries_from(fields, results), "sections")
     assert [s["text"] for s in body["sections"]] == ["Erster Teil", "Zweiter Teil"]
     assert [s["result"] for s in body["sections"]] == ["zur_kenntnis", None]
@@ -309,13 +421,37 @@ def test_abwaegung_body_for_a_whole_statement_and_for_sections():
 
 
 def test_draft_entries_and_split():
-    stored = {"abwaegung": [{"section_no": 1, "section_text": "Teil 1", "proposal": "P", "result": "beruecksichtigt",
-                             "decision": None, "tags": ["t"], "group_name": "g"},
-                            {"section_no": 2, "section_text": "Teil 2", "proposal": None, "result": None,
-                             "decision": None, "tags": [], "group_name": None}]}
+    stored = {
+        "abwaegung": [
+            {
+                "section_no": 1,
+                "section_text": "Teil 1",
+                "proposal": "P",
+                "result": "beruecksichtigt",
+                "decision": None,
+                "tags": ["t"],
+                "group_name": "g",
+            },
+            {
+                "section_no": 2,
+                "section_text": "Teil 2",
+                "proposal": None,
+                "result": None,
+                "decision": None,
+                "tags": [],
+                "group_name": None,
+            },
+        ]
+    }
     mode, entries = abwaegung.draft_entries(stored)
-    assert mode == "sections" and entries[0] == {"text": "Teil 1", "proposal": "P", "decision": "", "tags": "t",
-                                                 "group": "g", "result": "beruecksichtigt"}
+    assert mode == "sections" and entries[0] == {
+        "text": "Teil 1",
+        "proposal": "P",
+        "decision": "",
+        "tags": "t",
+        "group": "g",
+        "result": "beruecksichtigt",
+    }
     assert abwaegung.draft_entries({"abwaegung": []})[0] == "whole"
     assert abwaegung.result_summary(stored, "de") == "2 Abschnitte: berücksichtigt, noch offen"
     assert abwaegung.result_summary({"abwaegung": []}, "en") == "not decided yet"
@@ -336,17 +472,38 @@ def test_export_links_and_statements_table():
     hrefs = props_of(links, "href")
     assert "/portal/api/procedures/p1/abwaegung.xlsx?lang=en" in hrefs
     assert "/portal/api/procedures/p1/abwaegung.gpkg?lang=en&anonymised=1" in hrefs and len(hrefs) == 8
-    statements = [{"id": "c1", "reference": "LA22-2026-0001", "created_at": "2026-12-05T10:00:00Z", "text": HOSTILE,
-                   "plan_name": "Bebauungsplan LA 22", "target_label": "Baugebiet (z1)", "status": "freigegeben",
-                   "late": True, "abwaegung": [{"result": "teilweise_beruecksichtigt", "section_no": None}]}]
+    statements = [
+        {
+            "id": "c1",
+            "reference": "LA22-2026-0001",
+            "created_at": "2026-12-05T10:00:00Z",
+            "text": HOSTILE,
+            "plan_name": "Bebauungsplan LA 22",
+            "target_label": "Baugebiet (z1)",
+            "status": "freigegeben",
+            "late": True,
+            "abwaegung": [{"result": "teilweise_beruecksichtigt", "section_no": None}],
+        }
+    ]
     text = texts_of(abwaegung.statements_table(statements, "de"))
     assert HOSTILE in text and "teilweise berücksichtigt" in text and "verspätet" in text
     assert "Baugebiet (z1)" in text and "05.12.2026" in text
     counts = texts_of(abwaegung.counts_line({"statements": 3, "without_abwaegung": 1, "beruecksichtigt": 2}, "de"))
     assert "Stellungnahmen: 3, davon noch nicht (ganz) abgewogen: 1" in counts and "berücksichtigt: 2" in counts
-    audit = texts_of(abwaegung.audit_table([{"at": "2026-12-06T10:00:00Z", "actor": "Paula", "role": "planner",
-                                             "action": "abwaegung.save", "detail": {"reference": "LA22-2026-0001"}}],
-                                           "de"))
+    audit = texts_of(
+        abwaegung.audit_table(
+            [
+                {
+                    "at": "2026-12-06T10:00:00Z",
+                    "actor": "Paula",
+                    "role": "planner",
+                    "action": "abwaegung.save",
+                    "detail": {"reference": "LA22-2026-0001"},
+                }
+            ],
+            "de",
+        )
+    )
     assert "Abwägung gespeichert" in audit and "LA22-2026-0001" in audit and "06.12.2026, 11:00" in audit
 
 
@@ -364,8 +521,11 @@ def staff_portal(request, tmp_path_factory, chromium_paths):
     from tests.conftest import LiveServer, fresh_postgis_database, import_demo_plans
 
     data_dir = tmp_path_factory.mktemp(f"ui-staff-{request.param}")
-    store = str(data_dir / "store.gpkg") if request.param == "geopackage" else \
-        fresh_postgis_database(request.getfixturevalue("postgis"), "ui_staff")
+    store = (
+        str(data_dir / "store.gpkg")
+        if request.param == "geopackage"
+        else fresh_postgis_database(request.getfixturevalue("postgis"), "ui_staff")
+    )
     import_demo_plans(store, data_dir / "rasters")
     server = LiveServer(store, data_dir)
     yield server
@@ -384,12 +544,20 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
     page, server = browser, staff_portal
 
     def text(css: str) -> str:
-        return page.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
-                                   css)
+        return page.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", css
+        )
 
     def button(scope: str, label: str):
-        return wait_until(lambda: next(b for b in page.find_elements(By.CSS_SELECTOR, f"{scope} button")
-                                       if b.text.strip() == label and b.is_displayed()), 20, message=label)
+        return wait_until(
+            lambda: next(
+                b
+                for b in page.find_elements(By.CSS_SELECTOR, f"{scope} button")
+                if b.text.strip() == label and b.is_displayed()
+            ),
+            20,
+            message=label,
+        )
 
     def as_staff(role: str, name: str) -> None:
         page.delete_cookie("bgis_session")
@@ -398,11 +566,14 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         wait_until(lambda: f"Angemeldet als {name}" in text("#admin-session"), 20, message=f"signed in as {role}")
 
     def set_date(element_id: str, value: str) -> None:  # the native date field, as its picker sets it
-        page.execute_script("""const e = document.getElementById(arguments[0]);
+        page.execute_script(
+            """const e = document.getElementById(arguments[0]);
             Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(e, arguments[1]);
             e.dispatchEvent(new Event('input', {bubbles: true}));
             e.dispatchEvent(new Event('change', {bubbles: true}));""",
-                            element_id, value)
+            element_id,
+            value,
+        )
 
     try:
         page.get(f"{server.url}/?view=admin")
@@ -417,8 +588,13 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         button("#proc-kind-buttons", "Veröffentlichung (§ 3 Abs. 2 BauGB)").click()
         page.find_element(By.ID, "proc-title-de").send_keys("Entwurf LA 22: Veröffentlichung")
         page.find_element(By.ID, "proc-title-en").send_keys("Draft LA 22: publication")
-        plan = wait_until(lambda: next(b for b in page.find_elements(By.CSS_SELECTOR, "#proc-plans-buttons button")
-                                       if PLAN_BUTTON in b.text), 20, message="the plan button")
+        plan = wait_until(
+            lambda: next(
+                b for b in page.find_elements(By.CSS_SELECTOR, "#proc-plans-buttons button") if PLAN_BUTTON in b.text
+            ),
+            20,
+            message="the plan button",
+        )
         plan.send_keys(Keys.SPACE)  # by keyboard
         wait_until(lambda: PLAN_BUTTON in text("#proc-plans-chosen"), 10, message="the plan chosen")
         today = datetime.now(BERLIN).date()
@@ -428,8 +604,13 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         page.find_element(By.ID, "proc-save").click()
         wait_until(lambda: "Gespeichert" in text("#proc-feedback"), 20, message="the procedure saved")
         assert "mindestens 30 Tage" in text("#proc-warnings")  # the API's warning, in German
-        row = wait_until(lambda: next(r for r in page.find_elements(By.CSS_SELECTOR, "#proc-table tbody tr")
-                                      if "Entwurf LA 22" in r.text), 20, message="the procedure in the list")
+        row = wait_until(
+            lambda: next(
+                r for r in page.find_elements(By.CSS_SELECTOR, "#proc-table tbody tr") if "Entwurf LA 22" in r.text
+            ),
+            20,
+            message="the procedure in the list",
+        )
         assert "läuft, noch" in row.text and today.strftime("%d.%m.%Y") in row.text
         assert "Änderungen speichern" in page.find_element(By.ID, "proc-save").text  # the form now edits it
         _assert_axe_clean(page, "staff-procedures")
@@ -439,21 +620,41 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         assert len(proc["plan_ids"]) == 1 and proc["allowed_kinds"] == ["kommentar", "vorschlag"]
 
         # 2. a citizen comments on the plan through the API
-        feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
-                   "properties": {"kind": "kommentar", "category": "gruen", "text": CITIZEN_TEXT,
-                                  "plan_id": proc["plan_ids"][0], "pseudonym": "Anwohnerin"}}
-        r = requests.post(f"{server.api}/collections/contributions/items", data=json.dumps(feature), timeout=20,
-                          headers={"Content-Type": "application/geo+json"})
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [10.0002, 53.6659]},
+            "properties": {
+                "kind": "kommentar",
+                "category": "gruen",
+                "text": CITIZEN_TEXT,
+                "plan_id": proc["plan_ids"][0],
+                "pseudonym": "Anwohnerin",
+            },
+        }
+        r = requests.post(
+            f"{server.api}/collections/contributions/items",
+            data=json.dumps(feature),
+            timeout=20,
+            headers={"Content-Type": "application/geo+json"},
+        )
         assert r.status_code == 201, r.text[:300]
         cid = r.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
 
         # 3. a moderator approves it in the queue (by keyboard)
         as_staff("moderator", "Moritz Moderation")
-        wait_until(lambda: page.find_element(By.ID, "admin-tab-moderation").get_attribute("aria-selected") == "true",
-                   20, message="the moderation screen")
+        wait_until(
+            lambda: page.find_element(By.ID, "admin-tab-moderation").get_attribute("aria-selected") == "true",
+            20,
+            message="the moderation screen",
+        )
         assert not page.find_element(By.ID, "admin-tab-procedures").is_displayed()  # not a planner's screens
-        row = wait_until(lambda: next(r for r in page.find_elements(By.CSS_SELECTOR, "#modq-table tbody tr")
-                                      if CITIZEN_TEXT in r.text), 30, message="the contribution in the queue")
+        row = wait_until(
+            lambda: next(
+                r for r in page.find_elements(By.CSS_SELECTOR, "#modq-table tbody tr") if CITIZEN_TEXT in r.text
+            ),
+            30,
+            message="the contribution in the queue",
+        )
         reference = row.find_element(By.TAG_NAME, "strong").text
         assert reference.startswith(f"LA22-{today.year}-")
         row.find_element(By.XPATH, ".//button[normalize-space()='Prüfen']").send_keys(Keys.ENTER)
@@ -469,8 +670,11 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         # 4. the planner writes the Abwägung in the portal
         as_staff("planner", "Paula Planer")
         page.find_element(By.ID, "admin-tab-abwaegung").click()
-        row = wait_until(lambda: next(r for r in page.find_elements(By.CSS_SELECTOR, "#abw-table tbody tr")
-                                      if reference in r.text), 30, message="the statement in the Abwägung list")
+        row = wait_until(
+            lambda: next(r for r in page.find_elements(By.CSS_SELECTOR, "#abw-table tbody tr") if reference in r.text),
+            30,
+            message="the statement in the Abwägung list",
+        )
         assert "noch offen" in row.text and "freigegeben" in row.text
         row.find_element(By.XPATH, ".//button[normalize-space()='Abwägen']").click()
         wait_until(lambda: reference in text("#abw-editor-heading"), 20, message="the editor")
@@ -479,28 +683,36 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         areas[1].send_keys(DECISION)
         page.find_element(By.CSS_SELECTOR, "#abw-entries input[type=text]").send_keys("Bäume, Grün")
         button("#abw-entries", "berücksichtigt").click()
-        wait_until(lambda: button("#abw-entries", "berücksichtigt").get_attribute("aria-pressed") == "true", 10,
-                   message="the result chosen")
+        wait_until(
+            lambda: button("#abw-entries", "berücksichtigt").get_attribute("aria-pressed") == "true",
+            10,
+            message="the result chosen",
+        )
         page.find_element(By.ID, "abw-save").click()
         wait_until(lambda: "gespeichert" in text("#abw-save-feedback"), 20, message="the Abwägung saved")
-        wait_until(lambda: "berücksichtigt" in next(r.text for r in page.find_elements(By.CSS_SELECTOR,
-                                                                                        "#abw-table tbody tr")
-                                                    if reference in r.text), 20, message="the list updated")
+        wait_until(
+            lambda: (
+                "berücksichtigt"
+                in next(
+                    r.text for r in page.find_elements(By.CSS_SELECTOR, "#abw-table tbody tr") if reference in r.text
+                )
+            ),
+            20,
+            message="the list updated",
+        )
         _assert_axe_clean(page, "staff-abwaegung")
         screenshot(page, "staff-abwaegung")
 
         # 5. ... and downloads the Abwägungstabelle: plain links, the browser's session cookie goes along
         cookies = {c["name"]: c["value"] for c in page.get_cookies()}
-        xlsx = requests.get(page.find_element(By.ID, "abw-dl-xlsx").get_attribute("href"), cookies=cookies,
-                            timeout=30)
+        xlsx = requests.get(page.find_element(By.ID, "abw-dl-xlsx").get_attribute("href"), cookies=cookies, timeout=30)
         assert xlsx.ok, xlsx.text[:300]
         sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
         rows = [[str(c) if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
         found = next(r for r in rows if reference in r)
         assert PROPOSAL in found and DECISION in found and "berücksichtigt" in found
         assert any(CITIZEN_TEXT in cell for cell in found) and "Anwohnerin" in found
-        docx = requests.get(page.find_element(By.ID, "abw-dl-docx").get_attribute("href"), cookies=cookies,
-                            timeout=30)
+        docx = requests.get(page.find_element(By.ID, "abw-dl-docx").get_attribute("href"), cookies=cookies, timeout=30)
         assert docx.ok, docx.text[:300]
         import docx as python_docx
 
@@ -508,7 +720,9 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         cells = next([c.text for c in r.cells] for r in table.rows if any(reference in c.text for c in r.cells))
         assert PROPOSAL in cells and DECISION in cells and "berücksichtigt" in cells
         # without the session the same link is refused
-        assert requests.get(page.find_element(By.ID, "abw-dl-xlsx").get_attribute("href"), timeout=20).status_code \
-            in (401, 403)
+        assert requests.get(page.find_element(By.ID, "abw-dl-xlsx").get_attribute("href"), timeout=20).status_code in (
+            401,
+            403,
+        )
     finally:
         page.delete_cookie("bgis_session")

@@ -67,16 +67,37 @@ POINT = {"type": "Point", "coordinates": [10.01, 53.66]}
 
 def test_build_feature_with_drawn_point_and_link():
     feature = contribute.build_feature(
-        text="  Mehr Bäume bitte  ", kind="vorschlag", category="gruen", pseudonym="Anna",
-        geometry=POINT, target={"collection": "bp_baugebiet", "id": "Z1", "plan_id": "P1"})
-    assert feature == {"type": "Feature", "geometry": POINT, "properties": {
-        "kind": "vorschlag", "category": "gruen", "text": "Mehr Bäume bitte", "pseudonym": "Anna",
-        "plan_id": "P1", "target_collection": "bp_baugebiet", "target_id": "Z1"}}
+        text="  Mehr Bäume bitte  ",
+        kind="vorschlag",
+        category="gruen",
+        pseudonym="Anna",
+        geometry=POINT,
+        target={"collection": "bp_baugebiet", "id": "Z1", "plan_id": "P1"},
+    )
+    assert feature == {
+        "type": "Feature",
+        "geometry": POINT,
+        "properties": {
+            "kind": "vorschlag",
+            "category": "gruen",
+            "text": "Mehr Bäume bitte",
+            "pseudonym": "Anna",
+            "plan_id": "P1",
+            "target_collection": "bp_baugebiet",
+            "target_id": "Z1",
+        },
+    }
 
 
 def test_defect_reports_use_service_categories_and_replies_carry_their_parent():
-    feature = contribute.build_feature(text="Laterne defekt", kind="maengelmeldung", category="allgemein",
-                                       pseudonym="x" * 50, geometry=POINT, parent_id="C1")
+    feature = contribute.build_feature(
+        text="Laterne defekt",
+        kind="maengelmeldung",
+        category="allgemein",
+        pseudonym="x" * 50,
+        geometry=POINT,
+        parent_id="C1",
+    )
     props = feature["properties"]
     assert props["category"] == "strasse"  # "allgemein" is no Open311 service: first service instead
     assert props["parent_id"] == "C1"
@@ -86,9 +107,15 @@ def test_defect_reports_use_service_categories_and_replies_carry_their_parent():
 def test_a_reply_leaves_plan_and_object_to_its_parent_even_while_a_plan_is_selected():
     """Issue 13: "Antworten" on a zone-linked post with its plan selected was refused ("'target_collection'
     weicht ab"): the selected plan travelled with the reply. The API gives a reply its parent's links."""
-    feature = contribute.build_feature(text="Sehe ich genauso", kind="kommentar", category=None, pseudonym="",
-                                       geometry=POINT, target={"collection": "bp_plan", "id": "P1", "plan_id": "P1"},
-                                       parent_id="C1")
+    feature = contribute.build_feature(
+        text="Sehe ich genauso",
+        kind="kommentar",
+        category=None,
+        pseudonym="",
+        geometry=POINT,
+        target={"collection": "bp_plan", "id": "P1", "plan_id": "P1"},
+        parent_id="C1",
+    )
     assert feature["properties"]["parent_id"] == "C1"
     assert not {"plan_id", "target_collection", "target_id"} & set(feature["properties"])
 
@@ -105,7 +132,9 @@ def test_counts_of_one_are_singular_in_both_languages():
         if key not in TEXTS:  # a module's own texts (e.g. the studio's) may come later
             continue
         fields = {name for _, name, _, _ in string.Formatter().parse(TEXTS[key][0]) if name}
-        assert fields == {name for _, name, _, _ in string.Formatter().parse(de) if name} - {"n"} | (fields & {"n"}), key
+        assert fields == {name for _, name, _, _ in string.Formatter().parse(de) if name} - {"n"} | (fields & {"n"}), (
+            key
+        )
         assert "1" in de and "1" in en, key
 
 
@@ -114,19 +143,25 @@ def test_no_ui_text_counts_in_a_plural_without_a_singular_form():
     ("… of {n} entries" is only shown for more entries than fit, never for one)."""
     from ui.i18n import PLURAL_ONE
 
-    plural_after_count = re.compile(r"(?<!von )(?<!of )\{n\} (Flächen|Beiträge|Einträge|Treffer|Bauflächen|Tage|Ergebnisse|Abschnitte|"
-                                    r"weitere Pläne|Objekte|Zustimmungen|areas|entries|results|days|sections|objects|"
-                                    r"likes|contributions|building areas|more plans)\b")
-    missing = [key for key, (de, en) in TEXTS.items()
-               if (plural_after_count.search(de) or plural_after_count.search(en)) and key not in PLURAL_ONE]
+    plural_after_count = re.compile(
+        r"(?<!von )(?<!of )\{n\} (Flächen|Beiträge|Einträge|Treffer|Bauflächen|Tage|Ergebnisse|Abschnitte|"
+        r"weitere Pläne|Objekte|Zustimmungen|areas|entries|results|days|sections|objects|"
+        r"likes|contributions|building areas|more plans)\b"
+    )
+    missing = [
+        key
+        for key, (de, en) in TEXTS.items()
+        if (plural_after_count.search(de) or plural_after_count.search(en)) and key not in PLURAL_ONE
+    ]
     assert not missing, missing
 
 
 def test_a_pending_contribution_offers_no_like_or_reply_but_says_why():
     from ui.plan_panel import contribution_item
 
-    pending = contribution_item({"id": "C1", "properties": {"text": "Noch nicht geprüft", "status": "eingereicht"}},
-                                [], "de")
+    pending = contribution_item(
+        {"id": "C1", "properties": {"text": "Noch nicht geprüft", "status": "eingereicht"}}, [], "de"
+    )
     text = json.dumps(pending.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
     assert "sobald die Verwaltung den Beitrag geprüft und freigegeben hat" in text
     assert '"type": "like"' not in text and '"type": "reply"' not in text
@@ -136,8 +171,9 @@ def test_a_pending_contribution_offers_no_like_or_reply_but_says_why():
 def test_a_like_button_is_a_toggle_with_its_state(liked, pressed):
     from ui.plan_panel import contribution_item
 
-    item = contribution_item({"id": "C2", "properties": {"text": "Gut", "status": "freigegeben", "like_count": 1}},
-                             [], "de", liked=liked)
+    item = contribution_item(
+        {"id": "C2", "properties": {"text": "Gut", "status": "freigegeben", "like_count": 1}}, [], "de", liked=liked
+    )
     button = item.children[2].children[0]
     assert button.id == {"type": "like", "id": "C2"}
     assert button.children == "Zustimmen (1)"  # a toggle keeps its label
@@ -146,19 +182,29 @@ def test_a_like_button_is_a_toggle_with_its_state(liked, pressed):
 
 
 def test_build_feature_falls_back_to_the_selected_objects_centre():
-    feature = contribute.build_feature(text="Hallo Welt", kind="x", category=None, pseudonym="", geometry=None,
-                                       target={"collection": "bp_plan", "id": "P1", "plan_id": "P1",
-                                               "bbox": [[53.0, 10.0], [54.0, 11.0]]})
+    feature = contribute.build_feature(
+        text="Hallo Welt",
+        kind="x",
+        category=None,
+        pseudonym="",
+        geometry=None,
+        target={"collection": "bp_plan", "id": "P1", "plan_id": "P1", "bbox": [[53.0, 10.0], [54.0, 11.0]]},
+    )
     assert feature["geometry"] == {"type": "Point", "coordinates": [10.5, 53.5]}
     assert feature["properties"]["kind"] == "kommentar"  # unknown kinds fall back
     assert feature["properties"]["category"] == "allgemein"
     assert "pseudonym" not in feature["properties"]
 
 
-@pytest.mark.parametrize("text, geometry, key", [
-    ("", POINT, "form.err.text"), ("ab", POINT, "form.err.text"),
-    ("x" * 2001, POINT, "form.err.text_long"), ("Genug Text", None, "form.err.geometry"),
-])
+@pytest.mark.parametrize(
+    "text, geometry, key",
+    [
+        ("", POINT, "form.err.text"),
+        ("ab", POINT, "form.err.text"),
+        ("x" * 2001, POINT, "form.err.text_long"),
+        ("Genug Text", None, "form.err.geometry"),
+    ],
+)
 def test_build_feature_refuses_incomplete_forms(text, geometry, key):
     with pytest.raises(contribute.FormError) as err:
         contribute.build_feature(text=text, kind="kommentar", category="allgemein", pseudonym=None, geometry=geometry)
@@ -173,23 +219,65 @@ def test_drawn_geometry_takes_the_last_feature():
     assert contribute.drawn_geometry(None) is None
 
 
-@pytest.mark.parametrize("status, body, lang, css, text", [
-    (201, {}, "de", "ok", "Danke! Ihr Beitrag ist eingegangen. Er erscheint nach der Prüfung (Moderation) für alle."),
-    (201, {}, "en", "ok", "Thank you! Your contribution was received. It will appear for everyone after moderation."),
-    (401, None, "de", "error", "Sie sind nicht angemeldet oder das Schreiben ist hier nicht erlaubt (401). Bitte melden Sie sich an."),
-    (403, None, "en", "error", "This is not allowed right now (403)."),
-    (403, {"description": "Die Beteiligung ist nicht geöffnet. / Participation is closed."}, "en", "error",
-     "This is not allowed right now (403). Participation is closed."),
-    (403, {"description": "Die Beteiligung ist nicht geöffnet. / Participation is closed."}, "de", "error",
-     "Das ist gerade nicht erlaubt (403). Die Beteiligung ist nicht geöffnet."),
-    (404, None, "de", "error", "Beiträge können noch nicht angenommen werden: die Sammlung „contributions“ gibt es auf diesem Server noch nicht (404)."),
-    (413, None, "de", "error", "Der Beitrag ist zu groß (413)."),
-    (400, {"description": "Geometrie außerhalb des Stadtgebiets"}, "de", "error",
-     "Der Beitrag wurde nicht angenommen (400): Geometrie außerhalb des Stadtgebiets"),
-    (422, None, "en", "error", "The contribution was not accepted (422): –"),
-    (500, None, "de", "error", "Der Server hat einen Fehler gemeldet (500). Bitte versuchen Sie es später erneut."),
-    (None, None, "en", "error", "The server cannot be reached. Please check the connection."),
-])
+@pytest.mark.parametrize(
+    "status, body, lang, css, text",
+    [
+        (
+            201,
+            {},
+            "de",
+            "ok",
+            "Danke! Ihr Beitrag ist eingegangen. Er erscheint nach der Prüfung (Moderation) für alle.",
+        ),
+        (
+            201,
+            {},
+            "en",
+            "ok",
+            "Thank you! Your contribution was received. It will appear for everyone after moderation.",
+        ),
+        (
+            401,
+            None,
+            "de",
+            "error",
+            "Sie sind nicht angemeldet oder das Schreiben ist hier nicht erlaubt (401). Bitte melden Sie sich an.",
+        ),
+        (403, None, "en", "error", "This is not allowed right now (403)."),
+        (
+            403,
+            {"description": "Die Beteiligung ist nicht geöffnet. / Participation is closed."},
+            "en",
+            "error",
+            "This is not allowed right now (403). Participation is closed.",
+        ),
+        (
+            403,
+            {"description": "Die Beteiligung ist nicht geöffnet. / Participation is closed."},
+            "de",
+            "error",
+            "Das ist gerade nicht erlaubt (403). Die Beteiligung ist nicht geöffnet.",
+        ),
+        (
+            404,
+            None,
+            "de",
+            "error",
+            "Beiträge können noch nicht angenommen werden: die Sammlung „contributions“ gibt es auf diesem Server noch nicht (404).",
+        ),
+        (413, None, "de", "error", "Der Beitrag ist zu groß (413)."),
+        (
+            400,
+            {"description": "Geometrie außerhalb des Stadtgebiets"},
+            "de",
+            "error",
+            "Der Beitrag wurde nicht angenommen (400): Geometrie außerhalb des Stadtgebiets",
+        ),
+        (422, None, "en", "error", "The contribution was not accepted (422): –"),
+        (500, None, "de", "error", "Der Server hat einen Fehler gemeldet (500). Bitte versuchen Sie es später erneut."),
+        (None, None, "en", "error", "The server cannot be reached. Please check the connection."),
+    ],
+)
 def test_every_api_answer_gets_a_clear_message(status, body, lang, css, text):
     assert contribute.message_for(status, body, lang) == (css, text)
 
@@ -221,8 +309,9 @@ def test_submit_posts_geojson_to_the_contributions_collection():
         from ui.api import ApiClient
 
         client = ApiClient(f"http://127.0.0.1:{httpd.server_port}/oapi")
-        feature = contribute.build_feature(text="Test", kind="kommentar", category="allgemein", pseudonym=None,
-                                           geometry=POINT)
+        feature = contribute.build_feature(
+            text="Test", kind="kommentar", category="allgemein", pseudonym=None, geometry=POINT
+        )
         css, message, accepted, secret = contribute.submit(client, feature, "de", "s" * 30)
     finally:
         httpd.shutdown()
@@ -245,11 +334,13 @@ def test_submit_reports_an_unreachable_server():
 
 # --- URLs, bboxes, labels ------------------------------------------------------------
 
+
 def test_pygeoapi_json_escaping_is_undone_for_display():
     from ui.api import unescape_pygeoapi
 
-    assert unescape_pygeoapi({"features": [{"properties": {"name": "Plan&gt;", "text": "&lt;b&gt;", "n": 3}}]}) == \
-        {"features": [{"properties": {"name": "Plan>", "text": "<b>", "n": 3}}]}
+    assert unescape_pygeoapi({"features": [{"properties": {"name": "Plan&gt;", "text": "&lt;b&gt;", "n": 3}}]}) == {
+        "features": [{"properties": {"name": "Plan>", "text": "<b>", "n": 3}}]
+    }
 
 
 def test_browser_urls_follow_the_api_path():
@@ -273,6 +364,7 @@ def test_plan_label():
 
 # --- envelope --------------------------------------------------------------------------
 
+
 def _square(x0, y0, size, props, fid="Z"):
     """A square in CRS84 around (x0, y0), size in degrees."""
     ring = [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
@@ -290,7 +382,11 @@ def test_envelope_is_the_window_inside_the_baugrenze():
     zone = _square(10.0, 53.0, 0.002, {"z": 3, "plan_id": "P"})
     # A Baugrenze drawn as a closed line inside the zone: the building window.
     inner = [[10.0005, 53.0005], [10.0015, 53.0005], [10.0015, 53.0015], [10.0005, 53.0015], [10.0005, 53.0005]]
-    line = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": inner}, "properties": {"art": "Baugrenze"}}
+    line = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": inner},
+        "properties": {"art": "Baugrenze"},
+    }
     result = envelopes([zone], [line])
     assert len(result["features"]) == 1
     props = result["features"][0]["properties"]
@@ -311,10 +407,14 @@ def test_envelope_ignores_zones_without_height():
 # --- list and dashboard ---------------------------------------------------------------
 
 CATALOG = {
-    "plans": [{"id": "P1", "plan_id": "P1", "name": "Langenhorn 51", "rechtsstand": "InkraftGetreten"},
-              {"id": "P2", "plan_id": "P2", "name": "LA 22", "rechtsstand": "Entwurf"}],
-    "zones": [{"id": "Z1", "plan_id": "P1", "art_code": "WA", "grz": 0.4, "z": 3},
-              {"id": "Z2", "plan_id": "P2", "art_code": "GE", "grz": 0.8}],
+    "plans": [
+        {"id": "P1", "plan_id": "P1", "name": "Langenhorn 51", "rechtsstand": "InkraftGetreten"},
+        {"id": "P2", "plan_id": "P2", "name": "LA 22", "rechtsstand": "Entwurf"},
+    ],
+    "zones": [
+        {"id": "Z1", "plan_id": "P1", "art_code": "WA", "grz": 0.4, "z": 3},
+        {"id": "Z2", "plan_id": "P2", "art_code": "GE", "grz": 0.8},
+    ],
     "texts": [{"id": "T1", "plan_id": "P1", "schluessel": "§2 Nr. 1", "text": "Dachbegrünung ist vorgeschrieben."}],
 }
 
@@ -333,19 +433,31 @@ def test_list_rows_filter_by_search_and_plan():
 
 
 def test_list_rows_of_contributions_keep_user_text_as_text():
-    contributions = [{"properties": {"text": "<script>alert(1)</script>", "kind": "kommentar", "plan_id": "P1",
-                                     "status": "freigegeben", "created_at": "2025-01-02T10:00:00Z"}}]
+    contributions = [
+        {
+            "properties": {
+                "text": "<script>alert(1)</script>",
+                "kind": "kommentar",
+                "plan_id": "P1",
+                "status": "freigegeben",
+                "created_at": "2025-01-02T10:00:00Z",
+            }
+        }
+    ]
     _, rows, _ = rows_for("contributions", CATALOG, contributions, "", None, "de")
-    assert rows == [["<script>alert(1)</script>", "Hinweis / Kommentar zum Plan", "freigegeben", "02.01.2025",
-                     "Langenhorn 51"]]
+    assert rows == [
+        ["<script>alert(1)</script>", "Hinweis / Kommentar zum Plan", "freigegeben", "02.01.2025", "Langenhorn 51"]
+    ]
     _, rows, _ = rows_for("contributions", CATALOG, contributions, "approved", None, "en")
     assert rows[0][1:3] == ["Comment on the plan", "approved"]
 
 
 def test_dashboard_counts():
-    features = [{"properties": {"status": "eingereicht", "kind": "kommentar", "plan_id": "P1", "created_at": "2025-01-02"}},
-                {"properties": {"status": "freigegeben", "kind": "kommentar", "plan_id": "P1", "created_at": "2025-01-09"}},
-                {"properties": {"status": "freigegeben", "kind": "maengelmeldung"}}]
+    features = [
+        {"properties": {"status": "eingereicht", "kind": "kommentar", "plan_id": "P1", "created_at": "2025-01-02"}},
+        {"properties": {"status": "freigegeben", "kind": "kommentar", "plan_id": "P1", "created_at": "2025-01-09"}},
+        {"properties": {"status": "freigegeben", "kind": "maengelmeldung"}},
+    ]
     counts = contribution_counts(features, CATALOG, "en")
     assert counts["status"] == {"submitted (being reviewed)": 1, "approved": 2}
     assert counts["kind"] == {"Comment on the plan": 2, "Defect report": 1}
@@ -355,6 +467,7 @@ def test_dashboard_counts():
 
 
 # --- the assembled app ---------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def dash_app():
@@ -388,8 +501,9 @@ def test_layout_has_landmarks_skip_link_and_one_static_edit_control(dash_app):
     assert next(c for c in components if getattr(c, "id", None) == "skip-map").href == "#view-list"
     # the footer links every legal page at its stable address
     links = {c.id: c.href for c in components if str(getattr(c, "id", "")).startswith("legal-link-")}
-    assert links == {f"legal-link-{slug}": f"/{slug}" for slug in
-                     ("impressum", "datenschutz", "barrierefreiheit", "leichte-sprache")}
+    assert links == {
+        f"legal-link-{slug}": f"/{slug}" for slug in ("impressum", "datenschutz", "barrierefreiheit", "leichte-sprache")
+    }
 
 
 def test_deck_accessors_are_fixed_strings(dash_app):
@@ -414,12 +528,17 @@ def test_index_page_declares_german(dash_app):
 def test_plans_with_equal_names_get_distinct_labels():
     from ui.catalog import _label_plans
 
-    plans = [{"id": "a", "name": "Bebauungsplan LA 22", "nummer": "LA 22", "source_file": "LA22_5-2/xplan.gml"},
-             {"id": "b", "name": "Bebauungsplan LA 22", "nummer": "LA 22", "source_file": "LA67_5-2/xplan.gml"},
-             {"id": "c", "name": "Langenhorn 51"}]
+    plans = [
+        {"id": "a", "name": "Bebauungsplan LA 22", "nummer": "LA 22", "source_file": "LA22_5-2/xplan.gml"},
+        {"id": "b", "name": "Bebauungsplan LA 22", "nummer": "LA 22", "source_file": "LA67_5-2/xplan.gml"},
+        {"id": "c", "name": "Langenhorn 51"},
+    ]
     _label_plans(plans)
-    assert [p["label"] for p in plans] == ["Bebauungsplan LA 22 (LA22_5-2)", "Bebauungsplan LA 22 (LA67_5-2)",
-                                           "Langenhorn 51"]
+    assert [p["label"] for p in plans] == [
+        "Bebauungsplan LA 22 (LA22_5-2)",
+        "Bebauungsplan LA 22 (LA67_5-2)",
+        "Langenhorn 51",
+    ]
 
 
 def test_the_procedure_that_matters_and_what_the_citizen_reads():
@@ -429,19 +548,28 @@ def test_the_procedure_that_matters_and_what_the_citizen_reads():
 
     now = datetime(2025, 6, 1, tzinfo=UTC)
     past = {"kind_label_de": "Frühzeitig", "opens_at": "2025-01-01T00:00:00Z", "closes_at": "2025-02-01T00:00:00Z"}
-    running = {"kind_label_de": "Veröffentlichung", "opens_at": "2025-05-01T00:00:00Z",
-               "closes_at": "2025-06-30T22:00:00Z", "allowed_kinds": ["kommentar"]}
+    running = {
+        "kind_label_de": "Veröffentlichung",
+        "opens_at": "2025-05-01T00:00:00Z",
+        "closes_at": "2025-06-30T22:00:00Z",
+        "allowed_kinds": ["kommentar"],
+    }
     later = {"kind_label_de": "Behörden", "opens_at": "2025-09-01T00:00:00Z", "closes_at": "2025-10-01T00:00:00Z"}
     assert procedure_info.current([past, running, later], now) is running
     assert procedure_info.current([past, later], now) is later
     assert procedure_info.current([past], now) is past and procedure_info.current([], now) is None
-    assert procedure_info.sentence(running, "de", now=now) == \
-        "Veröffentlichung: Stellungnahmen bis 30.06.2025 möglich (noch 30 Tage)."
+    assert (
+        procedure_info.sentence(running, "de", now=now)
+        == "Veröffentlichung: Stellungnahmen bis 30.06.2025 möglich (noch 30 Tage)."
+    )
     assert procedure_info.sentence(running, "de", kind="vorschlag", now=now).startswith(
-        "Veröffentlichung: bis 30.06.2025 sind nur Hinweise möglich")
+        "Veröffentlichung: bis 30.06.2025 sind nur Hinweise möglich"
+    )
     assert procedure_info.accepts(running, "kommentar", now) and not procedure_info.accepts(running, "vorschlag", now)
-    assert procedure_info.sentence(past, "de", now=now) == \
-        "Frühzeitig: endete am 01.02.2025; Stellungnahmen werden nicht mehr angenommen."
+    assert (
+        procedure_info.sentence(past, "de", now=now)
+        == "Frühzeitig: endete am 01.02.2025; Stellungnahmen werden nicht mehr angenommen."
+    )
     assert procedure_info.sentence(later, "en", now=now) == "Behörden: opens on 1 September 2025."
     closed_early = {**running, "closed_at": "2025-05-20T10:00:00Z"}
     assert procedure_info.state(closed_early, now) == "closed"
@@ -452,14 +580,22 @@ def test_the_procedure_that_matters_and_what_the_citizen_reads():
 def test_raster_overlays_from_the_api_rows():
     from ui.map import raster_overlays
 
-    rows = [{"properties": {"name": "Blatt 1", "image_url": "rasters/P1/blatt.png",
-                            "bounds_wgs84": [[53.5, 9.7], [53.6, 9.8]]}},
-            {"properties": {"name": "alt", "image_url": "rasters/P2/x.png", "bounds_wgs84": "[[1, 2], [3, 4]]"}},
-            {"properties": {"name": "ohne Bild", "bounds_wgs84": [[1, 2], [3, 4]]}}]
+    rows = [
+        {
+            "properties": {
+                "name": "Blatt 1",
+                "image_url": "rasters/P1/blatt.png",
+                "bounds_wgs84": [[53.5, 9.7], [53.6, 9.8]],
+            }
+        },
+        {"properties": {"name": "alt", "image_url": "rasters/P2/x.png", "bounds_wgs84": "[[1, 2], [3, 4]]"}},
+        {"properties": {"name": "ohne Bild", "bounds_wgs84": [[1, 2], [3, 4]]}},
+    ]
     overlays = raster_overlays(rows, "/gis", 0.5)
     assert [(o.url, o.bounds, o.opacity, o.alt) for o in overlays] == [
         ("/gis/rasters/P1/blatt.png", [[53.5, 9.7], [53.6, 9.8]], 0.5, "Blatt 1"),
-        ("/gis/rasters/P2/x.png", [[1, 2], [3, 4]], 0.5, "alt")]
+        ("/gis/rasters/P2/x.png", [[1, 2], [3, 4]], 0.5, "alt"),
+    ]
 
 
 def test_zone_colours_follow_the_planzeichenverordnung_families():
@@ -472,14 +608,36 @@ def test_zone_colours_follow_the_planzeichenverordnung_families():
 
 
 VARIANT_FEATURES = [
-    {"id": "langenhorn_baseline", "properties": {
-        "title_de": "Bestand Langenhorn", "title_en": "Langenhorn as it is", "plan_ids": ["P1"],
-        "floor_area_m2": 114698.4, "grz": 0.1094, "gfz": 0.1513, "dwellings": 810.3, "violations": 0,
-        "like_count": 2, "synthetic": True}},
-    {"id": "dicht", "properties": {
-        "title_de": "Dichter <b>bauen</b>", "title_en": "Denser", "plan_ids": ["P2"],
-        "floor_area_m2": 294607.9, "grz": 0.1685, "gfz": 0.3887, "dwellings": 2809.3, "violations": 1,
-        "like_count": 0, "synthetic": False}},
+    {
+        "id": "langenhorn_baseline",
+        "properties": {
+            "title_de": "Bestand Langenhorn",
+            "title_en": "Langenhorn as it is",
+            "plan_ids": ["P1"],
+            "floor_area_m2": 114698.4,
+            "grz": 0.1094,
+            "gfz": 0.1513,
+            "dwellings": 810.3,
+            "violations": 0,
+            "like_count": 2,
+            "synthetic": True,
+        },
+    },
+    {
+        "id": "dicht",
+        "properties": {
+            "title_de": "Dichter <b>bauen</b>",
+            "title_en": "Denser",
+            "plan_ids": ["P2"],
+            "floor_area_m2": 294607.9,
+            "grz": 0.1685,
+            "gfz": 0.3887,
+            "dwellings": 2809.3,
+            "violations": 1,
+            "like_count": 0,
+            "synthetic": False,
+        },
+    },
 ]
 
 
@@ -517,7 +675,10 @@ def test_both_3d_views_load_the_city_buildings_as_vector_tiles(dash_app):
         assert not any("/items" in str(layer.get("data")) for layer in deck.layers)  # nothing city-wide as GeoJSON
         for layer_id, collection in (("plans", "bp_plan"), ("streets", "streets")):
             assert layers[layer_id]["@@type"] == "MVTLayer"
-            assert layers[layer_id]["data"] == f"/oapi/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?f=mvt"
+            assert (
+                layers[layer_id]["data"]
+                == f"/oapi/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?f=mvt"
+            )
         for layer in deck.layers:
             for key, value in layer.items():
                 if isinstance(value, str) and value.startswith("@@="):
@@ -538,21 +699,30 @@ def test_tile_url_template_is_the_served_tiles_route():
     assert zoom["min"] == TILE_MIN_ZOOM and zoom["max"] >= TILE_MAX_ZOOM
 
 
-@pytest.mark.parametrize("search, expected", [
-    ("?view=3d&lon=10.01&lat=53.66&zoom=15.5", {"longitude": 10.01, "latitude": 53.66, "zoom": 15.5,
-                                                "pitch": 45, "bearing": -20}),
-    ("?view=3d&lon=10&lat=53.6&zoom=11&pitch=0&bearing=90", {"longitude": 10.0, "latitude": 53.6, "zoom": 11.0,
-                                                             "pitch": 0.0, "bearing": 90.0}),
-    ("?lon=500&lat=-99&zoom=40&pitch=120", {"longitude": 180.0, "latitude": -85.0, "zoom": 22.0, "pitch": 85.0,
-                                             "bearing": -20}),
-    ("?view=3d", None),
-    ("?view=3d&lon=10&lat=53", None),  # no zoom
-    ("?lon=abc&lat=53&zoom=12", None),
-    ("?lon=nan&lat=53&zoom=12", None),
-    ("?lon=10&lat=inf&zoom=12", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "search, expected",
+    [
+        (
+            "?view=3d&lon=10.01&lat=53.66&zoom=15.5",
+            {"longitude": 10.01, "latitude": 53.66, "zoom": 15.5, "pitch": 45, "bearing": -20},
+        ),
+        (
+            "?view=3d&lon=10&lat=53.6&zoom=11&pitch=0&bearing=90",
+            {"longitude": 10.0, "latitude": 53.6, "zoom": 11.0, "pitch": 0.0, "bearing": 90.0},
+        ),
+        (
+            "?lon=500&lat=-99&zoom=40&pitch=120",
+            {"longitude": 180.0, "latitude": -85.0, "zoom": 22.0, "pitch": 85.0, "bearing": -20},
+        ),
+        ("?view=3d", None),
+        ("?view=3d&lon=10&lat=53", None),  # no zoom
+        ("?lon=abc&lat=53&zoom=12", None),
+        ("?lon=nan&lat=53&zoom=12", None),
+        ("?lon=10&lat=inf&zoom=12", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_a_3d_link_can_carry_its_camera(search, expected):
     from ui.view3d import camera_from_link
 
@@ -595,8 +765,9 @@ def test_viewport_bbox_widens_to_the_grid_and_refuses_nonsense():
 
     assert viewport_bbox([[53.6612, 9.9951], [53.6688, 10.0149]]) == "9.995,53.660,10.015,53.670"
     # a small pan inside the same grid cells asks for the same area (the browser reuses it)
-    assert viewport_bbox([[53.6613, 9.9952], [53.6689, 10.0148]]) == viewport_bbox([[53.6612, 9.9951],
-                                                                                     [53.6688, 10.0149]])
+    assert viewport_bbox([[53.6613, 9.9952], [53.6689, 10.0148]]) == viewport_bbox(
+        [[53.6612, 9.9951], [53.6688, 10.0149]]
+    )
     assert viewport_bbox([[-91, -181], [91, 181]]) == "-180.000,-90.000,180.000,90.000"
     for nonsense in (None, [], [[1, 2]], [["a", 2], [3, 4]], [[54, 10], [53, 11]], [[float("nan"), 1], [2, 3]]):
         assert viewport_bbox(nonsense) is None, nonsense
@@ -621,8 +792,10 @@ def test_a_city_of_zones_lists_the_first_page_fast_and_counts_every_match():
     """45,000 zones: every one searched and counted, rows built only for the page shown."""
     from ui.listview import LIST_PAGE, rows_for
 
-    zones = [{"id": f"z{i}", "plan_id": f"p{i // 9}", "art_code": ["WA", "MI", "GE"][i % 3], "grz": 0.4,
-              "gfz": 1.2, "z": 3} for i in range(45_000)]
+    zones = [
+        {"id": f"z{i}", "plan_id": f"p{i // 9}", "art_code": ["WA", "MI", "GE"][i % 3], "grz": 0.4, "gfz": 1.2, "z": 3}
+        for i in range(45_000)
+    ]
     catalog = {"plans": [{"id": f"p{i}", "name": f"Plan {i}"} for i in range(5_000)], "zones": zones, "texts": []}
     _, rows, total = rows_for("zones", catalog, None, "", None, "de", limit=LIST_PAGE)
     assert (len(rows), total) == (LIST_PAGE, 45_000) and rows[0][3] == "Plan 0"
@@ -639,20 +812,39 @@ def test_a_city_of_zones_lists_the_first_page_fast_and_counts_every_match():
 def _zone_delta(zone_id, grz, floor, dwellings, residents, art="WA"):
     def d(a, b):
         return {"a": a, "b": b, "delta": None if a is None or b is None else b - a, "relative": None}
-    return {"zone_id": zone_id, "plan_id": "P1", "art_code": art, "grz": d(*grz), "grz_permitted": d(0.4, 0.4),
-            "floor_area_m2": d(*floor), "dwellings": d(*dwellings), "residents": d(*residents),
-            "buildings": d(3, 3), "footprint_m2": d(100.0, 100.0), "gfz_permitted": d(None, None),
-            "z_permitted": d(2, 2)}
+
+    return {
+        "zone_id": zone_id,
+        "plan_id": "P1",
+        "art_code": art,
+        "grz": d(*grz),
+        "grz_permitted": d(0.4, 0.4),
+        "floor_area_m2": d(*floor),
+        "dwellings": d(*dwellings),
+        "residents": d(*residents),
+        "buildings": d(3, 3),
+        "footprint_m2": d(100.0, 100.0),
+        "gfz_permitted": d(None, None),
+        "z_permitted": d(2, 2),
+    }
 
 
 def test_the_comparison_names_each_affected_zone_with_its_own_grz():
     from ui import variants
 
-    deltas = {"zones": [_zone_delta("Z1", (0.2, 0.2), (900.0, 900.0), (10.0, 10.0), (20.0, 20.0)),  # unchanged
-                        _zone_delta("Z2", (0.21, 0.35), (1000.0, 2800.0), (11.1, 31.1), (22.2, 62.2)),
-                        _zone_delta("Z3", (0.1, 0.12), (500.0, 700.0), (5.5, 7.7), (11.1, 15.5))]}
-    catalog = {"zones": [{"id": z, "plan_id": "P1", "art_code": "1000", "bbox": [[53.6, 10.0], [53.61, 10.01]]}
-                         for z in ("Z1", "Z2", "Z3")]}
+    deltas = {
+        "zones": [
+            _zone_delta("Z1", (0.2, 0.2), (900.0, 900.0), (10.0, 10.0), (20.0, 20.0)),  # unchanged
+            _zone_delta("Z2", (0.21, 0.35), (1000.0, 2800.0), (11.1, 31.1), (22.2, 62.2)),
+            _zone_delta("Z3", (0.1, 0.12), (500.0, 700.0), (5.5, 7.7), (11.1, 15.5)),
+        ]
+    }
+    catalog = {
+        "zones": [
+            {"id": z, "plan_id": "P1", "art_code": "1000", "bbox": [[53.6, 10.0], [53.61, 10.01]]}
+            for z in ("Z1", "Z2", "Z3")
+        ]
+    }
     rows = variants.zone_rows(deltas, catalog, "de")
     assert [r["zone_id"] for r in rows] == ["Z2", "Z3"]  # only changed zones, the biggest change first
     assert rows[0]["grz"] == "0,21 → 0,35 (0,4)"
@@ -666,10 +858,15 @@ def test_the_comparison_names_each_affected_zone_with_its_own_grz():
 def test_the_comparison_says_what_it_assumes():
     from ui import variants
 
-    deltas = {"totals": {"floor_area_m2": {"delta": 1800.0}, "dwellings": {"delta": 20.0},
-                         "residents": {"delta": 40.0}}, "buildings": {"added": 4, "changed": 2, "removed": 1}}
-    text = json.dumps(variants.summary_block(deltas, "langenhorn_baseline", "langenhorn_nachverdichtung", "de")
-                      .to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    deltas = {
+        "totals": {"floor_area_m2": {"delta": 1800.0}, "dwellings": {"delta": 20.0}, "residents": {"delta": 40.0}},
+        "buildings": {"added": 4, "changed": 2, "removed": 1},
+    }
+    text = json.dumps(
+        variants.summary_block(deltas, "langenhorn_baseline", "langenhorn_nachverdichtung", "de").to_plotly_json(),
+        default=lambda o: o.to_plotly_json(),
+        ensure_ascii=False,
+    )
     assert "Von A nach B: +1.800 m² Geschossfläche, etwa +20 Wohnungen und +40 Einwohnerinnen" in text
     assert "Gebäude: 4 neu, 2 verändert, 1 abgerissen." in text
     assert "eine Wohnung je 90 m² Geschossfläche" in text and "2 Personen je Wohnung" in text
@@ -678,18 +875,27 @@ def test_the_comparison_says_what_it_assumes():
 def test_variant_buildings_are_marked_new_changed_or_as_today():
     from ui import variants
 
-    square = {"type": "Polygon", "coordinates": [[[10, 53], [10.0001, 53], [10.0001, 53.0001], [10, 53.0001],
-                                                  [10, 53]]]}
-    moved = {"type": "Polygon", "coordinates": [[[10.00005, 53], [10.00015, 53], [10.00015, 53.0001],
-                                                 [10.00005, 53.0001], [10.00005, 53]]]}
-    stored = {"b1": {"height": 9.0, "storeys": 3, "geometry": square},
-              "b2": {"height": 9.0, "storeys": 3, "geometry": square},
-              "b3": {"height": 9.0, "storeys": 3, "geometry": square}}
-    collection = {"features": [
-        {"properties": {"id": "b1", "height": 9.0, "storeys": 3}, "geometry": square},
-        {"properties": {"id": "b2", "height": 15.0, "storeys": 5}, "geometry": square},
-        {"properties": {"id": "b3", "height": 9.0, "storeys": 3}, "geometry": moved},
-        {"properties": {"id": "new-1", "height": 12.0, "storeys": 4}, "geometry": square}]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[10, 53], [10.0001, 53], [10.0001, 53.0001], [10, 53.0001], [10, 53]]],
+    }
+    moved = {
+        "type": "Polygon",
+        "coordinates": [[[10.00005, 53], [10.00015, 53], [10.00015, 53.0001], [10.00005, 53.0001], [10.00005, 53]]],
+    }
+    stored = {
+        "b1": {"height": 9.0, "storeys": 3, "geometry": square},
+        "b2": {"height": 9.0, "storeys": 3, "geometry": square},
+        "b3": {"height": 9.0, "storeys": 3, "geometry": square},
+    }
+    collection = {
+        "features": [
+            {"properties": {"id": "b1", "height": 9.0, "storeys": 3}, "geometry": square},
+            {"properties": {"id": "b2", "height": 15.0, "storeys": 5}, "geometry": square},
+            {"properties": {"id": "b3", "height": 9.0, "storeys": 3}, "geometry": moved},
+            {"properties": {"id": "new-1", "height": 12.0, "storeys": 4}, "geometry": square},
+        ]
+    }
     changes = [f["properties"]["change"] for f in variants.slim_buildings(collection, stored)["features"]]
     assert changes == [variants.UNCHANGED, variants.CHANGED, variants.CHANGED, variants.NEW]
     assert "change" not in variants.slim_buildings(collection)["features"][0]["properties"]
@@ -703,10 +909,18 @@ def test_sun_hours_lost_behind_a_new_building_to_the_south():
     dlat, dlon = 1 / 111_320.0, 1 / (111_320.0 * 0.5934)
 
     def block(south_m, north_m, half_width_m):
-        return {"type": "Polygon", "coordinates": [[
-            [lon - half_width_m * dlon, lat - south_m * dlat], [lon + half_width_m * dlon, lat - south_m * dlat],
-            [lon + half_width_m * dlon, lat - north_m * dlat], [lon - half_width_m * dlon, lat - north_m * dlat],
-            [lon - half_width_m * dlon, lat - south_m * dlat]]]}
+        return {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [lon - half_width_m * dlon, lat - south_m * dlat],
+                    [lon + half_width_m * dlon, lat - south_m * dlat],
+                    [lon + half_width_m * dlon, lat - north_m * dlat],
+                    [lon - half_width_m * dlon, lat - north_m * dlat],
+                    [lon - half_width_m * dlon, lat - south_m * dlat],
+                ]
+            ],
+        }
 
     variant_b = {"features": [{"properties": {"id": "new", "height": 20.0}, "geometry": block(40, 10, 30)}]}
     result = sun_compare.compare(lon, lat, [], (None, []), (variant_b, []), year=2026)

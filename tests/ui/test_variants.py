@@ -54,9 +54,13 @@ def test_compare_rows_german():
 
 
 def test_compare_rows_english_and_signs():
-    deltas = {"totals": {"floor_area_m2": {"a": 2000.0, "b": 1500.0, "delta": -500.0, "relative": -0.25},
-                         "dwellings": {"a": 30, "b": 30, "delta": 0.0, "relative": 0.0},
-                         "sealed_share": {"a": 0.3, "b": 0.25, "delta": -0.05, "relative": -0.1667}}}
+    deltas = {
+        "totals": {
+            "floor_area_m2": {"a": 2000.0, "b": 1500.0, "delta": -500.0, "relative": -0.25},
+            "dwellings": {"a": 30, "b": 30, "delta": 0.0, "relative": 0.0},
+            "sealed_share": {"a": 0.3, "b": 0.25, "delta": -0.05, "relative": -0.1667},
+        }
+    }
     rows = {row["indicator"]: row for row in variants.compare_rows(deltas, "en")}
     assert rows["floor_area_m2"]["a"] == "2,000 m²"
     assert rows["floor_area_m2"]["delta"] == "−500 m²"
@@ -76,7 +80,12 @@ def test_compare_table_is_accessible():
     headers = [n for n in nodes if isinstance(n, html.Th)]
     assert all(h.scope in ("col", "row") for h in headers)
     assert [h.children for h in headers if h.scope == "col"] == [
-        "Kennzahl", "A: Bestand Langenhorn", "B: Nachverdichtung Langenhorn", "Differenz B − A", "relativ"]
+        "Kennzahl",
+        "A: Bestand Langenhorn",
+        "B: Nachverdichtung Langenhorn",
+        "Differenz B − A",
+        "relativ",
+    ]
     assert len([h for h in headers if h.scope == "row"]) == 5
     cells = [n for n in nodes if isinstance(n, html.Td)]
     assert "+179.909 m²" in [c.children for c in cells]
@@ -110,11 +119,24 @@ def test_variant_strings_exist_in_both_languages():
 
 
 def test_slim_buildings_keeps_numbers_only():
-    collection = {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [10, 53.6]},
-        "properties": {"id": "b1", "height": "7.5", "storeys": 2, "synthetic": 1, "name": "<b>x</b>",
-                       "function": "Wohnhaus"},
-    }, {"type": "Feature", "geometry": None, "properties": {"height": None}}]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [10, 53.6]},
+                "properties": {
+                    "id": "b1",
+                    "height": "7.5",
+                    "storeys": 2,
+                    "synthetic": 1,
+                    "name": "<b>x</b>",
+                    "function": "Wohnhaus",
+                },
+            },
+            {"type": "Feature", "geometry": None, "properties": {"height": None}},
+        ],
+    }
     slim = variants.slim_buildings(collection)
     assert slim["features"][0]["properties"] == {"id": "b1", "height": 7.5, "storeys": 2, "synthetic": True}
     assert slim["features"][1]["properties"] == {"height": 0.0, "synthetic": False}

@@ -166,9 +166,11 @@ def test_the_hamburg_ade_is_in_its_own_namespace_and_left_out():
 
 
 def test_geometry_of_each_entry_matches_the_schema():
-    wrong = {name: (raw_table()["classes"][name]["geometry"], sorted(kinds))
-             for name, kinds in all_xsd_classes().items()
-             if raw_table()["classes"][name]["geometry"] != expected_geometry(kinds)}
+    wrong = {
+        name: (raw_table()["classes"][name]["geometry"], sorted(kinds))
+        for name, kinds in all_xsd_classes().items()
+        if raw_table()["classes"][name]["geometry"] != expected_geometry(kinds)
+    }
     assert not wrong, f"table geometry vs. schema kinds: {wrong}"
 
 
@@ -268,7 +270,7 @@ def test_every_baunvo_code_of_the_schemas_has_a_colour():
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def area_fill(name: str, attributes: dict | None = None) -> tuple[int, int, int]:
@@ -279,7 +281,9 @@ def test_key_facts_of_explanations():
     def de(name):
         return xc.class_info(name).explain_de
 
-    assert "Baugrenze" in de("BP_UeberbaubareGrundstuecksFlaeche") and "Baulinie" in de("BP_UeberbaubareGrundstuecksFlaeche")
+    assert "Baugrenze" in de("BP_UeberbaubareGrundstuecksFlaeche") and "Baulinie" in de(
+        "BP_UeberbaubareGrundstuecksFlaeche"
+    )
     assert "nicht überschreiten" in de("BP_BauGrenze")
     assert "muss gebaut werden" in de("BP_BauLinie")
     assert "gefällt" in de("BP_AnpflanzungBindungErhaltung")
@@ -350,39 +354,66 @@ def test_baufenster_style_is_the_baugrenze_line():
 
 
 def test_explain_adds_planting_or_preserving():
-    erhalten = xc.explain("BP_AnpflanzungBindungErhaltung",
-                          {"massnahme": {"code": "1000", "name": "BindungErhaltung", "label": "Bindung und Erhaltung"}})
+    erhalten = xc.explain(
+        "BP_AnpflanzungBindungErhaltung",
+        {"massnahme": {"code": "1000", "name": "BindungErhaltung", "label": "Bindung und Erhaltung"}},
+    )
     assert "Erhalten" in erhalten and erhalten.startswith("Hier müssen Bäume")
     pflanzen = xc.explain("BP_AnpflanzungBindungErhaltung", {"massnahme": {"code": "2000", "name": "Anpflanzung"}})
     assert "Anpflanzen" in pflanzen and "Erhalten" not in pflanzen
-    en = xc.explain("BP_AnpflanzungBindungErhaltung",
-                    {"massnahme": {"code": "2000"}, "gegenstand": [{"code": "1000", "name": "Baeume", "label": "Bäume"}]}, "en")
+    en = xc.explain(
+        "BP_AnpflanzungBindungErhaltung",
+        {"massnahme": {"code": "2000"}, "gegenstand": [{"code": "1000", "name": "Baeume", "label": "Bäume"}]},
+        "en",
+    )
     assert "planting" in en and "Bäume" in en
-    assert xc.style("BP_AnpflanzungBindungErhaltung", {"massnahme": {"code": "1000"}}, "Point")["symbol"] == "baum_erhalten"
+    assert (
+        xc.style("BP_AnpflanzungBindungErhaltung", {"massnahme": {"code": "1000"}}, "Point")["symbol"]
+        == "baum_erhalten"
+    )
     assert xc.style("BP_AnpflanzungBindungErhaltung", {"massnahme": {"code": "2000"}}, "Point")["symbol"] == "baum"
 
 
 def test_explain_baugebiet_uses_the_baunvo_texts():
-    text = xc.explain("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1200", "name": "AllgWohngebiet"},
-                                                   "allgArtDerBaulNutzung": {"code": "1000"}})
+    text = xc.explain(
+        "BP_BaugebietsTeilFlaeche",
+        {
+            "besondereArtDerBaulNutzung": {"code": "1200", "name": "AllgWohngebiet"},
+            "allgArtDerBaulNutzung": {"code": "1000"},
+        },
+    )
     assert "Allgemeines Wohngebiet" in text and "Wohnbaufläche" not in text
     assert "General residential area" in xc.explain("FP_BebauungsFlaeche", {"besondereArtDerBaulNutzung": "1200"}, "en")
     assert "Wohnbaufläche" in xc.explain("FP_BebauungsFlaeche", {"allgArtDerBaulNutzung": {"code": "1000"}})
     # 4.x files without decoded names, numbers that went through a float
-    assert xc.style("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": 1700.0})["fill"] == \
-        xc.style("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1700"}})["fill"]
+    assert (
+        xc.style("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": 1700.0})["fill"]
+        == xc.style("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1700"}})["fill"]
+    )
     # by name only
-    assert xc.style("BP_BaugebietsTeilFlaeche", {"allgArtDerBaulNutzung": {"name": "x", "code": "3000"}})["fill"] == \
-        xc.style("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1700"}})["fill"]
+    assert (
+        xc.style("BP_BaugebietsTeilFlaeche", {"allgArtDerBaulNutzung": {"name": "x", "code": "3000"}})["fill"]
+        == xc.style("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1700"}})["fill"]
+    )
 
 
 def test_explain_rechtscharakter_and_regional_planning():
-    nachrichtlich = xc.explain("SO_SchutzgebietWasserrecht", {"rechtscharakter": {"code": "2000", "name": "NachrichtlicheUebernahme"}})
+    nachrichtlich = xc.explain(
+        "SO_SchutzgebietWasserrecht", {"rechtscharakter": {"code": "2000", "name": "NachrichtlicheUebernahme"}}
+    )
     assert "nachrichtlich übernommen" in nachrichtlich
     # 4.x typo in the code list name, matched all the same
-    assert "nachrichtlich" in xc.explain("RP_Gewaesser", {"rechtscharakter": {"code": "3000", "name": "NachrichtlicheUbernahme"}})
-    ziel = xc.explain("RP_Rohstoff", {"rechtscharakter": {"code": "1000", "name": "ZielDerRaumordnung"},
-                                      "gebietsTyp": {"code": "1000", "name": "Vorranggebiet"}}, "en")
+    assert "nachrichtlich" in xc.explain(
+        "RP_Gewaesser", {"rechtscharakter": {"code": "3000", "name": "NachrichtlicheUbernahme"}}
+    )
+    ziel = xc.explain(
+        "RP_Rohstoff",
+        {
+            "rechtscharakter": {"code": "1000", "name": "ZielDerRaumordnung"},
+            "gebietsTyp": {"code": "1000", "name": "Vorranggebiet"},
+        },
+        "en",
+    )
     assert "Priority area" in ziel and "objective of regional planning" in ziel
     assert "Hinweis" in xc.explain("BP_GruenFlaeche", {"rechtscharakter": {"code": "3000", "label": "Hinweis"}})
     festsetzung = xc.explain("BP_GruenFlaeche", {"rechtscharakter": {"code": "1000", "name": "Festsetzung"}})
@@ -392,12 +423,22 @@ def test_explain_rechtscharakter_and_regional_planning():
 
 
 def test_explain_shows_the_purpose_the_plan_states():
-    text = xc.explain("BP_GruenFlaeche", {
-        "zweckbestimmung": [{"_type": "BP_KomplexeZweckbestGruen", "allgemein": {"code": "1600", "name": "Spielplatz", "label": "Spielplatz"}}],
-        "nutzungsform": {"code": "2000", "name": "Oeffentlich"}})
+    text = xc.explain(
+        "BP_GruenFlaeche",
+        {
+            "zweckbestimmung": [
+                {
+                    "_type": "BP_KomplexeZweckbestGruen",
+                    "allgemein": {"code": "1600", "name": "Spielplatz", "label": "Spielplatz"},
+                }
+            ],
+            "nutzungsform": {"code": "2000", "name": "Oeffentlich"},
+        },
+    )
     assert "öffentlich" in text and "Spielplatz" in text
     assert "Purpose as stated in the plan (German): Spielplatz" in xc.explain(
-        "BP_GruenFlaeche", {"zweckbestimmung": {"code": "1600", "label": "Spielplatz"}}, "en")
+        "BP_GruenFlaeche", {"zweckbestimmung": {"code": "1600", "label": "Spielplatz"}}, "en"
+    )
     # bare numeric codes are not shown to people
     assert xc.explain("BP_GruenFlaeche", {"zweckbestimmung": "1600"}) == xc.explain("BP_GruenFlaeche")
 
@@ -435,13 +476,20 @@ def test_style_with_geojson_types_and_leaflet():
 
 
 def test_legend_entries():
-    rows = xc.legend_entries([
-        "BP_GruenFlaeche", "BP_BauGrenze", "BP_Plan", "XP_TextAbschnitt", "BP_BauGrenze",
-        ("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1200"}}),
-        ("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1700"}}),
-        ("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1200"}}),
-        "BP_Unbekannt",
-    ], "de")
+    rows = xc.legend_entries(
+        [
+            "BP_GruenFlaeche",
+            "BP_BauGrenze",
+            "BP_Plan",
+            "XP_TextAbschnitt",
+            "BP_BauGrenze",
+            ("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1200"}}),
+            ("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1700"}}),
+            ("BP_BaugebietsTeilFlaeche", {"besondereArtDerBaulNutzung": {"code": "1200"}}),
+            "BP_Unbekannt",
+        ],
+        "de",
+    )
     titles = [r["title"] for r in rows]
     assert len(titles) == len(set(titles)) == 6  # duplicates merged, the text class left out
     order = [key for key, _ in xc.groups()]
@@ -452,6 +500,13 @@ def test_legend_entries():
     assert rows[0]["xplan_class"] == "BP_Plan" and rows[0]["group_title"] == "Plan und Bereich"
     assert rows[-1]["xplan_class"] == "BP_Unbekannt" and rows[-1]["group"] == "sonstiges"
     en = xc.legend_entries(["BP_BauGrenze"], "en")
-    assert en == [{"xplan_class": "BP_BauGrenze", "title": "Building limit", "group": "ueberbaubar",
-                   "group_title": "Buildable areas and building limits", "geometry": "line",
-                   "style": xc.style("BP_BauGrenze")}]
+    assert en == [
+        {
+            "xplan_class": "BP_BauGrenze",
+            "title": "Building limit",
+            "group": "ueberbaubar",
+            "group_title": "Buildable areas and building limits",
+            "geometry": "line",
+            "style": xc.style("BP_BauGrenze"),
+        }
+    ]
