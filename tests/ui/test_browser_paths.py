@@ -418,12 +418,12 @@ def test_the_footer_leads_to_the_legal_pages_in_the_pages_language(page, ui_serv
             page.find_element(By.ID, "legal-link-datenschutz").get_attribute("href")
             == f"{ui_server.url}/datenschutz?lang=en"
         ),
-        10,
+        30,
         message="English legal links",
     )
     assert page.find_element(By.ID, "legal-link-datenschutz").text == "Privacy"
     page.find_element(By.ID, "lang-de").click()
-    wait_until(lambda: page.find_element(By.ID, "legal-link-impressum").text == "Impressum", 10, message="German")
+    wait_until(lambda: page.find_element(By.ID, "legal-link-impressum").text == "Impressum", 30, message="German")
 
 
 @pytest.mark.parametrize(
