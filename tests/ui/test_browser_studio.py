@@ -136,9 +136,14 @@ def _build_and_publish(page, server) -> str:
 
     # choose two WA zones (filter by Art der Nutzung, click them) and raise their Z by one
     _press(page, "studio-filter-art", "WA")
-    zones = wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#studio-zone-list button"), 15, message="zones")
-    chosen = [zones[0].get_attribute("id"), zones[1].get_attribute("id")]
-    assert len(zones) > 2
+    # the list may re-render while it is read (the filter's answer): read the ids in one go, again if it went stale
+    zone_ids = wait_until(
+        lambda: [b.get_attribute("id") for b in page.find_elements(By.CSS_SELECTOR, "#studio-zone-list button")],
+        15,
+        message="zones",
+    )
+    chosen = zone_ids[:2]
+    assert len(zone_ids) > 2
 
     def zone_button(zone_id):
         return next(
