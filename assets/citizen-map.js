@@ -2,10 +2,11 @@
  * and a clean slate after a contribution was sent. Fixed strings only; nothing from users.
  *
  * 1. Leaflet.draw ships English texts (tooltips "Click to start drawing shape.", actions "Cancel", "Finish",
- *    "Delete last point", "Save", "Clear All"). They are read from the global L.drawLocal when a tool is
- *    chosen and while drawing; the scenario studio's map (assets/studio_draw.js) shares that object, so
- *    the citizens' texts are merged in the moment a tool of this map is pressed (capture phase: before
- *    Leaflet.draw builds its action bar).
+ *    "Delete last point", "Save", "Clear All"). They are read from the one global L.drawLocal when a tool
+ *    is chosen and while drawing, and the scenario studio's map has texts of its own: each map registers
+ *    its texts (window.buergergis.drawTexts(selector, texts); assets/studio_draw.js for the studio), and
+ *    a map's texts are merged in the moment one of its tools is pressed (capture phase: before Leaflet.draw
+ *    builds its action bar).
  * 2. Every vector shape of the map is an SVG path Chromium puts into the tab order: a keyboard user met
  *    hundreds of unnamed stops that ignore Enter and Space. They are taken out of it (tabindex -1); the
  *    link "Karte überspringen" before the map leads to the list view, which lists the same plans, areas
@@ -110,16 +111,20 @@
     });
   }
 
-  /* The citizens' texts into L.drawLocal (marked as the page language, so the studio's script keeps them). */
-  function useDrawTexts() {
-    if (!window.L || !window.L.drawLocal) { return; }
-    merge(window.L.drawLocal, DRAW_TEXTS[lang()]);
-    window.L.drawLocal.__buergergis = lang();
-  }
+  /* Each map's Leaflet.draw texts, merged into the shared L.drawLocal when one of its tools is pressed. */
+  var drawTexts = [];  // [map selector, {de: …, en: …}]
+  function registerDrawTexts(selector, texts) { drawTexts.push([selector, texts]); }
+  registerDrawTexts("#map", DRAW_TEXTS);
 
   function onToolbar(event) {
     var target = event.target;
-    if (target && target.closest && target.closest("#map .leaflet-draw")) { useDrawTexts(); }
+    if (!target || !target.closest || !window.L || !window.L.drawLocal) { return; }
+    for (var i = 0; i < drawTexts.length; i++) {
+      if (target.closest(drawTexts[i][0] + " .leaflet-draw")) {
+        merge(window.L.drawLocal, drawTexts[i][1][lang()]);
+        return;
+      }
+    }
   }
   // capture phase: before Leaflet.draw's own click handler builds the action bar from L.drawLocal
   document.addEventListener("pointerdown", onToolbar, true);
@@ -208,6 +213,7 @@
   }
 
   window.buergergis = Object.assign(window.buergergis || {}, {
+    drawTexts: registerDrawTexts,
     resetDrawing: resetDrawing,
     citizenMap: function () { return citizenMap; }
   });

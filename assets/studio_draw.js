@@ -1,6 +1,7 @@
 /* Scenario studio (ui/studio.py): Leaflet.draw's texts (tooltips, actions, buttons) in the page's language.
- * Leaflet.draw reads L.drawLocal when it shows a tooltip or an action bar, so the texts are merged into it
- * whenever it appears or the language changes. Fixed strings only; nothing from users. */
+ * The texts are registered with the citizens' map script (assets/citizen-map.js, loaded first), which merges
+ * them into the shared L.drawLocal when a tool of the studio's map is pressed; the studio map's button titles,
+ * built with the texts of their time, are set here. Fixed strings only; nothing from users. */
 (function () {
   "use strict";
   var TEXTS = {
@@ -67,29 +68,11 @@
   var BUTTONS = {"leaflet-draw-draw-polygon": ["draw", "polygon"], "leaflet-draw-draw-rectangle": ["draw", "rectangle"],
                  "leaflet-draw-edit-remove": ["edit", "remove"]};
 
-  function merge(target, source) {
-    Object.keys(source).forEach(function (key) {
-      if (source[key] && typeof source[key] === "object") {
-        if (!target[key] || typeof target[key] !== "object") { target[key] = {}; }
-        merge(target[key], source[key]);
-      } else {
-        target[key] = source[key];
-      }
-    });
-  }
+  window.buergergis.drawTexts("#studio-map", TEXTS);
 
-  var applied = null;
   function apply() {
-    var L = window.L;
-    if (!L || !L.drawLocal) { return; }
     var lang = (window.buergergis && window.buergergis.lang) || document.documentElement.lang || "de";
     var texts = TEXTS[lang] || TEXTS.de;
-    if (applied !== lang || L.drawLocal.__buergergis !== lang) {
-      merge(L.drawLocal, texts);
-      L.drawLocal.__buergergis = lang;
-      applied = lang;
-    }
-    /* the studio map's buttons were built with the texts of their time */
     Object.keys(BUTTONS).forEach(function (cls) {
       var path = BUTTONS[cls];
       var title = texts[path[0]].toolbar.buttons[path[1]];
