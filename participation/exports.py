@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from participation.model import PROCEDURE_KINDS, RESULTS
+from participation.model import CATEGORIES, PROCEDURE_KINDS, RESULTS, STATEMENT_KINDS, STATUSES
 
 #: Local time of the Kommune, for every date shown.
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
@@ -46,33 +46,6 @@ LOCAL_TZ = ZoneInfo("Europe/Berlin")
 GPKG_LAYER = "abwaegung"
 #: The CRS of the GeoPackage export (ETRS89 / UTM 32N, the storage CRS of the project).
 GPKG_EPSG = 25832
-
-#: Kinds of statement: code -> (German, English) label (as in the portal, ``ui/i18n.py``).
-STATEMENT_KINDS: dict[str, tuple[str, str]] = {
-    "kommentar": ("Hinweis / Kommentar", "Comment"),
-    "vorschlag": ("Vorschlag", "Proposal"),
-    "maengelmeldung": ("Mängelmeldung", "Defect report"),
-}
-#: Topics of statements: code -> (German, English) label.
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "allgemein": ("Allgemein", "General"),
-    "wohnen": ("Wohnen und Bauen", "Housing and building"),
-    "verkehr": ("Verkehr", "Traffic"),
-    "gruen": ("Grün und Bäume", "Green spaces and trees"),
-    "soziales": ("Soziales und Freizeit", "Social and leisure"),
-    "strasse": ("Straßenschaden", "Road damage"),
-    "beleuchtung": ("Straßenbeleuchtung", "Street lighting"),
-    "muell": ("Müll und Sauberkeit", "Litter and cleanliness"),
-    "sonstiges": ("Sonstiges", "Other"),
-}
-#: Moderation states: code -> (German, English) label.
-STATUSES: dict[str, tuple[str, str]] = {
-    "eingereicht": ("eingereicht", "submitted"),
-    "freigegeben": ("freigegeben", "approved"),
-    "abgelehnt": ("abgelehnt", "rejected"),
-    "in_bearbeitung": ("in Bearbeitung", "in progress"),
-    "erledigt": ("erledigt", "done"),
-}
 
 #: Texts of the exports: key -> (German, English).
 TEXTS: dict[str, tuple[str, str]] = {

@@ -43,6 +43,33 @@ RESULTS: dict[str, tuple[str, str]] = {
     "zur_kenntnis": ("zur Kenntnis genommen", "noted"),
 }
 
+#: Kinds of statement: code -> (German, English) label (the portal's texts in ``ui/i18n.py`` are built from these tables).
+STATEMENT_KINDS: dict[str, tuple[str, str]] = {
+    "kommentar": ("Hinweis / Kommentar", "Comment"),
+    "vorschlag": ("Vorschlag", "Proposal"),
+    "maengelmeldung": ("Mängelmeldung", "Defect report"),
+}
+#: Topics of statements: code -> (German, English) label.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "allgemein": ("Allgemein", "General"),
+    "wohnen": ("Wohnen und Bauen", "Housing and building"),
+    "verkehr": ("Verkehr", "Traffic"),
+    "gruen": ("Grün und Bäume", "Green spaces and trees"),
+    "soziales": ("Soziales und Freizeit", "Social and leisure"),
+    "strasse": ("Straßenschaden", "Road damage"),
+    "beleuchtung": ("Straßenbeleuchtung", "Street lighting"),
+    "muell": ("Müll und Sauberkeit", "Litter and cleanliness"),
+    "sonstiges": ("Sonstiges", "Other"),
+}
+#: Moderation states: code -> (German, English) label.
+STATUSES: dict[str, tuple[str, str]] = {
+    "eingereicht": ("eingereicht", "submitted"),
+    "freigegeben": ("freigegeben", "approved"),
+    "abgelehnt": ("abgelehnt", "rejected"),
+    "in_bearbeitung": ("in Bearbeitung", "in progress"),
+    "erledigt": ("erledigt", "done"),
+}
+
 #: Reasons a moderator may pick for a rejection (shown to the author), plus free text.
 REJECTION_TEMPLATES: dict[str, tuple[str, str]] = {
     "beleidigend": (

@@ -15,6 +15,8 @@ import itertools
 
 from dash import html
 
+from participation.model import CATEGORIES, RESULTS, STATUSES
+
 LANGS = ("de", "en")
 DEFAULT_LANG = "de"
 
@@ -177,22 +179,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "form.kind.vorschlag": ("Vorschlag", "Proposal"),
     "form.kind.maengelmeldung": ("Mängelmeldung", "Defect report"),
     "form.category": ("Thema", "Topic"),
-    "form.category.allgemein": ("Allgemein", "General"),
-    "form.category.wohnen": ("Wohnen und Bauen", "Housing and building"),
-    "form.category.verkehr": ("Verkehr", "Traffic"),
-    "form.category.gruen": ("Grün und Bäume", "Green spaces and trees"),
-    "form.category.soziales": ("Soziales und Freizeit", "Social and leisure"),
-    "form.category.strasse": ("Straßenschaden", "Road damage"),
-    "form.category.beleuchtung": ("Straßenbeleuchtung", "Street lighting"),
-    "form.category.muell": ("Müll und Sauberkeit", "Litter and cleanliness"),
-    "form.category.sonstiges": ("Sonstiges", "Other"),
     "form.reply_to": ("Antwort auf: „{text}“", "Reply to: “{text}”"),
     "form.reply_cancel": ("Keine Antwort, neuer Beitrag", "Not a reply, new contribution"),
-    "status.eingereicht": ("eingereicht (wird geprüft)", "submitted (being reviewed)"),
-    "status.freigegeben": ("freigegeben", "approved"),
-    "status.abgelehnt": ("abgelehnt", "rejected"),
-    "status.in_bearbeitung": ("in Bearbeitung", "in progress"),
-    "status.erledigt": ("erledigt", "done"),
     "form.text": ("Ihr Text", "Your text"),
     "form.text_hint": (
         "Höchstens 2.000 Zeichen. Bitte keine persönlichen Daten.",
@@ -796,10 +784,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "abw.caption": ("Stellungnahmen nach Eingangsnummer: {n}", "Statements by reference: {n}"),
     "abw.result": ("Ergebnis", "Result"),
-    "abw.result.beruecksichtigt": ("berücksichtigt", "taken into account"),
-    "abw.result.teilweise_beruecksichtigt": ("teilweise berücksichtigt", "partly taken into account"),
-    "abw.result.nicht_beruecksichtigt": ("nicht berücksichtigt", "not taken into account"),
-    "abw.result.zur_kenntnis": ("zur Kenntnis genommen", "noted"),
     "abw.result.none": ("noch offen", "not decided yet"),
     "abw.sections_summary": ("{n} Abschnitte: {results}", "{n} sections: {results}"),
     "abw.downloads": ("Abwägungstabelle herunterladen", "Download the Abwägung table"),
@@ -881,6 +865,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.height": ("Höhe", "Height"),
     "common.storeys": ("Geschosse", "Storeys"),
 }
+
+# Labels of the participation vocabulary come from its one table (participation/model.py), so the portal,
+# the e-mails and the Abwägung exports name a status, topic or result alike. A citizen's own pending post says
+# that it is being reviewed.
+TEXTS.update({f"status.{code}": label for code, label in STATUSES.items()})
+TEXTS["status.eingereicht"] = ("eingereicht (wird geprüft)", "submitted (being reviewed)")
+TEXTS.update({f"form.category.{code}": label for code, label in CATEGORIES.items()})
+TEXTS.update({f"abw.result.{code}": label for code, label in RESULTS.items()})
 
 from ui.studio_texts import STUDIO_TEXTS  # noqa: E402 - the scenario studio's texts, kept beside its module
 
