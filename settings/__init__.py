@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository (settings/ sits at its top)
@@ -24,8 +24,9 @@ class Settings(BaseSettings):
     storage_epsg: int = 25832
     #: Working files: plan rasters, the generated OpenAPI document.
     data_dir: Path = ROOT / "var"
-    #: The URL citizens reach the portal at (no trailing slash); the OGC API is below /oapi.
-    public_url: str = "http://localhost:8050"
+    #: The URL citizens reach the portal at (no trailing slash); the OGC API is below /oapi. Unset: this
+    #: machine at :attr:`port` (``http://localhost:<port>``), so the API's links work on any port.
+    public_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8050
     #: Serve the Dash UI at / (off: the OGC API alone, e.g. for an API-only worker).
@@ -35,6 +36,15 @@ class Settings(BaseSettings):
     #: A 2D map layer with at most this many features is loaded whole; a larger one (a city's
     #: buildings) only for the area in view, once zoomed in far enough (``ui.map.VIEWPORT_MIN_ZOOM``).
     map_whole_layer_max: int = 10_000
+
+    @model_validator(mode="after")
+    def _public_url_follows_port(self) -> Settings:
+        # Links in every API answer are built from public_url: without one, they must name the port
+        # actually served, or clients (GDAL, QGIS) follow them to a closed port.
+        if not self.public_url:
+            self.public_url = f"http://localhost:{self.port}"
+        self.public_url = self.public_url.rstrip("/")
+        return self
 
     @property
     def api_url(self) -> str:
