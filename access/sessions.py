@@ -226,7 +226,7 @@ def csrf_for_dash_callback() -> str | None:
     context = current_app.extensions.get(EXTENSION)
     if context is None or not request.cookies.get(COOKIE) or not same_origin(request, context.settings):
         return None
-    from api.access import current_viewer
+    from access.viewer import current_viewer
 
     if current_viewer().via != "oidc":
         return None

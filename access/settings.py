@@ -20,8 +20,10 @@ from functools import lru_cache
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Our staff roles (api/access.py), lowest first.
-STAFF_ROLES = ("moderator", "planner", "admin")
+from access.rules import ADMIN, MODERATOR, PLANNER
+
+#: Our staff roles (access/rules.py), lowest first.
+STAFF_ROLES = (MODERATOR, PLANNER, ADMIN)
 
 
 class AccessSettings(BaseSettings):

@@ -26,8 +26,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from access import sessions as staff
 from access.oidc import Oidc, SignInFailed, display_name
+from access.rules import ADMIN, SESSION_EXPIRED, UNKNOWN_TOKEN
 from access.settings import AccessSettings
 from access.tokens import TokenError
+from access.viewer import current_viewer
 
 LOG = logging.getLogger(__name__)
 
@@ -90,12 +92,6 @@ def _page(status: int, title_de: str, title_en: str, text_de: str, text_en: str,
 
 
 # -- messages ----------------------------------------------------------------------------------------------
-
-EXPIRED = (
-    "Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
-    "your session has expired or ended; please sign in again"
-)
-UNKNOWN_TOKEN = "Unbekanntes Token / unknown token"
 
 
 def _not_set_up():
@@ -242,15 +238,15 @@ CSRF_MESSAGE = (
 
 @BLUEPRINT.get("/api/me")
 def me():
-    from api.access import current_viewer
-
     context = _context()
     viewer = current_viewer()
     available = context.oidc is not None
     if viewer.token_invalid:
         return _json_error(403, "Forbidden", UNKNOWN_TOKEN, signed_in=False, sign_in_available=available)
     if viewer.session_expired:
-        return _json_error(401, "SessionExpired", EXPIRED, signed_in=False, expired=True, sign_in_available=available)
+        return _json_error(
+            401, "SessionExpired", SESSION_EXPIRED, signed_in=False, expired=True, sign_in_available=available
+        )
     session = g.get("staff_session") if viewer.via == "oidc" else None
     return _no_store(
         jsonify(
@@ -271,15 +267,13 @@ def me():
 
 
 def _admin_refusal():
-    from api.access import ADMIN, current_viewer
-
     viewer = current_viewer()
     if viewer.role == ADMIN:
         return None
     if viewer.token_invalid:
         return _json_error(403, "Forbidden", UNKNOWN_TOKEN)
     if viewer.session_expired:
-        return _json_error(401, "SessionExpired", EXPIRED)
+        return _json_error(401, "SessionExpired", SESSION_EXPIRED)
     if viewer.via:
         return _json_error(403, "Forbidden", "Nur für die Administration / only admins may manage service tokens")
     return _json_error(

@@ -1,24 +1,15 @@
-"""Who may do what, enforced in front of every write route (pygeoapi itself has no access control).
+"""The guard in front of every write route (pygeoapi itself has no access control): thin, over Flask.
 
-Roles
-    ``citizen``    anyone, anonymous; creates contributions, edits and deletes only
-                   their own (proved by the contribution's secret).
-    ``moderator``  ``Authorization: Bearer $BUERGERGIS_MODERATOR_TOKEN``; sees every
-                   contribution, approves, rejects, sets the status of Mängelmeldungen.
-    ``planner``    ``Authorization: Bearer $BUERGERGIS_PLANNER_TOKEN``; everything a
-                   moderator may, plus writes to plan and city-layer collections and
-                   participation phases.
-    ``admin``      everything a planner may, plus managing service tokens.
+Who may do what is decided in ``access/``: the roles, the :class:`~access.rules.Viewer` and the rules over
+a stored contribution are pure functions in :mod:`access.rules`; :mod:`access.viewer` resolves the viewer
+of a request (environment tokens, service tokens, the staff session cookie, anonymous). The names other
+modules of ``api/`` and ``ui/`` read here (``access.current_viewer()``, ``access.require_planner`` …) are
+those, imported from there.
 
 Staff are people: they sign in with the Kommune's identity provider (OpenID Connect,
 ``access/``) and get a server-side session (cookie); writes with the session cookie need
 its CSRF token (``X-CSRF-Token``). Scripts use named service tokens (``buergergis token
-create``) or the environment tokens above. :func:`viewer_from_request` resolves, in this
-order: Authorization Bearer (environment tokens, then service tokens), session cookie,
-anonymous citizen; the :class:`Viewer` names who it is (``name``, ``via``) for the audit trail.
-
-Tokens are compared in constant time (:func:`hmac.compare_digest`). A request that
-carries a token matching no role is refused (403) on every write route.
+create``) or the environment tokens (``BUERGERGIS_PLANNER_TOKEN``, ``BUERGERGIS_MODERATOR_TOKEN``).
 
 Authors
     A contribution's author holds its *secret*: the server returns it on creation
@@ -39,40 +30,48 @@ What :func:`install` checks before pygeoapi sees a write (``/oapi/collections/*/
 * every write: > ``BUERGERGIS_MAX_UPLOAD_BYTES`` → 413, malformed JSON → 400.
 
 The rules that need the stored contribution (is this secret the author's? is the
-participation phase open? may this role set that status?) are functions here too,
-called by ``providers/contributions.py``, which has the row at hand; so the
-OGC API, the Open311 endpoints and ``/api/contributions`` share one set of rules.
+participation phase open? may this role set that status?) are called by
+``providers/contributions.py``, which has the row at hand; so the OGC API, the Open311
+endpoints and ``/api/contributions`` share one set of rules.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from http import HTTPStatus
 
-from flask import Flask, g, has_request_context, jsonify, request
-from pygeoapi.provider.base import ProviderGenericError, ProviderInvalidDataError
+from flask import Flask, g, jsonify, request
 
+from access.rules import (  # noqa: F401 — some re-exported: api/ and ui/ modules read them as access.<name>
+    ADMIN,
+    ANONYMOUS,
+    MODERATOR,
+    PLANNER,
+    SECRET_HEADER,
+    UNKNOWN_TOKEN,
+    VOTER_HEADER,
+    AccessError,
+    CredentialsRequired,
+    Viewer,
+    hash_secret,
+    hash_voter,
+    require_author_or_moderator,
+    require_moderator,
+    require_planner,
+    write_refusal,
+)
+from access.viewer import (  # noqa: F401 — some re-exported, as above
+    current_viewer,
+    identify,
+    take_remembered_secret,
+    viewer_from_request,
+)
 from settings import Settings
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
-CITIZEN, MODERATOR, PLANNER = "citizen", "moderator", "planner"
-ADMIN = "admin"
-
-SECRET_HEADER = "X-Contribution-Secret"
-VOTER_HEADER = "X-Voter-Id"
 GEOJSON = "application/geo+json"
 
-_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
-_VOTER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
-_MAX_SECRETS = 50
 #: pygeoapi routes item ids as paths: an id may hold '/' (PostGIS stores such ids; the GeoPackage refuses them).
 _ITEMS_ROUTE = re.compile(r"^/oapi/collections/(?P<collection>[^/]+)/items(?:/(?P<item>.+?))?/?$")
 _PROCESS_EXECUTION = re.compile(r"^/oapi/processes/[^/]+/execution/?$")
@@ -90,189 +89,7 @@ _API_ROLES = (
 )
 
 
-# -- errors (pygeoapi turns a ProviderGenericError into its status code and message) ------------
-
-
-class AccessError(ProviderGenericError):
-    """A refusal with a message meant for the client."""
-
-    def __init__(self, msg: str):
-        super().__init__(msg, user_msg=msg)
-
-
-class CredentialsRequired(AccessError):
-    http_status_code = HTTPStatus.UNAUTHORIZED
-    ogc_exception_code = "Unauthorized"
-
-
-class Forbidden(AccessError):
-    http_status_code = HTTPStatus.FORBIDDEN
-    ogc_exception_code = "Forbidden"
-
-
-class BadSecret(ProviderInvalidDataError):
-    http_status_code = HTTPStatus.BAD_REQUEST
-    ogc_exception_code = "InvalidParameterValue"
-
-    def __init__(self, msg: str):
-        super().__init__(msg, user_msg=msg)
-
-
-# -- who is asking --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The requester: a role and the hashes of the author secrets they sent."""
-
-    role: str = CITIZEN
-    secret_hashes: tuple[str, ...] = ()
-    #: An Authorization header was sent but matches no role.
-    token_invalid: bool = False
-    token_sent: bool = False
-    #: Who: the person (OpenID Connect name, else e-mail or subject), "token:<name>" for a service token,
-    #: "token:planner-env"/"token:moderator-env" for the environment tokens; "" for anonymous citizens.
-    name: str = ""
-    #: How: "oidc" (session cookie), "service-token", "env-token", or "" (anonymous).
-    via: str = ""
-    #: A session cookie was sent whose session has ended (expired, signed out): treated as anonymous.
-    session_expired: bool = False
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role in (MODERATOR, PLANNER, ADMIN)
-
-    @property
-    def is_planner(self) -> bool:
-        return self.role in (PLANNER, ADMIN)
-
-    def owns(self, author_secret_hash: str | None) -> bool:
-        if not author_secret_hash:
-            return False
-        # every hash compared, in constant time each: the list is built in full on purpose (any() over a
-        # generator would stop at the first match and leak which key matched through the timing)
-        return any([hmac.compare_digest(h, author_secret_hash) for h in self.secret_hashes])  # noqa: C419 — no short-circuit, see above
-
-
-ANONYMOUS = Viewer()
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(b"buergergis-author:" + secret.encode()).hexdigest()
-
-
-def hash_voter(voter_id: str) -> str:
-    return hashlib.sha256(b"buergergis-voter:" + voter_id.encode()).hexdigest()
-
-
-def role_tokens() -> dict[str, str]:
-    tokens = {}
-    for role, variable in ((PLANNER, "BUERGERGIS_PLANNER_TOKEN"), (MODERATOR, "BUERGERGIS_MODERATOR_TOKEN")):
-        value = os.environ.get(variable) or ""
-        if value:
-            tokens[role] = value
-    return tokens
-
-
-def role_for(authorization: str | None) -> tuple[str, bool]:
-    """(role, invalid) for an Authorization header; every configured token is compared."""
-    role, invalid, _name, _via = identify(authorization)
-    return role, invalid
-
-
-def identify(authorization: str | None) -> tuple[str, bool, str, str]:
-    """(role, invalid, name, via) for an Authorization header: environment tokens, then service tokens."""
-    if not authorization:
-        return CITIZEN, False, "", ""
-    sent = hashlib.sha256(authorization.encode()).digest()  # equal lengths: the comparison leaks no length
-    matches = {
-        role: hmac.compare_digest(sent, hashlib.sha256(f"Bearer {token}".encode()).digest())
-        for role, token in role_tokens().items()
-    }
-    for role in (PLANNER, MODERATOR):
-        if matches.get(role):
-            return role, False, f"token:{role}-env", "env-token"
-    context = _staff_access()
-    scheme, _, token = authorization.partition(" ")
-    if context is not None and scheme.lower() == "bearer" and token.strip():
-        row = context.tokens.lookup(token.strip())
-        if row is not None:
-            return row["role"], False, f"token:{row['name']}", "service-token"
-    return CITIZEN, True, "", ""
-
-
-def _staff_access():
-    """The app's sessions and service tokens (access/web.py installs them), or None outside such an app."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return None
-    from access.sessions import EXTENSION
-
-    return current_app.extensions.get(EXTENSION)
-
-
-def _secret_hashes(header: str | None) -> tuple[str, ...]:
-    if not header:
-        return ()
-    found = [s.strip() for s in header.split(",")[:_MAX_SECRETS]]
-    return tuple(hash_secret(s) for s in found if _SECRET_PATTERN.match(s))
-
-
-def viewer_from_request() -> Viewer:
-    """Authorization Bearer (environment tokens, then service tokens), else the session cookie, else citizen."""
-    authorization = request.headers.get("Authorization")
-    secret_hashes = _secret_hashes(request.headers.get(SECRET_HEADER))
-    if authorization:
-        role, invalid, name, via = identify(authorization)
-        return Viewer(
-            role=role, secret_hashes=secret_hashes, token_invalid=invalid, token_sent=True, name=name, via=via
-        )
-    context = _staff_access()
-    if context is not None:
-        from access.sessions import COOKIE
-
-        session, stale = context.sessions.lookup(request.cookies.get(COOKIE))
-        if session is not None:
-            g.staff_session = session
-            return Viewer(
-                role=session["role"] or CITIZEN,
-                secret_hashes=secret_hashes,
-                name=session["name"] or session["subject"] or "",
-                via="oidc",
-            )
-        if stale:
-            return Viewer(secret_hashes=secret_hashes, session_expired=True)
-    return Viewer(secret_hashes=secret_hashes)
-
-
-def current_viewer() -> Viewer:
-    """The viewer of the current Flask request; anonymous outside one (start-up, scripts)."""
-    if not has_request_context():
-        return ANONYMOUS
-    viewer = g.get("viewer")
-    if viewer is None:
-        viewer = g.viewer = viewer_from_request()
-    return viewer
-
-
-def secret_for_new_contribution() -> str:
-    """The client's own secret from the request header, if it sent a valid one; else a fresh one."""
-    given = request.headers.get(SECRET_HEADER, "").strip() if has_request_context() else ""
-    if given and "," not in given:
-        if not _SECRET_PATTERN.match(given):
-            raise BadSecret(
-                f"{SECRET_HEADER} must be 22-128 characters of A-Z a-z 0-9 _ - "
-                "(or leave it out and the server makes one)"
-            )
-        return given
-    return secrets.token_urlsafe(32)
-
-
-def remember_secret(secret: str) -> None:
-    """Hand the new contribution's secret to the response (header set in :func:`install`'s hook)."""
-    if has_request_context():
-        g.contribution_secret = secret
+# -- who is asking (access/viewer.py) and the like of a browser ----------------------------------------
 
 
 def voter_id(body: dict | None = None) -> str:
@@ -284,107 +101,6 @@ def voter_id(body: dict | None = None) -> str:
     from api.voters import current_voter
 
     return current_voter(issue=True)
-
-
-# -- rules that need the stored contribution --------------------------------------------------------
-
-
-def require_author_or_moderator(viewer: Viewer, author_secret_hash: str | None) -> None:
-    """Citizens change only their own contributions; moderators and planners any."""
-    if viewer.token_invalid:
-        raise Forbidden("Unbekanntes Token / unknown token")
-    if viewer.is_moderator:
-        return
-    if not viewer.secret_hashes:
-        raise CredentialsRequired(
-            f"Nur mit dem Geheimnis des Beitrags ({SECRET_HEADER}) oder als Moderation / "
-            f"changing a contribution needs its secret ({SECRET_HEADER} header) or a moderator token"
-        )
-    if not viewer.owns(author_secret_hash):
-        raise Forbidden(
-            "Dies ist nicht Ihr Beitrag / this is not your contribution: "
-            "only its author (with its secret) or a moderator may change it"
-        )
-
-
-def require_moderator(viewer: Viewer) -> None:
-    if viewer.is_moderator:
-        return
-    if viewer.session_expired:
-        raise CredentialsRequired(SESSION_EXPIRED)
-    if viewer.token_sent or viewer.via:
-        raise Forbidden("Nur Moderation oder Planung / only moderators or planners may do this")
-    raise CredentialsRequired(
-        "Anmeldung als Moderation nötig / a moderator token is required (Authorization: Bearer …)"
-    )
-
-
-def require_planner(viewer: Viewer) -> None:
-    if viewer.token_invalid:
-        raise Forbidden("Unbekanntes Token / unknown token")
-    if viewer.is_planner:
-        return
-    if viewer.token_sent or viewer.role != CITIZEN or viewer.via:
-        raise Forbidden("Nur die Planung / only planners may do this")
-    raise CredentialsRequired(
-        "Anmeldung als Planung nötig / sign in as a planner (or send a planner token: Authorization: Bearer …)"
-    )
-
-
-def phase_is_open(phase: dict, now: datetime) -> bool:
-    opens, closes = _instant(phase.get("opens_at")), _instant(phase.get("closes_at"))
-    return (opens is None or opens <= now) and (closes is None or now < closes)
-
-
-def require_open_phase(
-    viewer: Viewer, kind: str, scope: tuple[str, str | None], phases: list[dict], now: datetime | None = None
-) -> None:
-    """Comments and proposals only while a participation phase of their plan/scenario is open.
-
-    Mängelmeldungen are always accepted (they are not part of a planning procedure);
-    moderators and planners may write at any time. ``scope`` is ``("plan", id)``,
-    ``("scenario", id)`` or ``("general", None)`` for unlinked contributions.
-    """
-    if viewer.is_moderator or kind == "maengelmeldung":
-        return
-    now = now or datetime.now(UTC)
-    if any(phase_is_open(p, now) for p in phases):
-        return
-    what_de, what_en = {
-        "plan": (f"den Plan {scope[1]}", f"plan {scope[1]}"),
-        "scenario": (f"das Szenario {scope[1]}", f"scenario {scope[1]}"),
-    }.get(scope[0], ("allgemeine Beiträge", "general contributions"))
-    upcoming = sorted(o for o in (_instant(p.get("opens_at")) for p in phases) if o and o > now)
-    past = sorted(c for c in (_instant(p.get("closes_at")) for p in phases) if c and c <= now)
-    if upcoming:
-        when_de, when_en = (
-            f" Sie beginnt am {upcoming[0]:%d.%m.%Y %H:%M} UTC.",
-            f" It opens on {upcoming[0]:%Y-%m-%d %H:%M} UTC.",
-        )
-    elif past:
-        when_de, when_en = (
-            f" Sie endete am {past[-1]:%d.%m.%Y %H:%M} UTC.",
-            f" It closed on {past[-1]:%Y-%m-%d %H:%M} UTC.",
-        )
-    else:
-        when_de, when_en = " Es ist keine Beteiligungsphase eingerichtet.", " No participation phase is set up."
-    raise Forbidden(
-        f"Die Beteiligung für {what_de} ist nicht geöffnet; Beiträge werden nicht angenommen.{when_de}"
-        f" / Participation for {what_en} is closed; contributions are not accepted.{when_en}"
-    )
-
-
-def _instant(value) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # -- the guard in front of the routes ----------------------------------------------------------------
@@ -401,20 +117,15 @@ def _refuse(status: int, message: str, code: str | None = None):
     return jsonify({"code": code or codes.get(status, "Error"), "description": message}), status
 
 
-SESSION_EXPIRED = (
-    "Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
-    "your session has expired or ended; please sign in again"
-)
+def _refusal(error: AccessError | None):
+    """A rule's refusal (access/rules.py) as the guard's JSON answer; None lets the request pass."""
+    if error is None:
+        return None
+    return _refuse(int(error.http_status_code), error.message, error.ogc_exception_code)
 
 
 def _planner_refusal(viewer: Viewer):
-    if viewer.is_planner:
-        return None
-    if viewer.session_expired:
-        return _refuse(401, SESSION_EXPIRED, "SessionExpired")
-    if viewer.token_sent or viewer.via:
-        return _refuse(403, "Schreiben nur mit Planungs-Berechtigung / writing here needs the planner role")
-    return _refuse(401, "Schreiben nur mit Berechtigung / writing needs a planner token (Authorization: Bearer …)")
+    return _refusal(write_refusal(viewer, PLANNER))
 
 
 def _too_large(settings: Settings):
@@ -486,7 +197,7 @@ def _guard_items(settings: Settings, viewer: Viewer, collection: str, item: str 
             "read as CQL2-JSON queries",
         )
     if viewer.token_invalid:
-        return _refuse(403, "Unbekanntes Token / unknown token")
+        return _refuse(403, UNKNOWN_TOKEN)
     if not citizen_writable:
         if (refusal := _planner_refusal(viewer)) is not None:
             return refusal
@@ -543,25 +254,10 @@ def install(server: Flask, settings: Settings) -> None:
             return _planner_refusal(viewer)
         if path.startswith(("/api/", "/open311/")):
             if viewer.token_invalid:
-                return _refuse(403, "Unbekanntes Token / unknown token")
+                return _refuse(403, UNKNOWN_TOKEN)
             for pattern, role in _API_ROLES:
-                if pattern.match(path):
-                    if role == PLANNER and (refusal := _planner_refusal(viewer)) is not None:
-                        return refusal
-                    if role == MODERATOR and not viewer.is_moderator:
-                        if viewer.session_expired:
-                            return _refuse(401, SESSION_EXPIRED, "SessionExpired")
-                        return _refuse(
-                            403 if viewer.token_sent or viewer.via else 401,
-                            "Nur Moderation oder Planung / only moderators or planners may do this",
-                        )
-                    if role == ADMIN and viewer.role != ADMIN:
-                        if viewer.session_expired:
-                            return _refuse(401, SESSION_EXPIRED, "SessionExpired")
-                        return _refuse(
-                            403 if viewer.token_sent or viewer.via else 401,
-                            "Nur für die Administration / only admins may do this",
-                        )
+                if pattern.match(path) and (refusal := _refusal(write_refusal(viewer, role))) is not None:
+                    return refusal
             if _OWN_SIZE_LIMIT.match(path):
                 return None  # photo uploads: their own, larger limits (api/media.py, participation/photos.py)
             return _too_large(settings)
@@ -569,7 +265,7 @@ def install(server: Flask, settings: Settings) -> None:
 
     @server.after_request
     def headers(response):
-        secret = g.pop("contribution_secret", None)
+        secret = take_remembered_secret()
         if secret and response.status_code < 300:
             response.headers[SECRET_HEADER] = secret
             response.headers["Cache-Control"] = "no-store"

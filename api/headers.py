@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from urllib.parse import urlsplit
 
 from flask import Flask, request
 from werkzeug.datastructures import Headers
 from werkzeug.serving import WSGIRequestHandler
 
 from settings import Settings
+from settings.basemap import BasemapError, basemap_from
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 #: Answers that are data, not documents: nothing to run or load when opened in a tab.
@@ -76,17 +76,10 @@ def sha256_source(text: str) -> str:
 def basemap_origin() -> str | None:
     """The origin (scheme://host) of a configured basemap, which the map's tiles come from; None without one."""
     try:
-        from ui.basemap import BasemapError, basemap_from
-    except ImportError:  # pragma: no cover - the UI package is part of the project
-        return None
-    try:
         basemap = basemap_from()
-    except BasemapError:
+    except BasemapError:  # the portal logs it and draws its own background: no tiles to allow
         return None
-    if basemap is None:
-        return None
-    parts = urlsplit(basemap.url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+    return basemap.origin if basemap is not None else None
 
 
 def _join(directives: dict[str, list[str]]) -> str:

@@ -56,6 +56,7 @@ from api import access
 from api.contributions import contributions_provider
 from participation import photos, reports
 from providers.contributions import DEFECT_CATEGORIES, DONE, REJECTED, iso
+from store.crs import transformer
 
 BLUEPRINT = Blueprint("open311", __name__)
 
@@ -237,12 +238,8 @@ def _as_request(feature: dict, to_crs84: Transformer, details: dict, names: list
 def _as_requests(provider, features: list[dict]) -> list[dict]:
     ids = [str(f["id"]) for f in features]
     details, names = reports.details_of(provider.rows, ids), photos.names_of(provider.rows, ids)
-    to_crs84 = _transformer(provider)
+    to_crs84 = transformer(provider.storage_crs, "OGC:CRS84")
     return [_as_request(f, to_crs84, details.get(str(f["id"]), {}), names.get(str(f["id"]), [])) for f in features]
-
-
-def _transformer(provider) -> Transformer:
-    return Transformer.from_crs(provider.storage_crs, "OGC:CRS84", always_xy=True)
 
 
 def _date(name: str, value: str | None) -> datetime | None:
@@ -318,7 +315,7 @@ def list_requests(fmt: str):
     bbox = []
     if circle is not None:  # candidates by the box around the circle (spatial index), then the exact distance
         lon, lat, radius = circle
-        x, y = Transformer.from_crs("OGC:CRS84", provider.storage_crs, always_xy=True).transform(lon, lat)
+        x, y = transformer("OGC:CRS84", provider.storage_crs).transform(lon, lat)
         reach = radius * 1.01 + 1  # a projected metre is not quite a metre on the ground
         bbox = [x - reach, y - reach, x + reach, y + reach]
     result = provider.query(

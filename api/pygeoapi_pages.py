@@ -39,6 +39,7 @@ from flask import Flask, abort, send_from_directory
 
 from api.headers import sha256_source
 from settings import ROOT
+from settings.basemap import BasemapError, basemap_from
 
 LOGGER = logging.getLogger(__name__)
 
@@ -215,10 +216,8 @@ def render_with_nonce() -> None:
 def _basemap() -> dict:
     """pygeoapi's ``server.map``: the configured XYZ basemap, else a transparent tile (no request)."""
     try:
-        from ui.basemap import BasemapError, basemap_from
-
         basemap = basemap_from()
-    except (ImportError, BasemapError):
+    except BasemapError:
         basemap = None
     if basemap is not None and basemap.kind == "xyz" and basemap.url.startswith(("https://", "http://")):
         return {"url": basemap.url, "attribution": basemap.attribution.replace("'", "&#39;")}

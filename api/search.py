@@ -30,7 +30,6 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -39,7 +38,10 @@ from flask.blueprints import BlueprintSetupState
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from layers.addresses import natural_key, query_key, search_key
+from schema.baunvo import BAUGEBIETE, baugebiet_of, code_key
 from settings import Settings
+from store.base import is_postgis_url
+from store.crs import transformer
 
 LOG = logging.getLogger(__name__)
 
@@ -213,14 +215,14 @@ class _PostGIS(_Db):
 
 
 def _open(store: str) -> _Db:
-    if store.startswith(("postgresql://", "postgres://")):
+    if is_postgis_url(store):
         return _PostGIS(store)
     return _GeoPackage(os.path.abspath(store))
 
 
 def ensure_search_index(store: str) -> None:
     """PostGIS: the index a prefix LIKE can use (a plain B-tree cannot, under a non-C collation)."""
-    if not store.startswith(("postgresql://", "postgres://")):
+    if not is_postgis_url(store):
         return  # the GeoPackage's index on search_key (catalogue) serves the range query
     import psycopg2
 
@@ -418,9 +420,7 @@ _PLAN_TYPES = {
 
 
 def _baugebiete_for(key: str, tokens: list[str]):
-    """The Baugebiete (ui.festsetzungen) a query names: by sign ("WA") or by words of their name."""
-    from ui.festsetzungen import BAUGEBIETE
-
+    """The Baugebiete (schema/baunvo.py) a query names: by sign ("WA") or by words of their name."""
     found = []
     for gebiet in BAUGEBIETE:
         names = f"{search_key(gebiet.name_de)} {search_key(gebiet.name_en)}"
@@ -451,13 +451,11 @@ def _zone_values(db: _Db) -> list[str]:
 
 
 def _zones(db: _Db, key: str, tokens: list[str], limit: int) -> list[Hit]:
-    from ui.festsetzungen import _norm
-
     gebiete = _baugebiete_for(key, tokens)
     if not gebiete:
         return []
     codes = {code for g in gebiete for code in g.codes}
-    values = [v for v in _zone_values(db) if _norm(v) in codes]
+    values = [v for v in _zone_values(db) if code_key(v) in codes]
     signs = sorted({g.sign for g in gebiete if g.sign})
     clauses, params = [], []
     if values:
@@ -475,8 +473,6 @@ def _zones(db: _Db, key: str, tokens: list[str], limit: int) -> list[Hit]:
         f"WHERE {' OR '.join(clauses)} ORDER BY p.name, z.id LIMIT ?",
         [*params, limit],
     )
-    from ui.festsetzungen import baugebiet_of
-
     hits = []
     for ident, plan_id, art_code, besondere, plan_name, plan_nummer, grz, storeys, storeys_max, geom in rows:
         gebiet = baugebiet_of({"art_code": art_code, "besondere_art_der_baulichen_nutzung": besondere})
@@ -514,18 +510,11 @@ def _number(value) -> str:
 # --------------------------------------------------------------------------- GeoJSON
 
 
-@lru_cache(maxsize=8)
-def _to_wgs84(epsg: int):
-    from pyproj import Transformer
-
-    return Transformer.from_crs(epsg, 4326, always_xy=True)
-
-
 def _wgs84(geometry, epsg: int):
-    transformer = _to_wgs84(epsg)
+    to_wgs84 = transformer(epsg, 4326)  # this thread's (pyproj objects must not be shared between threads)
 
     def move(coords):
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        x, y = to_wgs84.transform(coords[:, 0], coords[:, 1])
         return np.round(np.column_stack([x, y]), 7)
 
     return shapely.transform(geometry, move)

@@ -142,7 +142,7 @@ InvalidContribution = IntakeError
 
 
 class Viewer(Protocol):
-    """Who asks (``api.access.Viewer``): what the visibility rules need of it."""
+    """Who asks (``access.rules.Viewer``): what the visibility rules need of it."""
 
     is_moderator: bool
     secret_hashes: tuple[str, ...]

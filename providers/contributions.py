@@ -18,9 +18,9 @@ handling stay the store provider's; the mixin adds
   kind/category/text/pseudonym rules, links to an existing plan object or a visible
   parent, geometry valid (repaired where possible) and inside the city extent,
   participation phase open, only the author or a moderator changes a contribution
-  (rules in ``api/access.py``).
+  (rules in ``access/rules.py``).
 
-The viewer comes from ``flask.g`` (set by ``api/access.py`` before the request):
+The viewer is the Flask request's (``access/viewer.py``, resolved once per request):
 pygeoapi runs the provider inside the Flask request. Outside a request (start-up,
 OpenAPI generation) the viewer is anonymous.
 
@@ -43,7 +43,8 @@ import shapely.geometry
 from pygeoapi.provider.base import ProviderInvalidQueryError
 from pygeofilter import ast
 
-from api import access
+from access import rules
+from access.viewer import current_viewer, remember_secret, secret_for_new_contribution
 from intake.errors import IntakeError
 from intake.feature import replacing_id
 from intake.messages import message
@@ -93,8 +94,8 @@ from providers.contribution_model import (  # noqa: F401 — re-exported: api/, 
     visible_to,
 )
 from providers.contribution_rows import ROW_COLUMNS, GeoPackageRows, PostGISRows, Rows, city_extent
-from providers.store import is_postgis_url
 from schema.catalog import LAYERS, SUPPORT_TABLES
+from store.base import is_postgis_url
 
 LOGGER = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class ContributionsMixin:
     def query(self, *args, **kwargs):
         from providers.cql import check_filter_properties
 
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         user_filter = kwargs.pop("filterq", None)
         check_filter_properties(user_filter, set(self._fields) | self._geometry_names)
         parts = [
@@ -233,7 +234,7 @@ class ContributionsMixin:
         return result
 
     def get(self, identifier, *args, **kwargs):
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         row = self.rows.row(str(identifier))
         # pygeoapi reads an item before deleting it; who may delete is decided in delete()
         deleting = _request_method() == "DELETE"
@@ -248,9 +249,9 @@ class ContributionsMixin:
     # -- writing ----------------------------------------------------------------------------------------
 
     def create(self, item, *args, **kwargs):
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         if viewer.token_invalid:
-            raise access.Forbidden(message("token_unknown"))
+            raise rules.Forbidden(message("token_unknown"))
         feature = parse_feature(item)
         check_honeypot(feature)
         notify_email = notify.take_address(feature, IntakeError)  # kept apart, never in the row
@@ -259,11 +260,11 @@ class ContributionsMixin:
         status = SUBMITTED
         if requested is not None and requested != SUBMITTED:
             if not viewer.is_moderator:
-                raise access.Forbidden(message("status_moderators_set"))
+                raise rules.Forbidden(message("status_moderators_set"))
             status = check_status(props["kind"], requested)
         geometry = self._checked_geometry(feature.get("geometry"))
         procedure, late = self._procedure(viewer, props, geometry)
-        secret = access.secret_for_new_contribution()
+        secret = secret_for_new_contribution()
         now = now_iso()
         identifier = str(uuid.uuid4())
         history = [{"status": SUBMITTED, "at": now}]
@@ -275,7 +276,7 @@ class ContributionsMixin:
             like_count=0,
             created_at=now,
             updated_at=now,
-            author_secret_hash=access.hash_secret(secret),
+            author_secret_hash=rules.hash_secret(secret),
             late=late,
             procedure_id=procedure["id"] if procedure else None,
             reference=next_reference(self.rows, procedure)
@@ -290,17 +291,17 @@ class ContributionsMixin:
             created = super().create(
                 json.dumps({"type": "Feature", "id": identifier, "geometry": geometry, "properties": props})
             )
-        access.remember_secret(secret)
+        remember_secret(secret)
         notify.after_create(identifier, notify_email)  # after the commit; a mail problem never fails the write
         return created
 
     def update(self, identifier, item, *args, **kwargs):
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         identifier = str(identifier)
         stored = self.rows.row(identifier)
         if stored is None:
             raise not_found(identifier)
-        access.require_author_or_moderator(viewer, stored.get("author_secret_hash"))
+        rules.require_author_or_moderator(viewer, stored.get("author_secret_hash"))
         feature = parse_feature(item)
         replacing_id(feature, identifier)
         notify_email = notify.take_address(feature, IntakeError)
@@ -316,7 +317,7 @@ class ContributionsMixin:
             status = check_status(props["kind"], requested if requested is not None else stored["status"])
         else:
             if requested is not None and requested != stored["status"]:
-                raise access.Forbidden(message("status_moderators_change"))
+                raise rules.Forbidden(message("status_moderators_change"))
             if stored.get("procedure_id"):
                 self._require_still_open(stored["procedure_id"])
             status = SUBMITTED  # an edited contribution is moderated again
@@ -342,11 +343,11 @@ class ContributionsMixin:
         return True
 
     def delete(self, identifier, *args, **kwargs):
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         stored = self.rows.row(str(identifier))
         if stored is None:
             raise not_found(identifier)
-        access.require_author_or_moderator(viewer, stored.get("author_secret_hash"))
+        rules.require_author_or_moderator(viewer, stored.get("author_secret_hash"))
         if not self.rows.delete(str(identifier)):
             raise not_found(identifier)
         return True
@@ -358,8 +359,8 @@ class ContributionsMixin:
         a Mängelmeldung), recorded in the audit trail with who did it."""
         from participation.store import record
 
-        viewer = access.current_viewer()
-        access.require_moderator(viewer)
+        viewer = current_viewer()
+        rules.require_moderator(viewer)
         note = text("note", note, MAX_NOTE) if note is not None else None
 
         def decide(row):
@@ -427,15 +428,15 @@ class ContributionsMixin:
 
     def like(self, identifier: str, voter_id: str, add: bool = True) -> tuple[bool, int]:
         row = self.rows.row(str(identifier))
-        if row is None or not visible_to(access.current_viewer(), row):
+        if row is None or not visible_to(current_viewer(), row):
             raise not_found(identifier)
-        return self.rows.like(str(identifier), access.hash_voter(voter_id), add=add)
+        return self.rows.like(str(identifier), rules.hash_voter(voter_id), add=add)
 
     def mine(self) -> list[dict]:
         """Every contribution written with the secret(s) the viewer sent, newest first, every status."""
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         if not viewer.secret_hashes:
-            raise access.CredentialsRequired(message("secret_required", header=access.SECRET_HEADER))
+            raise rules.CredentialsRequired(message("secret_required", header=rules.SECRET_HEADER))
         marks = ", ".join(f":h{i}" for i in range(len(viewer.secret_hashes)))
         columns = [c for c in ROW_COLUMNS if c not in HIDDEN_FIELDS]
         rows = self.rows.fetch(
@@ -446,14 +447,14 @@ class ContributionsMixin:
         return [self.rows._normalise(row) for row in rows]
 
     def delete_by_author(self) -> list[str]:
-        viewer = access.current_viewer()
+        viewer = current_viewer()
         if not viewer.secret_hashes:
-            raise access.CredentialsRequired(message("secret_required", header=access.SECRET_HEADER))
+            raise rules.CredentialsRequired(message("secret_required", header=rules.SECRET_HEADER))
         return self.rows.delete_by_author(viewer.secret_hashes)
 
     # -- checks -----------------------------------------------------------------------------------------
 
-    def _resolve_links(self, props: dict, viewer: access.Viewer, replacing: str | None = None) -> None:
+    def _resolve_links(self, props: dict, viewer: rules.Viewer, replacing: str | None = None) -> None:
         """Check the links; a reply takes its parent's plan/target/scenario."""
         inherited = False
         if props["parent_id"]:
@@ -488,7 +489,7 @@ class ContributionsMixin:
         if props["scenario_id"] and not self.rows.scenario_known(props["scenario_id"]):
             raise IntakeError.of("variant_missing", id=props["scenario_id"])
 
-    def _procedure(self, viewer: access.Viewer, props: dict, geometry: dict) -> tuple[dict | None, bool]:
+    def _procedure(self, viewer: rules.Viewer, props: dict, geometry: dict) -> tuple[dict | None, bool]:
         """(the procedure a new contribution is a statement in, made late?); refuses what no open procedure takes.
 
         Mängelmeldungen are always accepted (no planning procedure needed). Staff may file a statement
@@ -511,7 +512,7 @@ class ContributionsMixin:
         open_now = [p for p in candidates if is_open(p)]
         if open_now:
             kinds = sorted({k for p in open_now for k in p["allowed_kinds"]}, key=CONTRIBUTION_KINDS.index)
-            raise access.Forbidden(message("procedure_kinds", kinds=", ".join(kinds), kind=props["kind"]))
+            raise rules.Forbidden(message("procedure_kinds", kinds=", ".join(kinds), kind=props["kind"]))
         if props["scenario_id"]:
             scope = ("scenario", props["scenario_id"])
         elif props["plan_id"]:
@@ -522,7 +523,7 @@ class ContributionsMixin:
             {"opens_at": p["opens_at"], "closes_at": min(c for c in (p["closes_at"], p["closed_at"]) if c)}
             for p in candidates
         ]
-        access.require_open_phase(viewer, props["kind"], scope, windows)
+        rules.require_open_phase(viewer, props["kind"], scope, windows)
 
     def _require_still_open(self, procedure_id: str) -> None:
         """An author may change a statement only while its procedure is open."""
@@ -531,7 +532,7 @@ class ContributionsMixin:
 
         found = procedure(self.rows, procedure_id)
         if found is not None and not is_open(found):
-            raise access.Forbidden(message("procedure_ended"))
+            raise rules.Forbidden(message("procedure_ended"))
 
     def _covers(self, proc: dict, point) -> bool:
         """A procedure without plans covers a point when it has no area (general) or its area holds it."""

@@ -25,8 +25,9 @@ from pygeoapi.provider.base import ProviderInvalidQueryError
 from pygeofilter import ast, values
 
 from intake.geometry import CRS84, crs_from_uri
-from providers.geopackage_tables import TableSchema, transform_geometries, transformer
+from providers.geopackage_tables import TableSchema, transform_geometries
 from store import gpkg_functions
+from store.crs import transformer
 from store.geopackage import format_date, format_datetime, quote
 
 #: SQLite binds integers as signed 64-bit; a larger offset is a client error, not an OverflowError.
@@ -590,7 +591,8 @@ class FilterCompiler:
             source_crs = CRS84 if looks_lonlat(geom) else self.api_crs
         if source_crs == file_crs:
             return geom
-        return transform_geometries(np.array([geom]), transformer(source_crs, file_crs))[0]
+        # the CRSs' own axis order: a literal in filter-crs EPSG:4326 is written latitude first
+        return transform_geometries(np.array([geom]), transformer(source_crs, file_crs, always_xy=False))[0]
 
     def _token(self, geom) -> int:
         token = gpkg_functions.add_literal(geom)

@@ -73,13 +73,12 @@ from providers.cql_sqlite import SQLITE_MAX_INT, FilterCompiler, Frag, join, lik
 from providers.geopackage_tables import (
     close_connections,
     connection_for,
-    crs_from_wkt,
     table_schema,
     transform_geometries,
-    transformer,
 )
 from providers.passthrough import RawFeatures, install_json_passthrough
 from store import gpkg_functions
+from store.crs import crs_from_wkt, transformer
 from store.geopackage import from_sql_value, quote, to_sql_value, touch_contents, write_transaction
 
 LOGGER = logging.getLogger(__name__)

@@ -3,7 +3,8 @@
 pygeoapi calls ``load_plugin`` for every request, so what the provider needs is cached
 here at module level: one sqlite3 connection per thread and file (sqlite3 objects must
 not cross threads; a file replaced on disk is reopened), the introspected schema per
-(file, table, schema version), and pyproj transformers per thread.
+(file, table, schema version). The transformers (and a request's output CRS, given as WKT) come from
+``store/crs.py``, cached per thread there for every package.
 """
 
 from __future__ import annotations
@@ -21,19 +22,23 @@ from pygeoapi.provider.base import ProviderConnectionError
 from schema.catalog import DEFAULT_STORAGE_EPSG, LAYERS, Layer
 from store.geopackage import connect, rtree_name, table_columns, table_exists
 
-# -- connections: one per thread and file ------------------------------------------------
+# -- connections: one per thread, process and file ------------------------------------------------
 
 _LOCAL = threading.local()
 
 
 def connection_for(path: str) -> sqlite3.Connection:
-    """This thread's connection to ``path`` (reopened when the file was replaced)."""
+    """This thread's connection to ``path`` (reopened when the file was replaced, or in a forked process)."""
     try:
         stat = os.stat(path)
     except OSError:
         raise ProviderConnectionError(f"GeoPackage store not found: {path}") from None
     pool = _LOCAL.__dict__.setdefault("connections", {})
-    entry = pool.get(path)
+    # The process id is part of the key: a forked child (a gunicorn worker) inherits the parent's
+    # thread-local pool, and SQLite forbids using a connection across fork() (its locks and file
+    # descriptors are the parent's). The inherited entries are left alone, not closed: closing is a use too.
+    key = (os.getpid(), path)
+    entry = pool.get(key)
     if entry is not None and entry[1] == (stat.st_dev, stat.st_ino):
         return entry[0]
     if entry is not None:
@@ -42,14 +47,15 @@ def connection_for(path: str) -> sqlite3.Connection:
         conn = connect(path)
     except sqlite3.Error as err:
         raise ProviderConnectionError(f"cannot open GeoPackage {path}: {err}") from err
-    pool[path] = (conn, (stat.st_dev, stat.st_ino))
+    pool[key] = (conn, (stat.st_dev, stat.st_ino))
     return conn
 
 
 def close_connections(path: str | None = None) -> None:
-    """Close this thread's connections (to ``path`` only, if given); they reopen on demand."""
+    """Close this thread's connections of this process (to ``path`` only, if given); they reopen on demand."""
     pool = _LOCAL.__dict__.get("connections", {})
-    for key in [k for k in pool if path is None or k == os.path.abspath(path)]:
+    pid = os.getpid()
+    for key in [k for k in pool if k[0] == pid and (path is None or k[1] == os.path.abspath(path))]:
         pool.pop(key)[0].close()
 
 
@@ -177,17 +183,7 @@ def _srs_crs(row) -> pyproj.CRS | None:
             return None
 
 
-# -- coordinate transformation ---------------------------------------------------------------
-
-
-def transformer(source: pyproj.CRS, target: pyproj.CRS, always_xy: bool = False) -> pyproj.Transformer:
-    """A cached transformer (per thread: pyproj transformers are not shared across threads)."""
-    cache = _LOCAL.__dict__.setdefault("transformers", {})
-    key = (source.to_wkt(), target.to_wkt(), always_xy)
-    transformer = cache.get(key)
-    if transformer is None:
-        transformer = cache[key] = pyproj.Transformer.from_crs(source, target, always_xy=always_xy)
-    return transformer
+# -- coordinate transformation (the transformers: store.crs.transformer) ------------------------------
 
 
 def transform_geometries(geoms: np.ndarray, transformer: pyproj.Transformer) -> np.ndarray:
@@ -200,20 +196,10 @@ def transform_geometries(geoms: np.ndarray, transformer: pyproj.Transformer) -> 
     return shapely.transform(geoms, apply)
 
 
-def crs_from_wkt(wkt: str) -> pyproj.CRS:
-    cache = _LOCAL.__dict__.setdefault("crs_wkt", {})
-    crs = cache.get(wkt)
-    if crs is None:
-        crs = cache[wkt] = pyproj.CRS.from_wkt(wkt)
-    return crs
-
-
 __all__ = [
     "TableSchema",
     "close_connections",
     "connection_for",
-    "crs_from_wkt",
     "table_schema",
     "transform_geometries",
-    "transformer",
 ]

@@ -157,7 +157,7 @@ _PROJ_LOCK = threading.Lock()
 
 
 def _proj_thread():
-    """One long-lived thread that owns every pyproj Transformer made here (re-made after a fork).
+    """One long-lived thread that owns every pyproj Transformer used here (re-made after a fork).
 
     pyproj objects belong to the PROJ context of the thread that uses them: a
     Transformer first used in a new thread costs 10-25 ms, every time. The dev server
@@ -175,8 +175,9 @@ def _proj_thread():
 
 
 def _transform_bbox_in_proj_thread(bbox: list, from_crs, to_crs, always_xy: bool) -> list:
-    import pyproj
     from pygeoapi.crs import get_crs
+
+    from store.crs import transformer
 
     key = (
         from_crs if isinstance(from_crs, str) else from_crs.to_wkt(),
@@ -184,10 +185,10 @@ def _transform_bbox_in_proj_thread(bbox: list, from_crs, to_crs, always_xy: bool
         bool(always_xy),
     )
     entry = _PROJ["cache"].get(key)
-    if entry is None:
+    if entry is None:  # what pygeoapi's CRS names come to; the transformer itself is store.crs's (this thread's)
         from_obj, to_obj = get_crs(from_crs), get_crs(to_crs)
         entry = _PROJ["cache"][key] = (
-            pyproj.Transformer.from_crs(from_obj, to_obj, always_xy).transform,
+            transformer(from_obj, to_obj, bool(always_xy)).transform,
             to_obj.to_epsg() == 3857,
             _usable_degrees(from_obj, to_obj, always_xy),
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import threading
 
+from store.base import is_postgis_url
+
 #: PostGIS providers by their definition: pygeoapi makes a provider per request, and building
 #: one (SQLAlchemy table model, CRS objects) costs ~0.4 ms of a ~12 ms page. They hold no
 #: per-request state (the engine and its pool are shared anyway), so one per definition serves
@@ -28,10 +30,6 @@ def _shared(kind: str, provider_def: dict, make):
             if provider is None:
                 provider = _POSTGIS_PROVIDERS[key] = make(provider_def)
     return provider
-
-
-def is_postgis_url(data) -> bool:
-    return isinstance(data, str) and data.startswith(("postgresql://", "postgres://"))
 
 
 class StoreFeatureProvider:
@@ -53,7 +51,15 @@ class StoreFeatureProvider:
 
 
 class StoreTileProvider:
-    """Factory for MVT tiles: PostGIS renders them with ST_AsMVT; the embedded store with mapbox-vector-tile."""
+    """Factory for Mapbox vector tiles (MVT), by the configured store.
+
+    PostGIS: :class:`providers.postgis.PostGISTileProvider`, one per definition for every thread (as the
+    feature providers), renders a tile in one statement (``ST_AsMVT``). The GeoPackage:
+    :class:`providers.geopackage_tiles.GeoPackageTileProvider`, made per request, cuts the tile's features from
+    the R-tree, encodes the whole layer with numpy (``providers/mvt_encoder.py``, not mapbox-vector-tile's
+    per-feature encoder) and keeps the tile in ``providers/tile_cache.py`` until its table is written. Both
+    leave out attributes at low zoom (``providers/tile_detail.py``).
+    """
 
     def __new__(cls, provider_def: dict):
         if is_postgis_url(provider_def.get("data")):

@@ -31,6 +31,7 @@ import shapely
 import shapely.geometry
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 
+from access.viewer import current_viewer
 from intake.errors import IntakeError
 from intake.geometry import check_geometry
 from intake.messages import message
@@ -243,7 +244,6 @@ def variant_library(processor_def: dict, viewer=None) -> dict:
     """The shipped scenarios plus the scenario studio's variants the requester may see: published ones for
     everyone, internal ones for planners (``scenarios/studio.py``). ``viewer``: who started the run (an async
     run has no request of its own any more); default the current request's."""
-    from api.access import current_viewer
     from scenarios.studio import full_library
 
     viewer = viewer or current_viewer()
@@ -253,7 +253,6 @@ def variant_library(processor_def: dict, viewer=None) -> dict:
 
 def _record_stored(processor_def: dict, store, scenario, viewer=None) -> None:
     """A variant stored by this Process becomes a published version in the studio (A/B lists, comments)."""
-    from api.access import current_viewer
     from scenarios.studio import record_stored
 
     if scenario is None:
@@ -285,8 +284,6 @@ class RunScenarioProcessor(BaseProcessor):
     """``run-scenario``: indicators of a variant and deltas against another."""
 
     def __init__(self, processor_def: dict):
-        from api.access import current_viewer
-
         super().__init__(processor_def, RUN_SCENARIO_METADATA)
         self.processor_def = processor_def
         self.supports_outputs = True
@@ -426,8 +423,6 @@ class AreaIndicatorsProcessor(BaseProcessor):
     """``area-indicators``: indicators of the buildings inside a drawn polygon."""
 
     def __init__(self, processor_def: dict):
-        from api.access import current_viewer
-
         super().__init__(processor_def, AREA_INDICATORS_METADATA)
         self.processor_def = processor_def
         self.supports_outputs = True

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository (settings/ sits at 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUERGERGIS_")
 
-    #: A GeoPackage path (embedded default) or a ``postgresql://`` URL (PostGIS).
+    #: A GeoPackage path (embedded default) or a ``postgresql://`` URL (PostGIS; ``store.base.is_postgis_url`` tells).
     store: str = Field(default=str(ROOT / "var" / "demo.gpkg"))
     #: EPSG code everything is stored in (25832 = ETRS89 / UTM 32N, most of Germany).
     storage_epsg: int = 25832
@@ -53,10 +53,6 @@ class Settings(BaseSettings):
     @property
     def raster_dir(self) -> Path:
         return self.data_dir / "rasters"
-
-    @property
-    def is_postgis(self) -> bool:
-        return self.store.startswith(("postgresql://", "postgres://"))
 
 
 @lru_cache

@@ -81,6 +81,15 @@ def crs_from_epsg(epsg: int) -> CRS:
     return crs
 
 
+def crs_from_wkt(wkt: str) -> CRS:
+    """This thread's pyproj CRS of a WKT text (pygeoapi hands the output CRS of a request over as WKT)."""
+    cache: dict[str, CRS] = _THREAD.__dict__.setdefault("crs_wkt", {})
+    crs = cache.get(wkt)
+    if crs is None:
+        crs = cache[wkt] = CRS.from_wkt(wkt)
+    return crs
+
+
 def transformer(source: int | str | CRS, target: int | str | CRS, always_xy: bool = True) -> Transformer:
     """This thread's transformer from ``source`` to ``target`` (EPSG codes, CRS strings or CRS objects).
 

@@ -41,16 +41,6 @@ KNOWN_UPWARD_IMPORTS: dict[tuple[str, str], str] = {
     # The server start is an application too: it loads the demo (issue 15: move it to commands/ with the
     # composition of the WSGI app, see api.wsgi below).
     ("api.serve", "commands.demo"): "server start in api/ loads the demo",
-    # Access rules call the Flask guard in api/ (issue 15: rules as pure functions, a thin guard in api).
-    ("access.sessions", "api.access"): "Flask guard in api/",
-    ("access.web", "api.access"): "Flask guard in api/",
-    # The access guard and messages are read from api/ by lower packages (issue 15).
-    ("scenarios.processes", "api.access"): "Flask guard in api/",
-    ("providers.contributions", "api"): "providers reach into api/ for messages and limits",
-    # The API uses portal code that belongs below it: basemap settings, the Baugebiet names of the search.
-    ("api.headers", "ui.basemap"): "basemap settings in ui/",
-    ("api.pygeoapi_pages", "ui.basemap"): "basemap settings in ui/",
-    ("api.search", "ui.festsetzungen"): "Baugebiet names and signs in ui/",
     # The WSGI application mounts the portal: composing the app belongs above both (e.g. app.py).
     ("api.wsgi", "ui.app"): "app composition in api/",
 }

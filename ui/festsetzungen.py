@@ -16,9 +16,12 @@ on how an importer decodes them.
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+
+from schema.baunvo import BAUFLAECHEN, BAUGEBIETE, BY_SIGN, baugebiet_of, code_key  # noqa: F401 — BAUGEBIETE: below
+
+#: The code list (schema/baunvo.py) under the names ui/map.py reads here: BAUGEBIETE, BAUFLAECHEN, and these.
+_norm, _BY_SIGN = code_key, BY_SIGN
 
 # ----------------------------------------------------------------------------
 # Numbers and dates
@@ -271,7 +274,7 @@ _BAUWEISE_ALIASES = {
 def explain_bauweise(props: dict, lang: str = "de") -> str | None:
     """Offene / geschlossene / abweichende Bauweise in plain words."""
     for key in ("bauweise", "bauweise_code"):
-        found = _BAUWEISE_ALIASES.get(_norm(props.get(key)))
+        found = _BAUWEISE_ALIASES.get(code_key(props.get(key)))
         if found:
             de, en = _BAUWEISE[found]
             return en if lang == "en" else de
@@ -283,220 +286,12 @@ def explain_bauweise(props: dict, lang: str = "de") -> str | None:
 # ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Baugebiet:
-    """One Baugebiet type of the BauNVO with its sign, names and plain-language meaning."""
-
-    sign: str
-    name_de: str
-    name_en: str
-    meaning_de: str
-    meaning_en: str
-    paragraph: str
-    group: str  # wohnen | misch | gewerbe | sonder -> map colour family
-    codes: tuple[str, ...]  # XPlanung code and decoded names
-
-
-BAUGEBIETE: tuple[Baugebiet, ...] = (
-    Baugebiet(
-        "WS",
-        "Kleinsiedlungsgebiet",
-        "Small settlement area",
-        "vorwiegend Kleinsiedlungen mit großen Nutzgärten; auch Wohngebäude mit höchstens zwei Wohnungen",
-        "mainly small settlement houses with large kitchen gardens; also houses with at most two flats",
-        "§ 2 BauNVO",
-        "wohnen",
-        ("1000", "kleinsiedlungsgebiet"),
-    ),
-    Baugebiet(
-        "WR",
-        "Reines Wohngebiet",
-        "Purely residential area",
-        "nur Wohnen; ausnahmsweise kleine Läden und nicht störende Handwerksbetriebe für den täglichen Bedarf",
-        "housing only; small shops and non-disturbing craft businesses for daily needs by exception",
-        "§ 3 BauNVO",
-        "wohnen",
-        ("1100", "reineswohngebiet"),
-    ),
-    Baugebiet(
-        "WA",
-        "Allgemeines Wohngebiet",
-        "General residential area",
-        "vorwiegend Wohnen; Läden, Gaststätten, nicht störende Handwerksbetriebe zulässig",
-        "mainly housing; shops, restaurants and non-disturbing craft businesses allowed",
-        "§ 4 BauNVO",
-        "wohnen",
-        ("1200", "allgwohngebiet", "allgemeineswohngebiet"),
-    ),
-    Baugebiet(
-        "WB",
-        "Besonderes Wohngebiet",
-        "Special residential area",
-        "bestehende Wohngebiete mit Läden, Büros und Betrieben; das Wohnen soll erhalten und fortentwickelt werden",
-        "existing residential areas with shops, offices and businesses; housing is to be kept and developed",
-        "§ 4a BauNVO",
-        "wohnen",
-        ("1300", "besondereswohngebiet"),
-    ),
-    Baugebiet(
-        "MD",
-        "Dorfgebiet",
-        "Village area",
-        "Bauernhöfe, Wohnen und Gewerbe, das nicht wesentlich stört; die Landwirtschaft hat Vorrang",
-        "farms, housing and businesses that do not disturb significantly; agriculture has priority",
-        "§ 5 BauNVO",
-        "misch",
-        ("1400", "dorfgebiet"),
-    ),
-    Baugebiet(
-        "MDW",
-        "Dörfliches Wohngebiet",
-        "Village residential area",
-        "Wohnen, Nebenerwerbs-Landwirtschaft und nicht wesentlich störendes Gewerbe nebeneinander",
-        "housing, part-time farming and businesses that do not disturb significantly, side by side",
-        "§ 5a BauNVO",
-        "misch",
-        ("1450", "doerflicheswohngebiet"),
-    ),
-    Baugebiet(
-        "MI",
-        "Mischgebiet",
-        "Mixed area",
-        "Wohnen und Gewerbe, das das Wohnen nicht wesentlich stört, gleichberechtigt nebeneinander",
-        "housing and businesses that do not significantly disturb housing, on equal terms",
-        "§ 6 BauNVO",
-        "misch",
-        ("1500", "mischgebiet"),
-    ),
-    Baugebiet(
-        "MU",
-        "Urbanes Gebiet",
-        "Urban area",
-        "Wohnen, Gewerbe, soziale und kulturelle Einrichtungen dicht gemischt; die Mischung muss nicht gleich verteilt sein",
-        "housing, businesses, social and cultural facilities densely mixed; the mix need not be even",
-        "§ 6a BauNVO",
-        "misch",
-        ("1550", "urbanesgebiet"),
-    ),
-    Baugebiet(
-        "MK",
-        "Kerngebiet",
-        "Core area",
-        "Zentrum mit Handel, Büros, Verwaltung, Gastronomie und Kultur; Wohnen nur eingeschränkt",
-        "centre with retail, offices, administration, restaurants and culture; housing only in part",
-        "§ 7 BauNVO",
-        "misch",
-        ("1600", "kerngebiet"),
-    ),
-    Baugebiet(
-        "GE",
-        "Gewerbegebiet",
-        "Commercial area",
-        "vorwiegend Gewerbebetriebe, die nicht erheblich belästigen; Wohnungen nur ausnahmsweise für Betriebsinhaber und Aufsicht",
-        "mainly businesses that do not cause significant nuisance; flats only by exception for owners and supervisors",
-        "§ 8 BauNVO",
-        "gewerbe",
-        ("1700", "gewerbegebiet"),
-    ),
-    Baugebiet(
-        "GI",
-        "Industriegebiet",
-        "Industrial area",
-        "ausschließlich Gewerbe- und Industriebetriebe, vor allem solche, die anderswo unzulässig sind; kein Wohnen",
-        "exclusively commercial and industrial plants, above all those not allowed elsewhere; no housing",
-        "§ 9 BauNVO",
-        "gewerbe",
-        ("1800", "industriegebiet"),
-    ),
-    Baugebiet(
-        "SO",
-        "Sondergebiet, das der Erholung dient",
-        "Special area for recreation",
-        "Wochenendhäuser, Ferienhäuser oder Campingplätze",
-        "weekend houses, holiday homes or camp sites",
-        "§ 10 BauNVO",
-        "sonder",
-        ("2000", "sondergebieterholung"),
-    ),
-    Baugebiet(
-        "SO",
-        "Sonstiges Sondergebiet",
-        "Other special area",
-        "ein besonderer Zweck, den der Plan festlegt, z. B. Einkaufszentrum, Hochschule oder Klinik",
-        "a particular purpose set by the plan, e.g. shopping centre, university or hospital",
-        "§ 11 BauNVO",
-        "sonder",
-        ("2100", "sondergebietsonst", "4000", "sondergebiet"),
-    ),
-    Baugebiet(
-        "SO",
-        "Wochenendhausgebiet",
-        "Weekend house area",
-        "Wochenendhäuser als Einzelhäuser; kein dauerhaftes Wohnen",
-        "weekend houses as detached houses; no permanent living",
-        "§ 10 BauNVO",
-        "sonder",
-        ("3000", "wochenendhausgebiet"),
-    ),
-    Baugebiet(
-        "",
-        "Sonstiges Gebiet",
-        "Other area",
-        "eine besondere Nutzung – siehe Planzeichnung und textliche Festsetzungen",
-        "a particular use – see the plan drawing and the textual provisions",
-        "",
-        "sonder",
-        ("9999", "sonstigesgebiet"),
-    ),
-)
-
-#: Bauflächen (§ 1 (1) BauNVO), used where a plan fixes only the general type of use.
-BAUFLAECHEN = {
-    "wohnen": ("W", "Wohnbaufläche", "Residential building land", ("1000", "wohnbauflaeche", "w")),
-    "misch": ("M", "Gemischte Baufläche", "Mixed building land", ("2000", "gemischtebauflaeche", "m")),
-    "gewerbe": ("G", "Gewerbliche Baufläche", "Commercial building land", ("3000", "gewerblichebauflaeche", "g")),
-    "sonder": (
-        "S",
-        "Sonderbaufläche",
-        "Special building land",
-        ("4000", "sonderbauflaeche", "s", "9999", "sonstigebauflaeche"),
-    ),
-}
-
-_BY_SIGN = {g.sign: g for g in BAUGEBIETE if g.sign and g.sign != "SO"}
-_BY_CODE = {code: g for g in BAUGEBIETE for code in g.codes}
-
-
-def _norm(value) -> str:
-    """Lower-case letters/digits only, umlauts folded: ``'Allg. Wohngebiet'`` -> ``'allgwohngebiet'``."""
-    if value is None:
-        return ""
-    text = str(value).strip().lower()
-    text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    if text.endswith(".0") and text[:-2].isdigit():  # numeric codes that went through a float
-        text = text[:-2]
-    return re.sub(r"[^a-z0-9]", "", text)
-
-
-def baugebiet_of(props: dict) -> Baugebiet | None:
-    """The BauNVO Baugebiet a zone belongs to, from its sign, decoded name or code."""
-    sign = str(props.get("art_code") or "").strip().upper()
-    if sign in _BY_SIGN:
-        return _BY_SIGN[sign]
-    found = _BY_CODE.get(_norm(props.get("besondere_art_der_baulichen_nutzung")))
-    if found:
-        return found
-    if sign == "SO":
-        return _BY_CODE["2100"]
-    return None
-
-
 def nutzung_group(props: dict) -> str | None:
     """Colour family of a zone: ``wohnen``, ``misch``, ``gewerbe``, ``sonder`` (None if unknown)."""
     found = baugebiet_of(props)
     if found:
         return found.group
-    allg = _norm(props.get("allg_art_der_baulichen_nutzung"))
+    allg = code_key(props.get("allg_art_der_baulichen_nutzung"))
     for group, (_, _, _, codes) in BAUFLAECHEN.items():
         if allg in codes:
             return group
@@ -511,7 +306,7 @@ def explain_art(props: dict, lang: str = "de") -> str | None:
         meaning = found.meaning_en if lang == "en" else found.meaning_de
         prefix = f"{found.sign} – {name}" if found.sign else name
         return f"{prefix}: {meaning}"
-    allg = _norm(props.get("allg_art_der_baulichen_nutzung"))
+    allg = code_key(props.get("allg_art_der_baulichen_nutzung"))
     for sign, name_de, name_en, codes in BAUFLAECHEN.values():
         if allg in codes:
             if lang == "en":
@@ -528,7 +323,7 @@ def art_label(props: dict, lang: str = "de") -> str:
     if found:
         name = found.name_en if lang == "en" else found.name_de
         return f"{found.sign} – {name}" if found.sign else name
-    allg = _norm(props.get("allg_art_der_baulichen_nutzung"))
+    allg = code_key(props.get("allg_art_der_baulichen_nutzung"))
     for sign, name_de, name_en, codes in BAUFLAECHEN.values():
         if allg in codes:
             return f"{sign} – {name_en if lang == 'en' else name_de}"
@@ -549,8 +344,8 @@ def measures_label(props: dict, lang: str = "de") -> str:
     z = _num(props, "z_zwingend") or _num(props, "z") or _num(props, "z_max")
     if z:
         parts.append(roman(int(z)))
-    bauweise = _BAUWEISE_ALIASES.get(_norm(props.get("bauweise"))) or _BAUWEISE_ALIASES.get(
-        _norm(props.get("bauweise_code"))
+    bauweise = _BAUWEISE_ALIASES.get(code_key(props.get("bauweise"))) or _BAUWEISE_ALIASES.get(
+        code_key(props.get("bauweise_code"))
     )
     if bauweise:
         parts.append(bauweise[0])
@@ -564,7 +359,7 @@ def measures_label(props: dict, lang: str = "de") -> str:
 
 def explain_baulinie(props: dict, lang: str = "de") -> str | None:
     """What a Baugrenze or Baulinie means for whoever builds."""
-    art = _norm(props.get("art") or props.get("xplan_class"))
+    art = code_key(props.get("art") or props.get("xplan_class"))
     if "baulinie" in art:
         if lang == "en":
             return "Baulinie (building line): buildings must be built right on this line"
@@ -643,7 +438,7 @@ _RECHTSSTAND_CODES = {
 def explain_rechtsstand(props: dict, lang: str = "de") -> str | None:
     """The plan's legal status in plain words (from the decoded name or the XPlanung code)."""
     for key in ("rechtsstand", "rechtsstand_code"):
-        norm = _norm(props.get(key))
+        norm = code_key(props.get(key))
         norm = _RECHTSSTAND_CODES.get(norm, norm)
         if norm in _RECHTSSTAND:
             de, en = _RECHTSSTAND[norm]

@@ -53,7 +53,7 @@ import requests
 from jinja2 import Environment
 from lxml import html as lxml_html
 
-from api.access import hash_secret
+from access.rules import hash_secret
 from tests.contributions.common import GEOJSON, INSIDE, MODERATOR, PLANNER, SECRET, TIMEOUT
 from tests.injection_payloads import PAYLOADS, Payload
 

@@ -1,10 +1,11 @@
-"""The contribution model and access rules as pure functions (no server)."""
+"""The contribution model and the access rules (access/rules.py) as pure functions (no server)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api import access
+from access import rules
+from access.viewer import role_for
 from providers.contributions import (
     InvalidContribution,
     clean_properties,
@@ -56,30 +57,41 @@ def test_public_statuses(kind, status, public):
 
 
 def test_visibility_by_role_and_secret():
-    row = {"kind": "kommentar", "status": "eingereicht", "author_secret_hash": access.hash_secret("s" * 30)}
-    assert not visible_to(access.Viewer(), row)
-    assert visible_to(access.Viewer(secret_hashes=(access.hash_secret("s" * 30),)), row)
-    assert visible_to(access.Viewer(role=access.MODERATOR), row)
-    assert visibility_filter(access.Viewer(role=access.PLANNER)) is None
-    assert "author_secret_hash" in repr(visibility_filter(access.Viewer(secret_hashes=("h",))))
+    row = {"kind": "kommentar", "status": "eingereicht", "author_secret_hash": rules.hash_secret("s" * 30)}
+    assert not visible_to(rules.Viewer(), row)
+    assert visible_to(rules.Viewer(secret_hashes=(rules.hash_secret("s" * 30),)), row)
+    assert visible_to(rules.Viewer(role=rules.MODERATOR), row)
+    assert visibility_filter(rules.Viewer(role=rules.PLANNER)) is None
+    assert "author_secret_hash" in repr(visibility_filter(rules.Viewer(secret_hashes=("h",))))
 
 
 def test_role_tokens_compared(monkeypatch):
     monkeypatch.setenv("BUERGERGIS_PLANNER_TOKEN", "p-token")
     monkeypatch.setenv("BUERGERGIS_MODERATOR_TOKEN", "m-token")
-    assert access.role_for("Bearer p-token") == (access.PLANNER, False)
-    assert access.role_for("Bearer m-token") == (access.MODERATOR, False)
-    assert access.role_for("Bearer other") == (access.CITIZEN, True)
-    assert access.role_for(None) == (access.CITIZEN, False)
+    assert role_for("Bearer p-token") == (rules.PLANNER, False)
+    assert role_for("Bearer m-token") == (rules.MODERATOR, False)
+    assert role_for("Bearer other") == (rules.CITIZEN, True)
+    assert role_for(None) == (rules.CITIZEN, False)
+
+
+def test_write_refusals_say_whether_signing_in_would_help():
+    assert rules.write_refusal(rules.Viewer(role=rules.ADMIN), rules.PLANNER) is None
+    assert rules.write_refusal(rules.Viewer(role=rules.PLANNER), rules.MODERATOR) is None
+    expired = rules.write_refusal(rules.Viewer(session_expired=True), rules.PLANNER)
+    assert (expired.http_status_code, expired.ogc_exception_code) == (401, "SessionExpired")
+    moderator = rules.Viewer(role=rules.MODERATOR, via="oidc")
+    assert rules.write_refusal(moderator, rules.PLANNER).http_status_code == 403  # signing in again would not help
+    assert rules.write_refusal(moderator, rules.ADMIN).http_status_code == 403
+    assert rules.write_refusal(rules.Viewer(), rules.MODERATOR).http_status_code == 401
 
 
 def test_phase_rules():
     phases = [{"opens_at": (NOW - timedelta(days=2)).isoformat(), "closes_at": (NOW - timedelta(days=1)).isoformat()}]
-    with pytest.raises(access.Forbidden) as err:
-        access.require_open_phase(access.Viewer(), "kommentar", ("plan", "P1"), phases, NOW)
+    with pytest.raises(rules.Forbidden) as err:
+        rules.require_open_phase(rules.Viewer(), "kommentar", ("plan", "P1"), phases, NOW)
     assert "Plan P1" in err.value.message and "plan P1 is closed" in err.value.message
-    access.require_open_phase(access.Viewer(), "maengelmeldung", ("plan", "P1"), phases, NOW)
-    access.require_open_phase(access.Viewer(role=access.MODERATOR), "kommentar", ("plan", "P1"), phases, NOW)
-    access.require_open_phase(access.Viewer(), "kommentar", ("general", None), [{"opens_at": None}], NOW)
-    with pytest.raises(access.Forbidden):
-        access.require_open_phase(access.Viewer(), "kommentar", ("general", None), [], NOW)
+    rules.require_open_phase(rules.Viewer(), "maengelmeldung", ("plan", "P1"), phases, NOW)
+    rules.require_open_phase(rules.Viewer(role=rules.MODERATOR), "kommentar", ("plan", "P1"), phases, NOW)
+    rules.require_open_phase(rules.Viewer(), "kommentar", ("general", None), [{"opens_at": None}], NOW)
+    with pytest.raises(rules.Forbidden):
+        rules.require_open_phase(rules.Viewer(), "kommentar", ("general", None), [], NOW)

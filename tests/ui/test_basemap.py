@@ -1,4 +1,5 @@
-"""Basemap settings (ui/basemap.py), the map's search helpers and layer addresses (ui/map.py), without a browser."""
+"""Basemap settings (settings/basemap.py) and their Leaflet layer (ui/basemap.py), the map's search helpers and
+layer addresses (ui/map.py), without a browser."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 import pytest
 from dash import html
 
-from ui.basemap import BasemapError, BasemapSettings, basemap_from
+from settings.basemap import BasemapError, BasemapSettings
+from ui.basemap import basemap_from
 
 
 def _settings(**values) -> BasemapSettings:

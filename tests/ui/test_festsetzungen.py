@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from schema.baunvo import BAUGEBIETE
 from ui.festsetzungen import (
-    BAUGEBIETE,
     art_label,
     explain,
     explain_art,
