@@ -15,7 +15,7 @@
   (axis order as the CRS defines it); the body is turned into CRS84 before any check sees it, so every
   collection and both stores treat it alike. An unknown CRS is a 400.
 * **401 with WWW-Authenticate** (``Bearer realm="buergergis"``) on every 401, as RFC 9110 requires.
-* **OpenAPI security**: :func:`openapi_with_security` adds ``securitySchemes`` (planner/moderator bearer
+* **OpenAPI security**: :func:`add_security` adds ``securitySchemes`` (planner/moderator bearer
   token, the staff session cookie, a contribution's secret header) to the generated document and marks the
   feature writes with them.
 """
@@ -106,6 +106,18 @@ def _part5_schema_link(collection_href: str) -> dict:
     }
 
 
+def _gml_schema_link(collection_href: str) -> dict:
+    """The collection's GML application schema (:mod:`api.gml_schema`) for GDAL up to 3.8, which looks for
+    the relation spelled ``describedBy`` and learns the geometry type only from an XML schema (Debian's QGIS
+    3.22 opens OGC API layers through that GDAL)."""
+    return {
+        "rel": "describedBy",
+        "type": "application/xml",
+        "title": "GML-Anwendungsschema (XSD) der Objekte / GML application schema of the features",
+        "href": f"{collection_href}/schema/gml",
+    }
+
+
 def feature_schema(part5: dict) -> dict:
     """A collection's schema as the JSON Schema of one GeoJSON Feature.
 
@@ -171,6 +183,7 @@ def _link_schema(collection: dict) -> None:
         # GDAL takes the first JSON Schema link: the GeoJSON-Feature form first, then the Part 5 one.
         links.append(_schema_link(_collection_href(collection_id)))
         links.append(_part5_schema_link(_collection_href(collection_id)))
+        links.append(_gml_schema_link(_collection_href(collection_id)))
 
 
 def _splice_items_link(body: bytes, link: dict) -> bytes:
@@ -312,6 +325,20 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
             return part5.get_data(), part5.status_code, {"Content-Type": part5.content_type}
         body = json.dumps(feature_schema(part5.get_json(force=True)), ensure_ascii=False)
         return Response(body, mimetype="application/schema+json", headers={"Cache-Control": "max-age=300"})
+
+    @server.get("/oapi/collections/<collection_id>/schema/gml")
+    def gml_schema_of(collection_id: str):
+        """The collection's ``/schema`` as a GML application schema (:func:`api.gml_schema.gml_application_schema`)."""
+        from api.gml_schema import gml_application_schema
+
+        if not _is_feature_collection(collection_id):
+            return _refuse(404, "NotFound", f"Keine Objektsammlung {collection_id!r} / no feature collection")
+        with server.test_client() as inner:  # pygeoapi's own schema, through the same rules as any read
+            part5 = inner.get(f"/oapi/collections/{collection_id}/schema?f=json")
+        if part5.status_code != 200:
+            return part5.get_data(), part5.status_code, {"Content-Type": part5.content_type}
+        body = gml_application_schema(collection_id, part5.get_json(force=True))
+        return Response(body, mimetype="application/xml", headers={"Cache-Control": "max-age=300"})
 
     @server.errorhandler(ProviderTileNotFoundError)
     def tileset_not_served(err):  # tileset metadata of a tile matrix set the collection does not have
@@ -530,14 +557,19 @@ SECURITY_SCHEMES = {
 
 
 def openapi_with_security(document: str) -> str:
-    """The generated OpenAPI document (YAML) with security schemes and the feature writes marked.
-
-    Writes to plan and city layers need the bearer token or a staff session; a contribution is created by
-    anyone (``{}``: no credentials) and replaced or deleted with its secret or by staff.
-    """
+    """The generated OpenAPI document (YAML) with security schemes and the feature writes marked."""
     import yaml
 
-    spec = yaml.safe_load(document)
+    return yaml.safe_dump(add_security(yaml.safe_load(document)), sort_keys=False, allow_unicode=True)
+
+
+def add_security(spec: dict) -> dict:
+    """Add the security schemes to an OpenAPI document (a dict, changed in place and returned); mark the writes.
+
+    Writes to plan and city layers need the bearer token or a staff session; a contribution is created by
+    anyone (``{}``: no credentials) and replaced or deleted with its secret or by staff. The start-up works on
+    the dict (``api/openapi_document.py``): a YAML round trip of the 400 kB document cost a second.
+    """
     spec.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     staff = [{"bearerToken": []}, {"staffSession": []}]
     for path, operations in (spec.get("paths") or {}).items():
@@ -560,4 +592,4 @@ def openapi_with_security(document: str) -> str:
                 "401", {"description": "Anmeldung fehlt / credentials missing (WWW-Authenticate: Bearer)"}
             )
             responses.setdefault("403", {"description": "Keine Berechtigung / not allowed"})
-    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
+    return spec

@@ -225,3 +225,36 @@ def test_coverage_bbox_crs_subset_and_datetime(api_server):
     assert requests.get(coverage, params={"f": "json", "datetime": "2020-01-01"}, timeout=60).status_code == 400
     dem = requests.get(f"{api_server.api}/collections/dem", params={"f": "json"}, timeout=30).json()
     assert dem["itemType"] == "coverage"
+
+
+def test_collections_link_a_gml_application_schema_older_gdal_reads(api_server):
+    """GDAL up to 3.8 (under Debian's QGIS) reads field and geometry types only from a link spelled
+    ``describedBy``, and the geometry type only from an XML schema: the XSD says what ``/schema`` says."""
+    from lxml import etree
+
+    collection = requests.get(f"{api_server.api}/collections/bp_baugebiet", params={"f": "json"}, timeout=30).json()
+    (link,) = [lk for lk in collection["links"] if lk["rel"] == "describedBy"]
+    assert link["type"] == "application/xml"
+    r = requests.get(link["href"], timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/xml")
+    xs = {"xs": "http://www.w3.org/2001/XMLSchema"}
+    root = etree.fromstring(r.content)
+    types = {e.get("name"): e.get("type") for e in root.iterfind(".//xs:sequence/xs:element", xs)}
+    assert types["geometry"] == "gml:MultiSurfacePropertyType"
+    assert types["grz"] == "xs:double" and types["z"] == "xs:long" and types["plan_id"] == "xs:string"
+    assert root.find("xs:element", xs).get("name") == "bp_baugebiet"
+    # the empty contributions keep their fields, and a list stays a list
+    empty = etree.fromstring(requests.get(f"{api_server.api}/collections/contributions/schema/gml", timeout=30).content)
+    fields = {e.get("name"): e for e in empty.iterfind(".//xs:sequence/xs:element", xs)}
+    assert {"kind", "text", "status"} <= set(fields) and fields["status_history"].get("maxOccurs") == "unbounded"
+    missing = requests.get(f"{api_server.api}/collections/no_such_layer/schema/gml", timeout=30)
+    assert missing.status_code == 404 and "no feature collection" in missing.json()["description"]
+
+
+def test_gdal_reads_field_and_geometry_types_from_the_schema(api_server):
+    import pyogrio
+
+    info = pyogrio.read_info(f"OAPIF:{api_server.api}/collections/procedures")
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert fields["opens_at"].startswith("datetime64") and fields["title_de"] == "object"
+    assert info["geometry_type"] == "MultiPolygon"
