@@ -15,7 +15,7 @@ row at hand), the process runs (``scenarios/processes.py``) and the thin guard i
 (``api/access.py``) share one set of rules, and the rules can be tested without a server.
 
 The refusals are pygeoapi provider errors (as :mod:`intake.errors`): pygeoapi turns them into their status
-code and the message, in German and English.
+code and the message, in German and English, from the catalogue :mod:`access.messages`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from http import HTTPStatus
 
 from pygeoapi.provider.base import ProviderGenericError, ProviderInvalidDataError
 
+from access.messages import message, pair
+
 CITIZEN, MODERATOR, PLANNER = "citizen", "moderator", "planner"
 ADMIN = "admin"
 
@@ -40,11 +42,8 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 #: At most this many secrets of one header are read (a browser holds one; a long list only costs hashing).
 MAX_SECRETS = 50
 
-SESSION_EXPIRED = (
-    "Ihre Anmeldung ist abgelaufen oder beendet; bitte melden Sie sich erneut an / "
-    "your session has expired or ended; please sign in again"
-)
-UNKNOWN_TOKEN = "Unbekanntes Token / unknown token"
+SESSION_EXPIRED = message("session_expired")
+UNKNOWN_TOKEN = message("token_unknown")
 
 
 # -- errors (pygeoapi turns a ProviderGenericError into its status code and message) ------------
@@ -139,9 +138,7 @@ def secret_hashes(header: str | None) -> tuple[str, ...]:
 def checked_secret(given: str) -> str:
     """A client's own secret for a new contribution, if well-formed; else :class:`BadSecret`."""
     if not SECRET_PATTERN.match(given):
-        raise BadSecret(
-            f"{SECRET_HEADER} must be 22-128 characters of A-Z a-z 0-9 _ - (or leave it out and the server makes one)"
-        )
+        raise BadSecret(message("secret_malformed", header=SECRET_HEADER))
     return given
 
 
@@ -155,15 +152,9 @@ def require_author_or_moderator(viewer: Viewer, author_secret_hash: str | None) 
     if viewer.is_moderator:
         return
     if not viewer.secret_hashes:
-        raise CredentialsRequired(
-            f"Nur mit dem Geheimnis des Beitrags ({SECRET_HEADER}) oder als Moderation / "
-            f"changing a contribution needs its secret ({SECRET_HEADER} header) or a moderator token"
-        )
+        raise CredentialsRequired(message("secret_or_moderator", header=SECRET_HEADER))
     if not viewer.owns(author_secret_hash):
-        raise Forbidden(
-            "Dies ist nicht Ihr Beitrag / this is not your contribution: "
-            "only its author (with its secret) or a moderator may change it"
-        )
+        raise Forbidden(message("not_your_contribution"))
 
 
 def require_moderator(viewer: Viewer) -> None:
@@ -172,10 +163,8 @@ def require_moderator(viewer: Viewer) -> None:
     if viewer.session_expired:
         raise CredentialsRequired(SESSION_EXPIRED)
     if viewer.token_sent or viewer.via:
-        raise Forbidden("Nur Moderation oder Planung / only moderators or planners may do this")
-    raise CredentialsRequired(
-        "Anmeldung als Moderation nötig / a moderator token is required (Authorization: Bearer …)"
-    )
+        raise Forbidden(message("moderators_only"))
+    raise CredentialsRequired(message("moderator_sign_in"))
 
 
 def require_planner(viewer: Viewer) -> None:
@@ -184,10 +173,8 @@ def require_planner(viewer: Viewer) -> None:
     if viewer.is_planner:
         return
     if viewer.token_sent or viewer.role != CITIZEN or viewer.via:
-        raise Forbidden("Nur die Planung / only planners may do this")
-    raise CredentialsRequired(
-        "Anmeldung als Planung nötig / sign in as a planner (or send a planner token: Authorization: Bearer …)"
-    )
+        raise Forbidden(message("planners_only"))
+    raise CredentialsRequired(message("planner_sign_in"))
 
 
 def write_refusal(viewer: Viewer, role: str) -> AccessError | None:
@@ -201,16 +188,10 @@ def write_refusal(viewer: Viewer, role: str) -> AccessError | None:
     signed_in = viewer.token_sent or bool(viewer.via)
     if role == PLANNER:
         if signed_in:
-            return Forbidden("Schreiben nur mit Planungs-Berechtigung / writing here needs the planner role")
-        return CredentialsRequired(
-            "Schreiben nur mit Berechtigung / writing needs a planner token (Authorization: Bearer …)"
-        )
-    message = (
-        "Nur Moderation oder Planung / only moderators or planners may do this"
-        if role == MODERATOR
-        else "Nur für die Administration / only admins may do this"
-    )
-    return Forbidden(message) if signed_in else CredentialsRequired(message)
+            return Forbidden(message("write_needs_planner_role"))
+        return CredentialsRequired(message("write_needs_planner_token"))
+    text = message("moderators_only" if role == MODERATOR else "admins_only")
+    return Forbidden(text) if signed_in else CredentialsRequired(text)
 
 
 # -- participation phases -------------------------------------------------------------------------
@@ -235,28 +216,17 @@ def require_open_phase(
     now = now or datetime.now(UTC)
     if any(phase_is_open(p, now) for p in phases):
         return
-    what_de, what_en = {
-        "plan": (f"den Plan {scope[1]}", f"plan {scope[1]}"),
-        "scenario": (f"das Szenario {scope[1]}", f"scenario {scope[1]}"),
-    }.get(scope[0], ("allgemeine Beiträge", "general contributions"))
+    what_key = {"plan": "phase_of_plan", "scenario": "phase_of_scenario"}.get(scope[0], "phase_of_general")
+    what_de, what = pair(what_key, id=scope[1])
     upcoming = sorted(o for o in (_instant(p.get("opens_at")) for p in phases) if o and o > now)
     past = sorted(c for c in (_instant(p.get("closes_at")) for p in phases) if c and c <= now)
     if upcoming:
-        when_de, when_en = (
-            f" Sie beginnt am {upcoming[0]:%d.%m.%Y %H:%M} UTC.",
-            f" It opens on {upcoming[0]:%Y-%m-%d %H:%M} UTC.",
-        )
+        when_de, when = pair("phase_opens", moment=upcoming[0])
     elif past:
-        when_de, when_en = (
-            f" Sie endete am {past[-1]:%d.%m.%Y %H:%M} UTC.",
-            f" It closed on {past[-1]:%Y-%m-%d %H:%M} UTC.",
-        )
+        when_de, when = pair("phase_ended", moment=past[-1])
     else:
-        when_de, when_en = " Es ist keine Beteiligungsphase eingerichtet.", " No participation phase is set up."
-    raise Forbidden(
-        f"Die Beteiligung für {what_de} ist nicht geöffnet; Beiträge werden nicht angenommen.{when_de}"
-        f" / Participation for {what_en} is closed; contributions are not accepted.{when_en}"
-    )
+        when_de, when = pair("phase_none")
+    raise Forbidden(message("phase_closed", what_de=what_de, what=what, when_de=when_de, when=when))
 
 
 def _instant(value) -> datetime | None:

@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 
 from access import db as rows
+from access.messages import message
 from access.settings import STAFF_ROLES
 
 PREFIX = "bgis_"
@@ -55,15 +56,9 @@ def weak_env_secrets(environ=None) -> list[str]:
         if not value:
             continue
         if len(value) < MIN_TOKEN_LENGTH:
-            problems.append(
-                f"{variable} ist zu kurz ({len(value)} Zeichen, mindestens {MIN_TOKEN_LENGTH}) / "
-                f"{variable} is too short ({len(value)} characters, at least {MIN_TOKEN_LENGTH})"
-            )
+            problems.append(message("env_token_short", variable=variable, length=len(value), min=MIN_TOKEN_LENGTH))
         elif entropy_bits_per_char(value) < MIN_BITS_PER_CHAR:
-            problems.append(
-                f"{variable} ist zu regelmäßig (zu wenige verschiedene Zeichen) / {variable} is too "
-                "regular (too few different characters) to withstand guessing"
-            )
+            problems.append(message("env_token_regular", variable=variable))
     return problems
 
 
@@ -79,9 +74,9 @@ def require_strong_env_secrets(environ=None) -> None:
     problems = weak_env_secrets(environ)
     if problems:
         raise WeakTokenError(
-            "Bürger-GIS startet nicht / will not start:\n  "
+            f"{message('start_refused')}:\n  "
             + "\n  ".join(problems)
-            + f"\nEin starkes Token erzeugen / make a strong token:  {HOW_TO_MAKE_ONE}"
+            + f"\n{message('env_token_how')}:  {HOW_TO_MAKE_ONE}"
         )
 
 
@@ -126,15 +121,9 @@ class ServiceTokens:
         """(the token, its public row); :class:`TokenError` for a bad name/role or an active token of that name."""
         name = (name or "").strip() if isinstance(name, str) else ""
         if not NAME_PATTERN.match(name):
-            raise TokenError(
-                400,
-                "Name: 1-64 Zeichen A-Z a-z 0-9 . _ -, am Anfang ein Buchstabe oder eine Ziffer / "
-                "name: 1-64 characters A-Z a-z 0-9 . _ - starting with a letter or digit",
-            )
+            raise TokenError(400, message("token_name"))
         if role not in STAFF_ROLES:
-            raise TokenError(
-                400, f"Rolle muss eine von {', '.join(STAFF_ROLES)} sein / role must be one of {', '.join(STAFF_ROLES)}"
-            )
+            raise TokenError(400, message("token_role", roles=", ".join(STAFF_ROLES)))
         token = PREFIX + secrets.token_urlsafe(32)
         row = {
             "id": uuid.uuid4().hex,
@@ -145,11 +134,7 @@ class ServiceTokens:
         }
         with self.db.transaction(lock="service_tokens") as tx:
             if tx.fetch("SELECT 1 FROM service_tokens WHERE name = :name AND revoked_at IS NULL", {"name": name}):
-                raise TokenError(
-                    409,
-                    f"Es gibt schon ein gültiges Token „{name}“; erst widerrufen / "
-                    f"an active token named {name!r} exists; revoke it first",
-                )
+                raise TokenError(409, message("token_exists", name=name))
             tx.execute(
                 "INSERT INTO service_tokens (id, name, role, token_hash, created_at) "
                 "VALUES (:id, :name, :role, :token_hash, :created_at)",
@@ -168,7 +153,7 @@ class ServiceTokens:
         with self.db.transaction(lock="service_tokens") as tx:
             found = tx.fetch("SELECT * FROM service_tokens WHERE name = :name AND revoked_at IS NULL", {"name": name})
             if not found:
-                raise TokenError(404, f"Kein gültiges Token „{name}“ / no active token named {name!r}")
+                raise TokenError(404, message("token_not_found", name=name))
             moment = rows.iso(rows.now())
             tx.execute(
                 "UPDATE service_tokens SET revoked_at = :now WHERE id = :id", {"now": moment, "id": found[0]["id"]}

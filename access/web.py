@@ -25,6 +25,7 @@ from markupsafe import escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from access import sessions as staff
+from access.messages import message, pair
 from access.oidc import Oidc, SignInFailed, display_name
 from access.rules import ADMIN, SESSION_EXPIRED, UNKNOWN_TOKEN
 from access.settings import AccessSettings
@@ -79,9 +80,11 @@ def _json_error(status: int, code: str, message: str, **extra):
     return _no_store(jsonify({"code": code, "description": message, **extra})), status
 
 
-def _page(status: int, title_de: str, title_en: str, text_de: str, text_en: str, link: bool = True):
+def _page(status: int, title: tuple[str, str], text: tuple[str, str], link: bool = True):
+    """A small page for people: ``title`` and ``text`` are (German, English) pairs of :mod:`access.messages`."""
+    (title_de, title_en), (text_de, text_en) = title, text
     back = _portal_root()
-    again = f'<p><a href="{escape(back)}">Zurück zum Portal / back to the portal</a></p>' if link else ""
+    again = f'<p><a href="{escape(back)}">{escape(message("back_to_portal"))}</a></p>' if link else ""
     body = (
         f'<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
         f'content="width=device-width, initial-scale=1"><title>{escape(title_de)} – Bürger-GIS</title></head>'
@@ -95,27 +98,11 @@ def _page(status: int, title_de: str, title_en: str, text_de: str, text_en: str,
 
 
 def _not_set_up():
-    return _page(
-        503,
-        "Anmeldung nicht eingerichtet",
-        "Sign-in is not set up",
-        "Die Anmeldung für Mitarbeitende (OpenID Connect) ist in dieser Installation nicht eingerichtet. "
-        "Die Verwaltung stellt sie mit BUERGERGIS_OIDC_ISSUER und BUERGERGIS_OIDC_CLIENT_ID ein. "
-        "Alle öffentlichen Inhalte sind ohne Anmeldung zugänglich.",
-        "Staff sign-in (OpenID Connect) is not set up for this installation. The administrators set it up "
-        "with BUERGERGIS_OIDC_ISSUER and BUERGERGIS_OIDC_CLIENT_ID. Everything public is open without "
-        "signing in.",
-    )
+    return _page(503, pair("signin_not_set_up_title"), pair("signin_not_set_up"))
 
 
 def _unreachable():
-    return _page(
-        502,
-        "Anmeldedienst nicht erreichbar",
-        "Sign-in service unreachable",
-        "Der Anmeldedienst der Verwaltung antwortet gerade nicht. Bitte versuchen Sie es später erneut.",
-        "The administration's sign-in service is not answering. Please try again later.",
-    )
+    return _page(502, pair("signin_unreachable_title"), pair("signin_unreachable"))
 
 
 # -- sign-in ----------------------------------------------------------------------------------------------
@@ -148,25 +135,14 @@ def callback():
     if error:
         page = _page(
             403 if error == "access_denied" else 400,
-            "Anmeldung nicht erfolgt",
-            "Not signed in",
-            f"Der Anmeldedienst hat die Anmeldung nicht bestätigt ({error[:100]}). "
-            "Sie können es über „Anmelden“ erneut versuchen.",
-            f"The sign-in service did not confirm the sign-in ({error[:100]}). You may try again with “Sign in”.",
+            pair("signin_not_confirmed_title"),
+            pair("signin_not_confirmed", error=error[:100]),
         )
         return _without_login_cookie(page, context)
     if login_state is None or not hmac.compare_digest(
         str(login_state.get("state", "")).encode(), request.args.get("state", "").encode()
     ):
-        page = _page(
-            400,
-            "Anmeldung abgelaufen",
-            "Sign-in expired",
-            "Diese Anmeldung ist unbekannt oder älter als 10 Minuten (oder der Browser hat das Cookie der "
-            "Anmeldung nicht gesendet). Bitte melden Sie sich erneut an.",
-            "This sign-in is unknown or older than 10 minutes (or the browser did not send the sign-in "
-            "cookie). Please sign in again.",
-        )
+        page = _page(400, pair("signin_expired_title"), pair("signin_expired"))
         return _without_login_cookie(page, context)
     try:
         claims = context.oidc.finish(login_state, request.args.get("code", ""), request.args.get("iss"))
@@ -174,13 +150,7 @@ def callback():
         LOG.warning("sign-in failed: %s", err)
         if err.unreachable:
             return _without_login_cookie(_unreachable(), context)
-        page = _page(
-            400,
-            "Anmeldung fehlgeschlagen",
-            "Sign-in failed",
-            "Die Antwort des Anmeldedienstes konnte nicht bestätigt werden. Bitte erneut versuchen.",
-            "The sign-in service's answer could not be verified. Please try again.",
-        )
+        page = _page(400, pair("signin_failed_title"), pair("signin_failed"))
         return _without_login_cookie(page, context)
     role = context.oidc.role(claims)
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
@@ -210,15 +180,7 @@ def logout():
         sent = request.headers.get(staff.CSRF_HEADER) or (request.form.get(staff.CSRF_FIELD) if form else None)
         if not staff.csrf_ok(row, sent):
             if form:
-                return _page(
-                    403,
-                    "Abmelden nicht möglich",
-                    "Cannot sign out",
-                    "Die Anfrage trug nicht das Sicherheitsmerkmal dieser Sitzung. Bitte laden Sie die "
-                    "Seite neu und melden Sie sich dort ab.",
-                    "The request did not carry this session's security token. Please reload the page "
-                    "and sign out there.",
-                )
+                return _page(403, pair("signout_refused_title"), pair("signout_refused"))
             return _json_error(403, "Forbidden", CSRF_MESSAGE)
         context.sessions.end(session_id)
     response = redirect(local_path(request.form.get("next")), 303) if form else jsonify({"signed_in": False})
@@ -226,11 +188,7 @@ def logout():
     return _no_store(response)
 
 
-CSRF_MESSAGE = (
-    f"Sicherheitsmerkmal fehlt oder ist falsch: Schreibzugriffe mit der Anmelde-Sitzung brauchen den "
-    f"Header {staff.CSRF_HEADER} (aus /api/me) / missing or wrong CSRF token: writes authenticated by "
-    f"the session cookie need the {staff.CSRF_HEADER} header (csrf_token from /api/me)"
-)
+CSRF_MESSAGE = message("csrf", header=staff.CSRF_HEADER)
 
 
 # -- who am I ---------------------------------------------------------------------------------------------
@@ -275,12 +233,8 @@ def _admin_refusal():
     if viewer.session_expired:
         return _json_error(401, "SessionExpired", SESSION_EXPIRED)
     if viewer.via:
-        return _json_error(403, "Forbidden", "Nur für die Administration / only admins may manage service tokens")
-    return _json_error(
-        401,
-        "Unauthorized",
-        "Anmeldung als Administration nötig / sign in as an admin (or send an admin token: Authorization: Bearer …)",
-    )
+        return _json_error(403, "Forbidden", message("tokens_admins_only"))
+    return _json_error(401, "Unauthorized", message("admin_sign_in"))
 
 
 @BLUEPRINT.get("/api/service-tokens")
@@ -296,11 +250,7 @@ def create_token():
         return refusal
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json_error(
-            400,
-            "InvalidParameterValue",
-            'Erwartet: {"name": …, "role": "planner"} als JSON / expected a JSON object {"name": …, "role": "planner"}',
-        )
+        return _json_error(400, "InvalidParameterValue", message("token_body"))
     try:
         name, role = body.get("name"), body.get("role")
         # not text: the checks of tokens.create refuse "" with the message that names the field
@@ -310,9 +260,7 @@ def create_token():
     except TokenError as err:
         return _json_error(err.status, "InvalidParameterValue" if err.status == 400 else "Conflict", str(err))
     LOG.info("service token %s (%s) created", row["name"], row["role"])
-    return _no_store(
-        jsonify({**row, "token": token, "note": "Das Token wird nur jetzt gezeigt / the token is shown only this once"})
-    ), 201
+    return _no_store(jsonify({**row, "token": token, "note": message("token_shown_once")})), 201
 
 
 @BLUEPRINT.delete("/api/service-tokens/<name>")

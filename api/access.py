@@ -2,9 +2,8 @@
 
 Who may do what is decided in ``access/``: the roles, the :class:`~access.rules.Viewer` and the rules over
 a stored contribution are pure functions in :mod:`access.rules`; :mod:`access.viewer` resolves the viewer
-of a request (environment tokens, service tokens, the staff session cookie, anonymous). The names other
-modules of ``api/`` and ``ui/`` read here (``access.current_viewer()``, ``access.require_planner`` …) are
-those, imported from there.
+of a request (environment tokens, service tokens, the staff session cookie, anonymous). Other modules import
+them from there; this module keeps only the guard (:func:`install`), its body checks and :func:`voter_id`.
 
 Staff are people: they sign in with the Kommune's identity provider (OpenID Connect,
 ``access/``) and get a server-side session (cookie); writes with the session cookie need
@@ -42,30 +41,10 @@ import re
 
 from flask import Flask, g, jsonify, request
 
-from access.rules import (  # noqa: F401 — some re-exported: api/ and ui/ modules read them as access.<name>
-    ADMIN,
-    ANONYMOUS,
-    MODERATOR,
-    PLANNER,
-    SECRET_HEADER,
-    UNKNOWN_TOKEN,
-    VOTER_HEADER,
-    AccessError,
-    CredentialsRequired,
-    Viewer,
-    hash_secret,
-    hash_voter,
-    require_author_or_moderator,
-    require_moderator,
-    require_planner,
-    write_refusal,
-)
-from access.viewer import (  # noqa: F401 — some re-exported, as above
-    current_viewer,
-    identify,
-    take_remembered_secret,
-    viewer_from_request,
-)
+from access.messages import message as access_message
+from access.rules import ADMIN, MODERATOR, PLANNER, SECRET_HEADER, UNKNOWN_TOKEN, AccessError, Viewer, write_refusal
+from access.viewer import take_remembered_secret, viewer_from_request
+from api.messages import message, pair
 from settings import Settings
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -131,11 +110,7 @@ def _planner_refusal(viewer: Viewer):
 def _too_large(settings: Settings):
     length = request.content_length
     if length is not None and length > settings.max_upload_bytes:
-        return _refuse(
-            413,
-            f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
-            f"the request body is too large (at most {settings.max_upload_bytes} bytes)",
-        )
+        return _refuse(413, message("request_too_large", max=settings.max_upload_bytes))
     return None
 
 
@@ -143,13 +118,13 @@ def _json_body() -> tuple[object, str | None]:
     """(parsed body, None) or (None, error message)."""
     raw = request.get_data(cache=True)
     if not raw or not raw.strip():
-        return None, "Leerer Inhalt / the request body is empty: send a GeoJSON Feature"
+        return None, message("feature_body_empty")
     try:
         return json.loads(raw.decode("utf-8")), None
     except UnicodeDecodeError:
-        return None, "Der Inhalt ist kein UTF-8 / the body is not UTF-8 encoded JSON"
+        return None, message("body_not_utf8")
     except ValueError as err:
-        return None, f"Fehlerhaftes JSON / malformed JSON: {err}"
+        return None, message("body_malformed_json", error=err)
 
 
 def _asks_to_store(settings: Settings) -> bool:
@@ -189,42 +164,26 @@ def _guard_items(settings: Settings, viewer: Viewer, collection: str, item: str 
             return None
         if not citizen_writable and (refusal := _planner_refusal(viewer)) is not None:
             return refusal
-        return _refuse(
-            415,
-            f"Ein GeoJSON-Feature bitte als Content-Type: {GEOJSON} senden, nicht "
-            f"{request.mimetype or 'ohne Typ'} / send a GeoJSON Feature with Content-Type: "
-            f"{GEOJSON} (got {request.mimetype or 'none'}); application/json bodies are "
-            "read as CQL2-JSON queries",
-        )
+        got_de, got = (request.mimetype, request.mimetype) if request.mimetype else pair("no_type")
+        return _refuse(415, message("feature_content_type", geojson=GEOJSON, got_de=got_de, got=got))
     if viewer.token_invalid:
         return _refuse(403, UNKNOWN_TOKEN)
     if not citizen_writable:
         if (refusal := _planner_refusal(viewer)) is not None:
             return refusal
     elif method in ("PUT", "PATCH", "DELETE") and not viewer.is_moderator and not viewer.secret_hashes:
-        return _refuse(
-            401,
-            f"Nur mit dem Geheimnis des Beitrags ({SECRET_HEADER}) oder als Moderation / "
-            f"changing a contribution needs its secret ({SECRET_HEADER} header) "
-            "or a moderator token",
-        )
+        return _refuse(401, access_message("secret_or_moderator", header=SECRET_HEADER))
     if method == "DELETE":
         return None
     if (refusal := _too_large(settings)) is not None:
         return refusal
     if method == "PUT" and request.mimetype not in ("", GEOJSON, "application/json"):
-        return _refuse(
-            415, f"Bitte als Content-Type: {GEOJSON} senden / send the feature as {GEOJSON} (got {request.mimetype})"
-        )
+        return _refuse(415, message("put_content_type", geojson=GEOJSON, got=request.mimetype))
     body, error = _json_body()
     if error is not None:
         return _refuse(400, error)
     if not isinstance(body, dict) or body.get("type") != "Feature":
-        return _refuse(
-            400,
-            'Erwartet wird ein GeoJSON-Feature / the body must be one GeoJSON Feature '
-            '({"type": "Feature", "geometry": …, "properties": …})',
-        )
+        return _refuse(400, message("body_one_feature"))
     return None
 
 
@@ -281,8 +240,4 @@ def install(server: Flask, settings: Settings) -> None:
 
     @server.errorhandler(413)
     def too_large(_error):
-        return _refuse(
-            413,
-            f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
-            f"the request body is too large (at most {settings.max_upload_bytes} bytes)",
-        )
+        return _refuse(413, message("request_too_large", max=settings.max_upload_bytes))

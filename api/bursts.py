@@ -21,9 +21,11 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
 
-from api import access
+from access.rules import require_moderator
+from access.viewer import current_viewer
 from api.contributions import _provider_error, contributions_provider
 from api.limits import LimitSettings, current_limits
+from api.messages import message
 
 BLUEPRINT = Blueprint("bursts_api", __name__)
 BLUEPRINT.register_error_handler(ProviderGenericError, _provider_error)
@@ -33,9 +35,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(request.args.get(name, default))
     except ValueError:
-        raise ValueError(f"{name}: eine ganze Zahl / {name}: a whole number") from None
+        raise ValueError(message("whole_number", name=name)) from None
     if not low <= value <= high:
-        raise ValueError(f"{name}: zwischen {low} und {high} / {name}: between {low} and {high}")
+        raise ValueError(message("number_between", name=name, low=low, high=high))
     return value
 
 
@@ -47,7 +49,7 @@ def _stamp(moment: datetime) -> str:
 def bursts():
     from providers.contributions import LIKES, SCENARIO_LIKES, TABLE, iso
 
-    access.require_moderator(access.current_viewer())
+    require_moderator(current_viewer())
     config = LimitSettings()
     try:
         window = _int_arg("window", config.burst_window_s, 60, 7 * 86400)

@@ -25,7 +25,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
 
-from api import access
+from access.rules import require_moderator
+from access.viewer import current_viewer
+from api.access import voter_id
+from api.messages import message
 
 BLUEPRINT = Blueprint("contributions_api", __name__)
 
@@ -52,10 +55,10 @@ def _error(status: int, message: str):
 def _body(required: bool = True):
     """(JSON body, None) or (None, error response)."""
     if not request.get_data(cache=True).strip():
-        return ({}, None) if not required else (None, _error(400, "Leerer Inhalt / the body is empty: send JSON"))
+        return ({}, None) if not required else (None, _error(400, message("body_empty")))
     body = request.get_json(force=True, silent=True)
     if body is None:
-        return None, _error(400, "Fehlerhaftes JSON / malformed JSON")
+        return None, _error(400, message("body_malformed"))
     return body, None
 
 
@@ -66,7 +69,7 @@ def _like(contribution_id: str, add: bool):
     _, error = _body(required=False)
     if error is not None:
         return error
-    voter = access.voter_id()  # the server-issued browser id (signed cookie), api/voters.py
+    voter = voter_id()  # the server-issued browser id (signed cookie), api/voters.py
     changed, count = contributions_provider().like(contribution_id, voter, add=add)
     return jsonify({"id": contribution_id, "like_count": count, "liked": add, "changed": changed})
 
@@ -92,7 +95,7 @@ def set_status(contribution_id: str):
     status = body.get("status") if isinstance(body, dict) else None
     note = body.get("note") if isinstance(body, dict) else None
     if not isinstance(status, str) or not isinstance(note, (str, type(None))):
-        return _error(400, 'Erwartet / expected {"status": "freigegeben", "note": optional text}')
+        return _error(400, message("status_body"))
     row = contributions_provider().set_status(contribution_id, status, note=note)
     return jsonify(_status_json(row))
 
@@ -124,7 +127,7 @@ def set_status_many():
         or not isinstance(status, str)
         or not isinstance(note, (str, type(None)))
     ):
-        return _error(400, 'Erwartet / expected {"ids": [1-500 ids], "status": "freigegeben", "note": optional}')
+        return _error(400, message("status_many_body"))
     provider = contributions_provider()
     done, failed = [], []
     for identifier in dict.fromkeys(ids):
@@ -140,7 +143,7 @@ def set_status_many():
 @BLUEPRINT.get("/contributions/<contribution_id>/duplicates")
 def duplicates(contribution_id: str):
     """Contributions of the same kind and category within 50 m, made in the 30 days before or after."""
-    access.require_moderator(access.current_viewer())
+    require_moderator(current_viewer())
     provider = contributions_provider()
     return jsonify({"id": contribution_id, "duplicates": provider.near_duplicates(contribution_id)})
 

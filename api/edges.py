@@ -32,6 +32,7 @@ import numpy as np
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from api.messages import message
 from settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -45,10 +46,7 @@ RETRY_AFTER_S = 10
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
-STORAGE_UNAVAILABLE = (
-    "Der Datenspeicher ist gerade nicht erreichbar; bitte versuchen Sie es in einigen Sekunden "
-    "erneut / the data store is unavailable right now; please try again in a few seconds"
-)
+STORAGE_UNAVAILABLE = message("store_unavailable")
 
 #: sqlite3.OperationalError messages that mean "not now" (locked, read-only, full, I/O, file gone), not "wrong".
 _SQLITE_TRANSIENT = (
@@ -90,12 +88,7 @@ def _error(status: int, code: str, message: str):
 
 
 def _too_large(settings: Settings):
-    return _error(
-        413,
-        "PayloadTooLarge",
-        f"Die Anfrage ist zu groß (höchstens {settings.max_upload_bytes} Bytes) / "
-        f"the request body is too large (at most {settings.max_upload_bytes} bytes)",
-    )
+    return _error(413, "PayloadTooLarge", message("request_too_large", max=settings.max_upload_bytes))
 
 
 def _chained(err: BaseException | None):
@@ -219,12 +212,7 @@ def install(server: Flask, settings: Settings) -> None:
         limit = MAX_DASH_JSON_DEPTH if dash else MAX_JSON_DEPTH
         depth = json_depth(raw)
         if depth > limit:
-            return _error(
-                400,
-                "InvalidParameterValue",
-                f"Das JSON ist zu tief verschachtelt ({depth} Ebenen, höchstens {limit}) / the JSON "
-                f"body is nested too deeply ({depth} levels, at most {limit})",
-            )
+            return _error(400, "InvalidParameterValue", message("json_too_deep", depth=depth, max=limit))
         return None
 
     @server.errorhandler(Exception)

@@ -26,11 +26,14 @@ from flask import Blueprint, Response, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
 from pygeofilter import ast
 
-from api import access
+from access.rules import ANONYMOUS
 from api.contributions import contributions_provider
+from api.messages import message
+from intake.messages import message as intake_message
 from participation import store as pstore
 from participation.mail_texts import KIND_LABELS
 from participation.model import LOCAL_TZ, PROCEDURE_KINDS
+from schema.bilingual import join
 
 BLUEPRINT = Blueprint("feeds_api", __name__)
 ATOM = "application/atom+xml"
@@ -64,18 +67,13 @@ def _numbers(name: str, text: str, count: int) -> list[float]:
     except ValueError:
         values = []
     if len(values) != count or not all(math.isfinite(v) for v in values):
-        raise FeedError(
-            name,
-            f"'{name}' braucht {count} Zahlen, durch Kommas getrennt / '{name}' needs {count} comma-separated numbers",
-        )
+        raise FeedError(name, message("feed_numbers", name=name, count=count))
     return values
 
 
 def _lonlat(name: str, lon: float, lat: float) -> None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise FeedError(
-            name, f"'{name}' ist außerhalb von Länge/Breite (WGS 84) / '{name}' is outside longitude/latitude (WGS 84)"
-        )
+        raise FeedError(name, message("feed_lonlat", name=name))
 
 
 class Area:
@@ -106,33 +104,26 @@ class Area:
 def _area() -> Area | None:
     bbox_text, point_text = request.args.get("bbox"), request.args.get("point")
     if bbox_text and point_text:
-        raise FeedError("bbox", "Entweder 'bbox' oder 'point' mit 'radius' / either 'bbox' or 'point' with 'radius'")
+        raise FeedError("bbox", message("feed_bbox_or_point"))
     if bbox_text:
         west, south, east, north = _numbers("bbox", bbox_text, 4)
         _lonlat("bbox", west, south)
         _lonlat("bbox", east, north)
         if west >= east or south >= north:
-            raise FeedError(
-                "bbox",
-                "'bbox' ist minlon,minlat,maxlon,maxlat (Westen vor Osten, Süden vor Norden) / "
-                "'bbox' is minlon,minlat,maxlon,maxlat (west before east, south before north)",
-            )
+            raise FeedError("bbox", message("feed_bbox_order"))
         return Area([west, south, east, north])
     if point_text:
         lon, lat = _numbers("point", point_text, 2)
         _lonlat("point", lon, lat)
         radius = _numbers("radius", request.args.get("radius", "500"), 1)[0]
         if not 0 < radius <= MAX_RADIUS_M:
-            raise FeedError(
-                "radius",
-                f"'radius' in Metern, größer 0 und höchstens {MAX_RADIUS_M:,.0f} / 'radius' in "
-                f"metres, above 0 and at most {MAX_RADIUS_M:,.0f}".replace(",", "."),
-            )
+            max_de = f"{MAX_RADIUS_M:,.0f}".replace(",", ".")
+            raise FeedError("radius", message("feed_radius", max_de=max_de, max=MAX_RADIUS_M))
         dlat = radius / 111_320.0
         dlon = radius / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
         return Area([lon - dlon, lat - dlat, lon + dlon, lat + dlat], (lon, lat), radius)
     if request.args.get("radius"):
-        raise FeedError("radius", "'radius' nur mit 'point' / 'radius' only with 'point'")
+        raise FeedError("radius", message("feed_radius_needs_point"))
     return None
 
 
@@ -141,9 +132,7 @@ def _limit() -> int:
     if text is None:
         return DEFAULT_LIMIT
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise FeedError(
-            "limit", f"'limit' ist eine Zahl von 1 bis {MAX_LIMIT} / 'limit' is a number from 1 to {MAX_LIMIT}"
-        )
+        raise FeedError("limit", message("feed_limit", max=MAX_LIMIT))
     return int(text)
 
 
@@ -160,7 +149,7 @@ def _plan(rows) -> tuple[str | None, str | None]:
             found = []
         if found:
             return plan_id, found[0].get("name") or plan_id
-    raise FeedError("plan", f"Den Plan {plan_id[:80]!r} gibt es nicht / no plan {plan_id[:80]!r}", 404)
+    raise FeedError("plan", intake_message("plan_missing", id=plan_id[:80]), 404)
 
 
 # -- writing the feed --------------------------------------------------------------------------------------------
@@ -226,10 +215,10 @@ def contributions_feed():
     area, limit = _area(), _limit()
     kind = request.args.get("kind")
     if kind is not None and kind not in KINDS:
-        raise FeedError("kind", f"'kind' ist eine von {', '.join(KINDS)} / 'kind' is one of {', '.join(KINDS)}")
+        raise FeedError("kind", message("feed_kind", kinds=", ".join(KINDS)))
     from providers.contributions import visibility_filter
 
-    node = visibility_filter(access.ANONYMOUS)  # only what everyone may see, whoever asks
+    node = visibility_filter(ANONYMOUS)  # only what everyone may see, whoever asks
     if plan_id:
         node = ast.And(node, ast.Equal(ast.Attribute("plan_id"), plan_id))
     if kind:
@@ -270,7 +259,7 @@ def contributions_feed():
         # rel is the entry's alternate in Atom
         entry.link(href=f"{url}?f=html", rel="alternate", type="text/html")
         entry.author({"name": props.get("pseudonym") or "anonym / anonymous"})
-        entry.category(term=props.get("kind") or "", label=f"{kind_de} / {kind_en}")
+        entry.category(term=props.get("kind") or "", label=join(kind_de, kind_en))
         if props.get("category"):
             entry.category(term=props["category"])
         entry.published(props.get("created_at"))
@@ -308,7 +297,7 @@ def procedures_feed():
         entry = feed.add_entry(order="append")
         url = f"{base}/oapi/collections/procedures/items/{quote(proc['id'], safe='')}"
         entry.id(url)
-        entry.title(f"{proc['title_de']}" + (f" / {proc['title_en']}" if proc.get("title_en") else ""))
+        entry.title(join(proc["title_de"], proc["title_en"]) if proc.get("title_en") else f"{proc['title_de']}")
         window_de = f"Beteiligung vom {_day(proc['opens_at'])} bis {_day(proc['closes_at'], last_day=True)}"
         window_en = (
             f"participation from {_day(proc['opens_at'], 'en')} to {_day(proc['closes_at'], 'en', last_day=True)}"
@@ -321,7 +310,7 @@ def procedures_feed():
         ]
         entry.content("\n\n".join(s for s in summary if s), type="text")
         entry.link(href=f"{url}?f=html", rel="alternate", type="text/html")
-        entry.category(term=proc["kind"], label=f"{kind_de} / {kind_en}")
+        entry.category(term=proc["kind"], label=join(kind_de, kind_en))
         entry.published(proc.get("created_at") or proc.get("opens_at"))
         entry.updated(proc.get("updated_at") or proc.get("created_at") or proc.get("opens_at"))
         newest = max(newest or "", proc.get("updated_at") or proc.get("created_at") or "") or None

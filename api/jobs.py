@@ -37,7 +37,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pygeoapi.process.base import JobNotFoundError
 from pygeoapi.process.manager.base import BaseManager
 
-from api import access
+from access.messages import message as access_message
+from access.rules import SECRET_HEADER, hash_secret
+from access.viewer import current_viewer
+from api.messages import message
 
 LOGGER = logging.getLogger(__name__)
 
@@ -66,13 +69,13 @@ class JobSettings(BaseSettings):
 
 
 def _hash(secret: str) -> str:
-    return access.hash_secret(secret)
+    return hash_secret(secret)
 
 
 def _sent_secrets() -> list[str]:
     """Well-formed secrets of this request: ``X-Job-Secret`` first, then ``X-Contribution-Secret``."""
     found: list[str] = []
-    for header in (JOB_SECRET_HEADER, access.SECRET_HEADER):
+    for header in (JOB_SECRET_HEADER, SECRET_HEADER):
         for value in (request.headers.get(header) or "").split(",")[:_MAX_SECRETS]:
             if _SECRET_PATTERN.match(value.strip()):
                 found.append(value.strip())
@@ -85,16 +88,12 @@ def owner_of_new_job() -> tuple[dict, str | None]:
     A signed-in person or service token owns a job by name; anybody else by a secret: the one the client
     sent in ``X-Job-Secret`` (or ``X-Contribution-Secret``), else a fresh one.
     """
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     if viewer.name and not viewer.token_invalid:
         return {"owner_name": viewer.name}, None
     given = request.headers.get(JOB_SECRET_HEADER, "").strip()
     if given and not _SECRET_PATTERN.match(given):
-        raise ValueError(
-            f"{JOB_SECRET_HEADER} muss 22-128 Zeichen A-Z a-z 0-9 _ - lang sein (oder weglassen, "
-            f"dann vergibt der Server eines) / {JOB_SECRET_HEADER} must be 22-128 characters of "
-            "A-Z a-z 0-9 _ - (or leave it out and the server makes one)"
-        )
+        raise ValueError(access_message("secret_malformed", header=JOB_SECRET_HEADER))
     sent = _sent_secrets()
     secret = given or (sent[0] if sent else secrets.token_urlsafe(32))
     return {"owner_secret_hash": _hash(secret)}, secret
@@ -104,7 +103,7 @@ def may_see(job: dict) -> bool:
     """Whether the current request may see ``job``: its owner, planners and admins; code outside a request."""
     if not has_request_context():
         return True  # the manager's own work (background runs, housekeeping)
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     if viewer.is_planner:
         return True
     name = job.get("owner_name")
@@ -273,14 +272,7 @@ def _refuse(status: int, code: str, message: str, retry_after: int | None = None
 
 
 def _not_found(job_id: str):
-    return _refuse(
-        404,
-        "NoSuchJob",
-        f"Auftrag {job_id[:80]!r} nicht gefunden; einen Auftrag sieht nur, wer ihn gestartet hat (mit "
-        f"dem {JOB_SECRET_HEADER} der Ausführung oder derselben Anmeldung), und die Planung / job "
-        f"{job_id[:80]!r} not found; a job is visible only to whoever started it (with the "
-        f"{JOB_SECRET_HEADER} of its execution or the same sign-in) and to planners",
-    )
+    return _refuse(404, "NoSuchJob", message("job_not_found", id=job_id[:80], header=JOB_SECRET_HEADER))
 
 
 def install(server: Flask, job_settings: JobSettings | None = None):
@@ -308,9 +300,7 @@ def install(server: Flask, job_settings: JobSettings | None = None):
                 return _refuse(
                     503,
                     "ServiceUnavailable",
-                    f"Gerade laufen schon {manager.slots.size} Berechnungen; bitte in {wait} s erneut "
-                    f"versuchen / {manager.slots.size} runs are in progress already; please try "
-                    f"again in {wait} s",
+                    message("jobs_busy", count=manager.slots.size, wait=wait),
                     retry_after=wait,
                 )
             g.job_slot = True
@@ -339,7 +329,7 @@ def install(server: Flask, job_settings: JobSettings | None = None):
             response.headers["Cache-Control"] = "no-store"
         if request.path.startswith("/oapi/jobs"):
             response.headers["Cache-Control"] = "no-store"  # one's own jobs: never from a shared cache
-            response.vary.update(("Authorization", "Cookie", JOB_SECRET_HEADER, access.SECRET_HEADER))
+            response.vary.update(("Authorization", "Cookie", JOB_SECRET_HEADER, SECRET_HEADER))
         return response
 
     return manager

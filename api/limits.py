@@ -35,6 +35,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.messages import message
+
 CLIENT_HEADER = "X-Portal-Client"
 SIGNATURE_HEADER = "X-Portal-Signature"
 _LOOPBACK = ("127.0.0.1", "::1")
@@ -230,8 +232,7 @@ def too_many(item: RateLimitItem, wait: int):
     response = jsonify(
         {
             "code": "TooManyRequests",
-            "description": f"Zu viele Anfragen in kurzer Zeit ({item}); bitte in {wait} s erneut versuchen / "
-            f"too many requests in a short time ({item}); please try again in {wait} s",
+            "description": message("too_many_requests", limit=item, wait=wait),
         }
     )
     response.status_code = 429

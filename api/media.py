@@ -25,8 +25,10 @@ from flask import Blueprint, Response, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api import access
+from access.rules import require_author_or_moderator
+from access.viewer import current_viewer
 from api.contributions import _provider_error, contributions_provider
+from api.messages import message, pair
 from participation import photos
 from participation.reports import nearby as reports_nearby
 
@@ -47,23 +49,18 @@ def _report_for_change(contribution_id: str):
     from providers.contributions import SUBMITTED, _not_found, visible_to
 
     provider = contributions_provider()
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     row = provider.rows.row(str(contribution_id))
     if row is None or not visible_to(viewer, row):
         raise _not_found(contribution_id)
-    access.require_author_or_moderator(viewer, row.get("author_secret_hash"))
+    require_author_or_moderator(viewer, row.get("author_secret_hash"))
     if row["kind"] != "maengelmeldung":
-        return provider, row, _error(400, "Fotos gibt es nur zu Mängelmeldungen / photos belong to defect reports only")
+        return provider, row, _error(400, message("photos_defects_only"))
     if not viewer.is_moderator and row["status"] != SUBMITTED:
         return (
             provider,
             row,
-            _error(
-                403,
-                "Die Meldung ist schon geprüft; Fotos ändert jetzt nur die Moderation / the "
-                "report has been reviewed; only moderators may change its photos now",
-                "Forbidden",
-            ),
+            _error(403, message("photos_reviewed"), "Forbidden"),
         )
     return provider, row, None
 
@@ -87,11 +84,7 @@ def read_uploads(settings: photos.PhotoSettings) -> list[tuple[str, bytes]]:
 
 def _request_too_large(settings: photos.PhotoSettings) -> photos.PhotoError:
     mb = settings.max_request_bytes / 1e6
-    return photos.PhotoError(
-        413,
-        f"Die Anfrage ist zu groß (höchstens {mb:.0f} MB für alle Fotos zusammen) / the "
-        f"request is too large (at most {mb:.0f} MB for all photos together)",
-    )
+    return photos.PhotoError(413, message("photos_request_too_large", mb=mb))
 
 
 def store_uploads(
@@ -101,11 +94,7 @@ def store_uploads(
     from providers.contributions import now_iso
 
     if not uploads:
-        raise photos.PhotoError(
-            400,
-            f"Kein Foto im Feld '{FIELD}' (multipart/form-data) / no photo in the form field "
-            f"'{FIELD}' (multipart/form-data)",
-        )
+        raise photos.PhotoError(400, message("photo_field_missing", field=FIELD))
     if len(uploads) > settings.max_per_report:
         raise photos.TooManyPhotos(settings.max_per_report, 0)
     encoded = [photos.reencode(data, name, settings) for name, data in uploads]
@@ -119,11 +108,8 @@ def add_photos(contribution_id: str):
     if refusal is not None:
         return refusal
     if request.mimetype != "multipart/form-data":
-        return _error(
-            415,
-            f"Fotos bitte als multipart/form-data im Feld '{FIELD}' senden / send photos as "
-            f"multipart/form-data in the field '{FIELD}' (got {request.mimetype or 'no type'})",
-        )
+        got_de, got = (request.mimetype, request.mimetype) if request.mimetype else pair("no_type")
+        return _error(415, message("photos_multipart", field=FIELD, got_de=got_de, got=got))
     try:
         names = store_uploads(provider, contribution_id, read_uploads(settings), settings)
     except photos.PhotoError as err:
@@ -139,7 +125,7 @@ def delete_photo(contribution_id: str, name: str):
     if refusal is not None:
         return refusal
     if not photos.delete(provider.rows, contribution_id, name):
-        return _error(404, f"Kein Foto {name[:60]!r} an dieser Meldung / no photo {name[:60]!r} of this report")
+        return _error(404, message("photo_not_of_report", name=name[:60]))
     return "", 204
 
 
@@ -151,8 +137,8 @@ def media(name: str):
     provider = contributions_provider()
     found = photos.read(provider.rows, name) if len(name) <= 64 else None
     row = provider.rows.row(found[0]) if found else None
-    if row is None or not visible_to(access.current_viewer(), row):
-        return _error(404, f"Kein Foto {name[:60]!r} / no photo {name[:60]!r}")
+    if row is None or not visible_to(current_viewer(), row):
+        return _error(404, message("photo_not_found", name=name[:60]))
     answer = Response(found[1], mimetype=photos.MEDIA_TYPE)
     public = is_public(row.get("kind"), row.get("status"))
     # A published photo may be cached; one only its author or the moderation sees never by shared caches.
@@ -175,19 +161,13 @@ def nearby():
         lon, lat = float(args.get("lon", "")), float(args.get("lat", ""))
         radius = float(args.get("radius") or 50)
     except ValueError:
-        return _error(
-            400,
-            "lon und lat (WGS 84, Dezimalgrad) sind nötig, radius in Metern / lon and lat (WGS 84 "
-            "decimal degrees) are required, radius in metres",
-        )
+        return _error(400, message("nearby_lonlat_required"))
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        return _error(400, "lon/lat außerhalb des Wertebereichs / lon/lat out of range")
+        return _error(400, message("lonlat_out_of_range"))
     if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_M):
-        return _error(
-            400, f"radius: mehr als 0 und höchstens {MAX_RADIUS_M:g} m / radius: above 0 and at most {MAX_RADIUS_M:g} m"
-        )
+        return _error(400, message("nearby_radius", max=MAX_RADIUS_M))
     provider = contributions_provider()
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     found, pending = reports_nearby(
         _store_key(provider), provider.storage_epsg, category, lon, lat, radius, lambda row: visible_to(viewer, row)
     )

@@ -23,9 +23,13 @@ import html
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from api import access
+from access.rules import SECRET_HEADER, AccessError, CredentialsRequired
+from access.viewer import current_viewer
+from api.messages import message
+from intake.messages import message as intake_message
 from participation import notify
 from participation.mail_settings import mail_settings
+from schema.bilingual import join, split
 from settings import Settings
 
 BLUEPRINT = Blueprint("notifications_api", __name__)
@@ -74,7 +78,7 @@ def _notify_error(err: notify.NotifyError):
     if _wants_page() and request.path.startswith("/api/notifications/"):
         return _page(
             _PAGES["confirm" if "confirm" in request.path else "unsubscribe"]["title"],
-            [(str(err).split(" / ", 1)[0], str(err).split(" / ", 1)[-1])],
+            [split(str(err))],
             status=err.status,
         )
     code = {400: "InvalidParameterValue", 404: "NotFound", 409: "NotConfigured", 410: "Expired"}.get(
@@ -96,11 +100,11 @@ def _page(title: tuple[str, str], paragraphs: list[tuple[str, str]], form: str =
     english = "".join(f"<p>{html.escape(en)}</p>" for _, en in paragraphs)
     body = (
         f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width, initial-scale=1"><title>{html.escape(title[0])} / '
-        f'{html.escape(title[1])}</title><style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;'
+        f'content="width=device-width, initial-scale=1"><title>{html.escape(join(*title))}</title>'
+        f"<style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;"
         f'padding:0 1em;line-height:1.5}}button{{font-size:1.1em;padding:.5em 1em}}</style></head><body>'
         f'<main><h1>{html.escape(title[0])}</h1>{german}{form}<div lang="en"><h2>{html.escape(title[1])}</h2>'
-        f'{english}</div><p><a href="/">Zum Portal / to the portal</a></p></main></body></html>'
+        f'{english}</div><p><a href="/">{html.escape(message("to_the_portal"))}</a></p></main></body></html>'
     )
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -125,7 +129,7 @@ def _link_view(purpose: str):
             return jsonify({"token_valid": True, "post_to": request.path})
         form = (
             f'<form method="post" action="{html.escape(request.path)}?token={html.escape(token or "")}">'
-            f'<button type="submit">{html.escape(texts["button"][0])} / {html.escape(texts["button"][1])}'
+            f'<button type="submit">{html.escape(join(*texts["button"]))}'
             "</button></form>"
         )
         return _page(texts["title"], [texts["ask"]], form)
@@ -174,19 +178,16 @@ def _own_contribution(contribution_id: str) -> None:
     """Only the author (their secret) may see or change the address of a contribution; 404 for anyone else."""
     from api.contributions import contributions_provider
 
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     if not viewer.secret_hashes:
-        raise access.CredentialsRequired(
-            f"Nur mit dem Geheimnis des Beitrags ({access.SECRET_HEADER}) / send the "
-            f"contribution's secret in the {access.SECRET_HEADER} header"
-        )
+        raise CredentialsRequired(message("notify_secret_required", header=SECRET_HEADER))
     row = contributions_provider().rows.row(contribution_id)
     if row is None or not viewer.owns(row.get("author_secret_hash")):
-        raise notify.NotifyError(f"Beitrag nicht gefunden / no contribution {contribution_id!r}", 404, None)
+        raise notify.NotifyError(intake_message("contribution_not_found", id=contribution_id), 404, None)
 
 
-@BLUEPRINT.errorhandler(access.AccessError)
-def _access_error(err: access.AccessError):
+@BLUEPRINT.errorhandler(AccessError)
+def _access_error(err: AccessError):
     return jsonify({"code": err.ogc_exception_code, "description": err.message}), int(err.http_status_code)
 
 
@@ -201,7 +202,7 @@ def author_switch(contribution_id: str):
     if request.method in ("PUT", "POST"):
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or "email" not in body:
-            raise notify.NotifyError('Erwartet / expected {"email": "name@example.org"}', 400, "email")
+            raise notify.NotifyError(message("notify_body"), 400, "email")
         try:
             notifier.subscribe(contribution_id, body["email"])
         except notify.NotifyError as err:
@@ -210,8 +211,7 @@ def author_switch(contribution_id: str):
             {
                 "id": contribution_id,
                 "notify": notifier.states([contribution_id]).get(contribution_id),
-                "description": "Bestätigungs-E-Mail unterwegs: bitte den Link darin öffnen / a "
-                "confirmation e-mail is on its way: please open its link",
+                "description": message("notify_confirmation_sent"),
             }
         )
         return response, 202

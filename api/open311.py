@@ -52,10 +52,13 @@ from pygeofilter import ast
 from pyproj import Geod, Transformer
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api import access
+from access.rules import hash_secret
+from access.viewer import current_viewer
 from api.contributions import contributions_provider
+from api.messages import message
 from participation import photos, reports
 from providers.contributions import DEFECT_CATEGORIES, DONE, REJECTED, iso
+from schema.bilingual import join
 from store.crs import transformer
 
 BLUEPRINT = Blueprint("open311", __name__)
@@ -136,9 +139,7 @@ def _provider_error(err: ProviderGenericError):
 @BLUEPRINT.errorhandler(RequestEntityTooLarge)
 def _too_large(_err):
     limit = photos.PhotoSettings().max_request_bytes / 1e6
-    return _error(
-        413, f"Die Anfrage ist zu groß (höchstens {limit:.0f} MB) / the request is too large (at most {limit:.0f} MB)"
-    )
+    return _error(413, message("open311_too_large", mb=limit))
 
 
 def _jurisdiction_error(params):
@@ -154,7 +155,7 @@ def _service(code: str) -> dict:
     return {
         "service_code": code,
         "service_name": name_de,
-        "description": f"{name_de} / {name_en}",
+        "description": join(name_de, name_en),
         "metadata": False,
         "type": "realtime",
         "keywords": "Mängelmeldung",
@@ -340,8 +341,8 @@ def _with_token() -> None:
     """A ``token`` query parameter counts as the author secret (for clients that cannot send headers)."""
     token = request.args.get("token", "").strip()
     if token:
-        viewer = access.current_viewer()
-        g.viewer = dataclasses.replace(viewer, secret_hashes=(*viewer.secret_hashes, access.hash_secret(token)))
+        viewer = current_viewer()
+        g.viewer = dataclasses.replace(viewer, secret_hashes=(*viewer.secret_hashes, hash_secret(token)))
 
 
 @BLUEPRINT.get("/requests/<request_id>.<any(json, xml):fmt>")
@@ -364,7 +365,7 @@ def token_lookup(token: str, fmt: str):
     provider = contributions_provider()
     found = provider.rows.fetch(
         "SELECT id FROM contributions WHERE author_secret_hash = :h AND kind = :k ORDER BY created_at DESC",
-        {"h": access.hash_secret(token), "k": "maengelmeldung"},
+        {"h": hash_secret(token), "k": "maengelmeldung"},
     )
     if not found:
         return _error(404, "unknown token")
@@ -397,11 +398,7 @@ def create_request(fmt: str):
 
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if limit and (request.content_length or 0) > limit:
-            return _error(
-                413,
-                f"Die Anfrage ist zu groß (höchstens {limit} Bytes; Fotos als multipart/form-data) / "
-                f"the request is too large (at most {limit} bytes; photos as multipart/form-data)",
-            )
+            return _error(413, message("open311_too_large_bytes", max=limit))
     try:
         params = _post_params()
     except ValueError as err:
@@ -466,8 +463,4 @@ def create_request(fmt: str):
 @BLUEPRINT.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest: str):
     """Below /open311/v2 an unknown path or format is a 404 in the format it asked for (JSON otherwise)."""
-    return _error(
-        404,
-        f"Diese Adresse gibt es nicht (Formate: {FORMATS}) / no such resource (formats: {FORMATS}): "
-        f"/open311/v2/{rest[:200]}",
-    )
+    return _error(404, message("open311_no_resource", formats=FORMATS, path=rest[:200]))

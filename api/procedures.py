@@ -39,8 +39,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
 
-from api import access
+from access.rules import require_moderator, require_planner
+from access.viewer import current_viewer
 from api.contributions import contributions_provider
+from api.messages import message
 from participation import store as pstore
 from participation.model import (
     PROCEDURE_KINDS,
@@ -78,10 +80,10 @@ def _participation_error(err: ParticipationError):
 
 def _body() -> dict:
     if not request.get_data(cache=True).strip():
-        raise ParticipationError("Leerer Inhalt / the body is empty: send JSON")
+        raise ParticipationError(message("body_empty"))
     body = request.get_json(force=True, silent=True)
     if body is None:
-        raise ParticipationError("Fehlerhaftes JSON / malformed JSON")
+        raise ParticipationError(message("body_malformed"))
     return body
 
 
@@ -126,7 +128,7 @@ def _public(proc: dict, names: dict[str, str] | None = None) -> dict:
 
 
 def _not_found(procedure_id: str) -> ParticipationError:
-    return ParticipationError(f"Kein Verfahren {procedure_id!r} / no procedure {procedure_id!r}", 404)
+    return ParticipationError(message("procedure_not_found", id=procedure_id), 404)
 
 
 def _procedure_or_404(rows, procedure_id: str) -> dict:
@@ -172,10 +174,7 @@ def statement_by_reference(reference: str):
     _, rows = _provider_and_rows()
     found = pstore.by_reference(rows, reference.strip())
     if found is None:
-        raise ParticipationError(
-            f"Keine Stellungnahme mit der Nummer {reference[:40]!r} / no statement with reference {reference[:40]!r}",
-            404,
-        )
+        raise ParticipationError(message("statement_reference_unknown", reference=reference[:40]), 404)
     proc = pstore.procedure(rows, found["procedure_id"]) or {}
     found.pop("id", None)
     found["procedure_title_de"], found["procedure_title_en"] = proc.get("title_de"), proc.get("title_en")
@@ -196,7 +195,7 @@ def _geometry(provider, rows, plan_ids: list[str], area: dict | None):
         try:
             shape = shapely.make_valid(shapely.geometry.shape(area))
         except Exception as err:  # noqa: BLE001 - malformed coordinates come in many shapes
-            raise ParticipationError(f"Fehlerhafte Fläche / malformed area: {err}") from None
+            raise ParticipationError(message("area_malformed", error=err)) from None
         to_storage = Transformer.from_crs(4326, provider.storage_epsg, always_xy=True)
         shape = shapely.ops.transform(to_storage.transform, shape)
     else:
@@ -218,27 +217,23 @@ def _geometry(provider, rows, plan_ids: list[str], area: dict | None):
 
 
 def _save(procedure_id: str, creating: bool):
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     provider, rows = _provider_and_rows()
     clean = clean_procedure(_body())
     values = clean.values
     names = _plan_names(rows, values["plan_ids"])
     unknown = [p for p in values["plan_ids"] if p not in names]
     if unknown:
-        raise ParticipationError(f"Unbekannte Pläne / unknown plans: {', '.join(unknown)}")
+        raise ParticipationError(message("procedure_plans_unknown", plans=", ".join(unknown)))
     if values["scenario_id"] and not rows.scenario_known(values["scenario_id"]):
-        raise ParticipationError(
-            f"Die Variante {values['scenario_id']!r} gibt es nicht / no planning variant {values['scenario_id']!r}"
-        )
+        raise ParticipationError(message("procedure_variant_missing", id=values["scenario_id"]))
     stored = None if creating else _procedure_or_404(rows, procedure_id)
     for other in pstore.procedures(rows):
         if other["id"] != procedure_id and other["closed_at"] is None and overlaps(values, other):
+            title = f"{other['title_en']} " if other["title_en"] else ""
             raise ParticipationError(
-                f"Für diese Pläne läuft im selben Zeitraum schon ein Verfahren dieser Art: „{other['title_de']}“ / "
-                f"a procedure of this kind already covers these plans in this period: {other['title_en'] or ''}"
-                f"{' ' if other['title_en'] else ''}({other['id']})",
-                409,
+                message("procedure_overlaps", title_de=other["title_de"], title=title, id=other["id"]), 409
             )
     now = pstore.now_iso()
     values = {
@@ -299,8 +294,8 @@ def replace_procedure(procedure_id: str):
 
 @BLUEPRINT.post("/procedures/<procedure_id>/close")
 def close_procedure(procedure_id: str):
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     provider, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     if proc["closed_at"] is None:
@@ -318,16 +313,12 @@ def close_procedure(procedure_id: str):
 
 @BLUEPRINT.delete("/procedures/<procedure_id>")
 def delete_procedure(procedure_id: str):
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     provider, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     if pstore.statements(rows, procedure_id):
-        raise ParticipationError(
-            "Das Verfahren hat schon Stellungnahmen; beenden Sie es statt es zu löschen / "
-            "the procedure already has statements: close it instead of deleting it",
-            409,
-        )
+        raise ParticipationError(message("procedure_has_statements"), 409)
     store = _open_store(provider)
     try:
         pstore.delete_procedure(store, procedure_id)
@@ -351,8 +342,8 @@ def _target_label(collection: str | None, target_id: str | None) -> str | None:
 
 @BLUEPRINT.get("/procedures/<procedure_id>/statements")
 def procedure_statements(procedure_id: str):
-    viewer = access.current_viewer()
-    access.require_moderator(viewer)
+    viewer = current_viewer()
+    require_moderator(viewer)
     _, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     found = pstore.statements(rows, procedure_id)
@@ -377,16 +368,12 @@ def _counts(found: list[dict]) -> dict:
 
 @BLUEPRINT.put("/statements/<contribution_id>/abwaegung")
 def save_abwaegung(contribution_id: str):
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     _, rows = _provider_and_rows()
     contribution = rows.row(contribution_id)
     if contribution is None or not contribution.get("procedure_id"):
-        raise ParticipationError(
-            f"Keine Stellungnahme {contribution_id!r} in einem Verfahren / no statement "
-            f"{contribution_id!r} in a procedure",
-            404,
-        )
+        raise ParticipationError(message("statement_not_in_procedure", id=contribution_id), 404)
     entries = clean_abwaegung(_body())
     saved = pstore.save_abwaegung(rows, contribution, entries, pstore.actor(viewer))
     pstore.record(
@@ -469,12 +456,10 @@ def _export_rows(provider, rows, proc: dict) -> list[dict]:
 def export_abwaegung(procedure_id: str, fmt: str):
     from participation import exports
 
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     if fmt not in EXPORTS:
-        raise ParticipationError(
-            f"Format {fmt[:10]!r} gibt es nicht / unknown format; one of: {', '.join(EXPORTS)}", 404
-        )
+        raise ParticipationError(message("export_format_unknown", format=fmt[:10], formats=", ".join(EXPORTS)), 404)
     provider, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     anonymised = request.args.get("anonymised", "").lower() in ("1", "true", "yes", "ja")
@@ -506,8 +491,8 @@ def publish(procedure_id: str):
     """Publish the decided results: they become public by reference number and in ``statement_results``."""
     import geopandas as gpd
 
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     provider, rows = _provider_and_rows()
     proc = _procedure_or_404(rows, procedure_id)
     body = request.get_json(force=True, silent=True) if request.get_data(cache=True).strip() else {}
@@ -568,14 +553,14 @@ def publish(procedure_id: str):
 
 @BLUEPRINT.get("/answer-templates")
 def list_templates():
-    access.require_planner(access.current_viewer())
+    require_planner(current_viewer())
     return jsonify({"templates": pstore.templates(_provider_and_rows()[1])})
 
 
 @BLUEPRINT.post("/answer-templates")
 def add_template():
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     body = _body()
     entries = (
         clean_abwaegung({"proposal": body.get("text"), "result": body.get("result")})
@@ -584,7 +569,7 @@ def add_template():
     )
     title = body.get("title") if isinstance(body, dict) else None
     if not isinstance(title, str) or not title.strip() or len(title) > 120 or not entries[0]["proposal"]:
-        raise ParticipationError('Erwartet / expected {"title": "…" (≤ 120), "text": "…", "result": optional}')
+        raise ParticipationError(message("template_body"))
     _, rows = _provider_and_rows()
     saved = pstore.add_template(rows, title.strip(), entries[0]["proposal"], entries[0]["result"], pstore.actor(viewer))
     pstore.record(rows, viewer, "template.create", "answer_template", saved["id"], {"title": saved["title"]})
@@ -593,19 +578,19 @@ def add_template():
 
 @BLUEPRINT.delete("/answer-templates/<template_id>")
 def delete_template(template_id: str):
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     _, rows = _provider_and_rows()
     if not pstore.delete_template(rows, template_id):
-        raise ParticipationError(f"Kein Textbaustein {template_id!r} / no answer template {template_id!r}", 404)
+        raise ParticipationError(message("template_not_found", id=template_id), 404)
     pstore.record(rows, viewer, "template.delete", "answer_template", template_id)
     return jsonify({"deleted": template_id})
 
 
 @BLUEPRINT.get("/audit")
 def audit_trail():
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     _, rows = _provider_and_rows()
     entries = pstore.audit(
         rows, since=request.args.get("since"), actor=request.args.get("actor"), target_id=request.args.get("target_id")

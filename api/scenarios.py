@@ -13,8 +13,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from pygeoapi.provider.base import ProviderGenericError
 
-from api import access
+from access.rules import VOTER_HEADER, hash_voter
+from api.access import voter_id
 from api.contributions import _body, _error, _provider_error, contributions_provider
+from api.messages import message
 
 BLUEPRINT = Blueprint("scenarios_api", __name__)
 BLUEPRINT.register_error_handler(ProviderGenericError, _provider_error)
@@ -24,15 +26,10 @@ def _like(scenario_id: str, add: bool):
     body, error = _body(required=False)
     if error is not None:
         return error
-    voter = access.voter_id(body if isinstance(body, dict) else None)
+    voter = voter_id(body if isinstance(body, dict) else None)
     if voter is None:
-        return _error(
-            400,
-            f"Bitte eine Browser-Kennung im Header {access.VOTER_HEADER} senden (16-128 Zeichen "
-            f"A-Z a-z 0-9 _ -) / send a per-browser voter id in the {access.VOTER_HEADER} header "
-            "(16-128 characters A-Z a-z 0-9 _ -)",
-        )
-    changed, count = contributions_provider().rows.like_scenario(scenario_id, access.hash_voter(voter), add=add)
+        return _error(400, message("voter_header", header=VOTER_HEADER))
+    changed, count = contributions_provider().rows.like_scenario(scenario_id, hash_voter(voter), add=add)
     return jsonify({"id": scenario_id, "like_count": count, "liked": add, "changed": changed})
 
 

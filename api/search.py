@@ -37,6 +37,7 @@ from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.messages import message
 from layers.addresses import natural_key, query_key, search_key
 from schema.baunvo import BAUGEBIETE, baugebiet_of, code_key
 from settings import Settings
@@ -105,24 +106,18 @@ def _error(status: int, message: str) -> Response:
 def search_route():
     query = request.args.get("q", "")
     if not query.strip():
-        return _error(400, "Bitte einen Suchbegriff angeben (q) / please give a search term (q)")
+        return _error(400, message("search_term_missing"))
     if len(query) > MAX_QUERY:
-        return _error(
-            400,
-            f"Suchbegriff zu lang (höchstens {MAX_QUERY} Zeichen) / "
-            f"search term too long (at most {MAX_QUERY} characters)",
-        )
+        return _error(400, message("search_term_too_long", max=MAX_QUERY))
     if "\x00" in query:
-        return _error(400, "Ungültiges Zeichen im Suchbegriff / invalid character in the search term")
+        return _error(400, message("search_term_invalid"))
     raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
     try:
         limit = int(raw_limit)
     except ValueError:
         limit = 0
     if not 1 <= limit <= MAX_LIMIT:
-        return _error(
-            400, f"limit muss eine Zahl von 1 bis {MAX_LIMIT} sein / limit must be a number from 1 to {MAX_LIMIT}"
-        )
+        return _error(400, message("search_limit", max=MAX_LIMIT))
     settings = _settings()
     features = search(settings.store, settings.storage_epsg, query, limit)
     body = {"type": "FeatureCollection", "features": features, "numberReturned": len(features)}

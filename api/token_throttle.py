@@ -1,7 +1,7 @@
 """Guessing staff tokens does not pay: wrong bearer tokens count against a per-client limit.
 
 Every request that carries an ``Authorization`` header matching no role (environment tokens, service tokens;
-``api/access.identify``, constant-time) counts once against ``BUERGERGIS_LIMIT_TOKEN_FAILURES`` (10 a minute,
+``access/viewer.identify``, constant-time) counts once against ``BUERGERGIS_LIMIT_TOKEN_FAILURES`` (10 a minute,
 100 a day by default) for its client (``api/limits.client_address``). Beyond it, *every* request with an
 ``Authorization`` header from that client is a 429 with ``Retry-After`` until the window has passed -- the
 right token too, or the answer would still tell a right guess from a wrong one. Requests without a token
@@ -15,7 +15,9 @@ import time
 
 from flask import Flask, jsonify, request
 
-from api import access, limits
+from access.viewer import identify
+from api import limits
+from api.messages import message
 
 FAILURES = "token_failures"
 
@@ -24,9 +26,7 @@ def _locked_out(item, wait: int):
     response = jsonify(
         {
             "code": "TooManyRequests",
-            "description": f"Zu viele Anfragen mit falschem Token ({item}); Anmeldung mit Token erst in {wait} s wieder "
-            f"möglich / too many requests with a wrong token ({item}); signing in with a token is "
-            f"possible again in {wait} s",
+            "description": message("token_locked_out", limit=item, wait=wait),
         }
     )
     response.status_code = 429
@@ -50,7 +50,7 @@ def install(server: Flask) -> None:
             if not counter.limiter.test(item, FAILURES, client):
                 reset = counter.limiter.get_window_stats(item, FAILURES, client).reset_time
                 return _locked_out(item, max(1, int(reset - time.time()) + 1))
-        _role, invalid, _name, _via = access.identify(authorization)
+        _role, invalid, _name, _via = identify(authorization)
         if invalid:
             broken, wait = counter.hit(FAILURES, client)
             if broken is not None:

@@ -42,7 +42,8 @@ import time
 from flask import Blueprint, Response, jsonify, request
 from pygeoapi.provider.base import ProviderGenericError
 
-from api import access
+from access.rules import require_planner
+from access.viewer import current_viewer
 from scenarios import studio
 from scenarios.model import BASELINE, ID_PATTERN, Scenario, ScenarioError, scenario_from_dict, shipped_scenarios
 from scenarios.studio import INTERNAL, PUBLISHED, StudioError
@@ -86,8 +87,8 @@ def _variants() -> studio.VariantStore:
 
 
 def _planner():
-    viewer = access.current_viewer()
-    access.require_planner(viewer)
+    viewer = current_viewer()
+    require_planner(viewer)
     return viewer
 
 
@@ -97,10 +98,10 @@ def _author(viewer) -> str:
 
 def _body() -> dict:
     if not request.get_data(cache=True).strip():
-        raise StudioError("Leerer Inhalt: bitte JSON senden", "the body is empty: send JSON")
+        raise StudioError.of("studio_body_empty")
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
-        raise StudioError("Fehlerhaftes JSON: erwartet wird ein Objekt", "malformed JSON: expected an object")
+        raise StudioError.of("body_not_object")
     return body
 
 
@@ -109,13 +110,12 @@ def _text(body: dict, name: str, required: bool = False, limit: int = 300) -> st
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise StudioError(f"{name} muss Text sein", f"{name} must be text", name)
+        raise StudioError.of("name_text", name, name=name)
     value = value.strip()
     if required and not value:
-        de, en = studio.FIELD_NAMES.get(name, (name, name))
-        raise StudioError(f"{de} fehlt", f"{en} is missing", name)
+        raise StudioError.of("value_missing", name, **studio.field_names(name))
     if len(value) > limit:
-        raise StudioError(f"{name}: höchstens {limit} Zeichen", f"{name}: at most {limit} characters", name)
+        raise StudioError.of("name_too_long", name, name=name, max=limit)
     return value
 
 
@@ -136,9 +136,7 @@ def _library(include_internal: bool = True) -> dict[str, Scenario]:
 def _working(store: studio.VariantStore, variant_id: str) -> tuple[dict, Scenario]:
     row = store.working(variant_id)
     if row is None:
-        raise StudioError(
-            f"Keine Variante {variant_id!r} im Studio", f"no variant {variant_id!r} in the studio", status=404
-        )
+        raise StudioError.of("variant_not_in_studio", status=404, id=variant_id)
     return row, studio.parse_document(row["document"], source=f"variant {variant_id}")
 
 
@@ -221,16 +219,14 @@ def _flag(value) -> bool:
 
 def _check_base(base: str, library: dict) -> None:
     if base != BASELINE and base not in library:
-        raise StudioError(f"Unbekannte Ausgangsvariante {base!r}", f"unknown base variant {base!r}", "base")
+        raise StudioError.of("base_unknown", "base", base=base)
 
 
 def _check_plans(plan_ids) -> list[str] | None:
     if plan_ids in (None, [], ""):
         return None
     if not isinstance(plan_ids, list) or not all(isinstance(p, str) for p in plan_ids) or len(plan_ids) > 200:
-        raise StudioError(
-            "plan_ids muss eine Liste von Plan-Kennungen sein", "plan_ids must be a list of plan ids", "plan_ids"
-        )
+        raise StudioError.of("plan_ids_list", "plan_ids")
     from store.base import open_store
 
     store = open_store(_store_url(), epsg=_epsg())
@@ -240,11 +236,7 @@ def _check_plans(plan_ids) -> list[str] | None:
         store.close()
     unknown = [p for p in plan_ids if p not in known]
     if unknown:
-        raise StudioError(
-            f"Unbekannte(r) Plan/Pläne: {', '.join(unknown[:5])}",
-            f"unknown plan(s): {', '.join(unknown[:5])}",
-            "plan_ids",
-        )
+        raise StudioError.of("plans_unknown", "plan_ids", ids=", ".join(unknown[:5]))
     return list(dict.fromkeys(plan_ids))
 
 
@@ -266,7 +258,7 @@ def _checked_document(scenario: Scenario, library: dict) -> None:
 
 @BLUEPRINT.get("/variants")
 def list_variants():
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     planner = viewer.is_planner and not viewer.token_invalid
     shipped = [
         {"id": sid, "title_de": s.title_de, "title_en": s.title_en, "base": s.base, "status": "shipped"}
@@ -320,11 +312,7 @@ def version(variant_id: str, number: int):
     _planner()
     row = _variants().version(variant_id, number) if number > 0 else None
     if row is None:
-        raise StudioError(
-            f"Keine Version {number} der Variante {variant_id!r}",
-            f"no version {number} of variant {variant_id!r}",
-            status=404,
-        )
+        raise StudioError.of("version_missing", status=404, number=number, id=variant_id)
     return jsonify(
         {
             k: row[k]
@@ -346,26 +334,20 @@ def version(variant_id: str, number: int):
 
 @BLUEPRINT.get("/variants/<variant_id>/export")
 def export(variant_id: str):
-    viewer = access.current_viewer()
+    viewer = current_viewer()
     store = _variants()
     working = store.working(variant_id)
     if working is None:
-        raise StudioError(
-            f"Keine Variante {variant_id!r} im Studio", f"no variant {variant_id!r} in the studio", status=404
-        )
+        raise StudioError.of("variant_not_in_studio", status=404, id=variant_id)
     wanted = request.args.get("version")
     if viewer.is_planner and not viewer.token_invalid:
         row = store.version(variant_id, int(wanted)) if wanted and wanted.isdigit() and int(wanted) > 0 else working
     else:
         if working["status"] != PUBLISHED or not working["published_version"]:
-            access.require_planner(viewer)  # 401/403: internal variants are the planners'
+            require_planner(viewer)  # 401/403: internal variants are the planners'
         row = store.version(variant_id, working["published_version"])
     if row is None:
-        raise StudioError(
-            f"Keine Version {wanted} der Variante {variant_id!r}",
-            f"no version {wanted} of variant {variant_id!r}",
-            status=404,
-        )
+        raise StudioError.of("version_missing", status=404, number=wanted, id=variant_id)
     scenario = studio.parse_document(row["document"], source=f"variant {variant_id}")
     what = f"version {row['version']}" if row["version"] else "working copy"
     header = (
@@ -387,12 +369,10 @@ def evaluate():
         try:
             scenario = scenario_from_dict(body["document"], source="document")
         except ScenarioError as err:
-            raise studio._from_scenario_error(err, "Ungültiges Szenario", "invalid scenario") from None
+            raise studio._from_scenario_error(err, "scenario_invalid_document") from None
     else:
-        raise StudioError(
-            "Erwartet: {\"yaml\": …} oder {\"document\": {…}}", 'expected {"yaml": …} or {"document": {…}}', "yaml"
-        )
-    viewer = access.current_viewer()
+        raise StudioError.of("evaluate_body", "yaml")
+    viewer = current_viewer()
     library = _library(include_internal=viewer.is_planner)
     _check_base(scenario.base, library)
     result, _ = studio.compute(scenario, library, _store_url(), _epsg())
@@ -419,18 +399,9 @@ def create():
     variant_id = _text(body, "id", limit=100)
     if variant_id:
         if not re.match(ID_PATTERN, variant_id):
-            raise StudioError(
-                "Kennung: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)",
-                "id: letters, digits, _ . - only (at most 100 characters)",
-                "id",
-            )
+            raise StudioError.of("id_pattern", "id", **studio.field_names("id"))
         if variant_id in taken or variant_id == BASELINE:
-            raise StudioError(
-                f"Eine Variante mit der Kennung {variant_id!r} gibt es schon",
-                f"a variant with the id {variant_id!r} exists already",
-                "id",
-                status=409,
-            )
+            raise StudioError.of("variant_id_taken", "id", status=409, id=variant_id)
     else:
         variant_id = studio.new_variant_id(title_de, taken)
     data = {
@@ -447,7 +418,7 @@ def create():
     try:
         scenario = scenario_from_dict(data, source="new variant")
     except ScenarioError as err:
-        raise studio._from_scenario_error(err, "Ungültige Variante", "invalid variant") from None
+        raise studio._from_scenario_error(err, "variant_invalid") from None
     studio.compute(scenario, library, _store_url(), _epsg())  # computable before anything is written
     row = store.create(scenario, _author(viewer))
     _audit(viewer, "variant.create", variant_id, {"base": base, "plan_ids": plan_ids})
@@ -470,21 +441,15 @@ def _import(viewer, text, wanted_id):
     taken = set(library) | {r["variant_id"] for r in store.rows()}
     new_id = wanted_id if isinstance(wanted_id, str) and wanted_id.strip() else scenario.id
     if not re.match(ID_PATTERN, new_id):
-        raise StudioError(
-            "Kennung: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)",
-            "id: letters, digits, _ . - only (at most 100 characters)",
-            "id",
-        )
+        raise StudioError.of("id_pattern", "id", **studio.field_names("id"))
     if new_id in taken or new_id == BASELINE:
         new_id = studio.new_variant_id(new_id, taken)
     if new_id != scenario.id:
         scenario = studio.with_changes(scenario, studio.change_dicts(scenario), id=new_id)
     if scenario.base == scenario.id:
-        raise StudioError(
-            "Eine Variante kann nicht auf sich selbst aufbauen", "a variant cannot be its own base", "base"
-        )
+        raise StudioError.of("own_base", "base")
     if len(scenario.changes) > MAX_STEPS:
-        raise StudioError(f"Höchstens {MAX_STEPS} Schritte", f"at most {MAX_STEPS} steps", "changes")
+        raise StudioError.of("steps_max", "changes", max=MAX_STEPS)
     _checked_document(scenario, library)
     row = store.create(scenario, _author(viewer), scenario.description, scenario.description_en)
     _audit(viewer, "variant.import", scenario.id, {"steps": len(scenario.changes)})
@@ -500,7 +465,7 @@ def add_change(variant_id: str):
     store = _variants()
     row, scenario = _working(store, variant_id)
     if len(scenario.changes) >= MAX_STEPS:
-        raise StudioError(f"Höchstens {MAX_STEPS} Schritte", f"at most {MAX_STEPS} steps", "changes")
+        raise StudioError.of("steps_max", "changes", max=MAX_STEPS)
     library = _library()
     url, epsg = _store_url(), _epsg()
     model = studio.MODELS.get(url, epsg, studio.plans_of(scenario, library))
@@ -511,11 +476,7 @@ def add_change(variant_id: str):
     studio.check_values_after(result.model)
     last = result.log[-1] if result.log else {}
     if last.get("warning"):
-        raise StudioError(
-            "Der Schritt trifft nichts (keine Zone, kein Gebäude ausgewählt)",
-            "the step selects nothing (no zone, no building)",
-            "zones",
-        )
+        raise StudioError.of("step_selects_nothing", "zones")
     row = store.update_working(variant_id, document=studio.document_yaml(candidate), redo=[])
     _audit(viewer, "variant.change", variant_id, {"op": change.op, "step": len(changes)})
     return jsonify(
@@ -537,11 +498,11 @@ def _move(variant_id: str, undo: bool):
     changes, redo = studio.change_dicts(scenario), list(row["redo"])
     if undo:
         if not changes:
-            raise StudioError("Nichts rückgängig zu machen", "nothing to undo", "undo", status=409)
+            raise StudioError.of("nothing_to_undo", "undo", status=409)
         redo.append(changes.pop())
     else:
         if not redo:
-            raise StudioError("Nichts wiederherzustellen", "nothing to redo", "redo", status=409)
+            raise StudioError.of("nothing_to_redo", "redo", status=409)
         changes.append(redo.pop())
     candidate = studio.with_changes(scenario, changes)
     library = _library()
@@ -603,11 +564,7 @@ def _chain_public(scenario: Scenario, library: dict, public: dict) -> None:
     while base != BASELINE and base not in seen:
         seen.add(base)
         if base not in public:
-            raise StudioError(
-                f"Die Ausgangsvariante {base!r} ist nicht veröffentlicht; bitte zuerst sie veröffentlichen",
-                f"the base variant {base!r} is not published; publish it first",
-                "base",
-            )
+            raise StudioError.of("base_not_published", "base", base=base)
         base = public[base].base
 
 
@@ -616,7 +573,7 @@ def publish(variant_id: str):
     viewer = _planner()
     body = _body()
     if "published" not in body:
-        raise StudioError('Erwartet: {"published": true | false}', 'expected {"published": true | false}', "published")
+        raise StudioError.of("publish_body", "published")
     wanted = _flag(body["published"])
     store = _variants()
     row, _ = _working(store, variant_id)
@@ -627,7 +584,7 @@ def publish(variant_id: str):
     if wanted:
         saved = [r for r in store.rows(variant_id) if r["version"] > 0]
         if not saved:
-            raise StudioError("Bitte die Variante zuerst speichern", "please save the variant first", "save")
+            raise StudioError.of("save_first", "save")
         latest = saved[-1]
         scenario = studio.parse_document(latest["document"], source=f"variant {variant_id}")
         library = _library()
@@ -673,12 +630,7 @@ def delete(variant_id: str):
     store = _variants()
     row, _ = _working(store, variant_id)
     if row["status"] == PUBLISHED:
-        raise StudioError(
-            "Eine veröffentlichte Variante bitte erst intern stellen, dann löschen",
-            "make a published variant internal before deleting it",
-            "publish",
-            status=409,
-        )
+        raise StudioError.of("unpublish_first", "publish", status=409)
     store.delete(variant_id)
     _audit(viewer, "variant.delete", variant_id)
     return jsonify({"id": variant_id, "deleted": True})

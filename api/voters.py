@@ -13,7 +13,7 @@ A client-chosen id (the former ``X-Voter-Id`` header) is not a person: one scrip
   throws its cookie away after every like gets at most that many likes, and shows up in the moderators'
   view of bursts (``GET /api/moderation/bursts``).
 
-Only a hash of the id is stored with a like (``api.access.hash_voter``); the cookie holds no personal data.
+Only a hash of the id is stored with a like (``access.rules.hash_voter``); the cookie holds no personal data.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from http import HTTPStatus
 from flask import Flask, current_app, g, has_request_context, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pygeoapi.provider.base import ProviderGenericError
+
+from api.messages import message
 
 COOKIE = "buergergis_voter"
 PORTAL_HEADER = "X-Portal-Voter"
@@ -101,8 +103,7 @@ def current_voter(issue: bool = True) -> str:
             raise VoterRefused(
                 HTTPStatus.FORBIDDEN,
                 "Forbidden",
-                "Ungültige Browser-Kennung (Cookie verändert); bitte die Seite neu laden / invalid "
-                "browser id (the cookie was altered); please reload the page",
+                message("voter_forged"),
             )
         if voter:
             g.voter_id = voter
@@ -111,8 +112,7 @@ def current_voter(issue: bool = True) -> str:
         raise VoterRefused(
             HTTPStatus.BAD_REQUEST,
             "InvalidParameterValue",
-            "Zum Mitzählen braucht es ein Cookie dieses Portals; bitte Cookies erlauben und die "
-            "Seite neu laden / a like needs this portal's cookie; please allow cookies and reload",
+            message("voter_cookie_needed"),
         )
     from api.limits import allow
 
@@ -121,9 +121,7 @@ def current_voter(issue: bool = True) -> str:
         raise VoterRefused(
             HTTPStatus.TOO_MANY_REQUESTS,
             "TooManyRequests",
-            f"Zu viele neue Browser-Kennungen von dieser Adresse ({item}); bitte in {wait} s erneut "
-            f"versuchen und Cookies behalten / too many new browser ids from this address ({item}); "
-            f"please try again in {wait} s and keep the cookie",
+            message("voters_too_many", limit=item, wait=wait),
         )
     g.voter_id = secrets.token_urlsafe(24)
     g.voter_new = True

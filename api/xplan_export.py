@@ -22,6 +22,7 @@ import io
 from flask import Blueprint, current_app, jsonify, send_file
 from flask.blueprints import BlueprintSetupState
 
+from api.messages import message
 from layers.xplanung.export import (
     GML_MEDIA_TYPE,
     JSONFG_MEDIA_TYPE,
@@ -29,6 +30,7 @@ from layers.xplanung.export import (
     to_jsonfg,
     to_xplangml,
 )
+from schema.bilingual import split
 from settings import Settings
 
 BLUEPRINT = Blueprint("xplan_export_api", __name__)
@@ -66,8 +68,14 @@ def _read_plan(plan_id: str):
         store.close()
 
 
+def _detail(err: ExportError) -> dict[str, str]:
+    """An export error's own words as the messages take them: German (``error_de``) and English (``error``)."""
+    german, english = split(str(err))
+    return {"error_de": german, "error": english}
+
+
 def _not_found(plan_id: str):
-    return _error(404, "NotFound", f"Plan {plan_id!r} ist nicht gespeichert / plan {plan_id!r} is not stored")
+    return _error(404, "NotFound", message("plan_not_stored", id=plan_id))
 
 
 def _export(plan_id: str):
@@ -79,9 +87,7 @@ def _export(plan_id: str):
     try:
         return to_xplangml(plan, objects, epsg=epsg), None
     except ExportError as err:
-        return None, _error(
-            422, "ExportFailed", f"Export nach XPlanGML 6.0 nicht möglich / export to XPlanGML 6.0 failed: {err}"
-        )
+        return None, _error(422, "ExportFailed", message("export_xplangml_failed", **_detail(err)))
 
 
 @BLUEPRINT.get("/plans/<path:plan_id>/xplangml")
@@ -119,7 +125,7 @@ def jsonfg(plan_id: str):
     try:
         body = to_jsonfg(plan, objects, epsg=epsg)
     except ExportError as err:
-        return _error(422, "ExportFailed", f"Export nach JSON-FG nicht möglich / export to JSON-FG failed: {err}")
+        return _error(422, "ExportFailed", message("export_jsonfg_failed", **_detail(err)))
     response = jsonify(body)
     response.mimetype = JSONFG_MEDIA_TYPE
     return response

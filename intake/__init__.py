@@ -8,7 +8,8 @@ it passes the same pure functions, and a refusal reads the same everywhere:
 * :mod:`intake.geometry` -- the geometry: type, CRS, range, size caps, the collection's
   type, one repair;
 * :mod:`intake.errors` -- the exception family with its HTTP status codes;
-* :mod:`intake.messages` -- the German/English message catalogue.
+* :mod:`intake.messages` -- the German/English messages of writes (one catalogue of several,
+  see :mod:`schema.bilingual`).
 
 The package sits below ``providers`` and ``scenarios`` (it needs only the schema,
 ``store`` and ``layers.geometry``), so both can use it.

@@ -159,7 +159,7 @@ def check_value(name: str, kind: str, value):
         stored = to_sql_value(kind, value, strict=True)
     except ValueError as err:
         raise IntakeError.of(
-            "property_type", name=name, kind=kind, expected_de=EXPECTED_DE[kind], reason=str(err)[:200]
+            "property_type", name=name, expected=kind, expected_de=EXPECTED_DE[kind], reason=str(err)[:200]
         ) from None
     if kind in ("integer", "real"):
         return stored

@@ -29,6 +29,7 @@ import shapely
 import shapely.geometry
 
 from intake.errors import IntakeError
+from intake.messages import pair
 from layers.geometry import repair
 from store.geopackage import conform_geometry_types, geometry_type_name
 
@@ -177,19 +178,20 @@ def check_limits(geom, limits: Limits, source: pyproj.CRS | None = CRS84) -> Non
     if polygonal and limits.max_area_km2 is not None and source is not None:
         size = _too_large(transform(geom, source, CRS84), limits.max_area_km2)
         if size:
-            raise IntakeError.of("geometry_area", size=size, max=limits.max_area_km2)
+            raise IntakeError.of("geometry_area", size_de=size[0], size=size[1], max=limits.max_area_km2)
 
 
-def _too_large(lonlat, max_km2: float) -> str | None:
-    """The size of a lon/lat polygon beyond ``max_km2`` as text, or None."""
+def _too_large(lonlat, max_km2: float) -> tuple[str, str] | None:
+    """The size of a lon/lat polygon beyond ``max_km2`` as text (German, English), or None."""
     west, south, east, north = lonlat.bounds
     if east - west > 5 or north - south > 5:
-        return "mehr als 5° weit / spans more than 5°"
+        return pair("geometry_span")
     # equal-area (Lambert cylindrical) of the vertices: within a few per cent, enough for a cap
     area_km2 = shapely.transform(
         lonlat, lambda xy: np.column_stack([6371.0072 * np.radians(xy[:, 0]), 6371.0072 * np.sin(np.radians(xy[:, 1]))])
     ).area
-    return f"{area_km2:,.1f} km²" if area_km2 > max_km2 else None
+    size = f"{area_km2:,.1f} km²"
+    return (size, size) if area_km2 > max_km2 else None
 
 
 def fit_and_repair(geom, geometry_type: str = "GEOMETRY", collection: str = ""):

@@ -1,13 +1,20 @@
 """The German/English messages a person reads when the intake (or a provider) refuses something.
 
-One catalogue instead of messages written inline at each check, so that the same
-refusal reads the same on every store and every write path, and a translator finds
-every text in one place. Each entry is ``key -> (Deutsch, English)``; both templates
-take the same ``str.format`` fields. :func:`message` joins them as ``"Deutsch / English"``,
-the form every error of this application has.
+The catalogue of writes (every catalogue has the form :mod:`schema.bilingual` describes): messages kept
+here instead of inline at each check, so that the same refusal reads the same on every store and every
+write path, and a translator finds every text in one place. Each entry is ``key -> (Deutsch, English)``;
+both templates take the same ``str.format`` fields. :func:`message` joins them as ``"Deutsch / English"``,
+the form every error of this application has; :func:`pair` gives the two apart.
+
+>>> message("geometry_empty")
+'Die Geometrie ist leer / the geometry is empty'
+>>> message("id_exists", id="b1", collection="buildings")
+"Ein Objekt mit der id 'b1' gibt es in buildings schon / an item with id 'b1' exists already in buildings"
 """
 
 from __future__ import annotations
+
+from schema.bilingual import Catalogue
 
 #: key -> (German template, English template); the fields of both are the same.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -20,7 +27,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "properties_object": ("'properties' muss ein Objekt sein", "'properties' must be an object"),
     "not_editable": ("Die Sammlung {collection} ist nicht bearbeitbar", "collection {collection} is not editable"),
     # -- the id ----------------------------------------------------------------------------------------------------
-    "id_type": ("Die Feature-id muss Text sein", "the feature id must be a string, got {got}"),
+    "id_type": ("Die Feature-id muss Text sein, nicht {got}", "the feature id must be a string, got {got}"),
     "id_new": (
         "Die Feature-id {id!r} passt nicht: 1–{max} Zeichen aus A–Z, a–z, 0–9, '.', '_', '~', '-' "
         "(kein '/', keine Leer- oder Steuerzeichen)",
@@ -48,7 +55,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unbekannte Eigenschaft {names}; erlaubt: {allowed}",
         "unknown properties {names}; allowed: {allowed}",
     ),
-    "property_type": ("Eigenschaft {name!r}: erwartet wird {expected_de}", "property {name!r} ({kind}): {reason}"),
+    "property_type": ("Eigenschaft {name!r}: erwartet wird {expected_de}", "property {name!r} ({expected}): {reason}"),
     "property_range": ("Eigenschaft {name!r}: {problem_de}", "property {name!r} {problem}"),
     # -- geometry --------------------------------------------------------------------------------------------------
     "geometry_required": ("Eine Geometrie ist nötig ({expected_de})", "a geometry is required ({expected})"),
@@ -82,9 +89,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the polygon has too many holes ({count}, at most {max})",
     ),
     "geometry_area": (
-        "Die Fläche ist zu groß ({size}; höchstens {max:g} km²)",
+        "Die Fläche ist zu groß ({size_de}; höchstens {max:g} km²)",
         "the polygon is too large ({size}; at most {max:g} km²): please draw the place you mean",
     ),
+    "geometry_span": ("mehr als 5° weit", "spans more than 5°"),
     "geometry_wrong_type": (
         "Falscher Geometrietyp {got}: {collection} speichert {expected}",
         "wrong geometry type {got}: {collection} stores {expected}",
@@ -106,7 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value_does_not_fit": ("Ein Wert passt nicht in seine Spalte", "a value does not fit its column: {detail}"),
     "text_nul": ("Text darf keine NUL-Zeichen enthalten", "text may not contain NUL characters"),
     # -- contributions (participation) -----------------------------------------------------------------------------
-    "contribution_not_found": ("Beitrag nicht gefunden", "no contribution {id!r}"),
+    "contribution_not_found": ("Beitrag {id!r} nicht gefunden", "no contribution {id!r}"),
     "text_required": ("'{name}' fehlt", "'{name}' is required"),
     "text_type": ("'{name}' muss Text sein", "'{name}' must be a string"),
     "text_control": ("'{name}' enthält Steuerzeichen", "'{name}' contains control characters"),
@@ -125,10 +133,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "category_unknown": (
         "unbekannte Kategorie {value!r}; erlaubt: {allowed}",
         "unknown category {value!r}; allowed: {allowed}",
-    ),
-    "contribution_property_unknown": (
-        "unbekannte Eigenschaft {names}; erlaubt: {allowed}",
-        "unknown properties {names}; allowed: {allowed}",
     ),
     "pseudonym_email": ("Bitte keine E-Mail-Adresse als Pseudonym", "please do not use an e-mail address as pseudonym"),
     "target_collection": (
@@ -166,7 +170,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "plan_missing": ("Den Plan {id!r} gibt es nicht", "no plan {id!r}"),
     "variant_missing": ("Die Planungsvariante {id!r} gibt es nicht", "no planning variant {id!r}"),
-    "token_unknown": ("Unbekanntes Token", "unknown token"),
     "status_moderators_set": ("Den Status setzt die Moderation", "only moderators may set 'status'"),
     "status_moderators_change": ("Den Status setzt die Moderation", "only moderators may change 'status'"),
     "secret_required": ("Nur mit Ihrem Geheimnis ({header})", "send your secret in the {header} header"),
@@ -180,7 +183,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # -- the terrain model (providers/dem.py) ----------------------------------------------------------------------
     "coverage_no_time": ("Das Geländemodell hat keine Zeitachse", "this coverage has no time axis: leave out datetime"),
-    "bbox_crs_unknown": ("bbox-crs: unbekanntes Koordinatenreferenzsystem", "unknown CRS {uri!r}"),
+    "bbox_crs_unknown": ("bbox-crs: unbekanntes Koordinatenreferenzsystem {uri!r}", "unknown CRS {uri!r}"),
     "query_does_not_fit": ("Die Abfrage passt nicht zu den Daten", "the query does not fit the data: {detail}"),
     # -- process inputs (scenarios) --------------------------------------------------------------------------------
     "input_required": ("Eingabe {name!r} fehlt ({expected_de})", "input {name!r} is required ({expected})"),
@@ -196,14 +199,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scenario_invalid": ("Ungültige Planungsvariante", "invalid scenario: {error}"),
 }
 
-
-def message(key: str, **fields) -> str:
-    """The catalogue entry ``key`` as ``"Deutsch / English"`` with ``fields`` filled in.
-
-    >>> message("geometry_empty")
-    'Die Geometrie ist leer / the geometry is empty'
-    >>> message("id_exists", id="b1", collection="buildings")
-    "Ein Objekt mit der id 'b1' gibt es in buildings schon / an item with id 'b1' exists already in buildings"
-    """
-    german, english = MESSAGES[key]
-    return f"{german.format(**fields)} / {english.format(**fields)}"
+CATALOGUE = Catalogue(MESSAGES)
+message = CATALOGUE.message
+pair = CATALOGUE.pair

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from layers.messages import message
 from store.base import Store, check_frames
 
 LOG = logging.getLogger(__name__)
@@ -74,9 +75,7 @@ def import_xplan_files(
             if plan.report is not None and not plan.report.valid
         ]
         if invalid:
-            raise ImportFailed(
-                "nothing imported (--strict), invalid plans / ungültige Pläne:\n  " + "\n  ".join(invalid)
-            )
+            raise ImportFailed(f"{message('import_strict_invalid')}:\n  " + "\n  ".join(invalid))
     for plan in plans:
         check_frames(plan.frames, store.epsg)
     report = ImportReport()

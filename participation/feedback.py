@@ -11,6 +11,7 @@ import secrets
 import threading
 
 from access.db import Db, iso, now
+from participation.messages import message as text
 from schema.catalog import SUPPORT_TABLES, Layer
 
 TABLE = "accessibility_feedback"
@@ -52,21 +53,13 @@ def clean(message: str | None, page: str | None, contact: str | None) -> dict:
     """The form's fields checked and trimmed; raises :class:`FeedbackError` naming the first bad field."""
     message, page, contact = ((value or "").strip() for value in (message, page, contact))
     if len(message) < MIN_MESSAGE:
-        raise FeedbackError(
-            "message",
-            f"Bitte beschreiben Sie die Barriere in mindestens {MIN_MESSAGE} Zeichen / "
-            f"please describe the barrier in at least {MIN_MESSAGE} characters",
-        )
+        raise FeedbackError("message", text("feedback_too_short", min=MIN_MESSAGE))
     if len(message) > MAX_MESSAGE:
-        raise FeedbackError(
-            "message",
-            f"Höchstens {MAX_MESSAGE} Zeichen (jetzt {len(message)}) / "
-            f"at most {MAX_MESSAGE} characters (now {len(message)})",
-        )
+        raise FeedbackError("message", text("feedback_too_long", max=MAX_MESSAGE, length=len(message)))
     if len(page) > MAX_PAGE:
-        raise FeedbackError("page", f"Höchstens {MAX_PAGE} Zeichen / at most {MAX_PAGE} characters")
+        raise FeedbackError("page", text("at_most_characters", max=MAX_PAGE))
     if len(contact) > MAX_CONTACT:
-        raise FeedbackError("contact", f"Höchstens {MAX_CONTACT} Zeichen / at most {MAX_CONTACT} characters")
+        raise FeedbackError("contact", text("at_most_characters", max=MAX_CONTACT))
     return {"message": message, "page": page or None, "contact": contact or None}
 
 

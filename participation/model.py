@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from intake.messages import message as intake_message
+from participation.messages import message
+
 #: Kinds of procedure: code -> (German, English) label.
 PROCEDURE_KINDS: dict[str, tuple[str, str]] = {
     "fruehzeitig": (
@@ -160,10 +163,7 @@ def parse_moment(name: str, value, end_of_day: bool = False) -> datetime | None:
             else:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ParticipationError(
-                f"'{name}' ist kein Datum / '{name}' is not an ISO 8601 date or date-time "
-                f"(e.g. 2026-07-01 or 2026-07-01T08:00:00+02:00): {text[:40]!r}"
-            ) from None
+            raise ParticipationError(message("not_a_date", name=name, text=text[:40])) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
     return moment.astimezone(UTC)
@@ -172,17 +172,15 @@ def parse_moment(name: str, value, end_of_day: bool = False) -> datetime | None:
 def _text(name: str, value, limit: int, required: bool = False) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ParticipationError(f"'{name}' fehlt / '{name}' is required")
+            raise ParticipationError(intake_message("text_required", name=name))
         return None
     if not isinstance(value, str):
-        raise ParticipationError(f"'{name}' muss Text sein / '{name}' must be text")
+        raise ParticipationError(message("field_text", name=name))
     value = value.strip()
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
-        raise ParticipationError(f"'{name}' enthält Steuerzeichen / '{name}' contains control characters")
+        raise ParticipationError(intake_message("text_control", name=name))
     if len(value) > limit:
-        raise ParticipationError(
-            f"'{name}' ist zu lang (höchstens {limit} Zeichen) / '{name}' is too long (at most {limit} characters)"
-        )
+        raise ParticipationError(message("field_too_long", name=name, max=limit))
     return value
 
 
@@ -192,7 +190,7 @@ def _id_list(name: str, value) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 256 for v in value):
-        raise ParticipationError(f"'{name}' muss eine Liste von Kennungen sein / '{name}' must be a list of ids")
+        raise ParticipationError(message("field_id_list", name=name))
     return list(dict.fromkeys(v.strip() for v in value))
 
 
@@ -206,7 +204,7 @@ def clean_procedure(body, now: datetime | None = None) -> CleanProcedure:
     ('2026-07-15T22:00:00+00:00', 1)
     """
     if not isinstance(body, dict):
-        raise ParticipationError("Erwartet wird ein JSON-Objekt / expected a JSON object")
+        raise ParticipationError(message("body_object"))
     unknown = (
         set(body)
         - set(PROCEDURE_FIELDS)
@@ -225,12 +223,11 @@ def clean_procedure(body, now: datetime | None = None) -> CleanProcedure:
         }
     )
     if unknown:
-        raise ParticipationError(f"unbekannte Felder / unknown fields: {', '.join(sorted(unknown))}")
+        raise ParticipationError(message("fields_unknown", names=", ".join(sorted(unknown))))
     kind = body.get("kind") or "informell"
     if kind not in PROCEDURE_KINDS:
         raise ParticipationError(
-            f"Unbekannte Verfahrensart {str(kind)[:40]!r} / unknown kind of procedure; "
-            f"one of: {', '.join(PROCEDURE_KINDS)}"
+            message("procedure_kind_unknown", kind=str(kind)[:40], kinds=", ".join(PROCEDURE_KINDS))
         )
     values = {
         "kind": kind,
@@ -244,43 +241,30 @@ def clean_procedure(body, now: datetime | None = None) -> CleanProcedure:
         "closes_at": parse_moment("closes_at", body.get("closes_at"), end_of_day=True),
     }
     if values["opens_at"] is None or values["closes_at"] is None:
-        raise ParticipationError("Beginn und Ende sind nötig / 'opens_at' and 'closes_at' are required")
+        raise ParticipationError(message("procedure_window_required"))
     if values["closes_at"] <= values["opens_at"]:
-        raise ParticipationError("Das Ende liegt vor dem Beginn / 'closes_at' must be after 'opens_at'")
+        raise ParticipationError(message("procedure_window_order"))
     allowed = body.get("allowed_kinds") or list(DEFAULT_ALLOWED_KINDS)
     if not isinstance(allowed, list) or not allowed or any(k not in CONTRIBUTION_KINDS for k in allowed):
-        raise ParticipationError(
-            f"'allowed_kinds' muss eine Liste aus {', '.join(CONTRIBUTION_KINDS)} sein / "
-            f"'allowed_kinds' must be a list of {', '.join(CONTRIBUTION_KINDS)}"
-        )
+        raise ParticipationError(message("allowed_kinds", kinds=", ".join(CONTRIBUTION_KINDS)))
     values["allowed_kinds"] = list(dict.fromkeys(allowed))
     prefix = body.get("reference_prefix")
     if prefix not in (None, "") and not (isinstance(prefix, str) and _PREFIX.match(prefix)):
-        raise ParticipationError("'reference_prefix': 1-12 Buchstaben oder Ziffern / 1-12 letters or digits")
+        raise ParticipationError(message("reference_prefix"))
     values["reference_prefix"] = prefix or None
     area = body.get("area")
     if area is not None and not (isinstance(area, dict) and area.get("type") in ("Polygon", "MultiPolygon")):
-        raise ParticipationError("'area' muss ein GeoJSON-Polygon sein / 'area' must be a GeoJSON Polygon")
+        raise ParticipationError(message("area_polygon"))
     if values["scenario_id"] and (values["plan_ids"] or area):
-        raise ParticipationError(
-            "Ein Verfahren gilt für Pläne (oder eine Fläche) oder für eine Variante / "
-            "a procedure covers plans (or an area) or one planning variant, not both"
-        )
+        raise ParticipationError(message("plans_or_variant"))
     warnings = []
     minimum = MIN_DAYS.get(kind)
     days = (values["closes_at"] - values["opens_at"]).total_seconds() / 86400
     if minimum and days < minimum:
-        warnings.append(
-            f"Eine Veröffentlichung nach § 3 Abs. 2 BauGB dauert mindestens {minimum} Tage; "
-            f"geplant sind {days:.0f}. / A publication under § 3 (2) BauGB lasts at least {minimum} "
-            f"days; {days:.0f} are planned."
-        )
+        warnings.append(message("publication_too_short", min=minimum, days=days))
     now = now or datetime.now(UTC)
     if values["closes_at"] <= now:
-        warnings.append(
-            "Das Ende liegt in der Vergangenheit: das Verfahren nimmt nichts an. / "
-            "The end lies in the past: the procedure accepts nothing."
-        )
+        warnings.append(message("procedure_end_past"))
     return CleanProcedure(values=values, area=area, warnings=warnings)
 
 
@@ -348,34 +332,28 @@ def clean_abwaegung(body) -> list[dict]:
     """The Abwägung of one statement: ``{"proposal", "result", "decision", "tags", "group"}`` for the whole
     statement, or ``{"sections": [{"text", "proposal", ...}, ...]}`` to split it."""
     if not isinstance(body, dict):
-        raise ParticipationError("Erwartet wird ein JSON-Objekt / expected a JSON object")
+        raise ParticipationError(message("body_object"))
     sections = body.get("sections")
     entries = sections if sections is not None else [body]
     if not isinstance(entries, list) or (sections is not None and not sections) or len(entries) > 50:
-        raise ParticipationError(
-            "'sections' muss eine Liste mit 1-50 Abschnitten sein / 'sections' must be a list of 1-50 sections"
-        )
+        raise ParticipationError(message("sections_list"))
     cleaned = []
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise ParticipationError("Jeder Abschnitt ist ein JSON-Objekt / every section is a JSON object")
+            raise ParticipationError(message("section_object"))
         unknown = set(entry) - {"text", "proposal", "result", "decision", "tags", "group", "sections"}
         if unknown:
-            raise ParticipationError(f"unbekannte Felder / unknown fields: {', '.join(sorted(unknown))}")
+            raise ParticipationError(message("fields_unknown", names=", ".join(sorted(unknown))))
         result = entry.get("result") or None
         if result is not None and result not in RESULTS:
-            raise ParticipationError(
-                f"Unbekanntes Ergebnis {str(result)[:40]!r} / unknown result; one of: {', '.join(RESULTS)}"
-            )
+            raise ParticipationError(message("result_unknown", result=str(result)[:40], results=", ".join(RESULTS)))
         tags = entry.get("tags") or []
         if (
             not isinstance(tags, list)
             or not all(isinstance(t, str) and 0 < len(t) <= 60 for t in tags)
             or len(tags) > 20
         ):
-            raise ParticipationError(
-                "'tags': höchstens 20 Schlagworte zu je 60 Zeichen / at most 20 tags of 60 characters each"
-            )
+            raise ParticipationError(message("tags"))
         cleaned.append(
             {
                 "section_no": number if sections is not None else None,

@@ -26,8 +26,10 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from access.db import Db, iso, now
+from intake.messages import message as intake_message
 from participation import mail_texts
 from participation.mail_settings import MailSettings
+from participation.messages import message
 from schema.catalog import SUPPORT_TABLES, Layer
 
 LOG = logging.getLogger(__name__)
@@ -105,21 +107,15 @@ class NotifyError(ValueError):
         self.field = field_name
 
 
-NOT_CONFIGURED = (
-    "E-Mail-Benachrichtigungen sind hier nicht eingerichtet; bitte ohne E-Mail-Adresse senden / "
-    "e-mail updates are not set up here; please send without an e-mail address"
-)
+NOT_CONFIGURED = message("notify_not_configured")
 
 
 def check_address(value) -> str:
     """The address as it will be stored (domain in lower case), or :class:`NotifyError` naming the field."""
     if not isinstance(value, str):
-        raise NotifyError(f"'{FIELD}' muss Text sein / '{FIELD}' must be a string")
+        raise NotifyError(intake_message("text_type", name=FIELD))
     value = value.strip()
-    bad = (
-        f"'{FIELD}' ist keine gültige E-Mail-Adresse: {value[:80]!r} / '{FIELD}' is not a valid e-mail "
-        f"address: {value[:80]!r}"
-    )
+    bad = message("email_invalid", field=FIELD, value=value[:80])
     if not value or len(value) > MAX_ADDRESS or _CONTROL.search(value) or value.count("@") != 1:
         raise NotifyError(bad)
     try:
@@ -172,18 +168,9 @@ class Notifier:
         try:
             return str(self._serializer(purpose).loads(token or "", max_age=max_age))
         except SignatureExpired:
-            raise NotifyError(
-                "Der Bestätigungslink ist abgelaufen; bitte geben Sie die Adresse erneut an / the "
-                "confirmation link has expired; please give the address again",
-                410,
-                "token",
-            ) from None
+            raise NotifyError(message("link_expired"), 410, "token") from None
         except BadSignature:
-            raise NotifyError(
-                "Der Link ist ungültig (unvollständig kopiert?) / the link is not valid (copied incompletely?)",
-                400,
-                "token",
-            ) from None
+            raise NotifyError(message("link_invalid"), 400, "token") from None
 
     def url(self, purpose: str, subscription_id: str) -> str:
         return f"{self.settings.base_url}/api/notifications/{purpose}?token={self.token(purpose, subscription_id)}"
@@ -205,7 +192,7 @@ class Notifier:
         address = check_address(address)
         contribution = self._contribution(contribution_id)
         if contribution is None:
-            raise NotifyError(f"Beitrag nicht gefunden / no contribution {contribution_id!r}", 404, None)
+            raise NotifyError(intake_message("contribution_not_found", id=contribution_id), 404, None)
         subscription_id = str(uuid.uuid4())
         subscription = {
             "id": subscription_id,
@@ -240,12 +227,7 @@ class Notifier:
                 {"id": subscription_id},
             )
             if not found:
-                raise NotifyError(
-                    "Diese Anmeldung gibt es nicht mehr (abbestellt oder Beitrag gelöscht) / this "
-                    "subscription no longer exists (unsubscribed or contribution deleted)",
-                    404,
-                    "token",
-                )
+                raise NotifyError(message("subscription_gone"), 404, "token")
             subscription = found[0]
             if subscription["confirmed_at"] is None:
                 subscription["confirmed_at"] = iso(now())

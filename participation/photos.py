@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from participation.messages import message, pair
 from schema.catalog import Layer
 
 try:  # HEIC/HEIF from phones, where the optional package is installed
@@ -41,6 +42,8 @@ TABLE = "contribution_photos"
 MEDIA_TYPE = "image/jpeg"
 #: Pillow's format names we decode (HEIF only with pillow-heif).
 FORMATS = {"JPEG", "PNG", "WEBP", "MPO"} | ({"HEIF"} if HEIF_SUPPORTED else set())
+#: How the accepted formats end in a refusal: ", HEIC" where this server reads HEIC/HEIF.
+_HEIC = ", HEIC" if HEIF_SUPPORTED else ""
 
 PHOTOS = Layer(
     id=TABLE,
@@ -100,11 +103,7 @@ class Photo:
 
 
 def heic_refusal(filename: str) -> str:
-    return (
-        f"{filename}: HEIC/HEIF-Fotos kann dieser Server nicht lesen; bitte als JPEG senden (iPhone: "
-        f"Einstellungen → Kamera → Formate → „Maximale Kompatibilität“) / {filename}: this server cannot read "
-        "HEIC/HEIF photos; please send a JPEG (iPhone: Settings → Camera → Formats → Most Compatible)"
-    )
+    return message("photo_heic", name=filename)
 
 
 def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None = None) -> Photo:
@@ -113,13 +112,10 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
     name = (filename or "Foto")[:80]
     if len(raw) > settings.max_file_bytes:
         raise PhotoError(
-            413,
-            f"{name}: Die Datei ist zu groß ({len(raw) / 1e6:.1f} MB, höchstens "
-            f"{settings.max_file_bytes / 1e6:.0f} MB) / {name}: the file is too large "
-            f"({len(raw) / 1e6:.1f} MB, at most {settings.max_file_bytes / 1e6:.0f} MB)",
+            413, message("photo_file_too_large", name=name, mb=len(raw) / 1e6, max_mb=settings.max_file_bytes / 1e6)
         )
     if not raw:
-        raise PhotoError(400, f"{name}: Die Datei ist leer / {name}: the file is empty")
+        raise PhotoError(400, message("photo_file_empty", name=name))
     with warnings.catch_warnings():
         # Pillow warns (and beyond twice its own limit raises) on huge images; ours is checked below.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -130,20 +126,10 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             if not HEIF_SUPPORTED and raw[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypmsf1"):
                 raise PhotoError(415, heic_refusal(name)) from None
-            raise PhotoError(
-                415,
-                f"{name}: Kein lesbares Foto (erlaubt: JPEG, PNG, WebP"
-                f"{', HEIC' if HEIF_SUPPORTED else ''}) / {name}: not a readable photo (allowed: "
-                f"JPEG, PNG, WebP{', HEIC' if HEIF_SUPPORTED else ''})",
-            ) from None
+            raise PhotoError(415, message("photo_unreadable", name=name, heic=_HEIC)) from None
         with image:
             if image.format not in FORMATS:
-                raise PhotoError(
-                    415,
-                    f"{name}: Format {image.format} wird nicht angenommen (erlaubt: JPEG, PNG, "
-                    f"WebP{', HEIC' if HEIF_SUPPORTED else ''}) / {name}: format {image.format} "
-                    "is not accepted",
-                )
+                raise PhotoError(415, message("photo_format", name=name, format=image.format, heic=_HEIC))
             width, height = image.size
             if width * height > settings.max_pixels:  # checked before decoding: no memory spent on a bomb
                 raise _too_many_pixels(name, (width, height), settings)
@@ -165,19 +151,15 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
             except Image.DecompressionBombError:
                 raise _too_many_pixels(name, (width, height), settings) from None
             except (OSError, ValueError, SyntaxError) as err:
-                raise PhotoError(
-                    400, f"{name}: Das Foto ist beschädigt ({err}) / {name}: the photo is damaged ({err})"
-                ) from None
+                raise PhotoError(400, message("photo_damaged", name=name, error=err)) from None
     return Photo(out.getvalue(), rgb.width, rgb.height)
 
 
 def _too_many_pixels(name: str, size: tuple[int, int] | None, settings: PhotoSettings) -> PhotoError:
-    what = f"{size[0]} × {size[1]} Pixel" if size else "zu viele Pixel"
+    size_de, size_en = pair("photo_size", width=size[0], height=size[1]) if size else pair("photo_size_unknown")
     return PhotoError(
         413,
-        f"{name}: Das Bild ist zu groß ({what}; höchstens {settings.max_pixels / 1e6:.0f} "
-        f"Megapixel) / {name}: the image is too large ({what.replace('Pixel', 'pixels')}; at "
-        f"most {settings.max_pixels / 1e6:.0f} megapixels)",
+        message("photo_too_many_pixels", name=name, size_de=size_de, size=size_en, max=settings.max_pixels / 1e6),
     )
 
 
@@ -196,11 +178,7 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 class TooManyPhotos(PhotoError):
     def __init__(self, limit: int, have: int):
-        super().__init__(
-            400,
-            f"Höchstens {limit} Fotos je Meldung (vorhanden: {have}) / at most {limit} photos "
-            f"per report (already {have})",
-        )
+        super().__init__(400, message("photos_too_many", max=limit, have=have))
 
 
 def add(rows, contribution_id: str, photos: list[Photo], now: str, limit: int) -> list[str]:

@@ -15,6 +15,7 @@ import math
 import os
 import re
 
+from participation.messages import message
 from schema.catalog import Layer
 
 DETAILS = "report_details"
@@ -45,10 +46,7 @@ def check_address(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value.strip()) > MAX_ADDRESS or re.search(r"[\x00-\x1f\x7f]", value):
-        raise ValueError(
-            f"address_string: höchstens {MAX_ADDRESS} Zeichen Text ohne Steuerzeichen / at most "
-            f"{MAX_ADDRESS} characters of text without control characters"
-        )
+        raise ValueError(message("address_string", max=MAX_ADDRESS))
     return value.strip()
 
 
@@ -56,10 +54,7 @@ def check_media_url(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value.strip()) > MAX_URL or not _URL.match(value.strip()):
-        raise ValueError(
-            f"media_url: eine http(s)-Adresse mit höchstens {MAX_URL} Zeichen / an http(s) URL of at "
-            f"most {MAX_URL} characters"
-        )
+        raise ValueError(message("media_url", max=MAX_URL))
     return value.strip()
 
 

@@ -276,7 +276,7 @@ def clean_properties(properties) -> tuple[dict, str | None]:
         raise IntakeError.of("properties_object")
     unknown = set(properties) - set(CITIZEN_FIELDS) - set(SERVER_FIELDS) - {"id", "identifier"}
     if unknown:
-        raise IntakeError.of("contribution_property_unknown", names=sorted(unknown), allowed=", ".join(CITIZEN_FIELDS))
+        raise IntakeError.of("property_unknown", names=sorted(unknown), allowed=", ".join(CITIZEN_FIELDS))
     kind = normalise_kind(properties.get("kind"))
     clean = {
         "kind": kind,

@@ -251,7 +251,7 @@ class ContributionsMixin:
     def create(self, item, *args, **kwargs):
         viewer = current_viewer()
         if viewer.token_invalid:
-            raise rules.Forbidden(message("token_unknown"))
+            raise rules.Forbidden(rules.UNKNOWN_TOKEN)
         feature = parse_feature(item)
         check_honeypot(feature)
         notify_email = notify.take_address(feature, IntakeError)  # kept apart, never in the row

@@ -42,6 +42,7 @@ import shapely.geometry
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from scenarios.messages import pair
 from scenarios.model import (
     BASELINE,
     ID_PATTERN,
@@ -52,6 +53,7 @@ from scenarios.model import (
     scenario_from_dict,
     shipped_scenarios,
 )
+from schema.bilingual import join
 
 LOG = logging.getLogger(__name__)
 
@@ -91,7 +93,12 @@ class StudioError(ValueError):
 
     def __init__(self, de: str, en: str, field: str | None = None, status: int = 400):
         self.de, self.en, self.field, self.status = de, en, field, status
-        super().__init__(f"{de} / {en}")
+        super().__init__(join(de, en))
+
+    @classmethod
+    def of(cls, key: str, field: str | None = None, status: int = 400, **fields) -> StudioError:
+        """The error for entry ``key`` of :mod:`scenarios.messages` with ``fields`` filled in."""
+        return cls(*pair(key, **fields), field=field, status=status)
 
     def to_json(self) -> dict:
         code = {400: "InvalidParameterValue", 404: "NotFound", 409: "Conflict"}.get(self.status, "Error")
@@ -156,6 +163,14 @@ FIELD_NAMES = {
     "hour": ("Uhrzeit", "hour"),
     "points": ("Orte", "places"),
 }
+
+
+def field_names(field: str) -> dict[str, str]:
+    """The control ``field`` by name in both languages, as the messages take it: ``name_de``, ``name``."""
+    german, english = FIELD_NAMES.get(field, (field, field))
+    return {"name_de": german, "name": english}
+
+
 #: Bauweise in words (the engine stores XPlanung's names).
 BAUWEISE_NAMES = {
     "OffeneBauweise": ("offen", "open"),
@@ -183,82 +198,52 @@ def _explain(error: dict) -> tuple[str, str, str]:
     loc = tuple(error.get("loc") or ())
     field = _field_of(loc)
     de_name, en_name = FIELD_NAMES.get(field, (field or "Eingabe", field or "input"))
+    names = {"name_de": de_name, "name": en_name}
     kind, ctx, msg = error.get("type", ""), error.get("ctx") or {}, error.get("msg", "")
     if field in ("grz", "grz_min", "grz_max") and kind in ("less_than_equal", "greater_than_equal"):
-        return field, f"{de_name} muss zwischen 0 und 1 liegen", f"{en_name} must be between 0 and 1"
+        return field, *pair("grz_range", **names)
     if kind == "less_than_equal" and field in ("height", "h_max"):
-        return field, f"{de_name}: höchstens {MAX_HEIGHT_M:g} m", f"{en_name}: at most {MAX_HEIGHT_M:g} m"
+        return field, *pair("height_max", max=MAX_HEIGHT_M, **names)
     if kind == "less_than_equal" and field in ("storeys", "z", "z_max", "z_min", "z_zwingend"):
-        return field, f"{de_name}: höchstens {MAX_STOREYS}", f"{en_name}: at most {MAX_STOREYS}"
-    if kind == "less_than_equal":
-        return (
-            field,
-            f"{de_name} darf höchstens {_number(ctx.get('le'))} sein",
-            f"{en_name} must be at most {_number(ctx.get('le'))}",
-        )
-    if kind == "greater_than_equal":
-        return (
-            field,
-            f"{de_name} muss mindestens {_number(ctx.get('ge'))} sein",
-            f"{en_name} must be at least {_number(ctx.get('ge'))}",
-        )
-    if kind == "greater_than":
-        return (
-            field,
-            f"{de_name} muss größer als {_number(ctx.get('gt'))} sein",
-            f"{en_name} must be greater than {_number(ctx.get('gt'))}",
-        )
-    if kind == "less_than":
-        return (
-            field,
-            f"{de_name} muss kleiner als {_number(ctx.get('lt'))} sein",
-            f"{en_name} must be less than {_number(ctx.get('lt'))}",
-        )
+        return field, *pair("storeys_max", max=MAX_STOREYS, **names)
+    bounds = {
+        "less_than_equal": ("value_at_most", "le"),
+        "greater_than_equal": ("value_at_least", "ge"),
+        "greater_than": ("value_greater", "gt"),
+        "less_than": ("value_less", "lt"),
+    }
+    if kind in bounds:
+        key, bound = bounds[kind]
+        return field, *pair(key, limit=_number(ctx.get(bound)), **names)
     if kind == "literal_error":
         allowed = ", ".join(a.strip("'") for a in re.split(r", | or ", str(ctx.get("expected", ""))))
-        return field, f"{de_name}: erlaubt sind {allowed}", f"{en_name}: allowed are {allowed}"
+        return field, *pair("value_allowed", allowed=allowed, **names)
     if kind in ("int_parsing", "int_from_float", "int_type"):
-        return field, f"{de_name} muss eine ganze Zahl sein", f"{en_name} must be a whole number"
+        return field, *pair("value_whole_number", **names)
     if kind in ("float_parsing", "float_type"):
-        return field, f"{de_name} muss eine Zahl sein", f"{en_name} must be a number"
+        return field, *pair("value_number", **names)
     if kind == "missing":
-        return field, f"{de_name} fehlt", f"{en_name} is missing"
+        return field, *pair("value_missing", **names)
     if kind == "extra_forbidden":
-        return field, f"unbekanntes Feld {field!r}", f"unknown field {field!r}"
+        return field, *pair("field_unknown", field=field)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return (
-            "op",
-            ("unbekannte Operation; erlaubt: " + ", ".join(_OPS)),
-            ("unknown operation; allowed: " + ", ".join(_OPS)),
-        )
+        return "op", *pair("op_unknown", ops=", ".join(_OPS))
     text = msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
     if "Self-intersection" in text or "Ring Self-intersection" in text:
-        return (
-            field or "geometry",
-            "Der Grundriss überschneidet sich selbst",
-            f"the footprint intersects itself ({text})",
-        )
+        return field or "geometry", *pair("footprint_self_intersects", detail=text)
     if "no area" in text or "is empty" in text:
-        return field or "geometry", "Der Grundriss hat keine Fläche", f"the footprint has no area ({text})"
+        return field or "geometry", *pair("footprint_no_area", detail=text)
     if "not a valid" in text or "invalid Polygon" in text or "invalid MultiPolygon" in text:
-        return field or "geometry", "Der Grundriss ist kein gültiges Polygon", f"the footprint is not valid ({text})"
+        return field or "geometry", *pair("footprint_invalid", detail=text)
     if "needs height or storeys" in text:
-        return "height", "Ein neues Gebäude braucht Höhe oder Geschosse", "a new building needs height or storeys"
+        return "height", *pair("building_needs_height")
     if "needs set or add" in text:
-        return (
-            "set",
-            "Bitte mindestens einen Wert ändern (GRZ, GFZ, Z, Höhe)",
-            "please change at least one value (GRZ, GFZ, Z, height)",
-        )
+        return "set", *pair("change_needs_value")
     if "choose zones" in text or "choose buildings" in text:
-        return "zones", "Bitte zuerst Zonen oder Gebäude auswählen", "please choose zones or buildings first"
+        return "zones", *pair("choose_zones_or_buildings")
     if "String should match pattern" in text:
-        return (
-            field,
-            (f"{de_name}: nur Buchstaben, Ziffern, _ . - (höchstens 100 Zeichen)"),
-            f"{en_name}: letters, digits, _ . - only (at most 100 characters)",
-        )
-    return field, f"{de_name}: ungültiger Wert ({text})", f"{en_name}: invalid value ({text})"
+        return field, *pair("id_pattern", **names)
+    return field, *pair("value_invalid", detail=text, **names)
 
 
 def _from_validation(err: ValidationError) -> StudioError:
@@ -295,14 +280,17 @@ def _german(message: str) -> str:
     return message
 
 
-def _from_scenario_error(err: ScenarioError, what_de: str, what_en: str) -> StudioError:
+def _from_scenario_error(err: ScenarioError, what: str) -> StudioError:
+    """The studio's error for a scenario file's: ``what`` (an entry of :mod:`scenarios.messages`), then where
+    and why for each issue."""
+    what_de, what_en = pair(what)
     lines = []
     for issue in err.issues:
-        where = f"Zeile {issue.line}" if issue.line else ""
-        where_en = f"line {issue.line}" if issue.line else ""
+        where, where_en = pair("at_line", line=issue.line) if issue.line else ("", "")
         if issue.column and issue.line:
-            where += f", Spalte {issue.column}"
-            where_en += f", column {issue.column}"
+            column_de, column_en = pair("at_column", column=issue.column)
+            where += column_de
+            where_en += column_en
         lines.append((where, where_en, issue.path, issue.message))
     de = "; ".join(f"{w + ': ' if w else ''}{p + ': ' if p else ''}{_german(m)}" for w, _, p, m in lines)
     en = "; ".join(f"{w + ': ' if w else ''}{p + ': ' if p else ''}{m}" for _, w, p, m in lines)
@@ -315,7 +303,7 @@ _CHANGE = TypeAdapter(Change)
 def validate_change(change: Mapping) -> object:
     """One step as a :data:`scenarios.model.Change`; bilingual :class:`StudioError` naming the field otherwise."""
     if not isinstance(change, Mapping):
-        raise StudioError("Ein Schritt muss ein Objekt mit 'op' sein", "a step must be an object with 'op'", "op")
+        raise StudioError.of("step_object", "op")
     try:
         parsed = _CHANGE.validate_python(dict(change))
     except ValidationError as err:
@@ -330,17 +318,9 @@ def _plausible(change) -> None:
     height = getattr(change, "height", None) if change.op == "add_building" else getattr(values, "height", None)
     storeys = getattr(change, "storeys", None) if change.op == "add_building" else getattr(values, "storeys", None)
     if height is not None and height > MAX_HEIGHT_M:
-        raise StudioError(
-            f"Höhe {height:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
-            f"a height of {height:g} m is absurd (at most {MAX_HEIGHT_M:g} m)",
-            "height",
-        )
+        raise StudioError.of("height_absurd", "height", height=height, max=MAX_HEIGHT_M)
     if storeys is not None and storeys > MAX_STOREYS:
-        raise StudioError(
-            f"{storeys} Geschosse sind unrealistisch (höchstens {MAX_STOREYS})",
-            f"{storeys} storeys are absurd (at most {MAX_STOREYS})",
-            "storeys",
-        )
+        raise StudioError.of("storeys_absurd", "storeys", storeys=storeys, max=MAX_STOREYS)
     if change.op == "change_festsetzung":
         for part in (change.set, change.add):
             for name in part.model_fields_set if part is not None else ():
@@ -348,17 +328,9 @@ def _plausible(change) -> None:
                 if value is None or isinstance(value, str):
                     continue
                 if name.startswith("z") and part is change.set and value > MAX_STOREYS:
-                    raise StudioError(
-                        f"Z = {value} ist unrealistisch (höchstens {MAX_STOREYS} Vollgeschosse)",
-                        f"Z = {value} is absurd (at most {MAX_STOREYS} full storeys)",
-                        name,
-                    )
+                    raise StudioError.of("z_absurd", name, value=value, max=MAX_STOREYS)
                 if name == "h_max" and part is change.set and value > MAX_HEIGHT_M:
-                    raise StudioError(
-                        f"Höhe {value:g} m ist unrealistisch (höchstens {MAX_HEIGHT_M:g} m)",
-                        f"a height of {value:g} m is absurd (at most {MAX_HEIGHT_M:g} m)",
-                        name,
-                    )
+                    raise StudioError.of("height_absurd", name, height=value, max=MAX_HEIGHT_M)
 
 
 def check_values_after(model) -> None:
@@ -380,19 +352,10 @@ def check_values_after(model) -> None:
         values = pd.to_numeric(z[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = np.isfinite(values) & ((values < low) | (values > high))
         if bad.any():
-            de_name, en_name = FIELD_NAMES.get(column, (column, column))
             value = values[bad][0]
             if column.startswith("grz"):
-                raise StudioError(
-                    f"{de_name} muss zwischen 0 und 1 liegen (ergäbe {value:g})",
-                    f"{en_name} must be between 0 and 1 (would be {value:g})",
-                    column,
-                )
-            raise StudioError(
-                f"{de_name} muss zwischen {low:g} und {high:g} liegen (ergäbe {value:g})",
-                f"{en_name} must be between {low:g} and {high:g} (would be {value:g})",
-                column,
-            )
+                raise StudioError.of("grz_after", column, value=value, **field_names(column))
+            raise StudioError.of("value_after", column, low=low, high=high, value=value, **field_names(column))
 
 
 # ----------------------------------------------------------------------------- documents
@@ -413,16 +376,12 @@ def document_yaml(scenario: Scenario, header: str | None = None) -> str:
 def parse_document(text: str, source: str = "scenario.yaml") -> Scenario:
     """A YAML (or JSON) scenario text; bilingual :class:`StudioError` when it does not parse or validate."""
     if not isinstance(text, str) or not text.strip():
-        raise StudioError("Die YAML-Datei ist leer", "the YAML file is empty", "yaml")
+        raise StudioError.of("yaml_empty", "yaml")
     try:
         return parse_scenario(text, source=source)
     except ScenarioError as err:
         syntax = any("YAML syntax" in i.message or "mapping" in i.message for i in err.issues)
-        error = _from_scenario_error(
-            err,
-            "Die YAML-Datei lässt sich nicht lesen" if syntax else "Die YAML-Datei ist kein gültiges Szenario",
-            "the YAML file does not parse" if syntax else "the YAML file is no valid scenario",
-        )
+        error = _from_scenario_error(err, "yaml_syntax" if syntax else "yaml_invalid")
         error.field = "yaml"
         raise error from None
 
@@ -436,7 +395,7 @@ def with_changes(scenario: Scenario, changes: list[dict], **fields) -> Scenario:
     try:
         return scenario_from_dict(data, source=f"variant {scenario.id}")
     except ScenarioError as err:
-        raise _from_scenario_error(err, "Ungültige Variante", "invalid variant") from None
+        raise _from_scenario_error(err, "variant_invalid") from None
 
 
 def change_dict(change) -> dict:
@@ -589,12 +548,7 @@ class VariantStore:
     def create(self, scenario: Scenario, author: str, description_de: str = "", description_en: str = "") -> dict:
         with self.db.transaction(lock=f"variant:{scenario.id}") as tx:
             if tx.fetch(f"SELECT id FROM {TABLE} WHERE variant_id = :v", {"v": scenario.id}):
-                raise StudioError(
-                    f"Eine Variante mit der Kennung {scenario.id!r} gibt es schon",
-                    f"a variant with the id {scenario.id!r} exists already",
-                    "id",
-                    status=409,
-                )
+                raise StudioError.of("variant_id_taken", "id", status=409, id=scenario.id)
             self._insert(
                 tx,
                 {
@@ -847,12 +801,12 @@ def compute(scenario: Scenario, library: Mapping[str, Scenario], url: str, epsg:
     try:
         result = run_scenario(scenario, model, library={**library, scenario.id: scenario})
     except ScenarioError as err:
-        error = _from_scenario_error(err, "Der Schritt lässt sich nicht anwenden", "the step cannot be applied")
+        error = _from_scenario_error(err, "step_not_applicable")
         text = " ".join(i.message for i in err.issues)
         error.field = "ids" if "unknown building id" in text else ("zones" if "unknown zone id" in text else None)
         raise error from None
     except KeyError as err:
-        raise StudioError(f"Unbekannte Variante: {err}", f"unknown variant: {err}", "base") from None
+        raise StudioError.of("variant_unknown", "base", error=err) from None
     with _RESULTS_LOCK:
         if len(_RESULTS) > 64:
             _RESULTS.clear()
@@ -871,22 +825,12 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
             other = _plans_of_zones(url, epsg, missing)
             if other:
                 zone, plan = next(iter(other.items()))
-                raise StudioError(
-                    f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen dieser Variante",
-                    f"zone {zone} belongs to another plan ({plan}), not to this variant's plans",
-                    "zones",
-                )
-            raise StudioError(
-                f"Unbekannte Zone(n): {', '.join(missing[:5])}", f"unknown zone(s): {', '.join(missing[:5])}", "zones"
-            )
+                raise StudioError.of("zone_other_plan", "zones", zone=zone, plan=plan)
+            raise StudioError.of("zones_unknown", "zones", ids=", ".join(missing[:5]))
         if change.plan_id and change.plan_id not in set(model.zones["plan_id"].astype(str)):
-            raise StudioError(
-                f"Der Plan {change.plan_id} gehört nicht zu dieser Variante",
-                f"plan {change.plan_id} is not part of this variant",
-                "plan_id",
-            )
+            raise StudioError.of("plan_not_in_variant", "plan_id", plan=change.plan_id)
         if not ids and not change.plan_id and not change.criteria():
-            raise StudioError("Bitte zuerst Zonen auswählen", "please choose zones first", "zones")
+            raise StudioError.of("choose_zones", "zones")
     if op in ("remove_buildings", "modify_buildings"):
         known = set(model.zones["id"].astype(str)) if len(model.zones) else set()
         missing = [i for i in (change.zones or []) if i not in known]
@@ -894,14 +838,8 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
             other = _plans_of_zones(url, epsg, missing)
             if other:
                 zone, plan = next(iter(other.items()))
-                raise StudioError(
-                    f"Die Zone {zone} gehört zu einem anderen Plan ({plan}), nicht zu den Plänen dieser Variante",
-                    f"zone {zone} belongs to another plan ({plan}), not to this variant's plans",
-                    "zones",
-                )
-            raise StudioError(
-                f"Unbekannte Zone(n): {', '.join(missing[:5])}", f"unknown zone(s): {', '.join(missing[:5])}", "zones"
-            )
+                raise StudioError.of("zone_other_plan", "zones", zone=zone, plan=plan)
+            raise StudioError.of("zones_unknown", "zones", ids=", ".join(missing[:5]))
     geometry, crs = None, None
     if op == "add_building":
         geometry, crs = change.geometry, change.crs
@@ -913,24 +851,13 @@ def check_change_in_area(change, model, scenario: Scenario, url: str, epsg: int 
         geom = _to_model_crs(geometry.to_shapely(), crs, model)
         area = float(geom.area)
         if area < MIN_FOOTPRINT_M2:
-            raise StudioError(
-                f"Der Grundriss ist mit {area:.1f} m² zu klein (mindestens {MIN_FOOTPRINT_M2:g} m²)",
-                f"the footprint of {area:.1f} m² is too small (at least {MIN_FOOTPRINT_M2:g} m²)",
-                "geometry",
-            )
+            raise StudioError.of("footprint_small", "geometry", area=area, min=MIN_FOOTPRINT_M2)
         if area > MAX_FOOTPRINT_M2:
-            raise StudioError(
-                f"Der Grundriss ist mit {area:,.0f} m² unrealistisch groß".replace(",", "."),
-                f"the footprint of {area:,.0f} m² is absurdly large",
-                "geometry",
-            )
+            area_de = f"{area:,.0f}".replace(",", ".")
+            raise StudioError.of("footprint_large", "geometry", area_de=area_de, area=area)
         plans = model.plan_area()
         if len(plans) and not shapely.covers(shapely.buffer(plans[0], AREA_TOLERANCE_M), geom):
-            raise StudioError(
-                "Der Grundriss liegt außerhalb des Gebiets der Variante (ihrer Bebauungspläne)",
-                "the footprint lies outside the variant's area (its zoning plans)",
-                "geometry",
-            )
+            raise StudioError.of("footprint_outside", "geometry")
 
 
 def _plans_of_zones(url: str, epsg: int | None, zone_ids: list[str]) -> dict[str, str]:
@@ -1051,21 +978,15 @@ def parse_day_hour(day: str | None, hour) -> tuple:
     try:
         date = resolve_day(day or "equinox")
     except (TypeError, ValueError):
-        raise StudioError(
-            "Tag: bitte als JJJJ-MM-TT angeben (z. B. 2026-03-20)",
-            "day: please give it as YYYY-MM-DD (e.g. 2026-03-20)",
-            "day",
-        ) from None
+        raise StudioError.of("day_format", "day") from None
     if not isinstance(date, dt.date):
-        raise StudioError("Tag: ungültig", "day: invalid", "day")
+        raise StudioError.of("day_invalid", "day")
     try:
         value = float(hour if hour not in (None, "") else 12)
     except (TypeError, ValueError):
-        raise StudioError(
-            "Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24", "hour"
-        ) from None
+        raise StudioError.of("hour", "hour") from None
     if not (0 <= value <= 24) or value != value:
-        raise StudioError("Uhrzeit: bitte eine Zahl von 0 bis 24", "hour: please a number from 0 to 24", "hour")
+        raise StudioError.of("hour", "hour")
     return date, value
 
 
@@ -1080,16 +1001,12 @@ def parse_points(text: str | None) -> list[tuple[float, float]]:
         try:
             lon, lat = (float(v) for v in part.split(","))
         except ValueError:
-            raise StudioError(
-                f"Orte: {part!r} ist kein Punkt (Länge,Breite)", f"places: {part!r} is no point (lon,lat)", "points"
-            ) from None
+            raise StudioError.of("point_invalid", "points", part=part) from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise StudioError(
-                f"Orte: {part!r} liegt außerhalb der Erde", f"places: {part!r} is off the earth", "points"
-            )
+            raise StudioError.of("point_off_earth", "points", part=part)
         out.append((lon, lat))
     if len(out) > MAX_SUN_POINTS:
-        raise StudioError(f"Orte: höchstens {MAX_SUN_POINTS}", f"places: at most {MAX_SUN_POINTS}", "points")
+        raise StudioError.of("points_too_many", "points", max=MAX_SUN_POINTS)
     return out
 
 

@@ -279,13 +279,14 @@ def register(server: Flask, settings) -> None:
     @server.post("/barrierefreiheit")
     def accessibility_feedback():
         from participation.feedback import FeedbackError
+        from schema.bilingual import split
 
         lang = _lang()
         values = {key: request.form.get(key, "") for key in ("message", "page", "contact")}
         try:
             feedback_store().add(values["message"], values["page"], values["contact"], lang)
         except FeedbackError as err:
-            message = str(err).split(" / ", 1)[1 if lang == "en" else 0] if " / " in str(err) else str(err)
+            message = split(str(err))[1 if lang == "en" else 0]
             form = feedback_form(lang, values, (err.field, message))
             return html_response(page_html("barrierefreiheit", lang, prefix, form), 400)
         except Exception:  # storage down: say so, keep the text in the form
@@ -301,7 +302,8 @@ def register(server: Flask, settings) -> None:
         )
 
     def admin_or_refuse(lang: str):
-        from api.access import ADMIN, current_viewer
+        from access.rules import ADMIN
+        from access.viewer import current_viewer
 
         viewer = current_viewer()
         if viewer.role != ADMIN:

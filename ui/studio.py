@@ -866,7 +866,7 @@ def register(app, client, settings) -> None:
         Input("url", "pathname"),
     )
     def gate(_path):
-        from api.access import current_viewer
+        from access.viewer import current_viewer
 
         planner = current_viewer().is_planner
         return not planner, planner, not planner

@@ -503,7 +503,7 @@ def cache_key(variant_id: str | None):
         from flask import has_request_context
 
         if has_request_context():
-            from api.access import current_viewer
+            from access.viewer import current_viewer
 
             planner = current_viewer().is_planner
     except Exception:  # noqa: BLE001 - outside the app

@@ -62,6 +62,7 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
+from layers.messages import message
 from layers.xplanung.model import PlanObject
 from layers.xplanung.schema import (
     ModelClass,
@@ -458,7 +459,7 @@ def _plan_sources(plan_row, object_rows, version: str | None) -> tuple[_Source, 
     """The plan, all objects of the plan (the plan first, then its Bereiche, then the rest) and the version."""
     plans = _records(plan_row)
     if not plans:
-        raise ExportError("kein Plan übergeben / no plan row given")
+        raise ExportError(message("export_no_plan"))
     plan = _source({**plans[0], "plan_id": plans[0].get("plan_id") or plans[0].get("id")})
     objects = [_source(r) for r in _records(object_rows)]
     objects = [o for o in objects if o.plan_id in (None, plan.id)]
@@ -466,7 +467,7 @@ def _plan_sources(plan_row, object_rows, version: str | None) -> tuple[_Source, 
         objects.insert(0, plan)
     version = version or plan.version or next((o.version for o in objects if o.version), None)
     if version is None:
-        raise ExportError(f"Plan {plan.id}: XPlanung-Version unbekannt / XPlanung version unknown")
+        raise ExportError(message("export_version_unknown", plan=plan.id))
     objects.sort(key=lambda o: 0 if o.id == plan.id else (1 if o.is_bereich else 2))  # stable
     return plan, objects, version
 
@@ -484,7 +485,7 @@ class _Migration:
     def __init__(self, version: str, plan: _Source, objects: list[_Source]):
         model_version = nearest_version(version)
         if model_version is None:
-            raise ExportError(f"XPlanung {version} wird nicht unterstützt / XPlanung {version} is not supported")
+            raise ExportError(message("export_version_unsupported", version=version))
         self.src: XPlanSchema = schema(model_version)
         self.tgt: XPlanSchema = schema(TARGET_VERSION)
         self.same = self.src.version == TARGET_VERSION
