@@ -17,15 +17,19 @@ opens its own connections after the fork (none crosses it). Vector tiles rendere
 served by all from the shared tile cache until the next write to their collection
 (``providers/tile_cache.py``).
 
-Run it with ``./dev serve`` or ``python -m api.serve --production``; by hand::
+Run the portal (API and UI) with ``./dev serve`` or ``python -m commands.serve --production``; by hand::
 
-    gunicorn -k asgi -w 4 --preload -b 127.0.0.1:8050 'api.production:create_asgi_app()'
+    gunicorn -k asgi -w 4 --preload -b 127.0.0.1:8050 'commands.portal:create_asgi_app()'
+
+``'api.production:create_asgi_app()'`` serves the OGC API alone the same way (the portal is composed above
+api/, in ``commands/portal.py``, which wraps it with :func:`asgi_app` too).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,12 +136,15 @@ def body_limit(settings: Settings) -> int:
     return max(settings.max_upload_bytes, photos)
 
 
-def create_asgi_app(settings: Settings | None = None):
-    """The portal (API and UI) as an ASGI app; refuses to start with weak environment tokens."""
+#: gunicorn's application: the OGC API alone. The portal's is ``commands.portal.ASGI_APP``.
+API_ASGI_APP = "api.production:create_asgi_app()"
+
+
+def asgi_app(create_app: Callable[[Settings], Any], settings: Settings | None = None):
+    """The WSGI app ``create_app(settings)`` makes, as an ASGI app; refuses to start with weak environment tokens."""
     from a2wsgi import WSGIMiddleware
 
     from access.tokens import require_strong_env_secrets
-    from api.wsgi import create_app
 
     require_strong_env_secrets()
     settings = settings or get_settings()
@@ -145,10 +152,20 @@ def create_asgi_app(settings: Settings | None = None):
     return WholeRequestFirst(WSGIMiddleware(app, workers=ServerSettings().threads), max_body=body_limit(settings))
 
 
+def create_asgi_app(settings: Settings | None = None):
+    """The OGC API server (``api.wsgi``, no UI) as an ASGI app; refuses to start with weak environment tokens."""
+    from api.wsgi import create_app
+
+    return asgi_app(create_app, settings)
+
+
 def gunicorn_command(
-    settings: Settings, server: ServerSettings | None = None, access_log: Path | None = None
+    settings: Settings,
+    server: ServerSettings | None = None,
+    access_log: Path | None = None,
+    app: str = API_ASGI_APP,
 ) -> list[str]:
-    """The command line that runs :func:`create_asgi_app` under gunicorn's asyncio worker."""
+    """The command line that runs ``app`` (``module:factory()`` of an ASGI app) under gunicorn's asyncio worker."""
     server = server or ServerSettings()
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -168,4 +185,4 @@ def gunicorn_command(
     ]
     if access_log is not None:
         command += ["--access-logfile", str(access_log)]
-    return command + ["api.production:create_asgi_app()"]
+    return command + [app]

@@ -1,10 +1,11 @@
-"""The one WSGI application: pygeoapi at /oapi, /api and /open311/v2 beside it, the Dash UI at /,
-access control in front.
+"""The OGC API server: pygeoapi at /oapi, our JSON endpoints at /api, Open311 at /open311/v2, access control in
+front. The portal (this server with the Dash UI at /) is composed above both, in ``commands/portal.py``.
 
 pygeoapi reads its configuration when ``pygeoapi.flask_app`` is first imported,
 so :func:`prepare` writes the runtime config and the OpenAPI document and sets
-the environment *before* that import. Run it with ``python -m api.serve`` (one
-process) or ``gunicorn 'api.wsgi:create_app()'`` (several workers; PostGIS).
+the environment *before* that import. Run the portal with ``python -m commands.serve``
+(one process) or ``gunicorn 'commands.portal:create_app()'`` (several workers; PostGIS);
+``gunicorn 'api.wsgi:create_app()'`` serves the API alone.
 """
 
 from __future__ import annotations
@@ -40,21 +41,19 @@ def collection_extents(settings: Settings) -> dict[str, list[float]]:
 
 
 def prepare(settings: Settings | None = None) -> Settings:
-    """Write runtime config + OpenAPI document and set the environment for pygeoapi."""
-    from pygeoapi.openapi import generate_openapi_document
-
+    """Write the runtime config and the OpenAPI document (unless current) and set the environment for pygeoapi."""
+    from api import compat
     from api.config import write_runtime_config
+    from api.openapi_document import write_openapi_document
     from providers.contributions import create_tables
 
     settings = settings or get_settings()
     _export_environment(settings)
+    compat.yaml_with_libyaml()  # pygeoapi reads the config and the OpenAPI document with libyaml from here on
     create_tables(settings.store, settings.storage_epsg)  # contributions, procedures, likes (older stores lack them)
     config_path = write_runtime_config(settings, collection_extents(settings))
-    openapi_path = Path(os.environ["PYGEOAPI_OPENAPI"])
-    document = generate_openapi_document(config_path, "yaml", fail_on_invalid_collection=True)
-    from api.standards import openapi_with_security
-
-    openapi_path.write_text(openapi_with_security(document), encoding="utf-8")  # securitySchemes, writes marked
+    # securitySchemes added, writes marked; kept from the last start while config, code and store columns are the same
+    write_openapi_document(config_path, Path(os.environ["PYGEOAPI_OPENAPI"]), settings)
     return settings
 
 
@@ -104,7 +103,7 @@ def _compress(server: Flask) -> None:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """The Flask server with pygeoapi mounted at /oapi (and the Dash UI unless ``settings.ui`` is off)."""
+    """The API server: pygeoapi mounted at /oapi, /api, /open311/v2, the plan rasters (no UI: commands/portal.py)."""
     settings = prepare(settings)
     from api import compat
     from providers.passthrough import install_json_passthrough
@@ -168,8 +167,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     @server.route("/oapi/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @server.route("/open311/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def unknown_api_path(rest: str):
-        # Below the API roots an unknown path is a 404 in JSON, not the portal's page (Dash answers every
-        # other path); routes of the blueprints are more specific and win.
+        # Below the API roots an unknown path is a 404 in JSON, not the portal's page (the portal's Dash answers
+        # every other path); routes of the blueprints are more specific and win.
         message = f"Diese Adresse gibt es nicht / no such resource: {request.path[:200]}"
         return jsonify({"code": "NotFound", "description": message}), 404
 
@@ -178,8 +177,4 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Plan drawings warped to Web Mercator by the XPlanung importer.
         return send_from_directory(settings.raster_dir, name, max_age=3600)
 
-    if settings.ui:
-        from ui.app import create_dash
-
-        headers.allow_dash_scripts(server, create_dash(server, settings))  # Dash's inline scripts by hash
     return server

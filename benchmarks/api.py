@@ -6,12 +6,12 @@ One PostGIS (a throwaway cluster from ``store/local_postgis.py``, or ``--pg URL`
 filled by :mod:`benchmarks.generate`; the same synthetic city goes into a GeoPackage
 (``var/bench/city-<n>.gpkg``, kept between runs). Then, on the same data:
 
-* **ours**: ``python -m api.serve`` (``BUERGERGIS_UI=0``) on PostGIS, and with
-  ``--gunicorn N`` also ``gunicorn -w N --preload 'api.wsgi:create_app()'``;
+* **ours**: ``python -m commands.serve`` (``BUERGERGIS_UI=0``) on PostGIS, and with
+  ``--gunicorn N`` also ``gunicorn -w N --preload 'commands.portal:create_app()'``;
 * **tipg**: ``uvicorn tipg.main:app`` on the same database (``public`` schema);
 * **raw SQL**: psycopg2 in this process, one statement that builds the same answer
   (``json_build_object``/``json_agg(ST_AsGeoJSON(t.*))``, ``ST_AsMVT``) — the floor;
-* **ours (GeoPackage)**: ``python -m api.serve`` on the GeoPackage file;
+* **ours (GeoPackage)**: ``python -m commands.serve`` on the GeoPackage file;
 * with ``--gunicorn N`` also **raw SQL via HTTP**: the raw SQL statement behind a bare WSGI
   app under the same gunicorn (:mod:`benchmarks.raw_http`; items with bbox only) — the
   HTTP floor, so the table shows what HTTP costs and what pygeoapi adds.
@@ -391,10 +391,10 @@ def start_ours(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "api.wsgi:create_app()",
+            "commands.portal:create_app()",
         ]
     else:
-        cmd = [sys.executable, "-m", "api.serve"]
+        cmd = [sys.executable, "-m", "commands.serve"]
     server = Server(name, cmd, env, f"http://127.0.0.1:{port}/oapi/?f=json", data_dir / "server.log", cwd=cwd)
     server.base = f"http://127.0.0.1:{port}/oapi"
     return server

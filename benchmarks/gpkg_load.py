@@ -66,7 +66,7 @@ def start_production(name: str, store: str, work: Path, workers: int) -> Server:
         "BUERGERGIS_SERVER_WORKERS": str(workers),
         "PYTHONUNBUFFERED": "1",
     }
-    cmd = [sys.executable, "-m", "api.serve", "--production"]
+    cmd = [sys.executable, "-m", "commands.serve", "--production"]
     server = Server(name, cmd, env, f"http://127.0.0.1:{port}/oapi/?f=json", data_dir / "server.log")
     server.base = f"http://127.0.0.1:{port}/oapi"
     return server

@@ -6,7 +6,7 @@
 The synthetic city (:mod:`benchmarks.generate`) goes into one PostGIS (a throwaway
 cluster, or ``--pg URL``). For each worker count the API-only app
 (``BUERGERGIS_UI=0``) is started as ``gunicorn -w N -k gthread --threads 4 --preload
-'api.wsgi:create_app()'`` and ``--clients`` threads send each of ``--queries`` (those of :mod:`benchmarks.api`: pages of
+'commands.portal:create_app()'`` and ``--clients`` threads send each of ``--queries`` (those of :mod:`benchmarks.api`: pages of
 1000 in 2 km windows, single items, tiles) for ``--seconds``. A table per query gives
 requests/s, the speed-up over one worker and p50/p95 latency.
 

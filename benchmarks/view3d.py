@@ -3,7 +3,7 @@
 ``python -m benchmarks.view3d [--buildings 400000] [--runs 3] [--gunicorn 2] [--pg URL]``
 
 The synthetic city (:mod:`benchmarks.generate`, labelled synthetic) goes into one PostGIS; the
-portal (UI and OGC API, ``gunicorn -w N`` as a city deploys it, or ``api.serve`` with
+portal (UI and OGC API, ``gunicorn -w N`` as a city deploys it, or ``commands.serve`` with
 ``--gunicorn 0``) serves it, and Debian's Chromium (the flags of the browser tests: SwiftShader,
 i.e. WebGL in software on the CPU, no GPU) opens the 3D view through a shared link
 (``/?view=3d&lon=…&lat=…&zoom=…``), cold (a new browser profile per run), for two places:
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buildings", type=int, default=400_000)
     parser.add_argument("--runs", type=int, default=3, help="cold page loads per place (median reported)")
-    parser.add_argument("--gunicorn", type=int, default=2, help="gunicorn workers (0: python -m api.serve)")
+    parser.add_argument("--gunicorn", type=int, default=2, help="gunicorn workers (0: python -m commands.serve)")
     parser.add_argument("--pg", help="postgresql:// URL to use (default: a throwaway local cluster)")
     args = parser.parse_args(argv)
 
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     print(
         f"\n3D view: {args.buildings:,} synthetic buildings on PostGIS, portal under "
-        f"{'gunicorn ×' + str(args.gunicorn) if args.gunicorn else 'python -m api.serve'}, "
+        f"{'gunicorn ×' + str(args.gunicorn) if args.gunicorn else 'python -m commands.serve'}, "
         f"headless Chromium with SwiftShader (software WebGL, no GPU), cold page, median of {args.runs}"
     )
     print(machine_note())

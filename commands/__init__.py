@@ -1,1 +1,2 @@
-"""Applications over the whole stack: the command line (``buergergis``, ``import-xplan``) and the demo loader."""
+"""Applications over the whole stack: the command line (``buergergis``, ``import-xplan``), the demo loader, and the
+portal (API and Dash UI composed, ``portal.py``) with its server start (``python -m commands.serve``)."""

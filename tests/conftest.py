@@ -137,10 +137,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``python -m api.serve`` in a subprocess (pygeoapi reads one config per process).
+    """``python -m commands.serve`` in a subprocess (pygeoapi reads one config per process).
 
-    With ``workers`` the app runs as a city deploys it: ``gunicorn -w N -k gthread --preload``
-    (API only, unless ``ui``), each request's worker pid in ``data_dir/access.log``.
+    With ``workers`` the portal runs as a city deploys it: ``gunicorn -w N -k gthread --preload
+    'commands.portal:create_app()'`` (API only, unless ``ui``), each request's worker pid in ``data_dir/access.log``.
     """
 
     def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0, ui: bool = False):
@@ -163,7 +163,7 @@ class LiveServer:
             **(extra_env or {}),
         }
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
-        command = [sys.executable, "-m", "api.serve"]
+        command = [sys.executable, "-m", "commands.serve"]
         if workers:
             env["BUERGERGIS_UI"] = "1" if ui else "0"
             command = [
@@ -181,7 +181,7 @@ class LiveServer:
                 str(data_dir / "access.log"),
                 "--access-logformat",
                 "%(p)s %(m)s %(U)s %(s)s",
-                "api.wsgi:create_app()",
+                "commands.portal:create_app()",
             ]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()

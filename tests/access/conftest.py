@@ -1,6 +1,6 @@
 """One live server per store with staff sign-in against a real OpenID provider (tests/oidc/provider.mjs).
 
-GeoPackage: ``python -m api.serve`` with the Dash UI (the browser test signs in there), roles read from
+GeoPackage: ``python -m commands.serve`` with the Dash UI (the browser test signs in there), roles read from
 Keycloak's ``realm_access.roles`` through a role map. PostGIS: gunicorn with two workers (a session made by
 one worker is known to the other), roles from the default ``roles`` claim and the default map.
 The provider starts after the server, once the server's callback address (its port) is known; the server

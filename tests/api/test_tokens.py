@@ -115,7 +115,7 @@ def _start(args: list[str], env_extra: dict, tmp_path):
         }
     )
     return subprocess.run(
-        [sys.executable, "-m", "api.serve", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "commands.serve", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
 
 

@@ -1,4 +1,4 @@
-"""Slow clients cannot stall the production server (``python -m api.serve --production``, gunicorn's asyncio worker).
+"""Slow clients cannot stall the production server (``python -m commands.serve --production``, gunicorn's asyncio worker).
 
 300 connections send their request headers a line at a time (slowloris) and 30 more send a body a few bytes at a
 time; meanwhile normal requests must be answered within a few seconds. The server runs with one worker and 4
@@ -47,7 +47,11 @@ def production_server(tmp_path_factory):
     }
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 -- open while the server runs
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.serve", "--production"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "commands.serve", "--production"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

@@ -1,4 +1,4 @@
-"""Start the portal: ``python -m api.serve [--demo] [--production] [--store URL] [--port N]``.
+"""Start the portal: ``python -m commands.serve [--demo] [--production] [--store URL] [--port N]``.
 
 ``--demo`` imports the bundled Hamburg-Langenhorn plans into the store first
 (skipped when they are already there), so a fresh clone shows real plans, and makes
@@ -10,6 +10,7 @@ one process serves with Werkzeug's threaded server (a laptop, the tests).
 
 Both refuse to start with a weak ``BUERGERGIS_PLANNER_TOKEN``, ``BUERGERGIS_MODERATOR_TOKEN``
 or ``BUERGERGIS_SECRET_KEY`` (shorter than 32 characters or too regular; ``access/tokens.py``).
+The app is the portal of ``commands/portal.py``: the OGC API, and the Dash UI unless ``BUERGERGIS_UI=0``.
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ def main(argv: list[str] | None = None) -> None:
         load_demo(settings)
     if args.production:
         from api.production import gunicorn_command
+        from commands.portal import ASGI_APP
 
-        command = gunicorn_command(settings)
+        command = gunicorn_command(settings, app=ASGI_APP)
         print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (gunicorn, asyncio worker)\n", flush=True)
         os.execv(command[0], command)  # gunicorn takes over this process (signals, exit status)
-    from api.wsgi import create_app
+    from commands.portal import create_app
 
     app = create_app(settings)
     print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (OGC API: {settings.api_url})\n", flush=True)
