@@ -14,8 +14,6 @@ Keycloak's ``realm_access.roles``) from the ID token and userinfo together and m
 
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
-
 from access.settings import STAFF_ROLES, AccessSettings
 
 CITIZEN = "citizen"
@@ -66,6 +64,9 @@ class SignInFailed(Exception):
 
 class Oidc:
     def __init__(self, app, settings: AccessSettings, redirect_uri: str):
+        # here, not at module import: only an installation with sign-in configured pays Authlib's ~0.15 s at start
+        from authlib.integrations.flask_client import OAuth
+
         self.settings = settings
         self.redirect_uri = redirect_uri
         secret = settings.oidc_client_secret.get_secret_value()

@@ -44,6 +44,8 @@ import re
 import threading
 from pathlib import Path
 
+from api.messages import message
+
 _ORIGINAL = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]+/"
 _FIXED = "attribute: /[a-zA-Z][a-zA-Z_:0-9.]*/"
 _INLINE_SPACE = "%import common.WS_INLINE\n%ignore WS_INLINE"
@@ -122,7 +124,7 @@ def filter_problem(args, body: bytes | None, content_type: str) -> str | None:
             cql.parse_cql2_json(body)
     except cql.FilterSyntaxError as err:
         shown = "CQL2-JSON" if language in ("cql2-json", "cql-json") or text is None else "CQL2-Text"
-        return f"Ungültiger Filter ({shown}) / invalid filter ({shown}): {err}"
+        return message("filter_invalid", language=shown, error=err)
     return None
 
 
@@ -178,20 +180,17 @@ def execute_request_problem(raw: bytes) -> str | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "Der Inhalt ist kein UTF-8 / the execute request is not UTF-8 encoded JSON"
+        return message("execute_not_utf8")
     try:
         body = json.loads(text)
     except ValueError:
         return None
     if not isinstance(body, dict):
-        return 'Erwartet wird ein JSON-Objekt / the execute request must be a JSON object: {"inputs": {…}}'
+        return message("execute_not_object")
     if "inputs" in body and not isinstance(body["inputs"], dict):
-        return "'inputs' muss ein Objekt sein / 'inputs' must be an object of input values by name"
+        return message("execute_inputs_object")
     if "subscriber" in body:
-        return (
-            "Rückrufe (subscriber) werden nicht unterstützt / callbacks are not supported: "
-            "leave out 'subscriber' (use Prefer: respond-async and poll the job instead)"
-        )
+        return message("execute_no_callbacks")
     return None
 
 
@@ -205,8 +204,8 @@ def install_request_checks(server) -> None:
     from flask import jsonify, request
     from pygeoapi.api import validate_bbox
 
-    def refuse(message: str):
-        return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue", "description": message}), 400
+    def refuse(text: str):
+        return jsonify({"code": "InvalidParameterValue", "type": "InvalidParameterValue", "description": text}), 400
 
     @server.before_request
     def request_bodies_pygeoapi_cannot_read_are_client_errors():
@@ -219,10 +218,7 @@ def install_request_checks(server) -> None:
             try:
                 request.get_data(cache=True).decode("utf-8")
             except UnicodeDecodeError:
-                return refuse(
-                    "Der Inhalt ist kein UTF-8 / the body is not UTF-8: send a CQL2-JSON query as "
-                    "application/json or a GeoJSON Feature as application/geo+json"
-                )
+                return refuse(message("query_not_utf8"))
         return None
 
     @server.before_request

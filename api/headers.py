@@ -155,7 +155,8 @@ class SecurityHeaders:
 
 
 def install(server: Flask, settings: Settings) -> SecurityHeaders:
-    """Register the headers hook; returns its state (``api.wsgi`` adds the Dash app and pygeoapi's pages)."""
+    """Register the headers hook; returns its state, to which ``commands/portal.py`` adds the Dash app
+    (:func:`allow_dash_scripts`) and ``api/pygeoapi_pages.py`` pygeoapi's pages."""
     state = SecurityHeaders(settings)
     server.extensions["buergergis_headers"] = state
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from schema.bilingual import Catalogue
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    # -- the request: size, body, type (api/access.py, api/edges.py, api/contributions.py …) ------------------------
+    # -- the request: size, body, type, path (api/access.py, api/edges.py, api/production.py, api/wsgi.py …) ------
     "request_too_large": (
         "Die Anfrage ist zu groß (höchstens {max} Bytes)",
         "the request body is too large (at most {max} bytes)",
@@ -43,6 +43,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "body_empty": ("Leerer Inhalt", "the body is empty: send JSON"),
     "body_malformed": ("Fehlerhaftes JSON", "malformed JSON"),
+    "no_such_resource": ("Diese Adresse gibt es nicht: {path}", "no such resource: {path}"),
+    # -- what pygeoapi would answer with 500 or without a reason (api/compat.py) -----------------------------------
+    "filter_invalid": ("Ungültiger Filter ({language})", "invalid filter ({language}): {error}"),
+    "query_not_utf8": (
+        "Der Inhalt ist kein UTF-8",
+        "the body is not UTF-8: send a CQL2-JSON query as application/json or a GeoJSON Feature as "
+        "application/geo+json",
+    ),
+    "execute_not_utf8": ("Der Inhalt ist kein UTF-8", "the execute request is not UTF-8 encoded JSON"),
+    "execute_not_object": (
+        "Erwartet wird ein JSON-Objekt",
+        'the execute request must be a JSON object: {{"inputs": {{…}}}}',
+    ),
+    "execute_inputs_object": (
+        "'inputs' muss ein Objekt sein",
+        "'inputs' must be an object of input values by name",
+    ),
+    "execute_no_callbacks": (
+        "Rückrufe (subscriber) werden nicht unterstützt",
+        "callbacks are not supported: leave out 'subscriber' (use Prefer: respond-async and poll the job instead)",
+    ),
+    # -- what GIS clients expect (api/standards.py) -----------------------------------------------------------------
+    "content_crs_unknown": (
+        "Content-Crs: unbekanntes Koordinatenreferenzsystem {uri!r}",
+        "Content-Crs: unknown CRS {uri!r}; use e.g. <http://www.opengis.net/def/crs/EPSG/0/25832>",
+    ),
+    "content_crs_geometry": ("Geometrie nicht lesbar", "geometry cannot be read in the Content-Crs: {error}"),
+    "not_a_feature_collection": ("Keine Objektsammlung {id!r}", "no feature collection {id!r}"),
+    "tileset_not_served": ("Diese Kachelung gibt es hier nicht", "no such tileset here: {error}"),
+    "bbox_across_antimeridian": (
+        "bbox: minx ist größer als maxx (über die Datumsgrenze geht eine Box nur in CRS84)",
+        "bbox: minx is larger than maxx (a box crosses the antimeridian only in CRS84)",
+    ),
+    "openapi_unauthorized": ("Anmeldung fehlt", "credentials missing (WWW-Authenticate: Bearer)"),
+    "openapi_forbidden": ("Keine Berechtigung", "not allowed"),
     # -- limits (api/limits.py, api/token_throttle.py, api/jobs.py, api/voters.py) ----------------------------------
     "too_many_requests": (
         "Zu viele Anfragen in kurzer Zeit ({limit}); bitte in {wait} s erneut versuchen",

@@ -36,6 +36,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.messages import message as api_message
 from settings import Settings, get_settings
 
 
@@ -60,8 +61,7 @@ def _too_large_body(limit: int) -> bytes:
     return json.dumps(
         {
             "code": "PayloadTooLarge",
-            "description": f"Die Anfrage ist zu groß (höchstens {limit} Bytes) / the request body is too large "
-            f"(at most {limit} bytes)",
+            "description": api_message("request_too_large", max=limit),
         },
         ensure_ascii=False,
     ).encode()

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, jsonify, request
 from werkzeug.datastructures import Headers
 
+from api.messages import message
+
 #: Paths any origin may read (CORS); below /api only the public reads.
 READ_PATHS = r"^/(oapi(/.*)?|api/search.*|api/feeds/.*)$"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -221,10 +223,7 @@ def _content_crs_problem(text: str) -> tuple[object | None, str | None]:
     try:
         return get_crs(uri), None
     except Exception:  # noqa: BLE001 - pygeoapi raises CRSError or ValueError for what it cannot read
-        return None, (
-            f"Content-Crs: unbekanntes Koordinatenreferenzsystem / unknown CRS {uri[:120]!r}; "
-            "use e.g. <http://www.opengis.net/def/crs/EPSG/0/25832>"
-        )
+        return None, message("content_crs_unknown", uri=uri[:120])
 
 
 def feature_in_crs84(feature: dict, source) -> dict:
@@ -256,8 +255,8 @@ def feature_in_crs84(feature: dict, source) -> dict:
     return out
 
 
-def _refuse(status: int, code: str, message: str):
-    response = jsonify({"code": code, "type": code, "description": message})
+def _refuse(status: int, code: str, text: str):
+    response = jsonify({"code": code, "type": code, "description": text})
     response.status_code = status
     return response
 
@@ -318,7 +317,7 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
     def feature_schema_of(collection_id: str):
         """The collection's ``/schema`` as the schema of a GeoJSON Feature (:func:`feature_schema`)."""
         if not _is_feature_collection(collection_id):
-            return _refuse(404, "NotFound", f"Keine Objektsammlung {collection_id!r} / no feature collection")
+            return _refuse(404, "NotFound", message("not_a_feature_collection", id=collection_id))
         with server.test_client() as inner:  # pygeoapi's own schema, through the same rules as any read
             part5 = inner.get(f"/oapi/collections/{collection_id}/schema?f=json")
         if part5.status_code != 200:
@@ -332,7 +331,7 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
         from api.gml_schema import gml_application_schema
 
         if not _is_feature_collection(collection_id):
-            return _refuse(404, "NotFound", f"Keine Objektsammlung {collection_id!r} / no feature collection")
+            return _refuse(404, "NotFound", message("not_a_feature_collection", id=collection_id))
         with server.test_client() as inner:  # pygeoapi's own schema, through the same rules as any read
             part5 = inner.get(f"/oapi/collections/{collection_id}/schema?f=json")
         if part5.status_code != 200:
@@ -342,7 +341,7 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
 
     @server.errorhandler(ProviderTileNotFoundError)
     def tileset_not_served(err):  # tileset metadata of a tile matrix set the collection does not have
-        return _refuse(404, "NotFound", f"Diese Kachelung gibt es hier nicht / {err}")
+        return _refuse(404, "NotFound", message("tileset_not_served", error=err))
 
     @server.errorhandler(ProviderInvalidQueryError)
     def metadata_not_possible(err):  # e.g. TileJSON of a WorldCRS84Quad tileset
@@ -366,12 +365,7 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
         crs = (request.args.get("bbox-crs") or "").strip()
         geographic = crs in ("", "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84")
         if not geographic or not (-180 <= maxx < minx <= 180) or miny > maxy:
-            return _refuse(
-                400,
-                "InvalidParameterValue",
-                "bbox: minx ist größer als maxx (über die Datumsgrenze geht eine Box nur in CRS84) / bbox: minx is "
-                "larger than maxx (a box crosses the antimeridian only in CRS84)",
-            )
+            return _refuse(400, "InvalidParameterValue", message("bbox_across_antimeridian"))
         # A regional storage CRS (a UTM zone) holds data only near its area of use: there at most one of the
         # two boxes can find anything, and that one is kept to the area and sent as a plain bbox (a CQL2
         # polygon reaching 180° has no sensible image in UTM). A global storage CRS gets both boxes.
@@ -434,11 +428,7 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
         try:
             body = feature_in_crs84(body, source)
         except Exception as err:  # noqa: BLE001 - shapely/pyproj raise several types for a malformed geometry
-            return _refuse(
-                400,
-                "InvalidParameterValue",
-                f"Geometrie nicht lesbar / geometry cannot be read in the Content-Crs: {str(err)[:200]}",
-            )
+            return _refuse(400, "InvalidParameterValue", message("content_crs_geometry", error=str(err)[:200]))
         # every later reader (api/access.py, api/edges.py, pygeoapi) gets the CRS84 body
         request._cached_data = json.dumps(body).encode("utf-8")
         return None
@@ -588,8 +578,6 @@ def add_security(spec: dict) -> dict:
             responses = operation.setdefault("responses", {})
             if contributions and method == "post":
                 continue
-            responses.setdefault(
-                "401", {"description": "Anmeldung fehlt / credentials missing (WWW-Authenticate: Bearer)"}
-            )
-            responses.setdefault("403", {"description": "Keine Berechtigung / not allowed"})
+            responses.setdefault("401", {"description": message("openapi_unauthorized")})
+            responses.setdefault("403", {"description": message("openapi_forbidden")})
     return spec

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request, send_from_directory
 
+from api.messages import message
 from settings import ROOT, Settings, get_settings
 
 
@@ -169,8 +170,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     def unknown_api_path(rest: str):
         # Below the API roots an unknown path is a 404 in JSON, not the portal's page (the portal's Dash answers
         # every other path); routes of the blueprints are more specific and win.
-        message = f"Diese Adresse gibt es nicht / no such resource: {request.path[:200]}"
-        return jsonify({"code": "NotFound", "description": message}), 404
+        return jsonify({"code": "NotFound", "description": message("no_such_resource", path=request.path[:200])}), 404
 
     @server.route("/rasters/<path:name>")
     def plan_raster(name: str):

@@ -20,30 +20,56 @@ from __future__ import annotations
 import base64
 import io
 import os
+import threading
 import uuid
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from participation.messages import message, pair
 from schema.catalog import Layer
 
-try:  # HEIC/HEIF from phones, where the optional package is installed
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-    HEIF_SUPPORTED = True
-except ImportError:  # pragma: no cover - depends on the installation
-    HEIF_SUPPORTED = False
+if TYPE_CHECKING:
+    from PIL import Image
 
 TABLE = "contribution_photos"
 MEDIA_TYPE = "image/jpeg"
-#: Pillow's format names we decode (HEIF only with pillow-heif).
-FORMATS = {"JPEG", "PNG", "WEBP", "MPO"} | ({"HEIF"} if HEIF_SUPPORTED else set())
-#: How the accepted formats end in a refusal: ", HEIC" where this server reads HEIC/HEIF.
-_HEIC = ", HEIC" if HEIF_SUPPORTED else ""
+#: Pillow's format names we decode (HEIF only with pillow-heif, :func:`heif_supported`).
+FORMATS = frozenset({"JPEG", "PNG", "WEBP", "MPO"})
+
+_HEIF: list[bool] = []  # filled by the first heif_supported()
+_HEIF_LOCK = threading.Lock()
+
+
+def heif_supported() -> bool:
+    """Whether HEIC/HEIF from phones is read here (the optional pillow-heif), its opener registered with Pillow.
+
+    Imported at the first photo, not at start: Pillow and pillow-heif cost every server process ~0.1 s."""
+    with _HEIF_LOCK:
+        if not _HEIF:
+            try:
+                from pillow_heif import register_heif_opener
+
+                register_heif_opener()
+                _HEIF.append(True)
+            except ImportError:  # pragma: no cover - depends on the installation
+                _HEIF.append(False)
+        return _HEIF[0]
+
+
+def __getattr__(name: str):
+    """``HEIF_SUPPORTED``, as this module had it before pillow-heif was imported on first use."""
+    if name == "HEIF_SUPPORTED":
+        return heif_supported()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _formats_heic() -> tuple[frozenset[str], str]:
+    """The formats decoded here, and how they end in a refusal: ", HEIC" where this server reads HEIC/HEIF."""
+    return (FORMATS | {"HEIF"}, ", HEIC") if heif_supported() else (FORMATS, "")
+
 
 PHOTOS = Layer(
     id=TABLE,
@@ -108,6 +134,9 @@ def heic_refusal(filename: str) -> str:
 
 def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None = None) -> Photo:
     """Decode an upload and write it anew as a JPEG without metadata; :class:`PhotoError` if it cannot be."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # here, not at start: see heif_supported()
+
+    formats, heic = _formats_heic()
     settings = settings or PhotoSettings()
     name = (filename or "Foto")[:80]
     if len(raw) > settings.max_file_bytes:
@@ -124,12 +153,12 @@ def reencode(raw: bytes, filename: str = "Foto", settings: PhotoSettings | None 
         except Image.DecompressionBombError:
             raise _too_many_pixels(name, None, settings) from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-            if not HEIF_SUPPORTED and raw[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypmsf1"):
+            if not heic and raw[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypmsf1"):
                 raise PhotoError(415, heic_refusal(name)) from None
-            raise PhotoError(415, message("photo_unreadable", name=name, heic=_HEIC)) from None
+            raise PhotoError(415, message("photo_unreadable", name=name, heic=heic)) from None
         with image:
-            if image.format not in FORMATS:
-                raise PhotoError(415, message("photo_format", name=name, format=image.format, heic=_HEIC))
+            if image.format not in formats:
+                raise PhotoError(415, message("photo_format", name=name, format=image.format, heic=heic))
             width, height = image.size
             if width * height > settings.max_pixels:  # checked before decoding: no memory spent on a bomb
                 raise _too_many_pixels(name, (width, height), settings)
@@ -165,6 +194,8 @@ def _too_many_pixels(name: str, size: tuple[int, int] | None, settings: PhotoSet
 
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB for JPEG; transparency (PNG, WebP) on white, as a viewer would show it."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")

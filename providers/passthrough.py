@@ -161,7 +161,7 @@ def _proj_thread():
 
     pyproj objects belong to the PROJ context of the thread that uses them: a
     Transformer first used in a new thread costs 10-25 ms, every time. The dev server
-    (``python -m api.serve``) answers each request in a new thread, so a per-thread
+    (``python -m commands.serve``) answers each request in a new thread, so a per-thread
     cache never hits there; handing the four numbers to this thread costs ~0.1 ms.
     """
     from concurrent.futures import ThreadPoolExecutor

@@ -105,34 +105,14 @@ def test_message_pair_and_split():
 
 # -- no inline refusals -----------------------------------------------------------------------------------------
 
-#: The packages (and modules of ``api/`` and ``providers/``) whose refusals are in the catalogues.
+#: The packages (and modules of ``providers/``) whose refusals are in the catalogues.
 CONVERTED = (
     "access",
+    "api",
     "intake",
     "layers",
     "participation",
     "scenarios",
-    "api/access.py",
-    "api/bursts.py",
-    "api/contributions.py",
-    "api/csv_cells.py",
-    "api/edges.py",
-    "api/feeds.py",
-    "api/headers.py",
-    "api/jobs.py",
-    "api/limits.py",
-    "api/media.py",
-    "api/notifications.py",
-    "api/open311.py",
-    "api/procedures.py",
-    "api/pygeoapi_pages.py",
-    "api/scenarios.py",
-    "api/search.py",
-    "api/settings.py",
-    "api/token_throttle.py",
-    "api/variants.py",
-    "api/voters.py",
-    "api/xplan_export.py",
     "providers/contributions.py",
     "providers/contribution_rows.py",
     "providers/contribution_model.py",
@@ -155,6 +135,15 @@ NOT_REFUSALS = {
         "Abgelehnt",
         "Danke! Ihre Meldung",
     ),
+    # links' titles and the OpenAPI document's security schemes
+    "api/standards.py": (
+        "JSON Schema eines Objekts",
+        "Schema der Objekte",
+        "GML-Anwendungsschema",
+        "Token der Planung oder Moderation",
+        "Sitzung nach der Anmeldung",
+        "Geheimnis, das die Antwort",
+    ),
     "participation/model.py": ("Hinweis / Kommentar",),  # the label of a kind of contribution
     "participation/mail_texts.py": ("Bitte bestätigen Sie", "{}: Antwort", "Eingangsbestätigung"),
     "layers/xplanung/export.py": ("{}: Zahl als Text", "{}: Zahl -> Maß", "{}.gehoertZuBereich", "{}.gehoertZuPlan"),
@@ -172,9 +161,10 @@ NOT_REFUSALS = {
     "layers/citygml.py": ("{}: cannot tell the CRS",),
     "layers/vector.py": ("{} has {} layers",),
 }
-#: Two languages joined inline: "… / …" between words (not a path, "km/h" or "1.0 / 2.0").
+#: Two languages joined inline: "… / …" between words (not a path, "km/h" or "1.0 / 2.0"), or German words and
+#: a library's English error ("… / {err}").
 _LETTER = "A-Za-zÄÖÜäöüß"
-_JOINED = re.compile(rf"[{_LETTER}][^/]* / [^/]*[{_LETTER}]")
+_JOINED = re.compile(rf"[{_LETTER}][^/]* / (\{{\}}|[^/]*[{_LETTER}])")
 
 
 def _files():
@@ -244,6 +234,8 @@ def test_the_inline_check_finds_what_it_should():
         "def h():\n"
         '    """Docstrings may say "Deutsch / English"."""\n'
         '    return "1.0 / 2.0", "/api/x", "km/h", "Titel / title"\n'
+        "def k(err):\n"
+        '    return f"Nicht hier / {err}", f"{err} / {err}"\n'
     )
-    assert [line.split(":")[0] for line in _inline_messages(sample)] == ["2", "4", "7"]
-    assert [line.split(":")[0] for line in _inline_messages(sample, ("Titel",))] == ["2", "4"]
+    assert [line.split(":")[0] for line in _inline_messages(sample)] == ["2", "4", "7", "9"]
+    assert [line.split(":")[0] for line in _inline_messages(sample, ("Titel",))] == ["2", "4", "9"]
