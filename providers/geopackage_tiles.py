@@ -2,12 +2,14 @@
 
 PostGIS renders tiles with ST_AsMVT (pygeoapi's MVT-postgresql provider); the
 embedded store does the same in Python: the tile's envelope is transformed to
-the storage CRS, candidates come from the R-tree, geometries reaching out of the
-tile are clipped, and :mod:`providers.mvt_encoder` quantises and encodes the whole
-layer with numpy. A rendered tile is kept in :mod:`providers.tile_cache` (shared by
-all worker processes) until the next write to its table. Reads go through a
-``query_only`` connection per thread. Served for WebMercatorQuad, which is what
-MapLibre, deck.gl and QGIS ask for.
+the storage CRS, candidates come from the R-tree (only the columns the zoom level
+carries), and :mod:`providers.mvt_encoder` takes it from there for the whole layer
+at once: all coordinates to EPSG:3857 in one call, geometries reaching out of the
+tile clipped, quantised, encoded with numpy, attributes by column as SQLite gave
+them. A rendered tile is kept in :mod:`providers.tile_cache` (shared by all worker
+processes) until the next write to its table. Reads go through a ``query_only``
+connection per thread, kept for the thread's life (WAL: readers never wait for the
+writer). Served for WebMercatorQuad, which is what MapLibre, deck.gl and QGIS ask for.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from functools import lru_cache
 
 import numpy as np
 import pyproj
-import shapely
 from pygeoapi.models.provider.base import TileMatrixSetEnum
 from pygeoapi.provider.base import ProviderConnectionError, ProviderInvalidQueryError
 from pygeoapi.provider.base_mvt import BaseMVTProvider
@@ -29,9 +30,9 @@ from pygeoapi.provider.tile import ProviderTileNotFoundError
 from pygeoapi.util import url_join
 
 from providers.geopackage import table_schema
-from providers.mvt_encoder import encode_layer
+from providers.mvt_encoder import encode_columns
 from providers.tile_cache import TileCache, ensure_versioned, table_version
-from providers.tile_detail import keep_column
+from providers.tile_detail import DETAIL_ZOOM, keep_column
 from store import gpkg_functions
 from store.geopackage import connect
 
@@ -42,6 +43,8 @@ _ORIGIN = 20037508.342789244
 #: A tile holds at most this many features; city-scale tiles at low zoom stay small.
 MAX_FEATURES_PER_TILE = 20000
 EXTENT = 4096
+#: Tile units around the tile beyond which geometries are clipped (1/64 of the tile; ST_AsMVTGeom's default is 256).
+BUFFER = 64
 #: Deepest WebMercatorQuad level (OGC TMS 2.0 defines 0..24).
 MAX_ZOOM = 24
 
@@ -88,6 +91,59 @@ def _to_3857(epsg_wkt: str) -> pyproj.Transformer:
 @lru_cache(maxsize=16)
 def _from_3857(epsg_wkt: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:3857", pyproj.CRS.from_wkt(epsg_wkt), always_xy=True)
+
+
+class _TilePlan:
+    """What every tile of one table schema shares: the transformers and the two statements (all columns from
+    DETAIL_ZOOM on, fewer below). Made once per schema (its CRS's WKT alone takes ~0.1 ms to write)."""
+
+    def __init__(self, schema, id_field: str):
+        wkt = schema.crs.to_wkt()
+        self.to_3857, self.from_3857 = _to_3857(wkt), _from_3857(wkt)
+        self.columns = {}
+        for detailed in (False, True):
+            names = [
+                c
+                for c, kind in schema.columns.items()
+                if c != "geometry" and keep_column(c, kind, id_field, DETAIL_ZOOM if detailed else 0)
+            ]
+            select = ", ".join(f't."{c}"' for c in names)
+            sql = (
+                f'SELECT {select}, t."{schema.geometry_column}" FROM "{schema.table}" AS t '
+                f'JOIN "{schema.rtree}" AS r ON t.fid = r.id '
+                "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? LIMIT ?"
+            )
+            self.columns[detailed] = (names, sql)
+
+    def to_tile_crs(self, xy: np.ndarray) -> np.ndarray:
+        """Storage coordinates (n × 2) in EPSG:3857."""
+        x, y = self.to_3857.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+
+#: Plans by schema (schemas are cached and replaced when the table changes; the schema is kept with its plan
+#: so its id is not reused while the entry lives).
+_PLANS: dict[tuple[int, str], tuple[object, _TilePlan]] = {}
+
+
+def _plan(schema, id_field: str) -> _TilePlan:
+    entry = _PLANS.get((id(schema), id_field))
+    if entry is None or entry[0] is not schema:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        entry = _PLANS[id(schema), id_field] = (schema, _TilePlan(schema, id_field))
+    return entry[1]
+
+
+#: The tile square's outline, 16 segments a side (a tile's edges are curved in the storage CRS), in tile units.
+_OUTLINE = np.concatenate(
+    [
+        np.column_stack([np.linspace(0, 1, 17)[:-1], np.zeros(16)]),
+        np.column_stack([np.ones(16), np.linspace(0, 1, 17)[:-1]]),
+        np.column_stack([np.linspace(1, 0, 17)[:-1], np.ones(16)]),
+        np.column_stack([np.zeros(16), np.linspace(1, 0, 17)[:-1]]),
+    ]
+)
 
 
 class GeoPackageTileProvider(BaseMVTProvider):
@@ -160,59 +216,34 @@ class GeoPackageTileProvider(BaseMVTProvider):
             if cached is not None:
                 return cached or None
         bounds = tile_bounds_3857(z, x, y)
-        geoms, properties = self._features(conn, bounds, z)
-        tile = encode_layer(self.table, list(geoms), properties, bounds, EXTENT)
+        plan = _plan(self.schema, self.id_field)
+        geoms, columns = self._features(conn, bounds, z, plan)
+        tile = b""
+        if len(geoms):
+            tile = encode_columns(self.table, geoms, columns, bounds, EXTENT, transform=plan.to_tile_crs, buffer=BUFFER)
         if version is not None:
             cache.put(version, z, x, y, tile)
         return tile or None
 
     def _features(
-        self, conn: sqlite3.Connection, bounds: tuple[float, float, float, float], z: int
-    ) -> tuple[np.ndarray, list[dict]]:
-        """The tile's geometries (EPSG:3857, clipped to the tile and a small margin) and their properties."""
-        schema = self.schema
-        wkt = schema.crs.to_wkt()
-        # The tile square, densified so its curved outline in the storage CRS is covered.
-        square = shapely.segmentize(shapely.box(*bounds), (bounds[2] - bounds[0]) / 16)
-        to_storage = _from_3857(wkt)
-        coords = shapely.get_coordinates(square)
-        sx, sy = to_storage.transform(coords[:, 0], coords[:, 1])
-        minx, miny, maxx, maxy = float(np.min(sx)), float(np.min(sy)), float(np.max(sx)), float(np.max(sy))
-        columns = [
-            c for c, kind in schema.columns.items() if c != "geometry" and keep_column(c, kind, self.id_field, z)
-        ]  # fewer at low zoom (tile_detail)
-        select = ", ".join(f't."{c}"' for c in columns)
-        sql = (
-            f'SELECT {select}, t."{schema.geometry_column}" FROM "{schema.table}" AS t '
-            f'JOIN "{schema.rtree}" AS r ON t.fid = r.id '
-            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? LIMIT ?"
-        )
-        rows = conn.execute(sql, (minx, maxx, miny, maxy, MAX_FEATURES_PER_TILE)).fetchall()
+        self, conn: sqlite3.Connection, bounds: tuple[float, float, float, float], z: int, plan: _TilePlan | None = None
+    ) -> tuple[np.ndarray, dict[str, tuple]]:
+        """The geometries (storage CRS, as stored) of the tile's candidates and their attributes by column.
+
+        Candidates are the rows whose R-tree box meets the tile's envelope in the storage CRS. The columns stay
+        as SQLite gave them (a tuple each): no dictionary per feature. Transforming, clipping and leaving out
+        what vanishes at tile resolution is :func:`encode_columns`'s (all coordinates at once).
+        """
+        plan = plan or _plan(self.schema, self.id_field)
+        minx, miny, maxx, maxy = bounds
+        sx, sy = plan.from_3857.transform(minx + _OUTLINE[:, 0] * (maxx - minx), miny + _OUTLINE[:, 1] * (maxy - miny))
+        names, sql = plan.columns[z >= DETAIL_ZOOM]  # fewer columns at low zoom (tile_detail)
+        envelope = (float(sx.min()), float(sx.max()), float(sy.min()), float(sy.max()))
+        rows = conn.execute(sql, (*envelope, MAX_FEATURES_PER_TILE)).fetchall()
         if not rows:
-            return np.empty(0, dtype=object), []
-        geoms = gpkg_functions.decode([row[-1] for row in rows])
-        to_3857 = _to_3857(wkt)
-        geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_3857.transform(xy[:, 0], xy[:, 1])))
-        margin = (bounds[2] - bounds[0]) / 64
-        clip_box = (bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin)
-        # Only geometries reaching over the clip square are cut (most of a tile's buildings lie inside it).
-        box = shapely.bounds(geoms)
-        inside = (
-            (box[:, 0] >= clip_box[0])
-            & (box[:, 1] >= clip_box[1])
-            & (box[:, 2] <= clip_box[2])
-            & (box[:, 3] <= clip_box[3])
-        )
-        crossing = np.flatnonzero(~inside & ~shapely.is_missing(geoms))
-        if len(crossing):
-            geoms[crossing] = shapely.intersection(geoms[crossing], shapely.box(*clip_box))
-        keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        properties = [
-            {c: v for c, v in zip(columns, row[:-1], strict=True) if v is not None}
-            for row, kept in zip(rows, keep, strict=True)
-            if kept
-        ]
-        return geoms[keep], properties
+            return np.empty(0, dtype=object), {}
+        *values, blobs = zip(*rows, strict=True)
+        return gpkg_functions.decode(blobs), dict(zip(names, values, strict=True))
 
     def __repr__(self):
         return f"<GeoPackageTileProvider> {self.data} {self.table}"

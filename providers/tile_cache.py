@@ -60,6 +60,27 @@ class TileCacheSettings(BaseSettings):
         return Path(data_dir) / "tile-cache" if data_dir else None
 
 
+#: Environment variables the settings depend on (by prefix, upper case: pydantic-settings ignores case).
+_SETTINGS_VARIABLES = ("BUERGERGIS_TILE_CACHE_", "BUERGERGIS_DATA_DIR")
+_SETTINGS: dict[tuple, TileCacheSettings] = {}
+
+
+def current_settings() -> TileCacheSettings:
+    """The settings of the environment as it is now, read once per distinct environment.
+
+    Why not ``TileCacheSettings()`` per tile: pydantic-settings reads and validates the environment in about
+    0.5 ms, a fifth of serving a cached tile (the tile provider is made per request). Tests change the
+    environment between tiles, so the settings are kept by the values of the variables they are read from.
+    """
+    key = tuple(sorted((k.upper(), v) for k, v in os.environ.items() if k.upper().startswith(_SETTINGS_VARIABLES)))
+    settings = _SETTINGS.get(key)
+    if settings is None:
+        if len(_SETTINGS) > 32:
+            _SETTINGS.clear()
+        settings = _SETTINGS[key] = TileCacheSettings()
+    return settings
+
+
 # -- versions in the GeoPackage ---------------------------------------------------------------------
 
 _VERSIONED: set[tuple] = set()  # (path, device, inode, schema_version, table) known to carry the triggers
@@ -162,7 +183,7 @@ class TileCache:
     """Cached tiles of one GeoPackage table."""
 
     def __init__(self, path: str, table: str, settings: TileCacheSettings | None = None):
-        settings = settings or TileCacheSettings()
+        settings = settings or current_settings()
         self.path, self.table = path, table
         self.folder = settings.folder()
         self.max_bytes = settings.max_mb * 1024 * 1024

@@ -1,7 +1,8 @@
-"""The embedded store's vector tiles: the numpy encoder, the tile cache and its invalidation, reader settings.
+"""The embedded store's vector tiles: the tile cache and its invalidation, its settings, reader settings.
 
 The cache is the GeoPackage's own (PostGIS renders every tile with ST_AsMVT and keeps none), so these tests
-run on the GeoPackage; tests/api/test_tiles.py serves tiles from both stores.
+run on the GeoPackage; tests/api/test_tiles.py serves tiles from both stores, tests/providers/test_mvt_encoder.py
+checks what a tile holds.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import pyproj
 import pytest
 import shapely
 
-from providers.geopackage_tiles import EXTENT, GeoPackageTileProvider, lonlat_to_tile, reader_for, tile_bounds_3857
-from providers.mvt_encoder import encode_layer
-from providers.tile_cache import VERSIONS_TABLE
+from providers.geopackage_tiles import GeoPackageTileProvider, lonlat_to_tile, reader_for
+from providers.tile_cache import VERSIONS_TABLE, TileCache
 from tests.providers.conftest import BUILDINGS, EPSG, X0, Y0, _box
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,90 +78,6 @@ def run_elsewhere(code: str, **env) -> str:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
-
-
-# -- the encoder ------------------------------------------------------------------------------------------
-
-
-def test_encoder_gives_what_mapbox_vector_tile_gives():
-    """Same coordinates, orientation and attributes as the library's own (slow) encoder, for every kind."""
-    bounds = (0.0, 0.0, 4096.0, 4096.0)
-    ring_ccw = [(10, 10), (10, 100), (100, 100), (100, 10)]  # clockwise in y-up: must be turned
-    hole = [(20, 20), (40, 20), (40, 40), (20, 40)]
-    geometries = [
-        shapely.Polygon(ring_ccw, [hole]),
-        shapely.MultiPolygon([shapely.box(200, 200, 300, 260), shapely.box(400.4, 400.4, 450.6, 470.2)]),
-        shapely.LineString([(0, 0), (10.2, 10.2), (10.4, 10.4), (50, 70)]),
-        shapely.MultiLineString([[(1, 1), (5, 9)], [(7, 7), (30, 2), (31, 3)]]),
-        shapely.Point(3000, 1000),
-        shapely.MultiPoint([(5, 5), (6, 9), (4000, 4000)]),
-    ]
-    properties = [
-        {"id": "a", "height": 9.5, "storeys": 3, "synthetic": True},
-        {"id": "b", "height": 9.5, "storeys": -2, "synthetic": False},
-        {"id": "c", "art": "Baugrenze", "n": 1},
-        {"id": "d", "n": 1.0, "flag": True},
-        {"id": "e", "big": 2**40},
-        {"id": "f", "name": "Müllerstraße <b>&"},
-    ]
-    ours = mapbox_vector_tile.decode(encode_layer("layer", geometries, properties, bounds))["layer"]
-    theirs = mapbox_vector_tile.decode(
-        mapbox_vector_tile.encode(
-            [
-                {
-                    "name": "layer",
-                    "features": [{"geometry": g, "properties": p} for g, p in zip(geometries, properties, strict=True)],
-                }
-            ],
-            default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False},
-        )
-    )["layer"]
-    assert ours["extent"] == theirs["extent"] == EXTENT
-    assert [f["geometry"] for f in ours["features"]] == [f["geometry"] for f in theirs["features"]]
-    assert [f["properties"] for f in ours["features"]] == [f["properties"] for f in theirs["features"]]
-    assert [f["geometry"]["type"] for f in ours["features"]] == [
-        "Polygon",
-        "MultiPolygon",
-        "LineString",
-        "MultiLineString",
-        "Point",
-        "MultiPoint",
-    ]
-
-
-def test_encoder_drops_what_vanishes_at_tile_resolution():
-    bounds = (0.0, 0.0, 4096.0, 4096.0)
-    tiny = shapely.box(10.1, 10.1, 10.3, 10.3)  # one tile unit: no area left
-    sliver = shapely.Polygon([(0, 0), (50, 0), (50, 0.2)])
-    kept = shapely.box(0, 0, 8, 8)
-    layer = mapbox_vector_tile.decode(
-        encode_layer("l", [tiny, sliver, kept], [{"id": "t"}, {"id": "s"}, {"id": "k"}], bounds)
-    )["l"]
-    assert [f["properties"]["id"] for f in layer["features"]] == ["k"]
-    assert encode_layer("l", [tiny], [{"id": "t"}], bounds) == b""
-
-
-def test_city_tile_matches_the_library(gpkg_path):
-    """The store's own rows through the provider: identical decoded tiles from both encoders."""
-    provider = tile_provider(gpkg_path)
-    z, x, y = tile_of_b1()
-    for zoom, col, row in ((z, x, y), (z - 3, x >> 3, y >> 3)):
-        bounds = tile_bounds_3857(zoom, col, row)
-        geoms, properties = provider._features(reader_for(str(gpkg_path)), bounds, zoom)
-        ours = mapbox_vector_tile.decode(encode_layer("buildings", list(geoms), properties, bounds))
-        theirs = mapbox_vector_tile.decode(
-            mapbox_vector_tile.encode(
-                [
-                    {
-                        "name": "buildings",
-                        "features": [{"geometry": g, "properties": p} for g, p in zip(geoms, properties, strict=True)],
-                    }
-                ],
-                default_options={"quantize_bounds": bounds, "extents": EXTENT, "y_coord_down": False},
-            )
-        )
-        assert ours == theirs
-        assert ours["buildings"]["features"]
 
 
 # -- reader settings ------------------------------------------------------------------------------------
@@ -296,3 +212,20 @@ def test_cache_can_be_switched_off(gpkg_path, cache_dir, monkeypatch):
     z, x, y = tile_of_b1()
     assert "b1" in ids_in(tile_provider(gpkg_path).get_tiles(tileset="WebMercatorQuad", z=z, y=y, x=x))
     assert not (cache_dir / "tiles.sqlite").exists()
+
+
+def test_settings_follow_the_environment(tmp_path, monkeypatch):
+    """Settings are read once per environment, not per tile; a changed environment is seen at once."""
+    monkeypatch.delenv("BUERGERGIS_TILE_CACHE_ENABLED", raising=False)
+    monkeypatch.setenv("BUERGERGIS_TILE_CACHE_DIR", str(tmp_path / "a"))
+    assert TileCache("x.gpkg", "buildings").folder == tmp_path / "a"
+    monkeypatch.setenv("BUERGERGIS_TILE_CACHE_DIR", str(tmp_path / "b"))
+    monkeypatch.setenv("BUERGERGIS_TILE_CACHE_MAX_MB", "3")
+    cache = TileCache("x.gpkg", "buildings")
+    assert (cache.folder, cache.max_bytes) == (tmp_path / "b", 3 * 1024 * 1024)
+    monkeypatch.setenv("BUERGERGIS_TILE_CACHE_ENABLED", "false")
+    assert TileCache("x.gpkg", "buildings").folder is None
+    monkeypatch.delenv("BUERGERGIS_TILE_CACHE_DIR")
+    monkeypatch.delenv("BUERGERGIS_TILE_CACHE_ENABLED")
+    monkeypatch.setenv("BUERGERGIS_DATA_DIR", str(tmp_path / "data"))
+    assert TileCache("x.gpkg", "buildings").folder == tmp_path / "data" / "tile-cache"
