@@ -315,12 +315,40 @@
     return ids && ids.has(id) ? 1 : 0;
   };
   window.buergergis.setReplaced3d = function (deckId, ids) { replacedIds[deckId] = new Set(ids || []); };
-  new MutationObserver(function () { localiseDraw(); })
-    .observe(document.documentElement, {childList: true, subtree: true});
+  // once per animation frame, not after every change Dash or Leaflet makes to the page
+  var localising = false;
+  new MutationObserver(function () {
+    if (localising) { return; }
+    localising = true;
+    window.requestAnimationFrame(function () { localising = false; localiseDraw(); });
+  }).observe(document.documentElement, {childList: true, subtree: true});
 
   /* Clientside callbacks (dash_clientside.buergergis.*). */
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     buergergis: {
+      // ui/layout.py: the page's language from the switch (DE/EN) or a link's ?lang= (de unless it says en);
+      // unchanged (the usual German start) nothing is updated, so nothing waits for an answer.
+      chooseLang: function (search, current) {
+        var no = window.dash_clientside.no_update;
+        var trigger = (window.dash_clientside.callback_context || {}).triggered_id;
+        if (trigger === "lang-de") { return current === "de" ? no : "de"; }
+        if (trigger === "lang-en") { return current === "en" ? no : "en"; }
+        var wanted = new URLSearchParams(search || "").get("lang");
+        var lang = wanted ? (wanted.toLowerCase().slice(0, 2) === "en" ? "en" : "de") : (current || "de");
+        return lang === current ? no : lang;
+      },
+      // ui/layout.py: the view from a tab or a link's ?view= (the map when none or an unknown one is named).
+      chooseTab: function (tabs, search, current) {
+        var no = window.dash_clientside.no_update;
+        var trigger = (window.dash_clientside.callback_context || {}).triggered_id;
+        if (typeof trigger === "string" && trigger.indexOf("tab-") === 0) {
+          var key = trigger.slice(4);
+          return key === current ? no : key;
+        }
+        var wanted = new URLSearchParams(search || "").get("view");
+        var tab = tabs.indexOf(wanted) >= 0 ? wanted : "map";
+        return tab === current ? no : tab;
+      },
       // Keep <html lang> in step with the language switch (WCAG 3.1.1) and tell tooltips.
       setLang: function (lang) {
         document.documentElement.setAttribute("lang", lang || "de");

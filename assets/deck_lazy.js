@@ -1,11 +1,13 @@
 /* deck.gl (deckgl-dash's 3 MB bundle) only when a 3D view is on screen.
  *
- * ui/bundles.py takes the bundle out of the page's script tags. Until it is loaded, this stand-in is
- * window.deckgl_dash: Dash renders it wherever the layout has a DeckGL; it draws an empty box of the
- * same size and, the first time the box is visible (its tab or panel is shown), loads the bundle and
- * renders the real component with the same props (id, setProps, layers, ...). The bundle then
- * replaces window.deckgl_dash, so later renders use it directly. Visitors who never open 3D never
- * download it.
+ * ui/bundles.py takes the bundle out of the page's script tags. This stand-in is window.deckgl_dash's
+ * DeckGL: Dash renders it wherever the layout has a DeckGL; it draws an empty box of the same size and,
+ * the first time the box is visible (its tab or panel is shown), loads the bundle and renders the real
+ * component inside with the same props (id, setProps, layers, ...). It stays the component Dash sees once
+ * the bundle is there (the bundle's own window.deckgl_dash is kept aside), so a deck that has never been
+ * visible stays the empty box however often Dash renders it again: the 3D view is mounted when first
+ * shown (ui/layout.py), and its hidden second deck must not start a WebGL context of its own. Visitors
+ * who never open 3D never download the bundle.
  */
 (function () {
   'use strict';
@@ -13,6 +15,8 @@
   if (window[NS] || !window.React) { return; }  // already loaded (eager) or not a Dash page
   var React = window.React;
   var loading = null;
+  var bundle = null;  // the bundle's own window.deckgl_dash, once loaded
+  var exposed = null;
 
   function bundleUrl() {
     var prefix = '/';
@@ -28,8 +32,7 @@
         var script = document.createElement('script');
         script.src = bundleUrl();
         script.onload = function () {
-          var real = window[NS];
-          if (real && real.DeckGL && real.DeckGL !== LazyDeckGL) { resolve(real.DeckGL); } else { reject(new Error('deckgl_dash')); }
+          if (bundle && bundle.DeckGL && bundle.DeckGL !== LazyDeckGL) { resolve(bundle.DeckGL); } else { reject(new Error('deckgl_dash')); }
         };
         script.onerror = function () { loading = null; reject(new Error('deckgl_dash')); };
         document.head.appendChild(script);
@@ -79,5 +82,13 @@
     }, text);
   }
 
-  window[NS] = {DeckGL: LazyDeckGL};
+  exposed = {DeckGL: LazyDeckGL};
+  Object.defineProperty(window, NS, {
+    configurable: true,
+    get: function () { return exposed; },
+    set: function (value) {  // the bundle announcing itself: its other exports as they are, DeckGL stays ours
+      bundle = value;
+      exposed = Object.assign({}, value, {DeckGL: LazyDeckGL});
+    }
+  });
 })();

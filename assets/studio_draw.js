@@ -81,7 +81,11 @@
       });
     });
   }
-  new MutationObserver(apply).observe(document.documentElement, {childList: true, subtree: true,
-                                                                attributes: true, attributeFilter: ["lang"]});
+  var pending = false;  // once per animation frame, not after every change Dash or Leaflet makes to the page
+  new MutationObserver(function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; apply(); });
+  }).observe(document.documentElement, {childList: true, subtree: true, attributes: true, attributeFilter: ["lang"]});
   apply();
 })();

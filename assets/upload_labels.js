@@ -12,6 +12,11 @@
       if (input.getAttribute('tabindex') !== '-1') { input.setAttribute('tabindex', '-1'); }
     });
   }
-  new MutationObserver(label).observe(document.documentElement, {childList: true, subtree: true});
+  var pending = false;  // once per animation frame, not after every change Dash or Leaflet makes to the page
+  new MutationObserver(function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; label(); });
+  }).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener('DOMContentLoaded', label);
 })();

@@ -11,11 +11,14 @@ phone (390 × 844, device pixel ratio 3). Per run:
   were drawn (``encodedBodySize`` of every resource plus the document: compressed bytes);
 * **uncompressed**: the same resources decoded (what the browser parses);
 * **requests** and the largest five resources;
-* **plan shapes**: ms from navigation start until the first plan shape (a Leaflet vector path
-  in the map pane) is in the page, polled every 50 ms;
+* **plan shapes**: ms from navigation start until the frame that paints the first plan shape (a Leaflet
+  vector path in a plan layer's pane): a script in the page watches for it from the first byte on
+  (:data:`WATCH`) and takes the time in the next animation frame;
+* **first paint**: first contentful paint, largest contentful paint and the layout shift (CLS) the
+  browser itself reports for the load;
 * **3D bundle**: whether deck.gl's script was fetched on the 2D page;
 * **callbacks**: Dash callback requests (``_dash-update-component``) until then: each answer makes Dash's
-  renderer compare the props of every mounted component, the start page's main cost in main-thread time.
+  renderer run a selector for every mounted component (``assets/dash_batch.js`` makes that once per task).
 
 Lighthouse (``npm ci --prefix benchmarks/web`` installs the version pinned in
 ``benchmarks/web/package-lock.json``; nothing else is downloaded) then scores the same page
@@ -42,8 +45,32 @@ from benchmarks.api import Server, free_port, machine_note, run_timed, say
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "benchmarks" / "web" / "node_modules" / ".bin" / "lighthouse"
 
-#: Shapes of the plans: Leaflet draws GeoJSON as SVG paths (or canvas) in the overlay pane.
+#: Shapes of the plans: Leaflet draws the GeoJSON layers as SVG paths, each layer in its own pane (ui/map.py).
 SHAPES = "document.querySelectorAll('[class*=\"leaflet-pane-bp_\"] path, [class*=\"leaflet-pane-xplan\"] path').length"
+
+#: Put into the page before its own scripts: when the first plan shape is drawn (the animation frame after it
+#: is in the page), and what the browser reports on paints and layout shifts.
+WATCH = """
+window.__pw = {shapes: null, lcp: null, cls: 0};
+(function () {
+  var selector = SELECTOR;
+  var observer = new MutationObserver(function () {
+    if (window.__pw.shapes === null && document.querySelector(selector)) {
+      observer.disconnect();
+      requestAnimationFrame(function () { window.__pw.shapes = performance.now(); });
+    }
+  });
+  observer.observe(document, {childList: true, subtree: true});
+  try {
+    new PerformanceObserver(function (list) {
+      var entries = list.getEntries(); window.__pw.lcp = entries[entries.length - 1].startTime;
+    }).observe({type: "largest-contentful-paint", buffered: true});
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (e) { if (!e.hadRecentInput) { window.__pw.cls += e.value; } });
+    }).observe({type: "layout-shift", buffered: true});
+  } catch (e) { /* a browser without these entries */ }
+})();
+""".replace("SELECTOR", json.dumps('[class*="leaflet-pane-bp_"] path, [class*="leaflet-pane-xplan"] path'))
 
 RESOURCES = """
 const nav = performance.getEntriesByType('navigation')[0] || {};
@@ -71,7 +98,7 @@ def start_demo(work: Path) -> tuple[Server, str]:
     }
     base = f"http://127.0.0.1:{port}"
     server = Server(
-        "demo", [sys.executable, "-m", "api.serve", "--demo"], env, base + "/oapi/?f=json", work / "server.log"
+        "demo", [sys.executable, "-m", "commands.serve", "--demo"], env, base + "/oapi/?f=json", work / "server.log"
     )
     return server.wait(600), base
 
@@ -100,22 +127,28 @@ def measure_once(base: str, viewport: str, cap: float = 60.0) -> dict:
     """One cold load of the start page: bytes, requests and time to the first plan shape."""
     browser = _browser(viewport)
     try:
+        browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH})
         browser.get(base + "/")
         started = time.monotonic()
         shapes_ms = None
         while time.monotonic() - started < cap:
-            if browser.execute_script(f"return {SHAPES}"):
-                shapes_ms = browser.execute_script(
-                    "return performance.now() - (performance.getEntriesByType('navigation')[0] || "
-                    "{startTime: 0}).startTime"
+            drawn = browser.execute_script("return window.__pw && window.__pw.shapes")
+            if drawn is not None and browser.execute_script(f"return {SHAPES}"):
+                shapes_ms = drawn - browser.execute_script(
+                    "return (performance.getEntriesByType('navigation')[0] || {startTime: 0}).startTime"
                 )
                 break
-            time.sleep(0.05)
+            time.sleep(0.1)
         time.sleep(1.0)  # let requests started with the shapes finish
         rows = browser.execute_script(RESOURCES)
+        paints = browser.execute_script(
+            "var p = performance.getEntriesByType('paint').filter(e => e.name === 'first-contentful-paint');"
+            "return {fcp: p.length ? p[0].startTime : null, lcp: window.__pw.lcp, cls: window.__pw.cls};"
+        )
     finally:
         browser.quit()
     return {
+        **paints,
         "bytes": sum(r["bytes"] for r in rows),
         "decoded": sum(r["decoded"] for r in rows),
         "requests": len(rows),
@@ -126,8 +159,11 @@ def measure_once(base: str, viewport: str, cap: float = 60.0) -> dict:
     }
 
 
-def lighthouse(base: str, preset: str) -> dict | None:
-    """Lighthouse scores (0–100) for the start page, or None where Lighthouse is not installed."""
+def lighthouse(base: str, preset: str, save: Path | None = None) -> dict | None:
+    """Lighthouse scores (0–100) for the start page, or None where Lighthouse is not installed.
+
+    ``save``: a folder where Lighthouse's whole JSON report is kept (``lighthouse-<preset>.json``).
+    """
     if not LIGHTHOUSE.exists():
         return None
     flags = " ".join(
@@ -149,11 +185,25 @@ def lighthouse(base: str, preset: str) -> dict | None:
         say(f"  lighthouse {preset} failed: {done.stderr.strip()[-400:]}")
         return None
     report = json.loads(done.stdout)
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        (save / f"lighthouse-{preset}.json").write_text(done.stdout, encoding="utf-8")
     scores = {name: round(100 * (cat["score"] or 0)) for name, cat in report["categories"].items()}
     audits = report["audits"]
-    for audit in ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "speed-index"):
+    for audit in (
+        "first-contentful-paint",
+        "largest-contentful-paint",
+        "total-blocking-time",
+        "cumulative-layout-shift",
+        "speed-index",
+    ):
         scores[audit] = audits[audit]["displayValue"]
     return scores
+
+
+def _ms(runs: list[dict], key: str) -> str:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return f"{statistics.median(values):.0f} ms" if values else "–"
 
 
 def _mb(value: float) -> str:
@@ -164,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-lighthouse", action="store_true")
+    parser.add_argument("--report", type=Path, help="a folder to keep Lighthouse's JSON reports in")
     args = parser.parse_args(argv)
     say(machine_note())
     with tempfile.TemporaryDirectory(prefix="page-weight-") as tmp:
@@ -181,13 +232,15 @@ def main(argv: list[str] | None = None) -> int:
                     + (f"{statistics.median(shapes):.0f} ms" if shapes else "– (none drawn)")
                     + f" ({len(shapes)}/{len(runs)} runs), 3D bundle on the 2D page: "
                     + ("yes" if middle["deck"] else "no")
+                    + f"; first contentful paint {_ms(runs, 'fcp')}, largest {_ms(runs, 'lcp')}, "
+                    f"layout shift {statistics.median(r['cls'] or 0 for r in runs):.3f}"
                 )
                 for row in middle["largest"]:
                     say(f"    {row['bytes'] / 1e3:8.1f} kB  ({row['decoded'] / 1e3:8.1f} kB)  {row['url'][:110]}")
             if args.no_lighthouse:
                 return 0
             for preset in ("desktop", "mobile"):
-                scores = lighthouse(base, preset)
+                scores = lighthouse(base, preset, args.report)
                 if scores is None:
                     say(f"\nLighthouse {preset}: not run (install with: npm ci --prefix benchmarks/web)")
                     continue

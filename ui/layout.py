@@ -2,11 +2,13 @@
 
 Views are tabs over one workspace; hidden views stay mounted (``hidden``), so
 the map, its drawing and the 3D camera keep their state when a visitor
-switches back and forth. The staff views (dashboard, administration, studio) are
-mounted when first shown (:data:`LAZY_VIEWS`): they were half of the page's layout
-and 39 of its 78 start-up callbacks, and Dash's renderer compares every mounted
-component's props after every callback answer, which cost a citizen's start page
-seconds of main-thread time. Shared state lives in a few ``dcc.Store``s:
+switches back and forth. Every view but the map (3D, list, dashboard, administration,
+studio) is mounted when first shown (:data:`LAZY_VIEWS`): Dash's renderer runs a selector
+for every mounted component after every change of its store (each callback answer makes
+several), so components and callbacks at start multiply into seconds of main-thread time
+on a citizen's start page. The first layout carries the start view's state
+(:class:`StartLayout`: the plans' extent, the map's layers, the open procedures, the plan
+list), so no callback has to run before the plans are drawn. Shared state lives in a few ``dcc.Store``s:
 ``lang``, ``active-tab``, ``selection`` (the object the details panel shows),
 ``catalog`` (the summary of the plans, zones and texts kept on the server, see
 ``ui.catalog``) and ``contributions-version``
@@ -15,10 +17,14 @@ seconds of main-thread time. Shared state lives in a few ``dcc.Store``s:
 
 from __future__ import annotations
 
+import json
 import logging
-from urllib.parse import parse_qs
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+from dash._utils import to_json
 from dash.development.base_component import Component
 
 from ui import admin, contribute, dashboard, legal, listview, plan_panel, studio, view3d
@@ -31,7 +37,9 @@ LOG = logging.getLogger(__name__)
 
 TABS = ("map", "3d", "list", "dashboard", "admin", "studio")
 #: Views whose contents are mounted the first time they are shown (the empty section is there from the start).
-LAZY_VIEWS = ("dashboard", "admin", "studio")
+#: The 3D view and the list are among them: mounted at start they were 150 of the page's 480 components and 10
+#: of its start-up callbacks, for views a citizen opens later or never.
+LAZY_VIEWS = ("3d", "list", "dashboard", "admin", "studio")
 #: Parts of a lazy view that a start-up callback writes to, kept (emptied) in its shell: the studio's
 #: sign-in gate hides the studio tab from citizens and writes to both.
 SHELL_KEEPS = {"studio": ("studio-signin", "studio-body")}
@@ -85,6 +93,141 @@ def _shell(key: str, section: html.Section) -> html.Section:
     return section
 
 
+def _view_of(page_url: str | None) -> str | None:
+    """The view a page address names (``?view=3d``), None for none."""
+    wanted = parse_qs(urlsplit(page_url or "").query).get("view")
+    return wanted[0] if wanted else None
+
+
+def _patch(node, patches: dict[str, dict]) -> None:
+    """Set the props of the components in ``patches`` (by string id) in a layout as JSON (dicts and lists);
+    a value ``...`` removes the prop."""
+    if isinstance(node, list):
+        for child in node:
+            _patch(child, patches)
+    elif isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and "namespace" in node:
+            ident = props.get("id")
+            if isinstance(ident, str) and ident in patches:
+                for key, value in patches[ident].items():
+                    if value is ...:  # left out: the component's default
+                        props.pop(key, None)
+                    else:
+                        props[key] = value
+            for value in props.values():
+                _patch(value, patches)
+        else:
+            for value in node.values():
+                _patch(value, patches)
+
+
+#: How long the start view's state serves page loads (seconds). It is made again in the background when a
+#: page load finds it older: no page waits for the API, but the first of each process.
+START_STATE_MAX_AGE_S = 10.0
+
+
+class StartLayout:
+    """The first layout of each page load: the page (built once, :func:`build`) with the start view's state.
+
+    Callbacks used to fill the start view after the page had loaded: the catalogue summary, then the plans'
+    extent, the map's layers, the open procedures and the plan list, each answer re-rendering the page and
+    moving the sidebar. Here they come with the layout (``catalog`` store, :func:`ui.map.start_state`):
+    the map opens on the plans and loads their shapes as it mounts, and those callbacks only answer
+    changes. The page itself carries the same layout as HTML (:meth:`first_paint`, ``ui.first_paint``).
+
+    The state is public (what any visitor sees: it is read without the visitor's credentials) and the same
+    for every page load, so it is made once and kept for :data:`START_STATE_MAX_AGE_S`, then made again in
+    the background while page loads go on with the one there is: the page and its layout request never wait
+    for the API. The page's address (the layout request's ``Referer``) says which view a link opens; a view
+    other than the map gets no map layers (its callbacks load them when the map is shown), and without an
+    address the start view is the map's, and the view callbacks correct it.
+    """
+
+    def __init__(self, page: Component, client, settings, max_age: float = START_STATE_MAX_AGE_S):
+        self.base = to_json(page)  # JSON text: every state patches its own copy
+        self.client, self.settings, self.max_age = client, settings, max_age
+        self._made: dict[str, tuple[float, str, str]] = {}  # view -> (made at, layout JSON, first paint HTML)
+        self._making: set[str] = set()
+        self._lock = threading.Lock()
+
+    def state(self, view: str | None = None) -> dict[str, dict]:
+        """``{component id: {prop: value}}`` of the start view now (read from the API)."""
+        shared = shared_catalog(self.client)
+        summary = shared.refresh()
+        catalog = shared.resolve(summary)
+        return {
+            "catalog": {"data": summary},
+            **map_view.start_state(self.client, self.settings, catalog, summary, view),
+        }
+
+    def tree(self, view: str | None = None) -> tuple[dict, bool]:
+        """(the first layout as JSON data, whether it carries the start view's state): the page as built when
+        the state cannot be read (its callbacks then fill it, as they answer changes)."""
+        tree = json.loads(self.base)
+        try:
+            patches = {  # as JSON data, like the tree (components become dicts)
+                ident: {key: value if value is ... else json.loads(to_json(value)) for key, value in props.items()}
+                for ident, props in self.state(view).items()
+            }
+        except Exception:  # the page must come, with or without the start view's state
+            LOG.exception("start view's state not read; the page loads it through its callbacks")
+            return tree, False
+        _patch(tree, patches)
+        return tree, True
+
+    def _make(self, view: str) -> tuple[float, str, str]:
+        """Made in a thread of its own (no Flask request there: the API is asked as by any visitor)."""
+        from ui.first_paint import page
+
+        try:
+            tree, complete = self.tree(None if view == "map" else view)
+            try:
+                copy = page(tree)
+            except Exception:  # the page comes without its copy: Dash draws it a moment later
+                LOG.exception("start page's first paint not made")
+                copy, complete = "", False
+            # without the state (or the copy) it is made again at the next page load
+            made = (time.monotonic() if complete else float("-inf"), to_json(tree), copy)
+            with self._lock:
+                self._made[view] = made
+            return made
+        finally:
+            with self._lock:
+                self._making.discard(view)
+
+    def _made_now(self, view: str) -> tuple[float, str, str]:
+        made: list = []
+        worker = threading.Thread(target=lambda: made.append(self._make(view)), name="start-layout", daemon=True)
+        worker.start()
+        worker.join()
+        return made[0] if made else (float("-inf"), self.base, "")
+
+    def made(self, page_url: str | None = None) -> tuple[float, str, str]:
+        """(made at, layout JSON, first paint HTML) for the page at ``page_url``."""
+        wanted = _view_of(page_url)
+        view = wanted if wanted in TABS and wanted != "map" else "map"
+        with self._lock:
+            made = self._made.get(view)
+            due = made is None or time.monotonic() - made[0] > self.max_age
+            start = due and view not in self._making
+            if start:
+                self._making.add(view)
+        if made is None:  # the process's first page load of this view waits for it
+            return self._made_now(view)
+        if start:
+            threading.Thread(target=self._make, args=(view,), name="start-layout", daemon=True).start()
+        return made
+
+    def json(self, page_url: str | None = None) -> str:
+        """The first layout as JSON text (``/_dash-layout``)."""
+        return self.made(page_url)[1]
+
+    def first_paint(self, page_url: str | None = None) -> str:
+        """The first layout as HTML, for the page itself (``ui.first_paint``)."""
+        return self.made(page_url)[2]
+
+
 def header(lang: str) -> html.Header:
     return html.Header(
         className="site-header",
@@ -122,6 +265,8 @@ def nav() -> html.Nav:
             className="tab",
             role="tab",
             n_clicks=0,
+            # the studio's tab shows for planners only: its sign-in gate (ui/studio.py) shows it to them
+            hidden=key == "studio",
             **{"aria-selected": "true" if key == "map" else "false", "aria-controls": f"view-{key}"},
         )
         for key in TABS
@@ -221,23 +366,16 @@ def build(settings) -> html.Div:
 def register(app, client, settings) -> None:
     """Frame callbacks (language, tabs, catalogue), then every panel's own callbacks."""
 
-    @app.callback(
+    # The language from the switch or a link's ?lang=, in the browser (no request: the usual German start
+    # changes nothing, and the callbacks waiting for "lang" go on at once).
+    app.clientside_callback(
+        "function (de, en, search, current) { return window.dash_clientside.buergergis.chooseLang(search, current); }",
         Output("lang", "data"),
         Input("lang-de", "n_clicks"),
         Input("lang-en", "n_clicks"),
         Input("url", "search"),
         State("lang", "data"),
     )
-    def choose_lang(_de, _en, search, current):
-        trigger = callback_context.triggered_id
-        if trigger == "lang-de":
-            return "de"
-        if trigger == "lang-en":
-            return "en"
-        wanted = parse_qs((search or "").lstrip("?")).get("lang")
-        lang = normalize_lang(wanted[0]) if wanted else (current or DEFAULT_LANG)
-        # unchanged (the usual German start): the page is in it already, nothing needs translating
-        return no_update if lang == current else lang
 
     @app.callback(
         Output({"type": "i18n", "key": ALL, "n": ALL}, "children"),
@@ -280,19 +418,16 @@ def register(app, client, settings) -> None:
         prevent_initial_call="initial_duplicate",
     )
 
-    @app.callback(
+    # The view from a tab or a link's ?view= (the map when none is named), in the browser like the language.
+    app.clientside_callback(
+        "function () { var a = arguments; return window.dash_clientside.buergergis.chooseTab("
+        + json.dumps(list(TABS))
+        + ", a[a.length - 2], a[a.length - 1]); }",
         Output("active-tab", "data"),
         *[Input(f"tab-{key}", "n_clicks") for key in TABS],
         Input("url", "search"),
         State("active-tab", "data"),
     )
-    def choose_tab(*args):
-        trigger = callback_context.triggered_id
-        if isinstance(trigger, str) and trigger.startswith("tab-"):
-            return trigger[len("tab-") :]
-        wanted = parse_qs((args[-2] or "").lstrip("?")).get("view")
-        tab = wanted[0] if wanted and wanted[0] in TABS else "map"
-        return no_update if tab == args[-1] else tab  # the map, shown already: nothing waits for this answer
 
     contents = lazy_contents(settings.api_url)
 
@@ -305,6 +440,7 @@ def register(app, client, settings) -> None:
         Input("active-tab", "data"),
         State("lang", "data"),
         State("views-mounted", "data"),
+        prevent_initial_call=True,  # the first layout shows the map, the others hidden
     )
     def show_tab(active, lang, mounted):
         """The chosen view shown, the others hidden; a lazy view's contents arrive with its first showing."""
@@ -329,9 +465,13 @@ def register(app, client, settings) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(Output("catalog", "data"), Input("url", "pathname"))
-    def catalog(_path):
-        return shared_catalog(client).refresh()  # the browser keeps the summary (ui/catalog.py)
+    @app.callback(
+        Output("catalog", "data"), Input("url", "pathname"), State("catalog", "data"), prevent_initial_call=True
+    )
+    def catalog(_path, current):
+        """The first layout carries the summary (StartLayout); a new one only when the catalogue changed."""
+        summary = shared_catalog(client).refresh()  # the browser keeps the summary (ui/catalog.py)
+        return no_update if (current or {}).get("version") == summary.get("version") else summary
 
     for module in (map_view, plan_panel, contribute, view3d, listview, dashboard, admin, studio):
         module.register(app, client, settings)

@@ -363,7 +363,12 @@ def raster_overlays(rasters: list[dict], public_path: str, opacity: float) -> li
 
 
 def legend(lang: str = "de") -> html.Ul:
-    """Legend entries: Baugebiete by colour, then lines and other layers."""
+    """Legend entries: Baugebiete by colour, then lines and other layers.
+
+    One component per entry (the swatch is the entry's ``::before``, drawn from CSS variables and classes,
+    assets/buergergis.css): the legend is in the start page's layout, and Dash's renderer works for every
+    component it mounts.
+    """
     from ui.festsetzungen import _BY_SIGN
 
     items = []
@@ -374,44 +379,37 @@ def legend(lang: str = "de") -> html.Ul:
             if gebiet
             else ("Sondergebiet" if lang != "en" else "Special area")
         )
-        items.append(
-            html.Li(
-                [
-                    html.Span(className="swatch", style={"background": NUTZUNG_COLORS[sign]}),
-                    html.Span(f"{sign} – {name}"),
-                ]
-            )
-        )
+        items.append(html.Li(f"{sign} – {name}", className="sw", style={"--sw-bg": NUTZUNG_COLORS[sign]}))
     extra = [
-        ("swatch outline", None, "legend.plan"),
-        ("swatch line", None, "legend.baugrenze"),
-        ("swatch line solid", None, "legend.baulinie"),
-        ("swatch", {"background": "#86c98a"}, "legend.gruen"),
-        ("swatch", {"background": "#fde68a"}, "legend.verkehr"),
-        ("swatch", {"background": "#c8c9cc", "border": "1px solid #9a9ea5"}, "legend.building"),
-        ("swatch synthetic", None, "legend.building_synthetic"),
-        ("swatch pin", None, "legend.contribution"),
+        ("sw outline", None, "legend.plan"),
+        ("sw line", None, "legend.baugrenze"),
+        ("sw line solid", None, "legend.baulinie"),
+        ("sw", {"--sw-bg": "#86c98a"}, "legend.gruen"),
+        ("sw", {"--sw-bg": "#fde68a"}, "legend.verkehr"),
+        ("sw", {"--sw-bg": "#c8c9cc", "--sw-border": "1px solid #9a9ea5"}, "legend.building"),
+        ("sw synthetic", None, "legend.building_synthetic"),
+        ("sw pin", None, "legend.contribution"),
     ]
     for cls, style, key in extra:
-        items.append(html.Li([html.Span(className=cls, style=style or {}), html.Span(t(key, lang))]))
+        items.append(html.Li(t(key, lang), className=cls, style=style))
     return html.Ul(items, className="legend-list")
 
 
-def _swatch(one: dict) -> html.Span:
-    """A legend swatch drawn like the map draws the style (fill, outline, dashes, symbol)."""
+def _legend_item(one: dict, title: str) -> html.Li:
+    """A plan legend entry with its swatch drawn like the map draws the style (fill, outline, dashes, symbol)."""
     kind = one.get("kind")
     if kind == "point":
-        return html.Span(
+        symbol = html.Span(
             "●" if one.get("symbol") not in ("baum", "strauch") else "🌳",
             className="swatch symbol",
             style={"color": one.get("color")},
             **{"aria-hidden": "true"},
         )
+        return html.Li([symbol, title])
     border = f"{max(1, int(one.get('weight') or 1))}px {'dashed' if one.get('dash') else 'solid'} {one.get('stroke')}"
-    css = {"border": border} if kind == "area" else {"borderTop": border, "height": 0, "marginTop": ".5em"}
     if kind == "area":
-        css["background"] = one.get("fill")
-    return html.Span(className="swatch", style=css, **{"aria-hidden": "true"})
+        return html.Li(title, className="sw", style={"--sw-bg": one.get("fill"), "--sw-border": border})
+    return html.Li(title, className="sw stroke", style={"--sw-border": border})
 
 
 def plan_legend(classes, lang: str) -> html.Details | None:
@@ -429,11 +427,11 @@ def plan_legend(classes, lang: str) -> html.Details | None:
     for entry in entries:
         if entry["group_title"] != group_title:
             group_title = entry["group_title"]
-            items.append(html.Li(html.Strong(group_title), className="legend-group"))
+            items.append(html.Li(group_title, className="legend-group"))
         one = entry["style"]
         if one.get("kind") == "any":
             one = one.get("area") or one.get("line") or one.get("point")
-        items.append(html.Li([_swatch(one), html.Span(entry["title"])]))
+        items.append(_legend_item(one, entry["title"]))
     return html.Details(
         [html.Summary(t("layer.xplan_objekt", lang)), html.Ul(items, className="legend-list")], className="plan-legend"
     )
@@ -711,6 +709,8 @@ def map_component(api_url: str, basemap: Basemap | None = None) -> dl.MapContain
                             "circlemarker": False,
                         },
                         edit={"edit": True, "remove": True},
+                        # what the control reports as it mounts: the same, so nothing is triggered by it
+                        geojson={"type": "FeatureCollection", "features": []},
                     ),
                 ]
             ),
@@ -785,15 +785,144 @@ def open_procedures_block(procedures: list[dict], plan_names: dict[str, str], la
     return [html.H2(t("procedures.open_now", lang)), html.Ul(items, className="plain-list")]
 
 
+def layer_updates(
+    client,
+    api_url: str,
+    whole_max: int,
+    active,
+    bounds,
+    zoom,
+    lang: str,
+    selection: dict | None,
+    shown: dict,
+    relabel: bool = False,
+) -> tuple[list, dict, str, str]:
+    """What the map's layer groups show for the chosen ``active`` switcher entries, the area in view and the
+    selection: (children per :data:`LAYERS` key, ``no_update`` where the layer's address stays; the address of
+    every layer drawn; the zoom hint; the detail hint). ``shown`` (the addresses drawn so far) is not changed;
+    ``relabel`` draws the plan symbols again (their titles follow the page's language)."""
+    active = set(active or [])
+    shown = dict(shown or {})
+    selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None
+    plan_id = selected_plan(selection)
+    known = layer_counts(client)
+    layers, waiting = [], []
+    for key in LAYERS:
+        count = known.get(COLLECTION_OF.get(key, key))
+        on = toggle_of(key) in active
+        url = layer_url(api_url, key, count, whole_max, bounds, zoom, plan_id) if on else None
+        if on and url is None and key not in DETAIL_LAYERS:
+            waiting.append(t(f"layer.{toggle_of(key)}", lang))
+        if url == shown.get(key) and not (relabel and key == "xplan_objekt" and url):
+            layers.append(no_update)
+        elif url is None:
+            shown.pop(key, None)
+            layers.append([])
+        elif key == "xplan_objekt":
+            classes = shared_catalog(client).current().get("xplan_classes", [])
+            shown[key] = url
+            layers.append(vector_layer(key, url, hideout=xplan_styles(classes, lang)))
+        else:
+            shown[key] = url
+            layers.append(vector_layer(key, url, selected_zone))
+    hint = (
+        t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM, layers=", ".join(dict.fromkeys(waiting))) if waiting else ""
+    )
+    details_waiting = [
+        t(f"layer.{key}", lang) for key in DETAIL_LAYERS if toggle_of(key) in active and key not in shown
+    ]
+    detail_hint = (
+        t("map.details_from", lang, zoom=DETAIL_MIN_ZOOM, layers=", ".join(details_waiting)) if details_waiting else ""
+    )
+    return layers, shown, hint, detail_hint
+
+
+def osm_credit(client, active) -> list:
+    """The credit of imported OpenStreetMap data while a layer drawn from it is switched on, else nothing."""
+    shown = {c for key in (active or []) for c in OSM_TOGGLES.get(key, ())}
+    if not shown & osm_collections(client):
+        return []
+    return [dl.AttributionControl(prefix=OSM_DATA_ATTRIBUTION, position="bottomright")]
+
+
+def plan_list(catalog: dict | None, query: str | None, lang: str) -> list:
+    """The search list's items for ``query`` among the plans (all plans, as a start, for an empty one)."""
+    return [html.Li(button) for button in plan_buttons(catalog, query, lang)]
+
+
+def fitted_view(bbox) -> dict:
+    """The map's props to open fitted to ``bbox`` ([[south, west], [north, east]]).
+
+    react-leaflet fits ``bounds`` only without a zoom, so the zoom is left out (``...``: removed from the
+    first layout); dash-leaflet's viewport tracking needs a centre, and moves the map to it: the centre of the
+    bounds as Leaflet computes it (the middle in Web Mercator), so the fitted view stays where it is.
+    """
+    (south, west), (north, east) = bbox
+
+    def y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    middle = math.degrees(2 * math.atan(math.exp((y(south) + y(north)) / 2)) - math.pi / 2)
+    return {"bounds": bbox, "center": [middle, (west + east) / 2], "zoom": ...}
+
+
+def start_state(client, settings, catalog: dict, summary: dict, view: str | None, lang: str = "de") -> dict:
+    """The map view as it first shows, for the page's first layout (``ui.layout.StartLayout``):
+    ``{component id: {prop: value}}``.
+
+    What callbacks used to fill after the page had loaded — the plans' extent, the layers of the start view,
+    the open procedures, the list of plans, the legend of the plans' contents, the OSM credit — comes with the
+    layout, so the shapes load the moment Leaflet mounts and nothing in the sidebar moves when answers
+    arrive. A page opened on another view (``?view=3d``) leaves the hidden map's layers for when it is shown.
+    """
+    from ui import procedure_info
+    from ui.catalog import plan_label
+
+    basemap = configured_basemap()
+    _entries, chosen = toggles(basemap)
+    state: dict[str, dict] = {}
+    if summary.get("bbox"):  # the map opens on the plans' extent (no flight from a default view)
+        state["map"] = fitted_view(summary["bbox"])
+    names = {p["id"]: plan_label(p) for p in catalog.get("plans", [])}
+    state["open-procedures"] = {"children": open_procedures_block(procedure_info.fetch(client), names, lang)}
+    state["plan-results"] = {"children": plan_list(catalog, "", lang)}
+    classes = catalog.get("xplan_classes", [])
+    state["legend"] = {"children": [legend(lang), plan_legend(classes, lang)]}
+    if view not in (None, "", "map"):
+        return state  # toggle_layers draws them when the map is first shown
+    layers, shown, hint, detail_hint = layer_updates(
+        client, settings.api_url, settings.map_whole_layer_max, chosen, None, None, lang, {}, {}
+    )
+    for key, children in zip(LAYERS, layers, strict=True):
+        if children is not no_update:
+            state[f"grp-{key}"] = {"children": children}
+    state["map-layers-loaded"] = {"data": {"urls": shown}}
+    state["map-zoom-hint"] = {"children": hint}
+    state["map-detail-hint"] = {"children": detail_hint}
+    state["grp-credits"] = {"children": osm_credit(client, chosen)}
+    if "contributions" in chosen and summary.get("has_contributions"):
+        state["grp-contributions"] = {"children": contribution_layers(settings.api_url)}
+    return state
+
+
 def register(app, client, settings) -> None:
-    """Callbacks that drive the map: layers, raster overlay, selection from clicks, viewport."""
+    """Callbacks that drive the map: layers, raster overlay, selection from clicks, viewport.
+
+    The start view (layers, procedures, plan list, legend) comes with the first layout (:func:`start_state`):
+    these callbacks answer changes only (``prevent_initial_call``), and say ``no_update`` where nothing changed.
+    """
     api_url = settings.api_url
     public_path = portal_path(api_url)  # "" for a portal at the host root
 
     outputs = [Output(f"grp-{key}", "children") for key in LAYERS]
     whole_max = settings.map_whole_layer_max
 
-    @app.callback(Output("open-procedures", "children"), Input("lang", "data"), Input("catalog", "data"))
+    @app.callback(
+        Output("open-procedures", "children"),
+        Input("lang", "data"),
+        Input("catalog", "data"),
+        prevent_initial_call=True,
+    )
     def open_procedures(lang, catalog):
         from ui import procedure_info
         from ui.catalog import plan_label
@@ -814,66 +943,45 @@ def register(app, client, settings) -> None:
         Input("selection", "data"),
         State("map", "zoom"),
         State("map-layers-loaded", "data"),
+        State("map-zoom-hint", "children"),
+        State("map-detail-hint", "children"),
+        prevent_initial_call=True,
     )
-    def toggle_layers(active, tab, bounds, lang, selection, zoom, loaded):
+    def toggle_layers(active, tab, bounds, lang, selection, zoom, loaded, zoom_hint, detail_hint):
         """The chosen layers: when the map is first shown, when the choice changes, for city-sized and detail
         layers when the area in view does, and for detail layers when another plan is selected.
 
         ``map-layers-loaded`` keeps the address of every layer drawn: a layer whose address stays is left as
-        it is (no new request, nothing drawn again)."""
+        it is (no new request, nothing drawn again), and so are the hints that stay the same. The start view's
+        layers come with the first layout (:func:`start_state`)."""
         trigger = callback_context.triggered_id
         if (tab != "map" and not loaded) or (trigger == "active-tab" and loaded):
             return (no_update,) * (len(outputs) + 3)
-        active = set(active or [])
-        shown = dict(loaded.get("urls") or {}) if isinstance(loaded, dict) else {}
-        selected_zone = (selection or {}).get("id") if (selection or {}).get("collection") == "bp_baugebiet" else None
-        plan_id = selected_plan(selection)
-        known = layer_counts(client)
-        layers, waiting = [], []
-        for key in LAYERS:
-            count = known.get(COLLECTION_OF.get(key, key))
-            on = toggle_of(key) in active
-            url = layer_url(api_url, key, count, whole_max, bounds, zoom, plan_id) if on else None
-            if on and url is None and key not in DETAIL_LAYERS:
-                waiting.append(t(f"layer.{toggle_of(key)}", lang))
-            # the plan symbols' titles are in the page's language (hideout): drawn again when it changes
-            if url == shown.get(key) and not (trigger == "lang" and key == "xplan_objekt" and url):
-                layers.append(no_update)
-            elif url is None:
-                shown.pop(key, None)
-                layers.append([])
-            elif key == "xplan_objekt":
-                classes = shared_catalog(client).current().get("xplan_classes", [])
-                shown[key] = url
-                layers.append(vector_layer(key, url, hideout=xplan_styles(classes, lang)))
-            else:
-                shown[key] = url
-                layers.append(vector_layer(key, url, selected_zone))
-        hint = (
-            t("map.zoom_in_for", lang, zoom=VIEWPORT_MIN_ZOOM, layers=", ".join(dict.fromkeys(waiting)))
-            if waiting
-            else ""
+        before = dict(loaded.get("urls") or {}) if isinstance(loaded, dict) else {}
+        layers, shown, hint, details = layer_updates(
+            client, api_url, whole_max, active, bounds, zoom, lang, selection, before, relabel=trigger == "lang"
         )
-        details_waiting = [
-            t(f"layer.{key}", lang) for key in DETAIL_LAYERS if toggle_of(key) in active and key not in shown
+        return [
+            *layers,
+            {"urls": shown} if shown != before or not loaded else no_update,
+            hint if hint != (zoom_hint or "") else no_update,
+            details if details != (detail_hint or "") else no_update,
         ]
-        detail_hint = (
-            t("map.details_from", lang, zoom=DETAIL_MIN_ZOOM, layers=", ".join(details_waiting))
-            if details_waiting
-            else ""
-        )
-        return [*layers, {"urls": shown}, hint, detail_hint]
 
     basemap = configured_basemap()
 
-    @app.callback(Output("grp-credits", "children"), Input("layer-toggle", "data"), Input("map-layers-loaded", "data"))
-    def credits(active, loaded):
+    @app.callback(
+        Output("grp-credits", "children"),
+        Input("layer-toggle", "data"),
+        Input("map-layers-loaded", "data"),
+        State("grp-credits", "children"),
+        prevent_initial_call=True,
+    )
+    def credits(active, loaded, current):
         if not loaded:
             return no_update
-        shown = {c for key in (active or []) for c in OSM_TOGGLES.get(key, ())}
-        if not shown & osm_collections(client):
-            return []
-        return [dl.AttributionControl(prefix=OSM_DATA_ATTRIBUTION, position="bottomright")]
+        credit = osm_credit(client, active)
+        return no_update if bool(credit) == bool(current) else credit
 
     @app.callback(Output("grp-basemap", "children"), Input("layer-toggle", "data"), prevent_initial_call=True)
     def toggle_basemap(active):
@@ -887,6 +995,7 @@ def register(app, client, settings) -> None:
         Input("layer-toggle", "data"),
         Input("catalog", "data"),
         Input("contributions-version", "data"),
+        prevent_initial_call=True,
     )
     def toggle_contributions(active, catalog, _version):
         if "contributions" not in (active or []) or not (catalog or {}).get("has_contributions"):
@@ -894,7 +1003,10 @@ def register(app, client, settings) -> None:
         return contribution_layers(api_url)
 
     @app.callback(
-        Output("grp-bp_planraster", "children"), Input("layer-toggle", "data"), Input("raster-opacity", "value")
+        Output("grp-bp_planraster", "children"),
+        Input("layer-toggle", "data"),
+        Input("raster-opacity", "value"),
+        prevent_initial_call=True,  # the plan drawings are off at first
     )
     def toggle_raster(active, opacity):
         if "bp_planraster" not in (active or []):
@@ -913,6 +1025,7 @@ def register(app, client, settings) -> None:
         Output("map-region", "aria-label"),
         Input("lang", "data"),
         Input("catalog", "data"),
+        prevent_initial_call=True,
     )
     def translate(lang, catalog):
         classes = shared_catalog(client).resolve(catalog).get("xplan_classes", [])
@@ -925,11 +1038,12 @@ def register(app, client, settings) -> None:
         Input("plan-search", "value"),
         Input("catalog", "data"),
         Input("lang", "data"),
+        prevent_initial_call=True,  # the first layout lists the plans (start_state)
     )
     def plan_results(query, catalog, lang):
         catalog = shared_catalog(client).resolve(catalog)
         if not (query or "").strip():  # every plan, as a start
-            return [html.Li(button) for button in plan_buttons(catalog, query, lang)], [], ""
+            return plan_list(catalog, query, lang), [], ""
         try:
             features = client.get_site_json("api/search", {"q": query.strip()[:200], "limit": SEARCH_LIMIT})
             features = (features or {}).get("features", [])

@@ -383,6 +383,7 @@ def register(app, client, settings) -> None:
         Input("contributions-version", "data"),
         State("author-secret", "data"),
         State("liked-contributions", "data"),
+        prevent_initial_call=True,  # nothing is selected at first: the layout's empty panel
     )
     def render(selection, lang, catalog, _version, secret, liked):
         catalog = shared_catalog(client).resolve(catalog)

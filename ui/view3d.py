@@ -586,7 +586,6 @@ def register(app, client, settings) -> None:
             State("variant-a", "data"),
             State("variant-b", "data"),
             State("url", "search"),
-            prevent_initial_call=True,
         )
         def list_variants(tab, lang, a, b, search):
             """The shipped variants and the scenario studio's (published ones; planners also see internal)."""

@@ -52,8 +52,8 @@ def test_plan_objects_come_with_choosing_a_plan_or_zooming_in(browser, ui_server
     search = page.find_element(By.ID, "plan-search")
     search.send_keys("LA 22")
 
-    def first_result():
-        buttons = page.find_elements(By.CSS_SELECTOR, "#plan-results button")
+    def first_result():  # the search's answer (its items name their kind), not the plans listed at the start
+        buttons = page.find_elements(By.CSS_SELECTOR, "#plan-results li:has(.result-kind) button")
         return buttons[0] if buttons and "LA 22" in buttons[0].text else None
 
     wait_until(first_result, 20, message="the plan in the search list")

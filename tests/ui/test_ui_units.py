@@ -506,12 +506,19 @@ def test_layout_has_landmarks_skip_link_and_one_static_edit_control(dash_app):
     }
 
 
-def test_deck_accessors_are_fixed_strings(dash_app):
+def _view_3d():
+    """The 3D view as it is mounted on its first showing (ui.layout.LAZY_VIEWS)."""
+    from ui import view3d
+
+    return view3d.layout("http://127.0.0.1:1/oapi", "de")
+
+
+def test_deck_accessors_are_fixed_strings():
     """No deck.gl expression string is built from data: all are literals from ui/view3d.py."""
     from pathlib import Path
 
     source = Path("ui/view3d.py").read_text()
-    deck = next(c for c in _walk(dash_app.layout) if type(c).__name__ == "DeckGL")
+    deck = next(c for c in _walk(_view_3d()) if type(c).__name__ == "DeckGL")
     for layer in deck.layers:
         for key, value in layer.items():
             if isinstance(value, str) and value.startswith("@@="):
@@ -657,10 +664,10 @@ def test_list_rows_of_variants_show_indicators_likes_and_a_prefer_button():
     assert rows[0][0][0].children == "Denser" and rows[0][-1].children == "Prefer (0)"
 
 
-def test_both_3d_views_load_the_city_buildings_as_vector_tiles(dash_app):
+def test_both_3d_views_load_the_city_buildings_as_vector_tiles():
     """City scale: buildings come as OGC API Tiles (MVT) in both views, never as one big GeoJSON page."""
     # the 3D view's two (the scenario studio's own preview, "studio-deck", is tested with the studio)
-    decks = [c for c in _walk(dash_app.layout) if type(c).__name__ == "DeckGL" and c.id in ("deck", "deck-b")]
+    decks = [c for c in _walk(_view_3d()) if type(c).__name__ == "DeckGL" and c.id in ("deck", "deck-b")]
     assert {d.id for d in decks} == {"deck", "deck-b"}
     for deck in decks:
         layers = {layer["id"]: layer for layer in deck.layers}
@@ -930,3 +937,205 @@ def test_sun_hours_lost_behind_a_new_building_to_the_south():
     assert december_b < 1.0 and result.lost("december") > 6  # the block shades the place all winter day
     assert march_b < march_a
     assert sun_compare.default_place([[53.60, 10.00], [53.61, 10.02]]) == (10.01, round(53.61 + 15 / 111_320.0, 6))
+
+
+# --- the start page: what it mounts, what its first layout and its HTML carry ----------------------------
+
+
+def test_the_start_page_mounts_the_map_view_only(dash_app):
+    """3D, list and the staff views come when first shown: their sections are there, empty and hidden."""
+    from ui.layout import LAZY_VIEWS
+
+    assert {"3d", "list", "dashboard", "admin", "studio"} <= set(LAZY_VIEWS)
+    components = list(_walk(dash_app.layout))
+    assert not [c for c in components if type(c).__name__ == "DeckGL"]
+    ids = {getattr(c, "id", None) for c in components if isinstance(getattr(c, "id", None), str)}
+    assert {"view-3d", "view-list", "map", "plan-results", "open-procedures"} <= ids
+    assert not {"deck", "list-table", "list-search"} & ids
+    sections = {c.id: c for c in components if getattr(c, "id", None) in ("view-3d", "view-list")}
+    assert all(section.hidden and section.role == "tabpanel" for section in sections.values())
+    assert next(c for c in components if getattr(c, "id", None) == "tab-studio").hidden  # the gate shows it
+
+
+class _StartClient:
+    """What the start view reads from the API: counts, procedures, a first row per collection."""
+
+    api_url = "http://127.0.0.1:1/oapi"
+
+    def count(self, collection, forward=True):
+        return 400_000 if collection == "buildings" else 5
+
+    def get_site_json(self, path, params=None, headers=None):
+        assert path == "api/procedures"
+        return {
+            "procedures": [
+                {
+                    "title_de": "Veröffentlichung <b>LA 22</b>",
+                    "kind_label_de": "Veröffentlichung",
+                    "opens_at": "2020-01-01T00:00:00Z",
+                    "closes_at": "2999-01-01T00:00:00Z",
+                    "plan_ids": ["P1"],
+                    "plan_names": ["LA 22"],
+                }
+            ]
+        }
+
+    def get_json(self, path, params=None, cache=True, headers=None, forward=True):
+        return {"features": [{"properties": {"source": "osm:way/1"}}]} if "streets" in path else {"features": []}
+
+
+def test_the_first_layout_carries_the_start_view():
+    """Extent, layers, procedures, plan list, hints and credit: no callback has to run before the plans show."""
+    from settings import Settings
+    from ui import map as map_view
+
+    catalog = {"plans": [{"id": "P1", "label": "LA 22"}], "xplan_classes": []}
+    summary = {"bbox": [[53.66, 10.0], [53.68, 10.02]], "has_contributions": True}
+    state = map_view.start_state(_StartClient(), Settings(public_url="http://127.0.0.1:1"), catalog, summary, None)
+    assert state["map"]["zoom"] is ... and state["map"]["bounds"] == summary["bbox"]  # fitted, no flight
+    lat, lon = state["map"]["center"]
+    assert 53.67 < lat < 53.6701 and lon == pytest.approx(10.01)  # Leaflet's centre: the middle in Web Mercator
+    urls = state["map-layers-loaded"]["data"]["urls"]
+    assert "bp_plan" in urls and "bp_baugrenze" in urls and "buildings" not in urls  # a city's buildings wait
+    assert state["grp-bp_plan"]["children"].url == urls["bp_plan"]
+    assert "xplan_objekt" not in urls and "Zoomstufe" in state["map-detail-hint"]["children"]
+    assert "Gebäude" in state["map-zoom-hint"]["children"]
+    assert state["grp-contributions"]["children"] and state["grp-credits"]["children"]  # OSM streets shown
+    text = str(state["open-procedures"]["children"]) + str(state["plan-results"]["children"])
+    assert "LA 22" in text and "Beteiligung läuft" in text
+    # a link to another view: the hidden map's layers wait until the map is shown
+    other = map_view.start_state(_StartClient(), Settings(public_url="http://127.0.0.1:1"), catalog, summary, "3d")
+    assert not [key for key in other if key.startswith("grp-")] and "map-layers-loaded" not in other
+
+
+def test_the_first_layout_is_the_page_with_its_state_patched_in():
+    from dash import dcc, html
+
+    from ui.layout import StartLayout, _patch, _view_of
+
+    page = html.Div([dcc.Store(id="catalog", data={}), html.Div(id="map", title="x", lang="de")], id="root")
+    layout = StartLayout(page, None, None)
+    calls = []
+    layout.state = lambda view: (
+        calls.append(view)
+        or {
+            "catalog": {"data": {"version": "v1"}},
+            "map": {"lang": ..., "title": "y"},
+        }
+    )
+    tree, complete = layout.tree("map")
+    store, box = tree["props"]["children"]
+    assert complete and store["props"]["data"] == {"version": "v1"}
+    assert box["props"]["title"] == "y" and "lang" not in box["props"]  # ... leaves a prop out
+    assert json.loads(layout.base)["props"]["children"][1]["props"]["lang"] == "de"  # the page itself unchanged
+    # made once for every page load (public data), per view a link opens; the HTML copy from the same layout
+    calls.clear()
+    first = layout.json("http://portal/")
+    assert layout.json("http://portal/?lang=en") == first and calls == [None]
+    assert '"version": "v1"' in first.replace('":"', '": "') and 'title="y"' in layout.first_paint("http://portal/")
+    layout.json("http://portal/?view=3d"), layout.json("http://portal/?view=nonsense")
+    assert calls == [None, "3d"]  # an unknown view is the map's
+    layout.state = lambda view: 1 / 0  # the API failing: the page as built, made again at the next load
+    assert layout.tree()[0]["props"]["children"][0]["props"]["data"] == {} and not layout.tree()[1]
+    assert _view_of("http://portal/?view=3d&lang=en") == "3d" and _view_of(None) is None
+    nested = {"a": [{"namespace": "x", "type": "T", "props": {"id": "map"}}]}
+    _patch(nested, {"map": {"n": 1}})
+    assert nested["a"][0]["props"]["n"] == 1
+
+
+def test_the_page_paints_its_first_layout_before_any_script_runs():
+    """The copy is the layout as HTML: same classes, no ids, nothing focusable or read out, text escaped."""
+    import json as json_
+
+    from dash import dcc, html
+    from dash._utils import to_json
+
+    from ui.first_paint import page, render
+
+    layout = html.Div(
+        [
+            html.P("<script>alert(1)</script> & Co", className="hint", id="p1", style={"marginTop": 4}),
+            html.Section(html.P("not drawn"), hidden=True, id="s"),
+            html.Label("Suche", htmlFor="q"),
+            dcc.Input(id="q", type="search", value="", placeholder='Plan "LA"'),
+            dcc.Store(id="store", data={"secret": 1}),
+            html.Button("DE", n_clicks=0, **{"aria-pressed": "true"}),
+        ],
+        className="app",
+    )
+    status, copy = page(json_.loads(to_json(layout))).split("</p>", 1)
+    assert (
+        status.startswith('<p id="first-paint-status" class="visually-hidden" role="status">') and "geladen" in status
+    )
+    assert copy.startswith('<div id="first-paint" inert aria-hidden="true"><div class="app">')
+    assert "<script>" not in copy and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in copy
+    assert 'style="margin-top:4px"' in copy and "not drawn" not in copy and "<section hidden></section>" in copy
+    assert ' id="' not in copy.removeprefix('<div id="first-paint"') and "secret" not in copy
+    assert '<div class="dash-input-container dash-input"><input ' in copy and 'class="dash-input-element"' in copy
+    assert 'placeholder="Plan &quot;LA&quot;"' in copy and 'aria-pressed="true"' in copy and "n_clicks" not in copy
+    assert render({"namespace": "dash_leaflet", "type": "MapContainer", "props": {"className": "offline-bg"}}) == (
+        '<div class="leaflet-container offline-bg"></div>'
+    )
+
+
+def test_the_index_page_paints_first_and_runs_its_scripts_after(dash_app):
+    """The copy of the page is in the HTML; the scripts are fetched at once but run after the first paint."""
+    from ui.app import FIRST_PAINT_WAIT_MS, START_CHUNKS
+
+    with dash_app.server.test_client() as client:
+        page = client.get("/").get_data(as_text=True)
+    listed = page[page.index('<template id="page-scripts">') : page.index("</template>")]
+    sources = re.findall(r'<script src="([^"]+)"></script>', listed)
+    assert sources and not re.findall(r"<script[^>]*\bsrc=", page.replace(listed, ""))  # none runs on its own
+    for src in sources:  # ... but each is fetched with the page
+        assert f'<link rel="preload" as="script" href="{src}">' in page
+    assert sources.index(next(s for s in sources if "dash_runtime" in s)) < sources.index(
+        next(s for s in sources if "dash_renderer" in s)
+    )  # in Dash's order: assets before the renderer
+    assert "new DashRenderer" in dash_app.renderer and "first-contentful-paint" in dash_app.renderer
+    assert str(FIRST_PAINT_WAIT_MS) in dash_app.renderer and 'id="_dash-renderer"' in page
+    assert page.index('<div id="first-paint"') < page.index('id="react-entry-point"')
+    assert "Bürger-GIS" in page[page.index('<div id="first-paint"') : page.index('id="react-entry-point"')]
+    for chunk in START_CHUNKS:
+        assert f'<link rel="preload" as="script" href="/_dash-component-suites/{chunk}">' in page
+    assert '<link rel="preload" as="fetch" crossorigin href="/_dash-layout">' in page
+    assert "dash_table/bundle" not in page  # no view uses the DataTable
+
+
+def test_no_view_uses_the_bundles_left_out_of_the_page():
+    """ui.bundles.UNUSED_BUNDLES: a view that starts using DataTable must take it out of that list."""
+    from ui.bundles import UNUSED_BUNDLES
+
+    assert ("dash.dash_table", "dash_table/bundle.js") in UNUSED_BUNDLES
+    for path in Path("ui").glob("*.py"):
+        assert path.name == "bundles.py" or "dash_table" not in path.read_text(), path
+
+
+def test_the_legend_is_one_component_per_entry():
+    from ui.map import LEGEND_SIGNS, legend, plan_legend
+
+    entries = legend("de").children
+    assert len(entries) == len(LEGEND_SIGNS) + 8
+    assert all(isinstance(entry.children, str) and "sw" in entry.className.split() for entry in entries)
+    assert entries[0].style == {"--sw-bg": "#f6aaaa"} and entries[0].children.startswith("WR – ")
+    details = plan_legend(["FP_Gruen", "BP_AnpflanzungBindungErhaltung"], "en")
+    items = details.children[1].children
+    assert items[0].className == "legend-group" and isinstance(items[0].children, str)
+    assert all(not hasattr(item.children, "children") or isinstance(item.children, list) for item in items)
+
+
+def test_the_page_goes_without_babels_polyfill_and_needs_only_simple_generators(dash_app):
+    """assets/dash_runtime.js stands in for regeneratorRuntime: the page's bundles use it for nothing else."""
+    with dash_app.server.test_client() as client:
+        page = client.get("/").get_data(as_text=True)
+        sources = re.findall(r'<script src="([^"]+)"></script>', page)
+        assert not [src for src in sources if "polyfill" in src]
+        uses = []
+        for src in sources:
+            text = client.get(src).get_data(as_text=True)
+            for match in re.finditer(r"regeneratorRuntime\.wrap\(function\((\w)\)\{(.*?)\1\.stop\(\)\}", text):
+                uses.append((src, match.group(2)))
+    assert uses and len(uses) <= 4  # dash-renderer's and dcc's isReady, as the runtime knows them
+    for src, body in uses:
+        assert not re.search(r"abrupt|delegateYield|\.t0|catch|finish", body), (src, body)
+    assert any("dash_runtime.js" in src for src in sources)
