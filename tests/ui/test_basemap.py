@@ -228,7 +228,8 @@ def test_the_start_page_mounts_the_staff_and_3d_views_only_when_shown():
         kept = [child.id for child in shell["children"]]
         assert kept == list(layout.SHELL_KEEPS.get(key, ())), key
         assert all(not child.children for child in shell["children"])  # kept for the sign-in gate, empty
-    assert sections["view-map"]["children"] and sections["view-list"]["children"]
+    assert sections["view-map"]["children"]  # the map is the start view; every other view is lazy
+    assert {"3d", "list"} <= set(layout.LAZY_VIEWS)
 
     contents = layout.lazy_contents(Settings.api_url)
     english = json.dumps(contents["dashboard"]["en"], default=lambda c: c.to_plotly_json())
