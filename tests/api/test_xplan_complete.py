@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import cache
 
 import pyogrio
 import pytest
@@ -43,8 +44,9 @@ def all_plans_server(request, tmp_path_factory):
     server.stop()
 
 
-def plan_ids(path) -> set[str]:
-    return {gid for gid, cls in gml_ids(path) if cls.endswith("_Plan")}
+@cache
+def plan_ids(path) -> frozenset[str]:
+    return frozenset(gid for gid, cls in gml_ids(path) if cls.endswith("_Plan"))
 
 
 def gml_ids(path) -> list[tuple[str, str]]:
@@ -63,20 +65,27 @@ def gml_ids(path) -> list[tuple[str, str]]:
     ]
 
 
-def surviving_files() -> list:
+@cache
+def surviving_files() -> tuple:
     """The files whose plans are still stored after importing PLAN_FILES in order."""
     out = []
     for i, path in enumerate(PLAN_FILES):
         later = set().union(*(plan_ids(p) for p in PLAN_FILES[i + 1 :])) if i + 1 < len(PLAN_FILES) else set()
         if not plan_ids(path) & later:
             out.append(path)
-    return out
+    return tuple(out)
+
+
+@cache
+def class_counts(path) -> Counter:
+    """The feature members per class of one file (each file is parsed once per run: the GML does not change)."""
+    return gml_class_counts(path)
 
 
 def expected_classes() -> Counter:
     expected: Counter = Counter()
     for path in surviving_files():
-        expected.update(gml_class_counts(path))
+        expected.update(class_counts(path))
     return expected
 
 
@@ -109,7 +118,7 @@ def test_every_plan_of_every_type_is_served_with_its_report(all_plans_server):
     expected = Counter(
         c.split("_")[0]
         for path in surviving_files()
-        for c, n in gml_class_counts(path).items()
+        for c, n in class_counts(path).items()
         if c.endswith("_Plan")
         for _ in range(n)
     )

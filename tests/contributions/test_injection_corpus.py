@@ -38,12 +38,22 @@ asks that such filters are refused or answered within the visibility rules.
 One module-scoped corpus per store (the contributions server of
 tests/contributions/conftest.py); problems are collected and reported together,
 so one run shows every payload that misbehaves.
+
+``./dev test`` sends a sample of the corpus (``SAMPLE``: every kind, the payloads whose way through HTTP itself is
+at stake -- line breaks and non-Latin-1 characters for headers, percent signs in paths, NUL, ``pg_sleep``) through
+all of the above over HTTP, on each store; and every payload of the corpus in-process to the rules where they live:
+the intake of text fields (``providers/contribution_model.py``, ``participation/model.py``) and, on each store, the
+store's own feature providers as pygeoapi calls them (CQL2 filters, pasted literals, ``q``, property filters, item
+ids: the store's SQL and the visibility rule). Over HTTP all of it took about 100 s of every run; it is heavy
+(``./dev heavy``).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -56,6 +66,27 @@ from lxml import html as lxml_html
 from access.rules import hash_secret
 from tests.contributions.common import GEOJSON, INSIDE, MODERATOR, PLANNER, SECRET, TIMEOUT
 from tests.injection_payloads import PAYLOADS, Payload
+
+#: The payloads sent over HTTP in ./dev test (every payload meets its rules in-process; all of them over HTTP is
+#: heavy): each kind, and those whose way through HTTP itself is at stake (headers, paths, NUL, pg_sleep).
+SAMPLE = [
+    PAYLOADS[i]
+    for i in (
+        1,  # </script><script>: breaks out of pygeoapi's map data
+        7,  # quotes and an iframe
+        12,  # an attribute break-out
+        23,  # percent-encoded: must not be decoded twice in a path
+        25,  # full-width characters: not Latin-1, never a header
+        27,  # CR LF: header injection
+        31,  # an UPDATE
+        35,  # pg_sleep
+        41,  # NUL
+        43,  # a CQL2 filter for pending contributions
+        46,  # the author hash as a filter
+        52,  # pg_sleep as a CQL2 function
+        55,  # deep nesting
+    )
+]
 
 PUBLIC_STATUSES = {"freigegeben", "in_bearbeitung", "erledigt"}
 #: One client-chosen author secret for every contribution of the corpus (so one header shows them all).
@@ -111,8 +142,9 @@ def cql_literal_ok(value: str) -> bool:
 class Corpus:
     """The seeded server and every problem found on it; ``call`` wraps each request."""
 
-    def __init__(self, server):
+    def __init__(self, server, payloads: list[Payload] = PAYLOADS):
         self.server = server
+        self.payloads = payloads
         self.session = requests.Session()
         self.problems: dict[str, list[str]] = {}
         self.requests = 0
@@ -303,10 +335,9 @@ def _seed(c: Corpus, p: Payload) -> None:
         c.call("text fields", p, "DELETE", f"{s.url}/api/contributions/mine", (400, 401), headers=header)
 
 
-@pytest.fixture(scope="module")
-def corpus(contrib_server):
-    c = Corpus(contrib_server)
-    s = contrib_server
+def seed(c: Corpus) -> Corpus:
+    """Someone else's pending and rejected contributions, a baseline, then every payload through every field."""
+    s = c.server
     # a pending and a rejected contribution of someone else: never shown, whatever the filter
     other = "someone-elses-secret-000000000000"
     c.secret_hashes.add(hash_secret(other))
@@ -328,13 +359,24 @@ def corpus(contrib_server):
         c, "setup", "-", {"text": "Baseline ohne Sonderzeichen", "pseudonym": "Basis", "kind": "vorschlag"}, 201
     )
     c.baseline["id"] = r.headers["Location"].rsplit("/", 1)[-1]
-    for p in PAYLOADS:
+    for p in c.payloads:
         _seed(c, p)
     c.hidden |= set(c.reports.values())  # Open311 reports stay pending (their authors' secrets are not sent)
     c.counts = table_counts(s)
-    yield c
+    return c
+
+
+def remove_phases(c: Corpus) -> None:
     for phase in c.phases.values():
-        requests.delete(f"{s.url}/api/procedures/{phase}", headers=PLANNER, timeout=TIMEOUT)
+        c.session.delete(f"{c.server.url}/api/procedures/{phase}", headers=PLANNER, timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module", params=["sample", pytest.param("all", marks=pytest.mark.heavy)])
+def corpus(request, contrib_server):
+    """The corpus over HTTP: a sample of it in ./dev test, all of it in ./dev heavy."""
+    c = seed(Corpus(contrib_server, SAMPLE if request.param == "sample" else PAYLOADS))
+    yield c
+    remove_phases(c)
 
 
 def table_counts(server) -> dict[str, int]:
@@ -365,13 +407,8 @@ def _report(c: Corpus, *areas: str) -> None:
 AUTHOR = {SECRET: AUTHOR_SECRET}
 
 
-def test_every_text_field_takes_every_payload_or_refuses_it_cleanly(corpus):
-    _report(corpus, "setup", "text fields")
-    assert len(corpus.stored) >= len(PAYLOADS) - 2  # all but the ones with control characters are stored
-
-
-def test_stored_payloads_come_back_verbatim_as_json(corpus):
-    c, s = corpus, corpus.server
+def check_read_back(c: Corpus) -> None:
+    s = c.server
     # OGC API (pygeoapi's escaped form): the author's list, and each item through the HTML page's map data below
     r = c.call(
         "read",
@@ -430,7 +467,6 @@ def test_stored_payloads_come_back_verbatim_as_json(corpus):
         got = phases.get(phase, {})
         if (got.get("title_de"), got.get("description_de")) != (p.text.strip(), p.text.strip()):
             c.problem("read", p, f"procedure came back as {got}")
-    _report(c, "read")
 
 
 # -- HTML ---------------------------------------------------------------------------------------------------
@@ -492,9 +528,9 @@ def _property_cells(doc) -> dict[str, object]:
     return cells
 
 
-def test_html_pages_show_payloads_as_text(corpus):
+def check_html(c: Corpus) -> None:
     """The item page of every payload, the items page with all of them, the collection pages."""
-    c, s = corpus, corpus.server
+    s = c.server
     page = c.call(
         "html",
         "-",
@@ -569,7 +605,6 @@ def test_html_pages_show_payloads_as_text(corpus):
         r = c.call("html", "-", "GET", f"{s.api}/collections/{collection}", 200, params={"f": "html"})
         for issue in _element_problems(_parse(r)):
             c.problem("html", collection, issue)
-    _report(c, "html")
 
 
 # -- filters -----------------------------------------------------------------------------------------------------
@@ -604,11 +639,11 @@ def _public(c: Corpus, area: str, p, r) -> None:
             c.problem(area, p, "a pending contribution of the corpus in an anonymous answer")
 
 
-def test_contribution_filters_never_fail_or_leak(corpus):
-    c, s = corpus, corpus.server
+def check_contribution_filters(c: Corpus) -> None:
+    s = c.server
     url = f"{s.api}/collections/contributions/items"
     base = {"f": "json", "limit": 10000, "skipGeometry": "true"}
-    stored = [p for p in PAYLOADS if p in c.stored]
+    stored = [p for p in c.payloads if p in c.stored]
     mine = set(c.stored.values())
     # every stored payload as a CQL2 JSON string, in one query: must find exactly the corpus
     query = {"op": "or", "args": [{"op": "=", "args": [{"property": "text"}, p.text]} for p in stored]}
@@ -624,7 +659,7 @@ def test_contribution_filters_never_fail_or_leak(corpus):
     )
     _check_answer(c, "filters", "CQL2 JSON (all)", r, mine)
     # every payload as a property name, in one query: refused, naming them
-    names = {"op": "or", "args": [{"op": "=", "args": [{"property": p.text}, "x"]} for p in PAYLOADS]}
+    names = {"op": "or", "args": [{"op": "=", "args": [{"property": p.text}, "x"]} for p in c.payloads]}
     c.call("filters", "all", "GET", url, 400, params={**base, "filter-lang": "cql2-json", "filter": json.dumps(names)})
     # Open311: all payloads as ids and as service codes (comma-separated lists), anonymously: nothing pending
     o311 = f"{s.url}/open311/v2/requests.json"
@@ -635,11 +670,11 @@ def test_contribution_filters_never_fail_or_leak(corpus):
             "GET",
             o311,
             (200, 400, 404),
-            params={name: ",".join([*(p.text for p in PAYLOADS), *c.reports.values()])},
+            params={name: ",".join([*(p.text for p in c.payloads), *c.reports.values()])},
         )
         if r is not None and r.status_code == 200 and any(q["service_request_id"] in c.hidden for q in r.json()):
             c.problem("filters", "all", f"open311 {name} lists a pending report")
-    for p in PAYLOADS:
+    for p in c.payloads:
         v = p.text
         # the payload as the whole CQL2 filter, anonymously: 4xx or public contributions only
         _public(c, "filters", p, c.call("filters", p, "GET", url, (200, 400), params={**base, "filter": v}))
@@ -677,15 +712,14 @@ def test_contribution_filters_never_fail_or_leak(corpus):
         if r is not None and r.ok and r.json()["procedures"]:
             c.problem("filters", p, f"procedures for plan {v!r}: {r.text[:200]}")
         c.call("filters", p, "GET", f"{s.url}/api/statements/{quote(v, safe='')}", (400, 404))
-    _report(c, "filters")
 
 
-def test_plan_collection_filters_never_fail(corpus):
-    c, s = corpus, corpus.server
+def check_plan_filters(c: Corpus) -> None:
+    s = c.server
     url = f"{s.api}/collections/bp_baugebiet/items"
     base = {"f": "json", "limit": 5, "skipGeometry": "true"}
     total = c.call("plan filters", "-", "GET", url, 200, params=base).json()["numberMatched"]
-    literals = ", ".join(f"'{p.text}'" for p in PAYLOADS if text_ok(p.text, 2000) and cql_literal_ok(p.text))
+    literals = ", ".join(f"'{p.text}'" for p in c.payloads if text_ok(p.text, 2000) and cql_literal_ok(p.text))
     r = c.call("plan filters", "all", "GET", url, 200, params={**base, "filter": f"art_code IN ({literals})"})
     if r is not None and r.ok and r.json()["numberMatched"]:
         c.problem("plan filters", "all", f"art_code IN (payloads) matched {r.json()['numberMatched']} zones")
@@ -693,7 +727,7 @@ def test_plan_collection_filters_never_fail(corpus):
         "op": "or",
         "args": [
             {"op": "like", "args": [{"property": "besondere_art_der_baulichen_nutzung"}, p.text]}
-            for p in PAYLOADS
+            for p in c.payloads
             if text_ok(p.text, 2000)
         ],
     }
@@ -707,7 +741,7 @@ def test_plan_collection_filters_never_fail(corpus):
         data=json.dumps(query),
         headers={"Content-Type": "application/json"},
     )
-    for p in PAYLOADS:
+    for p in c.payloads:
         v = p.text
         exact = 200 if text_ok(v, 2000) else (200, 400)
         c.call("plan filters", p, "GET", url, (200, 400), params={**base, "filter": v})
@@ -726,17 +760,222 @@ def test_plan_collection_filters_never_fail(corpus):
     after = c.call("plan filters", "-", "GET", url, 200, params=base).json()["numberMatched"]
     if after != total:
         c.problem("plan filters", "-", f"bp_baugebiet held {total} zones, now {after}")
-    _report(c, "plan filters")
 
 
-def test_tables_are_intact_afterwards(corpus):
-    assert table_counts(corpus.server) == corpus.counts
-    r = requests.get(
-        f"{corpus.server.api}/collections/contributions/items",
+def check_tables(c: Corpus) -> None:
+    """Every table holds what it held, and nothing of the corpus was deleted."""
+    counts = table_counts(c.server)
+    if counts != c.counts:
+        c.problem("tables", "-", f"rows per table were {c.counts}, now {counts}")
+    r = c.session.get(
+        f"{c.server.api}/collections/contributions/items",
         params={"f": "json", "limit": 10000},
         headers=MODERATOR,
         timeout=TIMEOUT,
     )
-    ids = {f["id"] for f in r.json()["features"]}
-    assert set(corpus.stored.values()) | corpus.hidden <= ids  # nothing deleted
-    print(f"\n{corpus.server.backend}: {len(PAYLOADS)} payloads, {corpus.requests} requests")
+    missing = (set(c.stored.values()) | c.hidden) - {f["id"] for f in r.json()["features"]}
+    if missing:
+        c.problem("tables", "-", f"{len(missing)} contributions of the corpus are gone")
+
+
+# -- over HTTP (a sample; all of it in ./dev heavy) --------------------------------------------------------------
+
+
+def test_every_text_field_takes_every_payload_or_refuses_it_cleanly(corpus):
+    _report(corpus, "setup", "text fields")
+    assert len(corpus.stored) >= len(corpus.payloads) - 2  # all but the ones with control characters are stored
+
+
+def test_stored_payloads_come_back_verbatim_as_json(corpus):
+    check_read_back(corpus)
+    _report(corpus, "read")
+
+
+def test_html_pages_show_payloads_as_text(corpus):
+    check_html(corpus)
+    _report(corpus, "html")
+
+
+def test_contribution_filters_never_fail_or_leak(corpus):
+    check_contribution_filters(corpus)
+    _report(corpus, "filters")
+
+
+def test_plan_collection_filters_never_fail(corpus):
+    check_plan_filters(corpus)
+    _report(corpus, "plan filters")
+
+
+def test_tables_are_intact_afterwards(corpus):
+    check_tables(corpus)
+    _report(corpus, "tables")
+    print(f"\n{corpus.server.backend}: {len(corpus.payloads)} payloads, {corpus.requests} requests")
+
+
+# -- every payload in-process, where its rule lives ---------------------------------------------------------------
+
+
+def test_every_payload_meets_the_intake_rules_in_process():
+    """The rules the text-field part of the corpus meets over HTTP, for every payload, called where they live
+    (providers/contribution_model.py, participation/model.py): a text field takes the payload stripped or refuses
+    it with a 400 (IntakeError, ParticipationError); a field with fixed values refuses it; a reference refuses it
+    or keeps it to be looked up in the store (unknown: a 400, shown over HTTP); nothing else is raised (a 500)."""
+    from intake.errors import IntakeError
+    from participation.model import ParticipationError, clean_procedure
+    from providers.contribution_model import check_status, clean_properties
+
+    problems: list[str] = []
+
+    def outcome(call, refused) -> tuple[bool, object]:
+        try:
+            return True, call()
+        except refused:
+            return False, None
+        except Exception as err:  # noqa: BLE001 - anything else would be a 500
+            return False, f"{type(err).__name__}: {err}"
+
+    for p in PAYLOADS:
+        v = p.text
+        props = {"kind": "vorschlag", "text": v, **({"pseudonym": v} if text_ok(v, 40) else {})}
+        taken, clean = outcome(lambda props=props: clean_properties(props)[0], IntakeError)
+        if isinstance(clean, str):
+            problems.append(f"{p}: text -> {clean}")
+        elif taken != text_ok(v, 2000):
+            problems.append(f"{p}: text {'taken' if taken else 'refused'}")
+        elif taken and (clean["text"], clean["pseudonym"]) != (v.strip(), props.get("pseudonym", "").strip() or None):
+            problems.append(f"{p}: text kept as {clean['text']!r} / {clean['pseudonym']!r}")
+        if not text_ok(v, 40) and text_ok(v, 2000):
+            taken, error = outcome(
+                lambda v=v: clean_properties({"text": "Pseudonym zu lang", "pseudonym": v}), IntakeError
+            )
+            if taken or error:
+                problems.append(f"{p}: a long pseudonym {error or 'taken'}")
+        for extra in ({"kind": v}, {"category": v}, {"target_collection": v, "target_id": "GML_x"}):
+            taken, error = outcome(lambda extra=extra: clean_properties({"text": "Feldtest", **extra}), IntakeError)
+            if taken or error:
+                problems.append(f"{p}: {next(iter(extra))} {error or 'taken'}")
+        for extra in (
+            {"plan_id": v},
+            {"parent_id": v},
+            {"scenario_id": v},
+            {"target_collection": "bp_baugebiet", "target_id": v},
+        ):
+            name = next(k for k in extra if k != "target_collection")
+            taken, clean = outcome(lambda extra=extra: clean_properties({"text": "Feldtest", **extra})[0], IntakeError)
+            if isinstance(clean, str) or (taken and clean[name] != v.strip()):
+                problems.append(f"{p}: {name} -> {clean if isinstance(clean, str) else clean[name]!r}")
+        taken, error = outcome(lambda v=v: check_status("kommentar", v), IntakeError)
+        if taken or error:
+            problems.append(f"{p}: status {error or 'taken'}")
+        body = {"title_de": v, "description_de": v, "opens_at": "2000-01-01", "closes_at": "2000-01-02"}
+        taken, clean = outcome(lambda body=body: clean_procedure(body).values, ParticipationError)
+        if isinstance(clean, str):
+            problems.append(f"{p}: procedure -> {clean}")
+        elif taken != text_ok(v, 200):
+            problems.append(f"{p}: procedure {'taken' if taken else 'refused'}")
+        elif taken and (clean["title_de"], clean["description_de"]) != (v.strip(), v.strip()):
+            problems.append(f"{p}: procedure kept as {clean['title_de']!r}")
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
+
+
+@pytest.fixture
+def providers_of(contrib_server, monkeypatch):
+    """The store's own feature providers of ``contrib_server`` (as pygeoapi loads them from the runtime config),
+    called outside any request: the viewer is the anonymous public (providers/contributions.py)."""
+    import yaml
+    from pygeoapi.plugin import load_plugin
+    from pygeoapi.util import yaml_load
+
+    from api.config import runtime_config
+    from settings import Settings
+
+    monkeypatch.setenv("BUERGERGIS_STORE", contrib_server.store)  # the config names it as ${BUERGERGIS_STORE}
+    settings = Settings(store=contrib_server.store, data_dir=contrib_server.data_dir, ui=False)
+    config = yaml_load(io.StringIO(yaml.safe_dump(runtime_config(settings))))
+    loaded = {}
+
+    def provider(collection: str):
+        if collection not in loaded:
+            loaded[collection] = load_plugin("provider", config["resources"][collection]["providers"][0])
+        return loaded[collection]
+
+    return provider
+
+
+def test_every_payload_as_a_filter_in_process(contrib_server, providers_of):
+    """Every payload as the filters of the corpus, given to the store's own providers (the store's SQL, the
+    visibility rule) as pygeoapi gives them: the whole CQL2 filter, pasted into CQL2 literals, as ``q``, as a
+    property filter, as an item id; on ``contributions`` (anonymously: public contributions only, never a hidden
+    field) and ``bp_baugebiet`` (no zone matches). A clean refusal is a 400 (a filter that does not parse,
+    ProviderInvalidQueryError) or a 404 (ProviderItemNotFoundError); anything else, or a slow answer, is a
+    problem. Over HTTP the sample shows the same answers come out of the whole app."""
+    from pygeoapi.provider.base import ProviderInvalidQueryError, ProviderItemNotFoundError
+
+    from providers.cql import FilterSyntaxError, parse_cql2_text
+
+    # a pending contribution (and the store's others): an anonymous filter must not find them
+    r = requests.post(
+        f"{contrib_server.api}/collections/contributions/items",
+        data=json.dumps(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": INSIDE},
+                "properties": {"kind": "vorschlag", "text": PENDING_MARKER},
+            }
+        ),
+        headers=GEOJSON,
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 201, r.text[:300]
+    contributions, zones = providers_of("contributions"), providers_of("bp_baugebiet")
+    refused = (FilterSyntaxError, ProviderInvalidQueryError)
+    problems: list[str] = []
+
+    def run(p, where: str, call) -> dict | None:
+        started = time.perf_counter()
+        try:
+            result = call()
+        except refused + (ProviderItemNotFoundError,):
+            result = None
+        except Exception as err:  # noqa: BLE001 - anything else would be a 500
+            problems.append(f"{p}: {where} -> {type(err).__name__}: {str(err)[:200]}")
+            result = None
+        if time.perf_counter() - started > SLOW_S:
+            problems.append(f"{p}: {where} took {time.perf_counter() - started:.1f} s")
+        return result
+
+    def public_only(p, where: str, result) -> None:
+        for feature in (result or {}).get("features", []):
+            props = feature.get("properties") or {}
+            if props.get("status", "freigegeben") not in PUBLIC_STATUSES or PENDING_MARKER in str(props.get("text")):
+                problems.append(f"{p}: {where} shows a hidden contribution ({props.get('status')})")
+            if set(props) & {"author_secret_hash"}:
+                problems.append(f"{p}: {where} shows an author hash")
+
+    def parsed(text: str):
+        try:
+            return parse_cql2_text(text)
+        except refused:
+            return None
+
+    query = {"limit": 10000, "skip_geometry": True}
+    for p in PAYLOADS:
+        v = p.text
+        for where, text in (("filter", v), ("filter literal", f"text = '{v}' OR pseudonym LIKE '{v}'")):
+            node = run(p, f"parsing the {where}", lambda text=text: parsed(text))
+            if node is not None:
+                result = run(p, where, lambda node=node: contributions.query(filterq=node, **query))
+                public_only(p, where, result)
+                result = run(p, f"zones {where}", lambda node=node: zones.query(filterq=node, **query))
+                if where == "filter literal" and result and result.get("features"):
+                    problems.append(f"{p}: zones {where} matched {len(result['features'])} zones")
+        public_only(p, "q", run(p, "q", lambda v=v: contributions.query(q=v, **query)))
+        public_only(p, "text=", run(p, "text=", lambda v=v: contributions.query(properties=[("text", v)], **query)))
+        result = run(p, "art_code=", lambda v=v: zones.query(properties=[("art_code", v)], **query))
+        if result and result.get("features"):
+            problems.append(f"{p}: art_code={v!r} matched {len(result['features'])} zones")
+        for collection, provider in (("contributions", contributions), ("bp_baugebiet", zones)):
+            item = run(p, f"{collection} item", lambda provider=provider, v=v: provider.get(v))
+            if item is not None:
+                problems.append(f"{p}: {collection} item {v!r} found")
+    assert not problems, f"{len(problems)} problems on {contrib_server.backend}:\n" + "\n".join(problems[:40])

@@ -1,15 +1,18 @@
-"""Scale-out as a city runs it: gunicorn with several worker processes on one PostGIS.
+"""Scale-out as a city runs it: the portal (UI and API) under gunicorn with several worker processes on one PostGIS.
 
-Every worker serves requests, simultaneous writes through different workers are each
-stored exactly once, a write through one worker is read back through the others,
-and likes counted by different workers add up. Throughput per worker count is
-measured by ``python -m benchmarks.scaling`` and, with a loose threshold, by the heavy
-test ``tests/hard/test_worker_scaling.py`` (timings do not belong in CI).
+A fresh server's first page load reaches every worker at once: the page, then a dozen scripts in parallel.
+Every worker serves requests, simultaneous writes through different workers are each stored exactly once, a
+write through one worker is read back through the others, and likes counted by different workers add up.
+Throughput per worker count is measured by ``python -m benchmarks.scaling`` and, with a loose threshold, by the
+heavy test ``tests/hard/test_worker_scaling.py`` (timings do not belong in CI).
+
+One server for the module (real gunicorn, real PostGIS), started fresh: the first test is the first page load.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +23,12 @@ import requests
 
 from tests.conftest import LiveServer, fresh_postgis_database, import_demo_plans
 from tests.contributions.common import GEOJSON, MODERATOR, MODERATOR_TOKEN, TIMEOUT, feature, items
+from tests.ui.conftest import stop_in_background
 
 pytestmark = pytest.mark.postgis
 
 WORKERS = 3
-THREADS, PER_THREAD = 30, 4
+THREADS, PER_THREAD = 30, 3
 ROUNDS = 5
 
 
@@ -33,9 +37,34 @@ def gunicorn_server(postgis, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("gunicorn")
     store = fresh_postgis_database(postgis, "gunicorn")
     import_demo_plans(store, data_dir / "rasters")
-    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN}, workers=WORKERS)
+    server = LiveServer(
+        store, data_dir, extra_env={"BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN}, workers=WORKERS, ui=True
+    )
     yield server
-    server.stop()
+    stop_in_background(server)
+
+
+def test_first_page_loads_on_every_worker_get_every_script(gunicorn_server):
+    """Dash fills its script registry on a worker's first request without a lock, and a script request racing
+    that found it empty (500, a blank portal) until ``ui.app`` filled it before serving. So this test must be
+    the first to load the portal on this server: requests as browsers send them after a restart."""
+    server = gunicorn_server
+    page = requests.get(server.url + "/", timeout=30)
+    assert page.status_code == 200
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert len(scripts) >= 8 and any("dash_renderer" in s for s in scripts)
+    # many first page loads at once, as browsers opening the portal after a restart
+    urls = [server.url + s for s in scripts] * 6 + [server.url + "/_dash-layout"] * 6
+    for _ in range(ROUNDS):  # the kernel picks the worker per connection: again until several answered
+        with ThreadPoolExecutor(24) as pool:
+            statuses = list(
+                pool.map(lambda u: (u, requests.get(u, timeout=60, headers={"Connection": "close"}).status_code), urls)
+            )
+        assert [s for s in statuses if s[1] != 200] == []
+        pids = set(_pids(server, "GET", "/"))  # every worker that answered a GET
+        if len(pids) >= 2:
+            break
+    assert len(pids) >= 2  # the requests did reach several workers
 
 
 def _pids(server, method: str, path_part: str) -> Counter:

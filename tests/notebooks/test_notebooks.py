@@ -1,27 +1,29 @@
-"""The planner notebooks in notebooks/ run top to bottom against a live API, on both stores.
+"""The planner notebooks in notebooks/ run top to bottom against a live API.
 
 Every notebook reads the API root from ``BUERGERGIS_API`` and asserts in its own
 cells, so a broken API or a broken notebook fails here.  Executed copies are
 written to ``test-artifacts/notebooks/`` (gitignored) for inspection.
 
-03_beitraege also runs against a server holding a few approved contributions,
-so its analyses (not only its "no contributions yet" branch) are exercised.
+They run against the session's GeoPackage server in ``./dev test`` and against the
+PostGIS one in ``./dev heavy`` (a notebook is a client of the API; that the API
+answers alike on both stores is the API tests' part, tests/api/).
+
+03_beitraege also runs against the contributions server after a few contributions of every
+kind were moderated there, so its analyses (not only its "no contributions yet" branch) are
+exercised: tests/contributions/test_notebook_contributions.py (that server's fixture lives there).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 import pytest
-import requests
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tests.conftest import ARTIFACTS, ROOT, LiveServer
+from tests.conftest import ARTIFACTS, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 OUT = ARTIFACTS / "notebooks"
@@ -69,78 +71,8 @@ def test_notebooks_exist():
         assert "127.0.0.1" not in source and "BUERGERGIS_API" in source, path.name
 
 
+@pytest.mark.parametrize("api_server", ["geopackage", pytest.param("postgis", marks=pytest.mark.heavy)], indirect=True)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(api_server, path):
     nb = execute(path, api_server.api, api_server.backend)
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
-
-
-# ----------------------------------------------------------------------------- contributions
-
-MODERATOR_TOKEN = "test-notebook-moderator"
-MODERATOR = {"Authorization": f"Bearer {MODERATOR_TOKEN}"}
-
-#: (kind, lon, lat, statuses set by the moderator); the points lie in the demo plans (Hamburg-Langenhorn).
-SEED = [
-    ("kommentar", 10.000, 53.670, ["freigegeben"]),
-    ("kommentar", 10.001, 53.671, ["freigegeben"]),
-    ("vorschlag", 10.002, 53.672, ["freigegeben"]),
-    ("vorschlag", 10.010, 53.675, ["freigegeben"]),
-    ("maengelmeldung", 10.005, 53.668, ["in_bearbeitung"]),
-    ("maengelmeldung", 10.012, 53.677, ["in_bearbeitung", "erledigt"]),
-    ("kommentar", 10.003, 53.673, ["abgelehnt"]),  # not public
-    ("kommentar", 10.004, 53.674, []),  # pending, not public
-]
-PUBLIC = {"freigegeben", "in_bearbeitung", "erledigt"}
-
-
-@pytest.fixture(scope="module")
-def contributions_server(tmp_path_factory):
-    """A GeoPackage server with a few contributions of every kind, moderated through the API."""
-    from commands.demo import load_demo
-    from settings import Settings
-
-    data_dir = tmp_path_factory.mktemp("notebook-contributions")
-    store = str(data_dir / "store.gpkg")
-    load_demo(Settings(store=store, data_dir=data_dir))
-    server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0",
-                                                     "BUERGERGIS_MODERATOR_TOKEN": MODERATOR_TOKEN})
-    try:
-        collections = requests.get(f"{server.api}/collections", params={"f": "json"}, timeout=20).json()
-        assert "contributions" in {c["id"] for c in collections["collections"]}
-        plan = requests.get(f"{server.api}/collections/bp_plan/items", params={"f": "json", "limit": 1},
-                            timeout=20).json()["features"][0]["id"]
-        public = 0
-        for i, (kind, lon, lat, statuses) in enumerate(SEED):
-            props = {"kind": kind, "text": f"Testbeitrag {i} ({kind})"}
-            if kind == "maengelmeldung":
-                props["category"] = "strasse"
-            if i % 2 == 0:
-                props["plan_id"] = plan
-            body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
-            r = requests.post(f"{server.api}/collections/contributions/items", data=json.dumps(body),
-                              headers={"Content-Type": "application/geo+json", **MODERATOR}, timeout=20)
-            assert r.status_code == 201, r.text[:500]
-            cid = r.headers["Location"].rsplit("/", 1)[-1]
-            for status in statuses:
-                r = requests.post(f"{server.url}/api/contributions/{cid}/status", json={"status": status},
-                                  headers=MODERATOR, timeout=20)
-                assert r.status_code == 200, r.text[:500]
-            public += bool(statuses) and statuses[-1] in PUBLIC
-        server.public_contributions = public
-        yield server
-    finally:
-        server.stop()
-
-
-def test_contributions_notebook_analyses_real_contributions(contributions_server):
-    path = ROOT / "notebooks" / "03_beitraege.ipynb"
-    nb = execute(path, contributions_server.api, "with-contributions")
-    text = text_output(nb)
-    n = contributions_server.public_contributions
-    assert f"{n} öffentliche Beiträge (numberMatched = {n})" in text, text[:2000]
-    assert "ist leer" not in text and "keine Dichtekarte" not in text.lower()
-    assert "maengelmeldung" in text and "vorschlag" in text
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
-    assert images >= 3, "kind/status bars, weekly chart and density map"
-    assert str(datetime.now(UTC).year) in text  # the weekly table names this year's week

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import time
 
 import pytest
@@ -102,17 +103,19 @@ def screenshot(driver, name: str, element=None) -> bytes:
 
 
 def pixel_stats(png: bytes) -> dict:
-    """Distinct colours, share of pixels unlike the most common one, and share of warm (orange) pixels."""
+    """Distinct colours, share of pixels unlike the most common one, and share of warm (orange) pixels.
+
+    With numpy: a Python loop over a screenshot's million pixels took over a second of CPU per call, and the
+    tests poll with it while deck.gl draws."""
+    import numpy as np
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    pixels = list(image.get_flattened_data()) if hasattr(image, "get_flattened_data") else list(image.getdata())
-    counts: dict = {}
-    for pixel in pixels:
-        counts[pixel] = counts.get(pixel, 0) + 1
-    background = max(counts.values())
-    warm = sum(n for (r, g, b), n in counts.items() if r - b > 40 and r > 150)
-    return {"colours": len(counts), "non_background": 1 - background / len(pixels), "warm": warm / len(pixels)}
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(np.int32)
+    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    _, counts = np.unique((r << 16) | (g << 8) | b, return_counts=True)
+    warm = int(((r - b > 40) & (r > 150)).sum())
+    total = len(rgb)
+    return {"colours": len(counts), "non_background": 1 - int(counts.max()) / total, "warm": warm / total}
 
 
 def sign_in_staff(driver, server, role: str = "planner", name: str = "Test Planung") -> None:
@@ -128,3 +131,62 @@ def sign_in_staff(driver, server, role: str = "planner", name: str = "Test Planu
 
     session_id, _ = Sessions(Db(store), AccessSettings()).create(f"test-{role}", name, "", role)
     driver.add_cookie({"name": COOKIE, "value": session_id, "path": "/", "httpOnly": True, "sameSite": "Lax"})
+
+
+#: Collects every CSP violation of a page (the event fires for blocked scripts, styles, images, eval, workers);
+#: install it with Page.addScriptToEvaluateOnNewDocument before the page loads.
+CSP_COLLECT = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+  [e.effectiveDirective, e.blockedURI, (e.sourceFile || '') + ':' + e.lineNumber, (e.sample || '').slice(0, 80)]));
+"""
+#: Every resource the page loaded from another site.
+OFFSITE = (
+    "return performance.getEntriesByType('resource').map(e => e.name)"
+    ".filter(n => !n.startsWith(location.origin) && !n.startsWith('data:') && !n.startsWith('blob:'));"
+)
+
+
+def assert_no_csp_violation(page, where: str) -> None:
+    """No CSP violation since the page loaded (CSP_COLLECT), none in the console since its last reading, and
+    nothing loaded from another site."""
+    violations = page.execute_script("return window.__cspViolations || [];")
+    console = [
+        e["message"]
+        for e in page.get_log("browser")
+        if "Content Security Policy" in e["message"] or "Content-Security-Policy" in e["message"]
+    ]
+    assert not violations and not console, (where, violations, console[:5])
+    assert page.execute_script(OFFSITE) == [], where
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def axe_violations(page, name: str, within: str | None = None) -> list:
+    """axe-core's violations (WCAG 2.1 A/AA and best practice) on the page as it is, or ``within`` one element of
+    it (a CSS selector); written to test-artifacts/ui-axe-<name>.json."""
+    import json
+
+    from axe_selenium_python import Axe
+
+    axe = Axe(page)
+    axe.inject()
+    results = axe.run(context=within, options=json.dumps({"runOnly": {"type": "tag", "values": AXE_TAGS}}))
+    (ARTIFACTS / f"ui-axe-{name}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
+    return results["violations"]
+
+
+def assert_axe_clean(page, name: str) -> None:
+    """No serious or critical axe-core violation on the page as it is."""
+    from axe_selenium_python import Axe
+
+    bad = [v for v in axe_violations(page, name) if v["impact"] in ("serious", "critical")]
+    assert not bad, Axe(page).report(bad)
+
+
+def stop_in_background(server) -> None:
+    """Stop a live server without waiting for it: gunicorn's gthread workers take ~5 s to exit after SIGTERM
+    (its graceful shutdown), which the tests need not wait for. SIGTERM still ends every process cleanly (their
+    coverage data is written); the server's port is not reused (each server takes a free one)."""
+    threading.Thread(target=server.stop, name=f"stop-{server.port}", daemon=True).start()

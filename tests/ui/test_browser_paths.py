@@ -3,7 +3,8 @@
 Reply to a zone-linked post while its plan is selected; a like withdrawn again (aria-pressed); a pending
 post that says why it cannot be liked or answered; on a phone (390 px) a sent contribution clears the
 drawing, leaves the drawing modes and shows the receipt; the map's shapes are out of the tab order with a
-skip link to the list; the drawing tools in German and English; the legal pages clean under axe-core.
+skip link to the list; the drawing tools in German and English; the legal pages clean under axe-core. (The 3D
+comparison in plain words is part of tests/ui/test_browser_variants.py: one visit of the 3D view.)
 One browser and one server for the module; tests run in file order.
 """
 
@@ -18,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import ARTIFACTS, PLANNER_TOKEN
-from tests.ui.conftest import screenshot, show_view, wait_until
+from tests.ui.conftest import axe_violations, screenshot, show_view, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -158,7 +159,7 @@ def test_map_shapes_are_out_of_the_tab_order_and_a_skip_link_leads_to_the_list(p
     screenshot(page, "paths-skip-to-list")
 
 
-# -- the drawing tools in the page's language --------------------------------------------------------------
+# -- the drawing tools and the footer in the page's language --------------------------------------------------
 
 
 def _draw_texts(page) -> list[str]:
@@ -168,8 +169,10 @@ def _draw_texts(page) -> list[str]:
     )
 
 
-def test_the_drawing_tools_speak_german_and_english(page):
+def test_the_drawing_tools_and_the_footer_speak_german_and_english(page, ui_server):
     show_view(page, "map")
+    link = page.find_element(By.ID, "legal-link-datenschutz")  # the footer leads to the legal pages
+    assert link.text == "Datenschutz" and link.get_attribute("href") == f"{ui_server.url}/datenschutz"
     page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-polygon").click()
     wait_until(lambda: _draw_texts(page), 10, message="drawing actions")
     assert _draw_texts(page) == ["Fertig", "Letzten Punkt löschen", "Abbrechen"]
@@ -181,6 +184,16 @@ def test_the_drawing_tools_speak_german_and_english(page):
     wait_until(lambda: not _draw_texts(page), 10, message="drawing cancelled")
     page.find_element(By.ID, "lang-en").click()
     wait_until(lambda: page.execute_script("return document.documentElement.lang") == "en", 10, message="English")
+    # ... in the page's language
+    wait_until(
+        lambda: (
+            page.find_element(By.ID, "legal-link-datenschutz").get_attribute("href")
+            == f"{ui_server.url}/datenschutz?lang=en"
+        ),
+        30,
+        message="English legal links",
+    )
+    assert page.find_element(By.ID, "legal-link-datenschutz").text == "Privacy"
     page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-polyline").click()
     wait_until(lambda: _draw_texts(page) == ["Finish", "Delete last point", "Cancel"], 10, message="English actions")
     ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"), 30, 30).perform()
@@ -191,6 +204,7 @@ def test_the_drawing_tools_speak_german_and_english(page):
     _press(page, Keys.ESCAPE)
     page.find_element(By.ID, "lang-de").click()
     wait_until(lambda: page.execute_script("return document.documentElement.lang") == "de", 10, message="German")
+    wait_until(lambda: page.find_element(By.ID, "legal-link-impressum").text == "Impressum", 30, message="German")
 
 
 # -- replies, likes and pending posts in the plan's panel -----------------------------------------------------------
@@ -334,96 +348,7 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
         page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
 
 
-# -- the 3D comparison in plain words ---------------------------------------------------------------------------
-
-
-def _crimson_share(page, region_id: str) -> float:
-    """Share of pixels in the colour of new buildings (ui/view3d.py, also under the envelope's orange)."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    png = screenshot(page, f"paths-3d-{region_id}", page.find_element(By.ID, region_id))
-    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    return float(((r > 150) & (g < 90) & (b > 40) & (b < 130)).mean())
-
-
-def test_the_3d_comparison_neighbours_understand(page, ui_server):
-    page.get(ui_server.url + "/?view=3d")
-    body = wait_until(
-        lambda: "Prozentpunkte" in _text(page, "#variant-compare-body") and _text(page, "#variant-compare-body"),
-        180,
-        message="comparison",
-    )
-    # plain words first, with the assumptions of the estimates
-    assert body.startswith("Von A nach B: +") and "Wohnungen" in body and "Einwohnerinnen und Einwohner" in body
-    assumptions = _text(page, "#variant-assumptions")
-    assert "eine Wohnung je 90 m² Geschossfläche" in assumptions and "2 Personen je Wohnung" in assumptions
-    # the sealed share changes by percentage points; GRZ is not averaged over all zones but given per zone
-    sealed = page.find_element(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="sealed_share"]').text
-    assert sealed.endswith("Prozentpunkte"), sealed
-    assert not page.find_elements(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="grz"]')
-    zones = page.find_elements(By.CSS_SELECTOR, "#variant-zones-table tbody tr")
-    assert zones and "→" in zones[0].find_elements(By.TAG_NAME, "td")[0].text
-    # sun hours on 21 March and 21 December at the first place, then at another chosen by keyboard
-    table = wait_until(lambda: page.find_elements(By.ID, "sun-table"), 180, message="sun hours")[0]
-    assert "21. März" in table.text and "21. Dezember" in table.text and "Std." in table.text
-    first = _text(page, "#sun-table caption")
-    places = page.find_elements(By.CSS_SELECTOR, "#sun-places button")
-    assert len(places) >= 2 and places[0].get_attribute("aria-pressed") == "true"
-    page.execute_script("arguments[0].focus()", places[1])
-    _press(page, Keys.ENTER)
-    wait_until(lambda: _text(page, "#sun-table caption") != first, 120, message="sun hours at the second place")
-    assert page.find_elements(By.CSS_SELECTOR, "#sun-places button")[1].get_attribute("aria-pressed") == "true"
-    # the colours of the 3D view are explained, and B's new buildings are drawn in the colour of new ones
-    legend = _text(page, "#legend-3d")
-    assert "neu gegenüber heute" in legend and "verändert" in legend and "zulässiges Bauvolumen" in legend
-    page.find_element(By.CSS_SELECTOR, "#variant-mode-buttons button[id*='\"value\":\"b\"']").click()
-    page.execute_script("document.getElementById('deck-pair').scrollIntoView()")
-    wait_until(lambda: _crimson_share(page, "deck-region") > 0.002, 90, interval=2, message="new buildings in crimson")
-    page.execute_script("document.getElementById('variant-compare').scrollIntoView()")
-    screenshot(page, "paths-3d-comparison")
-    violations = _axe_violations(page, "3d-comparison", within="#view-3d")
-    assert violations == [], [(v["id"], v["nodes"][0]["target"]) for v in violations]
-
-
 # -- the legal pages ------------------------------------------------------------------------------------------
-
-
-def _axe_violations(page, name: str, within: str | None = None) -> list:
-    """axe-core's violations on the page (or ``within`` one element of it)."""
-    from axe_selenium_python import Axe
-
-    axe = Axe(page)
-    axe.inject()
-    results = axe.run(
-        context=within,  # a CSS selector: axe-core takes it as the context
-        options=json.dumps(
-            {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
-        ),
-    )
-    (ARTIFACTS / f"ui-axe-{name}.json").write_text(json.dumps(results["violations"], indent=1), encoding="utf-8")
-    return results["violations"]
-
-
-def test_the_footer_leads_to_the_legal_pages_in_the_pages_language(page, ui_server):
-    show_view(page, "map")
-    link = page.find_element(By.ID, "legal-link-datenschutz")
-    assert link.text == "Datenschutz" and link.get_attribute("href") == f"{ui_server.url}/datenschutz"
-    page.find_element(By.ID, "lang-en").click()
-    wait_until(
-        lambda: (
-            page.find_element(By.ID, "legal-link-datenschutz").get_attribute("href")
-            == f"{ui_server.url}/datenschutz?lang=en"
-        ),
-        30,
-        message="English legal links",
-    )
-    assert page.find_element(By.ID, "legal-link-datenschutz").text == "Privacy"
-    page.find_element(By.ID, "lang-de").click()
-    wait_until(lambda: page.find_element(By.ID, "legal-link-impressum").text == "Impressum", 30, message="German")
 
 
 @pytest.mark.parametrize(
@@ -440,7 +365,7 @@ def test_the_footer_leads_to_the_legal_pages_in_the_pages_language(page, ui_serv
 def test_legal_pages_have_no_axe_violations(browser, ui_server, path):
     browser.get(ui_server.url + path)
     wait_until(lambda: browser.find_element(By.TAG_NAME, "h1").text, 10, message="page heading")
-    violations = _axe_violations(browser, "legal-" + path.strip("/").replace("?lang=", "-"))
+    violations = axe_violations(browser, "legal-" + path.strip("/").replace("?lang=", "-"))
     assert violations == [], [(v["id"], v["impact"], v["nodes"][0]["target"]) for v in violations]
 
 
@@ -454,7 +379,7 @@ def test_reporting_a_barrier_by_keyboard_with_a_mistake_first(browser, ui_server
     alert = wait_until(lambda: browser.find_element(By.CSS_SELECTOR, "[role=alert]").text, 10, message="error")
     assert "mindestens 10 Zeichen" in alert
     assert browser.find_element(By.ID, "feedback-page").get_attribute("value") == "Karte"  # nothing lost
-    assert _axe_violations(browser, "legal-feedback-error") == []
+    assert axe_violations(browser, "legal-feedback-error") == []
     message = browser.find_element(By.ID, "feedback-message")
     message.send_keys(" – die Zeichenwerkzeuge sind ohne Maus nicht bedienbar.")
     browser.find_element(By.CSS_SELECTOR, ".legal-form button[type=submit]").send_keys(Keys.ENTER)

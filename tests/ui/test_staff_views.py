@@ -515,9 +515,15 @@ PROPOSAL = "Die Eichen werden als zu erhaltende Bäume festgesetzt."
 DECISION = "Der Anregung wird gefolgt."
 
 
-@pytest.fixture(scope="module", params=["geopackage", "postgis"])
+# The staff journey runs on PostGIS in ./dev test (the citizens' journeys run on the GeoPackage portal); its
+# GeoPackage twin is heavy. Procedures, moderation and the Abwägung are proven on both stores by their API tests
+# (tests/contributions/test_procedures.py, test_moderation.py, test_abwaegung.py).
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("geopackage", marks=pytest.mark.heavy), pytest.param("postgis", marks=pytest.mark.postgis)],
+)
 def staff_portal(request, tmp_path_factory, chromium_paths):
-    """A portal over the demo plans only, with no procedure yet (the planner opens the first one); once per store."""
+    """A portal over the demo plans only, with no procedure yet (the planner opens the first one)."""
     from tests.conftest import LiveServer, fresh_postgis_database, import_demo_plans
 
     data_dir = tmp_path_factory.mktemp(f"ui-staff-{request.param}")
@@ -538,8 +544,7 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from tests.ui.conftest import screenshot, sign_in_staff, wait_until
-    from tests.ui.test_browser import _assert_axe_clean
+    from tests.ui.conftest import assert_axe_clean, screenshot, sign_in_staff, wait_until
 
     page, server = browser, staff_portal
 
@@ -613,7 +618,7 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         )
         assert "läuft, noch" in row.text and today.strftime("%d.%m.%Y") in row.text
         assert "Änderungen speichern" in page.find_element(By.ID, "proc-save").text  # the form now edits it
-        _assert_axe_clean(page, "staff-procedures")
+        assert_axe_clean(page, "staff-procedures")
         listed = requests.get(f"{server.url}/api/procedures", timeout=20).json()["procedures"]
         proc = next(p for p in listed if p["title_de"] == "Entwurf LA 22: Veröffentlichung")
         assert proc["kind"] == "veroeffentlichung" and proc["open_now"] and proc["reference_prefix"] == "LA22"
@@ -661,7 +666,7 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
         wait_until(lambda: text("#modq-detail-text") == CITIZEN_TEXT, 20, message="the contribution's detail")
         assert page.find_elements(By.CSS_SELECTOR, "#modq-detail .mini-map .leaflet-container")
         assert "Keine ähnlichen Beiträge" in text("#modq-detail")
-        _assert_axe_clean(page, "staff-moderation")
+        assert_axe_clean(page, "staff-moderation")
         button("#modq-detail", "Freigeben").send_keys(Keys.ENTER)
         wait_until(lambda: "freigegeben" in text("#modq-feedback"), 20, message="approved")
         public = requests.get(f"{server.api}/collections/contributions/items/{cid}", params={"f": "json"}, timeout=20)
@@ -700,7 +705,7 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
             20,
             message="the list updated",
         )
-        _assert_axe_clean(page, "staff-abwaegung")
+        assert_axe_clean(page, "staff-abwaegung")
         screenshot(page, "staff-abwaegung")
 
         # 5. ... and downloads the Abwägungstabelle: plain links, the browser's session cookie goes along
