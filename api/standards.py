@@ -313,31 +313,25 @@ def install(server: Flask, cors: CorsSettings | None = None) -> None:
     from pygeoapi.provider.base import ProviderInvalidQueryError
     from pygeoapi.provider.tile import ProviderTileNotFoundError
 
-    @server.get("/oapi/collections/<collection_id>/schema/feature")
-    def feature_schema_of(collection_id: str):
-        """The collection's ``/schema`` as the schema of a GeoJSON Feature (:func:`feature_schema`)."""
-        if not _is_feature_collection(collection_id):
-            return _refuse(404, "NotFound", message("not_a_feature_collection", id=collection_id))
-        with server.test_client() as inner:  # pygeoapi's own schema, through the same rules as any read
-            part5 = inner.get(f"/oapi/collections/{collection_id}/schema?f=json")
-        if part5.status_code != 200:
-            return part5.get_data(), part5.status_code, {"Content-Type": part5.content_type}
-        body = json.dumps(feature_schema(part5.get_json(force=True)), ensure_ascii=False)
-        return Response(body, mimetype="application/schema+json", headers={"Cache-Control": "max-age=300"})
-
-    @server.get("/oapi/collections/<collection_id>/schema/gml")
-    def gml_schema_of(collection_id: str):
-        """The collection's ``/schema`` as a GML application schema (:func:`api.gml_schema.gml_application_schema`)."""
+    @server.get("/oapi/collections/<collection_id>/schema/<any(feature, gml):form>")
+    def schema_in_another_form(collection_id: str, form: str):
+        """The collection's ``/schema`` (Part 5, read through the same rules as any read) written in another form:
+        ``feature`` the JSON Schema of a GeoJSON Feature (:func:`feature_schema`, GDAL 3.9+), ``gml`` a GML
+        application schema (:func:`api.gml_schema.gml_application_schema`, GDAL up to 3.8)."""
         from api.gml_schema import gml_application_schema
 
         if not _is_feature_collection(collection_id):
             return _refuse(404, "NotFound", message("not_a_feature_collection", id=collection_id))
-        with server.test_client() as inner:  # pygeoapi's own schema, through the same rules as any read
+        with server.test_client() as inner:
             part5 = inner.get(f"/oapi/collections/{collection_id}/schema?f=json")
         if part5.status_code != 200:
             return part5.get_data(), part5.status_code, {"Content-Type": part5.content_type}
-        body = gml_application_schema(collection_id, part5.get_json(force=True))
-        return Response(body, mimetype="application/xml", headers={"Cache-Control": "max-age=300"})
+        schema = part5.get_json(force=True)
+        if form == "gml":
+            body, mimetype = gml_application_schema(collection_id, schema), "application/xml"
+        else:
+            body, mimetype = json.dumps(feature_schema(schema), ensure_ascii=False), "application/schema+json"
+        return Response(body, mimetype=mimetype, headers={"Cache-Control": "max-age=300"})
 
     @server.errorhandler(ProviderTileNotFoundError)
     def tileset_not_served(err):  # tileset metadata of a tile matrix set the collection does not have
