@@ -100,7 +100,25 @@ REJECTION_TEMPLATES: dict[str, tuple[str, str]] = {
 
 #: Dates and times a person types are meant in the Kommune's time zone.
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
-CONTRIBUTION_KINDS = ("kommentar", "vorschlag", "maengelmeldung")
+#: Kinds of contribution as stored (the keys of :data:`STATEMENT_KINDS`).
+CONTRIBUTION_KINDS = tuple(STATEMENT_KINDS)
+#: Topics of comments and proposals; Mängelmeldungen use the Open311 service codes (:data:`DEFECTS`).
+TOPICS = ("allgemein", "wohnen", "verkehr", "gruen", "soziales")
+#: Categories of Mängelmeldungen = the Open311 service codes.
+DEFECTS = ("strasse", "verkehr", "beleuchtung", "gruen", "muell", "sonstiges")
+#: Plan objects a contribution may be linked to (``target_collection``): the Bebauungsplan layers and every object
+#: and plan of any plan type (``xplan_objekt``, ``xplan_plan``), so whatever plan content a citizen clicks can be the target.
+TARGET_COLLECTIONS = (
+    "bp_plan",
+    "bp_bereich",
+    "bp_baugebiet",
+    "bp_baugrenze",
+    "bp_verkehrsflaeche",
+    "bp_gruenflaeche",
+    "bp_textabschnitt",
+    "xplan_plan",
+    "xplan_objekt",
+)
 DEFAULT_ALLOWED_KINDS = ("kommentar", "vorschlag")
 MAX_TITLE, MAX_DESCRIPTION, MAX_ANSWER = 200, 5000, 10_000
 _PREFIX = re.compile(r"^[A-Za-z0-9]{1,12}$")

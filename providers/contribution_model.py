@@ -24,6 +24,7 @@ from intake.errors import IntakeError
 from intake.feature import parse_body
 from intake.geometry import PLACE_LIMITS, fit_and_repair, read_geometry
 from intake.messages import message
+from participation.model import CATEGORIES, CONTRIBUTION_KINDS, TARGET_COLLECTIONS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ LIKES = "contribution_likes"
 SCENARIOS = "scenarios"
 SCENARIO_LIKES = "scenario_likes"
 
-KINDS = ("kommentar", "vorschlag", "maengelmeldung")
+KINDS = CONTRIBUTION_KINDS
 KIND_ALIASES = {
     "comment": "kommentar",
     "hinweis": "kommentar",
@@ -42,7 +43,7 @@ KIND_ALIASES = {
     "mängelmeldung": "maengelmeldung",
     "mangel": "maengelmeldung",
 }
-#: Categories of Mängelmeldungen = the Open311 services: code -> (German, English) name.
+#: Categories of Mängelmeldungen = the Open311 services: code -> (German, English) service name.
 DEFECT_CATEGORIES = {
     "strasse": ("Straßenschaden", "Road damage"),
     "verkehr": ("Verkehrszeichen und Ampeln", "Traffic signs and lights"),
@@ -50,12 +51,6 @@ DEFECT_CATEGORIES = {
     "gruen": ("Grünflächen und Bäume", "Green spaces and trees"),
     "muell": ("Müll und Sauberkeit", "Litter and cleanliness"),
     "sonstiges": ("Sonstiges", "Other"),
-}
-#: Further topics of comments and proposals.
-TOPIC_CATEGORIES = {
-    "allgemein": ("Allgemein", "General"),
-    "wohnen": ("Wohnen und Bauen", "Housing and building"),
-    "soziales": ("Soziales und Freizeit", "Social and leisure"),
 }
 CATEGORY_ALIASES = {
     "general": "allgemein",
@@ -117,16 +112,6 @@ HONEYPOT = "website"
 HONEYPOT_MESSAGE = message("honeypot")
 #: Stored, never served.
 HIDDEN_FIELDS = ("author_secret_hash",)
-#: Plan objects a contribution may be about.
-TARGET_COLLECTIONS = (
-    "bp_plan",
-    "bp_bereich",
-    "bp_baugebiet",
-    "bp_baugrenze",
-    "bp_verkehrsflaeche",
-    "bp_gruenflaeche",
-    "bp_textabschnitt",
-)
 
 MAX_TEXT = 2000
 MAX_NOTE = 1000
@@ -257,10 +242,8 @@ def normalise_category(kind: str, value) -> str | None:
             category = "sonstiges"
         if category not in DEFECT_CATEGORIES:
             raise IntakeError.of("category_defect_unknown", value=value, allowed=", ".join(DEFECT_CATEGORIES))
-    elif category not in DEFECT_CATEGORIES and category not in TOPIC_CATEGORIES:
-        raise IntakeError.of(
-            "category_unknown", value=value, allowed=", ".join([*TOPIC_CATEGORIES, *DEFECT_CATEGORIES])
-        )
+    elif category not in CATEGORIES:  # comments and proposals may take any topic, defect categories included
+        raise IntakeError.of("category_unknown", value=value, allowed=", ".join(CATEGORIES))
     return category
 
 

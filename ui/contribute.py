@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, quote
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
 from participation.mail_settings import mail_settings
+from participation.model import CONTRIBUTION_KINDS, DEFECTS, TARGET_COLLECTIONS, TOPICS
 from ui import procedure_info, reports
 from ui.api import ApiClient, ApiError
 from ui.catalog import find, plan_label, shared_catalog
@@ -31,11 +32,7 @@ MIN_TEXT = 3
 MAX_PSEUDONYM = 40
 SECRET_HEADER = "X-Contribution-Secret"
 
-#: Kinds and categories as the contributions collection stores them (providers/contributions.py).
-KINDS = ("kommentar", "vorschlag", "maengelmeldung")
-#: Topics of comments and proposals; Mängelmeldungen use the Open311 service codes.
-TOPICS = ("allgemein", "wohnen", "verkehr", "gruen", "soziales")
-DEFECTS = ("strasse", "verkehr", "beleuchtung", "gruen", "muell", "sonstiges")
+KINDS = CONTRIBUTION_KINDS
 
 
 def categories_for(kind: str | None) -> tuple[str, ...]:
@@ -374,9 +371,7 @@ def register(app, client: ApiClient, settings) -> None:
             geometry_text = t("form.geometry_none", lang)
         target = _target(selection, catalog)
         if target:
-            row = find(catalog, target["collection"], target["id"]) or (selection or {}).get("properties") or {}
-            name = plan_label(row) if target["collection"] == "bp_plan" else art_label(row, lang)
-            link_text = f"{t('form.linked_to', lang)}: {name}"
+            link_text = f"{t('form.linked_to', lang)}: {_target_name(target, selection, catalog, lang)}"
         else:
             link_text = t("form.no_link", lang)
         return geometry_text, link_text
@@ -651,6 +646,16 @@ def statement_state(found: dict, lang: str) -> html.Div:
     return html.Div(lines, className="statement-state")
 
 
+def _target_name(target: dict, selection: dict | None, catalog: dict | None, lang: str) -> str:
+    """What the contribution will be about, as the visitor knows it: the plan's number and name or the object's label."""
+    if target["collection"] in ("bp_plan", "xplan_plan"):
+        return plan_label(find(catalog, "bp_plan", target["plan_id"]) or {"id": target["plan_id"]})
+    row = find(catalog, target["collection"], target["id"]) or (selection or {}).get("properties") or {}
+    if target["collection"] == "xplan_objekt":
+        return str(row.get("label") or row.get("xplan_class") or target["id"])
+    return art_label(row, lang)
+
+
 def _target(selection: dict | None, catalog: dict | None) -> dict | None:
     """The selected plan object as a link target (with its bbox for a fallback location)."""
     selection = selection or {}
@@ -659,9 +664,7 @@ def _target(selection: dict | None, catalog: dict | None) -> dict | None:
         return None
     row = find(catalog, collection, feature_id) or {}
     plan_id = row.get("plan_id") or selection.get("plan_id") or (feature_id if collection == "bp_plan" else None)
-    return {
-        "collection": collection,
-        "id": feature_id,
-        "plan_id": plan_id,
-        "bbox": row.get("bbox") or selection.get("bbox"),
-    }
+    bbox = row.get("bbox") or selection.get("bbox")
+    if collection not in TARGET_COLLECTIONS:  # e.g. a building or a street: the contribution is about its plan
+        return {"collection": "xplan_plan", "id": plan_id, "plan_id": plan_id, "bbox": bbox} if plan_id else None
+    return {"collection": collection, "id": feature_id, "plan_id": plan_id, "bbox": bbox}

@@ -39,6 +39,22 @@ def test_link_to_a_festsetzung_takes_its_plan(contrib_server):
     assert props["target_collection"] == "bp_baugebiet" and props["target_id"] == contrib_server.zone
 
 
+def test_link_to_any_plan_content_takes_its_plan(contrib_server):
+    """A citizen may click any object of the plan on the map (``xplan_objekt``), not only the Bebauungsplan layers."""
+    objects = requests.get(
+        f"{contrib_server.api}/collections/xplan_objekt/items",
+        params={"f": "json", "plan_id": contrib_server.plans["open"], "limit": 1, "skipGeometry": "true"},
+        timeout=TIMEOUT,
+    ).json()["features"]
+    assert objects, "the demo plan has objects in xplan_objekt"
+    cid, _ = created(contrib_server, target_collection="xplan_objekt", target_id=objects[0]["id"])
+    props = get_item(contrib_server, cid, MODERATOR).json()["properties"]
+    assert props["plan_id"] == contrib_server.plans["open"]
+    assert (props["target_collection"], props["target_id"]) == ("xplan_objekt", objects[0]["id"])
+    plan, _ = created(contrib_server, target_collection="xplan_plan", target_id=contrib_server.plans["open"])
+    assert get_item(contrib_server, plan, MODERATOR).json()["properties"]["plan_id"] == contrib_server.plans["open"]
+
+
 def test_outside_the_participation_phase_refused_with_a_clear_message(contrib_server):
     before = count_all(contrib_server)
     closed = create(contrib_server, feature(plan_id=contrib_server.plans["closed"]))

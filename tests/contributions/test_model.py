@@ -95,3 +95,17 @@ def test_phase_rules():
     rules.require_open_phase(rules.Viewer(), "kommentar", ("general", None), [{"opens_at": None}], NOW)
     with pytest.raises(rules.Forbidden):
         rules.require_open_phase(rules.Viewer(), "kommentar", ("general", None), [], NOW)
+
+
+def test_category_codes_are_one_list_for_the_api_the_portal_and_open311():
+    """The portal's form offers exactly what the API accepts; every Open311 service is a defect category."""
+    from participation.model import CATEGORIES, DEFECTS, TOPICS
+    from providers.contributions import DEFECT_CATEGORIES
+    from ui.contribute import categories_for
+
+    assert tuple(DEFECT_CATEGORIES) == DEFECTS == categories_for("maengelmeldung")
+    assert set(TOPICS) | set(DEFECTS) == set(CATEGORIES)
+    for code in CATEGORIES:  # a comment may take any topic, a defect report only a service code
+        assert clean_properties({"text": "Hallo Welt", "kind": "kommentar", "category": code})[0]["category"] == code
+    with pytest.raises(InvalidContribution):
+        clean_properties({"text": "Hallo Welt", "kind": "maengelmeldung", "category": "wohnen"})

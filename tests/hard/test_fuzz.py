@@ -48,7 +48,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ARTIFACTS, PLANNER_TOKEN, LiveServer, store_with_demo_plans
+from tests.conftest import ARTIFACTS, MODERATOR_TOKEN, PLANNER_TOKEN, LiveServer, store_with_demo_plans
 
 pytestmark = pytest.mark.heavy
 
@@ -58,7 +58,6 @@ MIN_WRITE_REQUESTS = 2000
 SCALE = max(1.0, float(os.environ.get("BUERGERGIS_FUZZ_SCALE") or 1))
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
-MODERATOR_TOKEN = "test-moderator-token"
 #: A citizen's author secret (22-128 characters of A-Z a-z 0-9 _ -).
 AUTHOR_SECRET = "fuzz-author-secret-0123456789"
 #: Who sends a write request, in turn: the headers each role adds.
@@ -321,7 +320,8 @@ def _known_ids(base: str, collections: list[str], per_collection: int = 8) -> di
 
 def writable(document: dict, base: str, known: dict[str, list[str]], bbox: list[float]) -> dict:
     """The localised document, with the local detail that lets generated write bodies mean something."""
-    from providers.contributions import DEFECT_CATEGORIES, KINDS, STATUSES, TARGET_COLLECTIONS, TOPIC_CATEGORIES
+    from participation.model import CATEGORIES
+    from providers.contributions import KINDS, STATUSES, TARGET_COLLECTIONS
     from scenarios.model import shipped_scenarios
 
     document = localise(document)
@@ -338,7 +338,7 @@ def writable(document: dict, base: str, known: dict[str, list[str]], bbox: list[
     }
     contribution_hints = {
         "kind": {"type": "string", "enum": list(KINDS)},
-        "category": {"type": "string", "enum": [*TOPIC_CATEGORIES, *DEFECT_CATEGORIES]},
+        "category": {"type": "string", "enum": list(CATEGORIES)},
         "status": {"type": "string", "enum": sorted({s for v in STATUSES.values() for s in v})},
         "target_collection": {"type": "string", "enum": list(TARGET_COLLECTIONS)},
     }

@@ -196,6 +196,21 @@ def test_build_feature_falls_back_to_the_selected_objects_centre():
     assert "pseudonym" not in feature["properties"]
 
 
+def test_a_clicked_layer_that_is_no_link_target_links_its_plan():
+    """A building or street clicked on the map: the contribution is about its plan, not refused for its layer."""
+    from participation.model import TARGET_COLLECTIONS
+
+    building = {"collection": "buildings", "id": "B7", "plan_id": "P1", "bbox": [[53.0, 10.0], [54.0, 11.0]]}
+    target = contribute._target(building, {})
+    assert target == {"collection": "xplan_plan", "id": "P1", "plan_id": "P1", "bbox": building["bbox"]}
+    assert target["collection"] in TARGET_COLLECTIONS
+    assert contribute._target({"collection": "osm_strassen", "id": "S1"}, {}) is None  # no plan: a place only
+    zone = contribute._target({"collection": "xplan_objekt", "id": "O1", "plan_id": "P1"}, {})
+    assert (zone["collection"], zone["id"]) == ("xplan_objekt", "O1")
+    name = contribute._target_name(zone, {"properties": {"label": "Fläche für Gemeinbedarf"}}, {}, "de")
+    assert name == "Fläche für Gemeinbedarf"
+
+
 @pytest.mark.parametrize(
     "text, geometry, key",
     [
