@@ -66,12 +66,9 @@ def weak_env_secrets(environ=None) -> list[str]:
 def require_strong_env_secrets(environ=None) -> None:
     """Refuse to start (:class:`WeakTokenError`, exit status 2) with a weak environment token.
 
-    The demo (``--demo``) makes its own strong tokens instead; test servers started by pytest (which sets
-    ``PYTEST_CURRENT_TEST`` for the test that starts them) keep their fixed tokens.
+    The demo (``--demo``) makes its own strong tokens instead.
     """
     environ = os.environ if environ is None else environ
-    if environ.get("PYTEST_CURRENT_TEST"):
-        return
     problems = weak_env_secrets(environ)
     if problems:
         raise WeakTokenError(

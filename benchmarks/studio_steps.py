@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import secrets
 import statistics
 import tempfile
 import time
@@ -27,7 +28,7 @@ import shapely
 
 from benchmarks.bench_scenarios import synthetic_city
 
-TOKEN = "bench-planner-token"
+TOKEN = secrets.token_urlsafe(32)
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 

@@ -14,9 +14,15 @@ import json
 import pytest
 
 from tests.access.common import CLIENT_ID, CLIENT_SECRET, OidcProvider, node_for_tests
-from tests.conftest import PLANNER_TOKEN, LiveServer, free_port, fresh_postgis_database, import_demo_plans
+from tests.conftest import (
+    MODERATOR_TOKEN,
+    PLANNER_TOKEN,
+    LiveServer,
+    free_port,
+    fresh_postgis_database,
+    import_demo_plans,
+)
 
-MODERATOR_TOKEN = "test-moderator-token"
 ROLE_MAP = {"stadtplanung": "planner", "moderation": "moderator", "it-admin": "admin"}
 
 

@@ -6,9 +6,8 @@ import json
 
 import requests
 
-from tests.conftest import PLANNER_TOKEN
+from tests.conftest import MODERATOR_TOKEN, PLANNER_TOKEN
 
-MODERATOR_TOKEN = "test-moderator-token"
 GEOJSON = {"Content-Type": "application/geo+json"}
 PLANNER = {"Authorization": f"Bearer {PLANNER_TOKEN}"}
 MODERATOR = {"Authorization": f"Bearer {MODERATOR_TOKEN}"}
