@@ -30,6 +30,9 @@ request that is not UTF-8, an execute request that is JSON but no object, and a
 answers those with 400 before pygeoapi sees them. Callbacks are not offered at all
 (:func:`no_process_callbacks`): the server would POST to any address a client names.
 
+pygeoapi 0.24 logs every 4xx at ERROR with a traceback; :func:`client_errors_logged_briefly` makes it one INFO
+line (5xx unchanged).
+
 pygeoapi 0.24 reads its config and its OpenAPI document (400 kB) with PyYAML's pure-Python
 ``SafeLoader`` (``pygeoapi.util.yaml_load``): 0.7 s of every start. :func:`yaml_with_libyaml`
 lets that same function use libyaml's ``CSafeLoader``; its ``${VAR:-default}`` resolver and
@@ -312,7 +315,49 @@ def yaml_with_libyaml() -> None:
     util.yaml = _YAMLWithCSafeLoader(util.yaml)
 
 
+_ANSWERING = threading.local()
+
+
+class _ClientErrorsAsNotes:
+    """A filter on pygeoapi's ``pygeoapi.api`` logger: what :func:`client_errors_logged_briefly` marks as a
+    client's error is one INFO line, without its traceback."""
+
+    def filter(self, record) -> bool:
+        status = getattr(_ANSWERING, "status", None)
+        if record.funcName == "get_exception" and status is not None and status < 500:
+            record.levelno, record.levelname = 20, "INFO"
+            record.msg, record.args = f"{status}: %s", (record.getMessage(),)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def client_errors_logged_briefly() -> None:
+    """pygeoapi 0.24 logs every answer it makes with ``get_exception`` at ERROR with the traceback of the exception
+    being handled, a 400 for a mistyped filter as much as a 500: a public portal's log filled with tracebacks of
+    other people's typos (and formatting them cost ~15 ms each). A 4xx is now one INFO line; 5xx stay as they were.
+    """
+    import logging
+
+    from pygeoapi.api import API
+
+    original = API.get_exception
+    if getattr(original, "_bgis_brief", False):
+        return
+
+    def get_exception(self, *args, **kwargs):
+        _ANSWERING.status = int(args[0] if args else kwargs["status"])
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _ANSWERING.status = None
+
+    get_exception._bgis_brief = True  # type: ignore[attr-defined]
+    API.get_exception = get_exception  # type: ignore[method-assign]
+    logging.getLogger("pygeoapi.api").addFilter(_ClientErrorsAsNotes())
+
+
 def apply() -> None:
+    client_errors_logged_briefly()
     allow_one_letter_properties()
     cql2_filters_as_standard()
     declare_filter_conformance()

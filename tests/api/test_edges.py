@@ -257,3 +257,19 @@ def test_a_bbox_reaching_180_and_90_degrees_finds_everything_and_the_far_side_no
         assert matched(bbox=bbox) == 0, bbox
     epsg4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"  # latitude first
     assert matched(bbox="-90,-180,90,180", **{"bbox-crs": epsg4326}) == total
+
+
+def test_a_clients_error_is_one_log_line_without_a_traceback(api_server):
+    """pygeoapi logged every 400 at ERROR with a traceback; a city's log would fill with other people's typos."""
+    log = api_server.data_dir / "server.log"
+    before = log.stat().st_size
+    marker = "nosuchproperty_" + str(before)
+    r = requests.get(f"{api_server.api}/collections/bp_plan/items", params={"filter": f"{marker} = 1"}, timeout=30)
+    assert r.status_code == 400, r.text[:300]
+    deadline = time.monotonic() + 10
+    while (
+        marker not in (written := log.read_bytes()[before:].decode("utf-8", "replace")) and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert marker in written, written[-2000:]
+    assert "Traceback" not in written and "ERROR" not in written, written[-2000:]
