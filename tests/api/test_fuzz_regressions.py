@@ -1,9 +1,7 @@
 """Requests the schemathesis fuzzing (tests/hard/test_fuzz.py) answered with a 5xx, kept as regression tests.
 
 Bad input is the client's error: 400 (or 404 for a tile or item that cannot exist),
-never 500. Where a fault lies outside the feature providers and is not fixed yet, the
-test marks itself as an expected failure naming the place to fix, and starts passing
-(XPASS) once it is fixed.
+never 500.
 """
 
 import json
@@ -18,12 +16,6 @@ TIMEOUT = 30
 
 def _get(server, path: str, **params) -> requests.Response:
     return requests.get(f"{server.api}/{path}", params=params, timeout=TIMEOUT)
-
-
-def _known(server, response, stores: set[str], where: str) -> None:
-    """A 5xx that is a known, not yet fixed fault on these stores: xfail instead of fail."""
-    if response.status_code >= 500 and server.backend in stores:
-        pytest.xfail(f"known 5xx on {server.backend}, to fix in {where}")
 
 
 @pytest.mark.parametrize("query", [{"z_zwingend": "true"}, {"bmz": "abc"}, {"grz_max": "[608]"}, {"z": "1.5"}])
