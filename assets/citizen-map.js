@@ -174,6 +174,14 @@
         citizenMap = map;
         // every shape the visitor draws, so it can be removed after sending
         map.on("draw:created", function (event) { event.layer._bgisDrawn = true; });
+        // While a drawing, editing or deleting tool is on, a tap is for the drawing: the plan's shapes under it
+        // take no click (a tap on a phone reached the shape too and selected it, see citizen.css).
+        map.on("draw:drawstart draw:editstart draw:deletestart", function () {
+          container.classList.add("bgis-drawing");
+        });
+        map.on("draw:drawstop draw:editstop draw:deletestop", function () {
+          container.classList.remove("bgis-drawing");
+        });
       });
     });
   }

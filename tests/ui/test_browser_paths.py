@@ -15,6 +15,9 @@ import json
 import pytest
 import requests
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions import interaction
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -270,24 +273,69 @@ def _drawn_on_map(page) -> int:
     )
 
 
+#: A point of the map's visible part over a plan shape (a path in one of the plan's panes), as an offset from the
+#: map's centre (what ActionChains counts from); the second call (argument 1) a different one.
+ON_A_PLAN_SHAPE = """
+var map = document.getElementById('map').getBoundingClientRect();
+var top = Math.max(map.top, 0) + 20, bottom = Math.min(map.bottom, window.innerHeight) - 20, found = [];
+for (var y = top; y < bottom; y += 23) {
+  for (var x = map.left + 60; x < map.right - 60; x += 23) {
+    var hit = document.elementFromPoint(x, y);
+    if (hit && hit.matches('path.leaflet-interactive') && hit.closest('[class*="leaflet-pane-"]')) { found.push([x, y]); }
+  }
+}
+if (found.length < 2) { return null; }
+var point = found[arguments[0] ? found.length - 1 : 0];
+return [Math.round(point[0] - (map.left + map.width / 2)), Math.round(point[1] - (map.top + map.height / 2))];
+"""
+
+
+def _tap(page, element, dx: int, dy: int) -> None:
+    """A finger's tap at an offset from the element's centre (touch input: no mouse moves there first)."""
+    actions = ActionBuilder(page, mouse=PointerInput(interaction.POINTER_TOUCH, "finger"))
+    actions.pointer_action.move_to(element, dx, dy).pointer_down().pointer_up()
+    actions.perform()
+
+
+def _wait_map_still(page) -> None:
+    """Until the map shows the same view for half a second (no fly or zoom animation under way)."""
+    view = (
+        "var m = window.buergergis.citizenMap(); return m ? [m.getCenter().lat, m.getCenter().lng, m.getZoom()] : null;"
+    )
+    seen = []
+
+    def still():
+        seen.append(page.execute_script(view))
+        return len(seen) >= 3 and seen[-1] is not None and seen[-1] == seen[-2] == seen[-3]
+
+    wait_until(still, 20, interval=0.25, message="map at rest")
+
+
 def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_server):
     page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
     try:
         _choose_plan(page, ui_server)
+        heading = wait_until(
+            lambda: (text := page.find_element(By.ID, "panel-heading").text.strip()) not in ("", "Details") and text,
+            20,
+            message="the plan's heading",
+        )
         sent = []
         for attempt in range(2):  # twice in a row: the second must not reuse the first one's shape
+            _wait_map_still(page)  # a person taps once the map has flown to the plan
             tool = page.find_element(By.CSS_SELECTOR, "#map .leaflet-draw-draw-marker")
             page.execute_script("arguments[0].scrollIntoView({block: 'center'})", tool)
+            # right onto one of the plan's shapes (a tap there used to select the shape as well)
+            dx, dy = page.execute_script(ON_A_PLAN_SHAPE, attempt)
             tool.click()
-            box = page.find_element(By.ID, "map").rect
-            ActionChains(page).move_to_element_with_offset(
-                page.find_element(By.ID, "map"), int(box["width"] * (0.1 + 0.1 * attempt)), 10
-            ).click().perform()
+            _tap(page, page.find_element(By.ID, "map"), dx, dy)
             wait_until(
                 lambda: "Gezeichnet: 1 Objekt (Point)." in _text(page, "#form-geometry-status"),
                 10,
                 message=f"drawn point {attempt}",
             )
+            # the tap drew the point and selected nothing: the chosen plan stays in the panel
+            assert page.find_element(By.ID, "panel-heading").text.strip() == heading
             field = page.find_element(By.ID, "form-text")
             page.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
             field.send_keys(f"Vom Handy, Versuch {attempt + 1}: Hier fehlt ein Radweg.")
