@@ -11,7 +11,7 @@ a server.
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 
@@ -240,7 +240,12 @@ def layout(lang: str = "de") -> html.Div:
                         className="field",
                         children=[
                             html.Span(T("form.geometry"), className="label"),
-                            html.P(id="form-geometry-status", className="hint", **{"aria-live": "polite"}),
+                            html.P(
+                                t("form.geometry_none", lang),
+                                id="form-geometry-status",
+                                className="hint",
+                                **{"aria-live": "polite"},
+                            ),
                             # Without a mouse: move the map with the arrow keys, then take its centre.
                             html.Button(
                                 T("form.use_centre"),
@@ -258,7 +263,7 @@ def layout(lang: str = "de") -> html.Div:
                     choice_group(
                         "form-link", [("link", T("form.link"))], ["link"], multi=True, className="choice-group switches"
                     ),
-                    html.P(id="form-link-status", className="hint"),
+                    html.P(t("form.no_link", lang), id="form-link-status", className="hint"),
                     html.P(id="form-phase-status", className="hint"),
                     html.Div(
                         className="btn-row",
@@ -355,6 +360,7 @@ def register(app, client: ApiClient, settings) -> None:
         Input("selection", "data"),
         Input("lang", "data"),
         State("catalog", "data"),
+        prevent_initial_call=True,  # the layout says "nothing drawn, no link" in German
     )
     def describe(geojson, centre, selection, lang, catalog):
         catalog = shared_catalog(client).resolve(catalog)
@@ -413,6 +419,7 @@ def register(app, client: ApiClient, settings) -> None:
         Input("contributions-version", "data"),
         Input("lang", "data"),
         Input("mine-summary", "n_clicks"),
+        prevent_initial_call=True,  # read when opened
     )
     def mine(secret, _version, lang, opened):
         if not opened:  # read once the visitor opens the section (a click or Enter on its summary)
@@ -468,13 +475,22 @@ def register(app, client: ApiClient, settings) -> None:
             )
         return statement_state(found, lang)
 
-    @app.callback(Output("lookup-reference", "value"), Output("lookup-details", "open"), Input("url", "search"))
-    def reference_from_link(search):
-        """``/?reference=LGH-2026-0001`` (the link in a notification mail) opens the lookup with that number."""
-        wanted = (parse_qs((search or "").lstrip("?")).get("reference") or [""])[0].strip()[:40]
-        return (wanted, True) if wanted else (no_update, no_update)
+    # ``/?reference=LGH-2026-0001`` (the link in a notification mail) opens the lookup with that number; in the
+    # browser, so a page without it sends no request.
+    app.clientside_callback(
+        """function (search) {
+            var no = window.dash_clientside.no_update;
+            var wanted = (new URLSearchParams(search || "").get("reference") || "").trim().slice(0, 40);
+            return wanted ? [wanted, true] : [no, no];
+        }""",
+        Output("lookup-reference", "value"),
+        Output("lookup-details", "open"),
+        Input("url", "search"),
+    )
 
-    @app.callback(Output("form-reply", "children"), Input("reply-to", "data"), Input("lang", "data"))
+    @app.callback(
+        Output("form-reply", "children"), Input("reply-to", "data"), Input("lang", "data"), prevent_initial_call=True
+    )
     def show_reply(reply, lang):
         if not reply:
             return ""

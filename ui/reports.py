@@ -18,7 +18,7 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 
 from participation.photos import PhotoSettings
 from ui.api import ApiClient, ApiError, portal_path
-from ui.i18n import T, t, value_label
+from ui.i18n import DEFAULT_LANG, T, t, value_label
 
 SECRET_HEADER = "X-Contribution-Secret"
 MAX_PHOTOS = 3
@@ -50,11 +50,16 @@ def photo_field() -> html.Div:
                     **{"aria-describedby": "form-photos-hint"},
                 ),
             ),
-            html.Span(id="form-photos-hint", className="hint"),  # with the configured size: filled per language
+            # with the configured size, in German first; the language switch fills it anew (photo_hint)
+            html.Span(_photo_hint(DEFAULT_LANG), id="form-photos-hint", className="hint"),
             html.P(id="form-photos-list", className="hint", **{"aria-live": "polite"}),
             html.P(id="form-photos-feedback", role="status", className="msg"),
         ],
     )
+
+
+def _photo_hint(lang: str) -> str:
+    return t("photos.hint", lang, mb=PhotoSettings().max_file_bytes // 1_000_000)
 
 
 def duplicate_hint() -> html.Div:
@@ -212,15 +217,22 @@ def bursts_line(found: dict | None, lang: str) -> list:
 
 
 def register(app, client: ApiClient) -> None:
-    @app.callback(Output("form-photos-field", "hidden"), Input("form-kind", "data"))
+    # None of these runs when the page loads: the layout holds their first state (German, a comment, nothing
+    # chosen or drawn yet), and every callback at start is a request plus a render before the page settles.
+    @app.callback(Output("form-photos-field", "hidden"), Input("form-kind", "data"), prevent_initial_call=True)
     def photos_only_for_reports(kind):
         return kind != "maengelmeldung"
 
-    @app.callback(Output("form-photos-hint", "children"), Input("lang", "data"))
+    @app.callback(Output("form-photos-hint", "children"), Input("lang", "data"), prevent_initial_call=True)
     def photo_hint(lang):
-        return t("photos.hint", lang, mb=PhotoSettings().max_file_bytes // 1_000_000)
+        return _photo_hint(lang)
 
-    @app.callback(Output("form-photos-list", "children"), Input("form-photos", "filename"), Input("lang", "data"))
+    @app.callback(
+        Output("form-photos-list", "children"),
+        Input("form-photos", "filename"),
+        Input("lang", "data"),
+        prevent_initial_call=True,
+    )
     def chosen(names, lang):
         names = names if isinstance(names, list) else [names] if names else []
         if not names:
@@ -236,6 +248,7 @@ def register(app, client: ApiClient) -> None:
         Input("edit", "geojson"),
         Input("form-centre", "data"),
         Input("lang", "data"),
+        prevent_initial_call=True,
     )
     def reported_already(kind, category, geojson, centre, lang):
         from ui.contribute import drawn_geometry

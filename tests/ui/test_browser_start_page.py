@@ -103,3 +103,19 @@ def test_staff_views_are_mounted_on_first_showing_in_the_page_language(browser, 
         20,
         message="dashboard in German",
     )
+
+
+def test_a_link_with_a_reference_number_opens_the_lookup_with_it(browser, ui_server):
+    """The link in a notification mail (``/?reference=…``) opens "Stand meiner Stellungnahme" with the number; a
+    page without it leaves the lookup closed and sends no request for it."""
+    browser.get(ui_server.url + "/?reference=LGH-2026-0042")
+    wait_until(
+        lambda: browser.find_element(By.ID, "lookup-reference").get_attribute("value") == "LGH-2026-0042",
+        30,
+        message="number in the lookup field",
+    )
+    assert browser.find_element(By.ID, "lookup-details").get_attribute("open") is not None
+    browser.get(ui_server.url + "/")
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#app-root #lookup-details"), 30, message="page")
+    assert browser.find_element(By.ID, "lookup-details").get_attribute("open") is None
+    assert browser.find_element(By.ID, "lookup-reference").get_attribute("value") == ""
