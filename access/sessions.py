@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from access.oidc import Oidc
 
 COOKIE = "bgis_session"
+#: Beside the session cookie, readable by the page's script and no credential: "a staff session may exist here",
+#: so a citizen's page never asks the server whether it shows staff tools (ui/studio.py's sign-in gate).
+STAFF_HINT_COOKIE = "bgis_staff"
 LOGIN_COOKIE = "bgis_login"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
@@ -177,10 +180,20 @@ def set_session_cookie(response, session_id: str, settings: AccessSettings) -> N
         samesite="Lax",
         secure=settings.secure_cookies,
     )
+    response.set_cookie(
+        STAFF_HINT_COOKIE,
+        "1",
+        max_age=int(settings.max_seconds),
+        path="/",
+        httponly=False,
+        samesite="Lax",
+        secure=settings.secure_cookies,
+    )
 
 
 def clear_session_cookie(response, settings: AccessSettings) -> None:
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Lax", secure=settings.secure_cookies)
+    response.delete_cookie(STAFF_HINT_COOKIE, path="/", samesite="Lax", secure=settings.secure_cookies)
 
 
 def set_login_cookie(response, login_id: str, settings: AccessSettings) -> None:

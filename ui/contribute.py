@@ -393,25 +393,11 @@ def register(app, client: ApiClient, settings) -> None:
         Input("form-link", "data"),
         Input("form-feedback", "children"),
         State("catalog", "data"),
+        prevent_initial_call=True,  # the first state comes with the layout (start_state)
     )
     def phase_hint(selection, kind, lang, link, _feedback, catalog):
-        """Say before anyone writes whether this plan takes their contribution now; if not, the button is off.
-
-        The API decides in the end (and refuses with a message); this only spares writing in vain.
-        """
         target = _target(selection, shared_catalog(client).resolve(catalog)) if "link" in (link or []) else None
-        if kind == "maengelmeldung":
-            return "", "hint", False, None
-        if target and target.get("plan_id"):
-            proc = procedure_info.current(procedure_info.fetch(client, target["plan_id"]))
-            text = procedure_info.sentence(proc, lang, kind=kind)
-        else:  # not about a plan: only a general procedure (no plans, no variant) takes it
-            general = [p for p in procedure_info.fetch(client) if not p.get("plan_ids") and not p.get("scenario_id")]
-            proc = procedure_info.current(general)
-            text = procedure_info.sentence(proc, lang, kind=kind) if proc else t("form.general_closed", lang)
-        if procedure_info.accepts(proc, kind):
-            return text, "hint procedure-open", False, None
-        return text, "msg warn", True, text
+        return phase_state(client, target, kind, lang)
 
     @app.callback(
         Output("mine-list", "children"),
@@ -660,6 +646,33 @@ def statement_state(found: dict, lang: str) -> html.Div:
             )
         )
     return html.Div(lines, className="statement-state")
+
+
+def phase_state(client: ApiClient, target: dict | None, kind: str | None, lang: str) -> tuple:
+    """(sentence, its class, submit disabled, the button's title): whether the plan (or, without one, a general
+    procedure) takes this kind of contribution now; if not, the button is off. The API decides in the end (and
+    refuses with a message); this only spares writing in vain."""
+    if kind == "maengelmeldung":
+        return "", "hint", False, None
+    if target and target.get("plan_id"):
+        proc = procedure_info.current(procedure_info.fetch(client, target["plan_id"]))
+        text = procedure_info.sentence(proc, lang, kind=kind)
+    else:  # not about a plan: only a general procedure (no plans, no variant) takes it
+        general = [p for p in procedure_info.fetch(client) if not p.get("plan_ids") and not p.get("scenario_id")]
+        proc = procedure_info.current(general)
+        text = procedure_info.sentence(proc, lang, kind=kind) if proc else t("form.general_closed", lang)
+    if procedure_info.accepts(proc, kind):
+        return text, "hint procedure-open", False, None
+    return text, "msg warn", True, text
+
+
+def start_state(client: ApiClient, lang: str = "de") -> dict[str, dict]:
+    """The form as it first shows (nothing selected, a comment): for the page's first layout (ui.layout)."""
+    text, css, disabled, title = phase_state(client, None, KINDS[0], lang)
+    return {
+        "form-phase-status": {"children": text, "className": css},
+        "form-submit": {"disabled": disabled, "title": title},
+    }
 
 
 def _target_name(target: dict, selection: dict | None, catalog: dict | None, lang: str) -> str:

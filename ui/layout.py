@@ -40,9 +40,9 @@ TABS = ("map", "3d", "list", "dashboard", "admin", "studio")
 #: The 3D view and the list are among them: mounted at start they were 150 of the page's 480 components and 10
 #: of its start-up callbacks, for views a citizen opens later or never.
 LAZY_VIEWS = ("3d", "list", "dashboard", "admin", "studio")
-#: Parts of a lazy view that a start-up callback writes to, kept (emptied) in its shell: the studio's
-#: sign-in gate hides the studio tab from citizens and writes to both.
-SHELL_KEEPS = {"studio": ("studio-signin", "studio-body")}
+#: Parts of a lazy view that a start-up callback uses, kept (emptied) in its shell: the studio's sign-in gate
+#: (asked for by its store where a staff session may exist) shows the studio tab to planners and writes to both.
+SHELL_KEEPS = {"studio": ("studio-gate-check", "studio-signin", "studio-body")}
 
 
 #: Each view's section for (api_url, lang), in TABS order.
@@ -88,7 +88,8 @@ def _shell(key: str, section: html.Section) -> html.Section:
     """The section without its contents: id, role, labels and classes stay, so tabs and links find it."""
     kept = [child for child in section.children if getattr(child, "id", None) in SHELL_KEEPS.get(key, ())]
     for child in kept:
-        child.children = []
+        if "children" in child._prop_names:  # a store has none
+            child.children = []
     section.children = kept
     return section
 
@@ -159,6 +160,7 @@ class StartLayout:
         return {
             "catalog": {"data": summary},
             **map_view.start_state(self.client, self.settings, catalog, summary, view),
+            **contribute.start_state(self.client),
         }
 
     def tree(self, view: str | None = None) -> tuple[dict, bool]:

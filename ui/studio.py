@@ -168,6 +168,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
             dcc.Store(id="studio-sun-points", data=[]),
             dcc.Store(id="studio-sun"),
             dcc.Store(id="studio-deck-fitted"),
+            dcc.Store(id="studio-gate-check"),
             html.Div(
                 id="studio-signin",
                 className="studio-signin",
@@ -859,13 +860,25 @@ def register(app, client, settings) -> None:
     register_choice_group(app, "studio-bauweise")
     _register_buildings_and_sun(app, client, settings)
 
+    # The layout is a citizen's (no studio tab, the sign-in note); only a browser with a staff session's hint
+    # cookie (access/sessions.py) asks the server whether it is a planner's.
+    app.clientside_callback(
+        """function (_path) {
+            var staff = document.cookie.split(";").some(function (c) { return c.trim().indexOf("bgis_staff=") === 0; });
+            return staff ? Date.now() : window.dash_clientside.no_update;
+        }""",
+        Output("studio-gate-check", "data"),
+        Input("url", "pathname"),
+    )
+
     @app.callback(
         Output("tab-studio", "hidden"),
         Output("studio-signin", "hidden"),
         Output("studio-body", "hidden"),
-        Input("url", "pathname"),
+        Input("studio-gate-check", "data"),
+        prevent_initial_call=True,
     )
-    def gate(_path):
+    def gate(_asked):
         from access.viewer import current_viewer
 
         planner = current_viewer().is_planner

@@ -50,6 +50,13 @@ def test_planner_signs_in_through_the_provider(staff_server):
     assert {"httponly", "path", "samesite", "max-age"} <= flags and "secure" not in flags
     assert "SameSite=Lax" in session_cookie and "Path=/;" in session_cookie + ";"
     assert any(c.startswith("bgis_login=;") for c in cookies)  # the sign-in's own cookie is cleared
+    # beside it a hint the page's script may read (no credential): "ask whether staff tools show"
+    hint = next(c for c in cookies if c.startswith("bgis_staff="))
+    assert (
+        hint.startswith("bgis_staff=1;")
+        and "httponly" not in hint.lower()
+        and session_cookie.split(";")[0][12:] not in hint
+    )
     # /api/me: who, which role, how; never cached
     assert sign.final.status_code == 200 and sign.final.headers["Cache-Control"] == "no-store"
     me = sign.final.json()
@@ -134,6 +141,7 @@ def test_sign_out_ends_the_session(staff_server):
     r = sign.http.post(f"{staff_server.url}/auth/logout", headers=csrf, timeout=TIMEOUT)
     assert r.status_code == 200 and r.json() == {"signed_in": False}
     assert any(c.startswith("bgis_session=;") for c in set_cookie_headers(r))  # the cookie is cleared
+    assert any(c.startswith("bgis_staff=;") for c in set_cookie_headers(r))  # and its hint
     assert sign.http.cookies.get("bgis_session") is None
     assert not any(
         row["id"] == hashlib.sha256(b"buergergis-session:" + cookie.encode()).hexdigest()

@@ -126,11 +126,12 @@ def sign_in_staff(driver, server, role: str = "planner", name: str = "Test Planu
     if store is None:
         pytest.skip("signing in needs the portal's store (not with BUERGERGIS_UI_URL)")
     from access.db import Db
-    from access.sessions import COOKIE, Sessions
+    from access.sessions import COOKIE, STAFF_HINT_COOKIE, Sessions
     from access.settings import AccessSettings
 
     session_id, _ = Sessions(Db(store), AccessSettings()).create(f"test-{role}", name, "", role)
     driver.add_cookie({"name": COOKIE, "value": session_id, "path": "/", "httpOnly": True, "sameSite": "Lax"})
+    driver.add_cookie({"name": STAFF_HINT_COOKIE, "value": "1", "path": "/", "sameSite": "Lax"})
 
 
 #: Collects every CSP violation of a page (the event fires for blocked scripts, styles, images, eval, workers);
