@@ -401,13 +401,14 @@ def register(app, client: ApiClient, settings) -> None:
 
     @app.callback(
         Output("mine-list", "children"),
-        Input("author-secret", "data"),
-        Input("contributions-version", "data"),
+        Input("contributions-version", "data"),  # every sending (and deleting) counts it up
         Input("lang", "data"),
         Input("mine-summary", "n_clicks"),
+        # the secret as kept: read from the browser's storage as the page loads, which is no reason to ask
+        State("author-secret", "data"),
         prevent_initial_call=True,  # read when opened
     )
-    def mine(secret, _version, lang, opened):
+    def mine(_version, lang, opened, secret):
         if not opened:  # read once the visitor opens the section (a click or Enter on its summary)
             return no_update
         if not secret:

@@ -82,15 +82,17 @@ def register(app, client, settings) -> None:
         Output("variant-comment-reply", "children"),
         Output("variant-comment-text", "value"),
         Output("author-secret", "data", allow_duplicate=True),
+        Output("contributions-version", "data", allow_duplicate=True),  # "Meine Beiträge" reads anew
         Input("variant-comment-submit", "n_clicks"),
         State("variant-b", "data"),
         State("variant-comment-text", "value"),
         State("variant-comment-pseudonym", "value"),
         State("author-secret", "data"),
+        State("contributions-version", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def send(clicks, b, text, pseudonym, secret, lang):
+    def send(clicks, b, text, pseudonym, secret, version, lang):
         from ui.contribute import submit
 
         if not clicks:
@@ -100,11 +102,13 @@ def register(app, client, settings) -> None:
                 html.Span(t("variants.comment.empty", lang), className="msg error", role="alert"),
                 no_update,
                 no_update,
+                no_update,
             )
         point = variant_point(client, b) if b else None
         if point is None:
             return (
                 html.Span(t("variants.comment.not_published", lang), className="msg error", role="alert"),
+                no_update,
                 no_update,
                 no_update,
             )
@@ -124,4 +128,5 @@ def register(app, client, settings) -> None:
             html.Span(message, className=f"msg {kind}", role="status" if accepted else "alert"),
             "" if accepted else no_update,
             secret,
+            (version or 0) + 1 if accepted else no_update,
         )
