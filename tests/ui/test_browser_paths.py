@@ -263,6 +263,24 @@ def test_a_like_can_be_withdrawn_and_shows_its_state(page, ui_server):
     assert stored.json()["properties"]["like_count"] == 0
 
 
+# -- the photo field belongs to Mängelmeldungen only ---------------------------------------------------------------
+
+
+def _kind_button(page, kind: str):
+    return page.find_element(By.CSS_SELECTOR, f"button[id*='\"type\":\"choice-form-kind\"'][id*='\"{kind}\"']")
+
+
+def test_the_photo_field_shows_for_a_defect_report_only(page):
+    """Its element carried ``hidden`` while a class made it a flex box: comments showed "Fotos auswählen"."""
+    show_view(page, "map")
+    field = page.find_element(By.ID, "form-photos-field")
+    assert not field.is_displayed()
+    _kind_button(page, "maengelmeldung").click()
+    wait_until(lambda: page.find_element(By.ID, "form-photos-field").is_displayed(), 10, message="photo field shown")
+    _kind_button(page, "kommentar").click()
+    wait_until(lambda: not page.find_element(By.ID, "form-photos-field").is_displayed(), 10, message="hidden again")
+
+
 # -- on a phone: a sent contribution clears the drawing and shows its receipt -------------------------------------
 
 
