@@ -657,19 +657,30 @@ def phase_state(client: ApiClient, target: dict | None, kind: str | None, lang: 
         return "", "hint", False, None
     if target and target.get("plan_id"):
         proc = procedure_info.current(procedure_info.fetch(client, target["plan_id"]))
-        text = procedure_info.sentence(proc, lang, kind=kind)
-    else:  # not about a plan: only a general procedure (no plans, no variant) takes it
-        general = [p for p in procedure_info.fetch(client) if not p.get("plan_ids") and not p.get("scenario_id")]
-        proc = procedure_info.current(general)
-        text = procedure_info.sentence(proc, lang, kind=kind) if proc else t("form.general_closed", lang)
+        return _phase(proc, procedure_info.sentence(proc, lang, kind=kind), kind)
+    return general_phase(procedure_info.fetch(client), kind, lang)
+
+
+def general_phase(procedures: list[dict], kind: str | None, lang: str) -> tuple:
+    """:func:`phase_state` for a contribution about no plan: only a general procedure (no plans, no variant)
+    among ``procedures`` takes it."""
+    general = [p for p in procedures if not p.get("plan_ids") and not p.get("scenario_id")]
+    proc = procedure_info.current(general)
+    return _phase(
+        proc, procedure_info.sentence(proc, lang, kind=kind) if proc else t("form.general_closed", lang), kind
+    )
+
+
+def _phase(proc: dict | None, text: str, kind: str | None) -> tuple:
     if procedure_info.accepts(proc, kind):
         return text, "hint procedure-open", False, None
     return text, "msg warn", True, text
 
 
-def start_state(client: ApiClient, lang: str = "de") -> dict[str, dict]:
-    """The form as it first shows (nothing selected, a comment): for the page's first layout (ui.layout)."""
-    text, css, disabled, title = phase_state(client, None, KINDS[0], lang)
+def start_state(procedures: list[dict], lang: str = "de") -> dict[str, dict]:
+    """The form as it first shows (nothing selected, a comment): for the page's first layout (ui.layout), from the
+    procedures the start view has read."""
+    text, css, disabled, title = general_phase(procedures, KINDS[0], lang)
     return {
         "form-phase-status": {"children": text, "className": css},
         "form-submit": {"disabled": disabled, "title": title},

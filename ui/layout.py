@@ -27,7 +27,7 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from dash._utils import to_json
 from dash.development.base_component import Component
 
-from ui import admin, contribute, dashboard, legal, listview, plan_panel, studio, view3d
+from ui import admin, contribute, dashboard, legal, listview, plan_panel, procedure_info, studio, view3d
 from ui import map as map_view
 from ui.api import api_path, portal_path
 from ui.catalog import shared_catalog
@@ -157,10 +157,11 @@ class StartLayout:
         shared = shared_catalog(self.client)
         summary = shared.refresh()
         catalog = shared.resolve(summary)
+        procedures = procedure_info.fetch(self.client)  # read once: the sidebar's list and the form's state
         return {
             "catalog": {"data": summary},
-            **map_view.start_state(self.client, self.settings, catalog, summary, view),
-            **contribute.start_state(self.client),
+            **map_view.start_state(self.client, self.settings, catalog, summary, view, procedures),
+            **contribute.start_state(procedures),
         }
 
     def tree(self, view: str | None = None) -> tuple[dict, bool]:

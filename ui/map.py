@@ -866,7 +866,9 @@ def fitted_view(bbox) -> dict:
     return {"bounds": bbox, "center": [middle, (west + east) / 2], "zoom": ...}
 
 
-def start_state(client, settings, catalog: dict, summary: dict, view: str | None, lang: str = "de") -> dict:
+def start_state(
+    client, settings, catalog: dict, summary: dict, view: str | None, procedures: list[dict], lang: str = "de"
+) -> dict:
     """The map view as it first shows, for the page's first layout (``ui.layout.StartLayout``):
     ``{component id: {prop: value}}``.
 
@@ -874,8 +876,8 @@ def start_state(client, settings, catalog: dict, summary: dict, view: str | None
     the open procedures, the list of plans, the legend of the plans' contents, the OSM credit — comes with the
     layout, so the shapes load the moment Leaflet mounts and nothing in the sidebar moves when answers
     arrive. A page opened on another view (``?view=3d``) leaves the hidden map's layers for when it is shown.
+    ``procedures`` are the API's (``ui.procedure_info.fetch``), read once for the whole first layout.
     """
-    from ui import procedure_info
     from ui.catalog import plan_label
 
     basemap = configured_basemap()
@@ -884,7 +886,7 @@ def start_state(client, settings, catalog: dict, summary: dict, view: str | None
     if summary.get("bbox"):  # the map opens on the plans' extent (no flight from a default view)
         state["map"] = fitted_view(summary["bbox"])
     names = {p["id"]: plan_label(p) for p in catalog.get("plans", [])}
-    state["open-procedures"] = {"children": open_procedures_block(procedure_info.fetch(client), names, lang)}
+    state["open-procedures"] = {"children": open_procedures_block(procedures, names, lang)}
     state["plan-results"] = {"children": plan_list(catalog, "", lang)}
     classes = catalog.get("xplan_classes", [])
     state["legend"] = {"children": [legend(lang), plan_legend(classes, lang)]}

@@ -1003,10 +1003,14 @@ def test_the_first_layout_carries_the_start_view():
     """Extent, layers, procedures, plan list, hints and credit: no callback has to run before the plans show."""
     from settings import Settings
     from ui import map as map_view
+    from ui import procedure_info
 
     catalog = {"plans": [{"id": "P1", "label": "LA 22"}], "xplan_classes": []}
     summary = {"bbox": [[53.66, 10.0], [53.68, 10.02]], "has_contributions": True}
-    state = map_view.start_state(_StartClient(), Settings(public_url="http://127.0.0.1:1"), catalog, summary, None)
+    procedures = procedure_info.fetch(_StartClient())
+    state = map_view.start_state(
+        _StartClient(), Settings(public_url="http://127.0.0.1:1"), catalog, summary, None, procedures
+    )
     assert state["map"]["zoom"] is ... and state["map"]["bounds"] == summary["bbox"]  # fitted, no flight
     lat, lon = state["map"]["center"]
     assert 53.67 < lat < 53.6701 and lon == pytest.approx(10.01)  # Leaflet's centre: the middle in Web Mercator
@@ -1019,7 +1023,9 @@ def test_the_first_layout_carries_the_start_view():
     text = str(state["open-procedures"]["children"]) + str(state["plan-results"]["children"])
     assert "LA 22" in text and "Beteiligung läuft" in text
     # a link to another view: the hidden map's layers wait until the map is shown
-    other = map_view.start_state(_StartClient(), Settings(public_url="http://127.0.0.1:1"), catalog, summary, "3d")
+    other = map_view.start_state(
+        _StartClient(), Settings(public_url="http://127.0.0.1:1"), catalog, summary, "3d", procedures
+    )
     assert not [key for key in other if key.startswith("grp-")] and "map-layers-loaded" not in other
 
 
