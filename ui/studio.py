@@ -26,6 +26,7 @@ from dash.exceptions import PreventUpdate
 from deckgl_dash import DeckGL
 from deckgl_dash.layers import GeoJsonLayer, ScatterplotLayer
 
+from access.sessions import STAFF_HINT_COOKIE
 from ui.api import ApiError, portal_path
 from ui.catalog import plan_label, shared_catalog
 from ui.controls import choice_buttons, choice_group, register_choice_group
@@ -864,9 +865,9 @@ def register(app, client, settings) -> None:
     # cookie (access/sessions.py) asks the server whether it is a planner's.
     app.clientside_callback(
         """function (_path) {
-            var staff = document.cookie.split(";").some(function (c) { return c.trim().indexOf("bgis_staff=") === 0; });
+            var staff = document.cookie.split(";").some(function (c) { return c.trim().indexOf(HINT) === 0; });
             return staff ? Date.now() : window.dash_clientside.no_update;
-        }""",
+        }""".replace("HINT", f'"{STAFF_HINT_COOKIE}="'),
         Output("studio-gate-check", "data"),
         Input("url", "pathname"),
     )
