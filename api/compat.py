@@ -42,6 +42,7 @@ constructor are unchanged (they are Python either way), so it reads the same val
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -325,7 +326,7 @@ class _ClientErrorsAsNotes:
     def filter(self, record) -> bool:
         status = getattr(_ANSWERING, "status", None)
         if record.funcName == "get_exception" and status is not None and status < 500:
-            record.levelno, record.levelname = 20, "INFO"
+            record.levelno, record.levelname = logging.INFO, "INFO"
             record.msg, record.args = f"{status}: %s", (record.getMessage(),)
             record.exc_info = record.exc_text = None
         return True
@@ -336,8 +337,6 @@ def client_errors_logged_briefly() -> None:
     being handled, a 400 for a mistyped filter as much as a 500: a public portal's log filled with tracebacks of
     other people's typos (and formatting them cost ~15 ms each). A 4xx is now one INFO line; 5xx stay as they were.
     """
-    import logging
-
     from pygeoapi.api import API
 
     original = API.get_exception

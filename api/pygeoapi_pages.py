@@ -36,6 +36,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
+from jinja2.bccache import BytecodeCache
 
 from api.headers import sha256_source
 from settings import ROOT
@@ -193,28 +194,22 @@ def request_nonce() -> str:
     return nonce
 
 
-class _CompiledTemplates:
+class _CompiledTemplates(BytecodeCache):
     """Jinja's bytecode cache in memory, shared by every environment of the process (see :func:`render_with_nonce`).
 
     A bucket's key is the template's name and file; Jinja checks the source's checksum on every load, so an
     edited template is compiled again."""
 
     def __init__(self):
-        from jinja2.bccache import BytecodeCache
+        self.code: dict[str, bytes] = {}
 
-        class Cache(BytecodeCache):
-            def __init__(self):
-                self.code: dict[str, bytes] = {}
+    def load_bytecode(self, bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
 
-            def load_bytecode(self, bucket) -> None:
-                code = self.code.get(bucket.key)
-                if code is not None:
-                    bucket.bytecode_from_string(code)
-
-            def dump_bytecode(self, bucket) -> None:
-                self.code[bucket.key] = bucket.bytecode_to_string()
-
-        self.cache = Cache()
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
 
 
 def render_with_nonce() -> None:
@@ -230,7 +225,7 @@ def render_with_nonce() -> None:
 
     if getattr(util.Environment, "_bgis_nonce", False):
         return
-    compiled = _CompiledTemplates().cache
+    compiled = _CompiledTemplates()
 
     class NonceEnvironment(Environment):
         _bgis_nonce = True
