@@ -20,13 +20,18 @@ from __future__ import annotations
 UNUSED_BUNDLES = (("dash.dash_table", "dash_table/bundle.js"),)
 
 
-def defer_3d_bundle() -> None:
-    """Mark deckgl-dash's main bundle as a dynamic resource (served on request, not in the page)."""
-    import deckgl_dash
+def _serve_on_request(module: str, bundle: str) -> None:
+    """Mark ``module``'s script ``bundle`` as a dynamic resource: served on request, no script tag in the page."""
+    import importlib
 
-    for resource in deckgl_dash._js_dist:
-        if resource.get("relative_package_path") == "deckgl_dash.min.js" and "async" not in resource:
+    for resource in importlib.import_module(module)._js_dist:
+        if resource.get("relative_package_path") == bundle and "async" not in resource:
             resource["dynamic"] = True
+
+
+def defer_3d_bundle() -> None:
+    """deckgl-dash's main bundle is served on request (assets/deck_lazy.js asks for it), not in the page."""
+    _serve_on_request("deckgl_dash", "deckgl_dash.min.js")
 
 
 #: Dash's own dependencies (React and friends) that the page goes without.
@@ -36,14 +41,10 @@ UNUSED_DEPENDENCIES = ("polyfill@",)
 def leave_out_unused_bundles() -> None:
     """Mark the bundles of :data:`UNUSED_BUNDLES` as dynamic resources (served on request, not in the page),
     and take :data:`UNUSED_DEPENDENCIES` out of the renderer's dependencies."""
-    import importlib
-
     from dash import _dash_renderer
 
     for module, bundle in UNUSED_BUNDLES:
-        for resource in importlib.import_module(module)._js_dist:
-            if resource.get("relative_package_path") == bundle:
-                resource["dynamic"] = True
+        _serve_on_request(module, bundle)
     for dependency in _dash_renderer._js_dist_dependencies:
         for key in ("relative_package_path", "external_url"):
             for mode, paths in (dependency.get(key) or {}).items():
