@@ -24,7 +24,6 @@ SHARED_DATA = Path(os.environ.get("BUERGERGIS_SHARED_DATA", ROOT.parent / "share
 SAMPLE = ROOT / "data" / "sample"
 ARTIFACTS = ROOT / "test-artifacts"
 
-#: The planner token the live test servers accept.
 #: Staff tokens of the test servers: long and irregular, as the servers' start-up check (access/tokens.py) demands
 #: of every deployment; known to the tests only.
 PLANNER_TOKEN = "test-planner-Zq8vR2mXk7LpT4wNc9Hb3Ys6"
