@@ -28,6 +28,7 @@ CHROME_FLAGS = (
     "--disable-dev-shm-usage",
     "--window-size=1440,900",
     "--lang=de-DE",
+    "--disable-gpu-compositing",
 )
 
 
