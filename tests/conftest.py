@@ -7,8 +7,10 @@ unless BUERGERGIS_REQUIRE_POSTGIS=1 (set by ./dev test, so CI never skips silent
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +33,13 @@ MODERATOR_TOKEN = "test-moderator-Wj5dK8nQr3VyB6tLm2Px9Gf4"
 
 
 def pytest_configure(config):
+    global _templates_folder
     ARTIFACTS.mkdir(exist_ok=True)
+    from tests.xdist_units import FOLDER_KEY
+
+    # the demo stores' templates lie in the run's folder, which every worker knows (see demo_store)
+    workerinput = getattr(config, "workerinput", None)
+    _templates_folder = Path(workerinput[FOLDER_KEY]) if workerinput else _units_folder(config)
 
 
 def pytest_unconfigure(config):
@@ -151,6 +159,63 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _ForkedProcess:
+    """The part of ``subprocess.Popen`` LiveServer uses, for a portal forked by tests/forkserver.py (which reaps
+    it: once it has ended, the process id is gone; its exit status is in its log, not here)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return 0
+        return None
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"portal {self.pid}", timeout or 0)
+            time.sleep(0.05)
+        return 0
+
+    def _signal(self, number: int) -> None:
+        try:
+            os.kill(self.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+
+_forkserver: subprocess.Popen | None = None
+
+
+def _forked_portal(env: dict, log: Path) -> _ForkedProcess:
+    """``python -m commands.serve`` with ``env``, forked by this worker's portal factory (tests/forkserver.py,
+    started on first use)."""
+    global _forkserver
+    if _forkserver is None or _forkserver.poll() is not None:
+        _forkserver = subprocess.Popen(
+            [sys.executable, "-m", "tests.forkserver"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    request = {"module": "commands.serve", "args": [], "env": env, "cwd": str(ROOT), "log": str(log)}
+    _forkserver.stdin.write(json.dumps(request) + "\n")
+    _forkserver.stdin.flush()
+    return _ForkedProcess(int(_forkserver.stdout.readline()))
+
+
 class LiveServer:
     """``python -m commands.serve`` in a subprocess (pygeoapi reads one config per process).
 
@@ -178,26 +243,28 @@ class LiveServer:
             **(extra_env or {}),
         }
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
-        command = [sys.executable, "-m", "commands.serve"]
-        if workers:
-            env["BUERGERGIS_UI"] = "1" if ui else "0"
-            command = [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "-w",
-                str(workers),
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
-                "--preload",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "--access-logfile",
-                str(data_dir / "access.log"),
-                "--access-logformat",
-                "%(p)s %(m)s %(U)s %(s)s",
-                "commands.portal:create_app()",
-            ]
+        if not workers:
+            self.proc = _forked_portal(env, data_dir / "server.log")
+            self._wait()
+            return
+        env["BUERGERGIS_UI"] = "1" if ui else "0"
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "--preload",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--access-logfile",
+            str(data_dir / "access.log"),
+            "--access-logformat",
+            "%(p)s %(m)s %(U)s %(s)s",
+            "commands.portal:create_app()",
+        ]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 
@@ -224,18 +291,130 @@ class LiveServer:
         self.log.close()
 
 
-def import_demo_plans(url: str, raster_dir: Path) -> None:
-    """Create the schema at ``url`` and import just the demo plans (no buildings)."""
-    from commands.demo import demo_plan_files
-    from layers.importing import import_xplan_files
+# -- demo stores: each kind is imported once per session and copied for every fixture that asks for it -----------
+#
+# Reading and checking the XPlanGML files is most of a fixture's set-up (1-2 s of CPU each, some 30 fixtures a run).
+# A GeoPackage template is one file shared by the xdist workers (made under a file lock by the first that needs it);
+# PostGIS copies a database with CREATE DATABASE ... TEMPLATE inside the worker's own cluster.
+
+#: kind -> what the store holds: "plans" just the demo plans; "demo" what ``./dev demo`` loads (plans, synthetic
+#: buildings, the two stored variants, the open procedure); "berlin" that plus the real Berlin CityGML buildings.
+DEMO_KINDS = ("plans", "demo", "berlin")
+_templates_folder: Path | None = None
+_postgis_templates: dict[str, tuple[str, Path]] = {}
+
+
+def _templates() -> Path:
+    global _templates_folder
+    if _templates_folder is None:
+        _templates_folder = Path(tempfile.mkdtemp(prefix="buergergis-templates-"))
+    return _templates_folder
+
+
+def _build_demo(kind: str, url: str, data_dir: Path) -> None:
+    from commands.demo import demo_plan_files, load_demo
+    from layers.importing import import_layer_frames, import_xplan_files
+    from settings import Settings
     from store.base import open_store
 
-    store = open_store(url)
-    try:
-        store.create_schema()
-        import_xplan_files(store, demo_plan_files(), raster_dir=raster_dir)
-    finally:
-        store.close()
+    if kind == "plans":
+        store = open_store(url)
+        try:
+            store.create_schema()
+            import_xplan_files(store, demo_plan_files(), raster_dir=data_dir / "rasters")
+        finally:
+            store.close()
+        return
+    load_demo(Settings(store=url, data_dir=data_dir))
+    if kind == "berlin":
+        from layers.citygml import read_citygml
+
+        store = open_store(url)
+        try:
+            for path in sorted((SHARED_DATA / "citygml-berlin-mitte").glob("*.gml")):
+                import_layer_frames(store, read_citygml(path, epsg=store.epsg), source=f"citygml:{path.name}")
+        finally:
+            store.close()
+
+
+def _geopackage_template(kind: str) -> Path:
+    """The template's folder (``store.gpkg`` and ``rasters/``), made by the first worker that asks for it."""
+    import fcntl
+    import sqlite3
+
+    folder = _templates() / f"demo-{kind}"
+    with open(_templates() / f"demo-{kind}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "ready").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            _build_demo(kind, str(folder / "store.gpkg"), folder)
+            with sqlite3.connect(folder / "store.gpkg") as conn:  # one self-contained file to copy
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            (folder / "ready").touch()
+    return folder
+
+
+def _postgis_template(url: str, kind: str) -> tuple[str, Path]:
+    """(database name, folder of its plan images) of the template in the cluster of ``url``; made once per worker
+    and cluster, and nobody stays connected to it."""
+    import psycopg2
+
+    cluster = url.rsplit("/", 1)[0]
+    if (cluster, kind) not in _postgis_templates:
+        name = f"template_demo_{kind}"
+        folder = _templates() / f"postgis-{kind}-{os.getpid()}-{len(_postgis_templates)}"
+        folder.mkdir()
+        admin = psycopg2.connect(f"{cluster}/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"')
+        admin.close()
+        with psycopg2.connect(f"{cluster}/{name}") as conn, conn.cursor() as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.close()
+        _build_demo(kind, f"{cluster}/{name}", folder)
+        _postgis_templates[(cluster, kind)] = (name, folder)
+    return _postgis_templates[(cluster, kind)]
+
+
+def demo_store(kind: str, url: str, raster_dir: Path) -> None:
+    """Make the store at ``url`` (a GeoPackage path, or a database of a local PostGIS cluster: replaced) hold the
+    demo ``kind`` (DEMO_KINDS), its plan images under ``raster_dir``; copied from the kind's template."""
+    import psycopg2
+
+    assert kind in DEMO_KINDS, kind
+    if not url.startswith("postgresql"):
+        template = _geopackage_template(kind)
+        shutil.copyfile(template / "store.gpkg", url)
+    else:
+        name, template = _postgis_template(url, kind)
+        cluster, database = url.rsplit("/", 1)
+        admin = psycopg2.connect(f"{cluster}/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            cur.execute(f'CREATE DATABASE "{database}" TEMPLATE "{name}"')
+        admin.close()
+    if (template / "rasters").is_dir():
+        shutil.copytree(template / "rasters", raster_dir, dirs_exist_ok=True)
+
+
+def import_demo_plans(url: str, raster_dir: Path) -> None:
+    """The store at ``url`` holds just the demo plans (no buildings), their images under ``raster_dir``."""
+    demo_store("plans", url, raster_dir)
+
+
+def load_demo_store(store_url: str, data_dir: Path) -> None:
+    """The demo (plans, buildings, variants, procedure) plus the real Berlin CityGML buildings, as the API tests
+    expect them."""
+    demo_store("berlin", store_url, data_dir / "rasters")
+
+
+def load_demo_copy(store_url: str, data_dir: Path) -> None:
+    """What ``./dev demo`` loads (``commands.demo.load_demo``) into the store at ``store_url``."""
+    demo_store("demo", store_url, data_dir / "rasters")
 
 
 def store_with_demo_plans(request, tmp_path: Path) -> str:
@@ -245,23 +424,6 @@ def store_with_demo_plans(request, tmp_path: Path) -> str:
     return url
 
 
-def load_demo_store(store_url: str, data_dir: Path) -> None:
-    """The demo plans plus the real Berlin CityGML buildings, as the API tests expect them."""
-    from commands.demo import load_demo
-    from layers.citygml import read_citygml
-    from layers.importing import import_layer_frames
-    from settings import Settings
-    from store.base import open_store
-
-    load_demo(Settings(store=store_url, data_dir=data_dir))
-    store = open_store(store_url)
-    try:
-        for path in sorted((SHARED_DATA / "citygml-berlin-mitte").glob("*.gml")):
-            import_layer_frames(store, read_citygml(path, epsg=store.epsg), source=f"citygml:{path.name}")
-    finally:
-        store.close()
-
-
 @pytest.fixture(scope="session", params=["geopackage", "postgis"])
 def api_server(request, tmp_path_factory):
     """A live server over the demo data, once per store backend."""
@@ -269,8 +431,7 @@ def api_server(request, tmp_path_factory):
     if request.param == "geopackage":
         store = str(data_dir / "store.gpkg")
     else:
-        postgis = request.getfixturevalue("postgis")
-        store = postgis.url
+        store = fresh_postgis_database(request.getfixturevalue("postgis"))
     load_demo_store(store, data_dir)
     server = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0"})  # the UI has its own tests
     server.backend = request.param

@@ -16,7 +16,7 @@ import re
 import pytest
 import requests
 
-from tests.conftest import SHARED_DATA, LiveServer, fresh_postgis_database
+from tests.conftest import SHARED_DATA, LiveServer, fresh_postgis_database, load_demo_copy
 
 EXAMPLES = SHARED_DATA / "cql2-examples"
 
@@ -118,15 +118,12 @@ def _examples() -> list[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def both_stores(tmp_path_factory, postgis):
     """One live server per store over the demo data (plans, buildings, the two stored planning variants)."""
-    from commands.demo import load_demo
-    from settings import Settings
-
     servers = {}
     try:
         for backend in ("geopackage", "postgis"):
             data_dir = tmp_path_factory.mktemp(f"cql2-{backend}")
             store = str(data_dir / "store.gpkg") if backend == "geopackage" else fresh_postgis_database(postgis)
-            load_demo(Settings(store=store, data_dir=data_dir))
+            load_demo_copy(store, data_dir)
             servers[backend] = LiveServer(store, data_dir, extra_env={"BUERGERGIS_UI": "0"})
         yield servers
     finally:

@@ -20,7 +20,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.conftest import PLANNER_TOKEN, LiveServer, fresh_postgis_database
+from tests.conftest import PLANNER_TOKEN, LiveServer, fresh_postgis_database, load_demo_copy
 from tests.ui.conftest import screenshot, sign_in_staff, wait_until
 
 pytestmark = pytest.mark.browser
@@ -43,12 +43,9 @@ def studio_portal(request, tmp_path_factory):
     if request.param == "geopackage":
         yield request.getfixturevalue("ui_server")
         return
-    from commands.demo import load_demo
-    from settings import Settings
-
     data_dir = tmp_path_factory.mktemp("ui-studio-postgis")
     url = fresh_postgis_database(request.getfixturevalue("postgis"), "ui_studio")
-    load_demo(Settings(store=url, data_dir=data_dir))
+    load_demo_copy(url, data_dir)
     server = LiveServer(url, data_dir)
     yield server
     server.stop()
