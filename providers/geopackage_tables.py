@@ -42,6 +42,9 @@ def connection_for(path: str) -> sqlite3.Connection:
     if entry is not None and entry[1] == (stat.st_dev, stat.st_ino):
         return entry[0]
     if entry is not None:
+        # gone before reconnecting: were the reconnect to fail (the file away for a moment), the closed
+        # connection must not come back when the file does (its inode is the old one's again)
+        del pool[key]
         entry[0].close()
     try:
         conn = connect(path)
