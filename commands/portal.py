@@ -4,7 +4,7 @@ Composing the two belongs above both packages (api/ does not import ui/, ``tests
 so it lives here. ``BUERGERGIS_UI=0`` (``settings.ui``) leaves the UI out: an API-only worker pool. What
 runs it:
 
-* ``python -m commands.serve`` (``./dev demo``): one process, Werkzeug's threaded server;
+* ``python -m commands.serve`` (``./dev demo``): one process, Werkzeug's server with reused threads (``api/dev_server.py``);
 * ``./dev serve``: gunicorn's asyncio worker, ``gunicorn -k asgi --preload 'commands.portal:create_asgi_app()'``
   (``api/production.py``);
 * a city's gunicorn by hand: ``gunicorn -w 4 -k gthread --threads 4 --preload 'commands.portal:create_app()'``.

@@ -6,7 +6,7 @@ strong planner and moderator tokens for this run where none are set (printed onc
 
 ``--production`` (``./dev serve``) runs the same app under gunicorn's asyncio worker
 (``api/production.py``): several processes, and slow clients cost no thread. Without it
-one process serves with Werkzeug's threaded server (a laptop, the tests).
+one process serves with Werkzeug's server, its threads reused (``api/dev_server.py``; a laptop, the tests).
 
 Both refuse to start with a weak ``BUERGERGIS_PLANNER_TOKEN``, ``BUERGERGIS_MODERATOR_TOKEN``
 or ``BUERGERGIS_SECRET_KEY`` (shorter than 32 characters or too regular; ``access/tokens.py``).
@@ -68,11 +68,9 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app(settings)
     print(f"\n  Bürger-GIS läuft / is running:  {settings.public_url}/   (OGC API: {settings.api_url})\n", flush=True)
-    from api.headers import QuietRequestHandler  # no "Server: Werkzeug/… Python/…" banner
+    from api.dev_server import serve  # Werkzeug's server with reused threads, without its version banner
 
-    app.run(
-        host=settings.host, port=settings.port, threaded=True, use_reloader=False, request_handler=QuietRequestHandler
-    )
+    serve(app, settings.host, settings.port)
 
 
 if __name__ == "__main__":
