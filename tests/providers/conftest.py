@@ -7,6 +7,10 @@ EPSG:25832 (x≈566000, y≈5947000).
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -80,15 +84,25 @@ LINES = gpd.GeoDataFrame(
 )
 
 
-@pytest.fixture
-def gpkg_path(tmp_path):
-    """A fresh store file with the synthetic rows (per test: several tests write)."""
-    path = tmp_path / "store.gpkg"
+@pytest.fixture(scope="session")
+def gpkg_template(tmp_path_factory) -> Path:
+    """The store file with the synthetic rows, made once (its schema is most of the making)."""
+    path = tmp_path_factory.mktemp("gpkg-template") / "store.gpkg"
     with GeoPackageStore(path, epsg=EPSG) as store:
         store.create_schema()
         store.replace({"buildings": BUILDINGS}, source="synthetic:test")
         store.replace({"bp_plan": PLANS.iloc[:1], "bp_baugrenze": LINES}, plan_id="P1")
         store.replace({"bp_plan": PLANS.iloc[1:]}, plan_id="P2")
+    with sqlite3.connect(path) as conn:  # one self-contained file to copy
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def gpkg_path(tmp_path, gpkg_template):
+    """A fresh store file with the synthetic rows, a copy of the template (per test: several tests write)."""
+    path = tmp_path / "store.gpkg"
+    shutil.copyfile(gpkg_template, path)
     yield path
     close_connections()
 
