@@ -151,6 +151,7 @@ def test_the_3d_view_from_a_shared_link_with_variants_side_by_side(browser, ui_s
 
     page = browser
     script = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INSTRUMENT})["identifier"]
+    page.set_window_size(1100, 760)  # software WebGL draws every pixel on the CPU: a smaller desktop window
     try:
         page.get(ui_server.url + LINK)
         _check_tiles(page, ui_server)
@@ -165,6 +166,7 @@ def test_the_3d_view_from_a_shared_link_with_variants_side_by_side(browser, ui_s
         )
     finally:
         page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+        page.set_window_size(1440, 900)
 
 
 def _check_variants(page) -> None:
