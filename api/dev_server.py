@@ -36,6 +36,12 @@ class ReusedThreadsWSGIServer(BaseWSGIServer):
         self._lock = threading.Lock()
         self._idle: list[queue.SimpleQueue] = []  # the inboxes of idle threads, last idle first
 
+    @property
+    def idle_threads(self) -> int:
+        """How many threads wait for a connection now."""
+        with self._lock:
+            return len(self._idle)
+
     def process_request(self, request, client_address) -> None:
         with self._lock:
             inbox = self._idle.pop() if self._idle else None
