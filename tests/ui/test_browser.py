@@ -47,13 +47,16 @@ def page(browser, ui_server):
     script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_COLLECT})["identifier"]
     browser.get_log("browser")  # the console from this visit on
     browser.get(ui_server.url + "/")
-    wait_until(lambda: _count_paths(browser) > 50, 60, message="plan features drawn on the map")
+    # the plans' zones, not just the background map's streets and areas (they may come first)
+    wait_until(lambda: _count_paths(browser, WA_COLOUR) >= 5, 60, message="plan features drawn on the map")
     yield browser
     browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
 
 
-def _count_paths(driver) -> int:
-    return driver.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length")
+def _count_paths(driver, fill: str | None = None) -> int:
+    """Shapes on the map (with the fill colour ``fill``, if given)."""
+    selector = ".leaflet-map-pane path" + (f'[fill="{fill}"]' if fill else "")
+    return driver.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
 
 
 def _text(driver, css: str) -> str:
