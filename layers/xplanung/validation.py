@@ -446,22 +446,32 @@ _SCHEMAS: dict[tuple[str, str], _CompiledSchema] = {}
 _SCHEMAS_LOCK = threading.Lock()
 
 
+#: How often a compile is tried when libxml2 skipped an import the resolver was never asked for.
+COMPILE_ATTEMPTS = 3
+
+
 def _compile(version_dir: Path, schema_dir: Path) -> _CompiledSchema:
-    resolver = _OfflineResolver(version_dir, schema_dir)
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(resolver)
     start = time.perf_counter()
-    try:
-        schema = etree.XMLSchema(etree.parse(str(version_dir / "XPlanung-Operationen.xsd"), parser))
-    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as err:
-        raise SchemaUnavailable(f"{version_dir.name}: schema cannot be compiled ({err})") from None
-    if resolver.unresolved:
-        raise SchemaUnavailable(
-            f"{version_dir.name}: imports by URL without a shipped copy: " + ", ".join(sorted(set(resolver.unresolved)))
-        )
-    return _CompiledSchema(
-        schema=schema, seconds=time.perf_counter() - start, compile_log=tuple(e.message for e in schema.error_log)
-    )
+    for _ in range(COMPILE_ATTEMPTS):
+        resolver = _OfflineResolver(version_dir, schema_dir)
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        parser.resolvers.add(resolver)
+        try:
+            schema = etree.XMLSchema(etree.parse(str(version_dir / "XPlanung-Operationen.xsd"), parser))
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as err:
+            raise SchemaUnavailable(f"{version_dir.name}: schema cannot be compiled ({err})") from None
+        if resolver.unresolved:
+            raise SchemaUnavailable(
+                f"{version_dir.name}: imports by URL without a shipped copy: "
+                + ", ".join(sorted(set(resolver.unresolved)))
+            )
+        log = tuple(e.message for e in schema.error_log)
+        # libxml2's document loader is one for the whole process: lxml swaps its resolver in and out around each
+        # use, so another thread's call can leave an import of this compile without it (libxml2 then "skips the
+        # import"). A schema missing an import checks less without saying so: compile it again.
+        if not [m for m in log if "skipping the import" in m.lower()]:
+            return _CompiledSchema(schema=schema, seconds=time.perf_counter() - start, compile_log=log)
+    raise SchemaUnavailable(f"{version_dir.name}: an import was skipped while compiling: {log[-1] if log else ''}")
 
 
 def compiled_schema(version: str, schema_dir: Path | None = None) -> _CompiledSchema | None:

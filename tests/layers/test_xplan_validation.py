@@ -749,3 +749,29 @@ def test_rules_table():
     assert sum(r.id.startswith("konformitaet.") for r in v.RULES) >= 6
     for r in v.RULES:
         assert r.severity in ("error", "warning") and r.description_de and r.description_en
+
+
+def test_a_compile_that_skipped_an_import_is_made_again_and_refused_if_it_keeps_skipping(monkeypatch):
+    """libxml2's document loader is process-wide; a compile another thread disturbed is not kept."""
+    real = v.etree.XMLSchema
+    skipped = type("Entry", (), {"message": "Failed to locate a schema at location 'x'. Skipping the import."})()
+    made = []
+
+    def schema_skipping(times: int):
+        class Schema:
+            def __init__(self, doc):
+                made.append(self)
+                self.schema = real(doc)
+                self.error_log = [skipped] if len(made) <= times else list(self.schema.error_log)
+
+        return Schema
+
+    folder = v._version_dir("5.1", v.SCHEMA_DIR)
+    monkeypatch.setattr(v.etree, "XMLSchema", schema_skipping(1))
+    compiled = v._compile(folder, v.SCHEMA_DIR)
+    assert len(made) == 2 and compiled.schema is made[1] and compiled.compile_log == ()
+    made.clear()
+    monkeypatch.setattr(v.etree, "XMLSchema", schema_skipping(v.COMPILE_ATTEMPTS))
+    with pytest.raises(v.SchemaUnavailable, match="import was skipped"):
+        v._compile(folder, v.SCHEMA_DIR)
+    assert len(made) == v.COMPILE_ATTEMPTS
