@@ -301,7 +301,7 @@ class LiveServer:
 #: buildings, the two stored variants, the open procedure); "berlin" that plus the real Berlin CityGML buildings.
 DEMO_KINDS = ("plans", "demo", "berlin")
 _templates_folder: Path | None = None
-_postgis_templates: dict[str, tuple[str, Path]] = {}
+_postgis_templates: dict[tuple[str, str], tuple[str, Path]] = {}
 
 
 def _templates() -> Path:
@@ -355,6 +355,19 @@ def _geopackage_template(kind: str) -> Path:
     return folder
 
 
+def _replace_database(cluster: str, name: str, template: str | None = None) -> None:
+    """Drop the database ``name`` of ``cluster`` (a server URL without database) if it exists, and create it anew,
+    empty or as a copy of ``template``."""
+    import psycopg2
+
+    admin = psycopg2.connect(f"{cluster}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    admin.close()
+
+
 def _postgis_template(url: str, kind: str) -> tuple[str, Path]:
     """(database name, folder of its plan images) of the template in the cluster of ``url``; made once per worker
     and cluster, and nobody stays connected to it."""
@@ -365,12 +378,7 @@ def _postgis_template(url: str, kind: str) -> tuple[str, Path]:
         name = f"template_demo_{kind}"
         folder = _templates() / f"postgis-{kind}-{os.getpid()}-{len(_postgis_templates)}"
         folder.mkdir()
-        admin = psycopg2.connect(f"{cluster}/postgres")
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cur.execute(f'CREATE DATABASE "{name}"')
-        admin.close()
+        _replace_database(cluster, name)
         with psycopg2.connect(f"{cluster}/{name}") as conn, conn.cursor() as cur:
             cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         conn.close()
@@ -382,21 +390,13 @@ def _postgis_template(url: str, kind: str) -> tuple[str, Path]:
 def demo_store(kind: str, url: str, raster_dir: Path) -> None:
     """Make the store at ``url`` (a GeoPackage path, or a database of a local PostGIS cluster: replaced) hold the
     demo ``kind`` (DEMO_KINDS), its plan images under ``raster_dir``; copied from the kind's template."""
-    import psycopg2
-
     assert kind in DEMO_KINDS, kind
     if not url.startswith("postgresql"):
         template = _geopackage_template(kind)
         shutil.copyfile(template / "store.gpkg", url)
     else:
         name, template = _postgis_template(url, kind)
-        cluster, database = url.rsplit("/", 1)
-        admin = psycopg2.connect(f"{cluster}/postgres")
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{database}"')
-            cur.execute(f'CREATE DATABASE "{database}" TEMPLATE "{name}"')
-        admin.close()
+        _replace_database(*url.rsplit("/", 1), template=name)
     if (template / "rasters").is_dir():
         shutil.copytree(template / "rasters", raster_dir, dirs_exist_ok=True)
 

@@ -469,7 +469,7 @@ def _compile(version_dir: Path, schema_dir: Path) -> _CompiledSchema:
         # libxml2's document loader is one for the whole process: lxml swaps its resolver in and out around each
         # use, so another thread's call can leave an import of this compile without it (libxml2 then "skips the
         # import"). A schema missing an import checks less without saying so: compile it again.
-        if not [m for m in log if "skipping the import" in m.lower()]:
+        if not any("skipping the import" in m.lower() for m in log):
             return _CompiledSchema(schema=schema, seconds=time.perf_counter() - start, compile_log=log)
     raise SchemaUnavailable(f"{version_dir.name}: an import was skipped while compiling: {log[-1] if log else ''}")
 
