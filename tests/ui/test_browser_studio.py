@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import PLANNER_TOKEN, LiveServer, fresh_postgis_database, load_demo_copy
-from tests.ui.conftest import screenshot, sign_in_staff, wait_until
+from tests.ui.conftest import DESKTOP, screenshot, sign_in_staff, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +101,7 @@ def test_planner_builds_publishes_and_citizen_comments(browser, studio_portal):
         _citizen_comments(page, server, link)
     finally:
         page.delete_all_cookies()
-        page.set_window_size(1440, 900)
+        page.set_window_size(*DESKTOP)
         _cleanup(server)
 
 

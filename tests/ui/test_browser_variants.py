@@ -23,7 +23,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.ui.conftest import axe_violations, pixel_stats, screenshot, wait_until
+from tests.ui.conftest import DESKTOP, axe_violations, pixel_stats, screenshot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -166,7 +166,7 @@ def test_the_3d_view_from_a_shared_link_with_variants_side_by_side(browser, ui_s
         )
     finally:
         page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
-        page.set_window_size(1440, 900)
+        page.set_window_size(*DESKTOP)
 
 
 def _check_variants(page) -> None:

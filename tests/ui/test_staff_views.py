@@ -674,6 +674,8 @@ def test_a_procedure_from_opening_to_the_abwaegungstabelle(staff_portal, browser
 
         # 4. the planner writes the Abwägung in the portal
         as_staff("planner", "Paula Planer")
+        # the planner's tabs show once the screens have re-rendered for the new session
+        wait_until(lambda: page.find_element(By.ID, "admin-tab-abwaegung").is_displayed(), 20, message="planner's tabs")
         page.find_element(By.ID, "admin-tab-abwaegung").click()
         row = wait_until(
             lambda: next(r for r in page.find_elements(By.CSS_SELECTOR, "#abw-table tbody tr") if reference in r.text),
