@@ -169,6 +169,7 @@ def layout(api_url: str, lang: str = "de") -> html.Section:
             dcc.Store(id="studio-sun-points", data=[]),
             dcc.Store(id="studio-sun"),
             dcc.Store(id="studio-deck-fitted"),
+            dcc.Store(id="studio-deck-shown", data=False),
             dcc.Store(id="studio-gate-check"),
             html.Div(
                 id="studio-signin",
@@ -1673,31 +1674,62 @@ def _register_buildings_and_sun(app, client, settings) -> None:
             LOG.warning("studio sun and shadows not available: %s", err)
             return {"error": err.detail}
 
-    @app.callback(
+    # The 3D preview lies below the map and the figures: it is given its layers (and draws them) only while it is in
+    # view. Each step of an edit changes the scenario, and drawing the extruded buildings and their shadows after
+    # every one kept a planner's browser busy (WebGL, and the triangulation of every footprint in JavaScript) for a
+    # view nobody was looking at. An IntersectionObserver tells whether it is shown (another tab hides it too).
+    app.clientside_callback(
+        """function (_tab) {
+            var region = document.getElementById("studio-deck-region");
+            if (region && !region.dataset.observed && window.IntersectionObserver) {
+                region.dataset.observed = "1";
+                new IntersectionObserver(function (entries) {
+                    var shown = entries[entries.length - 1].isIntersecting;
+                    window.dash_clientside.set_props("studio-deck-shown", {data: shown});
+                }).observe(region);
+            } else if (region && !window.IntersectionObserver) {
+                return true;  // a browser without the observer draws as before
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("studio-deck-shown", "data"),
+        Input("active-tab", "data"),
+    )
+
+    app.clientside_callback(
+        """function (state, selected, sun, points, shown) {
+            var no = window.dash_clientside.no_update;
+            if (!shown) { return no; }
+            var drawn = [state, selected, sun, points];
+            var last = window.studioDeckDrawn;
+            if (last && last.every(function (v, i) { return v === drawn[i]; })) { return no; }  // back in view
+            window.studioDeckDrawn = drawn;
+            var empty = function () { return {type: "FeatureCollection", features: []}; };
+            var geo = (state && state.geojson) || {};
+            var buildings = geo.buildings || empty();
+            var chosen = new Set(selected || []);
+            var shadows = (sun && sun.shadows) || {};
+            return {
+                "studio-zones": geo.zones || empty(),
+                "studio-buildings3d": buildings,
+                "studio-selected3d": {
+                    type: "FeatureCollection",
+                    features: (buildings.features || []).filter(function (f) {
+                        return chosen.has((f.properties || {}).id);
+                    })
+                },
+                "studio-shadow-a": shadows.a || empty(),
+                "studio-shadow-b": shadows.b || empty(),
+                "studio-sun-points3d": (points || []).map(function (p) { return {position: [p[0], p[1], 1]}; })
+            };
+        }""",
         Output("studio-deck", "layerData"),
         Input("studio-state", "data"),
         Input("studio-buildings-selected", "data"),
         Input("studio-sun", "data"),
         Input("studio-sun-points", "data"),
+        Input("studio-deck-shown", "data"),
     )
-    def deck_data(state, selected, sun, points):
-        geo = (state or {}).get("geojson") or {}
-        buildings = geo.get("buildings") or _EMPTY
-        chosen = set(selected or [])
-        shadows = (sun or {}).get("shadows") or {}
-        return {
-            "studio-zones": geo.get("zones") or _EMPTY,
-            "studio-buildings3d": buildings,
-            "studio-selected3d": {
-                "type": "FeatureCollection",
-                "features": [
-                    f for f in buildings.get("features") or [] if (f.get("properties") or {}).get("id") in chosen
-                ],
-            },
-            "studio-shadow-a": shadows.get("a") or _EMPTY,
-            "studio-shadow-b": shadows.get("b") or _EMPTY,
-            "studio-sun-points3d": [{"position": [lon, lat, 1]} for lon, lat in points or []],
-        }
 
     @app.callback(
         Output("studio-deck", "initialViewState"),

@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import PLANNER_TOKEN, LiveServer, fresh_postgis_database, load_demo_copy
-from tests.ui.conftest import DESKTOP, screenshot, sign_in_staff, wait_until
+from tests.ui.conftest import DESKTOP, pixel_stats, screenshot, sign_in_staff, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -225,8 +225,15 @@ def _build_and_publish(page, server) -> str:
     )
     assert "Sonne" in _text(page, "studio-when") and "Uhr" in _text(page, "studio-when")
     screenshot(page, "studio-steps")
+    # the 3D preview is drawn once it is scrolled into view: the buildings, the new one and the shadows
     page.execute_script("document.getElementById('studio-3d-heading').scrollIntoView()")
-    screenshot(page, "studio-3d")
+    region = page.find_element(By.ID, "studio-deck-region")
+    wait_until(
+        lambda: pixel_stats(screenshot(page, "studio-3d", region))["non_background"] > 0.1,
+        30,
+        interval=1,
+        message="the 3D preview drawn once in view",
+    )
 
     # save with titles in both languages, publish: the link that opens the variant in 3D appears
     _type(page, "studio-title-en", "Storeys added in the browser")
