@@ -71,7 +71,8 @@ def test_dashboard_sign_in_moderate_sign_out(staff_server, request):
     assert _status(staff_server, cid) == "freigegeben"
     screenshot(page, "staff-signed-in")
     # sign out (a plain form post with the CSRF token): back to the public view
-    page.find_element(By.ID, "logout-btn").click()
+    # (found again on each try: the session area may re-render after the approval)
+    wait_until(lambda: page.find_element(By.ID, "logout-btn").click() or True, 10, message="the sign-out button")
     wait_until(lambda: page.find_elements(By.ID, "login-link"), 30, message="signed out")
     assert "Angemeldet" not in page.find_element(By.ID, "staff-session").text
     assert not page.find_elements(By.ID, "moderation-table")
