@@ -216,6 +216,16 @@ def _forked_portal(env: dict, log: Path) -> _ForkedProcess:
     return _ForkedProcess(int(_forkserver.stdout.readline()))
 
 
+#: How often a LiveServer chooses another port when the one it chose was taken meanwhile.
+PORT_ATTEMPTS = 3
+#: What the one-process server and gunicorn say when their port is taken.
+PORT_TAKEN = ("Address already in use", "Connection in use")
+
+
+class _PortTaken(RuntimeError):
+    """The portal could not bind the port chosen for it."""
+
+
 class LiveServer:
     """``python -m commands.serve`` in a subprocess (pygeoapi reads one config per process).
 
@@ -224,15 +234,26 @@ class LiveServer:
     """
 
     def __init__(self, store: str, data_dir: Path, extra_env: dict | None = None, workers: int = 0, ui: bool = False):
+        self.store = store
+        self.data_dir = data_dir
+        # A port free when chosen may be taken before the portal binds it (another process's outgoing connection
+        # gets it as its ephemeral port): then the portal is started again on another one.
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._start(extra_env, workers, ui)
+                return
+            except _PortTaken:
+                if attempt == PORT_ATTEMPTS:
+                    raise
+
+    def _start(self, extra_env: dict | None, workers: int, ui: bool) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.url}/oapi"
-        self.store = store
-        self.data_dir = data_dir
         env = {
             **os.environ,
-            "BUERGERGIS_STORE": store,
-            "BUERGERGIS_DATA_DIR": str(data_dir),
+            "BUERGERGIS_STORE": self.store,
+            "BUERGERGIS_DATA_DIR": str(self.data_dir),
             "BUERGERGIS_PUBLIC_URL": self.url,
             "BUERGERGIS_PORT": str(self.port),
             "BUERGERGIS_PLANNER_TOKEN": PLANNER_TOKEN,
@@ -242,9 +263,9 @@ class LiveServer:
             "BUERGERGIS_LIMIT_ENABLED": "0",
             **(extra_env or {}),
         }
-        self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
+        self.log = open(self.data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
         if not workers:
-            self.proc = _forked_portal(env, data_dir / "server.log")
+            self.proc = _forked_portal(env, self.data_dir / "server.log")
             self._wait()
             return
         env["BUERGERGIS_UI"] = "1" if ui else "0"
@@ -260,7 +281,7 @@ class LiveServer:
             "-b",
             f"127.0.0.1:{self.port}",
             "--access-logfile",
-            str(data_dir / "access.log"),
+            str(self.data_dir / "access.log"),
             "--access-logformat",
             "%(p)s %(m)s %(U)s %(s)s",
             "commands.portal:create_app()",
@@ -272,11 +293,15 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()[-3000:]}")
+                log = (self.data_dir / "server.log").read_text()
+                self.log.close()
+                if any(said in log for said in PORT_TAKEN):
+                    raise _PortTaken(f"port {self.port} taken")
+                raise RuntimeError(f"server exited: {log[-3000:]}")
             try:
                 if requests.get(f"{self.api}/?f=json", timeout=2).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.3)
         self.stop()
