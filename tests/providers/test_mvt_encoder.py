@@ -27,6 +27,12 @@ from providers.mvt_encoder import encode_columns, encode_layer
 from store import gpkg_functions
 from tests.providers.conftest import EPSG, X0, Y0
 
+#: mapbox-vector-tile, the reference encoder here, calls shapely's deprecated ``ops.transform`` once per feature
+#: (1,269 warnings a run that said nothing about our code).
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:The 'shapely\.ops\.transform\(\)' function is deprecated:DeprecationWarning:mapbox_vector_tile"
+)
+
 BOUNDS = (0.0, 0.0, 4096.0, 4096.0)
 
 
