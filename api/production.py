@@ -159,6 +159,26 @@ def create_asgi_app(settings: Settings | None = None):
     return asgi_app(create_app, settings)
 
 
+def gthread_command(app: str, workers: int, bind: str, *options: str, preload: bool = True) -> list[str]:
+    """The command line that runs the WSGI ``app`` (``module:factory()``) under gunicorn's thread worker, four
+    threads per worker, as a city may run the portal by hand (``commands/portal.py``) and the tests and
+    benchmarks run it; ``options`` (gunicorn's) come before the app. Slow clients hold its threads (above)."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        *(["--preload"] if preload else []),
+        "-b",
+        bind,
+        *options,
+        app,
+    ]
+
+
 def gunicorn_command(
     settings: Settings,
     server: ServerSettings | None = None,

@@ -377,22 +377,11 @@ def start_ours(
         "PYTHONUNBUFFERED": "1",
     }
     if gunicorn_workers:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        cmd = [
-            str(gunicorn),
-            "-w",
-            str(gunicorn_workers),
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "--preload",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "commands.portal:create_app()",
-        ]
+        from api.production import gthread_command
+
+        cmd = gthread_command(
+            "commands.portal:create_app()", gunicorn_workers, f"127.0.0.1:{port}", "--log-level", "warning"
+        )
     else:
         cmd = [sys.executable, "-m", "commands.serve"]
     server = Server(name, cmd, env, f"http://127.0.0.1:{port}/oapi/?f=json", data_dir / "server.log", cwd=cwd)
@@ -402,22 +391,12 @@ def start_ours(
 
 def start_raw_http(pg_url: str, work: Path, workers: int) -> Server:
     """The raw SQL statement behind a bare WSGI app (:mod:`benchmarks.raw_http`), under gunicorn like ours."""
+    from api.production import gthread_command
+
     port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    cmd = [
-        str(gunicorn),
-        "-w",
-        str(workers),
-        "-k",
-        "gthread",
-        "--threads",
-        "4",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "benchmarks.raw_http:app",
-    ]
+    cmd = gthread_command(
+        "benchmarks.raw_http:app", workers, f"127.0.0.1:{port}", "--log-level", "warning", preload=False
+    )
     server = Server(
         f"raw SQL via HTTP ×{workers}",
         cmd,

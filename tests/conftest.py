@@ -268,24 +268,18 @@ class LiveServer:
             self.proc = _forked_portal(env, self.data_dir / "server.log")
             self._wait()
             return
+        from api.production import gthread_command
+
         env["BUERGERGIS_UI"] = "1" if ui else "0"
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-w",
-            str(workers),
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "--preload",
-            "-b",
+        command = gthread_command(
+            "commands.portal:create_app()",
+            workers,
             f"127.0.0.1:{self.port}",
             "--access-logfile",
             str(self.data_dir / "access.log"),
             "--access-logformat",
             "%(p)s %(m)s %(U)s %(s)s",
-            "commands.portal:create_app()",
-        ]
+        )
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait()
 
