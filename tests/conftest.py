@@ -264,23 +264,23 @@ class LiveServer:
             **(extra_env or {}),
         }
         self.log = open(self.data_dir / "server.log", "w")  # noqa: SIM115 - the server writes to it until stop()
-        if not workers:
-            self.proc = _forked_portal(env, self.data_dir / "server.log")
-            self._wait()
-            return
-        from api.production import gthread_command
+        self.proc: subprocess.Popen | _ForkedProcess
+        if workers:
+            from api.production import gthread_command
 
-        env["BUERGERGIS_UI"] = "1" if ui else "0"
-        command = gthread_command(
-            "commands.portal:create_app()",
-            workers,
-            f"127.0.0.1:{self.port}",
-            "--access-logfile",
-            str(self.data_dir / "access.log"),
-            "--access-logformat",
-            "%(p)s %(m)s %(U)s %(s)s",
-        )
-        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            env["BUERGERGIS_UI"] = "1" if ui else "0"
+            command = gthread_command(
+                "commands.portal:create_app()",
+                workers,
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(self.data_dir / "access.log"),
+                "--access-logformat",
+                "%(p)s %(m)s %(U)s %(s)s",
+            )
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        else:
+            self.proc = _forked_portal(env, self.data_dir / "server.log")
         self._wait()
 
     def _wait(self, timeout: float = 90) -> None:
