@@ -41,6 +41,16 @@
     return loading;
   }
 
+  // A camera preset glides (ui/view3d.py: transitionDuration); it jumps where less motion is asked for
+  // (assets/motion.js).
+  function stillCamera(props) {
+    var view = props.initialViewState, ns = window.buergergis || {};
+    if (!view || !view.transitionDuration || !ns.reducedMotion || !ns.reducedMotion()) { return props; }
+    var still = Object.assign({}, view);
+    delete still.transitionDuration;
+    return Object.assign({}, props, {initialViewState: still});
+  }
+
   function LazyDeckGL(props) {
     var state = React.useState(null), Real = state[0], setReal = state[1];
     var failed = React.useState(false), hasFailed = failed[0], setFailed = failed[1];
@@ -71,7 +81,7 @@
       observer = {disconnect: function () { stop(); resize.disconnect(); }};
       return function () { done = true; observer.disconnect(); };
     }, []);
-    if (Real) { return React.createElement(Real, props); }
+    if (Real) { return React.createElement(Real, stillCamera(props)); }
     var english = (document.documentElement.lang || 'de').slice(0, 2) === 'en';
     var text = hasFailed ? (english ? '3D view could not be loaded. Please reload the page.'
                                     : '3D-Ansicht konnte nicht geladen werden. Bitte laden Sie die Seite neu.')

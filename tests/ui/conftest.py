@@ -19,12 +19,15 @@ from tests.conftest import ARTIFACTS, LiveServer, load_demo_store
 #: 1440 x 900 took a quarter more of Chromium's time for the same pages.
 DESKTOP = (1280, 800)
 
-#: Headless Chromium with software WebGL (deck.gl needs it) and nothing that phones home.
+#: Headless Chromium with software WebGL (deck.gl needs it) and nothing that phones home. It asks for less motion,
+#: as some visitors do: the maps jump instead of flying (assets/motion.js; the address search test checks it), which
+#: saves software rendering the frames of each flight.
 CHROME_FLAGS = (
     "--headless=new",
     "--no-sandbox",
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
+    "--force-prefers-reduced-motion",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

@@ -77,6 +77,12 @@ def test_type_an_address_pick_it_by_keyboard_and_the_map_goes_there(search_page)
     driver.switch_to.active_element.send_keys(Keys.ARROW_UP)
     chosen = driver.switch_to.active_element
     assert chosen.get_attribute("aria-label") == "Adresse: Tangstedter Landstraße 12, 22415 Hamburg"
+    # The tests' browser asks for less motion (tests/ui/conftest.py): the map jumps there in one step instead
+    # of flying (assets/motion.js), where a flight fires a zoom event for each of its frames.
+    assert driver.execute_script("return window.matchMedia('(prefers-reduced-motion: reduce)').matches")
+    driver.execute_script(
+        "window.__zoomSteps = 0; window.buergergis.citizenMap().on('zoom', () => { window.__zoomSteps += 1; });"
+    )
     chosen.send_keys(Keys.ENTER)
 
     wait_until(
@@ -90,11 +96,12 @@ def test_type_an_address_pick_it_by_keyboard_and_the_map_goes_there(search_page)
         message="the place marked",
     )
 
-    def street_level():  # the scale bar passes larger lengths while the map flies there
+    def street_level():
         scale = _map_state(driver)[0]
         return scale != before[0] and scale.endswith(" m") and int(scale.split()[0]) <= 100
 
     wait_until(street_level, 15, message="the map zoomed in to street level")
+    assert driver.execute_script("return window.__zoomSteps") == 1
     screenshot(driver, "search-address")
 
     # Escape from the list goes back to the box.
