@@ -19,15 +19,17 @@ from tests.conftest import ARTIFACTS, LiveServer, load_demo_store
 #: 1440 x 900 took a quarter more of Chromium's time for the same pages.
 DESKTOP = (1280, 800)
 
-#: Headless Chromium with software WebGL (deck.gl needs it) and nothing that phones home. It asks for less motion,
-#: as some visitors do: the maps jump instead of flying (assets/motion.js; the address search test checks it), which
-#: saves software rendering the frames of each flight.
+#: Headless Chromium with software WebGL (deck.gl needs it) and nothing that phones home. Two settings of a
+#: visitor's system that save software rendering much work: less motion (as some visitors ask for: the maps jump
+#: instead of flying, assets/motion.js; the address search test checks it), and WebGL without multisampling
+#: (SwiftShader worked on four samples per pixel; the tests look at colours, not at smooth edges).
 CHROME_FLAGS = (
     "--headless=new",
     "--no-sandbox",
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
     "--force-prefers-reduced-motion",
+    "--webgl-antialiasing-mode=none",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

@@ -225,11 +225,12 @@ def _build_and_publish(page, server) -> str:
     )
     assert "Sonne" in _text(page, "studio-when") and "Uhr" in _text(page, "studio-when")
     screenshot(page, "studio-steps")
-    # the 3D preview is drawn once it is scrolled into view: the buildings, the new one and the shadows
+    # the 3D preview is drawn once it is scrolled into view: the buildings, the new one and the shadows (about
+    # 9 % of its pixels are not background, an empty preview has none)
     page.execute_script("document.getElementById('studio-3d-heading').scrollIntoView()")
     region = page.find_element(By.ID, "studio-deck-region")
     wait_until(
-        lambda: pixel_stats(screenshot(page, "studio-3d", region))["non_background"] > 0.1,
+        lambda: pixel_stats(screenshot(page, "studio-3d", region))["non_background"] > 0.05,
         30,
         interval=1,
         message="the 3D preview drawn once in view",
