@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 import time
 
@@ -94,6 +95,22 @@ def wait_until(predicate, timeout: float = 20, interval: float = 0.25, message: 
             last_error = err
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}" + (f" (last error: {last_error})" if last_error else ""))
+
+
+def text_of(driver, css: str) -> str:
+    """The text the first element matching ``css`` shows, each line's spaces collapsed, empty lines dropped (what
+    WebDriver's ``.text`` gives, save that a table's cells are joined by one space).
+
+    Read with the browser's own ``innerText``: WebDriver's ``.text`` runs a JavaScript program that walks the
+    element's whole subtree, 170 ms of Chromium's CPU for the map and 290 ms for the page, 5 ms so.
+    """
+    from selenium.common.exceptions import NoSuchElementException
+
+    raw = driver.execute_script("const e = document.querySelector(arguments[0]); return e && e.innerText;", css)
+    if raw is None:
+        raise NoSuchElementException(css)
+    lines = (re.sub(r"[ \t]+", " ", line).strip(" ") for line in raw.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def show_view(driver, key: str, timeout: float = 10) -> None:

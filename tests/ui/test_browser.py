@@ -29,6 +29,7 @@ from tests.ui.conftest import (
     screenshot,
     show_view,
     sign_in_staff,
+    text_of,
     wait_until,
 )
 
@@ -59,10 +60,6 @@ def _count_paths(driver, fill: str | None = None) -> int:
     return driver.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
 
 
-def _text(driver, css: str) -> str:
-    return driver.find_element(By.CSS_SELECTOR, css).text
-
-
 def _click_at(driver, x: float, y: float) -> None:
     action = ActionBuilder(driver)
     action.pointer_action.move_to_location(int(x), int(y))
@@ -90,7 +87,7 @@ def test_page_loads_in_german_with_landmarks(page):
     assert page.title == "Bürger-GIS"
     assert page.execute_script("return document.documentElement.lang") == "de"
     # Dash's page, not the first paint's copy of it (inert, aria-hidden, removed once Dash has drawn the page)
-    assert _text(page, "#app-root header h1") == "Bürger-GIS"
+    assert text_of(page, "#app-root header h1") == "Bürger-GIS"
     for landmark in ("header", "nav", "main", "aside", "footer"):
         assert page.find_elements(By.CSS_SELECTOR, f"#app-root {landmark}"), landmark
     assert page.find_element(By.CSS_SELECTOR, "#app-root a.skip-link").get_attribute("href").endswith("#main")
@@ -140,16 +137,16 @@ def test_clicking_a_zone_opens_its_festsetzungen_in_plain_language(page):
     points = wait_until(find_points, 20, message="a clickable WA zone (map settled)")
     assert points, "no clickable WA zone found"
     for x, y in points[:6]:
-        before = _text(page, "#panel-body")
+        before = text_of(page, "#panel-body")
         _click_at(page, x, y)
         # the panel shows what was clicked: on with the next point soon if that has no GRZ sentence
         try:
-            wait_until(lambda before=before: _text(page, "#panel-body") not in ("", before), 8, message="a panel")
-            wait_until(lambda: GRZ_DE in _text(page, "#panel-body"), 2, message="GRZ sentence")
+            wait_until(lambda before=before: text_of(page, "#panel-body") not in ("", before), 8, message="a panel")
+            wait_until(lambda: GRZ_DE in text_of(page, "#panel-body"), 2, message="GRZ sentence")
             break
         except AssertionError:
             continue
-    body = _text(page, "#panel-body")
+    body = text_of(page, "#panel-body")
     assert "Baugebietsteilfläche".upper() in body.upper()
     assert "WA – Allgemeines Wohngebiet" in body
     assert "GRZ 0," in body and GRZ_DE in body
@@ -185,8 +182,8 @@ def test_choosing_a_plan_from_the_search_list(page):
 
     label = wait_until(click_first_result, 10, message="plan search results")
     assert "LA 22" in label
-    wait_until(lambda: label in _text(page, "#panel-heading"), 10, message="plan panel")
-    body = _text(page, "#panel-body")
+    wait_until(lambda: label in text_of(page, "#panel-heading"), 10, message="plan panel")
+    body = text_of(page, "#panel-body")
     assert "BEBAUUNGSPLAN" in body.upper() and "Festsetzungen im Überblick" in body
     # Keyboard users land on the panel heading.
     wait_until(
@@ -201,7 +198,7 @@ def test_opening_a_zone_from_the_list_view(page):
     search = page.find_element(By.ID, "list-search")
     search.send_keys("Gewerbegebiet")
     wait_until(
-        lambda: "GE – Gewerbegebiet" in _text(page, "#list-table") and "WA –" not in _text(page, "#list-table"),
+        lambda: "GE – Gewerbegebiet" in text_of(page, "#list-table") and "WA –" not in text_of(page, "#list-table"),
         10,
         message="filtered list",
     )
@@ -209,22 +206,22 @@ def test_opening_a_zone_from_the_list_view(page):
     assert table.find_element(By.TAG_NAME, "caption").text
     assert len(table.find_elements(By.CSS_SELECTOR, "th[scope=col]")) == 5
     table.find_element(By.CSS_SELECTOR, "tbody button").click()
-    wait_until(lambda: "GE – Gewerbegebiet" in _text(page, "#panel-heading"), 10, message="zone panel from list")
-    assert GRZ_DE in _text(page, "#panel-body")
+    wait_until(lambda: "GE – Gewerbegebiet" in text_of(page, "#panel-heading"), 10, message="zone panel from list")
+    assert GRZ_DE in text_of(page, "#panel-body")
     screenshot(page, "list")
 
 
 def test_switching_to_english(page):
     page.find_element(By.ID, "lang-en").click()
     wait_until(lambda: page.execute_script("return document.documentElement.lang") == "en", 10, message="lang=en")
-    wait_until(lambda: _text(page, "#tab-map") == "Map", 10, message="English tabs")
-    wait_until(lambda: GRZ_EN in _text(page, "#panel-body"), 10, message="English GRZ sentence")
-    assert "GE – Commercial area" in _text(page, "#panel-heading")
-    assert _text(page, "#tab-list") == "List"
+    wait_until(lambda: text_of(page, "#tab-map") == "Map", 10, message="English tabs")
+    wait_until(lambda: GRZ_EN in text_of(page, "#panel-body"), 10, message="English GRZ sentence")
+    assert "GE – Commercial area" in text_of(page, "#panel-heading")
+    assert text_of(page, "#tab-list") == "List"
     assert page.find_element(By.ID, "lang-en").get_attribute("aria-pressed") == "true"
     screenshot(page, "english")
     page.find_element(By.ID, "lang-de").click()
-    wait_until(lambda: _text(page, "#tab-map") == "Karte", 10, message="back to German")
+    wait_until(lambda: text_of(page, "#tab-map") == "Karte", 10, message="back to German")
 
 
 BUNDLES = (
@@ -242,8 +239,8 @@ def test_3d_view_draws_the_envelope(page):
     wait_until(lambda: page.find_elements(By.CSS_SELECTOR, "#deck-region canvas"), 15, message="deck.gl canvas")
     wait_until(
         lambda: (
-            "Bauflächen" in _text(page, "#envelope-note")
-            and not _text(page, "#envelope-note").startswith("Zulässiges Bauvolumen: 0 ")
+            "Bauflächen" in text_of(page, "#envelope-note")
+            and not text_of(page, "#envelope-note").startswith("Zulässiges Bauvolumen: 0 ")
         ),
         30,
         message="envelope computed",
@@ -279,7 +276,7 @@ def test_keyboard_users_can_take_the_map_centre_as_location(page):
     page.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.send_keys(" ")  # a keyboard press, no mouse
     status = wait_until(
-        lambda: "Kartenmitte" in _text(page, "#form-geometry-status") and _text(page, "#form-geometry-status"),
+        lambda: "Kartenmitte" in text_of(page, "#form-geometry-status") and text_of(page, "#form-geometry-status"),
         10,
         message="map centre as location",
     )
@@ -289,7 +286,7 @@ def test_keyboard_users_can_take_the_map_centre_as_location(page):
 def _submit(page, previous: str = "") -> str:
     page.find_element(By.ID, "form-submit").click()
     return wait_until(
-        lambda: _text(page, "#form-feedback") not in ("", previous) and _text(page, "#form-feedback"),
+        lambda: text_of(page, "#form-feedback") not in ("", previous) and text_of(page, "#form-feedback"),
         15,
         message="submission feedback",
     )
@@ -300,7 +297,7 @@ def test_drawing_a_point_and_submitting_it(page, ui_server):
     page.find_element(By.CSS_SELECTOR, ".leaflet-draw-draw-marker").click()
     map_box = page.find_element(By.ID, "map").rect
     _click_at(page, map_box["x"] + map_box["width"] * 0.55, map_box["y"] + map_box["height"] * 0.5)
-    wait_until(lambda: "Gezeichnet: 1" in _text(page, "#form-geometry-status"), 10, message="drawn point in the form")
+    wait_until(lambda: "Gezeichnet: 1" in text_of(page, "#form-geometry-status"), 10, message="drawn point in the form")
     page.find_element(By.ID, "form-text").send_keys(CONTRIBUTION_TEXT)
     page.find_element(By.ID, "form-pseudonym").send_keys("Nachbarin")
     feedback = _submit(page)
@@ -315,11 +312,13 @@ def test_drawing_a_point_and_submitting_it(page, ui_server):
     page.find_element(By.CSS_SELECTOR, "#lookup-details summary").click()
     page.find_element(By.ID, "lookup-reference").send_keys(reference.group(1))
     page.find_element(By.ID, "lookup-submit").click()
-    wait_until(lambda: "Stand: eingereicht" in _text(page, "#lookup-result"), 15, message="statement state")
+    wait_until(lambda: "Stand: eingereicht" in text_of(page, "#lookup-result"), 15, message="statement state")
     # ... and finds it under "Meine Beiträge", pending, with its number
     page.find_element(By.CSS_SELECTOR, "#mine-details summary").click()
     wait_until(
-        lambda: reference.group(1) in _text(page, "#mine-list") and CONTRIBUTION_TEXT[:20] in _text(page, "#mine-list"),
+        lambda: (
+            reference.group(1) in text_of(page, "#mine-list") and CONTRIBUTION_TEXT[:20] in text_of(page, "#mine-list")
+        ),
         15,
         message="my contributions",
     )
@@ -369,13 +368,13 @@ def test_contribution_appears_after_moderation(page, ui_server):
     sign_in_staff(page, ui_server)
     page.find_element(By.ID, "dash-refresh").click()
     wait_until(
-        lambda: "Angemeldet als Test Planung (Planung)" in _text(page, "#staff-session"), 20, message="signed in"
+        lambda: "Angemeldet als Test Planung (Planung)" in text_of(page, "#staff-session"), 20, message="signed in"
     )
     table = wait_until(lambda: page.find_elements(By.ID, "moderation-table"), 20, message="moderation queue")[0]
     assert_axe_clean(page, "moderation")
     row = next(r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if CONTRIBUTION_TEXT in r.text)
     row.find_element(By.XPATH, ".//button[normalize-space()='Freigeben']").click()
-    wait_until(lambda: "freigegeben" in _text(page, "#mod-feedback"), 15, message="moderation done")
+    wait_until(lambda: "freigegeben" in text_of(page, "#mod-feedback"), 15, message="moderation done")
     screenshot(page, "dashboard")
     page.delete_cookie("bgis_session")  # signed out: what follows is what every visitor sees
     # A second, hostile one arrives through the API (as any client could send it) and is approved too.
@@ -385,17 +384,19 @@ def test_contribution_appears_after_moderation(page, ui_server):
     show_view(page, "list")
     _click(page, "#list-what-buttons button:nth-child(4)")
     _clear(page.find_element(By.ID, "list-search"))
-    wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#list-table"), 20, message="approved contribution in the list")
-    assert "freigegeben" in _text(page, "#list-table")
+    wait_until(
+        lambda: CONTRIBUTION_TEXT in text_of(page, "#list-table"), 20, message="approved contribution in the list"
+    )
+    assert "freigegeben" in text_of(page, "#list-table")
     # User text is shown as text, never run as HTML.
-    wait_until(lambda: HOSTILE_TEXT in _text(page, "#list-table"), 20, message="hostile text shown literally")
+    wait_until(lambda: HOSTILE_TEXT in text_of(page, "#list-table"), 20, message="hostile text shown literally")
     assert page.execute_script("return window.__xss === undefined && !document.querySelector('img[src=\"x\"]')")
     # in the panel of its plan (with like and reply buttons),
-    wait_until(lambda: CONTRIBUTION_TEXT in _text(page, "#panel-body"), 20, message="contribution in the panel")
+    wait_until(lambda: CONTRIBUTION_TEXT in text_of(page, "#panel-body"), 20, message="contribution in the panel")
     like = page.find_element(By.CSS_SELECTOR, "#panel-body button[id*='\"type\":\"like\"']")
     assert like.text == "Zustimmen (0)"
     like.click()
-    wait_until(lambda: "Zustimmen (1)" in _text(page, "#panel-body"), 15, message="like counted")
+    wait_until(lambda: "Zustimmen (1)" in text_of(page, "#panel-body"), 15, message="like counted")
     assert_axe_clean(page, "panel-with-contribution")
     # on the map (a purple contribution marker),
     page.find_element(By.ID, "tab-map").click()

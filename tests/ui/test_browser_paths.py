@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import ARTIFACTS, PLANNER_TOKEN
-from tests.ui.conftest import axe_violations, screenshot, show_view, wait_until
+from tests.ui.conftest import axe_violations, screenshot, show_view, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +41,6 @@ def page(browser, ui_server):
     )
     yield browser
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
-def _text(driver, css: str) -> str:
-    return driver.find_element(By.CSS_SELECTOR, css).text
 
 
 def _press(driver, *keys) -> None:
@@ -181,7 +177,7 @@ def test_the_drawing_tools_and_the_footer_speak_german_and_english(page, ui_serv
     assert _draw_texts(page) == ["Fertig", "Letzten Punkt löschen", "Abbrechen"]
     box = page.find_element(By.ID, "map").rect
     ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"), 20, 20).perform()
-    tooltip = wait_until(lambda: _text(page, "#map .leaflet-draw-tooltip"), 10, message="drawing tooltip")
+    tooltip = wait_until(lambda: text_of(page, "#map .leaflet-draw-tooltip"), 10, message="drawing tooltip")
     assert tooltip == "Klicken, um die Fläche zu beginnen.", box
     _press(page, Keys.ESCAPE)
     wait_until(lambda: not _draw_texts(page), 10, message="drawing cancelled")
@@ -201,7 +197,7 @@ def test_the_drawing_tools_and_the_footer_speak_german_and_english(page, ui_serv
     wait_until(lambda: _draw_texts(page) == ["Finish", "Delete last point", "Cancel"], 10, message="English actions")
     ActionChains(page).move_to_element_with_offset(page.find_element(By.ID, "map"), 30, 30).perform()
     wait_until(
-        lambda: _text(page, "#map .leaflet-draw-tooltip") == "Click to start the line.", 10, message="English tooltip"
+        lambda: text_of(page, "#map .leaflet-draw-tooltip") == "Click to start the line.", 10, message="English tooltip"
     )
     assert page.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
     _press(page, Keys.ESCAPE)
@@ -222,14 +218,14 @@ def test_reply_to_a_zone_linked_post_while_its_plan_is_selected(page, ui_server)
     article = wait_until(lambda: _article_of(page, text), 20, message="zone-linked post in the plan's panel")
     article.find_element(By.XPATH, ".//button[normalize-space()='Antworten']").click()
     wait_until(
-        lambda: "Antwort auf" in _text(page, "#form-reply") or text[:20] in _text(page, "#form-reply"),
+        lambda: "Antwort auf" in text_of(page, "#form-reply") or text[:20] in text_of(page, "#form-reply"),
         10,
         message="reply mode",
     )
     field = page.find_element(By.ID, "form-text")
     field.send_keys("Sehe ich genauso, der Bach braucht Platz.")
     page.find_element(By.ID, "form-submit").click()
-    feedback = wait_until(lambda: _text(page, "#form-feedback"), 20, message="reply answered")
+    feedback = wait_until(lambda: text_of(page, "#form-feedback"), 20, message="reply answered")
     assert "weicht ab" not in feedback and feedback.startswith("Danke!"), feedback
     assert "msg ok" in page.find_element(By.ID, "form-feedback").get_attribute("class")
 
@@ -348,7 +344,7 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
             tool.click()
             _tap(page, page.find_element(By.ID, "map"), dx, dy)
             wait_until(
-                lambda: "Gezeichnet: 1 Objekt (Point)." in _text(page, "#form-geometry-status"),
+                lambda: "Gezeichnet: 1 Objekt (Point)." in text_of(page, "#form-geometry-status"),
                 10,
                 message=f"drawn point {attempt}",
             )
@@ -357,11 +353,11 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
             field = page.find_element(By.ID, "form-text")
             page.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
             field.send_keys(f"Vom Handy, Versuch {attempt + 1}: Hier fehlt ein Radweg.")
-            previous = _text(page, "#form-feedback")
+            previous = text_of(page, "#form-feedback")
             page.find_element(By.ID, "form-submit").click()
             feedback = wait_until(
                 lambda before=previous: (
-                    _text(page, "#form-feedback") not in ("", before) and _text(page, "#form-feedback")
+                    text_of(page, "#form-feedback") not in ("", before) and text_of(page, "#form-feedback")
                 ),
                 20,
                 message="receipt",
@@ -380,7 +376,9 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
             )
             # the form is reset, the drawing gone, no drawing or deleting mode left on
             assert page.find_element(By.ID, "form-text").get_attribute("value") == ""
-            wait_until(lambda: "Gezeichnet" not in _text(page, "#form-geometry-status"), 10, message="no shape in form")
+            wait_until(
+                lambda: "Gezeichnet" not in text_of(page, "#form-geometry-status"), 10, message="no shape in form"
+            )
             wait_until(lambda: _drawn_on_map(page) == 0, 10, message="drawing removed from the map")
             assert page.execute_script(
                 "return Array.from(document.querySelectorAll('#map .leaflet-draw-actions'))"

@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import PLANNER_TOKEN, LiveServer, fresh_postgis_database, load_demo_copy
-from tests.ui.conftest import DESKTOP, pixel_stats, screenshot, sign_in_staff, wait_until
+from tests.ui.conftest import DESKTOP, pixel_stats, screenshot, sign_in_staff, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def _press(page, group: str, value: str) -> None:
 
 
 def _text(page, element_id: str) -> str:
-    return page.find_element(By.ID, element_id).text
+    return text_of(page, f"#{element_id}")
 
 
 def _cell(page, key: str, kind: str = "indicator") -> str:

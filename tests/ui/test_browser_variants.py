@@ -23,7 +23,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.ui.conftest import DESKTOP, axe_violations, pixel_stats, screenshot, wait_until
+from tests.ui.conftest import DESKTOP, axe_violations, pixel_stats, screenshot, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +46,6 @@ def _press(driver, group: str, value: str) -> None:
         10,
         message=f"{group} = {value} pressed",
     )
-
-
-def _text(driver, css: str) -> str:
-    return driver.find_element(By.CSS_SELECTOR, css).text
 
 
 def _dark_share(png: bytes) -> float:
@@ -174,12 +170,12 @@ def _check_variants(page) -> None:
 
     # The comparison of the shipped A and B in plain words first, with the assumptions of the estimates.
     body = wait_until(
-        lambda: "Prozentpunkte" in _text(page, "#variant-compare-body") and _text(page, "#variant-compare-body"),
+        lambda: "Prozentpunkte" in text_of(page, "#variant-compare-body") and text_of(page, "#variant-compare-body"),
         180,
         message="comparison",
     )
     assert body.startswith("Von A nach B: +") and "Wohnungen" in body and "Einwohnerinnen und Einwohner" in body
-    assumptions = _text(page, "#variant-assumptions")
+    assumptions = text_of(page, "#variant-assumptions")
     assert "eine Wohnung je 90 m² Geschossfläche" in assumptions and "2 Personen je Wohnung" in assumptions
     # the sealed share changes by percentage points; GRZ is not averaged over all zones but given per zone
     sealed = page.find_element(By.CSS_SELECTOR, '#variant-compare-table td[data-indicator="sealed_share"]').text
@@ -190,15 +186,15 @@ def _check_variants(page) -> None:
     # sun hours on 21 March and 21 December at the first place, then at another chosen by keyboard
     table = wait_until(lambda: page.find_elements(By.ID, "sun-table"), 180, message="sun hours")[0]
     assert "21. März" in table.text and "21. Dezember" in table.text and "Std." in table.text
-    first = _text(page, "#sun-table caption")
+    first = text_of(page, "#sun-table caption")
     places = page.find_elements(By.CSS_SELECTOR, "#sun-places button")
     assert len(places) >= 2 and places[0].get_attribute("aria-pressed") == "true"
     page.execute_script("arguments[0].focus()", places[1])
     ActionChains(page).send_keys(Keys.ENTER).perform()
-    wait_until(lambda: _text(page, "#sun-table caption") != first, 120, message="sun hours at the second place")
+    wait_until(lambda: text_of(page, "#sun-table caption") != first, 120, message="sun hours at the second place")
     assert page.find_elements(By.CSS_SELECTOR, "#sun-places button")[1].get_attribute("aria-pressed") == "true"
     # the colours of the 3D view are explained, and B's new buildings are drawn in the colour of new ones
-    legend = _text(page, "#legend-3d")
+    legend = text_of(page, "#legend-3d")
     assert "neu gegenüber heute" in legend and "verändert" in legend and "zulässiges Bauvolumen" in legend
     _press(page, "variant-mode", "b")
     page.execute_script("document.getElementById('deck-pair').scrollIntoView()")
