@@ -297,7 +297,7 @@ class LiveServer:
                     return
             except (requests.ConnectionError, requests.Timeout):
                 pass
-            time.sleep(0.3)
+            time.sleep(0.05)  # a refused connection costs nothing; each portal start waited 0.15 s more on average
         self.stop()
         raise RuntimeError(f"server did not start: {(self.data_dir / 'server.log').read_text()[-3000:]}")
 

@@ -187,7 +187,7 @@ def test_store_down_is_503_with_retry_after_and_recovers_by_itself(api_server):
         r = requests.get(items, params={"f": "json", "limit": 1}, timeout=TIMEOUT)
         if r.status_code == 200 or time.monotonic() > deadline:
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     assert r.status_code == 200, r.text[:300]
     r = requests.post(
         f"{api_server.api}/collections/contributions/items", data=json.dumps(REPORT), headers=GEOJSON, timeout=TIMEOUT

@@ -55,7 +55,7 @@ def test_async_job(api_server):
         status = requests.get(job, params={"f": "json"}, headers=mine, timeout=10).json()["status"]
         if status in ("successful", "failed"):
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     assert status == "successful"
     results = requests.get(f"{job}/results", params={"f": "json"}, headers=mine, timeout=30)
     assert results.ok
