@@ -49,9 +49,13 @@ def _free_port() -> int:
 class LocalPostGIS:
     """A PostGIS server in a temp directory; ``url`` is a ready database with the extension."""
 
-    def __init__(self, dbname: str = "buergergis", port: int | None = None):
+    def __init__(self, dbname: str = "buergergis", port: int | None = None, durable: bool = True):
+        """``durable=False``: commits are not flushed to disk (``fsync``, ``synchronous_commit`` off), for a cluster
+        whose data may be lost with the machine: the tests' (a crashed server process still loses nothing, the
+        operating system holds what it wrote). The benchmarks keep durable commits, as a city's server has them."""
         self.bin = find_pg_bin()
         self.dbname = dbname
+        self.durable = durable
         self.port = port or _free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="buergergis-pg-"))
         self.data = self.dir / "data"
@@ -88,7 +92,8 @@ class LocalPostGIS:
             raise PostGISUnavailable(f"initdb failed: {err.stderr.strip()}") from err
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
-            "-c fsync=on -c max_connections=200 -c shared_buffers=256MB"
+            "-c max_connections=200 -c shared_buffers=256MB "
+            + ("-c fsync=on" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         )
         try:
             self._run(

