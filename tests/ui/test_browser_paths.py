@@ -22,17 +22,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import ARTIFACTS, PLANNER_TOKEN
-from tests.ui.conftest import axe_violations, screenshot, show_view, text_of, wait_until
+from tests.ui.conftest import DESKTOP, axe_violations, screenshot, show_view, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+#: the desktop window of every browser test (tests/ui/conftest.py), and a phone
+DESKTOP_METRICS = {"width": DESKTOP[0], "height": DESKTOP[1], "deviceScaleFactor": 1, "mobile": False}
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 
 
 @pytest.fixture(scope="module")
 def page(browser, ui_server):
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP_METRICS)
     browser.get(ui_server.url + "/")
     wait_until(
         lambda: browser.execute_script("return document.querySelectorAll('.leaflet-map-pane path').length") > 50,
@@ -409,7 +410,7 @@ def test_on_a_phone_sending_clears_the_drawing_and_shows_the_receipt(page, ui_se
         assert "sobald die Verwaltung den Beitrag geprüft und freigegeben hat" in article.text
         assert not article.find_elements(By.CSS_SELECTOR, "button")
     finally:
-        page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+        page.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP_METRICS)
 
 
 # -- the legal pages ------------------------------------------------------------------------------------------
