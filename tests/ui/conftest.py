@@ -19,6 +19,8 @@ from tests.conftest import ARTIFACTS, LiveServer, load_demo_store
 #: The desktop window of the browser tests: a common laptop's. Software rendering costs CPU per pixel, and
 #: 1440 x 900 took a quarter more of Chromium's time for the same pages.
 DESKTOP = (1280, 800)
+#: The window of the tests that open two 3D views side by side: software WebGL draws every pixel on the CPU.
+WINDOW_3D = (1100, 760)
 
 #: Headless Chromium with software WebGL (deck.gl needs it) and nothing that phones home. Two settings of a
 #: visitor's system that save software rendering much work: less motion (as some visitors ask for: the maps jump

@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import PLANNER_TOKEN, LiveServer, fresh_postgis_database, load_demo_copy
-from tests.ui.conftest import DESKTOP, pixel_stats, screenshot, sign_in_staff, text_of, wait_until
+from tests.ui.conftest import DESKTOP, WINDOW_3D, pixel_stats, screenshot, sign_in_staff, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -288,8 +288,7 @@ def _citizen_comments(page, server, link: str) -> None:
     assert opened.status_code == 201, opened.text
 
     page.delete_all_cookies()
-    # the link opens two 3D views side by side: software WebGL draws each pixel on the CPU, a smaller window
-    page.set_window_size(1100, 760)
+    page.set_window_size(*WINDOW_3D)  # the link opens two 3D views side by side
     page.get(link)
     wait_until(lambda: page.find_element(By.ID, "view-3d").get_attribute("hidden") is None, 30, message="3D tab")
     wait_until(lambda: _button(page, "variant-b", VARIANT), 30, message="published variant in the A/B choice")

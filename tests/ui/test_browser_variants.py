@@ -23,7 +23,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.ui.conftest import DESKTOP, axe_violations, pixel_stats, screenshot, text_of, wait_until
+from tests.ui.conftest import DESKTOP, WINDOW_3D, axe_violations, pixel_stats, screenshot, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -147,7 +147,7 @@ def test_the_3d_view_from_a_shared_link_with_variants_side_by_side(browser, ui_s
 
     page = browser
     script = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INSTRUMENT})["identifier"]
-    page.set_window_size(1100, 760)  # software WebGL draws every pixel on the CPU: a smaller desktop window
+    page.set_window_size(*WINDOW_3D)
     try:
         page.get(ui_server.url + LINK)
         _check_tiles(page, ui_server)
